@@ -1,0 +1,70 @@
+# sprout - build, test, sanitize, benchmark, fuzz.
+#   make            build build/sprout and build/libsprout.a
+#   make test       build and run every unit and CLI test
+#   make asan       the same tests under AddressSanitizer + UBSan
+#   make bench      benchmarks in bench/ (not part of the tests)
+#   make fuzz       fuzz the readers for FUZZ_SECONDS (clang, libFuzzer)
+#   make deps       install the Debian packages (scripts/install-deps.sh)
+
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2 -g
+SAN     ?=
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-missing-field-initializers
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) $(SAN) -Iinclude -MMD -MP
+LDLIBS  := -lz -lxxhash -lm
+LDFLAGS += $(SAN)
+FUZZ_SECONDS ?= 60
+
+LIB_SRC  := $(wildcard src/lib/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all test asan bench fuzz deps clean format
+all: $(BUILD)/sprout
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsprout.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/sprout: $(CLI_OBJ) $(BUILD)/libsprout.a
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libsprout.a $(LDLIBS) -o $@
+
+$(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsprout.a
+	$(CC) $(LDFLAGS) $(UNIT_OBJ) $(BUILD)/libsprout.a $(LDLIBS) -o $@
+
+test: $(BUILD)/sprout $(BUILD)/unit
+	@tests/run.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+bench: $(BUILD)/sprout
+	@bench/run.sh $(BUILD)
+
+fuzz:
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+	  fuzz/fuzz_reader.c $(LIB_SRC) $(LDLIBS) -o build-fuzz/fuzz_reader
+	@mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  build-fuzz/corpus fuzz/corpus
+
+deps:
+	bash scripts/install-deps.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) include/sprout/*.h src/cli/*.h
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,585 @@
+/* Shared command-line plumbing: options, messages, the record loop,
+ * outputs and signal cleanup. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- messages ---------------------------------------------------------- */
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("sprout: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_error_at(const sprout_error *err)
+{
+	char buf[SPROUT_ERROR_MSG_MAX + SPROUT_ERROR_FILE_MAX + 64];
+	cli_error("%s", sprout_error_format(err, buf, sizeof buf));
+}
+
+void cli_note(const struct cli_common *c, const char *fmt, ...)
+{
+	if (c->quiet)
+		return;
+	va_list ap;
+	fputs("sprout: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_for(sprout_code code)
+{
+	switch (code) {
+	case SPROUT_OK:
+	case SPROUT_END: return EXIT_OK;
+	case SPROUT_ERR_IO: return EXIT_IO;
+	case SPROUT_ERR_USAGE: return EXIT_USAGE;
+	case SPROUT_ERR_NOMEM: return EXIT_INTERNAL;
+	default: return EXIT_DATA;
+	}
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static const struct cli_option read_options[] = {
+	{"format", 'f', "FORMAT", OPT_FORMAT,
+	 "input format: auto (default), alpaca, sharegpt, openai, classification, "
+	 "self-instruct, or a field map"},
+	{"map", 0, "SLOT=KEY,...", OPT_MAP,
+	 "input field map, e.g. prompt=question,response=answer (slots: prompt, input, "
+	 "response, label, system)"},
+	{"container", 0, "TYPE", OPT_CONTAINER,
+	 "input container: auto (default: '[' first means a JSON array), jsonl or array"},
+	{"on-error", 0, "MODE", OPT_ON_ERROR,
+	 "bad input records: fail (default) stops; skip writes them to the rejects file "
+	 "and goes on"},
+	{"rejects", 0, "FILE", OPT_REJECTS,
+	 "rejects file (default: OUTPUT with .rejects.jsonl, or sprout.rejects.jsonl)"},
+	{"max-record", 0, "BYTES", OPT_MAX_RECORD,
+	 "longest input line or record, with K, M or G suffix (default 16M)"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+static const struct cli_option write_options[] = {
+	{"array", 0, NULL, OPT_ARRAY, "write one JSON array (default when OUTPUT ends in .json)"},
+	{"jsonl", 0, NULL, OPT_JSONL, "write JSONL, one record a line (default otherwise)"},
+	{"strip-meta", 0, NULL, OPT_STRIP_META, "leave out the _sprout provenance key"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+static const struct cli_option base_options[] = {
+	{"output", 'o', "FILE", OPT_OUTPUT,
+	 "write to FILE (atomically: a temporary file renamed at the end) instead of stdout"},
+	{"quiet", 'q', NULL, OPT_QUIET, "no notes on stderr, only errors"},
+	{"help", 'h', NULL, OPT_HELP, "show this help"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+static void print_options(const struct cli_option *o)
+{
+	for (; o && o->name; o++) {
+		char left[64];
+		if (o->shortopt)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->shortopt, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		if (strlen(left) > 26)
+			printf("  %s\n  %-26s %s\n", left, "", o->help);
+		else
+			printf("  %-26s %s\n", left, o->help);
+	}
+}
+
+static size_t count_options(const struct cli_option *o)
+{
+	size_t n = 0;
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned long long mult = 1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ull << 30;
+	else if (*end)
+		return -1;
+	if (mult > 1 && end[1])
+		return -1;
+	if (v == 0 || v > (1ull << 40) / mult)
+		return -1;
+	*out = (size_t)(v * mult);
+	return 0;
+}
+
+static int common_option(int id, const char *arg, struct cli_common *c)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	switch (id) {
+	case OPT_OUTPUT: c->output = arg; return -1;
+	case OPT_QUIET: c->quiet = 1; return -1;
+	case OPT_FORMAT:
+	case OPT_MAP:
+		if (id == OPT_MAP && !strchr(arg, '=')) {
+			cli_error("--map '%s': expected SLOT=KEY pairs, like prompt=question,"
+				  "response=answer",
+				  arg);
+			return EXIT_USAGE;
+		}
+		if (sprout_format_parse(arg, &c->src.format, &err)) {
+			cli_error("%s", err.msg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_CONTAINER:
+		if (sprout_container_parse(arg, &c->src.reader.container, &err)) {
+			cli_error("--container: %s", err.msg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_ARRAY: c->out_container = SPROUT_CONTAINER_ARRAY; return -1;
+	case OPT_JSONL: c->out_container = SPROUT_CONTAINER_JSONL; return -1;
+	case OPT_ON_ERROR:
+		if (strcmp(arg, "fail") == 0) {
+			c->on_error = ON_ERROR_FAIL;
+		} else if (strcmp(arg, "skip") == 0) {
+			c->on_error = ON_ERROR_SKIP;
+		} else {
+			cli_error("--on-error: unknown mode '%s' (expected fail or skip)", arg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_REJECTS: c->rejects = arg; return -1;
+	case OPT_MAX_RECORD:
+		if (parse_size(arg, &c->src.reader.max_record)) {
+			cli_error("--max-record: '%s' is not a size (a positive number with an "
+				  "optional K, M or G suffix)",
+				  arg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_STRIP_META: c->strip_meta = 1; return -1;
+	default: return -2; /* not a common option */
+	}
+}
+
+int cli_parse(int argc, char **argv, const char *usage, const char *about,
+	      const struct cli_option *own, int flags, struct cli_common *c,
+	      int (*cb)(int id, const char *arg, void *ctx), void *ctx)
+{
+	memset(c, 0, sizeof *c);
+	sprout_reader_options ro = SPROUT_READER_OPTIONS_INIT;
+	c->src.reader = ro;
+	c->out_container = -1;
+
+	const struct cli_option *groups[4] = {own, (flags & CLI_READS) ? read_options : NULL,
+					      (flags & CLI_WRITES) ? write_options : NULL,
+					      base_options};
+	size_t total = 0;
+	for (int g = 0; g < 4; g++)
+		total += count_options(groups[g]);
+	struct option *lo = calloc(total + 1, sizeof *lo);
+	char shorts[64];
+	size_t ns = 0;
+	if (!lo) {
+		cli_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	size_t k = 0;
+	shorts[ns++] = ':'; /* report a missing argument as ':' */
+	for (int g = 0; g < 4; g++) {
+		for (const struct cli_option *o = groups[g]; o && o->name; o++) {
+			lo[k].name = o->name;
+			lo[k].has_arg = o->arg ? required_argument : no_argument;
+			lo[k].flag = NULL;
+			lo[k].val = o->id;
+			k++;
+			if (o->shortopt && ns + 3 < sizeof shorts) {
+				shorts[ns++] = (char)o->shortopt;
+				if (o->arg)
+					shorts[ns++] = ':';
+			}
+		}
+	}
+	shorts[ns] = '\0';
+
+	int rc = -1;
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int longindex = -1;
+		int id = getopt_long(argc, argv, shorts, lo, &longindex);
+		if (id == -1)
+			break;
+		if (id == '?' || id == ':') {
+			char name[64];
+			if (optopt)
+				snprintf(name, sizeof name, "-%c", optopt);
+			else
+				snprintf(name, sizeof name, "%s", argv[optind - 1]);
+			char *eq = strchr(name, '=');
+			if (eq)
+				*eq = '\0';
+			if (id == ':')
+				cli_error("option '%s' needs an argument (see 'sprout %s --help')", name,
+					  argv[0]);
+			else
+				cli_error("unknown option '%s' (see 'sprout %s --help')", name, argv[0]);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (id == OPT_HELP) {
+			printf("usage: sprout %s\n\n%s\n\noptions:\n", usage, about);
+			for (int g = 0; g < 4; g++)
+				print_options(groups[g]);
+			rc = EXIT_OK;
+			break;
+		}
+		int r = common_option(id, optarg, c);
+		if (r == -2)
+			r = cb ? cb(id, optarg, ctx) : -1;
+		if (r >= 0) {
+			rc = r;
+			break;
+		}
+	}
+	free(lo);
+	if (rc >= 0)
+		return rc;
+	c->inputs = (const char **)(argv + optind);
+	c->ninputs = (size_t)(argc - optind);
+	return -1;
+}
+
+/* ---- temporary files removed on signals -------------------------------- */
+
+#define MAX_TEMPS 8
+static char *volatile temps[MAX_TEMPS];
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < MAX_TEMPS; i++)
+		if (temps[i])
+			unlink(temps[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_signals_init(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void register_temp(const char *path)
+{
+	if (!path)
+		return;
+	size_t n = strlen(path) + 1;
+	char *copy = malloc(n);
+	if (!copy)
+		return;
+	memcpy(copy, path, n);
+	sigset_t old;
+	block_signals(&old);
+	for (int i = 0; i < MAX_TEMPS; i++) {
+		if (!temps[i]) {
+			temps[i] = copy;
+			copy = NULL;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(copy);
+}
+
+static void unregister_temp(const char *path)
+{
+	if (!path)
+		return;
+	sigset_t old;
+	block_signals(&old);
+	for (int i = 0; i < MAX_TEMPS; i++) {
+		if (temps[i] && strcmp(temps[i], path) == 0) {
+			free(temps[i]);
+			temps[i] = NULL;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- outputs ----------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+sprout_writer *cli_output_open(struct cli_common *c, sprout_container def, int *exit_code)
+{
+	sprout_container cont = def;
+	if (c->out_container >= 0)
+		cont = (sprout_container)c->out_container;
+	else if (c->output && ends_with(c->output, ".json"))
+		cont = SPROUT_CONTAINER_ARRAY;
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_writer *w = sprout_writer_open(c->output, cont, &err);
+	if (!w) {
+		cli_error_at(&err);
+		*exit_code = cli_exit_for(err.code);
+		return NULL;
+	}
+	register_temp(sprout_writer_temp_path(w));
+	return w;
+}
+
+int cli_output_commit(sprout_writer *w)
+{
+	char *temp = NULL;
+	if (sprout_writer_temp_path(w)) {
+		size_t n = strlen(sprout_writer_temp_path(w)) + 1;
+		temp = malloc(n);
+		if (temp)
+			memcpy(temp, sprout_writer_temp_path(w), n);
+	}
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_writer_commit(w, &err);
+	unregister_temp(temp);
+	free(temp);
+	if (rc) {
+		cli_error_at(&err);
+		return cli_exit_for(rc);
+	}
+	return EXIT_OK;
+}
+
+void cli_output_abort(sprout_writer *w)
+{
+	if (!w)
+		return;
+	unregister_temp(sprout_writer_temp_path(w));
+	sprout_writer_abort(w);
+}
+
+/* ---- the record loop --------------------------------------------------- */
+
+static void default_rejects(struct cli_reader *rd)
+{
+	const char *out = rd->c->output;
+	if (!out || strcmp(out, "-") == 0) {
+		snprintf(rd->rejects_default, sizeof rd->rejects_default, "sprout.rejects.jsonl");
+		return;
+	}
+	size_t n = strlen(out);
+	static const char *const exts[] = {".jsonl", ".json", ".ndjson", ".txt"};
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		if (ends_with(out, exts[i])) {
+			n -= strlen(exts[i]);
+			break;
+		}
+	}
+	snprintf(rd->rejects_default, sizeof rd->rejects_default, "%.*s.rejects.jsonl", (int)n,
+		 out);
+}
+
+int cli_reader_open(struct cli_reader *rd, struct cli_common *c)
+{
+	rd->c = c;
+	rd->src = NULL;
+	rd->rejects = NULL;
+	rd->good = rd->bad = 0;
+	memset(rd->bad_by_code, 0, sizeof rd->bad_by_code);
+	rd->rejects_path = NULL;
+	if (c->on_error == ON_ERROR_SKIP || c->rejects) {
+		default_rejects(rd);
+		rd->rejects_path = c->rejects ? c->rejects : rd->rejects_default;
+	}
+	for (size_t i = 0; i < c->ninputs; i++) {
+		if (c->output && sprout_same_file(c->inputs[i], c->output)) {
+			cli_error("refusing to write the output over the input '%s'", c->inputs[i]);
+			return EXIT_USAGE;
+		}
+		if (rd->rejects_path && sprout_same_file(c->inputs[i], rd->rejects_path)) {
+			cli_error("refusing to write rejects over the input '%s'", c->inputs[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (rd->rejects_path && c->output && strcmp(rd->rejects_path, c->output) == 0) {
+		cli_error("the rejects file and the output are both '%s'", c->output);
+		return EXIT_USAGE;
+	}
+	sprout_error err = SPROUT_ERROR_INIT;
+	rd->src = sprout_source_open(c->inputs, c->ninputs, &c->src, &err);
+	if (!rd->src) {
+		cli_error_at(&err);
+		return cli_exit_for(err.code);
+	}
+	if (rd->rejects_path) {
+		rd->rejects = sprout_writer_open(rd->rejects_path, SPROUT_CONTAINER_JSONL, &err);
+		if (!rd->rejects) {
+			cli_error_at(&err);
+			sprout_source_close(rd->src);
+			rd->src = NULL;
+			return cli_exit_for(err.code);
+		}
+		register_temp(sprout_writer_temp_path(rd->rejects));
+	}
+	return -1;
+}
+
+static int write_reject(struct cli_reader *rd, const sprout_error *why, const char *stage,
+			const sprout_json *record, int with_raw)
+{
+	if (!rd->rejects)
+		return 0;
+	const char *raw = NULL;
+	size_t rawlen = 0;
+	int truncated = 0;
+	if (with_raw)
+		sprout_source_raw(rd->src, &raw, &rawlen, &truncated);
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (sprout_reject_put(rd->rejects, stage, why, raw, rawlen, truncated, record, &err)) {
+		cli_error_at(&err);
+		return cli_exit_for(err.code);
+	}
+	return 0;
+}
+
+static int count_bad(struct cli_reader *rd, const sprout_error *why, const char *stage,
+		     const sprout_json *record, int with_raw)
+{
+	rd->bad++;
+	if ((unsigned)why->code < SPROUT_CODE__COUNT)
+		rd->bad_by_code[why->code]++;
+	if (rd->on_bad)
+		rd->on_bad(rd->ctx, why->code);
+	int rc = write_reject(rd, why, stage, record, with_raw);
+	if (rc)
+		return rc;
+	if (rd->c->on_error == ON_ERROR_FAIL) {
+		cli_error_at(why);
+		return cli_exit_for(why->code);
+	}
+	return 0;
+}
+
+int cli_reader_next(struct cli_reader *rd, sprout_record *rec)
+{
+	for (;;) {
+		sprout_error err = SPROUT_ERROR_INIT;
+		sprout_code rc = sprout_source_next(rd->src, rec, &err);
+		const char *file, *why;
+		const sprout_format *fmt;
+		while (sprout_source_detected(rd->src, &file, &fmt, &why)) {
+			char desc[SPROUT_MAP_KEY_MAX * SPROUT_SLOT__COUNT];
+			sprout_format_describe(fmt, desc, sizeof desc);
+			if (strcmp(why, "given") != 0)
+				cli_note(rd->c, "%s: format %s (detected from %s)", file, desc, why);
+			if (rd->on_input)
+				rd->on_input(rd->ctx, file, fmt, why);
+		}
+		if (rc == SPROUT_OK) {
+			rd->good++;
+			return 1;
+		}
+		if (rc == SPROUT_END)
+			return 0;
+		if (sprout_source_failed(rd->src)) {
+			cli_error_at(&err);
+			return -cli_exit_for(rc);
+		}
+		int x = count_bad(rd, &err, "read", NULL, 1);
+		if (x)
+			return -x;
+	}
+}
+
+int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_error *why,
+		      const char *stage)
+{
+	if (!why->file[0] && rec->file)
+		sprout_error_locate(why, rec->file, rec->line, 0);
+	rd->good--;
+	return count_bad(rd, why, stage, rec->obj, 0);
+}
+
+int cli_reader_close(struct cli_reader *rd, int ok)
+{
+	int rc = EXIT_OK;
+	sprout_source_close(rd->src);
+	rd->src = NULL;
+	if (rd->rejects) {
+		if (ok) {
+			char *temp = NULL;
+			const char *t = sprout_writer_temp_path(rd->rejects);
+			if (t && (temp = malloc(strlen(t) + 1)))
+				memcpy(temp, t, strlen(t) + 1);
+			sprout_error err = SPROUT_ERROR_INIT;
+			if (sprout_writer_commit(rd->rejects, &err)) {
+				cli_error_at(&err);
+				rc = cli_exit_for(err.code);
+			}
+			unregister_temp(temp);
+			free(temp);
+		} else {
+			cli_output_abort(rd->rejects);
+		}
+		rd->rejects = NULL;
+	}
+	if (ok && rd->bad) {
+		char detail[256];
+		size_t off = 0;
+		detail[0] = '\0';
+		for (int i = 0; i < SPROUT_CODE__COUNT && off < sizeof detail; i++)
+			if (rd->bad_by_code[i])
+				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
+							off ? ", " : "",
+							sprout_code_name((sprout_code)i),
+							rd->bad_by_code[i]);
+		cli_note(rd->c, "skipped %lu bad record%s (%s); see %s", rd->bad,
+			 rd->bad == 1 ? "" : "s", detail, rd->rejects_path);
+	}
+	return rc;
+}

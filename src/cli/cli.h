@@ -1,0 +1,143 @@
+/* The sprout command line: what every subcommand shares. Uses only the
+ * public libsprout API. */
+#ifndef SPROUT_CLI_H
+#define SPROUT_CLI_H
+
+#include <stdio.h>
+
+#include "sprout/sprout.h"
+
+/* Exit codes, the same for every command. */
+enum cli_exit {
+	EXIT_OK = 0,    /* done; skipped records (if any) are in the rejects file */
+	EXIT_DATA = 1,  /* bad input data, stopped by --on-error=fail, or no records */
+	EXIT_USAGE = 2, /* bad command line */
+	EXIT_IO = 3,    /* an input could not be read or an output written */
+	EXIT_INTERNAL = 4 /* out of memory and other failures of sprout itself */
+};
+
+/* One option of a command, for getopt_long and for --help. */
+struct cli_option {
+	const char *name;  /* long name */
+	int shortopt;      /* short letter or 0 */
+	const char *arg;   /* argument name for --help, NULL when it takes none */
+	int id;            /* value getopt_long returns */
+	const char *help;
+};
+
+/* Option ids shared by the commands that read records. */
+enum {
+	OPT_OUTPUT = 'o',
+	OPT_FORMAT = 'f',
+	OPT_QUIET = 'q',
+	OPT_HELP = 'h',
+	OPT_MAP = 1000,
+	OPT_CONTAINER,
+	OPT_ARRAY,
+	OPT_JSONL,
+	OPT_ON_ERROR,
+	OPT_REJECTS,
+	OPT_MAX_RECORD,
+	OPT_STRIP_META,
+	OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
+};
+
+enum on_error { ON_ERROR_FAIL, ON_ERROR_SKIP };
+
+/* What the shared options set. */
+struct cli_common {
+	const char *output;   /* -o, NULL for stdout */
+	sprout_source_options src;
+	int out_container;    /* -1 decide from -o, else a sprout_container */
+	enum on_error on_error;
+	const char *rejects;  /* --rejects */
+	int strip_meta;
+	int quiet;
+	const char **inputs;
+	size_t ninputs;
+};
+
+/* Flags for which shared options a command takes. */
+#define CLI_READS 1   /* reads records: -f --map --container --on-error --rejects --max-record */
+#define CLI_WRITES 2  /* writes records: --array --jsonl --strip-meta */
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Print "sprout: " + message to stderr (never with --quiet suppressed:
+ * errors always show). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a library error, with its location. */
+void cli_error_at(const sprout_error *err);
+/* Informational note to stderr; silent with --quiet. */
+void cli_note(const struct cli_common *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Exit code that fits a library error code. */
+int cli_exit_for(sprout_code code);
+
+/* Parse argv for a command: its own options (may be NULL) plus the shared
+ * ones its flags select. For each own option the callback is called with
+ * (id, optarg, ctx) and returns -1 to go on or an exit code to stop with. Positional arguments
+ * become c->inputs. Returns -1 to go on, or an exit code to stop with
+ * (EXIT_OK after --help). */
+int cli_parse(int argc, char **argv, const char *usage, const char *about,
+	      const struct cli_option *own, int flags, struct cli_common *c,
+	      int (*cb)(int id, const char *arg, void *ctx), void *ctx);
+
+/* ---- the record loop every reading command uses ---------------------- */
+
+struct cli_reader {
+	struct cli_common *c;
+	sprout_source *src;
+	sprout_writer *rejects;
+	const char *rejects_path;
+	char rejects_default[4096];
+	unsigned long good, bad;
+	unsigned long bad_by_code[SPROUT_CODE__COUNT];
+	void (*on_input)(void *ctx, const char *file, const sprout_format *f, const char *why);
+	void (*on_bad)(void *ctx, sprout_code why);
+	void *ctx;
+};
+
+/* Open the inputs (and the rejects file when records may be skipped).
+ * Refuses an output or rejects path that is one of the inputs. Returns -1
+ * on success or an exit code after printing the error. */
+int cli_reader_open(struct cli_reader *rd, struct cli_common *c);
+
+/* Next good record: 1 with *rec filled, 0 at the end, or, after printing
+ * the error, minus the exit code to stop with. Bad records are skipped into
+ * the rejects file under --on-error=skip. */
+int cli_reader_next(struct cli_reader *rd, sprout_record *rec);
+
+/* A record that a later step could not handle (a conversion error):
+ * skipped into the rejects file or fatal, as --on-error says. Returns 0
+ * to go on, or an exit code. */
+int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_error *why,
+		      const char *stage);
+
+/* Close inputs; commit the rejects file (ok != 0) or drop it. Prints the
+ * summary of skipped records. Returns an exit code. */
+int cli_reader_close(struct cli_reader *rd, int ok);
+
+/* ---- outputs ------------------------------------------------------------ */
+
+/* Open -o (or stdout) with its container decided from the options and the
+ * file name; registers the temporary file for removal on a signal. */
+sprout_writer *cli_output_open(struct cli_common *c, sprout_container def, int *exit_code);
+
+/* Commit an output and unregister its temporary file. Returns an exit code. */
+int cli_output_commit(sprout_writer *w);
+void cli_output_abort(sprout_writer *w);
+
+/* Install handlers that remove registered temporary files on SIGINT,
+ * SIGTERM and SIGHUP before dying of the signal. */
+void cli_signals_init(void);
+
+int cmd_convert(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+#endif

@@ -1,0 +1,68 @@
+/* sprout: grow a small seed set into a checked fine-tuning dataset. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{"convert", cmd_convert, "rewrite records in another dataset format"},
+	{"stats", cmd_stats, "describe a dataset: formats, lengths, labels, duplicates"},
+	{NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sprout COMMAND [options] [FILE...]\n\n"
+		   "Grow a small seed set of fine-tuning examples into a larger, checked\n"
+		   "training set. Commands read the FILEs (or stdin) and write to stdout\n"
+		   "unless -o FILE is given, so they compose in pipes.\n\ncommands:\n");
+	for (const struct cli_command *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n'sprout COMMAND --help' tells more; 'sprout --version' the version.\n");
+}
+
+/* Success only when everything reached stdout. */
+static int finish(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("sprout: cannot write to stdout");
+		return rc ? rc : EXIT_IO;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		if (argc > 2 && strcmp(name, "help") == 0) {
+			for (const struct cli_command *c = commands; c->name; c++) {
+				if (strcmp(c->name, argv[2]) == 0) {
+					char *args[] = {argv[2], "--help", NULL};
+					return finish(c->run(2, args));
+				}
+			}
+			fprintf(stderr, "sprout: unknown command '%s'\n", argv[2]);
+			return EXIT_USAGE;
+		}
+		usage(stdout);
+		return finish(EXIT_OK);
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("sprout %s\n", sprout_version());
+		return finish(EXIT_OK);
+	}
+	for (const struct cli_command *c = commands; c->name; c++) {
+		if (strcmp(c->name, name) == 0) {
+			cli_signals_init();
+			return finish(c->run(argc - 1, argv + 1));
+		}
+	}
+	fprintf(stderr, "sprout: unknown command '%s' (see 'sprout --help')\n", name);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,889 @@
+/* JSON values: parser, builders, writer. See sprout/json.h for the rules. */
+#include "sprout/json.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sprout/utf8.h"
+
+/* ---- parser ------------------------------------------------------------ */
+
+#define INLINE_STACK 128
+
+struct parser {
+	sprout_arena *a;
+	const unsigned char *s;
+	size_t n;
+	size_t pos;
+	int depth;
+	sprout_error *err;
+	/* children of open containers, collected here and copied to the arena
+	 * at the exact size when the container closes */
+	sprout_json **items;
+	size_t nitems, citems;
+	sprout_json_member *members;
+	size_t nmembers, cmembers;
+	sprout_json *items_inline[INLINE_STACK];
+	sprout_json_member members_inline[INLINE_STACK];
+};
+
+static void where(const struct parser *p, size_t off, unsigned long *line, unsigned long *col)
+{
+	unsigned long l = 1;
+	size_t start = 0;
+	for (size_t i = 0; i < off && i < p->n; i++) {
+		if (p->s[i] == '\n') {
+			l++;
+			start = i + 1;
+		}
+	}
+	*line = l;
+	*col = (unsigned long)(off - start + 1);
+}
+
+__attribute__((format(printf, 4, 5))) static sprout_code fail(struct parser *p, sprout_code code,
+							      size_t off, const char *fmt, ...)
+{
+	if (p->err) {
+		va_list ap;
+		va_start(ap, fmt);
+		p->err->code = code;
+		vsnprintf(p->err->msg, sizeof p->err->msg, fmt, ap);
+		va_end(ap);
+		unsigned long line, col;
+		where(p, off, &line, &col);
+		p->err->file[0] = '\0';
+		p->err->line = line;
+		p->err->column = col;
+	}
+	return code;
+}
+
+static sprout_code nomem(struct parser *p)
+{
+	return sprout_error_set(p->err, SPROUT_ERR_NOMEM, "out of memory");
+}
+
+/* Describe the byte at off for a message: a printable char, or its code. */
+static void describe(const struct parser *p, size_t off, char *buf, size_t n)
+{
+	if (off >= p->n) {
+		snprintf(buf, n, "end of input");
+		return;
+	}
+	unsigned c = p->s[off];
+	if (c >= 0x20 && c < 0x7f) {
+		snprintf(buf, n, "'%c'", c);
+	} else if (c < 0x80) {
+		snprintf(buf, n, "byte 0x%02X", c);
+	} else {
+		uint32_t cp;
+		size_t k = sprout_utf8_decode(p->s + off, p->n - off, &cp);
+		if (k)
+			snprintf(buf, n, "'%.*s' (U+%04X)", (int)k, (const char *)p->s + off,
+				 (unsigned)cp);
+		else
+			snprintf(buf, n, "byte 0x%02X", c);
+	}
+}
+
+static inline void skip_ws(struct parser *p)
+{
+	while (p->pos < p->n) {
+		unsigned c = p->s[p->pos];
+		if (c != ' ' && c != '\n' && c != '\t' && c != '\r')
+			break;
+		p->pos++;
+	}
+}
+
+static sprout_code unexpected(struct parser *p, const char *expected)
+{
+	/* bytes that are not UTF-8 are reported as such, wherever they are */
+	if (p->pos < p->n && p->s[p->pos] >= 0x80) {
+		uint32_t cp;
+		if (!sprout_utf8_decode(p->s + p->pos, p->n - p->pos, &cp))
+			return fail(p, SPROUT_ERR_UTF8, p->pos, "invalid UTF-8 byte 0x%02X",
+				    p->s[p->pos]);
+	}
+	char what[48];
+	describe(p, p->pos, what, sizeof what);
+	if (p->pos >= p->n)
+		return fail(p, SPROUT_ERR_JSON, p->pos, "unexpected end of input, expected %s",
+			    expected);
+	return fail(p, SPROUT_ERR_JSON, p->pos, "unexpected %s, expected %s", what, expected);
+}
+
+static sprout_json *new_value(struct parser *p, sprout_json_type t)
+{
+	sprout_json *v = sprout_arena_alloc(p->a, sizeof *v);
+	if (v) {
+		v->type = t;
+		v->len = 0;
+		v->cap = 0;
+		v->u.s = NULL;
+	}
+	return v;
+}
+
+static int hexval(unsigned c)
+{
+	if (c >= '0' && c <= '9')
+		return (int)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (int)(c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (int)(c - 'A' + 10);
+	return -1;
+}
+
+static int read_hex4(const unsigned char *s)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(s[i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/* Parse a string starting at the opening quote. On success out and outlen
+ * hold the decoded bytes (NUL-terminated, in the arena). */
+static sprout_code parse_string(struct parser *p, const char **out, size_t *outlen)
+{
+	const unsigned char *s = p->s;
+	size_t n = p->n;
+	size_t start = ++p->pos; /* after the quote */
+	size_t i = start;
+	int escapes = 0;
+	/* pass 1: find the end, validate UTF-8 and escapes */
+	for (;;) {
+		/* fast run over plain ASCII */
+		while (i < n) {
+			unsigned c = s[i];
+			if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+				break;
+			i++;
+		}
+		if (i >= n)
+			return fail(p, SPROUT_ERR_JSON, start - 1, "unterminated string");
+		unsigned c = s[i];
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			escapes = 1;
+			if (i + 1 >= n)
+				return fail(p, SPROUT_ERR_JSON, start - 1, "unterminated string");
+			unsigned e = s[i + 1];
+			if (e == 'u') {
+				if (i + 6 > n || read_hex4(s + i + 2) < 0)
+					return fail(p, SPROUT_ERR_JSON, i,
+						    "invalid \\u escape, expected four hex digits");
+				int u = read_hex4(s + i + 2);
+				if (u >= 0xD800 && u <= 0xDBFF) {
+					int lo = (i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u')
+							 ? read_hex4(s + i + 8)
+							 : -1;
+					if (lo < 0xDC00 || lo > 0xDFFF)
+						return fail(p, SPROUT_ERR_JSON, i,
+							    "invalid \\u escape: high surrogate \\u%04X "
+							    "without a low surrogate",
+							    (unsigned)u);
+					i += 12;
+				} else if (u >= 0xDC00 && u <= 0xDFFF) {
+					return fail(p, SPROUT_ERR_JSON, i,
+						    "invalid \\u escape: lone low surrogate \\u%04X",
+						    (unsigned)u);
+				} else {
+					i += 6;
+				}
+				continue;
+			}
+			if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' &&
+			    e != 'n' && e != 'r' && e != 't') {
+				char what[48];
+				describe(p, i + 1, what, sizeof what);
+				return fail(p, SPROUT_ERR_JSON, i, "invalid escape \\%s in string",
+					    what);
+			}
+			i += 2;
+			continue;
+		}
+		if (c < 0x20)
+			return fail(p, SPROUT_ERR_JSON, i,
+				    "unescaped control character U+%04X in string", c);
+		uint32_t cp;
+		size_t k = sprout_utf8_decode(s + i, n - i, &cp);
+		if (!k)
+			return fail(p, SPROUT_ERR_UTF8, i, "invalid UTF-8 byte 0x%02X", c);
+		i += k;
+	}
+	size_t rawlen = i - start;
+	p->pos = i + 1;
+	char *dst = sprout_arena_alloc(p->a, rawlen + 1);
+	if (!dst)
+		return nomem(p);
+	if (!escapes) {
+		memcpy(dst, s + start, rawlen);
+		dst[rawlen] = '\0';
+		*out = dst;
+		*outlen = rawlen;
+		return SPROUT_OK;
+	}
+	/* pass 2: decode escapes (validated above) */
+	size_t o = 0;
+	for (size_t j = start; j < i;) {
+		unsigned c = s[j];
+		if (c != '\\') {
+			dst[o++] = (char)c;
+			j++;
+			continue;
+		}
+		unsigned e = s[j + 1];
+		j += 2;
+		switch (e) {
+		case 'b': dst[o++] = '\b'; break;
+		case 'f': dst[o++] = '\f'; break;
+		case 'n': dst[o++] = '\n'; break;
+		case 'r': dst[o++] = '\r'; break;
+		case 't': dst[o++] = '\t'; break;
+		case 'u': {
+			uint32_t u = (uint32_t)read_hex4(s + j);
+			j += 4;
+			if (u >= 0xD800 && u <= 0xDBFF) {
+				uint32_t lo = (uint32_t)read_hex4(s + j + 2);
+				j += 6;
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+			}
+			o += sprout_utf8_encode(u, dst + o);
+			break;
+		}
+		default: dst[o++] = (char)e; break;
+		}
+	}
+	dst[o] = '\0';
+	*out = dst;
+	*outlen = o;
+	return SPROUT_OK;
+}
+
+static sprout_code parse_number(struct parser *p, sprout_json **out)
+{
+	const unsigned char *s = p->s;
+	size_t n = p->n, start = p->pos, i = p->pos;
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0') {
+		i++;
+	} else if (i < n && s[i] >= '1' && s[i] <= '9') {
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	} else {
+		return fail(p, SPROUT_ERR_JSON, start, "invalid number, expected a digit");
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return fail(p, SPROUT_ERR_JSON, i,
+				    "invalid number, expected a digit after '.'");
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return fail(p, SPROUT_ERR_JSON, i,
+				    "invalid number, expected a digit in the exponent");
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	sprout_json *v = new_value(p, SPROUT_JSON_NUMBER);
+	char *text = v ? sprout_arena_strndup(p->a, (const char *)s + start, i - start) : NULL;
+	if (!text)
+		return nomem(p);
+	v->u.s = text;
+	v->len = i - start;
+	p->pos = i;
+	*out = v;
+	return SPROUT_OK;
+}
+
+static sprout_code push_item(struct parser *p, sprout_json *v)
+{
+	if (p->nitems == p->citems) {
+		size_t c = p->citems * 2;
+		sprout_json **m = p->items == p->items_inline ? malloc(c * sizeof *m)
+							      : realloc(p->items, c * sizeof *m);
+		if (!m)
+			return nomem(p);
+		if (p->items == p->items_inline)
+			memcpy(m, p->items_inline, sizeof p->items_inline);
+		p->items = m;
+		p->citems = c;
+	}
+	p->items[p->nitems++] = v;
+	return SPROUT_OK;
+}
+
+static sprout_code push_member(struct parser *p, const char *k, size_t kl, sprout_json *v)
+{
+	if (p->nmembers == p->cmembers) {
+		size_t c = p->cmembers * 2;
+		sprout_json_member *m = p->members == p->members_inline
+						? malloc(c * sizeof *m)
+						: realloc(p->members, c * sizeof *m);
+		if (!m)
+			return nomem(p);
+		if (p->members == p->members_inline)
+			memcpy(m, p->members_inline, sizeof p->members_inline);
+		p->members = m;
+		p->cmembers = c;
+	}
+	p->members[p->nmembers].key = k;
+	p->members[p->nmembers].klen = kl;
+	p->members[p->nmembers].value = v;
+	p->nmembers++;
+	return SPROUT_OK;
+}
+
+static sprout_code parse_value(struct parser *p, sprout_json **out);
+
+static sprout_code parse_array(struct parser *p, sprout_json **out)
+{
+	size_t open = p->pos++;
+	size_t base = p->nitems;
+	sprout_code rc;
+	skip_ws(p);
+	if (p->pos < p->n && p->s[p->pos] == ']') {
+		p->pos++;
+	} else {
+		for (;;) {
+			sprout_json *v;
+			if ((rc = parse_value(p, &v)) || (rc = push_item(p, v)))
+				return rc;
+			skip_ws(p);
+			if (p->pos < p->n && p->s[p->pos] == ',') {
+				p->pos++;
+				skip_ws(p);
+				continue;
+			}
+			if (p->pos < p->n && p->s[p->pos] == ']') {
+				p->pos++;
+				break;
+			}
+			if (p->pos >= p->n)
+				return fail(p, SPROUT_ERR_JSON, open, "unterminated array");
+			return unexpected(p, "',' or ']' after an array element");
+		}
+	}
+	sprout_json *arr = new_value(p, SPROUT_JSON_ARRAY);
+	if (!arr)
+		return nomem(p);
+	size_t count = p->nitems - base;
+	if (count) {
+		arr->u.items = sprout_arena_alloc(p->a, count * sizeof *arr->u.items);
+		if (!arr->u.items)
+			return nomem(p);
+		memcpy(arr->u.items, p->items + base, count * sizeof *arr->u.items);
+	}
+	arr->len = arr->cap = count;
+	p->nitems = base;
+	*out = arr;
+	return SPROUT_OK;
+}
+
+static sprout_code parse_object(struct parser *p, sprout_json **out)
+{
+	size_t open = p->pos++;
+	size_t base = p->nmembers;
+	sprout_code rc;
+	skip_ws(p);
+	if (p->pos < p->n && p->s[p->pos] == '}') {
+		p->pos++;
+	} else {
+		for (;;) {
+			if (p->pos >= p->n)
+				return fail(p, SPROUT_ERR_JSON, open, "unterminated object");
+			if (p->s[p->pos] != '"')
+				return unexpected(p, "a string key");
+			const char *k;
+			size_t kl;
+			if ((rc = parse_string(p, &k, &kl)))
+				return rc;
+			skip_ws(p);
+			if (p->pos >= p->n || p->s[p->pos] != ':')
+				return unexpected(p, "':' after an object key");
+			p->pos++;
+			skip_ws(p);
+			sprout_json *v;
+			if ((rc = parse_value(p, &v)) || (rc = push_member(p, k, kl, v)))
+				return rc;
+			skip_ws(p);
+			if (p->pos < p->n && p->s[p->pos] == ',') {
+				p->pos++;
+				skip_ws(p);
+				continue;
+			}
+			if (p->pos < p->n && p->s[p->pos] == '}') {
+				p->pos++;
+				break;
+			}
+			if (p->pos >= p->n)
+				return fail(p, SPROUT_ERR_JSON, open, "unterminated object");
+			return unexpected(p, "',' or '}' after an object member");
+		}
+	}
+	sprout_json *obj = new_value(p, SPROUT_JSON_OBJECT);
+	if (!obj)
+		return nomem(p);
+	size_t count = p->nmembers - base;
+	if (count) {
+		obj->u.members = sprout_arena_alloc(p->a, count * sizeof *obj->u.members);
+		if (!obj->u.members)
+			return nomem(p);
+		memcpy(obj->u.members, p->members + base, count * sizeof *obj->u.members);
+	}
+	obj->len = obj->cap = count;
+	p->nmembers = base;
+	*out = obj;
+	return SPROUT_OK;
+}
+
+static sprout_code parse_literal(struct parser *p, const char *word, sprout_json_type t,
+				 sprout_json **out)
+{
+	size_t k = strlen(word);
+	if (p->n - p->pos < k || memcmp(p->s + p->pos, word, k) != 0)
+		return unexpected(p, "a value");
+	p->pos += k;
+	*out = new_value(p, t);
+	return *out ? SPROUT_OK : nomem(p);
+}
+
+static sprout_code parse_value(struct parser *p, sprout_json **out)
+{
+	if (p->pos >= p->n)
+		return unexpected(p, "a value");
+	sprout_code rc;
+	switch (p->s[p->pos]) {
+	case '{':
+	case '[':
+		if (++p->depth > SPROUT_JSON_MAX_DEPTH)
+			return fail(p, SPROUT_ERR_JSON, p->pos, "nesting deeper than %d levels",
+				    SPROUT_JSON_MAX_DEPTH);
+		rc = p->s[p->pos] == '{' ? parse_object(p, out) : parse_array(p, out);
+		p->depth--;
+		return rc;
+	case '"': {
+		const char *s;
+		size_t len;
+		if ((rc = parse_string(p, &s, &len)))
+			return rc;
+		sprout_json *v = new_value(p, SPROUT_JSON_STRING);
+		if (!v)
+			return nomem(p);
+		v->u.s = s;
+		v->len = len;
+		*out = v;
+		return SPROUT_OK;
+	}
+	case 't': return parse_literal(p, "true", SPROUT_JSON_TRUE, out);
+	case 'f': return parse_literal(p, "false", SPROUT_JSON_FALSE, out);
+	case 'n': return parse_literal(p, "null", SPROUT_JSON_NULL, out);
+	default:
+		if (p->s[p->pos] == '-' || (p->s[p->pos] >= '0' && p->s[p->pos] <= '9'))
+			return parse_number(p, out);
+		return unexpected(p, "a value");
+	}
+}
+
+sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len,
+			      sprout_json **out, sprout_error *err)
+{
+	struct parser p;
+	p.a = a;
+	p.s = (const unsigned char *)text;
+	p.n = len;
+	p.pos = 0;
+	p.depth = 0;
+	p.err = err;
+	p.items = p.items_inline;
+	p.nitems = 0;
+	p.citems = INLINE_STACK;
+	p.members = p.members_inline;
+	p.nmembers = 0;
+	p.cmembers = INLINE_STACK;
+
+	sprout_json *v = NULL;
+	skip_ws(&p);
+	sprout_code rc = parse_value(&p, &v);
+	if (!rc) {
+		skip_ws(&p);
+		if (p.pos < p.n) {
+			char what[48];
+			describe(&p, p.pos, what, sizeof what);
+			rc = p.s[p.pos] >= 0x80 ? unexpected(&p, "end of the value")
+						: fail(&p, SPROUT_ERR_JSON, p.pos,
+						       "unexpected %s after the end of the value", what);
+		}
+	}
+	if (p.items != p.items_inline)
+		free(p.items);
+	if (p.members != p.members_inline)
+		free(p.members);
+	if (rc)
+		return rc;
+	*out = v;
+	return SPROUT_OK;
+}
+
+/* ---- builders ---------------------------------------------------------- */
+
+sprout_json *sprout_json_new(sprout_arena *a, sprout_json_type type)
+{
+	sprout_json *v = sprout_arena_alloc(a, sizeof *v);
+	if (v) {
+		v->type = type;
+		v->len = 0;
+		v->cap = 0;
+		v->u.s = NULL;
+	}
+	return v;
+}
+
+sprout_json *sprout_json_string_ref(sprout_arena *a, const char *s, size_t len)
+{
+	sprout_json *v = sprout_json_new(a, SPROUT_JSON_STRING);
+	if (v) {
+		v->u.s = s;
+		v->len = len;
+	}
+	return v;
+}
+
+sprout_json *sprout_json_string(sprout_arena *a, const char *s, size_t len)
+{
+	char *copy = sprout_arena_strndup(a, s, len);
+	return copy ? sprout_json_string_ref(a, copy, len) : NULL;
+}
+
+sprout_json *sprout_json_number_raw(sprout_arena *a, const char *text, size_t len)
+{
+	char *copy = sprout_arena_strndup(a, text, len);
+	sprout_json *v = copy ? sprout_json_new(a, SPROUT_JSON_NUMBER) : NULL;
+	if (v) {
+		v->u.s = copy;
+		v->len = len;
+	}
+	return v;
+}
+
+sprout_json *sprout_json_integer(sprout_arena *a, long long x)
+{
+	char tmp[32];
+	int k = snprintf(tmp, sizeof tmp, "%lld", x);
+	return sprout_json_number_raw(a, tmp, (size_t)k);
+}
+
+sprout_json *sprout_json_real(sprout_arena *a, double x)
+{
+	if (!isfinite(x))
+		return sprout_json_new(a, SPROUT_JSON_NULL);
+	char tmp[40];
+	int k = 0;
+	for (int prec = 1; prec <= 17; prec++) {
+		k = snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+		if (strtod(tmp, NULL) == x)
+			break;
+	}
+	/* "%g" may print "1e+20" (valid JSON) or "5" for 5.0: keep it a number
+	 * a reader sees as real */
+	if (!strpbrk(tmp, ".eEn"))
+		k += snprintf(tmp + k, sizeof tmp - (size_t)k, ".0");
+	return sprout_json_number_raw(a, tmp, (size_t)k);
+}
+
+sprout_json *sprout_json_copy(sprout_arena *a, const sprout_json *v)
+{
+	sprout_json *c = sprout_json_new(a, v->type);
+	if (!c)
+		return NULL;
+	switch (v->type) {
+	case SPROUT_JSON_STRING:
+	case SPROUT_JSON_NUMBER:
+		c->u.s = sprout_arena_strndup(a, v->u.s, v->len);
+		if (!c->u.s)
+			return NULL;
+		c->len = v->len;
+		break;
+	case SPROUT_JSON_ARRAY:
+		if (v->len) {
+			c->u.items = sprout_arena_alloc(a, v->len * sizeof *c->u.items);
+			if (!c->u.items)
+				return NULL;
+			for (size_t i = 0; i < v->len; i++)
+				if (!(c->u.items[i] = sprout_json_copy(a, v->u.items[i])))
+					return NULL;
+		}
+		c->len = c->cap = v->len;
+		break;
+	case SPROUT_JSON_OBJECT:
+		if (v->len) {
+			c->u.members = sprout_arena_alloc(a, v->len * sizeof *c->u.members);
+			if (!c->u.members)
+				return NULL;
+			for (size_t i = 0; i < v->len; i++) {
+				const sprout_json_member *m = &v->u.members[i];
+				c->u.members[i].key = sprout_arena_strndup(a, m->key, m->klen);
+				c->u.members[i].klen = m->klen;
+				c->u.members[i].value = sprout_json_copy(a, m->value);
+				if (!c->u.members[i].key || !c->u.members[i].value)
+					return NULL;
+			}
+		}
+		c->len = c->cap = v->len;
+		break;
+	default:
+		break;
+	}
+	return c;
+}
+
+sprout_json *sprout_json_getn(const sprout_json *obj, const char *key, size_t klen)
+{
+	if (!obj || obj->type != SPROUT_JSON_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < obj->len; i++) {
+		const sprout_json_member *m = &obj->u.members[i];
+		if (m->klen == klen && memcmp(m->key, key, klen) == 0)
+			return m->value;
+	}
+	return NULL;
+}
+
+sprout_json *sprout_json_get(const sprout_json *obj, const char *key)
+{
+	return sprout_json_getn(obj, key, strlen(key));
+}
+
+long sprout_json_index(const sprout_json *obj, const char *key)
+{
+	if (!obj || obj->type != SPROUT_JSON_OBJECT)
+		return -1;
+	size_t klen = strlen(key);
+	for (size_t i = 0; i < obj->len; i++) {
+		const sprout_json_member *m = &obj->u.members[i];
+		if (m->klen == klen && memcmp(m->key, key, klen) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Grow a container's array to hold one more element of size elem. */
+static sprout_code grow(sprout_arena *a, sprout_json *c, size_t elem)
+{
+	if (c->len < c->cap)
+		return SPROUT_OK;
+	size_t cap = c->cap ? c->cap * 2 : 4;
+	void *m = sprout_arena_alloc(a, cap * elem);
+	if (!m)
+		return SPROUT_ERR_NOMEM;
+	if (c->len)
+		memcpy(m, c->u.items, c->len * elem);
+	c->u.items = m;
+	c->cap = cap;
+	return SPROUT_OK;
+}
+
+sprout_code sprout_json_insert(sprout_arena *a, sprout_json *obj, size_t idx, const char *key,
+			       size_t klen, sprout_json *value)
+{
+	if (obj->type != SPROUT_JSON_OBJECT || idx > obj->len)
+		return SPROUT_ERR_USAGE;
+	char *k = sprout_arena_strndup(a, key, klen);
+	if (!k || grow(a, obj, sizeof(sprout_json_member)))
+		return SPROUT_ERR_NOMEM;
+	memmove(obj->u.members + idx + 1, obj->u.members + idx,
+		(obj->len - idx) * sizeof(sprout_json_member));
+	obj->u.members[idx].key = k;
+	obj->u.members[idx].klen = klen;
+	obj->u.members[idx].value = value;
+	obj->len++;
+	return SPROUT_OK;
+}
+
+sprout_code sprout_json_set(sprout_arena *a, sprout_json *obj, const char *key,
+			    sprout_json *value)
+{
+	long i = sprout_json_index(obj, key);
+	if (i >= 0) {
+		obj->u.members[i].value = value;
+		return SPROUT_OK;
+	}
+	if (obj->type != SPROUT_JSON_OBJECT)
+		return SPROUT_ERR_USAGE;
+	return sprout_json_insert(a, obj, obj->len, key, strlen(key), value);
+}
+
+size_t sprout_json_remove(sprout_json *obj, const char *key)
+{
+	if (!obj || obj->type != SPROUT_JSON_OBJECT)
+		return 0;
+	size_t klen = strlen(key), o = 0, removed = 0;
+	for (size_t i = 0; i < obj->len; i++) {
+		sprout_json_member *m = &obj->u.members[i];
+		if (m->klen == klen && memcmp(m->key, key, klen) == 0) {
+			removed++;
+			continue;
+		}
+		obj->u.members[o++] = *m;
+	}
+	obj->len = o;
+	return removed;
+}
+
+sprout_code sprout_json_push(sprout_arena *a, sprout_json *arr, sprout_json *value)
+{
+	if (arr->type != SPROUT_JSON_ARRAY)
+		return SPROUT_ERR_USAGE;
+	if (grow(a, arr, sizeof(sprout_json *)))
+		return SPROUT_ERR_NOMEM;
+	arr->u.items[arr->len++] = value;
+	return SPROUT_OK;
+}
+
+int sprout_json_is(const sprout_json *v, const char *s)
+{
+	if (!v || v->type != SPROUT_JSON_STRING)
+		return 0;
+	size_t n = strlen(s);
+	return v->len == n && memcmp(v->u.s, s, n) == 0;
+}
+
+double sprout_json_number(const sprout_json *v)
+{
+	if (!v || v->type != SPROUT_JSON_NUMBER)
+		return 0;
+	return strtod(v->u.s, NULL);
+}
+
+int sprout_json_equal(const sprout_json *x, const sprout_json *y)
+{
+	if (x->type != y->type || x->len != y->len)
+		return 0;
+	switch (x->type) {
+	case SPROUT_JSON_STRING:
+	case SPROUT_JSON_NUMBER:
+		return memcmp(x->u.s, y->u.s, x->len) == 0;
+	case SPROUT_JSON_ARRAY:
+		for (size_t i = 0; i < x->len; i++)
+			if (!sprout_json_equal(x->u.items[i], y->u.items[i]))
+				return 0;
+		return 1;
+	case SPROUT_JSON_OBJECT:
+		for (size_t i = 0; i < x->len; i++) {
+			const sprout_json_member *a = &x->u.members[i], *b = &y->u.members[i];
+			if (a->klen != b->klen || memcmp(a->key, b->key, a->klen) != 0 ||
+			    !sprout_json_equal(a->value, b->value))
+				return 0;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+/* 1 for bytes that need an escape inside a JSON string */
+static const unsigned char needs_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+sprout_code sprout_json_write_string(sprout_buf *b, const char *s, size_t len)
+{
+	sprout_code rc = sprout_buf_reserve(b, len + 2);
+	if (rc)
+		return rc;
+	if ((rc = sprout_buf_addc(b, '"')))
+		return rc;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned c = p[i];
+		if (!needs_escape[c])
+			continue;
+		if (i > run && (rc = sprout_buf_add(b, s + run, i - run)))
+			return rc;
+		run = i + 1;
+		char esc[8];
+		const char *e = esc;
+		size_t el = 2;
+		switch (c) {
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			el = 6;
+			break;
+		}
+		if ((rc = sprout_buf_add(b, e, el)))
+			return rc;
+	}
+	if (len > run && (rc = sprout_buf_add(b, s + run, len - run)))
+		return rc;
+	return sprout_buf_addc(b, '"');
+}
+
+sprout_code sprout_json_write(sprout_buf *b, const sprout_json *v)
+{
+	sprout_code rc;
+	switch (v->type) {
+	case SPROUT_JSON_NULL: return sprout_buf_add(b, "null", 4);
+	case SPROUT_JSON_TRUE: return sprout_buf_add(b, "true", 4);
+	case SPROUT_JSON_FALSE: return sprout_buf_add(b, "false", 5);
+	case SPROUT_JSON_NUMBER: return sprout_buf_add(b, v->u.s, v->len);
+	case SPROUT_JSON_STRING: return sprout_json_write_string(b, v->u.s, v->len);
+	case SPROUT_JSON_ARRAY:
+		if ((rc = sprout_buf_addc(b, '[')))
+			return rc;
+		for (size_t i = 0; i < v->len; i++) {
+			if (i && (rc = sprout_buf_addc(b, ',')))
+				return rc;
+			if ((rc = sprout_json_write(b, v->u.items[i])))
+				return rc;
+		}
+		return sprout_buf_addc(b, ']');
+	case SPROUT_JSON_OBJECT:
+		if ((rc = sprout_buf_addc(b, '{')))
+			return rc;
+		for (size_t i = 0; i < v->len; i++) {
+			const sprout_json_member *m = &v->u.members[i];
+			if (i && (rc = sprout_buf_addc(b, ',')))
+				return rc;
+			if ((rc = sprout_json_write_string(b, m->key, m->klen)) ||
+			    (rc = sprout_buf_addc(b, ':')) || (rc = sprout_json_write(b, m->value)))
+				return rc;
+		}
+		return sprout_buf_addc(b, '}');
+	}
+	return SPROUT_ERR_USAGE;
+}

@@ -1,0 +1,170 @@
+/* Records from a list of inputs: reading, format detection, checks,
+ * self-instruct tasks split into one record per instance. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sprout/io.h"
+
+struct sprout_source {
+	char **paths;
+	size_t npaths, next_path;
+	sprout_reader *rd;
+	sprout_source_options opts;
+	sprout_format fmt;   /* the current input's format */
+	int fmt_known;
+	int detected_pending;
+	char why[160];
+	sprout_arena *arena;
+	sprout_record task;  /* a self-instruct task being split */
+	size_t ninst, inst;
+	int failed;
+};
+
+sprout_source *sprout_source_open(const char *const *paths, size_t n,
+				  const sprout_source_options *opts, sprout_error *err)
+{
+	static const char *const stdin_path[] = {"-"};
+	if (n == 0) {
+		paths = stdin_path;
+		n = 1;
+	}
+	sprout_source *s = calloc(1, sizeof *s);
+	if (!s)
+		goto nomem;
+	s->paths = calloc(n, sizeof *s->paths);
+	s->arena = sprout_arena_new(0);
+	if (!s->paths || !s->arena)
+		goto nomem;
+	s->npaths = n;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(paths[i]) + 1;
+		if (!(s->paths[i] = malloc(len)))
+			goto nomem;
+		memcpy(s->paths[i], paths[i], len);
+	}
+	if (opts) {
+		s->opts = *opts;
+	} else {
+		sprout_reader_options ro = SPROUT_READER_OPTIONS_INIT;
+		s->opts.reader = ro;
+	}
+	return s;
+nomem:
+	sprout_source_close(s);
+	sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	return NULL;
+}
+
+void sprout_source_close(sprout_source *s)
+{
+	if (!s)
+		return;
+	sprout_reader_close(s->rd);
+	for (size_t i = 0; s->paths && i < s->npaths; i++)
+		free(s->paths[i]);
+	free(s->paths);
+	sprout_arena_free(s->arena);
+	free(s);
+}
+
+int sprout_source_failed(const sprout_source *s)
+{
+	return s->failed;
+}
+
+void sprout_source_raw(const sprout_source *s, const char **raw, size_t *len, int *truncated)
+{
+	if (s->rd) {
+		sprout_reader_raw(s->rd, raw, len, truncated);
+	} else {
+		*raw = "";
+		*len = 0;
+		if (truncated)
+			*truncated = 0;
+	}
+}
+
+int sprout_source_detected(sprout_source *s, const char **file, const sprout_format **fmt,
+			   const char **why)
+{
+	if (!s->detected_pending || !s->rd)
+		return 0;
+	s->detected_pending = 0;
+	*file = sprout_reader_name(s->rd);
+	*fmt = &s->fmt;
+	*why = s->why;
+	return 1;
+}
+
+/* Locate an error about the current record at its start. */
+static sprout_code record_error(sprout_source *s, sprout_code rc, sprout_error *err)
+{
+	sprout_error_locate(err, sprout_reader_name(s->rd), sprout_reader_line(s->rd), 0);
+	return rc;
+}
+
+/* The next instance of a self-instruct task, checked on its own. */
+static sprout_code next_instance(sprout_source *s, sprout_record *rec, sprout_error *err)
+{
+	sprout_code rc = sprout_record_explode(&s->task, s->inst++, rec, err);
+	if (!rc)
+		rc = sprout_record_check(rec, err);
+	return rc ? record_error(s, rc, err) : SPROUT_OK;
+}
+
+sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_error *err)
+{
+	if (s->failed)
+		return SPROUT_END;
+	if (s->inst < s->ninst)
+		return next_instance(s, rec, err);
+	for (;;) {
+		if (!s->rd) {
+			if (s->next_path == s->npaths)
+				return SPROUT_END;
+			s->rd = sprout_reader_open(s->paths[s->next_path++], &s->opts.reader, err);
+			if (!s->rd) {
+				s->failed = 1;
+				return err ? err->code : SPROUT_ERR_IO;
+			}
+			s->fmt = s->opts.format;
+			s->fmt_known = s->fmt.kind != SPROUT_FORMAT_AUTO;
+			if (s->fmt_known) {
+				snprintf(s->why, sizeof s->why, "given");
+				s->detected_pending = 1;
+			}
+		}
+		sprout_arena_reset(s->arena);
+		sprout_json *obj;
+		sprout_code rc = sprout_reader_next(s->rd, s->arena, &obj, err);
+		if (rc == SPROUT_END) {
+			sprout_reader_close(s->rd);
+			s->rd = NULL;
+			continue;
+		}
+		if (rc) {
+			if (sprout_reader_failed(s->rd))
+				s->failed = 1;
+			return rc;
+		}
+		if (!s->fmt_known) {
+			if ((rc = sprout_format_detect(obj, &s->fmt, s->why, sizeof s->why, err)))
+				return record_error(s, rc, err);
+			s->fmt_known = 1;
+			s->detected_pending = 1;
+		}
+		sprout_record r = {obj, &s->fmt, s->arena, sprout_reader_name(s->rd),
+				   sprout_reader_line(s->rd)};
+		if ((rc = sprout_record_check(&r, err)))
+			return record_error(s, rc, err);
+		s->ninst = sprout_record_explode_count(&r);
+		s->task = r;
+		s->inst = 0;
+		if (s->ninst > 1)
+			return next_instance(s, rec, err);
+		s->ninst = 0;
+		*rec = r;
+		return SPROUT_OK;
+	}
+}

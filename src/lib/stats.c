@@ -1,0 +1,471 @@
+/* Dataset statistics. */
+#include "sprout/stats.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sprout/utf8.h"
+
+struct series {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+struct slot_stats {
+	unsigned long present, empty, missing;
+	struct series chars, words;
+};
+
+struct label {
+	char *name;
+	size_t len;
+	unsigned long count;
+};
+
+struct seen {
+	uint64_t h0, h1;
+	unsigned long count; /* 0 = free slot */
+};
+
+struct input {
+	char *file;
+	char format[SPROUT_MAP_KEY_MAX * SPROUT_SLOT__COUNT];
+	char *why;
+};
+
+struct sprout_stats {
+	unsigned long records, bad;
+	unsigned long bad_by_code[SPROUT_CODE__COUNT];
+	struct slot_stats slots[SPROUT_SLOT__COUNT];
+	struct label *labels;
+	size_t nlabels, clabels;
+	struct seen *seen;
+	size_t nseen, cseen;
+	unsigned long dup_records, dup_groups;
+	struct input *inputs;
+	size_t ninputs;
+};
+
+sprout_stats *sprout_stats_new(void)
+{
+	return calloc(1, sizeof(sprout_stats));
+}
+
+void sprout_stats_free(sprout_stats *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
+		free(st->slots[i].chars.v);
+		free(st->slots[i].words.v);
+	}
+	for (size_t i = 0; i < st->clabels; i++)
+		free(st->labels[i].name);
+	free(st->labels);
+	free(st->seen);
+	for (size_t i = 0; i < st->ninputs; i++) {
+		free(st->inputs[i].file);
+		free(st->inputs[i].why);
+	}
+	free(st->inputs);
+	free(st);
+}
+
+unsigned long sprout_stats_records(const sprout_stats *st)
+{
+	return st->records;
+}
+
+static int push(struct series *s, uint32_t v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		uint32_t *p = realloc(s->v, cap * sizeof *p);
+		if (!p)
+			return -1;
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+	return 0;
+}
+
+static int is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static uint32_t count_words(const char *s, size_t n)
+{
+	uint32_t w = 0;
+	int in = 0;
+	for (size_t i = 0; i < n; i++) {
+		int sp = is_space((unsigned char)s[i]);
+		if (!sp && !in)
+			w++;
+		in = !sp;
+	}
+	return w;
+}
+
+/* FNV-1a with a final mix, for the label table */
+static uint64_t label_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
+}
+
+static int add_label(sprout_stats *st, const char *s, size_t n)
+{
+	if (st->nlabels * 2 >= st->clabels) {
+		size_t cap = st->clabels ? st->clabels * 2 : 64;
+		struct label *t = calloc(cap, sizeof *t);
+		if (!t)
+			return -1;
+		for (size_t i = 0; i < st->clabels; i++) {
+			struct label *l = &st->labels[i];
+			if (!l->name)
+				continue;
+			size_t j = label_hash(l->name, l->len) & (cap - 1);
+			while (t[j].name)
+				j = (j + 1) & (cap - 1);
+			t[j] = *l;
+		}
+		free(st->labels);
+		st->labels = t;
+		st->clabels = cap;
+	}
+	size_t j = label_hash(s, n) & (st->clabels - 1);
+	while (st->labels[j].name) {
+		struct label *l = &st->labels[j];
+		if (l->len == n && memcmp(l->name, s, n) == 0) {
+			l->count++;
+			return 0;
+		}
+		j = (j + 1) & (st->clabels - 1);
+	}
+	char *copy = malloc(n + 1);
+	if (!copy)
+		return -1;
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	st->labels[j] = (struct label){copy, n, 1};
+	st->nlabels++;
+	return 0;
+}
+
+static int add_seen(sprout_stats *st, const uint64_t h[2])
+{
+	if (st->nseen * 2 >= st->cseen) {
+		size_t cap = st->cseen ? st->cseen * 2 : 1024;
+		struct seen *t = calloc(cap, sizeof *t);
+		if (!t)
+			return -1;
+		for (size_t i = 0; i < st->cseen; i++) {
+			if (!st->seen[i].count)
+				continue;
+			size_t j = st->seen[i].h1 & (cap - 1);
+			while (t[j].count)
+				j = (j + 1) & (cap - 1);
+			t[j] = st->seen[i];
+		}
+		free(st->seen);
+		st->seen = t;
+		st->cseen = cap;
+	}
+	size_t j = h[1] & (st->cseen - 1);
+	while (st->seen[j].count) {
+		struct seen *e = &st->seen[j];
+		if (e->h0 == h[0] && e->h1 == h[1]) {
+			if (e->count++ == 1)
+				st->dup_groups++;
+			st->dup_records++;
+			return 0;
+		}
+		j = (j + 1) & (st->cseen - 1);
+	}
+	st->seen[j] = (struct seen){h[0], h[1], 1};
+	st->nseen++;
+	return 0;
+}
+
+sprout_code sprout_stats_add(sprout_stats *st, const sprout_record *r, sprout_error *err)
+{
+	st->records++;
+	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
+		struct slot_stats *ss = &st->slots[i];
+		sprout_text t;
+		if (!sprout_record_get(r, (sprout_slot)i, &t)) {
+			ss->missing++;
+			continue;
+		}
+		ss->present++;
+		uint32_t words = count_words(t.s, t.len);
+		if (words == 0)
+			ss->empty++;
+		if (push(&ss->chars, (uint32_t)sprout_utf8_count(t.s, t.len)) ||
+		    push(&ss->words, words))
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		if (i == SPROUT_SLOT_LABEL && add_label(st, t.s, t.len))
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	}
+	uint64_t h[2];
+	sprout_record_hash(r, h);
+	if (add_seen(st, h))
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	return SPROUT_OK;
+}
+
+void sprout_stats_add_bad(sprout_stats *st, sprout_code why)
+{
+	st->bad++;
+	if ((unsigned)why < SPROUT_CODE__COUNT)
+		st->bad_by_code[why]++;
+}
+
+static char *dupstr(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+sprout_code sprout_stats_add_input(sprout_stats *st, const char *file, const sprout_format *f,
+				   const char *why)
+{
+	struct input *in = realloc(st->inputs, (st->ninputs + 1) * sizeof *in);
+	if (!in)
+		return SPROUT_ERR_NOMEM;
+	st->inputs = in;
+	in = &st->inputs[st->ninputs];
+	in->file = dupstr(file);
+	in->why = dupstr(why ? why : "");
+	sprout_format_describe(f, in->format, sizeof in->format);
+	if (!in->file || !in->why) {
+		free(in->file);
+		free(in->why);
+		return SPROUT_ERR_NOMEM;
+	}
+	st->ninputs++;
+	return SPROUT_OK;
+}
+
+/* ---- summaries --------------------------------------------------------- */
+
+struct dist {
+	uint32_t min, p10, p25, median, p75, p90, max;
+	double mean;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static uint32_t pct(const uint32_t *v, size_t n, int p)
+{
+	size_t rank = (size_t)((p * n + 99) / 100);
+	if (rank < 1)
+		rank = 1;
+	return v[rank - 1];
+}
+
+static int summarize(const struct series *s, struct dist *d)
+{
+	memset(d, 0, sizeof *d);
+	if (!s->n)
+		return 0;
+	uint32_t *v = malloc(s->n * sizeof *v);
+	if (!v)
+		return -1;
+	memcpy(v, s->v, s->n * sizeof *v);
+	qsort(v, s->n, sizeof *v, cmp_u32);
+	double sum = 0;
+	for (size_t i = 0; i < s->n; i++)
+		sum += v[i];
+	d->min = v[0];
+	d->max = v[s->n - 1];
+	d->p10 = pct(v, s->n, 10);
+	d->p25 = pct(v, s->n, 25);
+	d->median = pct(v, s->n, 50);
+	d->p75 = pct(v, s->n, 75);
+	d->p90 = pct(v, s->n, 90);
+	d->mean = sum / (double)s->n;
+	free(v);
+	return 0;
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+	const struct label *x = *(const struct label *const *)a, *y = *(const struct label *const *)b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Labels by count (desc), then name. Caller frees. */
+static const struct label **sorted_labels(const sprout_stats *st)
+{
+	const struct label **v = malloc((st->nlabels + 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < st->clabels; i++)
+		if (st->labels[i].name)
+			v[k++] = &st->labels[i];
+	qsort(v, k, sizeof *v, cmp_label);
+	return v;
+}
+
+#define TRY(x)                                                                           \
+	do {                                                                             \
+		if ((x) != SPROUT_OK)                                                    \
+			goto fail;                                                       \
+	} while (0)
+
+sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
+{
+	const struct label **labels = NULL;
+	TRY(sprout_buf_addf(o, "records      %lu\n", st->records));
+	TRY(sprout_buf_addf(o, "bad records  %lu\n", st->bad));
+	for (size_t i = 0; i < st->ninputs; i++)
+		TRY(sprout_buf_addf(o, "%s %s: %s (%s)\n", i ? "            " : "format      ",
+				    st->inputs[i].file, st->inputs[i].format, st->inputs[i].why));
+	TRY(sprout_buf_addf(o, "duplicates   %lu (records repeating an earlier one exactly, in %lu groups)\n",
+			    st->dup_records, st->dup_groups));
+	TRY(sprout_buf_adds(o, "empty slots  "));
+	int any = 0;
+	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
+		const struct slot_stats *ss = &st->slots[i];
+		if (!ss->empty)
+			continue;
+		TRY(sprout_buf_addf(o, "%s%s %lu", any ? ", " : "", sprout_slot_name((sprout_slot)i),
+				    ss->empty));
+		any = 1;
+	}
+	TRY(sprout_buf_adds(o, any ? "\n" : "none\n"));
+
+	TRY(sprout_buf_addf(o, "\n%-9s %8s %6s %8s   %-34s %s\n", "slot", "present", "empty",
+			    "missing", "characters min/median/mean/p90/max",
+			    "words min/median/mean/p90/max"));
+	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
+		const struct slot_stats *ss = &st->slots[i];
+		if (!ss->present)
+			continue;
+		struct dist c, w;
+		if (summarize(&ss->chars, &c) || summarize(&ss->words, &w))
+			goto fail;
+		char cs[64], ws[64];
+		snprintf(cs, sizeof cs, "%u/%u/%.1f/%u/%u", c.min, c.median, c.mean, c.p90, c.max);
+		snprintf(ws, sizeof ws, "%u/%u/%.1f/%u/%u", w.min, w.median, w.mean, w.p90, w.max);
+		TRY(sprout_buf_addf(o, "%-9s %8lu %6lu %8lu   %-34s %s\n",
+				    sprout_slot_name((sprout_slot)i), ss->present, ss->empty,
+				    ss->missing, cs, ws));
+	}
+	if (st->nlabels) {
+		labels = sorted_labels(st);
+		if (!labels)
+			goto fail;
+		size_t width = 5;
+		for (size_t i = 0; i < st->nlabels; i++)
+			if (labels[i]->len > width)
+				width = labels[i]->len > 40 ? 40 : labels[i]->len;
+		TRY(sprout_buf_addf(o, "\nlabels (%zu distinct)\n", st->nlabels));
+		const size_t shown = 30;
+		unsigned long total = st->slots[SPROUT_SLOT_LABEL].present;
+		for (size_t i = 0; i < st->nlabels && i < shown; i++)
+			TRY(sprout_buf_addf(o, "  %-*s %6lu  %5.1f%%\n", (int)width, labels[i]->name,
+					    labels[i]->count,
+					    100.0 * (double)labels[i]->count / (double)total));
+		if (st->nlabels > shown)
+			TRY(sprout_buf_addf(o, "  ... and %zu more (all in --json)\n",
+					    st->nlabels - shown));
+	}
+	free(labels);
+	return SPROUT_OK;
+fail:
+	free(labels);
+	return SPROUT_ERR_NOMEM;
+}
+
+static sprout_code add_dist(sprout_buf *o, const char *name, const struct series *s)
+{
+	struct dist d;
+	if (summarize(s, &d))
+		return SPROUT_ERR_NOMEM;
+	return sprout_buf_addf(o,
+			       "\"%s\":{\"min\":%u,\"p10\":%u,\"p25\":%u,\"median\":%u,"
+			       "\"p75\":%u,\"p90\":%u,\"max\":%u,\"mean\":%.3f}",
+			       name, d.min, d.p10, d.p25, d.median, d.p75, d.p90, d.max, d.mean);
+}
+
+sprout_code sprout_stats_json(const sprout_stats *st, sprout_buf *o)
+{
+	const struct label **labels = NULL;
+	TRY(sprout_buf_addf(o, "{\"records\":%lu,\"bad_records\":%lu,\"bad_by_error\":{", st->records,
+			    st->bad));
+	int first = 1;
+	for (int c = 0; c < SPROUT_CODE__COUNT; c++) {
+		if (!st->bad_by_code[c])
+			continue;
+		TRY(sprout_buf_addf(o, "%s\"%s\":%lu", first ? "" : ",", sprout_code_name((sprout_code)c),
+				    st->bad_by_code[c]));
+		first = 0;
+	}
+	TRY(sprout_buf_adds(o, "},\"inputs\":["));
+	for (size_t i = 0; i < st->ninputs; i++) {
+		TRY(sprout_buf_adds(o, i ? ",{\"file\":" : "{\"file\":"));
+		TRY(sprout_json_write_string(o, st->inputs[i].file, strlen(st->inputs[i].file)));
+		TRY(sprout_buf_adds(o, ",\"format\":"));
+		TRY(sprout_json_write_string(o, st->inputs[i].format, strlen(st->inputs[i].format)));
+		TRY(sprout_buf_adds(o, ",\"detected_from\":"));
+		TRY(sprout_json_write_string(o, st->inputs[i].why, strlen(st->inputs[i].why)));
+		TRY(sprout_buf_adds(o, "}"));
+	}
+	TRY(sprout_buf_addf(o, "],\"duplicates\":{\"records\":%lu,\"groups\":%lu},\"slots\":{",
+			    st->dup_records, st->dup_groups));
+	first = 1;
+	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
+		const struct slot_stats *ss = &st->slots[i];
+		if (!ss->present)
+			continue;
+		TRY(sprout_buf_addf(o, "%s\"%s\":{\"present\":%lu,\"empty\":%lu,\"missing\":%lu,",
+				    first ? "" : ",", sprout_slot_name((sprout_slot)i), ss->present,
+				    ss->empty, ss->missing));
+		TRY(add_dist(o, "chars", &ss->chars));
+		TRY(sprout_buf_addc(o, ','));
+		TRY(add_dist(o, "words", &ss->words));
+		TRY(sprout_buf_addc(o, '}'));
+		first = 0;
+	}
+	TRY(sprout_buf_adds(o, "},\"labels\":{"));
+	if (st->nlabels) {
+		labels = sorted_labels(st);
+		if (!labels)
+			goto fail;
+		for (size_t i = 0; i < st->nlabels; i++) {
+			if (i)
+				TRY(sprout_buf_addc(o, ','));
+			TRY(sprout_json_write_string(o, labels[i]->name, labels[i]->len));
+			TRY(sprout_buf_addf(o, ":%lu", labels[i]->count));
+		}
+	}
+	TRY(sprout_buf_adds(o, "}}\n"));
+	free(labels);
+	return SPROUT_OK;
+fail:
+	free(labels);
+	return SPROUT_ERR_NOMEM;
+}

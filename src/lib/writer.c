@@ -1,0 +1,261 @@
+/* Atomic outputs and the rejects file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sprout/io.h"
+#include "sprout/utf8.h"
+
+#define FLUSH_AT ((size_t)1 << 20)
+
+struct sprout_writer {
+	int fd;
+	char *path; /* target, NULL for stdout */
+	char *temp; /* temporary file, NULL for stdout */
+	sprout_container container;
+	sprout_buf buf;
+	unsigned long count;
+	int failed;
+};
+
+static char *dupstr(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+static void free_writer(sprout_writer *w)
+{
+	sprout_buf_release(&w->buf);
+	free(w->path);
+	free(w->temp);
+	free(w);
+}
+
+sprout_writer *sprout_writer_open(const char *path, sprout_container container,
+				  sprout_error *err)
+{
+	sprout_writer *w = calloc(1, sizeof *w);
+	if (!w) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	sprout_buf_init(&w->buf, (size_t)1 << 40);
+	w->container = container == SPROUT_CONTAINER_ARRAY ? SPROUT_CONTAINER_ARRAY
+							   : SPROUT_CONTAINER_JSONL;
+	if (!path || strcmp(path, "-") == 0) {
+		w->fd = 1;
+		return w;
+	}
+	w->path = dupstr(path);
+	/* the temporary file lives in the target's directory so the rename
+	 * is atomic: "<dir>/.<name>.sprout-XXXXXX" */
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	const char *base = path + dirlen;
+	size_t n = dirlen + 1 + strlen(base) + sizeof ".sprout-XXXXXX";
+	w->temp = malloc(n);
+	if (!w->path || !w->temp) {
+		free_writer(w);
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(w->temp, n, "%.*s.%s.sprout-XXXXXX", (int)dirlen, path, base);
+	w->fd = mkstemp(w->temp);
+	if (w->fd < 0) {
+		sprout_error_set(err, SPROUT_ERR_IO, "cannot create a file next to it: %s",
+				 strerror(errno));
+		sprout_error_locate(err, path, 0, 0);
+		free_writer(w);
+		return NULL;
+	}
+	/* mkstemp makes 0600; give the mode a plain create would */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(w->fd, 0666 & ~mask);
+	return w;
+}
+
+static sprout_code write_all(sprout_writer *w, const char *p, size_t n, sprout_error *err)
+{
+	while (n) {
+		ssize_t k = write(w->fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			w->failed = 1;
+			sprout_error_set(err, SPROUT_ERR_IO, "write failed: %s", strerror(errno));
+			sprout_error_locate(err, w->path ? w->path : "<stdout>", 0, 0);
+			return SPROUT_ERR_IO;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return SPROUT_OK;
+}
+
+static sprout_code flush(sprout_writer *w, sprout_error *err)
+{
+	sprout_code rc = write_all(w, w->buf.data, w->buf.len, err);
+	sprout_buf_clear(&w->buf);
+	return rc;
+}
+
+static sprout_code nomem(sprout_error *err)
+{
+	return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+}
+
+sprout_code sprout_writer_put(sprout_writer *w, const sprout_json *record, sprout_error *err)
+{
+	sprout_code rc;
+	if (w->container == SPROUT_CONTAINER_ARRAY &&
+	    sprout_buf_add(&w->buf, w->count ? ",\n" : "[\n", 2))
+		return nomem(err);
+	if ((rc = sprout_json_write(&w->buf, record)))
+		return rc == SPROUT_ERR_TOO_LONG
+			       ? sprout_error_set(err, rc, "record too large to write")
+			       : nomem(err);
+	if (w->container == SPROUT_CONTAINER_JSONL && sprout_buf_addc(&w->buf, '\n'))
+		return nomem(err);
+	w->count++;
+	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
+}
+
+sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len,
+				sprout_error *err)
+{
+	if (sprout_buf_add(&w->buf, data, len))
+		return nomem(err);
+	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
+}
+
+unsigned long sprout_writer_count(const sprout_writer *w)
+{
+	return w->count;
+}
+
+const char *sprout_writer_temp_path(const sprout_writer *w)
+{
+	return w->temp;
+}
+
+sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err)
+{
+	sprout_code rc = SPROUT_OK;
+	if (w->container == SPROUT_CONTAINER_ARRAY &&
+	    sprout_buf_adds(&w->buf, w->count ? "\n]\n" : "[]\n"))
+		rc = nomem(err);
+	if (!rc)
+		rc = flush(w, err);
+	if (w->temp) {
+		if (!rc && fsync(w->fd) != 0) {
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot sync: %s", strerror(errno));
+			sprout_error_locate(err, w->path, 0, 0);
+		}
+		if (close(w->fd) != 0 && !rc) {
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot close: %s", strerror(errno));
+			sprout_error_locate(err, w->path, 0, 0);
+		}
+		if (!rc && rename(w->temp, w->path) != 0) {
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot rename %s into place: %s",
+					      w->temp, strerror(errno));
+			sprout_error_locate(err, w->path, 0, 0);
+		}
+		if (rc)
+			unlink(w->temp);
+	}
+	free_writer(w);
+	return rc;
+}
+
+void sprout_writer_abort(sprout_writer *w)
+{
+	if (!w)
+		return;
+	if (w->temp) {
+		close(w->fd);
+		unlink(w->temp);
+	}
+	free_writer(w);
+}
+
+int sprout_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* ---- rejects ----------------------------------------------------------- */
+
+static sprout_code add_base64(sprout_buf *b, const unsigned char *p, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (sprout_buf_addc(b, '"'))
+		return SPROUT_ERR_NOMEM;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = {tab[(v >> 18) & 63], tab[(v >> 12) & 63],
+			     i + 1 < n ? tab[(v >> 6) & 63] : '=', i + 2 < n ? tab[v & 63] : '='};
+		if (sprout_buf_add(b, q, 4))
+			return SPROUT_ERR_NOMEM;
+	}
+	return sprout_buf_addc(b, '"');
+}
+
+sprout_code sprout_reject_put(sprout_writer *w, const char *stage, const sprout_error *why,
+			      const char *raw, size_t rawlen, int truncated,
+			      const sprout_json *record, sprout_error *err)
+{
+	sprout_buf *b = &w->buf;
+	int bad = 0;
+	bad |= sprout_buf_adds(b, "{\"stage\":") != SPROUT_OK;
+	bad |= sprout_json_write_string(b, stage, strlen(stage)) != SPROUT_OK;
+	bad |= sprout_buf_adds(b, ",\"error\":") != SPROUT_OK;
+	const char *code = sprout_code_name(why->code);
+	bad |= sprout_json_write_string(b, code, strlen(code)) != SPROUT_OK;
+	bad |= sprout_buf_adds(b, ",\"reason\":") != SPROUT_OK;
+	bad |= sprout_json_write_string(b, why->msg, strlen(why->msg)) != SPROUT_OK;
+	if (why->file[0]) {
+		bad |= sprout_buf_adds(b, ",\"file\":") != SPROUT_OK;
+		bad |= sprout_json_write_string(b, why->file, strlen(why->file)) != SPROUT_OK;
+	}
+	if (why->line)
+		bad |= sprout_buf_addf(b, ",\"line\":%lu", why->line) != SPROUT_OK;
+	if (why->column)
+		bad |= sprout_buf_addf(b, ",\"column\":%lu", why->column) != SPROUT_OK;
+	if (raw) {
+		if (sprout_utf8_valid(raw, rawlen) == rawlen) {
+			bad |= sprout_buf_adds(b, ",\"raw\":") != SPROUT_OK;
+			bad |= sprout_json_write_string(b, raw, rawlen) != SPROUT_OK;
+		} else {
+			bad |= sprout_buf_adds(b, ",\"raw_base64\":") != SPROUT_OK;
+			bad |= add_base64(b, (const unsigned char *)raw, rawlen) != SPROUT_OK;
+		}
+		if (truncated)
+			bad |= sprout_buf_adds(b, ",\"raw_truncated\":true") != SPROUT_OK;
+	}
+	if (record) {
+		bad |= sprout_buf_adds(b, ",\"record\":") != SPROUT_OK;
+		bad |= sprout_json_write(b, record) != SPROUT_OK;
+	}
+	bad |= sprout_buf_adds(b, "}\n") != SPROUT_OK;
+	if (bad)
+		return nomem(err);
+	w->count++;
+	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
+}
