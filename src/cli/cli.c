@@ -99,9 +99,27 @@ static void print_options(const struct cli_option *o)
 			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
 		if (strlen(left) > 26)
-			printf("  %s\n  %-26s %s\n", left, "", o->help);
+			printf("  %s\n  %-26s ", left, "");
 		else
-			printf("  %-26s %s\n", left, o->help);
+			printf("  %-26s ", left);
+		/* wrap the help at 79 columns under its own column */
+		const char *h = o->help;
+		while (*h) {
+			size_t n = strlen(h);
+			if (n > 50) {
+				n = 50;
+				while (n > 0 && h[n] != ' ')
+					n--;
+				if (n == 0)
+					n = strcspn(h, " ");
+			}
+			printf("%.*s\n", (int)n, h);
+			h += n;
+			while (*h == ' ')
+				h++;
+			if (*h)
+				printf("  %-26s ", "");
+		}
 	}
 }
 
@@ -152,7 +170,7 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 			return EXIT_USAGE;
 		}
 		if (sprout_format_parse(arg, &c->src.format, &err)) {
-			cli_error("%s", err.msg);
+			cli_error("%s: %s", id == OPT_MAP ? "--map" : "--format", err.msg);
 			return EXIT_USAGE;
 		}
 		return -1;

@@ -86,8 +86,7 @@ int cmd_convert(int argc, char **argv)
 		cli_reader_close(&rd, 0);
 		return rc;
 	}
-	rc = cli_reader_close(&rd, 1);
 	cli_note(&c, "wrote %lu record%s to %s", n, n == 1 ? "" : "s",
 		 c.output ? c.output : "stdout");
-	return rc;
+	return cli_reader_close(&rd, 1);
 }

@@ -207,10 +207,13 @@ static sprout_code parse_string(struct parser *p, const char **out, size_t *outl
 			}
 			if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' &&
 			    e != 'n' && e != 'r' && e != 't') {
+				if (e >= 0x20 && e < 0x7f)
+					return fail(p, SPROUT_ERR_JSON, i,
+						    "invalid escape '\\%c' in string", e);
 				char what[48];
 				describe(p, i + 1, what, sizeof what);
-				return fail(p, SPROUT_ERR_JSON, i, "invalid escape \\%s in string",
-					    what);
+				return fail(p, SPROUT_ERR_JSON, i,
+					    "invalid escape: a backslash before %s in string", what);
 			}
 			i += 2;
 			continue;

@@ -336,6 +336,11 @@ static sprout_code parse_record(sprout_reader *r, sprout_arena *a, sprout_json *
 {
 	sprout_code rc = sprout_json_parse(a, r->raw, r->rawlen, out, err);
 	if (rc) {
+		if (err && rc == SPROUT_ERR_JSON) {
+			char msg[SPROUT_ERROR_MSG_MAX];
+			snprintf(msg, sizeof msg, "invalid JSON: %.480s", err->msg);
+			memcpy(err->msg, msg, sizeof msg);
+		}
 		if (err) {
 			unsigned long l = err->line ? err->line : 1, c = err->column;
 			unsigned long line = r->rec_line + l - 1;

@@ -780,7 +780,9 @@ sprout_code sprout_record_convert(sprout_record *r, const sprout_format *to, spr
 		} else if (has_input) {
 			sprout_json_remove(meta, MERGED_INPUT);
 		}
-		if (sprout_json_insert(a, obj, obj->len, META_KEY, strlen(META_KEY), meta))
+		/* a _sprout made only to remember an input goes when it is empty */
+		if (meta->len &&
+		    sprout_json_insert(a, obj, obj->len, META_KEY, strlen(META_KEY), meta))
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
 	r->obj = obj;

@@ -343,8 +343,12 @@ sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
 	for (size_t i = 0; i < st->ninputs; i++)
 		TRY(sprout_buf_addf(o, "%s %s: %s (%s)\n", i ? "            " : "format      ",
 				    st->inputs[i].file, st->inputs[i].format, st->inputs[i].why));
-	TRY(sprout_buf_addf(o, "duplicates   %lu (records repeating an earlier one exactly, in %lu groups)\n",
-			    st->dup_records, st->dup_groups));
+	if (st->dup_records)
+		TRY(sprout_buf_addf(o, "duplicates   %lu record%s repeat%s an earlier one exactly (%lu distinct)\n",
+				    st->dup_records, st->dup_records == 1 ? "" : "s",
+				    st->dup_records == 1 ? "s" : "", st->dup_groups));
+	else
+		TRY(sprout_buf_adds(o, "duplicates   none\n"));
 	TRY(sprout_buf_adds(o, "empty slots  "));
 	int any = 0;
 	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
@@ -357,22 +361,29 @@ sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
 	}
 	TRY(sprout_buf_adds(o, any ? "\n" : "none\n"));
 
-	TRY(sprout_buf_addf(o, "\n%-9s %8s %6s %8s   %-34s %s\n", "slot", "present", "empty",
-			    "missing", "characters min/median/mean/p90/max",
-			    "words min/median/mean/p90/max"));
+	TRY(sprout_buf_addf(o, "\n%-16s %8s %8s %8s\n", "slot", "present", "empty", "missing"));
+	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
+		const struct slot_stats *ss = &st->slots[i];
+		if (ss->present)
+			TRY(sprout_buf_addf(o, "%-16s %8lu %8lu %8lu\n", sprout_slot_name((sprout_slot)i),
+					    ss->present, ss->empty, ss->missing));
+	}
+	TRY(sprout_buf_addf(o, "\n%-16s %8s %8s %8s %8s %8s\n", "length", "min", "median", "mean",
+			    "p90", "max"));
 	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
 		const struct slot_stats *ss = &st->slots[i];
 		if (!ss->present)
 			continue;
-		struct dist c, w;
-		if (summarize(&ss->chars, &c) || summarize(&ss->words, &w))
-			goto fail;
-		char cs[64], ws[64];
-		snprintf(cs, sizeof cs, "%u/%u/%.1f/%u/%u", c.min, c.median, c.mean, c.p90, c.max);
-		snprintf(ws, sizeof ws, "%u/%u/%.1f/%u/%u", w.min, w.median, w.mean, w.p90, w.max);
-		TRY(sprout_buf_addf(o, "%-9s %8lu %6lu %8lu   %-34s %s\n",
-				    sprout_slot_name((sprout_slot)i), ss->present, ss->empty,
-				    ss->missing, cs, ws));
+		for (int k = 0; k < 2; k++) {
+			struct dist d;
+			if (summarize(k ? &ss->words : &ss->chars, &d))
+				goto fail;
+			char name[32];
+			snprintf(name, sizeof name, "%s %s", sprout_slot_name((sprout_slot)i),
+				 k ? "words" : "chars");
+			TRY(sprout_buf_addf(o, "%-16s %8u %8u %8.1f %8u %8u\n", name, d.min, d.median,
+					    d.mean, d.p90, d.max));
+		}
 	}
 	if (st->nlabels) {
 		labels = sorted_labels(st);

@@ -1,0 +1,359 @@
+/* fuzz_reader - libFuzzer target for the readers, records and the JSON writer.
+ *
+ * Built and run by `make fuzz` (clang -fsanitize=fuzzer,address,undefined
+ * with every src/lib/*.c). Each input is read from memory four times: as
+ * AUTO, JSONL and ARRAY containers with a 1 KiB record limit (so the
+ * over-long paths run), and as AUTO under a ".jsonl" name with the default
+ * limit. Every record the reader returns goes through format detection,
+ * the record check, conversion to each target format, provenance and the
+ * content hash; every JSON value produced is written, parsed back and
+ * written again, and the two texts must be the same bytes.
+ *
+ * A broken invariant calls abort() after printing what broke, so libFuzzer
+ * keeps the input. See fuzz/README.md.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sprout/arena.h"
+#include "sprout/buf.h"
+#include "sprout/error.h"
+#include "sprout/io.h"
+#include "sprout/json.h"
+#include "sprout/meta.h"
+#include "sprout/record.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_MAX_RECORD 1024
+#define WRITE_MAX ((size_t)64 << 20)
+#define MAX_RECORDS 100000
+#define MAX_EXPLODE 64
+
+static const char *where_ = "";
+
+static void check_(int ok, const char *what, const char *file, int line)
+{
+	if (ok)
+		return;
+	fprintf(stderr, "fuzz_reader: invariant broken at %s:%d (%s): %s\n", file, line, where_,
+		what);
+	abort();
+}
+#define CHECK(cond) check_(!!(cond), #cond, __FILE__, __LINE__)
+
+/* Read every byte so ASan sees any bad pointer or length. */
+static volatile unsigned sink;
+static void touch(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	unsigned h = 0;
+	for (size_t i = 0; i < n; i++)
+		h = h * 31 + s[i];
+	sink = h;
+}
+
+static void check_error(const sprout_error *err, sprout_code rc)
+{
+	CHECK(err->code == rc);
+	CHECK(memchr(err->msg, '\0', sizeof err->msg) != NULL);
+	CHECK(memchr(err->file, '\0', sizeof err->file) != NULL);
+	CHECK(err->msg[0] != '\0');
+	char text[SPROUT_ERROR_MSG_MAX + SPROUT_ERROR_FILE_MAX + 64];
+	sprout_error_format(err, text, sizeof text);
+	touch(text, strlen(text));
+	touch(sprout_code_name(rc), strlen(sprout_code_name(rc)));
+}
+
+/* Write v, parse the text back, write that: same bytes, equal values.
+ * Returns the written text in *out (caller releases) when out is not NULL. */
+static void roundtrip(sprout_arena *a, const sprout_json *v, sprout_buf *out)
+{
+	sprout_buf b1 = SPROUT_BUF_INIT(WRITE_MAX), b2 = SPROUT_BUF_INIT(WRITE_MAX);
+	CHECK(sprout_json_write(&b1, v) == SPROUT_OK);
+	CHECK(b1.data != NULL && b1.data[b1.len] == '\0');
+
+	sprout_json *back = NULL;
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_json_parse(a, b1.data, b1.len, &back, &err);
+	if (rc != SPROUT_OK)
+		fprintf(stderr, "fuzz_reader: cannot re-parse own output: %s (line %lu col %lu)\n",
+			err.msg, err.line, err.column);
+	CHECK(rc == SPROUT_OK);
+	CHECK(back != NULL);
+	CHECK(sprout_json_equal(v, back));
+	CHECK(sprout_json_equal(back, v));
+
+	CHECK(sprout_json_write(&b2, back) == SPROUT_OK);
+	if (b1.len != b2.len || memcmp(b1.data, b2.data, b1.len) != 0)
+		fprintf(stderr, "fuzz_reader: write/parse/write differs:\n  %.*s\n  %.*s\n",
+			(int)(b1.len < 2000 ? b1.len : 2000), b1.data,
+			(int)(b2.len < 2000 ? b2.len : 2000), b2.data);
+	CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+
+	/* a deep copy writes the same bytes too */
+	sprout_json *copy = sprout_json_copy(a, v);
+	CHECK(copy != NULL);
+	sprout_buf_clear(&b2);
+	CHECK(sprout_json_write(&b2, copy) == SPROUT_OK);
+	CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+
+	sprout_buf_release(&b2);
+	if (out) {
+		sprout_buf_release(out);
+		*out = b1;
+	} else {
+		sprout_buf_release(&b1);
+	}
+}
+
+static void read_slots(const sprout_record *r)
+{
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
+		sprout_text t;
+		int got = sprout_record_get(r, (sprout_slot)s, &t);
+		CHECK(t.s != NULL);
+		CHECK(got || t.len == 0);
+		CHECK(t.s[t.len] == '\0');
+		touch(t.s, t.len);
+	}
+}
+
+/* sprout_meta_ensure gives a record with an id, and is idempotent. */
+static void exercise_meta(sprout_record *r)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_meta_ensure(r, &err);
+	if (rc != SPROUT_OK) {
+		CHECK(rc == SPROUT_ERR_RECORD);
+		check_error(&err, rc);
+		return;
+	}
+	CHECK(sprout_meta_get(r) != NULL);
+	CHECK(sprout_meta_id(r) != NULL);
+	CHECK(r->obj->len > 0);
+	CHECK(r->obj->u.members[r->obj->len - 1].klen == strlen(SPROUT_META_KEY) &&
+	      memcmp(r->obj->u.members[r->obj->len - 1].key, SPROUT_META_KEY,
+		     strlen(SPROUT_META_KEY)) == 0);
+	sprout_buf first = SPROUT_BUF_INIT(WRITE_MAX), second = SPROUT_BUF_INIT(WRITE_MAX);
+	roundtrip(r->arena, r->obj, &first);
+	CHECK(sprout_meta_ensure(r, &err) == SPROUT_OK);
+	roundtrip(r->arena, r->obj, &second);
+	CHECK(first.len == second.len && memcmp(first.data, second.data, first.len) == 0);
+	sprout_buf_release(&first);
+	sprout_buf_release(&second);
+	char cid[SPROUT_ID_LEN + 1];
+	sprout_meta_content_id(r, cid);
+	CHECK(strlen(cid) == SPROUT_ID_LEN);
+}
+
+static void exercise_hash(const sprout_record *r, sprout_arena *a)
+{
+	uint64_t h1[2], h2[2];
+	sprout_record_hash(r, h1);
+	sprout_json *copy = sprout_json_copy(a, r->obj);
+	CHECK(copy != NULL);
+	sprout_record r2 = *r;
+	r2.obj = copy;
+	sprout_record_hash(&r2, h2);
+	CHECK(h1[0] == h2[0] && h1[1] == h2[1]);
+}
+
+static const sprout_format_kind targets[] = {
+	SPROUT_FORMAT_ALPACA,         SPROUT_FORMAT_SHAREGPT,      SPROUT_FORMAT_OPENAI,
+	SPROUT_FORMAT_CLASSIFICATION, SPROUT_FORMAT_SELF_INSTRUCT,
+};
+
+static void convert_all(const sprout_json *obj, const sprout_format *fmt, sprout_arena *a)
+{
+	for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+		sprout_format to;
+		memset(&to, 0, sizeof to);
+		to.kind = targets[t];
+		sprout_json *copy = sprout_json_copy(a, obj);
+		CHECK(copy != NULL);
+		CHECK(sprout_json_equal(copy, obj));
+		sprout_record r = {copy, fmt, a, "fuzz", 1};
+		sprout_error err = SPROUT_ERROR_INIT;
+		sprout_code rc = sprout_record_convert(&r, &to, &err);
+		if (rc != SPROUT_OK) {
+			/* the record passed its check: only "does not fit" is allowed */
+			if (rc != SPROUT_ERR_CONVERT)
+				fprintf(stderr, "fuzz_reader: convert to %s: %s: %s\n",
+					sprout_format_name(&to), sprout_code_name(rc), err.msg);
+			CHECK(rc == SPROUT_ERR_CONVERT);
+			check_error(&err, rc);
+			CHECK(r.obj == copy && r.fmt == fmt);
+			continue;
+		}
+		CHECK(r.fmt == &to);
+		CHECK(r.obj != NULL && r.obj->type == SPROUT_JSON_OBJECT);
+		roundtrip(a, r.obj, NULL);
+		read_slots(&r);
+		/* what convert writes is a valid record of the target format */
+		rc = sprout_record_check(&r, &err);
+		if (rc != SPROUT_OK)
+			fprintf(stderr, "fuzz_reader: converted to %s, then the check fails: %s\n",
+				sprout_format_name(&to), err.msg);
+		CHECK(rc == SPROUT_OK);
+		exercise_hash(&r, a);
+		exercise_meta(&r);
+	}
+}
+
+static void exercise_record(sprout_json *obj, sprout_arena *a)
+{
+	CHECK(obj != NULL && obj->type == SPROUT_JSON_OBJECT);
+	roundtrip(a, obj, NULL);
+
+	sprout_format fmt;
+	char why[256];
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_format_detect(obj, &fmt, why, sizeof why, &err);
+	if (rc != SPROUT_OK) {
+		CHECK(rc == SPROUT_ERR_FORMAT);
+		check_error(&err, rc);
+		return;
+	}
+	CHECK(fmt.kind > SPROUT_FORMAT_AUTO && fmt.kind < SPROUT_FORMAT_MAP);
+	CHECK(memchr(why, '\0', sizeof why) != NULL);
+
+	sprout_record rec = {obj, &fmt, a, "fuzz", 1};
+	read_slots(&rec);
+	exercise_hash(&rec, a);
+	rc = sprout_record_check(&rec, &err);
+	if (rc != SPROUT_OK) {
+		if (rc != SPROUT_ERR_SLOT)
+			fprintf(stderr, "fuzz_reader: check: %s: %s\n", sprout_code_name(rc),
+				err.msg);
+		CHECK(rc == SPROUT_ERR_SLOT);
+		check_error(&err, rc);
+		return;
+	}
+
+	size_t n = sprout_record_explode_count(&rec);
+	CHECK(n >= 1);
+	for (size_t i = 0; i < n && i < MAX_EXPLODE; i++) {
+		sprout_record one;
+		CHECK(sprout_record_explode(&rec, i, &one, &err) == SPROUT_OK);
+		CHECK(sprout_record_explode_count(&one) == 1);
+		read_slots(&one);
+		roundtrip(a, one.obj, NULL);
+	}
+
+	convert_all(obj, &fmt, a);
+
+	sprout_json *copy = sprout_json_copy(a, obj);
+	CHECK(copy != NULL);
+	sprout_record r2 = {copy, &fmt, a, "fuzz", 1};
+	exercise_meta(&r2);
+}
+
+struct variant {
+	const char *name;
+	sprout_container container;
+	size_t max_record;
+};
+
+static const struct variant variants[] = {
+	{"fuzz", SPROUT_CONTAINER_AUTO, FUZZ_MAX_RECORD},
+	{"fuzz", SPROUT_CONTAINER_JSONL, FUZZ_MAX_RECORD},
+	{"fuzz", SPROUT_CONTAINER_ARRAY, FUZZ_MAX_RECORD},
+	{"fuzz.jsonl", SPROUT_CONTAINER_AUTO, 0}, /* default limit; refuses '[' */
+};
+
+static void read_all(const struct variant *v, const uint8_t *data, size_t size,
+		     sprout_arena *a)
+{
+	sprout_reader_options opts = {v->max_record, v->container};
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_reader *r = sprout_reader_open_mem(v->name, (const char *)data, size, &opts, &err);
+	CHECK(r != NULL);
+	CHECK(strcmp(sprout_reader_name(r), v->name) == 0);
+	size_t limit = v->max_record ? v->max_record : SPROUT_DEFAULT_MAX_RECORD;
+
+	for (int k = 0; k < MAX_RECORDS; k++) {
+		sprout_arena_reset(a);
+		sprout_json *obj = NULL;
+		sprout_error_clear(&err);
+		sprout_code rc = sprout_reader_next(r, a, &obj, &err);
+		if (rc == SPROUT_END) {
+			CHECK(sprout_reader_failed(r));
+			break;
+		}
+		const char *raw;
+		size_t rawlen;
+		int truncated;
+		sprout_reader_raw(r, &raw, &rawlen, &truncated);
+		CHECK(raw != NULL);
+		touch(raw, rawlen);
+		CHECK(rawlen <= size);
+		if (truncated)
+			CHECK(rawlen <= 4096);
+		if (v->container != SPROUT_CONTAINER_AUTO)
+			CHECK(sprout_reader_container(r) == v->container);
+
+		if (rc != SPROUT_OK) {
+			check_error(&err, rc);
+			CHECK(strcmp(err.file, v->name) == 0);
+			switch (rc) {
+			case SPROUT_ERR_EMPTY:
+			case SPROUT_ERR_CONTAINER:
+				CHECK(sprout_reader_failed(r));
+				break;
+			case SPROUT_ERR_UTF8:
+			case SPROUT_ERR_RECORD:
+				CHECK(!sprout_reader_failed(r));
+				CHECK(!truncated);
+				break;
+			case SPROUT_ERR_TOO_LONG:
+				CHECK(!sprout_reader_failed(r));
+				CHECK(truncated);
+				CHECK(rawlen > 0);
+				break;
+			case SPROUT_ERR_JSON:
+				break; /* a bad line, or a broken array (final) */
+			default:
+				fprintf(stderr, "fuzz_reader: unexpected reader error %s: %s\n",
+					sprout_code_name(rc), err.msg);
+				CHECK(0);
+			}
+			if (sprout_reader_failed(r))
+				break;
+			continue;
+		}
+
+		CHECK(!truncated);
+		CHECK(rawlen <= limit);
+		CHECK(sprout_reader_line(r) >= 1);
+		CHECK(sprout_reader_container(r) != SPROUT_CONTAINER_AUTO);
+		/* the raw text is what the record was parsed from */
+		sprout_json *again = NULL;
+		CHECK(sprout_json_parse(a, raw, rawlen, &again, NULL) == SPROUT_OK);
+		CHECK(sprout_json_equal(again, obj));
+		exercise_record(obj, a);
+	}
+	/* once done, the reader stays done */
+	sprout_json *obj = NULL;
+	if (sprout_reader_failed(r))
+		CHECK(sprout_reader_next(r, a, &obj, &err) == SPROUT_END);
+	sprout_reader_close(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a)
+		return 0;
+	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+		static char label[64];
+		snprintf(label, sizeof label, "%s, container %d, max %zu", variants[i].name,
+			 (int)variants[i].container, variants[i].max_record);
+		where_ = label;
+		read_all(&variants[i], data, size, a);
+	}
+	sprout_arena_free(a);
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* Unit test runner: forks one process per test, prints one line per test
+ * and a final "N passed, N failed". Optional argument: a name filter. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+extern const struct test json_tests[], arena_tests[], reader_tests[], format_tests[],
+	record_tests[], meta_tests[], rng_tests[], stats_tests[], writer_tests[];
+
+static const struct test *const suites[] = {
+	arena_tests, json_tests, reader_tests, format_tests, record_tests,
+	meta_tests,  rng_tests,  stats_tests,  writer_tests,
+};
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "    %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+	_exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	int passed = 0, failed = 0;
+	for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
+		for (const struct test *t = suites[s]; t->name; t++) {
+			if (filter && !strstr(t->name, filter))
+				continue;
+			fflush(stdout);
+			pid_t pid = fork();
+			if (pid == 0) {
+				t->fn();
+				fflush(stdout);
+				_exit(0);
+			}
+			int status = 0;
+			waitpid(pid, &status, 0);
+			int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+			if (ok) {
+				passed++;
+				printf("ok   unit %s\n", t->name);
+			} else {
+				failed++;
+				if (WIFSIGNALED(status))
+					printf("FAIL unit %s (signal %d)\n", t->name, WTERMSIG(status));
+				else
+					printf("FAIL unit %s\n", t->name);
+			}
+		}
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

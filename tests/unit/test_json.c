@@ -1,0 +1,187 @@
+#include <math.h>
+#include <stdlib.h>
+
+#include "test.h"
+#include "util.h"
+
+static sprout_arena *A;
+
+static void setup(void)
+{
+	A = sprout_arena_new(0);
+}
+
+static void round_trip_keeps_order_numbers_and_duplicates(void)
+{
+	setup();
+	const char *in = "{\"z\":1.0,\"a\":[1e5,-0,12345678901234567890123,0.1],"
+			 "\"dup\":1,\"dup\":2,\"n\":null,\"t\":true,\"f\":false,\"o\":{}}";
+	CHECK_STR(dump(parse_ok(A, in)), in);
+	/* whitespace is dropped, nothing else changes */
+	CHECK_STR(dump(parse_ok(A, " { \"a\" : [ 1 , 2 ] ,\n\t\"b\" : \"x\" } \r\n")),
+		  "{\"a\":[1,2],\"b\":\"x\"}");
+}
+
+static void strings_decode_escapes_and_write_minimal_escapes(void)
+{
+	setup();
+	sprout_json *v = parse_ok(A, "\"a\\u00e9\\ud83d\\ude00\\/\\n\\t\\\"\\\\\\b\\f\\r\\u0001\"");
+	CHECK_INT(v->type, SPROUT_JSON_STRING);
+	CHECK_MEM(v->u.s, v->len, "a\xc3\xa9\xf0\x9f\x98\x80/\n\t\"\\\b\f\r\x01");
+	CHECK_STR(dump(v), "\"a\xc3\xa9\xf0\x9f\x98\x80/\\n\\t\\\"\\\\\\b\\f\\r\\u0001\"");
+	/* a NUL inside a string is kept, len is authoritative */
+	v = parse_ok(A, "\"x\\u0000y\"");
+	CHECK_INT(v->len, 3);
+	CHECK_STR(dump(v), "\"x\\u0000y\"");
+	/* raw UTF-8 passes through */
+	CHECK_STR(dump(parse_ok(A, "\"中文 ü\"")), "\"中文 ü\"");
+}
+
+static void expect_error(const char *text, sprout_code code, unsigned long line,
+			 unsigned long col, const char *msg)
+{
+	sprout_json *v;
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_json_parse(A, text, strlen(text), &v, &err);
+	if (rc != code || err.line != line || err.column != col || strcmp(err.msg, msg) != 0)
+		test_fail(__FILE__, __LINE__,
+			  "for %s\n  got  %s %lu:%lu %s\n  want %s %lu:%lu %s", text,
+			  sprout_code_name(rc), err.line, err.column, err.msg,
+			  sprout_code_name(code), line, col, msg);
+}
+
+static void syntax_errors_name_line_column_and_reason(void)
+{
+	setup();
+	expect_error("{\"a\":1,}", SPROUT_ERR_JSON, 1, 8, "unexpected '}', expected a string key");
+	expect_error("{\"a\" 1}", SPROUT_ERR_JSON, 1, 6,
+		     "unexpected '1', expected ':' after an object key");
+	expect_error("{\"a\":1 \"b\":2}", SPROUT_ERR_JSON, 1, 8,
+		     "unexpected '\"', expected ',' or '}' after an object member");
+	expect_error("[1 2]", SPROUT_ERR_JSON, 1, 4,
+		     "unexpected '2', expected ',' or ']' after an array element");
+	expect_error("{\"a\":", SPROUT_ERR_JSON, 1, 6, "unexpected end of input, expected a value");
+	expect_error("{\"a\":1", SPROUT_ERR_JSON, 1, 1, "unterminated object");
+	expect_error("{\"a\":\"xy", SPROUT_ERR_JSON, 1, 6, "unterminated string");
+	expect_error("{\"a\":tru}", SPROUT_ERR_JSON, 1, 6, "unexpected 't', expected a value");
+	expect_error("{\"a\":1}x", SPROUT_ERR_JSON, 1, 8,
+		     "unexpected 'x' after the end of the value");
+	expect_error("{\n\"a\":\n'x'}", SPROUT_ERR_JSON, 3, 1, "unexpected ''', expected a value");
+	expect_error("", SPROUT_ERR_JSON, 1, 1, "unexpected end of input, expected a value");
+}
+
+static void string_and_number_errors(void)
+{
+	setup();
+	expect_error("\"a\\qb\"", SPROUT_ERR_JSON, 1, 3, "invalid escape '\\q' in string");
+	expect_error("\"\\u12G4\"", SPROUT_ERR_JSON, 1, 2,
+		     "invalid \\u escape, expected four hex digits");
+	expect_error("\"\\ud83d\"", SPROUT_ERR_JSON, 1, 2,
+		     "invalid \\u escape: high surrogate \\uD83D without a low surrogate");
+	expect_error("\"\\ude00\"", SPROUT_ERR_JSON, 1, 2,
+		     "invalid \\u escape: lone low surrogate \\uDE00");
+	expect_error("\"a\tb\"", SPROUT_ERR_JSON, 1, 3,
+		     "unescaped control character U+0009 in string");
+	expect_error("[-]", SPROUT_ERR_JSON, 1, 2, "invalid number, expected a digit");
+	expect_error("[1.]", SPROUT_ERR_JSON, 1, 4, "invalid number, expected a digit after '.'");
+	expect_error("[1e+]", SPROUT_ERR_JSON, 1, 5,
+		     "invalid number, expected a digit in the exponent");
+	expect_error("[01]", SPROUT_ERR_JSON, 1, 3,
+		     "unexpected '1', expected ',' or ']' after an array element");
+}
+
+static void invalid_utf8_is_its_own_error(void)
+{
+	setup();
+	expect_error("{\"a\":\"x\xff\"}", SPROUT_ERR_UTF8, 1, 8, "invalid UTF-8 byte 0xFF");
+	/* overlong encoding of '/' and a UTF-16 surrogate encoded in UTF-8 */
+	expect_error("\"\xc0\xaf\"", SPROUT_ERR_UTF8, 1, 2, "invalid UTF-8 byte 0xC0");
+	expect_error("\"\xed\xa0\x80\"", SPROUT_ERR_UTF8, 1, 2, "invalid UTF-8 byte 0xED");
+	expect_error("{\xff}", SPROUT_ERR_UTF8, 1, 2, "invalid UTF-8 byte 0xFF");
+	/* valid UTF-8 outside a string is a syntax error, named as a character */
+	expect_error("{é}", SPROUT_ERR_JSON, 1, 2,
+		     "unexpected 'é' (U+00E9), expected a string key");
+}
+
+static void nesting_is_bounded(void)
+{
+	setup();
+	size_t n = SPROUT_JSON_MAX_DEPTH + 1;
+	char *deep = malloc(2 * n + 1);
+	memset(deep, '[', n);
+	memset(deep + n, ']', n);
+	deep[2 * n] = '\0';
+	sprout_json *v;
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(sprout_json_parse(A, deep, 2 * n, &v, &err), SPROUT_ERR_JSON);
+	CHECK_STR(err.msg, "nesting deeper than 512 levels");
+	/* exactly the limit is fine */
+	CHECK_INT(sprout_json_parse(A, deep + 1, 2 * n - 2, &v, &err), SPROUT_OK);
+	free(deep);
+}
+
+static void large_containers_parse(void)
+{
+	setup();
+	/* more members than the parser's inline stack */
+	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 24);
+	sprout_buf_adds(&b, "{");
+	for (int i = 0; i < 1000; i++)
+		sprout_buf_addf(&b, "%s\"k%d\":[%d,{\"x\":[%d]}]", i ? "," : "", i, i, i);
+	sprout_buf_adds(&b, "}");
+	sprout_json *v = parse_ok(A, b.data);
+	CHECK_INT(v->len, 1000);
+	CHECK_STR(dump(v), b.data);
+	CHECK_STR(dump(sprout_json_get(v, "k999")), "[999,{\"x\":[999]}]");
+	sprout_buf_release(&b);
+}
+
+static void real_numbers_print_shortest_exact(void)
+{
+	setup();
+	CHECK_STR(dump(sprout_json_real(A, 0.1)), "0.1");
+	CHECK_STR(dump(sprout_json_real(A, 1.0 / 3)), "0.3333333333333333");
+	CHECK_STR(dump(sprout_json_real(A, 5.0)), "5.0");
+	CHECK_STR(dump(sprout_json_real(A, -2.5e-7)), "-2.5e-07");
+	CHECK_STR(dump(sprout_json_real(A, NAN)), "null");
+	CHECK_STR(dump(sprout_json_integer(A, -42)), "-42");
+	CHECK(sprout_json_number(parse_ok(A, "1e3")) == 1000.0);
+}
+
+static void object_edits(void)
+{
+	setup();
+	sprout_json *o = parse_ok(A, "{\"a\":1,\"b\":2,\"a\":3}");
+	CHECK_STR(dump(sprout_json_get(o, "a")), "1");
+	CHECK_INT(sprout_json_index(o, "b"), 1);
+	CHECK_INT(sprout_json_set(A, o, "b", sprout_json_string(A, "x", 1)), SPROUT_OK);
+	CHECK_INT(sprout_json_set(A, o, "c", sprout_json_new(A, SPROUT_JSON_NULL)), SPROUT_OK);
+	CHECK_STR(dump(o), "{\"a\":1,\"b\":\"x\",\"a\":3,\"c\":null}");
+	CHECK_INT(sprout_json_remove(o, "a"), 2);
+	CHECK_INT(sprout_json_insert(A, o, 0, "first", 5, sprout_json_integer(A, 0)), SPROUT_OK);
+	CHECK_STR(dump(o), "{\"first\":0,\"b\":\"x\",\"c\":null}");
+	CHECK_INT(sprout_json_insert(A, o, 9, "bad", 3, NULL), SPROUT_ERR_USAGE);
+	sprout_json *arr = sprout_json_new(A, SPROUT_JSON_ARRAY);
+	for (int i = 0; i < 20; i++)
+		CHECK_INT(sprout_json_push(A, arr, sprout_json_integer(A, i)), SPROUT_OK);
+	CHECK_INT(arr->len, 20);
+	sprout_json *copy = sprout_json_copy(A, o);
+	CHECK(sprout_json_equal(copy, o));
+	CHECK(copy != o && copy->u.members != o->u.members);
+	CHECK(!sprout_json_equal(parse_ok(A, "{\"a\":1,\"b\":2}"), parse_ok(A, "{\"b\":2,\"a\":1}")));
+	CHECK(!sprout_json_equal(parse_ok(A, "1.0"), parse_ok(A, "1")));
+	CHECK(sprout_json_is(sprout_json_get(o, "b"), "x"));
+}
+
+SUITE(json_tests) = {
+	T(round_trip_keeps_order_numbers_and_duplicates),
+	T(strings_decode_escapes_and_write_minimal_escapes),
+	T(syntax_errors_name_line_column_and_reason),
+	T(string_and_number_errors),
+	T(invalid_utf8_is_its_own_error),
+	T(nesting_is_bounded),
+	T(large_containers_parse),
+	T(real_numbers_print_shortest_exact),
+	T(object_edits),
+	{NULL, NULL},
+};
