@@ -2,7 +2,7 @@
 # CLI cases: each directory in tests/cli/cases/ is one case.
 #   cmd            the command line, run by bash in a fresh temporary directory
 #                  holding copies of the case's other files; `sprout` is the
-#                  binary under test and $DATA is tests/data
+#                  binary under test and $EXAMPLES is examples/
 #   expect.stdout  expected stdout (absent: stdout must be empty)
 #   expect.stderr  expected stderr (absent: stderr must be empty)
 #   expect.exit    expected exit code (absent: 0)
@@ -15,7 +15,7 @@ set -u
 sprout=$(readlink -f "$1")
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
-export DATA="$here/../data"
+export EXAMPLES="$(cd "$here/../../examples" && pwd)"
 bindir=$(mktemp -d)
 trap 'rm -rf "$bindir"' EXIT
 ln -s "$sprout" "$bindir/sprout"

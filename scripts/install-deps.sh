@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the Debian packages sprout needs (Debian 12).
+#   scripts/install-deps.sh          build and test: compiler, libraries, jq
+#   scripts/install-deps.sh --all    also clang (make fuzz) and time (make bench)
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -euo pipefail
+
+packages=(build-essential pkg-config zlib1g-dev libxxhash-dev jq gzip)
+if [ "${1:-}" = "--all" ]; then
+	packages+=(clang libclang-rt-14-dev time)
+elif [ -n "${1:-}" ]; then
+	echo "usage: scripts/install-deps.sh [--all]" >&2
+	exit 2
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#packages[@]} packages are installed"
+	exit 0
+fi
+
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root:" >&2
+	echo "  $cmd" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
