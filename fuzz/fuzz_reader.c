@@ -27,6 +27,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Build with -DFUZZ_IGNORE_KNOWN to skip the checks that known, reported
+ * bugs break (see fuzz/README.md), so a run can look for new ones. */
+#ifndef FUZZ_IGNORE_KNOWN
+#define FUZZ_IGNORE_KNOWN 0
+#endif
+
 #define FUZZ_MAX_RECORD 1024
 #define WRITE_MAX ((size_t)64 << 20)
 #define MAX_RECORDS 100000
@@ -121,6 +127,27 @@ static void read_slots(const sprout_record *r)
 	}
 }
 
+static int key_is(const sprout_json_member *m, const char *key)
+{
+	return m->klen == strlen(key) && memcmp(m->key, key, m->klen) == 0;
+}
+
+/* Known bug: sprout_meta_ensure with two "_sprout" members. */
+static int known_dup_meta(const sprout_json *obj)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < obj->len; i++)
+		n += key_is(&obj->u.members[i], SPROUT_META_KEY);
+	return FUZZ_IGNORE_KNOWN && n > 1;
+}
+
+/* Known bug: record.c compares keys with strcmp, so a key with a NUL byte
+ * matches the key before the NUL. */
+static int known_nul_key(const sprout_json_member *m)
+{
+	return FUZZ_IGNORE_KNOWN && memchr(m->key, '\0', m->klen) != NULL;
+}
+
 /* sprout_meta_ensure gives a record with an id, and is idempotent. */
 static void exercise_meta(sprout_record *r)
 {
@@ -139,9 +166,12 @@ static void exercise_meta(sprout_record *r)
 		     strlen(SPROUT_META_KEY)) == 0);
 	sprout_buf first = SPROUT_BUF_INIT(WRITE_MAX), second = SPROUT_BUF_INIT(WRITE_MAX);
 	roundtrip(r->arena, r->obj, &first);
-	CHECK(sprout_meta_ensure(r, &err) == SPROUT_OK);
-	roundtrip(r->arena, r->obj, &second);
-	CHECK(first.len == second.len && memcmp(first.data, second.data, first.len) == 0);
+	if (!known_dup_meta(r->obj)) {
+		/* a second pass (sprout reading its own output) changes nothing */
+		CHECK(sprout_meta_ensure(r, &err) == SPROUT_OK);
+		roundtrip(r->arena, r->obj, &second);
+		CHECK(first.len == second.len && memcmp(first.data, second.data, first.len) == 0);
+	}
 	sprout_buf_release(&first);
 	sprout_buf_release(&second);
 	char cid[SPROUT_ID_LEN + 1];
@@ -165,11 +195,6 @@ static const sprout_format_kind targets[] = {
 	SPROUT_FORMAT_ALPACA,         SPROUT_FORMAT_SHAREGPT,      SPROUT_FORMAT_OPENAI,
 	SPROUT_FORMAT_CLASSIFICATION, SPROUT_FORMAT_SELF_INSTRUCT,
 };
-
-static int key_is(const sprout_json_member *m, const char *key)
-{
-	return m->klen == strlen(key) && memcmp(m->key, key, m->klen) == 0;
-}
 
 /* Top-level keys a format reads its slots from or writes on conversion
  * ("system" and "label" for every format, to stay on the safe side). */
@@ -195,7 +220,7 @@ static void check_kept(const sprout_json *src, sprout_format_kind from, const sp
 {
 	for (size_t i = 0; i < src->len; i++) {
 		const sprout_json_member *m = &src->u.members[i];
-		if (format_key(from, m) || format_key(to, m))
+		if (format_key(from, m) || format_key(to, m) || known_nul_key(m))
 			continue;
 		int found = 0;
 		for (size_t j = 0; j < dst->len && !found; j++) {
