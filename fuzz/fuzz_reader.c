@@ -358,6 +358,11 @@ static void read_all(const struct variant *v, const uint8_t *data, size_t size,
 		int truncated;
 		sprout_reader_raw(r, &raw, &rawlen, &truncated);
 		CHECK(raw != NULL);
+		/* known bug: after an over-long element that the end of input cuts
+		 * short, raw is "" with the snippet's length */
+		if (FUZZ_IGNORE_KNOWN && rc == SPROUT_ERR_JSON && rawlen && !truncated &&
+		    raw[0] == '\0' && sprout_reader_failed(r))
+			rawlen = 0;
 		touch(raw, rawlen);
 		CHECK(rawlen <= size);
 		if (truncated)

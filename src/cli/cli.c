@@ -12,14 +12,19 @@
 
 /* ---- messages ---------------------------------------------------------- */
 
+static void vmsg(const char *fmt, va_list ap)
+{
+	fputs("sprout: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("sprout: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_error_at(const sprout_error *err)
@@ -33,11 +38,9 @@ void cli_note(const struct cli_common *c, const char *fmt, ...)
 	if (c->quiet)
 		return;
 	va_list ap;
-	fputs("sprout: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_exit_for(sprout_code code)

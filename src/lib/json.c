@@ -319,41 +319,61 @@ static sprout_code parse_number(struct parser *p, sprout_json **out)
 	return SPROUT_OK;
 }
 
+/* Double a parser stack, moving it off its inline storage the first time. */
+static sprout_code grow_stack(struct parser *p, void **stack, size_t *cap, const void *inline_buf,
+			      size_t elem)
+{
+	size_t c = *cap * 2;
+	void *m = *stack == inline_buf ? malloc(c * elem) : realloc(*stack, c * elem);
+	if (!m)
+		return nomem(p);
+	if (*stack == inline_buf)
+		memcpy(m, inline_buf, *cap * elem);
+	*stack = m;
+	*cap = c;
+	return SPROUT_OK;
+}
+
 static sprout_code push_item(struct parser *p, sprout_json *v)
 {
-	if (p->nitems == p->citems) {
-		size_t c = p->citems * 2;
-		sprout_json **m = p->items == p->items_inline ? malloc(c * sizeof *m)
-							      : realloc(p->items, c * sizeof *m);
-		if (!m)
-			return nomem(p);
-		if (p->items == p->items_inline)
-			memcpy(m, p->items_inline, sizeof p->items_inline);
-		p->items = m;
-		p->citems = c;
-	}
+	if (p->nitems == p->citems &&
+	    grow_stack(p, (void **)&p->items, &p->citems, p->items_inline, sizeof *p->items))
+		return SPROUT_ERR_NOMEM;
 	p->items[p->nitems++] = v;
 	return SPROUT_OK;
 }
 
 static sprout_code push_member(struct parser *p, const char *k, size_t kl, sprout_json *v)
 {
-	if (p->nmembers == p->cmembers) {
-		size_t c = p->cmembers * 2;
-		sprout_json_member *m = p->members == p->members_inline
-						? malloc(c * sizeof *m)
-						: realloc(p->members, c * sizeof *m);
-		if (!m)
-			return nomem(p);
-		if (p->members == p->members_inline)
-			memcpy(m, p->members_inline, sizeof p->members_inline);
-		p->members = m;
-		p->cmembers = c;
-	}
+	if (p->nmembers == p->cmembers &&
+	    grow_stack(p, (void **)&p->members, &p->cmembers, p->members_inline,
+		       sizeof *p->members))
+		return SPROUT_ERR_NOMEM;
 	p->members[p->nmembers].key = k;
 	p->members[p->nmembers].klen = kl;
 	p->members[p->nmembers].value = v;
 	p->nmembers++;
+	return SPROUT_OK;
+}
+
+/* A container of type t holding stack[base..top) (elements of elem bytes),
+ * copied into the arena at its exact size. */
+static sprout_code close_container(struct parser *p, sprout_json_type t, const void *stack,
+				   size_t base, size_t top, size_t elem, sprout_json **out)
+{
+	sprout_json *c = new_value(p, t);
+	if (!c)
+		return nomem(p);
+	size_t count = top - base;
+	if (count) {
+		void *m = sprout_arena_alloc(p->a, count * elem);
+		if (!m)
+			return nomem(p);
+		memcpy(m, (const char *)stack + base * elem, count * elem);
+		c->u.items = m;
+	}
+	c->len = c->cap = count;
+	*out = c;
 	return SPROUT_OK;
 }
 
@@ -387,20 +407,9 @@ static sprout_code parse_array(struct parser *p, sprout_json **out)
 			return unexpected(p, "',' or ']' after an array element");
 		}
 	}
-	sprout_json *arr = new_value(p, SPROUT_JSON_ARRAY);
-	if (!arr)
-		return nomem(p);
-	size_t count = p->nitems - base;
-	if (count) {
-		arr->u.items = sprout_arena_alloc(p->a, count * sizeof *arr->u.items);
-		if (!arr->u.items)
-			return nomem(p);
-		memcpy(arr->u.items, p->items + base, count * sizeof *arr->u.items);
-	}
-	arr->len = arr->cap = count;
+	size_t top = p->nitems;
 	p->nitems = base;
-	*out = arr;
-	return SPROUT_OK;
+	return close_container(p, SPROUT_JSON_ARRAY, p->items, base, top, sizeof *p->items, out);
 }
 
 static sprout_code parse_object(struct parser *p, sprout_json **out)
@@ -444,20 +453,10 @@ static sprout_code parse_object(struct parser *p, sprout_json **out)
 			return unexpected(p, "',' or '}' after an object member");
 		}
 	}
-	sprout_json *obj = new_value(p, SPROUT_JSON_OBJECT);
-	if (!obj)
-		return nomem(p);
-	size_t count = p->nmembers - base;
-	if (count) {
-		obj->u.members = sprout_arena_alloc(p->a, count * sizeof *obj->u.members);
-		if (!obj->u.members)
-			return nomem(p);
-		memcpy(obj->u.members, p->members + base, count * sizeof *obj->u.members);
-	}
-	obj->len = obj->cap = count;
+	size_t top = p->nmembers;
 	p->nmembers = base;
-	*out = obj;
-	return SPROUT_OK;
+	return close_container(p, SPROUT_JSON_OBJECT, p->members, base, top, sizeof *p->members,
+			       out);
 }
 
 static sprout_code parse_literal(struct parser *p, const char *word, sprout_json_type t,

@@ -229,15 +229,6 @@ void sprout_stats_add_bad(sprout_stats *st, sprout_code why)
 		st->bad_by_code[why]++;
 }
 
-static char *dupstr(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
 sprout_code sprout_stats_add_input(sprout_stats *st, const char *file, const sprout_format *f,
 				   const char *why)
 {
@@ -246,8 +237,8 @@ sprout_code sprout_stats_add_input(sprout_stats *st, const char *file, const spr
 		return SPROUT_ERR_NOMEM;
 	st->inputs = in;
 	in = &st->inputs[st->ninputs];
-	in->file = dupstr(file);
-	in->why = dupstr(why ? why : "");
+	in->file = strdup(file);
+	in->why = strdup(why ? why : "");
 	sprout_format_describe(f, in->format, sizeof in->format);
 	if (!in->file || !in->why) {
 		free(in->file);

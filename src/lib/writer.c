@@ -22,15 +22,6 @@ struct sprout_writer {
 	int failed;
 };
 
-static char *dupstr(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
 static void free_writer(sprout_writer *w)
 {
 	sprout_buf_release(&w->buf);
@@ -54,7 +45,7 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 		w->fd = 1;
 		return w;
 	}
-	w->path = dupstr(path);
+	w->path = strdup(path);
 	/* the temporary file lives in the target's directory so the rename
 	 * is atomic: "<dir>/.<name>.sprout-XXXXXX" */
 	const char *slash = strrchr(path, '/');
