@@ -1,0 +1,84 @@
+/* sprout/wordnet.h - WordNet 3.0 lookups straight from the database files
+ * (Debian package wordnet-base, /usr/share/wordnet).
+ *
+ * The files are mapped, not loaded: opening costs a few milliseconds and a
+ * lookup is a binary search in a sorted index plus one line of a data file,
+ * as in WordNet's own library. Words are looked up lowercase with spaces or
+ * underscores between the parts of a collocation ("call off").
+ */
+#ifndef SPROUT_WORDNET_H
+#define SPROUT_WORDNET_H
+
+#include <stddef.h>
+
+#include "sprout/arena.h"
+#include "sprout/buf.h"
+#include "sprout/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sprout_pos {
+	SPROUT_POS_NOUN,
+	SPROUT_POS_VERB,
+	SPROUT_POS_ADJ,
+	SPROUT_POS_ADV,
+	SPROUT_POS__COUNT
+} sprout_pos;
+
+#define SPROUT_WORDNET_DIR "/usr/share/wordnet"
+#define SPROUT_WORD_MAX 64 /* longest lemma handled, bytes with the NUL */
+
+typedef struct sprout_wordnet sprout_wordnet;
+
+/* Open the database in dir (NULL: $SPROUT_WORDNET_DIR, else
+ * /usr/share/wordnet). SPROUT_ERR_IO with a message naming the Debian
+ * package wordnet-base when the files are missing. */
+sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err);
+void sprout_wordnet_close(sprout_wordnet *wn); /* accepts NULL */
+
+/* Senses of lemma in pos and how often they were seen in the tagged
+ * corpus; 0 senses when the lemma is not in WordNet. */
+void sprout_wordnet_info(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			 unsigned *senses, unsigned *tagged);
+
+/* Base forms of a (lowercase) word in pos that WordNet knows, as WordNet's
+ * morphy finds them: irregular forms from the exception lists, the word
+ * itself, then suffix rules ("cards" -> "card", "cancelled" -> "cancel").
+ * Writes up to max lemmas into out; returns how many. */
+size_t sprout_wordnet_lemmas(const sprout_wordnet *wn, const char *word, sprout_pos pos,
+			     char out[][SPROUT_WORD_MAX], size_t max);
+
+/* Synonyms of lemma in pos from its first max_senses senses (most frequent
+ * first), the lemma itself left out, '_' turned to ' ', each once. Up to max
+ * words into out; returns how many. */
+size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			       size_t max_senses, char out[][SPROUT_WORD_MAX], size_t max);
+
+/* Inflections, for putting a synonym into the form of the word it
+ * replaces. */
+typedef enum sprout_form {
+	SPROUT_FORM_BASE,
+	SPROUT_FORM_PLURAL, /* nouns */
+	SPROUT_FORM_THIRD,  /* verbs: -s */
+	SPROUT_FORM_PAST,   /* verbs: -ed (past and participle alike) */
+	SPROUT_FORM_ING,    /* verbs: -ing */
+	SPROUT_FORM_MORE,   /* adjectives: -er */
+	SPROUT_FORM_MOST    /* adjectives: -est */
+} sprout_form;
+
+/* The form of word given its lemma and part of speech. */
+sprout_form sprout_form_of(const char *word, const char *lemma, sprout_pos pos);
+
+/* Append lemma (possibly a collocation: the first part is inflected) in
+ * form to b. Irregular forms come from the exception lists. Returns
+ * SPROUT_ERR_USAGE when the form cannot be made reliably (an irregular verb
+ * in the past: past and participle differ), nothing appended then. */
+sprout_code sprout_inflect(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			   sprout_form form, sprout_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

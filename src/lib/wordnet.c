@@ -1,0 +1,534 @@
+/* WordNet 3.0 database lookups on mapped files. See sprout/wordnet.h and
+ * WordNet's wndb(5) for the file formats. */
+#include "sprout/wordnet.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct map {
+	const char *p;
+	size_t n;
+};
+
+/* an irregular form from an exception list, sorted by base for the
+ * reverse lookup inflection needs */
+struct irregular {
+	const char *base, *form;
+	size_t blen, flen;
+};
+
+struct sprout_wordnet {
+	struct map index[SPROUT_POS__COUNT], data[SPROUT_POS__COUNT], exc[SPROUT_POS__COUNT];
+	struct irregular *irr[SPROUT_POS__COUNT];
+	size_t nirr[SPROUT_POS__COUNT];
+};
+
+static const char *const pos_names[SPROUT_POS__COUNT] = {"noun", "verb", "adj", "adv"};
+
+static int map_file(const char *dir, const char *kind, const char *pos, struct map *m,
+		    sprout_error *err)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s.%s", dir, kind, pos);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sprout_error_set(err, SPROUT_ERR_IO,
+				 "WordNet data not found (%s: %s); install the Debian package "
+				 "wordnet-base or set SPROUT_WORDNET_DIR",
+				 path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size == 0) {
+		close(fd);
+		sprout_error_set(err, SPROUT_ERR_IO, "WordNet file %s is empty or unreadable", path);
+		return -1;
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		sprout_error_set(err, SPROUT_ERR_IO, "cannot map %s: %s", path, strerror(errno));
+		return -1;
+	}
+	m->p = p;
+	m->n = (size_t)st.st_size;
+	return 0;
+}
+
+static int cmp_irregular(const void *a, const void *b)
+{
+	const struct irregular *x = a, *y = b;
+	size_t n = x->blen < y->blen ? x->blen : y->blen;
+	int c = memcmp(x->base, y->base, n);
+	return c ? c : (x->blen > y->blen) - (x->blen < y->blen);
+}
+
+/* Reverse an exception list: "mice mouse" becomes (mouse, mice). */
+static int load_irregular(sprout_wordnet *wn, int pos)
+{
+	const struct map *m = &wn->exc[pos];
+	size_t lines = 0;
+	for (size_t i = 0; i < m->n; i++)
+		lines += m->p[i] == '\n';
+	wn->irr[pos] = malloc((lines + 1) * sizeof *wn->irr[pos]);
+	if (!wn->irr[pos])
+		return -1;
+	size_t k = 0;
+	const char *p = m->p, *end = m->p + m->n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		const char *sp = memchr(p, ' ', (size_t)(nl - p));
+		if (sp) {
+			const char *b = sp + 1, *be = memchr(b, ' ', (size_t)(nl - b));
+			if (!be)
+				be = nl;
+			wn->irr[pos][k++] = (struct irregular){b, p, (size_t)(be - b), (size_t)(sp - p)};
+		}
+		p = nl + 1;
+	}
+	wn->nirr[pos] = k;
+	qsort(wn->irr[pos], k, sizeof *wn->irr[pos], cmp_irregular);
+	return 0;
+}
+
+sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
+{
+	if (!dir)
+		dir = getenv("SPROUT_WORDNET_DIR");
+	if (!dir || !*dir)
+		dir = SPROUT_WORDNET_DIR;
+	sprout_wordnet *wn = calloc(1, sizeof *wn);
+	if (!wn) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
+		if (map_file(dir, "index", pos_names[i], &wn->index[i], err) ||
+		    map_file(dir, "data", pos_names[i], &wn->data[i], err) ||
+		    map_file(dir, pos_names[i], "exc", &wn->exc[i], err)) {
+			sprout_wordnet_close(wn);
+			return NULL;
+		}
+		if (load_irregular(wn, i)) {
+			sprout_wordnet_close(wn);
+			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+	}
+	return wn;
+}
+
+void sprout_wordnet_close(sprout_wordnet *wn)
+{
+	if (!wn)
+		return;
+	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
+		if (wn->index[i].p)
+			munmap((void *)wn->index[i].p, wn->index[i].n);
+		if (wn->data[i].p)
+			munmap((void *)wn->data[i].p, wn->data[i].n);
+		if (wn->exc[i].p)
+			munmap((void *)wn->exc[i].p, wn->exc[i].n);
+		free(wn->irr[i]);
+	}
+	free(wn);
+}
+
+/* Compare key with the first field of the line at p (up to a space). */
+static int cmp_key(const char *key, size_t klen, const char *p, const char *end)
+{
+	size_t i = 0;
+	for (; i < klen && p + i < end && p[i] != ' ' && p[i] != '\n'; i++) {
+		unsigned char a = (unsigned char)key[i], b = (unsigned char)p[i];
+		if (a != b)
+			return a < b ? -1 : 1;
+	}
+	if (i < klen)
+		return 1; /* the line's key is a prefix of key */
+	return (p + i < end && p[i] != ' ' && p[i] != '\n') ? -1 : 0;
+}
+
+/* The line of a sorted file whose first field is key, or NULL. */
+static const char *find_line(const struct map *m, const char *key, size_t klen)
+{
+	size_t lo = 0, hi = m->n;
+	const char *end = m->p + m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		size_t start = mid;
+		while (start > lo && m->p[start - 1] != '\n')
+			start--;
+		int c = cmp_key(key, klen, m->p + start, end);
+		if (c == 0)
+			return m->p + start;
+		if (c < 0) {
+			hi = start;
+		} else {
+			const char *nl = memchr(m->p + start, '\n', m->n - start);
+			lo = nl ? (size_t)(nl - m->p) + 1 : m->n;
+		}
+	}
+	return NULL;
+}
+
+/* Key form of a word: lowercase ASCII letters kept, spaces as '_'. */
+static size_t keyify(const char *w, char out[SPROUT_WORD_MAX])
+{
+	size_t n = 0;
+	for (; *w && n + 1 < SPROUT_WORD_MAX; w++)
+		out[n++] = *w == ' ' ? '_' : (*w >= 'A' && *w <= 'Z') ? (char)(*w + 32) : *w;
+	out[n] = '\0';
+	return n;
+}
+
+/* Fields of an index line: lemma pos synset_cnt p_cnt [ptr...] sense_cnt
+ * tagsense_cnt offsets... Returns the pointer to the first offset. */
+static const char *index_fields(const char *line, unsigned *senses, unsigned *tagged)
+{
+	const char *p = strchr(line, ' ');
+	char *q;
+	if (!p)
+		return NULL;
+	p = strchr(p + 1, ' '); /* after pos */
+	if (!p)
+		return NULL;
+	unsigned long synsets = strtoul(p + 1, &q, 10);
+	unsigned long ptrs = strtoul(q, &q, 10);
+	for (unsigned long i = 0; i < ptrs; i++) {
+		while (*q == ' ')
+			q++;
+		while (*q && *q != ' ')
+			q++;
+	}
+	strtoul(q, &q, 10); /* sense_cnt, same as synsets */
+	unsigned long tag = strtoul(q, &q, 10);
+	if (senses)
+		*senses = (unsigned)synsets;
+	if (tagged)
+		*tagged = (unsigned)tag;
+	return q;
+}
+
+void sprout_wordnet_info(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			 unsigned *senses, unsigned *tagged)
+{
+	char key[SPROUT_WORD_MAX];
+	size_t kl = keyify(lemma, key);
+	*senses = 0;
+	if (tagged)
+		*tagged = 0;
+	const char *line = find_line(&wn->index[pos], key, kl);
+	if (line)
+		index_fields(line, senses, tagged);
+}
+
+static int known(const sprout_wordnet *wn, const char *w, size_t n, sprout_pos pos)
+{
+	return n && n < SPROUT_WORD_MAX && find_line(&wn->index[pos], w, n) != NULL;
+}
+
+static size_t add_unique(char out[][SPROUT_WORD_MAX], size_t count, size_t max, const char *w,
+			 size_t n)
+{
+	if (count >= max || n == 0 || n >= SPROUT_WORD_MAX)
+		return count;
+	for (size_t i = 0; i < count; i++)
+		if (strlen(out[i]) == n && memcmp(out[i], w, n) == 0)
+			return count;
+	memcpy(out[count], w, n);
+	out[count][n] = '\0';
+	return count + 1;
+}
+
+struct rule {
+	const char *suffix, *ending;
+};
+
+static const struct rule noun_rules[] = {
+	{"s", ""}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"ches", "ch"}, {"shes", "sh"},
+	{"men", "man"}, {"ies", "y"}, {NULL, NULL},
+};
+static const struct rule verb_rules[] = {
+	{"s", ""}, {"ies", "y"}, {"es", "e"}, {"es", ""}, {"ed", "e"}, {"ed", ""},
+	{"ing", "e"}, {"ing", ""}, {NULL, NULL},
+};
+static const struct rule adj_rules[] = {
+	{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}, {NULL, NULL},
+};
+
+size_t sprout_wordnet_lemmas(const sprout_wordnet *wn, const char *word, sprout_pos pos,
+			     char out[][SPROUT_WORD_MAX], size_t max)
+{
+	char key[SPROUT_WORD_MAX];
+	size_t kl = keyify(word, key), count = 0;
+	if (!kl || kl + 1 >= SPROUT_WORD_MAX)
+		return 0;
+	/* irregular forms: "mice mouse", "went go" */
+	const char *line = find_line(&wn->exc[pos], key, kl);
+	if (line) {
+		const char *p = line + kl, *end = strchr(line, '\n');
+		while (p && *p == ' ' && p < end) {
+			const char *b = p + 1, *e = b;
+			while (e < end && *e != ' ')
+				e++;
+			if (known(wn, b, (size_t)(e - b), pos))
+				count = add_unique(out, count, max, b, (size_t)(e - b));
+			p = e;
+		}
+	}
+	if (known(wn, key, kl, pos))
+		count = add_unique(out, count, max, key, kl);
+	const struct rule *rules = pos == SPROUT_POS_NOUN ? noun_rules
+				   : pos == SPROUT_POS_VERB ? verb_rules
+				   : pos == SPROUT_POS_ADJ  ? adj_rules
+							    : NULL;
+	for (const struct rule *r = rules; r && r->suffix; r++) {
+		size_t sl = strlen(r->suffix), el = strlen(r->ending);
+		if (kl <= sl || memcmp(key + kl - sl, r->suffix, sl) != 0)
+			continue;
+		char cand[SPROUT_WORD_MAX];
+		size_t cl = kl - sl;
+		memcpy(cand, key, cl);
+		memcpy(cand + cl, r->ending, el);
+		cl += el;
+		cand[cl] = '\0';
+		if (known(wn, cand, cl, pos))
+			count = add_unique(out, count, max, cand, cl);
+	}
+	/* doubled consonants: "cancelled" -> "cancell" -> "cancel" */
+	if (pos == SPROUT_POS_VERB || pos == SPROUT_POS_ADJ) {
+		static const char *const sfx[] = {"ed", "ing", "er", "est"};
+		for (size_t i = 0; i < 4; i++) {
+			size_t sl = strlen(sfx[i]);
+			if (kl > sl + 2 && memcmp(key + kl - sl, sfx[i], sl) == 0 &&
+			    key[kl - sl - 1] == key[kl - sl - 2] &&
+			    known(wn, key, kl - sl - 1, pos))
+				count = add_unique(out, count, max, key, kl - sl - 1);
+		}
+	}
+	return count;
+}
+
+/* Parse a data line at offset: append its words to out. */
+static size_t synset_words(const struct map *m, unsigned long offset, const char *self,
+			   char out[][SPROUT_WORD_MAX], size_t count, size_t max)
+{
+	if (offset >= m->n)
+		return count;
+	const char *p = m->p + offset, *end = memchr(p, '\n', m->n - offset);
+	if (!end)
+		end = m->p + m->n;
+	char *q;
+	strtoul(p, &q, 10);       /* synset offset */
+	strtoul(q, &q, 10);       /* lex file number */
+	while (*q == ' ')
+		q++;
+	while (*q && *q != ' ')   /* ss_type */
+		q++;
+	unsigned long words = strtoul(q, &q, 16);
+	for (unsigned long i = 0; i < words && q < end; i++) {
+		while (*q == ' ')
+			q++;
+		const char *w = q;
+		while (q < end && *q != ' ')
+			q++;
+		size_t wl = (size_t)(q - w);
+		const char *paren = memchr(w, '(', wl); /* adjective markers: "big(a)" */
+		if (paren)
+			wl = (size_t)(paren - w);
+		strtoul(q, &q, 16); /* lex_id */
+		char word[SPROUT_WORD_MAX];
+		if (wl == 0 || wl >= SPROUT_WORD_MAX)
+			continue;
+		for (size_t k = 0; k < wl; k++)
+			word[k] = w[k] == '_' ? ' ' : w[k];
+		word[wl] = '\0';
+		char lower[SPROUT_WORD_MAX];
+		keyify(word, lower);
+		if (strcmp(lower, self) == 0)
+			continue;
+		count = add_unique(out, count, max, word, wl);
+	}
+	return count;
+}
+
+size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			       size_t max_senses, char out[][SPROUT_WORD_MAX], size_t max)
+{
+	char key[SPROUT_WORD_MAX];
+	size_t kl = keyify(lemma, key);
+	const char *line = find_line(&wn->index[pos], key, kl);
+	if (!line)
+		return 0;
+	unsigned senses;
+	const char *p = index_fields(line, &senses, NULL);
+	size_t count = 0;
+	for (unsigned i = 0; p && i < senses && i < max_senses; i++) {
+		char *q;
+		unsigned long off = strtoul(p, &q, 10);
+		if (q == p)
+			break;
+		p = q;
+		count = synset_words(&wn->data[pos], off, key, out, count, max);
+	}
+	/* "card" and "Card" are one word to a reader; keep one */
+	return count;
+}
+
+/* ---- inflection -------------------------------------------------------- */
+
+static int ends(const char *w, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+	return n >= k && memcmp(w + n - k, s, k) == 0;
+}
+
+sprout_form sprout_form_of(const char *word, const char *lemma, sprout_pos pos)
+{
+	char w[SPROUT_WORD_MAX], l[SPROUT_WORD_MAX];
+	size_t wl = keyify(word, w);
+	keyify(lemma, l);
+	if (strcmp(w, l) == 0)
+		return SPROUT_FORM_BASE;
+	switch (pos) {
+	case SPROUT_POS_NOUN: return SPROUT_FORM_PLURAL;
+	case SPROUT_POS_VERB:
+		if (ends(w, wl, "ing"))
+			return SPROUT_FORM_ING;
+		if (ends(w, wl, "s") && !ends(w, wl, "ss"))
+			return SPROUT_FORM_THIRD;
+		return SPROUT_FORM_PAST;
+	case SPROUT_POS_ADJ:
+		return ends(w, wl, "est") ? SPROUT_FORM_MOST : SPROUT_FORM_MORE;
+	default: return SPROUT_FORM_BASE;
+	}
+}
+
+static int vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/* consonant-vowel-consonant at the end of a one-syllable word: "stop" */
+static int double_final(const char *w, size_t n)
+{
+	if (n < 3 || n > 4 || vowel(w[n - 1]) || strchr("wxy", w[n - 1]) || !vowel(w[n - 2]) ||
+	    vowel(w[n - 3]))
+		return 0;
+	size_t vowels = 0;
+	for (size_t i = 0; i < n; i++)
+		vowels += vowel(w[i]);
+	return vowels == 1;
+}
+
+/* Irregular form of base (from the exception list), or NULL. For verbs,
+ * want_suffix picks among several ("ate"/"eaten": past wants no -en). */
+static const struct irregular *irregular(const sprout_wordnet *wn, sprout_pos pos,
+					 const char *base, size_t bl, const char *want_suffix,
+					 int *several)
+{
+	struct irregular key = {base, NULL, bl, 0};
+	const struct irregular *v = wn->irr[pos];
+	size_t n = wn->nirr[pos], lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cmp_irregular(&v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const struct irregular *found = NULL;
+	*several = 0;
+	for (size_t i = lo; i < n && cmp_irregular(&v[i], &key) == 0; i++) {
+		const struct irregular *e = &v[i];
+		if (want_suffix && !ends(e->form, e->flen, want_suffix))
+			continue;
+		if (found)
+			*several = 1;
+		else
+			found = e;
+	}
+	return found;
+}
+
+sprout_code sprout_inflect(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			   sprout_form form, sprout_buf *b)
+{
+	if (form != SPROUT_FORM_BASE && pos != SPROUT_POS_NOUN && pos != SPROUT_POS_VERB)
+		return SPROUT_ERR_USAGE; /* "more X" or "X-er" depends on the word */
+	/* a verb collocation inflects its first word ("called off"), a noun
+	 * its last ("identity cards") */
+	const char *head = lemma, *rest = "";
+	size_t n = strcspn(lemma, " ");
+	if (pos == SPROUT_POS_NOUN && lemma[n]) {
+		head = strrchr(lemma, ' ') + 1;
+		n = strlen(head);
+	} else {
+		rest = lemma + n;
+	}
+	char w[SPROUT_WORD_MAX];
+	if (n >= SPROUT_WORD_MAX)
+		return SPROUT_ERR_USAGE;
+	memcpy(w, head, n);
+	w[n] = '\0';
+	char out[SPROUT_WORD_MAX * 2];
+	int several = 0;
+	const struct irregular *irr = NULL;
+	switch (form) {
+	case SPROUT_FORM_BASE: snprintf(out, sizeof out, "%s", w); break;
+	case SPROUT_FORM_PLURAL:
+	case SPROUT_FORM_THIRD:
+		if (form == SPROUT_FORM_PLURAL &&
+		    (irr = irregular(wn, SPROUT_POS_NOUN, w, n, NULL, &several))) {
+			snprintf(out, sizeof out, "%.*s", (int)irr->flen, irr->form);
+		} else if (ends(w, n, "s") || ends(w, n, "x") || ends(w, n, "z") || ends(w, n, "ch") ||
+			   ends(w, n, "sh") || (form == SPROUT_FORM_THIRD && ends(w, n, "o"))) {
+			snprintf(out, sizeof out, "%ses", w);
+		} else if (n > 1 && w[n - 1] == 'y' && !vowel(w[n - 2])) {
+			snprintf(out, sizeof out, "%.*sies", (int)(n - 1), w);
+		} else {
+			snprintf(out, sizeof out, "%ss", w);
+		}
+		break;
+	case SPROUT_FORM_PAST:
+		if (irregular(wn, SPROUT_POS_VERB, w, n, NULL, &several))
+			return SPROUT_ERR_USAGE; /* past or participle? not safe to guess */
+		if (ends(w, n, "e"))
+			snprintf(out, sizeof out, "%sd", w);
+		else if (n > 1 && w[n - 1] == 'y' && !vowel(w[n - 2]))
+			snprintf(out, sizeof out, "%.*sied", (int)(n - 1), w);
+		else if (double_final(w, n))
+			snprintf(out, sizeof out, "%s%ced", w, w[n - 1]);
+		else
+			snprintf(out, sizeof out, "%sed", w);
+		break;
+	case SPROUT_FORM_ING:
+		if ((irr = irregular(wn, SPROUT_POS_VERB, w, n, "ing", &several)))
+			snprintf(out, sizeof out, "%.*s", (int)irr->flen, irr->form);
+		else if (ends(w, n, "ie"))
+			snprintf(out, sizeof out, "%.*sying", (int)(n - 2), w);
+		else if (ends(w, n, "e") && !ends(w, n, "ee") && !ends(w, n, "ye") &&
+			 !ends(w, n, "oe") && n > 2)
+			snprintf(out, sizeof out, "%.*sing", (int)(n - 1), w);
+		else if (double_final(w, n))
+			snprintf(out, sizeof out, "%s%cing", w, w[n - 1]);
+		else
+			snprintf(out, sizeof out, "%sing", w);
+		break;
+	case SPROUT_FORM_MORE:
+	case SPROUT_FORM_MOST:
+		return SPROUT_ERR_USAGE; /* "more X" or "X-er" depends on the word */
+	}
+	sprout_code rc = sprout_buf_add(b, lemma, (size_t)(head - lemma));
+	if (!rc)
+		rc = sprout_buf_adds(b, out);
+	return rc ? rc : sprout_buf_adds(b, rest);
+}
