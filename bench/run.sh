@@ -108,8 +108,17 @@ got_lines=$(wc -l <"$TMP/sprout.head")
 [ "$got_lines" -eq "$want_lines" ] ||
 	die "correctness: sprout gave $got_lines records, expected $want_lines"
 if ! cmp -s "$TMP/sprout.head" "$TMP/jq.head"; then
-	echo "bench: FAIL: sprout and jq disagree; first difference:" >&2
-	diff "$TMP/jq.head" "$TMP/sprout.head" | head -n 10 >&2 || true
+	n=$(cmp "$TMP/jq.head" "$TMP/sprout.head" 2>/dev/null | sed -n 's/.* line \([0-9]*\).*/\1/p' || true)
+	n=${n:-1}
+	echo "bench: FAIL: sprout and jq disagree, first at record $n (keys sorted):" >&2
+	# show both around the first differing byte
+	LC_ALL=C awk -v n="$n" 'FNR == n { l[++k] = $0 } END {
+		a = l[1]; b = l[2]; i = 1
+		while (i <= length(a) && substr(a, i, 1) == substr(b, i, 1)) i++
+		s = i > 80 ? i - 80 : 1
+		printf "  at byte %d\n  jq:     ...%s...\n  sprout: ...%s...\n", i,
+			substr(a, s, 160), substr(b, s, 160)
+	}' "$TMP/jq.head" "$TMP/sprout.head" >&2
 	exit 1
 fi
 echo "  ok: $want_lines records identical after jq -cS"

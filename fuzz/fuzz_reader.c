@@ -26,6 +26,14 @@
 #include "sprout/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__ubsan_default_options(void);
+
+/* The Makefile builds without -fno-sanitize-recover, so UBSan would only
+ * print a report and go on: make every report stop the run instead. */
+const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}
 
 /* Build with -DFUZZ_IGNORE_KNOWN to skip the checks that known, reported
  * bugs break (see fuzz/README.md), so a run can look for new ones. */

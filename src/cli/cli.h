@@ -137,6 +137,7 @@ void cli_output_abort(sprout_writer *w);
  * SIGTERM and SIGHUP before dying of the signal. */
 void cli_signals_init(void);
 
+int cmd_augment(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 

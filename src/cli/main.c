@@ -6,6 +6,7 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
+	{"augment", cmd_augment, "make variants offline: synonyms, word edits, typos, style, back-translation"},
 	{"convert", cmd_convert, "rewrite records in another dataset format"},
 	{"stats", cmd_stats, "describe a dataset: formats, lengths, labels, duplicates"},
 	{NULL, NULL, NULL},

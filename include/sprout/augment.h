@@ -1,0 +1,103 @@
+/* sprout/augment.h - offline augmentation that keeps meaning.
+ *
+ * Each method rewrites the text of chosen slots (the prompt by default) and
+ * leaves everything else of the record as it was; each variant gets
+ * provenance naming its method, parameters and parent. Word-level methods
+ * never touch protected spans (sprout/text.h): code, URLs, placeholders,
+ * quoted strings, numbers. Randomness comes from (seed, record id, method,
+ * attempt), so output does not depend on the order records are processed in.
+ */
+#ifndef SPROUT_AUGMENT_H
+#define SPROUT_AUGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sprout/arena.h"
+#include "sprout/error.h"
+#include "sprout/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sprout_aug_method {
+	SPROUT_AUG_SYNONYM,       /* WordNet synonyms for content words */
+	SPROUT_AUG_INSERT,        /* insert a synonym of a content word */
+	SPROUT_AUG_SWAP,          /* swap two content words */
+	SPROUT_AUG_DELETE,        /* delete content words */
+	SPROUT_AUG_TYPO,          /* keyboard typos, slips */
+	SPROUT_AUG_CASUAL,        /* contractions, chat abbreviations, lowercase start */
+	SPROUT_AUG_FORMAL,        /* the reverse of casual */
+	SPROUT_AUG_FORMAT,        /* "Please ...", "Can you ...?", "I need you to ..." */
+	SPROUT_AUG_BACKTRANSLATE, /* Apertium round trip, e.g. eng -> spa -> eng */
+	SPROUT_AUG__COUNT
+} sprout_aug_method;
+
+/* "synonym", "insert", ... */
+const char *sprout_aug_name(sprout_aug_method m);
+/* Method by name; SPROUT_ERR_USAGE naming the choices otherwise. */
+sprout_code sprout_aug_parse(const char *name, sprout_aug_method *out, sprout_error *err);
+/* Default rate of a method: the share of words it changes (EDA's 0.1 for
+ * the word operations), or the chance of each change for casual/formal. */
+double sprout_aug_default_rate(sprout_aug_method m);
+
+typedef struct sprout_augment_options {
+	double weight[SPROUT_AUG__COUNT]; /* > 0: the method is used, picked by weight */
+	double rate[SPROUT_AUG__COUNT];   /* 0: the default rate */
+	unsigned count[SPROUT_AUG__COUNT]; /* > 0: exactly this many variants from it */
+	unsigned n;                       /* variants per record when no counts are set */
+	uint64_t seed;
+	int slots[SPROUT_SLOT__COUNT];    /* 1: augment this slot */
+	const char *pair;                 /* Apertium pair for backtranslate, "eng-spa" */
+	const char *wordnet_dir;          /* NULL: the default */
+} sprout_augment_options;
+
+/* Defaults: synonym, insert, swap, delete, typo, casual, formal and format
+ * with weight 1, n = 4, seed 0, the prompt slot. */
+void sprout_augment_options_init(sprout_augment_options *o);
+
+typedef struct sprout_augmenter sprout_augmenter;
+
+/* Open what the chosen methods need: WordNet for synonym and insert,
+ * Apertium for backtranslate. A missing part fails with SPROUT_ERR_IO and a
+ * message naming the Debian package to install. */
+sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_error *err);
+void sprout_augmenter_free(sprout_augmenter *g); /* accepts NULL */
+
+/* Back-translations are made in batches before the variants, through the one
+ * Apertium pipeline of the augmenter (not thread-safe: call from one thread).
+ * texts[i] (n of them) get their round trip in out[i] (in a; NULL when the
+ * translation lost a protected span or came back unchanged). */
+sprout_code sprout_augment_backtranslate(sprout_augmenter *g, const char *const *texts,
+					 const size_t *lens, size_t n, sprout_arena *a,
+					 char **out, sprout_error *err);
+
+/* What a record's variants need from a batch step: the back-translations
+ * of its slots (NULL where there is none). */
+typedef struct sprout_aug_prepared {
+	const char *bt[SPROUT_SLOT__COUNT];
+} sprout_aug_prepared;
+
+/* Make up to the configured number of variants of parent (which must have
+ * provenance, see sprout_meta_ensure) into out[0..max), allocated in a.
+ * Variants identical to the parent or to each other are not made. *made
+ * gets the count. prepared may be NULL when backtranslate is not used.
+ * Thread-safe: several threads may call it at once with their own arenas. */
+sprout_code sprout_augment_record(const sprout_augmenter *g, const sprout_record *parent,
+				  const sprout_aug_prepared *prepared, sprout_arena *a,
+				  sprout_record *out, size_t max, size_t *made, sprout_error *err);
+
+/* Largest number of variants sprout_augment_record may make per record. */
+size_t sprout_augment_max_variants(const sprout_augmenter *g);
+
+/* Apply one method to a text (for tests and tools): 1 and the new text in
+ * out when it changed, 0 when the method found nothing to change. */
+int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double rate,
+			const char *text, size_t len, uint64_t seed, sprout_arena *a,
+			sprout_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

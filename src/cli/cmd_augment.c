@@ -1,0 +1,508 @@
+/* sprout augment: more examples that say the same thing in other words. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sprout/augment.h"
+
+enum {
+	OPT_N = 'n',
+	OPT_JOBS = 'j',
+	OPT_METHODS = OPT_COMMAND_BASE,
+	OPT_COUNT,
+	OPT_RATE,
+	OPT_SEED,
+	OPT_KEEP,
+	OPT_FIELDS,
+	OPT_PAIR,
+};
+
+static const struct cli_option options[] = {
+	{"variants", 'n', "K", OPT_N, "variants per record (default 4)"},
+	{"methods", 0, "LIST", OPT_METHODS,
+	 "methods to pick from, each NAME or NAME*WEIGHT, comma-separated (default "
+	 "synonym,insert,swap,delete,typo,casual,formal,format; also backtranslate)"},
+	{"count", 0, "NAME=K,...", OPT_COUNT,
+	 "exactly K variants from each named method, instead of -n"},
+	{"rate", 0, "NAME=R,...", OPT_RATE,
+	 "share of words a method changes (synonym, insert, swap, delete, typo: default 0.1) "
+	 "or the chance of each change (casual 0.5)"},
+	{"seed", 0, "N", OPT_SEED, "random seed (default 0): the same seed gives the same output"},
+	{"keep-original", 0, NULL, OPT_KEEP, "write each record before its variants"},
+	{"fields", 0, "SLOTS", OPT_FIELDS,
+	 "slots to augment, comma-separated (default prompt; also input, response, system)"},
+	{"pair", 0, "SRC-DST", OPT_PAIR,
+	 "Apertium pair for backtranslate, there and back (default eng-spa)"},
+	{"jobs", 'j', "N", OPT_JOBS, "threads (default 1); output is the same for any N"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+struct augment_cli {
+	sprout_augment_options o;
+	int keep;
+	int jobs;
+	int weights_given;
+};
+
+/* Split "a=1,b=2" style lists; calls f for each item. */
+static int each_item(const char *list, const char *opt, int (*f)(const char *item, void *ctx),
+		     void *ctx)
+{
+	char *copy = strdup(list), *save = NULL;
+	if (!copy)
+		return EXIT_INTERNAL;
+	int rc = -1;
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		if ((rc = f(item, ctx)) >= 0) {
+			(void)opt;
+			break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int method_item(const char *item, void *ctx)
+{
+	struct augment_cli *a = ctx;
+	char name[64];
+	const char *star = strchr(item, '*');
+	size_t n = star ? (size_t)(star - item) : strlen(item);
+	snprintf(name, sizeof name, "%.*s", (int)n, item);
+	sprout_aug_method m;
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (sprout_aug_parse(name, &m, &err)) {
+		cli_error("--methods: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	double w = 1;
+	if (star && (parse_number(star + 1, &w) || w <= 0)) {
+		cli_error("--methods: weight '%s' of %s is not a positive number", star + 1, name);
+		return EXIT_USAGE;
+	}
+	a->o.weight[m] = w;
+	return -1;
+}
+
+/* NAME=VALUE items for --count and --rate */
+static int named_value(const char *item, const char *opt, sprout_aug_method *m, double *v)
+{
+	const char *eq = strchr(item, '=');
+	char name[64];
+	if (!eq) {
+		cli_error("%s: expected NAME=VALUE, got '%s'", opt, item);
+		return EXIT_USAGE;
+	}
+	snprintf(name, sizeof name, "%.*s", (int)(eq - item), item);
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (sprout_aug_parse(name, m, &err)) {
+		cli_error("%s: %s", opt, err.msg);
+		return EXIT_USAGE;
+	}
+	if (parse_number(eq + 1, v)) {
+		cli_error("%s: '%s' is not a number", opt, eq + 1);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static int count_item(const char *item, void *ctx)
+{
+	struct augment_cli *a = ctx;
+	sprout_aug_method m;
+	double v;
+	int rc = named_value(item, "--count", &m, &v);
+	if (rc >= 0)
+		return rc;
+	if (v < 0 || v > 100 || v != (double)(unsigned)v) {
+		cli_error("--count: %s=%s is not a whole number from 0 to 100", sprout_aug_name(m),
+			  strchr(item, '=') + 1);
+		return EXIT_USAGE;
+	}
+	a->o.count[m] = (unsigned)v;
+	return -1;
+}
+
+static int rate_item(const char *item, void *ctx)
+{
+	struct augment_cli *a = ctx;
+	sprout_aug_method m;
+	double v;
+	int rc = named_value(item, "--rate", &m, &v);
+	if (rc >= 0)
+		return rc;
+	if (v <= 0 || v > 1) {
+		cli_error("--rate: %s=%g is not in (0, 1]", sprout_aug_name(m), v);
+		return EXIT_USAGE;
+	}
+	a->o.rate[m] = v;
+	return -1;
+}
+
+static int field_item(const char *item, void *ctx)
+{
+	struct augment_cli *a = ctx;
+	sprout_slot s;
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (sprout_slot_parse(item, &s, &err)) {
+		cli_error("--fields: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (s == SPROUT_SLOT_LABEL) {
+		cli_error("--fields: labels are carried over, not augmented");
+		return EXIT_USAGE;
+	}
+	a->o.slots[s] = 1;
+	return -1;
+}
+
+static int whole(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int on_option(int id, const char *arg, void *ctx)
+{
+	struct augment_cli *a = ctx;
+	long v;
+	switch (id) {
+	case OPT_N:
+		if (whole(arg, 1, 100, &v)) {
+			cli_error("-n: '%s' is not a whole number from 1 to 100", arg);
+			return EXIT_USAGE;
+		}
+		a->o.n = (unsigned)v;
+		return -1;
+	case OPT_JOBS:
+		if (whole(arg, 1, 64, &v)) {
+			cli_error("-j: '%s' is not a whole number from 1 to 64", arg);
+			return EXIT_USAGE;
+		}
+		a->jobs = (int)v;
+		return -1;
+	case OPT_METHODS:
+		memset(a->o.weight, 0, sizeof a->o.weight);
+		a->weights_given = 1;
+		return each_item(arg, "--methods", method_item, a);
+	case OPT_COUNT: return each_item(arg, "--count", count_item, a);
+	case OPT_RATE: return each_item(arg, "--rate", rate_item, a);
+	case OPT_FIELDS:
+		memset(a->o.slots, 0, sizeof a->o.slots);
+		return each_item(arg, "--fields", field_item, a);
+	case OPT_SEED: {
+		char *end;
+		errno = 0;
+		unsigned long long s = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-') {
+			cli_error("--seed: '%s' is not a whole number", arg);
+			return EXIT_USAGE;
+		}
+		a->o.seed = s;
+		return -1;
+	}
+	case OPT_KEEP: a->keep = 1; return -1;
+	case OPT_PAIR: a->o.pair = arg; return -1;
+	}
+	return -1;
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+#define BATCH 256
+
+struct item {
+	sprout_arena *arena;
+	sprout_format fmt;
+	sprout_record rec;
+	sprout_aug_prepared prep;
+	sprout_record *variants;
+	size_t made;
+	sprout_code rc;
+	sprout_error err;
+};
+
+struct batch {
+	struct item items[BATCH];
+	size_t n;
+	const sprout_augmenter *g;
+	size_t max;
+	int jobs;
+};
+
+struct worker {
+	struct batch *b;
+	int tid;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct batch *b = w->b;
+	for (size_t i = (size_t)w->tid; i < b->n; i += (size_t)b->jobs) {
+		struct item *it = &b->items[i];
+		it->variants = sprout_arena_alloc(it->arena, (b->max + 1) * sizeof *it->variants);
+		if (!it->variants) {
+			it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
+			continue;
+		}
+		it->rc = sprout_augment_record(b->g, &it->rec, &it->prep, it->arena, it->variants,
+					       b->max, &it->made, &it->err);
+	}
+	return NULL;
+}
+
+/* Back-translate every augmented slot of the batch in one go. */
+static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct batch *b,
+		   sprout_arena *a)
+{
+	const char *texts[BATCH * SPROUT_SLOT__COUNT];
+	size_t lens[BATCH * SPROUT_SLOT__COUNT], who[BATCH * SPROUT_SLOT__COUNT];
+	int slot[BATCH * SPROUT_SLOT__COUNT];
+	size_t n = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		memset(&b->items[i].prep, 0, sizeof b->items[i].prep);
+		for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
+			sprout_text t;
+			if (!o->slots[s] || !sprout_record_get(&b->items[i].rec, (sprout_slot)s, &t) ||
+			    !t.len)
+				continue;
+			texts[n] = t.s;
+			lens[n] = t.len;
+			who[n] = i;
+			slot[n] = s;
+			n++;
+		}
+	}
+	if (!n)
+		return -1;
+	char **out = sprout_arena_alloc(a, n * sizeof *out);
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (!out) {
+		cli_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	if (sprout_augment_backtranslate(g, texts, lens, n, a, out, &err)) {
+		cli_error("backtranslate: %s", err.msg);
+		return cli_exit_for(err.code);
+	}
+	for (size_t k = 0; k < n; k++)
+		b->items[who[k]].prep.bt[slot[k]] = out[k];
+	return -1;
+}
+
+static int run_batch(sprout_augmenter *g, struct augment_cli *a, struct batch *b,
+		     sprout_arena *scratch, sprout_writer *out, struct cli_common *c,
+		     unsigned long *by_method, unsigned long *short_records)
+{
+	if (a->o.weight[SPROUT_AUG_BACKTRANSLATE] > 0 || a->o.count[SPROUT_AUG_BACKTRANSLATE] > 0) {
+		int rc = prepare(g, &a->o, b, scratch);
+		if (rc >= 0)
+			return rc;
+	}
+	b->g = g;
+	b->max = sprout_augment_max_variants(g);
+	b->jobs = a->jobs;
+	if (a->jobs > 1) {
+		pthread_t th[64];
+		struct worker w[64];
+		int started = 0;
+		for (int t = 0; t < a->jobs; t++) {
+			w[t] = (struct worker){b, t};
+			if (pthread_create(&th[t], NULL, work, &w[t]) != 0)
+				break;
+			started++;
+		}
+		for (int t = 0; t < started; t++)
+			pthread_join(th[t], NULL);
+		if (started < a->jobs) { /* finish what no thread took */
+			b->jobs = a->jobs;
+			for (int t = started; t < a->jobs; t++) {
+				w[t] = (struct worker){b, t};
+				work(&w[t]);
+			}
+		}
+	} else {
+		struct worker w = {b, 0};
+		work(&w);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct item *it = &b->items[i];
+		sprout_error err = SPROUT_ERROR_INIT;
+		if (it->rc) {
+			sprout_error_locate(&it->err, it->rec.file, it->rec.line, 0);
+			cli_error_at(&it->err);
+			return cli_exit_for(it->rc);
+		}
+		if (it->made < b->max)
+			(*short_records)++;
+		if (a->keep) {
+			if (c->strip_meta)
+				sprout_meta_strip(&it->rec);
+			if (sprout_writer_put(out, it->rec.obj, &err)) {
+				cli_error_at(&err);
+				return cli_exit_for(err.code);
+			}
+		}
+		for (size_t v = 0; v < it->made; v++) {
+			sprout_record *r = &it->variants[v];
+			sprout_json *m = sprout_json_get(sprout_meta_get(r), "method");
+			for (int k = 0; k < SPROUT_AUG__COUNT && m; k++) {
+				char name[64];
+				snprintf(name, sizeof name, "augment.%s", sprout_aug_name((sprout_aug_method)k));
+				if (sprout_json_is(m, name))
+					by_method[k]++;
+			}
+			if (c->strip_meta)
+				sprout_meta_strip(r);
+			if (sprout_writer_put(out, r->obj, &err)) {
+				cli_error_at(&err);
+				return cli_exit_for(err.code);
+			}
+		}
+	}
+	return -1;
+}
+
+int cmd_augment(int argc, char **argv)
+{
+	struct augment_cli a;
+	memset(&a, 0, sizeof a);
+	sprout_augment_options_init(&a.o);
+	a.jobs = 1;
+	struct cli_common c;
+	int rc = cli_parse(argc, argv, "augment [options] [FILE...]",
+			   "Make variants of each record that say the same thing in other words,\n"
+			   "offline: WordNet synonyms, EDA word operations (insert, swap, delete),\n"
+			   "typos, casual and formal register, instruction phrasings, and\n"
+			   "back-translation through Apertium. The prompt is augmented by default;\n"
+			   "labels and responses are carried over. Output is in the input's format,\n"
+			   "each variant with provenance naming its method and parent.",
+			   options, CLI_READS | CLI_WRITES, &c, on_option, &a);
+	if (rc >= 0)
+		return rc;
+	int any_slot = 0;
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+		any_slot |= a.o.slots[s];
+	if (!any_slot) {
+		cli_error("--fields: no slot to augment");
+		return EXIT_USAGE;
+	}
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_augmenter *g = sprout_augmenter_new(&a.o, &err);
+	if (!g) {
+		cli_error("%s", err.msg);
+		return cli_exit_for(err.code);
+	}
+	struct cli_reader rd = {0};
+	if ((rc = cli_reader_open(&rd, &c)) >= 0) {
+		sprout_augmenter_free(g);
+		return rc;
+	}
+	sprout_writer *out = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc);
+	struct batch *b = calloc(1, sizeof *b);
+	sprout_arena *scratch = sprout_arena_new(0);
+	rc = EXIT_OK;
+	if (!out || !b || !scratch) {
+		if (out && (!b || !scratch)) {
+			cli_error("out of memory");
+			rc = EXIT_INTERNAL;
+		}
+		goto done;
+	}
+	for (size_t i = 0; i < BATCH; i++)
+		if (!(b->items[i].arena = sprout_arena_new(0))) {
+			cli_error("out of memory");
+			rc = EXIT_INTERNAL;
+			goto done;
+		}
+	unsigned long by_method[SPROUT_AUG__COUNT] = {0}, short_records = 0, records = 0;
+	sprout_record rec;
+	int got = 1;
+	while (got > 0) {
+		b->n = 0;
+		sprout_arena_reset(scratch);
+		while (b->n < BATCH && (got = cli_reader_next(&rd, &rec)) > 0) {
+			struct item *it = &b->items[b->n];
+			sprout_arena_reset(it->arena);
+			if (sprout_meta_ensure(&rec, &err)) {
+				if ((rc = cli_reader_reject(&rd, &rec, &err, "augment")))
+					goto done;
+				continue;
+			}
+			/* the record outlives the reader's buffer: copy it */
+			it->fmt = *rec.fmt;
+			it->rec = rec;
+			it->rec.fmt = &it->fmt;
+			it->rec.arena = it->arena;
+			it->rec.obj = sprout_json_copy(it->arena, rec.obj);
+			it->rec.file = rec.file ? sprout_arena_strndup(it->arena, rec.file, strlen(rec.file))
+						: NULL;
+			it->made = 0;
+			it->rc = SPROUT_OK;
+			if (!it->rec.obj) {
+				cli_error("out of memory");
+				rc = EXIT_INTERNAL;
+				goto done;
+			}
+			b->n++;
+		}
+		if (got < 0) {
+			rc = -got;
+			goto done;
+		}
+		records += b->n;
+		if (b->n && (rc = run_batch(g, &a, b, scratch, out, &c, by_method, &short_records)) >= 0)
+			goto done;
+		rc = EXIT_OK;
+	}
+	unsigned long n = sprout_writer_count(out);
+	rc = cli_output_commit(out);
+	out = NULL;
+	if (!rc) {
+		char detail[512];
+		size_t off = 0;
+		detail[0] = '\0';
+		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+			if (by_method[m] && off < sizeof detail)
+				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
+							off ? ", " : "", sprout_aug_name((sprout_aug_method)m),
+							by_method[m]);
+		unsigned long variants = n - (a.keep ? records : 0);
+		cli_note(&c, "%lu records, %lu variants (%s) written to %s", records, variants,
+			 off ? detail : "none", c.output ? c.output : "stdout");
+		if (short_records)
+			cli_note(&c, "%lu records got fewer than %zu variants: their text left too "
+				     "little to change",
+				 short_records, sprout_augment_max_variants(g));
+	}
+done:
+	if (out)
+		cli_output_abort(out);
+	int rc2 = cli_reader_close(&rd, rc == EXIT_OK);
+	if (b)
+		for (size_t i = 0; i < BATCH; i++)
+			sprout_arena_free(b->items[i].arena);
+	free(b);
+	sprout_arena_free(scratch);
+	sprout_augmenter_free(g);
+	return rc ? rc : rc2;
+}

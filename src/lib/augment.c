@@ -1,0 +1,397 @@
+/* Augmentation: options, the augmenter, variants of a record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "augment_internal.h"
+#include "sprout/meta.h"
+
+static const struct {
+	const char *name;
+	aug_fn fn;
+	double rate;
+	int deterministic; /* gives the same text on every attempt */
+} methods[SPROUT_AUG__COUNT] = {
+	[SPROUT_AUG_SYNONYM] = {"synonym", aug_synonym, 0.1, 0},
+	[SPROUT_AUG_INSERT] = {"insert", aug_insert, 0.1, 0},
+	[SPROUT_AUG_SWAP] = {"swap", aug_swap, 0.1, 0},
+	[SPROUT_AUG_DELETE] = {"delete", aug_delete, 0.1, 0},
+	[SPROUT_AUG_TYPO] = {"typo", aug_typo, 0.1, 0},
+	[SPROUT_AUG_CASUAL] = {"casual", aug_casual, 0.5, 0},
+	[SPROUT_AUG_FORMAL] = {"formal", aug_formal, 1.0, 1},
+	[SPROUT_AUG_FORMAT] = {"format", aug_format, 1.0, 0},
+	[SPROUT_AUG_BACKTRANSLATE] = {"backtranslate", NULL, 1.0, 1},
+};
+
+#define ATTEMPTS 6
+
+const char *sprout_aug_name(sprout_aug_method m)
+{
+	return (unsigned)m < SPROUT_AUG__COUNT ? methods[m].name : "unknown";
+}
+
+double sprout_aug_default_rate(sprout_aug_method m)
+{
+	return (unsigned)m < SPROUT_AUG__COUNT ? methods[m].rate : 0;
+}
+
+sprout_code sprout_aug_parse(const char *name, sprout_aug_method *out, sprout_error *err)
+{
+	for (int i = 0; i < SPROUT_AUG__COUNT; i++) {
+		if (strcmp(name, methods[i].name) == 0) {
+			*out = (sprout_aug_method)i;
+			return SPROUT_OK;
+		}
+	}
+	return sprout_error_set(err, SPROUT_ERR_USAGE,
+				"unknown method '%s' (expected synonym, insert, swap, delete, "
+				"typo, casual, formal, format or backtranslate)",
+				name);
+}
+
+void sprout_augment_options_init(sprout_augment_options *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int i = 0; i <= SPROUT_AUG_FORMAT; i++)
+		o->weight[i] = 1;
+	o->n = 4;
+	o->slots[SPROUT_SLOT_PROMPT] = 1;
+	o->pair = "eng-spa";
+}
+
+static int uses(const sprout_augment_options *o, sprout_aug_method m)
+{
+	return o->weight[m] > 0 || o->count[m] > 0;
+}
+
+sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_error *err)
+{
+	sprout_augmenter *g = calloc(1, sizeof *g);
+	if (!g) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	g->o = *o;
+	size_t counted = 0;
+	for (int i = 0; i < SPROUT_AUG__COUNT; i++) {
+		if (g->o.weight[i] < 0)
+			g->o.weight[i] = 0;
+		if (g->o.rate[i] <= 0)
+			g->o.rate[i] = methods[i].rate;
+		g->total_weight += g->o.weight[i];
+		counted += g->o.count[i];
+	}
+	g->max_variants = counted ? counted : g->o.n;
+	if (!counted && g->total_weight <= 0) {
+		sprout_error_set(err, SPROUT_ERR_USAGE, "no augmentation method chosen");
+		sprout_augmenter_free(g);
+		return NULL;
+	}
+	if (uses(o, SPROUT_AUG_SYNONYM) || uses(o, SPROUT_AUG_INSERT)) {
+		g->wn = sprout_wordnet_open(o->wordnet_dir, err);
+		if (!g->wn) {
+			char msg[SPROUT_ERROR_MSG_MAX];
+			snprintf(msg, sizeof msg, "%s: %.400s",
+				 uses(o, SPROUT_AUG_SYNONYM) ? "synonym" : "insert", err ? err->msg : "");
+			if (err)
+				memcpy(err->msg, msg, sizeof msg);
+			sprout_augmenter_free(g);
+			return NULL;
+		}
+	} else if (uses(o, SPROUT_AUG_FORMAT)) {
+		/* format reads verbs from WordNet when it is there */
+		g->wn = sprout_wordnet_open(o->wordnet_dir, NULL);
+	}
+	if (uses(o, SPROUT_AUG_BACKTRANSLATE)) {
+		g->ap = apertium_open(o->pair ? o->pair : "eng-spa", err);
+		if (!g->ap) {
+			sprout_augmenter_free(g);
+			return NULL;
+		}
+	}
+	return g;
+}
+
+void sprout_augmenter_free(sprout_augmenter *g)
+{
+	if (!g)
+		return;
+	sprout_wordnet_close(g->wn);
+	apertium_close(g->ap);
+	free(g);
+}
+
+size_t sprout_augment_max_variants(const sprout_augmenter *g)
+{
+	return g->max_variants;
+}
+
+int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double rate,
+			const char *text, size_t len, uint64_t seed, sprout_arena *a,
+			sprout_buf *out)
+{
+	if ((unsigned)m >= SPROUT_AUG__COUNT || !methods[m].fn)
+		return 0;
+	if ((m == SPROUT_AUG_SYNONYM || m == SPROUT_AUG_INSERT) && !g->wn)
+		return 0;
+	sprout_rng rng;
+	sprout_rng_init(&rng, seed, "", methods[m].name);
+	return methods[m].fn(g, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
+}
+
+/* ---- back-translation with protected spans kept ------------------------- */
+
+/* Marker for protected span k: unknown to Apertium, so it passes through. */
+static void marker(size_t k, char out[8])
+{
+	snprintf(out, 8, "XZQ%c%c", (char)('A' + (k / 26) % 26), (char)('A' + k % 26));
+}
+
+sprout_code sprout_augment_backtranslate(sprout_augmenter *g, const char *const *texts,
+					 const size_t *lens, size_t n, sprout_arena *a,
+					 char **out, sprout_error *err)
+{
+	if (!g->ap)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "backtranslate is not enabled");
+	char **masked = sprout_arena_alloc(a, (n + 1) * sizeof *masked);
+	size_t *mlens = sprout_arena_alloc(a, (n + 1) * sizeof *mlens);
+	sprout_tokens *toks = sprout_arena_alloc(a, (n + 1) * sizeof *toks);
+	if (!masked || !mlens || !toks)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
+		if (sprout_tokenize(a, texts[i], lens[i], &toks[i]))
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		size_t k = 0;
+		for (size_t j = 0; j < toks[i].n; j++) {
+			const sprout_token *t = &toks[i].v[j];
+			sprout_code rc;
+			if (t->kind == SPROUT_TOK_PROTECTED && k < 26 * 26) {
+				char m[8];
+				marker(k++, m);
+				rc = sprout_buf_adds(&b, m);
+			} else {
+				rc = sprout_buf_add(&b, texts[i] + t->off, t->len);
+			}
+			if (rc) {
+				sprout_buf_release(&b);
+				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			}
+		}
+		masked[i] = sprout_arena_strndup(a, b.data ? b.data : "", b.len);
+		mlens[i] = b.len;
+		sprout_buf_release(&b);
+		if (!masked[i])
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	}
+	sprout_code rc = apertium_roundtrip(g->ap, (const char *const *)masked, mlens, n, a, out, err);
+	if (rc)
+		return rc;
+	/* put the protected spans back; a lost or doubled one drops the text */
+	for (size_t i = 0; i < n; i++) {
+		const char *r = out[i];
+		sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
+		int ok = r != NULL;
+		size_t k = 0;
+		const char *p = r;
+		while (ok && p && *p) {
+			const char *hit = strstr(p, "XZQ");
+			size_t upto = hit ? (size_t)(hit - p) : strlen(p);
+			/* Apertium's marks for unknown or ungenerated words */
+			for (size_t c = 0; c < upto; c++) {
+				char ch = p[c];
+				if ((ch == '#' || ch == '*' || ch == '@') &&
+				    !memchr(texts[i], ch, lens[i]))
+					continue;
+				if (sprout_buf_addc(&b, ch)) {
+					ok = 0;
+					break;
+				}
+			}
+			if (!hit)
+				break;
+			if (strlen(hit) < 5) {
+				ok = 0;
+				break;
+			}
+			size_t idx = (size_t)(hit[3] - 'A') * 26 + (size_t)(hit[4] - 'A');
+			/* spans must come back in some order, each once */
+			size_t seen = 0;
+			for (size_t j = 0; j < toks[i].n; j++) {
+				const sprout_token *t = &toks[i].v[j];
+				if (t->kind != SPROUT_TOK_PROTECTED)
+					continue;
+				if (seen++ == idx) {
+					if (sprout_buf_add(&b, texts[i] + t->off, t->len))
+						ok = 0;
+					break;
+				}
+			}
+			if (idx >= seen)
+				ok = 0;
+			k++;
+			p = hit + 5;
+		}
+		size_t spans = 0;
+		for (size_t j = 0; j < toks[i].n; j++)
+			spans += toks[i].v[j].kind == SPROUT_TOK_PROTECTED;
+		if (ok && r) {
+			/* each span exactly once */
+			for (size_t s = 0; s < spans && ok; s++) {
+				char m[8];
+				marker(s, m);
+				const char *f = strstr(r, m);
+				ok = f && !strstr(f + 5, m);
+			}
+			ok = ok && k == spans;
+		}
+		if (ok && r && b.len && !(b.len == lens[i] && memcmp(b.data, texts[i], b.len) == 0))
+			out[i] = sprout_arena_strndup(a, b.data, b.len);
+		else
+			out[i] = NULL;
+		sprout_buf_release(&b);
+	}
+	return SPROUT_OK;
+}
+
+/* ---- variants of a record ---------------------------------------------- */
+
+/* Plan the method of each variant: fixed counts, or picks by weight. */
+static size_t plan(const sprout_augmenter *g, const char *id, sprout_aug_method *out, size_t max)
+{
+	size_t k = 0;
+	for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+		for (unsigned c = 0; c < g->o.count[m] && k < max; c++)
+			out[k++] = (sprout_aug_method)m;
+	if (k)
+		return k;
+	sprout_rng rng;
+	sprout_rng_init(&rng, g->o.seed, id, "augment.pick");
+	for (unsigned v = 0; v < g->o.n && k < max; v++) {
+		double x = sprout_rng_double(&rng) * g->total_weight;
+		int pick = -1;
+		for (int m = 0; m < SPROUT_AUG__COUNT; m++) {
+			if (g->o.weight[m] <= 0)
+				continue;
+			pick = m;
+			if (x < g->o.weight[m])
+				break;
+			x -= g->o.weight[m];
+		}
+		out[k++] = (sprout_aug_method)pick;
+	}
+	return k;
+}
+
+static sprout_json *params_for(const sprout_augmenter *g, sprout_aug_method m, sprout_arena *a)
+{
+	sprout_json *p = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	if (!p)
+		return NULL;
+	if (m == SPROUT_AUG_BACKTRANSLATE) {
+		const char *pair = g->o.pair ? g->o.pair : "eng-spa";
+		if (sprout_json_set(a, p, "pair", sprout_json_string(a, pair, strlen(pair))))
+			return NULL;
+	} else if (sprout_json_set(a, p, "rate", sprout_json_real(a, g->o.rate[m]))) {
+		return NULL;
+	}
+	sprout_json *slots = sprout_json_new(a, SPROUT_JSON_ARRAY);
+	if (!slots || sprout_json_set(a, p, "slots", slots))
+		return NULL;
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
+		if (!g->o.slots[s])
+			continue;
+		const char *name = sprout_slot_name((sprout_slot)s);
+		if (sprout_json_push(a, slots, sprout_json_string(a, name, strlen(name))))
+			return NULL;
+	}
+	return p;
+}
+
+sprout_code sprout_augment_record(const sprout_augmenter *g, const sprout_record *parent,
+				  const sprout_aug_prepared *prepared, sprout_arena *a,
+				  sprout_record *out, size_t max, size_t *made, sprout_error *err)
+{
+	*made = 0;
+	const char *id = sprout_meta_id(parent);
+	if (!id)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "record has no provenance id");
+	sprout_aug_method want[256];
+	size_t nv = plan(g, id, want, max < 256 ? max : 256);
+	uint64_t (*hashes)[2] = sprout_arena_alloc(a, (nv + 1) * sizeof *hashes);
+	if (!hashes)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	sprout_record_hash(parent, hashes[0]);
+	size_t nh = 1;
+	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
+	sprout_code rc = SPROUT_OK;
+	for (size_t v = 0; v < nv && !rc; v++) {
+		sprout_aug_method m = want[v];
+		int attempts = methods[m].deterministic ? 1 : ATTEMPTS;
+		for (int at = 0; at < attempts; at++) {
+			char tag[64];
+			snprintf(tag, sizeof tag, "augment.%s#%zu.%d", methods[m].name, v, at);
+			sprout_rng rng;
+			sprout_rng_init(&rng, g->o.seed, id, tag);
+			sprout_record child = *parent;
+			child.arena = a;
+			child.obj = sprout_json_copy(a, parent->obj);
+			if (!child.obj) {
+				rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			int changed = 0;
+			for (int s = 0; s < SPROUT_SLOT__COUNT && !rc; s++) {
+				sprout_text t;
+				if (!g->o.slots[s] || !sprout_record_get(parent, (sprout_slot)s, &t) ||
+				    !t.len)
+					continue;
+				const char *next = NULL;
+				size_t nlen = 0;
+				if (m == SPROUT_AUG_BACKTRANSLATE) {
+					next = prepared ? prepared->bt[s] : NULL;
+					nlen = next ? strlen(next) : 0;
+				} else {
+					sprout_buf_clear(&b);
+					int got = methods[m].fn(g, t.s, t.len, g->o.rate[m], &rng, a, &b);
+					if (got < 0)
+						rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					if (got > 0) {
+						next = b.data ? b.data : "";
+						nlen = b.len;
+					}
+				}
+				if (!next || (nlen == t.len && memcmp(next, t.s, nlen) == 0))
+					continue;
+				if (sprout_record_set(&child, (sprout_slot)s, next, nlen, err))
+					rc = err ? err->code : SPROUT_ERR_SLOT;
+				changed = 1;
+			}
+			if (rc || !changed)
+				continue;
+			/* not a copy of the parent nor of another variant */
+			uint64_t h[2];
+			sprout_record_hash(&child, h);
+			int dup = 0;
+			for (size_t j = 0; j < nh; j++)
+				dup |= hashes[j][0] == h[0] && hashes[j][1] == h[1];
+			if (dup)
+				continue;
+			char method[64];
+			snprintf(method, sizeof method, "augment.%s", methods[m].name);
+			sprout_json *params = params_for(g, m, a);
+			if (!params || sprout_meta_derive(&child, parent, method, params, err)) {
+				rc = params ? (err ? err->code : SPROUT_ERR_NOMEM)
+					    : sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			hashes[nh][0] = h[0];
+			hashes[nh][1] = h[1];
+			nh++;
+			out[(*made)++] = child;
+			break;
+		}
+	}
+	sprout_buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,532 @@
+/* The word operations: WordNet synonyms, and EDA's insert, swap and delete,
+ * all on content words and never inside protected spans. */
+#include <stdio.h>
+#include <string.h>
+
+#include "augment_internal.h"
+
+/* Function words: pronouns, determiners, auxiliaries, prepositions,
+ * conjunctions, a few adverbs. Sorted for bsearch. */
+static const char *const stopwords[] = {
+	"a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any",
+	"are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+	"both", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "down",
+	"during", "each", "either", "else", "ever", "every", "few", "for", "from", "further",
+	"had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself",
+	"his", "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "itself", "just",
+	"let", "let's", "may", "me", "might", "mine", "more", "most", "must", "my", "myself",
+	"neither", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or",
+	"other", "our", "ours", "ourselves", "out", "over", "own", "please", "same", "shall",
+	"she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
+	"themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+	"under", "until", "up", "us", "very", "was", "we", "were", "what", "when", "where",
+	"whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "would",
+	"yes", "yet", "you", "your", "yours", "yourself", "yourselves",
+};
+
+size_t aug_stopword_count(void)
+{
+	return sizeof stopwords / sizeof stopwords[0];
+}
+
+const char *aug_stopword(size_t i)
+{
+	return stopwords[i];
+}
+
+int aug_is_stopword(const char *s, size_t n)
+{
+	char w[32];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k + 1 >= sizeof w)
+			return 0;
+		if (i + 3 <= n && memcmp(s + i, "\xe2\x80\x99", 3) == 0) { /* ’ as ' */
+			w[k++] = '\'';
+			i += 2;
+			continue;
+		}
+		w[k++] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+	}
+	w[k] = '\0';
+	size_t lo = 0, hi = sizeof stopwords / sizeof stopwords[0];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(stopwords[mid], w);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+char *aug_lower(sprout_arena *a, const char *s, size_t n)
+{
+	sprout_buf b = SPROUT_BUF_INIT(n * 4 + 16);
+	if (sprout_lower(&b, s, n)) {
+		sprout_buf_release(&b);
+		return NULL;
+	}
+	char *out = sprout_arena_strndup(a, b.data ? b.data : "", b.len);
+	sprout_buf_release(&b);
+	return out;
+}
+
+int aug_sentence_start(const char *s, const sprout_tokens *t, size_t i)
+{
+	for (size_t j = i; j-- > 0;) {
+		const sprout_token *k = &t->v[j];
+		if (k->kind == SPROUT_TOK_SPACE) {
+			if (memchr(s + k->off, '\n', k->len))
+				return 1;
+			continue;
+		}
+		if (k->kind == SPROUT_TOK_PUNCT) {
+			char c = s[k->off];
+			if (c == '.' || c == '!' || c == '?')
+				return 1;
+			if (c == '"' || c == '(' || c == '\'' || c == '-' || c == '*')
+				continue;
+			return 0;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+size_t aug_how_many(double rate, size_t n)
+{
+	if (!n)
+		return 0;
+	size_t k = (size_t)(rate * (double)n + 0.5);
+	if (k < 1)
+		k = 1;
+	return k > n ? n : k;
+}
+
+/* A content word a method may change: a plain word, not a function word,
+ * not an acronym or a name inside a sentence. */
+static int content_word(const char *s, const sprout_tokens *t, size_t i)
+{
+	const sprout_token *k = &t->v[i];
+	if (k->kind != SPROUT_TOK_WORD || k->len < 2 || aug_is_stopword(s + k->off, k->len))
+		return 0;
+	sprout_case c = sprout_case_of(s + k->off, k->len);
+	if (c == SPROUT_CASE_UPPER || c == SPROUT_CASE_MIXED)
+		return 0;
+	if (c == SPROUT_CASE_TITLE && !aug_sentence_start(s, t, i))
+		return 0; /* probably a name */
+	return 1;
+}
+
+/* Indices of the content words, in a. */
+static size_t content_words(sprout_arena *a, const char *s, const sprout_tokens *t, size_t **out)
+{
+	*out = sprout_arena_alloc(a, (t->n + 1) * sizeof **out);
+	if (!*out)
+		return 0;
+	size_t k = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (content_word(s, t, i))
+			(*out)[k++] = i;
+	return k;
+}
+
+/* The previous word before token i, lowercase, or "". */
+static const char *previous_word(sprout_arena *a, const char *s, const sprout_tokens *t, size_t i)
+{
+	for (size_t j = i; j-- > 0;) {
+		if (t->v[j].kind == SPROUT_TOK_SPACE)
+			continue;
+		if (t->v[j].kind != SPROUT_TOK_WORD)
+			return "";
+		const char *w = aug_lower(a, s + t->v[j].off, t->v[j].len);
+		return w ? w : "";
+	}
+	return "";
+}
+
+static int in_list(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(*list, w) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const verb_before[] = {
+	"to", "can", "could", "will", "would", "should", "must", "may", "might", "please",
+	"do", "does", "did", "don't", "doesn't", "didn't", "can't", "cannot", "won't", "i", "we",
+	"they", "you", "shall", "let's", NULL,
+};
+static const char *const noun_before[] = {
+	"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that",
+	"these", "those", "some", "any", "each", "every", "no", "of", "for", "with", "new", NULL,
+};
+
+/* A lemma and part of speech for the word at token i, chosen by the word
+ * before it and by how often each reading is seen in WordNet's corpus. */
+struct reading {
+	char lemma[SPROUT_WORD_MAX];
+	sprout_pos pos;
+	sprout_form form;
+};
+
+/* The word after token i when only a space separates them, lowercase. */
+static const char *next_word(sprout_arena *a, const char *s, const sprout_tokens *t, size_t i)
+{
+	if (i + 2 >= t->n || t->v[i + 1].kind != SPROUT_TOK_SPACE || t->v[i + 1].len != 1 ||
+	    t->v[i + 2].kind != SPROUT_TOK_WORD)
+		return NULL;
+	return aug_lower(a, s + t->v[i + 2].off, t->v[i + 2].len);
+}
+
+/* 1 when "a b" is a WordNet entry in some part of speech ("show up"). */
+static int collocation(const struct sprout_augmenter *g, const char *x, const char *y)
+{
+	char both[SPROUT_WORD_MAX * 2];
+	if (!x || !y || !*x || !*y)
+		return 0;
+	snprintf(both, sizeof both, "%s %s", x, y);
+	for (int pos = 0; pos < SPROUT_POS__COUNT; pos++) {
+		char lemmas[2][SPROUT_WORD_MAX];
+		if (sprout_wordnet_lemmas(g->wn, both, (sprout_pos)pos, lemmas, 2))
+			return 1;
+	}
+	return 0;
+}
+
+static int read_word(const struct sprout_augmenter *g, sprout_arena *a, const char *s,
+		     const sprout_tokens *t, size_t i, struct reading *r)
+{
+	const sprout_token *k = &t->v[i];
+	const char *w = aug_lower(a, s + k->off, k->len);
+	if (!w)
+		return 0;
+	const char *prev = previous_word(a, s, t, i), *next = next_word(a, s, t, i);
+	/* part of a phrase WordNet knows ("show up", "credit card"): a synonym
+	 * of one half would break it */
+	if (collocation(g, prev, w) || collocation(g, w, next))
+		return 0;
+	int want = -1;
+	if (in_list(prev, verb_before)) {
+		want = SPROUT_POS_VERB;
+	} else if (in_list(prev, noun_before)) {
+		/* "the given pairs": a word between a determiner and a noun
+		 * describes it */
+		unsigned ns = 0, as = 0;
+		char nl[2][SPROUT_WORD_MAX];
+		if (next && !aug_is_stopword(next, strlen(next)) &&
+		    sprout_wordnet_lemmas(g->wn, next, SPROUT_POS_NOUN, nl, 2))
+			ns = 1;
+		char al[2][SPROUT_WORD_MAX];
+		as = (unsigned)sprout_wordnet_lemmas(g->wn, w, SPROUT_POS_ADJ, al, 2);
+		want = ns && as ? SPROUT_POS_ADJ : ns ? -2 : SPROUT_POS_NOUN;
+	}
+	if (want == -2)
+		return 0; /* not sure what it is: leave it */
+	unsigned best = 0;
+	int found = 0;
+	for (int pos = 0; pos < SPROUT_POS__COUNT; pos++) {
+		char lemmas[4][SPROUT_WORD_MAX];
+		size_t nl = sprout_wordnet_lemmas(g->wn, w, (sprout_pos)pos, lemmas, 4);
+		for (size_t j = 0; j < nl; j++) {
+			unsigned senses, tagged;
+			sprout_wordnet_info(g->wn, lemmas[j], (sprout_pos)pos, &senses, &tagged);
+			/* a reading the context asks for wins; then the commoner one */
+			unsigned score = tagged * 4 + 1 + (pos == want ? 1000000 : 0);
+			if (!found || score > best) {
+				best = score;
+				found = 1;
+				memcpy(r->lemma, lemmas[j], SPROUT_WORD_MAX);
+				r->pos = (sprout_pos)pos;
+			}
+		}
+	}
+	if (!found)
+		return 0;
+	r->form = sprout_form_of(w, r->lemma, r->pos);
+	return 1;
+}
+
+/* A synonym of the word at token i, inflected and cased like it, in b. */
+static int pick_synonym(const struct sprout_augmenter *g, sprout_arena *a, const char *s,
+			const sprout_tokens *t, size_t i, sprout_rng *rng, int inflect,
+			sprout_buf *b)
+{
+	struct reading r;
+	if (!read_word(g, a, s, t, i, &r))
+		return 0;
+	unsigned senses, tagged;
+	sprout_wordnet_info(g->wn, r.lemma, r.pos, &senses, &tagged);
+	/* the first sense only for words with many meanings: synonyms of rare
+	 * senses change what the text says */
+	size_t max_senses = senses > 3 ? 1 : 2;
+	char syn[24][SPROUT_WORD_MAX];
+	size_t ns = sprout_wordnet_synonyms(g->wn, r.lemma, r.pos, max_senses, syn, 24);
+	/* keep single words and pairs, lowercase ones (not names) */
+	size_t keep = 0;
+	for (size_t j = 0; j < ns; j++) {
+		int spaces = 0, upper = 0;
+		for (const char *p = syn[j]; *p; p++) {
+			spaces += *p == ' ';
+			upper += *p >= 'A' && *p <= 'Z';
+		}
+		if (spaces <= 1 && !upper && !strchr(syn[j], '.') &&
+		    !aug_is_stopword(syn[j], strlen(syn[j])))
+			memcpy(syn[keep++], syn[j], SPROUT_WORD_MAX);
+	}
+	if (!keep)
+		return 0;
+	const sprout_token *k = &t->v[i];
+	sprout_case c = sprout_case_of(s + k->off, k->len);
+	/* try the synonyms from a random start until one inflects */
+	size_t start = (size_t)sprout_rng_below(rng, keep);
+	for (size_t j = 0; j < keep; j++) {
+		const char *cand = syn[(start + j) % keep];
+		sprout_buf form = SPROUT_BUF_INIT(256);
+		sprout_code rc = sprout_inflect(g->wn, cand, r.pos, inflect ? r.form : SPROUT_FORM_BASE,
+						&form);
+		if (rc == SPROUT_OK) {
+			rc = sprout_case_apply(b, form.data, form.len, c);
+			sprout_buf_release(&form);
+			return rc ? -1 : 1;
+		}
+		sprout_buf_release(&form);
+		if (rc != SPROUT_ERR_USAGE)
+			return -1;
+	}
+	return 0;
+}
+
+int aug_synonym(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
+		sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+{
+	sprout_tokens t;
+	size_t *cw;
+	if (sprout_tokenize(a, s, n, &t))
+		return -1;
+	size_t ncw = content_words(a, s, &t, &cw);
+	if (!ncw)
+		return 0;
+	sprout_rng_shuffle(rng, cw, ncw, sizeof *cw);
+	size_t want = aug_how_many(rate, ncw), done = 0;
+	/* replacement text per token, NULL to keep */
+	char **rep = sprout_arena_alloc(a, t.n * sizeof *rep);
+	if (!rep)
+		return -1;
+	memset(rep, 0, t.n * sizeof *rep);
+	for (size_t j = 0; j < ncw && done < want; j++) {
+		sprout_buf b = SPROUT_BUF_INIT(1024);
+		int got = pick_synonym(g, a, s, &t, cw[j], rng, 1, &b);
+		if (got < 0) {
+			sprout_buf_release(&b);
+			return -1;
+		}
+		if (got) {
+			rep[cw[j]] = sprout_arena_strndup(a, b.data, b.len);
+			done++;
+		}
+		sprout_buf_release(&b);
+	}
+	if (!done)
+		return 0;
+	for (size_t i = 0; i < t.n; i++) {
+		sprout_code rc = rep[i] ? sprout_buf_adds(out, rep[i])
+					: sprout_buf_add(out, s + t.v[i].off, t.v[i].len);
+		if (rc)
+			return -1;
+	}
+	return 1;
+}
+
+int aug_insert(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
+	       sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+{
+	sprout_tokens t;
+	size_t *cw;
+	if (sprout_tokenize(a, s, n, &t))
+		return -1;
+	size_t ncw = content_words(a, s, &t, &cw);
+	if (!ncw)
+		return 0;
+	/* where a word may go: after any word that a space follows */
+	size_t *slots = sprout_arena_alloc(a, (t.n + 1) * sizeof *slots);
+	char **ins = sprout_arena_alloc(a, (t.n + 1) * sizeof *ins);
+	if (!slots || !ins)
+		return -1;
+	memset(ins, 0, (t.n + 1) * sizeof *ins);
+	size_t nslots = 0;
+	for (size_t i = 0; i + 1 < t.n; i++)
+		if (t.v[i].kind == SPROUT_TOK_WORD && t.v[i + 1].kind == SPROUT_TOK_SPACE)
+			slots[nslots++] = i;
+	if (!nslots)
+		return 0;
+	size_t want = aug_how_many(rate, ncw), done = 0;
+	for (size_t tries = 0; tries < want * 4 && done < want; tries++) {
+		size_t from = cw[sprout_rng_below(rng, ncw)];
+		sprout_buf b = SPROUT_BUF_INIT(1024);
+		/* the synonym goes in as its base form, lowercase */
+		int got = pick_synonym(g, a, s, &t, from, rng, 0, &b);
+		if (got < 0) {
+			sprout_buf_release(&b);
+			return -1;
+		}
+		if (got) {
+			size_t at = slots[sprout_rng_below(rng, nslots)];
+			sprout_buf low = SPROUT_BUF_INIT(2048);
+			if (sprout_buf_addc(&low, ' ') || sprout_lower(&low, b.data, b.len)) {
+				sprout_buf_release(&b);
+				sprout_buf_release(&low);
+				return -1;
+			}
+			if (ins[at]) {
+				char *both = sprout_arena_alloc(a, strlen(ins[at]) + low.len + 1);
+				if (!both)
+					return -1;
+				strcpy(both, ins[at]);
+				strcat(both, low.data);
+				ins[at] = both;
+			} else {
+				ins[at] = sprout_arena_strndup(a, low.data, low.len);
+			}
+			sprout_buf_release(&low);
+			done++;
+		}
+		sprout_buf_release(&b);
+	}
+	if (!done)
+		return 0;
+	for (size_t i = 0; i < t.n; i++) {
+		if (sprout_buf_add(out, s + t.v[i].off, t.v[i].len) ||
+		    (ins[i] && sprout_buf_adds(out, ins[i])))
+			return -1;
+	}
+	return 1;
+}
+
+/* Append a word moved to token position i: capitalised at a sentence start,
+ * lowercase elsewhere when its capital only marked a sentence start. */
+static sprout_code put_moved(sprout_buf *out, const char *s, const sprout_tokens *t,
+			     size_t from, size_t to)
+{
+	const sprout_token *k = &t->v[from];
+	sprout_case c = sprout_case_of(s + k->off, k->len);
+	int start_to = aug_sentence_start(s, t, to), start_from = aug_sentence_start(s, t, from);
+	if (start_to && c == SPROUT_CASE_LOWER)
+		return sprout_case_apply(out, s + k->off, k->len, SPROUT_CASE_TITLE);
+	if (!start_to && start_from && c == SPROUT_CASE_TITLE && !(k->len == 1 && s[k->off] == 'I'))
+		return sprout_case_apply(out, s + k->off, k->len, SPROUT_CASE_LOWER);
+	return sprout_buf_add(out, s + k->off, k->len);
+}
+
+int aug_swap(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
+	     sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+{
+	(void)g;
+	sprout_tokens t;
+	size_t *cw;
+	if (sprout_tokenize(a, s, n, &t))
+		return -1;
+	size_t ncw = content_words(a, s, &t, &cw);
+	if (ncw < 2)
+		return 0;
+	/* perm[i]: the token whose text goes at position i */
+	size_t *perm = sprout_arena_alloc(a, t.n * sizeof *perm);
+	if (!perm)
+		return -1;
+	for (size_t i = 0; i < t.n; i++)
+		perm[i] = i;
+	size_t want = aug_how_many(rate, ncw), done = 0;
+	for (size_t j = 0; j < want; j++) {
+		size_t x = cw[sprout_rng_below(rng, ncw)], y = cw[sprout_rng_below(rng, ncw)];
+		if (x == y)
+			continue;
+		size_t tmp = perm[x];
+		perm[x] = perm[y];
+		perm[y] = tmp;
+		done++;
+	}
+	int changed = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		const sprout_token *k = &t.v[perm[i]];
+		if (perm[i] != i && (k->len != t.v[i].len || memcmp(s + k->off, s + t.v[i].off, k->len)))
+			changed = 1;
+		if (put_moved(out, s, &t, perm[i], i))
+			return -1;
+	}
+	return done && changed;
+}
+
+int aug_delete(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
+	       sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+{
+	(void)g;
+	sprout_tokens t;
+	size_t *cw;
+	if (sprout_tokenize(a, s, n, &t))
+		return -1;
+	size_t ncw = content_words(a, s, &t, &cw);
+	size_t words = 0;
+	for (size_t i = 0; i < t.n; i++)
+		words += t.v[i].kind == SPROUT_TOK_WORD;
+	if (!ncw || words < 3)
+		return 0; /* deleting from a two-word text leaves too little */
+	char *del = sprout_arena_alloc(a, t.n);
+	if (!del)
+		return -1;
+	memset(del, 0, t.n);
+	size_t done = 0;
+	for (size_t j = 0; j < ncw; j++)
+		if (sprout_rng_double(rng) < rate && done + 1 < ncw) {
+			del[cw[j]] = 1;
+			done++;
+		}
+	if (!done) /* EDA deletes at least one word */
+		del[cw[sprout_rng_below(rng, ncw)]] = 1;
+	int capitalize = 0, skip_space = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		const sprout_token *k = &t.v[i];
+		if (del[i]) {
+			/* a capital that marked a sentence start moves to the next word */
+			if (aug_sentence_start(s, &t, i) &&
+			    sprout_case_of(s + k->off, k->len) == SPROUT_CASE_TITLE)
+				capitalize = 1;
+			/* drop the space before the word when space or a closing mark
+			 * follows it ("to be ." would be wrong); at the start, the one
+			 * after it */
+			int next_space = i + 1 < t.n && t.v[i + 1].kind == SPROUT_TOK_SPACE;
+			int next_close = i + 1 < t.n && t.v[i + 1].kind == SPROUT_TOK_PUNCT &&
+					 strchr(".,;:!?)]}", s[t.v[i + 1].off]);
+			if (out->len && out->data[out->len - 1] == ' ' && (next_space || next_close))
+				out->len--;
+			else if (next_space)
+				skip_space = 1;
+			continue;
+		}
+		if (skip_space && k->kind == SPROUT_TOK_SPACE) {
+			skip_space = 0;
+			continue;
+		}
+		skip_space = 0;
+		sprout_code rc;
+		if (capitalize && k->kind == SPROUT_TOK_WORD) {
+			sprout_case c = sprout_case_of(s + k->off, k->len);
+			rc = sprout_case_apply(out, s + k->off, k->len,
+					       c == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE : c);
+			capitalize = 0;
+		} else {
+			rc = sprout_buf_add(out, s + k->off, k->len);
+			if (k->kind != SPROUT_TOK_SPACE)
+				capitalize = 0;
+		}
+		if (rc)
+			return -1;
+	}
+	if (out->data)
+		out->data[out->len] = '\0';
+	return 1;
+}
