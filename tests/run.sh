@@ -10,7 +10,7 @@ root=$(cd "$here/.." && pwd)
 passed=0
 failed=0
 
-unit_out=$("$root/$build/unit" $filter 2>&1)
+unit_out=$(cd "$root" && "$root/$build/unit" $filter 2>&1)
 unit_rc=$?
 printf '%s\n' "$unit_out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
 summary=$(printf '%s\n' "$unit_out" | tail -n 1)

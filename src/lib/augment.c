@@ -136,7 +136,10 @@ int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double r
 		return 0;
 	sprout_rng rng;
 	sprout_rng_init(&rng, seed, "", methods[m].name);
-	return methods[m].fn(g, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
+	int got = methods[m].fn(g, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
+	if (got > 0 && out->len == len && memcmp(out->data, text, len) == 0)
+		return 0; /* rewritten to the same text */
+	return got;
 }
 
 /* ---- back-translation with protected spans kept ------------------------- */

@@ -210,9 +210,14 @@ static int replace_phrases(const char *s, const sprout_tokens *t, const struct p
 				c = SPROUT_CASE_MIXED;
 			if (c == SPROUT_CASE_UPPER && k->len == 1)
 				c = SPROUT_CASE_TITLE; /* "I am" -> "I'm", not "I'M" */
+			size_t before = out->len;
 			if (sprout_case_apply(out, hit->to, strlen(hit->to), c))
 				return -1;
-			count++;
+			/* "I" for "I" is no change */
+			size_t from_len = t->v[end - 1].off + t->v[end - 1].len - k->off;
+			if (out->len - before != from_len ||
+			    memcmp(out->data + before, s + k->off, from_len) != 0)
+				count++;
 			i = end;
 			continue;
 		}
@@ -473,15 +478,31 @@ int aug_format(const struct sprout_augmenter *g, const char *s, size_t n, double
 	}
 	const char *core = p + wl;
 	size_t cn = pn - wl;
-	/* the first sentence: up to . ! ? : or a line break */
-	size_t end = 0;
-	while (end < cn && !strchr(".!?:\n", core[end]))
-		end++;
+	/* the first sentence: up to . ! ? : or a line break outside any
+	 * protected span ("file.pdf" does not end it) */
+	sprout_tokens all;
+	if (sprout_tokenize(a, core, cn, &all))
+		return -1;
+	size_t end = cn;
+	for (size_t i = 0; i < all.n; i++) {
+		const sprout_token *k = &all.v[i];
+		if (k->kind == SPROUT_TOK_PUNCT && strchr(".!?:", core[k->off])) {
+			end = k->off;
+			break;
+		}
+		if (k->kind == SPROUT_TOK_SPACE && memchr(core + k->off, '\n', k->len)) {
+			end = k->off + (size_t)((const char *)memchr(core + k->off, '\n', k->len) -
+						(core + k->off));
+			break;
+		}
+	}
 	char mark = end < cn ? core[end] : '\0';
 	size_t rest = end < cn && mark != '\n' ? end + 1 : end;
 	sprout_tokens t;
-	if (sprout_tokenize(a, core, end, &t) || !t.n)
-		return t.n ? -1 : 0;
+	if (sprout_tokenize(a, core, end, &t))
+		return -1;
+	if (!t.n)
+		return 0;
 	if (t.v[0].kind != SPROUT_TOK_WORD)
 		return 0;
 	char first[32];

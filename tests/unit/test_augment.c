@@ -1,0 +1,345 @@
+/* Augmentation on real sentences: the Self-Instruct seed instructions and
+ * the Banking77 utterances in examples/, plus texts full of protected spans. */
+#include <stdlib.h>
+
+#include "test.h"
+#include "util.h"
+
+#include "sprout/augment.h"
+#include "sprout/text.h"
+
+static const char *const tricky[] = {
+	"Send {{name}} the file report_v2.pdf from https://example.com/x today, it costs $5.",
+	"Please rewrite `print(x)` so it prints \"hello world\" and uses %s for the name.",
+	"Explain why 700-1000 calories at 3:30 is a lot for ${USER} on 1/2 rations.",
+	"Translate 'bonjour' into English and reply to @support with #refund in [TICKET].",
+	"I can't find my card, where is it? Contact me at jane.doe@example.org please.",
+};
+
+/* The prompts of an examples file, via the library's own reader. */
+static char **load(const char *path, size_t *n)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	const char *paths[] = {path};
+	sprout_source *src = sprout_source_open(paths, 1, NULL, &err);
+	CHECK(src != NULL);
+	size_t cap = 1024, k = 0;
+	char **v = malloc(cap * sizeof *v);
+	sprout_record r;
+	while (sprout_source_next(src, &r, &err) == SPROUT_OK && k < cap) {
+		sprout_text t;
+		CHECK(sprout_record_get(&r, SPROUT_SLOT_PROMPT, &t));
+		v[k++] = strndup(t.s, t.len);
+	}
+	sprout_source_close(src);
+	*n = k;
+	return v;
+}
+
+static sprout_augmenter *augmenter(void)
+{
+	sprout_augment_options o;
+	sprout_augment_options_init(&o);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_augmenter *g = sprout_augmenter_new(&o, &err);
+	if (!g)
+		test_fail(__FILE__, __LINE__, "%s", err.msg);
+	return g;
+}
+
+/* Count of each protected span of `in` found in `out`, at least as often. */
+static void check_protected(const char *in, const char *out, const char *method)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_tokens t;
+	sprout_tokenize(a, in, strlen(in), &t);
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.v[i].kind != SPROUT_TOK_PROTECTED)
+			continue;
+		char *span = strndup(in + t.v[i].off, t.v[i].len);
+		size_t want = 0, got = 0;
+		for (const char *p = in; (p = strstr(p, span)); p++)
+			want++;
+		for (const char *p = out; (p = strstr(p, span)); p++)
+			got++;
+		if (got < want)
+			test_fail(__FILE__, __LINE__, "%s lost %s:\n  in  %s\n  out %s", method, span,
+				  in, out);
+		free(span);
+	}
+	sprout_arena_free(a);
+}
+
+/* The punctuation marks of a text, in order. */
+static const char *puncts(const char *s)
+{
+	static char out[2][512];
+	static int k;
+	char *o = out[k++ % 2];
+	size_t n = 0;
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_tokens t;
+	sprout_tokenize(a, s, strlen(s), &t);
+	for (size_t i = 0; i < t.n && n + 5 < 512; i++)
+		if (t.v[i].kind == SPROUT_TOK_PUNCT) {
+			memcpy(o + n, s + t.v[i].off, t.v[i].len);
+			n += t.v[i].len;
+		}
+	o[n] = '\0';
+	sprout_arena_free(a);
+	return o;
+}
+
+static void run_all(sprout_augmenter *g, char **texts, size_t n, sprout_aug_method m,
+		    size_t *changed)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	for (size_t i = 0; i < n; i++) {
+		for (uint64_t seed = 0; seed < 3; seed++) {
+			sprout_arena_reset(a);
+			sprout_buf out = SPROUT_BUF_INIT(1 << 20);
+			int got = sprout_augment_text(g, m, 0, texts[i], strlen(texts[i]), seed, a, &out);
+			CHECK(got >= 0);
+			if (got) {
+				(*changed)++;
+				CHECK(strcmp(out.data, texts[i]) != 0);
+				check_protected(texts[i], out.data, sprout_aug_name(m));
+				/* word methods keep every punctuation mark */
+				if (m <= SPROUT_AUG_DELETE && strcmp(puncts(texts[i]), puncts(out.data)))
+					test_fail(__FILE__, __LINE__, "%s changed punctuation:\n  in  %s\n  out %s",
+						  sprout_aug_name(m), texts[i], out.data);
+				/* synonyms and insertions keep the case of the first letter */
+				if ((m == SPROUT_AUG_SYNONYM || m == SPROUT_AUG_INSERT) &&
+				    sprout_case_of(texts[i], 1) != sprout_case_of(out.data, 1))
+					test_fail(__FILE__, __LINE__, "%s changed the first letter's case:\n  in  %s\n  out %s",
+						  sprout_aug_name(m), texts[i], out.data);
+			}
+			sprout_buf_release(&out);
+		}
+	}
+	sprout_arena_free(a);
+}
+
+static void every_method_keeps_protected_spans_case_and_punctuation(void)
+{
+	size_t nb, ns;
+	char **bank = load("examples/banking77/seeds.jsonl", &nb);
+	char **seeds = load("examples/self-instruct/seeds.jsonl", &ns);
+	CHECK_INT(nb, 385);
+	CHECK_INT(ns, 175);
+	sprout_augmenter *g = augmenter();
+	for (int m = 0; m <= SPROUT_AUG_FORMAT; m++) {
+		size_t changed = 0;
+		run_all(g, bank, nb, (sprout_aug_method)m, &changed);
+		run_all(g, seeds, ns, (sprout_aug_method)m, &changed);
+		run_all(g, (char **)tricky, sizeof tricky / sizeof tricky[0], (sprout_aug_method)m,
+			&changed);
+		/* every method changes a good share of real sentences */
+		if (changed < (nb + ns) / 10)
+			test_fail(__FILE__, __LINE__, "%s changed only %zu of %zu texts",
+				  sprout_aug_name((sprout_aug_method)m), changed, 3 * (nb + ns));
+	}
+	sprout_augmenter_free(g);
+}
+
+static const char *aug(sprout_augmenter *g, sprout_aug_method m, const char *s, uint64_t seed)
+{
+	static char out[4][1024];
+	static int k;
+	char *o = out[k++ % 4];
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_buf b = SPROUT_BUF_INIT(1 << 20);
+	int got = sprout_augment_text(g, m, 0, s, strlen(s), seed, a, &b);
+	snprintf(o, 1024, "%s", got > 0 ? b.data : "(unchanged)");
+	sprout_buf_release(&b);
+	sprout_arena_free(a);
+	return o;
+}
+
+static void register_and_phrasing(void)
+{
+	sprout_augmenter *g = augmenter();
+	CHECK_STR(aug(g, SPROUT_AUG_FORMAL, "i can't find my card, pls help", 0),
+		  "I cannot find my card, please help.");
+	CHECK_STR(aug(g, SPROUT_AUG_FORMAL, "what's my balance", 0), "What is my balance?");
+	CHECK_STR(aug(g, SPROUT_AUG_FORMAL, "I do not know what {{x}} is.", 0), "(unchanged)");
+	/* casual contracts at its default rate on some seeds, never breaks spans */
+	int contracted = 0;
+	for (uint64_t s = 0; s < 20; s++)
+		contracted |= strstr(aug(g, SPROUT_AUG_CASUAL, "I am sure it is not {{name}}.", s),
+				     "I'm") != NULL;
+	CHECK(contracted);
+	/* phrasings are grammatical for the sentence at hand */
+	const char *forms[] = {"Please write a poem about cats.", "Can you write a poem about cats?",
+			       "Could you please write a poem about cats?",
+			       "I need you to write a poem about cats.", "Write a poem about cats:"};
+	for (uint64_t s = 0; s < 20; s++) {
+		const char *v = aug(g, SPROUT_AUG_FORMAT, "Write a poem about cats.", s);
+		int ok = 0;
+		for (size_t i = 0; i < 5; i++)
+			ok |= strcmp(v, forms[i]) == 0;
+		if (!ok)
+			test_fail(__FILE__, __LINE__, "unexpected phrasing: %s", v);
+	}
+	CHECK_STR(aug(g, SPROUT_AUG_FORMAT, "Can you write a poem about cats?", 1) + 0,
+		  aug(g, SPROUT_AUG_FORMAT, "Can you write a poem about cats?", 1));
+	CHECK(strncmp(aug(g, SPROUT_AUG_FORMAT, "Can you write a poem about cats?", 3), "Can you", 7));
+	for (uint64_t s = 0; s < 20; s++) {
+		const char *q = aug(g, SPROUT_AUG_FORMAT, "how do I reset my PIN?", s);
+		CHECK(strstr(q, "Please") == NULL);
+		CHECK(strstr(q, "How do I reset my PIN?") != NULL);
+	}
+	CHECK_STR(aug(g, SPROUT_AUG_FORMAT, "My card was stolen yesterday.", 0), "(unchanged)");
+	sprout_augmenter_free(g);
+}
+
+static void same_seed_same_text(void)
+{
+	sprout_augmenter *g = augmenter();
+	const char *s = "I've been waiting for a refund to show up and I don't see it on my statement yet.";
+	for (int m = 0; m <= SPROUT_AUG_FORMAT; m++) {
+		char first[1024];
+		snprintf(first, sizeof first, "%s", aug(g, (sprout_aug_method)m, s, 42));
+		CHECK_STR(aug(g, (sprout_aug_method)m, s, 42), first);
+	}
+	/* and the seed matters */
+	int differs = 0;
+	for (uint64_t seed = 1; seed < 10; seed++)
+		differs |= strcmp(aug(g, SPROUT_AUG_TYPO, s, 0), aug(g, SPROUT_AUG_TYPO, s, seed)) != 0;
+	CHECK(differs);
+	sprout_augmenter_free(g);
+}
+
+static void variants_carry_label_response_and_provenance(void)
+{
+	sprout_augmenter *g = augmenter();
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_record p = make_record(a, "{\"instruction\":\"Cancel my card and send a new one to my home.\","
+					 "\"output\":\"Done.\",\"label\":\"card\",\"extra\":[1]}",
+				      "alpaca");
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(sprout_meta_ensure(&p, &err), SPROUT_OK);
+	sprout_record out[8];
+	size_t made;
+	CHECK_INT(sprout_augment_record(g, &p, NULL, a, out, 8, &made, &err), SPROUT_OK);
+	CHECK_INT(made, 4);
+	uint64_t hp[2];
+	sprout_record_hash(&p, hp);
+	for (size_t i = 0; i < made; i++) {
+		sprout_text t;
+		CHECK(sprout_record_get(&out[i], SPROUT_SLOT_LABEL, &t) && strcmp(t.s, "card") == 0);
+		CHECK(sprout_record_get(&out[i], SPROUT_SLOT_RESPONSE, &t) && strcmp(t.s, "Done.") == 0);
+		CHECK(sprout_json_equal(sprout_json_get(out[i].obj, "extra"), sprout_json_get(p.obj, "extra")));
+		sprout_json *m = sprout_meta_get(&out[i]);
+		CHECK_STR(sprout_json_get(m, "parent")->u.s, sprout_meta_id(&p));
+		CHECK_STR(sprout_json_get(m, "root")->u.s, sprout_meta_id(&p));
+		CHECK(strncmp(sprout_json_get(m, "method")->u.s, "augment.", 8) == 0);
+		CHECK(sprout_json_get(sprout_json_get(m, "params"), "slots") != NULL);
+		uint64_t h[2];
+		sprout_record_hash(&out[i], h);
+		CHECK(h[0] != hp[0] || h[1] != hp[1]);
+		for (size_t j = 0; j < i; j++) {
+			uint64_t h2[2];
+			sprout_record_hash(&out[j], h2);
+			CHECK(h[0] != h2[0] || h[1] != h2[1]);
+		}
+	}
+	/* the same record again gives the same variants */
+	sprout_record again[8];
+	size_t made2;
+	CHECK_INT(sprout_augment_record(g, &p, NULL, a, again, 8, &made2, &err), SPROUT_OK);
+	CHECK_INT(made2, made);
+	for (size_t i = 0; i < made; i++)
+		CHECK(sprout_json_equal(again[i].obj, out[i].obj));
+	sprout_arena_free(a);
+	sprout_augmenter_free(g);
+}
+
+static void backtranslation_keeps_spans(void)
+{
+	sprout_augment_options o;
+	sprout_augment_options_init(&o);
+	memset(o.weight, 0, sizeof o.weight);
+	o.weight[SPROUT_AUG_BACKTRANSLATE] = 1;
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_augmenter *g = sprout_augmenter_new(&o, &err);
+	if (!g)
+		test_fail(__FILE__, __LINE__, "%s", err.msg);
+	const char *texts[] = {
+		"I want to cancel my card because it was stolen.",
+		"Send {{name}} the report from https://example.com/x before Friday.",
+		"Where is my refund?",
+		"ok",
+	};
+	size_t lens[4];
+	for (int i = 0; i < 4; i++)
+		lens[i] = strlen(texts[i]);
+	sprout_arena *a = sprout_arena_new(0);
+	char *out[4];
+	CHECK_INT(sprout_augment_backtranslate(g, texts, lens, 4, a, out, &err), SPROUT_OK);
+	CHECK(out[0] != NULL && strcmp(out[0], texts[0]) != 0);
+	CHECK(strstr(out[0], "card") != NULL);
+	CHECK(out[1] != NULL);
+	CHECK(strstr(out[1], "{{name}}") && strstr(out[1], "https://example.com/x"));
+	CHECK(!strstr(out[1], "XZQ"));
+	for (int i = 0; i < 4; i++)
+		CHECK(!out[i] || (!strchr(out[i], '*') && !strchr(out[i], '#')));
+	/* a second batch through the same pipeline */
+	CHECK_INT(sprout_augment_backtranslate(g, texts, lens, 2, a, out, &err), SPROUT_OK);
+	CHECK(out[0] != NULL);
+	sprout_arena_free(a);
+	sprout_augmenter_free(g);
+}
+
+static void missing_parts_name_their_package(void)
+{
+	sprout_augment_options o;
+	sprout_augment_options_init(&o);
+	o.wordnet_dir = "/nonexistent";
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK(sprout_augmenter_new(&o, &err) == NULL);
+	CHECK(strstr(err.msg, "synonym: WordNet data not found") == err.msg);
+	CHECK(strstr(err.msg, "wordnet-base") != NULL);
+	/* methods that need no WordNet still work */
+	memset(o.weight, 0, sizeof o.weight);
+	o.weight[SPROUT_AUG_TYPO] = o.weight[SPROUT_AUG_FORMAT] = 1;
+	sprout_augmenter *g = sprout_augmenter_new(&o, &err);
+	CHECK(g != NULL);
+	sprout_augmenter_free(g);
+	sprout_augment_options_init(&o);
+	memset(o.weight, 0, sizeof o.weight);
+	o.weight[SPROUT_AUG_BACKTRANSLATE] = 1;
+	o.pair = "eng-xxx";
+	CHECK(sprout_augmenter_new(&o, &err) == NULL);
+	CHECK_STR(err.msg, "backtranslate needs the Apertium pair eng-xxx (/usr/share/apertium/modes/"
+			   "eng-xxx.mode not found); install the Debian packages apertium and "
+			   "apertium-eng-xxx");
+}
+
+static void stopword_list_is_sorted(void);
+
+SUITE(augment_tests) = {
+	T(every_method_keeps_protected_spans_case_and_punctuation),
+	T(register_and_phrasing),
+	T(same_seed_same_text),
+	T(variants_carry_label_response_and_provenance),
+	T(backtranslation_keeps_spans),
+	T(missing_parts_name_their_package),
+	T(stopword_list_is_sorted),
+	{NULL, NULL},
+};
+
+/* internal, from src/lib/augment_internal.h */
+size_t aug_stopword_count(void);
+const char *aug_stopword(size_t i);
+int aug_is_stopword(const char *s, size_t n);
+
+static void stopword_list_is_sorted(void)
+{
+	for (size_t i = 1; i < aug_stopword_count(); i++)
+		if (strcmp(aug_stopword(i - 1), aug_stopword(i)) >= 0)
+			test_fail(__FILE__, __LINE__, "%s before %s", aug_stopword(i - 1), aug_stopword(i));
+	CHECK(aug_is_stopword("The", 3));
+	CHECK(aug_is_stopword("don\xe2\x80\x99t", 7));
+	CHECK(!aug_is_stopword("card", 4));
+}
