@@ -206,6 +206,9 @@ sprout_code sprout_augment_backtranslate(sprout_augmenter *g, const char *const 
 				if ((ch == '#' || ch == '*' || ch == '@') &&
 				    !memchr(texts[i], ch, lens[i]))
 					continue;
+				/* Apertium leaves double spaces where it dropped a word */
+				if (ch == ' ' && b.len && b.data[b.len - 1] == ' ')
+					continue;
 				if (sprout_buf_addc(&b, ch)) {
 					ok = 0;
 					break;

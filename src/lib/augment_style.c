@@ -185,11 +185,16 @@ static size_t match(const char *s, const sprout_tokens *t, size_t i, const char 
 	return i;
 }
 
-/* Replace listed phrases, each with probability p; keep_case applies the
- * case of the first word replaced (else the replacement is written as is).
+enum case_mode {
+	AS_WRITTEN,   /* chat words: "u", "pls" */
+	SOURCE_CASE,  /* contractions: "Do not" -> "Don't", "I am" -> "I'm" */
+	CAPITALIZED   /* expansions: as written, capitalised where the source was */
+};
+
+/* Replace listed phrases, each with probability p, cased as mode says.
  * Returns the number of replacements, -1 on OOM. */
 static int replace_phrases(const char *s, const sprout_tokens *t, const struct phrase *list,
-			   double p, int keep_case, sprout_rng *rng, sprout_buf *out)
+			   double p, enum case_mode mode, sprout_rng *rng, sprout_buf *out)
 {
 	int count = 0;
 	for (size_t i = 0; i < t->n;) {
@@ -206,10 +211,11 @@ static int replace_phrases(const char *s, const sprout_tokens *t, const struct p
 		}
 		if (hit && sprout_rng_double(rng) < p) {
 			sprout_case c = sprout_case_of(s + k->off, k->len);
-			if (!keep_case && !(c == SPROUT_CASE_TITLE && hit->to[0] >= 'A' && hit->to[0] <= 'Z'))
-				c = SPROUT_CASE_MIXED;
 			if (c == SPROUT_CASE_UPPER && k->len == 1)
 				c = SPROUT_CASE_TITLE; /* "I am" -> "I'm", not "I'M" */
+			if (mode == AS_WRITTEN || (mode == CAPITALIZED && c == SPROUT_CASE_LOWER) ||
+			    c == SPROUT_CASE_MIXED)
+				c = SPROUT_CASE_MIXED; /* sprout_case_apply copies it */
 			size_t before = out->len;
 			if (sprout_case_apply(out, hit->to, strlen(hit->to), c))
 				return -1;
@@ -301,7 +307,7 @@ int aug_casual(const struct sprout_augmenter *g, const char *s, size_t n, double
 	if (sprout_tokenize(a, s, n, &t))
 		return -1;
 	sprout_buf step = SPROUT_BUF_INIT((n + 16) * 4);
-	int changes = replace_phrases(s, &t, contractions, rate, 1, rng, &step);
+	int changes = replace_phrases(s, &t, contractions, rate, SOURCE_CASE, rng, &step);
 	if (changes < 0)
 		goto oom;
 	/* chat words on what the contractions left */
@@ -309,7 +315,7 @@ int aug_casual(const struct sprout_augmenter *g, const char *s, size_t n, double
 	const char *s2 = step.data ? step.data : "";
 	if (sprout_tokenize(a, s2, step.len, &t2))
 		goto oom;
-	int more = replace_phrases(s2, &t2, chat, rate / 2, 0, rng, out);
+	int more = replace_phrases(s2, &t2, chat, rate / 2, AS_WRITTEN, rng, out);
 	if (more < 0)
 		goto oom;
 	changes += more;
@@ -373,7 +379,7 @@ int aug_formal(const struct sprout_augmenter *g, const char *s, size_t n, double
 	if (sprout_tokenize(a, s, n, &t))
 		return -1;
 	sprout_buf step = SPROUT_BUF_INIT((n + 16) * 8);
-	int changes = replace_phrases(s, &t, expansions, rate, 1, rng, &step);
+	int changes = replace_phrases(s, &t, expansions, rate, CAPITALIZED, rng, &step);
 	if (changes < 0) {
 		sprout_buf_release(&step);
 		return -1;
@@ -388,7 +394,8 @@ int aug_formal(const struct sprout_augmenter *g, const char *s, size_t n, double
 	for (size_t i = 0; i < t2.n; i++) {
 		const sprout_token *k = &t2.v[i];
 		sprout_code rc;
-		if ((long)i == f && k->kind == SPROUT_TOK_WORD &&
+		/* every sentence starts with a capital */
+		if (k->kind == SPROUT_TOK_WORD && aug_sentence_start(s2, &t2, i) &&
 		    sprout_case_of(s2 + k->off, k->len) == SPROUT_CASE_LOWER) {
 			rc = sprout_case_apply(out, s2 + k->off, k->len, SPROUT_CASE_TITLE);
 			changes++;
