@@ -56,6 +56,7 @@ fuzz:
 	  fuzz/fuzz_reader.c $(LIB_SRC) $(LDLIBS) -o build-fuzz/fuzz_reader
 	@mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -artifact_prefix=build-fuzz/ \
 	  build-fuzz/corpus fuzz/corpus
 
 deps:

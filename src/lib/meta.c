@@ -59,6 +59,13 @@ sprout_code sprout_meta_ensure(sprout_record *r, sprout_error *err)
 	if (m && m->type != SPROUT_JSON_OBJECT)
 		return sprout_error_set(err, SPROUT_ERR_RECORD,
 					"reserved key '%s' is not an object", SPROUT_META_KEY);
+	size_t copies = 0;
+	for (size_t i = 0; i < r->obj->len; i++)
+		copies += r->obj->u.members[i].klen == strlen(SPROUT_META_KEY) &&
+			  memcmp(r->obj->u.members[i].key, SPROUT_META_KEY, strlen(SPROUT_META_KEY)) == 0;
+	if (copies > 1)
+		return sprout_error_set(err, SPROUT_ERR_RECORD,
+					"reserved key '%s' appears %zu times", SPROUT_META_KEY, copies);
 	sprout_json *id = sprout_json_get(m, "id");
 	if (id && id->type != SPROUT_JSON_STRING)
 		return sprout_error_set(err, SPROUT_ERR_RECORD, "'%s.id' is not a string",

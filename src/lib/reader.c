@@ -159,7 +159,7 @@ sprout_container sprout_reader_container(const sprout_reader *r)
 void sprout_reader_raw(const sprout_reader *r, const char **raw, size_t *len, int *truncated)
 {
 	*raw = r->raw ? r->raw : "";
-	*len = r->rawlen;
+	*len = r->raw ? r->rawlen : 0;
 	if (truncated)
 		*truncated = r->raw_truncated;
 }
@@ -366,6 +366,8 @@ static void keep_snippet(sprout_reader *r, size_t avail)
 {
 	r->rawlen = avail < SNIPPET ? avail : SNIPPET;
 	memcpy(r->snippet, r->buf + r->start, r->rawlen);
+	r->raw = r->snippet;
+	r->raw_truncated = 1;
 }
 
 static sprout_code too_long(sprout_reader *r, sprout_error *err, const char *what)

@@ -40,6 +40,13 @@ struct exchange {
 	size_t nowned;
 };
 
+/* A member's key equals key (keys may hold NUL bytes: compare lengths). */
+static int key_is(const sprout_json_member *m, const char *key)
+{
+	size_t n = strlen(key);
+	return m->klen == n && memcmp(m->key, key, n) == 0;
+}
+
 static int is_string(const sprout_json *v)
 {
 	return v && v->type == SPROUT_JSON_STRING;
@@ -496,7 +503,7 @@ static sprout_code copy_extras(sprout_arena *a, sprout_json *dst, const struct t
 		return SPROUT_OK;
 	for (size_t i = 0; i < t->obj->len; i++) {
 		const sprout_json_member *m = &t->obj->u.members[i];
-		if (strcmp(m->key, t->role_key) == 0 || strcmp(m->key, t->content_key) == 0)
+		if (key_is(m, t->role_key) || key_is(m, t->content_key))
 			continue;
 		if (sprout_json_insert(a, dst, dst->len, m->key, m->klen, m->value))
 			return SPROUT_ERR_NOMEM;
@@ -508,9 +515,9 @@ static sprout_code copy_extras(sprout_arena *a, sprout_json *dst, const struct t
 static const char *first_extra(const struct turn *t)
 {
 	for (size_t i = 0; t->obj && i < t->obj->len; i++) {
-		const char *k = t->obj->u.members[i].key;
-		if (strcmp(k, t->role_key) != 0 && strcmp(k, t->content_key) != 0)
-			return k;
+		const sprout_json_member *m = &t->obj->u.members[i];
+		if (!key_is(m, t->role_key) && !key_is(m, t->content_key))
+			return m->key;
 	}
 	return NULL;
 }
@@ -659,7 +666,7 @@ static sprout_code build_target(sprout_record *r, struct exchange *ex, const spr
 		/* the rest of a self-instruct instance survives a round trip */
 		for (size_t i = 0; ex->instance && i < ex->instance->len; i++) {
 			const sprout_json_member *m = &ex->instance->u.members[i];
-			if (strcmp(m->key, "input") && strcmp(m->key, "output") &&
+			if (!key_is(m, "input") && !key_is(m, "output") &&
 			    sprout_json_insert(a, inst, inst->len, m->key, m->klen, m->value))
 				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		}
@@ -707,12 +714,12 @@ static sprout_code build_target(sprout_record *r, struct exchange *ex, const spr
 	return SPROUT_OK;
 }
 
-static int owned(const struct exchange *ex, const char *key)
+static int owned(const struct exchange *ex, const sprout_json_member *m)
 {
-	if (strcmp(key, META_KEY) == 0)
+	if (key_is(m, META_KEY))
 		return 1;
 	for (size_t i = 0; i < ex->nowned; i++)
-		if (strcmp(ex->owned[i], key) == 0)
+		if (key_is(m, ex->owned[i]))
 			return 1;
 	return 0;
 }
@@ -738,17 +745,17 @@ sprout_code sprout_record_convert(sprout_record *r, const sprout_format *to, spr
 	int placed = 0;
 	for (size_t i = 0; i <= r->obj->len; i++) {
 		const sprout_json_member *m = i < r->obj->len ? &r->obj->u.members[i] : NULL;
-		if (m && !owned(&ex, m->key)) {
+		if (m && !owned(&ex, m)) {
 			/* a target key that was not owned before (a map's key)
 			 * replaces the old member instead of doubling it */
 			int shadowed = 0;
 			for (size_t j = 0; j < o.n; j++)
-				shadowed |= strcmp(o.m[j].key, m->key) == 0;
+				shadowed |= key_is(m, o.m[j].key);
 			if (!shadowed && sprout_json_insert(a, obj, obj->len, m->key, m->klen, m->value))
 				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 			continue;
 		}
-		if (placed || (m && strcmp(m->key, META_KEY) == 0))
+		if (placed || (m && key_is(m, META_KEY)))
 			continue;
 		for (size_t j = 0; j < o.n; j++)
 			if (sprout_json_insert(a, obj, obj->len, o.m[j].key, o.m[j].klen, o.m[j].value))
@@ -817,7 +824,7 @@ sprout_code sprout_record_explode(const sprout_record *r, size_t i, sprout_recor
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	for (size_t k = 0; k < r->obj->len; k++) {
 		const sprout_json_member *m = &r->obj->u.members[k];
-		sprout_json *v = strcmp(m->key, "instances") == 0 ? one : m->value;
+		sprout_json *v = key_is(m, "instances") ? one : m->value;
 		if (sprout_json_insert(r->arena, obj, obj->len, m->key, m->klen, v))
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}

@@ -38,6 +38,10 @@ static void existing_provenance_is_kept_and_completed(void)
 	r = make_record(a, "{\"instruction\":\"I\",\"_sprout\":[1]}", "alpaca");
 	CHECK_INT(sprout_meta_ensure(&r, &err), SPROUT_ERR_RECORD);
 	CHECK_STR(err.msg, "reserved key '_sprout' is not an object");
+	/* two _sprout keys: which one is the provenance? (found by fuzzing) */
+	r = make_record(a, "{\"instruction\":\"x\",\"_sprout\":{},\"_sprout\":5}", "alpaca");
+	CHECK_INT(sprout_meta_ensure(&r, &err), SPROUT_ERR_RECORD);
+	CHECK_STR(err.msg, "reserved key '_sprout' appears 2 times");
 	r = make_record(a, "{\"instruction\":\"I\",\"_sprout\":{\"id\":5}}", "alpaca");
 	CHECK_INT(sprout_meta_ensure(&r, &err), SPROUT_ERR_RECORD);
 	CHECK_STR(err.msg, "'_sprout.id' is not a string");

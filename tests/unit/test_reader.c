@@ -258,6 +258,27 @@ static void over_long_array_element(void)
 	sprout_reader_close(r);
 }
 
+/* an over-long element cut short by the end of input: the raw text is the
+ * kept snippet, never a length beyond it (found by fuzzing) */
+static void over_long_element_at_end_of_input(void)
+{
+	char data[1300];
+	memcpy(data, "[{\"a\":\"", 7);
+	memset(data + 7, 'x', 1193);
+	data[1200] = '\0';
+	sprout_reader *r = mem_reader("cut.json", data, 1024, SPROUT_CONTAINER_AUTO);
+	struct got g = next(r);
+	CHECK_INT(g.rc, SPROUT_ERR_JSON);
+	CHECK(sprout_reader_failed(r));
+	const char *raw;
+	size_t len;
+	int trunc;
+	sprout_reader_raw(r, &raw, &len, &trunc);
+	CHECK(len <= 1200);
+	CHECK(len == 0 || (trunc && memcmp(raw, "{\"a\":\"xxx", 9) == 0));
+	sprout_reader_close(r);
+}
+
 static void invalid_utf8_line(void)
 {
 	sprout_reader *r = mem_reader("u.jsonl", "{\"a\":\"caf\xe9\"}\n", 0, SPROUT_CONTAINER_AUTO);
@@ -336,6 +357,7 @@ SUITE(reader_tests) = {
 	T(over_long_lines_are_skipped_with_a_snippet),
 	T(over_long_line_across_many_chunks),
 	T(over_long_array_element),
+	T(over_long_element_at_end_of_input),
 	T(invalid_utf8_line),
 	T(gzip_input_and_truncated_gzip),
 	T(missing_file_is_an_io_error),

@@ -182,6 +182,20 @@ static void conversions_keep_unknown_fields_in_place(void)
 		  "{\"instruction\":\"changed\",\"input\":\"\",\"output\":\"\"}");
 }
 
+/* keys are compared with their length: "input\0x" is not "input" (found by
+ * fuzzing) */
+static void keys_with_nul_bytes_are_their_own_keys(void)
+{
+	A = sprout_arena_new(0);
+	CHECK_STR(convert("{\"instruction\":\"a\",\"output\":\"b\",\"input\\u0000x\":\"keep\"}",
+			  "alpaca", "openai", SPROUT_OK, NULL),
+		  "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\","
+		  "\"content\":\"b\"}],\"input\\u0000x\":\"keep\"}");
+	CHECK_STR(convert("{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"role\\u0000x\":1}]}",
+			  "openai", "sharegpt", SPROUT_OK, NULL),
+		  "{\"conversations\":[{\"from\":\"human\",\"value\":\"a\",\"role\\u0000x\":1}]}");
+}
+
 static void conversions_between_chat_formats_keep_turn_fields(void)
 {
 	A = sprout_arena_new(0);
@@ -294,6 +308,7 @@ SUITE(record_tests) = {
 	T(checks_name_what_is_missing),
 	T(conversions_keep_unknown_fields_in_place),
 	T(conversions_between_chat_formats_keep_turn_fields),
+	T(keys_with_nul_bytes_are_their_own_keys),
 	T(classification_conversions),
 	T(map_and_self_instruct_conversions),
 	T(self_instruct_tasks_explode_per_instance),
