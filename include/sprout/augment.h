@@ -79,12 +79,18 @@ typedef struct sprout_aug_prepared {
 	const char *bt[SPROUT_SLOT__COUNT];
 } sprout_aug_prepared;
 
+/* What one thread needs to make variants: its own memo of WordNet answers
+ * and scratch space. Make one per thread; NULL on OOM. */
+typedef struct sprout_aug_worker sprout_aug_worker;
+sprout_aug_worker *sprout_aug_worker_new(const sprout_augmenter *g);
+void sprout_aug_worker_free(sprout_aug_worker *w); /* accepts NULL */
+
 /* Make up to the configured number of variants of parent (which must have
  * provenance, see sprout_meta_ensure) into out[0..max), allocated in a.
  * Variants identical to the parent or to each other are not made. *made
  * gets the count. prepared may be NULL when backtranslate is not used.
- * Thread-safe: several threads may call it at once with their own arenas. */
-sprout_code sprout_augment_record(const sprout_augmenter *g, const sprout_record *parent,
+ * Threads may call it at once, each with its own worker and arena. */
+sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *parent,
 				  const sprout_aug_prepared *prepared, sprout_arena *a,
 				  sprout_record *out, size_t max, size_t *made, sprout_error *err);
 

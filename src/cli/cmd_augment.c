@@ -251,6 +251,7 @@ struct batch {
 struct worker {
 	struct batch *b;
 	int tid;
+	sprout_aug_worker *aw;
 };
 
 static void *work(void *arg)
@@ -264,7 +265,7 @@ static void *work(void *arg)
 			it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
 			continue;
 		}
-		it->rc = sprout_augment_record(b->g, &it->rec, &it->prep, it->arena, it->variants,
+		it->rc = sprout_augment_record(w->aw, &it->rec, &it->prep, it->arena, it->variants,
 					       b->max, &it->made, &it->err);
 	}
 	return NULL;
@@ -309,9 +310,9 @@ static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct 
 	return -1;
 }
 
-static int run_batch(sprout_augmenter *g, struct augment_cli *a, struct batch *b,
-		     sprout_arena *scratch, sprout_writer *out, struct cli_common *c,
-		     unsigned long *by_method, unsigned long *short_records)
+static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augment_cli *a,
+		     struct batch *b, sprout_arena *scratch, sprout_writer *out,
+		     struct cli_common *c, unsigned long *by_method, unsigned long *short_records)
 {
 	if (a->o.weight[SPROUT_AUG_BACKTRANSLATE] > 0 || a->o.count[SPROUT_AUG_BACKTRANSLATE] > 0) {
 		int rc = prepare(g, &a->o, b, scratch);
@@ -326,7 +327,7 @@ static int run_batch(sprout_augmenter *g, struct augment_cli *a, struct batch *b
 		struct worker w[64];
 		int started = 0;
 		for (int t = 0; t < a->jobs; t++) {
-			w[t] = (struct worker){b, t};
+			w[t] = (struct worker){b, t, aws[t]};
 			if (pthread_create(&th[t], NULL, work, &w[t]) != 0)
 				break;
 			started++;
@@ -336,12 +337,12 @@ static int run_batch(sprout_augmenter *g, struct augment_cli *a, struct batch *b
 		if (started < a->jobs) { /* finish what no thread took */
 			b->jobs = a->jobs;
 			for (int t = started; t < a->jobs; t++) {
-				w[t] = (struct worker){b, t};
+				w[t] = (struct worker){b, t, aws[t]};
 				work(&w[t]);
 			}
 		}
 	} else {
-		struct worker w = {b, 0};
+		struct worker w = {b, 0, aws[0]};
 		work(&w);
 	}
 	for (size_t i = 0; i < b->n; i++) {
@@ -420,9 +421,13 @@ int cmd_augment(int argc, char **argv)
 	sprout_writer *out = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc);
 	struct batch *b = calloc(1, sizeof *b);
 	sprout_arena *scratch = sprout_arena_new(0);
+	sprout_aug_worker *aws[64] = {NULL};
+	int workers_ok = 1;
+	for (int t = 0; t < a.jobs; t++)
+		workers_ok &= (aws[t] = sprout_aug_worker_new(g)) != NULL;
 	rc = EXIT_OK;
-	if (!out || !b || !scratch) {
-		if (out && (!b || !scratch)) {
+	if (!out || !b || !scratch || !workers_ok) {
+		if (out) {
 			cli_error("out of memory");
 			rc = EXIT_INTERNAL;
 		}
@@ -470,7 +475,7 @@ int cmd_augment(int argc, char **argv)
 			goto done;
 		}
 		records += b->n;
-		if (b->n && (rc = run_batch(g, &a, b, scratch, out, &c, by_method, &short_records)) >= 0)
+		if (b->n && (rc = run_batch(g, aws, &a, b, scratch, out, &c, by_method, &short_records)) >= 0)
 			goto done;
 		rc = EXIT_OK;
 	}
@@ -503,6 +508,8 @@ done:
 			sprout_arena_free(b->items[i].arena);
 	free(b);
 	sprout_arena_free(scratch);
+	for (int t = 0; t < a.jobs; t++)
+		sprout_aug_worker_free(aws[t]);
 	sprout_augmenter_free(g);
 	return rc ? rc : rc2;
 }

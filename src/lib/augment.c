@@ -126,6 +126,48 @@ size_t sprout_augment_max_variants(const sprout_augmenter *g)
 	return g->max_variants;
 }
 
+struct sprout_aug_worker {
+	const sprout_augmenter *g;
+	struct aug_cache *cache;
+};
+
+sprout_aug_worker *sprout_aug_worker_new(const sprout_augmenter *g)
+{
+	sprout_aug_worker *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->g = g;
+	if (!(w->cache = aug_cache_new())) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void sprout_aug_worker_free(sprout_aug_worker *w)
+{
+	if (!w)
+		return;
+	aug_cache_free(w->cache);
+	free(w);
+}
+
+sprout_code aug_tokenize(struct aug_ctx *c, const char *s, size_t n, sprout_arena *a,
+			 sprout_tokens *t)
+{
+	int stable = c->stable && s == c->stable && n == c->stable_len;
+	if (stable && c->have_toks) {
+		*t = c->toks;
+		return SPROUT_OK;
+	}
+	sprout_code rc = sprout_tokenize(a, s, n, t);
+	if (!rc && stable) {
+		c->toks = *t;
+		c->have_toks = 1;
+	}
+	return rc;
+}
+
 int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double rate,
 			const char *text, size_t len, uint64_t seed, sprout_arena *a,
 			sprout_buf *out)
@@ -136,7 +178,11 @@ int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double r
 		return 0;
 	sprout_rng rng;
 	sprout_rng_init(&rng, seed, "", methods[m].name);
-	int got = methods[m].fn(g, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
+	struct aug_ctx c = {g, aug_cache_new(), NULL, 0, 0, {NULL, 0}};
+	if (!c.cache)
+		return -1;
+	int got = methods[m].fn(&c, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
+	aug_cache_free(c.cache);
 	if (got > 0 && out->len == len && memcmp(out->data, text, len) == 0)
 		return 0; /* rewritten to the same text */
 	return got;
@@ -314,11 +360,33 @@ static sprout_json *params_for(const sprout_augmenter *g, sprout_aug_method m, s
 	return p;
 }
 
-sprout_code sprout_augment_record(const sprout_augmenter *g, const sprout_record *parent,
+/* "augment.<method>#<v>.<attempt>": the per-attempt random stream's name */
+static void attempt_tag(char *tag, const char *method, size_t v, int at)
+{
+	size_t n = strlen(method);
+	memcpy(tag, "augment.", 8);
+	memcpy(tag + 8, method, n);
+	char *p = tag + 8 + n;
+	*p++ = '#';
+	char digits[24];
+	int k = 0;
+	do
+		digits[k++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (k)
+		*p++ = digits[--k];
+	*p++ = '.';
+	*p++ = (char)('0' + at);
+	*p = '\0';
+}
+
+sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *parent,
 				  const sprout_aug_prepared *prepared, sprout_arena *a,
 				  sprout_record *out, size_t max, size_t *made, sprout_error *err)
 {
+	const sprout_augmenter *g = w->g;
 	*made = 0;
+	aug_cache_trim(w->cache);
 	const char *id = sprout_meta_id(parent);
 	if (!id)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "record has no provenance id");
@@ -331,12 +399,15 @@ sprout_code sprout_augment_record(const sprout_augmenter *g, const sprout_record
 	size_t nh = 1;
 	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
 	sprout_code rc = SPROUT_OK;
+	/* one context per slot, so each slot's text is tokenized once */
+	struct aug_ctx ctx[SPROUT_SLOT__COUNT];
+	memset(ctx, 0, sizeof ctx);
 	for (size_t v = 0; v < nv && !rc; v++) {
 		sprout_aug_method m = want[v];
 		int attempts = methods[m].deterministic ? 1 : ATTEMPTS;
 		for (int at = 0; at < attempts; at++) {
 			char tag[64];
-			snprintf(tag, sizeof tag, "augment.%s#%zu.%d", methods[m].name, v, at);
+			attempt_tag(tag, methods[m].name, v, at);
 			sprout_rng rng;
 			sprout_rng_init(&rng, g->o.seed, id, tag);
 			sprout_record child = *parent;
@@ -359,7 +430,12 @@ sprout_code sprout_augment_record(const sprout_augmenter *g, const sprout_record
 					nlen = next ? strlen(next) : 0;
 				} else {
 					sprout_buf_clear(&b);
-					int got = methods[m].fn(g, t.s, t.len, g->o.rate[m], &rng, a, &b);
+					if (ctx[s].stable != t.s) {
+						ctx[s] = (struct aug_ctx){g, w->cache, t.s, t.len, 0,
+									  {NULL, 0}};
+					}
+					int got = methods[m].fn(&ctx[s], t.s, t.len, g->o.rate[m], &rng, a,
+								&b);
 					if (got < 0)
 						rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 					if (got > 0) {

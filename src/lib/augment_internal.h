@@ -18,27 +18,73 @@ struct sprout_augmenter {
 	size_t max_variants;
 };
 
+/* What a word reads as in WordNet, whatever its context: every (lemma,
+ * part of speech) with its sense and corpus counts. */
+struct aug_readings {
+	size_t n;
+	struct {
+		char lemma[SPROUT_WORD_MAX];
+		sprout_pos pos;
+		unsigned senses, tagged;
+	} r[8];
+};
+
+/* Synonyms kept for replacement (single words and pairs, no names). */
+struct aug_synonyms {
+	size_t n;
+	const char *w[24];
+};
+
+/* Per-thread memo of WordNet answers (src/lib/augment_cache.c). */
+struct aug_cache;
+struct aug_cache *aug_cache_new(void);
+void aug_cache_free(struct aug_cache *c);
+/* Forget everything once the cache is large. Answers it gave before are
+ * invalid afterwards: call it between records only. */
+void aug_cache_trim(struct aug_cache *c);
+const struct aug_readings *aug_cache_readings(struct aug_cache *c, const sprout_wordnet *wn,
+					      const char *word);
+int aug_cache_collocation(struct aug_cache *c, const sprout_wordnet *wn, const char *x,
+			  const char *y);
+const struct aug_synonyms *aug_cache_synonyms(struct aug_cache *c, const sprout_wordnet *wn,
+					      const char *lemma, sprout_pos pos);
+
+/* What a method works with: the augmenter, this thread's cache, and the
+ * tokens of the text being augmented (tokenized once per record). */
+struct aug_ctx {
+	const struct sprout_augmenter *g;
+	struct aug_cache *cache;
+	const char *stable; /* text whose tokens are kept in toks */
+	size_t stable_len;
+	int have_toks;
+	sprout_tokens toks;
+};
+
+/* Tokens of s: the kept ones when s is the stable text, else new ones. */
+sprout_code aug_tokenize(struct aug_ctx *c, const char *s, size_t n, sprout_arena *a,
+			 sprout_tokens *t);
+
 /* A method: write the new text into out; 1 when it changed something, 0
  * when there was nothing to change, -1 on OOM. */
-typedef int (*aug_fn)(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-		      sprout_rng *rng, sprout_arena *a, sprout_buf *out);
+typedef int (*aug_fn)(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		      sprout_arena *a, sprout_buf *out);
 
-int aug_synonym(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
+int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate,
 		sprout_rng *rng, sprout_arena *a, sprout_buf *out);
-int aug_insert(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out);
-int aug_swap(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	     sprout_rng *rng, sprout_arena *a, sprout_buf *out);
-int aug_delete(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out);
-int aug_typo(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	     sprout_rng *rng, sprout_arena *a, sprout_buf *out);
-int aug_casual(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out);
-int aug_formal(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out);
-int aug_format(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out);
+int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
+int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
+int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
+int aug_typo(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
+int aug_casual(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
+int aug_formal(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
+int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
 
 /* Words: helpers shared by the methods. */
 

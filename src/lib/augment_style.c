@@ -93,12 +93,11 @@ static sprout_code one_typo(const char *w, size_t n, int sentence_start, sprout_
 	return SPROUT_ERR_USAGE; /* nothing applied */
 }
 
-int aug_typo(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	     sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_typo(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
-	(void)g;
 	sprout_tokens t;
-	if (sprout_tokenize(a, s, n, &t))
+	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	size_t *words = sprout_arena_alloc(a, (t.n + 1) * sizeof *words);
 	char *hit = sprout_arena_alloc(a, t.n + 1);
@@ -299,12 +298,11 @@ static long last_solid(const sprout_tokens *t)
 	return -1;
 }
 
-int aug_casual(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_casual(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
-	(void)g;
 	sprout_tokens t;
-	if (sprout_tokenize(a, s, n, &t))
+	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	sprout_buf step = SPROUT_BUF_INIT((n + 16) * 4);
 	int changes = replace_phrases(s, &t, contractions, rate, SOURCE_CASE, rng, &step);
@@ -371,12 +369,11 @@ static int is_question_word(const char *s, const sprout_token *k)
 	return 0;
 }
 
-int aug_formal(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_formal(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
-	(void)g;
 	sprout_tokens t;
-	if (sprout_tokenize(a, s, n, &t))
+	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	sprout_buf step = SPROUT_BUF_INIT((n + 16) * 8);
 	int changes = replace_phrases(s, &t, expansions, rate, CAPITALIZED, rng, &step);
@@ -454,8 +451,8 @@ static int imperative_verb(const struct sprout_augmenter *g, const char *w)
 	return vs && vt > 0 && vt >= nt;
 }
 
-int aug_format(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
 	(void)rate;
 	/* leading space stays where it is */
@@ -488,7 +485,7 @@ int aug_format(const struct sprout_augmenter *g, const char *s, size_t n, double
 	/* the first sentence: up to . ! ? : or a line break outside any
 	 * protected span ("file.pdf" does not end it) */
 	sprout_tokens all;
-	if (sprout_tokenize(a, core, cn, &all))
+	if (aug_tokenize(c, core, cn, a, &all))
 		return -1;
 	size_t end = cn;
 	for (size_t i = 0; i < all.n; i++) {
@@ -515,7 +512,7 @@ int aug_format(const struct sprout_augmenter *g, const char *s, size_t n, double
 	char first[32];
 	if (!word_at(core, &t.v[0], first, sizeof first))
 		return 0;
-	int imperative = imperative_verb(g, first) && !is_question_word(core, &t.v[0]);
+	int imperative = imperative_verb(c->g, first) && !is_question_word(core, &t.v[0]);
 	int question = !wl && mark == '?' && is_question_word(core, &t.v[0]);
 	if (!imperative && !question)
 		return 0;
@@ -528,12 +525,12 @@ int aug_format(const struct sprout_augmenter *g, const char *s, size_t n, double
 			"Question: ",
 		};
 		const char *intro = intros[sprout_rng_below(rng, 4)];
-		sprout_case c = sprout_case_of(core + t.v[0].off, t.v[0].len);
+		sprout_case fc = sprout_case_of(core + t.v[0].off, t.v[0].len);
 		rc = rc ? rc : sprout_buf_adds(out, intro);
 		/* the question starts a sentence of its own */
 		rc = rc ? rc
 			: sprout_case_apply(out, core, t.v[0].len,
-					    c == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE : c);
+					    fc == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE : fc);
 		rc = rc ? rc : sprout_buf_add(out, core + t.v[0].len, cn - t.v[0].len);
 		return rc ? -1 : 1;
 	}
@@ -551,14 +548,14 @@ int aug_format(const struct sprout_augmenter *g, const char *s, size_t n, double
 	static const char *const prefixes[NFORMS] = {"Please ", "Can you ", "Could you please ",
 						     "I need you to ", "", ""};
 	static const char ends_with[NFORMS] = {'.', '?', '?', '.', ':', '.'};
-	sprout_case c = sprout_case_of(core + t.v[0].off, t.v[0].len);
+	sprout_case fc = sprout_case_of(core + t.v[0].off, t.v[0].len);
 	if (!rc)
 		rc = sprout_buf_adds(out, prefixes[form]);
 	if (!rc)
 		rc = sprout_case_apply(out, core, t.v[0].len,
-				       prefixes[form][0]  ? (c == SPROUT_CASE_TITLE ? SPROUT_CASE_LOWER : c)
-				       : c == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE
-								: c);
+				       prefixes[form][0]   ? (fc == SPROUT_CASE_TITLE ? SPROUT_CASE_LOWER : fc)
+				       : fc == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE
+								 : fc);
 	if (!rc)
 		rc = sprout_buf_add(out, core + t.v[0].len, end - t.v[0].len);
 	if (!rc)

@@ -65,6 +65,18 @@ int aug_is_stopword(const char *s, size_t n)
 
 char *aug_lower(sprout_arena *a, const char *s, size_t n)
 {
+	size_t i = 0;
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	if (i == n) { /* ASCII: no Unicode tables needed */
+		char *o = sprout_arena_alloc(a, n + 1);
+		if (!o)
+			return NULL;
+		for (i = 0; i < n; i++)
+			o[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+		o[n] = '\0';
+		return o;
+	}
 	sprout_buf b = SPROUT_BUF_INIT(n * 4 + 16);
 	if (sprout_lower(&b, s, n)) {
 		sprout_buf_release(&b);
@@ -184,32 +196,21 @@ static const char *next_word(sprout_arena *a, const char *s, const sprout_tokens
 	return aug_lower(a, s + t->v[i + 2].off, t->v[i + 2].len);
 }
 
-/* 1 when "a b" is a WordNet entry in some part of speech ("show up"). */
-static int collocation(const struct sprout_augmenter *g, const char *x, const char *y)
-{
-	char both[SPROUT_WORD_MAX * 2];
-	if (!x || !y || !*x || !*y)
-		return 0;
-	snprintf(both, sizeof both, "%s %s", x, y);
-	for (int pos = 0; pos < SPROUT_POS__COUNT; pos++) {
-		char lemmas[2][SPROUT_WORD_MAX];
-		if (sprout_wordnet_lemmas(g->wn, both, (sprout_pos)pos, lemmas, 2))
-			return 1;
-	}
-	return 0;
-}
-
-static int read_word(const struct sprout_augmenter *g, sprout_arena *a, const char *s,
-		     const sprout_tokens *t, size_t i, struct reading *r)
+static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
+		     size_t i, struct reading *r)
 {
 	const sprout_token *k = &t->v[i];
 	const char *w = aug_lower(a, s + k->off, k->len);
 	if (!w)
 		return 0;
+	const sprout_wordnet *wn = c->g->wn;
 	const char *prev = previous_word(a, s, t, i), *next = next_word(a, s, t, i);
 	/* part of a phrase WordNet knows ("show up", "credit card"): a synonym
 	 * of one half would break it */
-	if (collocation(g, prev, w) || collocation(g, w, next))
+	if (aug_cache_collocation(c->cache, wn, prev, w) || aug_cache_collocation(c->cache, wn, w, next))
+		return 0;
+	const struct aug_readings *rd = aug_cache_readings(c->cache, wn, w);
+	if (!rd || !rd->n)
 		return 0;
 	int want = -1;
 	if (in_list(prev, verb_before)) {
@@ -217,81 +218,55 @@ static int read_word(const struct sprout_augmenter *g, sprout_arena *a, const ch
 	} else if (in_list(prev, noun_before)) {
 		/* "the given pairs": a word between a determiner and a noun
 		 * describes it */
-		unsigned ns = 0, as = 0;
-		char nl[2][SPROUT_WORD_MAX];
-		if (next && !aug_is_stopword(next, strlen(next)) &&
-		    sprout_wordnet_lemmas(g->wn, next, SPROUT_POS_NOUN, nl, 2))
-			ns = 1;
-		char al[2][SPROUT_WORD_MAX];
-		as = (unsigned)sprout_wordnet_lemmas(g->wn, w, SPROUT_POS_ADJ, al, 2);
-		want = ns && as ? SPROUT_POS_ADJ : ns ? -2 : SPROUT_POS_NOUN;
+		int next_noun = 0, adj = 0;
+		const struct aug_readings *nr =
+			next && !aug_is_stopword(next, strlen(next)) ? aug_cache_readings(c->cache, wn, next)
+								     : NULL;
+		for (size_t j = 0; nr && j < nr->n; j++)
+			next_noun |= nr->r[j].pos == SPROUT_POS_NOUN;
+		for (size_t j = 0; j < rd->n; j++)
+			adj |= rd->r[j].pos == SPROUT_POS_ADJ;
+		if (next_noun && !adj)
+			return 0; /* not sure what it is: leave it */
+		want = next_noun ? SPROUT_POS_ADJ : SPROUT_POS_NOUN;
 	}
-	if (want == -2)
-		return 0; /* not sure what it is: leave it */
-	unsigned best = 0;
-	int found = 0;
-	for (int pos = 0; pos < SPROUT_POS__COUNT; pos++) {
-		char lemmas[4][SPROUT_WORD_MAX];
-		size_t nl = sprout_wordnet_lemmas(g->wn, w, (sprout_pos)pos, lemmas, 4);
-		for (size_t j = 0; j < nl; j++) {
-			unsigned senses, tagged;
-			sprout_wordnet_info(g->wn, lemmas[j], (sprout_pos)pos, &senses, &tagged);
-			/* a reading the context asks for wins; then the commoner one */
-			unsigned score = tagged * 4 + 1 + (pos == want ? 1000000 : 0);
-			if (!found || score > best) {
-				best = score;
-				found = 1;
-				memcpy(r->lemma, lemmas[j], SPROUT_WORD_MAX);
-				r->pos = (sprout_pos)pos;
-			}
+	/* a reading the context asks for wins; then the commoner one */
+	size_t best = 0;
+	unsigned best_score = 0;
+	for (size_t j = 0; j < rd->n; j++) {
+		unsigned score = rd->r[j].tagged * 4 + 1 + ((int)rd->r[j].pos == want ? 1000000 : 0);
+		if (score > best_score) {
+			best_score = score;
+			best = j;
 		}
 	}
-	if (!found)
-		return 0;
+	memcpy(r->lemma, rd->r[best].lemma, SPROUT_WORD_MAX);
+	r->pos = rd->r[best].pos;
 	r->form = sprout_form_of(w, r->lemma, r->pos);
 	return 1;
 }
 
 /* A synonym of the word at token i, inflected and cased like it, in b. */
-static int pick_synonym(const struct sprout_augmenter *g, sprout_arena *a, const char *s,
-			const sprout_tokens *t, size_t i, sprout_rng *rng, int inflect,
-			sprout_buf *b)
+static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
+			size_t i, sprout_rng *rng, int inflect, sprout_buf *b)
 {
 	struct reading r;
-	if (!read_word(g, a, s, t, i, &r))
+	if (!read_word(c, a, s, t, i, &r))
 		return 0;
-	unsigned senses, tagged;
-	sprout_wordnet_info(g->wn, r.lemma, r.pos, &senses, &tagged);
-	/* the first sense only for words with many meanings: synonyms of rare
-	 * senses change what the text says */
-	size_t max_senses = senses > 3 ? 1 : 2;
-	char syn[24][SPROUT_WORD_MAX];
-	size_t ns = sprout_wordnet_synonyms(g->wn, r.lemma, r.pos, max_senses, syn, 24);
-	/* keep single words and pairs, lowercase ones (not names) */
-	size_t keep = 0;
-	for (size_t j = 0; j < ns; j++) {
-		int spaces = 0, upper = 0;
-		for (const char *p = syn[j]; *p; p++) {
-			spaces += *p == ' ';
-			upper += *p >= 'A' && *p <= 'Z';
-		}
-		if (spaces <= 1 && !upper && !strchr(syn[j], '.') &&
-		    !aug_is_stopword(syn[j], strlen(syn[j])))
-			memcpy(syn[keep++], syn[j], SPROUT_WORD_MAX);
-	}
-	if (!keep)
+	const struct aug_synonyms *syn = aug_cache_synonyms(c->cache, c->g->wn, r.lemma, r.pos);
+	if (!syn || !syn->n)
 		return 0;
 	const sprout_token *k = &t->v[i];
-	sprout_case c = sprout_case_of(s + k->off, k->len);
+	sprout_case cs = sprout_case_of(s + k->off, k->len);
 	/* try the synonyms from a random start until one inflects */
-	size_t start = (size_t)sprout_rng_below(rng, keep);
-	for (size_t j = 0; j < keep; j++) {
-		const char *cand = syn[(start + j) % keep];
+	size_t start = (size_t)sprout_rng_below(rng, syn->n);
+	for (size_t j = 0; j < syn->n; j++) {
+		const char *cand = syn->w[(start + j) % syn->n];
 		sprout_buf form = SPROUT_BUF_INIT(256);
-		sprout_code rc = sprout_inflect(g->wn, cand, r.pos, inflect ? r.form : SPROUT_FORM_BASE,
-						&form);
+		sprout_code rc = sprout_inflect(c->g->wn, cand, r.pos,
+						inflect ? r.form : SPROUT_FORM_BASE, &form);
 		if (rc == SPROUT_OK) {
-			rc = sprout_case_apply(b, form.data, form.len, c);
+			rc = sprout_case_apply(b, form.data, form.len, cs);
 			sprout_buf_release(&form);
 			return rc ? -1 : 1;
 		}
@@ -302,12 +277,12 @@ static int pick_synonym(const struct sprout_augmenter *g, sprout_arena *a, const
 	return 0;
 }
 
-int aug_synonym(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-		sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	size_t *cw;
-	if (sprout_tokenize(a, s, n, &t))
+	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	size_t ncw = content_words(a, s, &t, &cw);
 	if (!ncw)
@@ -321,7 +296,7 @@ int aug_synonym(const struct sprout_augmenter *g, const char *s, size_t n, doubl
 	memset(rep, 0, t.n * sizeof *rep);
 	for (size_t j = 0; j < ncw && done < want; j++) {
 		sprout_buf b = SPROUT_BUF_INIT(1024);
-		int got = pick_synonym(g, a, s, &t, cw[j], rng, 1, &b);
+		int got = pick_synonym(c, a, s, &t, cw[j], rng, 1, &b);
 		if (got < 0) {
 			sprout_buf_release(&b);
 			return -1;
@@ -343,12 +318,12 @@ int aug_synonym(const struct sprout_augmenter *g, const char *s, size_t n, doubl
 	return 1;
 }
 
-int aug_insert(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	size_t *cw;
-	if (sprout_tokenize(a, s, n, &t))
+	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	size_t ncw = content_words(a, s, &t, &cw);
 	if (!ncw)
@@ -370,7 +345,7 @@ int aug_insert(const struct sprout_augmenter *g, const char *s, size_t n, double
 		size_t from = cw[sprout_rng_below(rng, ncw)];
 		sprout_buf b = SPROUT_BUF_INIT(1024);
 		/* the synonym goes in as its base form, lowercase */
-		int got = pick_synonym(g, a, s, &t, from, rng, 0, &b);
+		int got = pick_synonym(c, a, s, &t, from, rng, 0, &b);
 		if (got < 0) {
 			sprout_buf_release(&b);
 			return -1;
@@ -423,13 +398,12 @@ static sprout_code put_moved(sprout_buf *out, const char *s, const sprout_tokens
 	return sprout_buf_add(out, s + k->off, k->len);
 }
 
-int aug_swap(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	     sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
-	(void)g;
 	sprout_tokens t;
 	size_t *cw;
-	if (sprout_tokenize(a, s, n, &t))
+	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	size_t ncw = content_words(a, s, &t, &cw);
 	if (ncw < 2)
@@ -461,13 +435,12 @@ int aug_swap(const struct sprout_augmenter *g, const char *s, size_t n, double r
 	return done && changed;
 }
 
-int aug_delete(const struct sprout_augmenter *g, const char *s, size_t n, double rate,
-	       sprout_rng *rng, sprout_arena *a, sprout_buf *out)
+int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out)
 {
-	(void)g;
 	sprout_tokens t;
 	size_t *cw;
-	if (sprout_tokenize(a, s, n, &t))
+	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	size_t ncw = content_words(a, s, &t, &cw);
 	size_t words = 0;
@@ -514,9 +487,9 @@ int aug_delete(const struct sprout_augmenter *g, const char *s, size_t n, double
 		skip_space = 0;
 		sprout_code rc;
 		if (capitalize && k->kind == SPROUT_TOK_WORD) {
-			sprout_case c = sprout_case_of(s + k->off, k->len);
+			sprout_case wc = sprout_case_of(s + k->off, k->len);
 			rc = sprout_case_apply(out, s + k->off, k->len,
-					       c == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE : c);
+					       wc == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE : wc);
 			capitalize = 0;
 		} else {
 			rc = sprout_buf_add(out, s + k->off, k->len);

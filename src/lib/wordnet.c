@@ -3,6 +3,7 @@
 #include "sprout/wordnet.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,15 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
+/* A mapped sorted file and a hash index of its lines by first field. */
 struct map {
 	const char *p;
 	size_t n;
+	uint32_t *slots; /* line offset + 1, 0 = empty */
+	size_t mask;
 };
 
 /* an irregular form from an exception list, sorted by base for the
@@ -58,6 +64,49 @@ static int map_file(const char *dir, const char *kind, const char *pos, struct m
 	}
 	m->p = p;
 	m->n = (size_t)st.st_size;
+	return 0;
+}
+
+/* Length of the first field of the line at p (up to a space or newline). */
+static size_t field_len(const char *p, const char *end)
+{
+	const char *q = p;
+	while (q < end && *q != ' ' && *q != '\n')
+		q++;
+	return (size_t)(q - p);
+}
+
+/* Index every line by its first field, so a lookup is one hash probe
+ * instead of a binary search over the file. */
+static int index_lines(struct map *m)
+{
+	size_t lines = 0;
+	for (const char *p = m->p, *end = m->p + m->n; p < end; p++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			break;
+		lines++;
+	}
+	size_t cap = 16;
+	while (cap < (lines + 1) * 2)
+		cap *= 2;
+	if (m->n >= UINT32_MAX || !(m->slots = calloc(cap, sizeof *m->slots)))
+		return -1;
+	m->mask = cap - 1;
+	const char *end = m->p + m->n;
+	for (const char *p = m->p; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t kl = field_len(p, end);
+		if (kl && *p != ' ') { /* license lines start with spaces */
+			size_t h = (size_t)XXH3_64bits(p, kl) & m->mask;
+			while (m->slots[h])
+				h = (h + 1) & m->mask;
+			m->slots[h] = (uint32_t)(p - m->p) + 1;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
 	return 0;
 }
 
@@ -117,6 +166,11 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 			sprout_wordnet_close(wn);
 			return NULL;
 		}
+		if (index_lines(&wn->index[i]) || index_lines(&wn->exc[i])) {
+			sprout_wordnet_close(wn);
+			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
 		if (load_irregular(wn, i)) {
 			sprout_wordnet_close(wn);
 			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
@@ -131,6 +185,8 @@ void sprout_wordnet_close(sprout_wordnet *wn)
 	if (!wn)
 		return;
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
+		free(wn->index[i].slots);
+		free(wn->exc[i].slots);
 		if (wn->index[i].p)
 			munmap((void *)wn->index[i].p, wn->index[i].n);
 		if (wn->data[i].p)
@@ -142,39 +198,18 @@ void sprout_wordnet_close(sprout_wordnet *wn)
 	free(wn);
 }
 
-/* Compare key with the first field of the line at p (up to a space). */
-static int cmp_key(const char *key, size_t klen, const char *p, const char *end)
-{
-	size_t i = 0;
-	for (; i < klen && p + i < end && p[i] != ' ' && p[i] != '\n'; i++) {
-		unsigned char a = (unsigned char)key[i], b = (unsigned char)p[i];
-		if (a != b)
-			return a < b ? -1 : 1;
-	}
-	if (i < klen)
-		return 1; /* the line's key is a prefix of key */
-	return (p + i < end && p[i] != ' ' && p[i] != '\n') ? -1 : 0;
-}
-
-/* The line of a sorted file whose first field is key, or NULL. */
+/* The line whose first field is key, or NULL. */
 static const char *find_line(const struct map *m, const char *key, size_t klen)
 {
-	size_t lo = 0, hi = m->n;
+	if (!m->slots || !klen)
+		return NULL;
 	const char *end = m->p + m->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		size_t start = mid;
-		while (start > lo && m->p[start - 1] != '\n')
-			start--;
-		int c = cmp_key(key, klen, m->p + start, end);
-		if (c == 0)
-			return m->p + start;
-		if (c < 0) {
-			hi = start;
-		} else {
-			const char *nl = memchr(m->p + start, '\n', m->n - start);
-			lo = nl ? (size_t)(nl - m->p) + 1 : m->n;
-		}
+	size_t h = (size_t)XXH3_64bits(key, klen) & m->mask;
+	for (uint32_t off; (off = m->slots[h]); h = (h + 1) & m->mask) {
+		const char *line = m->p + off - 1;
+		if ((size_t)(end - line) > klen && memcmp(line, key, klen) == 0 &&
+		    (line[klen] == ' ' || line[klen] == '\n'))
+			return line;
 	}
 	return NULL;
 }

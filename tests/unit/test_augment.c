@@ -221,7 +221,8 @@ static void variants_carry_label_response_and_provenance(void)
 	CHECK_INT(sprout_meta_ensure(&p, &err), SPROUT_OK);
 	sprout_record out[8];
 	size_t made;
-	CHECK_INT(sprout_augment_record(g, &p, NULL, a, out, 8, &made, &err), SPROUT_OK);
+	sprout_aug_worker *w = sprout_aug_worker_new(g);
+	CHECK_INT(sprout_augment_record(w, &p, NULL, a, out, 8, &made, &err), SPROUT_OK);
 	CHECK_INT(made, 4);
 	uint64_t hp[2];
 	sprout_record_hash(&p, hp);
@@ -247,10 +248,11 @@ static void variants_carry_label_response_and_provenance(void)
 	/* the same record again gives the same variants */
 	sprout_record again[8];
 	size_t made2;
-	CHECK_INT(sprout_augment_record(g, &p, NULL, a, again, 8, &made2, &err), SPROUT_OK);
+	CHECK_INT(sprout_augment_record(w, &p, NULL, a, again, 8, &made2, &err), SPROUT_OK);
 	CHECK_INT(made2, made);
 	for (size_t i = 0; i < made; i++)
 		CHECK(sprout_json_equal(again[i].obj, out[i].obj));
+	sprout_aug_worker_free(w);
 	sprout_arena_free(a);
 	sprout_augmenter_free(g);
 }
