@@ -59,6 +59,8 @@ void sprout_augment_options_init(sprout_augment_options *o)
 	o->pair = "eng-spa";
 }
 
+static sprout_json *params_for(const sprout_augmenter *g, sprout_aug_method m, sprout_arena *a);
+
 static int uses(const sprout_augment_options *o, sprout_aug_method m)
 {
 	return o->weight[m] > 0 || o->count[m] > 0;
@@ -82,6 +84,16 @@ sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_e
 		counted += g->o.count[i];
 	}
 	g->max_variants = counted ? counted : g->o.n;
+	/* every variant of a method shares one params object */
+	g->mem = sprout_arena_new(0);
+	for (int i = 0; g->mem && i < SPROUT_AUG__COUNT; i++)
+		if (!(g->params[i] = params_for(g, (sprout_aug_method)i, g->mem)))
+			break;
+	if (!g->mem || !g->params[SPROUT_AUG__COUNT - 1]) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		sprout_augmenter_free(g);
+		return NULL;
+	}
 	if (!counted && g->total_weight <= 0) {
 		sprout_error_set(err, SPROUT_ERR_USAGE, "no augmentation method chosen");
 		sprout_augmenter_free(g);
@@ -118,6 +130,7 @@ void sprout_augmenter_free(sprout_augmenter *g)
 		return;
 	sprout_wordnet_close(g->wn);
 	apertium_close(g->ap);
+	sprout_arena_free(g->mem);
 	free(g);
 }
 
@@ -178,7 +191,7 @@ int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double r
 		return 0;
 	sprout_rng rng;
 	sprout_rng_init(&rng, seed, "", methods[m].name);
-	struct aug_ctx c = {g, aug_cache_new(), NULL, 0, 0, {NULL, 0}};
+	struct aug_ctx c = {g, aug_cache_new(), NULL, 0, 0, {NULL, 0}, NULL, 0};
 	if (!c.cache)
 		return -1;
 	int got = methods[m].fn(&c, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
@@ -432,7 +445,7 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 					sprout_buf_clear(&b);
 					if (ctx[s].stable != t.s) {
 						ctx[s] = (struct aug_ctx){g, w->cache, t.s, t.len, 0,
-									  {NULL, 0}};
+									  {NULL, 0}, NULL, 0};
 					}
 					int got = methods[m].fn(&ctx[s], t.s, t.len, g->o.rate[m], &rng, a,
 								&b);
@@ -460,11 +473,10 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 			if (dup)
 				continue;
 			char method[64];
-			snprintf(method, sizeof method, "augment.%s", methods[m].name);
-			sprout_json *params = params_for(g, m, a);
-			if (!params || sprout_meta_derive(&child, parent, method, params, err)) {
-				rc = params ? (err ? err->code : SPROUT_ERR_NOMEM)
-					    : sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			memcpy(method, tag, (size_t)(strchr(tag, '#') - tag));
+			method[strchr(tag, '#') - tag] = '\0';
+			if (sprout_meta_derive(&child, parent, method, g->params[m], err)) {
+				rc = err ? err->code : SPROUT_ERR_NOMEM;
 				break;
 			}
 			hashes[nh][0] = h[0];

@@ -16,6 +16,8 @@ struct sprout_augmenter {
 	struct apertium *ap;
 	double total_weight;
 	size_t max_variants;
+	sprout_arena *mem;                      /* what lives as long as g */
+	sprout_json *params[SPROUT_AUG__COUNT]; /* provenance params, shared */
 };
 
 /* What a word reads as in WordNet, whatever its context: every (lemma,
@@ -58,6 +60,8 @@ struct aug_ctx {
 	size_t stable_len;
 	int have_toks;
 	sprout_tokens toks;
+	size_t *cw; /* content words of toks, once computed */
+	size_t ncw;
 };
 
 /* Tokens of s: the kept ones when s is the stable text, else new ones. */

@@ -1,6 +1,7 @@
 /* The word operations: WordNet synonyms, and EDA's insert, swap and delete,
  * all on content words and never inside protected spans. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "augment_internal.h"
@@ -134,16 +135,27 @@ static int content_word(const char *s, const sprout_tokens *t, size_t i)
 	return 1;
 }
 
-/* Indices of the content words, in a. */
-static size_t content_words(sprout_arena *a, const char *s, const sprout_tokens *t, size_t **out)
+/* Indices of the content words, in a: a fresh copy the caller may
+ * shuffle, computed once per stable text. */
+static size_t content_words(struct aug_ctx *c, sprout_arena *a, const char *s,
+			    const sprout_tokens *t, size_t **out)
 {
 	*out = sprout_arena_alloc(a, (t->n + 1) * sizeof **out);
 	if (!*out)
 		return 0;
+	int stable = c->stable == s && t->v == c->toks.v && c->have_toks;
+	if (stable && c->cw) {
+		memcpy(*out, c->cw, c->ncw * sizeof **out);
+		return c->ncw;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < t->n; i++)
 		if (content_word(s, t, i))
 			(*out)[k++] = i;
+	if (stable && (c->cw = sprout_arena_alloc(a, (k + 1) * sizeof *c->cw))) {
+		memcpy(c->cw, *out, k * sizeof *c->cw);
+		c->ncw = k;
+	}
 	return k;
 }
 
@@ -161,23 +173,27 @@ static const char *previous_word(sprout_arena *a, const char *s, const sprout_to
 	return "";
 }
 
-static int in_list(const char *w, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(*list, w) == 0)
-			return 1;
-	return 0;
-}
-
+/* Words whose next word is likely a verb ("to", "can") or a noun ("the",
+ * "my"); sorted for bsearch. */
 static const char *const verb_before[] = {
-	"to", "can", "could", "will", "would", "should", "must", "may", "might", "please",
-	"do", "does", "did", "don't", "doesn't", "didn't", "can't", "cannot", "won't", "i", "we",
-	"they", "you", "shall", "let's", NULL,
+	"can", "can't", "cannot", "could", "did", "didn't", "do", "does", "doesn't", "don't",
+	"i", "let's", "may", "might", "must", "please", "shall", "should", "they", "to", "we",
+	"will", "won't", "would", "you",
 };
 static const char *const noun_before[] = {
-	"a", "an", "the", "my", "your", "his", "her", "its", "our", "their", "this", "that",
-	"these", "those", "some", "any", "each", "every", "no", "of", "for", "with", "new", NULL,
+	"a", "an", "any", "each", "every", "for", "her", "his", "its", "my", "new", "no", "of",
+	"our", "some", "that", "the", "their", "these", "this", "those", "with", "your",
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int in_list(const char *w, const char *const *list, size_t n)
+{
+	return bsearch(&w, list, n, sizeof *list, cmp_str) != NULL;
+}
 
 /* A lemma and part of speech for the word at token i, chosen by the word
  * before it and by how often each reading is seen in WordNet's corpus. */
@@ -213,9 +229,9 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 	if (!rd || !rd->n)
 		return 0;
 	int want = -1;
-	if (in_list(prev, verb_before)) {
+	if (in_list(prev, verb_before, sizeof verb_before / sizeof *verb_before)) {
 		want = SPROUT_POS_VERB;
-	} else if (in_list(prev, noun_before)) {
+	} else if (in_list(prev, noun_before, sizeof noun_before / sizeof *noun_before)) {
 		/* "the given pairs": a word between a determiner and a noun
 		 * describes it */
 		int next_noun = 0, adj = 0;
@@ -284,7 +300,7 @@ int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_
 	size_t *cw;
 	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
-	size_t ncw = content_words(a, s, &t, &cw);
+	size_t ncw = content_words(c, a, s, &t, &cw);
 	if (!ncw)
 		return 0;
 	sprout_rng_shuffle(rng, cw, ncw, sizeof *cw);
@@ -325,7 +341,7 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	size_t *cw;
 	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
-	size_t ncw = content_words(a, s, &t, &cw);
+	size_t ncw = content_words(c, a, s, &t, &cw);
 	if (!ncw)
 		return 0;
 	/* where a word may go: after any word that a space follows */
@@ -405,7 +421,7 @@ int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 	size_t *cw;
 	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
-	size_t ncw = content_words(a, s, &t, &cw);
+	size_t ncw = content_words(c, a, s, &t, &cw);
 	if (ncw < 2)
 		return 0;
 	/* perm[i]: the token whose text goes at position i */
@@ -442,7 +458,7 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	size_t *cw;
 	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
-	size_t ncw = content_words(a, s, &t, &cw);
+	size_t ncw = content_words(c, a, s, &t, &cw);
 	size_t words = 0;
 	for (size_t i = 0; i < t.n; i++)
 		words += t.v[i].kind == SPROUT_TOK_WORD;

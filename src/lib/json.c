@@ -591,8 +591,14 @@ sprout_json *sprout_json_number_raw(sprout_arena *a, const char *text, size_t le
 sprout_json *sprout_json_integer(sprout_arena *a, long long x)
 {
 	char tmp[32];
-	int k = snprintf(tmp, sizeof tmp, "%lld", x);
-	return sprout_json_number_raw(a, tmp, (size_t)k);
+	size_t k = sizeof tmp;
+	unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+	do
+		tmp[--k] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (x < 0)
+		tmp[--k] = '-';
+	return sprout_json_number_raw(a, tmp + k, sizeof tmp - k);
 }
 
 sprout_json *sprout_json_real(sprout_arena *a, double x)

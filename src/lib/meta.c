@@ -21,7 +21,10 @@ void sprout_meta_content_id(const sprout_record *r, char out[SPROUT_ID_LEN + 1])
 {
 	uint64_t h[2];
 	sprout_record_hash(r, h);
-	snprintf(out, SPROUT_ID_LEN + 1, "%016" PRIx64, h[0]);
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++)
+		out[i] = hex[(h[0] >> (60 - 4 * i)) & 15];
+	out[16] = '\0';
 }
 
 static sprout_code nomem(sprout_error *err)
