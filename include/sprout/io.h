@@ -120,6 +120,10 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 
 /* Append one record / raw bytes (raw text outputs such as reports). */
 sprout_code sprout_writer_put(sprout_writer *w, const sprout_json *record, sprout_error *err);
+/* Append one record already written as compact JSON (json[0..len), one
+ * object, no newline), e.g. by a worker thread. */
+sprout_code sprout_writer_put_json(sprout_writer *w, const char *json, size_t len,
+				   sprout_error *err);
 sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len,
 				sprout_error *err);
 

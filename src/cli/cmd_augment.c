@@ -238,6 +238,10 @@ struct item {
 	size_t made;
 	sprout_code rc;
 	sprout_error err;
+	sprout_buf json;   /* the output lines, written by the worker */
+	size_t *ends;      /* end offset of each line in json */
+	size_t nlines;
+	unsigned by_method[SPROUT_AUG__COUNT];
 };
 
 struct batch {
@@ -246,7 +250,30 @@ struct batch {
 	const sprout_augmenter *g;
 	size_t max;
 	int jobs;
+	int keep;
+	int strip_meta;
 };
+
+/* Write the record as one JSON text into the item's buffer. */
+static sprout_code put_line(struct item *it, sprout_record *r, int strip)
+{
+	if (strip)
+		sprout_meta_strip(r);
+	sprout_code rc = sprout_json_write(&it->json, r->obj);
+	if (!rc)
+		it->ends[it->nlines++] = it->json.len;
+	return rc;
+}
+
+/* The method index of a variant from its provenance. */
+static int method_of(const sprout_record *r)
+{
+	sprout_json *m = sprout_json_get(sprout_meta_get(r), "method");
+	if (!m || m->type != SPROUT_JSON_STRING || m->len < 8)
+		return -1;
+	sprout_aug_method k;
+	return sprout_aug_parse(m->u.s + 8, &k, NULL) ? -1 : (int)k;
+}
 
 struct worker {
 	struct batch *b;
@@ -267,6 +294,24 @@ static void *work(void *arg)
 		}
 		it->rc = sprout_augment_record(w->aw, &it->rec, &it->prep, it->arena, it->variants,
 					       b->max, &it->made, &it->err);
+		if (it->rc)
+			continue;
+		/* serialise here, in parallel; the main thread only copies bytes */
+		sprout_buf_clear(&it->json);
+		it->nlines = 0;
+		memset(it->by_method, 0, sizeof it->by_method);
+		it->ends = sprout_arena_alloc(it->arena, (it->made + 2) * sizeof *it->ends);
+		if (!it->ends || (b->keep && put_line(it, &it->rec, b->strip_meta))) {
+			it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
+			continue;
+		}
+		for (size_t v = 0; v < it->made && !it->rc; v++) {
+			int m = method_of(&it->variants[v]);
+			if (m >= 0)
+				it->by_method[m]++;
+			if (put_line(it, &it->variants[v], b->strip_meta))
+				it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
+		}
 	}
 	return NULL;
 }
@@ -322,6 +367,8 @@ static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augmen
 	b->g = g;
 	b->max = sprout_augment_max_variants(g);
 	b->jobs = a->jobs;
+	b->keep = a->keep;
+	b->strip_meta = c->strip_meta;
 	if (a->jobs > 1) {
 		pthread_t th[64];
 		struct worker w[64];
@@ -355,31 +402,18 @@ static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augmen
 		}
 		if (it->made < b->max)
 			(*short_records)++;
-		if (a->keep) {
-			if (c->strip_meta)
-				sprout_meta_strip(&it->rec);
-			if (sprout_writer_put(out, it->rec.obj, &err)) {
+		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+			by_method[m] += it->by_method[m];
+		size_t start = 0;
+		for (size_t l = 0; l < it->nlines; l++) {
+			if (sprout_writer_put_json(out, it->json.data + start, it->ends[l] - start, &err)) {
 				cli_error_at(&err);
 				return cli_exit_for(err.code);
 			}
-		}
-		for (size_t v = 0; v < it->made; v++) {
-			sprout_record *r = &it->variants[v];
-			sprout_json *m = sprout_json_get(sprout_meta_get(r), "method");
-			for (int k = 0; k < SPROUT_AUG__COUNT && m; k++) {
-				char name[64];
-				snprintf(name, sizeof name, "augment.%s", sprout_aug_name((sprout_aug_method)k));
-				if (sprout_json_is(m, name))
-					by_method[k]++;
-			}
-			if (c->strip_meta)
-				sprout_meta_strip(r);
-			if (sprout_writer_put(out, r->obj, &err)) {
-				cli_error_at(&err);
-				return cli_exit_for(err.code);
-			}
+			start = it->ends[l];
 		}
 	}
+	(void)c;
 	return -1;
 }
 
@@ -433,6 +467,8 @@ int cmd_augment(int argc, char **argv)
 		}
 		goto done;
 	}
+	for (size_t i = 0; i < BATCH; i++)
+		sprout_buf_init(&b->items[i].json, (size_t)1 << 34);
 	for (size_t i = 0; i < BATCH; i++)
 		if (!(b->items[i].arena = sprout_arena_new(0))) {
 			cli_error("out of memory");
@@ -504,8 +540,10 @@ done:
 		cli_output_abort(out);
 	int rc2 = cli_reader_close(&rd, rc == EXIT_OK);
 	if (b)
-		for (size_t i = 0; i < BATCH; i++)
+		for (size_t i = 0; i < BATCH; i++) {
 			sprout_arena_free(b->items[i].arena);
+			sprout_buf_release(&b->items[i].json);
+		}
 	free(b);
 	sprout_arena_free(scratch);
 	for (int t = 0; t < a.jobs; t++)

@@ -120,6 +120,19 @@ sprout_code sprout_writer_put(sprout_writer *w, const sprout_json *record, sprou
 	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
 }
 
+sprout_code sprout_writer_put_json(sprout_writer *w, const char *json, size_t len,
+				   sprout_error *err)
+{
+	if (w->container == SPROUT_CONTAINER_ARRAY &&
+	    sprout_buf_add(&w->buf, w->count ? ",\n" : "[\n", 2))
+		return nomem(err);
+	if (sprout_buf_add(&w->buf, json, len) ||
+	    (w->container == SPROUT_CONTAINER_JSONL && sprout_buf_addc(&w->buf, '\n')))
+		return nomem(err);
+	w->count++;
+	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
+}
+
 sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len,
 				sprout_error *err)
 {
