@@ -49,6 +49,7 @@ asan:
 
 bench: $(BUILD)/sprout
 	@bench/run.sh $(BUILD)
+	@bench/augment.sh $(BUILD)
 
 fuzz:
 	@mkdir -p build-fuzz

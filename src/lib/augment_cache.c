@@ -109,8 +109,18 @@ static void put(struct aug_cache *c, const char *key, size_t klen, void *val)
 /* "t:word" style keys */
 static size_t make_key(char *buf, size_t cap, char type, const char *a, const char *b)
 {
-	int n = snprintf(buf, cap, "%c:%s%s%s", type, a, b ? " " : "", b ? b : "");
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+	size_t al = strlen(a), bl = b ? strlen(b) : 0, n = 2 + al + (b ? 1 + bl : 0);
+	if (n >= cap)
+		return 0;
+	buf[0] = type;
+	buf[1] = ':';
+	memcpy(buf + 2, a, al);
+	if (b) {
+		buf[2 + al] = ' ';
+		memcpy(buf + 3 + al, b, bl);
+	}
+	buf[n] = '\0';
+	return n;
 }
 
 const struct aug_readings *aug_cache_readings(struct aug_cache *c, const sprout_wordnet *wn,

@@ -333,6 +333,17 @@ sprout_case sprout_case_of(const char *s, size_t n)
 {
 	size_t upper = 0, lower = 0, letters = 0, i = 0;
 	int first_upper = 0;
+	/* ASCII needs no Unicode tables */
+	while (i < n && (unsigned char)s[i] < 0x80) {
+		char ch = s[i++];
+		int up = ch >= 'A' && ch <= 'Z', low = ch >= 'a' && ch <= 'z';
+		if (!up && !low)
+			continue;
+		if (letters++ == 0)
+			first_upper = up;
+		upper += up;
+		lower += low;
+	}
 	while (i < n) {
 		size_t k;
 		uint32_t cp = cp_at(s, n, i, &k);

@@ -494,6 +494,18 @@ static const struct irregular *irregular(const sprout_wordnet *wn, sprout_pos po
 	return found;
 }
 
+/* out = the first keep bytes of w, then suffix (no printf: this is hot). */
+static void build(char *out, size_t cap, const char *w, size_t keep, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+	if (keep + sl >= cap) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, w, keep);
+	memcpy(out + keep, suffix, sl + 1);
+}
+
 sprout_code sprout_inflect(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
 			   sprout_form form, sprout_buf *b)
 {
@@ -518,45 +530,45 @@ sprout_code sprout_inflect(const sprout_wordnet *wn, const char *lemma, sprout_p
 	int several = 0;
 	const struct irregular *irr = NULL;
 	switch (form) {
-	case SPROUT_FORM_BASE: snprintf(out, sizeof out, "%s", w); break;
+	case SPROUT_FORM_BASE: build(out, sizeof out, w, n, ""); break;
 	case SPROUT_FORM_PLURAL:
 	case SPROUT_FORM_THIRD:
 		if (form == SPROUT_FORM_PLURAL &&
 		    (irr = irregular(wn, SPROUT_POS_NOUN, w, n, NULL, &several))) {
-			snprintf(out, sizeof out, "%.*s", (int)irr->flen, irr->form);
+			build(out, sizeof out, irr->form, irr->flen, "");
 		} else if (ends(w, n, "s") || ends(w, n, "x") || ends(w, n, "z") || ends(w, n, "ch") ||
 			   ends(w, n, "sh") || (form == SPROUT_FORM_THIRD && ends(w, n, "o"))) {
-			snprintf(out, sizeof out, "%ses", w);
+			build(out, sizeof out, w, n, "es");
 		} else if (n > 1 && w[n - 1] == 'y' && !vowel(w[n - 2])) {
-			snprintf(out, sizeof out, "%.*sies", (int)(n - 1), w);
+			build(out, sizeof out, w, n - 1, "ies");
 		} else {
-			snprintf(out, sizeof out, "%ss", w);
+			build(out, sizeof out, w, n, "s");
 		}
 		break;
 	case SPROUT_FORM_PAST:
 		if (irregular(wn, SPROUT_POS_VERB, w, n, NULL, &several))
 			return SPROUT_ERR_USAGE; /* past or participle? not safe to guess */
 		if (ends(w, n, "e"))
-			snprintf(out, sizeof out, "%sd", w);
+			build(out, sizeof out, w, n, "d");
 		else if (n > 1 && w[n - 1] == 'y' && !vowel(w[n - 2]))
-			snprintf(out, sizeof out, "%.*sied", (int)(n - 1), w);
+			build(out, sizeof out, w, n - 1, "ied");
 		else if (double_final(w, n))
-			snprintf(out, sizeof out, "%s%ced", w, w[n - 1]);
+			build(out, sizeof out, w, n, (char[]){w[n - 1], 'e', 'd', '\0'});
 		else
-			snprintf(out, sizeof out, "%sed", w);
+			build(out, sizeof out, w, n, "ed");
 		break;
 	case SPROUT_FORM_ING:
 		if ((irr = irregular(wn, SPROUT_POS_VERB, w, n, "ing", &several)))
-			snprintf(out, sizeof out, "%.*s", (int)irr->flen, irr->form);
+			build(out, sizeof out, irr->form, irr->flen, "");
 		else if (ends(w, n, "ie"))
-			snprintf(out, sizeof out, "%.*sying", (int)(n - 2), w);
+			build(out, sizeof out, w, n - 2, "ying");
 		else if (ends(w, n, "e") && !ends(w, n, "ee") && !ends(w, n, "ye") &&
 			 !ends(w, n, "oe") && n > 2)
-			snprintf(out, sizeof out, "%.*sing", (int)(n - 1), w);
+			build(out, sizeof out, w, n - 1, "ing");
 		else if (double_final(w, n))
-			snprintf(out, sizeof out, "%s%cing", w, w[n - 1]);
+			build(out, sizeof out, w, n, (char[]){w[n - 1], 'i', 'n', 'g', '\0'});
 		else
-			snprintf(out, sizeof out, "%sing", w);
+			build(out, sizeof out, w, n, "ing");
 		break;
 	case SPROUT_FORM_MORE:
 	case SPROUT_FORM_MOST:
