@@ -42,6 +42,12 @@ void sprout_meta_strip(sprout_record *r);
 sprout_code sprout_meta_derive(sprout_record *child, const sprout_record *parent,
 			       const char *method, sprout_json *params, sprout_error *err);
 
+/* sprout_meta_derive for a child whose sprout_record_hash the caller has
+ * already computed (hash[0] gives the id). */
+sprout_code sprout_meta_derive_hashed(sprout_record *child, const sprout_record *parent,
+				      const char *method, sprout_json *params,
+				      const uint64_t hash[2], sprout_error *err);
+
 /* Record a score: _sprout.scores[name] = value (shortest exact decimal). */
 sprout_code sprout_meta_set_score(sprout_record *r, const char *name, double value,
 				  sprout_error *err);

@@ -113,6 +113,12 @@ sprout_code sprout_record_check(const sprout_record *r, sprout_error *err);
  * the record holds (two exchanges in alpaca, a response in classification). */
 sprout_code sprout_record_convert(sprout_record *r, const sprout_format *to, sprout_error *err);
 
+/* A copy of r in a that sprout_record_set may change without touching r:
+ * the object and the parts of it setters write into (chat turns,
+ * self-instruct instances) are copied; everything else is shared. */
+sprout_code sprout_record_clone(const sprout_record *r, sprout_arena *a, sprout_record *out,
+				sprout_error *err);
+
 /* Number of records a self-instruct task stands for (its instances, at
  * least 1); 1 for every other format. */
 size_t sprout_record_explode_count(const sprout_record *r);

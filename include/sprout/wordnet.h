@@ -56,6 +56,10 @@ size_t sprout_wordnet_lemmas(const sprout_wordnet *wn, const char *word, sprout_
 size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
 			       size_t max_senses, char out[][SPROUT_WORD_MAX], size_t max);
 
+/* 0 when no collocation of WordNet can end with word (so "x word" needs no
+ * lookup); 1 when one may. A quick filter, built when the files open. */
+int sprout_wordnet_may_end_collocation(const sprout_wordnet *wn, const char *word);
+
 /* Inflections, for putting a synonym into the form of the word it
  * replaces. */
 typedef enum sprout_form {

@@ -423,13 +423,9 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 			attempt_tag(tag, methods[m].name, v, at);
 			sprout_rng rng;
 			sprout_rng_init(&rng, g->o.seed, id, tag);
-			sprout_record child = *parent;
-			child.arena = a;
-			child.obj = sprout_json_copy(a, parent->obj);
-			if (!child.obj) {
-				rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			sprout_record child;
+			if ((rc = sprout_record_clone(parent, a, &child, err)))
 				break;
-			}
 			int changed = 0;
 			for (int s = 0; s < SPROUT_SLOT__COUNT && !rc; s++) {
 				sprout_text t;
@@ -475,7 +471,7 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 			char method[64];
 			memcpy(method, tag, (size_t)(strchr(tag, '#') - tag));
 			method[strchr(tag, '#') - tag] = '\0';
-			if (sprout_meta_derive(&child, parent, method, g->params[m], err)) {
+			if (sprout_meta_derive_hashed(&child, parent, method, g->params[m], h, err)) {
 				rc = err ? err->code : SPROUT_ERR_NOMEM;
 				break;
 			}

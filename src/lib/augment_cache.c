@@ -165,6 +165,19 @@ int aug_cache_collocation(struct aug_cache *c, const sprout_wordnet *wn, const c
 	if (v)
 		return *v;
 	int found = 0;
+	/* most words end no collocation at all: ask once per word */
+	char wkey[SPROUT_WORD_MAX + 8];
+	size_t wl = make_key(wkey, sizeof wkey, 'e', y, NULL);
+	int *ends = wl ? get(c, wkey, wl) : NULL;
+	if (!ends) {
+		ends = sprout_wordnet_may_end_collocation(wn, y) ? &yes : &no;
+		if (wl)
+			put(c, wkey, wl, ends);
+	}
+	if (!*ends) {
+		put(c, key, kl, &no);
+		return 0;
+	}
 	for (int pos = 0; pos < SPROUT_POS__COUNT && !found; pos++) {
 		char lemmas[2][SPROUT_WORD_MAX];
 		found = sprout_wordnet_lemmas(wn, key + 2, (sprout_pos)pos, lemmas, 2) > 0;

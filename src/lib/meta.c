@@ -17,14 +17,19 @@ const char *sprout_meta_id(const sprout_record *r)
 	return id && id->type == SPROUT_JSON_STRING ? id->u.s : NULL;
 }
 
-void sprout_meta_content_id(const sprout_record *r, char out[SPROUT_ID_LEN + 1])
+static void hex_id(const uint64_t h[2], char out[SPROUT_ID_LEN + 1])
 {
-	uint64_t h[2];
-	sprout_record_hash(r, h);
 	static const char hex[] = "0123456789abcdef";
 	for (int i = 0; i < 16; i++)
 		out[i] = hex[(h[0] >> (60 - 4 * i)) & 15];
 	out[16] = '\0';
+}
+
+void sprout_meta_content_id(const sprout_record *r, char out[SPROUT_ID_LEN + 1])
+{
+	uint64_t h[2];
+	sprout_record_hash(r, h);
+	hex_id(h, out);
 }
 
 static sprout_code nomem(sprout_error *err)
@@ -106,12 +111,21 @@ void sprout_meta_strip(sprout_record *r)
 sprout_code sprout_meta_derive(sprout_record *child, const sprout_record *parent,
 			       const char *method, sprout_json *params, sprout_error *err)
 {
+	uint64_t h[2];
+	sprout_record_hash(child, h);
+	return sprout_meta_derive_hashed(child, parent, method, params, h, err);
+}
+
+sprout_code sprout_meta_derive_hashed(sprout_record *child, const sprout_record *parent,
+				      const char *method, sprout_json *params,
+				      const uint64_t hash[2], sprout_error *err)
+{
 	sprout_arena *a = child->arena;
 	const sprout_json *pm = sprout_meta_get(parent);
 	if (!pm || !sprout_meta_id(parent))
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "parent record has no provenance");
 	char cid[SPROUT_ID_LEN + 1];
-	sprout_meta_content_id(child, cid);
+	hex_id(hash, cid);
 	sprout_json *m = sprout_json_new(a, SPROUT_JSON_OBJECT);
 	sprout_json *round = sprout_json_get(pm, "round");
 	sprout_json *root = sprout_json_get(pm, "root");

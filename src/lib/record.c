@@ -797,6 +797,33 @@ sprout_code sprout_record_convert(sprout_record *r, const sprout_format *to, spr
 	return SPROUT_OK;
 }
 
+sprout_code sprout_record_clone(const sprout_record *r, sprout_arena *a, sprout_record *out,
+				sprout_error *err)
+{
+	*out = *r;
+	out->arena = a;
+	sprout_json *obj = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	if (!obj)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	const char *deep = is_conversation(r->fmt->kind) ? turns_key(r->fmt->kind)
+			   : r->fmt->kind == SPROUT_FORMAT_SELF_INSTRUCT ? "instances"
+									 : NULL;
+	if (r->obj->len) {
+		obj->u.members = sprout_arena_alloc(a, (r->obj->len + 2) * sizeof *obj->u.members);
+		if (!obj->u.members)
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		obj->cap = r->obj->len + 2;
+	}
+	for (size_t i = 0; i < r->obj->len; i++) {
+		sprout_json_member m = r->obj->u.members[i];
+		if (deep && key_is(&m, deep) && !(m.value = sprout_json_copy(a, m.value)))
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		obj->u.members[obj->len++] = m;
+	}
+	out->obj = obj;
+	return SPROUT_OK;
+}
+
 /* ---- self-instruct tasks ----------------------------------------------- */
 
 size_t sprout_record_explode_count(const sprout_record *r)

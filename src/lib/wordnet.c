@@ -29,8 +29,16 @@ struct irregular {
 	size_t blen, flen;
 };
 
+/* A set of words (hashes only: a false "yes" costs a lookup, never an
+ * error, so collisions are harmless). */
+struct wordset {
+	uint64_t *v;
+	size_t mask;
+};
+
 struct sprout_wordnet {
 	struct map index[SPROUT_POS__COUNT], data[SPROUT_POS__COUNT], exc[SPROUT_POS__COUNT];
+	struct wordset last_words; /* last words of collocations: "up" of "show_up" */
 	struct irregular *irr[SPROUT_POS__COUNT];
 	size_t nirr[SPROUT_POS__COUNT];
 };
@@ -76,9 +84,30 @@ static size_t field_len(const char *p, const char *end)
 	return (size_t)(q - p);
 }
 
+static void wordset_add(struct wordset *ws, const char *w, size_t n)
+{
+	uint64_t h = XXH3_64bits(w, n) | 1;
+	size_t i = (size_t)h & ws->mask;
+	while (ws->v[i] && ws->v[i] != h)
+		i = (i + 1) & ws->mask;
+	ws->v[i] = h;
+}
+
+static int wordset_has(const struct wordset *ws, const char *w, size_t n)
+{
+	if (!ws->v)
+		return 1;
+	uint64_t h = XXH3_64bits(w, n) | 1;
+	for (size_t i = (size_t)h & ws->mask; ws->v[i]; i = (i + 1) & ws->mask)
+		if (ws->v[i] == h)
+			return 1;
+	return 0;
+}
+
 /* Index every line by its first field, so a lookup is one hash probe
- * instead of a binary search over the file. */
-static int index_lines(struct map *m)
+ * instead of a binary search over the file. Collocations ("show_up") also
+ * give their last word to ws, when ws is given. */
+static int index_lines(struct map *m, struct wordset *ws)
 {
 	size_t lines = 0;
 	for (const char *p = m->p, *end = m->p + m->n; p < end; p++) {
@@ -102,6 +131,13 @@ static int index_lines(struct map *m)
 			while (m->slots[h])
 				h = (h + 1) & m->mask;
 			m->slots[h] = (uint32_t)(p - m->p) + 1;
+			const char *us = ws ? memchr(p, '_', kl) : NULL;
+			if (us) {
+				const char *last = p + kl;
+				while (last[-1] != '_')
+					last--;
+				wordset_add(ws, last, (size_t)(p + kl - last));
+			}
 		}
 		if (!nl)
 			break;
@@ -159,6 +195,14 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	/* WordNet 3.0 has about 68,000 collocations */
+	wn->last_words.mask = ((size_t)1 << 18) - 1;
+	wn->last_words.v = calloc(wn->last_words.mask + 1, sizeof *wn->last_words.v);
+	if (!wn->last_words.v) {
+		sprout_wordnet_close(wn);
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
 		if (map_file(dir, "index", pos_names[i], &wn->index[i], err) ||
 		    map_file(dir, "data", pos_names[i], &wn->data[i], err) ||
@@ -166,7 +210,7 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 			sprout_wordnet_close(wn);
 			return NULL;
 		}
-		if (index_lines(&wn->index[i]) || index_lines(&wn->exc[i])) {
+		if (index_lines(&wn->index[i], &wn->last_words) || index_lines(&wn->exc[i], NULL)) {
 			sprout_wordnet_close(wn);
 			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 			return NULL;
@@ -184,6 +228,7 @@ void sprout_wordnet_close(sprout_wordnet *wn)
 {
 	if (!wn)
 		return;
+	free(wn->last_words.v);
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
 		free(wn->index[i].slots);
 		free(wn->exc[i].slots);
@@ -416,6 +461,21 @@ size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, spro
 	}
 	/* "card" and "Card" are one word to a reader; keep one */
 	return count;
+}
+
+int sprout_wordnet_may_end_collocation(const sprout_wordnet *wn, const char *word)
+{
+	char key[SPROUT_WORD_MAX];
+	size_t kl = keyify(word, key);
+	if (wordset_has(&wn->last_words, key, kl))
+		return 1;
+	/* a plural last word: "credit cards" */
+	char l[4][SPROUT_WORD_MAX];
+	size_t n = sprout_wordnet_lemmas(wn, key, SPROUT_POS_NOUN, l, 4);
+	for (size_t i = 0; i < n; i++)
+		if (wordset_has(&wn->last_words, l[i], strlen(l[i])))
+			return 1;
+	return 0;
 }
 
 /* ---- inflection -------------------------------------------------------- */
