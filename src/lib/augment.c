@@ -191,7 +191,7 @@ int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double r
 		return 0;
 	sprout_rng rng;
 	sprout_rng_init(&rng, seed, "", methods[m].name);
-	struct aug_ctx c = {g, aug_cache_new(), NULL, 0, 0, {NULL, 0}, NULL, 0};
+	struct aug_ctx c = {g, aug_cache_new(), NULL, 0, 0, {NULL, 0}, NULL, 0, NULL};
 	if (!c.cache)
 		return -1;
 	int got = methods[m].fn(&c, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
@@ -441,7 +441,7 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 					sprout_buf_clear(&b);
 					if (ctx[s].stable != t.s) {
 						ctx[s] = (struct aug_ctx){g, w->cache, t.s, t.len, 0,
-									  {NULL, 0}, NULL, 0};
+									  {NULL, 0}, NULL, 0, NULL};
 					}
 					int got = methods[m].fn(&ctx[s], t.s, t.len, g->o.rate[m], &rng, a,
 								&b);

@@ -62,6 +62,7 @@ struct aug_ctx {
 	sprout_tokens toks;
 	size_t *cw; /* content words of toks, once computed */
 	size_t ncw;
+	void *words; /* per token of toks: its reading and synonyms, once found */
 };
 
 /* Tokens of s: the kept ones when s is the stable text, else new ones. */

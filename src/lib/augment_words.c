@@ -263,15 +263,37 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 }
 
 /* A synonym of the word at token i, inflected and cased like it, in b. */
+/* What a token of the stable text reads as, found once per record. */
+struct word_info {
+	int state; /* 0 not looked at, 1 nothing to replace it with, 2 found */
+	struct reading r;
+	const struct aug_synonyms *syn;
+};
+
 static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
 			size_t i, sprout_rng *rng, int inflect, sprout_buf *b)
 {
-	struct reading r;
-	if (!read_word(c, a, s, t, i, &r))
+	struct word_info *wi = NULL, local = {0, {"", SPROUT_POS_NOUN, SPROUT_FORM_BASE}, NULL};
+	if (c->stable == s && c->have_toks && t->v == c->toks.v) {
+		if (!c->words && (c->words = sprout_arena_alloc(a, t->n * sizeof(struct word_info))))
+			memset(c->words, 0, t->n * sizeof(struct word_info));
+		if (c->words)
+			wi = (struct word_info *)c->words + i;
+	}
+	if (!wi)
+		wi = &local;
+	if (wi->state == 0) {
+		wi->state = 1;
+		if (read_word(c, a, s, t, i, &wi->r)) {
+			wi->syn = aug_cache_synonyms(c->cache, c->g->wn, wi->r.lemma, wi->r.pos);
+			if (wi->syn && wi->syn->n)
+				wi->state = 2;
+		}
+	}
+	if (wi->state != 2)
 		return 0;
-	const struct aug_synonyms *syn = aug_cache_synonyms(c->cache, c->g->wn, r.lemma, r.pos);
-	if (!syn || !syn->n)
-		return 0;
+	const struct reading r = wi->r;
+	const struct aug_synonyms *syn = wi->syn;
 	const sprout_token *k = &t->v[i];
 	sprout_case cs = sprout_case_of(s + k->off, k->len);
 	/* try the synonyms from a random start until one inflects */
