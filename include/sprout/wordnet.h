@@ -56,6 +56,13 @@ size_t sprout_wordnet_lemmas(const sprout_wordnet *wn, const char *word, sprout_
 size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
 			       size_t max_senses, char out[][SPROUT_WORD_MAX], size_t max);
 
+/* sprout_wordnet_synonyms keeping only words for which the shared sense is
+ * one of their own `top` most frequent senses, so that the synonym reads
+ * the same way ("repayment" for "refund", not "bump" for "find"). */
+size_t sprout_wordnet_close_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+				     size_t max_senses, unsigned top, char out[][SPROUT_WORD_MAX],
+				     size_t max);
+
 /* 0 when no collocation of WordNet can end with word (so "x word" needs no
  * lookup); 1 when one may. A quick filter, built when the files open. */
 int sprout_wordnet_may_end_collocation(const sprout_wordnet *wn, const char *word);

@@ -207,7 +207,7 @@ const struct aug_synonyms *aug_cache_synonyms(struct aug_cache *c, const sprout_
 	 * senses change what the text says */
 	size_t max_senses = senses > 3 ? 1 : 2;
 	char syn[24][SPROUT_WORD_MAX];
-	size_t ns = sprout_wordnet_synonyms(wn, lemma, pos, max_senses, syn, 24);
+	size_t ns = sprout_wordnet_close_synonyms(wn, lemma, pos, max_senses, 1, syn, 24);
 	/* keep single words and pairs, lowercase ones (not names), no
 	 * function words */
 	for (size_t j = 0; j < ns; j++) {
@@ -216,7 +216,10 @@ const struct aug_synonyms *aug_cache_synonyms(struct aug_cache *c, const sprout_
 			spaces += *p == ' ';
 			upper += *p >= 'A' && *p <= 'Z';
 		}
-		if (spaces > 1 || upper || strchr(syn[j], '.') ||
+		/* one word for one word: "standard pressure" is no way to say
+		 * "atm", nor "bill of fare" "card" */
+		if (spaces > (strchr(lemma, '_') || strchr(lemma, ' ') ? 1 : 0) || upper ||
+		    strchr(syn[j], '.') ||
 		    aug_is_stopword(syn[j], strlen(syn[j])))
 			continue;
 		const char *w = sprout_arena_strndup(c->mem, syn[j], strlen(syn[j]));

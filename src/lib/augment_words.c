@@ -216,6 +216,10 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 		     size_t i, struct reading *r)
 {
 	const sprout_token *k = &t->v[i];
+	/* short words are often abbreviations ("atm", "pin") that WordNet
+	 * reads as something else */
+	if (k->len < 4)
+		return 0;
 	const char *w = aug_lower(a, s + k->off, k->len);
 	if (!w)
 		return 0;

@@ -398,8 +398,30 @@ size_t sprout_wordnet_lemmas(const sprout_wordnet *wn, const char *word, sprout_
 }
 
 /* Parse a data line at offset: append its words to out. */
-static size_t synset_words(const struct map *m, unsigned long offset, const char *self,
-			   char out[][SPROUT_WORD_MAX], size_t count, size_t max)
+/* 1 when synset offset is among the first `top` senses of key in index m. */
+static int among_first_senses(const struct map *index, const char *key, size_t kl,
+			      unsigned long offset, unsigned top)
+{
+	const char *line = find_line(index, key, kl);
+	if (!line)
+		return 0;
+	unsigned senses;
+	const char *p = index_fields(line, &senses, NULL);
+	for (unsigned i = 0; p && i < senses && i < top; i++) {
+		char *q;
+		unsigned long off = strtoul(p, &q, 10);
+		if (q == p)
+			break;
+		if (off == offset)
+			return 1;
+		p = q;
+	}
+	return 0;
+}
+
+static size_t synset_words(const struct map *m, const struct map *index, unsigned long offset,
+			   const char *self, unsigned mutual, char out[][SPROUT_WORD_MAX],
+			   size_t count, size_t max)
 {
 	if (offset >= m->n)
 		return count;
@@ -432,16 +454,36 @@ static size_t synset_words(const struct map *m, unsigned long offset, const char
 			word[k] = w[k] == '_' ? ' ' : w[k];
 		word[wl] = '\0';
 		char lower[SPROUT_WORD_MAX];
-		keyify(word, lower);
+		size_t ll = keyify(word, lower);
 		if (strcmp(lower, self) == 0)
+			continue;
+		/* a word whose own common senses do not include this one would
+		 * read as something else ("bump" for "find") */
+		if (mutual && !among_first_senses(index, lower, ll, offset, mutual))
 			continue;
 		count = add_unique(out, count, max, word, wl);
 	}
 	return count;
 }
 
+static size_t synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+		       size_t max_senses, unsigned mutual, char out[][SPROUT_WORD_MAX], size_t max);
+
 size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
 			       size_t max_senses, char out[][SPROUT_WORD_MAX], size_t max)
+{
+	return synonyms(wn, lemma, pos, max_senses, 0, out, max);
+}
+
+size_t sprout_wordnet_close_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+				     size_t max_senses, unsigned top, char out[][SPROUT_WORD_MAX],
+				     size_t max)
+{
+	return synonyms(wn, lemma, pos, max_senses, top ? top : 1, out, max);
+}
+
+static size_t synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+		       size_t max_senses, unsigned mutual, char out[][SPROUT_WORD_MAX], size_t max)
 {
 	char key[SPROUT_WORD_MAX];
 	size_t kl = keyify(lemma, key);
@@ -457,7 +499,8 @@ size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, spro
 		if (q == p)
 			break;
 		p = q;
-		count = synset_words(&wn->data[pos], off, key, out, count, max);
+		count = synset_words(&wn->data[pos], &wn->index[pos], off, key, mutual, out, count,
+				     max);
 	}
 	/* "card" and "Card" are one word to a reader; keep one */
 	return count;

@@ -214,7 +214,7 @@ static void variants_carry_label_response_and_provenance(void)
 {
 	sprout_augmenter *g = augmenter();
 	sprout_arena *a = sprout_arena_new(0);
-	sprout_record p = make_record(a, "{\"instruction\":\"Cancel my card and send a new one to my home.\","
+	sprout_record p = make_record(a, "{\"instruction\":\"Cancel my lost credit card today and quickly send a replacement to my home address.\","
 					 "\"output\":\"Done.\",\"label\":\"card\",\"extra\":[1]}",
 				      "alpaca");
 	sprout_error err = SPROUT_ERROR_INIT;
