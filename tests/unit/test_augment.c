@@ -140,6 +140,12 @@ static void every_method_keeps_protected_spans_case_and_punctuation(void)
 				  sprout_aug_name((sprout_aug_method)m), changed, 3 * (nb + ns));
 	}
 	sprout_augmenter_free(g);
+	for (size_t i = 0; i < nb; i++)
+		free(bank[i]);
+	for (size_t i = 0; i < ns; i++)
+		free(seeds[i]);
+	free(bank);
+	free(seeds);
 }
 
 static const char *aug(sprout_augmenter *g, sprout_aug_method m, const char *s, uint64_t seed)
