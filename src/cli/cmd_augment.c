@@ -369,28 +369,21 @@ static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augmen
 	b->jobs = a->jobs;
 	b->keep = a->keep;
 	b->strip_meta = c->strip_meta;
-	if (a->jobs > 1) {
-		pthread_t th[64];
-		struct worker w[64];
-		int started = 0;
-		for (int t = 0; t < a->jobs; t++) {
-			w[t] = (struct worker){b, t, aws[t]};
-			if (pthread_create(&th[t], NULL, work, &w[t]) != 0)
-				break;
-			started++;
-		}
-		for (int t = 0; t < started; t++)
+	/* threads 1..jobs-1 start; this thread is worker 0; any that could
+	 * not start is done here too */
+	pthread_t th[64];
+	struct worker w[64];
+	int started[64] = {0};
+	for (int t = 0; t < a->jobs; t++)
+		w[t] = (struct worker){b, t, aws[t]};
+	for (int t = 1; t < a->jobs; t++)
+		started[t] = pthread_create(&th[t], NULL, work, &w[t]) == 0;
+	work(&w[0]);
+	for (int t = 1; t < a->jobs; t++) {
+		if (started[t])
 			pthread_join(th[t], NULL);
-		if (started < a->jobs) { /* finish what no thread took */
-			b->jobs = a->jobs;
-			for (int t = started; t < a->jobs; t++) {
-				w[t] = (struct worker){b, t, aws[t]};
-				work(&w[t]);
-			}
-		}
-	} else {
-		struct worker w = {b, 0, aws[0]};
-		work(&w);
+		else
+			work(&w[t]);
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];

@@ -415,9 +415,29 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 	/* one context per slot, so each slot's text is tokenized once */
 	struct aug_ctx ctx[SPROUT_SLOT__COUNT];
 	memset(ctx, 0, sizeof ctx);
+	/* a method that finds nothing to change in this record will not on
+	 * another try: with picks by weight its variants go to another method */
+	int exhausted[SPROUT_AUG__COUNT] = {0};
+	int counted = 0;
+	for (int k = 0; k < SPROUT_AUG__COUNT; k++)
+		counted |= g->o.count[k] > 0;
 	for (size_t v = 0; v < nv && !rc; v++) {
 		sprout_aug_method m = want[v];
+		if (exhausted[m] && !counted) {
+			int k = (int)m;
+			for (int step = 1; step < SPROUT_AUG__COUNT; step++) {
+				int c = ((int)m + step) % SPROUT_AUG__COUNT;
+				if (g->o.weight[c] > 0 && !exhausted[c]) {
+					k = c;
+					break;
+				}
+			}
+			m = (sprout_aug_method)k;
+		}
+		if (exhausted[m])
+			continue;
 		int attempts = methods[m].deterministic ? 1 : ATTEMPTS;
+		int found_nothing = 1, nothing = 0;
 		for (int at = 0; at < attempts; at++) {
 			char tag[64];
 			attempt_tag(tag, methods[m].name, v, at);
@@ -458,8 +478,15 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 					rc = err ? err->code : SPROUT_ERR_SLOT;
 				changed = 1;
 			}
-			if (rc || !changed)
+			if (rc)
 				continue;
+			if (!changed) {
+				/* twice nothing to change: there is nothing */
+				if (++nothing >= 2)
+					break;
+				continue;
+			}
+			found_nothing = 0;
 			/* not a copy of the parent nor of another variant */
 			uint64_t h[2];
 			sprout_record_hash(&child, h);
@@ -480,6 +507,15 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 			nh++;
 			out[(*made)++] = child;
 			break;
+		}
+		if (found_nothing && !rc) {
+			exhausted[m] = 1;
+			int left = 0;
+			for (int k = 0; k < SPROUT_AUG__COUNT; k++)
+				left |= g->o.weight[k] > 0 && !exhausted[k];
+			if (!counted && left)
+				v--; /* this variant again, with another method (wraps at 0:
+				      * the loop's v++ brings it back) */
 		}
 	}
 	sprout_buf_release(&b);
