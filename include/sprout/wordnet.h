@@ -10,6 +10,7 @@
 #define SPROUT_WORDNET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sprout/arena.h"
 #include "sprout/buf.h"
@@ -62,6 +63,15 @@ size_t sprout_wordnet_synonyms(const sprout_wordnet *wn, const char *lemma, spro
 size_t sprout_wordnet_close_synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
 				     size_t max_senses, unsigned top, char out[][SPROUT_WORD_MAX],
 				     size_t max);
+
+/* Synsets of lemma in pos, most frequent sense first, as ids (pos << 32 |
+ * offset in the data file). Up to max_senses senses, max ids. */
+size_t sprout_wordnet_synsets(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			      size_t max_senses, uint64_t *out, size_t max);
+
+/* Direct hypernyms (and instance hypernyms) of a synset id. */
+size_t sprout_wordnet_hypernyms(const sprout_wordnet *wn, uint64_t synset, uint64_t *out,
+				size_t max);
 
 /* 0 when no collocation of WordNet can end with word (so "x word" needs no
  * lookup); 1 when one may. A quick filter, built when the files open. */

@@ -521,6 +521,80 @@ int sprout_wordnet_may_end_collocation(const sprout_wordnet *wn, const char *wor
 	return 0;
 }
 
+size_t sprout_wordnet_synsets(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+			      size_t max_senses, uint64_t *out, size_t max)
+{
+	char key[SPROUT_WORD_MAX];
+	size_t kl = keyify(lemma, key), n = 0;
+	const char *line = find_line(&wn->index[pos], key, kl);
+	if (!line)
+		return 0;
+	unsigned senses;
+	const char *p = index_fields(line, &senses, NULL);
+	for (unsigned i = 0; p && i < senses && i < max_senses && n < max; i++) {
+		char *q;
+		unsigned long off = strtoul(p, &q, 10);
+		if (q == p)
+			break;
+		p = q;
+		out[n++] = ((uint64_t)pos << 32) | off;
+	}
+	return n;
+}
+
+size_t sprout_wordnet_hypernyms(const sprout_wordnet *wn, uint64_t synset, uint64_t *out,
+				size_t max)
+{
+	unsigned pos = (unsigned)(synset >> 32);
+	unsigned long offset = (unsigned long)(synset & 0xffffffffu);
+	if (pos >= SPROUT_POS__COUNT || offset >= wn->data[pos].n)
+		return 0;
+	const struct map *m = &wn->data[pos];
+	const char *p = m->p + offset, *end = memchr(p, '\n', m->n - offset);
+	if (!end)
+		end = m->p + m->n;
+	char *q;
+	strtoul(p, &q, 10); /* offset */
+	strtoul(q, &q, 10); /* lex file */
+	while (*q == ' ')
+		q++;
+	while (q < end && *q != ' ') /* ss_type */
+		q++;
+	unsigned long words = strtoul(q, &q, 16);
+	for (unsigned long i = 0; i < words && q < end; i++) {
+		while (*q == ' ')
+			q++;
+		while (q < end && *q != ' ')
+			q++;
+		strtoul(q, &q, 16); /* lex_id */
+	}
+	unsigned long ptrs = strtoul(q, &q, 10);
+	size_t n = 0;
+	for (unsigned long i = 0; i < ptrs && q < end; i++) {
+		while (*q == ' ')
+			q++;
+		const char *sym = q;
+		while (q < end && *q != ' ')
+			q++;
+		size_t sl = (size_t)(q - sym);
+		unsigned long off = strtoul(q, &q, 10);
+		while (*q == ' ')
+			q++;
+		char pc = *q; /* n v a s r */
+		while (q < end && *q != ' ')
+			q++;
+		strtoul(q, &q, 16); /* source/target */
+		int hyper = (sl == 1 && sym[0] == '@') || (sl == 2 && sym[0] == '@' && sym[1] == 'i');
+		if (!hyper || n >= max)
+			continue;
+		unsigned tp = pc == 'n' ? SPROUT_POS_NOUN : pc == 'v' ? SPROUT_POS_VERB
+			      : pc == 'r'			    ? SPROUT_POS_ADV
+								    : SPROUT_POS_ADJ;
+		out[n++] = ((uint64_t)tp << 32) | off;
+	}
+	return n;
+}
+
 /* ---- inflection -------------------------------------------------------- */
 
 static int ends(const char *w, size_t n, const char *s)
