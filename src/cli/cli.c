@@ -453,7 +453,7 @@ int cli_reader_open(struct cli_reader *rd, struct cli_common *c)
 	rd->good = rd->bad = 0;
 	memset(rd->bad_by_code, 0, sizeof rd->bad_by_code);
 	rd->rejects_path = NULL;
-	if (c->on_error == ON_ERROR_SKIP || c->rejects) {
+	if (c->on_error == ON_ERROR_SKIP || c->rejects || rd->want_rejects) {
 		default_rejects(rd);
 		rd->rejects_path = c->rejects ? c->rejects : rd->rejects_default;
 	}

@@ -91,6 +91,7 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 /* ---- the record loop every reading command uses ---------------------- */
 
 struct cli_reader {
+	int want_rejects; /* set before opening: a rejects file in any mode */
 	struct cli_common *c;
 	sprout_source *src;
 	sprout_writer *rejects;
@@ -138,6 +139,7 @@ void cli_output_abort(sprout_writer *w);
 void cli_signals_init(void);
 
 int cmd_augment(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 

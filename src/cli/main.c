@@ -8,6 +8,7 @@
 static const struct cli_command commands[] = {
 	{"augment", cmd_augment, "make variants offline: synonyms, word edits, typos, style, back-translation"},
 	{"convert", cmd_convert, "rewrite records in another dataset format"},
+	{"filter", cmd_filter, "keep what is close, new, well-formed and free of personal data"},
 	{"stats", cmd_stats, "describe a dataset: formats, lengths, labels, duplicates"},
 	{NULL, NULL, NULL},
 };

@@ -1,0 +1,83 @@
+/* sprout/dedup.h - exact and near-duplicate detection, and novelty
+ * against a pool (ROUGE-L, as Self-Instruct filters new instructions).
+ *
+ * Near duplicates: MinHash signatures over character 5-gram shingles of the
+ * normalised text, banded into an LSH index; every candidate pair the index
+ * proposes is verified with its real Jaccard similarity, so hashing alone
+ * never drops a record.
+ *
+ * Novelty: ROUGE-L F1 (2 * LCS / (m + n) over lowercase word tokens). A
+ * prefix filter on tokens ordered by rarity prunes pairs that cannot reach
+ * the threshold; the decisions are exactly those of comparing every pair.
+ */
+#ifndef SPROUT_DEDUP_H
+#define SPROUT_DEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sprout/buf.h"
+#include "sprout/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Normalised form for exact comparison: lowercase, punctuation dropped,
+ * runs of space made one. Appends to out. */
+sprout_code sprout_normalize(const char *s, size_t n, sprout_buf *out);
+
+/* ---- near duplicates ---------------------------------------------------- */
+
+typedef struct sprout_neardup sprout_neardup;
+
+/* An empty index; threshold: the Jaccard similarity (0-1) from which two
+ * texts are near duplicates. NULL on OOM. */
+sprout_neardup *sprout_neardup_new(double threshold);
+void sprout_neardup_free(sprout_neardup *d); /* accepts NULL */
+
+/* Is text a near duplicate of one already added? Returns 1 (and the
+ * index of that text, in the order of adding, and the Jaccard) or 0.
+ * Then, when add is set and it is not a duplicate, add it. -1 on OOM. */
+int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, size_t *which,
+			 double *jaccard);
+
+/* Candidate pairs the LSH index proposed and how many of them the real
+ * Jaccard confirmed (for benchmarks). */
+void sprout_neardup_counts(const sprout_neardup *d, unsigned long *candidates,
+			   unsigned long *confirmed);
+
+/* Jaccard similarity of the shingle sets of two texts. */
+double sprout_jaccard(const char *a, size_t na, const char *b, size_t nb);
+
+/* ---- novelty (ROUGE-L) -------------------------------------------------- */
+
+/* ROUGE-L F1 of two texts. */
+double sprout_rouge_l(const char *a, size_t na, const char *b, size_t nb);
+
+typedef struct sprout_novelty sprout_novelty;
+
+/* A pool; threshold: a text is not new when its ROUGE-L with some pool text
+ * exceeds it (Self-Instruct: 0.7). */
+sprout_novelty *sprout_novelty_new(double threshold);
+void sprout_novelty_free(sprout_novelty *p); /* accepts NULL */
+
+/* Before any sprout_novelty_add: count a text's tokens so that the index
+ * orders tokens by rarity (optional; texts not counted still work). */
+sprout_code sprout_novelty_count(sprout_novelty *p, const char *s, size_t n);
+
+/* Best ROUGE-L of s against the pool (0 for an empty pool) and the pool
+ * index reaching it; returns 1 when s is new (best <= threshold). */
+int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best,
+			 size_t *which);
+
+/* Add s to the pool. */
+sprout_code sprout_novelty_add(sprout_novelty *p, const char *s, size_t n);
+
+/* Pairs the prefix filter let through to an LCS computation. */
+unsigned long sprout_novelty_verified(const sprout_novelty *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

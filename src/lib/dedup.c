@@ -1,0 +1,727 @@
+/* Exact and near duplicates, and ROUGE-L novelty. See sprout/dedup.h. */
+#include "sprout/dedup.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "sprout/arena.h"
+
+static int alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+sprout_code sprout_normalize(const char *s, size_t n, sprout_buf *out)
+{
+	int space = 0, any = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!alnum(c)) {
+			space = any;
+			continue;
+		}
+		if (space && sprout_buf_addc(out, ' '))
+			return SPROUT_ERR_NOMEM;
+		space = 0;
+		any = 1;
+		if (sprout_buf_addc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c)))
+			return SPROUT_ERR_NOMEM;
+	}
+	return SPROUT_OK;
+}
+
+/* ---- shingles ----------------------------------------------------------- */
+
+#define SHINGLE 5
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Sorted, unique hashes of the character 5-grams of normalised text t. */
+static size_t shingles(const char *t, size_t n, uint64_t **out)
+{
+	size_t k = n >= SHINGLE ? n - SHINGLE + 1 : 1;
+	uint64_t *v = malloc(k * sizeof *v);
+	if (!v) {
+		*out = NULL;
+		return 0;
+	}
+	if (n < SHINGLE)
+		v[0] = XXH3_64bits(t, n);
+	else
+		for (size_t i = 0; i < k; i++)
+			v[i] = XXH3_64bits(t + i, SHINGLE);
+	qsort(v, k, sizeof *v, cmp_u64);
+	size_t u = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!u || v[u - 1] != v[i])
+			v[u++] = v[i];
+	*out = v;
+	return u;
+}
+
+static double jaccard_sets(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	size_t i = 0, j = 0, inter = 0;
+	while (i < na && j < nb) {
+		if (a[i] < b[j])
+			i++;
+		else if (a[i] > b[j])
+			j++;
+		else
+			inter++, i++, j++;
+	}
+	size_t uni = na + nb - inter;
+	return uni ? (double)inter / (double)uni : 1.0;
+}
+
+static size_t normalized(const char *s, size_t n, sprout_buf *b)
+{
+	sprout_buf_clear(b);
+	if (sprout_normalize(s, n, b))
+		return (size_t)-1;
+	return b->len;
+}
+
+double sprout_jaccard(const char *a, size_t na, const char *b, size_t nb)
+{
+	sprout_buf x = SPROUT_BUF_INIT((size_t)1 << 30), y = SPROUT_BUF_INIT((size_t)1 << 30);
+	double j = 0;
+	if (normalized(a, na, &x) != (size_t)-1 && normalized(b, nb, &y) != (size_t)-1) {
+		uint64_t *sa, *sb;
+		size_t ka = shingles(x.data ? x.data : "", x.len, &sa);
+		size_t kb = shingles(y.data ? y.data : "", y.len, &sb);
+		if (sa && sb)
+			j = jaccard_sets(sa, ka, sb, kb);
+		free(sa);
+		free(sb);
+	}
+	sprout_buf_release(&x);
+	sprout_buf_release(&y);
+	return j;
+}
+
+/* ---- near duplicates: MinHash + LSH ------------------------------------ */
+
+#define PERMS 24
+#define BANDS 6
+#define ROWS (PERMS / BANDS)
+
+struct bucket {
+	uint64_t key; /* band hash; 0 = empty */
+	uint32_t id;
+};
+
+struct sprout_neardup {
+	double threshold;
+	uint64_t a[PERMS], b[PERMS];
+	struct bucket *slots;
+	size_t cap, n;
+	/* normalised texts of the entries, for verification */
+	sprout_arena *mem;
+	const char **text;
+	uint32_t *len;
+	size_t count, tcap;
+	sprout_buf norm;
+	unsigned long candidates, confirmed;
+};
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+sprout_neardup *sprout_neardup_new(double threshold)
+{
+	sprout_neardup *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->threshold = threshold;
+	uint64_t x = 0x5350524f5554ull; /* fixed: signatures do not depend on the run */
+	for (int k = 0; k < PERMS; k++) {
+		d->a[k] = splitmix(&x) | 1;
+		d->b[k] = splitmix(&x);
+	}
+	d->cap = 1024;
+	d->slots = calloc(d->cap, sizeof *d->slots);
+	d->mem = sprout_arena_new(1 << 20);
+	sprout_buf_init(&d->norm, (size_t)1 << 30);
+	if (!d->slots || !d->mem) {
+		sprout_neardup_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void sprout_neardup_free(sprout_neardup *d)
+{
+	if (!d)
+		return;
+	free(d->slots);
+	free(d->text);
+	free(d->len);
+	sprout_arena_free(d->mem);
+	sprout_buf_release(&d->norm);
+	free(d);
+}
+
+void sprout_neardup_counts(const sprout_neardup *d, unsigned long *candidates,
+			   unsigned long *confirmed)
+{
+	*candidates = d->candidates;
+	*confirmed = d->confirmed;
+}
+
+static void signature(const sprout_neardup *d, const uint64_t *sh, size_t k, uint32_t sig[PERMS])
+{
+	for (int p = 0; p < PERMS; p++)
+		sig[p] = UINT32_MAX;
+	for (size_t i = 0; i < k; i++)
+		for (int p = 0; p < PERMS; p++) {
+			uint32_t h = (uint32_t)((d->a[p] * sh[i] + d->b[p]) >> 32);
+			if (h < sig[p])
+				sig[p] = h;
+		}
+}
+
+static int grow_buckets(sprout_neardup *d)
+{
+	size_t cap = d->cap * 2;
+	struct bucket *v = calloc(cap, sizeof *v);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < d->cap; i++) {
+		if (!d->slots[i].key)
+			continue;
+		size_t j = (size_t)d->slots[i].key & (cap - 1);
+		while (v[j].key)
+			j = (j + 1) & (cap - 1);
+		v[j] = d->slots[i];
+	}
+	free(d->slots);
+	d->slots = v;
+	d->cap = cap;
+	return 0;
+}
+
+int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, size_t *which,
+			 double *jaccard)
+{
+	if (normalized(s, n, &d->norm) == (size_t)-1)
+		return -1;
+	const char *t = d->norm.data ? d->norm.data : "";
+	size_t tl = d->norm.len;
+	uint64_t *sh;
+	size_t k = shingles(t, tl, &sh);
+	if (!sh)
+		return -1;
+	uint32_t sig[PERMS];
+	signature(d, sh, k, sig);
+	uint64_t keys[BANDS];
+	for (int band = 0; band < BANDS; band++) {
+		keys[band] = XXH3_64bits_withSeed(sig + band * ROWS, ROWS * sizeof *sig, (uint64_t)band);
+		if (!keys[band])
+			keys[band] = 1;
+	}
+	/* candidates: entries sharing a band; each verified once */
+	uint32_t seen[64];
+	size_t nseen = 0;
+	int dup = 0;
+	for (int band = 0; band < BANDS && !dup; band++) {
+		for (size_t i = (size_t)keys[band] & (d->cap - 1); d->slots[i].key; i = (i + 1) & (d->cap - 1)) {
+			if (d->slots[i].key != keys[band])
+				continue;
+			uint32_t id = d->slots[i].id;
+			int again = 0;
+			for (size_t j = 0; j < nseen && !again; j++)
+				again = seen[j] == id;
+			if (again)
+				continue;
+			if (nseen < 64)
+				seen[nseen++] = id;
+			d->candidates++;
+			uint64_t *other;
+			size_t ko = shingles(d->text[id], d->len[id], &other);
+			if (!other) {
+				free(sh);
+				return -1;
+			}
+			double jac = jaccard_sets(sh, k, other, ko);
+			free(other);
+			if (jac >= d->threshold) {
+				d->confirmed++;
+				*which = id;
+				*jaccard = jac;
+				dup = 1;
+				break;
+			}
+		}
+	}
+	free(sh);
+	if (dup || !add)
+		return dup;
+	/* remember the text and its bands */
+	if (d->count == d->tcap) {
+		size_t cap = d->tcap ? d->tcap * 2 : 1024;
+		const char **tv = realloc(d->text, cap * sizeof *tv);
+		if (!tv)
+			return -1;
+		d->text = tv;
+		uint32_t *lv = realloc(d->len, cap * sizeof *lv);
+		if (!lv)
+			return -1;
+		d->len = lv;
+		d->tcap = cap;
+	}
+	char *copy = sprout_arena_strndup(d->mem, t, tl);
+	if (!copy)
+		return -1;
+	d->text[d->count] = copy;
+	d->len[d->count] = (uint32_t)tl;
+	for (int band = 0; band < BANDS; band++) {
+		if ((d->n + 1) * 2 > d->cap && grow_buckets(d))
+			return -1;
+		size_t i = (size_t)keys[band] & (d->cap - 1);
+		while (d->slots[i].key)
+			i = (i + 1) & (d->cap - 1);
+		d->slots[i] = (struct bucket){keys[band], (uint32_t)d->count};
+		d->n++;
+	}
+	d->count++;
+	return 0;
+}
+
+/* ---- ROUGE-L ------------------------------------------------------------ */
+
+/* Tokens: lowercase runs of letters and digits (non-ASCII bytes count as
+ * letters). Calls f for each. */
+static size_t tokens(const char *s, size_t n, char *buf, size_t bufcap,
+		     void (*f)(void *ctx, const char *t, size_t len), void *ctx)
+{
+	size_t count = 0, i = 0;
+	while (i < n) {
+		while (i < n && !alnum((unsigned char)s[i]))
+			i++;
+		size_t b = 0;
+		while (i < n && alnum((unsigned char)s[i])) {
+			unsigned char c = (unsigned char)s[i++];
+			if (b < bufcap)
+				buf[b++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		if (b) {
+			f(ctx, buf, b);
+			count++;
+		}
+	}
+	return count;
+}
+
+struct tokdict {
+	struct tokent {
+		uint64_t h;
+		uint32_t id;
+		uint32_t freq;
+	} *v;
+	size_t cap, n;
+	uint64_t *rank; /* per id: the order key, fixed when first needed */
+	size_t rcap;
+	int frozen;
+};
+
+static uint32_t tok_id(struct tokdict *d, const char *t, size_t len, int count)
+{
+	uint64_t h = XXH3_64bits(t, len) | 1;
+	if ((d->n + 1) * 2 > d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 1024;
+		struct tokent *v = calloc(cap, sizeof *v);
+		if (!v)
+			return UINT32_MAX;
+		for (size_t i = 0; i < d->cap; i++) {
+			if (!d->v[i].h)
+				continue;
+			size_t j = (size_t)d->v[i].h & (cap - 1);
+			while (v[j].h)
+				j = (j + 1) & (cap - 1);
+			v[j] = d->v[i];
+		}
+		free(d->v);
+		d->v = v;
+		d->cap = cap;
+	}
+	size_t i = (size_t)h & (d->cap - 1);
+	while (d->v[i].h && d->v[i].h != h)
+		i = (i + 1) & (d->cap - 1);
+	if (!d->v[i].h) {
+		d->v[i].h = h;
+		d->v[i].id = (uint32_t)d->n++;
+		d->v[i].freq = 0;
+	}
+	if (count)
+		d->v[i].freq++;
+	uint32_t id = d->v[i].id;
+	/* a token first seen after the order was fixed goes first: rarest */
+	if (id >= d->rcap) {
+		size_t cap = d->rcap ? d->rcap * 2 : 1024;
+		while (cap <= id)
+			cap *= 2;
+		uint64_t *r = realloc(d->rank, cap * sizeof *r);
+		if (!r)
+			return UINT32_MAX;
+		for (size_t k = d->rcap; k < cap; k++)
+			r[k] = UINT64_MAX;
+		d->rank = r;
+		d->rcap = cap;
+	}
+	if (d->frozen && d->rank[id] == UINT64_MAX)
+		d->rank[id] = (uint64_t)id; /* frequency 0 */
+	return id;
+}
+
+static void freeze(struct tokdict *d)
+{
+	if (d->frozen)
+		return;
+	d->frozen = 1;
+	for (size_t i = 0; i < d->cap; i++)
+		if (d->v[i].h)
+			d->rank[d->v[i].id] = ((uint64_t)d->v[i].freq << 32) | d->v[i].id;
+}
+
+struct collect {
+	struct tokdict *d;
+	uint32_t *ids;
+	size_t n, cap;
+	int count, fail;
+};
+
+static void collect_token(void *ctx, const char *t, size_t len)
+{
+	struct collect *c = ctx;
+	uint32_t id = tok_id(c->d, t, len, c->count);
+	if (id == UINT32_MAX) {
+		c->fail = 1;
+		return;
+	}
+	if (!c->ids)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		uint32_t *v = realloc(c->ids, cap * sizeof *v);
+		if (!v) {
+			c->fail = 1;
+			return;
+		}
+		c->ids = v;
+		c->cap = cap;
+	}
+	c->ids[c->n++] = id;
+}
+
+/* LCS length of token sequences (bit-parallel for a up to 64 tokens). */
+static size_t lcs(const uint32_t *a, size_t m, const uint32_t *b, size_t n)
+{
+	if (!m || !n)
+		return 0;
+	if (m <= 64) {
+		uint64_t v = ~0ull, mask = m == 64 ? ~0ull : ((1ull << m) - 1);
+		for (size_t j = 0; j < n; j++) {
+			uint64_t match = 0;
+			for (size_t i = 0; i < m; i++)
+				match |= (uint64_t)(a[i] == b[j]) << i;
+			uint64_t u = v & match;
+			v = (v + u) | (v - u);
+		}
+		return (size_t)__builtin_popcountll(~v & mask);
+	}
+	size_t *prev = calloc(n + 1, sizeof *prev), *cur = calloc(n + 1, sizeof *cur);
+	if (!prev || !cur) {
+		free(prev);
+		free(cur);
+		return 0;
+	}
+	for (size_t i = 1; i <= m; i++) {
+		for (size_t j = 1; j <= n; j++)
+			cur[j] = a[i - 1] == b[j - 1] ? prev[j - 1] + 1
+			       : prev[j] > cur[j - 1] ? prev[j]
+						      : cur[j - 1];
+		size_t *t = prev;
+		prev = cur;
+		cur = t;
+	}
+	size_t r = prev[n];
+	free(prev);
+	free(cur);
+	return r;
+}
+
+static double rouge_f(size_t l, size_t m, size_t n)
+{
+	return m + n ? 2.0 * (double)l / (double)(m + n) : 0;
+}
+
+double sprout_rouge_l(const char *a, size_t na, const char *b, size_t nb)
+{
+	struct tokdict d = {0};
+	char buf[256];
+	struct collect ca = {&d, malloc(64 * sizeof(uint32_t)), 0, 64, 0, 0};
+	struct collect cb = {&d, malloc(64 * sizeof(uint32_t)), 0, 64, 0, 0};
+	double r = 0;
+	if (ca.ids && cb.ids) {
+		tokens(a, na, buf, sizeof buf, collect_token, &ca);
+		tokens(b, nb, buf, sizeof buf, collect_token, &cb);
+		if (!ca.fail && !cb.fail)
+			r = rouge_f(lcs(ca.ids, ca.n, cb.ids, cb.n), ca.n, cb.n);
+	}
+	free(ca.ids);
+	free(cb.ids);
+	free(d.v);
+	free(d.rank);
+	return r;
+}
+
+/* ---- novelty pool with a prefix filter ---------------------------------- */
+
+struct posting {
+	uint64_t key; /* element: token id << 8 | occurrence; 0 = empty */
+	uint32_t entry;
+};
+
+struct sprout_novelty {
+	double threshold;
+	struct tokdict dict;
+	uint32_t **seq; /* token sequences of the entries */
+	uint32_t *len;
+	size_t count, scap;
+	struct posting *post;
+	size_t pcap, pn;
+	uint32_t *mark; /* per entry: last query that reached it */
+	uint32_t query;
+	unsigned long verified;
+};
+
+sprout_novelty *sprout_novelty_new(double threshold)
+{
+	sprout_novelty *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->threshold = threshold;
+	p->pcap = 1024;
+	if (!(p->post = calloc(p->pcap, sizeof *p->post))) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void sprout_novelty_free(sprout_novelty *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->count; i++)
+		free(p->seq[i]);
+	free(p->seq);
+	free(p->len);
+	free(p->post);
+	free(p->mark);
+	free(p->dict.v);
+	free(p->dict.rank);
+	free(p);
+}
+
+unsigned long sprout_novelty_verified(const sprout_novelty *p)
+{
+	return p->verified;
+}
+
+sprout_code sprout_novelty_count(sprout_novelty *p, const char *s, size_t n)
+{
+	char buf[256];
+	struct collect c = {&p->dict, NULL, 0, 0, 1, 0};
+	tokens(s, n, buf, sizeof buf, collect_token, &c);
+	return c.fail ? SPROUT_ERR_NOMEM : SPROUT_OK;
+}
+
+/* The smallest overlap a text of m tokens needs with any partner to pass
+ * the threshold: partners shorter than n_lo cannot, and ROUGE-L F1 needs
+ * LCS > threshold * (m + n) / 2 <= overlap. */
+static size_t min_overlap(double tau, size_t m)
+{
+	if (tau <= 0)
+		return 1;
+	if (tau >= 2)
+		return m + 1;
+	size_t n_lo = (size_t)floor(tau * (double)m / (2 - tau)) + 1;
+	size_t a = (size_t)floor(tau * (double)(m + n_lo) / 2) + 1;
+	return a < 1 ? 1 : a;
+}
+
+struct elem {
+	uint64_t rank, key;
+};
+
+static int cmp_elem(const void *x, const void *y)
+{
+	const struct elem *a = x, *b = y;
+	return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+/* The prefix of a token sequence: its first elements in rarity order. */
+static size_t prefix(struct sprout_novelty *p, const uint32_t *ids, size_t m, struct elem *e)
+{
+	freeze(&p->dict);
+	for (size_t i = 0; i < m; i++) {
+		size_t occ = 0;
+		for (size_t j = 0; j < i; j++)
+			occ += ids[j] == ids[i];
+		if (occ > 255)
+			occ = 255;
+		e[i].key = ((uint64_t)ids[i] << 8 | occ) + 1;
+		e[i].rank = (p->dict.rank[ids[i]] << 8 | occ);
+	}
+	qsort(e, m, sizeof *e, cmp_elem);
+	size_t need = min_overlap(p->threshold, m);
+	return need > m ? 0 : m - need + 1;
+}
+
+static sprout_code tokenize_to(sprout_novelty *p, const char *s, size_t n, uint32_t **ids,
+			       size_t *m)
+{
+	char buf[256];
+	struct collect c = {&p->dict, malloc(64 * sizeof(uint32_t)), 0, 64, 0, 0};
+	if (!c.ids)
+		return SPROUT_ERR_NOMEM;
+	tokens(s, n, buf, sizeof buf, collect_token, &c);
+	if (c.fail) {
+		free(c.ids);
+		return SPROUT_ERR_NOMEM;
+	}
+	*ids = c.ids;
+	*m = c.n;
+	return SPROUT_OK;
+}
+
+int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best,
+			 size_t *which)
+{
+	uint32_t *ids;
+	size_t m;
+	*best = 0;
+	*which = 0;
+	if (tokenize_to(p, s, n, &ids, &m))
+		return -1;
+	struct elem *e = malloc((m + 1) * sizeof *e);
+	if (!e) {
+		free(ids);
+		return -1;
+	}
+	size_t pl = prefix(p, ids, m, e);
+	p->query++;
+	double tau = p->threshold;
+	for (size_t i = 0; i < pl; i++) {
+		uint64_t key = e[i].key;
+		for (size_t k = (size_t)XXH3_64bits(&key, sizeof key) & (p->pcap - 1); p->post[k].key;
+		     k = (k + 1) & (p->pcap - 1)) {
+			if (p->post[k].key != key)
+				continue;
+			uint32_t id = p->post[k].entry;
+			if (p->mark[id] == p->query)
+				continue;
+			p->mark[id] = p->query;
+			size_t len = p->len[id];
+			/* lengths that cannot reach the threshold */
+			size_t lo = m < len ? m : len;
+			if (rouge_f(lo, m, len) <= tau)
+				continue;
+			p->verified++;
+			double r = rouge_f(lcs(ids, m, p->seq[id], len), m, len);
+			if (r > *best) {
+				*best = r;
+				*which = id;
+			}
+		}
+	}
+	free(e);
+	free(ids);
+	return *best <= tau;
+}
+
+static int grow_postings(sprout_novelty *p)
+{
+	size_t cap = p->pcap * 2;
+	struct posting *v = calloc(cap, sizeof *v);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < p->pcap; i++) {
+		if (!p->post[i].key)
+			continue;
+		uint64_t key = p->post[i].key;
+		size_t j = (size_t)XXH3_64bits(&key, sizeof key) & (cap - 1);
+		while (v[j].key)
+			j = (j + 1) & (cap - 1);
+		v[j] = p->post[i];
+	}
+	free(p->post);
+	p->post = v;
+	p->pcap = cap;
+	return 0;
+}
+
+sprout_code sprout_novelty_add(sprout_novelty *p, const char *s, size_t n)
+{
+	uint32_t *ids;
+	size_t m;
+	if (tokenize_to(p, s, n, &ids, &m))
+		return SPROUT_ERR_NOMEM;
+	if (p->count == p->scap) {
+		size_t cap = p->scap ? p->scap * 2 : 1024;
+		uint32_t **sv = realloc(p->seq, cap * sizeof *sv);
+		uint32_t *lv = sv ? realloc(p->len, cap * sizeof *lv) : NULL;
+		uint32_t *mv = lv ? realloc(p->mark, cap * sizeof *mv) : NULL;
+		if (sv)
+			p->seq = sv;
+		if (lv)
+			p->len = lv;
+		if (!mv) {
+			free(ids);
+			return SPROUT_ERR_NOMEM;
+		}
+		p->mark = mv;
+		p->scap = cap;
+	}
+	struct elem *e = malloc((m + 1) * sizeof *e);
+	if (!e) {
+		free(ids);
+		return SPROUT_ERR_NOMEM;
+	}
+	size_t pl = prefix(p, ids, m, e);
+	uint32_t id = (uint32_t)p->count;
+	for (size_t i = 0; i < pl; i++) {
+		if ((p->pn + 1) * 2 > p->pcap && grow_postings(p)) {
+			free(e);
+			free(ids);
+			return SPROUT_ERR_NOMEM;
+		}
+		uint64_t key = e[i].key;
+		size_t k = (size_t)XXH3_64bits(&key, sizeof key) & (p->pcap - 1);
+		while (p->post[k].key)
+			k = (k + 1) & (p->pcap - 1);
+		p->post[k] = (struct posting){key, id};
+		p->pn++;
+	}
+	free(e);
+	p->seq[id] = ids;
+	p->len[id] = (uint32_t)m;
+	p->mark[id] = 0;
+	p->count++;
+	return SPROUT_OK;
+}
