@@ -178,9 +178,14 @@ sprout_code sprout_format_detect(const sprout_json *obj, sprout_format *out, cha
 		out->kind = SPROUT_FORMAT_ALPACA;
 		ev = sprout_json_get(obj, "output") ? "keys instruction, output"
 						    : "key instruction";
-	} else if (sprout_json_get(obj, "text")) {
+	} else if (sprout_json_get(obj, "text") && sprout_json_get(obj, "label")) {
 		out->kind = SPROUT_FORMAT_CLASSIFICATION;
-		ev = sprout_json_get(obj, "label") ? "keys text, label" : "key text";
+		ev = "keys text, label";
+	} else if (sprout_json_get(obj, "text")) {
+		/* plain text, no label: the prompt is "text" */
+		out->kind = SPROUT_FORMAT_MAP;
+		memcpy(out->keys[SPROUT_SLOT_PROMPT], "text", 5);
+		ev = "key text";
 	}
 	if (ev) {
 		if (why && whylen)
@@ -203,7 +208,8 @@ sprout_code sprout_format_detect(const sprout_json *obj, sprout_format *out, cha
 	return sprout_error_set(err, SPROUT_ERR_FORMAT,
 				"cannot detect the format: the record has keys {%s}, none of "
 				"instruction (alpaca), conversations (sharegpt), messages "
-				"(openai), text (classification); give --format or a field map "
+				"(openai), text (classification, or plain text); give --format or a "
+				"field map "
 				"like --map prompt=question,response=answer",
 				keys);
 }

@@ -127,8 +127,11 @@ static int iban_ok(const char *c, size_t n)
 	return r == 1;
 }
 
-static size_t iban_at(const char *s, size_t n, size_t i)
+/* An IBAN at i: its length; *skip gets the length of an IBAN-shaped run
+ * that failed the check (its digits are no phone number either). */
+static size_t iban_at(const char *s, size_t n, size_t i, size_t *skip)
 {
+	*skip = 0;
 	if (!boundary_before(s, i) || i + 4 > n || !(s[i] >= 'A' && s[i] <= 'Z') ||
 	    !(s[i + 1] >= 'A' && s[i + 1] <= 'Z') || !digit(s[i + 2]) || !digit(s[i + 3]))
 		return 0;
@@ -146,7 +149,11 @@ static size_t iban_at(const char *s, size_t n, size_t i)
 	}
 	if (!boundary_after(s, n, j))
 		return 0;
-	return iban_ok(c, k) ? j - i : 0;
+	if (iban_ok(c, k))
+		return j - i;
+	if (k >= 15)
+		*skip = j - i;
+	return 0;
 }
 
 /* 123-45-6789, not 000/666/9xx, group and serial not zero */
@@ -250,9 +257,14 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 		for (; i < next_at; i++) {
 			if (!boundary_before(s, i))
 				continue;
-			if ((len = iban_at(s, n, i))) {
+			size_t skip;
+			if ((len = iban_at(s, n, i, &skip))) {
 				count = add(out, count, max, SPROUT_PII_IBAN, i, len);
 				i += len - 1;
+				continue;
+			}
+			if (skip) {
+				i += skip - 1;
 				continue;
 			}
 			if (!digit(s[i]) && s[i] != '+' && s[i] != '(' && !hexdig(s[i]) && s[i] != ':')

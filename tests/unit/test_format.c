@@ -62,6 +62,7 @@ static void detection(void)
 	detect("{\"conversations\":[]}", "sharegpt", "key conversations");
 	detect("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "openai", "key messages");
 	detect("{\"text\":\"a\",\"label\":\"b\"}", "classification", "keys text, label");
+	detect("{\"text\":\"a\"}", "map", "key text");
 	detect("{\"instruction\":\"a\",\"instances\":[]}", "self-instruct",
 	       "keys instruction, instances");
 	/* a string "messages" is not a chat */
@@ -78,8 +79,8 @@ static void undetectable_names_the_keys(void)
 		  SPROUT_ERR_FORMAT);
 	CHECK_STR(err.msg, "cannot detect the format: the record has keys {question, answer}, none "
 			   "of instruction (alpaca), conversations (sharegpt), messages (openai), "
-			   "text (classification); give --format or a field map like --map "
-			   "prompt=question,response=answer");
+			   "text (classification, or plain text); give --format or a field map like "
+			   "--map prompt=question,response=answer");
 	sprout_arena_free(a);
 }
 
