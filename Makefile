@@ -50,6 +50,7 @@ asan:
 bench: $(BUILD)/sprout
 	@bench/run.sh $(BUILD)
 	@bench/augment.sh $(BUILD)
+	@bench/filter.sh $(BUILD)
 
 fuzz:
 	@mkdir -p build-fuzz

@@ -66,8 +66,11 @@ void sprout_novelty_free(sprout_novelty *p); /* accepts NULL */
  * orders tokens by rarity (optional; texts not counted still work). */
 sprout_code sprout_novelty_count(sprout_novelty *p, const char *s, size_t n);
 
-/* Best ROUGE-L of s against the pool (0 for an empty pool) and the pool
- * index reaching it; returns 1 when s is new (best <= threshold). */
+/* Is s new? Returns 1 when no pool text has a ROUGE-L with it above the
+ * threshold, exactly as comparing every pair would decide. *best is the
+ * highest score among the pairs the index compared (pairs it skipped cannot
+ * pass the threshold), and for a text that is not new the first score
+ * found above it (the search stops there); *which its pool index. */
 int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best,
 			 size_t *which);
 

@@ -610,6 +610,50 @@ static sprout_code tokenize_to(sprout_novelty *p, const char *s, size_t n, uint3
 	return SPROUT_OK;
 }
 
+/* Bit masks of where each token of a query stands, for bit-parallel LCS
+ * against many candidates: token ids hashed into a small table. */
+struct masks {
+	uint32_t id[128];
+	uint64_t bits[128];
+};
+
+static void masks_build(struct masks *mk, const uint32_t *a, size_t m)
+{
+	memset(mk->id, 0xff, sizeof mk->id);
+	for (size_t i = 0; i < m; i++) {
+		size_t k = (a[i] * 2654435761u) & 127;
+		while (mk->id[k] != UINT32_MAX && mk->id[k] != a[i])
+			k = (k + 1) & 127;
+		mk->id[k] = a[i];
+	}
+	memset(mk->bits, 0, sizeof mk->bits);
+	for (size_t i = 0; i < m; i++) {
+		size_t k = (a[i] * 2654435761u) & 127;
+		while (mk->id[k] != a[i])
+			k = (k + 1) & 127;
+		mk->bits[k] |= 1ull << i;
+	}
+}
+
+static size_t lcs_masks(const struct masks *mk, size_t m, const uint32_t *b, size_t n)
+{
+	uint64_t v = ~0ull, mask = m == 64 ? ~0ull : ((1ull << m) - 1);
+	for (size_t j = 0; j < n; j++) {
+		size_t k = (b[j] * 2654435761u) & 127;
+		uint64_t match = 0;
+		while (mk->id[k] != UINT32_MAX) {
+			if (mk->id[k] == b[j]) {
+				match = mk->bits[k];
+				break;
+			}
+			k = (k + 1) & 127;
+		}
+		uint64_t u = v & match;
+		v = (v + u) | (v - u);
+	}
+	return (size_t)__builtin_popcountll(~v & mask);
+}
+
 int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best,
 			 size_t *which)
 {
@@ -627,7 +671,12 @@ int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *bes
 	size_t pl = prefix(p, ids, m, e);
 	p->query++;
 	double tau = p->threshold;
-	for (size_t i = 0; i < pl; i++) {
+	struct masks mk;
+	int fast = m <= 64;
+	if (fast)
+		masks_build(&mk, ids, m);
+	/* the first pool text above the threshold decides: stop there */
+	for (size_t i = 0; i < pl && *best <= tau; i++) {
 		uint64_t key = e[i].key;
 		for (size_t k = (size_t)XXH3_64bits(&key, sizeof key) & (p->pcap - 1); p->post[k].key;
 		     k = (k + 1) & (p->pcap - 1)) {
@@ -643,10 +692,13 @@ int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *bes
 			if (rouge_f(lo, m, len) <= tau)
 				continue;
 			p->verified++;
-			double r = rouge_f(lcs(ids, m, p->seq[id], len), m, len);
+			size_t l = fast ? lcs_masks(&mk, m, p->seq[id], len) : lcs(ids, m, p->seq[id], len);
+			double r = rouge_f(l, m, len);
 			if (r > *best) {
 				*best = r;
 				*which = id;
+				if (r > tau)
+					break;
 			}
 		}
 	}

@@ -69,7 +69,9 @@ static void novelty_decides_as_all_pairs_do(void)
 			if (isnew != (ref <= 0.7))
 				test_fail(__FILE__, __LINE__, "seed %llu text %zu: index says %d, all pairs %f",
 					  (unsigned long long)seed, i, isnew, ref);
-			if (!isnew && best != ref)
+			/* scores come from the pairs the index compared: never above the
+			 * true best, and above the threshold exactly when it is */
+			if (best > ref || (!isnew && best <= 0.7))
 				test_fail(__FILE__, __LINE__, "best %f, all pairs %f", best, ref);
 			if (isnew) {
 				sprout_novelty_add(p, t[i], strlen(t[i]));
