@@ -69,6 +69,9 @@ typedef struct sprout_filter_options {
 	double novelty_threshold;      /* default 0.7 */
 	sprout_pii_mode pii;           /* default reject */
 	const char *wordnet_dir;       /* NULL: the default */
+	const char *embed_url;         /* engine embed: the endpoint */
+	const char *embed_model;
+	const char *embed_cache;       /* SQLite file, NULL: none */
 } sprout_filter_options;
 
 /* Defaults: prompt slot, wordnet similarity in 0.70-0.98, length ratio
@@ -94,6 +97,14 @@ sprout_code sprout_filter_existing(sprout_filter *f, const sprout_record *r, spr
 
 /* A text for the novelty pool. */
 sprout_code sprout_filter_pool(sprout_filter *f, const char *s, size_t n, sprout_error *err);
+
+/* After every record is known, before judging: with the embed engine,
+ * embed every checked text (in batches, through the cache). */
+sprout_code sprout_filter_prepare(sprout_filter *f, sprout_error *err);
+
+/* Requests sent to the embeddings endpoint and texts found in its cache. */
+void sprout_filter_embed_counts(const sprout_filter *f, unsigned long *requests,
+				unsigned long *cached);
 
 typedef struct sprout_verdict {
 	int keep;

@@ -28,10 +28,11 @@ extern "C" {
 typedef enum sprout_sim_kind {
 	SPROUT_SIM_LEXICAL,
 	SPROUT_SIM_WORDNET,
-	SPROUT_SIM__COUNT
+	SPROUT_SIM__COUNT,
+	SPROUT_SIM_EMBED = SPROUT_SIM__COUNT /* not a sprout_sim: see sprout/embed.h */
 } sprout_sim_kind;
 
-/* "lexical", "wordnet". */
+/* "lexical", "wordnet", "embed". */
 const char *sprout_sim_name(sprout_sim_kind k);
 
 typedef struct sprout_sim sprout_sim;

@@ -28,12 +28,21 @@ enum {
 	OPT_NOVELTY_THRESHOLD,
 	OPT_PII,
 	OPT_PARENTS,
+	OPT_EMBED_URL,
+	OPT_EMBED_MODEL,
+	OPT_EMBED_CACHE,
 };
 
 static const struct cli_option options[] = {
 	{"fields", 0, "SLOTS", OPT_FIELDS, "slots checked, comma-separated (default prompt)"},
 	{"similarity", 0, "ENGINE", OPT_SIMILARITY,
-	 "similarity to the parent: wordnet (default), lexical or off"},
+	 "similarity to the parent: wordnet (default), lexical, embed or off"},
+	{"embed-url", 0, "URL", OPT_EMBED_URL,
+	 "embed engine: an OpenAI-compatible server (the key from $SPROUT_API_KEY or "
+	 "$OPENAI_API_KEY)"},
+	{"embed-model", 0, "NAME", OPT_EMBED_MODEL, "embed engine: the model"},
+	{"embed-cache", 0, "FILE", OPT_EMBED_CACHE,
+	 "embed engine: SQLite cache of vectors (default sprout-embeddings.sqlite)"},
 	{"band", 0, "LO-HI", OPT_BAND,
 	 "similarity band kept (default 0.70-0.98: below, the meaning may have changed; "
 	 "above, a near copy)"},
@@ -130,11 +139,16 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_SIMILARITY:
 		if (strcmp(arg, "off") == 0) {
 			o->similarity = 0;
-		} else if (strcmp(arg, "wordnet") == 0 || strcmp(arg, "lexical") == 0) {
+		} else if (strcmp(arg, "wordnet") == 0 || strcmp(arg, "lexical") == 0 ||
+			   strcmp(arg, "embed") == 0) {
 			o->similarity = 1;
-			o->engine = arg[0] == 'w' ? SPROUT_SIM_WORDNET : SPROUT_SIM_LEXICAL;
+			o->engine = arg[0] == 'w' ? SPROUT_SIM_WORDNET
+				    : arg[0] == 'l' ? SPROUT_SIM_LEXICAL
+						    : SPROUT_SIM_EMBED;
 		} else {
-			cli_error("--similarity: unknown engine '%s' (expected wordnet, lexical or off)", arg);
+			cli_error("--similarity: unknown engine '%s' (expected wordnet, lexical, embed or "
+				  "off)",
+				  arg);
 			return EXIT_USAGE;
 		}
 		return -1;
@@ -198,6 +212,9 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	}
 	case OPT_NO_LABEL: o->label = 0; return -1;
+	case OPT_EMBED_URL: o->embed_url = arg; return -1;
+	case OPT_EMBED_MODEL: o->embed_model = arg; return -1;
+	case OPT_EMBED_CACHE: o->embed_cache = arg; return -1;
 	case OPT_VALIDATE: o->validator = arg; return -1;
 	case OPT_VALIDATE_TIMEOUT:
 		if (number(arg, &x) || x <= 0) {
@@ -296,6 +313,7 @@ int cmd_filter(int argc, char **argv)
 	struct filter_cli fc;
 	memset(&fc, 0, sizeof fc);
 	sprout_filter_options_init(&fc.o);
+	fc.o.embed_cache = "sprout-embeddings.sqlite";
 	struct cli_common c;
 	int rc = cli_parse(argc, argv, "filter [options] [FILE...]",
 			   "Check each record and keep those worth training on: similarity to the\n"
@@ -377,6 +395,11 @@ int cmd_filter(int argc, char **argv)
 	    (rc = side_files(&c, fc.against, fc.nagainst, flt, 1)) >= 0 ||
 	    (rc = side_files(&c, fc.pool, fc.npool, flt, 2)) >= 0)
 		goto done;
+	if (sprout_filter_prepare(flt, &err)) {
+		cli_error("%s", err.msg);
+		rc = cli_exit_for(err.code);
+		goto done;
+	}
 	rc = EXIT_OK;
 	/* 2: judge in input order */
 	out = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc);
@@ -436,6 +459,12 @@ int cmd_filter(int argc, char **argv)
 		cli_note(&c, "%zu records in, %lu kept, %lu rejected%s%s%s; rejects in %s", nheld, kept,
 			 (unsigned long)nheld - kept, off ? " (" : "", detail, off ? ")" : "",
 			 rd.rejects_path);
+		unsigned long requests, cached;
+		sprout_filter_embed_counts(flt, &requests, &cached);
+		if (fc.o.similarity && fc.o.engine == SPROUT_SIM_EMBED)
+			cli_note(&c, "embeddings: %lu request%s, %lu text%s from the cache %s", requests,
+				 requests == 1 ? "" : "s", cached, cached == 1 ? "" : "s",
+				 fc.o.embed_cache);
 	}
 	goto done;
 oom:

@@ -18,6 +18,7 @@
 #include <xxhash.h>
 
 #include "sprout/dedup.h"
+#include "sprout/embed.h"
 #include "sprout/meta.h"
 #include "sprout/pii.h"
 
@@ -69,6 +70,7 @@ struct sprout_filter {
 	sprout_filter_options o;
 	sprout_wordnet *wn;
 	sprout_sim *sim;
+	sprout_embed *embed;
 	pcre2_code *require[SPROUT_FILTER_MAX_PATTERNS];
 	pcre2_code *forbid[SPROUT_FILTER_MAX_PATTERNS];
 	pcre2_match_data *md;
@@ -133,8 +135,13 @@ sprout_filter *sprout_filter_new(const sprout_filter_options *o, sprout_error *e
 			goto fail;
 		}
 	}
-	if (o->similarity && !(f->sim = sprout_sim_new(o->engine, f->wn, err)))
+	if (o->similarity && o->engine == SPROUT_SIM_EMBED) {
+		sprout_embed_options eo = {o->embed_url, o->embed_model, NULL, o->embed_cache, 0, 0, 0};
+		if (!(f->embed = sprout_embed_new(&eo, err)))
+			goto fail;
+	} else if (o->similarity && !(f->sim = sprout_sim_new(o->engine, f->wn, err))) {
 		goto fail;
+	}
 	if (o->dedup) {
 		f->ecap = 1024;
 		if (!(f->exact = calloc(f->ecap * 2, sizeof *f->exact)))
@@ -162,6 +169,7 @@ void sprout_filter_free(sprout_filter *f)
 	}
 	pcre2_match_data_free(f->md);
 	sprout_sim_free(f->sim);
+	sprout_embed_free(f->embed);
 	sprout_wordnet_close(f->wn);
 	sprout_neardup_free(f->near);
 	sprout_novelty_free(f->pool);
@@ -264,6 +272,42 @@ sprout_code sprout_filter_know(sprout_filter *f, const sprout_record *r, sprout_
 	*parent_slot(f, id, idlen, h) = p;
 	f->pn++;
 	return SPROUT_OK;
+}
+
+sprout_code sprout_filter_prepare(sprout_filter *f, sprout_error *err)
+{
+	if (!f->embed)
+		return SPROUT_OK;
+	/* every known record is in the parent table: embed their checked slots */
+	size_t n = 0;
+	for (size_t i = 0; i < f->pcap; i++)
+		for (int s = 0; f->parents[i] && s < SPROUT_SLOT__COUNT; s++)
+			n += f->o.slots[s] && f->parents[i]->present[s];
+	const char **texts = malloc((n + 1) * sizeof *texts);
+	size_t *lens = malloc((n + 1) * sizeof *lens), k = 0;
+	if (!texts || !lens) {
+		free(texts);
+		free(lens);
+		return nomem(err);
+	}
+	for (size_t i = 0; i < f->pcap; i++)
+		for (int s = 0; f->parents[i] && s < SPROUT_SLOT__COUNT; s++)
+			if (f->o.slots[s] && f->parents[i]->present[s]) {
+				texts[k] = f->parents[i]->text[s];
+				lens[k++] = f->parents[i]->len[s];
+			}
+	sprout_code rc = sprout_embed_prepare(f->embed, texts, lens, k, err);
+	free(texts);
+	free(lens);
+	return rc;
+}
+
+void sprout_filter_embed_counts(const sprout_filter *f, unsigned long *requests,
+				unsigned long *cached)
+{
+	*requests = *cached = 0;
+	if (f->embed)
+		sprout_embed_counts(f->embed, requests, cached);
 }
 
 /* ---- exact duplicates ---------------------------------------------------- */
@@ -592,8 +636,21 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 				       "%s has %ld words not in the parent, more than %ld", sn, nw,
 				       o->new_words_max);
 		}
-		if (f->sim) {
-			double sim = sprout_sim_score(f->sim, p->text[s], p->len[s], t.s, t.len);
+		if (f->sim || f->embed) {
+			double sim;
+			if (f->embed) {
+				sim = sprout_embed_similarity(f->embed, p->text[s], p->len[s], t.s, t.len);
+				if (sim < 0) { /* a text changed since (redacted): embed it now */
+					const char *two[2] = {p->text[s], t.s};
+					size_t lens[2] = {p->len[s], t.len};
+					if ((rc = sprout_embed_prepare(f->embed, two, lens, 2, err)))
+						return rc;
+					sim = sprout_embed_similarity(f->embed, p->text[s], p->len[s], t.s,
+								      t.len);
+				}
+			} else {
+				sim = sprout_sim_score(f->sim, p->text[s], p->len[s], t.s, t.len);
+			}
 			if (score(r, "similarity", sim, err))
 				return nomem(err);
 			if (sim < o->band_lo)

@@ -49,11 +49,18 @@ struct sprout_sim {
 
 const char *sprout_sim_name(sprout_sim_kind k)
 {
-	return k == SPROUT_SIM_LEXICAL ? "lexical" : k == SPROUT_SIM_WORDNET ? "wordnet" : "unknown";
+	return k == SPROUT_SIM_LEXICAL ? "lexical"
+	       : k == SPROUT_SIM_WORDNET ? "wordnet"
+	       : k == SPROUT_SIM_EMBED	 ? "embed"
+					 : "unknown";
 }
 
 sprout_sim *sprout_sim_new(sprout_sim_kind kind, const sprout_wordnet *wn, sprout_error *err)
 {
+	if (kind >= SPROUT_SIM__COUNT) {
+		sprout_error_set(err, SPROUT_ERR_USAGE, "no such similarity engine here");
+		return NULL;
+	}
 	if (kind == SPROUT_SIM_WORDNET && !wn) {
 		sprout_error_set(err, SPROUT_ERR_USAGE, "the wordnet engine needs WordNet");
 		return NULL;

@@ -2,7 +2,9 @@
 # CLI cases: each directory in tests/cli/cases/ is one case.
 #   cmd            the command line, run by bash in a fresh temporary directory
 #                  holding copies of the case's other files; `sprout` is the
-#                  binary under test and $EXAMPLES is examples/
+#                  binary under test, $EXAMPLES is examples/ and $FAKES
+#                  tests/fakes/ (". $FAKES/start.sh" runs the stand-in LLM
+#                  server on 127.0.0.1 for the case and stops it after)
 #   expect.stdout  expected stdout (absent: stdout must be empty)
 #   expect.stderr  expected stderr (absent: stderr must be empty)
 #   expect.exit    expected exit code (absent: 0)
@@ -16,6 +18,7 @@ sprout=$(readlink -f "$1")
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 export EXAMPLES="$(cd "$here/../../examples" && pwd)"
+export FAKES="$(cd "$here/../fakes" && pwd)"
 bindir=$(mktemp -d)
 trap 'rm -rf "$bindir"' EXIT
 ln -s "$sprout" "$bindir/sprout"
