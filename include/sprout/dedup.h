@@ -38,7 +38,8 @@ void sprout_neardup_free(sprout_neardup *d); /* accepts NULL */
 
 /* Is text a near duplicate of one already added? Returns 1 (and the
  * index of that text, in the order of adding, and the Jaccard) or 0.
- * Then, when add is set and it is not a duplicate, add it. -1 on OOM. */
+ * Then add it: with add 1 when it is not a duplicate, with add 2 in any
+ * case (add 0: never). -1 on OOM. */
 int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, size_t *which,
 			 double *jaccard);
 

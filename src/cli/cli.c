@@ -281,6 +281,12 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 			rc = EXIT_OK;
 			break;
 		}
+		/* a short option comes back as its letter: find its id */
+		if (longindex < 0 && id > 0 && id < 128)
+			for (int g = 0; g < 4; g++)
+				for (const struct cli_option *o = groups[g]; o && o->name; o++)
+					if (o->shortopt == id)
+						id = o->id;
 		int r = common_option(id, optarg, c);
 		if (r == -2)
 			r = cb ? cb(id, optarg, ctx) : -1;
@@ -603,4 +609,97 @@ int cli_reader_close(struct cli_reader *rd, int ok)
 			 rd->bad == 1 ? "" : "s", detail, rd->rejects_path);
 	}
 	return rc;
+}
+
+/* ---- whole datasets ---------------------------------------------------- */
+
+int cli_load(struct cli_reader *rd, struct cli_dataset *ds)
+{
+	memset(ds, 0, sizeof *ds);
+	if (!(ds->mem = sprout_arena_new(1 << 20)))
+		goto oom;
+	/* format pointers are fixed after loading: fmts may move meanwhile */
+	size_t *fmt_of = NULL, fcap = 0;
+	sprout_record rec;
+	int got;
+	while ((got = cli_reader_next(rd, &rec)) > 0) {
+		sprout_error err = SPROUT_ERROR_INIT;
+		if (sprout_meta_ensure(&rec, &err)) {
+			int rc = cli_reader_reject(rd, &rec, &err, "read");
+			if (rc) {
+				free(fmt_of);
+				return rc;
+			}
+			continue;
+		}
+		if (ds->n == ds->cap) {
+			ds->cap = ds->cap ? ds->cap * 2 : 1024;
+			sprout_record *v = realloc(ds->recs, ds->cap * sizeof *v);
+			if (!v)
+				goto oom_free;
+			ds->recs = v;
+		}
+		if (ds->n >= fcap) {
+			fcap = ds->cap;
+			size_t *f = realloc(fmt_of, fcap * sizeof *f);
+			if (!f)
+				goto oom_free;
+			fmt_of = f;
+		}
+		if (!ds->nfmts || memcmp(&ds->fmts[ds->nfmts - 1], rec.fmt, sizeof *rec.fmt) != 0) {
+			sprout_format *fv = realloc(ds->fmts, (ds->nfmts + 1) * sizeof *fv);
+			if (!fv)
+				goto oom_free;
+			ds->fmts = fv;
+			ds->fmts[ds->nfmts++] = *rec.fmt;
+		}
+		sprout_record *r = &ds->recs[ds->n];
+		r->obj = sprout_json_copy(ds->mem, rec.obj);
+		r->arena = ds->mem;
+		r->file = rec.file ? sprout_arena_strndup(ds->mem, rec.file, strlen(rec.file)) : NULL;
+		r->line = rec.line;
+		if (!r->obj || (rec.file && !r->file))
+			goto oom_free;
+		fmt_of[ds->n++] = ds->nfmts - 1;
+	}
+	for (size_t i = 0; i < ds->n; i++)
+		ds->recs[i].fmt = &ds->fmts[fmt_of[i]];
+	free(fmt_of);
+	return got < 0 ? -got : -1;
+oom_free:
+	free(fmt_of);
+oom:
+	cli_error("out of memory");
+	return EXIT_INTERNAL;
+}
+
+void cli_dataset_release(struct cli_dataset *ds)
+{
+	free(ds->recs);
+	free(ds->fmts);
+	sprout_arena_free(ds->mem);
+	memset(ds, 0, sizeof *ds);
+}
+
+int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
+		      const char *check, const char *reason, const sprout_record *r)
+{
+	if (!rd->rejects)
+		return -1;
+	sprout_json *j = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (!j || sprout_json_set(a, j, "stage", sprout_json_string(a, stage, strlen(stage))) ||
+	    (check && sprout_json_set(a, j, "check", sprout_json_string(a, check, strlen(check)))) ||
+	    sprout_json_set(a, j, "reason", sprout_json_string(a, reason, strlen(reason))) ||
+	    (r->file && sprout_json_set(a, j, "file", sprout_json_string(a, r->file, strlen(r->file)))) ||
+	    (r->line && sprout_json_set(a, j, "line", sprout_json_integer(a, (long long)r->line))) ||
+	    sprout_json_set(a, j, "record", r->obj)) {
+		cli_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	if (sprout_writer_put(rd->rejects, j, &err)) {
+		cli_error_at(&err);
+		return cli_exit_for(err.code);
+	}
+	return -1;
 }

@@ -124,6 +124,26 @@ int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_er
  * summary of skipped records. Returns an exit code. */
 int cli_reader_close(struct cli_reader *rd, int ok);
 
+/* ---- whole datasets in memory (filter, mix, split) ---------------------- */
+
+struct cli_dataset {
+	sprout_arena *mem;
+	sprout_record *recs; /* each with provenance (sprout_meta_ensure) */
+	size_t n, cap;
+	sprout_format *fmts; /* the formats the records point to */
+	size_t nfmts;
+};
+
+/* Read every good record of rd into ds (copies; bad ones go the reader's
+ * way). Returns -1 when done, or an exit code after printing the error. */
+int cli_load(struct cli_reader *rd, struct cli_dataset *ds);
+void cli_dataset_release(struct cli_dataset *ds);
+
+/* Write a reject line {"stage","check"?,"reason","file","line","record"}
+ * for a record a command dropped. Returns -1, or an exit code. */
+int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
+		      const char *check, const char *reason, const sprout_record *r);
+
 /* ---- outputs ------------------------------------------------------------ */
 
 /* Open -o (or stdout) with its container decided from the options and the
@@ -139,7 +159,10 @@ void cli_output_abort(sprout_writer *w);
 void cli_signals_init(void);
 
 int cmd_augment(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_mix(int argc, char **argv);
+int cmd_split(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 

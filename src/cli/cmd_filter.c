@@ -301,13 +301,6 @@ static int side_files(struct cli_common *c, const char *const *paths, size_t n,
 	return -1;
 }
 
-struct held {
-	sprout_json *obj;
-	size_t fmt;
-	const char *file;
-	unsigned long line;
-};
-
 int cmd_filter(int argc, char **argv)
 {
 	struct filter_cli fc;
@@ -334,62 +327,20 @@ int cmd_filter(int argc, char **argv)
 	}
 	struct cli_reader rd = {0};
 	rd.want_rejects = 1;
-	sprout_arena *mem = sprout_arena_new(1 << 20);
-	struct held *held = NULL;
-	size_t nheld = 0, cheld = 0;
-	sprout_format *fmts = NULL;
-	size_t nfmts = 0;
+	struct cli_dataset ds = {0};
 	sprout_writer *out = NULL;
 	unsigned long failed[SPROUT_CHECK__COUNT] = {0}, kept = 0;
 	if ((rc = cli_reader_open(&rd, &c)) >= 0)
 		goto done;
-	rc = EXIT_OK;
-	if (!mem) {
-		cli_error("out of memory");
-		rc = EXIT_INTERNAL;
-		goto done;
-	}
 	/* 1: read everything, so parents and IDF are known before judging */
-	sprout_record rec;
-	int got;
-	while ((got = cli_reader_next(&rd, &rec)) > 0) {
-		if (sprout_meta_ensure(&rec, &err)) {
-			if ((rc = cli_reader_reject(&rd, &rec, &err, "filter")))
-				goto done;
-			continue;
-		}
-		if (nheld == cheld) {
-			cheld = cheld ? cheld * 2 : 1024;
-			struct held *h = realloc(held, cheld * sizeof *h);
-			if (!h)
-				goto oom;
-			held = h;
-		}
-		if (!nfmts || memcmp(&fmts[nfmts - 1], rec.fmt, sizeof *rec.fmt) != 0) {
-			sprout_format *fv = realloc(fmts, (nfmts + 1) * sizeof *fv);
-			if (!fv)
-				goto oom;
-			fmts = fv;
-			fmts[nfmts++] = *rec.fmt;
-		}
-		struct held *h = &held[nheld];
-		h->obj = sprout_json_copy(mem, rec.obj);
-		h->fmt = nfmts - 1;
-		h->file = rec.file ? sprout_arena_strndup(mem, rec.file, strlen(rec.file)) : NULL;
-		h->line = rec.line;
-		if (!h->obj || (rec.file && !h->file))
-			goto oom;
-		sprout_record kept_rec = {h->obj, &fmts[h->fmt], mem, h->file, h->line};
-		if (sprout_filter_know(flt, &kept_rec, &err)) {
+	if ((rc = cli_load(&rd, &ds)) >= 0)
+		goto done;
+	for (size_t i = 0; i < ds.n; i++) {
+		if (sprout_filter_know(flt, &ds.recs[i], &err)) {
 			cli_error_at(&err);
 			rc = cli_exit_for(err.code);
 			goto done;
 		}
-		nheld++;
-	}
-	if (got < 0) {
-		rc = -got;
-		goto done;
 	}
 	if ((rc = side_files(&c, fc.parents, fc.nparents, flt, 0)) >= 0 ||
 	    (rc = side_files(&c, fc.against, fc.nagainst, flt, 1)) >= 0 ||
@@ -406,12 +357,11 @@ int cmd_filter(int argc, char **argv)
 	if (!out)
 		goto done;
 	rc = EXIT_OK;
-	for (size_t i = 0; i < nheld; i++) {
-		struct held *h = &held[i];
-		sprout_record r = {h->obj, &fmts[h->fmt], mem, h->file, h->line};
+	for (size_t i = 0; i < ds.n; i++) {
+		sprout_record *r = &ds.recs[i];
 		sprout_verdict v;
-		if (sprout_filter_record(flt, &r, &v, &err)) {
-			sprout_error_locate(&err, h->file, h->line, 0);
+		if (sprout_filter_record(flt, r, &v, &err)) {
+			sprout_error_locate(&err, r->file, r->line, 0);
 			cli_error_at(&err);
 			rc = cli_exit_for(err.code);
 			goto done;
@@ -419,8 +369,8 @@ int cmd_filter(int argc, char **argv)
 		if (v.keep) {
 			kept++;
 			if (c.strip_meta)
-				sprout_meta_strip(&r);
-			if (sprout_writer_put(out, r.obj, &err)) {
+				sprout_meta_strip(r);
+			if (sprout_writer_put(out, r->obj, &err)) {
 				cli_error_at(&err);
 				rc = cli_exit_for(err.code);
 				goto done;
@@ -429,15 +379,15 @@ int cmd_filter(int argc, char **argv)
 		}
 		failed[v.check]++;
 		/* {"stage":"filter","check":..,"score":..,"reason":..,"file":..,"line":..,"record":..} */
-		sprout_json *j = sprout_json_new(mem, SPROUT_JSON_OBJECT);
 		const char *cn = sprout_check_name(v.check);
-		if (!j || sprout_json_set(mem, j, "stage", sprout_json_string(mem, "filter", 6)) ||
-		    sprout_json_set(mem, j, "check", sprout_json_string(mem, cn, strlen(cn))) ||
-		    (v.has_score && sprout_json_set(mem, j, "score", sprout_json_real(mem, v.score))) ||
-		    sprout_json_set(mem, j, "reason", sprout_json_string(mem, v.reason, strlen(v.reason))) ||
-		    (h->file && sprout_json_set(mem, j, "file", sprout_json_string(mem, h->file, strlen(h->file)))) ||
-		    (h->line && sprout_json_set(mem, j, "line", sprout_json_integer(mem, (long long)h->line))) ||
-		    sprout_json_set(mem, j, "record", r.obj))
+		sprout_json *j = sprout_json_new(ds.mem, SPROUT_JSON_OBJECT);
+		if (!j || sprout_json_set(ds.mem, j, "stage", sprout_json_string(ds.mem, "filter", 6)) ||
+		    sprout_json_set(ds.mem, j, "check", sprout_json_string(ds.mem, cn, strlen(cn))) ||
+		    (v.has_score && sprout_json_set(ds.mem, j, "score", sprout_json_real(ds.mem, v.score))) ||
+		    sprout_json_set(ds.mem, j, "reason", sprout_json_string(ds.mem, v.reason, strlen(v.reason))) ||
+		    (r->file && sprout_json_set(ds.mem, j, "file", sprout_json_string(ds.mem, r->file, strlen(r->file)))) ||
+		    (r->line && sprout_json_set(ds.mem, j, "line", sprout_json_integer(ds.mem, (long long)r->line))) ||
+		    sprout_json_set(ds.mem, j, "record", r->obj))
 			goto oom;
 		if (sprout_writer_put(rd.rejects, j, &err)) {
 			cli_error_at(&err);
@@ -456,8 +406,8 @@ int cmd_filter(int argc, char **argv)
 				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
 							off ? ", " : "", sprout_check_name((sprout_check)k),
 							failed[k]);
-		cli_note(&c, "%zu records in, %lu kept, %lu rejected%s%s%s; rejects in %s", nheld, kept,
-			 (unsigned long)nheld - kept, off ? " (" : "", detail, off ? ")" : "",
+		cli_note(&c, "%zu records in, %lu kept, %lu rejected%s%s%s; rejects in %s", ds.n, kept,
+			 (unsigned long)ds.n - kept, off ? " (" : "", detail, off ? ")" : "",
 			 rd.rejects_path);
 		unsigned long requests, cached;
 		sprout_filter_embed_counts(flt, &requests, &cached);
@@ -474,9 +424,7 @@ done:
 	if (out)
 		cli_output_abort(out);
 	int rc2 = rd.c ? cli_reader_close(&rd, rc == EXIT_OK) : EXIT_OK;
-	free(held);
-	free(fmts);
-	sprout_arena_free(mem);
+	cli_dataset_release(&ds);
 	sprout_filter_free(flt);
 	return rc ? rc : rc2;
 }

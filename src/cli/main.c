@@ -8,7 +8,10 @@
 static const struct cli_command commands[] = {
 	{"augment", cmd_augment, "make variants offline: synonyms, word edits, typos, style, back-translation"},
 	{"convert", cmd_convert, "rewrite records in another dataset format"},
+	{"export", cmd_export, "write the files trainers read: OpenAI, ShareGPT, Alpaca, TRL"},
 	{"filter", cmd_filter, "keep what is close, new, well-formed and free of personal data"},
+	{"mix", cmd_mix, "blend real and synthetic records to a ratio, share and cap"},
+	{"split", cmd_split, "train/validation/test with no leakage from synthetic records"},
 	{"stats", cmd_stats, "describe a dataset: formats, lengths, labels, duplicates"},
 	{NULL, NULL, NULL},
 };

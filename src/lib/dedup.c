@@ -268,7 +268,7 @@ int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, si
 		}
 	}
 	free(sh);
-	if (dup || !add)
+	if (!add || (dup && add != 2))
 		return dup;
 	/* remember the text and its bands */
 	if (d->count == d->tcap) {
@@ -298,7 +298,7 @@ int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, si
 		d->n++;
 	}
 	d->count++;
-	return 0;
+	return dup;
 }
 
 /* ---- ROUGE-L ------------------------------------------------------------ */

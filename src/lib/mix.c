@@ -1,0 +1,524 @@
+/* Mixing real and synthetic records, and splitting without leakage. */
+#include "sprout/mix.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sprout/dedup.h"
+#include "sprout/meta.h"
+#include "sprout/rng.h"
+
+int sprout_record_is_real(const sprout_record *r)
+{
+	const sprout_json *m = sprout_meta_get(r);
+	if (!m)
+		return 1;
+	const sprout_json *method = sprout_json_get(m, "method");
+	if (sprout_json_is(method, "seed"))
+		return 1;
+	const sprout_json *parent = sprout_json_get(m, "parent");
+	return !parent || parent->type != SPROUT_JSON_STRING;
+}
+
+/* The seed a record belongs to: its root (its own id for a seed). */
+static const char *root_of(const sprout_record *r)
+{
+	const sprout_json *m = sprout_meta_get(r);
+	const sprout_json *root = sprout_json_get(m, "root");
+	if (root && root->type == SPROUT_JSON_STRING && !sprout_record_is_real(r))
+		return root->u.s;
+	const sprout_json *parent = sprout_json_get(m, "parent");
+	if (parent && parent->type == SPROUT_JSON_STRING && !sprout_record_is_real(r))
+		return parent->u.s;
+	const char *id = sprout_meta_id(r);
+	return id ? id : "";
+}
+
+static const char *label_of(const sprout_record *r)
+{
+	sprout_text t;
+	return sprout_record_get(r, SPROUT_SLOT_LABEL, &t) ? t.s : "";
+}
+
+void sprout_mix_options_init(sprout_mix_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->per_seed = -1;
+	o->shuffle = 1;
+}
+
+void sprout_split_options_init(sprout_split_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->valid = 0.1;
+	o->test = 0.1;
+	o->stratify = 1;
+	o->leak_jaccard = 0.85;
+}
+
+/* ---- groups: records sharing a key (root or label), in first-seen order */
+
+struct group {
+	const char *key;
+	size_t *v;
+	size_t n, cap, next;
+};
+
+struct groups {
+	struct group *g;
+	size_t n, cap;
+};
+
+static struct group *group_for(struct groups *gs, const char *key)
+{
+	for (size_t i = gs->n; i-- > 0;) /* recent groups first: records come grouped */
+		if (strcmp(gs->g[i].key, key) == 0)
+			return &gs->g[i];
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? gs->cap * 2 : 64;
+		struct group *g = realloc(gs->g, cap * sizeof *g);
+		if (!g)
+			return NULL;
+		gs->g = g;
+		gs->cap = cap;
+	}
+	struct group *g = &gs->g[gs->n++];
+	memset(g, 0, sizeof *g);
+	g->key = key;
+	return g;
+}
+
+static int group_add(struct group *g, size_t i)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 8;
+		size_t *v = realloc(g->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n++] = i;
+	return 0;
+}
+
+static void groups_free(struct groups *gs)
+{
+	for (size_t i = 0; i < gs->n; i++)
+		free(gs->g[i].v);
+	free(gs->g);
+	gs->g = NULL;
+	gs->n = gs->cap = 0;
+}
+
+/* Group lookups by linear scan from the end are fast when records of a
+ * key come together (as augment writes them); otherwise use a hash. */
+struct keyidx {
+	const char **key;
+	size_t *group;
+	size_t cap;
+};
+
+static size_t key_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct group *group_of(struct groups *gs, struct keyidx *ix, const char *key)
+{
+	if ((gs->n + 1) * 2 > ix->cap) {
+		size_t cap = ix->cap ? ix->cap * 2 : 256;
+		const char **k = calloc(cap, sizeof *k);
+		size_t *g = calloc(cap, sizeof *g);
+		if (!k || !g) {
+			free(k);
+			free(g);
+			return NULL;
+		}
+		for (size_t i = 0; i < ix->cap; i++) {
+			if (!ix->key[i])
+				continue;
+			size_t j = key_hash(ix->key[i]) & (cap - 1);
+			while (k[j])
+				j = (j + 1) & (cap - 1);
+			k[j] = ix->key[i];
+			g[j] = ix->group[i];
+		}
+		free(ix->key);
+		free(ix->group);
+		ix->key = k;
+		ix->group = g;
+		ix->cap = cap;
+	}
+	size_t j = key_hash(key) & (ix->cap - 1);
+	while (ix->key[j]) {
+		if (strcmp(ix->key[j], key) == 0)
+			return &gs->g[ix->group[j]];
+		j = (j + 1) & (ix->cap - 1);
+	}
+	size_t before = gs->n;
+	struct group *g = group_for(gs, key);
+	if (!g)
+		return NULL;
+	if (gs->n != before) {
+		ix->key[j] = key;
+		ix->group[j] = gs->n - 1;
+	}
+	return g;
+}
+
+static void keyidx_free(struct keyidx *ix)
+{
+	free(ix->key);
+	free(ix->group);
+}
+
+/* ---- mix --------------------------------------------------------------- */
+
+sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_options *o,
+		       sprout_arena *a, sprout_mix_plan *plan, sprout_error *err)
+{
+	memset(plan, 0, sizeof *plan);
+	plan->out = sprout_arena_alloc(a, (n + 1) * sizeof *plan->out);
+	plan->dropped = sprout_arena_alloc(a, (n + 1) * sizeof *plan->dropped);
+	char *chosen = sprout_arena_alloc(a, n + 1);
+	if (!plan->out || !plan->dropped || !chosen)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	memset(plan->dropped, 0, (n + 1) * sizeof *plan->dropped);
+	memset(chosen, 0, n + 1);
+	struct groups roots = {0}, labels = {0};
+	struct keyidx rix = {0}, lix = {0};
+	sprout_code rc = SPROUT_OK;
+	/* real records per label, synthetic ones per seed */
+	size_t *real_per_label = NULL;
+	for (size_t i = 0; i < n; i++) {
+		/* every label, real or synthetic, has its group before balancing */
+		if (!group_of(&labels, &lix, label_of(&recs[i]))) {
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+		if (sprout_record_is_real(&recs[i])) {
+			plan->real++;
+			chosen[i] = 1;
+			continue;
+		}
+		plan->synthetic++;
+		struct group *g = group_of(&roots, &rix, root_of(&recs[i]));
+		if (!g || group_add(g, i)) {
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+	}
+	/* at most per_seed variants of each seed, chosen at random */
+	size_t available = 0;
+	for (size_t r = 0; r < roots.n; r++) {
+		struct group *g = &roots.g[r];
+		sprout_rng rng;
+		sprout_rng_init(&rng, o->seed, g->key, "mix.cap");
+		sprout_rng_shuffle(&rng, g->v, g->n, sizeof *g->v);
+		if (o->per_seed >= 0 && g->n > (size_t)o->per_seed) {
+			for (size_t k = (size_t)o->per_seed; k < g->n; k++) {
+				plan->dropped[g->v[k]] = "cap";
+				plan->by_reason[0]++;
+			}
+			g->n = (size_t)o->per_seed;
+		}
+		available += g->n;
+	}
+	/* the budget the ratio and the share allow */
+	size_t budget = available;
+	int share_binds = 0;
+	if (o->ratio > 0) {
+		size_t b = (size_t)floor(o->ratio * (double)plan->real + 1e-9);
+		if (b < budget)
+			budget = b;
+	}
+	if (o->max_share > 0 && o->max_share < 1) {
+		size_t b = (size_t)floor(o->max_share / (1 - o->max_share) * (double)plan->real + 1e-9);
+		if (b < budget) {
+			budget = b;
+			share_binds = 1;
+		}
+	}
+	plan->budget = budget;
+	/* seeds in a random order, then their variants in turns, so the budget
+	 * spreads over the seeds */
+	sprout_rng rng;
+	sprout_rng_init(&rng, o->seed, "", "mix.order");
+	size_t *order = malloc((roots.n + 1) * sizeof *order);
+	if (!order) {
+		rc = SPROUT_ERR_NOMEM;
+		goto done;
+	}
+	for (size_t r = 0; r < roots.n; r++)
+		order[r] = r;
+	sprout_rng_shuffle(&rng, order, roots.n, sizeof *order);
+	if (!o->balance) {
+		size_t taken = 0;
+		for (int progress = 1; progress && taken < budget;) {
+			progress = 0;
+			for (size_t k = 0; k < roots.n && taken < budget; k++) {
+				struct group *g = &roots.g[order[k]];
+				if (g->next < g->n) {
+					chosen[g->v[g->next++]] = 1;
+					taken++;
+					progress = 1;
+				}
+			}
+		}
+		plan->kept_synthetic = taken;
+	} else {
+		/* give the next variant to the label with the fewest records that
+		 * still has variants; seeds of a label take turns */
+		real_per_label = calloc(labels.n + 1, sizeof *real_per_label);
+		if (!real_per_label) {
+			free(order);
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (sprout_record_is_real(&recs[i]))
+				real_per_label[group_of(&labels, &lix, label_of(&recs[i])) - labels.g]++;
+		size_t taken = 0;
+		while (taken < budget) {
+			/* label totals (real + chosen synthetic) */
+			size_t best_label = (size_t)-1, best_total = 0;
+			for (size_t k = 0; k < roots.n; k++) {
+				struct group *g = &roots.g[order[k]];
+				if (g->next >= g->n)
+					continue;
+				struct group *lg = group_of(&labels, &lix, label_of(&recs[g->v[g->next]]));
+				if (!lg) {
+					free(order);
+					rc = SPROUT_ERR_NOMEM;
+					goto done;
+				}
+				size_t li = (size_t)(lg - labels.g);
+				size_t total = real_per_label[li];
+				if (best_label == (size_t)-1 || total < best_total ||
+				    (total == best_total && strcmp(labels.g[li].key, labels.g[best_label].key) < 0)) {
+					best_label = li;
+					best_total = total;
+				}
+			}
+			if (best_label == (size_t)-1)
+				break;
+			/* the first seed in turn with a variant of that label */
+			for (size_t k = 0; k < roots.n; k++) {
+				struct group *g = &roots.g[order[k]];
+				if (g->next < g->n && strcmp(label_of(&recs[g->v[g->next]]), labels.g[best_label].key) == 0) {
+					chosen[g->v[g->next++]] = 1;
+					real_per_label[best_label]++;
+					taken++;
+					/* move this seed to the back of the turn */
+					size_t s = order[k];
+					memmove(order + k, order + k + 1, (roots.n - k - 1) * sizeof *order);
+					order[roots.n - 1] = s;
+					break;
+				}
+			}
+		}
+		plan->kept_synthetic = taken;
+	}
+	free(order);
+	for (size_t r = 0; r < roots.n; r++) {
+		struct group *g = &roots.g[r];
+		for (size_t k = 0; k < g->n; k++)
+			if (!chosen[g->v[k]]) {
+				plan->dropped[g->v[k]] = share_binds ? "share" : "ratio";
+				plan->by_reason[share_binds ? 2 : 1]++;
+			}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (chosen[i])
+			plan->out[plan->nout++] = i;
+	if (o->shuffle) {
+		sprout_rng_init(&rng, o->seed, "", "mix.shuffle");
+		sprout_rng_shuffle(&rng, plan->out, plan->nout, sizeof *plan->out);
+	}
+done:
+	free(real_per_label);
+	groups_free(&roots);
+	groups_free(&labels);
+	keyidx_free(&rix);
+	keyidx_free(&lix);
+	return rc ? sprout_error_set(err, rc, "out of memory") : SPROUT_OK;
+}
+
+/* ---- split ------------------------------------------------------------- */
+
+/* Largest-remainder shares of total over groups of sizes n[]: out[g]. */
+static void apportion(const size_t *sizes, size_t ng, size_t total, size_t *out)
+{
+	size_t sum = 0, given = 0;
+	for (size_t g = 0; g < ng; g++)
+		sum += sizes[g];
+	if (!sum)
+		return;
+	double *rem = malloc((ng + 1) * sizeof *rem);
+	for (size_t g = 0; g < ng; g++) {
+		double exact = (double)total * (double)sizes[g] / (double)sum;
+		out[g] = (size_t)floor(exact);
+		if (rem)
+			rem[g] = exact - (double)out[g];
+		given += out[g];
+	}
+	while (given < total && rem) {
+		size_t best = 0;
+		for (size_t g = 1; g < ng; g++)
+			if (rem[g] > rem[best])
+				best = g;
+		if (rem[best] < 0)
+			break;
+		out[best]++;
+		rem[best] = -1;
+		given++;
+	}
+	free(rem);
+}
+
+sprout_code sprout_split(const sprout_record *recs, size_t n, const sprout_split_options *o,
+			 sprout_arena *a, sprout_split_plan *plan, sprout_error *err)
+{
+	memset(plan, 0, sizeof *plan);
+	plan->side = sprout_arena_alloc(a, (n + 1) * sizeof *plan->side);
+	plan->why = sprout_arena_alloc(a, (n + 1) * sizeof *plan->why);
+	if (!plan->side || !plan->why)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	memset(plan->why, 0, (n + 1) * sizeof *plan->why);
+	struct groups labels = {0}, seeds = {0};
+	struct keyidx lix = {0}, six = {0};
+	size_t *sizes = NULL, *ntest = NULL, *nvalid = NULL;
+	sprout_neardup *nd = NULL;
+	sprout_code rc = SPROUT_OK;
+	size_t real = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!sprout_record_is_real(&recs[i]))
+			continue;
+		real++;
+		struct group *g = group_of(&labels, &lix, o->stratify ? label_of(&recs[i]) : "");
+		if (!g || group_add(g, i)) {
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+	}
+	sizes = calloc(labels.n + 1, sizeof *sizes);
+	ntest = calloc(labels.n + 1, sizeof *ntest);
+	nvalid = calloc(labels.n + 1, sizeof *nvalid);
+	if (!sizes || !ntest || !nvalid) {
+		rc = SPROUT_ERR_NOMEM;
+		goto done;
+	}
+	for (size_t g = 0; g < labels.n; g++)
+		sizes[g] = labels.g[g].n;
+	/* exact totals over the whole set, spread over the labels */
+	apportion(sizes, labels.n, (size_t)floor(o->test * (double)real + 0.5), ntest);
+	for (size_t g = 0; g < labels.n; g++)
+		sizes[g] -= ntest[g];
+	apportion(sizes, labels.n, (size_t)floor(o->valid * (double)real + 0.5), nvalid);
+	for (size_t i = 0; i < n; i++)
+		plan->side[i] = SPROUT_SPLIT_TRAIN;
+	for (size_t g = 0; g < labels.n; g++) {
+		struct group *lg = &labels.g[g];
+		sprout_rng rng;
+		sprout_rng_init(&rng, o->seed, lg->key, "split");
+		sprout_rng_shuffle(&rng, lg->v, lg->n, sizeof *lg->v);
+		for (size_t k = 0; k < lg->n; k++)
+			plan->side[lg->v[k]] = k < ntest[g]	       ? SPROUT_SPLIT_TEST
+					      : k < ntest[g] + nvalid[g] ? SPROUT_SPLIT_VALID
+									 : SPROUT_SPLIT_TRAIN;
+	}
+	/* synthetic records follow their seed; held-out seeds lose them */
+	for (size_t i = 0; i < n; i++) {
+		if (!sprout_record_is_real(&recs[i]))
+			continue;
+		struct group *g = group_of(&seeds, &six, root_of(&recs[i]));
+		if (!g || group_add(g, i)) {
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sprout_record_is_real(&recs[i]))
+			continue;
+		struct group *g = group_of(&seeds, &six, root_of(&recs[i]));
+		if (!g) {
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+		int side = g->n ? plan->side[g->v[0]] : SPROUT_SPLIT_TRAIN;
+		if (side != SPROUT_SPLIT_TRAIN) {
+			plan->side[i] = SPROUT_SPLIT_DROPPED;
+			plan->why[i] = side == SPROUT_SPLIT_TEST ? "its seed is in the test split"
+								 : "its seed is in the validation split";
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		plan->count[plan->side[i]]++;
+	/* leakage: a held-out record near-identical to a training one */
+	nd = sprout_neardup_new(o->leak_jaccard);
+	size_t *train_index = malloc((n + 1) * sizeof *train_index), ntrain = 0;
+	if (!nd || !train_index) {
+		free(train_index);
+		rc = SPROUT_ERR_NOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sprout_text t;
+		if (plan->side[i] != SPROUT_SPLIT_TRAIN || !sprout_record_get(&recs[i], SPROUT_SLOT_PROMPT, &t))
+			continue;
+		size_t w;
+		double j;
+		if (sprout_neardup_check(nd, t.s, t.len, 2, &w, &j) < 0) {
+			free(train_index);
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+		train_index[ntrain++] = i;
+	}
+	size_t cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		sprout_text t;
+		if ((plan->side[i] != SPROUT_SPLIT_VALID && plan->side[i] != SPROUT_SPLIT_TEST) ||
+		    !sprout_record_get(&recs[i], SPROUT_SLOT_PROMPT, &t))
+			continue;
+		size_t w;
+		double j;
+		int dup = sprout_neardup_check(nd, t.s, t.len, 0, &w, &j);
+		if (dup < 0) {
+			free(train_index);
+			rc = SPROUT_ERR_NOMEM;
+			goto done;
+		}
+		if (!dup)
+			continue;
+		if (plan->nleaks == cap) {
+			cap = cap ? cap * 2 : 16;
+			sprout_leak *lv = sprout_arena_alloc(a, cap * sizeof *lv);
+			if (!lv) {
+				free(train_index);
+				rc = SPROUT_ERR_NOMEM;
+				goto done;
+			}
+			if (plan->nleaks)
+				memcpy(lv, plan->leaks, plan->nleaks * sizeof *lv);
+			plan->leaks = lv;
+		}
+		plan->leaks[plan->nleaks++] = (sprout_leak){i, train_index[w], j};
+	}
+	free(train_index);
+done:
+	sprout_neardup_free(nd);
+	free(sizes);
+	free(ntest);
+	free(nvalid);
+	groups_free(&labels);
+	groups_free(&seeds);
+	keyidx_free(&lix);
+	keyidx_free(&six);
+	return rc ? sprout_error_set(err, rc, "out of memory") : SPROUT_OK;
+}
