@@ -1,5 +1,7 @@
 /* sprout export: the files trainers read. */
+#include <errno.h>
 #include <libgen.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +197,10 @@ int cmd_export(int argc, char **argv)
 			cli_error_at(&err);
 			return cli_exit_for(err.code);
 		}
+	}
+	if (e.dir && mkdir(e.dir, 0777) != 0 && errno != EEXIST) {
+		cli_error("cannot make the folder '%s': %s", e.dir, strerror(errno));
+		return EXIT_IO;
 	}
 	unsigned long total = 0;
 	if (!e.dir) {

@@ -1,5 +1,6 @@
 /* sprout split: train / validation / test with no leakage. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,10 @@ int cmd_split(int argc, char **argv)
 	if (s.o.valid + s.o.test >= 1) {
 		cli_error("--valid and --test leave nothing to train on (%.2f + %.2f)", s.o.valid, s.o.test);
 		return EXIT_USAGE;
+	}
+	if (s.dir && mkdir(s.dir, 0777) != 0 && errno != EEXIST) {
+		cli_error("cannot make the folder '%s': %s", s.dir, strerror(errno));
+		return EXIT_IO;
 	}
 	char rejects[4096];
 	if (!c.rejects) {
