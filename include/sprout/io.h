@@ -72,6 +72,12 @@ const char *sprout_reader_name(const sprout_reader *r);
 unsigned long sprout_reader_line(const sprout_reader *r); /* line of the last record */
 sprout_container sprout_reader_container(const sprout_reader *r); /* AUTO until known */
 
+/* How far reading has got: *done of *total bytes of the input as stored
+ * (a gzip file in compressed bytes, read ahead by up to a buffer). *total
+ * is 0 when the size is unknown (stdin, a pipe). */
+void sprout_reader_progress(const sprout_reader *r, unsigned long long *done,
+			    unsigned long long *total);
+
 /* Close and free. Accepts NULL. */
 void sprout_reader_close(sprout_reader *r);
 
@@ -106,6 +112,11 @@ int sprout_source_failed(const sprout_source *s);
  * Pointers stay valid until the next sprout_source_next. */
 int sprout_source_detected(sprout_source *s, const char **file, const sprout_format **fmt,
 			   const char **why);
+
+/* How far reading has got over all inputs, as sprout_reader_progress:
+ * *total is 0 when the size of an input is unknown. */
+void sprout_source_progress(const sprout_source *s, unsigned long long *done,
+			    unsigned long long *total);
 
 void sprout_source_close(sprout_source *s);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -37,6 +38,7 @@ struct sprout_reader {
 	char snippet[SNIPPET];
 	unsigned long nrecords, nbad;
 	size_t total;
+	unsigned long long stored; /* size of the file as stored; 0 when unknown */
 	/* array scanning */
 	enum astate ast;
 	int depth, instr, esc, discard;
@@ -104,6 +106,9 @@ sprout_reader *sprout_reader_open(const char *path, const sprout_reader_options 
 		sprout_reader_close(r);
 		return NULL;
 	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		r->stored = (unsigned long long)st.st_size;
 	r->gz = gzdopen(fd, "rb");
 	if (!r->gz) {
 		close(fd);
@@ -122,8 +127,23 @@ sprout_reader *sprout_reader_open_mem(const char *name, const char *data, size_t
 	if (r) {
 		r->mem = data;
 		r->memlen = len;
+		r->stored = len;
 	}
 	return r;
+}
+
+void sprout_reader_progress(const sprout_reader *r, unsigned long long *done,
+			    unsigned long long *total)
+{
+	*total = r->stored;
+	if (r->gz) {
+		z_off_t off = gzoffset(r->gz);
+		*done = off > 0 ? (unsigned long long)off : 0;
+	} else {
+		*done = r->mempos;
+	}
+	if (*total && *done > *total)
+		*done = *total;
 }
 
 void sprout_reader_close(sprout_reader *r)

@@ -3,12 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sprout/io.h"
 
 struct sprout_source {
 	char **paths;
 	size_t npaths, next_path;
+	unsigned long long *sizes; /* stored size of each input; 0 unknown */
+	unsigned long long finished; /* bytes of the inputs read to the end */
 	sprout_reader *rd;
 	sprout_source_options opts;
 	sprout_format fmt;   /* the current input's format */
@@ -33,8 +36,9 @@ sprout_source *sprout_source_open(const char *const *paths, size_t n,
 	if (!s)
 		goto nomem;
 	s->paths = calloc(n, sizeof *s->paths);
+	s->sizes = calloc(n, sizeof *s->sizes);
 	s->arena = sprout_arena_new(0);
-	if (!s->paths || !s->arena)
+	if (!s->paths || !s->sizes || !s->arena)
 		goto nomem;
 	s->npaths = n;
 	for (size_t i = 0; i < n; i++) {
@@ -42,6 +46,9 @@ sprout_source *sprout_source_open(const char *const *paths, size_t n,
 		if (!(s->paths[i] = malloc(len)))
 			goto nomem;
 		memcpy(s->paths[i], paths[i], len);
+		struct stat st;
+		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
+			s->sizes[i] = (unsigned long long)st.st_size;
 	}
 	if (opts) {
 		s->opts = *opts;
@@ -64,8 +71,28 @@ void sprout_source_close(sprout_source *s)
 	for (size_t i = 0; s->paths && i < s->npaths; i++)
 		free(s->paths[i]);
 	free(s->paths);
+	free(s->sizes);
 	sprout_arena_free(s->arena);
 	free(s);
+}
+
+void sprout_source_progress(const sprout_source *s, unsigned long long *done,
+			    unsigned long long *total)
+{
+	*done = s->finished;
+	*total = 0;
+	for (size_t i = 0; i < s->npaths; i++) {
+		if (!s->sizes[i])
+			return; /* unknown (or empty: no progress to tell either) */
+		*total += s->sizes[i];
+	}
+	if (s->rd) {
+		unsigned long long d, t;
+		sprout_reader_progress(s->rd, &d, &t);
+		*done += d;
+	}
+	if (*done > *total)
+		*done = *total;
 }
 
 int sprout_source_failed(const sprout_source *s)
@@ -139,6 +166,7 @@ sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_erro
 		sprout_json *obj;
 		sprout_code rc = sprout_reader_next(s->rd, s->arena, &obj, err);
 		if (rc == SPROUT_END) {
+			s->finished += s->sizes[s->next_path - 1];
 			sprout_reader_close(s->rd);
 			s->rd = NULL;
 			continue;

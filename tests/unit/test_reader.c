@@ -347,6 +347,60 @@ static void missing_file_is_an_io_error(void)
 	CHECK_STR(where(&err), "/nonexistent/x.jsonl: cannot open: No such file or directory");
 }
 
+/* Progress over a plain and a gzip input: monotonic, in file bytes, whole
+ * at the end; unknown for stdin. */
+static void source_progress_counts_stored_bytes(void)
+{
+	const char *dir = temp_dir();
+	char plain[128], packed[128];
+	snprintf(plain, sizeof plain, "%s/a.jsonl", dir);
+	snprintf(packed, sizeof packed, "%s/b.jsonl.gz", dir);
+	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 26);
+	for (int i = 0; i < 40000; i++)
+		sprout_buf_addf(&b, "{\"text\":\"record number %d of the progress test\"}\n", i);
+	FILE *f = fopen(plain, "wb");
+	CHECK(f && fwrite(b.data, 1, b.len, f) == b.len && fclose(f) == 0);
+	write_gz(packed, b.data, b.len);
+	size_t plain_len, packed_len;
+	CHECK(slurp(plain, &plain_len));
+	CHECK(slurp(packed, &packed_len));
+
+	const char *paths[] = {plain, packed};
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_source *s = sprout_source_open(paths, 2, NULL, &err);
+	CHECK(s != NULL);
+	unsigned long long done, total, last = 0;
+	sprout_source_progress(s, &done, &total);
+	CHECK_INT(done, 0);
+	CHECK_INT(total, plain_len + packed_len);
+	sprout_record rec;
+	int n = 0, mid_seen = 0;
+	while (sprout_source_next(s, &rec, &err) == SPROUT_OK) {
+		n++;
+		sprout_source_progress(s, &done, &total);
+		CHECK(done >= last);
+		CHECK(done <= total);
+		if (n == 60000) /* half way through the gzip input */
+			mid_seen = done > plain_len && done < total;
+		last = done;
+	}
+	CHECK_INT(n, 80000);
+	CHECK(mid_seen);
+	sprout_source_progress(s, &done, &total);
+	CHECK_INT(done, total);
+	sprout_source_close(s);
+
+	s = sprout_source_open(NULL, 0, NULL, &err); /* stdin */
+	CHECK(s != NULL);
+	sprout_source_progress(s, &done, &total);
+	CHECK_INT(total, 0);
+	sprout_source_close(s);
+	unlink(plain);
+	unlink(packed);
+	rmdir(dir);
+	sprout_buf_release(&b);
+}
+
 SUITE(reader_tests) = {
 	T(jsonl_lines_blank_lines_and_crlf),
 	T(bad_line_is_located_and_reading_goes_on),
@@ -361,5 +415,6 @@ SUITE(reader_tests) = {
 	T(invalid_utf8_line),
 	T(gzip_input_and_truncated_gzip),
 	T(missing_file_is_an_io_error),
+	T(source_progress_counts_stored_bytes),
 	{NULL, NULL},
 };
