@@ -101,6 +101,10 @@ double sprout_json_number(const sprout_json *v);
  * Fails only when b is full (SPROUT_ERR_TOO_LONG) or on OOM. */
 sprout_code sprout_json_write(sprout_buf *b, const sprout_json *v);
 
+/* The same, indented by two spaces a level for people to read ("key": value,
+ * a member or item a line), ending with a newline. */
+sprout_code sprout_json_write_pretty(sprout_buf *b, const sprout_json *v);
+
 /* Append s[0..len) as a quoted JSON string. */
 sprout_code sprout_json_write_string(sprout_buf *b, const char *s, size_t len);
 

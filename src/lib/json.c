@@ -861,7 +861,18 @@ sprout_code sprout_json_write_string(sprout_buf *b, const char *s, size_t len)
 	return sprout_buf_addc(b, '"');
 }
 
-sprout_code sprout_json_write(sprout_buf *b, const sprout_json *v)
+/* A newline and two spaces per level, when pretty. */
+static sprout_code newline(sprout_buf *b, int pretty, int depth)
+{
+	if (!pretty)
+		return SPROUT_OK;
+	sprout_code rc = sprout_buf_addc(b, '\n');
+	for (int i = 0; !rc && i < depth; i++)
+		rc = sprout_buf_add(b, "  ", 2);
+	return rc;
+}
+
+static sprout_code write_value(sprout_buf *b, const sprout_json *v, int pretty, int depth)
 {
 	sprout_code rc;
 	switch (v->type) {
@@ -871,27 +882,43 @@ sprout_code sprout_json_write(sprout_buf *b, const sprout_json *v)
 	case SPROUT_JSON_NUMBER: return sprout_buf_add(b, v->u.s, v->len);
 	case SPROUT_JSON_STRING: return sprout_json_write_string(b, v->u.s, v->len);
 	case SPROUT_JSON_ARRAY:
-		if ((rc = sprout_buf_addc(b, '[')))
+	case SPROUT_JSON_OBJECT: {
+		int obj = v->type == SPROUT_JSON_OBJECT;
+		if ((rc = sprout_buf_addc(b, obj ? '{' : '[')))
 			return rc;
 		for (size_t i = 0; i < v->len; i++) {
 			if (i && (rc = sprout_buf_addc(b, ',')))
 				return rc;
-			if ((rc = sprout_json_write(b, v->u.items[i])))
+			if ((rc = newline(b, pretty, depth + 1)))
+				return rc;
+			const sprout_json *item;
+			if (obj) {
+				const sprout_json_member *m = &v->u.members[i];
+				if ((rc = sprout_json_write_string(b, m->key, m->klen)) ||
+				    (rc = sprout_buf_add(b, ": ", pretty ? 2 : 1)))
+					return rc;
+				item = m->value;
+			} else {
+				item = v->u.items[i];
+			}
+			if ((rc = write_value(b, item, pretty, depth + 1)))
 				return rc;
 		}
-		return sprout_buf_addc(b, ']');
-	case SPROUT_JSON_OBJECT:
-		if ((rc = sprout_buf_addc(b, '{')))
+		if (v->len && (rc = newline(b, pretty, depth)))
 			return rc;
-		for (size_t i = 0; i < v->len; i++) {
-			const sprout_json_member *m = &v->u.members[i];
-			if (i && (rc = sprout_buf_addc(b, ',')))
-				return rc;
-			if ((rc = sprout_json_write_string(b, m->key, m->klen)) ||
-			    (rc = sprout_buf_addc(b, ':')) || (rc = sprout_json_write(b, m->value)))
-				return rc;
-		}
-		return sprout_buf_addc(b, '}');
+		return sprout_buf_addc(b, obj ? '}' : ']');
+	}
 	}
 	return SPROUT_ERR_USAGE;
+}
+
+sprout_code sprout_json_write(sprout_buf *b, const sprout_json *v)
+{
+	return write_value(b, v, 0, 0);
+}
+
+sprout_code sprout_json_write_pretty(sprout_buf *b, const sprout_json *v)
+{
+	sprout_code rc = write_value(b, v, 1, 0);
+	return rc ? rc : sprout_buf_addc(b, '\n');
 }

@@ -173,7 +173,36 @@ static void object_edits(void)
 	CHECK(sprout_json_is(sprout_json_get(o, "b"), "x"));
 }
 
+static void pretty_output_indents_and_reads_back(void)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	const char *text = "{\"a\":[1,{\"b\":\"x\"}],\"e\":{},\"f\":[],\"g\":null}";
+	sprout_json *v = parse_ok(a, text);
+	sprout_buf b = SPROUT_BUF_INIT(1 << 20);
+	CHECK_INT(sprout_json_write_pretty(&b, v), SPROUT_OK);
+	CHECK_MEM(b.data, b.len,
+		  "{\n"
+		  "  \"a\": [\n"
+		  "    1,\n"
+		  "    {\n"
+		  "      \"b\": \"x\"\n"
+		  "    }\n"
+		  "  ],\n"
+		  "  \"e\": {},\n"
+		  "  \"f\": [],\n"
+		  "  \"g\": null\n"
+		  "}\n");
+	sprout_json *back = NULL;
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(sprout_json_parse(a, b.data, b.len, &back, &err), SPROUT_OK);
+	CHECK(sprout_json_equal(v, back));
+	CHECK_STR(dump(back), text);
+	sprout_buf_release(&b);
+	sprout_arena_free(a);
+}
+
 SUITE(json_tests) = {
+	T(pretty_output_indents_and_reads_back),
 	T(round_trip_keeps_order_numbers_and_duplicates),
 	T(strings_decode_escapes_and_write_minimal_escapes),
 	T(syntax_errors_name_line_column_and_reason),
