@@ -43,6 +43,10 @@ typedef struct sprout_tokens {
  * cover the text exactly, in order. Fails only on OOM. */
 sprout_code sprout_tokenize(sprout_arena *a, const char *s, size_t n, sprout_tokens *out);
 
+/* Words in s[0..n): runs of bytes between ASCII white space. The count
+ * lengths, stats, filter and report agree on. */
+size_t sprout_count_words(const char *s, size_t n);
+
 /* Case shape of a word. */
 typedef enum sprout_case {
 	SPROUT_CASE_LOWER,  /* "card" */

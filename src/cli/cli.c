@@ -12,9 +12,13 @@
 
 /* ---- messages ---------------------------------------------------------- */
 
+const char *cli_context;
+
 static void vmsg(const char *fmt, va_list ap)
 {
 	fputs("sprout: ", stderr);
+	if (cli_context)
+		fputs(cli_context, stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -90,6 +94,9 @@ static const struct cli_option base_options[] = {
 	{"help", 'h', NULL, OPT_HELP, "show this help"},
 	{NULL, 0, NULL, 0, NULL},
 };
+
+/* base_options without --output */
+static const struct cli_option *const base_no_output = base_options + 1;
 
 static void print_options(const struct cli_option *o)
 {
@@ -209,6 +216,9 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 	}
 }
 
+struct cli_probe *cli_probe;
+void (*cli_progress_hook)(const struct cli_reader *rd);
+
 int cli_parse(int argc, char **argv, const char *usage, const char *about,
 	      const struct cli_option *own, int flags, struct cli_common *c,
 	      int (*cb)(int id, const char *arg, void *ctx), void *ctx)
@@ -220,7 +230,13 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 
 	const struct cli_option *groups[4] = {own, (flags & CLI_READS) ? read_options : NULL,
 					      (flags & CLI_WRITES) ? write_options : NULL,
-					      base_options};
+					      (flags & CLI_NO_OUTPUT) ? base_no_output : base_options};
+	if (cli_probe && !cli_probe->check) {
+		memcpy(cli_probe->groups, groups, sizeof groups);
+		cli_probe->flags = flags;
+		cli_probe->usage = usage;
+		return EXIT_OK;
+	}
 	size_t total = 0;
 	for (int g = 0; g < 4; g++)
 		total += count_options(groups[g]);
@@ -258,11 +274,14 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 		if (id == -1)
 			break;
 		if (id == '?' || id == ':') {
+			/* a long option is named as written (optopt holds its id,
+			 * not a letter); a short one by its letter */
 			char name[64];
-			if (optopt)
-				snprintf(name, sizeof name, "-%c", optopt);
+			const char *given = argv[optind - 1];
+			if (!strncmp(given, "--", 2) || !optopt || optopt >= 128)
+				snprintf(name, sizeof name, "%s", given);
 			else
-				snprintf(name, sizeof name, "%s", argv[optind - 1]);
+				snprintf(name, sizeof name, "-%c", optopt);
 			char *eq = strchr(name, '=');
 			if (eq)
 				*eq = '\0';
@@ -298,6 +317,8 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 	free(lo);
 	if (rc >= 0)
 		return rc;
+	if (cli_probe && cli_probe->check)
+		return EXIT_OK;
 	c->inputs = (const char **)(argv + optind);
 	c->ninputs = (size_t)(argc - optind);
 	return -1;
@@ -537,6 +558,8 @@ int cli_reader_next(struct cli_reader *rd, sprout_record *rec)
 	for (;;) {
 		sprout_error err = SPROUT_ERROR_INIT;
 		sprout_code rc = sprout_source_next(rd->src, rec, &err);
+		if (cli_progress_hook && rc != SPROUT_END)
+			cli_progress_hook(rd);
 		const char *file, *why;
 		const sprout_format *fmt;
 		while (sprout_source_detected(rd->src, &file, &fmt, &why)) {
@@ -561,6 +584,21 @@ int cli_reader_next(struct cli_reader *rd, sprout_record *rec)
 		if (x)
 			return -x;
 	}
+}
+
+int cli_feed(struct cli_reader *rd,
+	     sprout_code (*add)(void *ctx, const sprout_record *rec, sprout_error *err), void *ctx)
+{
+	sprout_record rec;
+	int got;
+	while ((got = cli_reader_next(rd, &rec)) > 0) {
+		sprout_error err = SPROUT_ERROR_INIT;
+		if (add(ctx, &rec, &err)) {
+			cli_error_at(&err);
+			return cli_exit_for(err.code);
+		}
+	}
+	return got < 0 ? -got : EXIT_OK;
 }
 
 int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_error *why,

@@ -23,7 +23,13 @@ struct cli_option {
 	const char *arg;   /* argument name for --help, NULL when it takes none */
 	int id;            /* value getopt_long returns */
 	const char *help;
+	int kind;          /* CLI_OPT_* bits, for recipes (sprout run) */
 };
+
+/* What sprout run needs to know to pass an option from a recipe. */
+#define CLI_OPT_REPEAT 1  /* may be given more than once: a YAML list repeats it */
+#define CLI_OPT_INFILE 2  /* names an input file: relative to the recipe, hashed */
+#define CLI_OPT_OUTPATH 4 /* names a file sprout writes: relative to the run folder */
 
 /* Option ids shared by the commands that read records. */
 enum {
@@ -60,12 +66,36 @@ struct cli_common {
 /* Flags for which shared options a command takes. */
 #define CLI_READS 1   /* reads records: -f --map --container --on-error --rejects --max-record */
 #define CLI_WRITES 2  /* writes records: --array --jsonl --strip-meta */
+#define CLI_NO_OUTPUT 4 /* writes no -o output (sprout run) */
 
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
 };
+
+struct cli_reader;
+
+/* Every command, ending with a NULL name (main.c). */
+extern const struct cli_command cli_commands[];
+
+/* How sprout run learns a command's options: while cli_probe points
+ * somewhere, cli_parse fills it in and returns EXIT_OK without parsing. */
+struct cli_probe {
+	const struct cli_option *groups[4]; /* own, read, write, base; NULL when absent */
+	int flags;                          /* CLI_READS, CLI_WRITES */
+	const char *usage;
+	int check; /* set: parse argv for real (errors printed), then return EXIT_OK */
+};
+extern struct cli_probe *cli_probe;
+
+/* Called by cli_reader_next for every record read, when set (sprout run
+ * draws its progress from it). */
+extern void (*cli_progress_hook)(const struct cli_reader *rd);
+
+/* When set, printed after "sprout: " before every message (sprout run
+ * names the recipe line or the stage a message is about). */
+extern const char *cli_context;
 
 /* Print "sprout: " + message to stderr (never with --quiet suppressed:
  * errors always show). */
@@ -113,6 +143,12 @@ int cli_reader_open(struct cli_reader *rd, struct cli_common *c);
  * the error, minus the exit code to stop with. Bad records are skipped into
  * the rejects file under --on-error=skip. */
 int cli_reader_next(struct cli_reader *rd, sprout_record *rec);
+
+/* Give every good record of rd to add(ctx, rec, err) until the end or its
+ * first error (printed). Returns EXIT_OK or the exit code to stop with; rd
+ * stays open. */
+int cli_feed(struct cli_reader *rd,
+	     sprout_code (*add)(void *ctx, const sprout_record *rec, sprout_error *err), void *ctx);
 
 /* A record that a later step could not handle (a conversion error):
  * skipped into the rejects file or fatal, as --on-error says. Returns 0
@@ -165,5 +201,7 @@ int cmd_mix(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -187,14 +187,14 @@ static int on_option(int id, const char *arg, void *ctx)
 	switch (id) {
 	case OPT_N:
 		if (whole(arg, 1, 100, &v)) {
-			cli_error("-n: '%s' is not a whole number from 1 to 100", arg);
+			cli_error("--variants: '%s' is not a whole number from 1 to 100", arg);
 			return EXIT_USAGE;
 		}
 		a->o.n = (unsigned)v;
 		return -1;
 	case OPT_JOBS:
 		if (whole(arg, 1, 64, &v)) {
-			cli_error("-j: '%s' is not a whole number from 1 to 64", arg);
+			cli_error("--jobs: '%s' is not a whole number from 1 to 64", arg);
 			return EXIT_USAGE;
 		}
 		a->jobs = (int)v;

@@ -18,7 +18,7 @@ static const struct cli_option options[] = {
 	 "write one file per input into DIR, named after it (train.jsonl -> DIR/train.jsonl)"},
 	{"meta", 0, "FILE", OPT_META,
 	 "keep the provenance in a side file: one line per exported record, "
-	 "{\"file\",\"line\",\"_sprout\"}"},
+	 "{\"file\",\"line\",\"_sprout\"}", CLI_OPT_OUTPATH},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -108,9 +108,28 @@ static void out_name(const char *input, int target, char *buf, size_t n)
 	snprintf(buf, n, "%s%s", base, target == T_ALPACA ? ".json" : ".jsonl");
 }
 
+/* An empty split (say --test 0) exports as an empty file, so the trainer
+ * finds every file it was told about. */
+static int export_empty(struct cli_common *c, struct export_cli *e)
+{
+	int rc;
+	sprout_writer *out = cli_output_open(c, e->target == T_ALPACA ? SPROUT_CONTAINER_ARRAY
+								  : SPROUT_CONTAINER_JSONL,
+					     &rc);
+	if (!out)
+		return rc;
+	if ((rc = cli_output_commit(out)))
+		return rc;
+	cli_note(c, "%s is empty: wrote an empty %s", c->inputs[0], c->output);
+	return EXIT_OK;
+}
+
 static int export_one(struct cli_common *c, struct export_cli *e, sprout_writer *meta,
 		      unsigned long *total)
 {
+	struct stat st;
+	if (e->dir && stat(c->inputs[0], &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		return export_empty(c, e);
 	struct cli_reader rd = {0};
 	int rc = cli_reader_open(&rd, c);
 	if (rc >= 0)

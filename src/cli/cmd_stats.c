@@ -38,6 +38,11 @@ static void on_bad(void *ctx, sprout_code why)
 	sprout_stats_add_bad(o->st, why);
 }
 
+static sprout_code add_record(void *st, const sprout_record *rec, sprout_error *err)
+{
+	return sprout_stats_add(st, rec, err);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	struct stats_opts o;
@@ -64,19 +69,7 @@ int cmd_stats(int argc, char **argv)
 		sprout_stats_free(o.st);
 		return rc;
 	}
-	sprout_record rec;
-	int got;
-	rc = EXIT_OK;
-	while ((got = cli_reader_next(&rd, &rec)) > 0) {
-		sprout_error err = SPROUT_ERROR_INIT;
-		if (sprout_stats_add(o.st, &rec, &err)) {
-			cli_error_at(&err);
-			rc = cli_exit_for(err.code);
-			break;
-		}
-	}
-	if (got < 0)
-		rc = -got;
+	rc = cli_feed(&rd, add_record, o.st);
 	if (!rc && o.oom) {
 		cli_error("out of memory");
 		rc = EXIT_INTERNAL;

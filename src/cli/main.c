@@ -5,12 +5,14 @@
 
 #include "cli.h"
 
-static const struct cli_command commands[] = {
+const struct cli_command cli_commands[] = {
 	{"augment", cmd_augment, "make variants offline: synonyms, word edits, typos, style, back-translation"},
 	{"convert", cmd_convert, "rewrite records in another dataset format"},
 	{"export", cmd_export, "write the files trainers read: OpenAI, ShareGPT, Alpaca, TRL"},
 	{"filter", cmd_filter, "keep what is close, new, well-formed and free of personal data"},
 	{"mix", cmd_mix, "blend real and synthetic records to a ratio, share and cap"},
+	{"report", cmd_report, "one HTML page (and JSON) on a dataset: methods, rejections, drift"},
+	{"run", cmd_run, "run a recipe: stages in order, resumable, with a manifest"},
 	{"split", cmd_split, "train/validation/test with no leakage from synthetic records"},
 	{"stats", cmd_stats, "describe a dataset: formats, lengths, labels, duplicates"},
 	{NULL, NULL, NULL},
@@ -22,7 +24,7 @@ static void usage(FILE *f)
 		   "Grow a small seed set of fine-tuning examples into a larger, checked\n"
 		   "training set. Commands read the FILEs (or stdin) and write to stdout\n"
 		   "unless -o FILE is given, so they compose in pipes.\n\ncommands:\n");
-	for (const struct cli_command *c = commands; c->name; c++)
+	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n'sprout COMMAND --help' tells more; 'sprout --version' the version.\n");
 }
@@ -46,7 +48,7 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
 		if (argc > 2 && strcmp(name, "help") == 0) {
-			for (const struct cli_command *c = commands; c->name; c++) {
+			for (const struct cli_command *c = cli_commands; c->name; c++) {
 				if (strcmp(c->name, argv[2]) == 0) {
 					char *args[] = {argv[2], "--help", NULL};
 					return finish(c->run(2, args));
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 		printf("sprout %s\n", sprout_version());
 		return finish(EXIT_OK);
 	}
-	for (const struct cli_command *c = commands; c->name; c++) {
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, name) == 0) {
 			cli_signals_init();
 			return finish(c->run(argc - 1, argv + 1));

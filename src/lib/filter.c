@@ -1,4 +1,5 @@
 /* The filter checks. See sprout/filter.h. */
+#include "sprout/text.h"
 #include "sprout/filter.h"
 
 #include <errno.h>
@@ -387,18 +388,6 @@ sprout_code sprout_filter_pool(sprout_filter *f, const char *s, size_t n, sprout
 
 /* ---- the checks -------------------------------------------------------- */
 
-static size_t count_words(const char *s, size_t n)
-{
-	size_t w = 0;
-	int in = 0;
-	for (size_t i = 0; i < n; i++) {
-		int sp = s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r';
-		w += !sp && !in;
-		in = !sp;
-	}
-	return w;
-}
-
 /* Words of b (lowercase runs of letters and digits) not found in a. */
 static long new_words(const char *a, size_t na, const char *b, size_t nb)
 {
@@ -592,7 +581,7 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 		if (!o->slots[s] || !sprout_record_get(r, (sprout_slot)s, &t))
 			continue;
 		const char *sn = sprout_slot_name((sprout_slot)s);
-		size_t words = count_words(t.s, t.len);
+		size_t words = sprout_count_words(t.s, t.len);
 		if (o->min_words >= 0 || o->max_words >= 0) {
 			if (score(r, "words", (double)words, err))
 				return nomem(err);

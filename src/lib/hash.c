@@ -68,7 +68,8 @@ sprout_code sprout_hash_file(const char *path, char hex[SPROUT_HASH_HEX], unsign
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot read: %s", strerror(errno));
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot read: %s",
+					      strerror(errno));
 			sprout_error_locate(err, path, 0, 0);
 			break;
 		}

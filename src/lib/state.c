@@ -40,10 +40,11 @@ sprout_state *sprout_state_open(const char *path, sprout_error *err)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if (sqlite3_exec(s->db,
-			 "PRAGMA journal_mode=WAL;"
-			 "CREATE TABLE IF NOT EXISTS run_state(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-			 NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(
+		s->db,
+		"PRAGMA journal_mode=WAL;"
+		"CREATE TABLE IF NOT EXISTS run_state(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+		NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(s, err, "cannot open the run state");
 		sprout_state_close(s);
 		return NULL;
@@ -92,11 +93,10 @@ static sprout_code exec_bound(sprout_state *s, const char *sql, const char *a, c
 	return step == SQLITE_DONE ? SPROUT_OK : db_error(s, err, "cannot write the run state");
 }
 
-sprout_code sprout_state_put(sprout_state *s, const char *key, const char *value,
-			     sprout_error *err)
+sprout_code sprout_state_put(sprout_state *s, const char *key, const char *value, sprout_error *err)
 {
-	return exec_bound(s, "INSERT OR REPLACE INTO run_state(key, value) VALUES(?, ?)", key, value,
-			  err);
+	return exec_bound(s, "INSERT OR REPLACE INTO run_state(key, value) VALUES(?, ?)", key,
+			  value, err);
 }
 
 sprout_code sprout_state_remove_prefix(sprout_state *s, const char *prefix, sprout_error *err)

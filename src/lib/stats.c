@@ -1,4 +1,6 @@
 /* Dataset statistics. */
+#include "series.h"
+#include "sprout/text.h"
 #include "sprout/stats.h"
 
 #include <stdint.h>
@@ -8,10 +10,6 @@
 
 #include "sprout/utf8.h"
 
-struct series {
-	uint32_t *v;
-	size_t n, cap;
-};
 
 struct slot_stats {
 	unsigned long present, empty, missing;
@@ -76,38 +74,6 @@ void sprout_stats_free(sprout_stats *st)
 unsigned long sprout_stats_records(const sprout_stats *st)
 {
 	return st->records;
-}
-
-static int push(struct series *s, uint32_t v)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		uint32_t *p = realloc(s->v, cap * sizeof *p);
-		if (!p)
-			return -1;
-		s->v = p;
-		s->cap = cap;
-	}
-	s->v[s->n++] = v;
-	return 0;
-}
-
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static uint32_t count_words(const char *s, size_t n)
-{
-	uint32_t w = 0;
-	int in = 0;
-	for (size_t i = 0; i < n; i++) {
-		int sp = is_space((unsigned char)s[i]);
-		if (!sp && !in)
-			w++;
-		in = !sp;
-	}
-	return w;
 }
 
 /* FNV-1a with a final mix, for the label table */
@@ -206,11 +172,11 @@ sprout_code sprout_stats_add(sprout_stats *st, const sprout_record *r, sprout_er
 			continue;
 		}
 		ss->present++;
-		uint32_t words = count_words(t.s, t.len);
+		uint32_t words = (uint32_t)sprout_count_words(t.s, t.len);
 		if (words == 0)
 			ss->empty++;
-		if (push(&ss->chars, (uint32_t)sprout_utf8_count(t.s, t.len)) ||
-		    push(&ss->words, words))
+		if (series_push(&ss->chars, (uint32_t)sprout_utf8_count(t.s, t.len)) ||
+		    series_push(&ss->words, words))
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		if (i == SPROUT_SLOT_LABEL && add_label(st, t.s, t.len))
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
@@ -256,12 +222,6 @@ struct dist {
 	double mean;
 };
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Nearest-rank percentile of sorted v[0..n). */
 static uint32_t pct(const uint32_t *v, size_t n, int p)
 {
@@ -276,14 +236,10 @@ static int summarize(const struct series *s, struct dist *d)
 	memset(d, 0, sizeof *d);
 	if (!s->n)
 		return 0;
-	uint32_t *v = malloc(s->n * sizeof *v);
+	double sum;
+	uint32_t *v = series_sorted(s, &sum);
 	if (!v)
 		return -1;
-	memcpy(v, s->v, s->n * sizeof *v);
-	qsort(v, s->n, sizeof *v, cmp_u32);
-	double sum = 0;
-	for (size_t i = 0; i < s->n; i++)
-		sum += v[i];
 	d->min = v[0];
 	d->max = v[s->n - 1];
 	d->p10 = pct(v, s->n, 10);

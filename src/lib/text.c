@@ -403,3 +403,16 @@ sprout_code sprout_lower(sprout_buf *b, const char *s, size_t n)
 {
 	return sprout_case_apply(b, s, n, SPROUT_CASE_LOWER);
 }
+
+size_t sprout_count_words(const char *s, size_t n)
+{
+	size_t w = 0;
+	int in = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int sp = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+		w += !sp && !in;
+		in = !sp;
+	}
+	return w;
+}

@@ -8,7 +8,7 @@
 
 struct mark {
 	const void *node; /* a value, or for keys: the object + member index */
-	size_t member;    /* (size_t)-1 for a value */
+	size_t member;	  /* (size_t)-1 for a value */
 	unsigned long line, column;
 };
 
@@ -35,8 +35,8 @@ static int remember(sprout_yaml *m, const void *node, size_t member, yaml_mark_t
 		m->v = v;
 		m->cap = cap;
 	}
-	m->v[m->n++] = (struct mark){node, member, (unsigned long)mk.line + 1,
-				     (unsigned long)mk.column + 1};
+	m->v[m->n++] =
+	    (struct mark){node, member, (unsigned long)mk.line + 1, (unsigned long)mk.column + 1};
 	return 0;
 }
 
@@ -90,7 +90,8 @@ static sprout_code next(struct p *p, yaml_event_t *e)
 	if (!yaml_parser_parse(&p->parser, e)) {
 		sprout_error_set(p->err, SPROUT_ERR_FORMAT, "%s%s%s",
 				 p->parser.problem ? p->parser.problem : "bad YAML",
-				 p->parser.context ? " " : "", p->parser.context ? p->parser.context : "");
+				 p->parser.context ? " " : "",
+				 p->parser.context ? p->parser.context : "");
 		if (p->err) {
 			p->err->line = (unsigned long)p->parser.problem_mark.line + 1;
 			p->err->column = (unsigned long)p->parser.problem_mark.column + 1;
@@ -178,7 +179,8 @@ static sprout_code collection(struct p *p, yaml_event_t *start, sprout_json **ou
 		size_t kl = e.data.scalar.length;
 		if (sprout_json_getn(c, k, kl)) {
 			char msg[300];
-			snprintf(msg, sizeof msg, "the key '%.*s' is given twice", (int)(kl > 200 ? 200 : kl), k);
+			snprintf(msg, sizeof msg, "the key '%.*s' is given twice",
+				 (int)(kl > 200 ? 200 : kl), k);
 			rc = fail_at(p, key_mark, msg);
 			yaml_event_delete(&e);
 			return rc;
@@ -212,12 +214,11 @@ static sprout_code value(struct p *p, yaml_event_t *e, sprout_json **out)
 			return sprout_error_set(p->err, SPROUT_ERR_NOMEM, "out of memory");
 		return SPROUT_OK;
 	case YAML_SEQUENCE_START_EVENT:
-	case YAML_MAPPING_START_EVENT:
-		return collection(p, e, out);
+	case YAML_MAPPING_START_EVENT: return collection(p, e, out);
 	case YAML_ALIAS_EVENT:
-		return fail_at(p, e->start_mark, "anchors and aliases are not supported in recipes");
-	default:
-		return fail_at(p, e->start_mark, "unexpected YAML content");
+		return fail_at(p, e->start_mark,
+			       "anchors and aliases are not supported in recipes");
+	default: return fail_at(p, e->start_mark, "unexpected YAML content");
 	}
 }
 
@@ -241,8 +242,7 @@ sprout_code sprout_yaml_parse(sprout_arena *a, const char *text, size_t len, spr
 		switch (e.type) {
 		case YAML_STREAM_START_EVENT:
 		case YAML_DOCUMENT_START_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
-			break;
+		case YAML_DOCUMENT_END_EVENT: break;
 		case YAML_STREAM_END_EVENT: done = 1; break;
 		default:
 			if (doc)

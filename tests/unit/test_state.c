@@ -107,7 +107,7 @@ static void state_keeps_values_across_opens_and_kills(void)
 }
 
 SUITE(state_tests) = {
-	T(hashes_are_stable_and_separate_strings),
-	T(state_keeps_values_across_opens_and_kills),
-	{0},
+    T(hashes_are_stable_and_separate_strings),
+    T(state_keeps_values_across_opens_and_kills),
+    {0},
 };

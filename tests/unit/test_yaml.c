@@ -31,9 +31,10 @@ static void scalars_get_json_types(void)
 			      "text: |\n  two\n  lines\n",
 			      &m, &err);
 	CHECK(r);
-	CHECK_STR(dump(r), "{\"name\":\"support\",\"n\":3,\"x\":-1.5e3,\"zip\":\"0123\","
-			   "\"quoted\":\"42\",\"on\":true,\"off\":false,\"none\":null,\"empty\":null,"
-			   "\"list\":[\"a\",2,\"true\"],\"text\":\"two\\nlines\\n\"}");
+	CHECK_STR(dump(r),
+		  "{\"name\":\"support\",\"n\":3,\"x\":-1.5e3,\"zip\":\"0123\","
+		  "\"quoted\":\"42\",\"on\":true,\"off\":false,\"none\":null,\"empty\":null,"
+		  "\"list\":[\"a\",2,\"true\"],\"text\":\"two\\nlines\\n\"}");
 	sprout_yaml_free(m);
 	sprout_arena_free(a);
 }
@@ -84,12 +85,14 @@ static void errors_carry_line_and_column(void)
 		const char *text, *msg;
 		unsigned long line, col;
 	} cases[] = {
-		{"a: 1\na: 2\n", "the key 'a' is given twice", 2, 1},
-		{"a: [1, 2\nb: 3\n", "did not find expected ',' or ']' while parsing a flow sequence", 2, 2},
-		{"x: &anchor 1\ny: *anchor\n", "anchors and aliases are not supported in recipes", 2, 4},
-		{"? [1]\n: 2\n", "a key must be a plain word", 1, 3},
-		{"a: 1\n---\nb: 2\n", "a recipe is one YAML document", 3, 1},
-		{"# only a comment\n", "the recipe is empty", 0, 0},
+	    {"a: 1\na: 2\n", "the key 'a' is given twice", 2, 1},
+	    {"a: [1, 2\nb: 3\n", "did not find expected ',' or ']' while parsing a flow sequence",
+	     2, 2},
+	    {"x: &anchor 1\ny: *anchor\n", "anchors and aliases are not supported in recipes", 2,
+	     4},
+	    {"? [1]\n: 2\n", "a key must be a plain word", 1, 3},
+	    {"a: 1\n---\nb: 2\n", "a recipe is one YAML document", 3, 1},
+	    {"# only a comment\n", "the recipe is empty", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		sprout_arena *a = sprout_arena_new(0);
@@ -120,9 +123,9 @@ static void deep_nesting_is_refused(void)
 }
 
 SUITE(yaml_tests) = {
-	T(scalars_get_json_types),
-	T(marks_point_at_values_and_keys),
-	T(errors_carry_line_and_column),
-	T(deep_nesting_is_refused),
-	{0},
+    T(scalars_get_json_types),
+    T(marks_point_at_values_and_keys),
+    T(errors_carry_line_and_column),
+    T(deep_nesting_is_refused),
+    {0},
 };
