@@ -20,7 +20,9 @@ FUZZ_SECONDS ?= 60
 LIB_SRC  := $(wildcard src/lib/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+PROMPTS  := $(sort $(wildcard prompts/*.txt))
+GEN_SRC  := $(BUILD)/gen/prompts.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
@@ -29,6 +31,15 @@ all: $(BUILD)/sprout
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The built-in prompt templates, compiled in byte for byte. The folder is a
+# prerequisite too, so adding or removing a prompt also regenerates.
+$(GEN_SRC): $(PROMPTS) prompts scripts/embed-prompts.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-prompts.sh $(PROMPTS) > $@.tmp && mv $@.tmp $@
+
+$(GEN_SRC:.c=.o): $(GEN_SRC)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libsprout.a: $(LIB_OBJ)
@@ -52,10 +63,10 @@ bench: $(BUILD)/sprout
 	@bench/augment.sh $(BUILD)
 	@bench/filter.sh $(BUILD)
 
-fuzz:
+fuzz: $(GEN_SRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
-	  fuzz/fuzz_reader.c $(LIB_SRC) $(LDLIBS) -o build-fuzz/fuzz_reader
+	  fuzz/fuzz_reader.c $(LIB_SRC) $(GEN_SRC) $(LDLIBS) -o build-fuzz/fuzz_reader
 	@mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=build-fuzz/ \

@@ -719,8 +719,9 @@ void cli_dataset_release(struct cli_dataset *ds)
 	memset(ds, 0, sizeof *ds);
 }
 
-int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
-		      const char *check, const char *reason, const sprout_record *r)
+int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *stage,
+			   const char *check, const char *reason, const sprout_record *r,
+			   const char *key, const char *value)
 {
 	if (!rd->rejects)
 		return -1;
@@ -731,7 +732,8 @@ int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
 	    sprout_json_set(a, j, "reason", sprout_json_string(a, reason, strlen(reason))) ||
 	    (r->file && sprout_json_set(a, j, "file", sprout_json_string(a, r->file, strlen(r->file)))) ||
 	    (r->line && sprout_json_set(a, j, "line", sprout_json_integer(a, (long long)r->line))) ||
-	    sprout_json_set(a, j, "record", r->obj)) {
+	    (r->obj && sprout_json_set(a, j, "record", r->obj)) ||
+	    (key && sprout_json_set(a, j, key, sprout_json_string(a, value, strlen(value))))) {
 		cli_error("out of memory");
 		return EXIT_INTERNAL;
 	}
@@ -740,4 +742,10 @@ int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
 		return cli_exit_for(err.code);
 	}
 	return -1;
+}
+
+int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
+		      const char *check, const char *reason, const sprout_record *r)
+{
+	return cli_reject_record_with(rd, a, stage, check, reason, r, NULL, NULL);
 }

@@ -179,6 +179,11 @@ void cli_dataset_release(struct cli_dataset *ds);
  * for a record a command dropped. Returns -1, or an exit code. */
 int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
 		      const char *check, const char *reason, const sprout_record *r);
+/* The same with one more string member (key may be NULL); r->obj may be
+ * NULL for a reject about no input record. */
+int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *stage,
+			   const char *check, const char *reason, const sprout_record *r,
+			   const char *key, const char *value);
 
 /* ---- outputs ------------------------------------------------------------ */
 
@@ -197,6 +202,7 @@ void cli_signals_init(void);
 int cmd_augment(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

@@ -10,6 +10,7 @@ const struct cli_command cli_commands[] = {
 	{"convert", cmd_convert, "rewrite records in another dataset format"},
 	{"export", cmd_export, "write the files trainers read: OpenAI, ShareGPT, Alpaca, TRL"},
 	{"filter", cmd_filter, "keep what is close, new, well-formed and free of personal data"},
+	{"generate", cmd_generate, "ask a model server for new examples: paraphrases, pairs, responses, ..."},
 	{"mix", cmd_mix, "blend real and synthetic records to a ratio, share and cap"},
 	{"report", cmd_report, "one HTML page (and JSON) on a dataset: methods, rejections, drift"},
 	{"run", cmd_run, "run a recipe: stages in order, resumable, with a manifest"},

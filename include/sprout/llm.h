@@ -1,0 +1,126 @@
+/* sprout/llm.h - chat requests to model servers, many in flight.
+ *
+ * Speaks the OpenAI-compatible /v1/chat/completions (vLLM, llama.cpp
+ * server, Ollama, LM Studio, TGI, hosted APIs) and the Anthropic Messages
+ * API. Requests go through the libcurl multi interface, up to a number in
+ * flight; 429 and 503 honour Retry-After, other transient failures (time
+ * outs, resets, 5xx, a 200 whose body is not an answer) retry with
+ * exponential backoff and jitter; a request that keeps failing is answered
+ * with its reason and never holds the others up. Every answer is cached in
+ * SQLite as soon as it arrives, keyed by endpoint, model, parameters and
+ * prompt, so a run killed at any moment and started again sends nothing
+ * that was already answered. The API key is never logged or stored.
+ *
+ * Single-threaded: the caller submits requests and calls sprout_llm_step,
+ * which calls back with each answer. */
+#ifndef SPROUT_LLM_H
+#define SPROUT_LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sprout/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sprout_llm_api {
+	SPROUT_LLM_OPENAI,   /* POST {url}/v1/chat/completions, Authorization: Bearer */
+	SPROUT_LLM_ANTHROPIC /* POST {url}/v1/messages, x-api-key, anthropic-version */
+} sprout_llm_api;
+
+/* "openai" or "anthropic". SPROUT_ERR_USAGE otherwise. */
+sprout_code sprout_llm_api_parse(const char *s, sprout_llm_api *out, sprout_error *err);
+const char *sprout_llm_api_name(sprout_llm_api api);
+
+typedef struct sprout_llm_endpoint {
+	sprout_llm_api api;
+	const char *url;   /* base URL: http://127.0.0.1:8000 (or .../v1) */
+	const char *model; /* sent with each request */
+	/* NULL: $SPROUT_API_KEY, then $OPENAI_API_KEY or $ANTHROPIC_API_KEY */
+	const char *api_key;
+	const char *const *headers; /* extra "Name: value" lines */
+	size_t nheaders;
+} sprout_llm_endpoint;
+
+typedef struct sprout_llm_request {
+	const sprout_llm_endpoint *ep; /* must outlive the request */
+	double temperature;            /* < 0: not sent */
+	double top_p;                  /* < 0: not sent */
+	long max_tokens;               /* 0: not sent (Anthropic requires one: 1024) */
+	const char *system;            /* NULL: none */
+	const char *prompt;            /* the user message */
+	/* JSON schema (text) the answer must follow, or NULL: sent as
+	 * response_format (OpenAI) or as a forced tool (Anthropic); a server
+	 * that refuses it (HTTP 400) is asked again without it */
+	const char *schema;
+	unsigned attempt; /* in the cache key: 1 asks anew after a bad answer */
+	void *ctx;        /* the caller's, given back with the answer */
+} sprout_llm_request;
+
+typedef struct sprout_llm_answer {
+	sprout_code code;   /* SPROUT_OK, or SPROUT_ERR_IO with error set */
+	const char *text;   /* the model's message (Anthropic tool input as JSON) */
+	size_t len;
+	long status;        /* last HTTP status, 0 when none came */
+	unsigned long prompt_tokens, completion_tokens; /* as the server counted */
+	int cached;         /* from the cache: nothing was sent */
+	unsigned tries;     /* HTTP attempts made for it in this run */
+	const char *error;  /* when code != SPROUT_OK: what happened */
+} sprout_llm_answer;
+
+/* Called from sprout_llm_step for each finished request; rq and an are
+ * valid during the call only. */
+typedef void (*sprout_llm_done)(void *ud, const sprout_llm_request *rq,
+				const sprout_llm_answer *an);
+
+typedef struct sprout_llm_options {
+	size_t concurrency;  /* requests in flight (default 16) */
+	int retries;         /* after the first attempt (default 5) */
+	double timeout;      /* seconds per attempt (default 300) */
+	double backoff;      /* first wait, seconds (default 1); doubled each retry, jittered */
+	double backoff_max;  /* longest wait, also for Retry-After (default 60) */
+	const char *cache;   /* SQLite file, or NULL for none */
+	unsigned long max_requests;    /* 0: no cap; requests sent, not cached ones */
+	unsigned long long max_tokens; /* 0: no cap; prompt + completion tokens */
+	uint64_t seed;                 /* for the jitter */
+} sprout_llm_options;
+
+void sprout_llm_options_init(sprout_llm_options *o);
+
+typedef struct sprout_llm sprout_llm;
+
+/* SPROUT_ERR_IO when the cache cannot be opened. */
+sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err);
+void sprout_llm_free(sprout_llm *l); /* accepts NULL; drops what is pending */
+
+/* Queue a request (copied). A cached one is answered at the next step. */
+sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprout_error *err);
+
+/* Move transfers along, waiting at most wait_ms for something to happen,
+ * and call done for each request that finished. Returns how many are still
+ * pending (queued, waiting to retry or in flight), or -1 with err when
+ * sprout itself failed (out of memory, the cache cannot be written). */
+long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
+		     sprout_error *err);
+
+/* 1 when the cache holds the answer to rq (for plans and dry runs). */
+int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq);
+
+typedef struct sprout_llm_counts {
+	unsigned long sent;     /* HTTP attempts made */
+	unsigned long answered; /* requests answered by a server */
+	unsigned long cached;   /* requests answered by the cache */
+	unsigned long failed;   /* requests given up */
+	unsigned long retried;  /* attempts that were retries */
+	unsigned long in_flight, waiting, queued;
+	unsigned long long prompt_tokens, completion_tokens; /* from servers, this run */
+} sprout_llm_counts;
+
+void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,588 @@
+/* sprout generate: new examples written by a model server from the seeds. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sprout/generate.h"
+#include "sprout/llm.h"
+
+enum {
+	OPT_METHOD = 'm',
+	OPT_N = 'n',
+	OPT_URL = OPT_COMMAND_BASE,
+	OPT_MODEL,
+	OPT_API,
+	OPT_KEY_ENV,
+	OPT_HEADER,
+	OPT_TEMPERATURE,
+	OPT_TOP_P,
+	OPT_ANSWER_TOKENS,
+	OPT_SLOT,
+	OPT_CONSTRAINTS,
+	OPT_OPERATIONS,
+	OPT_WORDS,
+	OPT_LANGUAGE,
+	OPT_SCOPE,
+	OPT_COUNT,
+	OPT_BATCH,
+	OPT_EXAMPLES,
+	OPT_NOVELTY,
+	OPT_PROMPTS,
+	OPT_NO_SCHEMA,
+	OPT_CONCURRENCY,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_CACHE,
+	OPT_NO_CACHE,
+	OPT_MAX_REQUESTS,
+	OPT_MAX_TOKENS,
+	OPT_DRY_RUN,
+	OPT_SEED,
+	OPT_KEEP,
+};
+
+static const struct cli_option options[] = {
+	{"method", 'm', "NAME", OPT_METHOD,
+	 "paraphrase, expand, refine, pairs, respond, brief, bullets, refuse, evolve or translate "
+	 "(see docs/generate.md)"},
+	{"url", 0, "URL", OPT_URL,
+	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "
+	 ":11434 (Ollama)"},
+	{"model", 0, "NAME", OPT_MODEL,
+	 "the model; repeat it to spread the requests over several models", CLI_OPT_REPEAT},
+	{"api", 0, "API", OPT_API, "openai (/v1/chat/completions, the default) or anthropic"},
+	{"api-key-env", 0, "VAR", OPT_KEY_ENV,
+	 "read the API key from $VAR (default: $SPROUT_API_KEY, then $OPENAI_API_KEY or "
+	 "$ANTHROPIC_API_KEY); the key is never printed"},
+	{"header", 0, "'NAME: VALUE'", OPT_HEADER, "an extra HTTP header (repeatable)",
+	 CLI_OPT_REPEAT},
+	{"temperature", 0, "T[,T...]", OPT_TEMPERATURE,
+	 "sampling temperature; several values are a sweep the requests are spread over"},
+	{"top-p", 0, "P[,P...]", OPT_TOP_P, "nucleus sampling; several values are a sweep"},
+	{"answer-tokens", 0, "N", OPT_ANSWER_TOKENS,
+	 "longest answer, in tokens (max_tokens; default: the server's, 1024 for anthropic)"},
+	{"variants", 'n', "K", OPT_N, "items asked per request: paraphrase, expand, pairs (default 3)"},
+	{"slot", 0, "SLOT", OPT_SLOT,
+	 "what paraphrase, expand, refine, evolve and translate rewrite (default prompt)"},
+	{"constraints", 0, "LIST", OPT_CONSTRAINTS,
+	 "paraphrase: casual, typos, slang, incomplete, non-native, formal; one request per "
+	 "constraint (default casual)"},
+	{"operations", 0, "LIST", OPT_OPERATIONS,
+	 "evolve: constraints, deepen, concretize, reasoning; one request per operation (default "
+	 "constraints,deepen)"},
+	{"words", 0, "N", OPT_WORDS, "brief: at most N words (default 50)"},
+	{"language", 0, "NAME", OPT_LANGUAGE, "translate: the pivot language (default French)"},
+	{"scope", 0, "TEXT", OPT_SCOPE,
+	 "refuse: what the assistant is for (default: a general-purpose assistant)"},
+	{"count", 0, "N", OPT_COUNT, "pairs: new tasks to make (default 50)"},
+	{"batch", 0, "N", OPT_BATCH, "pairs: requests per round (default 8)"},
+	{"examples", 0, "H[,M]", OPT_EXAMPLES,
+	 "pairs: seed tasks and earlier new tasks shown in each prompt (default 6,2)"},
+	{"novelty-threshold", 0, "R", OPT_NOVELTY,
+	 "pairs: a new instruction with ROUGE-L above R with any earlier one is dropped (default 0.7)"},
+	{"prompts", 0, "DIR", OPT_PROMPTS,
+	 "prompt templates: DIR/METHOD.txt replaces the built-in one (see prompts/README.md)"},
+	{"no-schema", 0, NULL, OPT_NO_SCHEMA,
+	 "never send the answer's JSON schema (response_format / a forced tool)"},
+	{"concurrency", 0, "N", OPT_CONCURRENCY, "requests in flight (default 16)"},
+	{"retries", 0, "N", OPT_RETRIES,
+	 "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx with "
+	 "backoff (default 5)"},
+	{"timeout", 0, "SECONDS", OPT_TIMEOUT, "per attempt (default 300)"},
+	{"cache", 0, "FILE", OPT_CACHE,
+	 "SQLite cache of answers (default sprout-cache.sqlite): a rerun sends nothing answered "
+	 "before",
+	 CLI_OPT_OUTPATH},
+	{"no-cache", 0, NULL, OPT_NO_CACHE, "no cache"},
+	{"max-requests", 0, "N", OPT_MAX_REQUESTS,
+	 "send at most N requests; the rest are rejected as not sent"},
+	{"max-tokens", 0, "N", OPT_MAX_TOKENS,
+	 "stop sending when the servers have counted N tokens (prompt + answer)"},
+	{"dry-run", 0, NULL, OPT_DRY_RUN,
+	 "print how many requests the run would send and the tokens it would spend; send none"},
+	{"seed", 0, "N", OPT_SEED, "random seed for pairs' examples and the retry jitter (default 0)"},
+	{"keep-original", 0, NULL, OPT_KEEP, "write each input record before what was made from it"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+#define MAX_LIST 32
+
+struct gen_cli {
+	sprout_generate_options o;
+	sprout_llm_options lo;
+	sprout_llm_endpoint ep[MAX_LIST];
+	sprout_gen_config cfg[MAX_LIST * MAX_LIST];
+	const char *models[MAX_LIST];
+	size_t nmodels;
+	const char *headers[MAX_LIST];
+	size_t nheaders;
+	double temps[MAX_LIST], tops[MAX_LIST];
+	size_t ntemps, ntops;
+	const char *constraints[MAX_LIST], *ops[MAX_LIST];
+	char lists[2][1024];
+	const char *url, *key_env;
+	sprout_llm_api api;
+	int no_cache, dry_run, keep, method_given;
+};
+
+static int whole(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
+		 unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi) {
+		cli_error("--%s: '%s' is not a whole number from %llu to %llu", opt, arg, lo, hi);
+		return EXIT_USAGE;
+	}
+	*out = v;
+	return -1;
+}
+
+static int reals(const char *opt, const char *arg, double lo, double hi, double *v, size_t *n)
+{
+	char copy[1024], *save = NULL;
+	snprintf(copy, sizeof copy, "%s", arg);
+	*n = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		errno = 0;
+		double x = strtod(t, &end);
+		if (errno || end == t || *end || !(x >= lo && x <= hi) || *n == MAX_LIST) {
+			cli_error("--%s: '%s' is not a list of numbers from %g to %g", opt, arg, lo, hi);
+			return EXIT_USAGE;
+		}
+		v[(*n)++] = x;
+	}
+	if (!*n) {
+		cli_error("--%s: no value given", opt);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Split a comma list into names (the text is kept in buf). */
+static int names(const char *opt, const char *arg, char *buf, size_t bufsize, const char **v,
+		 size_t *n, const char *(*known)(const char *), const char *expected)
+{
+	snprintf(buf, bufsize, "%s", arg);
+	*n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!known(t) || *n == MAX_LIST) {
+			cli_error("--%s: unknown name '%s' (expected %s)", opt, t, expected);
+			return EXIT_USAGE;
+		}
+		v[(*n)++] = t;
+	}
+	return -1;
+}
+
+static int on_option(int id, const char *arg, void *ctx)
+{
+	struct gen_cli *g = ctx;
+	sprout_generate_options *o = &g->o;
+	sprout_error err = SPROUT_ERROR_INIT;
+	unsigned long long u;
+	double x[1];
+	size_t nx;
+	int rc;
+	switch (id) {
+	case OPT_METHOD:
+		if (sprout_gen_parse(arg, &o->method, &err)) {
+			cli_error("--method: %s", err.msg);
+			return EXIT_USAGE;
+		}
+		g->method_given = 1;
+		return -1;
+	case OPT_URL: g->url = arg; return -1;
+	case OPT_MODEL:
+		if (g->nmodels == MAX_LIST) {
+			cli_error("--model: at most %d models", MAX_LIST);
+			return EXIT_USAGE;
+		}
+		g->models[g->nmodels++] = arg;
+		return -1;
+	case OPT_API:
+		if (sprout_llm_api_parse(arg, &g->api, &err)) {
+			cli_error("--api: %s", err.msg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_KEY_ENV: g->key_env = arg; return -1;
+	case OPT_HEADER:
+		if (!strchr(arg, ':') || g->nheaders == MAX_LIST) {
+			cli_error("--header: expected 'Name: value', got '%s'", arg);
+			return EXIT_USAGE;
+		}
+		g->headers[g->nheaders++] = arg;
+		return -1;
+	case OPT_TEMPERATURE: return reals("temperature", arg, 0, 2, g->temps, &g->ntemps);
+	case OPT_TOP_P: return reals("top-p", arg, 0, 1, g->tops, &g->ntops);
+	case OPT_ANSWER_TOKENS:
+		if ((rc = whole("answer-tokens", arg, 1, 1000000, &u)) >= 0)
+			return rc;
+		o->answer_tokens = (long)u;
+		return -1;
+	case OPT_N:
+		if ((rc = whole("variants", arg, 1, 50, &u)) >= 0)
+			return rc;
+		o->n = (unsigned)u;
+		return -1;
+	case OPT_SLOT:
+		if (sprout_slot_parse(arg, &o->slot, &err) || o->slot == SPROUT_SLOT_LABEL) {
+			cli_error("--slot: %s", err.msg[0] ? err.msg : "a label is not rewritten");
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_CONSTRAINTS:
+		return names("constraints", arg, g->lists[0], sizeof g->lists[0], g->constraints,
+			     &o->nconstraints, sprout_gen_constraint,
+			     "casual, typos, slang, incomplete, non-native or formal");
+	case OPT_OPERATIONS:
+		return names("operations", arg, g->lists[1], sizeof g->lists[1], g->ops,
+			     &o->noperations, sprout_gen_operation,
+			     "constraints, deepen, concretize or reasoning");
+	case OPT_WORDS:
+		if ((rc = whole("words", arg, 1, 10000, &u)) >= 0)
+			return rc;
+		o->words = (unsigned)u;
+		return -1;
+	case OPT_LANGUAGE: o->language = arg; return -1;
+	case OPT_SCOPE: o->scope = arg; return -1;
+	case OPT_COUNT:
+		if ((rc = whole("count", arg, 1, 10000000, &u)) >= 0)
+			return rc;
+		o->count = (unsigned long)u;
+		return -1;
+	case OPT_BATCH:
+		if ((rc = whole("batch", arg, 1, 4096, &u)) >= 0)
+			return rc;
+		o->batch = (unsigned)u;
+		return -1;
+	case OPT_EXAMPLES: {
+		unsigned h, m = o->machine_examples;
+		char rest;
+		if ((sscanf(arg, "%u,%u%c", &h, &m, &rest) != 2 && sscanf(arg, "%u%c", &h, &rest) != 1) ||
+		    h < 1 || h > 50 || m > 50) {
+			cli_error("--examples: expected H or H,M (seed tasks, earlier new tasks), got "
+				  "'%s'",
+				  arg);
+			return EXIT_USAGE;
+		}
+		o->human_examples = h;
+		o->machine_examples = m;
+		return -1;
+	}
+	case OPT_NOVELTY:
+		if ((rc = reals("novelty-threshold", arg, 0, 1, x, &nx)) >= 0)
+			return rc;
+		o->novelty = x[0];
+		return -1;
+	case OPT_PROMPTS: o->prompts_dir = arg; return -1;
+	case OPT_NO_SCHEMA: o->no_schema = 1; return -1;
+	case OPT_CONCURRENCY:
+		if ((rc = whole("concurrency", arg, 1, 1024, &u)) >= 0)
+			return rc;
+		g->lo.concurrency = (size_t)u;
+		return -1;
+	case OPT_RETRIES:
+		if ((rc = whole("retries", arg, 0, 100, &u)) >= 0)
+			return rc;
+		g->lo.retries = (int)u;
+		return -1;
+	case OPT_TIMEOUT:
+		if ((rc = reals("timeout", arg, 0.001, 86400, x, &nx)) >= 0)
+			return rc;
+		g->lo.timeout = x[0];
+		return -1;
+	case OPT_CACHE: g->lo.cache = arg; return -1;
+	case OPT_NO_CACHE: g->no_cache = 1; return -1;
+	case OPT_MAX_REQUESTS:
+		if ((rc = whole("max-requests", arg, 1, 1000000000000ULL, &u)) >= 0)
+			return rc;
+		g->lo.max_requests = (unsigned long)u;
+		return -1;
+	case OPT_MAX_TOKENS:
+		if ((rc = whole("max-tokens", arg, 1, 1000000000000000ULL, &u)) >= 0)
+			return rc;
+		g->lo.max_tokens = u;
+		return -1;
+	case OPT_DRY_RUN: g->dry_run = 1; return -1;
+	case OPT_SEED:
+		if ((rc = whole("seed", arg, 0, ~0ULL, &u)) >= 0)
+			return rc;
+		o->seed = u;
+		g->lo.seed = u;
+		return -1;
+	case OPT_KEEP: g->keep = 1; return -1;
+	}
+	return -1;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+struct sink {
+	struct cli_reader *rd;
+	struct cli_dataset *ds;
+	sprout_writer *out;
+	int keep, strip, tty, quiet;
+	unsigned long written, rejected;
+	char first_failure[512]; /* the reason of the first request that failed */
+	sprout_arena *scratch;
+	struct timespec last, start;
+	int drew;
+};
+
+static int write_obj_json(struct sink *s, const char *json, size_t len)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (!s->strip) {
+		if (sprout_writer_put_json(s->out, json, len, &err)) {
+			cli_error_at(&err);
+			return -1;
+		}
+		return 0;
+	}
+	sprout_json *v;
+	sprout_arena_reset(s->scratch);
+	if (sprout_json_parse(s->scratch, json, len, &v, &err) ||
+	    (sprout_json_remove(v, "_sprout"), sprout_writer_put(s->out, v, &err))) {
+		cli_error_at(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int on_begin(void *ctx, size_t idx)
+{
+	struct sink *s = ctx;
+	if (!s->keep)
+		return 0;
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_record *r = &s->ds->recs[idx];
+	if (s->strip)
+		sprout_meta_strip(r);
+	if (sprout_writer_put(s->out, r->obj, &err)) {
+		cli_error_at(&err);
+		return -1;
+	}
+	s->written++;
+	return 0;
+}
+
+static int on_emit(void *ctx, size_t idx, const char *json, size_t len)
+{
+	struct sink *s = ctx;
+	(void)idx;
+	if (write_obj_json(s, json, len))
+		return -1;
+	s->written++;
+	return 0;
+}
+
+static int on_reject(void *ctx, size_t idx, const char *check, const char *reason,
+		     const char *answer)
+{
+	struct sink *s = ctx;
+	static const sprout_format none = {SPROUT_FORMAT_AUTO, {{0}}};
+	sprout_record blank = {NULL, &none, NULL, NULL, 0};
+	const sprout_record *r = idx == (size_t)-1 ? &blank : &s->ds->recs[idx];
+	sprout_arena_reset(s->scratch);
+	s->rejected++;
+	if (!s->first_failure[0] && !strcmp(check, "request"))
+		snprintf(s->first_failure, sizeof s->first_failure, "%s", reason);
+	return cli_reject_record_with(s->rd, s->scratch, "generate", check, reason, r,
+				      answer ? "answer" : NULL, answer) >= 0;
+}
+
+static void on_progress(void *ctx, const sprout_llm_counts *c)
+{
+	struct sink *s = ctx;
+	if (s->quiet)
+		return;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	double gap = (double)(t.tv_sec - s->last.tv_sec) + (double)(t.tv_nsec - s->last.tv_nsec) / 1e9;
+	if (gap < (s->tty ? 0.2 : 10))
+		return;
+	s->last = t;
+	double secs = (double)(t.tv_sec - s->start.tv_sec) +
+		      (double)(t.tv_nsec - s->start.tv_nsec) / 1e9;
+	double tps = secs > 0 ? (double)(c->prompt_tokens + c->completion_tokens) / secs : 0;
+	unsigned long done = c->answered + c->cached;
+	if (s->tty) {
+		fprintf(stderr,
+			"\r\033[K  generate: %lu done (%lu cached), %lu in flight, %lu waiting to "
+			"retry, %lu failed, %.0f tokens/s",
+			done, c->cached, c->in_flight, c->waiting, c->failed, tps);
+		s->drew = 1;
+	} else {
+		fprintf(stderr,
+			"sprout: generate: %lu done (%lu cached), %lu in flight, %lu failed, %.0f "
+			"tokens/s\n",
+			done, c->cached, c->in_flight, c->failed, tps);
+	}
+	fflush(stderr);
+}
+
+/* ---- the command --------------------------------------------------------------- */
+
+/* Endpoints (one per model) and the configs: models x temperatures x top_p. */
+static int make_configs(struct gen_cli *g)
+{
+	const char *key = NULL;
+	if (g->key_env) {
+		key = getenv(g->key_env);
+		if (!key || !*key) {
+			cli_error("--api-key-env: $%s is not set", g->key_env);
+			return EXIT_USAGE;
+		}
+	}
+	size_t nt = g->ntemps ? g->ntemps : 1, np = g->ntops ? g->ntops : 1, k = 0;
+	for (size_t m = 0; m < g->nmodels; m++) {
+		g->ep[m] = (sprout_llm_endpoint){g->api, g->url, g->models[m], key, g->headers,
+						 g->nheaders};
+		for (size_t t = 0; t < nt; t++)
+			for (size_t p = 0; p < np; p++)
+				g->cfg[k++] = (sprout_gen_config){&g->ep[m],
+								  g->ntemps ? g->temps[t] : -1,
+								  g->ntops ? g->tops[p] : -1};
+	}
+	g->o.configs = g->cfg;
+	g->o.nconfigs = k;
+	return -1;
+}
+
+static void print_plan(const struct gen_cli *g, const sprout_gen_plan *p, size_t records)
+{
+	printf("generate %s: %zu input records, %zu generator setting%s (%zu model%s)\n",
+	       sprout_gen_name(g->o.method), records, g->o.nconfigs, g->o.nconfigs == 1 ? "" : "s",
+	       g->nmodels, g->nmodels == 1 ? "" : "s");
+	printf("requests: %lu%s, %lu of them answered in the cache%s\n", p->requests,
+	       g->o.method == SPROUT_GEN_PAIRS ? " at least (more when tasks are not new)" : "",
+	       p->cached, g->o.method == SPROUT_GEN_PAIRS ? " (first round)" : "");
+	printf("tokens, estimated: %llu prompt + %llu answer = %llu\n", p->prompt_tokens,
+	       p->answer_tokens, p->prompt_tokens + p->answer_tokens);
+	if (g->lo.max_requests && p->requests > g->lo.max_requests)
+		printf("--max-requests %lu stops it before the end\n", g->lo.max_requests);
+}
+
+int cmd_generate(int argc, char **argv)
+{
+	struct gen_cli g;
+	memset(&g, 0, sizeof g);
+	sprout_generate_options_init(&g.o);
+	sprout_llm_options_init(&g.lo);
+	g.o.constraints = g.constraints;
+	g.o.operations = g.ops;
+	g.lo.cache = "sprout-cache.sqlite";
+	struct cli_common c;
+	int rc = cli_parse(argc, argv, "generate --method NAME --url URL --model NAME [options] [FILE...]",
+			   "Ask a model server for new examples made from the records: paraphrases\n"
+			   "under constraints, rephrased, refined or evolved instructions, new\n"
+			   "instruction-response pairs in the style of the seeds, responses,\n"
+			   "shorter or bulleted responses, refusals, back-translations. Many\n"
+			   "requests are in flight; failures are retried; every answer is cached,\n"
+			   "so the same command after a crash sends only what was not answered.\n"
+			   "Unusable answers and failed requests go to the rejects file.",
+			   options, CLI_READS | CLI_WRITES, &c, on_option, &g);
+	if (rc >= 0)
+		return rc;
+	rc = EXIT_OK;
+	if (!g.method_given || !g.url || !g.nmodels) {
+		cli_error("generate needs --method, --url and --model (see 'sprout generate --help')");
+		return EXIT_USAGE;
+	}
+	if (g.o.nconstraints && g.o.method != SPROUT_GEN_PARAPHRASE)
+		cli_note(&c, "--constraints is for paraphrase: left unused");
+	if ((rc = make_configs(&g)) >= 0)
+		return rc;
+	if (g.no_cache)
+		g.lo.cache = NULL;
+	struct cli_reader rd = {0};
+	rd.want_rejects = !g.dry_run;
+	struct cli_dataset ds = {0};
+	sprout_llm *llm = NULL;
+	struct sink s = {0};
+	sprout_error err = SPROUT_ERROR_INIT;
+	int keep_rejects = 0;
+	if (g.dry_run)
+		c.rejects = NULL;
+	if ((rc = cli_reader_open(&rd, &c)) >= 0)
+		goto done;
+	if ((rc = cli_load(&rd, &ds)) >= 0)
+		goto done;
+	if (!(llm = sprout_llm_new(&g.lo, &err))) {
+		cli_error_at(&err);
+		rc = cli_exit_for(err.code);
+		goto done;
+	}
+	if (g.dry_run) {
+		sprout_gen_plan plan;
+		if (sprout_generate_plan(&g.o, llm, ds.recs, ds.n, &plan, &err)) {
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+			goto done;
+		}
+		print_plan(&g, &plan, ds.n);
+		rc = EXIT_OK;
+		goto done;
+	}
+	if (!(s.out = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc)))
+		goto done;
+	rc = EXIT_OK;
+	s.rd = &rd;
+	s.ds = &ds;
+	s.keep = g.keep;
+	s.strip = c.strip_meta;
+	s.quiet = c.quiet;
+	s.tty = isatty(2);
+	s.scratch = sprout_arena_new(0);
+	clock_gettime(CLOCK_MONOTONIC, &s.start);
+	s.last = s.start;
+	sprout_gen_callbacks cb = {on_begin, on_emit, on_reject, on_progress, &s};
+	sprout_code gc = s.scratch ? sprout_generate(&g.o, llm, ds.recs, ds.n, &cb, &err)
+				   : SPROUT_ERR_NOMEM;
+	if (s.drew)
+		fprintf(stderr, "\r\033[K");
+	sprout_llm_counts n;
+	sprout_llm_counts_get(llm, &n);
+	if (gc) {
+		if (err.msg[0])
+			cli_error_at(&err);
+		rc = cli_exit_for(gc);
+		goto done;
+	}
+	int all_failed = !n.answered && !n.cached && n.failed;
+	if (all_failed) {
+		cli_error("no request was answered (%lu failed), the first: %s", n.failed,
+			  s.first_failure);
+		rc = EXIT_IO;
+		keep_rejects = 1;
+	}
+	if ((rc = rc ? rc : cli_output_commit(s.out)) == EXIT_OK) {
+		s.out = NULL;
+		cli_note(&c,
+			 "%s: %lu requests sent (%lu retries), %lu answered from the cache, %lu "
+			 "failed; tokens %llu prompt + %llu answer; wrote %lu records, %lu rejected "
+			 "(%s)",
+			 sprout_gen_name(g.o.method), n.sent, n.retried, n.cached, n.failed,
+			 n.prompt_tokens, n.completion_tokens, s.written, s.rejected,
+			 rd.rejects_path);
+	}
+	s.out = rc ? s.out : NULL;
+done:
+	if (s.out)
+		cli_output_abort(s.out);
+	sprout_arena_free(s.scratch);
+	sprout_llm_free(llm);
+	/* the rejects say why requests failed: kept even when all of them did */
+	int rc2 = rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !g.dry_run)
+		       : EXIT_OK;
+	cli_dataset_release(&ds);
+	return rc ? rc : rc2;
+}

@@ -1,0 +1,1160 @@
+/* Methods that ask a model for new examples. See sprout/generate.h. */
+#include "sprout/generate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sprout/arena.h"
+#include "sprout/buf.h"
+#include "sprout/dedup.h"
+#include "sprout/extract.h"
+#include "sprout/meta.h"
+#include "sprout/rng.h"
+#include "sprout/template.h"
+
+#define NO_INPUT ((size_t)-1)
+#define WINDOW 1024 /* requests queued ahead of the answers */
+
+static const char *const method_names[SPROUT_GEN__COUNT] = {
+	"paraphrase", "expand", "refine", "pairs", "respond",
+	"brief",      "bullets", "refuse", "evolve", "translate",
+};
+
+static const struct {
+	const char *name, *text;
+} constraints[] = {
+	{"casual", "casual and relaxed, like a quick chat message to a friend"},
+	{"typos", "with a few realistic typing mistakes (missed or swapped letters, no capitals), "
+		  "as typed in a hurry on a phone"},
+	{"slang", "in everyday informal slang and abbreviations"},
+	{"incomplete", "as an incomplete, fragmentary sentence, the way people type half a thought "
+		       "into a search or chat box"},
+	{"non-native", "as written by a non-native English speaker: simple words, small grammar "
+		       "slips, a slightly unusual word order"},
+	{"formal", "formal and polite, as in a written letter to a company"},
+};
+
+static const struct {
+	const char *name, *text;
+} operations[] = {
+	{"constraints", "add one more constraint or requirement to it"},
+	{"deepen", "make the question it asks deeper and broader"},
+	{"concretize", "replace general concepts with more specific ones"},
+	{"reasoning", "make it explicitly require several steps of reasoning"},
+};
+
+sprout_code sprout_gen_parse(const char *name, sprout_gen_method *out, sprout_error *err)
+{
+	for (int m = 0; m < SPROUT_GEN__COUNT; m++)
+		if (!strcmp(name, method_names[m])) {
+			*out = (sprout_gen_method)m;
+			return SPROUT_OK;
+		}
+	return sprout_error_set(err, SPROUT_ERR_USAGE,
+				"unknown method '%s' (expected paraphrase, expand, refine, pairs, "
+				"respond, brief, bullets, refuse, evolve or translate)",
+				name);
+}
+
+const char *sprout_gen_name(sprout_gen_method m)
+{
+	return m < SPROUT_GEN__COUNT ? method_names[m] : "?";
+}
+
+const char *sprout_gen_constraint(const char *name)
+{
+	for (size_t i = 0; i < sizeof constraints / sizeof *constraints; i++)
+		if (!strcmp(name, constraints[i].name))
+			return constraints[i].text;
+	return NULL;
+}
+
+const char *sprout_gen_operation(const char *name)
+{
+	for (size_t i = 0; i < sizeof operations / sizeof *operations; i++)
+		if (!strcmp(name, operations[i].name))
+			return operations[i].text;
+	return NULL;
+}
+
+void sprout_generate_options_init(sprout_generate_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->slot = SPROUT_SLOT_PROMPT;
+	o->words = 50;
+	o->language = "French";
+	o->scope = "a general-purpose assistant";
+	o->count = 50;
+	o->batch = 8;
+	o->human_examples = 6;
+	o->machine_examples = 2;
+	o->novelty = 0.7;
+}
+
+/* ---- what each method asks and reads --------------------------------------- */
+
+static const char *const text_fields[] = {"text"};
+static const char *const pair_fields[] = {"instruction", "input", "output"};
+static const char *const response_fields[] = {"response"};
+
+static const char *const *fields_of(sprout_gen_method m, size_t *n)
+{
+	if (m == SPROUT_GEN_PAIRS) {
+		*n = 3;
+		return pair_fields;
+	}
+	if (m == SPROUT_GEN_RESPOND || m == SPROUT_GEN_BRIEF || m == SPROUT_GEN_BULLETS ||
+	    m == SPROUT_GEN_REFUSE) {
+		*n = 1;
+		return response_fields;
+	}
+	*n = 1;
+	return text_fields;
+}
+
+/* Items asked per request. */
+static unsigned items_per_request(const sprout_generate_options *o)
+{
+	switch (o->method) {
+	case SPROUT_GEN_PARAPHRASE:
+	case SPROUT_GEN_EXPAND:
+	case SPROUT_GEN_PAIRS: return o->n ? o->n : 3;
+	default: return 1;
+	}
+}
+
+/* {"type":"object","properties":{"items":{"type":"array","minItems":K,...}}} */
+static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)
+{
+	size_t nf;
+	const char *const *f = fields_of(m, &nf);
+	int bad = sprout_buf_addf(b,
+				  "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+				  "\"minItems\":%u,\"maxItems\":%u,\"items\":{\"type\":\"object\","
+				  "\"properties\":{",
+				  k, k) != SPROUT_OK;
+	for (size_t i = 0; i < nf; i++)
+		bad = bad || sprout_buf_addf(b, "%s\"%s\":{\"type\":\"string\"}", i ? "," : "",
+					     f[i]) != SPROUT_OK;
+	bad = bad || sprout_buf_adds(b, "},\"required\":[") != SPROUT_OK;
+	for (size_t i = 0; i < nf; i++)
+		bad = bad || sprout_buf_addf(b, "%s\"%s\"", i ? "," : "", f[i]) != SPROUT_OK;
+	bad = bad || sprout_buf_adds(b, "],\"additionalProperties\":false}}},\"required\":"
+					"[\"items\"],\"additionalProperties\":false}") != SPROUT_OK;
+	return bad || sprout_buf_addc(b, '\0') != SPROUT_OK;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+/* One request and what it is for. */
+struct task {
+	size_t rec;      /* input index, NO_INPUT for pairs */
+	unsigned sub;    /* constraint / operation index; pairs: request in its round */
+	unsigned step;   /* translate: 0 there, 1 back */
+	size_t cfg;      /* which generator config */
+	char *system, *prompt;
+	unsigned attempt;
+	char *answer;    /* pairs: kept until the round is read */
+	char *error;     /* pairs: a request that failed */
+	size_t anslen;
+	int failed;
+};
+
+/* What one request of an input made. */
+struct part {
+	sprout_buf out; /* JSON lines */
+	sprout_buf rej; /* check \0 reason \0 answer \0 triples */
+};
+
+/* What has been made from one input, held until its turn to come out, in
+ * the order of its requests (not of their answers). */
+struct slot_out {
+	struct part *parts; /* one per request of the input */
+	unsigned nparts;
+	unsigned pending;
+	int started;
+};
+
+struct run {
+	const sprout_generate_options *o;
+	sprout_llm *llm;
+	const sprout_record *recs;
+	size_t n;
+	const sprout_gen_callbacks *cb;
+	sprout_template tmpl;
+	sprout_arena *mem; /* templates, schema */
+	char *schema;
+	unsigned k;
+	unsigned long seq; /* requests submitted, for spreading over configs */
+	struct slot_out *outs;
+	size_t next_out; /* the next input to come out */
+	sprout_error *err;
+	sprout_code fail; /* set inside callbacks */
+	/* pairs */
+	struct task **round;
+	size_t nround;
+};
+
+static char *dupn(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static void free_task(struct task *t)
+{
+	if (!t)
+		return;
+	free(t->system);
+	free(t->prompt);
+	free(t->answer);
+	free(t->error);
+	free(t);
+}
+
+static sprout_code nomem(struct run *r)
+{
+	return r->fail = sprout_error_set(r->err, SPROUT_ERR_NOMEM, "out of memory");
+}
+
+/* Render the template with names/values into a task. */
+static sprout_code render(struct run *r, struct task *t, const char *const *names,
+			  const char *const *values, size_t nv)
+{
+	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
+	sprout_code rc = sprout_template_apply(&r->tmpl, names, values, nv, &sys, &user, r->err);
+	if (!rc && ((sys.len && !(t->system = dupn(sys.data, sys.len))) ||
+		    !(t->prompt = dupn(user.data ? user.data : "", user.len))))
+		rc = nomem(r);
+	sprout_buf_release(&sys);
+	sprout_buf_release(&user);
+	return rc;
+}
+
+static sprout_code submit(struct run *r, struct task *t)
+{
+	const sprout_gen_config *c = &r->o->configs[t->cfg];
+	sprout_llm_request rq = {c->ep,     c->temperature, c->top_p,    r->o->answer_tokens,
+				 t->system, t->prompt,      r->schema,   t->attempt,
+				 t};
+	return sprout_llm_submit(r->llm, &rq, r->err);
+}
+
+static const char *slot_text(const sprout_record *rec, sprout_slot s, size_t *len)
+{
+	sprout_text t;
+	sprout_record_get(rec, s, &t);
+	*len = t.len;
+	return t.s;
+}
+
+/* The variables a per-record request fills in. */
+static sprout_code record_task(struct run *r, size_t i, unsigned sub, unsigned step,
+			       const char *pivot, struct task **out)
+{
+	const sprout_generate_options *o = r->o;
+	const sprout_record *rec = &r->recs[i];
+	struct task *t = calloc(1, sizeof *t);
+	if (!t)
+		return nomem(r);
+	t->rec = i;
+	t->sub = sub;
+	t->step = step;
+	t->cfg = o->nconfigs ? r->seq % o->nconfigs : 0;
+	r->seq++;
+	size_t len;
+	char k[16], words[16];
+	snprintf(k, sizeof k, "%u", r->k);
+	snprintf(words, sizeof words, "%u", o->words);
+	const char *names[8], *values[8];
+	size_t nv = 0;
+#define VAR(n, v) (names[nv] = (n), values[nv++] = (v))
+	switch (o->method) {
+	case SPROUT_GEN_PARAPHRASE:
+		VAR("text", slot_text(rec, o->slot, &len));
+		VAR("k", k);
+		VAR("constraint", sprout_gen_constraint(o->constraints[sub]));
+		break;
+	case SPROUT_GEN_EXPAND:
+	case SPROUT_GEN_REFINE:
+		VAR("text", slot_text(rec, o->slot, &len));
+		VAR("k", k);
+		break;
+	case SPROUT_GEN_EVOLVE:
+		VAR("text", slot_text(rec, o->slot, &len));
+		VAR("operation", sprout_gen_operation(o->operations[sub]));
+		break;
+	case SPROUT_GEN_TRANSLATE:
+		VAR("text", step ? pivot : slot_text(rec, o->slot, &len));
+		VAR("language", step ? "English" : o->language);
+		break;
+	case SPROUT_GEN_RESPOND:
+	case SPROUT_GEN_REFUSE:
+	case SPROUT_GEN_BRIEF:
+	case SPROUT_GEN_BULLETS:
+		VAR("instruction", slot_text(rec, SPROUT_SLOT_PROMPT, &len));
+		VAR("input", slot_text(rec, SPROUT_SLOT_INPUT, &len));
+		VAR("response", slot_text(rec, SPROUT_SLOT_RESPONSE, &len));
+		VAR("words", words);
+		VAR("scope", o->scope);
+		break;
+	default: break;
+	}
+#undef VAR
+	sprout_code rc = render(r, t, names, values, nv);
+	if (rc) {
+		free_task(t);
+		return rc;
+	}
+	*out = t;
+	return SPROUT_OK;
+}
+
+/* ---- making records --------------------------------------------------------- */
+
+/* generator: {api, model, temperature?, top_p?} */
+static sprout_json *generator_json(sprout_arena *a, const sprout_gen_config *c)
+{
+	sprout_json *g = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	if (!g)
+		return NULL;
+	const char *api = sprout_llm_api_name(c->ep->api);
+	if (sprout_json_set(a, g, "api", sprout_json_string(a, api, strlen(api))) ||
+	    sprout_json_set(a, g, "model",
+			    sprout_json_string(a, c->ep->model, strlen(c->ep->model))) ||
+	    (c->temperature >= 0 &&
+	     sprout_json_set(a, g, "temperature", sprout_json_real(a, c->temperature))) ||
+	    (c->top_p >= 0 && sprout_json_set(a, g, "top_p", sprout_json_real(a, c->top_p))))
+		return NULL;
+	return g;
+}
+
+static sprout_json *params_json(struct run *r, sprout_arena *a, const struct task *t)
+{
+	const sprout_generate_options *o = r->o;
+	sprout_json *p = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	if (!p)
+		return NULL;
+	const char *key = NULL, *val = NULL;
+	switch (o->method) {
+	case SPROUT_GEN_PARAPHRASE: key = "constraint", val = o->constraints[t->sub]; break;
+	case SPROUT_GEN_EVOLVE: key = "operation", val = o->operations[t->sub]; break;
+	case SPROUT_GEN_TRANSLATE: key = "pivot", val = o->language; break;
+	case SPROUT_GEN_BRIEF:
+		if (sprout_json_set(a, p, "words", sprout_json_integer(a, o->words)))
+			return NULL;
+		break;
+	default: break;
+	}
+	if (key && sprout_json_set(a, p, key, sprout_json_string(a, val, strlen(val))))
+		return NULL;
+	if (o->method != SPROUT_GEN_PAIRS && o->method != SPROUT_GEN_RESPOND &&
+	    o->method != SPROUT_GEN_REFUSE && o->method != SPROUT_GEN_BRIEF &&
+	    o->method != SPROUT_GEN_BULLETS) {
+		const char *slot = sprout_slot_name(o->slot);
+		if (sprout_json_set(a, p, "slot", sprout_json_string(a, slot, strlen(slot))))
+			return NULL;
+	}
+	return p;
+}
+
+static int add_rej(struct part *s, const char *check, const char *reason, const char *answer,
+		   size_t alen)
+{
+	return sprout_buf_add(&s->rej, check, strlen(check) + 1) ||
+	       sprout_buf_add(&s->rej, reason, strlen(reason) + 1) ||
+	       sprout_buf_add(&s->rej, answer ? answer : "", answer ? alen : 0) ||
+	       sprout_buf_addc(&s->rej, '\0');
+}
+
+/* A copy of input i with slot set to text, as a derived record, into out. */
+static sprout_code make_variant(struct run *r, const struct task *t, sprout_slot slot,
+				const char *text, size_t len, sprout_buf *out)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a)
+		return nomem(r);
+	const sprout_record *parent = &r->recs[t->rec];
+	sprout_record child = {sprout_json_copy(a, parent->obj), parent->fmt, a, parent->file,
+			       parent->line};
+	char method[64];
+	snprintf(method, sizeof method, "generate.%s", sprout_gen_name(r->o->method));
+	sprout_error e = SPROUT_ERROR_INIT;
+	sprout_code rc = child.obj ? SPROUT_OK : SPROUT_ERR_NOMEM;
+	if (!rc)
+		rc = sprout_record_set(&child, slot, text, len, &e);
+	if (!rc) {
+		sprout_json *params = params_json(r, a, t);
+		rc = params ? sprout_meta_derive(&child, parent, method, params, &e) : SPROUT_ERR_NOMEM;
+	}
+	if (!rc) {
+		sprout_json *g = generator_json(a, &r->o->configs[t->cfg]);
+		sprout_json *meta = sprout_meta_get(&child);
+		rc = g && meta ? sprout_json_set(a, meta, "generator", g) : SPROUT_ERR_NOMEM;
+	}
+	if (!rc) {
+		size_t at = out->len;
+		rc = sprout_json_write(out, child.obj);
+		if (!rc)
+			rc = sprout_buf_addc(out, '\n');
+		if (rc)
+			out->len = at;
+	}
+	sprout_arena_free(a);
+	if (rc == SPROUT_ERR_NOMEM)
+		return nomem(r);
+	if (rc) { /* the record cannot hold it (a format without the slot) */
+		struct part *s = &r->outs[t->rec].parts[t->sub];
+		if (add_rej(s, "format", e.msg[0] ? e.msg : "the record cannot take the text", NULL,
+			    0))
+			return nomem(r);
+	}
+	return SPROUT_OK;
+}
+
+/* Normalised for comparing texts: lowercase letters and digits only. */
+static int same_text(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < na && !((a[i] | 32) >= 'a' && (a[i] | 32) <= 'z') &&
+		       !(a[i] >= '0' && a[i] <= '9') && !((unsigned char)a[i] & 0x80))
+			i++;
+		while (j < nb && !((b[j] | 32) >= 'a' && (b[j] | 32) <= 'z') &&
+		       !(b[j] >= '0' && b[j] <= '9') && !((unsigned char)b[j] & 0x80))
+			j++;
+		if (i == na || j == nb)
+			return i == na && j == nb;
+		char x = a[i], y = b[j];
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x | 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y | 32);
+		if (x != y)
+			return 0;
+		i++, j++;
+	}
+}
+
+/* The items of an answer; 0 when none is usable. */
+static size_t read_items(struct run *r, sprout_arena *a, const char *text, size_t len,
+			 sprout_json ***items, char *why, size_t whylen)
+{
+	size_t nf;
+	const char *const *f = fields_of(r->o->method, &nf);
+	sprout_json *root;
+	sprout_error e = SPROUT_ERROR_INIT;
+	if (sprout_extract_json(a, text, len, &root, &e)) {
+		snprintf(why, whylen, "%s", e.msg);
+		return 0;
+	}
+	size_t n = 0;
+	if (sprout_extract_items(a, root, f, nf, items, &n, &e)) {
+		snprintf(why, whylen, "%s", e.msg);
+		return 0;
+	}
+	if (!n)
+		snprintf(why, whylen, "the answer has no items");
+	return n;
+}
+
+/* ---- per-record methods --------------------------------------------------- */
+
+static unsigned subs_of(const sprout_generate_options *o)
+{
+	if (o->method == SPROUT_GEN_PARAPHRASE)
+		return (unsigned)o->nconstraints;
+	if (o->method == SPROUT_GEN_EVOLVE)
+		return (unsigned)o->noperations;
+	return 1;
+}
+
+/* Why input i is not for this method, or NULL. */
+static const char *unsuitable(const sprout_generate_options *o, const sprout_record *rec)
+{
+	size_t len;
+	switch (o->method) {
+	case SPROUT_GEN_RESPOND:
+		slot_text(rec, SPROUT_SLOT_RESPONSE, &len);
+		return len ? "it already has a response" : NULL;
+	case SPROUT_GEN_BRIEF:
+	case SPROUT_GEN_BULLETS:
+		slot_text(rec, SPROUT_SLOT_RESPONSE, &len);
+		return len ? NULL : "it has no response to rewrite";
+	default:
+		slot_text(rec, o->method == SPROUT_GEN_REFUSE ? SPROUT_SLOT_PROMPT : o->slot, &len);
+		return len ? NULL : "the slot to rewrite is empty";
+	}
+}
+
+static void on_answer(void *ud, const sprout_llm_request *rq, const sprout_llm_answer *an);
+
+static sprout_code start_record(struct run *r, size_t i)
+{
+	struct slot_out *s = &r->outs[i];
+	s->started = 1;
+	s->nparts = subs_of(r->o);
+	if (!(s->parts = calloc(s->nparts, sizeof *s->parts)))
+		return nomem(r);
+	for (unsigned k = 0; k < s->nparts; k++) {
+		sprout_buf_init(&s->parts[k].out, (size_t)1 << 30);
+		sprout_buf_init(&s->parts[k].rej, (size_t)1 << 30);
+	}
+	const char *why = unsuitable(r->o, &r->recs[i]);
+	if (why) {
+		if (add_rej(&s->parts[0], "input", why, NULL, 0))
+			return nomem(r);
+		return SPROUT_OK;
+	}
+	for (unsigned sub = 0; sub < s->nparts; sub++) {
+		struct task *t;
+		sprout_code rc = record_task(r, i, sub, 0, NULL, &t);
+		if (!rc)
+			rc = submit(r, t);
+		if (rc) {
+			free_task(t);
+			return rc;
+		}
+		s->pending++;
+	}
+	return SPROUT_OK;
+}
+
+/* An answer for a per-record task. */
+static void record_answer(struct run *r, struct task *t, const sprout_llm_answer *an)
+{
+	struct slot_out *rec = &r->outs[t->rec];
+	struct part *s = &rec->parts[t->sub];
+	if (an->code) {
+		if (add_rej(s, "request", an->error, NULL, 0))
+			nomem(r);
+		goto done;
+	}
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a) {
+		nomem(r);
+		goto done;
+	}
+	sprout_json **items = NULL;
+	char why[SPROUT_ERROR_MSG_MAX];
+	size_t n = read_items(r, a, an->text, an->len, &items, why, sizeof why);
+	if (!n && !t->attempt) {
+		/* a malformed answer is asked for once more */
+		t->attempt = 1;
+		if (submit(r, t))
+			r->fail = r->fail ? r->fail : SPROUT_ERR_NOMEM;
+		sprout_arena_free(a);
+		return; /* still pending */
+	}
+	if (!n) {
+		char reason[SPROUT_ERROR_MSG_MAX + 64];
+		snprintf(reason, sizeof reason, "unusable answer (asked twice): %s", why);
+		if (add_rej(s, "answer", reason, an->text, an->len))
+			nomem(r);
+		sprout_arena_free(a);
+		goto done;
+	}
+	if (r->o->method == SPROUT_GEN_TRANSLATE && t->step == 0) {
+		/* there: now back */
+		sprout_json *v = sprout_json_get(items[0], "text");
+		struct task *back;
+		if (!record_task(r, t->rec, t->sub, 1, v->u.s, &back)) {
+			back->cfg = t->cfg;
+			if (submit(r, back))
+				free_task(back), nomem(r);
+		} else {
+			nomem(r);
+		}
+		sprout_arena_free(a);
+		free_task(t);
+		return; /* the record stays pending for the way back */
+	}
+	size_t len;
+	const char *orig = slot_text(&r->recs[t->rec], r->o->slot, &len);
+	size_t made = 0;
+	for (size_t i = 0; i < n && made < r->k && !r->fail; i++) {
+		const char *field = fields_of(r->o->method, &(size_t){0})[0];
+		sprout_json *v = sprout_json_get(items[i], field);
+		if (!v->len)
+			continue;
+		int response = !strcmp(field, "response");
+		if (!response && same_text(v->u.s, v->len, orig, len))
+			continue; /* not a variant */
+		int dup = 0;
+		for (size_t j = 0; j < i && !dup; j++) {
+			sprout_json *w = sprout_json_get(items[j], field);
+			dup = same_text(v->u.s, v->len, w->u.s, w->len);
+		}
+		if (dup)
+			continue;
+		if (make_variant(r, t, response ? SPROUT_SLOT_RESPONSE : r->o->slot, v->u.s, v->len,
+				 &s->out))
+			break;
+		made++;
+	}
+	if (!made && !r->fail &&
+	    add_rej(s, "answer", "no new text in the answer (only copies of the input)", an->text,
+		    an->len))
+		nomem(r);
+	sprout_arena_free(a);
+done:
+	rec->pending--;
+	free_task(t);
+}
+
+static void free_parts(struct slot_out *s)
+{
+	for (unsigned k = 0; s->parts && k < s->nparts; k++) {
+		sprout_buf_release(&s->parts[k].out);
+		sprout_buf_release(&s->parts[k].rej);
+	}
+	free(s->parts);
+	s->parts = NULL;
+}
+
+/* Inputs whose requests are all answered come out, in order. */
+static sprout_code flush(struct run *r)
+{
+	while (r->next_out < r->n && r->outs[r->next_out].started &&
+	       !r->outs[r->next_out].pending) {
+		size_t i = r->next_out++;
+		struct slot_out *s = &r->outs[i];
+		if (r->cb->begin && r->cb->begin(r->cb->ctx, i))
+			return r->fail = sprout_error_set(r->err, SPROUT_ERR_IO,
+							  "cannot write the output");
+		for (unsigned k = 0; k < s->nparts; k++) {
+			struct part *pt = &s->parts[k];
+			const char *p = pt->out.data, *end = p ? p + pt->out.len : p;
+			while (p && p < end) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				if (r->cb->emit && r->cb->emit(r->cb->ctx, i, p, (size_t)(nl - p)))
+					return r->fail = sprout_error_set(r->err, SPROUT_ERR_IO,
+									  "cannot write the output");
+				p = nl + 1;
+			}
+			p = pt->rej.data, end = p ? p + pt->rej.len : p;
+			while (p && p < end) {
+				const char *check = p, *reason = check + strlen(check) + 1;
+				const char *answer = reason + strlen(reason) + 1;
+				if (r->cb->reject && r->cb->reject(r->cb->ctx, i, check, reason,
+								   *answer ? answer : NULL))
+					return r->fail = sprout_error_set(r->err, SPROUT_ERR_IO,
+									  "cannot write the rejects");
+				p = answer + strlen(answer) + 1;
+			}
+		}
+		free_parts(s);
+	}
+	return SPROUT_OK;
+}
+
+/* ---- pairs: Self-Instruct rounds -------------------------------------------- */
+
+struct pool {
+	sprout_novelty *nov;
+	/* machine tasks accepted so far, as alpaca JSON objects */
+	sprout_arena *mem;
+	sprout_json **machine;
+	size_t nmachine, cap;
+	size_t *human; /* inputs with an instruction */
+	size_t nhuman;
+};
+
+static int add_example(sprout_buf *b, unsigned no, const char *ins, size_t il, const char *in,
+		       size_t inl, const char *out, size_t ol)
+{
+	return sprout_buf_addf(b, "Task %u\nInstruction: %.*s\nInput: %.*s\nOutput: %.*s\n\n", no,
+			       (int)il, ins, (int)inl, inl ? in : "(none)", (int)ol, out) !=
+	       SPROUT_OK;
+}
+
+static sprout_code pairs_task(struct run *r, struct pool *p, unsigned round, unsigned b,
+			      struct task **out)
+{
+	const sprout_generate_options *o = r->o;
+	sprout_rng rng;
+	char id[32];
+	snprintf(id, sizeof id, "%u/%u", round, b);
+	sprout_rng_init(&rng, o->seed, id, "generate.pairs");
+	size_t nh = o->human_examples < p->nhuman ? o->human_examples : p->nhuman;
+	size_t nm = o->machine_examples < p->nmachine ? o->machine_examples : p->nmachine;
+	/* pick without replacement: a partial shuffle of index copies */
+	size_t *hs = malloc((p->nhuman + 1) * sizeof *hs), *ms = malloc((p->nmachine + 1) * sizeof *ms);
+	if (!hs || !ms) {
+		free(hs), free(ms);
+		return nomem(r);
+	}
+	memcpy(hs, p->human, p->nhuman * sizeof *hs);
+	for (size_t i = 0; i < p->nmachine; i++)
+		ms[i] = i;
+	for (size_t i = 0; i < nh; i++) {
+		size_t j = i + (size_t)sprout_rng_below(&rng, p->nhuman - i);
+		size_t x = hs[i];
+		hs[i] = hs[j], hs[j] = x;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		size_t j = i + (size_t)sprout_rng_below(&rng, p->nmachine - i);
+		size_t x = ms[i];
+		ms[i] = ms[j], ms[j] = x;
+	}
+	sprout_buf ex = SPROUT_BUF_INIT((size_t)16 << 20);
+	unsigned no = 1;
+	int bad = 0;
+	for (size_t i = 0; i < nh && !bad; i++) {
+		const sprout_record *rec = &r->recs[hs[i]];
+		size_t il, inl, ol;
+		const char *ins = slot_text(rec, SPROUT_SLOT_PROMPT, &il);
+		const char *in = slot_text(rec, SPROUT_SLOT_INPUT, &inl);
+		const char *ot = slot_text(rec, SPROUT_SLOT_RESPONSE, &ol);
+		bad = add_example(&ex, no++, ins, il, in, inl, ot, ol);
+	}
+	for (size_t i = 0; i < nm && !bad; i++) {
+		const sprout_json *m = p->machine[ms[i]];
+		const sprout_json *ins = sprout_json_get(m, "instruction"),
+				  *in = sprout_json_get(m, "input"), *ot = sprout_json_get(m, "output");
+		bad = add_example(&ex, no++, ins->u.s, ins->len, in->u.s, in->len, ot->u.s, ot->len);
+	}
+	free(hs);
+	free(ms);
+	struct task *t = bad ? NULL : calloc(1, sizeof *t);
+	sprout_code rc = SPROUT_OK;
+	if (!t || sprout_buf_addc(&ex, '\0')) {
+		rc = nomem(r);
+	} else {
+		t->rec = NO_INPUT;
+		t->sub = b;
+		t->cfg = o->nconfigs ? r->seq % o->nconfigs : 0;
+		r->seq++;
+		char k[16];
+		snprintf(k, sizeof k, "%u", r->k);
+		const char *names[] = {"examples", "k"}, *values[] = {ex.data, k};
+		rc = render(r, t, names, values, 2);
+	}
+	sprout_buf_release(&ex);
+	if (rc) {
+		free_task(t);
+		return rc;
+	}
+	*out = t;
+	return SPROUT_OK;
+}
+
+static void pairs_answer(struct run *r, struct task *t, const sprout_llm_answer *an)
+{
+	if (an->code) {
+		t->failed = 1;
+		t->error = dupn(an->error, strlen(an->error));
+		return;
+	}
+	if (!t->attempt) {
+		/* keep the first answer; a malformed one is asked again below */
+		sprout_arena *a = sprout_arena_new(0);
+		sprout_json **items;
+		char why[SPROUT_ERROR_MSG_MAX];
+		size_t n = a ? read_items(r, a, an->text, an->len, &items, why, sizeof why) : 0;
+		sprout_arena_free(a);
+		if (!n) {
+			t->attempt = 1;
+			if (submit(r, t))
+				nomem(r);
+			return;
+		}
+	}
+	free(t->answer);
+	t->answer = dupn(an->text, an->len);
+	t->anslen = an->len;
+	if (!t->answer)
+		nomem(r);
+}
+
+static int emit_reject(struct run *r, const char *check, const char *reason, const char *answer)
+{
+	if (r->cb->reject && r->cb->reject(r->cb->ctx, NO_INPUT, check, reason, answer)) {
+		r->fail = sprout_error_set(r->err, SPROUT_ERR_IO, "cannot write the rejects");
+		return -1;
+	}
+	return 0;
+}
+
+/* A new task as a record in the seeds' format, with its provenance. */
+static sprout_code emit_pair(struct run *r, const struct task *t, const sprout_json *item,
+			     unsigned long *made)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a)
+		return nomem(r);
+	sprout_json *obj = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	static const char *const keys[] = {"instruction", "input", "output"};
+	int bad = !obj;
+	for (int i = 0; i < 3 && !bad; i++)
+		bad = sprout_json_set(a, obj, keys[i], sprout_json_copy(a, sprout_json_get(item, keys[i])));
+	static const sprout_format alpaca = {SPROUT_FORMAT_ALPACA, {{0}}};
+	sprout_record rec = {obj, &alpaca, a, NULL, 0};
+	sprout_error e = SPROUT_ERROR_INIT;
+	sprout_code rc = bad ? SPROUT_ERR_NOMEM : SPROUT_OK;
+	if (!rc && r->n && r->recs[0].fmt->kind != SPROUT_FORMAT_ALPACA)
+		rc = sprout_record_convert(&rec, r->recs[0].fmt, &e);
+	if (!rc)
+		rc = sprout_meta_ensure(&rec, &e);
+	sprout_json *meta = rc ? NULL : sprout_meta_get(&rec);
+	if (!rc) {
+		const char *m = "generate.pairs";
+		sprout_json *params = sprout_json_new(a, SPROUT_JSON_OBJECT);
+		rc = !params || sprout_json_set(a, meta, "method", sprout_json_string(a, m, strlen(m))) ||
+				     sprout_json_set(a, params, "examples",
+						     sprout_json_integer(a, (long long)r->o->human_examples +
+										r->o->machine_examples)) ||
+				     sprout_json_set(a, meta, "params", params) ||
+				     sprout_json_set(a, meta, "generator",
+						     generator_json(a, &r->o->configs[t->cfg]))
+			     ? SPROUT_ERR_NOMEM
+			     : SPROUT_OK;
+	}
+	sprout_buf b = SPROUT_BUF_INIT((size_t)64 << 20);
+	if (!rc)
+		rc = sprout_json_write(&b, rec.obj);
+	if (!rc && r->cb->emit && r->cb->emit(r->cb->ctx, NO_INPUT, b.data, b.len))
+		rc = r->fail = sprout_error_set(r->err, SPROUT_ERR_IO, "cannot write the output");
+	else if (rc && rc != SPROUT_ERR_IO) {
+		char reason[SPROUT_ERROR_MSG_MAX + 40];
+		snprintf(reason, sizeof reason, "cannot be written in the seeds' format: %s", e.msg);
+		rc = emit_reject(r, "format", reason, NULL) ? r->fail : SPROUT_OK;
+	} else {
+		(*made)++;
+	}
+	sprout_buf_release(&b);
+	sprout_arena_free(a);
+	return rc == SPROUT_ERR_NOMEM ? nomem(r) : rc;
+}
+
+static void on_answer(void *ud, const sprout_llm_request *rq, const sprout_llm_answer *an)
+{
+	struct run *r = ud;
+	struct task *t = rq->ctx;
+	if (r->o->method == SPROUT_GEN_PAIRS)
+		pairs_answer(r, t, an);
+	else
+		record_answer(r, t, an);
+}
+
+static sprout_code drive(struct run *r, int until_empty, long *pending)
+{
+	long left = sprout_llm_step(r->llm, 50, on_answer, r, r->err);
+	if (left < 0)
+		return r->fail = r->err->code ? r->err->code : SPROUT_ERR_IO;
+	if (r->fail)
+		return r->fail;
+	if (r->cb->progress) {
+		sprout_llm_counts c;
+		sprout_llm_counts_get(r->llm, &c);
+		r->cb->progress(r->cb->ctx, &c);
+	}
+	*pending = left;
+	(void)until_empty;
+	return SPROUT_OK;
+}
+
+static sprout_code run_pairs(struct run *r)
+{
+	const sprout_generate_options *o = r->o;
+	struct pool p = {0};
+	p.nov = sprout_novelty_new(o->novelty);
+	p.mem = sprout_arena_new(0);
+	p.human = malloc((r->n + 1) * sizeof *p.human);
+	r->round = calloc(o->batch, sizeof *r->round);
+	sprout_code rc = SPROUT_OK;
+	if (!p.nov || !p.mem || !p.human || !r->round)
+		rc = nomem(r);
+	for (size_t i = 0; !rc && i < r->n; i++) {
+		size_t len;
+		const char *ins = slot_text(&r->recs[i], SPROUT_SLOT_PROMPT, &len);
+		if (!len)
+			continue;
+		p.human[p.nhuman++] = i;
+		if (sprout_novelty_add(p.nov, ins, len))
+			rc = nomem(r);
+	}
+	if (!rc && !p.nhuman)
+		rc = sprout_error_set(r->err, SPROUT_ERR_USAGE,
+				      "pairs needs seed tasks with an instruction");
+	unsigned long made = 0;
+	unsigned dry = 0; /* rounds in a row that added nothing */
+	for (unsigned round = 0; !rc && made < o->count && dry < 3; round++) {
+		for (unsigned b = 0; !rc && b < o->batch; b++)
+			if (!(rc = pairs_task(r, &p, round, b, &r->round[b])) &&
+			    (rc = submit(r, r->round[b])))
+				free_task(r->round[b]), r->round[b] = NULL;
+		long pending = 1;
+		while (!rc && pending)
+			rc = drive(r, 1, &pending);
+		unsigned long before = made;
+		/* read the round in request order: the same answers give the
+		 * same tasks, whichever came first */
+		for (unsigned b = 0; !rc && b < o->batch; b++) {
+			struct task *t = r->round[b];
+			if (t->failed) {
+				if (emit_reject(r, "request", t->error ? t->error : "failed", NULL))
+					rc = r->fail;
+				continue;
+			}
+			sprout_arena *a = sprout_arena_new(0);
+			sprout_json **items;
+			char why[SPROUT_ERROR_MSG_MAX];
+			size_t n = a ? read_items(r, a, t->answer, t->anslen, &items, why, sizeof why)
+				     : 0;
+			if (!a) {
+				rc = nomem(r);
+				break;
+			}
+			if (!n) {
+				char reason[SPROUT_ERROR_MSG_MAX + 40];
+				snprintf(reason, sizeof reason, "unusable answer (asked twice): %s", why);
+				if (emit_reject(r, "answer", reason, t->answer))
+					rc = r->fail;
+			}
+			for (size_t i = 0; !rc && i < n && made < o->count; i++) {
+				sprout_json *ins = sprout_json_get(items[i], "instruction");
+				sprout_json *out = sprout_json_get(items[i], "output");
+				char reason[256];
+				double best = 0;
+				size_t which = 0;
+				sprout_buf js = SPROUT_BUF_INIT(1 << 24);
+				int bad = sprout_json_write(&js, items[i]) || sprout_buf_addc(&js, '\0');
+				if (bad) {
+					rc = nomem(r);
+				} else if (!ins->len || !out->len) {
+					if (emit_reject(r, "answer", "a task without an instruction or an "
+								     "output",
+							js.data))
+						rc = r->fail;
+				} else if (!sprout_novelty_check(p.nov, ins->u.s, ins->len, &best,
+								 &which)) {
+					snprintf(reason, sizeof reason,
+						 "not new: ROUGE-L %.2f with an earlier instruction "
+						 "(threshold %.2f)",
+						 best, o->novelty);
+					if (emit_reject(r, "novelty", reason, js.data))
+						rc = r->fail;
+				} else if (sprout_novelty_add(p.nov, ins->u.s, ins->len)) {
+					rc = nomem(r);
+				} else {
+					if (p.nmachine == p.cap) {
+						size_t cap = p.cap ? p.cap * 2 : 64;
+						sprout_json **v = realloc(p.machine, cap * sizeof *v);
+						if (!v) {
+							sprout_buf_release(&js);
+							rc = nomem(r);
+							break;
+						}
+						p.machine = v;
+						p.cap = cap;
+					}
+					p.machine[p.nmachine++] = sprout_json_copy(p.mem, items[i]);
+					rc = emit_pair(r, t, items[i], &made);
+				}
+				sprout_buf_release(&js);
+			}
+			sprout_arena_free(a);
+		}
+		for (unsigned b = 0; b < o->batch; b++)
+			free_task(r->round[b]), r->round[b] = NULL;
+		dry = made > before ? 0 : dry + 1;
+	}
+	sprout_novelty_free(p.nov);
+	sprout_arena_free(p.mem);
+	free(p.machine);
+	free(p.human);
+	return rc;
+}
+
+/* ---- entry points ------------------------------------------------------------ */
+
+static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout_llm *llm,
+			 const sprout_record *records, size_t n, sprout_error *err)
+{
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	r->llm = llm;
+	r->recs = records;
+	r->n = n;
+	r->err = err;
+	r->k = items_per_request(o);
+	if (!o->nconfigs)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "no model to ask (give a URL and a model)");
+	if (o->method == SPROUT_GEN_PARAPHRASE)
+		for (size_t i = 0; i < o->nconstraints; i++)
+			if (!sprout_gen_constraint(o->constraints[i]))
+				return sprout_error_set(err, SPROUT_ERR_USAGE,
+							"unknown constraint '%s' (expected casual, "
+							"typos, slang, incomplete, non-native or formal)",
+							o->constraints[i]);
+	if (o->method == SPROUT_GEN_EVOLVE)
+		for (size_t i = 0; i < o->noperations; i++)
+			if (!sprout_gen_operation(o->operations[i]))
+				return sprout_error_set(err, SPROUT_ERR_USAGE,
+							"unknown operation '%s' (expected constraints, "
+							"deepen, concretize or reasoning)",
+							o->operations[i]);
+	if (o->method == SPROUT_GEN_PAIRS && (!o->batch || !o->count))
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "pairs needs a count and a batch above 0");
+	if (!(r->mem = sprout_arena_new(0)))
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	sprout_code rc = sprout_template_load(r->mem, sprout_gen_name(o->method), o->prompts_dir,
+					      &r->tmpl, err);
+	if (rc)
+		return rc;
+	if (!o->no_schema) {
+		sprout_buf b = SPROUT_BUF_INIT(1 << 16);
+		if (build_schema(&b, o->method, r->k)) {
+			sprout_buf_release(&b);
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		}
+		r->schema = sprout_arena_strndup(r->mem, b.data, b.len - 1);
+		sprout_buf_release(&b);
+		if (!r->schema)
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	}
+	return SPROUT_OK;
+}
+
+/* Methods with a list default to its first entries. */
+static void defaults(sprout_generate_options *o, const char **c1, const char **o2)
+{
+	if (o->method == SPROUT_GEN_PARAPHRASE && !o->nconstraints) {
+		c1[0] = "casual";
+		o->constraints = c1;
+		o->nconstraints = 1;
+	}
+	if (o->method == SPROUT_GEN_EVOLVE && !o->noperations) {
+		o2[0] = "constraints";
+		o2[1] = "deepen";
+		o->operations = o2;
+		o->noperations = 2;
+	}
+}
+
+sprout_code sprout_generate(const sprout_generate_options *opts, sprout_llm *llm,
+			    const sprout_record *records, size_t n, const sprout_gen_callbacks *cb,
+			    sprout_error *err)
+{
+	sprout_generate_options o = *opts;
+	const char *c1[1], *o2[2];
+	defaults(&o, c1, o2);
+	struct run r;
+	sprout_code rc = setup(&r, &o, llm, records, n, err);
+	r.cb = cb;
+	if (!rc && o.method == SPROUT_GEN_PAIRS) {
+		rc = run_pairs(&r);
+	} else if (!rc) {
+		r.outs = calloc(n + 1, sizeof *r.outs);
+		if (!r.outs)
+			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		size_t next = 0;
+		long pending = 0;
+		while (!rc && (next < n || pending)) {
+			/* keep a window of requests queued ahead of the answers */
+			while (!rc && next < n && (size_t)pending < WINDOW) {
+				rc = start_record(&r, next++);
+				pending += (long)subs_of(&o);
+			}
+			if (!rc)
+				rc = drive(&r, 0, &pending);
+			if (!rc)
+				rc = flush(&r);
+		}
+		for (size_t i = 0; r.outs && i < n; i++)
+			free_parts(&r.outs[i]);
+		free(r.outs);
+	}
+	free(r.round);
+	sprout_arena_free(r.mem);
+	return rc ? rc : r.fail;
+}
+
+/* ---- the plan ------------------------------------------------------------------ */
+
+sprout_code sprout_generate_plan(const sprout_generate_options *opts, sprout_llm *llm,
+				 const sprout_record *records, size_t n, sprout_gen_plan *plan,
+				 sprout_error *err)
+{
+	sprout_generate_options o = *opts;
+	const char *c1[1], *o2[2];
+	defaults(&o, c1, o2);
+	struct run r;
+	memset(plan, 0, sizeof *plan);
+	sprout_code rc = setup(&r, &o, llm, records, n, err);
+	if (!rc && o.method == SPROUT_GEN_PAIRS) {
+		/* at least the rounds it takes if every task is new */
+		unsigned long per_round = (unsigned long)o.batch * r.k;
+		unsigned long rounds = (o.count + per_round - 1) / per_round;
+		struct pool p = {0};
+		p.human = malloc((n + 1) * sizeof *p.human);
+		if (!p.human)
+			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		for (size_t i = 0; !rc && i < n; i++) {
+			size_t len;
+			slot_text(&records[i], SPROUT_SLOT_PROMPT, &len);
+			if (len)
+				p.human[p.nhuman++] = i;
+		}
+		for (unsigned b = 0; !rc && p.nhuman && b < o.batch; b++) {
+			struct task *t;
+			if ((rc = pairs_task(&r, &p, 0, b, &t)))
+				break;
+			const sprout_gen_config *c = &o.configs[t->cfg];
+			sprout_llm_request rq = {c->ep,     c->temperature, c->top_p, o.answer_tokens,
+						 t->system, t->prompt,      r.schema, 0,
+						 NULL};
+			plan->cached += (unsigned long)sprout_llm_cached(llm, &rq);
+			plan->prompt_tokens += (strlen(t->prompt) + (t->system ? strlen(t->system) : 0)) /
+					       4 * rounds;
+			free_task(t);
+		}
+		free(p.human);
+		plan->requests = rounds * o.batch;
+		plan->answer_tokens = (unsigned long long)o.count * 60;
+	} else if (!rc) {
+		for (size_t i = 0; !rc && i < n; i++) {
+			if (unsuitable(&o, &records[i]))
+				continue;
+			for (unsigned sub = 0; !rc && sub < subs_of(&o); sub++) {
+				struct task *t;
+				if ((rc = record_task(&r, i, sub, 0, NULL, &t)))
+					break;
+				const sprout_gen_config *c = &o.configs[t->cfg];
+				sprout_llm_request rq = {c->ep,     c->temperature, c->top_p,
+							 o.answer_tokens, t->system, t->prompt,
+							 r.schema,  0,		    NULL};
+				unsigned long steps = o.method == SPROUT_GEN_TRANSLATE ? 2 : 1;
+				plan->requests += steps;
+				plan->cached += (unsigned long)sprout_llm_cached(llm, &rq);
+				size_t plen = strlen(t->prompt) + (t->system ? strlen(t->system) : 0);
+				size_t len;
+				slot_text(&records[i],
+					  o.method >= SPROUT_GEN_RESPOND && o.method <= SPROUT_GEN_REFUSE
+						  ? SPROUT_SLOT_RESPONSE
+						  : o.slot,
+					  &len);
+				if (!len)
+					slot_text(&records[i], SPROUT_SLOT_PROMPT, &len);
+				/* an answer is about k inputs long, in JSON; a new response
+				 * some hundred tokens */
+				unsigned long long ans = o.method == SPROUT_GEN_RESPOND ||
+								 o.method == SPROUT_GEN_REFUSE
+							 ? 150
+							 : (unsigned long long)(len / 4 + 8) * r.k;
+				plan->prompt_tokens += (plen / 4) * steps;
+				plan->answer_tokens += ans * steps;
+				free_task(t);
+			}
+		}
+	}
+	sprout_arena_free(r.mem);
+	return rc;
+}

@@ -1,0 +1,951 @@
+/* Chat requests to model servers over the libcurl multi interface, with
+ * retries and an SQLite cache. See sprout/llm.h. */
+#include "sprout/llm.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "sprout/arena.h"
+#include "sprout/buf.h"
+#include "sprout/hash.h"
+#include "sprout/json.h"
+#include "sprout/rng.h"
+
+#define MAX_BODY ((size_t)64 << 20)
+#define ANTHROPIC_VERSION "2023-06-01"
+#define ANTHROPIC_MAX_TOKENS 1024
+
+struct job {
+	sprout_llm_request rq; /* its strings point into this job */
+	char key[SPROUT_HASH_HEX];
+	char url[2048];
+	unsigned tries;
+	int without_schema;  /* asked again without the schema after a 400 */
+	double not_before;   /* monotonic seconds, while waiting to retry */
+	double retry_after;  /* from the last answer, < 0 when none */
+	long status;
+	char *error;         /* the last failure */
+	CURL *easy;
+	struct curl_slist *hdr;
+	sprout_buf body, resp;
+	char curl_msg[CURL_ERROR_SIZE];
+	size_t slot; /* index in fly[] while in flight */
+	/* an answer from the cache */
+	char *text;
+	size_t len;
+	unsigned long pt, ct;
+	struct job *next;
+};
+
+struct list {
+	struct job *head, *tail;
+	unsigned long n;
+};
+
+struct endpoint_state {
+	const sprout_llm_endpoint *ep;
+	int no_schema; /* the server refused a schema once: do not send it again */
+};
+
+struct sprout_llm {
+	sprout_llm_options o;
+	CURLM *multi;
+	struct list ready, waiting, done;
+	unsigned long in_flight;
+	struct job **fly; /* the jobs in flight, concurrency slots */
+	CURL **spare; /* finished easy handles, to reuse */
+	size_t nspare, spare_cap;
+	sqlite3 *db;
+	sqlite3_stmt *get, *put;
+	sprout_arena *scratch;
+	sprout_rng rng;
+	struct endpoint_state *eps;
+	size_t neps, eps_cap;
+	sprout_llm_counts c;
+};
+
+/* ---- small things --------------------------------------------------------- */
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static char *dup(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static void push_back(struct list *l, struct job *j)
+{
+	j->next = NULL;
+	if (l->tail)
+		l->tail->next = j;
+	else
+		l->head = j;
+	l->tail = j;
+	l->n++;
+}
+
+static struct job *pop_front(struct list *l)
+{
+	struct job *j = l->head;
+	if (j) {
+		l->head = j->next;
+		if (!l->head)
+			l->tail = NULL;
+		l->n--;
+		j->next = NULL;
+	}
+	return j;
+}
+
+static void free_job(struct job *j)
+{
+	if (!j)
+		return;
+	free((char *)j->rq.system);
+	free((char *)j->rq.prompt);
+	free((char *)j->rq.schema);
+	free(j->error);
+	free(j->text);
+	curl_slist_free_all(j->hdr);
+	sprout_buf_release(&j->body);
+	sprout_buf_release(&j->resp);
+	free(j);
+}
+
+static void free_list(struct list *l)
+{
+	struct job *j;
+	while ((j = pop_front(l)))
+		free_job(j);
+}
+
+static void set_error(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct job *j, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	free(j->error);
+	j->error = dup(msg);
+}
+
+sprout_code sprout_llm_api_parse(const char *s, sprout_llm_api *out, sprout_error *err)
+{
+	if (!strcmp(s, "openai")) {
+		*out = SPROUT_LLM_OPENAI;
+		return SPROUT_OK;
+	}
+	if (!strcmp(s, "anthropic")) {
+		*out = SPROUT_LLM_ANTHROPIC;
+		return SPROUT_OK;
+	}
+	return sprout_error_set(err, SPROUT_ERR_USAGE,
+				"unknown API '%s' (expected openai or anthropic)", s);
+}
+
+const char *sprout_llm_api_name(sprout_llm_api api)
+{
+	return api == SPROUT_LLM_ANTHROPIC ? "anthropic" : "openai";
+}
+
+void sprout_llm_options_init(sprout_llm_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->concurrency = 16;
+	o->retries = 5;
+	o->timeout = 300;
+	o->backoff = 1;
+	o->backoff_max = 60;
+}
+
+/* The full URL of the chat endpoint: a base ending in /v1 gets the rest. */
+static void endpoint_url(const sprout_llm_endpoint *ep, char *out, size_t n)
+{
+	size_t ul = strlen(ep->url);
+	while (ul && ep->url[ul - 1] == '/')
+		ul--;
+	int v1 = ul >= 3 && !strncmp(ep->url + ul - 3, "/v1", 3);
+	const char *rest = ep->api == SPROUT_LLM_ANTHROPIC ? "messages" : "chat/completions";
+	snprintf(out, n, "%.*s%s/%s", (int)ul, ep->url, v1 ? "" : "/v1", rest);
+}
+
+static const char *api_key(const sprout_llm_endpoint *ep)
+{
+	const char *k = ep->api_key;
+	if (!k)
+		k = getenv("SPROUT_API_KEY");
+	if (!k)
+		k = getenv(ep->api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
+	return k && *k ? k : NULL;
+}
+
+static struct endpoint_state *state_of(sprout_llm *l, const sprout_llm_endpoint *ep)
+{
+	for (size_t i = 0; i < l->neps; i++)
+		if (l->eps[i].ep == ep)
+			return &l->eps[i];
+	if (l->neps == l->eps_cap) {
+		size_t cap = l->eps_cap ? l->eps_cap * 2 : 8;
+		struct endpoint_state *v = realloc(l->eps, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		l->eps = v;
+		l->eps_cap = cap;
+	}
+	l->eps[l->neps] = (struct endpoint_state){ep, 0};
+	return &l->eps[l->neps++];
+}
+
+/* ---- the cache ---------------------------------------------------------- */
+
+static void number_text(char *out, size_t n, double v)
+{
+	if (v < 0)
+		snprintf(out, n, "-");
+	else
+		snprintf(out, n, "%.15g", v);
+}
+
+static void cache_key(const sprout_llm_request *rq, const char *url, char key[SPROUT_HASH_HEX])
+{
+	sprout_hasher *h = sprout_hasher_new();
+	if (!h) {
+		key[0] = '\0';
+		return;
+	}
+	char t[40], p[40], m[40], a[16];
+	number_text(t, sizeof t, rq->temperature);
+	number_text(p, sizeof p, rq->top_p);
+	snprintf(m, sizeof m, "%ld", rq->max_tokens);
+	snprintf(a, sizeof a, "%u", rq->attempt);
+	const char *parts[] = {"sprout llm 1", sprout_llm_api_name(rq->ep->api), url, rq->ep->model,
+			       t, p, m, a};
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		sprout_hasher_add_str(h, parts[i]);
+	/* NULL and "" differ: a marker byte says which */
+	const char *texts[] = {rq->system, rq->prompt, rq->schema};
+	for (size_t i = 0; i < 3; i++) {
+		sprout_hasher_add(h, texts[i] ? "1" : "0", 1);
+		sprout_hasher_add_str(h, texts[i] ? texts[i] : "");
+	}
+	sprout_hasher_hex(h, key);
+	sprout_hasher_free(h);
+}
+
+static int cache_open(sprout_llm *l, sprout_error *err)
+{
+	if (sqlite3_open(l->o.cache, &l->db) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(l->db, 10000);
+	if (sqlite3_exec(l->db,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			 "CREATE TABLE IF NOT EXISTS llm_answers(key TEXT PRIMARY KEY, model TEXT NOT "
+			 "NULL, answer BLOB NOT NULL, prompt_tokens INTEGER NOT NULL, "
+			 "completion_tokens INTEGER NOT NULL);",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT answer, prompt_tokens, completion_tokens FROM llm_answers "
+			       "WHERE key = ?",
+			       -1, &l->get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db,
+			       "INSERT OR REPLACE INTO llm_answers(key, model, answer, prompt_tokens, "
+			       "completion_tokens) VALUES(?, ?, ?, ?, ?)",
+			       -1, &l->put, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sprout_error_set(err, SPROUT_ERR_IO, "cannot open the answer cache: %s",
+			 l->db ? sqlite3_errmsg(l->db) : "out of memory");
+	sprout_error_locate(err, l->o.cache, 0, 0);
+	return -1;
+}
+
+/* The cached answer for a job, into j->text. 1 when found. */
+static int cache_get(sprout_llm *l, struct job *j)
+{
+	if (!l->get)
+		return 0;
+	sqlite3_reset(l->get);
+	sqlite3_bind_text(l->get, 1, j->key, -1, SQLITE_STATIC);
+	int found = 0;
+	if (sqlite3_step(l->get) == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(l->get, 0);
+		int n = sqlite3_column_bytes(l->get, 0);
+		j->text = malloc((size_t)n + 1);
+		if (j->text) {
+			if (n)
+				memcpy(j->text, b, (size_t)n);
+			j->text[n] = '\0';
+			j->len = (size_t)n;
+			j->pt = (unsigned long)sqlite3_column_int64(l->get, 1);
+			j->ct = (unsigned long)sqlite3_column_int64(l->get, 2);
+			found = 1;
+		}
+	}
+	sqlite3_reset(l->get);
+	return found;
+}
+
+static int cache_put(sprout_llm *l, const struct job *j, const char *text, size_t len,
+		     unsigned long pt, unsigned long ct)
+{
+	if (!l->put)
+		return 0;
+	sqlite3_reset(l->put);
+	sqlite3_bind_text(l->put, 1, j->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(l->put, 2, j->rq.ep->model, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(l->put, 3, text, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(l->put, 4, (sqlite3_int64)pt);
+	sqlite3_bind_int64(l->put, 5, (sqlite3_int64)ct);
+	int rc = sqlite3_step(l->put);
+	sqlite3_reset(l->put);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- life ---------------------------------------------------------------- */
+
+sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err)
+{
+	static int curl_ready;
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+	sprout_llm *l = calloc(1, sizeof *l);
+	if (!l) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (o)
+		l->o = *o;
+	else
+		sprout_llm_options_init(&l->o);
+	if (!l->o.concurrency)
+		l->o.concurrency = 16;
+	if (l->o.retries < 0)
+		l->o.retries = 0;
+	if (l->o.timeout <= 0)
+		l->o.timeout = 300;
+	if (l->o.backoff <= 0)
+		l->o.backoff = 1;
+	if (l->o.backoff_max < l->o.backoff)
+		l->o.backoff_max = l->o.backoff;
+	sprout_rng_init(&l->rng, l->o.seed, "llm", "jitter");
+	l->multi = curl_multi_init();
+	l->scratch = sprout_arena_new(0);
+	l->fly = calloc(l->o.concurrency, sizeof *l->fly);
+	if (!l->multi || !l->scratch || !l->fly) {
+		sprout_llm_free(l);
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	curl_multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->o.concurrency);
+	curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)l->o.concurrency);
+	if (l->o.cache && cache_open(l, err)) {
+		sprout_llm_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void drop_easy(sprout_llm *l, struct job *j)
+{
+	if (!j->easy)
+		return;
+	curl_multi_remove_handle(l->multi, j->easy);
+	if (l->nspare == l->spare_cap) {
+		size_t cap = l->spare_cap ? l->spare_cap * 2 : 32;
+		CURL **v = realloc(l->spare, cap * sizeof *v);
+		if (!v) {
+			curl_easy_cleanup(j->easy);
+			j->easy = NULL;
+			return;
+		}
+		l->spare = v;
+		l->spare_cap = cap;
+	}
+	l->spare[l->nspare++] = j->easy;
+	j->easy = NULL;
+}
+
+void sprout_llm_free(sprout_llm *l)
+{
+	if (!l)
+		return;
+	/* jobs in flight own easy handles still in the multi */
+	free_list(&l->ready);
+	free_list(&l->waiting);
+	free_list(&l->done);
+	for (size_t i = 0; l->fly && i < l->o.concurrency; i++) {
+		struct job *j = l->fly[i];
+		if (!j)
+			continue;
+		curl_multi_remove_handle(l->multi, j->easy);
+		curl_easy_cleanup(j->easy);
+		j->easy = NULL;
+		free_job(j);
+	}
+	free(l->fly);
+	for (size_t i = 0; i < l->nspare; i++)
+		curl_easy_cleanup(l->spare[i]);
+	free(l->spare);
+	if (l->multi)
+		curl_multi_cleanup(l->multi);
+	sqlite3_finalize(l->get);
+	sqlite3_finalize(l->put);
+	sqlite3_close(l->db);
+	sprout_arena_free(l->scratch);
+	free(l->eps);
+	free(l);
+}
+
+/* ---- submitting ------------------------------------------------------------ */
+
+sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprout_error *err)
+{
+	if (!rq->ep || !rq->ep->url || !*rq->ep->url || !rq->ep->model || !*rq->ep->model)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "a request needs a URL and a model");
+	if (!rq->prompt)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "a request needs a prompt");
+	if (rq->schema) {
+		sprout_json *s;
+		sprout_error perr = SPROUT_ERROR_INIT;
+		int bad = sprout_json_parse(l->scratch, rq->schema, strlen(rq->schema), &s, &perr) ||
+			  s->type != SPROUT_JSON_OBJECT;
+		sprout_arena_reset(l->scratch);
+		if (bad)
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"the answer schema is not a JSON object");
+	}
+	struct job *j = calloc(1, sizeof *j);
+	if (!j)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	j->rq = *rq;
+	j->rq.system = dup(rq->system);
+	j->rq.prompt = dup(rq->prompt);
+	j->rq.schema = dup(rq->schema);
+	j->retry_after = -1;
+	sprout_buf_init(&j->body, MAX_BODY);
+	sprout_buf_init(&j->resp, MAX_BODY);
+	if ((rq->system && !j->rq.system) || !j->rq.prompt || (rq->schema && !j->rq.schema) ||
+	    !state_of(l, rq->ep)) {
+		free_job(j);
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	}
+	endpoint_url(rq->ep, j->url, sizeof j->url);
+	cache_key(rq, j->url, j->key);
+	if (cache_get(l, j)) {
+		push_back(&l->done, j);
+		return SPROUT_OK;
+	}
+	push_back(&l->ready, j);
+	return SPROUT_OK;
+}
+
+int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq)
+{
+	struct job j;
+	memset(&j, 0, sizeof j);
+	endpoint_url(rq->ep, j.url, sizeof j.url);
+	cache_key(rq, j.url, j.key);
+	j.rq = *rq;
+	int found = cache_get(l, &j);
+	free(j.text);
+	return found;
+}
+
+/* ---- one HTTP attempt ------------------------------------------------------- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct job *j = ctx;
+	return sprout_buf_add(&j->resp, p, size * n) ? 0 : size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct job *j = ctx;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+	if (len > sizeof name - 1 && !strncasecmp(p, name, sizeof name - 1)) {
+		char v[128];
+		size_t k = len - (sizeof name - 1);
+		if (k >= sizeof v)
+			k = sizeof v - 1;
+		memcpy(v, p + sizeof name - 1, k);
+		v[k] = '\0';
+		char *s = v;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		s[strcspn(s, "\r\n")] = '\0';
+		char *end;
+		double secs = strtod(s, &end);
+		if (end != s && !*end && secs >= 0) {
+			j->retry_after = secs;
+		} else {
+			time_t at = curl_getdate(s, NULL); /* an HTTP date */
+			if (at >= 0)
+				j->retry_after = difftime(at, time(NULL)) > 0 ? difftime(at, time(NULL)) : 0;
+		}
+	}
+	return len;
+}
+
+static int add(sprout_buf *b, const char *s)
+{
+	return sprout_buf_adds(b, s) != SPROUT_OK;
+}
+
+static int add_str(sprout_buf *b, const char *s)
+{
+	return sprout_json_write_string(b, s, strlen(s)) != SPROUT_OK;
+}
+
+static int add_number(sprout_buf *b, const char *name, double v)
+{
+	char t[64];
+	snprintf(t, sizeof t, ",\"%s\":%.15g", name, v);
+	return add(b, t);
+}
+
+/* The request body, for the endpoint's API. */
+static int build_body(struct job *j, int with_schema)
+{
+	const sprout_llm_request *rq = &j->rq;
+	sprout_buf *b = &j->body;
+	sprout_buf_clear(b);
+	int bad = add(b, "{\"model\":") || add_str(b, rq->ep->model);
+	if (rq->ep->api == SPROUT_LLM_ANTHROPIC) {
+		char m[48];
+		snprintf(m, sizeof m, ",\"max_tokens\":%ld",
+			 rq->max_tokens > 0 ? rq->max_tokens : ANTHROPIC_MAX_TOKENS);
+		bad = bad || add(b, m);
+		if (rq->system)
+			bad = bad || add(b, ",\"system\":") || add_str(b, rq->system);
+		bad = bad || add(b, ",\"messages\":[{\"role\":\"user\",\"content\":") ||
+		      add_str(b, rq->prompt) || add(b, "}]");
+	} else {
+		bad = bad || add(b, ",\"messages\":[");
+		if (rq->system)
+			bad = bad || add(b, "{\"role\":\"system\",\"content\":") ||
+			      add_str(b, rq->system) || add(b, "},");
+		bad = bad || add(b, "{\"role\":\"user\",\"content\":") || add_str(b, rq->prompt) ||
+		      add(b, "}]");
+		if (rq->max_tokens > 0) {
+			char m[48];
+			snprintf(m, sizeof m, ",\"max_tokens\":%ld", rq->max_tokens);
+			bad = bad || add(b, m);
+		}
+	}
+	if (rq->temperature >= 0)
+		bad = bad || add_number(b, "temperature", rq->temperature);
+	if (rq->top_p >= 0)
+		bad = bad || add_number(b, "top_p", rq->top_p);
+	if (rq->schema && with_schema) {
+		if (rq->ep->api == SPROUT_LLM_ANTHROPIC)
+			bad = bad ||
+			      add(b, ",\"tools\":[{\"name\":\"answer\",\"description\":\"Give the "
+				     "answer in this shape.\",\"input_schema\":") ||
+			      add(b, rq->schema) ||
+			      add(b, "}],\"tool_choice\":{\"type\":\"tool\",\"name\":\"answer\"}");
+		else
+			bad = bad ||
+			      add(b, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
+				     "\"name\":\"answer\",\"strict\":true,\"schema\":") ||
+			      add(b, rq->schema) || add(b, "}}");
+	}
+	return bad || add(b, "}");
+}
+
+static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
+{
+	int with_schema = j->rq.schema && !es->no_schema && !j->without_schema;
+	if (build_body(j, with_schema))
+		return -1;
+	sprout_buf_clear(&j->resp);
+	j->retry_after = -1;
+	j->status = 0;
+	j->curl_msg[0] = '\0';
+	if (!j->hdr) {
+		const sprout_llm_endpoint *ep = j->rq.ep;
+		struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+		const char *key = api_key(ep);
+		char line[4096];
+		if (h && ep->api == SPROUT_LLM_ANTHROPIC) {
+			h = curl_slist_append(h, "anthropic-version: " ANTHROPIC_VERSION);
+			if (h && key) {
+				snprintf(line, sizeof line, "x-api-key: %s", key);
+				h = curl_slist_append(h, line);
+			}
+		} else if (h && key) {
+			snprintf(line, sizeof line, "Authorization: Bearer %s", key);
+			h = curl_slist_append(h, line);
+		}
+		for (size_t i = 0; h && i < ep->nheaders; i++)
+			h = curl_slist_append(h, ep->headers[i]);
+		/* no "Expect: 100-continue" round trip for large prompts */
+		if (h)
+			h = curl_slist_append(h, "Expect:");
+		if (!h)
+			return -1;
+		j->hdr = h;
+	}
+	CURL *c = l->nspare ? l->spare[--l->nspare] : curl_easy_init();
+	if (!c)
+		return -1;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, j->url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body.data);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body.len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(l->o.timeout * 1000));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->curl_msg);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, (char *)j);
+	if (curl_multi_add_handle(l->multi, c) != CURLM_OK) {
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	j->easy = c;
+	for (j->slot = 0; l->fly[j->slot]; j->slot++)
+		;
+	l->fly[j->slot] = j;
+	j->tries++;
+	l->c.sent++;
+	if (j->tries > 1)
+		l->c.retried++;
+	l->in_flight++;
+	return 0;
+}
+
+/* ---- reading answers ----------------------------------------------------------- */
+
+/* The server's own message from an error body, for the reason. */
+static void server_message(sprout_llm *l, const struct job *j, char *out, size_t n)
+{
+	sprout_json *v = NULL;
+	const char *body = j->resp.data ? j->resp.data : "";
+	if (!sprout_json_parse(l->scratch, body, j->resp.len, &v, NULL) &&
+	    v->type == SPROUT_JSON_OBJECT) {
+		sprout_json *e = sprout_json_get(v, "error");
+		sprout_json *m = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "message")
+								   : e;
+		if (m && m->type == SPROUT_JSON_STRING) {
+			snprintf(out, n, "%.300s", m->u.s);
+			return;
+		}
+	}
+	size_t k = j->resp.len < 200 ? j->resp.len : 200;
+	snprintf(out, n, "%.*s", (int)k, body);
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+static unsigned long count_of(const sprout_json *obj, const char *key)
+{
+	const sprout_json *v = obj ? sprout_json_get(obj, key) : NULL;
+	double d = v && v->type == SPROUT_JSON_NUMBER ? sprout_json_number(v) : 0;
+	return d > 0 ? (unsigned long)d : 0;
+}
+
+/* The model's message from a 200 body into *text; 0, or -1 with j->error. */
+static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned long *pt,
+		       unsigned long *ct)
+{
+	sprout_json *v;
+	sprout_error perr = SPROUT_ERROR_INIT;
+	if (sprout_json_parse(l->scratch, j->resp.data ? j->resp.data : "", j->resp.len, &v,
+			      &perr) ||
+	    v->type != SPROUT_JSON_OBJECT) {
+		set_error(j, "%s: the answer is not a JSON object (%s)", j->url,
+			  perr.msg[0] ? perr.msg : "another JSON value");
+		return -1;
+	}
+	sprout_json *usage = sprout_json_get(v, "usage");
+	if (j->rq.ep->api == SPROUT_LLM_ANTHROPIC) {
+		*pt = count_of(usage, "input_tokens");
+		*ct = count_of(usage, "output_tokens");
+		sprout_json *content = sprout_json_get(v, "content");
+		if (!content || content->type != SPROUT_JSON_ARRAY) {
+			set_error(j, "%s: the answer has no \"content\" list", j->url);
+			return -1;
+		}
+		/* a forced tool's input is the structured answer; else the text */
+		for (size_t i = 0; i < content->len; i++) {
+			sprout_json *blk = content->u.items[i];
+			sprout_json *input = sprout_json_get(blk, "input");
+			if (sprout_json_is(sprout_json_get(blk, "type"), "tool_use") && input)
+				return sprout_json_write(text, input) ? -1 : 0;
+		}
+		for (size_t i = 0; i < content->len; i++) {
+			sprout_json *t = sprout_json_get(content->u.items[i], "text");
+			if (t && t->type == SPROUT_JSON_STRING && sprout_buf_add(text, t->u.s, t->len))
+				return -1;
+		}
+		return 0;
+	}
+	*pt = count_of(usage, "prompt_tokens");
+	*ct = count_of(usage, "completion_tokens");
+	sprout_json *choices = sprout_json_get(v, "choices");
+	sprout_json *msg = choices && choices->type == SPROUT_JSON_ARRAY && choices->len
+				   ? sprout_json_get(choices->u.items[0], "message")
+				   : NULL;
+	sprout_json *content = msg ? sprout_json_get(msg, "content") : NULL;
+	if (!content || content->type != SPROUT_JSON_STRING) {
+		set_error(j, "%s: the answer has no choices[0].message.content", j->url);
+		return -1;
+	}
+	return sprout_buf_add(text, content->u.s, content->len) ? -1 : 0;
+}
+
+static int transient_status(long s)
+{
+	return s == 408 || s == 409 || s == 425 || s == 429 || s >= 500;
+}
+
+/* Wait before the next attempt: Retry-After when the server said, else
+ * backoff * 2^(tries-1), halved to full by jitter, capped. */
+static double retry_wait(sprout_llm *l, const struct job *j)
+{
+	if (j->retry_after >= 0)
+		return j->retry_after < l->o.backoff_max ? j->retry_after : l->o.backoff_max;
+	double w = l->o.backoff * pow(2, (double)(j->tries ? j->tries - 1 : 0));
+	if (w > l->o.backoff_max)
+		w = l->o.backoff_max;
+	return w * (0.5 + 0.5 * sprout_rng_double(&l->rng));
+}
+
+static void deliver(const struct job *j, sprout_code code, const char *text, size_t len,
+		    unsigned long pt, unsigned long ct, int cached, sprout_llm_done done, void *ud)
+{
+	sprout_llm_answer an = {code, text ? text : "", len, j->status, pt, ct, cached, j->tries,
+				code ? (j->error ? j->error : "failed") : NULL};
+	if (done)
+		done(ud, &j->rq, &an);
+}
+
+/* A transfer ended. 0, or -1 when sprout itself failed (err set). */
+static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done done, void *ud,
+		  sprout_error *err)
+{
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
+	drop_easy(l, j);
+	l->fly[j->slot] = NULL;
+	l->in_flight--;
+	sprout_arena_reset(l->scratch);
+	int retry = 0;
+	if (cc != CURLE_OK) {
+		set_error(j, "%s: %s", j->url, j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(cc));
+		retry = 1;
+	} else if (j->status == 200) {
+		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
+		unsigned long pt = 0, ct = 0;
+		if (!read_answer(l, j, &text, &pt, &ct)) {
+			l->c.answered++;
+			l->c.prompt_tokens += pt;
+			l->c.completion_tokens += ct;
+			if (cache_put(l, j, text.data ? text.data : "", text.len, pt, ct)) {
+				sprout_error_set(err, SPROUT_ERR_IO, "cannot write the answer cache: %s",
+						 sqlite3_errmsg(l->db));
+				sprout_error_locate(err, l->o.cache, 0, 0);
+				sprout_buf_release(&text);
+				free_job(j);
+				return -1;
+			}
+			deliver(j, SPROUT_OK, text.data, text.len, pt, ct, 0, done, ud);
+			sprout_buf_release(&text);
+			free_job(j);
+			return 0;
+		}
+		sprout_buf_release(&text);
+		retry = 1; /* a cut or broken body: ask again */
+	} else {
+		char msg[400];
+		server_message(l, j, msg, sizeof msg);
+		set_error(j, "%s: HTTP %ld: %s", j->url, j->status, msg);
+		struct endpoint_state *es = state_of(l, j->rq.ep);
+		if (j->status == 400 && j->rq.schema && !j->without_schema && es && !es->no_schema) {
+			/* structured output refused: ask again without it, and
+			 * leave it out for this endpoint from now on */
+			es->no_schema = 1;
+			j->without_schema = 1;
+			j->not_before = 0;
+			push_back(&l->ready, j);
+			return 0;
+		}
+		retry = transient_status(j->status);
+	}
+	if (retry && j->tries <= (unsigned)l->o.retries) {
+		j->not_before = now() + retry_wait(l, j);
+		push_back(&l->waiting, j);
+		return 0;
+	}
+	if (retry && j->tries > 1) {
+		char last[1024];
+		snprintf(last, sizeof last, "%s", j->error ? j->error : "");
+		set_error(j, "after %u attempts: %s", j->tries, last);
+	}
+	l->c.failed++;
+	deliver(j, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
+	free_job(j);
+	return 0;
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+/* Jobs whose retry time has come go back to the front of the queue. */
+static double promote(sprout_llm *l)
+{
+	double t = now(), next = -1;
+	struct list keep = {0}, due = {0};
+	struct job *j;
+	while ((j = pop_front(&l->waiting))) {
+		if (j->not_before <= t) {
+			push_back(&due, j);
+		} else {
+			push_back(&keep, j);
+			if (next < 0 || j->not_before < next)
+				next = j->not_before;
+		}
+	}
+	l->waiting = keep;
+	if (due.head) {
+		due.tail->next = l->ready.head;
+		if (!l->ready.head)
+			l->ready.tail = due.tail;
+		l->ready.head = due.head;
+		l->ready.n += due.n;
+	}
+	return next < 0 ? -1 : next - t;
+}
+
+/* The reason a new request may not be sent, or NULL. */
+static const char *over_cap(const sprout_llm *l, char *buf, size_t n)
+{
+	if (l->o.max_requests && l->c.sent >= l->o.max_requests) {
+		snprintf(buf, n, "not sent: the cap of %lu requests (--max-requests) is reached",
+			 l->o.max_requests);
+		return buf;
+	}
+	if (l->o.max_tokens && l->c.prompt_tokens + l->c.completion_tokens >= l->o.max_tokens) {
+		snprintf(buf, n, "not sent: the cap of %llu tokens (--max-tokens) is reached",
+			 l->o.max_tokens);
+		return buf;
+	}
+	return NULL;
+}
+
+static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err)
+{
+	while (l->in_flight < l->o.concurrency && l->ready.head) {
+		struct job *j = pop_front(&l->ready);
+		char why[160];
+		if (over_cap(l, why, sizeof why)) {
+			set_error(j, "%s", why);
+			l->c.failed++;
+			deliver(j, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
+			free_job(j);
+			continue;
+		}
+		struct endpoint_state *es = state_of(l, j->rq.ep);
+		if (!es || start(l, j, es)) {
+			free_job(j);
+			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory starting a request");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Finished transfers: their answers, retries or failures. */
+static int reap(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err, int *any)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(l->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct job *j = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		CURLcode cc = m->data.result;
+		*any = 1;
+		if (finish(l, j, cc, done, ud, err))
+			return -1;
+	}
+	return 0;
+}
+
+long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
+		     sprout_error *err)
+{
+	int any = 0;
+	struct job *j;
+	while ((j = pop_front(&l->done))) {
+		l->c.cached++;
+		deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, 1, done, ud);
+		free_job(j);
+		any = 1;
+	}
+	double next = promote(l);
+	if (start_ready(l, done, ud, err))
+		return -1;
+	int running = 0;
+	if (curl_multi_perform(l->multi, &running) != CURLM_OK)
+		return sprout_error_set(err, SPROUT_ERR_IO, "the HTTP client failed"), -1;
+	if (reap(l, done, ud, err, &any))
+		return -1;
+	if (!any && (l->in_flight || l->waiting.n)) {
+		int ms = wait_ms;
+		if (next >= 0 && next * 1000 < ms)
+			ms = (int)(next * 1000) + 1;
+		if (l->in_flight) {
+			curl_multi_poll(l->multi, NULL, 0, ms, NULL);
+		} else if (ms > 0) {
+			struct timespec nap = {ms / 1000, (long)(ms % 1000) * 1000000L};
+			nanosleep(&nap, NULL);
+		}
+		if (curl_multi_perform(l->multi, &running) != CURLM_OK)
+			return sprout_error_set(err, SPROUT_ERR_IO, "the HTTP client failed"), -1;
+		if (reap(l, done, ud, err, &any))
+			return -1;
+		promote(l);
+		if (start_ready(l, done, ud, err))
+			return -1;
+	}
+	return (long)(l->ready.n + l->waiting.n + l->in_flight + l->done.n);
+}
+
+void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c)
+{
+	*c = l->c;
+	c->in_flight = l->in_flight;
+	c->waiting = l->waiting.n;
+	c->queued = l->ready.n + l->done.n;
+}
