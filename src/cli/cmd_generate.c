@@ -35,6 +35,7 @@ enum {
 	OPT_CONCURRENCY,
 	OPT_RETRIES,
 	OPT_TIMEOUT,
+	OPT_BACKOFF,
 	OPT_CACHE,
 	OPT_NO_CACHE,
 	OPT_MAX_REQUESTS,
@@ -92,6 +93,8 @@ static const struct cli_option options[] = {
 	 "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx with "
 	 "backoff (default 5)"},
 	{"timeout", 0, "SECONDS", OPT_TIMEOUT, "per attempt (default 300)"},
+	{"backoff", 0, "SECONDS", OPT_BACKOFF,
+	 "first wait before a retry (default 1), doubled each time, with jitter, at most 60"},
 	{"cache", 0, "FILE", OPT_CACHE,
 	 "SQLite cache of answers (default sprout-cache.sqlite): a rerun sends nothing answered "
 	 "before",
@@ -299,6 +302,11 @@ static int on_option(int id, const char *arg, void *ctx)
 			return rc;
 		g->lo.timeout = x[0];
 		return -1;
+	case OPT_BACKOFF:
+		if ((rc = reals("backoff", arg, 0.001, 60, x, &nx)) >= 0)
+			return rc;
+		g->lo.backoff = x[0];
+		return -1;
 	case OPT_CACHE: g->lo.cache = arg; return -1;
 	case OPT_NO_CACHE: g->no_cache = 1; return -1;
 	case OPT_MAX_REQUESTS:
@@ -501,8 +509,8 @@ int cmd_generate(int argc, char **argv)
 		cli_note(&c, "--constraints is for paraphrase: left unused");
 	if ((rc = make_configs(&g)) >= 0)
 		return rc;
-	if (g.no_cache)
-		g.lo.cache = NULL;
+	if (g.no_cache || (g.dry_run && g.lo.cache && access(g.lo.cache, F_OK) != 0))
+		g.lo.cache = NULL; /* a dry run makes no cache file */
 	struct cli_reader rd = {0};
 	rd.want_rejects = !g.dry_run;
 	struct cli_dataset ds = {0};
