@@ -62,6 +62,7 @@ bench: $(BUILD)/sprout
 	@bench/run.sh $(BUILD)
 	@bench/augment.sh $(BUILD)
 	@bench/filter.sh $(BUILD)
+	@bench/llm.sh $(BUILD)
 
 fuzz: $(GEN_SRC)
 	@mkdir -p build-fuzz
