@@ -107,7 +107,8 @@ static const struct cli_option options[] = {
 	{"dry-run", 0, NULL, OPT_DRY_RUN,
 	 "print how many requests the run would send and the tokens it would spend; send none"},
 	{"seed", 0, "N", OPT_SEED, "random seed for pairs' examples and the retry jitter (default 0)"},
-	{"keep-original", 0, NULL, OPT_KEEP, "write each input record before what was made from it"},
+	{"keep-original", 0, NULL, OPT_KEEP,
+	 "write each input record before what was made from it (pairs: all of them first)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -553,6 +554,12 @@ int cmd_generate(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &s.start);
 	s.last = s.start;
 	sprout_gen_callbacks cb = {on_begin, on_emit, on_reject, on_progress, &s};
+	/* pairs makes records of its own: the seeds, when kept, come first */
+	for (size_t i = 0; g.keep && g.o.method == SPROUT_GEN_PAIRS && i < ds.n; i++)
+		if (on_begin(&s, i)) {
+			rc = EXIT_IO;
+			goto done;
+		}
 	sprout_code gc = s.scratch ? sprout_generate(&g.o, llm, ds.recs, ds.n, &cb, &err)
 				   : SPROUT_ERR_NOMEM;
 	if (s.drew)

@@ -44,8 +44,9 @@ static const struct {
 	const char *name;
 	enum kind kind;
 } stage_kinds[] = {
-    {"augment", K_RECORDS}, {"convert", K_RECORDS}, {"filter", K_RECORDS}, {"mix", K_RECORDS},
-    {"split", K_SPLIT},	    {"export", K_EXPORT},   {"report", K_REPORT},
+    {"augment", K_RECORDS}, {"convert", K_RECORDS}, {"filter", K_RECORDS},
+    {"generate", K_RECORDS}, {"mix", K_RECORDS},     {"split", K_SPLIT},
+    {"export", K_EXPORT},   {"report", K_REPORT},
 };
 #define NKINDS (sizeof stage_kinds / sizeof stage_kinds[0])
 
@@ -697,6 +698,18 @@ static int load_stages(struct run *r, const sprout_json *list)
 		int rc = load_stage(r, list->u.items[i], &all[i], i);
 		if (rc >= 0)
 			return rc;
+		const struct stage *st = &all[i];
+		if (!strcmp(st->name, "generate")) {
+			size_t at = st->when && !strcmp(st->node->u.members[0].key, "when") ? 1 : 0;
+			if (!given(st, "method"))
+				return rerr_key(r, st->node, at, EXIT_USAGE,
+						"stage generate needs a method (method: paraphrase, "
+						"pairs, ...)");
+			if ((!given(st, "url") && !r->llm_url) || (!given(st, "model") && !r->llm_model))
+				return rerr_key(r, st->node, at, EXIT_USAGE,
+						"stage generate needs a url and a model: in the stage "
+						"or in the llm section");
+		}
 	}
 	/* the order must hold with the llm section on and off */
 	for (int mode = -1; mode <= 1; mode += 2) {
@@ -1063,6 +1076,15 @@ static void build_argv(struct run *r, struct stage *st, char *const *cur, size_t
 			push(r, &st->argv, &st->argc, &cap,
 			     fmt(r, "--embed-cache=%s/sprout.sqlite", r->out));
 	}
+	if (!strcmp(st->name, "generate")) {
+		/* the llm section's server and model, and the run folder's cache */
+		if (!given(st, "url") && r->llm_url)
+			push(r, &st->argv, &st->argc, &cap, fmt(r, "--url=%s", r->llm_url));
+		if (!given(st, "model") && r->llm_model)
+			push(r, &st->argv, &st->argc, &cap, fmt(r, "--model=%s", r->llm_model));
+		if (!given(st, "cache") && !given(st, "no-cache"))
+			push(r, &st->argv, &st->argc, &cap, fmt(r, "--cache=%s/sprout.sqlite", r->out));
+	}
 	push(r, &st->argv, &st->argc, &cap, "-q");
 	st->rejects = NULL;
 	if (st->kind != K_REPORT && find_option(&st->probe, "rejects")) {
@@ -1235,6 +1257,27 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 		if (st->kind != K_REPORT &&
 		    (!data || data->kind != K_EXPORT || st->kind == K_EXPORT))
 			data = st;
+		if (!strcmp(st->name, "generate")) {
+			sprout_json *g = sprout_json_new(a, SPROUT_JSON_OBJECT);
+			sprout_json_set(a, g, "stage", jstr(a, st->label));
+			sprout_json_set(a, g, "kind", jstr(a, "chat"));
+			sprout_json_set(a, g, "api", jstr(a, stage_text(st, "api", "openai")));
+			const char *url = stage_text(st, "url", r->llm_url);
+			sprout_json_set(a, g, "url",
+					url ? jstr(a, url) : sprout_json_new(a, SPROUT_JSON_NULL));
+			const sprout_json *models = st->opts ? sprout_json_get(st->opts, "model") : NULL;
+			sprout_json_set(a, g, "model",
+					models ? sprout_json_copy(a, models)
+					       : r->llm_model ? jstr(a, r->llm_model)
+							      : sprout_json_new(a, SPROUT_JSON_NULL));
+			static const char *const sampling[] = {"method", "temperature", "top-p"};
+			for (size_t k = 0; k < 3; k++) {
+				const sprout_json *v = st->opts ? sprout_json_get(st->opts, sampling[k]) : NULL;
+				if (v)
+					sprout_json_set(a, g, sampling[k], sprout_json_copy(a, v));
+			}
+			sprout_json_push(a, gens, g);
+		}
 		/* a filter that asks an embedding model */
 		const sprout_json *sim = st->opts ? sprout_json_get(st->opts, "similarity") : NULL;
 		if (sim && sprout_json_is(sim, "embed")) {
@@ -1522,6 +1565,37 @@ static double augment_per_record(const struct stage *st)
 	return sum;
 }
 
+/* Items in a list option (a YAML list or a comma list), or def. */
+static double list_len(const struct stage *st, const char *name, double def)
+{
+	const sprout_json *v = st->opts ? sprout_json_get(st->opts, name) : NULL;
+	if (!v)
+		return def;
+	if (v->type == SPROUT_JSON_ARRAY)
+		return (double)v->len;
+	double n = 1;
+	for (size_t i = 0; v->type == SPROUT_JSON_STRING && i < v->len; i++)
+		n += v->u.s[i] == ',';
+	return n;
+}
+
+/* Records a generate stage makes at most from `in` records. */
+static double generate_expect(const struct stage *st, double in)
+{
+	const sprout_json *m = sprout_json_get(st->opts, "method");
+	const sprout_json *keep = sprout_json_get(st->opts, "keep-original");
+	double k = keep && keep->type == SPROUT_JSON_TRUE ? in : 0;
+	if (sprout_json_is(m, "pairs"))
+		return num_option(st, "count", 50) + k;
+	if (sprout_json_is(m, "paraphrase"))
+		return in * list_len(st, "constraints", 1) * num_option(st, "variants", 3) + k;
+	if (sprout_json_is(m, "expand"))
+		return in * num_option(st, "variants", 3) + k;
+	if (sprout_json_is(m, "evolve"))
+		return in * list_len(st, "operations", 2) + k;
+	return in + k;
+}
+
 /* Average characters of the prompt slot of the inputs, for token estimates. */
 static double average_prompt(const struct run *r)
 {
@@ -1549,6 +1623,41 @@ static double average_prompt(const struct run *r)
 	sprout_source_close(s);
 	free(paths);
 	return n ? chars / n : 0;
+}
+
+/* A generate stage's own --dry-run, its lines indented under the stage,
+ * and the requests and tokens it counts. 0, or -1 when it could not run. */
+static int generate_plan(struct run *r, const struct stage *st, double *requests, double *tokens)
+{
+	char **argv = sprout_arena_alloc(r->a, (st->argc + 2) * sizeof *argv);
+	FILE *t = tmpfile();
+	if (!argv || !t) {
+		if (t)
+			fclose(t);
+		return -1;
+	}
+	argv[0] = st->argv[0];
+	argv[1] = "--dry-run";
+	memcpy(argv + 2, st->argv + 1, st->argc * sizeof *argv); /* with the NULL */
+	fflush(stdout);
+	int saved = dup(1);
+	dup2(fileno(t), 1);
+	int rc = st->cmd->run((int)st->argc + 1, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	rewind(t);
+	char line[1024];
+	while (fgets(line, sizeof line, t)) {
+		unsigned long long n, p, ans;
+		if (sscanf(line, "requests: %llu", &n) == 1)
+			*requests += (double)n;
+		if (sscanf(line, "tokens, estimated: %llu prompt + %llu answer", &p, &ans) == 2)
+			*tokens += (double)(p + ans);
+		printf("               %s", line);
+	}
+	fclose(t);
+	return rc == EXIT_OK ? 0 : -1;
 }
 
 static int dry_run(struct run *r)
@@ -1614,6 +1723,9 @@ static int dry_run(struct run *r)
 					 keep ? ", and the original" : "");
 			} else if (!strcmp(st->name, "convert")) {
 				snprintf(expect, sizeof expect, "%.0f records", hi);
+			} else if (!strcmp(st->name, "generate")) {
+				hi = generate_expect(st, hi);
+				snprintf(expect, sizeof expect, "up to %.0f records", hi);
 			} else {
 				snprintf(expect, sizeof expect, "at most %.0f records", hi);
 			}
@@ -1637,6 +1749,19 @@ static int dry_run(struct run *r)
 		for (size_t k = 0; k < st->argc; k++)
 			printf(" %s", st->argv[k]);
 		printf("\n");
+		if (!strcmp(st->name, "generate") && !done) {
+			int ready = 1;
+			for (size_t k = 0; k < ncur; k++)
+				ready = ready && access(cur[k], R_OK) == 0;
+			if (!ready || generate_plan(r, st, &requests, &tokens)) {
+				/* before the stages it reads from have run: one request or more
+				 * for each record */
+				printf("               model: one request or more for each of up to %.0f "
+				       "records\n",
+				       in_hi);
+				requests += in_hi;
+			}
+		}
 		const sprout_json *sim = st->opts ? sprout_json_get(st->opts, "similarity") : NULL;
 		if (sim && sprout_json_is(sim, "embed") && !done) {
 			/* every checked text and its parent, once each, 64 to a request */
