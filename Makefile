@@ -13,7 +13,7 @@ SAN     ?=
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-missing-field-initializers
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) $(SAN) -Iinclude -MMD -MP
-LDLIBS  := -lyaml -lcurl -lsqlite3 -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread
+LDLIBS  := -lmicrohttpd -lyaml -lcurl -lsqlite3 -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread
 LDFLAGS += $(SAN)
 FUZZ_SECONDS ?= 60
 
@@ -22,8 +22,10 @@ CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 PROMPTS  := $(sort $(wildcard prompts/*.txt))
 GEN_SRC  := $(BUILD)/gen/prompts.c
+WEB      := $(sort $(wildcard web/*.html web/*.css web/*.js))
+WEB_SRC  := $(BUILD)/gen/web.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(WEB_SRC:.c=.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all test asan bench fuzz deps clean format
@@ -35,12 +37,20 @@ $(BUILD)/%.o: %.c
 
 # The built-in prompt templates, compiled in byte for byte. The folder is a
 # prerequisite too, so adding or removing a prompt also regenerates.
-$(GEN_SRC): $(PROMPTS) prompts scripts/embed-prompts.sh
+$(GEN_SRC): $(PROMPTS) prompts scripts/embed-prompts.sh scripts/c-literal.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-prompts.sh $(PROMPTS) > $@.tmp && mv $@.tmp $@
 
 $(GEN_SRC:.c=.o): $(GEN_SRC)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The review app's page, script and style, compiled into the sprout binary.
+$(WEB_SRC): $(WEB) web scripts/embed-web.sh scripts/c-literal.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-web.sh $(WEB) > $@.tmp && mv $@.tmp $@
+
+$(WEB_SRC:.c=.o): $(WEB_SRC)
+	$(CC) $(CFLAGS) -Isrc/cli -c $< -o $@
 
 $(BUILD)/libsprout.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^

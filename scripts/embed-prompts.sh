@@ -4,12 +4,7 @@
 # prompts/*.txt; a template's name is its file name without ".txt".
 #   scripts/embed-prompts.sh prompts/a.txt prompts/b.txt ... > prompts.c
 #
-# Bytes go through od, not read by the shell or awk as text, so every byte
-# (NUL, invalid UTF-8, a missing final newline) survives. In the C literals
-# '"' '\' and '?' are escaped (no trigraph can form), tab and newline are
-# \t and \n, other non-printables three-digit octal (a following digit can
-# never join the escape); a literal ends after each newline and at 72
-# characters.
+# Each file's bytes become a C literal through scripts/c-literal.sh.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -43,31 +38,7 @@ for f in "$@"; do
 		exit 1
 	fi
 	echo "static const char text_$i[] ="
-	od -An -v -tu1 "$f" | awk '
-		BEGIN {
-			for (c = 32; c < 127; c++)
-				lit[c] = sprintf("%c", c)
-			lit[34] = "\\\""
-			lit[92] = "\\\\"
-			lit[63] = "\\?"
-			lit[9] = "\\t"
-			lit[10] = "\\n"
-		}
-		{
-			for (f = 1; f <= NF; f++) {
-				b = $f + 0
-				line = line ((b in lit) ? lit[b] : sprintf("\\%03o", b))
-				if (b == 10 || length(line) >= 72) {
-					printf "\t\"%s\"\n", line
-					line = ""
-					lines++
-				}
-			}
-		}
-		END {
-			if (line != "" || lines == 0)
-				printf "\t\"%s\"\n", line
-		}'
+	"$(dirname "$0")/c-literal.sh" "$f"
 	echo ";"
 	echo
 	i=$((i + 1))

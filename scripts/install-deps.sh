@@ -5,7 +5,7 @@
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
-packages=(build-essential pkg-config zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev python3 jq gzip wordnet-base apertium apertium-eng-spa)
+packages=(build-essential pkg-config zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev libmicrohttpd-dev python3 jq gzip wordnet-base apertium apertium-eng-spa)
 if [ "${1:-}" = "--all" ]; then
 	packages+=(clang libclang-rt-14-dev time)
 elif [ -n "${1:-}" ]; then

@@ -208,6 +208,7 @@ int cmd_split(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ const struct cli_command cli_commands[] = {
 	{"generate", cmd_generate, "ask a model server for new examples: paraphrases, pairs, responses, ..."},
 	{"mix", cmd_mix, "blend real and synthetic records to a ratio, share and cap"},
 	{"report", cmd_report, "one HTML page (and JSON) on a dataset: methods, rejections, drift"},
+	{"review", cmd_review, "domain experts accept, reject and correct records in a browser"},
 	{"run", cmd_run, "run a recipe: stages in order, resumable, with a manifest"},
 	{"split", cmd_split, "train/validation/test with no leakage from synthetic records"},
 	{"stats", cmd_stats, "describe a dataset: formats, lengths, labels, duplicates"},

@@ -1,0 +1,161 @@
+/* sprout/review.h - review projects: records queued for people to accept,
+ * reject or correct, in one SQLite file (WAL).
+ *
+ * A project holds items (records sampled from datasets, each with the seed
+ * it was made from when that was given too), reviewers (a name and a secret
+ * token), and every decision each reviewer saved (the latest counts; all
+ * are kept as history). An item is open to a reviewer until `overlap`
+ * reviewers have decided it. Every call takes the project's lock, so one
+ * handle serves many threads (the web server's). */
+#ifndef SPROUT_REVIEW_H
+#define SPROUT_REVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sprout/buf.h"
+#include "sprout/error.h"
+#include "sprout/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sprout_review sprout_review;
+
+/* Open the project at path; create it when create is set and it does not
+ * exist (SPROUT_ERR_IO with the path otherwise). */
+sprout_review *sprout_review_open(const char *path, int create, sprout_error *err);
+void sprout_review_close(sprout_review *rv); /* accepts NULL */
+
+/* ---- adding records ------------------------------------------------------ */
+
+typedef enum sprout_review_sample {
+	SPROUT_SAMPLE_RANDOM,     /* a random share */
+	SPROUT_SAMPLE_STRATIFIED, /* the same share of every (method, label) */
+	SPROUT_SAMPLE_LOWEST,     /* the lowest-scored first */
+	SPROUT_SAMPLE_ALL
+} sprout_review_sample;
+
+sprout_code sprout_review_sample_parse(const char *s, sprout_review_sample *out,
+				       sprout_error *err);
+
+typedef struct sprout_review_add_options {
+	sprout_review_sample sample;
+	double fraction;    /* share of the candidates (default 0.1) */
+	uint64_t seed;
+	const char *score;  /* LOWEST: the _sprout.scores entry (default similarity) */
+	int include_seeds;  /* queue records without a parent too */
+	/* the model's answer for each record, or NULL (from sprout flag) */
+	const char *const *model_answers;
+} sprout_review_add_options;
+
+void sprout_review_add_options_init(sprout_review_add_options *o);
+
+typedef struct sprout_review_added {
+	size_t candidates; /* records that could be queued */
+	size_t queued;     /* new items */
+	size_t present;    /* chosen but already in the project */
+} sprout_review_added;
+
+/* Queue a sample of records[0..n) (each with provenance). Parents are
+ * looked up by id among the same records. Re-adding a record (same
+ * _sprout.id) never makes a second item. */
+sprout_code sprout_review_add(sprout_review *rv, const sprout_record *records, size_t n,
+			      const sprout_review_add_options *o, sprout_review_added *out,
+			      sprout_error *err);
+
+/* Reviewers given each item (default 1). */
+sprout_code sprout_review_set_overlap(sprout_review *rv, unsigned k, sprout_error *err);
+unsigned sprout_review_overlap(sprout_review *rv);
+
+/* Project name shown on the page (default: the file name). */
+sprout_code sprout_review_set_name(sprout_review *rv, const char *name, sprout_error *err);
+
+/* ---- reviewers ------------------------------------------------------------ */
+
+#define SPROUT_TOKEN_LEN 64 /* hex digits */
+
+/* Add a reviewer (a new token for an existing name replaces the old one:
+ * the old link stops working). token gets SPROUT_TOKEN_LEN hex digits. */
+sprout_code sprout_review_reviewer_add(sprout_review *rv, const char *name,
+				       char token[SPROUT_TOKEN_LEN + 1], sprout_error *err);
+/* Remove a reviewer's access (their decisions stay). SPROUT_END if unknown. */
+sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name,
+					  sprout_error *err);
+/* The reviewers as JSON [{"name","token","decisions"}...]. */
+sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
+
+/* The reviewer a token belongs to: its id (> 0), or 0 for none. name (may
+ * be NULL) gets the name. Compares in constant time. */
+long sprout_review_auth(sprout_review *rv, const char *token, char *name, size_t namelen);
+
+/* A per-reviewer value for the CSRF header, derived from the project's
+ * secret and the token: 64 hex digits. */
+void sprout_review_csrf(sprout_review *rv, const char *token, char out[SPROUT_TOKEN_LEN + 1]);
+
+/* ---- the queue, for the web app (JSON shapes in docs/internals/review-api.md) */
+
+typedef struct sprout_review_filter {
+	const char *method; /* NULL or "": any */
+	const char *label;
+	const char *status; /* todo, done, accepted, rejected, edited, or NULL */
+} sprout_review_filter;
+
+sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, sprout_buf *out,
+				  sprout_error *err);
+/* The reviewer's counts alone: {"total","done","left","accepted",...}. */
+sprout_code sprout_review_counts_json(sprout_review *rv, long reviewer, sprout_buf *out,
+				      sprout_error *err);
+sprout_code sprout_review_facets_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
+sprout_code sprout_review_list_json(sprout_review *rv, long reviewer,
+				    const sprout_review_filter *f, size_t offset, size_t limit,
+				    sprout_buf *out, sprout_error *err);
+/* SPROUT_END when the item does not exist (or is not open to the reviewer). */
+sprout_code sprout_review_item_json(sprout_review *rv, long reviewer, long item,
+				    sprout_buf *out, sprout_error *err);
+/* The next undecided item as with item_json, or {"done":true}. */
+sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
+				    const sprout_review_filter *f, sprout_buf *out,
+				    sprout_error *err);
+
+/* Save a decision: body is the JSON of the POST (decision, reason, comment,
+ * record). SPROUT_ERR_USAGE with a message for a bad body, SPROUT_END for
+ * an unknown item. */
+sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item,
+				      const char *body, size_t len, sprout_error *err);
+
+/* ---- results -------------------------------------------------------------- */
+
+/* Progress per reviewer, acceptance per method, agreement (Cohen's kappa
+ * for two reviewers, Fleiss' kappa for more), as JSON. */
+sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
+
+typedef enum sprout_review_outcome {
+	SPROUT_OUTCOME_ACCEPTED,
+	SPROUT_OUTCOME_CORRECTED, /* accepted with a correction: a new gold seed */
+	SPROUT_OUTCOME_REJECTED,
+	SPROUT_OUTCOME_UNDECIDED  /* no decision yet, or reviewers disagree */
+} sprout_review_outcome;
+
+/* Each item once, in queue order, with its outcome: the record (the
+ * corrected one, with its provenance, for CORRECTED) as compact JSON, and
+ * for REJECTED the reasons, for UNDECIDED why. Return nonzero from the
+ * callback to stop. */
+typedef int (*sprout_review_each)(void *ctx, sprout_review_outcome outcome, const char *record,
+				  size_t len, const char *why);
+sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, void *ctx,
+				 sprout_error *err);
+
+/* Label Studio: the items as tasks for its JSON import (the generated text
+ * as a prediction), and decisions back from its JSON export (reviewer name:
+ * the annotator's e-mail, else "label-studio"). */
+sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
+					     sprout_error *err);
+sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *json, size_t len,
+					      size_t *decisions, sprout_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1456 @@
+/* Review projects in SQLite. See sprout/review.h. */
+#include "sprout/review.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "sprout/arena.h"
+#include "sprout/hash.h"
+#include "sprout/json.h"
+#include "sprout/meta.h"
+#include "sprout/rng.h"
+
+struct sprout_review {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	char path[SPROUT_ERROR_FILE_MAX];
+	char secret[SPROUT_TOKEN_LEN + 1];
+	unsigned overlap;
+	char name[128];
+};
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, record_id TEXT UNIQUE NOT NULL,"
+	" record TEXT NOT NULL, format TEXT NOT NULL, parent TEXT, method TEXT NOT NULL,"
+	" label TEXT, score REAL, file TEXT, line INTEGER, model_answer TEXT, added TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS reviewers(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+	" token TEXT UNIQUE, created TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS decisions(item INTEGER NOT NULL, reviewer INTEGER NOT NULL,"
+	" decision TEXT NOT NULL, reason TEXT, comment TEXT, edited TEXT, at TEXT NOT NULL,"
+	" PRIMARY KEY(item, reviewer));"
+	"CREATE TABLE IF NOT EXISTS history(id INTEGER PRIMARY KEY, item INTEGER NOT NULL,"
+	" reviewer INTEGER NOT NULL, decision TEXT NOT NULL, reason TEXT, comment TEXT,"
+	" edited TEXT, at TEXT NOT NULL);";
+
+/* ---- small things ------------------------------------------------------------ */
+
+static sprout_code db_fail(sprout_review *rv, sprout_error *err, const char *what)
+{
+	sprout_error_set(err, SPROUT_ERR_IO, "%s: %s", what, sqlite3_errmsg(rv->db));
+	sprout_error_locate(err, rv->path, 0, 0);
+	return SPROUT_ERR_IO;
+}
+
+static void now_utc(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int random_hex(char *out, size_t digits)
+{
+	unsigned char b[64];
+	size_t n = digits / 2;
+	if (n > sizeof b || getrandom(b, n, 0) != (ssize_t)n)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+static sqlite3_stmt *prep(sprout_review *rv, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(rv->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
+}
+
+static int meta_get(sprout_review *rv, const char *key, char *out, size_t n)
+{
+	sqlite3_stmt *st = prep(rv, "SELECT value FROM meta WHERE key = ?");
+	int found = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(out, n, "%s", col(st, 0));
+			found = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
+static int meta_put(sprout_review *rv, const char *key, const char *value)
+{
+	sqlite3_stmt *st = prep(rv, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- opening ----------------------------------------------------------------- */
+
+void sprout_review_close(sprout_review *rv)
+{
+	if (!rv)
+		return;
+	sqlite3_close(rv->db);
+	pthread_mutex_destroy(&rv->lock);
+	free(rv);
+}
+
+sprout_review *sprout_review_open(const char *path, int create, sprout_error *err)
+{
+	struct stat s;
+	if (!create && stat(path, &s) != 0) {
+		sprout_error_set(err, SPROUT_ERR_IO,
+				 "no review project here (make one with 'sprout review add')");
+		sprout_error_locate(err, path, 0, 0);
+		return NULL;
+	}
+	sprout_review *rv = calloc(1, sizeof *rv);
+	if (!rv) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&rv->lock, NULL);
+	snprintf(rv->path, sizeof rv->path, "%s", path);
+	if (sqlite3_open(path, &rv->db) != SQLITE_OK) {
+		db_fail(rv, err, "cannot open the review project");
+		sprout_review_close(rv);
+		return NULL;
+	}
+	sqlite3_busy_timeout(rv->db, 30000);
+	if (sqlite3_exec(rv->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(rv, err, "cannot open the review project");
+		sprout_review_close(rv);
+		return NULL;
+	}
+	char v[128];
+	if (!meta_get(rv, "secret", rv->secret, sizeof rv->secret)) {
+		if (random_hex(rv->secret, SPROUT_TOKEN_LEN) || meta_put(rv, "secret", rv->secret)) {
+			db_fail(rv, err, "cannot start the review project");
+			sprout_review_close(rv);
+			return NULL;
+		}
+	}
+	rv->overlap = meta_get(rv, "overlap", v, sizeof v) ? (unsigned)strtoul(v, NULL, 10) : 1;
+	if (!rv->overlap)
+		rv->overlap = 1;
+	if (!meta_get(rv, "name", rv->name, sizeof rv->name)) {
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		snprintf(rv->name, sizeof rv->name, "%.*s", (int)strcspn(base, "."), base);
+	}
+	return rv;
+}
+
+unsigned sprout_review_overlap(sprout_review *rv)
+{
+	return rv->overlap;
+}
+
+sprout_code sprout_review_set_overlap(sprout_review *rv, unsigned k, sprout_error *err)
+{
+	if (!k || k > 100)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "overlap is 1 to 100 reviewers");
+	char v[16];
+	snprintf(v, sizeof v, "%u", k);
+	pthread_mutex_lock(&rv->lock);
+	int bad = meta_put(rv, "overlap", v);
+	if (!bad)
+		rv->overlap = k;
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? db_fail(rv, err, "cannot save the overlap") : SPROUT_OK;
+}
+
+sprout_code sprout_review_set_name(sprout_review *rv, const char *name, sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	int bad = meta_put(rv, "name", name);
+	if (!bad)
+		snprintf(rv->name, sizeof rv->name, "%s", name);
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? db_fail(rv, err, "cannot save the name") : SPROUT_OK;
+}
+
+/* ---- adding ------------------------------------------------------------------- */
+
+sprout_code sprout_review_sample_parse(const char *s, sprout_review_sample *out,
+				       sprout_error *err)
+{
+	static const char *const names[] = {"random", "stratified", "lowest", "all"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (sprout_review_sample)i;
+			return SPROUT_OK;
+		}
+	return sprout_error_set(err, SPROUT_ERR_USAGE,
+				"unknown sampling '%s' (expected random, stratified, lowest or all)",
+				s);
+}
+
+void sprout_review_add_options_init(sprout_review_add_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->sample = SPROUT_SAMPLE_RANDOM;
+	o->fraction = 0.1;
+	o->score = "similarity";
+}
+
+static const char *meta_str(const sprout_record *r, const char *key)
+{
+	sprout_json *m = sprout_meta_get(r);
+	sprout_json *v = m ? sprout_json_get(m, key) : NULL;
+	return v && v->type == SPROUT_JSON_STRING ? v->u.s : NULL;
+}
+
+static double record_score(const sprout_record *r, const char *name)
+{
+	sprout_json *m = sprout_meta_get(r);
+	sprout_json *s = m ? sprout_json_get(m, "scores") : NULL;
+	sprout_json *v = s ? sprout_json_get(s, name) : NULL;
+	return v && v->type == SPROUT_JSON_NUMBER ? sprout_json_number(v) : NAN;
+}
+
+struct cand {
+	size_t i;
+	double key; /* for sorting: score, or a random number */
+	const char *stratum_m, *stratum_l;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	/* NaN (no score) last; ties by input order */
+	int xn = isnan(x->key), yn = isnan(y->key);
+	if (xn != yn)
+		return xn - yn;
+	if (!xn && x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int by_stratum(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	int c = strcmp(x->stratum_m, y->stratum_m);
+	if (!c)
+		c = strcmp(x->stratum_l, y->stratum_l);
+	return c ? c : by_key(a, b);
+}
+
+static int by_input(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static size_t share(double f, size_t n)
+{
+	double v = floor(f * (double)n + 0.5);
+	return v > (double)n ? n : (size_t)v;
+}
+
+/* Chosen candidates, in input order, into c[0..*k). */
+static void choose(struct cand *c, size_t n, const sprout_review_add_options *o, size_t *k)
+{
+	sprout_rng rng;
+	sprout_rng_init(&rng, o->seed, "review", "sample");
+	for (size_t i = 0; i < n; i++)
+		c[i].key = o->sample == SPROUT_SAMPLE_LOWEST ? c[i].key : sprout_rng_double(&rng);
+	if (o->sample == SPROUT_SAMPLE_ALL) {
+		*k = n;
+		return;
+	}
+	size_t want = share(o->fraction, n);
+	if (!want && n && o->fraction > 0)
+		want = 1;
+	if (o->sample == SPROUT_SAMPLE_STRATIFIED) {
+		/* largest remainders: each stratum its share of want */
+		qsort(c, n, sizeof *c, by_stratum);
+		size_t groups = 0;
+		for (size_t i = 0; i < n; i++)
+			groups += !i || by_stratum(&c[i - 1], &c[i]) == 0 ? 0 : 1;
+		(void)groups;
+		size_t *start = malloc((n + 1) * sizeof *start), *take = malloc((n + 1) * sizeof *take);
+		double *rem = malloc((n + 1) * sizeof *rem);
+		size_t ng = 0, given = 0;
+		for (size_t i = 0; start && take && rem && i < n; i++) {
+			if (i && !strcmp(c[i - 1].stratum_m, c[i].stratum_m) &&
+			    !strcmp(c[i - 1].stratum_l, c[i].stratum_l))
+				continue;
+			start[ng++] = i;
+		}
+		if (!start || !take || !rem) {
+			free(start), free(take), free(rem);
+			*k = 0;
+			return;
+		}
+		start[ng] = n;
+		for (size_t g = 0; g < ng; g++) {
+			double exact = (double)want * (double)(start[g + 1] - start[g]) / (double)n;
+			take[g] = (size_t)exact;
+			rem[g] = exact - (double)take[g];
+			given += take[g];
+		}
+		while (given < want) { /* the largest remainders get one more */
+			size_t best = 0;
+			for (size_t g = 1; g < ng; g++)
+				if (rem[g] > rem[best])
+					best = g;
+			take[best]++;
+			rem[best] = -1;
+			given++;
+		}
+		size_t out = 0;
+		for (size_t g = 0; g < ng; g++)
+			for (size_t j = 0; j < take[g]; j++)
+				c[out++] = c[start[g] + j];
+		free(start), free(take), free(rem);
+		*k = out;
+	} else {
+		qsort(c, n, sizeof *c, by_key);
+		*k = want;
+	}
+	qsort(c, *k, sizeof *c, by_input);
+}
+
+sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size_t n,
+			      const sprout_review_add_options *o, sprout_review_added *out,
+			      sprout_error *err)
+{
+	memset(out, 0, sizeof *out);
+	struct cand *c = malloc((n + 1) * sizeof *c);
+	if (!c)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	size_t nc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!o->include_seeds && !meta_str(&recs[i], "parent") && !o->model_answers)
+			continue;
+		const char *m = meta_str(&recs[i], "method");
+		sprout_text lab;
+		sprout_record_get(&recs[i], SPROUT_SLOT_LABEL, &lab);
+		c[nc++] = (struct cand){i, record_score(&recs[i], o->score), m ? m : "seed",
+					lab.len ? lab.s : ""};
+	}
+	out->candidates = nc;
+	size_t k = 0;
+	choose(c, nc, o, &k);
+
+	pthread_mutex_lock(&rv->lock);
+	sprout_code rc = SPROUT_OK;
+	sqlite3_stmt *ins = prep(rv, "INSERT OR IGNORE INTO items(record_id, record, format, parent, "
+				     "method, label, score, file, line, model_answer, added) "
+				     "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+	sprout_buf js = SPROUT_BUF_INIT((size_t)1 << 30), ps = SPROUT_BUF_INIT((size_t)1 << 30);
+	char now[32];
+	now_utc(now);
+	if (!ins || sqlite3_exec(rv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(rv, err, "cannot add to the review project");
+	for (size_t j = 0; !rc && j < k; j++) {
+		const sprout_record *r = &recs[c[j].i];
+		const char *id = sprout_meta_id(r), *parent = meta_str(r, "parent");
+		const sprout_record *p = NULL;
+		for (size_t q = 0; parent && q < n && !p; q++)
+			if (sprout_meta_id(&recs[q]) && !strcmp(sprout_meta_id(&recs[q]), parent))
+				p = &recs[q];
+		char fmt[512];
+		sprout_format_describe(r->fmt, fmt, sizeof fmt);
+		sprout_buf_clear(&js);
+		sprout_buf_clear(&ps);
+		if (sprout_json_write(&js, r->obj) || (p && sprout_json_write(&ps, p->obj))) {
+			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		sprout_text lab;
+		sprout_record_get(r, SPROUT_SLOT_LABEL, &lab);
+		sqlite3_reset(ins);
+		sqlite3_bind_text(ins, 1, id ? id : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, js.data, (int)js.len, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, !strncmp(fmt, "map ", 4) ? fmt + 4 : fmt, -1, SQLITE_TRANSIENT);
+		if (p)
+			sqlite3_bind_text(ins, 4, ps.data, (int)ps.len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 4);
+		sqlite3_bind_text(ins, 5, c[j].stratum_m, -1, SQLITE_STATIC);
+		if (lab.len)
+			sqlite3_bind_text(ins, 6, lab.s, (int)lab.len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 6);
+		double sc = record_score(r, o->score);
+		if (isnan(sc))
+			sqlite3_bind_null(ins, 7);
+		else
+			sqlite3_bind_double(ins, 7, sc);
+		sqlite3_bind_text(ins, 8, r->file ? r->file : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 9, (sqlite3_int64)r->line);
+		if (o->model_answers && o->model_answers[c[j].i])
+			sqlite3_bind_text(ins, 10, o->model_answers[c[j].i], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 10);
+		sqlite3_bind_text(ins, 11, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			rc = db_fail(rv, err, "cannot add to the review project");
+			break;
+		}
+		if (sqlite3_changes(rv->db))
+			out->queued++;
+		else
+			out->present++;
+	}
+	if (!rc && sqlite3_exec(rv->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(rv, err, "cannot add to the review project");
+	if (rc)
+		sqlite3_exec(rv->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(ins);
+	pthread_mutex_unlock(&rv->lock);
+	sprout_buf_release(&js);
+	sprout_buf_release(&ps);
+	free(c);
+	return rc;
+}
+
+/* ---- reviewers --------------------------------------------------------------- */
+
+sprout_code sprout_review_reviewer_add(sprout_review *rv, const char *name,
+				       char token[SPROUT_TOKEN_LEN + 1], sprout_error *err)
+{
+	size_t n = strlen(name);
+	if (!n || n > 64)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "a reviewer's name is 1 to 64 characters");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 32 || name[i] == '<' || name[i] == '>' || name[i] == '&' ||
+		    name[i] == '"')
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"a reviewer's name has no control characters, "
+						"quotes or <>&");
+	if (random_hex(token, SPROUT_TOKEN_LEN))
+		return sprout_error_set(err, SPROUT_ERR_IO, "no random bytes for the token");
+	char now[32];
+	now_utc(now);
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "INSERT INTO reviewers(name, token, created) VALUES(?, ?, ?) "
+				    "ON CONFLICT(name) DO UPDATE SET token = excluded.token");
+	int ok = st != NULL;
+	if (ok) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	sprout_code rc = ok ? SPROUT_OK : db_fail(rv, err, "cannot add the reviewer");
+	pthread_mutex_unlock(&rv->lock);
+	return rc;
+}
+
+sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name, sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "UPDATE reviewers SET token = NULL WHERE name = ?");
+	int ok = st != NULL, changed = 0;
+	if (ok) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		changed = sqlite3_changes(rv->db);
+	}
+	sqlite3_finalize(st);
+	sprout_code rc = !ok ? db_fail(rv, err, "cannot remove the reviewer")
+		       : changed ? SPROUT_OK
+				 : sprout_error_set(err, SPROUT_END, "no reviewer '%s'", name);
+	pthread_mutex_unlock(&rv->lock);
+	return rc;
+}
+
+static int add_str(sprout_buf *b, const char *s)
+{
+	return sprout_json_write_string(b, s, strlen(s)) != SPROUT_OK;
+}
+
+static int add_null(sprout_buf *b)
+{
+	return sprout_buf_adds(b, "null") != SPROUT_OK;
+}
+
+/* Column i as a JSON string, or null. */
+static int add_col(sprout_buf *b, sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? add_null(b)
+							 : add_str(b, (const char *)sqlite3_column_text(st, i));
+}
+
+sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "SELECT name, token, (SELECT count(*) FROM decisions d WHERE "
+				    "d.reviewer = r.id) FROM reviewers r ORDER BY name");
+	int bad = !st || sprout_buf_addc(out, '[');
+	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
+		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"name\":") ||
+		      add_str(out, col(st, 0)) || sprout_buf_adds(out, ",\"token\":");
+		if (!bad && sqlite3_column_type(st, 1) == SQLITE_NULL)
+			bad = sprout_buf_adds(out, "null");
+		else if (!bad)
+			bad = add_str(out, col(st, 1));
+		bad = bad || sprout_buf_addf(out, ",\"decisions\":%lld}",
+					     (long long)sqlite3_column_int64(st, 2));
+	}
+	bad = bad || sprout_buf_addc(out, ']');
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory") : SPROUT_OK;
+}
+
+long sprout_review_auth(sprout_review *rv, const char *token, char *name, size_t namelen)
+{
+	if (!token || strlen(token) != SPROUT_TOKEN_LEN)
+		return 0;
+	long id = 0;
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "SELECT id, name, token FROM reviewers WHERE token IS NOT NULL");
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = col(st, 2);
+		unsigned char diff = strlen(t) != SPROUT_TOKEN_LEN;
+		for (size_t i = 0; !diff && i < SPROUT_TOKEN_LEN; i++)
+			diff |= (unsigned char)(t[i] ^ token[i]);
+		if (!diff) {
+			id = (long)sqlite3_column_int64(st, 0);
+			if (name)
+				snprintf(name, namelen, "%s", col(st, 1));
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&rv->lock);
+	return id;
+}
+
+void sprout_review_csrf(sprout_review *rv, const char *token, char out[SPROUT_TOKEN_LEN + 1])
+{
+	sprout_hasher *h = sprout_hasher_new();
+	char a[SPROUT_HASH_HEX] = "", b[SPROUT_HASH_HEX] = "";
+	if (h) {
+		sprout_hasher_add_str(h, "csrf");
+		sprout_hasher_add_str(h, rv->secret);
+		sprout_hasher_add_str(h, token);
+		sprout_hasher_hex(h, a);
+		sprout_hasher_add_str(h, rv->secret);
+		sprout_hasher_hex(h, b);
+		sprout_hasher_free(h);
+	}
+	snprintf(out, SPROUT_TOKEN_LEN + 1, "%s%s", a, b);
+}
+
+/* ---- items as JSON -------------------------------------------------------------- */
+
+/* Items open to reviewer ?1: fewer than ?2 decisions, or one of theirs. */
+#define OPEN "((SELECT count(*) FROM decisions x WHERE x.item = i.id) < ?2 OR " \
+	     "EXISTS(SELECT 1 FROM decisions y WHERE y.item = i.id AND y.reviewer = ?1))"
+#define STATUS "CASE mine.decision WHEN 'accept' THEN 'accepted' WHEN 'reject' THEN 'rejected' " \
+	       "WHEN 'edit' THEN 'edited' ELSE 'todo' END"
+
+static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_buf *out)
+{
+	sqlite3_stmt *st = prep(rv, "SELECT count(*), count(mine.decision), "
+				    "sum(mine.decision = 'accept'), sum(mine.decision = 'reject'), "
+				    "sum(mine.decision = 'edit') FROM items i LEFT JOIN decisions mine "
+				    "ON mine.item = i.id AND mine.reviewer = ?1 WHERE " OPEN);
+	if (!st)
+		return SPROUT_ERR_IO;
+	sqlite3_bind_int64(st, 1, reviewer);
+	sqlite3_bind_int(st, 2, (int)rv->overlap);
+	sprout_code rc = SPROUT_ERR_IO;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		long long t = sqlite3_column_int64(st, 0), d = sqlite3_column_int64(st, 1);
+		rc = sprout_buf_addf(out,
+				     "{\"total\":%lld,\"done\":%lld,\"left\":%lld,\"accepted\":%lld,"
+				     "\"rejected\":%lld,\"edited\":%lld}",
+				     t, d, t - d, (long long)sqlite3_column_int64(st, 2),
+				     (long long)sqlite3_column_int64(st, 3),
+				     (long long)sqlite3_column_int64(st, 4));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, sprout_buf *out,
+				  sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "SELECT name, token FROM reviewers WHERE id = ?");
+	sprout_code rc = st ? SPROUT_OK : SPROUT_ERR_IO;
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, reviewer);
+		rc = sqlite3_step(st) == SQLITE_ROW ? SPROUT_OK : SPROUT_END;
+	}
+	if (!rc) {
+		char csrf[SPROUT_TOKEN_LEN + 1];
+		sprout_review_csrf(rv, col(st, 1), csrf);
+		int bad = sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(st, 0)) ||
+			  sprout_buf_addf(out, ",\"csrf\":\"%s\",\"project\":", csrf) ||
+			  add_str(out, rv->name) ||
+			  sprout_buf_addf(out, ",\"overlap\":%u,\"counts\":", rv->overlap);
+		rc = bad ? SPROUT_ERR_NOMEM : counts_json(rv, reviewer, out);
+		if (!rc && sprout_buf_adds(out, ",\"slots\":[\"prompt\",\"input\",\"response\","
+						"\"label\"]}"))
+			rc = SPROUT_ERR_NOMEM;
+	}
+	sqlite3_finalize(st);
+	if (rc == SPROUT_ERR_IO)
+		db_fail(rv, err, "cannot read the review project");
+	else if (rc)
+		sprout_error_set(err, rc, rc == SPROUT_END ? "no such reviewer" : "out of memory");
+	pthread_mutex_unlock(&rv->lock);
+	return rc;
+}
+
+sprout_code sprout_review_counts_json(sprout_review *rv, long reviewer, sprout_buf *out,
+				      sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sprout_code rc = counts_json(rv, reviewer, out);
+	pthread_mutex_unlock(&rv->lock);
+	return rc ? sprout_error_set(err, rc, "cannot read the review project") : SPROUT_OK;
+}
+
+sprout_code sprout_review_facets_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	int bad = sprout_buf_adds(out, "{");
+	static const char *const q[2][2] = {
+		{"methods", "SELECT DISTINCT method FROM items ORDER BY method"},
+		{"labels", "SELECT DISTINCT label FROM items WHERE label IS NOT NULL ORDER BY label"}};
+	for (int k = 0; k < 2 && !bad; k++) {
+		sqlite3_stmt *st = prep(rv, q[k][1]);
+		bad = !st || sprout_buf_addf(out, "%s\"%s\":[", k ? "," : "", q[k][0]);
+		for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
+			bad = (!first && sprout_buf_addc(out, ',')) || add_str(out, col(st, 0));
+		bad = bad || sprout_buf_addc(out, ']');
+		sqlite3_finalize(st);
+	}
+	bad = bad || sprout_buf_addc(out, '}');
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory") : SPROUT_OK;
+}
+
+/* WHERE clauses for a filter; binds from ?3 on. */
+static void filter_sql(const sprout_review_filter *f, char *sql, size_t n)
+{
+	snprintf(sql, n, "%s%s%s",
+		 f && f->method && *f->method ? " AND i.method = ?3" : "",
+		 f && f->label && *f->label ? " AND i.label = ?4" : "",
+		 !f || !f->status || !*f->status ? ""
+		 : !strcmp(f->status, "todo")	  ? " AND mine.decision IS NULL"
+		 : !strcmp(f->status, "done")	  ? " AND mine.decision IS NOT NULL"
+		 : !strcmp(f->status, "accepted") ? " AND mine.decision = 'accept'"
+		 : !strcmp(f->status, "rejected") ? " AND mine.decision = 'reject'"
+		 : !strcmp(f->status, "edited")	  ? " AND mine.decision = 'edit'"
+						  : " AND 0");
+}
+
+static void bind_filter(sqlite3_stmt *st, long reviewer, unsigned overlap,
+			const sprout_review_filter *f)
+{
+	sqlite3_bind_int64(st, 1, reviewer);
+	sqlite3_bind_int(st, 2, (int)overlap);
+	if (f && f->method && *f->method)
+		sqlite3_bind_text(st, 3, f->method, -1, SQLITE_STATIC);
+	if (f && f->label && *f->label)
+		sqlite3_bind_text(st, 4, f->label, -1, SQLITE_STATIC);
+}
+
+/* The first 120 characters (whole UTF-8 sequences) of a record's prompt. */
+static int preview(sprout_buf *out, const char *record, const char *format)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_json *obj;
+	sprout_format f;
+	sprout_text t = {"", 0};
+	if (a && !sprout_json_parse(a, record, strlen(record), &obj, NULL) &&
+	    !sprout_format_parse(format, &f, NULL)) {
+		sprout_record r = {obj, &f, a, NULL, 0};
+		sprout_record_get(&r, SPROUT_SLOT_PROMPT, &t);
+	}
+	size_t n = t.len > 120 ? 120 : t.len;
+	while (n < t.len && ((unsigned char)t.s[n] & 0xC0) == 0x80)
+		n--;
+	int bad = sprout_json_write_string(out, t.s, n) != SPROUT_OK;
+	sprout_arena_free(a);
+	return bad;
+}
+
+sprout_code sprout_review_list_json(sprout_review *rv, long reviewer,
+				    const sprout_review_filter *f, size_t offset, size_t limit,
+				    sprout_buf *out, sprout_error *err)
+{
+	if (!limit || limit > 200)
+		limit = 200;
+	char where[256], sql[1024];
+	filter_sql(f, where, sizeof where);
+	pthread_mutex_lock(&rv->lock);
+	snprintf(sql, sizeof sql,
+		 "SELECT i.id, i.method, i.label, " STATUS ", i.record, i.format, count(*) OVER () "
+		 "FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND mine.reviewer = ?1 "
+		 "WHERE " OPEN "%s ORDER BY i.id LIMIT %zu OFFSET %zu",
+		 where, limit, offset);
+	sqlite3_stmt *st = prep(rv, sql);
+	sprout_code rc = st ? SPROUT_OK : db_fail(rv, err, "cannot read the review project");
+	long long total = 0;
+	int bad = !rc && sprout_buf_adds(out, "{\"items\":[");
+	if (!rc)
+		bind_filter(st, reviewer, rv->overlap, f);
+	for (int first = 1; !rc && !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
+		total = sqlite3_column_int64(st, 6);
+		bad = (!first && sprout_buf_addc(out, ',')) ||
+		      sprout_buf_addf(out, "{\"id\":%lld,\"method\":", (long long)sqlite3_column_int64(st, 0)) ||
+		      add_str(out, col(st, 1)) || sprout_buf_adds(out, ",\"label\":") ||
+		      add_col(out, st, 2) ||
+		      sprout_buf_adds(out, ",\"status\":") || add_str(out, col(st, 3)) ||
+		      sprout_buf_adds(out, ",\"preview\":") || preview(out, col(st, 4), col(st, 5)) ||
+		      sprout_buf_addc(out, '}');
+	}
+	if (!rc && !bad && !total) {
+		/* the total when the page is past the end */
+		sqlite3_finalize(st);
+		snprintf(sql, sizeof sql,
+			 "SELECT count(*) FROM items i LEFT JOIN decisions mine ON mine.item = i.id "
+			 "AND mine.reviewer = ?1 WHERE " OPEN "%s",
+			 where);
+		st = prep(rv, sql);
+		if (st) {
+			bind_filter(st, reviewer, rv->overlap, f);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				total = sqlite3_column_int64(st, 0);
+		}
+	}
+	bad = bad || sprout_buf_addf(out, "],\"total\":%lld}", total);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&rv->lock);
+	if (!rc && bad)
+		rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	return rc;
+}
+
+/* {"prompt":..,"input":..} of a stored record. */
+static int slots_json(sprout_buf *out, const char *record, const char *format)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_json *obj;
+	sprout_format f;
+	int bad = !a || sprout_json_parse(a, record, strlen(record), &obj, NULL) ||
+		  sprout_format_parse(format, &f, NULL);
+	if (!bad) {
+		sprout_record r = {obj, &f, a, NULL, 0};
+		bad = sprout_buf_addc(out, '{');
+		int first = 1;
+		for (int s = 0; !bad && s < SPROUT_SLOT_SYSTEM; s++) {
+			sprout_text t;
+			if (!sprout_record_get(&r, (sprout_slot)s, &t))
+				continue;
+			const char *name = sprout_slot_name((sprout_slot)s);
+			bad = (!first && sprout_buf_addc(out, ',')) || add_str(out, name) ||
+			      sprout_buf_addc(out, ':') || sprout_json_write_string(out, t.s, t.len);
+			first = 0;
+		}
+		bad = bad || sprout_buf_addc(out, '}');
+	}
+	sprout_arena_free(a);
+	return bad;
+}
+
+static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout_buf *out)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "SELECT i.id, i.method, i.label, i.score, " STATUS ", i.record, i.format, i.parent, "
+		 "i.model_answer, mine.decision, mine.reason, mine.comment, mine.at, mine.edited, "
+		 "(SELECT count(*) FROM items j WHERE j.id <= i.id AND "
+		 "((SELECT count(*) FROM decisions x WHERE x.item = j.id) < ?2 OR EXISTS(SELECT 1 "
+		 "FROM decisions y WHERE y.item = j.id AND y.reviewer = ?1))) "
+		 "FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND mine.reviewer = ?1 "
+		 "WHERE i.id = ?3 AND " OPEN);
+	sqlite3_stmt *st = prep(rv, sql);
+	if (!st)
+		return SPROUT_ERR_IO;
+	sqlite3_bind_int64(st, 1, reviewer);
+	sqlite3_bind_int(st, 2, (int)rv->overlap);
+	sqlite3_bind_int64(st, 3, item);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return SPROUT_END;
+	}
+	const char *format = col(st, 6);
+	int bad = sprout_buf_addf(out, "{\"id\":%lld,\"position\":%lld,\"method\":",
+				  (long long)sqlite3_column_int64(st, 0),
+				  (long long)sqlite3_column_int64(st, 14)) ||
+		  add_str(out, col(st, 1)) || sprout_buf_adds(out, ",\"label\":") ||
+		  add_col(out, st, 2) ||
+		  sprout_buf_adds(out, ",\"score\":") ||
+		  (sqlite3_column_type(st, 3) == SQLITE_NULL
+			   ? sprout_buf_adds(out, "null")
+			   : sprout_buf_addf(out, "%.4g", sqlite3_column_double(st, 3))) ||
+		  sprout_buf_adds(out, ",\"status\":") || add_str(out, col(st, 4)) ||
+		  sprout_buf_adds(out, ",\"record\":") || slots_json(out, col(st, 5), format) ||
+		  sprout_buf_adds(out, ",\"parent\":") ||
+		  (sqlite3_column_type(st, 7) == SQLITE_NULL ? add_null(out)
+							     : slots_json(out, col(st, 7), format));
+	/* the scores filter recorded */
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_json *obj = NULL;
+	const char *rec = col(st, 5);
+	bad = bad || sprout_buf_adds(out, ",\"scores\":");
+	if (!bad && a && !sprout_json_parse(a, rec, strlen(rec), &obj, NULL)) {
+		sprout_json *m = sprout_json_get(obj, "_sprout");
+		sprout_json *s = m ? sprout_json_get(m, "scores") : NULL;
+		bad = s && s->type == SPROUT_JSON_OBJECT ? sprout_json_write(out, s) != SPROUT_OK
+							   : sprout_buf_adds(out, "{}");
+	} else if (!bad) {
+		bad = sprout_buf_adds(out, "{}");
+	}
+	sprout_arena_free(a);
+	bad = bad || sprout_buf_adds(out, ",\"decision\":");
+	if (!bad && sqlite3_column_type(st, 9) == SQLITE_NULL) {
+		bad = sprout_buf_adds(out, "null");
+	} else if (!bad) {
+		bad = sprout_buf_adds(out, "{\"decision\":") || add_str(out, col(st, 9)) ||
+		      sprout_buf_adds(out, ",\"reason\":") || add_str(out, col(st, 10)) ||
+		      sprout_buf_adds(out, ",\"comment\":") || add_str(out, col(st, 11)) ||
+		      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(st, 12)) ||
+		      sprout_buf_adds(out, ",\"record\":") ||
+		      (sqlite3_column_type(st, 13) == SQLITE_NULL
+			       ? add_null(out)
+			       : slots_json(out, col(st, 13), format)) ||
+		      sprout_buf_addc(out, '}');
+	}
+	bad = bad || sprout_buf_adds(out, ",\"model_answer\":") ||
+	      add_col(out, st, 8) ||
+	      sprout_buf_addc(out, '}');
+	sqlite3_finalize(st);
+	return bad ? SPROUT_ERR_NOMEM : SPROUT_OK;
+}
+
+static sprout_code locked_result(sprout_review *rv, sprout_code rc, sprout_error *err)
+{
+	if (rc == SPROUT_ERR_IO)
+		db_fail(rv, err, "cannot read the review project");
+	else if (rc == SPROUT_END)
+		sprout_error_set(err, rc, "no such item");
+	else if (rc)
+		sprout_error_set(err, rc, "out of memory");
+	pthread_mutex_unlock(&rv->lock);
+	return rc;
+}
+
+sprout_code sprout_review_item_json(sprout_review *rv, long reviewer, long item,
+				    sprout_buf *out, sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	return locked_result(rv, item_json(rv, reviewer, item, out), err);
+}
+
+sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
+				    const sprout_review_filter *f, sprout_buf *out,
+				    sprout_error *err)
+{
+	sprout_review_filter g = {f ? f->method : NULL, f ? f->label : NULL, "todo"};
+	char where[256], sql[1024];
+	filter_sql(&g, where, sizeof where);
+	snprintf(sql, sizeof sql,
+		 "SELECT i.id FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND "
+		 "mine.reviewer = ?1 WHERE " OPEN "%s ORDER BY i.id LIMIT 1",
+		 where);
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, sql);
+	if (!st)
+		return locked_result(rv, SPROUT_ERR_IO, err);
+	bind_filter(st, reviewer, rv->overlap, &g);
+	long id = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	sprout_code rc = id ? item_json(rv, reviewer, id, out)
+			    : sprout_buf_adds(out, "{\"done\":true}") ? SPROUT_ERR_NOMEM
+								      : SPROUT_OK;
+	return locked_result(rv, rc, err);
+}
+
+/* ---- decisions -------------------------------------------------------------------- */
+
+/* The corrected record: the item's with the edited slots, derived from it,
+ * as a new gold seed. */
+static sprout_code corrected(sprout_arena *a, const char *record, const char *format,
+			     const sprout_json *slots, const char *reviewer, const char *at,
+			     sprout_buf *out, sprout_error *err)
+{
+	sprout_json *obj;
+	sprout_format f;
+	if (sprout_json_parse(a, record, strlen(record), &obj, err) ||
+	    sprout_format_parse(format, &f, err))
+		return sprout_error_set(err, SPROUT_ERR_IO, "the stored record cannot be read");
+	sprout_record parent = {obj, &f, a, NULL, 0};
+	sprout_record child = {sprout_json_copy(a, obj), &f, a, NULL, 0};
+	if (!child.obj)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	int changed = 0;
+	for (size_t i = 0; i < slots->len; i++) {
+		const sprout_json_member *m = &slots->u.members[i];
+		sprout_slot s;
+		if (sprout_slot_parse(m->key, &s, NULL) || s == SPROUT_SLOT_SYSTEM)
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "unknown slot '%s' in record",
+						m->key);
+		if (m->value->type != SPROUT_JSON_STRING)
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "record.%s is not text", m->key);
+		sprout_text old;
+		sprout_record_get(&child, s, &old);
+		if (old.len == m->value->len && !memcmp(old.s, m->value->u.s, old.len))
+			continue;
+		if (sprout_record_set(&child, s, m->value->u.s, m->value->len, err))
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "record.%s: %s", m->key,
+						err->msg);
+		changed = 1;
+	}
+	if (!changed)
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"an edit must change the text (or accept it)");
+	sprout_json *params = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	if (!params || sprout_meta_derive(&child, &parent, "review.correction", params, err))
+		return err->code ? err->code : SPROUT_ERR_NOMEM;
+	sprout_json *m = sprout_meta_get(&child);
+	sprout_json *rev = sprout_json_new(a, SPROUT_JSON_ARRAY);
+	sprout_json *d = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	if (!rev || !d || sprout_json_set(a, d, "reviewer", sprout_json_string(a, reviewer, strlen(reviewer))) ||
+	    sprout_json_set(a, d, "decision", sprout_json_string(a, "edit", 4)) ||
+	    sprout_json_set(a, d, "at", sprout_json_string(a, at, strlen(at))) ||
+	    sprout_json_push(a, rev, d) || sprout_json_set(a, m, "review", rev) ||
+	    sprout_json_set(a, m, "source", sprout_json_string(a, "correction", 10)) ||
+	    sprout_json_set(a, m, "gold", sprout_json_new(a, SPROUT_JSON_TRUE)) ||
+	    sprout_json_write(out, child.obj))
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	return SPROUT_OK;
+}
+
+static sprout_code decide(sprout_review *rv, long reviewer, long item, const char *decision,
+			  const char *reason, const char *comment, const sprout_json *slots,
+			  const char *at, sprout_error *err)
+{
+	sqlite3_stmt *st = prep(rv, "SELECT i.record, i.format, r.name FROM items i, reviewers r "
+				    "WHERE i.id = ?3 AND r.id = ?1 AND " OPEN);
+	if (!st)
+		return db_fail(rv, err, "cannot read the review project");
+	sqlite3_bind_int64(st, 1, reviewer);
+	sqlite3_bind_int(st, 2, (int)rv->overlap);
+	sqlite3_bind_int64(st, 3, item);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return sprout_error_set(err, SPROUT_END, "no such item");
+	}
+	sprout_buf ed = SPROUT_BUF_INIT((size_t)64 << 20);
+	sprout_code rc = SPROUT_OK;
+	if (!strcmp(decision, "edit")) {
+		sprout_arena *a = sprout_arena_new(0);
+		rc = a ? corrected(a, col(st, 0), col(st, 1), slots, col(st, 2), at, &ed, err)
+		       : sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		sprout_arena_free(a);
+	}
+	sqlite3_finalize(st);
+	static const char *const sqls[2] = {
+		"INSERT OR REPLACE INTO decisions(item, reviewer, decision, reason, comment, edited, "
+		"at) VALUES(?,?,?,?,?,?,?)",
+		"INSERT INTO history(item, reviewer, decision, reason, comment, edited, at) "
+		"VALUES(?,?,?,?,?,?,?)"};
+	if (!rc && sqlite3_exec(rv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(rv, err, "cannot save the decision");
+	for (int k = 0; !rc && k < 2; k++) {
+		st = prep(rv, sqls[k]);
+		if (!st) {
+			rc = db_fail(rv, err, "cannot save the decision");
+			break;
+		}
+		sqlite3_bind_int64(st, 1, item);
+		sqlite3_bind_int64(st, 2, reviewer);
+		sqlite3_bind_text(st, 3, decision, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, reason ? reason : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, comment ? comment : "", -1, SQLITE_STATIC);
+		if (ed.len)
+			sqlite3_bind_text(st, 6, ed.data, (int)ed.len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 6);
+		sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(rv, err, "cannot save the decision");
+		sqlite3_finalize(st);
+	}
+	if (!rc && sqlite3_exec(rv->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(rv, err, "cannot save the decision");
+	if (rc && rc != SPROUT_ERR_USAGE && rc != SPROUT_END)
+		sqlite3_exec(rv->db, "ROLLBACK", NULL, NULL, NULL);
+	sprout_buf_release(&ed);
+	return rc;
+}
+
+static const char *str_member(const sprout_json *o, const char *key, sprout_error *err, int *bad)
+{
+	sprout_json *v = sprout_json_get(o, key);
+	if (!v || v->type == SPROUT_JSON_NULL)
+		return NULL;
+	if (v->type != SPROUT_JSON_STRING) {
+		sprout_error_set(err, SPROUT_ERR_USAGE, "\"%s\" must be text", key);
+		*bad = 1;
+		return NULL;
+	}
+	if (v->len > 10000) {
+		sprout_error_set(err, SPROUT_ERR_USAGE, "\"%s\" is too long", key);
+		*bad = 1;
+	}
+	return v->u.s;
+}
+
+sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item,
+				      const char *body, size_t len, sprout_error *err)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	sprout_json *o;
+	sprout_error perr = SPROUT_ERROR_INIT;
+	sprout_code rc = SPROUT_OK;
+	int bad = 0;
+	if (sprout_json_parse(a, body, len, &o, &perr) || o->type != SPROUT_JSON_OBJECT) {
+		rc = sprout_error_set(err, SPROUT_ERR_USAGE, "the body is not a JSON object");
+	} else {
+		const char *d = str_member(o, "decision", err, &bad);
+		const char *reason = str_member(o, "reason", err, &bad);
+		const char *comment = str_member(o, "comment", err, &bad);
+		sprout_json *slots = sprout_json_get(o, "record");
+		if (bad)
+			rc = SPROUT_ERR_USAGE;
+		else if (!d || (strcmp(d, "accept") && strcmp(d, "reject") && strcmp(d, "edit")))
+			rc = sprout_error_set(err, SPROUT_ERR_USAGE,
+					      "\"decision\" is accept, reject or edit");
+		else if (!strcmp(d, "reject") && (!reason || !*reason))
+			rc = sprout_error_set(err, SPROUT_ERR_USAGE, "a rejection needs a reason");
+		else if (!strcmp(d, "edit") && (!slots || slots->type != SPROUT_JSON_OBJECT))
+			rc = sprout_error_set(err, SPROUT_ERR_USAGE,
+					      "an edit needs \"record\": the corrected texts");
+		if (!rc) {
+			char at[32];
+			now_utc(at);
+			pthread_mutex_lock(&rv->lock);
+			rc = decide(rv, reviewer, item, d, reason, comment, slots, at, err);
+			pthread_mutex_unlock(&rv->lock);
+		}
+	}
+	sprout_arena_free(a);
+	return rc;
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+/* Cohen's kappa of two raters over items both rated, and Fleiss' kappa over
+ * items with exactly m ratings, categories accept / reject / edit. */
+static int category(const char *d)
+{
+	return !strcmp(d, "accept") ? 0 : !strcmp(d, "reject") ? 1 : 2;
+}
+
+static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
+{
+	sqlite3_stmt *st = prep(rv, "SELECT count(DISTINCT reviewer) FROM decisions");
+	long raters = st && sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (raters < 2)
+		return sprout_buf_adds(out, "null");
+	if (raters == 2) {
+		st = prep(rv, "SELECT a.decision, b.decision FROM decisions a JOIN decisions b ON "
+			      "a.item = b.item AND a.reviewer < b.reviewer");
+		double n = 0, agree = 0, pa[3] = {0}, pb[3] = {0};
+		while (st && sqlite3_step(st) == SQLITE_ROW) {
+			int x = category(col(st, 0)), y = category(col(st, 1));
+			n++;
+			agree += x == y;
+			pa[x]++;
+			pb[y]++;
+		}
+		sqlite3_finalize(st);
+		if (!n)
+			return sprout_buf_adds(out, "null");
+		double po = agree / n, pe = 0;
+		for (int c = 0; c < 3; c++)
+			pe += (pa[c] / n) * (pb[c] / n);
+		double k = pe < 1 ? (po - pe) / (1 - pe) : 1;
+		return sprout_buf_addf(out,
+				       "{\"kind\":\"cohen\",\"kappa\":%.4f,\"observed\":%.4f,"
+				       "\"items\":%.0f,\"raters\":2}",
+				       k, po, n);
+	}
+	/* Fleiss: items rated exactly m = overlap (at least 2) times */
+	unsigned m = rv->overlap >= 2 ? rv->overlap : 2;
+	st = prep(rv, "SELECT sum(decision = 'accept'), sum(decision = 'reject'), "
+		      "sum(decision = 'edit') FROM decisions GROUP BY item HAVING count(*) = ?");
+	if (!st)
+		return SPROUT_ERR_IO;
+	sqlite3_bind_int(st, 1, (int)m);
+	double N = 0, sumP = 0, pj[3] = {0};
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		double cnt[3], s2 = 0;
+		for (int c = 0; c < 3; c++) {
+			cnt[c] = (double)sqlite3_column_int64(st, c);
+			pj[c] += cnt[c];
+			s2 += cnt[c] * cnt[c];
+		}
+		sumP += (s2 - m) / ((double)m * (m - 1));
+		N++;
+	}
+	sqlite3_finalize(st);
+	if (!N)
+		return sprout_buf_adds(out, "null");
+	double Pbar = sumP / N, Pe = 0;
+	for (int c = 0; c < 3; c++) {
+		double p = pj[c] / (N * m);
+		Pe += p * p;
+	}
+	double k = Pe < 1 ? (Pbar - Pe) / (1 - Pe) : 1;
+	return sprout_buf_addf(out,
+			       "{\"kind\":\"fleiss\",\"kappa\":%.4f,\"observed\":%.4f,\"items\":%.0f,"
+			       "\"raters\":%ld,\"ratings_per_item\":%u}",
+			       k, Pbar, N, raters, m);
+}
+
+sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "SELECT count(*), (SELECT count(*) FROM (SELECT item FROM "
+				    "decisions GROUP BY item HAVING count(*) >= ?1)) FROM items");
+	int bad = !st;
+	if (!bad) {
+		sqlite3_bind_int(st, 1, (int)rv->overlap);
+		bad = sqlite3_step(st) != SQLITE_ROW ||
+		      sprout_buf_adds(out, "{\"project\":") || add_str(out, rv->name) ||
+		      sprout_buf_addf(out, ",\"items\":%lld,\"overlap\":%u,\"complete\":%lld,",
+				      (long long)sqlite3_column_int64(st, 0), rv->overlap,
+				      (long long)sqlite3_column_int64(st, 1));
+	}
+	sqlite3_finalize(st);
+	/* per reviewer */
+	st = bad ? NULL
+		 : prep(rv, "SELECT r.name, count(d.item), sum(d.decision = 'accept'), "
+			    "sum(d.decision = 'reject'), sum(d.decision = 'edit'), r.token IS NULL "
+			    "FROM reviewers r LEFT JOIN decisions d ON d.reviewer = r.id "
+			    "GROUP BY r.id ORDER BY r.name");
+	bad = bad || !st || sprout_buf_adds(out, "\"reviewers\":[");
+	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
+		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"name\":") ||
+		      add_str(out, col(st, 0)) ||
+		      sprout_buf_addf(out,
+				      ",\"decisions\":%lld,\"accepted\":%lld,\"rejected\":%lld,"
+				      "\"edited\":%lld,\"removed\":%s}",
+				      (long long)sqlite3_column_int64(st, 1),
+				      (long long)sqlite3_column_int64(st, 2),
+				      (long long)sqlite3_column_int64(st, 3),
+				      (long long)sqlite3_column_int64(st, 4),
+				      sqlite3_column_int(st, 5) ? "true" : "false");
+	sqlite3_finalize(st);
+	/* per method */
+	st = bad ? NULL
+		 : prep(rv, "SELECT i.method, count(d.item), sum(d.decision = 'accept'), "
+			    "sum(d.decision = 'reject'), sum(d.decision = 'edit') FROM items i JOIN "
+			    "decisions d ON d.item = i.id GROUP BY i.method ORDER BY i.method");
+	bad = bad || !st || sprout_buf_adds(out, "],\"methods\":[");
+	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
+		long long n = sqlite3_column_int64(st, 1), acc = sqlite3_column_int64(st, 2),
+			  edit = sqlite3_column_int64(st, 4);
+		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"method\":") ||
+		      add_str(out, col(st, 0)) ||
+		      sprout_buf_addf(out,
+				      ",\"decisions\":%lld,\"accepted\":%lld,\"rejected\":%lld,"
+				      "\"edited\":%lld,\"acceptance\":%.4f}",
+				      n, acc, (long long)sqlite3_column_int64(st, 3), edit,
+				      n ? (double)acc / (double)n : 0.0);
+	}
+	sqlite3_finalize(st);
+	bad = bad || sprout_buf_adds(out, "],\"agreement\":") || agreement_json(rv, out) ||
+	      sprout_buf_adds(out, "}");
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the review project")
+		   : SPROUT_OK;
+}
+
+/* The accepted record with its reviews in _sprout.review. */
+static int reviewed_record(sprout_arena *a, const char *record, sqlite3_stmt *ds,
+			   sprout_buf *out)
+{
+	sprout_json *obj;
+	if (sprout_json_parse(a, record, strlen(record), &obj, NULL))
+		return -1;
+	sprout_json *m = sprout_json_get(obj, "_sprout");
+	sprout_json *rev = sprout_json_new(a, SPROUT_JSON_ARRAY);
+	if (!m || m->type != SPROUT_JSON_OBJECT || !rev)
+		return -1;
+	sqlite3_reset(ds);
+	while (sqlite3_step(ds) == SQLITE_ROW) {
+		sprout_json *d = sprout_json_new(a, SPROUT_JSON_OBJECT);
+		const char *fields[4] = {"reviewer", "decision", "reason", "at"};
+		int cols[4] = {0, 1, 2, 3};
+		for (int k = 0; d && k < 4; k++) {
+			const char *v = col(ds, cols[k]);
+			if (k == 2 && !*v)
+				continue;
+			if (sprout_json_set(a, d, fields[k], sprout_json_string(a, v, strlen(v))))
+				return -1;
+		}
+		if (!d || sprout_json_push(a, rev, d))
+			return -1;
+	}
+	return sprout_json_set(a, m, "review", rev) || sprout_json_write(out, obj) ? -1 : 0;
+}
+
+sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, void *ctx,
+				 sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *it = prep(rv, "SELECT id, record FROM items ORDER BY id");
+	sqlite3_stmt *ds = prep(rv, "SELECT r.name, d.decision, d.reason, d.at, d.edited FROM "
+				    "decisions d JOIN reviewers r ON r.id = d.reviewer WHERE d.item = ? "
+				    "ORDER BY d.at, r.name");
+	sprout_code rc = it && ds ? SPROUT_OK : db_fail(rv, err, "cannot read the review project");
+	sprout_buf rec = SPROUT_BUF_INIT((size_t)64 << 20), why = SPROUT_BUF_INIT(1 << 20);
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a)
+		rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	while (!rc && sqlite3_step(it) == SQLITE_ROW) {
+		sqlite3_bind_int64(ds, 1, sqlite3_column_int64(it, 0));
+		unsigned acc = 0, rej = 0, edits = 0, n = 0;
+		const char *last_edit = NULL;
+		sprout_buf_clear(&rec);
+		sprout_buf_clear(&why);
+		char *edit_copy = NULL;
+		while (sqlite3_step(ds) == SQLITE_ROW) {
+			const char *d = col(ds, 1);
+			n++;
+			if (!strcmp(d, "reject")) {
+				rej++;
+				sprout_buf_addf(&why, "%s%s: %s", why.len ? "; " : "", col(ds, 0),
+						col(ds, 2));
+			} else {
+				acc++;
+				if (!strcmp(d, "edit")) {
+					edits++;
+					free(edit_copy);
+					edit_copy = strdup(col(ds, 4));
+					last_edit = edit_copy;
+				}
+			}
+		}
+		sprout_review_outcome oc;
+		sprout_buf reason = SPROUT_BUF_INIT(1 << 20);
+		if (n < rv->overlap) {
+			oc = SPROUT_OUTCOME_UNDECIDED;
+			sprout_buf_addf(&reason, n ? "%u of %u reviews" : "not reviewed", n,
+					rv->overlap);
+		} else if (acc == rej) {
+			oc = SPROUT_OUTCOME_UNDECIDED;
+			sprout_buf_addf(&reason, "reviewers disagree: %u accept, %u reject (%s)", acc,
+					rej, why.data ? why.data : "");
+		} else if (rej > acc) {
+			oc = SPROUT_OUTCOME_REJECTED;
+			sprout_buf_addf(&reason, "%s", why.data ? why.data : "");
+		} else {
+			oc = edits ? SPROUT_OUTCOME_CORRECTED : SPROUT_OUTCOME_ACCEPTED;
+		}
+		sprout_arena_reset(a);
+		int bad;
+		if (oc == SPROUT_OUTCOME_CORRECTED)
+			bad = sprout_buf_adds(&rec, last_edit) != SPROUT_OK;
+		else if (oc == SPROUT_OUTCOME_ACCEPTED)
+			bad = reviewed_record(a, col(it, 1), ds, &rec);
+		else
+			bad = sprout_buf_adds(&rec, col(it, 1)) != SPROUT_OK;
+		free(edit_copy);
+		sqlite3_reset(ds);
+		if (bad)
+			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		else if (each(ctx, oc, rec.data ? rec.data : "", rec.len, reason.data ? reason.data : ""))
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot write the export");
+		sprout_buf_release(&reason);
+	}
+	sqlite3_finalize(it);
+	sqlite3_finalize(ds);
+	sprout_arena_free(a);
+	sprout_buf_release(&rec);
+	sprout_buf_release(&why);
+	pthread_mutex_unlock(&rv->lock);
+	return rc;
+}
+
+/* ---- Label Studio -------------------------------------------------------------------- */
+
+/* The prompt text of a stored record. */
+static int prompt_of(sprout_arena *a, const char *record, const char *format, sprout_text *t)
+{
+	sprout_json *obj;
+	sprout_format f;
+	t->s = "";
+	t->len = 0;
+	if (!record || sprout_json_parse(a, record, strlen(record), &obj, NULL) ||
+	    sprout_format_parse(format, &f, NULL))
+		return -1;
+	sprout_record r = {obj, &f, a, NULL, 0};
+	sprout_record_get(&r, SPROUT_SLOT_PROMPT, t);
+	return 0;
+}
+
+sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
+					     sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "SELECT id, record, format, parent, method, label FROM items "
+				    "ORDER BY id");
+	sprout_arena *a = sprout_arena_new(0);
+	int bad = !st || !a || sprout_buf_addc(out, '[');
+	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
+		sprout_arena_reset(a);
+		sprout_text gen, orig;
+		prompt_of(a, col(st, 1), col(st, 2), &gen);
+		const char *parent = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : col(st, 3);
+		prompt_of(a, parent, col(st, 2), &orig);
+		long long id = sqlite3_column_int64(st, 0);
+		bad = (!first && sprout_buf_addc(out, ',')) ||
+		      sprout_buf_addf(out, "\n{\"id\":%lld,\"data\":{\"sprout_item\":%lld,\"text\":",
+				      id, id) ||
+		      sprout_json_write_string(out, gen.s, gen.len) ||
+		      sprout_buf_adds(out, ",\"original\":") ||
+		      sprout_json_write_string(out, orig.s, orig.len) ||
+		      sprout_buf_adds(out, ",\"method\":") || add_str(out, col(st, 4)) ||
+		      sprout_buf_adds(out, ",\"label\":") || add_str(out, col(st, 5)) ||
+		      sprout_buf_adds(out, "},\"predictions\":[{\"model_version\":") ||
+		      add_str(out, col(st, 4)) ||
+		      sprout_buf_adds(out, ",\"result\":[{\"from_name\":\"correction\",\"to_name\":"
+					   "\"text\",\"type\":\"textarea\",\"value\":{\"text\":[") ||
+		      sprout_json_write_string(out, gen.s, gen.len) || sprout_buf_adds(out, "]}}]}]}");
+	}
+	bad = bad || sprout_buf_adds(out, "\n]\n");
+	sqlite3_finalize(st);
+	sprout_arena_free(a);
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the review project")
+		   : SPROUT_OK;
+}
+
+/* The value of the first result named from_name: choices[0] or text[0]. */
+static const sprout_json *ls_value(const sprout_json *results, const char *from)
+{
+	for (size_t i = 0; results && results->type == SPROUT_JSON_ARRAY && i < results->len; i++) {
+		const sprout_json *r = results->u.items[i];
+		if (!sprout_json_is(sprout_json_get(r, "from_name"), from))
+			continue;
+		const sprout_json *v = sprout_json_get(r, "value");
+		const sprout_json *x = v ? sprout_json_get(v, "choices") : NULL;
+		if (!x && v)
+			x = sprout_json_get(v, "text");
+		if (x && x->type == SPROUT_JSON_ARRAY && x->len &&
+		    x->u.items[0]->type == SPROUT_JSON_STRING)
+			return x->u.items[0];
+	}
+	return NULL;
+}
+
+sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *json, size_t len,
+					      size_t *decisions, sprout_error *err)
+{
+	*decisions = 0;
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_json *tasks;
+	if (!a)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	if (sprout_json_parse(a, json, len, &tasks, err) || tasks->type != SPROUT_JSON_ARRAY) {
+		sprout_arena_free(a);
+		return err->code ? err->code
+				 : sprout_error_set(err, SPROUT_ERR_RECORD,
+						    "a Label Studio export is a JSON array of tasks");
+	}
+	sprout_code rc = SPROUT_OK;
+	for (size_t i = 0; !rc && i < tasks->len; i++) {
+		const sprout_json *t = tasks->u.items[i];
+		const sprout_json *data = sprout_json_get(t, "data");
+		const sprout_json *item = data ? sprout_json_get(data, "sprout_item") : NULL;
+		const sprout_json *anns = sprout_json_get(t, "annotations");
+		if (!item || item->type != SPROUT_JSON_NUMBER)
+			continue; /* not one of ours */
+		for (size_t k = 0; !rc && anns && anns->type == SPROUT_JSON_ARRAY && k < anns->len; k++) {
+			const sprout_json *an = anns->u.items[k];
+			const sprout_json *res = sprout_json_get(an, "result");
+			const sprout_json *by = sprout_json_get(an, "completed_by");
+			const sprout_json *email = by && by->type == SPROUT_JSON_OBJECT
+							   ? sprout_json_get(by, "email")
+							   : NULL;
+			const char *who = email && email->type == SPROUT_JSON_STRING ? email->u.s
+										    : "label-studio";
+			const sprout_json *choice = ls_value(res, "decision");
+			const sprout_json *fix = ls_value(res, "correction");
+			const sprout_json *reason = ls_value(res, "reason");
+			const sprout_json *text = sprout_json_get(data, "text");
+			if (!choice)
+				continue;
+			int reject = sprout_json_is(choice, "Reject");
+			int edit = !reject && fix && text && text->type == SPROUT_JSON_STRING &&
+				   !sprout_json_equal(fix, text);
+			/* the annotator as a reviewer without a link */
+			pthread_mutex_lock(&rv->lock);
+			sqlite3_stmt *st = prep(rv, "INSERT INTO reviewers(name, token, created) "
+						    "VALUES(?, NULL, ?) ON CONFLICT(name) DO NOTHING");
+			char at[32];
+			now_utc(at);
+			if (st) {
+				sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+				sqlite3_step(st);
+				sqlite3_finalize(st);
+			}
+			st = prep(rv, "SELECT id FROM reviewers WHERE name = ?");
+			long rid = 0;
+			if (st) {
+				sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+				if (sqlite3_step(st) == SQLITE_ROW)
+					rid = (long)sqlite3_column_int64(st, 0);
+				sqlite3_finalize(st);
+			}
+			sprout_json *slots = sprout_json_new(a, SPROUT_JSON_OBJECT);
+			if (edit && slots)
+				sprout_json_set(a, slots, "prompt", (sprout_json *)fix);
+			sprout_error e = SPROUT_ERROR_INIT;
+			sprout_code d = rid ? decide(rv, rid, (long)sprout_json_number(item),
+						     reject ? "reject" : edit ? "edit" : "accept",
+						     reject ? (reason ? reason->u.s : "rejected in Label Studio")
+							    : NULL,
+						     NULL, slots, at, &e)
+					    : SPROUT_ERR_IO;
+			pthread_mutex_unlock(&rv->lock);
+			if (d == SPROUT_OK)
+				(*decisions)++;
+			else if (d != SPROUT_END && d != SPROUT_ERR_USAGE)
+				rc = sprout_error_set(err, d, "%s", e.msg);
+		}
+	}
+	sprout_arena_free(a);
+	return rc;
+}
