@@ -45,7 +45,7 @@ $(GEN_SRC:.c=.o): $(GEN_SRC)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # The review app's page, script and style, compiled into the sprout binary.
-$(WEB_SRC): $(WEB) web scripts/embed-web.sh scripts/c-literal.sh
+$(WEB_SRC): $(WEB) $(wildcard web) scripts/embed-web.sh scripts/c-literal.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-web.sh $(WEB) > $@.tmp && mv $@.tmp $@
 
