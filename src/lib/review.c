@@ -949,12 +949,15 @@ static sprout_code corrected(sprout_arena *a, const char *record, const char *fo
 	return SPROUT_OK;
 }
 
+/* any: the item need not be open to the reviewer (imported decisions). */
 static sprout_code decide(sprout_review *rv, long reviewer, long item, const char *decision,
 			  const char *reason, const char *comment, const sprout_json *slots,
-			  const char *at, sprout_error *err)
+			  const char *at, int any, sprout_error *err)
 {
-	sqlite3_stmt *st = prep(rv, "SELECT i.record, i.format, r.name FROM items i, reviewers r "
-				    "WHERE i.id = ?3 AND r.id = ?1 AND " OPEN);
+	sqlite3_stmt *st = prep(rv, any ? "SELECT i.record, i.format, r.name FROM items i, reviewers r "
+					  "WHERE i.id = ?3 AND r.id = ?1 AND ?2 = ?2"
+					: "SELECT i.record, i.format, r.name FROM items i, reviewers r "
+					  "WHERE i.id = ?3 AND r.id = ?1 AND " OPEN);
 	if (!st)
 		return db_fail(rv, err, "cannot read the review project");
 	sqlite3_bind_int64(st, 1, reviewer);
@@ -1056,7 +1059,7 @@ sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long ite
 			char at[32];
 			now_utc(at);
 			pthread_mutex_lock(&rv->lock);
-			rc = decide(rv, reviewer, item, d, reason, comment, slots, at, err);
+			rc = decide(rv, reviewer, item, d, reason, comment, slots, at, 0, err);
 			pthread_mutex_unlock(&rv->lock);
 		}
 	}
@@ -1442,7 +1445,7 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 						     reject ? "reject" : edit ? "edit" : "accept",
 						     reject ? (reason ? reason->u.s : "rejected in Label Studio")
 							    : NULL,
-						     NULL, slots, at, &e)
+						     NULL, slots, at, 1, &e)
 					    : SPROUT_ERR_IO;
 			pthread_mutex_unlock(&rv->lock);
 			if (d == SPROUT_OK)
