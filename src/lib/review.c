@@ -31,7 +31,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, record_id TEXT UNIQUE NOT NULL,"
 	" record TEXT NOT NULL, format TEXT NOT NULL, parent TEXT, method TEXT NOT NULL,"
-	" label TEXT, score REAL, file TEXT, line INTEGER, model_answer TEXT, added TEXT NOT NULL);"
+	" label TEXT, score REAL, file TEXT, line INTEGER, model_answer TEXT, added TEXT NOT NULL,"
+	" decided INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS items_open ON items(decided, id);"
+	"CREATE TABLE IF NOT EXISTS claims(item INTEGER NOT NULL, reviewer INTEGER NOT NULL,"
+	" until INTEGER NOT NULL, PRIMARY KEY(item, reviewer));"
+	"CREATE INDEX IF NOT EXISTS claims_item ON claims(item);"
 	"CREATE TABLE IF NOT EXISTS reviewers(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
 	" token TEXT UNIQUE, created TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS decisions(item INTEGER NOT NULL, reviewer INTEGER NOT NULL,"
@@ -565,9 +570,26 @@ void sprout_review_csrf(sprout_review *rv, const char *token, char out[SPROUT_TO
 
 /* ---- items as JSON -------------------------------------------------------------- */
 
-/* Items open to reviewer ?1: fewer than ?2 decisions, or one of theirs. */
-#define OPEN "((SELECT count(*) FROM decisions x WHERE x.item = i.id) < ?2 OR " \
-	     "EXISTS(SELECT 1 FROM decisions y WHERE y.item = i.id AND y.reviewer = ?1))"
+/* Items open to reviewer ?1 with overlap ?2 at time ?9: fewer than ?2
+ * decisions and live claims of others, or one of theirs (a decision or a
+ * claim: /api/next claims the item it hands out for CLAIM_SECONDS, so two
+ * reviewers are not given the same last place). */
+#define OPEN_FOR(a)                                                                                \
+	"(" a ".decided + (SELECT count(*) FROM claims c WHERE c.item = " a ".id AND c.reviewer != " \
+	"?1 AND c.until > ?9) < ?2 OR EXISTS(SELECT 1 FROM decisions y WHERE y.item = " a ".id AND " \
+	"y.reviewer = ?1) OR EXISTS(SELECT 1 FROM claims z WHERE z.item = " a ".id AND z.reviewer = " \
+	"?1 AND z.until > ?9))"
+#define OPEN OPEN_FOR("i")
+#define CLAIM_SECONDS 900
+
+/* The reviewer, the overlap and the time, as OPEN wants them. */
+static void bind_open(sqlite3_stmt *st, long reviewer, unsigned overlap)
+{
+	sqlite3_bind_int64(st, 1, reviewer);
+	sqlite3_bind_int(st, 2, (int)overlap);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
+}
+
 #define STATUS "CASE mine.decision WHEN 'accept' THEN 'accepted' WHEN 'reject' THEN 'rejected' " \
 	       "WHEN 'edit' THEN 'edited' ELSE 'todo' END"
 
@@ -579,8 +601,7 @@ static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_buf *out
 				    "ON mine.item = i.id AND mine.reviewer = ?1 WHERE " OPEN);
 	if (!st)
 		return SPROUT_ERR_IO;
-	sqlite3_bind_int64(st, 1, reviewer);
-	sqlite3_bind_int(st, 2, (int)rv->overlap);
+	bind_open(st, reviewer, rv->overlap);
 	sprout_code rc = SPROUT_ERR_IO;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		long long t = sqlite3_column_int64(st, 0), d = sqlite3_column_int64(st, 1);
@@ -673,8 +694,7 @@ static void filter_sql(const sprout_review_filter *f, char *sql, size_t n)
 static void bind_filter(sqlite3_stmt *st, long reviewer, unsigned overlap,
 			const sprout_review_filter *f)
 {
-	sqlite3_bind_int64(st, 1, reviewer);
-	sqlite3_bind_int(st, 2, (int)overlap);
+	bind_open(st, reviewer, overlap);
 	if (f && f->method && *f->method)
 		sqlite3_bind_text(st, 3, f->method, -1, SQLITE_STATIC);
 	if (f && f->label && *f->label)
@@ -786,16 +806,13 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 	snprintf(sql, sizeof sql,
 		 "SELECT i.id, i.method, i.label, i.score, " STATUS ", i.record, i.format, i.parent, "
 		 "i.model_answer, mine.decision, mine.reason, mine.comment, mine.at, mine.edited, "
-		 "(SELECT count(*) FROM items j WHERE j.id <= i.id AND "
-		 "((SELECT count(*) FROM decisions x WHERE x.item = j.id) < ?2 OR EXISTS(SELECT 1 "
-		 "FROM decisions y WHERE y.item = j.id AND y.reviewer = ?1))) "
+		 "(SELECT count(*) FROM items j WHERE j.id <= i.id) "
 		 "FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND mine.reviewer = ?1 "
 		 "WHERE i.id = ?3 AND " OPEN);
 	sqlite3_stmt *st = prep(rv, sql);
 	if (!st)
 		return SPROUT_ERR_IO;
-	sqlite3_bind_int64(st, 1, reviewer);
-	sqlite3_bind_int(st, 2, (int)rv->overlap);
+	bind_open(st, reviewer, rv->overlap);
 	sqlite3_bind_int64(st, 3, item);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -879,7 +896,9 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 	filter_sql(&g, where, sizeof where);
 	snprintf(sql, sizeof sql,
 		 "SELECT i.id FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND "
-		 "mine.reviewer = ?1 WHERE " OPEN "%s ORDER BY i.id LIMIT 1",
+		 "mine.reviewer = ?1 WHERE (i.decided < ?2 OR EXISTS(SELECT 1 FROM claims z WHERE "
+		 "z.item = i.id AND z.reviewer = ?1 AND z.until > ?9)) AND " OPEN "%s ORDER BY i.id "
+		 "LIMIT 1",
 		 where);
 	pthread_mutex_lock(&rv->lock);
 	sqlite3_stmt *st = prep(rv, sql);
@@ -888,6 +907,18 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 	bind_filter(st, reviewer, rv->overlap, &g);
 	long id = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
+	if (id) { /* hand it out: claimed for a while */
+		st = prep(rv, "INSERT OR REPLACE INTO claims(item, reviewer, until) VALUES(?, ?, ?)");
+		if (!st)
+			return locked_result(rv, SPROUT_ERR_IO, err);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, reviewer);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) + CLAIM_SECONDS);
+		int ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_finalize(st);
+		if (!ok)
+			return locked_result(rv, SPROUT_ERR_IO, err);
+	}
 	sprout_code rc = id ? item_json(rv, reviewer, id, out)
 			    : sprout_buf_adds(out, "{\"done\":true}") ? SPROUT_ERR_NOMEM
 								      : SPROUT_OK;
@@ -960,8 +991,7 @@ static sprout_code decide(sprout_review *rv, long reviewer, long item, const cha
 					  "WHERE i.id = ?3 AND r.id = ?1 AND " OPEN);
 	if (!st)
 		return db_fail(rv, err, "cannot read the review project");
-	sqlite3_bind_int64(st, 1, reviewer);
-	sqlite3_bind_int(st, 2, (int)rv->overlap);
+	bind_open(st, reviewer, rv->overlap);
 	sqlite3_bind_int64(st, 3, item);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -976,14 +1006,20 @@ static sprout_code decide(sprout_review *rv, long reviewer, long item, const cha
 		sprout_arena_free(a);
 	}
 	sqlite3_finalize(st);
-	static const char *const sqls[2] = {
+	static const char *const sqls[4] = {
+		/* a first decision of this reviewer counts once more */
+		"UPDATE items SET decided = decided + 1 WHERE id = ?1 AND NOT EXISTS(SELECT 1 FROM "
+		"decisions WHERE item = ?1 AND reviewer = ?2)",
 		"INSERT OR REPLACE INTO decisions(item, reviewer, decision, reason, comment, edited, "
 		"at) VALUES(?,?,?,?,?,?,?)",
 		"INSERT INTO history(item, reviewer, decision, reason, comment, edited, at) "
-		"VALUES(?,?,?,?,?,?,?)"};
+		"VALUES(?,?,?,?,?,?,?)",
+		"DELETE FROM claims WHERE item = ?1 AND reviewer = ?2"};
 	if (!rc && sqlite3_exec(rv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_fail(rv, err, "cannot save the decision");
-	for (int k = 0; !rc && k < 2; k++) {
+	/* the statements take the parameters they name (binding the others is a
+	 * harmless SQLITE_RANGE) */
+	for (int k = 0; !rc && k < 4; k++) {
 		st = prep(rv, sqls[k]);
 		if (!st) {
 			rc = db_fail(rv, err, "cannot save the decision");
