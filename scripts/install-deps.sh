@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages sprout needs (Debian 12).
-#   scripts/install-deps.sh          build and test: compiler, libraries, jq
+#   scripts/install-deps.sh          build and test: compiler, libraries, jq,
+#                                    and for the browser test (tests/e2e)
+#                                    chromium, and nodejs and npm if missing
 #   scripts/install-deps.sh --all    also clang (make fuzz) and time (make bench)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
-packages=(build-essential pkg-config zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev libmicrohttpd-dev python3 jq gzip wordnet-base apertium apertium-eng-spa)
+packages=(build-essential pkg-config zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev libmicrohttpd-dev python3 jq gzip wordnet-base apertium apertium-eng-spa chromium)
+# Node.js only when there is none: a node from elsewhere (NodeSource, with
+# its own npm) conflicts with Debian's npm package.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "${1:-}" = "--all" ]; then
 	packages+=(clang libclang-rt-14-dev time)
 elif [ -n "${1:-}" ]; then

@@ -847,6 +847,7 @@
     }
     if (seq !== state.itemSeq) return false;
     showItem(item, push);
+    setStatus(''); /* a message about the item before would mislead */
     return true;
   }
 

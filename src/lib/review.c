@@ -806,7 +806,7 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 	snprintf(sql, sizeof sql,
 		 "SELECT i.id, i.method, i.label, i.score, " STATUS ", i.record, i.format, i.parent, "
 		 "i.model_answer, mine.decision, mine.reason, mine.comment, mine.at, mine.edited, "
-		 "(SELECT count(*) FROM items j WHERE j.id <= i.id) "
+		 "(SELECT count(*) FROM items j WHERE j.id <= i.id AND " OPEN_FOR("j") ") "
 		 "FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND mine.reviewer = ?1 "
 		 "WHERE i.id = ?3 AND " OPEN);
 	sqlite3_stmt *st = prep(rv, sql);
