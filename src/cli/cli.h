@@ -207,6 +207,7 @@ int cmd_mix(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_run(int argc, char **argv);

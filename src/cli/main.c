@@ -12,6 +12,7 @@ const struct cli_command cli_commands[] = {
 	{"filter", cmd_filter, "keep what is close, new, well-formed and free of personal data"},
 	{"generate", cmd_generate, "ask a model server for new examples: paraphrases, pairs, responses, ..."},
 	{"mix", cmd_mix, "blend real and synthetic records to a ratio, share and cap"},
+	{"probe", cmd_probe, "fastText A/B check: real vs real + augmented, test accuracy per class"},
 	{"report", cmd_report, "one HTML page (and JSON) on a dataset: methods, rejections, drift"},
 	{"review", cmd_review, "domain experts accept, reject and correct records in a browser"},
 	{"run", cmd_run, "run a recipe: stages in order, resumable, with a manifest"},
