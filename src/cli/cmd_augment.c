@@ -17,6 +17,7 @@ enum {
 	OPT_KEEP,
 	OPT_FIELDS,
 	OPT_PAIR,
+	OPT_FOCUS,
 };
 
 static const struct cli_option options[] = {
@@ -35,12 +36,16 @@ static const struct cli_option options[] = {
 	 "slots to augment, comma-separated (default prompt; also input, response, system)"},
 	{"pair", 0, "SRC-DST", OPT_PAIR,
 	 "Apertium pair for backtranslate, there and back (default eng-spa)"},
+	{"focus", 0, "corrections[=F]", OPT_FOCUS,
+	 "F times the variants (default 3) for corrections: records whose _sprout.source is "
+	 "\"correction\" (from sprout review export), the cases a model got wrong"},
 	{"jobs", 'j', "N", OPT_JOBS, "threads (default 1); output is the same for any N"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
 struct augment_cli {
 	sprout_augment_options o;
+	unsigned focus; /* > 1: corrections get this many times the variants */
 	int keep;
 	int jobs;
 	int weights_given;
@@ -221,6 +226,16 @@ static int on_option(int id, const char *arg, void *ctx)
 	}
 	case OPT_KEEP: a->keep = 1; return -1;
 	case OPT_PAIR: a->o.pair = arg; return -1;
+	case OPT_FOCUS:
+		if (strncmp(arg, "corrections", 11) || (arg[11] && arg[11] != '=') ||
+		    (arg[11] == '=' && whole(arg + 12, 2, 20, &v))) {
+			cli_error("--focus: expected corrections or corrections=F (F from 2 to 20), got "
+				  "'%s'",
+				  arg);
+			return EXIT_USAGE;
+		}
+		a->focus = arg[11] == '=' ? (unsigned)v : 3;
+		return -1;
 	}
 	return -1;
 }
@@ -242,13 +257,14 @@ struct item {
 	size_t *ends;      /* end offset of each line in json */
 	size_t nlines;
 	unsigned by_method[SPROUT_AUG__COUNT];
+	int focus; /* a correction: made with the focus augmenter */
 };
 
 struct batch {
 	struct item items[BATCH];
 	size_t n;
 	const sprout_augmenter *g;
-	size_t max;
+	size_t max, max_focus;
 	int jobs;
 	int keep;
 	int strip_meta;
@@ -278,7 +294,7 @@ static int method_of(const sprout_record *r)
 struct worker {
 	struct batch *b;
 	int tid;
-	sprout_aug_worker *aw;
+	sprout_aug_worker *aw, *aw_focus;
 };
 
 static void *work(void *arg)
@@ -287,13 +303,15 @@ static void *work(void *arg)
 	struct batch *b = w->b;
 	for (size_t i = (size_t)w->tid; i < b->n; i += (size_t)b->jobs) {
 		struct item *it = &b->items[i];
-		it->variants = sprout_arena_alloc(it->arena, (b->max + 1) * sizeof *it->variants);
+		int focus = it->focus && w->aw_focus;
+		size_t max = focus ? b->max_focus : b->max;
+		it->variants = sprout_arena_alloc(it->arena, (max + 1) * sizeof *it->variants);
 		if (!it->variants) {
 			it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
 			continue;
 		}
-		it->rc = sprout_augment_record(w->aw, &it->rec, &it->prep, it->arena, it->variants,
-					       b->max, &it->made, &it->err);
+		it->rc = sprout_augment_record(focus ? w->aw_focus : w->aw, &it->rec, &it->prep,
+					       it->arena, it->variants, max, &it->made, &it->err);
 		if (it->rc)
 			continue;
 		/* serialise here, in parallel; the main thread only copies bytes */
@@ -355,7 +373,8 @@ static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct 
 	return -1;
 }
 
-static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augment_cli *a,
+static int run_batch(sprout_augmenter *g, sprout_augmenter *gf, sprout_aug_worker **aws,
+		     sprout_aug_worker **awf, struct augment_cli *a,
 		     struct batch *b, sprout_arena *scratch, sprout_writer *out,
 		     struct cli_common *c, unsigned long *by_method, unsigned long *short_records)
 {
@@ -366,6 +385,7 @@ static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augmen
 	}
 	b->g = g;
 	b->max = sprout_augment_max_variants(g);
+	b->max_focus = gf ? sprout_augment_max_variants(gf) : b->max;
 	b->jobs = a->jobs;
 	b->keep = a->keep;
 	b->strip_meta = c->strip_meta;
@@ -375,7 +395,7 @@ static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augmen
 	struct worker w[64];
 	int started[64] = {0};
 	for (int t = 0; t < a->jobs; t++)
-		w[t] = (struct worker){b, t, aws[t]};
+		w[t] = (struct worker){b, t, aws[t], awf[t]};
 	for (int t = 1; t < a->jobs; t++)
 		started[t] = pthread_create(&th[t], NULL, work, &w[t]) == 0;
 	work(&w[0]);
@@ -393,7 +413,7 @@ static int run_batch(sprout_augmenter *g, sprout_aug_worker **aws, struct augmen
 			cli_error_at(&it->err);
 			return cli_exit_for(it->rc);
 		}
-		if (it->made < b->max)
+		if (it->made < (it->focus && gf ? b->max_focus : b->max))
 			(*short_records)++;
 		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
 			by_method[m] += it->by_method[m];
@@ -435,10 +455,21 @@ int cmd_augment(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_augmenter *g = sprout_augmenter_new(&a.o, &err);
+	sprout_augmenter *g = sprout_augmenter_new(&a.o, &err), *gf = NULL;
 	if (!g) {
 		cli_error("%s", err.msg);
 		return cli_exit_for(err.code);
+	}
+	if (a.focus > 1) { /* the same methods, focus times the variants */
+		sprout_augment_options of = a.o;
+		of.n *= a.focus;
+		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+			of.count[m] *= a.focus;
+		if (!(gf = sprout_augmenter_new(&of, &err))) {
+			cli_error("--focus: %s", err.msg);
+			sprout_augmenter_free(g);
+			return cli_exit_for(err.code);
+		}
 	}
 	struct cli_reader rd = {0};
 	if ((rc = cli_reader_open(&rd, &c)) >= 0) {
@@ -448,10 +479,13 @@ int cmd_augment(int argc, char **argv)
 	sprout_writer *out = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc);
 	struct batch *b = calloc(1, sizeof *b);
 	sprout_arena *scratch = sprout_arena_new(0);
-	sprout_aug_worker *aws[64] = {NULL};
+	sprout_aug_worker *aws[64] = {NULL}, *awf[64] = {NULL};
 	int workers_ok = 1;
-	for (int t = 0; t < a.jobs; t++)
+	for (int t = 0; t < a.jobs; t++) {
 		workers_ok &= (aws[t] = sprout_aug_worker_new(g)) != NULL;
+		if (gf)
+			workers_ok &= (awf[t] = sprout_aug_worker_new(gf)) != NULL;
+	}
 	rc = EXIT_OK;
 	if (!out || !b || !scratch || !workers_ok) {
 		if (out) {
@@ -492,6 +526,8 @@ int cmd_augment(int argc, char **argv)
 						: NULL;
 			it->made = 0;
 			it->rc = SPROUT_OK;
+			sprout_json *meta = sprout_meta_get(&it->rec);
+			it->focus = meta && sprout_json_is(sprout_json_get(meta, "source"), "correction");
 			if (!it->rec.obj) {
 				cli_error("out of memory");
 				rc = EXIT_INTERNAL;
@@ -504,7 +540,8 @@ int cmd_augment(int argc, char **argv)
 			goto done;
 		}
 		records += b->n;
-		if (b->n && (rc = run_batch(g, aws, &a, b, scratch, out, &c, by_method, &short_records)) >= 0)
+		if (b->n && (rc = run_batch(g, gf, aws, awf, &a, b, scratch, out, &c, by_method,
+					 &short_records)) >= 0)
 			goto done;
 		rc = EXIT_OK;
 	}
@@ -539,8 +576,11 @@ done:
 		}
 	free(b);
 	sprout_arena_free(scratch);
-	for (int t = 0; t < a.jobs; t++)
+	for (int t = 0; t < a.jobs; t++) {
 		sprout_aug_worker_free(aws[t]);
+		sprout_aug_worker_free(awf[t]);
+	}
 	sprout_augmenter_free(g);
+	sprout_augmenter_free(gf);
 	return rc ? rc : rc2;
 }

@@ -1234,8 +1234,10 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 		   : SPROUT_OK;
 }
 
-/* The accepted record with its reviews in _sprout.review. */
-static int reviewed_record(sprout_arena *a, const char *record, sqlite3_stmt *ds,
+/* The accepted record with its reviews in _sprout.review; a flagged one
+ * (the model got it wrong, the expert confirmed the answer) is a new gold
+ * seed, like a correction. */
+static int reviewed_record(sprout_arena *a, const char *record, sqlite3_stmt *ds, int flagged,
 			   sprout_buf *out)
 {
 	sprout_json *obj;
@@ -1260,6 +1262,9 @@ static int reviewed_record(sprout_arena *a, const char *record, sqlite3_stmt *ds
 		if (!d || sprout_json_push(a, rev, d))
 			return -1;
 	}
+	if (flagged && (sprout_json_set(a, m, "source", sprout_json_string(a, "correction", 10)) ||
+			sprout_json_set(a, m, "gold", sprout_json_new(a, SPROUT_JSON_TRUE))))
+		return -1;
 	return sprout_json_set(a, m, "review", rev) || sprout_json_write(out, obj) ? -1 : 0;
 }
 
@@ -1267,7 +1272,7 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 				 sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *it = prep(rv, "SELECT id, record FROM items ORDER BY id");
+	sqlite3_stmt *it = prep(rv, "SELECT id, record, model_answer IS NOT NULL FROM items ORDER BY id");
 	sqlite3_stmt *ds = prep(rv, "SELECT r.name, d.decision, d.reason, d.at, d.edited FROM "
 				    "decisions d JOIN reviewers r ON r.id = d.reviewer WHERE d.item = ? "
 				    "ORDER BY d.at, r.name");
@@ -1321,7 +1326,7 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 		if (oc == SPROUT_OUTCOME_CORRECTED)
 			bad = sprout_buf_adds(&rec, last_edit) != SPROUT_OK;
 		else if (oc == SPROUT_OUTCOME_ACCEPTED)
-			bad = reviewed_record(a, col(it, 1), ds, &rec);
+			bad = reviewed_record(a, col(it, 1), ds, sqlite3_column_int(it, 2), &rec);
 		else
 			bad = sprout_buf_adds(&rec, col(it, 1)) != SPROUT_OK;
 		free(edit_copy);
