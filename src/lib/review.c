@@ -701,18 +701,38 @@ static void bind_filter(sqlite3_stmt *st, long reviewer, unsigned overlap,
 		sqlite3_bind_text(st, 4, f->label, -1, SQLITE_STATIC);
 }
 
+/* A stored record (its JSON text and format spec) as a sprout_record in a. */
+static int stored_record(sprout_arena *a, const char *record, const char *format,
+			 sprout_record *out)
+{
+	sprout_format *f = sprout_arena_alloc(a, sizeof *f);
+	sprout_json *obj;
+	if (!f || !record || sprout_json_parse(a, record, strlen(record), &obj, NULL) ||
+	    sprout_format_parse(format, f, NULL))
+		return -1;
+	*out = (sprout_record){obj, f, a, NULL, 0};
+	return 0;
+}
+
+/* The prompt text of a stored record ("" when it cannot be read). */
+static int prompt_of(sprout_arena *a, const char *record, const char *format, sprout_text *t)
+{
+	sprout_record r;
+	t->s = "";
+	t->len = 0;
+	if (stored_record(a, record, format, &r))
+		return -1;
+	sprout_record_get(&r, SPROUT_SLOT_PROMPT, t);
+	return 0;
+}
+
 /* The first 120 characters (whole UTF-8 sequences) of a record's prompt. */
 static int preview(sprout_buf *out, const char *record, const char *format)
 {
 	sprout_arena *a = sprout_arena_new(0);
-	sprout_json *obj;
-	sprout_format f;
 	sprout_text t = {"", 0};
-	if (a && !sprout_json_parse(a, record, strlen(record), &obj, NULL) &&
-	    !sprout_format_parse(format, &f, NULL)) {
-		sprout_record r = {obj, &f, a, NULL, 0};
-		sprout_record_get(&r, SPROUT_SLOT_PROMPT, &t);
-	}
+	if (a)
+		prompt_of(a, record, format, &t);
 	size_t n = t.len > 120 ? 120 : t.len;
 	while (n < t.len && ((unsigned char)t.s[n] & 0xC0) == 0x80)
 		n--;
@@ -777,12 +797,9 @@ sprout_code sprout_review_list_json(sprout_review *rv, long reviewer,
 static int slots_json(sprout_buf *out, const char *record, const char *format)
 {
 	sprout_arena *a = sprout_arena_new(0);
-	sprout_json *obj;
-	sprout_format f;
-	int bad = !a || sprout_json_parse(a, record, strlen(record), &obj, NULL) ||
-		  sprout_format_parse(format, &f, NULL);
+	sprout_record r;
+	int bad = !a || stored_record(a, record, format, &r);
 	if (!bad) {
-		sprout_record r = {obj, &f, a, NULL, 0};
 		bad = sprout_buf_addc(out, '{');
 		int first = 1;
 		for (int s = 0; !bad && s < SPROUT_SLOT_SYSTEM; s++) {
@@ -933,13 +950,10 @@ static sprout_code corrected(sprout_arena *a, const char *record, const char *fo
 			     const sprout_json *slots, const char *reviewer, const char *at,
 			     sprout_buf *out, sprout_error *err)
 {
-	sprout_json *obj;
-	sprout_format f;
-	if (sprout_json_parse(a, record, strlen(record), &obj, err) ||
-	    sprout_format_parse(format, &f, err))
+	sprout_record parent;
+	if (stored_record(a, record, format, &parent))
 		return sprout_error_set(err, SPROUT_ERR_IO, "the stored record cannot be read");
-	sprout_record parent = {obj, &f, a, NULL, 0};
-	sprout_record child = {sprout_json_copy(a, obj), &f, a, NULL, 0};
+	sprout_record child = {sprout_json_copy(a, parent.obj), parent.fmt, a, NULL, 0};
 	if (!child.obj)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	int changed = 0;
@@ -1347,21 +1361,6 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 }
 
 /* ---- Label Studio -------------------------------------------------------------------- */
-
-/* The prompt text of a stored record. */
-static int prompt_of(sprout_arena *a, const char *record, const char *format, sprout_text *t)
-{
-	sprout_json *obj;
-	sprout_format f;
-	t->s = "";
-	t->len = 0;
-	if (!record || sprout_json_parse(a, record, strlen(record), &obj, NULL) ||
-	    sprout_format_parse(format, &f, NULL))
-		return -1;
-	sprout_record r = {obj, &f, a, NULL, 0};
-	sprout_record_get(&r, SPROUT_SLOT_PROMPT, t);
-	return 0;
-}
 
 sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
 					     sprout_error *err)
