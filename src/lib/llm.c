@@ -68,6 +68,7 @@ struct sprout_llm {
 	sprout_rng rng;
 	struct endpoint_state *eps;
 	size_t neps, eps_cap;
+	char *schema_ok; /* the last schema found to be a JSON object */
 	sprout_llm_counts c;
 };
 
@@ -417,6 +418,7 @@ void sprout_llm_free(sprout_llm *l)
 	sqlite3_close(l->db);
 	sprout_arena_free(l->scratch);
 	free(l->eps);
+	free(l->schema_ok);
 	free(l);
 }
 
@@ -428,7 +430,8 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "a request needs a URL and a model");
 	if (!rq->prompt)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "a request needs a prompt");
-	if (rq->schema) {
+	/* every request of a run usually carries the same schema: check it once */
+	if (rq->schema && (!l->schema_ok || strcmp(l->schema_ok, rq->schema))) {
 		sprout_json *s;
 		sprout_error perr = SPROUT_ERROR_INIT;
 		int bad = sprout_json_parse(l->scratch, rq->schema, strlen(rq->schema), &s, &perr) ||
@@ -437,6 +440,8 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 		if (bad)
 			return sprout_error_set(err, SPROUT_ERR_USAGE,
 						"the answer schema is not a JSON object");
+		free(l->schema_ok);
+		l->schema_ok = dup(rq->schema); /* NULL on OOM: checked again next time */
 	}
 	struct job *j = calloc(1, sizeof *j);
 	if (!j)
