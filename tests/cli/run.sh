@@ -2,7 +2,8 @@
 # CLI cases: each directory in tests/cli/cases/ is one case.
 #   cmd            the command line, run by bash in a fresh temporary directory
 #                  holding copies of the case's other files; `sprout` is the
-#                  binary under test, $EXAMPLES is examples/ and $FAKES
+#                  binary under test, $EXAMPLES is examples/, $TESTDATA
+#                  tests/data/ and $FAKES
 #                  tests/fakes/ (". $FAKES/start.sh" runs the stand-in LLM
 #                  server on 127.0.0.1 for the case and stops it after)
 #   expect.stdout  expected stdout (absent: stdout must be empty)
@@ -19,6 +20,7 @@ filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 export EXAMPLES="$(cd "$here/../../examples" && pwd)"
 export FAKES="$(cd "$here/../fakes" && pwd)"
+export TESTDATA="$(cd "$here/../data" && pwd)"
 bindir=$(mktemp -d)
 trap 'rm -rf "$bindir"' EXIT
 ln -s "$sprout" "$bindir/sprout"
