@@ -7,6 +7,7 @@
 #define SPROUT_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "sprout/error.h"
 
@@ -37,11 +38,38 @@ void sprout_buf_clear(sprout_buf *b);
 sprout_code sprout_buf_reserve(sprout_buf *b, size_t n);
 
 /* Append bytes / a NUL-terminated string / one byte / formatted text. */
-sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n);
+static inline sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n);
 sprout_code sprout_buf_adds(sprout_buf *b, const char *s);
-sprout_code sprout_buf_addc(sprout_buf *b, char c);
+static inline sprout_code sprout_buf_addc(sprout_buf *b, char c);
 sprout_code sprout_buf_addf(sprout_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* sprout_buf_add when the buffer must grow first (the inline part handles
+ * the common case of enough room in place). */
+sprout_code sprout_buf_add_grow(sprout_buf *b, const void *p, size_t n);
+
+static inline sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n)
+{
+	/* cap > len whenever data is allocated; room for the NUL too */
+	if (n < b->cap - b->len && n <= b->max - b->len) {
+		if (n)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return SPROUT_OK;
+	}
+	return sprout_buf_add_grow(b, p, n);
+}
+
+static inline sprout_code sprout_buf_addc(sprout_buf *b, char c)
+{
+	if (b->len + 1 < b->cap && b->len < b->max) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return SPROUT_OK;
+	}
+	return sprout_buf_add_grow(b, &c, 1);
+}
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@ sprout_json *sprout_meta_get(const sprout_record *r);
 
 /* Content id of the record as SPROUT_ID_LEN hex digits plus NUL. */
 void sprout_meta_content_id(const sprout_record *r, char out[SPROUT_ID_LEN + 1]);
+/* The id for a content hash from sprout_record_hash. */
+void sprout_meta_hash_id(const uint64_t hash[2], char out[SPROUT_ID_LEN + 1]);
 
 /* Make sure the record has provenance, as the last member: a record that
  * has none becomes a seed {"v","id","root","method":"seed","round":0}; one

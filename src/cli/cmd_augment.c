@@ -249,7 +249,6 @@ struct item {
 	sprout_format fmt;
 	sprout_record rec;
 	sprout_aug_prepared prep;
-	sprout_record *variants;
 	size_t made;
 	sprout_code rc;
 	sprout_error err;
@@ -270,27 +269,6 @@ struct batch {
 	int strip_meta;
 };
 
-/* Write the record as one JSON text into the item's buffer. */
-static sprout_code put_line(struct item *it, sprout_record *r, int strip)
-{
-	if (strip)
-		sprout_meta_strip(r);
-	sprout_code rc = sprout_json_write(&it->json, r->obj);
-	if (!rc)
-		it->ends[it->nlines++] = it->json.len;
-	return rc;
-}
-
-/* The method index of a variant from its provenance. */
-static int method_of(const sprout_record *r)
-{
-	sprout_json *m = sprout_json_get(sprout_meta_get(r), "method");
-	if (!m || m->type != SPROUT_JSON_STRING || m->len < 8)
-		return -1;
-	sprout_aug_method k;
-	return sprout_aug_parse(m->u.s + 8, &k, NULL) ? -1 : (int)k;
-}
-
 struct worker {
 	struct batch *b;
 	int tid;
@@ -305,31 +283,18 @@ static void *work(void *arg)
 		struct item *it = &b->items[i];
 		int focus = it->focus && w->aw_focus;
 		size_t max = focus ? b->max_focus : b->max;
-		it->variants = sprout_arena_alloc(it->arena, (max + 1) * sizeof *it->variants);
-		if (!it->variants) {
-			it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
-			continue;
-		}
-		it->rc = sprout_augment_record(focus ? w->aw_focus : w->aw, &it->rec, &it->prep,
-					       it->arena, it->variants, max, &it->made, &it->err);
-		if (it->rc)
-			continue;
-		/* serialise here, in parallel; the main thread only copies bytes */
+		/* serialised here, in parallel; the main thread only copies bytes */
 		sprout_buf_clear(&it->json);
-		it->nlines = 0;
-		memset(it->by_method, 0, sizeof it->by_method);
-		it->ends = sprout_arena_alloc(it->arena, (it->made + 2) * sizeof *it->ends);
-		if (!it->ends || (b->keep && put_line(it, &it->rec, b->strip_meta))) {
+		it->ends = sprout_arena_alloc(it->arena, (max + 2) * sizeof *it->ends);
+		if (!it->ends) {
 			it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
 			continue;
 		}
-		for (size_t v = 0; v < it->made && !it->rc; v++) {
-			int m = method_of(&it->variants[v]);
-			if (m >= 0)
-				it->by_method[m]++;
-			if (put_line(it, &it->variants[v], b->strip_meta))
-				it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
-		}
+		sprout_aug_json o = {&it->json, it->ends, 0, {0}, b->keep, b->strip_meta, 0};
+		it->rc = sprout_augment_record_json(focus ? w->aw_focus : w->aw, &it->rec, &it->prep,
+						    it->arena, max, &o, &it->made, &it->err);
+		it->nlines = o.lines;
+		memcpy(it->by_method, o.by_method, sizeof it->by_method);
 	}
 	return NULL;
 }

@@ -3,7 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "augment_internal.h"
+#include "splice.h"
+#include "sprout/json.h"
 #include "sprout/meta.h"
 
 static const struct {
@@ -61,6 +65,16 @@ void sprout_augment_options_init(sprout_augment_options *o)
 
 static sprout_json *params_for(const sprout_augmenter *g, sprout_aug_method m, sprout_arena *a);
 
+/* v written as JSON, in a. */
+static const char *json_text(sprout_arena *a, const sprout_json *v)
+{
+	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 20);
+	const char *out = v && !sprout_json_write(&b, v) ? sprout_arena_strndup(a, b.data, b.len)
+							  : NULL;
+	sprout_buf_release(&b);
+	return out;
+}
+
 static int uses(const sprout_augment_options *o, sprout_aug_method m)
 {
 	return o->weight[m] > 0 || o->count[m] > 0;
@@ -86,10 +100,17 @@ sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_e
 	g->max_variants = counted ? counted : g->o.n;
 	/* every variant of a method shares one params object */
 	g->mem = sprout_arena_new(0);
-	for (int i = 0; g->mem && i < SPROUT_AUG__COUNT; i++)
-		if (!(g->params[i] = params_for(g, (sprout_aug_method)i, g->mem)))
+	int made = 0;
+	for (int i = 0; g->mem && i < SPROUT_AUG__COUNT; i++, made++) {
+		char method[64];
+		snprintf(method, sizeof method, "augment.%s", methods[i].name);
+		if (!(g->params[i] = params_for(g, (sprout_aug_method)i, g->mem)) ||
+		    !(g->params_json[i] = json_text(g->mem, g->params[i])) ||
+		    !(g->method_json[i] = json_text(g->mem, sprout_json_string(g->mem, method,
+									      strlen(method)))))
 			break;
-	if (!g->mem || !g->params[SPROUT_AUG__COUNT - 1]) {
+	}
+	if (made < SPROUT_AUG__COUNT) {
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		sprout_augmenter_free(g);
 		return NULL;
@@ -139,9 +160,26 @@ size_t sprout_augment_max_variants(const sprout_augmenter *g)
 	return g->max_variants;
 }
 
+/* Holes of a template: the augmented slots, then the provenance parts a
+ * variant has of its own. */
+enum { H_ID = SPROUT_SLOT__COUNT, H_METHOD, H_PARAMS, H__COUNT };
+
+/* The record written once with holes, in the order they come. */
+struct tmpl {
+	sprout_buf bytes;
+	size_t n;
+	size_t at[H__COUNT];
+	int what[H__COUNT];
+};
+
+/* The current record's templates (see make_templates) live in the worker,
+ * with the buffers a variant is made in, so they are allocated once. */
 struct sprout_aug_worker {
 	const sprout_augmenter *g;
 	struct aug_cache *cache;
+	struct tmpl line, hash;
+	sprout_buf scratch;                  /* a variant's hash stream */
+	sprout_buf text[SPROUT_SLOT__COUNT]; /* a variant's new texts */
 };
 
 sprout_aug_worker *sprout_aug_worker_new(const sprout_augmenter *g)
@@ -150,6 +188,11 @@ sprout_aug_worker *sprout_aug_worker_new(const sprout_augmenter *g)
 	if (!w)
 		return NULL;
 	w->g = g;
+	sprout_buf_init(&w->line.bytes, (size_t)1 << 34);
+	sprout_buf_init(&w->hash.bytes, (size_t)1 << 34);
+	sprout_buf_init(&w->scratch, (size_t)1 << 34);
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+		sprout_buf_init(&w->text[s], (size_t)1 << 30);
 	if (!(w->cache = aug_cache_new())) {
 		free(w);
 		return NULL;
@@ -162,6 +205,11 @@ void sprout_aug_worker_free(sprout_aug_worker *w)
 	if (!w)
 		return;
 	aug_cache_free(w->cache);
+	sprout_buf_release(&w->line.bytes);
+	sprout_buf_release(&w->hash.bytes);
+	sprout_buf_release(&w->scratch);
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+		sprout_buf_release(&w->text[s]);
 	free(w);
 }
 
@@ -393,9 +441,171 @@ static void attempt_tag(char *tag, const char *method, size_t v, int at)
 	*p = '\0';
 }
 
-sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *parent,
-				  const sprout_aug_prepared *prepared, sprout_arena *a,
-				  sprout_record *out, size_t max, size_t *made, sprout_error *err)
+/* ---- splicing: one template per record ------------------------------------ */
+
+/* The string node whose text is s (a fresh allocation, so the only one). */
+static const sprout_json *find_string(const sprout_json *v, const char *s)
+{
+	if (v->type == SPROUT_JSON_STRING)
+		return v->u.s == s ? v : NULL;
+	if (v->type != SPROUT_JSON_ARRAY && v->type != SPROUT_JSON_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < v->len; i++) {
+		const sprout_json *c = v->type == SPROUT_JSON_OBJECT ? v->u.members[i].value
+								     : v->u.items[i];
+		const sprout_json *hit = find_string(c, s);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+/* Keep the holes that were met exactly once, in order of offset; 0 when a
+ * hole that must be there was not, or was met twice. */
+static int tmpl_take(struct tmpl *t, const int *what, size_t n, const size_t *at,
+		     const unsigned *seen, size_t required)
+{
+	t->n = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (seen[k] > 1 || (k < required && seen[k] != 1))
+			return 0;
+		if (!seen[k])
+			continue;
+		size_t j = t->n++;
+		while (j && t->at[j - 1] > at[k]) {
+			t->at[j] = t->at[j - 1];
+			t->what[j] = t->what[j - 1];
+			j--;
+		}
+		t->at[j] = at[k];
+		t->what[j] = what[k];
+	}
+	return 1;
+}
+
+/* Build the hash and line templates of parent for the slots in present;
+ * 0 when this record must take the slow way (the templates would not give
+ * the bytes a built record gives). */
+static int make_templates(sprout_aug_worker *w, const sprout_record *parent, const int *present,
+			  int strip, sprout_arena *a)
+{
+	sprout_record probe;
+	if (sprout_record_clone(parent, a, &probe, NULL))
+		return 0;
+	const sprout_json *holes[H__COUNT];
+	int what[H__COUNT];
+	size_t at[H__COUNT], nh = 0;
+	unsigned seen[H__COUNT];
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
+		if (!present[s])
+			continue;
+		static const char mark[] = "\001sprout hole\001";
+		sprout_text t;
+		if (sprout_record_set(&probe, (sprout_slot)s, mark, sizeof mark - 1, NULL) ||
+		    !sprout_record_get(&probe, (sprout_slot)s, &t) ||
+		    !(holes[nh] = find_string(probe.obj, t.s)))
+			return 0;
+		what[nh++] = s;
+	}
+	size_t slots = nh;
+	sprout_buf_clear(&w->hash.bytes);
+	if (sprout_record_hash_stream(&probe, &w->hash.bytes, holes, slots, at, seen) ||
+	    !tmpl_take(&w->hash, what, slots, at, seen, slots))
+		return 0;
+	const uint64_t zero[2] = {0, 0};
+	if (sprout_meta_derive_hashed(&probe, parent, "augment", w->g->params[0], zero, NULL))
+		return 0;
+	if (strip) {
+		sprout_meta_strip(&probe);
+	} else {
+		const sprout_json *m = sprout_meta_get(&probe);
+		static const char *const keys[] = {"id", "method", "params"};
+		for (int k = 0; k < 3; k++) {
+			if (!(holes[nh] = sprout_json_get(m, keys[k])))
+				return 0;
+			what[nh++] = H_ID + k;
+		}
+	}
+	sprout_buf_clear(&w->line.bytes);
+	return sprout_json_write_holes(&w->line.bytes, probe.obj, holes, nh, at, seen) == SPROUT_OK &&
+	       tmpl_take(&w->line, what, nh, at, seen, nh);
+}
+
+/* A variant's texts (text[s], len[s] for the slots in the template). */
+struct texts {
+	const char *s[SPROUT_SLOT__COUNT];
+	size_t len[SPROUT_SLOT__COUNT];
+};
+
+/* The hash stream of a variant, from the template. */
+static sprout_code fill_hash(const struct tmpl *t, const struct texts *x, sprout_buf *b)
+{
+	sprout_buf_clear(b);
+	size_t from = 0;
+	sprout_code rc = SPROUT_OK;
+	for (size_t k = 0; k < t->n && !rc; k++) {
+		int s = t->what[k];
+		if (!(rc = sprout_buf_add(b, t->bytes.data + from, t->at[k] - from)))
+			rc = sprout_splice_hash_part(b, x->s[s], x->len[s]);
+		from = t->at[k];
+	}
+	return rc ? rc : sprout_buf_add(b, t->bytes.data + from, t->bytes.len - from);
+}
+
+/* The JSON line of a variant, from the template, appended to b. */
+static sprout_code fill_line(const struct tmpl *t, const sprout_augmenter *g,
+			     sprout_aug_method m, const struct texts *x, const uint64_t h[2],
+			     sprout_buf *b)
+{
+	size_t from = 0;
+	sprout_code rc = SPROUT_OK;
+	for (size_t k = 0; k < t->n && !rc; k++) {
+		if ((rc = sprout_buf_add(b, t->bytes.data + from, t->at[k] - from)))
+			break;
+		from = t->at[k];
+		switch (t->what[k]) {
+		case H_ID: {
+			char id[SPROUT_ID_LEN + 3];
+			id[0] = '"';
+			sprout_meta_hash_id(h, id + 1);
+			id[SPROUT_ID_LEN + 1] = '"';
+			rc = sprout_buf_add(b, id, SPROUT_ID_LEN + 2);
+			break;
+		}
+		case H_METHOD: rc = sprout_buf_adds(b, g->method_json[m]); break;
+		case H_PARAMS: rc = sprout_buf_adds(b, g->params_json[m]); break;
+		default:
+			rc = sprout_json_write_string(b, x->s[t->what[k]], x->len[t->what[k]]);
+			break;
+		}
+	}
+	return rc ? rc : sprout_buf_add(b, t->bytes.data + from, t->bytes.len - from);
+}
+
+/* ---- variants of a record ---------------------------------------------- */
+
+/* Build a variant the slow way: the parent with the changed slots set. */
+static sprout_code build_child(const sprout_record *parent, const int *present,
+			       const struct texts *x, sprout_arena *a, sprout_record *child,
+			       sprout_error *err)
+{
+	sprout_code rc = sprout_record_clone(parent, a, child, err);
+	for (int s = 0; s < SPROUT_SLOT__COUNT && !rc; s++) {
+		sprout_text t;
+		if (!present[s] || !sprout_record_get(parent, (sprout_slot)s, &t) ||
+		    (x->s[s] == t.s && x->len[s] == t.len))
+			continue;
+		if (sprout_record_set(child, (sprout_slot)s, x->s[s], x->len[s], err))
+			rc = err ? err->code : SPROUT_ERR_SLOT;
+	}
+	return rc;
+}
+
+/* Where variants go: records (recs), or JSON lines (o). */
+static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *parent,
+				 const sprout_aug_prepared *prepared, sprout_arena *a,
+				 sprout_record *recs, sprout_aug_json *o, size_t max,
+				 size_t *made, sprout_error *err)
 {
 	const sprout_augmenter *g = w->g;
 	*made = 0;
@@ -410,7 +620,16 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	sprout_record_hash(parent, hashes[0]);
 	size_t nh = 1;
-	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
+	/* the slots to augment, with the parent's texts */
+	int present[SPROUT_SLOT__COUNT] = {0};
+	struct texts orig;
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
+		sprout_text t;
+		present[s] = g->o.slots[s] && sprout_record_get(parent, (sprout_slot)s, &t) && t.len;
+		orig.s[s] = present[s] ? t.s : NULL;
+		orig.len[s] = present[s] ? t.len : 0;
+	}
+	int fast = o && make_templates(w, parent, present, o->strip_meta, a);
 	sprout_code rc = SPROUT_OK;
 	/* one context per slot, so each slot's text is tokenized once */
 	struct aug_ctx ctx[SPROUT_SLOT__COUNT];
@@ -438,19 +657,15 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 			continue;
 		int attempts = methods[m].deterministic ? 1 : ATTEMPTS;
 		int found_nothing = 1, nothing = 0;
-		for (int at = 0; at < attempts; at++) {
+		for (int at = 0; at < attempts && !rc; at++) {
 			char tag[64];
 			attempt_tag(tag, methods[m].name, v, at);
 			sprout_rng rng;
 			sprout_rng_init(&rng, g->o.seed, id, tag);
-			sprout_record child;
-			if ((rc = sprout_record_clone(parent, a, &child, err)))
-				break;
-			int changed = 0;
+			struct texts x = orig;
+			int changed = 0, empty = 0;
 			for (int s = 0; s < SPROUT_SLOT__COUNT && !rc; s++) {
-				sprout_text t;
-				if (!g->o.slots[s] || !sprout_record_get(parent, (sprout_slot)s, &t) ||
-				    !t.len)
+				if (!present[s])
 					continue;
 				const char *next = NULL;
 				size_t nlen = 0;
@@ -458,28 +673,30 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 					next = prepared ? prepared->bt[s] : NULL;
 					nlen = next ? strlen(next) : 0;
 				} else {
-					sprout_buf_clear(&b);
-					if (ctx[s].stable != t.s) {
-						ctx[s] = (struct aug_ctx){g, w->cache, t.s, t.len, 0,
-									  {NULL, 0}, NULL, 0, NULL};
+					sprout_buf *b = &w->text[s];
+					sprout_buf_clear(b);
+					if (ctx[s].stable != orig.s[s]) {
+						ctx[s] = (struct aug_ctx){g, w->cache, orig.s[s], orig.len[s],
+									  0, {NULL, 0}, NULL, 0, NULL};
 					}
-					int got = methods[m].fn(&ctx[s], t.s, t.len, g->o.rate[m], &rng, a,
-								&b);
+					int got = methods[m].fn(&ctx[s], orig.s[s], orig.len[s],
+								g->o.rate[m], &rng, a, b);
 					if (got < 0)
 						rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 					if (got > 0) {
-						next = b.data ? b.data : "";
-						nlen = b.len;
+						next = b->data ? b->data : "";
+						nlen = b->len;
 					}
 				}
-				if (!next || (nlen == t.len && memcmp(next, t.s, nlen) == 0))
+				if (!next || (nlen == orig.len[s] && memcmp(next, orig.s[s], nlen) == 0))
 					continue;
-				if (sprout_record_set(&child, (sprout_slot)s, next, nlen, err))
-					rc = err ? err->code : SPROUT_ERR_SLOT;
+				x.s[s] = next;
+				x.len[s] = nlen;
+				empty |= nlen == 0;
 				changed = 1;
 			}
 			if (rc)
-				continue;
+				break;
 			if (!changed) {
 				/* twice nothing to change: there is nothing */
 				if (++nothing >= 2)
@@ -487,25 +704,59 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 				continue;
 			}
 			found_nothing = 0;
-			/* not a copy of the parent nor of another variant */
+			/* an emptied slot may change the record's shape: the slow way */
+			int splice = fast && !empty;
 			uint64_t h[2];
-			sprout_record_hash(&child, h);
+			sprout_record child;
+			if (splice) {
+				if (fill_hash(&w->hash, &x, &w->scratch)) {
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					break;
+				}
+				XXH128_hash_t hh = XXH3_128bits(w->scratch.data, w->scratch.len);
+				h[0] = hh.high64;
+				h[1] = hh.low64;
+			} else {
+				if ((rc = build_child(parent, present, &x, a, &child, err)))
+					break;
+				sprout_record_hash(&child, h);
+			}
+			/* not a copy of the parent nor of another variant */
 			int dup = 0;
 			for (size_t j = 0; j < nh; j++)
 				dup |= hashes[j][0] == h[0] && hashes[j][1] == h[1];
 			if (dup)
 				continue;
-			char method[64];
-			memcpy(method, tag, (size_t)(strchr(tag, '#') - tag));
-			method[strchr(tag, '#') - tag] = '\0';
-			if (sprout_meta_derive_hashed(&child, parent, method, g->params[m], h, err)) {
-				rc = err ? err->code : SPROUT_ERR_NOMEM;
-				break;
+			if (splice) {
+				if (fill_line(&w->line, g, m, &x, h, o->out)) {
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					break;
+				}
+				o->spliced++;
+			} else {
+				char method[64];
+				snprintf(method, sizeof method, "augment.%s", methods[m].name);
+				if (sprout_meta_derive_hashed(&child, parent, method, g->params[m], h, err)) {
+					rc = err ? err->code : SPROUT_ERR_NOMEM;
+					break;
+				}
+				if (o && o->strip_meta)
+					sprout_meta_strip(&child);
+				if (o && sprout_json_write(o->out, child.obj)) {
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					break;
+				}
+				if (recs)
+					recs[*made] = child;
+			}
+			if (o) {
+				o->ends[o->lines++] = o->out->len;
+				o->by_method[m]++;
 			}
 			hashes[nh][0] = h[0];
 			hashes[nh][1] = h[1];
 			nh++;
-			out[(*made)++] = child;
+			(*made)++;
 			break;
 		}
 		if (found_nothing && !rc) {
@@ -518,6 +769,31 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 				      * the loop's v++ brings it back) */
 		}
 	}
-	sprout_buf_release(&b);
 	return rc;
+}
+
+sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *parent,
+				  const sprout_aug_prepared *prepared, sprout_arena *a,
+				  sprout_record *out, size_t max, size_t *made, sprout_error *err)
+{
+	return make_variants(w, parent, prepared, a, out, NULL, max, made, err);
+}
+
+sprout_code sprout_augment_record_json(sprout_aug_worker *w, const sprout_record *parent,
+				       const sprout_aug_prepared *prepared, sprout_arena *a,
+				       size_t max, sprout_aug_json *o, size_t *made,
+				       sprout_error *err)
+{
+	if (o->keep_parent) {
+		sprout_record copy;
+		sprout_code rc = sprout_record_clone(parent, a, &copy, err);
+		if (rc)
+			return rc;
+		if (o->strip_meta)
+			sprout_meta_strip(&copy);
+		if (sprout_json_write(o->out, copy.obj))
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		o->ends[o->lines++] = o->out->len;
+	}
+	return make_variants(w, parent, prepared, a, NULL, o, max, made, err);
 }

@@ -18,6 +18,8 @@ struct sprout_augmenter {
 	size_t max_variants;
 	sprout_arena *mem;                      /* what lives as long as g */
 	sprout_json *params[SPROUT_AUG__COUNT]; /* provenance params, shared */
+	/* the same written as JSON, with "augment.<method>", for splicing */
+	const char *params_json[SPROUT_AUG__COUNT], *method_json[SPROUT_AUG__COUNT];
 };
 
 /* What a word reads as in WordNet, whatever its context: every (lemma,

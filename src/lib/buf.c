@@ -46,7 +46,7 @@ sprout_code sprout_buf_reserve(sprout_buf *b, size_t n)
 	return SPROUT_OK;
 }
 
-sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n)
+sprout_code sprout_buf_add_grow(sprout_buf *b, const void *p, size_t n)
 {
 	sprout_code rc = sprout_buf_reserve(b, n);
 	if (rc)
@@ -61,16 +61,6 @@ sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n)
 sprout_code sprout_buf_adds(sprout_buf *b, const char *s)
 {
 	return sprout_buf_add(b, s, strlen(s));
-}
-
-sprout_code sprout_buf_addc(sprout_buf *b, char c)
-{
-	if (b->len < b->max && b->len + 1 < b->cap) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return SPROUT_OK;
-	}
-	return sprout_buf_add(b, &c, 1);
 }
 
 sprout_code sprout_buf_addf(sprout_buf *b, const char *fmt, ...)

@@ -1,5 +1,6 @@
 /* JSON values: parser, builders, writer. See sprout/json.h for the rules. */
 #include "sprout/json.h"
+#include "splice.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -872,8 +873,24 @@ static sprout_code newline(sprout_buf *b, int pretty, int depth)
 	return rc;
 }
 
-static sprout_code write_value(sprout_buf *b, const sprout_json *v, int pretty, int depth)
+/* Nodes written as nothing, their offsets noted (sprout_json_write_holes). */
+struct holes {
+	const sprout_json *const *v;
+	size_t n;
+	size_t *at;
+	unsigned *seen;
+};
+
+static sprout_code write_value(sprout_buf *b, const sprout_json *v, int pretty, int depth,
+			       const struct holes *h)
 {
+	for (size_t k = 0; h && k < h->n; k++) {
+		if (v == h->v[k]) {
+			h->at[k] = b->len;
+			h->seen[k]++;
+			return SPROUT_OK;
+		}
+	}
 	sprout_code rc;
 	switch (v->type) {
 	case SPROUT_JSON_NULL: return sprout_buf_add(b, "null", 4);
@@ -901,7 +918,7 @@ static sprout_code write_value(sprout_buf *b, const sprout_json *v, int pretty, 
 			} else {
 				item = v->u.items[i];
 			}
-			if ((rc = write_value(b, item, pretty, depth + 1)))
+			if ((rc = write_value(b, item, pretty, depth + 1, h)))
 				return rc;
 		}
 		if (v->len && (rc = newline(b, pretty, depth)))
@@ -914,11 +931,23 @@ static sprout_code write_value(sprout_buf *b, const sprout_json *v, int pretty, 
 
 sprout_code sprout_json_write(sprout_buf *b, const sprout_json *v)
 {
-	return write_value(b, v, 0, 0);
+	return write_value(b, v, 0, 0, NULL);
+}
+
+sprout_code sprout_json_write_holes(sprout_buf *b, const sprout_json *v,
+				    const sprout_json *const *holes, size_t n, size_t *at,
+				    unsigned *seen)
+{
+	for (size_t k = 0; k < n; k++) {
+		at[k] = (size_t)-1;
+		seen[k] = 0;
+	}
+	const struct holes h = {holes, n, at, seen};
+	return write_value(b, v, 0, 0, &h);
 }
 
 sprout_code sprout_json_write_pretty(sprout_buf *b, const sprout_json *v)
 {
-	sprout_code rc = write_value(b, v, 1, 0);
+	sprout_code rc = write_value(b, v, 1, 0, NULL);
 	return rc ? rc : sprout_buf_addc(b, '\n');
 }

@@ -17,7 +17,7 @@ const char *sprout_meta_id(const sprout_record *r)
 	return id && id->type == SPROUT_JSON_STRING ? id->u.s : NULL;
 }
 
-static void hex_id(const uint64_t h[2], char out[SPROUT_ID_LEN + 1])
+void sprout_meta_hash_id(const uint64_t h[2], char out[SPROUT_ID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	for (int i = 0; i < 16; i++)
@@ -29,7 +29,7 @@ void sprout_meta_content_id(const sprout_record *r, char out[SPROUT_ID_LEN + 1])
 {
 	uint64_t h[2];
 	sprout_record_hash(r, h);
-	hex_id(h, out);
+	sprout_meta_hash_id(h, out);
 }
 
 static sprout_code nomem(sprout_error *err)
@@ -125,7 +125,7 @@ sprout_code sprout_meta_derive_hashed(sprout_record *child, const sprout_record 
 	if (!pm || !sprout_meta_id(parent))
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "parent record has no provenance");
 	char cid[SPROUT_ID_LEN + 1];
-	hex_id(hash, cid);
+	sprout_meta_hash_id(hash, cid);
 	sprout_json *m = sprout_json_new(a, SPROUT_JSON_OBJECT);
 	sprout_json *round = sprout_json_get(pm, "round");
 	sprout_json *root = sprout_json_get(pm, "root");

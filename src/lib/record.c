@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "sprout/record.h"
+#include "splice.h"
 
 #define META_KEY "_sprout"
 #define MERGED_INPUT "merged_input"
@@ -861,46 +862,99 @@ sprout_code sprout_record_explode(const sprout_record *r, size_t i, sprout_recor
 
 /* ---- content hash ------------------------------------------------------ */
 
-static void hash_part(XXH3_state_t *st, char tag, const char *s, size_t n)
+/* Where the hashed bytes go: a running hash, or a buffer with holes. */
+struct hash_sink {
+	XXH3_state_t *st;
+	sprout_buf *b;
+	const sprout_json *const *holes;
+	size_t n;
+	size_t *at;
+	unsigned *seen;
+	sprout_code rc;
+};
+
+static void sink(struct hash_sink *k, const void *p, size_t n)
 {
-	uint64_t len = n;
-	XXH3_128bits_update(st, &tag, 1);
-	XXH3_128bits_update(st, &len, sizeof len);
-	XXH3_128bits_update(st, s, n);
+	if (k->st)
+		XXH3_128bits_update(k->st, p, n);
+	else if (!k->rc)
+		k->rc = sprout_buf_add(k->b, p, n);
 }
 
-static void hash_value(XXH3_state_t *st, char tag, const sprout_json *v)
+static void hash_part(struct hash_sink *k, char tag, const char *s, size_t n)
 {
+	uint64_t len = n;
+	sink(k, &tag, 1);
+	sink(k, &len, sizeof len);
+	sink(k, s, n);
+}
+
+static void hash_value(struct hash_sink *k, char tag, const sprout_json *v)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		if (v == k->holes[i] && v->type == SPROUT_JSON_STRING) {
+			sink(k, &tag, 1);
+			k->at[i] = k->b->len;
+			k->seen[i]++;
+			return;
+		}
+	}
 	if (v->type == SPROUT_JSON_STRING || v->type == SPROUT_JSON_NUMBER) {
-		hash_part(st, tag, v->u.s, v->len);
+		hash_part(k, tag, v->u.s, v->len);
 		return;
 	}
 	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
 	if (sprout_json_write(&b, v) == SPROUT_OK)
-		hash_part(st, (char)(tag | 0x20), b.data, b.len);
+		hash_part(k, (char)(tag | 0x20), b.data, b.len);
 	sprout_buf_release(&b);
+}
+
+static void hash_record(const sprout_record *r, struct hash_sink *k)
+{
+	struct exchange ex;
+	if (read_exchange(r, &ex, NULL) != SPROUT_OK) {
+		hash_value(k, 'X', r->obj);
+		return;
+	}
+	for (size_t i = 0; i < ex.n; i++) {
+		const struct turn *t = &ex.turns[i];
+		static const char tags[] = {'S', 'U', 'A', 'O'};
+		if (t->role == ROLE_OTHER)
+			hash_part(k, 'R', t->raw, t->rawlen);
+		hash_value(k, tags[t->role], t->content);
+	}
+	if (ex.input && !(is_string(ex.input) && ex.input->len == 0))
+		hash_value(k, 'I', ex.input);
+	if (ex.label)
+		hash_value(k, 'L', ex.label);
+}
+
+sprout_code sprout_record_hash_stream(const sprout_record *r, sprout_buf *b,
+				      const sprout_json *const *holes, size_t n, size_t *at,
+				      unsigned *seen)
+{
+	for (size_t i = 0; i < n; i++) {
+		at[i] = (size_t)-1;
+		seen[i] = 0;
+	}
+	struct hash_sink k = {NULL, b, holes, n, at, seen, SPROUT_OK};
+	hash_record(r, &k);
+	return k.rc;
+}
+
+sprout_code sprout_splice_hash_part(sprout_buf *b, const char *s, size_t n)
+{
+	uint64_t len = n;
+	sprout_code rc = sprout_buf_add(b, &len, sizeof len);
+	return rc ? rc : sprout_buf_add(b, s, n);
 }
 
 void sprout_record_hash(const sprout_record *r, uint64_t out[2])
 {
 	XXH3_state_t st;
 	XXH3_128bits_reset(&st);
-	struct exchange ex;
-	if (read_exchange(r, &ex, NULL) != SPROUT_OK) {
-		hash_value(&st, 'X', r->obj);
-	} else {
-		for (size_t i = 0; i < ex.n; i++) {
-			const struct turn *t = &ex.turns[i];
-			static const char tags[] = {'S', 'U', 'A', 'O'};
-			if (t->role == ROLE_OTHER)
-				hash_part(&st, 'R', t->raw, t->rawlen);
-			hash_value(&st, tags[t->role], t->content);
-		}
-		if (ex.input && !(is_string(ex.input) && ex.input->len == 0))
-			hash_value(&st, 'I', ex.input);
-		if (ex.label)
-			hash_value(&st, 'L', ex.label);
-	}
+	struct hash_sink k = {&st, NULL, NULL, 0, NULL, NULL, SPROUT_OK};
+	hash_record(r, &k);
 	XXH128_hash_t h = XXH3_128bits_digest(&st);
 	out[0] = h.high64;
 	out[1] = h.low64;

@@ -324,6 +324,101 @@ static void missing_parts_name_their_package(void)
 			   "apertium-eng-xxx");
 }
 
+
+/* The spliced JSON lines are byte for byte the built records, written. */
+static void spliced_lines_are_the_built_records(void)
+{
+	static const struct {
+		const char *json, *fmt;
+	} recs[] = {
+		{"{\"instruction\":\"Write a \\\"short\\\" poem about the quiet sea\\nand\\tthe warm sun, "
+		 "please.\",\"input\":\"Use caf\\u00e9 and the \\u2028 separator for {{name}}\","
+		 "\"output\":\"The sea is blue and wide and calm.\",\"extra\":{\"k\":[1,2.50,null]}}",
+		 "alpaca"},
+		{"{\"conversations\":[{\"from\":\"system\",\"value\":\"You are a helpful banking "
+		 "assistant.\"},{\"from\":\"human\",\"value\":\"How do I reset my online banking "
+		 "password quickly?\"},{\"from\":\"gpt\",\"value\":\"Open the settings page and choose "
+		 "reset.\"}],\"id\":7}",
+		 "sharegpt"},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"Can you explain why my transfer was "
+		 "declined today?\",\"name\":\"x\"},{\"role\":\"assistant\",\"content\":\"It was over "
+		 "the daily limit for transfers.\"}],\"weight\":1e3}",
+		 "openai"},
+		{"{\"text\":\"I need to cancel the payment I made yesterday evening\",\"label\":3,"
+		 "\"_sprout\":{\"v\":1,\"id\":\"abcd\",\"root\":\"ffff\",\"method\":\"seed\",\"round\":2,"
+		 "\"scores\":{\"x\":0.5}}}",
+		 "classification"},
+		{"{\"text\":\"first text with several content words here today\",\"label\":\"a\","
+		 "\"text\":\"second\"}",
+		 "classification"},
+	};
+	sprout_augment_options o;
+	sprout_augment_options_init(&o);
+	o.n = 8;
+	o.slots[SPROUT_SLOT_RESPONSE] = o.slots[SPROUT_SLOT_INPUT] = o.slots[SPROUT_SLOT_SYSTEM] = 1;
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_augmenter *g = sprout_augmenter_new(&o, &err);
+	if (!g)
+		test_fail(__FILE__, __LINE__, "%s", err.msg);
+	sprout_aug_worker *w = sprout_aug_worker_new(g);
+	size_t spliced = 0, lines = 0;
+	for (size_t i = 0; i < sizeof recs / sizeof *recs; i++) {
+		for (int variant = 0; variant < 4; variant++) {
+			int keep = variant & 1, strip = variant >> 1;
+			sprout_arena *a = sprout_arena_new(0);
+			sprout_record p = make_record(a, recs[i].json, recs[i].fmt);
+			CHECK_INT(sprout_meta_ensure(&p, &err), SPROUT_OK);
+			sprout_record out[8];
+			size_t made, made_json;
+			CHECK_INT(sprout_augment_record(w, &p, NULL, a, out, 8, &made, &err), SPROUT_OK);
+			sprout_buf want = SPROUT_BUF_INIT((size_t)1 << 24), got = SPROUT_BUF_INIT((size_t)1 << 24);
+			if (keep) {
+				sprout_record c;
+				CHECK_INT(sprout_record_clone(&p, a, &c, &err), SPROUT_OK);
+				if (strip)
+					sprout_meta_strip(&c);
+				CHECK_INT(sprout_json_write(&want, c.obj), SPROUT_OK);
+				CHECK_INT(sprout_buf_addc(&want, '\n'), SPROUT_OK);
+			}
+			for (size_t v = 0; v < made; v++) {
+				if (strip)
+					sprout_meta_strip(&out[v]);
+				CHECK_INT(sprout_json_write(&want, out[v].obj), SPROUT_OK);
+				CHECK_INT(sprout_buf_addc(&want, '\n'), SPROUT_OK);
+			}
+			sprout_buf lines_buf = SPROUT_BUF_INIT((size_t)1 << 24);
+			size_t ends[10];
+			sprout_aug_json j = {&lines_buf, ends, 0, {0}, keep, strip, 0};
+			CHECK_INT(sprout_augment_record_json(w, &p, NULL, a, 8, &j, &made_json, &err),
+				  SPROUT_OK);
+			CHECK_INT(made_json, made);
+			CHECK_INT(j.lines, made + (size_t)keep);
+			unsigned counted = 0;
+			for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+				counted += j.by_method[m];
+			CHECK_INT(counted, made);
+			size_t from = 0;
+			for (size_t l = 0; l < j.lines; l++) {
+				CHECK_INT(sprout_buf_add(&got, lines_buf.data + from, ends[l] - from), SPROUT_OK);
+				CHECK_INT(sprout_buf_addc(&got, '\n'), SPROUT_OK);
+				from = ends[l];
+			}
+			CHECK_STR(got.data ? got.data : "", want.data ? want.data : "");
+			spliced += j.spliced;
+			lines += made;
+			sprout_buf_release(&want);
+			sprout_buf_release(&got);
+			sprout_buf_release(&lines_buf);
+			sprout_arena_free(a);
+		}
+	}
+	/* the fast way was taken, not only the fallback */
+	CHECK(lines > 100);
+	CHECK(spliced * 10 >= lines * 9);
+	sprout_aug_worker_free(w);
+	sprout_augmenter_free(g);
+}
+
 static void stopword_list_is_sorted(void);
 
 SUITE(augment_tests) = {
@@ -332,6 +427,7 @@ SUITE(augment_tests) = {
 	T(same_seed_same_text),
 	T(variants_carry_label_response_and_provenance),
 	T(backtranslation_keeps_spans),
+	T(spliced_lines_are_the_built_records),
 	T(missing_parts_name_their_package),
 	T(stopword_list_is_sorted),
 	{NULL, NULL},
