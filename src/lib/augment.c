@@ -239,7 +239,7 @@ int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double r
 		return 0;
 	sprout_rng rng;
 	sprout_rng_init(&rng, seed, "", methods[m].name);
-	struct aug_ctx c = {g, aug_cache_new(), NULL, 0, 0, {NULL, 0}, NULL, 0, NULL};
+	struct aug_ctx c = {g, aug_cache_new(), text, len, 0, {NULL, 0}, NULL, 0, NULL};
 	if (!c.cache)
 		return -1;
 	int got = methods[m].fn(&c, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);

@@ -64,7 +64,7 @@ struct aug_ctx {
 	sprout_tokens toks;
 	size_t *cw; /* content words of toks, once computed */
 	size_t ncw;
-	void *words; /* per token of toks: its reading and synonyms, once found */
+	struct aug_tok *info; /* per token of toks: what the word methods found */
 };
 
 /* Tokens of s: the kept ones when s is the stable text, else new ones. */

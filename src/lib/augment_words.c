@@ -135,6 +135,81 @@ static int content_word(const char *s, const sprout_tokens *t, size_t i)
 	return 1;
 }
 
+/* A text the word methods make: NULL not made yet, REFUSED when it
+ * cannot be made (a synonym that does not inflect). */
+struct form {
+	const char *s;
+	size_t len;
+};
+static const char REFUSED[] = "";
+
+/* What the word methods learn of a token of the stable text, each part
+ * found once per record and only when asked. */
+struct aug_tok {
+	unsigned have_case : 1, have_start : 1, start : 1;
+	unsigned state : 2; /* synonyms: 0 not looked for, 1 none, 2 found */
+	sprout_case cs;
+	sprout_pos pos;
+	sprout_form form;
+	const struct aug_synonyms *syn;
+	struct form *inflected; /* per synonym: inflected and cased like the token */
+	struct form *base;      /* per synonym: base form, lowercase */
+	struct form recased[2]; /* the token capitalised, lowercased */
+};
+
+/* The token records of t: the ones kept for the stable text, else new. */
+static struct aug_tok *tok_info(struct aug_ctx *c, sprout_arena *a, const char *s,
+				const sprout_tokens *t)
+{
+	int stable = c->stable == s && c->have_toks && t->v == c->toks.v;
+	if (stable && c->info)
+		return c->info;
+	struct aug_tok *ti = sprout_arena_alloc(a, (t->n + 1) * sizeof *ti);
+	if (ti)
+		memset(ti, 0, (t->n + 1) * sizeof *ti);
+	if (stable)
+		c->info = ti;
+	return ti;
+}
+
+static sprout_case tok_case(const char *s, const sprout_tokens *t, struct aug_tok *ti, size_t i)
+{
+	if (!ti[i].have_case) {
+		ti[i].cs = sprout_case_of(s + t->v[i].off, t->v[i].len);
+		ti[i].have_case = 1;
+	}
+	return ti[i].cs;
+}
+
+static int tok_start(const char *s, const sprout_tokens *t, struct aug_tok *ti, size_t i)
+{
+	if (!ti[i].have_start) {
+		ti[i].start = aug_sentence_start(s, t, i) != 0;
+		ti[i].have_start = 1;
+	}
+	return ti[i].start;
+}
+
+/* Token i in case c (SPROUT_CASE_TITLE or SPROUT_CASE_LOWER), appended. */
+static sprout_code put_recased(sprout_buf *out, sprout_arena *a, const char *s,
+			       const sprout_tokens *t, struct aug_tok *ti, size_t i, sprout_case c)
+{
+	struct form *f = &ti[i].recased[c == SPROUT_CASE_TITLE ? 0 : 1];
+	if (!f->s) {
+		sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 20);
+		sprout_code rc = sprout_case_apply(&b, s + t->v[i].off, t->v[i].len, c);
+		if (!rc && !(f->s = sprout_arena_strndup(a, b.data ? b.data : "", b.len)))
+			rc = SPROUT_ERR_NOMEM;
+		f->len = b.len;
+		sprout_buf_release(&b);
+		if (rc) {
+			f->s = NULL;
+			return rc;
+		}
+	}
+	return sprout_buf_add(out, f->s, f->len);
+}
+
 /* Indices of the content words, in a: a fresh copy the caller may
  * shuffle, computed once per stable text. */
 static size_t content_words(struct aug_ctx *c, sprout_arena *a, const char *s,
@@ -266,55 +341,78 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 	return 1;
 }
 
-/* A synonym of the word at token i, inflected and cased like it, in b. */
-/* What a token of the stable text reads as, found once per record. */
-struct word_info {
-	int state; /* 0 not looked at, 1 nothing to replace it with, 2 found */
-	struct reading r;
-	const struct aug_synonyms *syn;
-};
-
-static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
-			size_t i, sprout_rng *rng, int inflect, sprout_buf *b)
+/* Synonym k of token i: inflected and cased like it (inflect), or its base
+ * form in lowercase; made once per record. */
+static sprout_code synonym_form(struct aug_ctx *c, sprout_arena *a, const char *s,
+				const sprout_tokens *t, struct aug_tok *wi, size_t i, size_t k,
+				int inflect, struct form *out)
 {
-	struct word_info *wi = NULL, local = {0, {"", SPROUT_POS_NOUN, SPROUT_FORM_BASE}, NULL};
-	if (c->stable == s && c->have_toks && t->v == c->toks.v) {
-		if (!c->words && (c->words = sprout_arena_alloc(a, t->n * sizeof(struct word_info))))
-			memset(c->words, 0, t->n * sizeof(struct word_info));
-		if (c->words)
-			wi = (struct word_info *)c->words + i;
+	struct form **forms = inflect ? &wi->inflected : &wi->base;
+	if (!*forms) {
+		*forms = sprout_arena_alloc(a, (wi->syn->n + 1) * sizeof **forms);
+		if (!*forms)
+			return SPROUT_ERR_NOMEM;
+		memset(*forms, 0, (wi->syn->n + 1) * sizeof **forms);
 	}
-	if (!wi)
-		wi = &local;
+	struct form *f = &(*forms)[k];
+	if (!f->s) {
+		sprout_buf form = SPROUT_BUF_INIT(256), cased = SPROUT_BUF_INIT(1024),
+			   low = SPROUT_BUF_INIT(2048);
+		sprout_code rc = sprout_inflect(c->g->wn, wi->syn->w[k], wi->pos,
+						inflect ? wi->form : SPROUT_FORM_BASE, &form);
+		if (rc == SPROUT_ERR_USAGE) {
+			f->s = REFUSED;
+			rc = SPROUT_OK;
+		} else if (!rc) {
+			const sprout_token *tk = &t->v[i];
+			rc = sprout_case_apply(&cased, form.data, form.len,
+					       sprout_case_of(s + tk->off, tk->len));
+			sprout_buf *keep = &cased;
+			if (!rc && !inflect) {
+				rc = sprout_lower(&low, cased.data, cased.len);
+				keep = &low;
+			}
+			if (!rc && !(f->s = sprout_arena_strndup(a, keep->data ? keep->data : "",
+								 keep->len)))
+				rc = SPROUT_ERR_NOMEM;
+			f->len = keep->len;
+		}
+		sprout_buf_release(&form);
+		sprout_buf_release(&cased);
+		sprout_buf_release(&low);
+		if (rc)
+			return rc;
+	}
+	*out = *f;
+	return SPROUT_OK;
+}
+
+/* A synonym of the word at token i into *out: inflected and cased like it,
+ * or (inflect 0) its base form in lowercase. 1 found, 0 none, -1 OOM. */
+static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
+			struct aug_tok *ti, size_t i, sprout_rng *rng, int inflect, struct form *out)
+{
+	struct aug_tok *wi = &ti[i];
 	if (wi->state == 0) {
 		wi->state = 1;
-		if (read_word(c, a, s, t, i, &wi->r)) {
-			wi->syn = aug_cache_synonyms(c->cache, c->g->wn, wi->r.lemma, wi->r.pos);
+		struct reading r;
+		if (read_word(c, a, s, t, i, &r)) {
+			wi->syn = aug_cache_synonyms(c->cache, c->g->wn, r.lemma, r.pos);
+			wi->pos = r.pos;
+			wi->form = r.form;
 			if (wi->syn && wi->syn->n)
 				wi->state = 2;
 		}
 	}
 	if (wi->state != 2)
 		return 0;
-	const struct reading r = wi->r;
-	const struct aug_synonyms *syn = wi->syn;
-	const sprout_token *k = &t->v[i];
-	sprout_case cs = sprout_case_of(s + k->off, k->len);
 	/* try the synonyms from a random start until one inflects */
-	size_t start = (size_t)sprout_rng_below(rng, syn->n);
-	for (size_t j = 0; j < syn->n; j++) {
-		const char *cand = syn->w[(start + j) % syn->n];
-		sprout_buf form = SPROUT_BUF_INIT(256);
-		sprout_code rc = sprout_inflect(c->g->wn, cand, r.pos,
-						inflect ? r.form : SPROUT_FORM_BASE, &form);
-		if (rc == SPROUT_OK) {
-			rc = sprout_case_apply(b, form.data, form.len, cs);
-			sprout_buf_release(&form);
-			return rc ? -1 : 1;
-		}
-		sprout_buf_release(&form);
-		if (rc != SPROUT_ERR_USAGE)
+	size_t n = wi->syn->n, start = (size_t)sprout_rng_below(rng, n);
+	for (size_t j = 0; j < n; j++) {
+		if (synonym_form(c, a, s, t, wi, i, (start + j) % n, inflect, out))
 			return -1;
+		if (out->s != REFUSED)
+			return 1;
 	}
 	return 0;
 }
@@ -329,31 +427,29 @@ int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_
 	size_t ncw = content_words(c, a, s, &t, &cw);
 	if (!ncw)
 		return 0;
+	struct aug_tok *ti = tok_info(c, a, s, &t);
+	if (!ti)
+		return -1;
 	sprout_rng_shuffle(rng, cw, ncw, sizeof *cw);
 	size_t want = aug_how_many(rate, ncw), done = 0;
-	/* replacement text per token, NULL to keep */
-	char **rep = sprout_arena_alloc(a, t.n * sizeof *rep);
+	/* replacement text per token, s NULL to keep */
+	struct form *rep = sprout_arena_alloc(a, t.n * sizeof *rep);
 	if (!rep)
 		return -1;
 	memset(rep, 0, t.n * sizeof *rep);
 	for (size_t j = 0; j < ncw && done < want; j++) {
-		sprout_buf b = SPROUT_BUF_INIT(1024);
-		int got = pick_synonym(c, a, s, &t, cw[j], rng, 1, &b);
-		if (got < 0) {
-			sprout_buf_release(&b);
+		int got = pick_synonym(c, a, s, &t, ti, cw[j], rng, 1, &rep[cw[j]]);
+		if (got < 0)
 			return -1;
-		}
-		if (got) {
-			rep[cw[j]] = sprout_arena_strndup(a, b.data, b.len);
-			done++;
-		}
-		sprout_buf_release(&b);
+		if (!got)
+			rep[cw[j]].s = NULL;
+		done += got;
 	}
 	if (!done)
 		return 0;
 	for (size_t i = 0; i < t.n; i++) {
-		sprout_code rc = rep[i] ? sprout_buf_adds(out, rep[i])
-					: sprout_buf_add(out, s + t.v[i].off, t.v[i].len);
+		sprout_code rc = rep[i].s ? sprout_buf_add(out, rep[i].s, rep[i].len)
+					  : sprout_buf_add(out, s + t.v[i].off, t.v[i].len);
 		if (rc)
 			return -1;
 	}
@@ -361,7 +457,7 @@ int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_
 }
 
 int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out)
+	       sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	size_t *cw;
@@ -370,10 +466,11 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	size_t ncw = content_words(c, a, s, &t, &cw);
 	if (!ncw)
 		return 0;
+	struct aug_tok *ti = tok_info(c, a, s, &t);
 	/* where a word may go: after any word that a space follows */
 	size_t *slots = sprout_arena_alloc(a, (t.n + 1) * sizeof *slots);
-	char **ins = sprout_arena_alloc(a, (t.n + 1) * sizeof *ins);
-	if (!slots || !ins)
+	struct form *ins = sprout_arena_alloc(a, (t.n + 1) * sizeof *ins);
+	if (!ti || !slots || !ins)
 		return -1;
 	memset(ins, 0, (t.n + 1) * sizeof *ins);
 	size_t nslots = 0;
@@ -385,41 +482,33 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	size_t want = aug_how_many(rate, ncw), done = 0;
 	for (size_t tries = 0; tries < want * 4 && done < want; tries++) {
 		size_t from = cw[sprout_rng_below(rng, ncw)];
-		sprout_buf b = SPROUT_BUF_INIT(1024);
 		/* the synonym goes in as its base form, lowercase */
-		int got = pick_synonym(c, a, s, &t, from, rng, 0, &b);
-		if (got < 0) {
-			sprout_buf_release(&b);
+		struct form f;
+		int got = pick_synonym(c, a, s, &t, ti, from, rng, 0, &f);
+		if (got < 0)
 			return -1;
-		}
-		if (got) {
-			size_t at = slots[sprout_rng_below(rng, nslots)];
-			sprout_buf low = SPROUT_BUF_INIT(2048);
-			if (sprout_buf_addc(&low, ' ') || sprout_lower(&low, b.data, b.len)) {
-				sprout_buf_release(&b);
-				sprout_buf_release(&low);
-				return -1;
-			}
-			if (ins[at]) {
-				char *both = sprout_arena_alloc(a, strlen(ins[at]) + low.len + 1);
-				if (!both)
-					return -1;
-				strcpy(both, ins[at]);
-				strcat(both, low.data);
-				ins[at] = both;
-			} else {
-				ins[at] = sprout_arena_strndup(a, low.data, low.len);
-			}
-			sprout_buf_release(&low);
-			done++;
-		}
-		sprout_buf_release(&b);
+		if (!got)
+			continue;
+		size_t at = slots[sprout_rng_below(rng, nslots)];
+		/* " word", after any word already put there */
+		size_t had = ins[at].s ? ins[at].len : 0;
+		char *both = sprout_arena_alloc(a, had + 1 + f.len + 1);
+		if (!both)
+			return -1;
+		if (had)
+			memcpy(both, ins[at].s, had);
+		both[had] = ' ';
+		memcpy(both + had + 1, f.s, f.len);
+		both[had + 1 + f.len] = '\0';
+		ins[at].s = both;
+		ins[at].len = had + 1 + f.len;
+		done++;
 	}
 	if (!done)
 		return 0;
 	for (size_t i = 0; i < t.n; i++) {
 		if (sprout_buf_add(out, s + t.v[i].off, t.v[i].len) ||
-		    (ins[i] && sprout_buf_adds(out, ins[i])))
+		    (ins[i].s && sprout_buf_add(out, ins[i].s, ins[i].len)))
 			return -1;
 	}
 	return 1;
@@ -427,21 +516,22 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 
 /* Append a word moved to token position i: capitalised at a sentence start,
  * lowercase elsewhere when its capital only marked a sentence start. */
-static sprout_code put_moved(sprout_buf *out, const char *s, const sprout_tokens *t,
-			     size_t from, size_t to)
+static sprout_code put_moved(sprout_buf *out, sprout_arena *a, const char *s,
+			     const sprout_tokens *t, struct aug_tok *ti, size_t from, size_t to)
 {
 	const sprout_token *k = &t->v[from];
-	sprout_case c = sprout_case_of(s + k->off, k->len);
-	int start_to = aug_sentence_start(s, t, to), start_from = aug_sentence_start(s, t, from);
+	sprout_case c = tok_case(s, t, ti, from);
+	int start_to = tok_start(s, t, ti, to);
 	if (start_to && c == SPROUT_CASE_LOWER)
-		return sprout_case_apply(out, s + k->off, k->len, SPROUT_CASE_TITLE);
-	if (!start_to && start_from && c == SPROUT_CASE_TITLE && !(k->len == 1 && s[k->off] == 'I'))
-		return sprout_case_apply(out, s + k->off, k->len, SPROUT_CASE_LOWER);
+		return put_recased(out, a, s, t, ti, from, SPROUT_CASE_TITLE);
+	if (!start_to && c == SPROUT_CASE_TITLE && tok_start(s, t, ti, from) &&
+	    !(k->len == 1 && s[k->off] == 'I'))
+		return put_recased(out, a, s, t, ti, from, SPROUT_CASE_LOWER);
 	return sprout_buf_add(out, s + k->off, k->len);
 }
 
 int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out)
+	     sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	size_t *cw;
@@ -450,9 +540,10 @@ int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 	size_t ncw = content_words(c, a, s, &t, &cw);
 	if (ncw < 2)
 		return 0;
+	struct aug_tok *ti = tok_info(c, a, s, &t);
 	/* perm[i]: the token whose text goes at position i */
 	size_t *perm = sprout_arena_alloc(a, t.n * sizeof *perm);
-	if (!perm)
+	if (!ti || !perm)
 		return -1;
 	for (size_t i = 0; i < t.n; i++)
 		perm[i] = i;
@@ -468,17 +559,22 @@ int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 	}
 	int changed = 0;
 	for (size_t i = 0; i < t.n; i++) {
+		if (perm[i] == i) { /* not moved: as written */
+			if (sprout_buf_add(out, s + t.v[i].off, t.v[i].len))
+				return -1;
+			continue;
+		}
 		const sprout_token *k = &t.v[perm[i]];
 		if (perm[i] != i && (k->len != t.v[i].len || memcmp(s + k->off, s + t.v[i].off, k->len)))
 			changed = 1;
-		if (put_moved(out, s, &t, perm[i], i))
+		if (put_moved(out, a, s, &t, ti, perm[i], i))
 			return -1;
 	}
 	return done && changed;
 }
 
 int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out)
+	       sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	size_t *cw;
@@ -490,8 +586,9 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		words += t.v[i].kind == SPROUT_TOK_WORD;
 	if (!ncw || words < 3)
 		return 0; /* deleting from a two-word text leaves too little */
+	struct aug_tok *ti = tok_info(c, a, s, &t);
 	char *del = sprout_arena_alloc(a, t.n);
-	if (!del)
+	if (!ti || !del)
 		return -1;
 	memset(del, 0, t.n);
 	size_t done = 0;
@@ -507,8 +604,7 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		const sprout_token *k = &t.v[i];
 		if (del[i]) {
 			/* a capital that marked a sentence start moves to the next word */
-			if (aug_sentence_start(s, &t, i) &&
-			    sprout_case_of(s + k->off, k->len) == SPROUT_CASE_TITLE)
+			if (tok_start(s, &t, ti, i) && tok_case(s, &t, ti, i) == SPROUT_CASE_TITLE)
 				capitalize = 1;
 			/* drop the space before the word when space or a closing mark
 			 * follows it ("to be ." would be wrong); at the start, the one
@@ -529,9 +625,9 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		skip_space = 0;
 		sprout_code rc;
 		if (capitalize && k->kind == SPROUT_TOK_WORD) {
-			sprout_case wc = sprout_case_of(s + k->off, k->len);
-			rc = sprout_case_apply(out, s + k->off, k->len,
-					       wc == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE : wc);
+			sprout_case wc = tok_case(s, &t, ti, i);
+			rc = wc == SPROUT_CASE_LOWER ? put_recased(out, a, s, &t, ti, i, SPROUT_CASE_TITLE)
+						     : sprout_case_apply(out, s + k->off, k->len, wc);
 			capitalize = 0;
 		} else {
 			rc = sprout_buf_add(out, s + k->off, k->len);

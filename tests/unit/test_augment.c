@@ -199,6 +199,28 @@ static void register_and_phrasing(void)
 	sprout_augmenter_free(g);
 }
 
+/* Swap moves words and nothing else: a word left in place keeps its case,
+ * a moved one takes the case of where it lands. */
+static void swap_leaves_unmoved_words_as_written(void)
+{
+	sprout_augmenter *g = augmenter();
+	int capital_moved = 0;
+	for (uint64_t seed = 0; seed < 40; seed++) {
+		const char *lower = aug(g, SPROUT_AUG_SWAP, "i have a new card and need to activate it", seed);
+		CHECK(strncmp(lower, "i have ", 7) == 0 || strcmp(lower, "(unchanged)") == 0);
+		const char *title = aug(g, SPROUT_AUG_SWAP, "Cancel the payment and refund my money today", seed);
+		if (strncmp(title, "Cancel ", 7) != 0 && strcmp(title, "(unchanged)") != 0) {
+			/* the first word moved: the new first word is capitalised, the
+			 * old one lowercase where it went */
+			CHECK(title[0] >= 'A' && title[0] <= 'Z');
+			CHECK(strstr(title, " cancel") != NULL);
+			capital_moved = 1;
+		}
+	}
+	CHECK(capital_moved);
+	sprout_augmenter_free(g);
+}
+
 static void same_seed_same_text(void)
 {
 	sprout_augmenter *g = augmenter();
@@ -425,6 +447,7 @@ SUITE(augment_tests) = {
 	T(every_method_keeps_protected_spans_case_and_punctuation),
 	T(register_and_phrasing),
 	T(same_seed_same_text),
+	T(swap_leaves_unmoved_words_as_written),
 	T(variants_carry_label_response_and_provenance),
 	T(backtranslation_keeps_spans),
 	T(spliced_lines_are_the_built_records),
