@@ -84,9 +84,8 @@ static size_t field_len(const char *p, const char *end)
 	return (size_t)(q - p);
 }
 
-static void wordset_add(struct wordset *ws, const char *w, size_t n)
+static void wordset_put(struct wordset *ws, uint64_t h)
 {
-	uint64_t h = XXH3_64bits(w, n) | 1;
 	size_t i = (size_t)h & ws->mask;
 	while (ws->v[i] && ws->v[i] != h)
 		i = (i + 1) & ws->mask;
@@ -106,7 +105,10 @@ static int wordset_has(const struct wordset *ws, const char *w, size_t n)
 
 /* Index every line by its first field, so a lookup is one hash probe
  * instead of a binary search over the file. Collocations ("show_up") also
- * give their last word to ws, when ws is given. */
+ * give their last word to ws, when ws is given. Lines go in by groups: the
+ * slots of a group are fetched from memory while its hashes are worked out,
+ * since waiting for them is most of the time otherwise. */
+#define GROUP 16
 static int index_lines(struct map *m, struct wordset *ws)
 {
 	size_t lines = 0;
@@ -123,25 +125,40 @@ static int index_lines(struct map *m, struct wordset *ws)
 		return -1;
 	m->mask = cap - 1;
 	const char *end = m->p + m->n;
-	for (const char *p = m->p; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t kl = field_len(p, end);
-		if (kl && *p != ' ') { /* license lines start with spaces */
-			size_t h = (size_t)XXH3_64bits(p, kl) & m->mask;
-			while (m->slots[h])
-				h = (h + 1) & m->mask;
-			m->slots[h] = (uint32_t)(p - m->p) + 1;
-			const char *us = ws ? memchr(p, '_', kl) : NULL;
-			if (us) {
-				const char *last = p + kl;
-				while (last[-1] != '_')
-					last--;
-				wordset_add(ws, last, (size_t)(p + kl - last));
+	const char *p = m->p;
+	while (p < end) {
+		const char *key[GROUP];
+		size_t h[GROUP];
+		uint64_t lw[GROUP]; /* hash of the last word of a collocation, 0: none */
+		int n = 0;
+		while (n < GROUP && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t kl = field_len(p, end);
+			if (kl && *p != ' ') { /* license lines start with spaces */
+				key[n] = p;
+				h[n] = (size_t)XXH3_64bits(p, kl) & m->mask;
+				__builtin_prefetch(&m->slots[h[n]], 1);
+				lw[n] = 0;
+				const char *us = ws ? memchr(p, '_', kl) : NULL;
+				if (us) {
+					const char *last = p + kl;
+					while (last[-1] != '_')
+						last--;
+					lw[n] = XXH3_64bits(last, (size_t)(p + kl - last)) | 1;
+					__builtin_prefetch(&ws->v[(size_t)lw[n] & ws->mask], 1);
+				}
+				n++;
 			}
+			p = nl ? nl + 1 : end;
 		}
-		if (!nl)
-			break;
-		p = nl + 1;
+		for (int i = 0; i < n; i++) {
+			size_t k = h[i];
+			while (m->slots[k])
+				k = (k + 1) & m->mask;
+			m->slots[k] = (uint32_t)(key[i] - m->p) + 1;
+			if (lw[i])
+				wordset_put(ws, lw[i]);
+		}
 	}
 	return 0;
 }
