@@ -76,6 +76,9 @@ size_t sprout_wordnet_hypernyms(const sprout_wordnet *wn, uint64_t synset, uint6
 /* 0 when no collocation of WordNet can end with word (so "x word" needs no
  * lookup); 1 when one may. A quick filter, built when the files open. */
 int sprout_wordnet_may_end_collocation(const sprout_wordnet *wn, const char *word);
+/* The same for the first word: 0 when no collocation "word ..." (nor an
+ * inflected one of the exception lists) is in WordNet. */
+int sprout_wordnet_may_start_collocation(const sprout_wordnet *wn, const char *word);
 
 /* Inflections, for putting a synonym into the form of the word it
  * replaces. */

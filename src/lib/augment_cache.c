@@ -123,19 +123,20 @@ static size_t make_key(char *buf, size_t cap, char type, const char *a, const ch
 	return n;
 }
 
-const struct aug_readings *aug_cache_readings(struct aug_cache *c, const sprout_wordnet *wn,
-					      const char *word)
+const struct aug_word *aug_cache_word(struct aug_cache *c, const sprout_wordnet *wn,
+				     const char *word)
 {
 	char key[SPROUT_WORD_MAX + 8];
 	size_t kl = make_key(key, sizeof key, 'w', word, NULL);
 	if (!kl)
 		return NULL;
-	struct aug_readings *r = get(c, key, kl);
-	if (r)
-		return r;
-	r = sprout_arena_alloc(c->mem, sizeof *r);
-	if (!r)
+	struct aug_word *w = get(c, key, kl);
+	if (w)
+		return w;
+	w = sprout_arena_alloc(c->mem, sizeof *w);
+	if (!w)
 		return NULL;
+	struct aug_readings *r = &w->rd;
 	r->n = 0;
 	for (int pos = 0; pos < SPROUT_POS__COUNT; pos++) {
 		char lemmas[4][SPROUT_WORD_MAX];
@@ -148,14 +149,18 @@ const struct aug_readings *aug_cache_readings(struct aug_cache *c, const sprout_
 			r->n++;
 		}
 	}
-	put(c, key, kl, r);
-	return r;
+	w->starts = sprout_wordnet_may_start_collocation(wn, word);
+	w->ends = sprout_wordnet_may_end_collocation(wn, word);
+	put(c, key, kl, w);
+	return w;
 }
 
 int aug_cache_collocation(struct aug_cache *c, const sprout_wordnet *wn, const char *x,
-			  const char *y)
+			  const struct aug_word *xw, const char *y, const struct aug_word *yw)
 {
-	if (!x || !y || !*x || !*y)
+	/* most pairs have a first word that starts no collocation, or a last
+	 * word that ends none: no need to ask */
+	if (!x || !y || !*x || !*y || !xw || !yw || !xw->starts || !yw->ends)
 		return 0;
 	char key[2 * SPROUT_WORD_MAX + 8];
 	size_t kl = make_key(key, sizeof key, 'c', x, y);
@@ -165,19 +170,6 @@ int aug_cache_collocation(struct aug_cache *c, const sprout_wordnet *wn, const c
 	if (v)
 		return *v;
 	int found = 0;
-	/* most words end no collocation at all: ask once per word */
-	char wkey[SPROUT_WORD_MAX + 8];
-	size_t wl = make_key(wkey, sizeof wkey, 'e', y, NULL);
-	int *ends = wl ? get(c, wkey, wl) : NULL;
-	if (!ends) {
-		ends = sprout_wordnet_may_end_collocation(wn, y) ? &yes : &no;
-		if (wl)
-			put(c, wkey, wl, ends);
-	}
-	if (!*ends) {
-		put(c, key, kl, &no);
-		return 0;
-	}
 	for (int pos = 0; pos < SPROUT_POS__COUNT && !found; pos++) {
 		char lemmas[2][SPROUT_WORD_MAX];
 		found = sprout_wordnet_lemmas(wn, key + 2, (sprout_pos)pos, lemmas, 2) > 0;

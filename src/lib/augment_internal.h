@@ -46,10 +46,18 @@ void aug_cache_free(struct aug_cache *c);
 /* Forget everything once the cache is large. Answers it gave before are
  * invalid afterwards: call it between records only. */
 void aug_cache_trim(struct aug_cache *c);
-const struct aug_readings *aug_cache_readings(struct aug_cache *c, const sprout_wordnet *wn,
-					      const char *word);
+/* What a word is to WordNet, whatever its context: its readings, and
+ * whether it may start or end a collocation. */
+struct aug_word {
+	struct aug_readings rd;
+	int starts, ends;
+};
+const struct aug_word *aug_cache_word(struct aug_cache *c, const sprout_wordnet *wn,
+				     const char *word);
+/* 1 when "x y" is (an inflection of) a collocation of WordNet; xw and yw
+ * are the words' entries (NULL: 0). */
 int aug_cache_collocation(struct aug_cache *c, const sprout_wordnet *wn, const char *x,
-			  const char *y);
+			  const struct aug_word *xw, const char *y, const struct aug_word *yw);
 const struct aug_synonyms *aug_cache_synonyms(struct aug_cache *c, const sprout_wordnet *wn,
 					      const char *lemma, sprout_pos pos);
 

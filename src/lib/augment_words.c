@@ -300,11 +300,15 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 		return 0;
 	const sprout_wordnet *wn = c->g->wn;
 	const char *prev = previous_word(a, s, t, i), *next = next_word(a, s, t, i);
+	const struct aug_word *ww = aug_cache_word(c->cache, wn, w);
+	const struct aug_word *pw = *prev ? aug_cache_word(c->cache, wn, prev) : NULL;
+	const struct aug_word *nw = next ? aug_cache_word(c->cache, wn, next) : NULL;
 	/* part of a phrase WordNet knows ("show up", "credit card"): a synonym
 	 * of one half would break it */
-	if (aug_cache_collocation(c->cache, wn, prev, w) || aug_cache_collocation(c->cache, wn, w, next))
+	if (aug_cache_collocation(c->cache, wn, prev, pw, w, ww) ||
+	    aug_cache_collocation(c->cache, wn, w, ww, next, nw))
 		return 0;
-	const struct aug_readings *rd = aug_cache_readings(c->cache, wn, w);
+	const struct aug_readings *rd = ww ? &ww->rd : NULL;
 	if (!rd || !rd->n)
 		return 0;
 	int want = -1;
@@ -315,8 +319,7 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 		 * describes it */
 		int next_noun = 0, adj = 0;
 		const struct aug_readings *nr =
-			next && !aug_is_stopword(next, strlen(next)) ? aug_cache_readings(c->cache, wn, next)
-								     : NULL;
+			nw && !aug_is_stopword(next, strlen(next)) ? &nw->rd : NULL;
 		for (size_t j = 0; nr && j < nr->n; j++)
 			next_noun |= nr->r[j].pos == SPROUT_POS_NOUN;
 		for (size_t j = 0; j < rd->n; j++)

@@ -38,7 +38,9 @@ struct wordset {
 
 struct sprout_wordnet {
 	struct map index[SPROUT_POS__COUNT], data[SPROUT_POS__COUNT], exc[SPROUT_POS__COUNT];
-	struct wordset last_words; /* last words of collocations: "up" of "show_up" */
+	struct wordset last_words;  /* last words of collocations: "up" of "show_up" */
+	struct wordset first_words; /* first words: "show" of "show_up", also of the
+				     * collocations of the exception lists */
 	struct irregular *irr[SPROUT_POS__COUNT];
 	size_t nirr[SPROUT_POS__COUNT];
 };
@@ -105,11 +107,11 @@ static int wordset_has(const struct wordset *ws, const char *w, size_t n)
 
 /* Index every line by its first field, so a lookup is one hash probe
  * instead of a binary search over the file. Collocations ("show_up") also
- * give their last word to ws, when ws is given. Lines go in by groups: the
+ * give their last word to ws and their first to first, when given. Lines go in by groups: the
  * slots of a group are fetched from memory while its hashes are worked out,
  * since waiting for them is most of the time otherwise. */
 #define GROUP 16
-static int index_lines(struct map *m, struct wordset *ws)
+static int index_lines(struct map *m, struct wordset *ws, struct wordset *first)
 {
 	size_t lines = 0;
 	for (const char *p = m->p, *end = m->p + m->n; p < end; p++) {
@@ -129,7 +131,8 @@ static int index_lines(struct map *m, struct wordset *ws)
 	while (p < end) {
 		const char *key[GROUP];
 		size_t h[GROUP];
-		uint64_t lw[GROUP]; /* hash of the last word of a collocation, 0: none */
+		uint64_t lw[GROUP], fw[GROUP]; /* hashes of the last and first word of a
+						* collocation, 0: none */
 		int n = 0;
 		while (n < GROUP && p < end) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -138,14 +141,18 @@ static int index_lines(struct map *m, struct wordset *ws)
 				key[n] = p;
 				h[n] = (size_t)XXH3_64bits(p, kl) & m->mask;
 				__builtin_prefetch(&m->slots[h[n]], 1);
-				lw[n] = 0;
-				const char *us = ws ? memchr(p, '_', kl) : NULL;
-				if (us) {
+				lw[n] = fw[n] = 0;
+				const char *us = ws || first ? memchr(p, '_', kl) : NULL;
+				if (us && ws) {
 					const char *last = p + kl;
 					while (last[-1] != '_')
 						last--;
 					lw[n] = XXH3_64bits(last, (size_t)(p + kl - last)) | 1;
 					__builtin_prefetch(&ws->v[(size_t)lw[n] & ws->mask], 1);
+				}
+				if (us && first) {
+					fw[n] = XXH3_64bits(p, (size_t)(us - p)) | 1;
+					__builtin_prefetch(&first->v[(size_t)fw[n] & first->mask], 1);
 				}
 				n++;
 			}
@@ -158,6 +165,8 @@ static int index_lines(struct map *m, struct wordset *ws)
 			m->slots[k] = (uint32_t)(key[i] - m->p) + 1;
 			if (lw[i])
 				wordset_put(ws, lw[i]);
+			if (fw[i])
+				wordset_put(first, fw[i]);
 		}
 	}
 	return 0;
@@ -213,9 +222,10 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 		return NULL;
 	}
 	/* WordNet 3.0 has about 68,000 collocations */
-	wn->last_words.mask = ((size_t)1 << 18) - 1;
+	wn->last_words.mask = wn->first_words.mask = ((size_t)1 << 18) - 1;
 	wn->last_words.v = calloc(wn->last_words.mask + 1, sizeof *wn->last_words.v);
-	if (!wn->last_words.v) {
+	wn->first_words.v = calloc(wn->first_words.mask + 1, sizeof *wn->first_words.v);
+	if (!wn->last_words.v || !wn->first_words.v) {
 		sprout_wordnet_close(wn);
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
@@ -227,7 +237,8 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 			sprout_wordnet_close(wn);
 			return NULL;
 		}
-		if (index_lines(&wn->index[i], &wn->last_words) || index_lines(&wn->exc[i], NULL)) {
+		if (index_lines(&wn->index[i], &wn->last_words, &wn->first_words) ||
+		    index_lines(&wn->exc[i], NULL, &wn->first_words)) {
 			sprout_wordnet_close(wn);
 			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 			return NULL;
@@ -246,6 +257,7 @@ void sprout_wordnet_close(sprout_wordnet *wn)
 	if (!wn)
 		return;
 	free(wn->last_words.v);
+	free(wn->first_words.v);
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
 		free(wn->index[i].slots);
 		free(wn->exc[i].slots);
@@ -521,6 +533,14 @@ static size_t synonyms(const sprout_wordnet *wn, const char *lemma, sprout_pos p
 	}
 	/* "card" and "Card" are one word to a reader; keep one */
 	return count;
+}
+
+int sprout_wordnet_may_start_collocation(const sprout_wordnet *wn, const char *word)
+{
+	char key[SPROUT_WORD_MAX];
+	size_t kl = keyify(word, key);
+	/* a word with a space or '_' in it is a collocation's start already */
+	return strchr(key, '_') != NULL || wordset_has(&wn->first_words, key, kl);
 }
 
 int sprout_wordnet_may_end_collocation(const sprout_wordnet *wn, const char *word)
