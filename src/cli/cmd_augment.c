@@ -240,9 +240,14 @@ static int on_option(int id, const char *arg, void *ctx)
 	return -1;
 }
 
-/* ---- batches ----------------------------------------------------------- */
+/* ---- chunks ------------------------------------------------------------ */
 
-#define BATCH 256
+/* Every thread takes turns: it reads the next chunk of records (one thread
+ * at a time), augments it on its own, and writes its lines once the chunk
+ * before it is written. Reading and writing are short, so both cores stay
+ * busy, and the output is in input order whatever the number of threads. */
+#define CHUNK 128
+#define MAX_JOBS 64
 
 struct item {
 	sprout_arena *arena;
@@ -252,61 +257,76 @@ struct item {
 	size_t made;
 	sprout_code rc;
 	sprout_error err;
-	sprout_buf json;   /* the output lines, written by the worker */
+	sprout_buf json;   /* the output lines */
 	size_t *ends;      /* end offset of each line in json */
 	size_t nlines;
 	unsigned by_method[SPROUT_AUG__COUNT];
 	int focus; /* a correction: made with the focus augmenter */
 };
 
-struct batch {
-	struct item items[BATCH];
+struct chunk {
+	struct item items[CHUNK];
 	size_t n;
-	const sprout_augmenter *g;
+	sprout_arena *scratch; /* the chunk's back-translations */
+};
+
+/* What the run has written, for the summary. */
+struct tally {
+	unsigned long by_method[SPROUT_AUG__COUNT];
+	unsigned long short_records, records;
+};
+
+/* What the threads share. */
+struct run {
+	pthread_mutex_t read_mu, write_mu;
+	pthread_cond_t turn;
+	struct cli_reader *rd;
+	sprout_writer *out;
+	sprout_augmenter *g;
+	const struct augment_cli *a;
+	int bt;                   /* backtranslate is used */
+	int eof;                  /* under read_mu */
+	unsigned long next_read;  /* ticket of the next chunk read, under read_mu */
+	unsigned long next_write; /* ticket of the next chunk written, under write_mu */
+	int failed;               /* an exit status, else -1; under write_mu */
 	size_t max, max_focus;
-	int jobs;
-	int keep;
-	int strip_meta;
+	int keep, strip_meta, focus_on;
+	struct tally t;           /* under write_mu */
 };
 
-struct worker {
-	struct batch *b;
-	int tid;
-	sprout_aug_worker *aw, *aw_focus;
+struct thread {
+	struct run *r;
+	struct chunk *c;
+	sprout_aug_worker *aw, *awf;
+	pthread_t th;
 };
 
-static void *work(void *arg)
+static void augment_item(const struct run *r, struct item *it, sprout_aug_worker *aw,
+			 sprout_aug_worker *awf)
 {
-	struct worker *w = arg;
-	struct batch *b = w->b;
-	for (size_t i = (size_t)w->tid; i < b->n; i += (size_t)b->jobs) {
-		struct item *it = &b->items[i];
-		int focus = it->focus && w->aw_focus;
-		size_t max = focus ? b->max_focus : b->max;
-		/* serialised here, in parallel; the main thread only copies bytes */
-		sprout_buf_clear(&it->json);
-		it->ends = sprout_arena_alloc(it->arena, (max + 2) * sizeof *it->ends);
-		if (!it->ends) {
-			it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
-			continue;
-		}
-		sprout_aug_json o = {&it->json, it->ends, 0, {0}, b->keep, b->strip_meta, 0};
-		it->rc = sprout_augment_record_json(focus ? w->aw_focus : w->aw, &it->rec, &it->prep,
-						    it->arena, max, &o, &it->made, &it->err);
-		it->nlines = o.lines;
-		memcpy(it->by_method, o.by_method, sizeof it->by_method);
+	int focus = it->focus && awf;
+	size_t max = focus ? r->max_focus : r->max;
+	sprout_buf_clear(&it->json);
+	it->ends = sprout_arena_alloc(it->arena, (max + 2) * sizeof *it->ends);
+	if (!it->ends) {
+		it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
+		return;
 	}
-	return NULL;
+	sprout_aug_json o = {&it->json, it->ends, 0, {0}, r->keep, r->strip_meta, 0};
+	it->rc = sprout_augment_record_json(focus ? awf : aw, &it->rec, &it->prep, it->arena, max,
+					    &o, &it->made, &it->err);
+	it->nlines = o.lines;
+	memcpy(it->by_method, o.by_method, sizeof it->by_method);
 }
 
-/* Back-translate every augmented slot of the batch in one go. */
-static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct batch *b,
-		   sprout_arena *a)
+/* Back-translate every augmented slot of the chunk in one go. */
+static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct chunk *b)
 {
-	const char *texts[BATCH * SPROUT_SLOT__COUNT];
-	size_t lens[BATCH * SPROUT_SLOT__COUNT], who[BATCH * SPROUT_SLOT__COUNT];
-	int slot[BATCH * SPROUT_SLOT__COUNT];
+	const char *texts[CHUNK * SPROUT_SLOT__COUNT];
+	size_t lens[CHUNK * SPROUT_SLOT__COUNT], who[CHUNK * SPROUT_SLOT__COUNT];
+	int slot[CHUNK * SPROUT_SLOT__COUNT];
 	size_t n = 0;
+	sprout_arena_reset(b->scratch);
 	for (size_t i = 0; i < b->n; i++) {
 		memset(&b->items[i].prep, 0, sizeof b->items[i].prep);
 		for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
@@ -323,13 +343,13 @@ static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct 
 	}
 	if (!n)
 		return -1;
-	char **out = sprout_arena_alloc(a, n * sizeof *out);
+	char **out = sprout_arena_alloc(b->scratch, n * sizeof *out);
 	sprout_error err = SPROUT_ERROR_INIT;
 	if (!out) {
 		cli_error("out of memory");
 		return EXIT_INTERNAL;
 	}
-	if (sprout_augment_backtranslate(g, texts, lens, n, a, out, &err)) {
+	if (sprout_augment_backtranslate(g, texts, lens, n, b->scratch, out, &err)) {
 		cli_error("backtranslate: %s", err.msg);
 		return cli_exit_for(err.code);
 	}
@@ -338,38 +358,48 @@ static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct 
 	return -1;
 }
 
-static int run_batch(sprout_augmenter *g, sprout_augmenter *gf, sprout_aug_worker **aws,
-		     sprout_aug_worker **awf, struct augment_cli *a,
-		     struct batch *b, sprout_arena *scratch, sprout_writer *out,
-		     struct cli_common *c, unsigned long *by_method, unsigned long *short_records)
+/* Read up to CHUNK records into b. An exit status on failure, else -1;
+ * *eof when the input is done. */
+static int read_chunk(struct cli_reader *rd, struct chunk *b, int *eof)
 {
-	if (a->o.weight[SPROUT_AUG_BACKTRANSLATE] > 0 || a->o.count[SPROUT_AUG_BACKTRANSLATE] > 0) {
-		int rc = prepare(g, &a->o, b, scratch);
-		if (rc >= 0)
-			return rc;
+	sprout_record rec;
+	sprout_error err = SPROUT_ERROR_INIT;
+	int got = 1;
+	b->n = 0;
+	while (b->n < CHUNK && (got = cli_reader_next(rd, &rec)) > 0) {
+		struct item *it = &b->items[b->n];
+		sprout_arena_reset(it->arena);
+		if (sprout_meta_ensure(&rec, &err)) {
+			int rc = cli_reader_reject(rd, &rec, &err, "augment");
+			if (rc)
+				return rc;
+			continue;
+		}
+		/* the record outlives the reader's buffer: copy it */
+		it->fmt = *rec.fmt;
+		it->rec = rec;
+		it->rec.fmt = &it->fmt;
+		it->rec.arena = it->arena;
+		it->rec.obj = sprout_json_copy(it->arena, rec.obj);
+		it->rec.file = rec.file ? sprout_arena_strndup(it->arena, rec.file, strlen(rec.file))
+					: NULL;
+		it->made = 0;
+		it->rc = SPROUT_OK;
+		if (!it->rec.obj) {
+			cli_error("out of memory");
+			return EXIT_INTERNAL;
+		}
+		sprout_json *meta = sprout_meta_get(&it->rec);
+		it->focus = meta && sprout_json_is(sprout_json_get(meta, "source"), "correction");
+		b->n++;
 	}
-	b->g = g;
-	b->max = sprout_augment_max_variants(g);
-	b->max_focus = gf ? sprout_augment_max_variants(gf) : b->max;
-	b->jobs = a->jobs;
-	b->keep = a->keep;
-	b->strip_meta = c->strip_meta;
-	/* threads 1..jobs-1 start; this thread is worker 0; any that could
-	 * not start is done here too */
-	pthread_t th[64];
-	struct worker w[64];
-	int started[64] = {0};
-	for (int t = 0; t < a->jobs; t++)
-		w[t] = (struct worker){b, t, aws[t], awf[t]};
-	for (int t = 1; t < a->jobs; t++)
-		started[t] = pthread_create(&th[t], NULL, work, &w[t]) == 0;
-	work(&w[0]);
-	for (int t = 1; t < a->jobs; t++) {
-		if (started[t])
-			pthread_join(th[t], NULL);
-		else
-			work(&w[t]);
-	}
+	*eof = got <= 0;
+	return got < 0 ? -got : -1;
+}
+
+/* Write an augmented chunk (under write_mu). An exit status on failure. */
+static int write_chunk(struct run *r, struct chunk *b)
+{
 	for (size_t i = 0; i < b->n; i++) {
 		struct item *it = &b->items[i];
 		sprout_error err = SPROUT_ERROR_INIT;
@@ -378,21 +408,54 @@ static int run_batch(sprout_augmenter *g, sprout_augmenter *gf, sprout_aug_worke
 			cli_error_at(&it->err);
 			return cli_exit_for(it->rc);
 		}
-		if (it->made < (it->focus && gf ? b->max_focus : b->max))
-			(*short_records)++;
+		if (it->made < (it->focus && r->focus_on ? r->max_focus : r->max))
+			r->t.short_records++;
 		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
-			by_method[m] += it->by_method[m];
+			r->t.by_method[m] += it->by_method[m];
 		size_t start = 0;
 		for (size_t l = 0; l < it->nlines; l++) {
-			if (sprout_writer_put_json(out, it->json.data + start, it->ends[l] - start, &err)) {
+			if (sprout_writer_put_json(r->out, it->json.data + start, it->ends[l] - start,
+						   &err)) {
 				cli_error_at(&err);
 				return cli_exit_for(err.code);
 			}
 			start = it->ends[l];
 		}
 	}
-	(void)c;
+	r->t.records += b->n;
 	return -1;
+}
+
+static void *thread_main(void *arg)
+{
+	struct thread *th = arg;
+	struct run *r = th->r;
+	struct chunk *b = th->c;
+	for (;;) {
+		pthread_mutex_lock(&r->read_mu);
+		if (r->eof) {
+			pthread_mutex_unlock(&r->read_mu);
+			break;
+		}
+		unsigned long ticket = r->next_read++;
+		int rc = read_chunk(r->rd, b, &r->eof);
+		if (rc < 0 && b->n && r->bt)
+			rc = prepare(r->g, &r->a->o, b);
+		if (rc >= 0)
+			r->eof = 1; /* nobody reads on */
+		pthread_mutex_unlock(&r->read_mu);
+		for (size_t i = 0; rc < 0 && i < b->n; i++)
+			augment_item(r, &b->items[i], th->aw, th->awf);
+		pthread_mutex_lock(&r->write_mu);
+		while (r->next_write != ticket)
+			pthread_cond_wait(&r->turn, &r->write_mu);
+		if (r->failed < 0)
+			r->failed = rc >= 0 ? rc : write_chunk(r, b);
+		r->next_write++;
+		pthread_cond_broadcast(&r->turn);
+		pthread_mutex_unlock(&r->write_mu);
+	}
+	return NULL;
 }
 
 int cmd_augment(int argc, char **argv)
@@ -439,76 +502,62 @@ int cmd_augment(int argc, char **argv)
 	struct cli_reader rd = {0};
 	if ((rc = cli_reader_open(&rd, &c)) >= 0) {
 		sprout_augmenter_free(g);
+		sprout_augmenter_free(gf);
 		return rc;
 	}
 	sprout_writer *out = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc);
-	struct batch *b = calloc(1, sizeof *b);
-	sprout_arena *scratch = sprout_arena_new(0);
-	sprout_aug_worker *aws[64] = {NULL}, *awf[64] = {NULL};
-	int workers_ok = 1;
-	for (int t = 0; t < a.jobs; t++) {
-		workers_ok &= (aws[t] = sprout_aug_worker_new(g)) != NULL;
-		if (gf)
-			workers_ok &= (awf[t] = sprout_aug_worker_new(gf)) != NULL;
+	struct run *r = calloc(1, sizeof *r);
+	struct thread *th = calloc((size_t)a.jobs, sizeof *th);
+	int ok = out && r && th;
+	for (int j = 0; ok && j < a.jobs; j++) {
+		ok &= (th[j].c = calloc(1, sizeof *th[j].c)) != NULL;
+		ok = ok && (th[j].c->scratch = sprout_arena_new(0)) != NULL;
+		for (size_t i = 0; ok && i < CHUNK; i++) {
+			sprout_buf_init(&th[j].c->items[i].json, (size_t)1 << 34);
+			ok &= (th[j].c->items[i].arena = sprout_arena_new(16 * 1024)) != NULL;
+		}
+		ok = ok && (th[j].aw = sprout_aug_worker_new(g)) != NULL;
+		ok = ok && (!gf || (th[j].awf = sprout_aug_worker_new(gf)) != NULL);
 	}
 	rc = EXIT_OK;
-	if (!out || !b || !scratch || !workers_ok) {
+	if (!ok) {
 		if (out) {
 			cli_error("out of memory");
 			rc = EXIT_INTERNAL;
 		}
 		goto done;
 	}
-	for (size_t i = 0; i < BATCH; i++)
-		sprout_buf_init(&b->items[i].json, (size_t)1 << 34);
-	for (size_t i = 0; i < BATCH; i++)
-		if (!(b->items[i].arena = sprout_arena_new(0))) {
-			cli_error("out of memory");
-			rc = EXIT_INTERNAL;
-			goto done;
-		}
-	unsigned long by_method[SPROUT_AUG__COUNT] = {0}, short_records = 0, records = 0;
-	sprout_record rec;
-	int got = 1;
-	while (got > 0) {
-		b->n = 0;
-		sprout_arena_reset(scratch);
-		while (b->n < BATCH && (got = cli_reader_next(&rd, &rec)) > 0) {
-			struct item *it = &b->items[b->n];
-			sprout_arena_reset(it->arena);
-			if (sprout_meta_ensure(&rec, &err)) {
-				if ((rc = cli_reader_reject(&rd, &rec, &err, "augment")))
-					goto done;
-				continue;
-			}
-			/* the record outlives the reader's buffer: copy it */
-			it->fmt = *rec.fmt;
-			it->rec = rec;
-			it->rec.fmt = &it->fmt;
-			it->rec.arena = it->arena;
-			it->rec.obj = sprout_json_copy(it->arena, rec.obj);
-			it->rec.file = rec.file ? sprout_arena_strndup(it->arena, rec.file, strlen(rec.file))
-						: NULL;
-			it->made = 0;
-			it->rc = SPROUT_OK;
-			sprout_json *meta = sprout_meta_get(&it->rec);
-			it->focus = meta && sprout_json_is(sprout_json_get(meta, "source"), "correction");
-			if (!it->rec.obj) {
-				cli_error("out of memory");
-				rc = EXIT_INTERNAL;
-				goto done;
-			}
-			b->n++;
-		}
-		if (got < 0) {
-			rc = -got;
-			goto done;
-		}
-		records += b->n;
-		if (b->n && (rc = run_batch(g, gf, aws, awf, &a, b, scratch, out, &c, by_method,
-					 &short_records)) >= 0)
-			goto done;
-		rc = EXIT_OK;
+	pthread_mutex_init(&r->read_mu, NULL);
+	pthread_mutex_init(&r->write_mu, NULL);
+	pthread_cond_init(&r->turn, NULL);
+	r->rd = &rd;
+	r->out = out;
+	r->g = g;
+	r->a = &a;
+	r->bt = a.o.weight[SPROUT_AUG_BACKTRANSLATE] > 0 || a.o.count[SPROUT_AUG_BACKTRANSLATE] > 0;
+	r->failed = -1;
+	r->max = sprout_augment_max_variants(g);
+	r->max_focus = gf ? sprout_augment_max_variants(gf) : r->max;
+	r->keep = a.keep;
+	r->strip_meta = c.strip_meta;
+	r->focus_on = gf != NULL;
+	/* this thread is the first; a thread that cannot start leaves its
+	 * turns to the others */
+	int started[MAX_JOBS] = {0};
+	for (int j = 0; j < a.jobs; j++)
+		th[j].r = r;
+	for (int j = 1; j < a.jobs; j++)
+		started[j] = pthread_create(&th[j].th, NULL, thread_main, &th[j]) == 0;
+	thread_main(&th[0]);
+	for (int j = 1; j < a.jobs; j++)
+		if (started[j])
+			pthread_join(th[j].th, NULL);
+	pthread_mutex_destroy(&r->read_mu);
+	pthread_mutex_destroy(&r->write_mu);
+	pthread_cond_destroy(&r->turn);
+	if (r->failed >= 0) {
+		rc = r->failed;
+		goto done;
 	}
 	unsigned long n = sprout_writer_count(out);
 	rc = cli_output_commit(out);
@@ -518,33 +567,36 @@ int cmd_augment(int argc, char **argv)
 		size_t off = 0;
 		detail[0] = '\0';
 		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
-			if (by_method[m] && off < sizeof detail)
+			if (r->t.by_method[m] && off < sizeof detail)
 				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
 							off ? ", " : "", sprout_aug_name((sprout_aug_method)m),
-							by_method[m]);
-		unsigned long variants = n - (a.keep ? records : 0);
-		cli_note(&c, "%lu records, %lu variants (%s) written to %s", records, variants,
+							r->t.by_method[m]);
+		unsigned long variants = n - (a.keep ? r->t.records : 0);
+		cli_note(&c, "%lu records, %lu variants (%s) written to %s", r->t.records, variants,
 			 off ? detail : "none", c.output ? c.output : "stdout");
-		if (short_records)
+		if (r->t.short_records)
 			cli_note(&c, "%lu records got fewer than %zu variants: their text left too "
 				     "little to change",
-				 short_records, sprout_augment_max_variants(g));
+				 r->t.short_records, sprout_augment_max_variants(g));
 	}
 done:
 	if (out)
 		cli_output_abort(out);
 	int rc2 = cli_reader_close(&rd, rc == EXIT_OK);
-	if (b)
-		for (size_t i = 0; i < BATCH; i++) {
-			sprout_arena_free(b->items[i].arena);
-			sprout_buf_release(&b->items[i].json);
+	for (int j = 0; th && j < a.jobs; j++) {
+		if (th[j].c) {
+			for (size_t i = 0; i < CHUNK; i++) {
+				sprout_arena_free(th[j].c->items[i].arena);
+				sprout_buf_release(&th[j].c->items[i].json);
+			}
+			sprout_arena_free(th[j].c->scratch);
+			free(th[j].c);
 		}
-	free(b);
-	sprout_arena_free(scratch);
-	for (int t = 0; t < a.jobs; t++) {
-		sprout_aug_worker_free(aws[t]);
-		sprout_aug_worker_free(awf[t]);
+		sprout_aug_worker_free(th[j].aw);
+		sprout_aug_worker_free(th[j].awf);
 	}
+	free(th);
+	free(r);
 	sprout_augmenter_free(g);
 	sprout_augmenter_free(gf);
 	return rc ? rc : rc2;
