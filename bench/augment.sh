@@ -5,7 +5,7 @@
 # CLINC150 utterance in the shared data (15,525 records). See bench/README.md.
 # Environment:
 #   BENCH_DATA   the shared data folder (default: ../shared/data next to the repo)
-#   BENCH_RUNS   timed runs of each sprout command; the best is kept (default 3)
+#   BENCH_RUNS   timed runs of each sprout command; the best is kept (default 5)
 #   EDA_REF      a folder holding eda.py from github.com/jasonwei20/eda_nlp
 #                (code/eda.py); when set, the reference runs in the same job
 #                with Debian's python3-nltk. Not part of sprout: fetch it
@@ -22,7 +22,7 @@ BUILD_DIR=$1
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 DATA=${BENCH_DATA:-$ROOT/../shared/data}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 SPROUT=$BUILD_DIR/sprout
 [ -x "$SPROUT" ] || die "$SPROUT not found; build it first (make)"
 command -v jq >/dev/null || die "jq not found; install the Debian package jq"
@@ -43,12 +43,16 @@ fi
 records=$(wc -l <"$IN")
 JOB=(augment -q -n 9 --methods synonym,insert,swap,delete --seed 1)
 
-# best wall time and largest RSS of RUNS runs: prints "seconds rss_kib"
+# best wall time (to the millisecond: the job is short) and largest RSS of
+# RUNS runs: prints "seconds rss_kib"
 measure() {
-	local best="" rss=0 t m
+	local best="" rss=0 t m t0 t1
 	for _ in $(seq "$RUNS"); do
-		/usr/bin/time -f '%e %M' -o "$OUT/time.txt" "$@" >"$OUT/variants.jsonl"
-		read -r t m <"$OUT/time.txt"
+		t0=$EPOCHREALTIME
+		/usr/bin/time -f '%M' -o "$OUT/time.txt" "$@" >"$OUT/variants.jsonl"
+		t1=$EPOCHREALTIME
+		t=$(awk "BEGIN{printf \"%.3f\", $t1 - $t0}")
+		read -r m <"$OUT/time.txt"
 		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 		[ "$m" -gt "$rss" ] && rss=$m
 	done
@@ -90,8 +94,10 @@ done
 head -1 "$IN" >"$OUT/one.jsonl"
 best=""
 for _ in 1 2 3 4 5; do
-	/usr/bin/time -f '%e' -o "$OUT/time.txt" "$SPROUT" "${JOB[@]}" "$OUT/one.jsonl" >/dev/null
-	t=$(cat "$OUT/time.txt")
+	t0=$EPOCHREALTIME
+	"$SPROUT" "${JOB[@]}" "$OUT/one.jsonl" >/dev/null
+	t1=$EPOCHREALTIME
+	t=$(awk "BEGIN{printf \"%.3f\", $t1 - $t0}")
 	if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 done
 printf '\nstart-up (one record, WordNet included): %s s, best of 5\n' "$best"
