@@ -881,12 +881,18 @@ static void sink(struct hash_sink *k, const void *p, size_t n)
 		k->rc = sprout_buf_add(k->b, p, n);
 }
 
-static void hash_part(struct hash_sink *k, char tag, const char *s, size_t n)
+/* A part after its tag: its length, then its bytes. */
+static void hash_body(struct hash_sink *k, const char *s, size_t n)
 {
 	uint64_t len = n;
-	sink(k, &tag, 1);
 	sink(k, &len, sizeof len);
 	sink(k, s, n);
+}
+
+static void hash_part(struct hash_sink *k, char tag, const char *s, size_t n)
+{
+	sink(k, &tag, 1);
+	hash_body(k, s, n);
 }
 
 static void hash_value(struct hash_sink *k, char tag, const sprout_json *v)
@@ -944,9 +950,9 @@ sprout_code sprout_record_hash_stream(const sprout_record *r, sprout_buf *b,
 
 sprout_code sprout_splice_hash_part(sprout_buf *b, const char *s, size_t n)
 {
-	uint64_t len = n;
-	sprout_code rc = sprout_buf_add(b, &len, sizeof len);
-	return rc ? rc : sprout_buf_add(b, s, n);
+	struct hash_sink k = {NULL, b, NULL, 0, NULL, NULL, SPROUT_OK};
+	hash_body(&k, s, n);
+	return k.rc;
 }
 
 void sprout_record_hash(const sprout_record *r, uint64_t out[2])
