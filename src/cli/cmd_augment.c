@@ -289,8 +289,8 @@ struct run {
 	unsigned long next_read;  /* ticket of the next chunk read, under read_mu */
 	unsigned long next_write; /* ticket of the next chunk written, under write_mu */
 	int failed;               /* an exit status, else -1; under write_mu */
-	size_t max, max_focus;
-	int keep, strip_meta, focus_on;
+	size_t max, max_focus;      /* variants per record; for corrections (= max without --focus) */
+	int keep, strip_meta;
 	struct tally t;           /* under write_mu */
 };
 
@@ -408,7 +408,7 @@ static int write_chunk(struct run *r, struct chunk *b)
 			cli_error_at(&it->err);
 			return cli_exit_for(it->rc);
 		}
-		if (it->made < (it->focus && r->focus_on ? r->max_focus : r->max))
+		if (it->made < (it->focus ? r->max_focus : r->max))
 			r->t.short_records++;
 		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
 			r->t.by_method[m] += it->by_method[m];
@@ -540,7 +540,6 @@ int cmd_augment(int argc, char **argv)
 	r->max_focus = gf ? sprout_augment_max_variants(gf) : r->max;
 	r->keep = a.keep;
 	r->strip_meta = c.strip_meta;
-	r->focus_on = gf != NULL;
 	/* this thread is the first; a thread that cannot start leaves its
 	 * turns to the others */
 	int started[MAX_JOBS] = {0};
