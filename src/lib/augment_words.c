@@ -234,6 +234,20 @@ static size_t content_words(struct aug_ctx *c, sprout_arena *a, const char *s,
 	return k;
 }
 
+/* What every word method starts from: the tokens of s (*t), a fresh copy
+ * of its content words (*cw) and the facts of its tokens (*ti). The number
+ * of content words, or -1 when out of memory. */
+static long word_start(struct aug_ctx *c, sprout_arena *a, const char *s, size_t n,
+		       sprout_tokens *t, size_t **cw, struct aug_tok **ti)
+{
+	if (aug_tokenize(c, s, n, a, t))
+		return -1;
+	size_t ncw = content_words(c, a, s, t, cw);
+	if (!(*ti = tok_info(c, a, s, t)))
+		return -1;
+	return (long)ncw;
+}
+
 /* The previous word before token i, lowercase, or "". */
 static const char *previous_word(sprout_arena *a, const char *s, const sprout_tokens *t, size_t i)
 {
@@ -425,14 +439,13 @@ int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_
 {
 	sprout_tokens t;
 	size_t *cw;
-	if (aug_tokenize(c, s, n, a, &t))
+	struct aug_tok *ti;
+	long got_cw = word_start(c, a, s, n, &t, &cw, &ti);
+	if (got_cw < 0)
 		return -1;
-	size_t ncw = content_words(c, a, s, &t, &cw);
+	size_t ncw = (size_t)got_cw;
 	if (!ncw)
 		return 0;
-	struct aug_tok *ti = tok_info(c, a, s, &t);
-	if (!ti)
-		return -1;
 	sprout_rng_shuffle(rng, cw, ncw, sizeof *cw);
 	size_t want = aug_how_many(rate, ncw), done = 0;
 	/* replacement text per token, s NULL to keep */
@@ -464,16 +477,17 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 {
 	sprout_tokens t;
 	size_t *cw;
-	if (aug_tokenize(c, s, n, a, &t))
+	struct aug_tok *ti;
+	long got_cw = word_start(c, a, s, n, &t, &cw, &ti);
+	if (got_cw < 0)
 		return -1;
-	size_t ncw = content_words(c, a, s, &t, &cw);
+	size_t ncw = (size_t)got_cw;
 	if (!ncw)
 		return 0;
-	struct aug_tok *ti = tok_info(c, a, s, &t);
 	/* where a word may go: after any word that a space follows */
 	size_t *slots = sprout_arena_alloc(a, (t.n + 1) * sizeof *slots);
 	struct form *ins = sprout_arena_alloc(a, (t.n + 1) * sizeof *ins);
-	if (!ti || !slots || !ins)
+	if (!slots || !ins)
 		return -1;
 	memset(ins, 0, (t.n + 1) * sizeof *ins);
 	size_t nslots = 0;
@@ -538,15 +552,16 @@ int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 {
 	sprout_tokens t;
 	size_t *cw;
-	if (aug_tokenize(c, s, n, a, &t))
+	struct aug_tok *ti;
+	long got_cw = word_start(c, a, s, n, &t, &cw, &ti);
+	if (got_cw < 0)
 		return -1;
-	size_t ncw = content_words(c, a, s, &t, &cw);
+	size_t ncw = (size_t)got_cw;
 	if (ncw < 2)
 		return 0;
-	struct aug_tok *ti = tok_info(c, a, s, &t);
 	/* perm[i]: the token whose text goes at position i */
 	size_t *perm = sprout_arena_alloc(a, t.n * sizeof *perm);
-	if (!ti || !perm)
+	if (!perm)
 		return -1;
 	for (size_t i = 0; i < t.n; i++)
 		perm[i] = i;
@@ -581,17 +596,18 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 {
 	sprout_tokens t;
 	size_t *cw;
-	if (aug_tokenize(c, s, n, a, &t))
+	struct aug_tok *ti;
+	long got_cw = word_start(c, a, s, n, &t, &cw, &ti);
+	if (got_cw < 0)
 		return -1;
-	size_t ncw = content_words(c, a, s, &t, &cw);
+	size_t ncw = (size_t)got_cw;
 	size_t words = 0;
 	for (size_t i = 0; i < t.n; i++)
 		words += t.v[i].kind == SPROUT_TOK_WORD;
 	if (!ncw || words < 3)
 		return 0; /* deleting from a two-word text leaves too little */
-	struct aug_tok *ti = tok_info(c, a, s, &t);
 	char *del = sprout_arena_alloc(a, t.n);
-	if (!ti || !del)
+	if (!del)
 		return -1;
 	memset(del, 0, t.n);
 	size_t done = 0;
