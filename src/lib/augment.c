@@ -634,8 +634,10 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 	/* one context per slot, so each slot's text is tokenized once */
 	struct aug_ctx ctx[SPROUT_SLOT__COUNT];
 	memset(ctx, 0, sizeof ctx);
-	/* a method that finds nothing to change in this record will not on
-	 * another try: with picks by weight its variants go to another method */
+	/* a method that finds nothing new to say for this record in all its
+	 * attempts (nothing to change, or only variants made already) will
+	 * not find it on the next variant either: with picks by weight its
+	 * variants go to another method */
 	int exhausted[SPROUT_AUG__COUNT] = {0};
 	int counted = 0;
 	for (int k = 0; k < SPROUT_AUG__COUNT; k++)
@@ -656,7 +658,7 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 		if (exhausted[m])
 			continue;
 		int attempts = methods[m].deterministic ? 1 : ATTEMPTS;
-		int found_nothing = 1, nothing = 0;
+		int made_one = 0, nothing = 0;
 		for (int at = 0; at < attempts && !rc; at++) {
 			char tag[64];
 			attempt_tag(tag, methods[m].name, v, at);
@@ -703,7 +705,6 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 					break;
 				continue;
 			}
-			found_nothing = 0;
 			/* an emptied slot may change the record's shape: the slow way */
 			int splice = fast && !empty;
 			uint64_t h[2];
@@ -757,9 +758,10 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			hashes[nh][1] = h[1];
 			nh++;
 			(*made)++;
+			made_one = 1;
 			break;
 		}
-		if (found_nothing && !rc) {
+		if (!made_one && !rc) {
 			exhausted[m] = 1;
 			int left = 0;
 			for (int k = 0; k < SPROUT_AUG__COUNT; k++)

@@ -285,6 +285,47 @@ static void variants_carry_label_response_and_provenance(void)
 	sprout_augmenter_free(g);
 }
 
+/* A method with no new variant left for a record gives its turns to the
+ * others: "Cancel my order today." has few words to delete, so most of the
+ * deletes asked for (weight 8 against 1) come out as typos instead of
+ * missing. */
+static void spent_method_gives_its_turns_to_the_others(void)
+{
+	sprout_augment_options o;
+	sprout_augment_options_init(&o);
+	memset(o.weight, 0, sizeof o.weight);
+	o.weight[SPROUT_AUG_DELETE] = 8;
+	o.weight[SPROUT_AUG_TYPO] = 1;
+	o.n = 8;
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_arena *a = sprout_arena_new(0);
+	for (o.seed = 1; o.seed <= 5; o.seed++) {
+		sprout_augmenter *g = sprout_augmenter_new(&o, &err);
+		CHECK(g != NULL);
+		sprout_aug_worker *w = sprout_aug_worker_new(g);
+		sprout_record p = make_record(a, "{\"text\":\"Cancel my order today.\",\"label\":\"cancel\"}",
+					      "classification");
+		CHECK_INT(sprout_meta_ensure(&p, &err), SPROUT_OK);
+		sprout_record out[8];
+		size_t made;
+		CHECK_INT(sprout_augment_record(w, &p, NULL, a, out, 8, &made, &err), SPROUT_OK);
+		CHECK_INT(made, 8);
+		size_t deletes = 0;
+		for (size_t i = 0; i < made; i++) {
+			const char *m = sprout_json_get(sprout_meta_get(&out[i]), "method")->u.s;
+			deletes += strcmp(m, "augment.delete") == 0;
+			if (strcmp(m, "augment.delete") != 0)
+				CHECK_STR(m, "augment.typo");
+		}
+		/* three deletable words: at most three single and three
+		 * double deletions */
+		CHECK(deletes >= 1 && deletes <= 6);
+		sprout_aug_worker_free(w);
+		sprout_augmenter_free(g);
+	}
+	sprout_arena_free(a);
+}
+
 static void backtranslation_keeps_spans(void)
 {
 	sprout_augment_options o;
@@ -449,6 +490,7 @@ SUITE(augment_tests) = {
 	T(same_seed_same_text),
 	T(swap_leaves_unmoved_words_as_written),
 	T(variants_carry_label_response_and_provenance),
+	T(spent_method_gives_its_turns_to_the_others),
 	T(backtranslation_keeps_spans),
 	T(spliced_lines_are_the_built_records),
 	T(missing_parts_name_their_package),
