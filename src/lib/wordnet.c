@@ -221,8 +221,9 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	/* WordNet 3.0 has about 68,000 collocations */
-	wn->last_words.mask = wn->first_words.mask = ((size_t)1 << 18) - 1;
+	/* WordNet 3.0 has about 68,000 collocations, with some 21,000
+	 * distinct last words and 19,000 first words */
+	wn->last_words.mask = wn->first_words.mask = ((size_t)1 << 16) - 1;
 	wn->last_words.v = calloc(wn->last_words.mask + 1, sizeof *wn->last_words.v);
 	wn->first_words.v = calloc(wn->first_words.mask + 1, sizeof *wn->first_words.v);
 	if (!wn->last_words.v || !wn->first_words.v) {
