@@ -77,15 +77,6 @@ static int map_file(const char *dir, const char *kind, const char *pos, struct m
 	return 0;
 }
 
-/* Length of the first field of the line at p (up to a space or newline). */
-static size_t field_len(const char *p, const char *end)
-{
-	const char *q = p;
-	while (q < end && *q != ' ' && *q != '\n')
-		q++;
-	return (size_t)(q - p);
-}
-
 static void wordset_put(struct wordset *ws, uint64_t h)
 {
 	size_t i = (size_t)h & ws->mask;
@@ -105,21 +96,34 @@ static int wordset_has(const struct wordset *ws, const char *w, size_t n)
 	return 0;
 }
 
+/* Newlines in [p, end), eight bytes at a time. */
+static size_t count_lines(const char *p, const char *end)
+{
+	size_t lines = 0;
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	for (; end - p >= 8; p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		w ^= ones * '\n'; /* a newline byte becomes zero */
+		/* exact zero-byte test: no carries between bytes */
+		uint64_t z = ~(((w & ~highs) + ~highs) | w) & highs;
+		lines += (size_t)(((z >> 7) * ones) >> 56); /* adds up the bytes' ones */
+	}
+	for (; p < end; p++)
+		lines += *p == '\n';
+	return lines;
+}
+
 /* Index every line by its first field, so a lookup is one hash probe
  * instead of a binary search over the file. Collocations ("show_up") also
- * give their last word to ws and their first to first, when given. Lines go in by groups: the
- * slots of a group are fetched from memory while its hashes are worked out,
- * since waiting for them is most of the time otherwise. */
+ * give their last word to ws and their first to first, when given. Lines
+ * go in by groups: the slots of a group are fetched from memory while its
+ * hashes are worked out, since waiting for them is most of the time
+ * otherwise. */
 #define GROUP 16
 static int index_lines(struct map *m, struct wordset *ws, struct wordset *first)
 {
-	size_t lines = 0;
-	for (const char *p = m->p, *end = m->p + m->n; p < end; p++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (!p)
-			break;
-		lines++;
-	}
+	size_t lines = count_lines(m->p, m->p + m->n);
 	size_t cap = 16;
 	while (cap < (lines + 1) * 2)
 		cap *= 2;
@@ -135,19 +139,23 @@ static int index_lines(struct map *m, struct wordset *ws, struct wordset *first)
 						* collocation, 0: none */
 		int n = 0;
 		while (n < GROUP && p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t kl = field_len(p, end);
+			/* the first field, and its first and last '_' */
+			const char *q = p, *us = NULL, *last_us = NULL;
+			for (; q < end && *q != ' ' && *q != '\n'; q++) {
+				if (*q == '_') {
+					if (!us)
+						us = q;
+					last_us = q;
+				}
+			}
+			size_t kl = (size_t)(q - p);
 			if (kl && *p != ' ') { /* license lines start with spaces */
 				key[n] = p;
 				h[n] = (size_t)XXH3_64bits(p, kl) & m->mask;
 				__builtin_prefetch(&m->slots[h[n]], 1);
 				lw[n] = fw[n] = 0;
-				const char *us = ws || first ? memchr(p, '_', kl) : NULL;
 				if (us && ws) {
-					const char *last = p + kl;
-					while (last[-1] != '_')
-						last--;
-					lw[n] = XXH3_64bits(last, (size_t)(p + kl - last)) | 1;
+					lw[n] = XXH3_64bits(last_us + 1, (size_t)(q - last_us - 1)) | 1;
 					__builtin_prefetch(&ws->v[(size_t)lw[n] & ws->mask], 1);
 				}
 				if (us && first) {
@@ -156,6 +164,7 @@ static int index_lines(struct map *m, struct wordset *ws, struct wordset *first)
 				}
 				n++;
 			}
+			const char *nl = q < end && *q == '\n' ? q : memchr(q, '\n', (size_t)(end - q));
 			p = nl ? nl + 1 : end;
 		}
 		for (int i = 0; i < n; i++) {
