@@ -54,12 +54,15 @@ uint64_t sprout_rng_below(sprout_rng *r, uint64_t n)
 {
 	if (n == 0)
 		return 0;
-	/* reject the top partial range so every value is equally likely */
-	uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-	uint64_t x;
-	do
-		x = sprout_rng_next(r);
-	while (x >= limit);
+	/* reject the top partial range so every value is equally likely; it
+	 * starts above UINT64_MAX - n, so most draws need no division to know
+	 * they are below it */
+	uint64_t x = sprout_rng_next(r);
+	if (x > UINT64_MAX - n) {
+		uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+		while (x >= limit)
+			x = sprout_rng_next(r);
+	}
 	return x % n;
 }
 
@@ -75,6 +78,12 @@ void sprout_rng_shuffle(sprout_rng *r, void *items, size_t n, size_t size)
 		size_t j = (size_t)sprout_rng_below(r, i);
 		if (j == i - 1)
 			continue;
+		if (size == sizeof(size_t)) { /* the common case: indexes */
+			size_t *v = items, t = v[i - 1];
+			v[i - 1] = v[j];
+			v[j] = t;
+			continue;
+		}
 		unsigned char *a = p + (i - 1) * size, *b = p + j * size;
 		for (size_t off = 0; off < size; off += sizeof tmp) {
 			size_t k = size - off < sizeof tmp ? size - off : sizeof tmp;
