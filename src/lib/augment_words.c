@@ -148,6 +148,12 @@ static const char REFUSED[] = "";
 struct aug_tok {
 	unsigned have_case : 1, have_start : 1, start : 1;
 	unsigned state : 2; /* synonyms: 0 not looked for, 1 none, 2 found */
+	unsigned have_word : 1;
+	unsigned coll_prev : 2, coll_next : 2; /* in a collocation with the word
+						* before, after: 0 not asked, 1 no,
+						* 2 yes */
+	const char *lower;           /* the token in lowercase (have_word) */
+	const struct aug_word *word; /* its WordNet readings (have_word) */
 	sprout_case cs;
 	sprout_pos pos;
 	sprout_form form;
@@ -248,18 +254,61 @@ static long word_start(struct aug_ctx *c, sprout_arena *a, const char *s, size_t
 	return (long)ncw;
 }
 
-/* The previous word before token i, lowercase, or "". */
-static const char *previous_word(sprout_arena *a, const char *s, const sprout_tokens *t, size_t i)
+#define NO_WORD ((size_t)-1)
+
+/* The word token before token i (spaces between), or NO_WORD. */
+static size_t previous_word(const sprout_tokens *t, size_t i)
 {
 	for (size_t j = i; j-- > 0;) {
 		if (t->v[j].kind == SPROUT_TOK_SPACE)
 			continue;
-		if (t->v[j].kind != SPROUT_TOK_WORD)
-			return "";
-		const char *w = aug_lower(a, s + t->v[j].off, t->v[j].len);
-		return w ? w : "";
+		return t->v[j].kind == SPROUT_TOK_WORD ? j : NO_WORD;
 	}
-	return "";
+	return NO_WORD;
+}
+
+/* The word token after token i when one space character separates them,
+ * or NO_WORD. */
+static size_t next_word(const sprout_tokens *t, size_t i)
+{
+	if (i + 2 >= t->n || t->v[i + 1].kind != SPROUT_TOK_SPACE || t->v[i + 1].len != 1 ||
+	    t->v[i + 2].kind != SPROUT_TOK_WORD)
+		return NO_WORD;
+	return i + 2;
+}
+
+/* Word token i in lowercase (*lower, NULL when out of memory) and what
+ * WordNet says of it, found once per record. */
+static const struct aug_word *tok_word(struct aug_ctx *c, sprout_arena *a, const char *s,
+				       const sprout_tokens *t, struct aug_tok *ti, size_t i,
+				       const char **lower)
+{
+	struct aug_tok *k = &ti[i];
+	if (!k->have_word) {
+		k->lower = aug_lower(a, s + t->v[i].off, t->v[i].len);
+		k->word = k->lower ? aug_cache_word(c->cache, c->g->wn, k->lower) : NULL;
+		k->have_word = 1;
+	}
+	*lower = k->lower;
+	return k->word;
+}
+
+/* Whether word tokens j and i (j before i) are a collocation WordNet
+ * knows, asked once per record for each pair. */
+static int tok_pair(struct aug_ctx *c, const sprout_tokens *t, struct aug_tok *ti, size_t j,
+		    size_t i)
+{
+	if (ti[i].coll_prev && previous_word(t, i) == j)
+		return ti[i].coll_prev == 2;
+	if (ti[j].coll_next && next_word(t, j) == i)
+		return ti[j].coll_next == 2;
+	int yes = aug_cache_collocation(c->cache, c->g->wn, ti[j].lower, ti[j].word, ti[i].lower,
+					ti[i].word);
+	if (previous_word(t, i) == j)
+		ti[i].coll_prev = yes ? 2 : 1;
+	if (next_word(t, j) == i)
+		ti[j].coll_next = yes ? 2 : 1;
+	return yes;
 }
 
 /* Words whose next word is likely a verb ("to", "can") or a noun ("the",
@@ -292,35 +341,26 @@ struct reading {
 	sprout_form form;
 };
 
-/* The word after token i when only a space separates them, lowercase. */
-static const char *next_word(sprout_arena *a, const char *s, const sprout_tokens *t, size_t i)
-{
-	if (i + 2 >= t->n || t->v[i + 1].kind != SPROUT_TOK_SPACE || t->v[i + 1].len != 1 ||
-	    t->v[i + 2].kind != SPROUT_TOK_WORD)
-		return NULL;
-	return aug_lower(a, s + t->v[i + 2].off, t->v[i + 2].len);
-}
-
 static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
-		     size_t i, struct reading *r)
+		     struct aug_tok *ti, size_t i, struct reading *r)
 {
 	const sprout_token *k = &t->v[i];
 	/* short words are often abbreviations ("atm", "pin") that WordNet
 	 * reads as something else */
 	if (k->len < 4)
 		return 0;
-	const char *w = aug_lower(a, s + k->off, k->len);
+	const char *w, *prev = "", *next = NULL;
+	const struct aug_word *ww = tok_word(c, a, s, t, ti, i, &w), *pw = NULL, *nw = NULL;
 	if (!w)
 		return 0;
-	const sprout_wordnet *wn = c->g->wn;
-	const char *prev = previous_word(a, s, t, i), *next = next_word(a, s, t, i);
-	const struct aug_word *ww = aug_cache_word(c->cache, wn, w);
-	const struct aug_word *pw = *prev ? aug_cache_word(c->cache, wn, prev) : NULL;
-	const struct aug_word *nw = next ? aug_cache_word(c->cache, wn, next) : NULL;
+	size_t pj = previous_word(t, i), nj = next_word(t, i);
+	if (pj != NO_WORD && !(pw = tok_word(c, a, s, t, ti, pj, &prev)) && !prev)
+		prev = "";
+	if (nj != NO_WORD)
+		nw = tok_word(c, a, s, t, ti, nj, &next);
 	/* part of a phrase WordNet knows ("show up", "credit card"): a synonym
 	 * of one half would break it */
-	if (aug_cache_collocation(c->cache, wn, prev, pw, w, ww) ||
-	    aug_cache_collocation(c->cache, wn, w, ww, next, nw))
+	if ((pj != NO_WORD && tok_pair(c, t, ti, pj, i)) || (nj != NO_WORD && tok_pair(c, t, ti, i, nj)))
 		return 0;
 	const struct aug_readings *rd = ww ? &ww->rd : NULL;
 	if (!rd || !rd->n)
@@ -413,7 +453,7 @@ static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const
 	if (wi->state == 0) {
 		wi->state = 1;
 		struct reading r;
-		if (read_word(c, a, s, t, i, &r)) {
+		if (read_word(c, a, s, t, ti, i, &r)) {
 			wi->syn = aug_cache_synonyms(c->cache, c->g->wn, r.lemma, r.pos);
 			wi->pos = r.pos;
 			wi->form = r.form;
