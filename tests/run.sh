@@ -10,6 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 passed=0
 failed=0
+# the WordNet index file goes to the build folder, not the home folder
+export SPROUT_CACHE_DIR="$root/$build/cache"
 
 unit_out=$(cd "$root" && "$root/$build/unit" $filter 2>&1)
 unit_rc=$?

@@ -1,6 +1,6 @@
 /* WordNet 3.0 database lookups on mapped files. See sprout/wordnet.h and
  * WordNet's wndb(5) for the file formats. */
-#include "sprout/wordnet.h"
+#include "wordnet_internal.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -13,37 +13,6 @@
 #include <unistd.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-/* A mapped sorted file and a hash index of its lines by first field. */
-struct map {
-	const char *p;
-	size_t n;
-	uint32_t *slots; /* line offset + 1, 0 = empty */
-	size_t mask;
-};
-
-/* an irregular form from an exception list, sorted by base for the
- * reverse lookup inflection needs */
-struct irregular {
-	const char *base, *form;
-	size_t blen, flen;
-};
-
-/* A set of words (hashes only: a false "yes" costs a lookup, never an
- * error, so collisions are harmless). */
-struct wordset {
-	uint64_t *v;
-	size_t mask;
-};
-
-struct sprout_wordnet {
-	struct map index[SPROUT_POS__COUNT], data[SPROUT_POS__COUNT], exc[SPROUT_POS__COUNT];
-	struct wordset last_words;  /* last words of collocations: "up" of "show_up" */
-	struct wordset first_words; /* first words: "show" of "show_up", also of the
-				     * collocations of the exception lists */
-	struct irregular *irr[SPROUT_POS__COUNT];
-	size_t nirr[SPROUT_POS__COUNT];
-};
 
 static const char *const pos_names[SPROUT_POS__COUNT] = {"noun", "verb", "adj", "adv"};
 
@@ -74,10 +43,20 @@ static int map_file(const char *dir, const char *kind, const char *pos, struct m
 	}
 	m->p = p;
 	m->n = (size_t)st.st_size;
+	m->id[0] = (uint64_t)st.st_size;
+	m->id[1] = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+	m->id[2] = (uint64_t)st.st_ino;
+	m->id[3] = (uint64_t)st.st_dev;
 	return 0;
 }
 
-static void wordset_put(struct wordset *ws, uint64_t h)
+/* A word set's table while it is built. */
+struct wordset_build {
+	uint64_t *v;
+	size_t mask;
+};
+
+static void wordset_put(struct wordset_build *ws, uint64_t h)
 {
 	size_t i = (size_t)h & ws->mask;
 	while (ws->v[i] && ws->v[i] != h)
@@ -90,7 +69,10 @@ static int wordset_has(const struct wordset *ws, const char *w, size_t n)
 	if (!ws->v)
 		return 1;
 	uint64_t h = XXH3_64bits(w, n) | 1;
-	for (size_t i = (size_t)h & ws->mask; ws->v[i]; i = (i + 1) & ws->mask)
+	/* at most a full turn: a table from a damaged index file may have no
+	 * empty slot */
+	size_t i = (size_t)h & ws->mask;
+	for (size_t k = 0; k <= ws->mask && ws->v[i]; k++, i = (i + 1) & ws->mask)
 		if (ws->v[i] == h)
 			return 1;
 	return 0;
@@ -121,14 +103,16 @@ static size_t count_lines(const char *p, const char *end)
  * hashes are worked out, since waiting for them is most of the time
  * otherwise. */
 #define GROUP 16
-static int index_lines(struct map *m, struct wordset *ws, struct wordset *first)
+static int index_lines(struct map *m, struct wordset_build *ws, struct wordset_build *first)
 {
 	size_t lines = count_lines(m->p, m->p + m->n);
 	size_t cap = 16;
 	while (cap < (lines + 1) * 2)
 		cap *= 2;
-	if (m->n >= UINT32_MAX || !(m->slots = calloc(cap, sizeof *m->slots)))
+	uint32_t *slots;
+	if (m->n >= UINT32_MAX || !(slots = calloc(cap, sizeof *slots)))
 		return -1;
+	m->slots = slots;
 	m->mask = cap - 1;
 	const char *end = m->p + m->n;
 	const char *p = m->p;
@@ -152,7 +136,7 @@ static int index_lines(struct map *m, struct wordset *ws, struct wordset *first)
 			if (kl && *p != ' ') { /* license lines start with spaces */
 				key[n] = p;
 				h[n] = (size_t)XXH3_64bits(p, kl) & m->mask;
-				__builtin_prefetch(&m->slots[h[n]], 1);
+				__builtin_prefetch(&slots[h[n]], 1);
 				lw[n] = fw[n] = 0;
 				if (us && ws) {
 					lw[n] = XXH3_64bits(last_us + 1, (size_t)(q - last_us - 1)) | 1;
@@ -169,9 +153,9 @@ static int index_lines(struct map *m, struct wordset *ws, struct wordset *first)
 		}
 		for (int i = 0; i < n; i++) {
 			size_t k = h[i];
-			while (m->slots[k])
+			while (slots[k])
 				k = (k + 1) & m->mask;
-			m->slots[k] = (uint32_t)(key[i] - m->p) + 1;
+			slots[k] = (uint32_t)(key[i] - m->p) + 1;
 			if (lw[i])
 				wordset_put(ws, lw[i]);
 			if (fw[i])
@@ -219,6 +203,24 @@ static int load_irregular(sprout_wordnet *wn, int pos)
 	return 0;
 }
 
+/* Index the files wn has mapped. */
+static int build_index(sprout_wordnet *wn)
+{
+	/* WordNet 3.0 has about 68,000 collocations, with some 21,000
+	 * distinct last words and 19,000 first words */
+	struct wordset_build last = {NULL, ((size_t)1 << 16) - 1}, first = {NULL, last.mask};
+	wn->last_words.v = last.v = calloc(last.mask + 1, sizeof *last.v);
+	wn->first_words.v = first.v = calloc(first.mask + 1, sizeof *first.v);
+	wn->last_words.mask = wn->first_words.mask = last.mask;
+	if (!last.v || !first.v)
+		return -1;
+	for (int i = 0; i < SPROUT_POS__COUNT; i++)
+		if (index_lines(&wn->index[i], &last, &first) ||
+		    index_lines(&wn->exc[i], NULL, &first) || load_irregular(wn, i))
+			return -1;
+	return 0;
+}
+
 sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 {
 	if (!dir)
@@ -230,16 +232,6 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	/* WordNet 3.0 has about 68,000 collocations, with some 21,000
-	 * distinct last words and 19,000 first words */
-	wn->last_words.mask = wn->first_words.mask = ((size_t)1 << 16) - 1;
-	wn->last_words.v = calloc(wn->last_words.mask + 1, sizeof *wn->last_words.v);
-	wn->first_words.v = calloc(wn->first_words.mask + 1, sizeof *wn->first_words.v);
-	if (!wn->last_words.v || !wn->first_words.v) {
-		sprout_wordnet_close(wn);
-		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
 		if (map_file(dir, "index", pos_names[i], &wn->index[i], err) ||
 		    map_file(dir, "data", pos_names[i], &wn->data[i], err) ||
@@ -247,18 +239,18 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 			sprout_wordnet_close(wn);
 			return NULL;
 		}
-		if (index_lines(&wn->index[i], &wn->last_words, &wn->first_words) ||
-		    index_lines(&wn->exc[i], NULL, &wn->first_words)) {
-			sprout_wordnet_close(wn);
-			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		if (load_irregular(wn, i)) {
-			sprout_wordnet_close(wn);
-			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
 	}
+	char cache[2048];
+	int cached = wn_cache_path(dir, cache, sizeof cache) == 0;
+	if (cached && wn_cache_load(wn, cache) == 0)
+		return wn;
+	if (build_index(wn)) {
+		sprout_wordnet_close(wn);
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (cached)
+		wn_cache_save(wn, cache);
 	return wn;
 }
 
@@ -266,11 +258,17 @@ void sprout_wordnet_close(sprout_wordnet *wn)
 {
 	if (!wn)
 		return;
-	free(wn->last_words.v);
-	free(wn->first_words.v);
+	if (wn->cache) {
+		munmap(wn->cache, wn->cache_len);
+	} else {
+		free((void *)wn->last_words.v);
+		free((void *)wn->first_words.v);
+		for (int i = 0; i < SPROUT_POS__COUNT; i++) {
+			free((void *)wn->index[i].slots);
+			free((void *)wn->exc[i].slots);
+		}
+	}
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
-		free(wn->index[i].slots);
-		free(wn->exc[i].slots);
 		if (wn->index[i].p)
 			munmap((void *)wn->index[i].p, wn->index[i].n);
 		if (wn->data[i].p)
@@ -282,16 +280,24 @@ void sprout_wordnet_close(sprout_wordnet *wn)
 	free(wn);
 }
 
+int sprout_wordnet_cached(const sprout_wordnet *wn)
+{
+	return wn->cache != NULL;
+}
+
 /* The line whose first field is key, or NULL. */
 static const char *find_line(const struct map *m, const char *key, size_t klen)
 {
 	if (!m->slots || !klen)
 		return NULL;
-	const char *end = m->p + m->n;
 	size_t h = (size_t)XXH3_64bits(key, klen) & m->mask;
-	for (uint32_t off; (off = m->slots[h]); h = (h + 1) & m->mask) {
+	/* bounded, as the slots may come from a damaged index file */
+	uint32_t off;
+	for (size_t k = 0; k <= m->mask && (off = m->slots[h]); k++, h = (h + 1) & m->mask) {
+		if (off - 1 >= m->n || m->n - (off - 1) <= klen)
+			continue;
 		const char *line = m->p + off - 1;
-		if ((size_t)(end - line) > klen && memcmp(line, key, klen) == 0 &&
+		if (memcmp(line, key, klen) == 0 &&
 		    (line[klen] == ' ' || line[klen] == '\n'))
 			return line;
 	}
