@@ -103,6 +103,11 @@ static size_t count_lines(const char *p, const char *end)
  * hashes are worked out, since waiting for them is most of the time
  * otherwise. */
 #define GROUP 16
+static uint32_t slot_tag(uint64_t h, unsigned bits)
+{
+	return bits >= 32 ? 0 : (uint32_t)(h >> 32) >> bits;
+}
+
 static int index_lines(struct map *m, struct wordset_build *ws, struct wordset_build *first)
 {
 	size_t lines = count_lines(m->p, m->p + m->n);
@@ -114,11 +119,13 @@ static int index_lines(struct map *m, struct wordset_build *ws, struct wordset_b
 		return -1;
 	m->slots = slots;
 	m->mask = cap - 1;
+	unsigned bits = m->bits = wn_off_bits(m->n);
 	const char *end = m->p + m->n;
 	const char *p = m->p;
 	while (p < end) {
 		const char *key[GROUP];
 		size_t h[GROUP];
+		uint32_t tag[GROUP];
 		uint64_t lw[GROUP], fw[GROUP]; /* hashes of the last and first word of a
 						* collocation, 0: none */
 		int n = 0;
@@ -135,7 +142,9 @@ static int index_lines(struct map *m, struct wordset_build *ws, struct wordset_b
 			size_t kl = (size_t)(q - p);
 			if (kl && *p != ' ') { /* license lines start with spaces */
 				key[n] = p;
-				h[n] = (size_t)XXH3_64bits(p, kl) & m->mask;
+				uint64_t kh = XXH3_64bits(p, kl);
+				h[n] = (size_t)kh & m->mask;
+				tag[n] = slot_tag(kh, bits) << bits;
 				__builtin_prefetch(&slots[h[n]], 1);
 				lw[n] = fw[n] = 0;
 				if (us && ws) {
@@ -155,7 +164,7 @@ static int index_lines(struct map *m, struct wordset_build *ws, struct wordset_b
 			size_t k = h[i];
 			while (slots[k])
 				k = (k + 1) & m->mask;
-			slots[k] = (uint32_t)(key[i] - m->p) + 1;
+			slots[k] = tag[i] | ((uint32_t)(key[i] - m->p) + 1);
 			if (lw[i])
 				wordset_put(ws, lw[i]);
 			if (fw[i])
@@ -290,10 +299,16 @@ static const char *find_line(const struct map *m, const char *key, size_t klen)
 {
 	if (!m->slots || !klen)
 		return NULL;
-	size_t h = (size_t)XXH3_64bits(key, klen) & m->mask;
+	uint64_t kh = XXH3_64bits(key, klen);
+	size_t h = (size_t)kh & m->mask;
+	unsigned bits = m->bits;
+	uint32_t tag = slot_tag(kh, bits), low = bits >= 32 ? UINT32_MAX : ((uint32_t)1 << bits) - 1;
 	/* bounded, as the slots may come from a damaged index file */
-	uint32_t off;
-	for (size_t k = 0; k <= m->mask && (off = m->slots[h]); k++, h = (h + 1) & m->mask) {
+	uint32_t v;
+	for (size_t k = 0; k <= m->mask && (v = m->slots[h]); k++, h = (h + 1) & m->mask) {
+		uint32_t off = v & low;
+		if (bits < 32 && v >> bits != tag)
+			continue;
 		if (off - 1 >= m->n || m->n - (off - 1) <= klen)
 			continue;
 		const char *line = m->p + off - 1;

@@ -17,7 +17,7 @@
 
 #include "wordnet_internal.h"
 
-#define MAGIC "SPRWNIX1"
+#define MAGIC "SPRWNIX2" /* 2: slots with tags */
 #define MAPS (2 * SPROUT_POS__COUNT) /* the indexes, then the exception lists */
 #define MAX_BITS 28                  /* no table of WordNet is near 2^28 slots */
 
@@ -141,6 +141,7 @@ int wn_cache_load(sprout_wordnet *wn, const char *path)
 	for (int k = 0; k < MAPS; k++) {
 		map_at(wn, k)->slots = slots[k];
 		map_at(wn, k)->mask = (size_t)h->mask[k];
+		map_at(wn, k)->bits = wn_off_bits(map_at(wn, k)->n);
 	}
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
 		wn->irr[i] = irr[i];

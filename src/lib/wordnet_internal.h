@@ -12,8 +12,13 @@
 struct map {
 	const char *p;
 	size_t n;
-	const uint32_t *slots; /* line offset + 1, 0 = empty; mask + 1 of them */
+	const uint32_t *slots; /* 0 = empty, else the line's offset + 1 in the
+				* low `bits` bits, and above them as many bits
+				* of the key's hash as fit (a tag), so that most
+				* probes for another key are told apart without
+				* reading the file; mask + 1 of them */
 	size_t mask;
+	unsigned bits; /* wn_off_bits(n) */
 	uint64_t id[4]; /* size, modification time (ns), inode, device: the
 			 * file the index was built from */
 };
@@ -43,6 +48,15 @@ struct sprout_wordnet {
 		      * else NULL (they were built and are freed on close) */
 	size_t cache_len;
 };
+
+/* Bits a line offset + 1 of a file of n bytes needs in a slot. */
+static inline unsigned wn_off_bits(size_t n)
+{
+	unsigned b = 1;
+	while (b < 32 && ((size_t)1 << b) <= n)
+		b++;
+	return b;
+}
 
 /* The index file of the WordNet in dir: $SPROUT_CACHE_DIR, else
  * $XDG_CACHE_HOME/sprout, else ~/.cache/sprout, then wordnet-HASH.idx.
