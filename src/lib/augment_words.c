@@ -1,5 +1,7 @@
 /* The word operations: WordNet synonyms, and EDA's insert, swap and delete,
  * all on content words and never inside protected spans. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +9,7 @@
 #include "augment_internal.h"
 
 /* Function words: pronouns, determiners, auxiliaries, prepositions,
- * conjunctions, a few adverbs. Sorted for bsearch. */
+ * conjunctions, a few adverbs. Kept sorted, for the reader. */
 static const char *const stopwords[] = {
 	"a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any",
 	"are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
@@ -35,6 +37,31 @@ const char *aug_stopword(size_t i)
 	return stopwords[i];
 }
 
+/* The stop words in an open-addressing table keyed by a hash of their
+ * bytes, built once: a lookup is a hash and one or two compares instead of
+ * a binary search of strcmp calls (it is asked of every word). */
+#define STOP_SLOTS 512
+static unsigned char stop_table[STOP_SLOTS]; /* index + 1 into stopwords, 0 empty */
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static unsigned stop_hash(const char *w, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)w[i]) * 16777619u;
+	return h & (STOP_SLOTS - 1);
+}
+
+static void stop_build(void)
+{
+	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+		unsigned h = stop_hash(stopwords[i], strlen(stopwords[i]));
+		while (stop_table[h])
+			h = (h + 1) & (STOP_SLOTS - 1);
+		stop_table[h] = (unsigned char)(i + 1);
+	}
+}
+
 int aug_is_stopword(const char *s, size_t n)
 {
 	char w[32];
@@ -50,16 +77,11 @@ int aug_is_stopword(const char *s, size_t n)
 		w[k++] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
 	}
 	w[k] = '\0';
-	size_t lo = 0, hi = sizeof stopwords / sizeof stopwords[0];
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(stopwords[mid], w);
-		if (c == 0)
+	pthread_once(&stop_once, stop_build);
+	for (unsigned h = stop_hash(w, k); stop_table[h]; h = (h + 1) & (STOP_SLOTS - 1)) {
+		const char *sw = stopwords[stop_table[h] - 1];
+		if (strncmp(sw, w, k) == 0 && sw[k] == '\0')
 			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
 	}
 	return 0;
 }

@@ -113,6 +113,8 @@ static size_t placeholder(const struct tz *t, size_t i)
 {
 	const char *s = t->s;
 	size_t n = t->n;
+	if (!strchr("{$%<[", s[i]) || !s[i]) /* most tokens */
+		return 0;
 	if (starts(t, i, "{{")) {
 		size_t e = find_close(t, i + 2, "}}", 200);
 		return e ? e - i : 0;
@@ -148,6 +150,9 @@ static size_t placeholder(const struct tz *t, size_t i)
 /* Length of a URL at i, trailing punctuation left out, or 0. */
 static size_t url(const struct tz *t, size_t i)
 {
+	char c = t->s[i];
+	if (c != 'h' && c != 'f' && c != 'w') /* most tokens: no literal to try */
+		return 0;
 	if (!(starts(t, i, "http://") || starts(t, i, "https://") || starts(t, i, "ftp://") ||
 	      starts(t, i, "www.")))
 		return 0;
@@ -170,6 +175,9 @@ static size_t quoted(const struct tz *t, size_t i, uint32_t prev)
 	static const char *const pairs[][2] = {
 		{"\"", "\""}, {"\xe2\x80\x9c", "\xe2\x80\x9d"}, {"\xe2\x80\x98", "\xe2\x80\x99"}, {"'", "'"},
 	};
+	char c = t->s[i];
+	if (c != '"' && c != '\'' && c != '\xe2') /* most tokens */
+		return 0;
 	for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
 		const char *open = pairs[p][0], *close = pairs[p][1];
 		size_t ol = strlen(open);

@@ -482,7 +482,7 @@ static void spliced_lines_are_the_built_records(void)
 	sprout_augmenter_free(g);
 }
 
-static void stopword_list_is_sorted(void);
+static void stopwords_are_found_and_only_they(void);
 
 SUITE(augment_tests) = {
 	T(every_method_keeps_protected_spans_case_and_punctuation),
@@ -494,7 +494,7 @@ SUITE(augment_tests) = {
 	T(backtranslation_keeps_spans),
 	T(spliced_lines_are_the_built_records),
 	T(missing_parts_name_their_package),
-	T(stopword_list_is_sorted),
+	T(stopwords_are_found_and_only_they),
 	{NULL, NULL},
 };
 
@@ -503,12 +503,28 @@ size_t aug_stopword_count(void);
 const char *aug_stopword(size_t i);
 int aug_is_stopword(const char *s, size_t n);
 
-static void stopword_list_is_sorted(void)
+static void stopwords_are_found_and_only_they(void)
 {
 	for (size_t i = 1; i < aug_stopword_count(); i++)
 		if (strcmp(aug_stopword(i - 1), aug_stopword(i)) >= 0)
-			test_fail(__FILE__, __LINE__, "%s before %s", aug_stopword(i - 1), aug_stopword(i));
+			test_fail(__FILE__, __LINE__, "%s before %s (the list is kept sorted)",
+				  aug_stopword(i - 1), aug_stopword(i));
+	for (size_t i = 0; i < aug_stopword_count(); i++) {
+		const char *w = aug_stopword(i);
+		char up[32];
+		size_t n = strlen(w);
+		for (size_t k = 0; k <= n; k++)
+			up[k] = k == 0 && w[k] >= 'a' && w[k] <= 'z' ? (char)(w[k] - 32) : w[k];
+		if (!aug_is_stopword(w, n) || !aug_is_stopword(up, n))
+			test_fail(__FILE__, __LINE__, "stop word %s not found", w);
+		/* nor a longer word */
+		snprintf(up, sizeof up, "%sq", w);
+		if (aug_is_stopword(up, n + 1))
+			test_fail(__FILE__, __LINE__, "%s taken for a stop word", up);
+	}
 	CHECK(aug_is_stopword("The", 3));
 	CHECK(aug_is_stopword("don\xe2\x80\x99t", 7));
 	CHECK(!aug_is_stopword("card", 4));
+	CHECK(!aug_is_stopword("th", 2));
+	CHECK(!aug_is_stopword("", 0));
 }
