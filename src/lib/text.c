@@ -9,6 +9,10 @@
 /* Code point at s[i] (U+FFFD and length 1 for a bad byte). */
 static uint32_t cp_at(const char *s, size_t n, size_t i, size_t *len)
 {
+	if (i < n && (unsigned char)s[i] < 0x80) { /* most text */
+		*len = 1;
+		return (unsigned char)s[i];
+	}
 	uint32_t cp;
 	size_t k = sprout_utf8_decode((const unsigned char *)s + i, n - i, &cp);
 	if (!k) {
