@@ -16,7 +16,7 @@ SPROUT=$BUILD_DIR/sprout
 mkdir -p "$OUT" "$BUILD_DIR/bench"
 [ -d "$DATA/instructions" ] || { echo "bench: no data in $DATA; set BENCH_DATA" >&2; exit 1; }
 cc -std=c11 -D_DEFAULT_SOURCE -O2 -I"$ROOT/include" "$ROOT/bench/dedup.c" "$BUILD_DIR/libsprout.a" \
-	-lyaml -lcurl -lsqlite3 -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread -o "$BUILD_DIR/bench/dedup"
+	-lyaml -lsqlite3 -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread -o "$BUILD_DIR/bench/dedup"
 sample() { shuf -n "$1" --random-source=<(yes); } # deterministic
 
 echo "== (a) similarity engines on STS-B dev"

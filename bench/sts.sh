@@ -11,6 +11,6 @@ DATA=${BENCH_DATA:-$ROOT/../shared/data}
 [ -f "$DATA/sts/stsb-dev.tsv" ] || { echo "bench: no STS-B data in $DATA; set BENCH_DATA" >&2; exit 1; }
 mkdir -p "$BUILD_DIR/bench"
 cc -std=c11 -D_DEFAULT_SOURCE -O2 -I"$ROOT/include" "$ROOT/bench/sts.c" "$BUILD_DIR/libsprout.a" \
-	-lyaml -lcurl -lsqlite3 -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread -o "$BUILD_DIR/bench/sts"
+	-lyaml -lsqlite3 -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread -o "$BUILD_DIR/bench/sts"
 "$BUILD_DIR/bench/sts" "$DATA/sts/stsb-train.tsv" "$DATA/sts/stsb-dev.tsv" "${2:-}"
 echo "(reference: TF-IDF cosine 0.747; target for the wordnet engine: 0.80)"

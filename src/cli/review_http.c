@@ -5,12 +5,13 @@
 #include "review_http.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "mhd_dyn.h"
 
 #define MAX_BODY ((size_t)1 << 20)
 #define COOKIE "sprout_review"
@@ -277,6 +278,8 @@ struct review_server *review_server_start(sprout_review *rv, const char *host, u
 		snprintf(why, whylen, "--host '%s' is not an IPv4 address", host);
 		return NULL;
 	}
+	if (sprout_mhd_load(why, whylen))
+		return NULL;
 	struct review_server *s = calloc(1, sizeof *s);
 	if (!s) {
 		snprintf(why, whylen, "out of memory");

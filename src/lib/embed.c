@@ -1,7 +1,6 @@
 /* Embeddings over HTTP, cached in SQLite. See sprout/embed.h. */
 #include "sprout/embed.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -11,6 +10,8 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "curl_dyn.h"
 
 #include "sprout/arena.h"
 #include "sprout/buf.h"
@@ -65,11 +66,8 @@ sprout_embed *sprout_embed_new(const sprout_embed_options *o, sprout_error *err)
 				 "the embed engine needs an endpoint URL and a model name");
 		return NULL;
 	}
-	static int curl_ready;
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = 1;
-	}
+	if (sprout_curl_load(err))
+		return NULL;
 	sprout_embed *e = calloc(1, sizeof *e);
 	if (!e) {
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");

@@ -2,7 +2,6 @@
  * retries and an SQLite cache. See sprout/llm.h. */
 #include "sprout/llm.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <sqlite3.h>
@@ -11,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "curl_dyn.h"
 
 #include "sprout/arena.h"
 #include "sprout/buf.h"
@@ -328,11 +329,8 @@ static int cache_put(sprout_llm *l, const struct job *j, const char *text, size_
 
 sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err)
 {
-	static int curl_ready;
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = 1;
-	}
+	if (sprout_curl_load(err))
+		return NULL;
 	sprout_llm *l = calloc(1, sizeof *l);
 	if (!l) {
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
