@@ -244,8 +244,8 @@ int sprout_augment_text(const sprout_augmenter *g, sprout_aug_method m, double r
 		return -1;
 	int got = methods[m].fn(&c, text, len, rate > 0 ? rate : methods[m].rate, &rng, a, out);
 	aug_cache_free(c.cache);
-	if (got > 0 && out->len == len && memcmp(out->data, text, len) == 0)
-		return 0; /* rewritten to the same text */
+	if (got == AUG_NEVER || (got > 0 && out->len == len && memcmp(out->data, text, len) == 0))
+		return 0; /* nothing to change, or rewritten to the same text */
 	return got;
 }
 
@@ -630,6 +630,9 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 		orig.len[s] = present[s] ? t.len : 0;
 	}
 	int fast = o && make_templates(w, parent, present, o->strip_meta, a);
+	int present_slots = 0;
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+		present_slots += present[s];
 	sprout_code rc = SPROUT_OK;
 	/* one context per slot, so each slot's text is tokenized once */
 	struct aug_ctx ctx[SPROUT_SLOT__COUNT];
@@ -665,7 +668,7 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			sprout_rng rng;
 			sprout_rng_init(&rng, g->o.seed, id, tag);
 			struct texts x = orig;
-			int changed = 0, empty = 0;
+			int changed = 0, empty = 0, never = 0;
 			for (int s = 0; s < SPROUT_SLOT__COUNT && !rc; s++) {
 				if (!present[s])
 					continue;
@@ -683,7 +686,8 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 					}
 					int got = methods[m].fn(&ctx[s], orig.s[s], orig.len[s],
 								g->o.rate[m], &rng, a, b);
-					if (got < 0)
+					never += got == AUG_NEVER;
+					if (got == -1)
 						rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 					if (got > 0) {
 						next = b->data ? b->data : "";
@@ -700,8 +704,9 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			if (rc)
 				break;
 			if (!changed) {
-				/* twice nothing to change: there is nothing */
-				if (++nothing >= 2)
+				/* twice nothing to change, or a method sure there never
+				 * is in any slot: there is nothing */
+				if (++nothing >= 2 || never == present_slots)
 					break;
 				continue;
 			}

@@ -80,7 +80,10 @@ sprout_code aug_tokenize(struct aug_ctx *c, const char *s, size_t n, sprout_aren
 			 sprout_tokens *t);
 
 /* A method: write the new text into out; 1 when it changed something, 0
- * when there was nothing to change, -1 on OOM. */
+ * when there was nothing to change this time, AUG_NEVER when there is
+ * nothing it could change in this text on any try (so it is not tried
+ * again), -1 on OOM. */
+#define AUG_NEVER (-2)
 typedef int (*aug_fn)(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
 		      sprout_arena *a, sprout_buf *out);
 

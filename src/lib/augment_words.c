@@ -466,10 +466,9 @@ static sprout_code synonym_form(struct aug_ctx *c, sprout_arena *a, const char *
 	return SPROUT_OK;
 }
 
-/* A synonym of the word at token i into *out: inflected and cased like it,
- * or (inflect 0) its base form in lowercase. 1 found, 0 none, -1 OOM. */
-static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
-			struct aug_tok *ti, size_t i, sprout_rng *rng, int inflect, struct form *out)
+/* Whether the word at token i has WordNet synonyms, found once per record. */
+static int tok_synonyms(struct aug_ctx *c, sprout_arena *a, const char *s,
+			const sprout_tokens *t, struct aug_tok *ti, size_t i)
 {
 	struct aug_tok *wi = &ti[i];
 	if (wi->state == 0) {
@@ -483,7 +482,33 @@ static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const
 				wi->state = 2;
 		}
 	}
-	if (wi->state != 2)
+	return wi->state == 2;
+}
+
+/* Whether the word at token i has a synonym in the form asked (see
+ * pick_synonym): the same answer on every try. 1 yes, 0 no, -1 OOM. */
+static int has_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
+		       struct aug_tok *ti, size_t i, int inflect)
+{
+	if (!tok_synonyms(c, a, s, t, ti, i))
+		return 0;
+	for (size_t k = 0; k < ti[i].syn->n; k++) {
+		struct form f;
+		if (synonym_form(c, a, s, t, &ti[i], i, k, inflect, &f))
+			return -1;
+		if (f.s != REFUSED)
+			return 1;
+	}
+	return 0;
+}
+
+/* A synonym of the word at token i into *out: inflected and cased like it,
+ * or (inflect 0) its base form in lowercase. 1 found, 0 none, -1 OOM. */
+static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
+			struct aug_tok *ti, size_t i, sprout_rng *rng, int inflect, struct form *out)
+{
+	struct aug_tok *wi = &ti[i];
+	if (!tok_synonyms(c, a, s, t, ti, i))
 		return 0;
 	/* try the synonyms from a random start until one inflects */
 	size_t n = wi->syn->n, start = (size_t)sprout_rng_below(rng, n);
@@ -507,7 +532,7 @@ int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_
 		return -1;
 	size_t ncw = (size_t)got_cw;
 	if (!ncw)
-		return 0;
+		return AUG_NEVER;
 	sprout_rng_shuffle(rng, cw, ncw, sizeof *cw);
 	size_t want = aug_how_many(rate, ncw), done = 0;
 	/* replacement text per token, s NULL to keep */
@@ -523,8 +548,8 @@ int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_
 			rep[cw[j]].s = NULL;
 		done += got;
 	}
-	if (!done)
-		return 0;
+	if (!done) /* every content word was tried */
+		return AUG_NEVER;
 	for (size_t i = 0; i < t.n; i++) {
 		sprout_code rc = rep[i].s ? sprout_buf_add(out, rep[i].s, rep[i].len)
 					  : sprout_buf_add(out, s + t.v[i].off, t.v[i].len);
@@ -545,7 +570,7 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		return -1;
 	size_t ncw = (size_t)got_cw;
 	if (!ncw)
-		return 0;
+		return AUG_NEVER;
 	/* where a word may go: after any word that a space follows */
 	size_t *slots = sprout_arena_alloc(a, (t.n + 1) * sizeof *slots);
 	struct form *ins = sprout_arena_alloc(a, (t.n + 1) * sizeof *ins);
@@ -557,7 +582,7 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		if (t.v[i].kind == SPROUT_TOK_WORD && t.v[i + 1].kind == SPROUT_TOK_SPACE)
 			slots[nslots++] = i;
 	if (!nslots)
-		return 0;
+		return AUG_NEVER;
 	size_t want = aug_how_many(rate, ncw), done = 0;
 	for (size_t tries = 0; tries < want * 4 && done < want; tries++) {
 		size_t from = cw[sprout_rng_below(rng, ncw)];
@@ -583,8 +608,14 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		ins[at].len = had + 1 + f.len;
 		done++;
 	}
-	if (!done)
-		return 0;
+	if (!done) { /* unlucky this time, or no word has a synonym to insert */
+		for (size_t j = 0; j < ncw; j++) {
+			int has = has_synonym(c, a, s, &t, ti, cw[j], 0);
+			if (has)
+				return has < 0 ? -1 : 0;
+		}
+		return AUG_NEVER;
+	}
 	for (size_t i = 0; i < t.n; i++) {
 		if (sprout_buf_add(out, s + t.v[i].off, t.v[i].len) ||
 		    (ins[i].s && sprout_buf_add(out, ins[i].s, ins[i].len)))
@@ -620,7 +651,7 @@ int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 		return -1;
 	size_t ncw = (size_t)got_cw;
 	if (ncw < 2)
-		return 0;
+		return AUG_NEVER;
 	/* perm[i]: the token whose text goes at position i */
 	size_t *perm = sprout_arena_alloc(a, t.n * sizeof *perm);
 	if (!perm)
@@ -667,7 +698,7 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	for (size_t i = 0; i < t.n; i++)
 		words += t.v[i].kind == SPROUT_TOK_WORD;
 	if (!ncw || words < 3)
-		return 0; /* deleting from a two-word text leaves too little */
+		return AUG_NEVER; /* deleting from a two-word text leaves too little */
 	char *del = sprout_arena_alloc(a, t.n);
 	if (!del)
 		return -1;
