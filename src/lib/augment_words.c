@@ -660,10 +660,12 @@ int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 		perm[i] = i;
 	size_t want = aug_how_many(rate, ncw), done = 0;
 	for (size_t j = 0; j < want; j++) {
-		size_t x = cw[sprout_rng_below(rng, ncw)], y = cw[sprout_rng_below(rng, ncw)];
-		if (x == y)
-			continue;
-		size_t tmp = perm[x];
+		/* two different content words, as EDA picks them */
+		size_t xi = (size_t)sprout_rng_below(rng, ncw);
+		size_t yi = (size_t)sprout_rng_below(rng, ncw - 1);
+		if (yi >= xi)
+			yi++;
+		size_t x = cw[xi], y = cw[yi], tmp = perm[x];
 		perm[x] = perm[y];
 		perm[y] = tmp;
 		done++;
