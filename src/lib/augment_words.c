@@ -583,16 +583,26 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 			slots[nslots++] = i;
 	if (!nslots)
 		return AUG_NEVER;
+	/* the words with a synonym to insert: a random one each time, as EDA
+	 * draws words until one has synonyms */
+	size_t nfrom = 0;
+	for (size_t j = 0; j < ncw; j++) {
+		int has = has_synonym(c, a, s, &t, ti, cw[j], 0);
+		if (has < 0)
+			return -1;
+		if (has)
+			cw[nfrom++] = cw[j];
+	}
+	if (!nfrom)
+		return AUG_NEVER;
 	size_t want = aug_how_many(rate, ncw), done = 0;
-	for (size_t tries = 0; tries < want * 4 && done < want; tries++) {
-		size_t from = cw[sprout_rng_below(rng, ncw)];
+	while (done < want) {
+		size_t from = cw[sprout_rng_below(rng, nfrom)];
 		/* the synonym goes in as its base form, lowercase */
 		struct form f;
 		int got = pick_synonym(c, a, s, &t, ti, from, rng, 0, &f);
-		if (got < 0)
-			return -1;
-		if (!got)
-			continue;
+		if (got <= 0)
+			return -1; /* it has one: only OOM fails */
 		size_t at = slots[sprout_rng_below(rng, nslots)];
 		/* " word", after any word already put there */
 		size_t had = ins[at].s ? ins[at].len : 0;
@@ -607,14 +617,6 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		ins[at].s = both;
 		ins[at].len = had + 1 + f.len;
 		done++;
-	}
-	if (!done) { /* unlucky this time, or no word has a synonym to insert */
-		for (size_t j = 0; j < ncw; j++) {
-			int has = has_synonym(c, a, s, &t, ti, cw[j], 0);
-			if (has)
-				return has < 0 ? -1 : 0;
-		}
-		return AUG_NEVER;
 	}
 	for (size_t i = 0; i < t.n; i++) {
 		if (sprout_buf_add(out, s + t.v[i].off, t.v[i].len) ||
