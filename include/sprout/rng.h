@@ -22,6 +22,10 @@ typedef struct sprout_rng {
  * NULL, which counts as ""). */
 void sprout_rng_init(sprout_rng *r, uint64_t seed, const char *id, const char *method);
 
+/* The same stream as sprout_rng_init from key = id, a NUL byte, method
+ * (n bytes, n at most 256), for callers that keep the key between streams. */
+void sprout_rng_init_key(sprout_rng *r, uint64_t seed, const char *key, size_t n);
+
 /* Next 64 random bits. */
 uint64_t sprout_rng_next(sprout_rng *r);
 

@@ -421,8 +421,9 @@ static sprout_json *params_for(const sprout_augmenter *g, sprout_aug_method m, s
 	return p;
 }
 
-/* "augment.<method>#<v>.<attempt>": the per-attempt random stream's name */
-static void attempt_tag(char *tag, const char *method, size_t v, int at)
+/* "augment.<method>#<v>.<attempt>": the per-attempt random stream's name;
+ * its length (the attempt is the last byte) */
+static size_t attempt_tag(char *tag, const char *method, size_t v, int at)
 {
 	size_t n = strlen(method);
 	memcpy(tag, "augment.", 8);
@@ -439,6 +440,7 @@ static void attempt_tag(char *tag, const char *method, size_t v, int at)
 	*p++ = '.';
 	*p++ = (char)('0' + at);
 	*p = '\0';
+	return (size_t)(p - tag);
 }
 
 /* ---- splicing: one template per record ------------------------------------ */
@@ -613,13 +615,23 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 	const char *id = sprout_meta_id(parent);
 	if (!id)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "record has no provenance id");
+	/* each attempt's stream is named (id, tag): for ids up to 128 bytes
+	 * the key "id\0tag" is written once per variant, and each attempt
+	 * changes its last byte */
+	size_t il = strlen(id);
+	int keyed = il <= 128;
+	char key[256]; /* id, NUL, the attempt's tag (under 64 bytes) */
+	if (keyed)
+		memcpy(key, id, il + 1);
 	sprout_aug_method want[256];
 	size_t nv = plan(g, id, want, max < 256 ? max : 256);
+	/* the content hashes of the variants made: a variant is made only when
+	 * a slot's text differs from the parent's, so it is never a copy of
+	 * the parent, and only the variants need comparing */
 	uint64_t (*hashes)[2] = sprout_arena_alloc(a, (nv + 1) * sizeof *hashes);
 	if (!hashes)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-	sprout_record_hash(parent, hashes[0]);
-	size_t nh = 1;
+	size_t nh = 0;
 	/* the slots to augment, with the parent's texts */
 	int present[SPROUT_SLOT__COUNT] = {0};
 	struct texts orig;
@@ -662,11 +674,17 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			continue;
 		int attempts = methods[m].deterministic ? 1 : ATTEMPTS;
 		int made_one = 0, nothing = 0;
+		size_t klen = keyed ? il + 1 + attempt_tag(key + il + 1, methods[m].name, v, 0) : 0;
 		for (int at = 0; at < attempts && !rc; at++) {
-			char tag[64];
-			attempt_tag(tag, methods[m].name, v, at);
 			sprout_rng rng;
-			sprout_rng_init(&rng, g->o.seed, id, tag);
+			if (keyed) {
+				key[klen - 1] = (char)('0' + at);
+				sprout_rng_init_key(&rng, g->o.seed, key, klen);
+			} else {
+				char tag[64];
+				attempt_tag(tag, methods[m].name, v, at);
+				sprout_rng_init(&rng, g->o.seed, id, tag);
+			}
 			struct texts x = orig;
 			int changed = 0, empty = 0, never = 0;
 			for (int s = 0; s < SPROUT_SLOT__COUNT && !rc; s++) {
@@ -727,7 +745,7 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 					break;
 				sprout_record_hash(&child, h);
 			}
-			/* not a copy of the parent nor of another variant */
+			/* not a copy of another variant */
 			int dup = 0;
 			for (size_t j = 0; j < nh; j++)
 				dup |= hashes[j][0] == h[0] && hashes[j][1] == h[1];

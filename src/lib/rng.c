@@ -31,6 +31,13 @@ void sprout_rng_init(sprout_rng *r, uint64_t seed, const char *id, const char *m
 		r->s[i] = splitmix64(&x);
 }
 
+void sprout_rng_init_key(sprout_rng *r, uint64_t seed, const char *key, size_t n)
+{
+	uint64_t x = XXH3_64bits_withSeed(key, n, seed);
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&x);
+}
+
 static inline uint64_t rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));

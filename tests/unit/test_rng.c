@@ -79,7 +79,33 @@ static void shuffle_is_a_permutation(void)
 	CHECK(moved > 50);
 }
 
+/* A kept key "id\0method" gives the stream sprout_rng_init gives. */
+static void kept_key_gives_the_same_stream(void)
+{
+	static const char *const ids[] = {"", "a1b2c3d4e5f60718", "x"};
+	static const char *const methods[] = {"augment.swap#3.0", "", "augment.synonym#12.5"};
+	for (size_t i = 0; i < 3; i++) {
+		for (uint64_t seed = 0; seed < 3; seed++) {
+			char key[256];
+			size_t il = strlen(ids[i]), ml = strlen(methods[i]);
+			memcpy(key, ids[i], il + 1);
+			memcpy(key + il + 1, methods[i], ml);
+			sprout_rng a, b;
+			sprout_rng_init(&a, seed, ids[i], methods[i]);
+			sprout_rng_init_key(&b, seed, key, il + 1 + ml);
+			for (int k = 0; k < 8; k++)
+				CHECK(sprout_rng_next(&a) == sprout_rng_next(&b));
+		}
+	}
+	/* and a different key, a different stream */
+	sprout_rng a, b;
+	sprout_rng_init_key(&a, 1, "id\0augment.swap#3.0", 20);
+	sprout_rng_init_key(&b, 1, "id\0augment.swap#3.1", 20);
+	CHECK(sprout_rng_next(&a) != sprout_rng_next(&b));
+}
+
 SUITE(rng_tests) = {
+	T(kept_key_gives_the_same_stream),
 	T(same_inputs_same_stream_in_any_order),
 	T(seed_id_and_method_each_change_the_stream),
 	T(below_is_in_range_and_roughly_uniform),
