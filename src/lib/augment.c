@@ -642,9 +642,18 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 		orig.len[s] = present[s] ? t.len : 0;
 	}
 	int fast = o && make_templates(w, parent, present, o->strip_meta, a);
-	int present_slots = 0;
-	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+	int present_slots = 0, the_slot = -1;
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		present_slots += present[s];
+		if (present[s])
+			the_slot = s;
+	}
+	/* with one slot augmented, the texts of the variants made: a new text
+	 * equal to one of them is a copy, known without hashing (most tries
+	 * that fail are such copies) */
+	const char **made_s = present_slots == 1 ? sprout_arena_alloc(a, (nv + 1) * sizeof *made_s)
+						  : NULL;
+	size_t *made_len = made_s ? sprout_arena_alloc(a, (nv + 1) * sizeof *made_len) : NULL;
 	sprout_code rc = SPROUT_OK;
 	/* one context per slot, so each slot's text is tokenized once */
 	struct aug_ctx ctx[SPROUT_SLOT__COUNT];
@@ -728,6 +737,13 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 					break;
 				continue;
 			}
+			if (made_len) {
+				size_t n = x.len[the_slot], j = 0;
+				while (j < nh && !(made_len[j] == n && memcmp(made_s[j], x.s[the_slot], n) == 0))
+					j++;
+				if (j < nh)
+					continue;
+			}
 			/* an emptied slot may change the record's shape: the slow way */
 			int splice = fast && !empty;
 			uint64_t h[2];
@@ -779,6 +795,13 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			}
 			hashes[nh][0] = h[0];
 			hashes[nh][1] = h[1];
+			if (made_len) {
+				made_len[nh] = x.len[the_slot];
+				if (!(made_s[nh] = sprout_arena_strndup(a, x.s[the_slot], made_len[nh]))) {
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					break;
+				}
+			}
 			nh++;
 			(*made)++;
 			made_one = 1;
