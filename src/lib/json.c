@@ -822,6 +822,19 @@ static const unsigned char needs_escape[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
+/* Whether any of the 8 bytes at p needs an escape: a control byte, '"' or
+ * '\\' (exact zero-byte tests, no carries between bytes). */
+static int word_needs_escape(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, low7 = 0x7F7F7F7F7F7F7F7Fu;
+	uint64_t w;
+	memcpy(&w, p, 8);
+	uint64_t ctl = w & (ones * 0xE0), quote = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+#define ZERO_BYTE(x) (~((((x) & low7) + low7) | (x) | low7))
+	return (ZERO_BYTE(ctl) | ZERO_BYTE(quote) | ZERO_BYTE(bs)) != 0;
+#undef ZERO_BYTE
+}
+
 sprout_code sprout_json_write_string(sprout_buf *b, const char *s, size_t len)
 {
 	sprout_code rc = sprout_buf_reserve(b, len + 2);
@@ -832,6 +845,11 @@ sprout_code sprout_json_write_string(sprout_buf *b, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
+		/* eight plain bytes at a time, the common case */
+		while (len - i >= 8 && !word_needs_escape(p + i))
+			i += 8;
+		if (i >= len)
+			break;
 		unsigned c = p[i];
 		if (!needs_escape[c])
 			continue;

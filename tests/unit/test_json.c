@@ -201,7 +201,51 @@ static void pretty_output_indents_and_reads_back(void)
 	sprout_arena_free(a);
 }
 
+/* Every byte that needs an escape, at every place in strings long enough
+ * to be read eight bytes at a time, and bytes that do not (UTF-8, DEL). */
+static void escapes_are_found_anywhere_in_a_string(void)
+{
+	static const unsigned char special[] = {'"', '\\', '\n', '\t', 0x01, 0x1f, 0x7f, 0xc3, 0x20, 0x21, 0x5b, 0x5d};
+	for (size_t len = 1; len <= 19; len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (size_t k = 0; k < sizeof special; k++) {
+				char in[32];
+				memset(in, 'a', len);
+				in[at] = (char)special[k];
+				/* the expected text, byte by byte */
+				char want[128];
+				size_t n = 0;
+				want[n++] = '"';
+				for (size_t i = 0; i < len; i++) {
+					unsigned char c = (unsigned char)in[i];
+					if (c == '"' || c == '\\') {
+						want[n++] = '\\';
+						want[n++] = (char)c;
+					} else if (c == '\n') {
+						want[n++] = '\\';
+						want[n++] = 'n';
+					} else if (c == '\t') {
+						want[n++] = '\\';
+						want[n++] = 't';
+					} else if (c < 0x20) {
+						n += (size_t)snprintf(want + n, sizeof want - n, "\\u%04x", c);
+					} else {
+						want[n++] = (char)c;
+					}
+				}
+				want[n++] = '"';
+				want[n] = '\0';
+				sprout_buf b = SPROUT_BUF_INIT(1024);
+				CHECK_INT(sprout_json_write_string(&b, in, len), SPROUT_OK);
+				CHECK_MEM(b.data, b.len, want);
+				sprout_buf_release(&b);
+			}
+		}
+	}
+}
+
 SUITE(json_tests) = {
+	T(escapes_are_found_anywhere_in_a_string),
 	T(pretty_output_indents_and_reads_back),
 	T(round_trip_keeps_order_numbers_and_duplicates),
 	T(strings_decode_escapes_and_write_minimal_escapes),
