@@ -7,6 +7,7 @@
 #define SPROUT_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sprout/error.h"
@@ -48,11 +49,43 @@ sprout_code sprout_buf_addf(sprout_buf *b, const char *fmt, ...)
  * the common case of enough room in place). */
 sprout_code sprout_buf_add_grow(sprout_buf *b, const void *p, size_t n);
 
+/* n <= 16 bytes from s to d with a few fixed-size moves (a call to memcpy
+ * costs more than the copy for the words and tokens most appends are);
+ * reads and writes only the n bytes. GCC's bounds warnings do not follow
+ * the size tests when s is a small array, hence the pragmas. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+#endif
+static inline void sprout_copy_small(char *d, const char *s, size_t n)
+{
+	if (n >= 8) {
+		uint64_t x, y;
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(d, &x, 8);
+		memcpy(d + n - 8, &y, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
+
 static inline sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n)
 {
 	/* cap > len whenever data is allocated; room for the NUL too */
 	if (n < b->cap - b->len && n <= b->max - b->len) {
-		if (n)
+		if (n <= 16)
+			sprout_copy_small(b->data + b->len, p, n);
+		else
 			memcpy(b->data + b->len, p, n);
 		b->len += n;
 		b->data[b->len] = '\0';
@@ -60,6 +93,9 @@ static inline sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n)
 	}
 	return sprout_buf_add_grow(b, p, n);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 static inline sprout_code sprout_buf_addc(sprout_buf *b, char c)
 {
