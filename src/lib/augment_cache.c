@@ -24,6 +24,7 @@ struct aug_cache {
 	struct entry *v;
 	size_t cap, n;
 	sprout_arena *mem;
+	sprout_buf scratch[AUG_SCRATCH];
 };
 
 static int yes = 1, no = 0;
@@ -34,6 +35,8 @@ struct aug_cache *aug_cache_new(void)
 	if (!c)
 		return NULL;
 	c->cap = 1024;
+	for (int k = 0; k < AUG_SCRATCH; k++)
+		sprout_buf_init(&c->scratch[k], (size_t)1 << 20);
 	c->v = calloc(c->cap, sizeof *c->v);
 	c->mem = sprout_arena_new(256 * 1024);
 	if (!c->v || !c->mem) {
@@ -49,7 +52,15 @@ void aug_cache_free(struct aug_cache *c)
 		return;
 	free(c->v);
 	sprout_arena_free(c->mem);
+	for (int k = 0; k < AUG_SCRATCH; k++)
+		sprout_buf_release(&c->scratch[k]);
 	free(c);
+}
+
+sprout_buf *aug_cache_scratch(struct aug_cache *c, int k)
+{
+	sprout_buf_clear(&c->scratch[k]);
+	return &c->scratch[k];
 }
 
 void aug_cache_trim(struct aug_cache *c)

@@ -46,6 +46,11 @@ void aug_cache_free(struct aug_cache *c);
 /* Forget everything once the cache is large. Answers it gave before are
  * invalid afterwards: call it between records only. */
 void aug_cache_trim(struct aug_cache *c);
+
+/* Scratch buffer k (< AUG_SCRATCH) of the worker, emptied: kept between
+ * calls so that short-lived texts need no allocation each. */
+#define AUG_SCRATCH 3
+sprout_buf *aug_cache_scratch(struct aug_cache *c, int k);
 /* What a word is to WordNet, whatever its context: its readings, and
  * whether it may start or end a collocation. */
 struct aug_word {

@@ -435,30 +435,28 @@ static sprout_code synonym_form(struct aug_ctx *c, sprout_arena *a, const char *
 	}
 	struct form *f = &(*forms)[k];
 	if (!f->s) {
-		sprout_buf form = SPROUT_BUF_INIT(256), cased = SPROUT_BUF_INIT(1024),
-			   low = SPROUT_BUF_INIT(2048);
+		sprout_buf *form = aug_cache_scratch(c->cache, 0),
+			   *cased = aug_cache_scratch(c->cache, 1),
+			   *low = aug_cache_scratch(c->cache, 2);
 		sprout_code rc = sprout_inflect(c->g->wn, wi->syn->w[k], wi->pos,
-						inflect ? wi->form : SPROUT_FORM_BASE, &form);
+						inflect ? wi->form : SPROUT_FORM_BASE, form);
 		if (rc == SPROUT_ERR_USAGE) {
 			f->s = REFUSED;
 			rc = SPROUT_OK;
 		} else if (!rc) {
 			const sprout_token *tk = &t->v[i];
-			rc = sprout_case_apply(&cased, form.data, form.len,
+			rc = sprout_case_apply(cased, form->data, form->len,
 					       sprout_case_of(s + tk->off, tk->len));
-			sprout_buf *keep = &cased;
+			sprout_buf *keep = cased;
 			if (!rc && !inflect) {
-				rc = sprout_lower(&low, cased.data, cased.len);
-				keep = &low;
+				rc = sprout_lower(low, cased->data, cased->len);
+				keep = low;
 			}
 			if (!rc && !(f->s = sprout_arena_strndup(a, keep->data ? keep->data : "",
 								 keep->len)))
 				rc = SPROUT_ERR_NOMEM;
 			f->len = keep->len;
 		}
-		sprout_buf_release(&form);
-		sprout_buf_release(&cased);
-		sprout_buf_release(&low);
 		if (rc)
 			return rc;
 	}

@@ -394,6 +394,20 @@ sprout_code sprout_case_apply(sprout_buf *b, const char *s, size_t n, sprout_cas
 	size_t i = 0;
 	int first = 1;
 	while (i < n) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x80) { /* ASCII: no Unicode tables */
+			int letter = (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
+			if (letter) {
+				int up = c == SPROUT_CASE_UPPER || (c == SPROUT_CASE_TITLE && first);
+				ch = up ? (unsigned char)(ch & ~0x20) : (unsigned char)(ch | 0x20);
+				first = 0;
+			}
+			sprout_code rc = sprout_buf_addc(b, (char)ch);
+			if (rc)
+				return rc;
+			i++;
+			continue;
+		}
 		size_t k;
 		uint32_t cp = cp_at(s, n, i, &k);
 		uint32_t out = cp;
