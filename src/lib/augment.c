@@ -633,21 +633,18 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	size_t nh = 0;
 	/* the slots to augment, with the parent's texts */
-	int present[SPROUT_SLOT__COUNT] = {0};
+	int present[SPROUT_SLOT__COUNT] = {0}, present_slots = 0, the_slot = -1;
 	struct texts orig;
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		sprout_text t;
 		present[s] = g->o.slots[s] && sprout_record_get(parent, (sprout_slot)s, &t) && t.len;
 		orig.s[s] = present[s] ? t.s : NULL;
 		orig.len[s] = present[s] ? t.len : 0;
-	}
-	int fast = o && make_templates(w, parent, present, o->strip_meta, a);
-	int present_slots = 0, the_slot = -1;
-	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		present_slots += present[s];
 		if (present[s])
 			the_slot = s;
 	}
+	int fast = o && make_templates(w, parent, present, o->strip_meta, a);
 	/* with one slot augmented, the texts of the variants made: a new text
 	 * equal to one of them is a copy, known without hashing (most tries
 	 * that fail are such copies) */

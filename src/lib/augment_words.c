@@ -483,25 +483,10 @@ static int tok_synonyms(struct aug_ctx *c, sprout_arena *a, const char *s,
 	return wi->state == 2;
 }
 
-/* Whether the word at token i has a synonym in the form asked (see
- * pick_synonym): the same answer on every try. 1 yes, 0 no, -1 OOM. */
-static int has_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
-		       struct aug_tok *ti, size_t i, int inflect)
-{
-	if (!tok_synonyms(c, a, s, t, ti, i))
-		return 0;
-	for (size_t k = 0; k < ti[i].syn->n; k++) {
-		struct form f;
-		if (synonym_form(c, a, s, t, &ti[i], i, k, inflect, &f))
-			return -1;
-		if (f.s != REFUSED)
-			return 1;
-	}
-	return 0;
-}
-
 /* A synonym of the word at token i into *out: inflected and cased like it,
- * or (inflect 0) its base form in lowercase. 1 found, 0 none, -1 OOM. */
+ * or (inflect 0) its base form in lowercase. 1 found, 0 none, -1 OOM. With
+ * rng NULL, whether there is one (the same answer on every try), no draw
+ * made. */
 static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
 			struct aug_tok *ti, size_t i, sprout_rng *rng, int inflect, struct form *out)
 {
@@ -509,7 +494,7 @@ static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const
 	if (!tok_synonyms(c, a, s, t, ti, i))
 		return 0;
 	/* try the synonyms from a random start until one inflects */
-	size_t n = wi->syn->n, start = (size_t)sprout_rng_below(rng, n);
+	size_t n = wi->syn->n, start = rng ? (size_t)sprout_rng_below(rng, n) : 0;
 	for (size_t j = 0; j < n; j++) {
 		if (synonym_form(c, a, s, t, wi, i, (start + j) % n, inflect, out))
 			return -1;
@@ -585,7 +570,8 @@ int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	 * draws words until one has synonyms */
 	size_t nfrom = 0;
 	for (size_t j = 0; j < ncw; j++) {
-		int has = has_synonym(c, a, s, &t, ti, cw[j], 0);
+		struct form f;
+		int has = pick_synonym(c, a, s, &t, ti, cw[j], NULL, 0, &f);
 		if (has < 0)
 			return -1;
 		if (has)
