@@ -35,6 +35,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# libsphinxbase's headers (the library itself is loaded with dlopen)
+SPHINX_CFLAGS := $(shell pkg-config --cflags-only-I sphinxbase 2>/dev/null | tr ' ' '\n' | grep -v '/sphinxbase$$' | tr '\n' ' ')
+$(BUILD)/src/lib/lm.o: CFLAGS += $(SPHINX_CFLAGS)
+
 # The built-in prompt templates, compiled in byte for byte. The folder is a
 # prerequisite too, so adding or removing a prompt also regenerates.
 $(GEN_SRC): $(PROMPTS) prompts scripts/embed-prompts.sh scripts/c-literal.sh

@@ -53,6 +53,13 @@ int sprout_wordnet_cached(const sprout_wordnet *wn);
 void sprout_wordnet_info(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
 			 unsigned *senses, unsigned *tagged);
 
+/* How often each sense of lemma in pos was seen in WordNet's tagged corpus
+ * (cntlist.rev): counts[i] for sense i + 1, most frequent sense first as
+ * in the index, 0 for an untagged sense (or when cntlist.rev is missing).
+ * Returns the number of senses written, at most max. */
+size_t sprout_wordnet_sense_counts(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+				   unsigned *counts, size_t max);
+
 /* Base forms of a (lowercase) word in pos that WordNet knows, as WordNet's
  * morphy finds them: irregular forms from the exception lists, the word
  * itself, then suffix rules ("cards" -> "card", "cancelled" -> "cancel").

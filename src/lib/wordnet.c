@@ -249,6 +249,8 @@ sprout_wordnet *sprout_wordnet_open(const char *dir, sprout_error *err)
 			return NULL;
 		}
 	}
+	/* sense counts are optional: without them every count is 0 */
+	map_file(dir, "cntlist", "rev", &wn->counts, NULL);
 	char cache[2048];
 	int cached = wn_cache_path(dir, cache, sizeof cache) == 0;
 	if (cached && wn_cache_load(wn, cache) == 0)
@@ -277,6 +279,8 @@ void sprout_wordnet_close(sprout_wordnet *wn)
 			free((void *)wn->exc[i].slots);
 		}
 	}
+	if (wn->counts.p)
+		munmap((void *)wn->counts.p, wn->counts.n);
 	for (int i = 0; i < SPROUT_POS__COUNT; i++) {
 		if (wn->index[i].p)
 			munmap((void *)wn->index[i].p, wn->index[i].n);
@@ -368,6 +372,61 @@ void sprout_wordnet_info(const sprout_wordnet *wn, const char *lemma, sprout_pos
 	const char *line = find_line(&wn->index[pos], key, kl);
 	if (line)
 		index_fields(line, senses, tagged);
+}
+
+/* Start of the line holding byte i of m. */
+static size_t line_start(const struct map *m, size_t i)
+{
+	while (i > 0 && m->p[i - 1] != '\n')
+		i--;
+	return i;
+}
+
+size_t sprout_wordnet_sense_counts(const sprout_wordnet *wn, const char *lemma, sprout_pos pos,
+				   unsigned *counts, size_t max)
+{
+	unsigned senses = 0;
+	sprout_wordnet_info(wn, lemma, pos, &senses, NULL);
+	size_t n = senses < max ? senses : max;
+	for (size_t i = 0; i < n; i++)
+		counts[i] = 0;
+	const struct map *m = &wn->counts;
+	char key[SPROUT_WORD_MAX + 1];
+	size_t kl = keyify(lemma, key);
+	if (!m->p || !n || !kl)
+		return n;
+	key[kl++] = '%'; /* lines are "lemma%type:... sense_number tag_count" */
+	/* the first line not below key, by bisection over byte offsets */
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = line_start(m, lo + (hi - lo) / 2);
+		size_t end = mid;
+		while (end < m->n && m->p[end] != '\n')
+			end++;
+		size_t cl = end - mid < kl ? end - mid : kl;
+		int c = memcmp(m->p + mid, key, cl);
+		if (c < 0 || (c == 0 && cl < kl))
+			lo = end + 1;
+		else
+			hi = mid;
+	}
+	/* ss_type: 1 noun, 2 verb, 3 adjective, 4 adverb, 5 adjective satellite */
+	for (size_t i = lo; i + kl < m->n && memcmp(m->p + i, key, kl) == 0;) {
+		char type = m->p[i + kl];
+		const char *sp = memchr(m->p + i, ' ', m->n - i);
+		const char *nl = memchr(m->p + i, '\n', m->n - i);
+		if (!sp || !nl || sp > nl)
+			break;
+		int p = type == '1' ? SPROUT_POS_NOUN : type == '2' ? SPROUT_POS_VERB
+			: type == '3' || type == '5' ? SPROUT_POS_ADJ : type == '4' ? SPROUT_POS_ADV : -1;
+		char *q;
+		unsigned long sense = strtoul(sp + 1, &q, 10);
+		unsigned long tag = strtoul(q, &q, 10);
+		if (p == (int)pos && sense >= 1 && sense <= n && q <= nl)
+			counts[sense - 1] = (unsigned)(tag > UINT32_MAX ? UINT32_MAX : tag);
+		i = (size_t)(nl - m->p) + 1;
+	}
+	return n;
 }
 
 static int known(const sprout_wordnet *wn, const char *w, size_t n, sprout_pos pos)

@@ -39,6 +39,7 @@ struct wordset {
 
 struct sprout_wordnet {
 	struct map index[SPROUT_POS__COUNT], data[SPROUT_POS__COUNT], exc[SPROUT_POS__COUNT];
+	struct map counts; /* cntlist.rev (sorted, searched by bisection), or p NULL */
 	struct wordset last_words;  /* last words of collocations: "up" of "show_up" */
 	struct wordset first_words; /* first words: "show" of "show_up", also of the
 				     * collocations of the exception lists */

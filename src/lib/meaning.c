@@ -1,0 +1,745 @@
+/* What a variant keeps of its parent's meaning and fluency: the features.
+ * See sprout/meaning.h. */
+#include "sprout/meaning.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "augment_internal.h" /* aug_is_stopword */
+#include "sprout/arena.h"
+
+#define MAX_TOKENS 256 /* words of one text looked at */
+#define MAX_SENSES 8   /* senses of a (lemma, part of speech) looked at */
+#define MAX_READ 4     /* (lemma, part of speech) readings of a word */
+#define INFO_MAX 7.0   /* weight of a word the model does not know */
+#define MAX_HYP 12     /* hypernyms of a reading kept */
+#define HYP_SENSES 3   /* senses of a reading whose hypernyms count */
+
+static const char *const feature_names[SPROUT_MF__COUNT] = {
+	"same",	    "lm_delta",	  "lm_word",	 "lm_worst",   "typos",	   "kept",
+	"dropped",  "added",	  "dropped_fn",	 "added_fn",   "moved",	   "inflected",
+	"synonyms", "sense_old",  "sense_new",	 "rarer",      "negation", "numbers",
+	"words",    "sim",
+};
+
+const char *sprout_meaning_feature_name(sprout_meaning_feature f)
+{
+	return (unsigned)f < SPROUT_MF__COUNT ? feature_names[f] : "unknown";
+}
+
+/* One reading of a word in WordNet: a lemma in a part of speech, its
+ * senses (synset ids, most frequent first) and how often each was seen. */
+struct reading {
+	char lemma[SPROUT_WORD_MAX];
+	sprout_pos pos;
+	size_t nsense;
+	uint64_t synset[MAX_SENSES];
+	unsigned count[MAX_SENSES];
+	unsigned total;
+	size_t nhyp;
+	uint64_t hyp[MAX_HYP]; /* hypernyms of the first senses */
+};
+
+/* A word as the scorer knows it, made once per scorer. */
+struct mword {
+	const char *w;
+	size_t len;
+	uint64_t h;
+	int32_t lm;  /* id in the language model, -1 unknown */
+	double info; /* -log10 unigram probability, at most INFO_MAX */
+	unsigned stop : 1, neg : 1, num : 1, analysed : 1;
+	size_t nread;
+	struct reading *read; /* in the arena, once analysed */
+};
+
+struct text;
+
+/* The alignment's tables: (MAX_TOKENS + 1) squared cells. */
+#define CELLS ((MAX_TOKENS + 1) * (MAX_TOKENS + 1))
+#define AT(i, j) ((i) * (MAX_TOKENS + 1) + (j))
+
+struct sprout_meaning {
+	const sprout_wordnet *wn;
+	sprout_lm *lm;
+	sprout_arena *mem;
+	struct mword **slots; /* hash table of words */
+	size_t cap, n;
+	int32_t ten; /* the model's id of "ten", standing for any number */
+	struct text *tp, *tv; /* the two texts being compared */
+	double *cost;	      /* the alignment's tables */
+	float *sa, *sb;
+	unsigned char *how;
+};
+
+/* ---- words --------------------------------------------------------------- */
+
+static int is_negation(const char *w, size_t n)
+{
+	static const char *const neg[] = {"not", "no", "never", "nothing", "none", "nobody",
+					  "nowhere", "neither", "nor", "without"};
+	for (size_t i = 0; i < sizeof neg / sizeof *neg; i++)
+		if (strlen(neg[i]) == n && memcmp(neg[i], w, n) == 0)
+			return 1;
+	return 0;
+}
+
+static struct mword *intern(sprout_meaning *m, const char *w, size_t len)
+{
+	uint64_t h = XXH3_64bits(w, len);
+	size_t i = (size_t)h & (m->cap - 1);
+	for (; m->slots[i]; i = (i + 1) & (m->cap - 1)) {
+		struct mword *x = m->slots[i];
+		if (x->h == h && x->len == len && memcmp(x->w, w, len) == 0)
+			return x;
+	}
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap * 2;
+		struct mword **v = calloc(cap, sizeof *v);
+		if (!v)
+			return NULL;
+		for (size_t j = 0; j < m->cap; j++) {
+			if (!m->slots[j])
+				continue;
+			size_t k = (size_t)m->slots[j]->h & (cap - 1);
+			while (v[k])
+				k = (k + 1) & (cap - 1);
+			v[k] = m->slots[j];
+		}
+		free(m->slots);
+		m->slots = v;
+		m->cap = cap;
+		for (i = (size_t)h & (cap - 1); m->slots[i]; i = (i + 1) & (cap - 1))
+			;
+	}
+	struct mword *x = sprout_arena_alloc(m->mem, sizeof *x);
+	char *copy = sprout_arena_strndup(m->mem, w, len);
+	if (!x || !copy)
+		return NULL;
+	memset(x, 0, sizeof *x);
+	x->w = copy;
+	x->len = len;
+	x->h = h;
+	for (size_t k = 0; k < len; k++)
+		x->num |= w[k] >= '0' && w[k] <= '9';
+	x->lm = x->num ? m->ten : m->lm ? sprout_lm_word(m->lm, w, len) : -1;
+	x->info = m->lm ? -sprout_lm_unigram(m->lm, x->lm) : INFO_MAX;
+	if (x->info > INFO_MAX)
+		x->info = INFO_MAX;
+	x->stop = aug_is_stopword(w, len) || (len == 2 && memcmp(w, "'s", 2) == 0);
+	x->neg = is_negation(w, len);
+	m->slots[i] = x;
+	m->n++;
+	return x;
+}
+
+/* WordNet's readings of a content word, found once. */
+static void analyse(sprout_meaning *m, struct mword *x)
+{
+	if (x->analysed)
+		return;
+	x->analysed = 1;
+	if (!m->wn || x->stop || x->num || x->len >= SPROUT_WORD_MAX)
+		return;
+	struct reading r[MAX_READ];
+	size_t nr = 0;
+	for (int pos = 0; pos < SPROUT_POS__COUNT && nr < MAX_READ; pos++) {
+		char lemmas[2][SPROUT_WORD_MAX];
+		size_t nl = sprout_wordnet_lemmas(m->wn, x->w, (sprout_pos)pos, lemmas, 2);
+		for (size_t j = 0; j < nl && nr < MAX_READ; j++) {
+			struct reading *d = &r[nr];
+			memcpy(d->lemma, lemmas[j], sizeof d->lemma);
+			d->pos = (sprout_pos)pos;
+			d->nsense = sprout_wordnet_synsets(m->wn, lemmas[j], (sprout_pos)pos, MAX_SENSES,
+							   d->synset, MAX_SENSES);
+			size_t nc = sprout_wordnet_sense_counts(m->wn, lemmas[j], (sprout_pos)pos,
+								d->count, MAX_SENSES);
+			for (size_t k = nc; k < MAX_SENSES; k++)
+				d->count[k] = 0;
+			d->total = 0;
+			for (size_t k = 0; k < d->nsense; k++)
+				d->total += d->count[k];
+			d->nhyp = 0;
+			for (size_t k = 0; k < d->nsense && k < HYP_SENSES && d->nhyp < MAX_HYP; k++)
+				d->nhyp += sprout_wordnet_hypernyms(m->wn, d->synset[k], d->hyp + d->nhyp,
+								    MAX_HYP - d->nhyp);
+			if (d->nsense)
+				nr++;
+		}
+	}
+	if (!nr)
+		return;
+	x->read = sprout_arena_alloc(m->mem, nr * sizeof *x->read);
+	if (x->read) {
+		memcpy(x->read, r, nr * sizeof *r);
+		x->nread = nr;
+	}
+}
+
+/* Share of a reading's uses that are in sense k, smoothed so that an
+ * untagged word's senses count alike. */
+static double sense_share(const struct reading *d, size_t k)
+{
+	return ((double)d->count[k] + 0.5) / ((double)d->total + 0.5 * (double)d->nsense);
+}
+
+enum rel { REL_NONE, REL_INFLECT, REL_SYNONYM };
+
+/* How b relates to a: another form of the same lemma, a synonym (with the
+ * shares of the shared sense in a's and in b's uses), or nothing. */
+static enum rel relate(sprout_meaning *m, struct mword *a, struct mword *b, double *share_a,
+		       double *share_b)
+{
+	if (a->stop || b->stop || a->num || b->num)
+		return REL_NONE;
+	analyse(m, a);
+	analyse(m, b);
+	for (size_t i = 0; i < a->nread; i++)
+		for (size_t j = 0; j < b->nread; j++)
+			if (a->read[i].pos == b->read[j].pos &&
+			    strcmp(a->read[i].lemma, b->read[j].lemma) == 0)
+				return REL_INFLECT;
+	double best = -1;
+	for (size_t i = 0; i < a->nread; i++) {
+		const struct reading *ra = &a->read[i];
+		for (size_t j = 0; j < b->nread; j++) {
+			const struct reading *rb = &b->read[j];
+			if (ra->pos != rb->pos)
+				continue;
+			for (size_t x = 0; x < ra->nsense; x++)
+				for (size_t y = 0; y < rb->nsense; y++) {
+					if (ra->synset[x] != rb->synset[y])
+						continue;
+					double sa = sense_share(ra, x), sb = sense_share(rb, y);
+					if (sa * sb > best) {
+						best = sa * sb;
+						*share_a = sa;
+						*share_b = sb;
+					}
+				}
+		}
+	}
+	return best >= 0 ? REL_SYNONYM : REL_NONE;
+}
+
+/* ---- texts --------------------------------------------------------------- */
+
+/* Chat words and what they stand for. */
+static const struct {
+	const char *chat, *full;
+} chat_words[] = {
+	{"u", "you"},	       {"ur", "your"},		   {"r", "are"},	     {"pls", "please"},
+	{"plz", "please"},     {"plse", "please"},	   {"thx", "thanks"},	     {"thnx", "thanks"},
+	{"thanx", "thanks"},   {"ty", "thank you"},	   {"wanna", "want to"},     {"gonna", "going to"},
+	{"gotta", "got to"},   {"idk", "i don't know"},	   {"rn", "right now"},	     {"im", "i'm"},
+	{"dont", "don't"},     {"cant", "can't"},	   {"whats", "what's"},	     {"ive", "i've"},
+	{"youre", "you're"},   {"doesnt", "doesn't"},	   {"didnt", "didn't"},	     {"isnt", "isn't"},
+	{"b4", "before"},      {"tmrw", "tomorrow"},	   {"tmr", "tomorrow"},	     {"msg", "message"},
+	{"acct", "account"},   {"bc", "because"},	   {"cuz", "because"},	     {"coz", "because"},
+	{"abt", "about"},      {"btw", "by the way"},	   {"k", "okay"},	     {"kk", "okay"},
+	{"ok", "okay"},	       {"hv", "have"},		   {"wat", "what"},	     {"wht", "what"},
+	{"ppl", "people"},     {"ya", "you"},		   {"lemme", "let me"},	     {"gimme", "give me"},
+	{"dunno", "don't know"}, {"thru", "through"},	   {"tho", "though"},	     {"pic", "picture"},
+	{"asap", "as soon as possible"},
+};
+
+/* A text's words: for the language model (contractions as written), and
+ * for the alignment (contractions expanded), each with the index of the
+ * model word it came from. */
+struct text {
+	struct mword *lm[MAX_TOKENS];
+	size_t nlm;
+	struct mword *al[MAX_TOKENS];
+	size_t nal;
+	size_t from[MAX_TOKENS];
+};
+
+sprout_meaning *sprout_meaning_new(const sprout_wordnet *wn, sprout_lm *lm)
+{
+	sprout_meaning *m = calloc(1, sizeof *m);
+	if (!m || !(m->mem = sprout_arena_new(0)) ||
+	    !(m->slots = calloc(m->cap = 4096, sizeof *m->slots)) ||
+	    !(m->tp = malloc(2 * sizeof(struct text))) || !(m->cost = malloc(CELLS * sizeof *m->cost)) ||
+	    !(m->sa = malloc(CELLS * sizeof *m->sa)) || !(m->sb = malloc(CELLS * sizeof *m->sb)) ||
+	    !(m->how = malloc(CELLS))) {
+		sprout_meaning_free(m);
+		return NULL;
+	}
+	m->tv = m->tp + 1;
+	m->wn = wn;
+	m->lm = lm;
+	m->ten = lm ? sprout_lm_word(lm, "ten", 3) : -1;
+	return m;
+}
+
+void sprout_meaning_free(sprout_meaning *m)
+{
+	if (!m)
+		return;
+	sprout_arena_free(m->mem);
+	free(m->slots);
+	free(m->tp);
+	free(m->cost);
+	free(m->sa);
+	free(m->sb);
+	free(m->how);
+	free(m);
+}
+
+static int add_lm(sprout_meaning *m, struct text *t, const char *w, size_t n)
+{
+	if (t->nlm >= MAX_TOKENS)
+		return 0;
+	struct mword *x = intern(m, w, n);
+	if (!x)
+		return -1;
+	/* a possessive the model does not know: the word, then 's */
+	if (x->lm < 0 && !x->num && n > 2 && memcmp(w + n - 2, "'s", 2) == 0) {
+		struct mword *stem = intern(m, w, n - 2), *s = intern(m, "'s", 2);
+		if (!stem || !s)
+			return -1;
+		if (stem->lm >= 0 && t->nlm + 1 < MAX_TOKENS) {
+			t->lm[t->nlm++] = stem;
+			t->lm[t->nlm++] = s;
+			return 0;
+		}
+	}
+	t->lm[t->nlm++] = x;
+	return 0;
+}
+
+/* Words of s (lowercase ASCII, ’ as ', hyphens split) for the model. */
+static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
+{
+	char buf[SPROUT_WORD_MAX * 2];
+	t->nlm = 0;
+	size_t i = 0;
+	while (i < n && t->nlm < MAX_TOKENS) {
+		size_t b = 0;
+		while (i < n) {
+			unsigned char c = (unsigned char)s[i];
+			int apos = c == '\'' || (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+						 (unsigned char)s[i + 2] == 0x99);
+			if (apos && b > 0 && i + (c == '\'' ? 1 : 3) < n) {
+				unsigned char d = (unsigned char)s[i + (c == '\'' ? 1 : 3)];
+				if (((d | 0x20) >= 'a' && (d | 0x20) <= 'z')) {
+					if (b + 1 < sizeof buf)
+						buf[b++] = '\'';
+					i += c == '\'' ? 1 : 3;
+					continue;
+				}
+			}
+			int wordch = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				     (c >= '0' && c <= '9') || (c >= 0x80 && !apos);
+			if (!wordch)
+				break;
+			if (b + 1 < sizeof buf)
+				buf[b++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+			i++;
+		}
+		if (!b) {
+			i++;
+			continue;
+		}
+		const char *full = NULL;
+		for (size_t k = 0; k < sizeof chat_words / sizeof *chat_words && !full; k++)
+			if (strlen(chat_words[k].chat) == b && memcmp(chat_words[k].chat, buf, b) == 0)
+				full = chat_words[k].full;
+		if (!full) {
+			if (add_lm(m, t, buf, b))
+				return -1;
+			continue;
+		}
+		for (const char *p = full; *p;) {
+			const char *e = strchr(p, ' ');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			if (add_lm(m, t, p, l))
+				return -1;
+			p += l + (e != NULL);
+		}
+	}
+	return 0;
+}
+
+static int ends_with(const struct mword *x, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return x->len > n && memcmp(x->w + x->len - n, suffix, n) == 0;
+}
+
+static int add_al(sprout_meaning *m, struct text *t, const char *w, size_t n, size_t from)
+{
+	if (t->nal >= MAX_TOKENS)
+		return 0;
+	struct mword *x = intern(m, w, n);
+	if (!x)
+		return -1;
+	t->from[t->nal] = from;
+	t->al[t->nal++] = x;
+	return 0;
+}
+
+/* The alignment words: contractions expanded ("don't" -> "do not"). */
+static int expand(sprout_meaning *m, struct text *t)
+{
+	static const char *const is_words[] = {"it",   "that", "what", "there", "here", "he",
+					       "she",  "who",  "where", "how",	 "when", "why"};
+	t->nal = 0;
+	for (size_t i = 0; i < t->nlm; i++) {
+		struct mword *x = t->lm[i];
+		const char *w = x->w;
+		size_t n = x->len;
+		const char *second = NULL;
+		size_t keep = n;
+		if (n == 6 && memcmp(w, "cannot", 6) == 0) {
+			keep = 3, second = "not";
+		} else if (ends_with(x, "n't")) {
+			keep = n - 3, second = "not";
+			if (keep == 2 && memcmp(w, "ca", 2) == 0) {
+				if (add_al(m, t, "can", 3, i) || add_al(m, t, "not", 3, i))
+					return -1;
+				continue;
+			}
+			if (keep == 2 && memcmp(w, "wo", 2) == 0) {
+				if (add_al(m, t, "will", 4, i) || add_al(m, t, "not", 3, i))
+					return -1;
+				continue;
+			}
+		} else if (ends_with(x, "'m")) {
+			keep = n - 2, second = "am";
+		} else if (ends_with(x, "'re")) {
+			keep = n - 3, second = "are";
+		} else if (ends_with(x, "'ve")) {
+			keep = n - 3, second = "have";
+		} else if (ends_with(x, "'ll")) {
+			keep = n - 3, second = "will";
+		} else if (ends_with(x, "'d")) {
+			keep = n - 2, second = "would";
+		} else if (ends_with(x, "'s")) {
+			keep = n - 2, second = "'s";
+			if (keep == 3 && memcmp(w, "let", 3) == 0)
+				second = "us";
+			for (size_t k = 0; k < sizeof is_words / sizeof *is_words; k++)
+				if (strlen(is_words[k]) == keep && memcmp(is_words[k], w, keep) == 0)
+					second = "is";
+		}
+		if (add_al(m, t, w, keep, i) || (second && add_al(m, t, second, strlen(second), i)))
+			return -1;
+	}
+	return 0;
+}
+
+/* Damerau-Levenshtein distance (adjacent transpositions), up to limit + 1. */
+static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb, size_t limit)
+{
+	if (na > 40 || nb > 40)
+		return limit + 1;
+	if ((na > nb ? na - nb : nb - na) > limit)
+		return limit + 1;
+	size_t d[41][41];
+	for (size_t i = 0; i <= na; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= nb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t rowmin = limit + 1;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t c = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t v = d[i - 1][j - 1] + c;
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > limit)
+			return limit + 1;
+	}
+	return d[na][nb];
+}
+
+static int contains(struct mword *const *v, size_t n, const struct mword *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+/* Words of the variant that read as keyboard typos of a parent word it
+ * lacks are replaced by that word: unknown to the model (or rare), and
+ * within one edit (two for words of six letters or more). */
+static size_t fix_typos(const struct text *p, struct text *v)
+{
+	size_t typos = 0;
+	for (size_t j = 0; j < v->nlm; j++) {
+		struct mword *x = v->lm[j];
+		if (x->num || x->info < 6.0 || contains(p->lm, p->nlm, x))
+			continue;
+		struct mword *best = NULL;
+		size_t bestd = 3;
+		for (size_t i = 0; i < p->nlm; i++) {
+			struct mword *y = p->lm[i];
+			if (y->len < 3 || y->num || contains(v->lm, v->nlm, y))
+				continue;
+			size_t limit = y->len >= 6 ? 2 : 1;
+			size_t d = edit_distance(y->w, y->len, x->w, x->len, limit);
+			if (d <= limit && d < bestd) {
+				bestd = d;
+				best = y;
+			}
+		}
+		if (best) {
+			v->lm[j] = best;
+			typos++;
+		}
+	}
+	return typos;
+}
+
+/* log10 probability of a text, with its worst word. */
+static double lm_score(sprout_meaning *m, const struct text *t, double *worst)
+{
+	int32_t ids[MAX_TOKENS];
+	float per[MAX_TOKENS + 1];
+	for (size_t i = 0; i < t->nlm; i++)
+		ids[i] = t->lm[i]->lm;
+	double total = sprout_lm_sentence(m->lm, ids, t->nlm, per);
+	double w = 0;
+	for (size_t i = 0; i <= t->nlm; i++)
+		if (per[i] < w)
+			w = per[i];
+	*worst = w;
+	return total;
+}
+
+/* ---- alignment ------------------------------------------------------------ */
+
+#define DEL_CONTENT 1.0
+#define DEL_FUNCTION 0.4
+#define COST_INFLECT 0.3
+#define COST_SYNONYM 0.5
+
+static double gap(const struct mword *x)
+{
+	return x->stop ? DEL_FUNCTION : DEL_CONTENT;
+}
+
+enum op { OP_NONE, OP_KEEP, OP_INFLECT, OP_SYNONYM };
+
+#define MATCH_SYNONYM 0.9
+#define MATCH_HYPERNYM 0.3
+
+static int shares(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny)
+{
+	for (size_t i = 0; i < nx; i++)
+		for (size_t j = 0; j < ny; j++)
+			if (x[i] == y[j])
+				return 1;
+	return 0;
+}
+
+/* How well y stands for x: the same word or lemma 1, a shared sense
+ * MATCH_SYNONYM, one a hypernym of the other MATCH_HYPERNYM. */
+static double word_match(sprout_meaning *m, struct mword *x, struct mword *y)
+{
+	if (x == y)
+		return 1;
+	if (x->num || y->num)
+		return 0;
+	double s1, s2;
+	enum rel r = relate(m, x, y, &s1, &s2);
+	if (r == REL_INFLECT)
+		return 1;
+	if (r == REL_SYNONYM)
+		return MATCH_SYNONYM;
+	for (size_t i = 0; i < x->nread; i++)
+		for (size_t j = 0; j < y->nread; j++) {
+			const struct reading *a = &x->read[i], *b = &y->read[j];
+			if (a->pos != b->pos)
+				continue;
+			size_t na = a->nsense < HYP_SENSES ? a->nsense : HYP_SENSES;
+			size_t nb = b->nsense < HYP_SENSES ? b->nsense : HYP_SENSES;
+			if (shares(a->synset, na, b->hyp, b->nhyp) || shares(a->hyp, a->nhyp, b->synset, nb))
+				return MATCH_HYPERNYM;
+		}
+	return 0;
+}
+
+/* Information-weighed share of a's content words matched in b; -1 when a
+ * has none. */
+static double align_bag(sprout_meaning *m, struct mword *const *a, size_t na,
+			struct mword *const *b, size_t nb)
+{
+	double num = 0, den = 0;
+	for (size_t i = 0; i < na; i++) {
+		if (a[i]->stop)
+			continue;
+		double best = 0;
+		for (size_t j = 0; j < nb && best < 1; j++) {
+			if (b[j]->stop)
+				continue;
+			double v = word_match(m, a[i], b[j]);
+			if (v > best)
+				best = v;
+		}
+		num += a[i]->info * best;
+		den += a[i]->info;
+	}
+	return den > 0 ? num / den : -1;
+}
+
+void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, const char *b,
+			     size_t blen, double *out)
+{
+	for (int i = 0; i < SPROUT_MF__COUNT; i++)
+		out[i] = 0;
+	struct text *ptp = m->tp, *ptv = m->tv;
+#define tp (*ptp)
+#define tv (*ptv)
+	if (words(m, a, alen, &tp) || words(m, b, blen, &tv))
+		return;
+	out[SPROUT_MF_TYPOS] = (double)fix_typos(&tp, &tv);
+	if (expand(m, &tp) || expand(m, &tv))
+		return;
+	if (m->lm) {
+		double wp, wv;
+		double lp = lm_score(m, &tp, &wp), lv = lm_score(m, &tv, &wv);
+		out[SPROUT_MF_LM_DELTA] = lv - lp;
+		out[SPROUT_MF_LM_WORD] = lv / (double)(tv.nlm + 1) - lp / (double)(tp.nlm + 1);
+		out[SPROUT_MF_LM_WORST] = wv - wp;
+	}
+	size_t n = tp.nal, k = tv.nal;
+	out[SPROUT_MF_WORDS] = (double)n;
+	double x1 = align_bag(m, tp.al, n, tv.al, k), x2 = align_bag(m, tv.al, k, tp.al, n);
+	out[SPROUT_MF_SIM] = x1 < 0 && x2 < 0 ? 1 : x1 < 0 ? x2 : x2 < 0 ? x1 : (x1 + x2) / 2;
+	/* edit distance over words, substitutions only between related words */
+	double *cost_ = m->cost;
+	float *sa_ = m->sa, *sb_ = m->sb;
+	unsigned char *how_ = m->how;
+#define cost(i, j) cost_[AT(i, j)]
+#define how(i, j) how_[AT(i, j)]
+#define sa(i, j) sa_[AT(i, j)]
+#define sb(i, j) sb_[AT(i, j)]
+	cost(0, 0) = 0;
+	for (size_t i = 1; i <= n; i++)
+		cost(i, 0) = cost(i - 1, 0) + gap(tp.al[i - 1]), how(i, 0) = 1;
+	for (size_t j = 1; j <= k; j++)
+		cost(0, j) = cost(0, j - 1) + gap(tv.al[j - 1]), how(0, j) = 2;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= k; j++) {
+			struct mword *x = tp.al[i - 1], *y = tv.al[j - 1];
+			double c = cost(i - 1, j) + gap(x);
+			unsigned char h = 1;
+			if (cost(i, j - 1) + gap(y) < c)
+				c = cost(i, j - 1) + gap(y), h = 2;
+			if (x == y) {
+				if (cost(i - 1, j - 1) <= c)
+					c = cost(i - 1, j - 1), h = 3;
+			} else if (!x->stop && !y->stop) {
+				double s1 = 0, s2 = 0;
+				enum rel r = relate(m, x, y, &s1, &s2);
+				double rc = r == REL_INFLECT ? COST_INFLECT : r == REL_SYNONYM ? COST_SYNONYM : 99;
+				if (cost(i - 1, j - 1) + rc < c) {
+					c = cost(i - 1, j - 1) + rc;
+					h = r == REL_INFLECT ? 4 : 5;
+					sa(i, j) = s1;
+					sb(i, j) = s2;
+				}
+			}
+			cost(i, j) = c;
+			how(i, j) = h;
+		}
+	}
+	/* walk back: what happened to each word */
+	unsigned char pa[MAX_TOKENS], pb[MAX_TOKENS]; /* enum op */
+	memset(pa, 0, sizeof pa);
+	memset(pb, 0, sizeof pb);
+	double kept = 0, total = 0;
+	size_t i = n, j = k;
+	while (i > 0 || j > 0) {
+		unsigned char h = i == 0 ? 2 : j == 0 ? 1 : how(i, j);
+		if (h == 1) {
+			i--;
+		} else if (h == 2) {
+			j--;
+		} else {
+			i--, j--;
+			pa[i] = pb[j] = h == 3 ? OP_KEEP : h == 4 ? OP_INFLECT : OP_SYNONYM;
+			if (h == 4)
+				out[SPROUT_MF_INFLECTED] += 1;
+			if (h == 5) {
+				const struct mword *x = tp.al[i], *y = tv.al[j];
+				out[SPROUT_MF_SYNONYMS] += 1;
+				double so = 1 - sa(i + 1, j + 1), sn = 1 - sb(i + 1, j + 1);
+				double rarer = y->info - x->info;
+				if (so > out[SPROUT_MF_SENSE_OLD])
+					out[SPROUT_MF_SENSE_OLD] = so;
+				if (sn > out[SPROUT_MF_SENSE_NEW])
+					out[SPROUT_MF_SENSE_NEW] = sn;
+				if (rarer > out[SPROUT_MF_RARER])
+					out[SPROUT_MF_RARER] = rarer;
+			}
+		}
+	}
+	/* words left over on both sides are moved, else dropped or added */
+	for (i = 0; i < n; i++) {
+		const struct mword *x = tp.al[i];
+		if (!x->stop)
+			total += x->info;
+		if (pa[i] == OP_KEEP && !x->stop)
+			kept += x->info;
+		if (pa[i] != OP_NONE)
+			continue;
+		int moved = 0;
+		for (j = 0; j < k && !moved; j++)
+			if (pb[j] == OP_NONE && tv.al[j] == x) {
+				pb[j] = OP_KEEP; /* taken */
+				moved = 1;
+			}
+		if (moved && !x->stop)
+			out[SPROUT_MF_MOVED] += 1, kept += x->info;
+		else if (!moved && x->stop)
+			out[SPROUT_MF_DROPPED_FN] += 1;
+		else if (!moved)
+			out[SPROUT_MF_DROPPED] += x->info;
+	}
+	for (j = 0; j < k; j++) {
+		const struct mword *y = tv.al[j];
+		if (pb[j] != OP_NONE)
+			continue;
+		if (y->stop)
+			out[SPROUT_MF_ADDED_FN] += 1;
+		else
+			out[SPROUT_MF_ADDED] += y->info;
+	}
+	out[SPROUT_MF_KEPT] = total > 0 ? kept / total : 1;
+	out[SPROUT_MF_SAME] = n == k && cost(n, k) == 0 && out[SPROUT_MF_TYPOS] == 0;
+	/* negation and numbers */
+	int na = 0, nb = 0;
+	for (i = 0; i < n; i++)
+		na += tp.al[i]->neg;
+	for (j = 0; j < k; j++)
+		nb += tv.al[j]->neg;
+	out[SPROUT_MF_NEGATION] = (na > 0) != (nb > 0);
+	for (i = 0; i < n && !out[SPROUT_MF_NUMBERS]; i++)
+		if (tp.al[i]->num && !contains(tv.al, k, tp.al[i]))
+			out[SPROUT_MF_NUMBERS] = 1;
+	for (j = 0; j < k && !out[SPROUT_MF_NUMBERS]; j++)
+		if (tv.al[j]->num && !contains(tp.al, n, tv.al[j]))
+			out[SPROUT_MF_NUMBERS] = 1;
+#undef cost
+#undef how
+#undef sa
+#undef sb
+#undef tp
+#undef tv
+}
