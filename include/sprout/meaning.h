@@ -55,6 +55,16 @@ typedef enum sprout_meaning_feature {
 	SPROUT_MF_SIM,         /* bag-of-words alignment: each content word's best match
 				* in the other text (same lemma 1, a shared sense 0.9, a
 				* hypernym 0.3), weighed by information, both ways */
+	SPROUT_MF_LM_KEPT,     /* log10 P of the words kept, in the variant minus in the parent */
+	SPROUT_MF_LM_REPLACED, /* the same for words replaced by an inflection or synonym */
+	SPROUT_MF_LM_MOVED,    /* the same for words moved */
+	SPROUT_MF_LM_NEW,      /* new words: log10 P in context minus their unigram log10 P */
+	SPROUT_MF_LM_KEPT_DROP, /* kept words' groups whose log10 P fell by more than 1:
+				 * the sum of the fall beyond 1 (<= 0) */
+	SPROUT_MF_ADDED_SENT,  /* words of sentences only the variant has ("Quick question:") */
+	SPROUT_MF_DROPPED_SENT, /* words of sentences only the parent has */
+	SPROUT_MF_FN_REPLACED, /* function words replaced by other function words ("how" -> "what") */
+	SPROUT_MF_MOVED_FN,    /* function words found in both texts but out of order */
 	SPROUT_MF__COUNT
 } sprout_meaning_feature;
 

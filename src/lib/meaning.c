@@ -23,7 +23,8 @@ static const char *const feature_names[SPROUT_MF__COUNT] = {
 	"same",	    "lm_delta",	  "lm_word",	 "lm_worst",   "typos",	   "kept",
 	"dropped",  "added",	  "dropped_fn",	 "added_fn",   "moved",	   "inflected",
 	"synonyms", "sense_old",  "sense_new",	 "rarer",      "negation", "numbers",
-	"words",    "sim",
+	"words",    "sim",	  "lm_kept",	 "lm_replaced", "lm_moved", "lm_new",
+	"lm_kept_drop", "added_sent", "dropped_sent", "fn_replaced", "moved_fn",
 };
 
 const char *sprout_meaning_feature_name(sprout_meaning_feature f)
@@ -74,6 +75,7 @@ struct sprout_meaning {
 	float *sa, *sb;
 	unsigned char *how;
 };
+
 
 /* ---- words --------------------------------------------------------------- */
 
@@ -251,10 +253,15 @@ static const struct {
  * model word it came from. */
 struct text {
 	struct mword *lm[MAX_TOKENS];
+	unsigned char starts[MAX_TOKENS]; /* 1: the word begins a sentence */
+	float lp[MAX_TOKENS];             /* its log10 probability (with </s> after
+					   * the last word of a sentence) */
 	size_t nlm;
 	struct mword *al[MAX_TOKENS];
 	size_t nal;
 	size_t from[MAX_TOKENS];
+	unsigned char op[MAX_TOKENS]; /* what the alignment did with al[i] (enum op) */
+	size_t partner[MAX_TOKENS];   /* and the word of the other text it went to */
 };
 
 sprout_meaning *sprout_meaning_new(const sprout_wordnet *wn, sprout_lm *lm)
@@ -289,7 +296,7 @@ void sprout_meaning_free(sprout_meaning *m)
 	free(m);
 }
 
-static int add_lm(sprout_meaning *m, struct text *t, const char *w, size_t n)
+static int add_lm(sprout_meaning *m, struct text *t, const char *w, size_t n, int start)
 {
 	if (t->nlm >= MAX_TOKENS)
 		return 0;
@@ -302,11 +309,14 @@ static int add_lm(sprout_meaning *m, struct text *t, const char *w, size_t n)
 		if (!stem || !s)
 			return -1;
 		if (stem->lm >= 0 && t->nlm + 1 < MAX_TOKENS) {
+			t->starts[t->nlm] = (unsigned char)start;
 			t->lm[t->nlm++] = stem;
+			t->starts[t->nlm] = 0;
 			t->lm[t->nlm++] = s;
 			return 0;
 		}
 	}
+	t->starts[t->nlm] = (unsigned char)start;
 	t->lm[t->nlm++] = x;
 	return 0;
 }
@@ -317,6 +327,7 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 	char buf[SPROUT_WORD_MAX * 2];
 	t->nlm = 0;
 	size_t i = 0;
+	int start = 1; /* sentences end at . ? ! : ; and line breaks */
 	while (i < n && t->nlm < MAX_TOKENS) {
 		size_t b = 0;
 		while (i < n) {
@@ -341,6 +352,14 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 			i++;
 		}
 		if (!b) {
+			char c = s[i];
+			/* a full stop inside a number or an abbreviation ("e.g") does not end
+			 * a sentence: the next character must be a space or the end */
+			if ((c == '.' || c == '?' || c == '!' || c == ':' || c == ';') &&
+			    (i + 1 >= n || s[i + 1] == ' ' || s[i + 1] == '\n' || s[i + 1] == '"'))
+				start = 1;
+			else if (c == '\n')
+				start = 1;
 			i++;
 			continue;
 		}
@@ -349,15 +368,17 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 			if (strlen(chat_words[k].chat) == b && memcmp(chat_words[k].chat, buf, b) == 0)
 				full = chat_words[k].full;
 		if (!full) {
-			if (add_lm(m, t, buf, b))
+			if (add_lm(m, t, buf, b, start))
 				return -1;
+			start = 0;
 			continue;
 		}
 		for (const char *p = full; *p;) {
 			const char *e = strchr(p, ' ');
 			size_t l = e ? (size_t)(e - p) : strlen(p);
-			if (add_lm(m, t, p, l))
+			if (add_lm(m, t, p, l, start))
 				return -1;
+			start = 0;
 			p += l + (e != NULL);
 		}
 	}
@@ -474,51 +495,87 @@ static int contains(struct mword *const *v, size_t n, const struct mword *x)
 	return 0;
 }
 
-/* Words of the variant that read as keyboard typos of a parent word it
- * lacks are replaced by that word: unknown to the model (or rare), and
- * within one edit (two for words of six letters or more). */
-static size_t fix_typos(const struct text *p, struct text *v)
+static size_t count(struct mword *const *v, size_t n, const struct mword *x)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += v[i] == x;
+	return c;
+}
+
+/* Words of the variant that read as keyboard typos of a parent word are
+ * replaced by that word. A typo is a word the variant has more often than
+ * the parent, within one edit (two for words of six letters or more) of a
+ * word the parent has more often than the variant, unknown to the model or
+ * at least ten times rarer than that word, and not another form or a
+ * synonym of it ("charges" for "charged" is no typo). */
+static size_t fix_typos(sprout_meaning *m, const struct text *p, struct text *v)
 {
 	size_t typos = 0;
+	unsigned char used[MAX_TOKENS];
+	memset(used, 0, sizeof used);
 	for (size_t j = 0; j < v->nlm; j++) {
 		struct mword *x = v->lm[j];
-		if (x->num || x->info < 6.0 || contains(p->lm, p->nlm, x))
+		if (x->num || count(v->lm, v->nlm, x) <= count(p->lm, p->nlm, x))
 			continue;
 		struct mword *best = NULL;
-		size_t bestd = 3;
+		size_t bestd = 3, besti = 0;
 		for (size_t i = 0; i < p->nlm; i++) {
 			struct mword *y = p->lm[i];
-			if (y->len < 3 || y->num || contains(v->lm, v->nlm, y))
+			if (used[i] || y->len < 3 || y->num ||
+			    count(p->lm, p->nlm, y) <= count(v->lm, v->nlm, y))
+				continue;
+			if (x->lm >= 0 && x->info < y->info + 1.0)
 				continue;
 			size_t limit = y->len >= 6 ? 2 : 1;
 			size_t d = edit_distance(y->w, y->len, x->w, x->len, limit);
 			if (d <= limit && d < bestd) {
+				double s1, s2;
+				if (x->lm >= 0 && relate(m, y, x, &s1, &s2) != REL_NONE)
+					continue;
 				bestd = d;
 				best = y;
+				besti = i;
 			}
 		}
 		if (best) {
 			v->lm[j] = best;
+			used[besti] = 1;
 			typos++;
 		}
 	}
 	return typos;
 }
 
-/* log10 probability of a text, with its worst word. */
-static double lm_score(sprout_meaning *m, const struct text *t, double *worst)
+/* Each word's log10 probability, sentence by sentence (the </s> of a
+ * sentence counted with its last word); returns the total. */
+static double lm_score(sprout_meaning *m, struct text *t)
 {
 	int32_t ids[MAX_TOKENS];
 	float per[MAX_TOKENS + 1];
-	for (size_t i = 0; i < t->nlm; i++)
-		ids[i] = t->lm[i]->lm;
-	double total = sprout_lm_sentence(m->lm, ids, t->nlm, per);
-	double w = 0;
-	for (size_t i = 0; i <= t->nlm; i++)
-		if (per[i] < w)
-			w = per[i];
-	*worst = w;
+	double total = 0;
+	for (size_t i = 0; i < t->nlm;) {
+		size_t j = i + 1;
+		while (j < t->nlm && !t->starts[j])
+			j++;
+		for (size_t k = i; k < j; k++)
+			ids[k - i] = t->lm[k]->lm;
+		total += sprout_lm_sentence(m->lm, ids, j - i, per);
+		for (size_t k = i; k < j; k++)
+			t->lp[k] = per[k - i];
+		t->lp[j - 1] += per[j - i];
+		i = j;
+	}
 	return total;
+}
+
+static double worst(const struct text *t)
+{
+	double w = 0;
+	for (size_t i = 0; i < t->nlm; i++)
+		if (t->lp[i] < w)
+			w = t->lp[i];
+	return w;
 }
 
 /* ---- alignment ------------------------------------------------------------ */
@@ -533,7 +590,7 @@ static double gap(const struct mword *x)
 	return x->stop ? DEL_FUNCTION : DEL_CONTENT;
 }
 
-enum op { OP_NONE, OP_KEEP, OP_INFLECT, OP_SYNONYM };
+enum op { OP_NONE, OP_KEEP, OP_INFLECT, OP_SYNONYM, OP_MOVED };
 
 #define MATCH_SYNONYM 0.9
 #define MATCH_HYPERNYM 0.3
@@ -597,124 +654,265 @@ static double align_bag(sprout_meaning *m, struct mword *const *a, size_t na,
 	return den > 0 ? num / den : -1;
 }
 
+/* Align the expanded words of p and v in order (an edit distance where a
+ * word may only be replaced by an inflection or a synonym of itself), then
+ * pair what is left over on both sides as moved words. Fills op and
+ * partner of both texts; synonym pairs add to out. */
+static void align(sprout_meaning *m, struct text *p, struct text *v, double *out)
+{
+	size_t n = p->nal, k = v->nal, W = MAX_TOKENS + 1;
+	double *cost = m->cost;
+	unsigned char *how = m->how;
+	cost[0] = 0;
+	for (size_t i = 1; i <= n; i++)
+		cost[i * W] = cost[(i - 1) * W] + gap(p->al[i - 1]), how[i * W] = 1;
+	for (size_t j = 1; j <= k; j++)
+		cost[j] = cost[j - 1] + gap(v->al[j - 1]), how[j] = 2;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= k; j++) {
+			struct mword *x = p->al[i - 1], *y = v->al[j - 1];
+			double c = cost[(i - 1) * W + j] + gap(x);
+			unsigned char h = 1;
+			if (cost[i * W + j - 1] + gap(y) < c)
+				c = cost[i * W + j - 1] + gap(y), h = 2;
+			if (x == y) {
+				if (cost[(i - 1) * W + j - 1] <= c)
+					c = cost[(i - 1) * W + j - 1], h = 3;
+			} else if (!x->stop && !y->stop) {
+				double s1 = 0, s2 = 0;
+				enum rel r = relate(m, x, y, &s1, &s2);
+				double rc = r == REL_INFLECT ? COST_INFLECT : r == REL_SYNONYM ? COST_SYNONYM : 99;
+				if (cost[(i - 1) * W + j - 1] + rc < c) {
+					c = cost[(i - 1) * W + j - 1] + rc;
+					h = r == REL_INFLECT ? 4 : 5;
+					m->sa[i * W + j] = (float)s1;
+					m->sb[i * W + j] = (float)s2;
+				}
+			}
+			cost[i * W + j] = c;
+			how[i * W + j] = h;
+		}
+	}
+	memset(p->op, OP_NONE, n);
+	memset(v->op, OP_NONE, k);
+	size_t i = n, j = k;
+	while (i > 0 || j > 0) {
+		unsigned char h = i == 0 ? 2 : j == 0 ? 1 : how[i * W + j];
+		if (h == 1) {
+			i--;
+			continue;
+		}
+		if (h == 2) {
+			j--;
+			continue;
+		}
+		i--, j--;
+		enum op op = h == 3 ? OP_KEEP : h == 4 ? OP_INFLECT : OP_SYNONYM;
+		p->op[i] = v->op[j] = (unsigned char)op;
+		p->partner[i] = j;
+		v->partner[j] = i;
+		if (op == OP_INFLECT)
+			out[SPROUT_MF_INFLECTED] += 1;
+		if (op == OP_SYNONYM) {
+			const struct mword *x = p->al[i], *y = v->al[j];
+			out[SPROUT_MF_SYNONYMS] += 1;
+			double so = 1 - m->sa[(i + 1) * W + j + 1], sn = 1 - m->sb[(i + 1) * W + j + 1];
+			double rarer = y->info - x->info;
+			if (so > out[SPROUT_MF_SENSE_OLD])
+				out[SPROUT_MF_SENSE_OLD] = so;
+			if (sn > out[SPROUT_MF_SENSE_NEW])
+				out[SPROUT_MF_SENSE_NEW] = sn;
+			if (rarer > out[SPROUT_MF_RARER])
+				out[SPROUT_MF_RARER] = rarer;
+		}
+	}
+	/* the same word left over on both sides: moved */
+	for (i = 0; i < n; i++) {
+		if (p->op[i] != OP_NONE)
+			continue;
+		for (j = 0; j < k; j++) {
+			if (v->op[j] == OP_NONE && v->al[j] == p->al[i]) {
+				p->op[i] = v->op[j] = OP_MOVED;
+				p->partner[i] = j;
+				v->partner[j] = i;
+				break;
+			}
+		}
+	}
+}
+
+/* Union-find over the model words of both texts (p's first). */
+static size_t root(size_t *up, size_t x)
+{
+	while (up[x] != x)
+		x = up[x] = up[up[x]];
+	return x;
+}
+
+/* The language model's view of the alignment: model words joined by
+ * aligned pairs form groups ("don't" with "do not"); each group's log10
+ * probability in the variant minus in the parent goes to the kept, the
+ * replaced or the moved words' sum (whichever the group holds: moved,
+ * then replaced, then kept); each word only the variant has adds how much
+ * better it fits its context than it would alone (log10 P in context minus
+ * its unigram log10 P). */
+static void lm_groups(const struct text *p, const struct text *v, const unsigned char *vnew,
+		      double *out)
+{
+	size_t np = p->nlm, nv = v->nlm;
+	size_t up[2 * MAX_TOKENS];
+	unsigned char kind[2 * MAX_TOKENS], inv[MAX_TOKENS];
+	for (size_t x = 0; x < np + nv; x++)
+		up[x] = x, kind[x] = 0;
+	memset(inv, 0, nv);
+	for (size_t j = 0; j < v->nal; j++) {
+		if (v->op[j] == OP_NONE)
+			continue;
+		size_t a = root(up, p->from[v->partner[j]]), b = root(up, np + v->from[j]);
+		if (a != b)
+			up[b] = a;
+		inv[v->from[j]] = 1;
+	}
+	for (size_t j = 0; j < v->nal; j++) {
+		unsigned char op = v->op[j];
+		unsigned char k = op == OP_MOVED ? 3 : op == OP_SYNONYM || op == OP_INFLECT ? 2
+					: op == OP_KEEP ? 1 : 0;
+		size_t r = root(up, np + v->from[j]);
+		if (k > kind[r])
+			kind[r] = k;
+	}
+	double sum[2 * MAX_TOKENS];
+	for (size_t x = 0; x < np + nv; x++)
+		sum[x] = 0;
+	int grouped[2 * MAX_TOKENS];
+	memset(grouped, 0, sizeof(int) * (np + nv));
+	for (size_t j = 0; j < nv; j++) {
+		if (!inv[j]) {
+			if (!vnew[j])
+				out[SPROUT_MF_LM_NEW] += v->lp[j] + v->lm[j]->info;
+			continue;
+		}
+		size_t r = root(up, np + j);
+		sum[r] += v->lp[j];
+		grouped[r] = 1;
+	}
+	for (size_t i = 0; i < np; i++) {
+		size_t r = root(up, i);
+		if (grouped[r])
+			sum[r] -= p->lp[i];
+	}
+	for (size_t x = 0; x < np + nv; x++) {
+		if (!grouped[x] || root(up, x) != x)
+			continue;
+		int f = kind[x] == 3 ? SPROUT_MF_LM_MOVED : kind[x] == 2 ? SPROUT_MF_LM_REPLACED
+									 : SPROUT_MF_LM_KEPT;
+		out[f] += sum[x];
+		if (f == SPROUT_MF_LM_KEPT && sum[x] < -1)
+			out[SPROUT_MF_LM_KEPT_DROP] += sum[x] + 1;
+	}
+}
+
+/* Mark the model words of t's sentences none of whose words the
+ * alignment paired (whole sentences only one text has); returns how many
+ * words they have. */
+static size_t lone_sentences(const struct text *t, unsigned char *lone)
+{
+	unsigned char paired[MAX_TOKENS];
+	memset(paired, 0, t->nlm);
+	for (size_t j = 0; j < t->nal; j++)
+		if (t->op[j] != OP_NONE)
+			paired[t->from[j]] = 1;
+	size_t words = 0;
+	for (size_t i = 0; i < t->nlm;) {
+		size_t e = i + 1;
+		while (e < t->nlm && !t->starts[e])
+			e++;
+		int any = 0;
+		for (size_t k = i; k < e; k++)
+			any |= paired[k];
+		for (size_t k = i; k < e; k++)
+			lone[k] = !any;
+		if (!any)
+			words += e - i;
+		i = e;
+	}
+	return words;
+}
+
+/* Function words replaced by others: between two consecutive aligned
+ * pairs, as many as both sides dropped and added. */
+static size_t fn_replaced(const struct text *p, const struct text *v)
+{
+	size_t total = 0, i = 0, j = 0;
+	while (i <= p->nal && j <= v->nal) {
+		size_t ni = i, nj = j;
+		while (ni < p->nal && !(p->op[ni] != OP_NONE && p->op[ni] != OP_MOVED))
+			ni++;
+		nj = ni < p->nal ? p->partner[ni] : v->nal;
+		if (nj < j)
+			nj = j;
+		size_t dp = 0, dv = 0;
+		for (size_t k = i; k < ni; k++)
+			dp += p->op[k] == OP_NONE && p->al[k]->stop;
+		for (size_t k = j; k < nj && k < v->nal; k++)
+			dv += v->op[k] == OP_NONE && v->al[k]->stop;
+		total += dp < dv ? dp : dv;
+		i = ni + 1;
+		j = nj + 1;
+	}
+	return total;
+}
+
 void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, const char *b,
 			     size_t blen, double *out)
 {
 	for (int i = 0; i < SPROUT_MF__COUNT; i++)
 		out[i] = 0;
-	struct text *ptp = m->tp, *ptv = m->tv;
-#define tp (*ptp)
-#define tv (*ptv)
-	if (words(m, a, alen, &tp) || words(m, b, blen, &tv))
+	struct text *p = m->tp, *v = m->tv;
+	if (words(m, a, alen, p) || words(m, b, blen, v))
 		return;
-	out[SPROUT_MF_TYPOS] = (double)fix_typos(&tp, &tv);
-	if (expand(m, &tp) || expand(m, &tv))
+	out[SPROUT_MF_TYPOS] = (double)fix_typos(m, p, v);
+	if (expand(m, p) || expand(m, v))
 		return;
-	if (m->lm) {
-		double wp, wv;
-		double lp = lm_score(m, &tp, &wp), lv = lm_score(m, &tv, &wv);
-		out[SPROUT_MF_LM_DELTA] = lv - lp;
-		out[SPROUT_MF_LM_WORD] = lv / (double)(tv.nlm + 1) - lp / (double)(tp.nlm + 1);
-		out[SPROUT_MF_LM_WORST] = wv - wp;
-	}
-	size_t n = tp.nal, k = tv.nal;
+	size_t n = p->nal, k = v->nal;
 	out[SPROUT_MF_WORDS] = (double)n;
-	double x1 = align_bag(m, tp.al, n, tv.al, k), x2 = align_bag(m, tv.al, k, tp.al, n);
+	double x1 = align_bag(m, p->al, n, v->al, k), x2 = align_bag(m, v->al, k, p->al, n);
 	out[SPROUT_MF_SIM] = x1 < 0 && x2 < 0 ? 1 : x1 < 0 ? x2 : x2 < 0 ? x1 : (x1 + x2) / 2;
-	/* edit distance over words, substitutions only between related words */
-	double *cost_ = m->cost;
-	float *sa_ = m->sa, *sb_ = m->sb;
-	unsigned char *how_ = m->how;
-#define cost(i, j) cost_[AT(i, j)]
-#define how(i, j) how_[AT(i, j)]
-#define sa(i, j) sa_[AT(i, j)]
-#define sb(i, j) sb_[AT(i, j)]
-	cost(0, 0) = 0;
-	for (size_t i = 1; i <= n; i++)
-		cost(i, 0) = cost(i - 1, 0) + gap(tp.al[i - 1]), how(i, 0) = 1;
-	for (size_t j = 1; j <= k; j++)
-		cost(0, j) = cost(0, j - 1) + gap(tv.al[j - 1]), how(0, j) = 2;
-	for (size_t i = 1; i <= n; i++) {
-		for (size_t j = 1; j <= k; j++) {
-			struct mword *x = tp.al[i - 1], *y = tv.al[j - 1];
-			double c = cost(i - 1, j) + gap(x);
-			unsigned char h = 1;
-			if (cost(i, j - 1) + gap(y) < c)
-				c = cost(i, j - 1) + gap(y), h = 2;
-			if (x == y) {
-				if (cost(i - 1, j - 1) <= c)
-					c = cost(i - 1, j - 1), h = 3;
-			} else if (!x->stop && !y->stop) {
-				double s1 = 0, s2 = 0;
-				enum rel r = relate(m, x, y, &s1, &s2);
-				double rc = r == REL_INFLECT ? COST_INFLECT : r == REL_SYNONYM ? COST_SYNONYM : 99;
-				if (cost(i - 1, j - 1) + rc < c) {
-					c = cost(i - 1, j - 1) + rc;
-					h = r == REL_INFLECT ? 4 : 5;
-					sa(i, j) = s1;
-					sb(i, j) = s2;
-				}
-			}
-			cost(i, j) = c;
-			how(i, j) = h;
-		}
+	align(m, p, v, out);
+	unsigned char pnew[MAX_TOKENS], vnew[MAX_TOKENS];
+	out[SPROUT_MF_DROPPED_SENT] = (double)lone_sentences(p, pnew);
+	out[SPROUT_MF_ADDED_SENT] = (double)lone_sentences(v, vnew);
+	out[SPROUT_MF_FN_REPLACED] = (double)fn_replaced(p, v);
+	if (m->lm) {
+		double lp = lm_score(m, p), lv = lm_score(m, v);
+		out[SPROUT_MF_LM_DELTA] = lv - lp;
+		out[SPROUT_MF_LM_WORD] = lv / (double)(v->nlm + 1) - lp / (double)(p->nlm + 1);
+		out[SPROUT_MF_LM_WORST] = worst(v) - worst(p);
+		lm_groups(p, v, vnew, out);
 	}
-	/* walk back: what happened to each word */
-	unsigned char pa[MAX_TOKENS], pb[MAX_TOKENS]; /* enum op */
-	memset(pa, 0, sizeof pa);
-	memset(pb, 0, sizeof pb);
 	double kept = 0, total = 0;
-	size_t i = n, j = k;
-	while (i > 0 || j > 0) {
-		unsigned char h = i == 0 ? 2 : j == 0 ? 1 : how(i, j);
-		if (h == 1) {
-			i--;
-		} else if (h == 2) {
-			j--;
-		} else {
-			i--, j--;
-			pa[i] = pb[j] = h == 3 ? OP_KEEP : h == 4 ? OP_INFLECT : OP_SYNONYM;
-			if (h == 4)
-				out[SPROUT_MF_INFLECTED] += 1;
-			if (h == 5) {
-				const struct mword *x = tp.al[i], *y = tv.al[j];
-				out[SPROUT_MF_SYNONYMS] += 1;
-				double so = 1 - sa(i + 1, j + 1), sn = 1 - sb(i + 1, j + 1);
-				double rarer = y->info - x->info;
-				if (so > out[SPROUT_MF_SENSE_OLD])
-					out[SPROUT_MF_SENSE_OLD] = so;
-				if (sn > out[SPROUT_MF_SENSE_NEW])
-					out[SPROUT_MF_SENSE_NEW] = sn;
-				if (rarer > out[SPROUT_MF_RARER])
-					out[SPROUT_MF_RARER] = rarer;
-			}
-		}
-	}
-	/* words left over on both sides are moved, else dropped or added */
-	for (i = 0; i < n; i++) {
-		const struct mword *x = tp.al[i];
-		if (!x->stop)
+	int same = p->nlm == v->nlm;
+	for (size_t i = 0; same && i < p->nlm; i++)
+		same = p->lm[i] == v->lm[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct mword *x = p->al[i];
+		if (!x->stop) {
 			total += x->info;
-		if (pa[i] == OP_KEEP && !x->stop)
-			kept += x->info;
-		if (pa[i] != OP_NONE)
+			if (p->op[i] == OP_KEEP || p->op[i] == OP_MOVED)
+				kept += x->info;
+		}
+		if (p->op[i] == OP_MOVED)
+			out[x->stop ? SPROUT_MF_MOVED_FN : SPROUT_MF_MOVED] += 1;
+		if (p->op[i] != OP_NONE || pnew[p->from[i]])
 			continue;
-		int moved = 0;
-		for (j = 0; j < k && !moved; j++)
-			if (pb[j] == OP_NONE && tv.al[j] == x) {
-				pb[j] = OP_KEEP; /* taken */
-				moved = 1;
-			}
-		if (moved && !x->stop)
-			out[SPROUT_MF_MOVED] += 1, kept += x->info;
-		else if (!moved && x->stop)
+		if (x->stop)
 			out[SPROUT_MF_DROPPED_FN] += 1;
-		else if (!moved)
+		else
 			out[SPROUT_MF_DROPPED] += x->info;
 	}
-	for (j = 0; j < k; j++) {
-		const struct mword *y = tv.al[j];
-		if (pb[j] != OP_NONE)
+	for (size_t j = 0; j < k; j++) {
+		const struct mword *y = v->al[j];
+		if (v->op[j] != OP_NONE || vnew[v->from[j]])
 			continue;
 		if (y->stop)
 			out[SPROUT_MF_ADDED_FN] += 1;
@@ -722,24 +920,18 @@ void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, cons
 			out[SPROUT_MF_ADDED] += y->info;
 	}
 	out[SPROUT_MF_KEPT] = total > 0 ? kept / total : 1;
-	out[SPROUT_MF_SAME] = n == k && cost(n, k) == 0 && out[SPROUT_MF_TYPOS] == 0;
+	out[SPROUT_MF_SAME] = same && out[SPROUT_MF_TYPOS] == 0;
 	/* negation and numbers */
 	int na = 0, nb = 0;
-	for (i = 0; i < n; i++)
-		na += tp.al[i]->neg;
-	for (j = 0; j < k; j++)
-		nb += tv.al[j]->neg;
+	for (size_t i = 0; i < n; i++)
+		na += p->al[i]->neg;
+	for (size_t j = 0; j < k; j++)
+		nb += v->al[j]->neg;
 	out[SPROUT_MF_NEGATION] = (na > 0) != (nb > 0);
-	for (i = 0; i < n && !out[SPROUT_MF_NUMBERS]; i++)
-		if (tp.al[i]->num && !contains(tv.al, k, tp.al[i]))
+	for (size_t i = 0; i < n && !out[SPROUT_MF_NUMBERS]; i++)
+		if (p->al[i]->num && !contains(v->al, k, p->al[i]))
 			out[SPROUT_MF_NUMBERS] = 1;
-	for (j = 0; j < k && !out[SPROUT_MF_NUMBERS]; j++)
-		if (tv.al[j]->num && !contains(tp.al, n, tv.al[j]))
+	for (size_t j = 0; j < k && !out[SPROUT_MF_NUMBERS]; j++)
+		if (v->al[j]->num && !contains(p->al, n, v->al[j]))
 			out[SPROUT_MF_NUMBERS] = 1;
-#undef cost
-#undef how
-#undef sa
-#undef sb
-#undef tp
-#undef tv
 }
