@@ -26,6 +26,7 @@ typedef enum sprout_check {
 	SPROUT_CHECK_WORDS,      /* min/max words */
 	SPROUT_CHECK_REQUIRE,    /* required patterns */
 	SPROUT_CHECK_FORBID,     /* forbidden patterns */
+	SPROUT_CHECK_PARENT,     /* a variant whose parent is nowhere to be found */
 	SPROUT_CHECK_JSON,       /* a slot must be valid JSON */
 	SPROUT_CHECK_LABEL,      /* a variant keeps its parent's label */
 	SPROUT_CHECK_LENGTH,     /* length ratio to the parent */
@@ -38,9 +39,9 @@ typedef enum sprout_check {
 	SPROUT_CHECK__COUNT
 } sprout_check;
 
-/* "pii", "words", "require", "forbid", "json", "label", "length_ratio",
- * "new_words", "similarity", "validator", "duplicate", "near_duplicate",
- * "novelty". */
+/* "pii", "words", "require", "forbid", "parent", "json", "label",
+ * "length_ratio", "new_words", "similarity", "validator", "duplicate",
+ * "near_duplicate", "novelty". */
 const char *sprout_check_name(sprout_check c);
 
 typedef enum sprout_pii_mode { SPROUT_PII_REJECT, SPROUT_PII_REDACT, SPROUT_PII_KEEP } sprout_pii_mode;
@@ -50,8 +51,10 @@ typedef enum sprout_pii_mode { SPROUT_PII_REJECT, SPROUT_PII_REDACT, SPROUT_PII_
 typedef struct sprout_filter_options {
 	int slots[SPROUT_SLOT__COUNT]; /* slots checked (default: prompt) */
 	int similarity;                /* 1: check similarity to the parent */
-	sprout_sim_kind engine;        /* default wordnet */
-	double band_lo, band_hi;       /* default 0.70 - 0.98 */
+	sprout_sim_kind engine;        /* default meaning */
+	double band_lo, band_hi;       /* < 0: the engine's default: meaning
+					* sprout_meaning_threshold() (0.87) - 0.98,
+					* the others 0.70 - 0.98 */
 	double ratio_lo, ratio_hi;     /* length ratio band, 0 = no bound */
 	long new_words_min, new_words_max; /* -1 = no bound */
 	long min_words, max_words;     /* -1 = no bound */
@@ -74,9 +77,11 @@ typedef struct sprout_filter_options {
 	const char *embed_cache;       /* SQLite file, NULL: none */
 } sprout_filter_options;
 
-/* Defaults: prompt slot, wordnet similarity in 0.70-0.98, length ratio
+/* Defaults: prompt slot, meaning similarity in 0.87-0.98, length ratio
  * 0.5-2.0, label consistency, exact + near dedup at 0.85, PII rejected;
- * the rest off. */
+ * the rest off. A variant (a record with _sprout.parent) whose parent is not
+ * known is rejected (check "parent") whenever a check against the parent is
+ * on: it cannot be checked. */
 void sprout_filter_options_init(sprout_filter_options *o);
 
 typedef struct sprout_filter sprout_filter;

@@ -82,6 +82,34 @@ void sprout_meaning_free(sprout_meaning *m); /* accepts NULL */
 void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, const char *b,
 			     size_t blen, double *out);
 
+/* The score, 0 to 1: does b say what a says, in English a person would
+ * write? On this scale:
+ *   1.00  the same text
+ *   0.99  the same but for spacing (above the filter's default band: a copy)
+ *   0.97  the same words; only case or punctuation differ
+ *   0.96  at most, when any word differs; from sprout_meaning_threshold()
+ *         (0.87) on, a variant is probably good (fluent, the same meaning)
+ * It is sim - D * sim^P * (1 - q): sim is the bag-of-words alignment
+ * (SPROUT_MF_SIM, the part that follows STS-B), q the chance that b is a
+ * good variant of a from a logistic model of the features, fitted on
+ * hand-judged variants (bench/meaning_fit.py). quality, when not NULL,
+ * gets q. */
+#define SPROUT_MEANING_SPACING 0.99
+#define SPROUT_MEANING_SAME_WORDS 0.97
+#define SPROUT_MEANING_CHANGED_MAX 0.96
+double sprout_meaning_score(sprout_meaning *m, const char *a, size_t alen, const char *b,
+			    size_t blen, double *quality);
+
+/* The same from features already computed (a and b not the same text). */
+double sprout_meaning_score_of(const double *f, double *quality);
+
+/* q of the features. */
+double sprout_meaning_quality(const double *f);
+
+/* The score from which a variant is probably good: the filter's default
+ * lower bound and augment's acceptance bound. */
+double sprout_meaning_threshold(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,11 @@
-/* sprout/similarity.h - how close in meaning two texts are, 0 to 1 on the
- * STS scale (gold score / 5).
+/* sprout/similarity.h - how close in meaning two texts are, 0 to 1.
  *
  * Engines:
- *   lexical  TF-IDF cosine of the words.
+ *   meaning  does a variant say what its parent says, in English a person
+ *            would write: word alignment, WordNet senses and a trigram
+ *            model of English, combined by a model fitted on hand-judged
+ *            variants (sprout/meaning.h has the scale); the default.
+ *   lexical  TF-IDF cosine of the words, on the STS scale (gold score / 5).
  *   wordnet  lemma- and synonym-aware: words align with the same lemma, a
  *            shared WordNet sense or a hypernym, weighted by IDF, combined
  *            with the lexical and character-level cosines by a linear
@@ -28,23 +31,27 @@ extern "C" {
 typedef enum sprout_sim_kind {
 	SPROUT_SIM_LEXICAL,
 	SPROUT_SIM_WORDNET,
+	SPROUT_SIM_MEANING,
 	SPROUT_SIM__COUNT,
 	SPROUT_SIM_EMBED = SPROUT_SIM__COUNT /* not a sprout_sim: see sprout/embed.h */
 } sprout_sim_kind;
 
-/* "lexical", "wordnet", "embed". */
+/* "lexical", "wordnet", "meaning", "embed". */
 const char *sprout_sim_name(sprout_sim_kind k);
 
 typedef struct sprout_sim sprout_sim;
 
-/* A scorer; wn is needed (and borrowed) for SPROUT_SIM_WORDNET. */
+/* A scorer; wn is needed (and borrowed) for SPROUT_SIM_WORDNET and
+ * SPROUT_SIM_MEANING, which also opens the language model (sprout/lm.h:
+ * SPROUT_ERR_IO naming the Debian package when it is missing). */
 sprout_sim *sprout_sim_new(sprout_sim_kind kind, const sprout_wordnet *wn, sprout_error *err);
 void sprout_sim_free(sprout_sim *s); /* accepts NULL */
 
 /* Count a document for IDF. Fails only on OOM. */
 sprout_code sprout_sim_observe(sprout_sim *s, const char *text, size_t len);
 
-/* Similarity of a and b in [0, 1]. */
+/* Similarity of a and b in [0, 1]; for meaning, a is the parent and b the
+ * variant (the score is not symmetric). */
 double sprout_sim_score(sprout_sim *s, const char *a, size_t alen, const char *b, size_t blen);
 
 /* The raw features behind a wordnet score (for calibration); returns how

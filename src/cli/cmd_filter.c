@@ -36,7 +36,7 @@ enum {
 static const struct cli_option options[] = {
 	{"fields", 0, "SLOTS", OPT_FIELDS, "slots checked, comma-separated (default prompt)"},
 	{"similarity", 0, "ENGINE", OPT_SIMILARITY,
-	 "similarity to the parent: wordnet (default), lexical, embed or off"},
+	 "similarity to the parent: meaning (default), wordnet, lexical, embed or off"},
 	{"embed-url", 0, "URL", OPT_EMBED_URL,
 	 "embed engine: an OpenAI-compatible server (the key from $SPROUT_API_KEY or "
 	 "$OPENAI_API_KEY)"},
@@ -45,8 +45,8 @@ static const struct cli_option options[] = {
 	 "embed engine: SQLite cache of vectors (default sprout-embeddings.sqlite)",
 	 CLI_OPT_OUTPATH},
 	{"band", 0, "LO-HI", OPT_BAND,
-	 "similarity band kept (default 0.70-0.98: below, the meaning may have changed; "
-	 "above, a near copy)"},
+	 "similarity band kept (default for meaning 0.87-0.98, for the others 0.70-0.98: "
+	 "below, the meaning may have changed; above, a near copy)"},
 	{"length-ratio", 0, "LO-HI", OPT_LENGTH_RATIO,
 	 "length against the parent's, in characters (default 0.5-2.0; off)"},
 	{"new-words", 0, "MIN[-MAX]", OPT_NEW_WORDS, "words not in the parent (default: any)"},
@@ -145,15 +145,16 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_SIMILARITY:
 		if (strcmp(arg, "off") == 0) {
 			o->similarity = 0;
-		} else if (strcmp(arg, "wordnet") == 0 || strcmp(arg, "lexical") == 0 ||
-			   strcmp(arg, "embed") == 0) {
+		} else if (strcmp(arg, "meaning") == 0 || strcmp(arg, "wordnet") == 0 ||
+			   strcmp(arg, "lexical") == 0 || strcmp(arg, "embed") == 0) {
 			o->similarity = 1;
-			o->engine = arg[0] == 'w' ? SPROUT_SIM_WORDNET
+			o->engine = arg[0] == 'm'   ? SPROUT_SIM_MEANING
+				    : arg[0] == 'w' ? SPROUT_SIM_WORDNET
 				    : arg[0] == 'l' ? SPROUT_SIM_LEXICAL
 						    : SPROUT_SIM_EMBED;
 		} else {
-			cli_error("--similarity: unknown engine '%s' (expected wordnet, lexical, embed or "
-				  "off)",
+			cli_error("--similarity: unknown engine '%s' (expected meaning, wordnet, lexical, "
+				  "embed or off)",
 				  arg);
 			return EXIT_USAGE;
 		}

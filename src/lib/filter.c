@@ -20,13 +20,14 @@
 
 #include "sprout/dedup.h"
 #include "sprout/embed.h"
+#include "sprout/meaning.h"
 #include "sprout/meta.h"
 #include "sprout/pii.h"
 
 extern char **environ;
 
 static const char *const check_names[SPROUT_CHECK__COUNT] = {
-	"pii",	  "words",	"require",	"forbid",	  "json",	    "label",
+	"pii",	  "words",	"require",	"forbid",	  "parent",  "json",	    "label",
 	"length_ratio", "new_words", "similarity", "validator", "duplicate", "near_duplicate",
 	"novelty",
 };
@@ -41,9 +42,8 @@ void sprout_filter_options_init(sprout_filter_options *o)
 	memset(o, 0, sizeof *o);
 	o->slots[SPROUT_SLOT_PROMPT] = 1;
 	o->similarity = 1;
-	o->engine = SPROUT_SIM_WORDNET;
-	o->band_lo = 0.70;
-	o->band_hi = 0.98;
+	o->engine = SPROUT_SIM_MEANING;
+	o->band_lo = o->band_hi = -1; /* the engine's */
 	o->ratio_lo = 0.5;
 	o->ratio_hi = 2.0;
 	o->new_words_min = o->new_words_max = -1;
@@ -113,6 +113,10 @@ sprout_filter *sprout_filter_new(const sprout_filter_options *o, sprout_error *e
 		return NULL;
 	}
 	f->o = *o;
+	if (f->o.band_lo < 0)
+		f->o.band_lo = o->engine == SPROUT_SIM_MEANING ? sprout_meaning_threshold() : 0.70;
+	if (f->o.band_hi < 0)
+		f->o.band_hi = 0.98;
 	sprout_buf_init(&f->scratch, (size_t)1 << 30);
 	f->mem = sprout_arena_new(0);
 	f->pcap = 1024;
@@ -126,7 +130,7 @@ sprout_filter *sprout_filter_new(const sprout_filter_options *o, sprout_error *e
 	for (size_t i = 0; i < o->nforbid; i++)
 		if (!(f->forbid[i] = compile(o->forbid[i], err, "--forbid")))
 			goto fail;
-	if (o->similarity && o->engine == SPROUT_SIM_WORDNET) {
+	if (o->similarity && (o->engine == SPROUT_SIM_WORDNET || o->engine == SPROUT_SIM_MEANING)) {
 		f->wn = sprout_wordnet_open(o->wordnet_dir, err);
 		if (!f->wn) {
 			char msg[SPROUT_ERROR_MSG_MAX];
@@ -207,11 +211,16 @@ static struct parent **parent_slot(sprout_filter *f, const char *id, size_t n, u
 	return &f->parents[i];
 }
 
-static const struct parent *find_parent(sprout_filter *f, const sprout_record *r)
+/* The parent r names (its _sprout.parent), when known; *named gets the
+ * name, or NULL when r names none. */
+static const struct parent *find_parent(sprout_filter *f, const sprout_record *r,
+					const sprout_json **named)
 {
 	sprout_json *p = sprout_json_get(sprout_meta_get(r), "parent");
-	if (!p || p->type != SPROUT_JSON_STRING)
+	*named = NULL;
+	if (!p || p->type != SPROUT_JSON_STRING || !p->len)
 		return NULL;
+	*named = p;
 	return *parent_slot(f, p->u.s, p->len, XXH3_64bits(p->u.s, p->len));
 }
 
@@ -575,7 +584,10 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 	if (rc || !v->keep)
 		return rc;
 	const sprout_filter_options *o = &f->o;
-	const struct parent *p = find_parent(f, r);
+	const sprout_json *named;
+	const struct parent *p = find_parent(f, r, &named);
+	int against_parent = o->similarity || o->ratio_lo > 0 || o->ratio_hi > 0 ||
+			     o->new_words_min >= 0 || o->new_words_max >= 0 || o->label;
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		sprout_text t;
 		if (!o->slots[s] || !sprout_record_get(r, (sprout_slot)s, &t))
@@ -600,6 +612,11 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			if (matches(f, f->forbid[i], t.s, t.len))
 				REJECT(SPROUT_CHECK_FORBID, 1, "%s matches the forbidden pattern '%s'", sn,
 				       o->forbid[i]);
+		if (named && !p && against_parent)
+			REJECT(SPROUT_CHECK_PARENT, 0,
+			       "parent '%.*s' is neither in the input nor in --parents: the variant "
+			       "cannot be checked against it",
+			       (int)(named->len > 80 ? 80 : named->len), named->u.s);
 		if (!p || !p->present[s])
 			continue;
 		/* against the parent */
@@ -642,6 +659,11 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			}
 			if (score(r, "similarity", sim, err))
 				return nomem(err);
+			if (sim < o->band_lo && o->engine == SPROUT_SIM_MEANING)
+				REJECT(SPROUT_CHECK_SIMILARITY, sim,
+				       "%s meaning score %.3f against the parent is below %.2f: the "
+				       "meaning may have changed or the text reads badly",
+				       sn, sim, o->band_lo);
 			if (sim < o->band_lo)
 				REJECT(SPROUT_CHECK_SIMILARITY, sim,
 				       "%s similarity %.3f to the parent is below %.2f: the meaning may "

@@ -935,3 +935,155 @@ void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, cons
 		if (v->al[j]->num && !contains(p->al, n, v->al[j]))
 			out[SPROUT_MF_NUMBERS] = 1;
 }
+
+/* ---- the model ----------------------------------------------------------- */
+
+/* The model's inputs, made from the features as bench/meaning_fit.py
+ * makes them (the two must agree: bench/meaning.sh checks that they do). */
+enum {
+	MQ_BIAS, MQ_SAME, MQ_LM_DELTA, MQ_LM_WORD, MQ_LM_WORST, MQ_TYPOS, MQ_KEPT, MQ_DROPPED,
+	MQ_ADDED, MQ_DROPPED_FN, MQ_ADDED_FN, MQ_MOVED, MQ_INFLECTED, MQ_SYNONYMS, MQ_SENSE_OLD,
+	MQ_SENSE_NEW, MQ_RARER, MQ_NEGATION, MQ_NUMBERS, MQ_LOG_WORDS, MQ_LM_KEPT, MQ_LM_REPLACED,
+	MQ_LM_MOVED, MQ_LM_NEW, MQ_LM_KEPT_DROP, MQ_ADDED_SENT, MQ_DROPPED_SENT, MQ_FN_REPLACED,
+	MQ_MOVED_FN, MQ__COUNT
+};
+
+static const double q_weights[MQ__COUNT] = {
+	[MQ_BIAS] = 1.1899,
+	[MQ_SAME] = 2.0226,
+	[MQ_LM_DELTA] = 0.1716,
+	[MQ_LM_WORD] = -0.2469,
+	[MQ_LM_WORST] = 0.4277,
+	[MQ_TYPOS] = 1.3204,
+	[MQ_KEPT] = 0.7735,
+	[MQ_DROPPED] = -0.6076,
+	[MQ_ADDED] = -0.7022,
+	[MQ_DROPPED_FN] = -0.2790,
+	[MQ_ADDED_FN] = -0.3279,
+	[MQ_MOVED] = -2.2931,
+	[MQ_INFLECTED] = -0.6984,
+	[MQ_SYNONYMS] = -0.0592,
+	[MQ_SENSE_OLD] = -1.6884,
+	[MQ_SENSE_NEW] = -1.0319,
+	[MQ_RARER] = -0.2830,
+	[MQ_NEGATION] = -0.3903,
+	[MQ_NUMBERS] = -0.1286,
+	[MQ_LOG_WORDS] = -0.0722,
+	[MQ_LM_KEPT] = 0.4081,
+	[MQ_LM_REPLACED] = 0.0152,
+	[MQ_LM_MOVED] = 0.2525,
+	[MQ_LM_NEW] = 1.1828,
+	[MQ_LM_KEPT_DROP] = 0.1464,
+	[MQ_ADDED_SENT] = 1.2205,
+	[MQ_DROPPED_SENT] = 0.0000,
+	[MQ_FN_REPLACED] = 0.0000,
+	[MQ_MOVED_FN] = -1.5787,
+};
+
+/* score = sim - SHAPE_D * sim^SHAPE_P * (1 - q), chosen with the weights */
+#define SHAPE_D 0.30
+#define SHAPE_P 4
+#define THRESHOLD 0.87
+
+static double lo(double x, double a)
+{
+	return x < a ? a : x;
+}
+
+static double hi(double x, double b)
+{
+	return x > b ? b : x;
+}
+
+double sprout_meaning_quality(const double *f)
+{
+	double x[MQ__COUNT] = {
+		[MQ_BIAS] = 1.0,
+		[MQ_SAME] = f[SPROUT_MF_SAME],
+		[MQ_LM_DELTA] = lo(f[SPROUT_MF_LM_DELTA], -15),
+		[MQ_LM_WORD] = f[SPROUT_MF_LM_WORD],
+		[MQ_LM_WORST] = f[SPROUT_MF_LM_WORST],
+		[MQ_TYPOS] = hi(f[SPROUT_MF_TYPOS], 3),
+		[MQ_KEPT] = f[SPROUT_MF_KEPT],
+		[MQ_DROPPED] = hi(f[SPROUT_MF_DROPPED], 15),
+		[MQ_ADDED] = hi(f[SPROUT_MF_ADDED], 15),
+		[MQ_DROPPED_FN] = hi(f[SPROUT_MF_DROPPED_FN], 4),
+		[MQ_ADDED_FN] = hi(f[SPROUT_MF_ADDED_FN], 6),
+		[MQ_MOVED] = hi(f[SPROUT_MF_MOVED], 4),
+		[MQ_INFLECTED] = f[SPROUT_MF_INFLECTED],
+		[MQ_SYNONYMS] = f[SPROUT_MF_SYNONYMS],
+		[MQ_SENSE_OLD] = f[SPROUT_MF_SENSE_OLD],
+		[MQ_SENSE_NEW] = f[SPROUT_MF_SENSE_NEW],
+		[MQ_RARER] = lo(hi(f[SPROUT_MF_RARER], 4), -3),
+		[MQ_NEGATION] = f[SPROUT_MF_NEGATION],
+		[MQ_NUMBERS] = f[SPROUT_MF_NUMBERS],
+		[MQ_LOG_WORDS] = log(1 + f[SPROUT_MF_WORDS]),
+		[MQ_LM_KEPT] = lo(f[SPROUT_MF_LM_KEPT], -10),
+		[MQ_LM_REPLACED] = lo(f[SPROUT_MF_LM_REPLACED], -10),
+		[MQ_LM_MOVED] = lo(f[SPROUT_MF_LM_MOVED], -10),
+		[MQ_LM_NEW] = lo(hi(f[SPROUT_MF_LM_NEW], 5), -10),
+		[MQ_LM_KEPT_DROP] = lo(f[SPROUT_MF_LM_KEPT_DROP], -10),
+		[MQ_ADDED_SENT] = hi(f[SPROUT_MF_ADDED_SENT], 8),
+		[MQ_DROPPED_SENT] = hi(f[SPROUT_MF_DROPPED_SENT], 8),
+		[MQ_FN_REPLACED] = hi(f[SPROUT_MF_FN_REPLACED], 3),
+		[MQ_MOVED_FN] = hi(f[SPROUT_MF_MOVED_FN], 4),
+	};
+	double z = 0;
+	for (int i = 0; i < MQ__COUNT; i++)
+		z += q_weights[i] * x[i];
+	z = z > 30 ? 30 : z < -30 ? -30 : z;
+	return 1 / (1 + exp(-z));
+}
+
+/* 1 when a and b differ only in spaces (runs of them, and at the ends). */
+static int same_but_spacing(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		int sa = 0, sb = 0;
+		while (i < na && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r'))
+			i++, sa = 1;
+		while (j < nb && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r'))
+			j++, sb = 1;
+		if (i == na || j == nb)
+			return i == na && j == nb;
+		if ((sa != sb && i > 0 && j > 0) || a[i] != b[j])
+			return 0;
+		i++, j++;
+	}
+}
+
+double sprout_meaning_score_of(const double *f, double *quality)
+{
+	double q = sprout_meaning_quality(f);
+	if (quality)
+		*quality = q;
+	if (f[SPROUT_MF_SAME])
+		return SPROUT_MEANING_SAME_WORDS;
+	double s = f[SPROUT_MF_SIM];
+	double v = s - SHAPE_D * pow(s, SHAPE_P) * (1 - q);
+	return v < 0 ? 0 : v > SPROUT_MEANING_CHANGED_MAX ? SPROUT_MEANING_CHANGED_MAX : v;
+}
+
+double sprout_meaning_score(sprout_meaning *m, const char *a, size_t alen, const char *b,
+			    size_t blen, double *quality)
+{
+	if (alen == blen && memcmp(a, b, alen) == 0) {
+		if (quality)
+			*quality = 1;
+		return 1.0;
+	}
+	if (same_but_spacing(a, alen, b, blen)) {
+		if (quality)
+			*quality = 1;
+		return SPROUT_MEANING_SPACING;
+	}
+	double f[SPROUT_MF__COUNT];
+	sprout_meaning_features(m, a, alen, b, blen, f);
+	return sprout_meaning_score_of(f, quality);
+}
+
+double sprout_meaning_threshold(void)
+{
+	return THRESHOLD;
+}

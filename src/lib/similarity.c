@@ -10,6 +10,8 @@
 
 #include "augment_internal.h" /* aug_is_stopword */
 #include "sprout/arena.h"
+#include "sprout/lm.h"
+#include "sprout/meaning.h"
 
 #define MAX_WORDS 512 /* words of one text looked at */
 #define SENSES 5      /* senses of a word whose synsets count */
@@ -45,12 +47,15 @@ struct sprout_sim {
 	size_t cap, n;
 	unsigned long docs;
 	double w[SPROUT_SIM_FEATURES + 1];
+	sprout_lm *lm;		 /* meaning */
+	sprout_meaning *meaning;
 };
 
 const char *sprout_sim_name(sprout_sim_kind k)
 {
-	return k == SPROUT_SIM_LEXICAL ? "lexical"
+	return k == SPROUT_SIM_LEXICAL	 ? "lexical"
 	       : k == SPROUT_SIM_WORDNET ? "wordnet"
+	       : k == SPROUT_SIM_MEANING ? "meaning"
 	       : k == SPROUT_SIM_EMBED	 ? "embed"
 					 : "unknown";
 }
@@ -61,8 +66,9 @@ sprout_sim *sprout_sim_new(sprout_sim_kind kind, const sprout_wordnet *wn, sprou
 		sprout_error_set(err, SPROUT_ERR_USAGE, "no such similarity engine here");
 		return NULL;
 	}
-	if (kind == SPROUT_SIM_WORDNET && !wn) {
-		sprout_error_set(err, SPROUT_ERR_USAGE, "the wordnet engine needs WordNet");
+	if ((kind == SPROUT_SIM_WORDNET || kind == SPROUT_SIM_MEANING) && !wn) {
+		sprout_error_set(err, SPROUT_ERR_USAGE, "the %s engine needs WordNet",
+				 sprout_sim_name(kind));
 		return NULL;
 	}
 	sprout_sim *s = calloc(1, sizeof *s);
@@ -75,6 +81,17 @@ sprout_sim *sprout_sim_new(sprout_sim_kind kind, const sprout_wordnet *wn, sprou
 	s->kind = kind;
 	s->wn = wn;
 	memcpy(s->w, default_weights, sizeof s->w);
+	if (kind == SPROUT_SIM_MEANING) {
+		if (!(s->lm = sprout_lm_open(NULL, err))) {
+			sprout_sim_free(s);
+			return NULL;
+		}
+		if (!(s->meaning = sprout_meaning_new(wn, s->lm))) {
+			sprout_sim_free(s);
+			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+	}
 	return s;
 }
 
@@ -82,6 +99,8 @@ void sprout_sim_free(sprout_sim *s)
 {
 	if (!s)
 		return;
+	sprout_meaning_free(s->meaning);
+	sprout_lm_close(s->lm);
 	sprout_arena_free(s->mem);
 	free(s->slots);
 	free(s);
@@ -219,6 +238,8 @@ static void analyse(sprout_sim *s, struct word *x)
 
 sprout_code sprout_sim_observe(sprout_sim *s, const char *text, size_t len)
 {
+	if (s->kind == SPROUT_SIM_MEANING)
+		return SPROUT_OK; /* informative weights come from the language model */
 	struct word *w[MAX_WORDS];
 	size_t n = split(s, text, len, w, MAX_WORDS);
 	/* each word once per document */
@@ -463,6 +484,8 @@ size_t sprout_sim_features(sprout_sim *s, const char *a, size_t alen, const char
 
 double sprout_sim_score(sprout_sim *s, const char *a, size_t alen, const char *b, size_t blen)
 {
+	if (s->kind == SPROUT_SIM_MEANING)
+		return sprout_meaning_score(s->meaning, a, alen, b, blen, NULL);
 	if (s->kind == SPROUT_SIM_LEXICAL) {
 		struct word *wa[MAX_WORDS], *wb[MAX_WORDS];
 		size_t na = split(s, a, alen, wa, MAX_WORDS), nb = split(s, b, blen, wb, MAX_WORDS);
