@@ -32,6 +32,8 @@ typedef enum sprout_aug_method {
 	SPROUT_AUG_FORMAL,        /* the reverse of casual */
 	SPROUT_AUG_FORMAT,        /* "Please ...", "Can you ...?", "I need you to ..." */
 	SPROUT_AUG_BACKTRANSLATE, /* Apertium round trip, e.g. eng -> spa -> eng */
+	SPROUT_AUG_QUESTION,      /* "i want to X" -> "how do i X?", "how do i" <-> "how can i" */
+	SPROUT_AUG_POLITE,        /* "Hi, ...", "..., please", "Could you tell me how to X?" */
 	SPROUT_AUG__COUNT
 } sprout_aug_method;
 
@@ -52,17 +54,24 @@ typedef struct sprout_augment_options {
 	int slots[SPROUT_SLOT__COUNT];    /* 1: augment this slot */
 	const char *pair;                 /* Apertium pair for backtranslate, "eng-spa" */
 	const char *wordnet_dir;          /* NULL: the default */
+	int check;        /* 1: keep only variants the meaning engine accepts */
+	double min_score; /* the bound it must reach; 0: sprout_meaning_threshold() */
 } sprout_augment_options;
 
-/* Defaults: synonym, insert, swap, delete, typo, casual, formal and format
- * with weight 1, n = 4, seed 0, the prompt slot. */
+/* Defaults: synonym, delete, typo, casual, formal, format, question and
+ * polite with weight 1 (insert and swap, blind to meaning, only when asked
+ * for), n = 4, seed 0, the prompt slot, and the check: every candidate is
+ * scored against its parent by the meaning engine (sprout/meaning.h) and
+ * kept only from min_score up to below a near copy (0.98); a rejected
+ * candidate is another attempt of its method. */
 void sprout_augment_options_init(sprout_augment_options *o);
 
 typedef struct sprout_augmenter sprout_augmenter;
 
 /* Open what the chosen methods need: WordNet for synonym and insert,
- * Apertium for backtranslate. A missing part fails with SPROUT_ERR_IO and a
- * message naming the Debian package to install. */
+ * Apertium for backtranslate, WordNet and the language model (sprout/lm.h)
+ * for the check. A missing part fails with SPROUT_ERR_IO and a message
+ * naming the Debian package to install. */
 sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_error *err);
 void sprout_augmenter_free(sprout_augmenter *g); /* accepts NULL */
 
@@ -101,6 +110,7 @@ typedef struct sprout_aug_json {
 	size_t *ends;      /* ends[i]: the end in out of line i; room for max + 1 */
 	size_t lines;      /* lines written so far */
 	unsigned by_method[SPROUT_AUG__COUNT]; /* variants written per method */
+	unsigned long below[SPROUT_AUG__COUNT]; /* candidates the check turned down */
 	int keep_parent;   /* the parent's own line first */
 	int strip_meta;    /* lines without _sprout */
 	size_t spliced;    /* variants spliced; the rest were built as records */

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "sprout/augment.h"
+#include "sprout/meaning.h"
 
 enum {
 	OPT_N = 'n',
@@ -18,13 +19,16 @@ enum {
 	OPT_FIELDS,
 	OPT_PAIR,
 	OPT_FOCUS,
+	OPT_NO_CHECK,
+	OPT_MIN_SCORE,
 };
 
 static const struct cli_option options[] = {
 	{"variants", 'n', "K", OPT_N, "variants per record (default 4)"},
 	{"methods", 0, "LIST", OPT_METHODS,
 	 "methods to pick from, each NAME or NAME*WEIGHT, comma-separated (default "
-	 "synonym,insert,swap,delete,typo,casual,formal,format; also backtranslate)"},
+	 "synonym,delete,typo,casual,formal,format,question,polite; also backtranslate, and "
+	 "EDA's insert and swap)"},
 	{"count", 0, "NAME=K,...", OPT_COUNT,
 	 "exactly K variants from each named method, instead of -n"},
 	{"rate", 0, "NAME=R,...", OPT_RATE,
@@ -39,6 +43,11 @@ static const struct cli_option options[] = {
 	{"focus", 0, "corrections[=F]", OPT_FOCUS,
 	 "F times the variants (default 3) for corrections: records whose _sprout.source is "
 	 "\"correction\" (from sprout review export), the cases a model got wrong"},
+	{"min-score", 0, "S", OPT_MIN_SCORE,
+	 "keep a variant only when the meaning engine scores it S or more against its parent "
+	 "(default 0.87; see sprout filter)"},
+	{"no-check", 0, NULL, OPT_NO_CHECK,
+	 "keep every variant a method makes, unscored (as EDA does)"},
 	{"jobs", 'j', "N", OPT_JOBS, "threads (default 1); output is the same for any N"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -225,6 +234,16 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	}
 	case OPT_KEEP: a->keep = 1; return -1;
+	case OPT_NO_CHECK: a->o.check = 0; return -1;
+	case OPT_MIN_SCORE: {
+		double x;
+		if (parse_number(arg, &x) || x <= 0 || x >= 1) {
+			cli_error("--min-score: '%s' is not a number between 0 and 1", arg);
+			return EXIT_USAGE;
+		}
+		a->o.min_score = x;
+		return -1;
+	}
 	case OPT_PAIR: a->o.pair = arg; return -1;
 	case OPT_FOCUS:
 		if (strncmp(arg, "corrections", 11) || (arg[11] && arg[11] != '=') ||
@@ -261,6 +280,7 @@ struct item {
 	size_t *ends;      /* end offset of each line in json */
 	size_t nlines;
 	unsigned by_method[SPROUT_AUG__COUNT];
+	unsigned long below[SPROUT_AUG__COUNT];
 	int focus; /* a correction: made with the focus augmenter */
 };
 
@@ -273,6 +293,7 @@ struct chunk {
 /* What the run has written, for the summary. */
 struct tally {
 	unsigned long by_method[SPROUT_AUG__COUNT];
+	unsigned long below[SPROUT_AUG__COUNT]; /* candidates the check turned down */
 	unsigned long short_records, records;
 };
 
@@ -312,11 +333,12 @@ static void augment_item(const struct run *r, struct item *it, sprout_aug_worker
 		it->rc = sprout_error_set(&it->err, SPROUT_ERR_NOMEM, "out of memory");
 		return;
 	}
-	sprout_aug_json o = {&it->json, it->ends, 0, {0}, r->keep, r->strip_meta, 0};
+	sprout_aug_json o = {&it->json, it->ends, 0, {0}, {0}, r->keep, r->strip_meta, 0};
 	it->rc = sprout_augment_record_json(focus ? awf : aw, &it->rec, &it->prep, it->arena, max,
 					    &o, &it->made, &it->err);
 	it->nlines = o.lines;
 	memcpy(it->by_method, o.by_method, sizeof it->by_method);
+	memcpy(it->below, o.below, sizeof it->below);
 }
 
 /* Back-translate every augmented slot of the chunk in one go. */
@@ -410,8 +432,10 @@ static int write_chunk(struct run *r, struct chunk *b)
 		}
 		if (it->made < (it->focus ? r->max_focus : r->max))
 			r->t.short_records++;
-		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+		for (int m = 0; m < SPROUT_AUG__COUNT; m++) {
 			r->t.by_method[m] += it->by_method[m];
+			r->t.below[m] += it->below[m];
+		}
 		size_t start = 0;
 		for (size_t l = 0; l < it->nlines; l++) {
 			if (sprout_writer_put_json(r->out, it->json.data + start, it->ends[l] - start,
@@ -467,11 +491,14 @@ int cmd_augment(int argc, char **argv)
 	struct cli_common c;
 	int rc = cli_parse(argc, argv, "augment [options] [FILE...]",
 			   "Make variants of each record that say the same thing in other words,\n"
-			   "offline: WordNet synonyms, EDA word operations (insert, swap, delete),\n"
-			   "typos, casual and formal register, instruction phrasings, and\n"
-			   "back-translation through Apertium. The prompt is augmented by default;\n"
-			   "labels and responses are carried over. Output is in the input's format,\n"
-			   "each variant with provenance naming its method and parent.",
+			   "offline: WordNet synonyms, deletions of words that carry nothing, typos,\n"
+			   "casual and formal register, instruction phrasings, question forms,\n"
+			   "politeness, back-translation through Apertium (and EDA's insert and\n"
+			   "swap when asked for). Every candidate is scored against its parent by\n"
+			   "the meaning engine and kept only when it keeps the meaning and reads\n"
+			   "well (--no-check: all). The prompt is augmented by default; labels and\n"
+			   "responses are carried over. Output is in the input's format, each\n"
+			   "variant with provenance naming its method and parent.",
 			   options, CLI_READS | CLI_WRITES, &c, on_option, &a);
 	if (rc >= 0)
 		return rc;
@@ -573,10 +600,28 @@ int cmd_augment(int argc, char **argv)
 		unsigned long variants = n - (a.keep ? r->t.records : 0);
 		cli_note(&c, "%lu records, %lu variants (%s) written to %s", r->t.records, variants,
 			 off ? detail : "none", c.output ? c.output : "stdout");
+		char below[512];
+		size_t boff = 0;
+		below[0] = '\0';
+		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+			if (r->t.below[m] && boff < sizeof below)
+				boff += (size_t)snprintf(below + boff, sizeof below - boff, "%s%s %lu",
+							 boff ? ", " : "",
+							 sprout_aug_name((sprout_aug_method)m),
+							 r->t.below[m]);
+		if (boff)
+			cli_note(&c, "candidates turned down by the meaning check (below %.2f or a "
+				     "copy): %s",
+				 a.o.min_score > 0 ? a.o.min_score : sprout_meaning_threshold(), below);
 		if (r->t.short_records)
 			cli_note(&c, "%lu records got fewer than %zu variants: their text left too "
-				     "little to change",
-				 r->t.short_records, sprout_augment_max_variants(g));
+				     "little to change%s",
+				 r->t.short_records, sprout_augment_max_variants(g),
+				 boff ? ", or no candidate passed the check" : "");
+		if (!variants && r->t.records) {
+			cli_error("no variant was made of %lu records", r->t.records);
+			rc = EXIT_DATA;
+		}
 	}
 done:
 	if (out)

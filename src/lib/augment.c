@@ -8,6 +8,7 @@
 #include "augment_internal.h"
 #include "splice.h"
 #include "sprout/json.h"
+#include "sprout/meaning.h"
 #include "sprout/meta.h"
 
 static const struct {
@@ -25,9 +26,15 @@ static const struct {
 	[SPROUT_AUG_FORMAL] = {"formal", aug_formal, 1.0, 1},
 	[SPROUT_AUG_FORMAT] = {"format", aug_format, 1.0, 0},
 	[SPROUT_AUG_BACKTRANSLATE] = {"backtranslate", NULL, 1.0, 1},
+	[SPROUT_AUG_QUESTION] = {"question", aug_question, 1.0, 0},
+	[SPROUT_AUG_POLITE] = {"polite", aug_polite, 1.0, 0},
 };
 
 #define ATTEMPTS 6
+#define ATTEMPTS_CHECKED 10 /* with the check, some tries are turned down */
+/* from here on a candidate is a copy: the same words (only case or
+ * punctuation differ), which the filter's duplicate check would drop anyway */
+#define NEAR_COPY SPROUT_MEANING_SAME_WORDS
 
 const char *sprout_aug_name(sprout_aug_method m)
 {
@@ -49,15 +56,20 @@ sprout_code sprout_aug_parse(const char *name, sprout_aug_method *out, sprout_er
 	}
 	return sprout_error_set(err, SPROUT_ERR_USAGE,
 				"unknown method '%s' (expected synonym, insert, swap, delete, "
-				"typo, casual, formal, format or backtranslate)",
+				"typo, casual, formal, format, backtranslate, question or polite)",
 				name);
 }
 
 void sprout_augment_options_init(sprout_augment_options *o)
 {
 	memset(o, 0, sizeof *o);
-	for (int i = 0; i <= SPROUT_AUG_FORMAT; i++)
-		o->weight[i] = 1;
+	static const sprout_aug_method defaults[] = {
+		SPROUT_AUG_SYNONYM, SPROUT_AUG_DELETE, SPROUT_AUG_TYPO,	    SPROUT_AUG_CASUAL,
+		SPROUT_AUG_FORMAL,  SPROUT_AUG_FORMAT, SPROUT_AUG_QUESTION, SPROUT_AUG_POLITE,
+	};
+	for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++)
+		o->weight[defaults[i]] = 1;
+	o->check = 1;
 	o->n = 4;
 	o->slots[SPROUT_SLOT_PROMPT] = 1;
 	o->pair = "eng-spa";
@@ -120,12 +132,17 @@ sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_e
 		sprout_augmenter_free(g);
 		return NULL;
 	}
-	if (uses(o, SPROUT_AUG_SYNONYM) || uses(o, SPROUT_AUG_INSERT)) {
+	if (g->o.min_score <= 0)
+		g->o.min_score = sprout_meaning_threshold();
+	if (uses(o, SPROUT_AUG_SYNONYM) || uses(o, SPROUT_AUG_INSERT) || o->check) {
 		g->wn = sprout_wordnet_open(o->wordnet_dir, err);
 		if (!g->wn) {
 			char msg[SPROUT_ERROR_MSG_MAX];
 			snprintf(msg, sizeof msg, "%s: %.400s",
-				 uses(o, SPROUT_AUG_SYNONYM) ? "synonym" : "insert", err ? err->msg : "");
+				 uses(o, SPROUT_AUG_SYNONYM) ? "synonym"
+				 : uses(o, SPROUT_AUG_INSERT) ? "insert"
+							      : "the meaning check",
+				 err ? err->msg : "");
 			if (err)
 				memcpy(err->msg, msg, sizeof msg);
 			sprout_augmenter_free(g);
@@ -134,6 +151,14 @@ sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_e
 	} else if (uses(o, SPROUT_AUG_FORMAT)) {
 		/* format reads verbs from WordNet when it is there */
 		g->wn = sprout_wordnet_open(o->wordnet_dir, NULL);
+	}
+	if (o->check && !(g->lm = sprout_lm_open(NULL, err))) {
+		char msg[SPROUT_ERROR_MSG_MAX];
+		snprintf(msg, sizeof msg, "the meaning check: %.450s (or --no-check)", err ? err->msg : "");
+		if (err)
+			memcpy(err->msg, msg, sizeof msg);
+		sprout_augmenter_free(g);
+		return NULL;
 	}
 	if (uses(o, SPROUT_AUG_BACKTRANSLATE)) {
 		g->ap = apertium_open(o->pair ? o->pair : "eng-spa", err);
@@ -150,6 +175,7 @@ void sprout_augmenter_free(sprout_augmenter *g)
 	if (!g)
 		return;
 	sprout_wordnet_close(g->wn);
+	sprout_lm_close(g->lm);
 	apertium_close(g->ap);
 	sprout_arena_free(g->mem);
 	free(g);
@@ -177,6 +203,7 @@ struct tmpl {
 struct sprout_aug_worker {
 	const sprout_augmenter *g;
 	struct aug_cache *cache;
+	sprout_meaning *meaning; /* the check's scorer, or NULL */
 	struct tmpl line, hash;
 	sprout_buf scratch;                  /* a variant's hash stream */
 	sprout_buf text[SPROUT_SLOT__COUNT]; /* a variant's new texts */
@@ -193,8 +220,9 @@ sprout_aug_worker *sprout_aug_worker_new(const sprout_augmenter *g)
 	sprout_buf_init(&w->scratch, (size_t)1 << 34);
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
 		sprout_buf_init(&w->text[s], (size_t)1 << 30);
-	if (!(w->cache = aug_cache_new())) {
-		free(w);
+	if (!(w->cache = aug_cache_new()) ||
+	    (g->o.check && !(w->meaning = sprout_meaning_new(g->wn, g->lm)))) {
+		sprout_aug_worker_free(w);
 		return NULL;
 	}
 	return w;
@@ -205,6 +233,7 @@ void sprout_aug_worker_free(sprout_aug_worker *w)
 	if (!w)
 		return;
 	aug_cache_free(w->cache);
+	sprout_meaning_free(w->meaning);
 	sprout_buf_release(&w->line.bytes);
 	sprout_buf_release(&w->hash.bytes);
 	sprout_buf_release(&w->scratch);
@@ -660,25 +689,42 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 	 * not find it on the next variant either: with picks by weight its
 	 * variants go to another method */
 	int exhausted[SPROUT_AUG__COUNT] = {0};
+	size_t made_by[SPROUT_AUG__COUNT] = {0};
 	int counted = 0;
 	for (int k = 0; k < SPROUT_AUG__COUNT; k++)
 		counted |= g->o.count[k] > 0;
 	for (size_t v = 0; v < nv && !rc; v++) {
 		sprout_aug_method m = want[v];
 		if (exhausted[m] && !counted) {
-			int k = (int)m;
-			for (int step = 1; step < SPROUT_AUG__COUNT; step++) {
-				int c = ((int)m + step) % SPROUT_AUG__COUNT;
-				if (g->o.weight[c] > 0 && !exhausted[c]) {
-					k = c;
-					break;
+			/* another method that can still say something new, drawn by weight
+			 * (the next one in order would always be the same, and take over) */
+			double left = 0;
+			for (int c = 0; c < SPROUT_AUG__COUNT; c++)
+				left += exhausted[c] ? 0 : g->o.weight[c];
+			/* and none takes more than its share of a record's variants */
+			size_t share = (nv + 2) / 3;
+			for (int c = 0; c < SPROUT_AUG__COUNT; c++)
+				if (!exhausted[c] && made_by[c] >= share)
+					left -= g->o.weight[c];
+			if (left > 0) {
+				sprout_rng pick;
+				char tag[64];
+				attempt_tag(tag, "fallback", v, 0);
+				sprout_rng_init(&pick, g->o.seed, id, tag);
+				double x = sprout_rng_double(&pick) * left;
+				for (int c = 0; c < SPROUT_AUG__COUNT; c++) {
+					if (exhausted[c] || g->o.weight[c] <= 0 || made_by[c] >= share)
+						continue;
+					m = (sprout_aug_method)c;
+					if (x < g->o.weight[c])
+						break;
+					x -= g->o.weight[c];
 				}
 			}
-			m = (sprout_aug_method)k;
 		}
 		if (exhausted[m])
 			continue;
-		int attempts = methods[m].deterministic ? 1 : ATTEMPTS;
+		int attempts = methods[m].deterministic ? 1 : g->o.check ? ATTEMPTS_CHECKED : ATTEMPTS;
 		int made_one = 0, nothing = 0;
 		size_t klen = keyed ? il + 1 + attempt_tag(key + il + 1, methods[m].name, v, 0) : 0;
 		for (int at = 0; at < attempts && !rc; at++) {
@@ -741,6 +787,22 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 				if (j < nh)
 					continue;
 			}
+			/* the check: every changed slot must keep its meaning and read well */
+			if (w->meaning) {
+				int ok = 1;
+				for (int s = 0; s < SPROUT_SLOT__COUNT && ok; s++) {
+					if (!present[s] || x.s[s] == orig.s[s])
+						continue;
+					double sc = sprout_meaning_score(w->meaning, orig.s[s], orig.len[s],
+									 x.s[s], x.len[s], NULL);
+					ok = sc >= g->o.min_score && sc < NEAR_COPY;
+				}
+				if (!ok) {
+					if (o)
+						o->below[m]++;
+					continue;
+				}
+			}
 			/* an emptied slot may change the record's shape: the slow way */
 			int splice = fast && !empty;
 			uint64_t h[2];
@@ -801,6 +863,7 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			}
 			nh++;
 			(*made)++;
+			made_by[m]++;
 			made_one = 1;
 			break;
 		}

@@ -4,6 +4,7 @@
 
 #include "sprout/augment.h"
 #include "sprout/buf.h"
+#include "sprout/lm.h"
 #include "sprout/rng.h"
 #include "sprout/text.h"
 #include "sprout/wordnet.h"
@@ -13,6 +14,7 @@ struct apertium;
 struct sprout_augmenter {
 	sprout_augment_options o;
 	sprout_wordnet *wn;
+	sprout_lm *lm; /* for the check */
 	struct apertium *ap;
 	double total_weight;
 	size_t max_variants;
@@ -108,6 +110,10 @@ int aug_formal(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		sprout_arena *a, sprout_buf *out);
 int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
 		sprout_arena *a, sprout_buf *out);
+int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		 sprout_arena *a, sprout_buf *out);
+int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+	       sprout_arena *a, sprout_buf *out);
 
 /* Words: helpers shared by the methods. */
 

@@ -141,6 +141,7 @@ struct phrase {
 	const char *from, *to;
 };
 
+
 /* Lowercase word at token i with ’ read as ', into w; 0 if too long. */
 static int word_at(const char *s, const sprout_token *k, char *w, size_t cap)
 {
@@ -190,10 +191,74 @@ enum case_mode {
 	CAPITALIZED   /* expansions: as written, capitalised where the source was */
 };
 
+/* The lowercase word of the first word token from i on (skipping spaces),
+ * "" when punctuation or the end comes first. */
+static void next_word(const char *s, const sprout_tokens *t, size_t i, char *w, size_t cap)
+{
+	w[0] = '\0';
+	while (i < t->n && t->v[i].kind == SPROUT_TOK_SPACE)
+		i++;
+	if (i < t->n && t->v[i].kind == SPROUT_TOK_WORD && !word_at(s, &t->v[i], w, cap))
+		w[0] = '\0';
+}
+
+static void prev_word(const char *s, const sprout_tokens *t, size_t i, char *w, size_t cap)
+{
+	w[0] = '\0';
+	while (i > 0 && t->v[i - 1].kind == SPROUT_TOK_SPACE)
+		i--;
+	if (i > 0 && t->v[i - 1].kind == SPROUT_TOK_WORD && !word_at(s, &t->v[i - 1], w, cap))
+		w[0] = '\0';
+}
+
+static int in_list(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(*list, w) == 0)
+			return 1;
+	return 0;
+}
+
+/* May the words from token i to end be contracted? English contracts an
+ * auxiliary, not a verb in a stressed place: "i've lost", not "do i've",
+ * "i've to" or "what time it's"; "it's right now" reads wrong too. */
+static int may_contract(const char *s, const sprout_tokens *t, size_t i, size_t end,
+			const char *to)
+{
+	static const char *const auxiliaries[] = {
+		"do", "does", "did", "will", "would", "can", "could", "should", "shall", "must",
+		"may", "might", "to", "not", NULL};
+	static const char *const stressed_next[] = {"right", "now", "today", "here", "there",
+						   "then", "yet", "too", "again", NULL};
+	char next[32], prev[32];
+	next_word(s, t, end, next, sizeof next);
+	prev_word(s, t, i, prev, sizeof prev);
+	size_t tl = strlen(to);
+	int negative = tl > 3 && strcmp(to + tl - 3, "n't") == 0;
+	if (negative)
+		return 1; /* "don't", "isn't": the negation carries the stress */
+	if (!next[0] || in_list(next, stressed_next))
+		return 0; /* at the end of a clause: "yes i am", "what time it is" */
+	if (in_list(prev, auxiliaries))
+		return 0; /* a question or an infinitive: "do i have", "to let us" */
+	if (tl > 3 && strcmp(to + tl - 3, "'ve") == 0) {
+		/* "have" contracts as an auxiliary only: before a past participle */
+		static const char *const participles[] = {
+			"been", "got", "gotten", "lost", "done", "made", "seen", "sent", "paid",
+			"had", "forgotten", "given", "taken", "found", "heard", "left", "bought",
+			"spent", "put", "read", "set", "come", "gone", "written", "known", "won",
+			"just", "already", "never", "always", "recently", "still", "ever", NULL};
+		size_t nl = strlen(next);
+		return in_list(next, participles) || (nl > 3 && strcmp(next + nl - 2, "ed") == 0);
+	}
+	return 1;
+}
+
 /* Replace listed phrases, each with probability p, cased as mode says.
  * Returns the number of replacements, -1 on OOM. */
 static int replace_phrases(const char *s, const sprout_tokens *t, const struct phrase *list,
-			   double p, enum case_mode mode, sprout_rng *rng, sprout_buf *out)
+			   double p, enum case_mode mode, int contracting, sprout_rng *rng,
+			   sprout_buf *out)
 {
 	int count = 0;
 	for (size_t i = 0; i < t->n;) {
@@ -208,6 +273,8 @@ static int replace_phrases(const char *s, const sprout_tokens *t, const struct p
 				}
 			}
 		}
+		if (hit && contracting && !may_contract(s, t, i, end, hit->to))
+			hit = NULL;
 		if (hit && sprout_rng_double(rng) < p) {
 			sprout_case c = sprout_case_of(s + k->off, k->len);
 			if (c == SPROUT_CASE_UPPER && k->len == 1)
@@ -305,7 +372,7 @@ int aug_casual(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	sprout_buf step = SPROUT_BUF_INIT((n + 16) * 4);
-	int changes = replace_phrases(s, &t, contractions, rate, SOURCE_CASE, rng, &step);
+	int changes = replace_phrases(s, &t, contractions, rate, SOURCE_CASE, 1, rng, &step);
 	if (changes < 0)
 		goto oom;
 	/* chat words on what the contractions left */
@@ -313,7 +380,7 @@ int aug_casual(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	const char *s2 = step.data ? step.data : "";
 	if (sprout_tokenize(a, s2, step.len, &t2))
 		goto oom;
-	int more = replace_phrases(s2, &t2, chat, rate / 2, AS_WRITTEN, rng, out);
+	int more = replace_phrases(s2, &t2, chat, rate / 2, AS_WRITTEN, 0, rng, out);
 	if (more < 0)
 		goto oom;
 	changes += more;
@@ -376,7 +443,7 @@ int aug_formal(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	if (aug_tokenize(c, s, n, a, &t))
 		return -1;
 	sprout_buf step = SPROUT_BUF_INIT((n + 16) * 8);
-	int changes = replace_phrases(s, &t, expansions, rate, CAPITALIZED, rng, &step);
+	int changes = replace_phrases(s, &t, expansions, rate, CAPITALIZED, 0, rng, &step);
 	if (changes < 0) {
 		sprout_buf_release(&step);
 		return -1;
@@ -562,5 +629,251 @@ int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		rc = sprout_buf_addc(out, ends_with[form]);
 	if (!rc)
 		rc = sprout_buf_add(out, core + rest, cn - rest);
+	return rc ? -1 : 1;
+}
+
+/* ---- questions and politeness ------------------------------------------- */
+
+/* The first sentence of s: its words' tokens (from the first word), where
+ * it ends (the index of its final mark, or n) and the mark ('\0' none). */
+struct sentence {
+	sprout_tokens t; /* tokens of s up to the end */
+	size_t start;    /* byte offset of the first word */
+	size_t end;      /* byte offset of the final mark, or n */
+	char mark;
+};
+
+static int first_sentence(struct aug_ctx *c, const char *s, size_t n, sprout_arena *a,
+			  struct sentence *out)
+{
+	sprout_tokens all;
+	if (aug_tokenize(c, s, n, a, &all))
+		return -1;
+	long f = first_solid(&all);
+	if (f < 0 || all.v[f].kind != SPROUT_TOK_WORD)
+		return 0;
+	out->start = all.v[f].off;
+	out->end = n;
+	out->mark = '\0';
+	for (size_t i = (size_t)f; i < all.n; i++) {
+		const sprout_token *k = &all.v[i];
+		if (k->kind == SPROUT_TOK_PUNCT && strchr(".!?", s[k->off])) {
+			out->end = k->off;
+			out->mark = s[k->off];
+			break;
+		}
+		if (k->kind == SPROUT_TOK_SPACE && memchr(s + k->off, '\n', k->len)) {
+			out->end = k->off;
+			break;
+		}
+	}
+	if (sprout_tokenize(a, s + out->start, out->end - out->start, &out->t))
+		return -1;
+	return out->t.n > 0;
+}
+
+/* The token after the words of phrase p at the start of the sentence (0
+ * when they are not there). */
+static size_t starts_with(const char *s, const struct sentence *z, const char *p)
+{
+	return match(s + z->start, &z->t, 0, p);
+}
+
+/* Write head, then the sentence from token k on, then mark, then what
+ * follows the sentence; the first letter of head takes the case of the
+ * sentence's first word. */
+static int rewrite(const char *s, size_t n, const struct sentence *z, const char *head, size_t k,
+		   char mark, sprout_buf *out)
+{
+	const char *body = s + z->start;
+	sprout_case fc = sprout_case_of(body + z->t.v[0].off, z->t.v[0].len);
+	sprout_code rc = sprout_buf_add(out, s, z->start);
+	size_t hl = strlen(head);
+	if (!rc && hl)
+		rc = sprout_case_apply(out, head, 1,
+				       fc == SPROUT_CASE_TITLE || (fc == SPROUT_CASE_UPPER && body[0] != 'I')
+					       ? SPROUT_CASE_TITLE
+					       : SPROUT_CASE_MIXED);
+	if (!rc && hl > 1)
+		rc = sprout_buf_add(out, head + 1, hl - 1);
+	size_t from = k < z->t.n ? z->t.v[k].off : z->end - z->start;
+	if (!rc)
+		rc = sprout_buf_add(out, body + from, z->end - z->start - from);
+	/* no space before the new mark */
+	while (!rc && out->len && out->data[out->len - 1] == ' ')
+		out->len--;
+	if (!rc && mark)
+		rc = sprout_buf_addc(out, mark);
+	size_t after = z->end + (z->mark ? 1 : 0);
+	if (!rc && after < n)
+		rc = sprout_buf_add(out, s + after, n - after);
+	return rc ? -1 : 1;
+}
+
+/* Verbs after "i want to" that a question form would change the sense of
+ * ("i want to know" is not "how do i know"). */
+static int wish_verb_ok(const char *s, const struct sentence *z, size_t k)
+{
+	static const char *const no[] = {"know", "ask", "be", "talk", "speak", "see", "say",
+					 "tell", "hear", "thank", "let", "have", "go", NULL};
+	if (k >= z->t.n || z->t.v[k].kind != SPROUT_TOK_WORD)
+		return 0;
+	char w[32];
+	if (!word_at(s + z->start, &z->t.v[k], w, sizeof w))
+		return 0;
+	for (const char *const *p = no; *p; p++)
+		if (strcmp(*p, w) == 0)
+			return 0;
+	return 1;
+}
+
+int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		 sprout_arena *a, sprout_buf *out)
+{
+	(void)rate;
+	struct sentence z;
+	int got = first_sentence(c, s, n, a, &z);
+	if (got <= 0)
+		return got < 0 ? -1 : AUG_NEVER;
+	/* a wish stated: ask how */
+	static const char *const wishes[] = {"i want to",	"i need to", "i'd like to",
+					     "i would like to", "i wanna",   "i would love to",
+					     NULL};
+	for (const char *const *p = wishes; *p; p++) {
+		size_t k = starts_with(s, &z, *p);
+		if (!k || z.mark == '?')
+			continue;
+		while (k < z.t.n && z.t.v[k].kind == SPROUT_TOK_SPACE)
+			k++;
+		if (!wish_verb_ok(s, &z, k))
+			return AUG_NEVER;
+		static const char *const heads[] = {"how do i ", "how can i ", "can i "};
+		return rewrite(s, n, &z, heads[sprout_rng_below(rng, 3)], k, '?', out);
+	}
+	/* one way of asking for another */
+	static const struct {
+		const char *from, *to[2];
+	} asks[] = {
+		{"how do i", {"how can i ", "what do i do to "}},
+		{"how can i", {"how do i ", "what should i do to "}},
+		{"where do i", {"where can i ", "where can i "}},
+		{"where can i", {"where do i ", "where do i "}},
+		{"can i", {"is it possible to ", "am i able to "}},
+		{"is it possible to", {"can i ", "can i "}},
+		{"what do i need to", {"what do i have to ", "what should i "}},
+		{NULL, {NULL, NULL}},
+	};
+	for (size_t i = 0; asks[i].from; i++) {
+		size_t k = starts_with(s, &z, asks[i].from);
+		if (!k || z.mark == '.' || z.mark == '!')
+			continue;
+		while (k < z.t.n && z.t.v[k].kind == SPROUT_TOK_SPACE)
+			k++;
+		if (k >= z.t.n)
+			return AUG_NEVER;
+		return rewrite(s, n, &z, asks[i].to[sprout_rng_below(rng, 2)], k, z.mark, out);
+	}
+	return AUG_NEVER;
+}
+
+/* 1 when the text already greets, thanks or says please. */
+static int already_polite(const char *s, const sprout_tokens *t)
+{
+	static const char *const words[] = {"please", "pls", "plz", "thanks", "thank", "thx",
+					    "hi", "hello", "hey", "kindly", NULL};
+	for (size_t i = 0; i < t->n; i++) {
+		char w[16];
+		if (t->v[i].kind != SPROUT_TOK_WORD || !word_at(s, &t->v[i], w, sizeof w))
+			continue;
+		for (const char *const *p = words; *p; p++)
+			if (strcmp(*p, w) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+	       sprout_arena *a, sprout_buf *out)
+{
+	(void)rate;
+	sprout_tokens all;
+	if (aug_tokenize(c, s, n, a, &all))
+		return -1;
+	if (already_polite(s, &all))
+		return AUG_NEVER;
+	struct sentence z;
+	int got = first_sentence(c, s, n, a, &z);
+	if (got <= 0)
+		return got < 0 ? -1 : AUG_NEVER;
+	/* "how do i X?" -> "could you tell me how to X?" */
+	static const char *const how[] = {"how do i", "how can i", NULL};
+	for (const char *const *p = how; *p; p++) {
+		size_t k = starts_with(s, &z, *p);
+		if (!k || z.mark == '.' || z.mark == '!')
+			continue;
+		while (k < z.t.n && z.t.v[k].kind == SPROUT_TOK_SPACE)
+			k++;
+		if (k >= z.t.n || sprout_rng_below(rng, 2))
+			break; /* half the time a frame instead */
+		static const char *const heads[] = {"could you tell me how to ", "can you tell me how to "};
+		return rewrite(s, n, &z, heads[sprout_rng_below(rng, 2)], k, '?', out);
+	}
+	long l = last_solid(&all);
+	char last = l >= 0 && all.v[l].kind == SPROUT_TOK_PUNCT ? s[all.v[l].off] : '\0';
+	int frame = (int)sprout_rng_below(rng, 3);
+	sprout_code rc = SPROUT_OK;
+	if (frame == 0) {
+		/* a greeting before the text: "hi, how do i ..." */
+		static const char *const greet[] = {"Hi, ", "Hello, ", "Hi there, "};
+		const char *g = greet[sprout_rng_below(rng, 3)];
+		const sprout_token *f = &z.t.v[0];
+		const char *w0 = s + z.start + f->off;
+		sprout_case fc = sprout_case_of(w0, f->len);
+		int lower_text = fc == SPROUT_CASE_LOWER;
+		rc = sprout_buf_add(out, s, z.start);
+		rc = rc ? rc
+			: lower_text ? sprout_case_apply(out, g, strlen(g), SPROUT_CASE_LOWER)
+				     : sprout_buf_adds(out, g);
+		/* the text's first word loses a capital that only marked the start
+		 * ("Hi, how", not "Hi, How"); "I" and names keep theirs */
+		char w[32];
+		int common = word_at(s + z.start, f, w, sizeof w) && fc == SPROUT_CASE_TITLE &&
+			     f->len > 1 && aug_is_stopword(w, strlen(w)) && w[0] != 'i';
+		rc = rc ? rc
+			: common ? sprout_case_apply(out, w0, f->len, SPROUT_CASE_LOWER)
+				 : sprout_buf_add(out, w0, f->len);
+		rc = rc ? rc : sprout_buf_add(out, w0 + f->len, n - (size_t)(w0 + f->len - s));
+		return rc ? -1 : 1;
+	}
+	/* ", please" only ends a request: "can you ...?" or an imperative */
+	char w0[32];
+	int request = word_at(s + z.start, &z.t.v[0], w0, sizeof w0) &&
+		      ((starts_with(s, &z, "can you") || starts_with(s, &z, "could you") ||
+			starts_with(s, &z, "would you") || starts_with(s, &z, "will you"))
+			       ? z.mark == '?'
+			       : z.mark != '?' && imperative_verb(c->g, w0) &&
+					 !is_question_word(s + z.start, &z.t.v[0]));
+	if (frame == 1 && request && (last == '?' || last == '.' || last == '\0' || last == '!') &&
+	    l >= 0 && (z.end == n || z.end == all.v[l].off)) {
+		/* "..., please?" at the end of a one-sentence request */
+		size_t cut = last ? all.v[l].off : n;
+		while (cut > 0 && s[cut - 1] == ' ')
+			cut--;
+		rc = sprout_buf_add(out, s, cut);
+		rc = rc ? rc : sprout_buf_adds(out, ", please");
+		rc = rc ? rc : sprout_buf_add(out, s + cut, n - cut);
+		return rc ? -1 : 1;
+	}
+	/* thanks after the text */
+	static const char *const thanks[] = {" Thanks!", " Thank you.", " Thanks in advance."};
+	size_t end = n;
+	while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\n'))
+		end--;
+	rc = sprout_buf_add(out, s, end);
+	if (!rc && !(last == '?' || last == '.' || last == '!'))
+		rc = sprout_buf_addc(out, is_question_word(s + z.start, &z.t.v[0]) && z.end == n ? '?'
+											   : '.');
+	rc = rc ? rc : sprout_buf_adds(out, thanks[sprout_rng_below(rng, 3)]);
+	rc = rc ? rc : sprout_buf_add(out, s + end, n - end);
 	return rc ? -1 : 1;
 }

@@ -681,27 +681,62 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	long got_cw = word_start(c, a, s, n, &t, &cw, &ti);
 	if (got_cw < 0)
 		return -1;
-	size_t ncw = (size_t)got_cw;
+	(void)got_cw;
+	(void)cw;
 	size_t words = 0;
 	for (size_t i = 0; i < t.n; i++)
 		words += t.v[i].kind == SPROUT_TOK_WORD;
-	if (!ncw || words < 3)
+	if (words < 3)
 		return AUG_NEVER; /* deleting from a two-word text leaves too little */
+	/* only words whose loss leaves the request whole: fillers, hedges,
+	 * greetings and please (EDA's deletion of any content word drops the
+	 * detail that carries the meaning: "savings", "pending", "never") */
+	static const char *const droppable[] = {
+		"please", "just", "really", "actually", "basically", "kindly", "simply", "literally",
+		"honestly", "totally", "definitely", "very", "quite", "also", "maybe", "perhaps",
+		"hi", "hello", "hey", "exactly", NULL};
+	size_t *cand = sprout_arena_alloc(a, (t.n + 1) * sizeof *cand), nc = 0;
+	if (!cand)
+		return -1;
+	for (size_t i = 0; i < t.n; i++) {
+		char w[16];
+		const sprout_token *k = &t.v[i];
+		if (k->kind != SPROUT_TOK_WORD || k->len >= sizeof w)
+			continue;
+		for (size_t j = 0; j < k->len; j++)
+			w[j] = (s[k->off + j] >= 'A' && s[k->off + j] <= 'Z') ? (char)(s[k->off + j] + 32)
+									     : s[k->off + j];
+		w[k->len] = '\0';
+		for (const char *const *d = droppable; *d; d++)
+			if (strcmp(*d, w) == 0)
+				cand[nc++] = i;
+	}
+	if (!nc)
+		return AUG_NEVER;
 	char *del = sprout_arena_alloc(a, t.n);
 	if (!del)
 		return -1;
 	memset(del, 0, t.n);
 	size_t done = 0;
-	for (size_t j = 0; j < ncw; j++)
-		if (sprout_rng_double(rng) < rate && done + 1 < ncw) {
-			del[cw[j]] = 1;
+	for (size_t j = 0; j < nc; j++)
+		if (sprout_rng_double(rng) < rate) {
+			del[cand[j]] = 1;
 			done++;
 		}
-	if (!done) /* EDA deletes at least one word */
-		del[cw[sprout_rng_below(rng, ncw)]] = 1;
+	if (!done) /* at least one word */
+		del[cand[sprout_rng_below(rng, nc)]] = 1;
+	/* a greeting's comma goes with it: "hi, how do i" -> "how do i" */
+	for (size_t i = 0; i + 1 < t.n; i++)
+		if (del[i] && t.v[i + 1].kind == SPROUT_TOK_PUNCT && s[t.v[i + 1].off] == ',' &&
+		    (i == 0 || previous_word(&t, i) == NO_WORD))
+			del[i + 1] = 1;
 	int capitalize = 0, skip_space = 0;
 	for (size_t i = 0; i < t.n; i++) {
 		const sprout_token *k = &t.v[i];
+		if (del[i] && k->kind == SPROUT_TOK_PUNCT) {
+			skip_space = i + 1 < t.n && t.v[i + 1].kind == SPROUT_TOK_SPACE;
+			continue;
+		}
 		if (del[i]) {
 			/* a capital that marked a sentence start moves to the next word */
 			if (tok_start(s, &t, ti, i) && tok_case(s, &t, ti, i) == SPROUT_CASE_TITLE)

@@ -321,6 +321,17 @@ static int add_lm(sprout_meaning *m, struct text *t, const char *w, size_t n, in
 	return 0;
 }
 
+static int is_interjection(const struct mword *x)
+{
+	static const char *const words[] = {"hi",  "hello", "hey",  "there", "thanks", "ok",
+					    "okay", "yes",  "no",   "well",  "oh",	   "so",
+					    "please", "sorry", "thank", "you", NULL};
+	for (const char *const *p = words; *p; p++)
+		if (strlen(*p) == x->len && memcmp(*p, x->w, x->len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Words of s (lowercase ASCII, ’ as ', hyphens split) for the model. */
 static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 {
@@ -353,6 +364,13 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 		}
 		if (!b) {
 			char c = s[i];
+			/* "hi, ..." "thanks, ...": an interjection is a sentence of its own */
+			if (c == ',' && t->nlm > 0 && t->starts[t->nlm - 1] &&
+			    is_interjection(t->lm[t->nlm - 1]))
+				start = 1;
+			if (c == ',' && t->nlm > 1 && t->starts[t->nlm - 2] &&
+			    is_interjection(t->lm[t->nlm - 2]) && is_interjection(t->lm[t->nlm - 1]))
+				start = 1;
 			/* a full stop inside a number or an abbreviation ("e.g") does not end
 			 * a sentence: the next character must be a space or the end */
 			if ((c == '.' || c == '?' || c == '!' || c == ':' || c == ';') &&
@@ -949,41 +967,41 @@ enum {
 };
 
 static const double q_weights[MQ__COUNT] = {
-	[MQ_BIAS] = 1.1899,
-	[MQ_SAME] = 2.0226,
-	[MQ_LM_DELTA] = 0.1716,
-	[MQ_LM_WORD] = -0.2469,
-	[MQ_LM_WORST] = 0.4277,
-	[MQ_TYPOS] = 1.3204,
-	[MQ_KEPT] = 0.7735,
-	[MQ_DROPPED] = -0.6076,
-	[MQ_ADDED] = -0.7022,
-	[MQ_DROPPED_FN] = -0.2790,
-	[MQ_ADDED_FN] = -0.3279,
-	[MQ_MOVED] = -2.2931,
-	[MQ_INFLECTED] = -0.6984,
-	[MQ_SYNONYMS] = -0.0592,
-	[MQ_SENSE_OLD] = -1.6884,
-	[MQ_SENSE_NEW] = -1.0319,
-	[MQ_RARER] = -0.2830,
-	[MQ_NEGATION] = -0.3903,
-	[MQ_NUMBERS] = -0.1286,
-	[MQ_LOG_WORDS] = -0.0722,
-	[MQ_LM_KEPT] = 0.4081,
-	[MQ_LM_REPLACED] = 0.0152,
-	[MQ_LM_MOVED] = 0.2525,
-	[MQ_LM_NEW] = 1.1828,
-	[MQ_LM_KEPT_DROP] = 0.1464,
-	[MQ_ADDED_SENT] = 1.2205,
-	[MQ_DROPPED_SENT] = 0.0000,
+	[MQ_BIAS] = 1.2170,
+	[MQ_SAME] = 2.0779,
+	[MQ_LM_DELTA] = 0.0965,
+	[MQ_LM_WORD] = -0.1700,
+	[MQ_LM_WORST] = 0.4354,
+	[MQ_TYPOS] = 1.3754,
+	[MQ_KEPT] = 0.8650,
+	[MQ_DROPPED] = -0.5140,
+	[MQ_ADDED] = -0.7626,
+	[MQ_DROPPED_FN] = -0.1620,
+	[MQ_ADDED_FN] = -0.4163,
+	[MQ_MOVED] = -2.2698,
+	[MQ_INFLECTED] = -0.6789,
+	[MQ_SYNONYMS] = 0.0006,
+	[MQ_SENSE_OLD] = -1.6637,
+	[MQ_SENSE_NEW] = -1.0134,
+	[MQ_RARER] = -0.2776,
+	[MQ_NEGATION] = -0.3777,
+	[MQ_NUMBERS] = -0.1264,
+	[MQ_LOG_WORDS] = -0.1578,
+	[MQ_LM_KEPT] = 0.4547,
+	[MQ_LM_REPLACED] = 0.0754,
+	[MQ_LM_MOVED] = 0.3036,
+	[MQ_LM_NEW] = 1.2129,
+	[MQ_LM_KEPT_DROP] = 0.1523,
+	[MQ_ADDED_SENT] = 1.1044,
+	[MQ_DROPPED_SENT] = -0.7356,
 	[MQ_FN_REPLACED] = 0.0000,
-	[MQ_MOVED_FN] = -1.5787,
+	[MQ_MOVED_FN] = -1.5584,
 };
 
 /* score = sim - SHAPE_D * sim^SHAPE_P * (1 - q), chosen with the weights */
 #define SHAPE_D 0.30
 #define SHAPE_P 4
-#define THRESHOLD 0.87
+#define THRESHOLD 0.86
 
 static double lo(double x, double a)
 {
