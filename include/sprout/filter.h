@@ -53,7 +53,7 @@ typedef struct sprout_filter_options {
 	int similarity;                /* 1: check similarity to the parent */
 	sprout_sim_kind engine;        /* default meaning */
 	double band_lo, band_hi;       /* < 0: the engine's default: meaning
-					* sprout_meaning_threshold() (0.87) - 0.98,
+					* sprout_meaning_threshold() (0.89) - 0.98,
 					* the others 0.70 - 0.98 */
 	double ratio_lo, ratio_hi;     /* length ratio band, 0 = no bound */
 	long new_words_min, new_words_max; /* -1 = no bound */
@@ -77,7 +77,7 @@ typedef struct sprout_filter_options {
 	const char *embed_cache;       /* SQLite file, NULL: none */
 } sprout_filter_options;
 
-/* Defaults: prompt slot, meaning similarity in 0.87-0.98, length ratio
+/* Defaults: prompt slot, meaning similarity in 0.89-0.98, length ratio
  * 0.5-2.0, label consistency, exact + near dedup at 0.85, PII rejected;
  * the rest off. A variant (a record with _sprout.parent) whose parent is not
  * known is rejected (check "parent") whenever a check against the parent is

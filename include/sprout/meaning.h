@@ -88,7 +88,7 @@ void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, cons
  *   0.99  the same but for spacing (above the filter's default band: a copy)
  *   0.97  the same words; only case or punctuation differ
  *   0.96  at most, when any word differs; from sprout_meaning_threshold()
- *         (0.87) on, a variant is probably good (fluent, the same meaning)
+ *         (0.89) on, a variant is probably good (fluent, the same meaning)
  * It is sim - D * sim^P * (1 - q): sim is the bag-of-words alignment
  * (SPROUT_MF_SIM, the part that follows STS-B), q the chance that b is a
  * good variant of a from a logistic model of the features, fitted on

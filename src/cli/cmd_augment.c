@@ -45,7 +45,7 @@ static const struct cli_option options[] = {
 	 "\"correction\" (from sprout review export), the cases a model got wrong"},
 	{"min-score", 0, "S", OPT_MIN_SCORE,
 	 "keep a variant only when the meaning engine scores it S or more against its parent "
-	 "(default 0.87; see sprout filter)"},
+	 "(default 0.89; see sprout filter)"},
 	{"no-check", 0, NULL, OPT_NO_CHECK,
 	 "keep every variant a method makes, unscored (as EDA does)"},
 	{"jobs", 'j', "N", OPT_JOBS, "threads (default 1); output is the same for any N"},

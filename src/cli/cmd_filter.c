@@ -45,7 +45,7 @@ static const struct cli_option options[] = {
 	 "embed engine: SQLite cache of vectors (default sprout-embeddings.sqlite)",
 	 CLI_OPT_OUTPATH},
 	{"band", 0, "LO-HI", OPT_BAND,
-	 "similarity band kept (default for meaning 0.87-0.98, for the others 0.70-0.98: "
+	 "similarity band kept (default for meaning 0.89-0.98, for the others 0.70-0.98: "
 	 "below, the meaning may have changed; above, a near copy)"},
 	{"length-ratio", 0, "LO-HI", OPT_LENGTH_RATIO,
 	 "length against the parent's, in characters (default 0.5-2.0; off)"},

@@ -703,9 +703,14 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 				left += exhausted[c] ? 0 : g->o.weight[c];
 			/* and none takes more than its share of a record's variants */
 			size_t share = (nv + 2) / 3;
+			double capped = 0;
 			for (int c = 0; c < SPROUT_AUG__COUNT; c++)
 				if (!exhausted[c] && made_by[c] >= share)
-					left -= g->o.weight[c];
+					capped += g->o.weight[c];
+			if (capped < left)
+				left -= capped;
+			else
+				share = (size_t)-1; /* nothing else is left: no cap */
 			if (left > 0) {
 				sprout_rng pick;
 				char tag[64];

@@ -11,13 +11,13 @@ extern const struct test json_tests[], arena_tests[], reader_tests[], format_tes
 	record_tests[], meta_tests[], rng_tests[], stats_tests[], writer_tests[], text_tests[],
 	wordnet_tests[], augment_tests[], similarity_tests[], pii_tests[], dedup_tests[];
 extern const struct test yaml_tests[], state_tests[];
-extern const struct test report_tests[];
+extern const struct test report_tests[], meaning_tests[];
 extern const struct test template_tests[], extract_tests[], dl_tests[], buf_tests[];
 
 static const struct test *const suites[] = {
 	arena_tests, json_tests, reader_tests, format_tests, record_tests,
 	meta_tests,  rng_tests,  stats_tests,  writer_tests, text_tests,
-	wordnet_tests, augment_tests, similarity_tests, pii_tests, dedup_tests,
+	wordnet_tests, augment_tests, similarity_tests, meaning_tests, pii_tests, dedup_tests,
 	yaml_tests, state_tests,
 	report_tests,
 	template_tests, extract_tests, dl_tests, buf_tests,
