@@ -337,6 +337,7 @@ int cmd_filter(int argc, char **argv)
 	struct cli_dataset ds = {0};
 	sprout_writer *out = NULL;
 	unsigned long failed[SPROUT_CHECK__COUNT] = {0}, kept = 0;
+	int none_kept = 0;
 	if ((rc = cli_reader_open(&rd, &c)) >= 0)
 		goto done;
 	/* 1: read everything, so parents and IDF are known before judging */
@@ -422,6 +423,7 @@ int cmd_filter(int argc, char **argv)
 			cli_note(&c, "embeddings: %lu request%s, %lu text%s from the cache %s", requests,
 				 requests == 1 ? "" : "s", cached, cached == 1 ? "" : "s",
 				 fc.o.embed_cache);
+		none_kept = ds.n && !kept;
 	}
 	goto done;
 oom:
@@ -431,6 +433,12 @@ done:
 	if (out)
 		cli_output_abort(out);
 	int rc2 = rd.c ? cli_reader_close(&rd, rc == EXIT_OK) : EXIT_OK;
+	if (!rc && !rc2 && none_kept) {
+		/* the rejects are written: nothing is lost, but nothing came out */
+		cli_error("no record was kept: all %zu are in %s with the check each failed", ds.n,
+			  rd.rejects_path);
+		rc = EXIT_DATA;
+	}
 	cli_dataset_release(&ds);
 	sprout_filter_free(flt);
 	return rc ? rc : rc2;

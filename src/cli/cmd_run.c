@@ -112,6 +112,10 @@ struct run {
 	const char *llm_url, *llm_model, *llm_embed_model;
 	struct stage *stages;
 	size_t nstages;
+	/* the inputs of the augment and generate stages so far: where the
+	 * variants' parents are, for the filter stages after them */
+	char **parents;
+	size_t nparents, parents_cap;
 	int dry_run, restart, quiet, tty;
 	sprout_state *state;
 	int lock_fd;
@@ -1085,6 +1089,29 @@ static void build_argv(struct run *r, struct stage *st, char *const *cur, size_t
 		if (!given(st, "cache") && !given(st, "no-cache"))
 			push(r, &st->argv, &st->argc, &cap, fmt(r, "--cache=%s/sprout.sqlite", r->out));
 	}
+	if (!strcmp(st->name, "augment") || !strcmp(st->name, "generate")) {
+		for (size_t i = 0; i < ncur; i++) {
+			int have = 0;
+			for (size_t k = 0; k < r->nparents && !have; k++)
+				have = !strcmp(r->parents[k], cur[i]);
+			if (!have)
+				push(r, &r->parents, &r->nparents, &r->parents_cap, cur[i]);
+		}
+	}
+	if (!strcmp(st->name, "filter") && !given(st, "parents")) {
+		/* variants of a stage without keep-original have their parents in
+		 * that stage's inputs, not in this one's: without them the filter
+		 * could not check the variants against their parents */
+		for (size_t k = 0; k < r->nparents; k++) {
+			int same = 0;
+			for (size_t i = 0; i < ncur && !same; i++)
+				same = !strcmp(cur[i], r->parents[k]);
+			if (same)
+				continue;
+			push(r, &st->argv, &st->argc, &cap, fmt(r, "--parents=%s", r->parents[k]));
+			push(r, &st->infiles, &st->ninfiles, &st->infcap, r->parents[k]);
+		}
+	}
 	push(r, &st->argv, &st->argc, &cap, "-q");
 	st->rejects = NULL;
 	if (st->kind != K_REPORT && find_option(&st->probe, "rejects")) {
@@ -1457,6 +1484,7 @@ static int execute(struct run *r)
 		return EXIT_INTERNAL;
 	size_t ncur = r->ninputs, nrejects = 0;
 	unsigned long long cur_records = 0;
+	r->nparents = 0;
 	for (size_t i = 0; i < r->ninputs; i++) {
 		cur[i] = (char *)r->inputs[i].path;
 		cur_records += r->inputs[i].records;
@@ -1685,6 +1713,7 @@ static int dry_run(struct run *r)
 	if (!cur || !rejects)
 		return EXIT_INTERNAL;
 	size_t ncur = r->ninputs, nrejects = 0;
+	r->nparents = 0;
 	for (size_t i = 0; i < r->ninputs; i++)
 		cur[i] = (char *)r->inputs[i].path;
 	const char *cur_format = r->format;

@@ -7,6 +7,7 @@
 
 #include "augment_internal.h"
 #include "splice.h"
+#include "sprout/dedup.h"
 #include "sprout/json.h"
 #include "sprout/meaning.h"
 #include "sprout/meta.h"
@@ -32,8 +33,9 @@ static const struct {
 
 #define ATTEMPTS 6
 #define ATTEMPTS_CHECKED 10 /* with the check, some tries are turned down */
-/* from here on a candidate is a copy: the same words (only case or
- * punctuation differ), which the filter's duplicate check would drop anyway */
+/* from here on a candidate may be a copy: the same words (only case or
+ * punctuation differ); it is one when the filter's duplicate check would
+ * drop it (the same text once lowercased, punctuation dropped) */
 #define NEAR_COPY SPROUT_MEANING_SAME_WORDS
 
 const char *sprout_aug_name(sprout_aug_method m)
@@ -204,10 +206,23 @@ struct sprout_aug_worker {
 	const sprout_augmenter *g;
 	struct aug_cache *cache;
 	sprout_meaning *meaning; /* the check's scorer, or NULL */
+	sprout_buf norm[2];      /* texts normalised for the copy test */
 	struct tmpl line, hash;
 	sprout_buf scratch;                  /* a variant's hash stream */
 	sprout_buf text[SPROUT_SLOT__COUNT]; /* a variant's new texts */
 };
+
+/* a and b the same after the duplicate check's normalisation */
+static int same_normalized(sprout_aug_worker *w, const char *a, size_t na, const char *b,
+			   size_t nb)
+{
+	sprout_buf *x = &w->norm[0], *y = &w->norm[1];
+	sprout_buf_clear(x);
+	sprout_buf_clear(y);
+	if (sprout_normalize(a, na, x) || sprout_normalize(b, nb, y))
+		return 1; /* out of memory: call it a copy */
+	return x->len == y->len && (!x->len || memcmp(x->data, y->data, x->len) == 0);
+}
 
 sprout_aug_worker *sprout_aug_worker_new(const sprout_augmenter *g)
 {
@@ -218,6 +233,8 @@ sprout_aug_worker *sprout_aug_worker_new(const sprout_augmenter *g)
 	sprout_buf_init(&w->line.bytes, (size_t)1 << 34);
 	sprout_buf_init(&w->hash.bytes, (size_t)1 << 34);
 	sprout_buf_init(&w->scratch, (size_t)1 << 34);
+	sprout_buf_init(&w->norm[0], (size_t)1 << 30);
+	sprout_buf_init(&w->norm[1], (size_t)1 << 30);
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
 		sprout_buf_init(&w->text[s], (size_t)1 << 30);
 	if (!(w->cache = aug_cache_new()) ||
@@ -237,6 +254,8 @@ void sprout_aug_worker_free(sprout_aug_worker *w)
 	sprout_buf_release(&w->line.bytes);
 	sprout_buf_release(&w->hash.bytes);
 	sprout_buf_release(&w->scratch);
+	sprout_buf_release(&w->norm[0]);
+	sprout_buf_release(&w->norm[1]);
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
 		sprout_buf_release(&w->text[s]);
 	free(w);
@@ -800,7 +819,9 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 						continue;
 					double sc = sprout_meaning_score(w->meaning, orig.s[s], orig.len[s],
 									 x.s[s], x.len[s], NULL);
-					ok = sc >= g->o.min_score && sc < NEAR_COPY;
+					ok = sc >= g->o.min_score &&
+					     (sc < NEAR_COPY || !same_normalized(w, orig.s[s], orig.len[s],
+										  x.s[s], x.len[s]));
 				}
 				if (!ok) {
 					if (o)

@@ -472,7 +472,21 @@ static int tok_synonyms(struct aug_ctx *c, sprout_arena *a, const char *s,
 	if (wi->state == 0) {
 		wi->state = 1;
 		struct reading r;
-		if (read_word(c, a, s, t, ti, i, &r)) {
+		/* no adverbs ("beforehand" -> "advance") and no words that stand
+		 * for someone or something ("someone" -> "person") */
+		static const char *const keep[] = {"someone", "somebody", "anyone", "anybody",
+						   "everyone", "everybody", "something", "anything",
+						   "everything", "nothing", "nobody", NULL};
+		char w[16];
+		int kept = 0;
+		if (t->v[i].len < sizeof w) {
+			for (size_t k = 0; k < t->v[i].len; k++)
+				w[k] = (char)(s[t->v[i].off + k] | 0x20);
+			w[t->v[i].len] = '\0';
+			for (const char *const *p = keep; *p && !kept; p++)
+				kept = strcmp(*p, w) == 0;
+		}
+		if (!kept && read_word(c, a, s, t, ti, i, &r) && r.pos != SPROUT_POS_ADV) {
 			wi->syn = aug_cache_synonyms(c->cache, c->g->wn, r.lemma, r.pos);
 			wi->pos = r.pos;
 			wi->form = r.form;
@@ -481,6 +495,24 @@ static int tok_synonyms(struct aug_ctx *c, sprout_arena *a, const char *s,
 		}
 	}
 	return wi->state == 2;
+}
+
+/* log10 unigram probability of the lowercase first word of w (n bytes) */
+static double unigram(sprout_lm *lm, const char *w, size_t n)
+{
+	char low[SPROUT_WORD_MAX];
+	size_t k = 0;
+	while (k < n && k + 1 < sizeof low && w[k] != ' ') {
+		low[k] = (w[k] >= 'A' && w[k] <= 'Z') ? (char)(w[k] + 32) : w[k];
+		k++;
+	}
+	return sprout_lm_unigram(lm, sprout_lm_word(lm, low, k));
+}
+
+/* 1 when the synonym syn is at least ten times rarer than word */
+static int rare_word(sprout_lm *lm, const char *word, size_t wn, const char *syn, size_t sn)
+{
+	return lm && unigram(lm, syn, sn) < unigram(lm, word, wn) - 1.0;
 }
 
 /* A synonym of the word at token i into *out: inflected and cased like it,
@@ -493,14 +525,18 @@ static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const
 	struct aug_tok *wi = &ti[i];
 	if (!tok_synonyms(c, a, s, t, ti, i))
 		return 0;
-	/* try the synonyms from a random start until one inflects */
+	/* try the synonyms from a random start until one inflects (and, with
+	 * the language model, is a word people use about as often: "actuate"
+	 * for "activate", "cognise" for "know" are not) */
 	size_t n = wi->syn->n, start = rng ? (size_t)sprout_rng_below(rng, n) : 0;
 	for (size_t j = 0; j < n; j++) {
 		if (synonym_form(c, a, s, t, wi, i, (start + j) % n, inflect, out))
 			return -1;
-		if (out->s != REFUSED)
+		if (out->s != REFUSED && !rare_word(c->g->lm, s + t->v[i].off, t->v[i].len, out->s,
+						    out->len))
 			return 1;
 	}
+	out->s = REFUSED;
 	return 0;
 }
 

@@ -24,10 +24,31 @@
 /* ---- string tables ----------------------------------------------------- */
 
 /* A counted string; the meaning of c[0] and c[1] depends on the table. */
+struct evidence;
+
 struct entry {
 	const char *s; /* NULL: free slot; else in the report's arena */
 	size_t len;
 	unsigned long c[2];
+	struct evidence *ev; /* methods: the scores and examples, or NULL */
+	const char *val;     /* seeds: the prompt */
+};
+
+/* What a method's records show of the filter's work: the similarity
+ * scores of the kept and the rejected ones, and a few of each (the ones
+ * whose text hashes lowest, so the picks spread over the data and do not
+ * depend on its order). */
+#define EXAMPLES 3
+struct example {
+	const char *text, *parent, *reason; /* in the arena; parent: its id */
+	double score;                       /* NAN: none */
+	uint64_t h;
+};
+struct evidence {
+	unsigned long bins[2][SIM_BINS]; /* kept, rejected */
+	unsigned long scored[2];
+	struct example ex[2][EXAMPLES];
+	size_t nex[2];
 };
 
 struct table {
@@ -160,6 +181,7 @@ struct sprout_report {
 	struct table checks;  /* c[0] rejected */
 	struct table labels;  /* c[0] real, c[1] all */
 	struct table review;  /* c[0] decisions */
+	struct table seeds;   /* ids of real records, with their prompt (val) */
 	unsigned long sim_bins[SIM_BINS], sim_n;
 	double sim_sum;
 	unsigned long pii[SPROUT_PII__COUNT], pii_records;
@@ -210,6 +232,7 @@ void sprout_report_free(sprout_report *r)
 	if (!r)
 		return;
 	free(r->methods.v);
+	free(r->seeds.v);
 	free(r->checks.v);
 	free(r->labels.v);
 	free(r->review.v);
@@ -354,6 +377,88 @@ static void add_pii(sprout_report *r, const sprout_record *rec)
 		r->pii_records++;
 }
 
+/* The evidence of a method's entry, made on first use; NULL on OOM. */
+static struct evidence *evidence_of(sprout_report *r, struct entry *e)
+{
+	if (!e->ev && (e->ev = sprout_arena_alloc(r->a, sizeof *e->ev)))
+		memset(e->ev, 0, sizeof *e->ev);
+	return e->ev;
+}
+
+/* Count a score (NAN: none) and maybe keep the record as an example;
+ * side 0 kept, 1 rejected. */
+static sprout_code add_evidence(sprout_report *r, struct entry *e, int side, double score,
+				const sprout_json *rec, const char *reason, size_t rlen)
+{
+	struct evidence *ev = evidence_of(r, e);
+	if (!ev)
+		return SPROUT_ERR_NOMEM;
+	if (!isnan(score)) {
+		int bin = score <= 0 ? 0 : score >= 1 ? SIM_BINS - 1 : (int)(score * SIM_BINS);
+		ev->bins[side][bin < SIM_BINS ? bin : SIM_BINS - 1]++;
+		ev->scored[side]++;
+	}
+	const sprout_json *meta = sprout_json_get(rec, SPROUT_META_KEY);
+	/* the prompt: the first string among the usual keys */
+	static const char *const keys[] = {"instruction", "text", "prompt", "question", "input", NULL};
+	const sprout_json *txt = NULL;
+	for (const char *const *k = keys; *k && !txt; k++) {
+		const sprout_json *x = sprout_json_get(rec, *k);
+		if (x && x->type == SPROUT_JSON_STRING && x->len)
+			txt = x;
+	}
+	const sprout_json *msgs = txt ? NULL : sprout_json_get(rec, "messages");
+	if (!msgs)
+		msgs = txt ? NULL : sprout_json_get(rec, "conversations");
+	for (size_t i = 0; msgs && msgs->type == SPROUT_JSON_ARRAY && i < msgs->len && !txt; i++) {
+		const sprout_json *m = msgs->u.items[i];
+		const sprout_json *role = m->type == SPROUT_JSON_OBJECT ? sprout_json_get(m, "role") : NULL;
+		const sprout_json *from = m->type == SPROUT_JSON_OBJECT ? sprout_json_get(m, "from") : NULL;
+		if ((role && sprout_json_is(role, "user")) || (from && sprout_json_is(from, "human"))) {
+			const sprout_json *c = sprout_json_get(m, role ? "content" : "value");
+			if (c && c->type == SPROUT_JSON_STRING)
+				txt = c;
+		}
+	}
+	if (!txt)
+		return SPROUT_OK;
+	uint64_t h = hash_str(txt->u.s, txt->len);
+	size_t n = ev->nex[side], at = n;
+	if (n == EXAMPLES) {
+		/* replace the example with the highest hash, when this one is lower */
+		size_t hi = 0;
+		for (size_t i = 1; i < n; i++)
+			if (ev->ex[side][i].h > ev->ex[side][hi].h)
+				hi = i;
+		if (h >= ev->ex[side][hi].h)
+			return SPROUT_OK;
+		at = hi;
+	} else {
+		ev->nex[side]++;
+	}
+	struct example *x = &ev->ex[side][at];
+	const sprout_json *par = meta && meta->type == SPROUT_JSON_OBJECT ? sprout_json_get(meta, "parent")
+									  : NULL;
+	x->h = h;
+	x->score = score;
+	x->text = sprout_arena_strndup(r->a, txt->u.s, txt->len > 300 ? 300 : txt->len);
+	x->parent = par && par->type == SPROUT_JSON_STRING
+			    ? sprout_arena_strndup(r->a, par->u.s, par->len)
+			    : NULL;
+	x->reason = reason ? sprout_arena_strndup(r->a, reason, rlen) : NULL;
+	return x->text ? SPROUT_OK : SPROUT_ERR_NOMEM;
+}
+
+static double similarity_of(const sprout_json *meta)
+{
+	const sprout_json *sc =
+	    meta && meta->type == SPROUT_JSON_OBJECT ? sprout_json_get(meta, "scores") : NULL;
+	const sprout_json *sim =
+	    sc && sc->type == SPROUT_JSON_OBJECT ? sprout_json_get(sc, "similarity") : NULL;
+	double v = sim && sim->type == SPROUT_JSON_NUMBER ? sprout_json_number(sim) : NAN;
+	return isfinite(v) ? v : NAN;
+}
+
 sprout_code sprout_report_add(sprout_report *r, const sprout_record *rec, sprout_error *err)
 {
 	const sprout_json *meta = rec->obj ? sprout_json_get(rec->obj, SPROUT_META_KEY) : NULL;
@@ -371,6 +476,22 @@ sprout_code sprout_report_add(sprout_report *r, const sprout_record *rec, sprout
 	if (!e)
 		return nomem(err);
 	e->c[0]++;
+	if (!real && add_evidence(r, e, 0, similarity_of(meta), rec->obj, NULL, 0))
+		return nomem(err);
+	if (real && meta && meta->type == SPROUT_JSON_OBJECT) {
+		/* a seed: its prompt shows next to its variants' examples */
+		const sprout_json *id = sprout_json_get(meta, "id");
+		sprout_text pt;
+		if (id && id->type == SPROUT_JSON_STRING &&
+		    sprout_record_get(rec, SPROUT_SLOT_PROMPT, &pt)) {
+			struct entry *se = table_get(&r->seeds, r->a, id->u.s, id->len);
+			if (!se)
+				return nomem(err);
+			if (!se->val && !(se->val = sprout_arena_strndup(r->a, pt.s,
+									  pt.len > 300 ? 300 : pt.len)))
+				return nomem(err);
+		}
+	}
 	if (meta && meta->type == SPROUT_JSON_OBJECT) {
 		const sprout_json *sc = sprout_json_get(meta, "scores");
 		const sprout_json *sim =
@@ -456,6 +577,17 @@ sprout_code sprout_report_add_reject(sprout_report *r, const sprout_json *line, 
 	if (!(e = table_get(&r->methods, r->a, method, mlen)))
 		return nomem(err);
 	e->c[1]++;
+	if (rec && rec->type == SPROUT_JSON_OBJECT) {
+		const sprout_json *sc = sprout_json_get(line, "score");
+		const sprout_json *why = sprout_json_get(line, "reason");
+		double v = check && sprout_json_is(check, "similarity") && sc &&
+				   sc->type == SPROUT_JSON_NUMBER
+			       ? sprout_json_number(sc)
+			       : NAN;
+		int has_why = why && why->type == SPROUT_JSON_STRING;
+		if (add_evidence(r, e, 1, v, rec, has_why ? why->u.s : NULL, has_why ? why->len : 0))
+			return nomem(err);
+	}
 	return SPROUT_OK;
 }
 
@@ -977,6 +1109,8 @@ static void json_table(struct out *o, const struct entry **v, size_t n, int k)
 	put(o, "}");
 }
 
+static void json_evidence(struct out *o, const sprout_report *r, const struct view *v);
+
 sprout_code sprout_report_json(sprout_report *r, sprout_buf *b, sprout_error *err)
 {
 	struct view v;
@@ -1044,7 +1178,9 @@ sprout_code sprout_report_json(sprout_report *r, sprout_buf *b, sprout_error *er
 		putf(&o, ",\"records\":%lu,\"rejected\":%lu}", v.methods[i]->c[0],
 		     v.methods[i]->c[1]);
 	}
-	put(&o, "],\"rejections\":{\"by_check\":");
+	put(&o, "]");
+	json_evidence(&o, r, &v);
+	put(&o, ",\"rejections\":{\"by_check\":");
 	json_table(&o, v.checks, r->checks.n, 0);
 	put(&o, ",\"by_method\":");
 	json_table(&o, v.rej_methods, r->methods.n, 1);
@@ -1598,6 +1734,140 @@ static void html_methods(struct out *o, const sprout_report *r, const struct vie
 	put(o, "</p>\n</section>\n");
 }
 
+/* The score at quantile q of a histogram (the middle of its bin). */
+static double bin_quantile(const unsigned long *bins, unsigned long n, double q)
+{
+	unsigned long want = (unsigned long)(q * (double)(n ? n - 1 : 0)), seen = 0;
+	for (int i = 0; i < SIM_BINS; i++) {
+		seen += bins[i];
+		if (seen > want)
+			return (i + 0.5) / SIM_BINS;
+	}
+	return 1.0;
+}
+
+static const char *seed_text(const sprout_report *r, const char *id)
+{
+	if (!id || !r->seeds.cap)
+		return NULL;
+	size_t n = strlen(id), i = hash_str(id, n) & (r->seeds.cap - 1);
+	for (; r->seeds.v[i].s; i = (i + 1) & (r->seeds.cap - 1))
+		if (r->seeds.v[i].len == n && memcmp(r->seeds.v[i].s, id, n) == 0)
+			return r->seeds.v[i].val;
+	return NULL;
+}
+
+static void html_example(struct out *o, const sprout_report *r, const struct example *x, int side)
+{
+	put(o, "<li>");
+	const char *seed = seed_text(r, x->parent);
+	if (seed) {
+		put(o, "<span class=\"note\">");
+		esc_cut(o, seed, strlen(seed), 160);
+		put(o, "</span> &#8594; ");
+	}
+	put(o, "<b>");
+	esc_cut(o, x->text, strlen(x->text), 200);
+	put(o, "</b>");
+	if (!isnan(x->score))
+		putf(o, " <span class=\"note\">(%.2f)</span>", x->score);
+	if (side && x->reason) {
+		put(o, " <span class=\"note\">");
+		esc_cut(o, x->reason, strlen(x->reason), 160);
+		put(o, "</span>");
+	}
+	put(o, "</li>\n");
+}
+
+/* Per method: the similarity scores of what was kept and rejected, and a
+ * few examples of each, so that a reader sees what the filter did. */
+static void html_evidence(struct out *o, const sprout_report *r, const struct view *v)
+{
+	int any = 0;
+	for (size_t i = 0; i < r->methods.n && !any; i++)
+		any = v->methods[i]->ev != NULL;
+	if (!any)
+		return;
+	put(o, "<section>\n<h2>What the checks did, method by method</h2>\n");
+	put(o, "<p class=\"note\">For each method: the similarity to the parent of the variants "
+	       "kept and of those the similarity check rejected (the quartiles, from "
+	       "<code>_sprout.scores.similarity</code> and the rejects file), then a few "
+	       "variants of each, with the seed they came from.</p>\n");
+	for (size_t i = 0; i < r->methods.n; i++) {
+		const struct entry *e = v->methods[i];
+		const struct evidence *ev = e->ev;
+		if (!ev)
+			continue;
+		put(o, "<h3>");
+		esc(o, e->s, e->len);
+		putf(o, "</h3>\n<p>%lu kept, %lu rejected.", e->c[0], e->c[1]);
+		static const char *const side_name[2] = {"kept", "rejected by the similarity check"};
+		for (int side = 0; side < 2; side++) {
+			unsigned long n = ev->scored[side];
+			if (!n)
+				continue;
+			putf(o, " Scores of the %s (%lu): %.2f / %.2f / %.2f.", side_name[side], n,
+			     bin_quantile(ev->bins[side], n, 0.25), bin_quantile(ev->bins[side], n, 0.5),
+			     bin_quantile(ev->bins[side], n, 0.75));
+		}
+		put(o, "</p>\n");
+		for (int side = 0; side < 2; side++) {
+			if (!ev->nex[side])
+				continue;
+			put(o, side ? "<p>Rejected, for example:</p>\n<ul>\n"
+				    : "<p>Kept, for example:</p>\n<ul>\n");
+			for (size_t k = 0; k < ev->nex[side]; k++)
+				html_example(o, r, &ev->ex[side][k], side);
+			put(o, "</ul>\n");
+		}
+	}
+	put(o, "</section>\n");
+}
+
+static void json_evidence(struct out *o, const sprout_report *r, const struct view *v)
+{
+	put(o, ",\"evidence\":[");
+	int first = 1;
+	for (size_t i = 0; i < r->methods.n; i++) {
+		const struct entry *e = v->methods[i];
+		const struct evidence *ev = e->ev;
+		if (!ev)
+			continue;
+		put(o, first ? "{\"method\":" : ",{\"method\":");
+		first = 0;
+		jstr(o, e->s, e->len);
+		for (int side = 0; side < 2; side++) {
+			put(o, side ? ",\"rejected\":{\"scored\":" : ",\"kept\":{\"scored\":");
+			putf(o, "%lu,\"bins\":", ev->scored[side]);
+			json_counts(o, ev->bins[side], SIM_BINS);
+			put(o, ",\"examples\":[");
+			for (size_t k = 0; k < ev->nex[side]; k++) {
+				const struct example *x = &ev->ex[side][k];
+				put(o, k ? ",{\"text\":" : "{\"text\":");
+				jstrs(o, x->text);
+				const char *seed = seed_text(r, x->parent);
+				if (seed) {
+					put(o, ",\"seed\":");
+					jstrs(o, seed);
+				}
+				put(o, ",\"score\":");
+				if (isnan(x->score))
+					put(o, "null");
+				else
+					jnum(o, x->score);
+				if (x->reason) {
+					put(o, ",\"reason\":");
+					jstrs(o, x->reason);
+				}
+				put(o, "}");
+			}
+			put(o, "]}");
+		}
+		put(o, "}");
+	}
+	put(o, "]");
+}
+
 static void html_checks(struct out *o, const sprout_report *r, const struct view *v)
 {
 	put(o, "<section>\n<h2>Rejections by check</h2>\n");
@@ -2008,6 +2278,7 @@ sprout_code sprout_report_html(sprout_report *r, sprout_buf *b, sprout_error *er
 	html_pipeline(&o, r);
 	html_methods(&o, r, &v);
 	html_checks(&o, r, &v);
+	html_evidence(&o, r, &v);
 	for (int i = 0; i < SPROUT_REPORT_NSLOTS; i++)
 		if (v.sum.slots[i].present)
 			html_lengths(&o, r, &v, i);
