@@ -48,6 +48,15 @@ int32_t sprout_lm_word(const sprout_lm *lm, const char *w, size_t n);
  * values: each word's log10 probability, then that of </s>. */
 double sprout_lm_sentence(sprout_lm *lm, const int32_t *ids, size_t n, float *per);
 
+/* log10 probability of word w (an id, not -1) after nhist words of
+ * history, the latest first: h[0], then h[1] (nhist 0 to 2; <s> is
+ * sprout_lm_start()). */
+double sprout_lm_ngram(sprout_lm *lm, int32_t w, const int32_t *h, int nhist);
+
+/* The ids of <s> and </s>. */
+int32_t sprout_lm_start(const sprout_lm *lm);
+int32_t sprout_lm_end(const sprout_lm *lm);
+
 /* log10 unigram probability of a word id (SPROUT_LM_UNKNOWN for -1). */
 double sprout_lm_unigram(sprout_lm *lm, int32_t id);
 

@@ -33,6 +33,8 @@ static const struct {
 
 #define ATTEMPTS 6
 #define ATTEMPTS_CHECKED 10 /* with the check, some tries are turned down */
+#define TURNED_DOWN_MAX 4   /* but no more than this many by the check */
+#define BELOW_MEMO 64       /* candidates turned down remembered per record */
 /* from here on a candidate may be a copy: the same words (only case or
  * punctuation differ); it is one when the filter's duplicate check would
  * drop it (the same text once lowercased, punctuation dropped) */
@@ -709,6 +711,8 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 	 * variants go to another method */
 	int exhausted[SPROUT_AUG__COUNT] = {0};
 	size_t made_by[SPROUT_AUG__COUNT] = {0};
+	uint64_t below_h[BELOW_MEMO]; /* the record's candidates the check turned down */
+	size_t nbelow = 0;
 	int counted = 0;
 	for (int k = 0; k < SPROUT_AUG__COUNT; k++)
 		counted |= g->o.count[k] > 0;
@@ -749,7 +753,7 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 		if (exhausted[m])
 			continue;
 		int attempts = methods[m].deterministic ? 1 : g->o.check ? ATTEMPTS_CHECKED : ATTEMPTS;
-		int made_one = 0, nothing = 0;
+		int made_one = 0, nothing = 0, turned_down = 0;
 		size_t klen = keyed ? il + 1 + attempt_tag(key + il + 1, methods[m].name, v, 0) : 0;
 		for (int at = 0; at < attempts && !rc; at++) {
 			sprout_rng rng;
@@ -814,6 +818,14 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			/* the check: every changed slot must keep its meaning and read well */
 			if (w->meaning) {
 				int ok = 1;
+				/* a candidate turned down before for this record is
+				 * turned down again, unscored */
+				uint64_t ch = 0;
+				for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+					if (present[s] && x.s[s] != orig.s[s])
+						ch ^= XXH3_64bits_withSeed(x.s[s], x.len[s], (uint64_t)s);
+				for (size_t q = 0; q < nbelow && ok; q++)
+					ok = below_h[q] != ch;
 				for (int s = 0; s < SPROUT_SLOT__COUNT && ok; s++) {
 					if (!present[s] || x.s[s] == orig.s[s])
 						continue;
@@ -824,8 +836,14 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 										  x.s[s], x.len[s]));
 				}
 				if (!ok) {
+					if (nbelow < BELOW_MEMO)
+						below_h[nbelow++] = ch;
 					if (o)
 						o->below[m]++;
+					/* a method whose candidates keep failing for this
+					 * record will not do better with more tries */
+					if (++turned_down >= TURNED_DOWN_MAX)
+						break;
 					continue;
 				}
 			}

@@ -59,6 +59,22 @@ struct mword {
 
 struct text;
 
+/* A remembered log10 probability of a word after its history. */
+#define NGRAM_MEMO 65536
+struct ngram_memo {
+	int32_t w, h0, h1;
+	int nhist, used;
+	float score;
+};
+
+/* A remembered answer of relate() for a pair of words. */
+#define PAIR_MEMO 4096
+struct pair_memo {
+	const struct mword *a, *b;
+	unsigned char rel;
+	float sa, sb;
+};
+
 /* The alignment's tables: (MAX_TOKENS + 1) squared cells. */
 #define CELLS ((MAX_TOKENS + 1) * (MAX_TOKENS + 1))
 #define AT(i, j) ((i) * (MAX_TOKENS + 1) + (j))
@@ -75,6 +91,11 @@ struct sprout_meaning {
 	float *sa, *sb;
 	unsigned char *how;
 	struct mword *bag[2 * MAX_TOKENS]; /* the words sim compares */
+	struct pair_memo *pairs;           /* PAIR_MEMO of them */
+	struct ngram_memo *ngrams;         /* NGRAM_MEMO of them */
+	char *parent;                      /* the parent tp holds, analysed */
+	size_t parent_len, parent_cap;
+	double parent_lp, parent_worst;
 };
 
 
@@ -193,11 +214,34 @@ enum rel { REL_NONE, REL_INFLECT, REL_SYNONYM };
 
 /* How b relates to a: another form of the same lemma, a synonym (with the
  * shares of the shared sense in a's and in b's uses), or nothing. */
+static enum rel relate_uncached(sprout_meaning *m, struct mword *a, struct mword *b,
+				double *share_a, double *share_b);
+
+/* relate, remembered: the same pairs come back for every candidate of a
+ * record */
 static enum rel relate(sprout_meaning *m, struct mword *a, struct mword *b, double *share_a,
 		       double *share_b)
 {
 	if (a->stop || b->stop || a->num || b->num)
 		return REL_NONE;
+	uint64_t h = (a->h * 0x9e3779b97f4a7c15ull) ^ b->h;
+	struct pair_memo *pm = &m->pairs[(h ^ (h >> 29)) & (PAIR_MEMO - 1)];
+	if (pm->a != a || pm->b != b) {
+		double sa = 0, sb = 0;
+		pm->rel = (unsigned char)relate_uncached(m, a, b, &sa, &sb);
+		pm->sa = (float)sa;
+		pm->sb = (float)sb;
+		pm->a = a;
+		pm->b = b;
+	}
+	*share_a = pm->sa;
+	*share_b = pm->sb;
+	return (enum rel)pm->rel;
+}
+
+static enum rel relate_uncached(sprout_meaning *m, struct mword *a, struct mword *b,
+				double *share_a, double *share_b)
+{
 	analyse(m, a);
 	analyse(m, b);
 	for (size_t i = 0; i < a->nread; i++)
@@ -272,7 +316,8 @@ sprout_meaning *sprout_meaning_new(const sprout_wordnet *wn, sprout_lm *lm)
 	    !(m->slots = calloc(m->cap = 4096, sizeof *m->slots)) ||
 	    !(m->tp = malloc(2 * sizeof(struct text))) || !(m->cost = malloc(CELLS * sizeof *m->cost)) ||
 	    !(m->sa = malloc(CELLS * sizeof *m->sa)) || !(m->sb = malloc(CELLS * sizeof *m->sb)) ||
-	    !(m->how = malloc(CELLS))) {
+	    !(m->how = malloc(CELLS)) || !(m->pairs = calloc(PAIR_MEMO, sizeof *m->pairs)) ||
+	    !(m->ngrams = calloc(NGRAM_MEMO, sizeof *m->ngrams))) {
 		sprout_meaning_free(m);
 		return NULL;
 	}
@@ -294,6 +339,9 @@ void sprout_meaning_free(sprout_meaning *m)
 	free(m->sa);
 	free(m->sb);
 	free(m->how);
+	free(m->pairs);
+	free(m->ngrams);
+	free(m->parent);
 	free(m);
 }
 
@@ -383,8 +431,9 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 			continue;
 		}
 		const char *full = NULL;
-		for (size_t k = 0; k < sizeof chat_words / sizeof *chat_words && !full; k++)
-			if (strlen(chat_words[k].chat) == b && memcmp(chat_words[k].chat, buf, b) == 0)
+		for (size_t k = 0; b <= 6 && k < sizeof chat_words / sizeof *chat_words && !full; k++)
+			if (chat_words[k].chat[0] == buf[0] && strlen(chat_words[k].chat) == b &&
+			    memcmp(chat_words[k].chat, buf, b) == 0)
 				full = chat_words[k].full;
 		if (!full) {
 			if (add_lm(m, t, buf, b, start))
@@ -566,23 +615,59 @@ static size_t fix_typos(sprout_meaning *m, const struct text *p, struct text *v)
 	return typos;
 }
 
+/* log10 P(w | h0 h1) through the scorer's memo: a variant shares most of
+ * its trigrams with its parent and the other candidates, and the model
+ * takes a lock per lookup. */
+static double ngram(sprout_meaning *m, int32_t w, int32_t h0, int32_t h1, int nhist)
+{
+	if (w < 0)
+		return SPROUT_LM_UNKNOWN;
+	uint64_t key = ((uint64_t)(uint32_t)w << 34) ^ ((uint64_t)(uint32_t)h0 << 17) ^
+		       (uint64_t)(uint32_t)h1 ^ ((uint64_t)nhist << 62);
+	uint64_t hh = key * 0x9e3779b97f4a7c15ull;
+	struct ngram_memo *e = &m->ngrams[(hh >> 40) & (NGRAM_MEMO - 1)];
+	if (e->used && e->w == w && e->h0 == h0 && e->h1 == h1 && e->nhist == nhist)
+		return e->score;
+	int32_t h[2] = {h0, h1};
+	double sc = sprout_lm_ngram(m->lm, w, h, nhist);
+	*e = (struct ngram_memo){w, h0, h1, nhist, 1, (float)sc};
+	return e->score;
+}
+
 /* Each word's log10 probability, sentence by sentence (the </s> of a
- * sentence counted with its last word); returns the total. */
+ * sentence counted with its last word); returns the total. Unknown words
+ * get SPROUT_LM_UNKNOWN and the words after them start afresh (as
+ * sprout_lm_sentence scores them). */
 static double lm_score(sprout_meaning *m, struct text *t)
 {
-	int32_t ids[MAX_TOKENS];
-	float per[MAX_TOKENS + 1];
 	double total = 0;
+	int32_t start = sprout_lm_start(m->lm), end = sprout_lm_end(m->lm);
 	for (size_t i = 0; i < t->nlm;) {
 		size_t j = i + 1;
 		while (j < t->nlm && !t->starts[j])
 			j++;
-		for (size_t k = i; k < j; k++)
-			ids[k - i] = t->lm[k]->lm;
-		total += sprout_lm_sentence(m->lm, ids, j - i, per);
-		for (size_t k = i; k < j; k++)
-			t->lp[k] = per[k - i];
-		t->lp[j - 1] += per[j - i];
+		int32_t h0 = start, h1 = -1;
+		int nhist = 1;
+		for (size_t k = i; k <= j; k++) {
+			int32_t w = k < j ? t->lm[k]->lm : end;
+			double sc = ngram(m, w, h0, h1, nhist);
+			if (w < 0) {
+				nhist = 0;
+			} else {
+				h1 = h0;
+				h0 = w;
+				nhist = nhist < 2 ? nhist + 1 : 2;
+			}
+			if (nhist < 2)
+				h1 = -1;
+			if (nhist < 1)
+				h0 = -1;
+			if (k < j)
+				t->lp[k] = (float)sc;
+			else
+				t->lp[j - 1] += (float)sc;
+			total += (float)sc;
+		}
 		i = j;
 	}
 	return total;
@@ -680,16 +765,37 @@ static double align_bag(sprout_meaning *m, struct mword *const *a, size_t na,
 static void align(sprout_meaning *m, struct text *p, struct text *v, double *out)
 {
 	size_t n = p->nal, k = v->nal, W = MAX_TOKENS + 1;
+	memset(p->op, OP_NONE, n);
+	memset(v->op, OP_NONE, k);
+	/* the same words at both ends align as they are (an edit script can
+	 * do no better); the table covers the middle only: a variant of a few
+	 * edits costs a few cells */
+	size_t pre = 0, suf = 0;
+	while (pre < n && pre < k && p->al[pre] == v->al[pre])
+		pre++;
+	while (suf < n - pre && suf < k - pre && p->al[n - 1 - suf] == v->al[k - 1 - suf])
+		suf++;
+	for (size_t q = 0; q < pre; q++) {
+		p->op[q] = v->op[q] = OP_KEEP;
+		p->partner[q] = v->partner[q] = q;
+	}
+	for (size_t q = 0; q < suf; q++) {
+		p->op[n - 1 - q] = v->op[k - 1 - q] = OP_KEEP;
+		p->partner[n - 1 - q] = k - 1 - q;
+		v->partner[k - 1 - q] = n - 1 - q;
+	}
+	struct mword *const *pa = p->al + pre, *const *va = v->al + pre;
+	size_t pn = n - pre - suf, vn = k - pre - suf;
 	double *cost = m->cost;
 	unsigned char *how = m->how;
 	cost[0] = 0;
-	for (size_t i = 1; i <= n; i++)
-		cost[i * W] = cost[(i - 1) * W] + gap(p->al[i - 1]), how[i * W] = 1;
-	for (size_t j = 1; j <= k; j++)
-		cost[j] = cost[j - 1] + gap(v->al[j - 1]), how[j] = 2;
-	for (size_t i = 1; i <= n; i++) {
-		for (size_t j = 1; j <= k; j++) {
-			struct mword *x = p->al[i - 1], *y = v->al[j - 1];
+	for (size_t i = 1; i <= pn; i++)
+		cost[i * W] = cost[(i - 1) * W] + gap(pa[i - 1]), how[i * W] = 1;
+	for (size_t j = 1; j <= vn; j++)
+		cost[j] = cost[j - 1] + gap(va[j - 1]), how[j] = 2;
+	for (size_t i = 1; i <= pn; i++) {
+		for (size_t j = 1; j <= vn; j++) {
+			struct mword *x = pa[i - 1], *y = va[j - 1];
 			double c = cost[(i - 1) * W + j] + gap(x);
 			unsigned char h = 1;
 			if (cost[i * W + j - 1] + gap(y) < c)
@@ -712,9 +818,7 @@ static void align(sprout_meaning *m, struct text *p, struct text *v, double *out
 			how[i * W + j] = h;
 		}
 	}
-	memset(p->op, OP_NONE, n);
-	memset(v->op, OP_NONE, k);
-	size_t i = n, j = k;
+	size_t i = pn, j = vn;
 	while (i > 0 || j > 0) {
 		unsigned char h = i == 0 ? 2 : j == 0 ? 1 : how[i * W + j];
 		if (h == 1) {
@@ -727,13 +831,13 @@ static void align(sprout_meaning *m, struct text *p, struct text *v, double *out
 		}
 		i--, j--;
 		enum op op = h == 3 ? OP_KEEP : h == 4 ? OP_INFLECT : OP_SYNONYM;
-		p->op[i] = v->op[j] = (unsigned char)op;
-		p->partner[i] = j;
-		v->partner[j] = i;
+		p->op[pre + i] = v->op[pre + j] = (unsigned char)op;
+		p->partner[pre + i] = pre + j;
+		v->partner[pre + j] = pre + i;
 		if (op == OP_INFLECT)
 			out[SPROUT_MF_INFLECTED] += 1;
 		if (op == OP_SYNONYM) {
-			const struct mword *x = p->al[i], *y = v->al[j];
+			const struct mword *x = pa[i], *y = va[j];
 			out[SPROUT_MF_SYNONYMS] += 1;
 			double so = 1 - m->sa[(i + 1) * W + j + 1], sn = 1 - m->sb[(i + 1) * W + j + 1];
 			double rarer = y->info - x->info;
@@ -917,10 +1021,32 @@ void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, cons
 	for (int i = 0; i < SPROUT_MF__COUNT; i++)
 		out[i] = 0;
 	struct text *p = m->tp, *v = m->tv;
-	if (words(m, a, alen, p) || words(m, b, blen, v))
+	/* the parent's words and their probabilities, once per parent */
+	int known = m->parent && m->parent_len == alen && memcmp(m->parent, a, alen) == 0;
+	if (!known) {
+		m->parent_len = (size_t)-1;
+		if (words(m, a, alen, p) || expand(m, p))
+			return;
+		if (m->lm) {
+			m->parent_lp = lm_score(m, p);
+			m->parent_worst = worst(p);
+		}
+		if (alen + 1 > m->parent_cap) {
+			char *c = realloc(m->parent, alen + 1);
+			if (c) {
+				m->parent = c;
+				m->parent_cap = alen + 1;
+			}
+		}
+		if (m->parent_cap > alen) {
+			memcpy(m->parent, a, alen);
+			m->parent_len = alen;
+		}
+	}
+	if (words(m, b, blen, v))
 		return;
 	out[SPROUT_MF_TYPOS] = (double)fix_typos(m, p, v);
-	if (expand(m, p) || expand(m, v))
+	if (expand(m, v))
 		return;
 	size_t n = p->nal, k = v->nal;
 	out[SPROUT_MF_WORDS] = (double)n;
@@ -936,10 +1062,10 @@ void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, cons
 	out[SPROUT_MF_SIM] = x1 < 0 && x2 < 0 ? 1 : x1 < 0 ? x2 : x2 < 0 ? x1 : (x1 + x2) / 2;
 	out[SPROUT_MF_FN_REPLACED] = (double)fn_replaced(p, v);
 	if (m->lm) {
-		double lp = lm_score(m, p), lv = lm_score(m, v);
+		double lp = m->parent_lp, lv = lm_score(m, v);
 		out[SPROUT_MF_LM_DELTA] = lv - lp;
 		out[SPROUT_MF_LM_WORD] = lv / (double)(v->nlm + 1) - lp / (double)(p->nlm + 1);
-		out[SPROUT_MF_LM_WORST] = worst(v) - worst(p);
+		out[SPROUT_MF_LM_WORST] = worst(v) - m->parent_worst;
 		lm_groups(p, v, vnew, out);
 	}
 	double kept = 0, total = 0;
