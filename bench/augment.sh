@@ -84,10 +84,24 @@ if [ -n "${EDA_REF:-}" ]; then
 	eda_rate=$(awk "BEGIN{printf \"%.0f\", $eda_n / $eda_t}")
 	row "EDA eda.py (python3, 1 core)" "$eda_n" "$eda_t" "$eda_m" "$eda_rate"
 fi
+# sprout as EDA runs (every candidate kept: --no-check), then with the
+# meaning check, which scores every candidate and keeps only those that
+# keep the meaning and read well (most of insert's and swap's are not)
+declare -A secs
+for check in --no-check ""; do
+	for j in 1 2; do
+		read -r t m < <(measure "$SPROUT" "${JOB[@]}" $check -j "$j" "$IN")
+		n=$(wc -l <"$OUT/variants.jsonl")
+		row "sprout augment -j$j ${check:-(check)}" "$n" "$t" "$m" "$eda_rate"
+		secs["$check$j"]=$t
+	done
+done
+echo
 for j in 1 2; do
-	read -r t m < <(measure "$SPROUT" "${JOB[@]}" -j "$j" "$IN")
-	n=$(wc -l <"$OUT/variants.jsonl")
-	row "sprout augment -j$j" "$n" "$t" "$m" "$eda_rate"
+	printf 'records/s, -j%s: %s without the check, %s with it: the check costs %sx\n' "$j" \
+		"$(awk "BEGIN{printf \"%.0f\", $records / ${secs[--no-check$j]}}")" \
+		"$(awk "BEGIN{printf \"%.0f\", $records / ${secs[$j]}}")" \
+		"$(awk "BEGIN{printf \"%.2f\", ${secs[$j]} / ${secs[--no-check$j]}}")"
 done
 [ -n "$eda_rate" ] && [ "${eda_failed:-0}" != 0 ] &&
 	printf '(eda.py failed on %s records with no letters)\n' "$eda_failed"
@@ -108,8 +122,10 @@ startup() { # label, then env assignments for each run
 		t=$(awk "BEGIN{printf \"%.3f\", $t1 - $t0}")
 		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 	done
-	printf 'start-up (one record, WordNet included), %s: %s s, best of 5\n' "$label" "$best"
+	printf 'start-up (one record, WordNet and the language model included), %s: %s s, best of 5\n' "$label" "$best"
 }
 echo
 startup "first run, index built" SPROUT_CACHE_DIR="$OUT/cache"
 startup "index file there"
+JOB+=(--no-check)
+startup "index file there, --no-check (no language model)"
