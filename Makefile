@@ -3,7 +3,7 @@
 #   make test       build and run every unit and CLI test
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make bench      benchmarks in bench/ (not part of the tests)
-#   make fuzz       fuzz the readers and model answers, FUZZ_SECONDS each (clang, libFuzzer)
+#   make fuzz       fuzz the readers, model answers and the meaning engine, FUZZ_SECONDS each (clang, libFuzzer)
 #   make deps       install the Debian packages (scripts/install-deps.sh)
 
 CC      ?= cc
@@ -92,6 +92,12 @@ fuzz: $(GEN_SRC)
 	build-fuzz/fuzz_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=build-fuzz/answer- \
 	  build-fuzz/corpus-answer fuzz/corpus-answer
+	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+	  $(SPHINX_CFLAGS) fuzz/fuzz_meaning.c $(LIB_SRC) $(GEN_SRC) $(LDLIBS) -o build-fuzz/fuzz_meaning
+	@mkdir -p build-fuzz/corpus-meaning
+	build-fuzz/fuzz_meaning -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
+	  -artifact_prefix=build-fuzz/meaning- \
+	  build-fuzz/corpus-meaning fuzz/corpus-meaning
 
 deps:
 	bash scripts/install-deps.sh
