@@ -316,9 +316,10 @@ int cmd_filter(int argc, char **argv)
 	fc.o.embed_cache = "sprout-embeddings.sqlite";
 	struct cli_common c;
 	int rc = cli_parse(argc, argv, "filter [options] [FILE...]",
-			   "Check each record and keep those worth training on: similarity to the\n"
-			   "parent within a band, length and new words, word counts, patterns, JSON,\n"
-			   "labels, an external validator, exact and near duplicates, novelty\n"
+			   "Check each record and keep those worth training on: a variant says what\n"
+			   "its parent says in good English (the meaning score, within a band),\n"
+			   "length and new words, word counts, patterns, JSON, labels, an\n"
+			   "external validator, exact and near duplicates, novelty\n"
 			   "against a pool, personal data. Scores go into _sprout.scores; every\n"
 			   "rejected record goes to the rejects file with the check it failed, its\n"
 			   "score and the reason. Reads the whole input first (parents are found by\n"
