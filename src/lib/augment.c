@@ -33,7 +33,7 @@ static const struct {
 
 #define ATTEMPTS 6
 #define ATTEMPTS_CHECKED 10 /* with the check, some tries are turned down */
-#define TURNED_DOWN_MAX 4   /* but no more than this many by the check */
+#define TURNED_DOWN_MAX 3   /* but no more than this many by the check */
 #define BELOW_MEMO 64       /* candidates turned down remembered per record */
 /* from here on a candidate may be a copy: the same words (only case or
  * punctuation differ); it is one when the filter's duplicate check would

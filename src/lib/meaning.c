@@ -745,6 +745,8 @@ static double align_bag(sprout_meaning *m, struct mword *const *a, size_t na,
 		if (a[i]->stop)
 			continue;
 		double best = 0;
+		for (size_t j = 0; j < nb && best < 1; j++) /* the same word: most of them */
+			best = b[j] == a[i];
 		for (size_t j = 0; j < nb && best < 1; j++) {
 			if (b[j]->stop)
 				continue;
