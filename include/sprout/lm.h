@@ -10,8 +10,10 @@
  * 27 MB); a process opens one model per path however often it is asked
  * (the opens are counted and the last close frees it).
  *
- * Scoring is thread-safe (libsphinxbase keeps a cache in the model, so
- * calls are serialised by a lock).
+ * Scoring is thread-safe: libsphinxbase keeps a cache in the model, so each
+ * lookup takes a lock; each thread remembers the answers it got (a memo of
+ * 64k n-grams, 2 MB, freed when the thread ends), so scoring many similar
+ * sentences mostly does without.
  */
 #ifndef SPROUT_LM_H
 #define SPROUT_LM_H
@@ -47,15 +49,6 @@ int32_t sprout_lm_word(const sprout_lm *lm, const char *w, size_t n);
  * are scored without the lost history. When per is not NULL it gets n + 1
  * values: each word's log10 probability, then that of </s>. */
 double sprout_lm_sentence(sprout_lm *lm, const int32_t *ids, size_t n, float *per);
-
-/* log10 probability of word w (an id, not -1) after nhist words of
- * history, the latest first: h[0], then h[1] (nhist 0 to 2; <s> is
- * sprout_lm_start()). */
-double sprout_lm_ngram(sprout_lm *lm, int32_t w, const int32_t *h, int nhist);
-
-/* The ids of <s> and </s>. */
-int32_t sprout_lm_start(const sprout_lm *lm);
-int32_t sprout_lm_end(const sprout_lm *lm);
 
 /* log10 unigram probability of a word id (SPROUT_LM_UNKNOWN for -1). */
 double sprout_lm_unigram(sprout_lm *lm, int32_t id);

@@ -52,6 +52,7 @@ struct sprout_lm {
 	logmath_t *lmath;
 	ngram_model_t *model;
 	pthread_spinlock_t lock; /* held for one lookup: a few hundred ns */
+	unsigned long serial;    /* this model among those opened, from 1 */
 	double to_log10; /* one unit of the model's scores in log10 */
 	int32 start, end; /* <s>, </s> */
 	struct sprout_lm *next;
@@ -60,6 +61,7 @@ struct sprout_lm {
 /* The models open in this process, one per path. */
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static sprout_lm *opened;
+static unsigned long serials; /* under open_lock */
 
 sprout_lm *sprout_lm_open(const char *path, sprout_error *err)
 {
@@ -115,6 +117,7 @@ sprout_lm *sprout_lm_open(const char *path, sprout_error *err)
 	lm->start = sb.wid(lm->model, "<s>");
 	lm->end = sb.wid(lm->model, "</s>");
 	lm->refs = 1;
+	lm->serial = ++serials;
 	lm->next = opened;
 	opened = lm;
 	pthread_mutex_unlock(&open_lock);
@@ -163,12 +166,55 @@ static double word_score(sprout_lm *lm, int32 w, int32 *hist, int32 nhist)
 	return (double)sb.ng_score(lm->model, w, hist, nhist, &used) * lm->to_log10;
 }
 
+/* Each thread's memo of the model's answers: libsphinxbase keeps a cache
+ * inside the model, so every lookup takes the lock, and the sentences
+ * scored (a parent and its candidate variants, say) share most of their
+ * n-grams. Direct-mapped, keyed by the model's serial number (a model
+ * opened later at the same address is another model). */
+#define MEMO 65536
+struct memo {
+	unsigned long serial; /* 0: empty */
+	int32 w, h0, h1, nhist;
+	double score;
+};
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_key_make(void)
+{
+	pthread_key_create(&memo_key, free);
+}
+
+/* log10 P(w | h0 h1) with nhist words of history, through the memo. */
+static double lookup(sprout_lm *lm, int32 w, int32 h0, int32 h1, int32 nhist)
+{
+	pthread_once(&memo_once, memo_key_make);
+	struct memo *t = pthread_getspecific(memo_key);
+	if (!t && (t = calloc(MEMO, sizeof *t)) && pthread_setspecific(memo_key, t)) {
+		free(t);
+		t = NULL;
+	}
+	uint64_t key = ((uint64_t)(uint32_t)w << 34) ^ ((uint64_t)(uint32_t)h0 << 17) ^
+		       (uint64_t)(uint32_t)h1 ^ ((uint64_t)(uint32_t)nhist << 62) ^ lm->serial;
+	struct memo *e = t ? &t[((key * 0x9e3779b97f4a7c15ull) >> 40) & (MEMO - 1)] : NULL;
+	if (e && e->serial == lm->serial && e->w == w && e->h0 == h0 && e->h1 == h1 &&
+	    e->nhist == nhist)
+		return e->score;
+	int32 hist[2] = {h0, h1};
+	pthread_spin_lock(&lm->lock);
+	double s = word_score(lm, w, hist, nhist);
+	pthread_spin_unlock(&lm->lock);
+	if (e)
+		*e = (struct memo){lm->serial, w, h0, h1, nhist, s};
+	return s;
+}
+
 double sprout_lm_sentence(sprout_lm *lm, const int32_t *ids, size_t n, float *per)
 {
 	double total = 0;
 	int32 hist[2] = {lm->start, -1};
 	int32 nhist = 1;
-	pthread_spin_lock(&lm->lock);
 	for (size_t i = 0; i <= n; i++) {
 		int32 w = i < n ? ids[i] : lm->end;
 		double s;
@@ -176,7 +222,7 @@ double sprout_lm_sentence(sprout_lm *lm, const int32_t *ids, size_t n, float *pe
 			s = SPROUT_LM_UNKNOWN;
 			nhist = 0; /* the words after an unknown one start afresh */
 		} else {
-			s = word_score(lm, w, hist, nhist);
+			s = lookup(lm, w, nhist > 0 ? hist[0] : -1, nhist > 1 ? hist[1] : -1, nhist);
 			hist[1] = hist[0];
 			hist[0] = w;
 			nhist = nhist < 2 ? nhist + 1 : 2;
@@ -185,35 +231,10 @@ double sprout_lm_sentence(sprout_lm *lm, const int32_t *ids, size_t n, float *pe
 			per[i] = (float)s;
 		total += s;
 	}
-	pthread_spin_unlock(&lm->lock);
 	return total;
 }
 
 double sprout_lm_unigram(sprout_lm *lm, int32_t id)
 {
-	if (id < 0)
-		return SPROUT_LM_UNKNOWN;
-	pthread_spin_lock(&lm->lock);
-	double s = word_score(lm, id, NULL, 0);
-	pthread_spin_unlock(&lm->lock);
-	return s;
-}
-
-double sprout_lm_ngram(sprout_lm *lm, int32_t w, const int32_t *h, int nhist)
-{
-	int32 hist[2] = {nhist > 0 ? h[0] : -1, nhist > 1 ? h[1] : -1};
-	pthread_spin_lock(&lm->lock);
-	double s = word_score(lm, w, hist, nhist);
-	pthread_spin_unlock(&lm->lock);
-	return s;
-}
-
-int32_t sprout_lm_start(const sprout_lm *lm)
-{
-	return lm->start;
-}
-
-int32_t sprout_lm_end(const sprout_lm *lm)
-{
-	return lm->end;
+	return id < 0 ? SPROUT_LM_UNKNOWN : lookup(lm, id, -1, -1, 0);
 }

@@ -59,14 +59,6 @@ struct mword {
 
 struct text;
 
-/* A remembered log10 probability of a word after its history. */
-#define NGRAM_MEMO 65536
-struct ngram_memo {
-	int32_t w, h0, h1;
-	int nhist, used;
-	float score;
-};
-
 /* A remembered answer of relate() for a pair of words. */
 #define PAIR_MEMO 4096
 struct pair_memo {
@@ -77,7 +69,6 @@ struct pair_memo {
 
 /* The alignment's tables: (MAX_TOKENS + 1) squared cells. */
 #define CELLS ((MAX_TOKENS + 1) * (MAX_TOKENS + 1))
-#define AT(i, j) ((i) * (MAX_TOKENS + 1) + (j))
 
 struct sprout_meaning {
 	const sprout_wordnet *wn;
@@ -92,7 +83,6 @@ struct sprout_meaning {
 	unsigned char *how;
 	struct mword *bag[2 * MAX_TOKENS]; /* the words sim compares */
 	struct pair_memo *pairs;           /* PAIR_MEMO of them */
-	struct ngram_memo *ngrams;         /* NGRAM_MEMO of them */
 	char *parent;                      /* the parent tp holds, analysed */
 	size_t parent_len, parent_cap;
 	double parent_lp, parent_worst;
@@ -316,8 +306,7 @@ sprout_meaning *sprout_meaning_new(const sprout_wordnet *wn, sprout_lm *lm)
 	    !(m->slots = calloc(m->cap = 4096, sizeof *m->slots)) ||
 	    !(m->tp = malloc(2 * sizeof(struct text))) || !(m->cost = malloc(CELLS * sizeof *m->cost)) ||
 	    !(m->sa = malloc(CELLS * sizeof *m->sa)) || !(m->sb = malloc(CELLS * sizeof *m->sb)) ||
-	    !(m->how = malloc(CELLS)) || !(m->pairs = calloc(PAIR_MEMO, sizeof *m->pairs)) ||
-	    !(m->ngrams = calloc(NGRAM_MEMO, sizeof *m->ngrams))) {
+	    !(m->how = malloc(CELLS)) || !(m->pairs = calloc(PAIR_MEMO, sizeof *m->pairs))) {
 		sprout_meaning_free(m);
 		return NULL;
 	}
@@ -340,7 +329,6 @@ void sprout_meaning_free(sprout_meaning *m)
 	free(m->sb);
 	free(m->how);
 	free(m->pairs);
-	free(m->ngrams);
 	free(m->parent);
 	free(m);
 }
@@ -615,59 +603,25 @@ static size_t fix_typos(sprout_meaning *m, const struct text *p, struct text *v)
 	return typos;
 }
 
-/* log10 P(w | h0 h1) through the scorer's memo: a variant shares most of
- * its trigrams with its parent and the other candidates, and the model
- * takes a lock per lookup. */
-static double ngram(sprout_meaning *m, int32_t w, int32_t h0, int32_t h1, int nhist)
-{
-	if (w < 0)
-		return SPROUT_LM_UNKNOWN;
-	uint64_t key = ((uint64_t)(uint32_t)w << 34) ^ ((uint64_t)(uint32_t)h0 << 17) ^
-		       (uint64_t)(uint32_t)h1 ^ ((uint64_t)nhist << 62);
-	uint64_t hh = key * 0x9e3779b97f4a7c15ull;
-	struct ngram_memo *e = &m->ngrams[(hh >> 40) & (NGRAM_MEMO - 1)];
-	if (e->used && e->w == w && e->h0 == h0 && e->h1 == h1 && e->nhist == nhist)
-		return e->score;
-	int32_t h[2] = {h0, h1};
-	double sc = sprout_lm_ngram(m->lm, w, h, nhist);
-	*e = (struct ngram_memo){w, h0, h1, nhist, 1, (float)sc};
-	return e->score;
-}
-
 /* Each word's log10 probability, sentence by sentence (the </s> of a
- * sentence counted with its last word); returns the total. Unknown words
- * get SPROUT_LM_UNKNOWN and the words after them start afresh (as
- * sprout_lm_sentence scores them). */
+ * sentence counted with its last word); returns the total. */
 static double lm_score(sprout_meaning *m, struct text *t)
 {
+	int32_t ids[MAX_TOKENS];
+	float per[MAX_TOKENS + 1];
 	double total = 0;
-	int32_t start = sprout_lm_start(m->lm), end = sprout_lm_end(m->lm);
 	for (size_t i = 0; i < t->nlm;) {
 		size_t j = i + 1;
 		while (j < t->nlm && !t->starts[j])
 			j++;
-		int32_t h0 = start, h1 = -1;
-		int nhist = 1;
-		for (size_t k = i; k <= j; k++) {
-			int32_t w = k < j ? t->lm[k]->lm : end;
-			double sc = ngram(m, w, h0, h1, nhist);
-			if (w < 0) {
-				nhist = 0;
-			} else {
-				h1 = h0;
-				h0 = w;
-				nhist = nhist < 2 ? nhist + 1 : 2;
-			}
-			if (nhist < 2)
-				h1 = -1;
-			if (nhist < 1)
-				h0 = -1;
-			if (k < j)
-				t->lp[k] = (float)sc;
-			else
-				t->lp[j - 1] += (float)sc;
-			total += (float)sc;
-		}
+		for (size_t k = i; k < j; k++)
+			ids[k - i] = t->lm[k]->lm;
+		sprout_lm_sentence(m->lm, ids, j - i, per);
+		for (size_t k = i; k <= j; k++)
+			total += per[k - i];
+		for (size_t k = i; k < j; k++)
+			t->lp[k] = per[k - i];
+		t->lp[j - 1] += per[j - i];
 		i = j;
 	}
 	return total;
