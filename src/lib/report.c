@@ -377,6 +377,13 @@ static void add_pii(sprout_report *r, const sprout_record *rec)
 		r->pii_records++;
 }
 
+/* The bin of a similarity score: 10 of width 0.1, 1.0 in the last. */
+static int sim_bin(double v)
+{
+	int bin = v <= 0 ? 0 : v >= 1 ? SIM_BINS - 1 : (int)(v * SIM_BINS);
+	return bin < SIM_BINS ? bin : SIM_BINS - 1;
+}
+
 /* The evidence of a method's entry, made on first use; NULL on OOM. */
 static struct evidence *evidence_of(sprout_report *r, struct entry *e)
 {
@@ -388,41 +395,19 @@ static struct evidence *evidence_of(sprout_report *r, struct entry *e)
 /* Count a score (NAN: none) and maybe keep the record as an example;
  * side 0 kept, 1 rejected. */
 static sprout_code add_evidence(sprout_report *r, struct entry *e, int side, double score,
-				const sprout_json *rec, const char *reason, size_t rlen)
+				const sprout_json *meta, const sprout_text *txt, const char *reason,
+				size_t rlen)
 {
 	struct evidence *ev = evidence_of(r, e);
 	if (!ev)
 		return SPROUT_ERR_NOMEM;
 	if (!isnan(score)) {
-		int bin = score <= 0 ? 0 : score >= 1 ? SIM_BINS - 1 : (int)(score * SIM_BINS);
-		ev->bins[side][bin < SIM_BINS ? bin : SIM_BINS - 1]++;
+		ev->bins[side][sim_bin(score)]++;
 		ev->scored[side]++;
 	}
-	const sprout_json *meta = sprout_json_get(rec, SPROUT_META_KEY);
-	/* the prompt: the first string among the usual keys */
-	static const char *const keys[] = {"instruction", "text", "prompt", "question", "input", NULL};
-	const sprout_json *txt = NULL;
-	for (const char *const *k = keys; *k && !txt; k++) {
-		const sprout_json *x = sprout_json_get(rec, *k);
-		if (x && x->type == SPROUT_JSON_STRING && x->len)
-			txt = x;
-	}
-	const sprout_json *msgs = txt ? NULL : sprout_json_get(rec, "messages");
-	if (!msgs)
-		msgs = txt ? NULL : sprout_json_get(rec, "conversations");
-	for (size_t i = 0; msgs && msgs->type == SPROUT_JSON_ARRAY && i < msgs->len && !txt; i++) {
-		const sprout_json *m = msgs->u.items[i];
-		const sprout_json *role = m->type == SPROUT_JSON_OBJECT ? sprout_json_get(m, "role") : NULL;
-		const sprout_json *from = m->type == SPROUT_JSON_OBJECT ? sprout_json_get(m, "from") : NULL;
-		if ((role && sprout_json_is(role, "user")) || (from && sprout_json_is(from, "human"))) {
-			const sprout_json *c = sprout_json_get(m, role ? "content" : "value");
-			if (c && c->type == SPROUT_JSON_STRING)
-				txt = c;
-		}
-	}
-	if (!txt)
+	if (!txt || !txt->len)
 		return SPROUT_OK;
-	uint64_t h = hash_str(txt->u.s, txt->len);
+	uint64_t h = hash_str(txt->s, txt->len);
 	size_t n = ev->nex[side], at = n;
 	if (n == EXAMPLES) {
 		/* replace the example with the highest hash, when this one is lower */
@@ -441,7 +426,7 @@ static sprout_code add_evidence(sprout_report *r, struct entry *e, int side, dou
 									  : NULL;
 	x->h = h;
 	x->score = score;
-	x->text = sprout_arena_strndup(r->a, txt->u.s, txt->len > 300 ? 300 : txt->len);
+	x->text = sprout_arena_strndup(r->a, txt->s, txt->len > 300 ? 300 : txt->len);
 	x->parent = par && par->type == SPROUT_JSON_STRING
 			    ? sprout_arena_strndup(r->a, par->u.s, par->len)
 			    : NULL;
@@ -476,7 +461,10 @@ sprout_code sprout_report_add(sprout_report *r, const sprout_record *rec, sprout
 	if (!e)
 		return nomem(err);
 	e->c[0]++;
-	if (!real && add_evidence(r, e, 0, similarity_of(meta), rec->obj, NULL, 0))
+	sprout_text prompt;
+	if (!real && add_evidence(r, e, 0, similarity_of(meta),
+				  meta, sprout_record_get(rec, SPROUT_SLOT_PROMPT, &prompt) ? &prompt : NULL,
+				  NULL, 0))
 		return nomem(err);
 	if (real && meta && meta->type == SPROUT_JSON_OBJECT) {
 		/* a seed: its prompt shows next to its variants' examples */
@@ -493,19 +481,11 @@ sprout_code sprout_report_add(sprout_report *r, const sprout_record *rec, sprout
 		}
 	}
 	if (meta && meta->type == SPROUT_JSON_OBJECT) {
-		const sprout_json *sc = sprout_json_get(meta, "scores");
-		const sprout_json *sim =
-		    sc && sc->type == SPROUT_JSON_OBJECT ? sprout_json_get(sc, "similarity") : NULL;
-		if (sim && sim->type == SPROUT_JSON_NUMBER) {
-			double v = sprout_json_number(sim);
-			if (isfinite(v)) {
-				int bin = v <= 0 ? 0 : v >= 1 ? SIM_BINS - 1 : (int)(v * SIM_BINS);
-				if (bin >= SIM_BINS)
-					bin = SIM_BINS - 1;
-				r->sim_bins[bin]++;
-				r->sim_n++;
-				r->sim_sum += v;
-			}
+		double v = similarity_of(meta);
+		if (!isnan(v)) {
+			r->sim_bins[sim_bin(v)]++;
+			r->sim_n++;
+			r->sim_sum += v;
 		}
 		const sprout_json *rv = sprout_json_get(meta, "review");
 		if (rv && rv->type == SPROUT_JSON_ARRAY) {
@@ -585,7 +565,15 @@ sprout_code sprout_report_add_reject(sprout_report *r, const sprout_json *line, 
 			       ? sprout_json_number(sc)
 			       : NAN;
 		int has_why = why && why->type == SPROUT_JSON_STRING;
-		if (add_evidence(r, e, 1, v, rec, has_why ? why->u.s : NULL, has_why ? why->len : 0))
+		/* the rejected record in whatever format it was in */
+		sprout_format fmt;
+		sprout_record rr = {(sprout_json *)rec, &fmt, NULL, NULL, 0};
+		sprout_text prompt;
+		int has_prompt = !sprout_format_detect(rec, &fmt, NULL, 0, NULL) &&
+				 sprout_record_get(&rr, SPROUT_SLOT_PROMPT, &prompt);
+		if (add_evidence(r, e, 1, v, sprout_json_get(rec, SPROUT_META_KEY),
+				 has_prompt ? &prompt : NULL, has_why ? why->u.s : NULL,
+				 has_why ? why->len : 0))
 			return nomem(err);
 	}
 	return SPROUT_OK;
