@@ -482,6 +482,18 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* "synonym 3, typo 19" for the methods with a count; returns its length. */
+static size_t per_method(const unsigned long *count, char *out, size_t cap)
+{
+	size_t off = 0;
+	out[0] = '\0';
+	for (int m = 0; m < SPROUT_AUG__COUNT; m++)
+		if (count[m] && off < cap)
+			off += (size_t)snprintf(out + off, cap - off, "%s%s %lu", off ? ", " : "",
+						sprout_aug_name((sprout_aug_method)m), count[m]);
+	return off;
+}
+
 int cmd_augment(int argc, char **argv)
 {
 	struct augment_cli a;
@@ -589,26 +601,12 @@ int cmd_augment(int argc, char **argv)
 	rc = cli_output_commit(out);
 	out = NULL;
 	if (!rc) {
-		char detail[512];
-		size_t off = 0;
-		detail[0] = '\0';
-		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
-			if (r->t.by_method[m] && off < sizeof detail)
-				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
-							off ? ", " : "", sprout_aug_name((sprout_aug_method)m),
-							r->t.by_method[m]);
+		char detail[512], below[512];
+		size_t off = per_method(r->t.by_method, detail, sizeof detail);
 		unsigned long variants = n - (a.keep ? r->t.records : 0);
 		cli_note(&c, "%lu records, %lu variants (%s) written to %s", r->t.records, variants,
 			 off ? detail : "none", c.output ? c.output : "stdout");
-		char below[512];
-		size_t boff = 0;
-		below[0] = '\0';
-		for (int m = 0; m < SPROUT_AUG__COUNT; m++)
-			if (r->t.below[m] && boff < sizeof below)
-				boff += (size_t)snprintf(below + boff, sizeof below - boff, "%s%s %lu",
-							 boff ? ", " : "",
-							 sprout_aug_name((sprout_aug_method)m),
-							 r->t.below[m]);
+		size_t boff = per_method(r->t.below, below, sizeof below);
 		if (boff)
 			cli_note(&c, "candidates turned down by the meaning check (below %.2f or a "
 				     "copy): %s",

@@ -672,11 +672,14 @@ static int first_sentence(struct aug_ctx *c, const char *s, size_t n, sprout_are
 	return out->t.n > 0;
 }
 
-/* The token after the words of phrase p at the start of the sentence (0
- * when they are not there). */
+/* The first token after the words of phrase p at the start of the
+ * sentence and the spaces after them (0 when they are not there). */
 static size_t starts_with(const char *s, const struct sentence *z, const char *p)
 {
-	return match(s + z->start, &z->t, 0, p);
+	size_t k = match(s + z->start, &z->t, 0, p);
+	while (k && k < z->t.n && z->t.v[k].kind == SPROUT_TOK_SPACE)
+		k++;
+	return k;
 }
 
 /* Write head, then the sentence from token k on, then mark, then what
@@ -743,8 +746,6 @@ int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout
 		size_t k = starts_with(s, &z, *p);
 		if (!k || z.mark == '?')
 			continue;
-		while (k < z.t.n && z.t.v[k].kind == SPROUT_TOK_SPACE)
-			k++;
 		if (!wish_verb_ok(s, &z, k))
 			return AUG_NEVER;
 		static const char *const heads[] = {"how do i ", "how can i ", "can i "};
@@ -767,8 +768,6 @@ int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout
 		size_t k = starts_with(s, &z, asks[i].from);
 		if (!k || z.mark == '.' || z.mark == '!')
 			continue;
-		while (k < z.t.n && z.t.v[k].kind == SPROUT_TOK_SPACE)
-			k++;
 		if (k >= z.t.n)
 			return AUG_NEVER;
 		return rewrite(s, n, &z, asks[i].to[sprout_rng_below(rng, 2)], k, z.mark, out);
@@ -811,8 +810,6 @@ int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		size_t k = starts_with(s, &z, *p);
 		if (!k || z.mark == '.' || z.mark == '!')
 			continue;
-		while (k < z.t.n && z.t.v[k].kind == SPROUT_TOK_SPACE)
-			k++;
 		if (k >= z.t.n || sprout_rng_below(rng, 2))
 			break; /* half the time a frame instead */
 		static const char *const heads[] = {"could you tell me how to ", "can you tell me how to "};
