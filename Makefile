@@ -3,7 +3,7 @@
 #   make test       build and run every unit and CLI test
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make bench      benchmarks in bench/ (not part of the tests)
-#   make fuzz       fuzz the readers, model answers and the meaning engine, FUZZ_SECONDS each (clang, libFuzzer)
+#   make fuzz       fuzz the readers, model answers, the meaning engine and user templates, FUZZ_SECONDS each (clang, libFuzzer)
 #   make deps       install the Debian packages (scripts/install-deps.sh)
 
 CC      ?= cc
@@ -78,26 +78,22 @@ bench: $(BUILD)/sprout
 	@bench/filter.sh $(BUILD)
 	@bench/llm.sh $(BUILD)
 
+# $(call fuzz_one,NAME,MAX_LEN,SUFFIX): build fuzz/fuzz_NAME.c and run it on
+# build-fuzz/corpusSUFFIX (kept) and fuzz/corpusSUFFIX (the seeds)
+define fuzz_one
+	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+	  $(SPHINX_CFLAGS) fuzz/fuzz_$(1).c $(LIB_SRC) $(GEN_SRC) $(LDLIBS) -o build-fuzz/fuzz_$(1)
+	@mkdir -p build-fuzz/corpus$(3)
+	build-fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=$(2) \
+	  -artifact_prefix=build-fuzz/$(1)- build-fuzz/corpus$(3) fuzz/corpus$(3)
+endef
+
 fuzz: $(GEN_SRC)
 	@mkdir -p build-fuzz
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
-	  fuzz/fuzz_reader.c $(LIB_SRC) $(GEN_SRC) $(LDLIBS) -o build-fuzz/fuzz_reader
-	@mkdir -p build-fuzz/corpus
-	build-fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  -artifact_prefix=build-fuzz/ \
-	  build-fuzz/corpus fuzz/corpus
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
-	  fuzz/fuzz_answer.c $(LIB_SRC) $(GEN_SRC) $(LDLIBS) -o build-fuzz/fuzz_answer
-	@mkdir -p build-fuzz/corpus-answer
-	build-fuzz/fuzz_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  -artifact_prefix=build-fuzz/answer- \
-	  build-fuzz/corpus-answer fuzz/corpus-answer
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
-	  $(SPHINX_CFLAGS) fuzz/fuzz_meaning.c $(LIB_SRC) $(GEN_SRC) $(LDLIBS) -o build-fuzz/fuzz_meaning
-	@mkdir -p build-fuzz/corpus-meaning
-	build-fuzz/fuzz_meaning -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
-	  -artifact_prefix=build-fuzz/meaning- \
-	  build-fuzz/corpus-meaning fuzz/corpus-meaning
+	$(call fuzz_one,reader,4096,)
+	$(call fuzz_one,answer,4096,-answer)
+	$(call fuzz_one,meaning,2048,-meaning)
+	$(call fuzz_one,template,1024,-template)
 
 deps:
 	bash scripts/install-deps.sh

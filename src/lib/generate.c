@@ -254,12 +254,68 @@ static const char *slot_text(const sprout_record *rec, sprout_slot s, size_t *le
 	return t.s;
 }
 
-/* The variables a per-record request fills in. */
+/* The variables of the method's template, in names[], and their values for
+ * sub-request sub of rec in values[] (rec NULL: every value NULL, to check
+ * a template before any request). step 1 of translate is the way back
+ * from pivot. k and words are the caller's buffers for the numbers.
+ * Returns the number of variables. */
+static size_t template_vars(const struct run *r, const sprout_record *rec, unsigned sub,
+			    unsigned step, const char *pivot, const char **names,
+			    const char **values, char k[16], char words[16])
+{
+	const sprout_generate_options *o = r->o;
+	size_t len, nv = 0;
+	snprintf(k, 16, "%u", r->k);
+	snprintf(words, 16, "%u", o->words);
+#define VAR(n, v) (names[nv] = (n), values[nv++] = (v))
+#define TEXT(slot) (rec ? slot_text(rec, (slot), &len) : NULL)
+	switch (o->method) {
+	case SPROUT_GEN_PARAPHRASE:
+		VAR("text", TEXT(o->slot));
+		VAR("k", k);
+		VAR("constraint", sprout_gen_constraint(o->constraints[sub]));
+		break;
+	case SPROUT_GEN_EXPAND:
+	case SPROUT_GEN_REFINE:
+		VAR("text", TEXT(o->slot));
+		VAR("k", k);
+		break;
+	case SPROUT_GEN_EVOLVE:
+		VAR("text", TEXT(o->slot));
+		VAR("operation", sprout_gen_operation(o->operations[sub]));
+		break;
+	case SPROUT_GEN_TRANSLATE:
+		VAR("text", step ? pivot : TEXT(o->slot));
+		VAR("language", step ? "English" : o->language);
+		break;
+	case SPROUT_GEN_RESPOND:
+	case SPROUT_GEN_REFUSE:
+	case SPROUT_GEN_BRIEF:
+	case SPROUT_GEN_BULLETS:
+		VAR("instruction", TEXT(SPROUT_SLOT_PROMPT));
+		VAR("input", TEXT(SPROUT_SLOT_INPUT));
+		VAR("response", TEXT(SPROUT_SLOT_RESPONSE));
+		VAR("words", words);
+		VAR("scope", o->scope);
+		break;
+	case SPROUT_GEN_PAIRS:
+		VAR("examples", NULL); /* filled by the caller */
+		VAR("k", k);
+		break;
+	default: break;
+	}
+#undef TEXT
+#undef VAR
+	return nv;
+}
+
+/* A request for sub-request sub of record i (step: see template_vars).
+ * On failure *out is NULL and nothing is left to free. */
 static sprout_code record_task(struct run *r, size_t i, unsigned sub, unsigned step,
 			       const char *pivot, struct task **out)
 {
 	const sprout_generate_options *o = r->o;
-	const sprout_record *rec = &r->recs[i];
+	*out = NULL;
 	struct task *t = calloc(1, sizeof *t);
 	if (!t)
 		return nomem(r);
@@ -268,45 +324,9 @@ static sprout_code record_task(struct run *r, size_t i, unsigned sub, unsigned s
 	t->step = step;
 	t->cfg = o->nconfigs ? r->seq % o->nconfigs : 0;
 	r->seq++;
-	size_t len;
 	char k[16], words[16];
-	snprintf(k, sizeof k, "%u", r->k);
-	snprintf(words, sizeof words, "%u", o->words);
 	const char *names[8], *values[8];
-	size_t nv = 0;
-#define VAR(n, v) (names[nv] = (n), values[nv++] = (v))
-	switch (o->method) {
-	case SPROUT_GEN_PARAPHRASE:
-		VAR("text", slot_text(rec, o->slot, &len));
-		VAR("k", k);
-		VAR("constraint", sprout_gen_constraint(o->constraints[sub]));
-		break;
-	case SPROUT_GEN_EXPAND:
-	case SPROUT_GEN_REFINE:
-		VAR("text", slot_text(rec, o->slot, &len));
-		VAR("k", k);
-		break;
-	case SPROUT_GEN_EVOLVE:
-		VAR("text", slot_text(rec, o->slot, &len));
-		VAR("operation", sprout_gen_operation(o->operations[sub]));
-		break;
-	case SPROUT_GEN_TRANSLATE:
-		VAR("text", step ? pivot : slot_text(rec, o->slot, &len));
-		VAR("language", step ? "English" : o->language);
-		break;
-	case SPROUT_GEN_RESPOND:
-	case SPROUT_GEN_REFUSE:
-	case SPROUT_GEN_BRIEF:
-	case SPROUT_GEN_BULLETS:
-		VAR("instruction", slot_text(rec, SPROUT_SLOT_PROMPT, &len));
-		VAR("input", slot_text(rec, SPROUT_SLOT_INPUT, &len));
-		VAR("response", slot_text(rec, SPROUT_SLOT_RESPONSE, &len));
-		VAR("words", words);
-		VAR("scope", o->scope);
-		break;
-	default: break;
-	}
-#undef VAR
+	size_t nv = template_vars(r, &r->recs[i], sub, step, pivot, names, values, k, words);
 	sprout_code rc = render(r, t, names, values, nv);
 	if (rc) {
 		free_task(t);
@@ -476,9 +496,42 @@ static unsigned subs_of(const sprout_generate_options *o)
 }
 
 /* Why input i is not for this method, or NULL. */
-static const char *unsuitable(const sprout_generate_options *o, const sprout_record *rec)
+/* Whether slot s of rec holds a NUL character ("\u0000" in the JSON): a
+ * prompt is a C string, and would end there. */
+static int has_nul(const sprout_record *rec, sprout_slot s)
 {
 	size_t len;
+	const char *t = slot_text(rec, s, &len);
+	return memchr(t, '\0', len) != NULL;
+}
+
+/* A seed that pairs may show as an example: an instruction, and no NUL. */
+static int usable_example(const sprout_record *rec)
+{
+	size_t len;
+	slot_text(rec, SPROUT_SLOT_PROMPT, &len);
+	return len && !has_nul(rec, SPROUT_SLOT_PROMPT) && !has_nul(rec, SPROUT_SLOT_INPUT) &&
+	       !has_nul(rec, SPROUT_SLOT_RESPONSE);
+}
+
+/* Why a record cannot be used by the method, or NULL (why[] may hold it). */
+static const char *unsuitable(const sprout_generate_options *o, const sprout_record *rec,
+			      char *why, size_t n)
+{
+	size_t len;
+	int whole = o->method == SPROUT_GEN_RESPOND || o->method == SPROUT_GEN_REFUSE ||
+		    o->method == SPROUT_GEN_BRIEF || o->method == SPROUT_GEN_BULLETS;
+	static const sprout_slot all[] = {SPROUT_SLOT_PROMPT, SPROUT_SLOT_INPUT, SPROUT_SLOT_RESPONSE};
+	for (size_t i = 0; i < (whole ? 3 : 1); i++) {
+		sprout_slot s = whole ? all[i] : o->slot;
+		if (has_nul(rec, s)) {
+			snprintf(why, n,
+				 "the %s holds a NUL character (\\u0000), which would cut the text "
+				 "sent to the model: remove it",
+				 sprout_slot_name(s));
+			return why;
+		}
+	}
 	switch (o->method) {
 	case SPROUT_GEN_RESPOND:
 		slot_text(rec, SPROUT_SLOT_RESPONSE, &len);
@@ -506,7 +559,8 @@ static sprout_code start_record(struct run *r, size_t i)
 		sprout_buf_init(&s->parts[k].out, (size_t)1 << 30);
 		sprout_buf_init(&s->parts[k].rej, (size_t)1 << 30);
 	}
-	const char *why = unsuitable(r->o, &r->recs[i]);
+	char buf[160];
+	const char *why = unsuitable(r->o, &r->recs[i], buf, sizeof buf);
 	if (why) {
 		if (add_rej(&s->parts[0], "input", why, NULL, 0))
 			return nomem(r);
@@ -515,9 +569,9 @@ static sprout_code start_record(struct run *r, size_t i)
 	for (unsigned sub = 0; sub < s->nparts; sub++) {
 		struct task *t;
 		sprout_code rc = record_task(r, i, sub, 0, NULL, &t);
-		if (!rc)
-			rc = submit(r, t);
-		if (rc) {
+		if (rc)
+			return rc;
+		if ((rc = submit(r, t))) {
 			free_task(t);
 			return rc;
 		}
@@ -564,13 +618,14 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 		/* there: now back */
 		sprout_json *v = sprout_json_get(items[0], "text");
 		struct task *back;
-		if (!record_task(r, t->rec, t->sub, 1, v->u.s, &back)) {
+		sprout_code rc = record_task(r, t->rec, t->sub, 1, v->u.s, &back);
+		if (!rc) {
 			back->cfg = t->cfg;
-			if (submit(r, back))
-				free_task(back), nomem(r);
-		} else {
-			nomem(r);
+			if ((rc = submit(r, back)))
+				free_task(back);
 		}
+		if (rc && !r->fail)
+			r->fail = rc;
 		sprout_arena_free(a);
 		free_task(t);
 		return; /* the record stays pending for the way back */
@@ -731,10 +786,11 @@ static sprout_code pairs_task(struct run *r, struct pool *p, unsigned round, uns
 		t->sub = b;
 		t->cfg = o->nconfigs ? r->seq % o->nconfigs : 0;
 		r->seq++;
-		char k[16];
-		snprintf(k, sizeof k, "%u", r->k);
-		const char *names[] = {"examples", "k"}, *values[] = {ex.data, k};
-		rc = render(r, t, names, values, 2);
+		char k[16], words[16];
+		const char *names[8], *values[8];
+		size_t nv = template_vars(r, NULL, 0, 0, NULL, names, values, k, words);
+		values[0] = ex.data;
+		rc = render(r, t, names, values, nv);
 	}
 	sprout_buf_release(&ex);
 	if (rc) {
@@ -874,7 +930,7 @@ static sprout_code run_pairs(struct run *r)
 	for (size_t i = 0; !rc && i < r->n; i++) {
 		size_t len;
 		const char *ins = slot_text(&r->recs[i], SPROUT_SLOT_PROMPT, &len);
-		if (!len)
+		if (!usable_example(&r->recs[i]))
 			continue;
 		p.human[p.nhuman++] = i;
 		if (sprout_novelty_add(p.nov, ins, len))
@@ -1009,6 +1065,19 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 					      &r->tmpl, err);
 	if (rc)
 		return rc;
+	/* a template with an unknown or broken placeholder fails here, once,
+	 * before any request */
+	{
+		char k[16], words[16];
+		const char *names[8], *values[8];
+		size_t nv = template_vars(r, NULL, 0, 0, NULL, names, values, k, words);
+		sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
+		rc = sprout_template_apply(&r->tmpl, names, values, nv, &sys, &user, err);
+		sprout_buf_release(&sys);
+		sprout_buf_release(&user);
+		if (rc)
+			return rc;
+	}
 	if (!o->no_schema) {
 		sprout_buf b = SPROUT_BUF_INIT(1 << 16);
 		if (build_schema(&b, o->method, r->k)) {
@@ -1098,9 +1167,7 @@ sprout_code sprout_generate_plan(const sprout_generate_options *opts, sprout_llm
 		if (!p.human)
 			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		for (size_t i = 0; !rc && i < n; i++) {
-			size_t len;
-			slot_text(&records[i], SPROUT_SLOT_PROMPT, &len);
-			if (len)
+			if (usable_example(&records[i]))
 				p.human[p.nhuman++] = i;
 		}
 		for (unsigned b = 0; !rc && p.nhuman && b < o.batch; b++) {
@@ -1121,7 +1188,8 @@ sprout_code sprout_generate_plan(const sprout_generate_options *opts, sprout_llm
 		plan->answer_tokens = (unsigned long long)o.count * 60;
 	} else if (!rc) {
 		for (size_t i = 0; !rc && i < n; i++) {
-			if (unsuitable(&o, &records[i]))
+			char why[160];
+			if (unsuitable(&o, &records[i], why, sizeof why))
 				continue;
 			for (unsigned sub = 0; !rc && sub < subs_of(&o); sub++) {
 				struct task *t;

@@ -28,7 +28,7 @@ struct job {
 	char key[SPROUT_HASH_HEX];
 	char url[2048];
 	unsigned tries;
-	int without_schema;  /* asked again without the schema after a 400 */
+	int without_schema;  /* asked again without the schema after a 400 about it */
 	double not_before;   /* monotonic seconds, while waiting to retry */
 	double retry_after;  /* from the last answer, < 0 when none */
 	long status;
@@ -52,7 +52,8 @@ struct list {
 
 struct endpoint_state {
 	const sprout_llm_endpoint *ep;
-	int no_schema; /* the server refused a schema once: do not send it again */
+	int no_schema; /* a request the server refused for its schema was then
+			* answered without it: do not send the schema again */
 };
 
 struct sprout_llm {
@@ -101,6 +102,15 @@ static void push_back(struct list *l, struct job *j)
 	else
 		l->head = j;
 	l->tail = j;
+	l->n++;
+}
+
+static void push_front(struct list *l, struct job *j)
+{
+	j->next = l->head;
+	l->head = j;
+	if (!l->tail)
+		l->tail = j;
 	l->n++;
 }
 
@@ -671,6 +681,40 @@ static void server_message(sprout_llm *l, const struct job *j, char *out, size_t
 			*p = ' ';
 }
 
+/* Whether word (lowercase ASCII) occurs in s, whatever the case of s. */
+static int has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	for (; *s; s++)
+		if (strncasecmp(s, word, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a 400 is about the structured output (response_format, tools,
+ * a JSON schema or grammar) rather than the request's content (a prompt
+ * over the context length, say): from the error's "param" and message.
+ * Only then is the request asked again without the schema. */
+static int about_schema(sprout_llm *l, const struct job *j, const char *msg)
+{
+	static const char *const words[] = {"response_format", "json_schema", "schema", "tool",
+					    "grammar",         "structured",  "guided"};
+	char param[64] = "";
+	sprout_json *v = NULL;
+	const char *body = j->resp.data ? j->resp.data : "";
+	if (!sprout_json_parse(l->scratch, body, j->resp.len, &v, NULL) &&
+	    v->type == SPROUT_JSON_OBJECT) {
+		sprout_json *e = sprout_json_get(v, "error");
+		sprout_json *p = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "param") : NULL;
+		if (p && p->type == SPROUT_JSON_STRING)
+			snprintf(param, sizeof param, "%s", p->u.s);
+	}
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (has_word(param, words[i]) || has_word(msg, words[i]))
+			return 1;
+	return 0;
+}
+
 static unsigned long count_of(const sprout_json *obj, const char *key)
 {
 	const sprout_json *v = obj ? sprout_json_get(obj, key) : NULL;
@@ -771,6 +815,12 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
 		unsigned long pt = 0, ct = 0;
 		if (!read_answer(l, j, &text, &pt, &ct)) {
+			if (j->without_schema) {
+				/* confirmed: the schema was what the server refused */
+				struct endpoint_state *es = state_of(l, j->rq.ep);
+				if (es)
+					es->no_schema = 1;
+			}
 			l->c.answered++;
 			l->c.prompt_tokens += pt;
 			l->c.completion_tokens += ct;
@@ -794,13 +844,13 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		server_message(l, j, msg, sizeof msg);
 		set_error(j, "%s: HTTP %ld: %s", j->url, j->status, msg);
 		struct endpoint_state *es = state_of(l, j->rq.ep);
-		if (j->status == 400 && j->rq.schema && !j->without_schema && es && !es->no_schema) {
-			/* structured output refused: ask again without it, and
-			 * leave it out for this endpoint from now on */
-			es->no_schema = 1;
+		if (j->status == 400 && j->rq.schema && !j->without_schema && es && !es->no_schema &&
+		    about_schema(l, j, msg)) {
+			/* structured output refused: ask again without it; once
+			 * that is answered, it is left out for the endpoint */
 			j->without_schema = 1;
 			j->not_before = 0;
-			push_back(&l->ready, j);
+			push_front(&l->ready, j); /* first: the sooner it is known, the fewer refused */
 			return 0;
 		}
 		retry = transient_status(j->status);

@@ -102,6 +102,8 @@ matches and is not used up applies, and no later rule is looked at.
 Conditions, all optional, all must hold:
   "match": REGEX    Python re.search in U, the last user message's text
   "path": PATH      the exact request path, "/v1/messages" say
+  "structured": B   the request asks for structured output ("response_format"
+                    or "tools" in its body) when B is true, does not when false
   "nth": N          the request's sequence number among chat/messages
                     requests is N (counted from 1, every request counts)
   "times": N        the rule applies to N requests, then is used up
@@ -172,6 +174,7 @@ RULE_KEYS = {
     "match": str,
     "path": str,
     "nth": int,
+    "structured": bool,
     "times": int,
     "delay_ms": (int, float),
     "status": int,
@@ -203,9 +206,11 @@ class Rule:
         self.left = obj.get("times", 1) or None  # None: never used up
         self.regex = re.compile(obj["match"]) if "match" in obj else None
 
-    def matches(self, path, seq, text):
+    def matches(self, path, seq, text, structured):
         o = self.obj
         if self.left == 0:
+            return False
+        if "structured" in o and o["structured"] != structured:
             return False
         if "path" in o and o["path"] != path:
             return False
@@ -476,7 +481,8 @@ class Handler(BaseHTTPRequestHandler):
 
         messages = req["messages"]
         user = last_user_text(messages)
-        rule = srv.pick_rule(path, seq, user)
+        structured = "response_format" in req or "tools" in req
+        rule = srv.pick_rule(path, seq, user, structured)
         act = rule.obj if rule else {}
         if act.get("delay_ms"):
             time.sleep(act["delay_ms"] / 1000.0)
@@ -617,10 +623,10 @@ def main():
                 log[0].write(line)
                 log[0].flush()
 
-    def pick_rule(path, seq, text):
+    def pick_rule(path, seq, text, structured):
         with srv.lock:
             for r in rules:
-                if r.matches(path, seq, text):
+                if r.matches(path, seq, text, structured):
                     if r.left is not None:
                         r.left -= 1
                     return r
