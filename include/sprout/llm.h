@@ -34,6 +34,19 @@ typedef enum sprout_llm_api {
 sprout_code sprout_llm_api_parse(const char *s, sprout_llm_api *out, sprout_error *err);
 const char *sprout_llm_api_name(sprout_llm_api api);
 
+/* The URL of an endpoint under base: base's path (without trailing '/'),
+ * then "/v1" unless the path already ends in it, then "/" path, then base's
+ * query string and fragment unchanged ("https://h/openai?api-version=1" and
+ * "chat/completions": "https://h/openai/v1/chat/completions?api-version=1").
+ * Cut to fit n (always NUL-terminated). */
+void sprout_url_endpoint(const char *base, const char *path, char *out, size_t n);
+
+/* url with its credentials hidden, for messages, logs and manifests: the
+ * password of "user:PASSWORD@host" and the value of each query parameter
+ * whose name holds key, token, secret, sig, pass, auth or cred, or is
+ * "code", become "***". Other text is copied as it is. Cut to fit n. */
+void sprout_url_redact(const char *url, char *out, size_t n);
+
 typedef struct sprout_llm_endpoint {
 	sprout_llm_api api;
 	const char *url;   /* base URL: http://127.0.0.1:8000 (or .../v1) */

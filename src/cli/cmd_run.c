@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "sprout/hash.h"
+#include "sprout/llm.h"
 #include "sprout/state.h"
 #include "sprout/yaml.h"
 
@@ -1170,6 +1171,30 @@ static sprout_json *jstr(sprout_arena *a, const char *s)
 	return sprout_json_string(a, s, strlen(s));
 }
 
+/* Every URL in v's strings (the llm section, stage options, command
+ * lines) without its credentials: the manifest is shared with the data. */
+static int redact_urls(sprout_arena *a, sprout_json *v)
+{
+	if (v->type == SPROUT_JSON_STRING && strstr(v->u.s, "://")) {
+		size_t n = 2 * v->len + 16; /* "u:k@" grows to "u:***@" */
+		char *shown = sprout_arena_alloc(a, n);
+		if (!shown)
+			return -1;
+		sprout_url_redact(v->u.s, shown, n);
+		v->u.s = shown;
+		v->len = strlen(shown);
+	} else if (v->type == SPROUT_JSON_ARRAY) {
+		for (size_t i = 0; i < v->len; i++)
+			if (redact_urls(a, v->u.items[i]))
+				return -1;
+	} else if (v->type == SPROUT_JSON_OBJECT) {
+		for (size_t i = 0; i < v->len; i++)
+			if (redact_urls(a, v->u.members[i].value))
+				return -1;
+	}
+	return 0;
+}
+
 /* A text option of a stage as the recipe gives it, or def. */
 static const char *stage_text(const struct stage *st, const char *name, const char *def)
 {
@@ -1336,7 +1361,7 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
 	sprout_error err = SPROUT_ERROR_INIT;
 	const char *path = fmt(r, "%s/manifest.json", r->out);
-	sprout_code rc = sprout_json_write_pretty(&b, m);
+	sprout_code rc = redact_urls(a, m) ? SPROUT_ERR_NOMEM : sprout_json_write_pretty(&b, m);
 	sprout_writer *w = rc ? NULL : sprout_writer_open(path, SPROUT_CONTAINER_JSONL, &err);
 	if (!rc && !w)
 		rc = err.code;
@@ -1801,10 +1826,13 @@ static int dry_run(struct run *r)
 			tokens += texts * prompt / 4;
 			const char *url = stage_text(st, "embed-url", r->llm_url);
 			const char *model = stage_text(st, "embed-model", r->llm_embed_model);
+			char shown[2048];
+			if (url)
+				sprout_url_redact(url, shown, sizeof shown);
 			printf(
 			    "               model: up to %.0f embedding requests to %s (%s), about "
 			    "%.0f tokens; vectors already cached are not asked for again\n",
-			    req, url ? url : "(no url)", model ? model : "no model",
+			    req, url ? shown : "(no url)", model ? model : "no model",
 			    texts * prompt / 4);
 		}
 		if (st->rejects)

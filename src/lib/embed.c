@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "curl_dyn.h"
+#include "sprout/llm.h"
 
 #include "sprout/arena.h"
 #include "sprout/buf.h"
@@ -215,9 +216,9 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 		sprout_buf_release(&body);
 		return sprout_error_set(err, rc, "out of memory");
 	}
-	char url[2048];
-	size_t ul = strlen(e->url);
-	snprintf(url, sizeof url, "%.*s/v1/embeddings", (int)(ul && e->url[ul - 1] == '/' ? ul - 1 : ul), e->url);
+	char url[2048], shown[2048]; /* shown: for messages, without credentials */
+	sprout_url_endpoint(e->url, "embeddings", url, sizeof url);
+	sprout_url_redact(url, shown, sizeof shown);
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	char auth[1024];
 	if (e->key) {
@@ -255,17 +256,17 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 		curl_easy_cleanup(c);
 		e->requests++;
 		if (cc != CURLE_OK) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: %s", url,
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: %s", shown,
 					      curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
 			continue;
 		}
 		if (status == 429 || status >= 500) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: HTTP %ld: %.200s", url,
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: HTTP %ld: %.200s", shown,
 					      status, resp.data ? resp.data : "");
 			continue;
 		}
 		if (status != 200) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: HTTP %ld: %.200s", url,
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: HTTP %ld: %.200s", shown,
 					      status, resp.data ? resp.data : "");
 			break; /* a client error will not go away */
 		}
@@ -275,13 +276,13 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 		rc = SPROUT_OK;
 		if (sprout_json_parse(a, resp.data ? resp.data : "", resp.len, &j, &perr)) {
 			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: the answer is not JSON: %s",
-					      url, perr.msg);
+					      shown, perr.msg);
 			continue;
 		}
 		sprout_json *data = sprout_json_get(j, "data");
 		if (!data || data->type != SPROUT_JSON_ARRAY || data->len != k) {
 			rc = sprout_error_set(err, SPROUT_ERR_IO,
-					      "embeddings at %s: expected %zu vectors in \"data\", got %zu", url,
+					      "embeddings at %s: expected %zu vectors in \"data\", got %zu", shown,
 					      k, data && data->type == SPROUT_JSON_ARRAY ? data->len : 0);
 			continue;
 		}
@@ -292,7 +293,7 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 			size_t at = idx && idx->type == SPROUT_JSON_NUMBER ? (size_t)sprout_json_number(idx) : i;
 			if (at >= k || !emb || emb->type != SPROUT_JSON_ARRAY || !emb->len) {
 				rc = sprout_error_set(err, SPROUT_ERR_IO,
-						      "embeddings at %s: item %zu has no embedding", url, i);
+						      "embeddings at %s: item %zu has no embedding", shown, i);
 				break;
 			}
 			float *v = sprout_arena_alloc(a, emb->len * sizeof *v);

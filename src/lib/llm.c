@@ -27,6 +27,7 @@ struct job {
 	sprout_llm_request rq; /* its strings point into this job */
 	char key[SPROUT_HASH_HEX];
 	char url[2048];
+	char shown[2048]; /* url without credentials: for messages and the cache key */
 	unsigned tries;
 	int without_schema;  /* asked again without the schema after a 400 about it */
 	double not_before;   /* monotonic seconds, while waiting to retry */
@@ -190,15 +191,86 @@ void sprout_llm_options_init(sprout_llm_options *o)
 	o->backoff_max = 60;
 }
 
-/* The full URL of the chat endpoint: a base ending in /v1 gets the rest. */
+void sprout_url_endpoint(const char *base, const char *path, char *out, size_t n)
+{
+	size_t tail = strcspn(base, "?#"); /* the query and fragment stay at the end */
+	size_t ul = tail;
+	while (ul && base[ul - 1] == '/')
+		ul--;
+	int v1 = ul >= 3 && !strncmp(base + ul - 3, "/v1", 3);
+	snprintf(out, n, "%.*s%s/%s%s", (int)ul, base, v1 ? "" : "/v1", path, base + tail);
+}
+
+/* Whether the query parameter name[0..len) names a secret. */
+static int secret_param(const char *name, size_t len)
+{
+	static const char *const parts[] = {"key", "token", "secret", "sig", "pass", "auth", "cred"};
+	if (len == 4 && !strncasecmp(name, "code", 4))
+		return 1;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		size_t k = strlen(parts[i]);
+		for (size_t j = 0; j + k <= len; j++)
+			if (!strncasecmp(name + j, parts[i], k))
+				return 1;
+	}
+	return 0;
+}
+
+void sprout_url_redact(const char *url, char *out, size_t n)
+{
+	if (!n)
+		return;
+	size_t o = 0;
+#define PUT(p, len)                                                   \
+	do {                                                          \
+		size_t l_ = (len);                                    \
+		if (l_ > n - 1 - o)                                   \
+			l_ = n - 1 - o;                               \
+		memcpy(out + o, (p), l_);                             \
+		o += l_;                                              \
+	} while (0)
+	/* scheme://user:password@host: the authority ends at the first / ? # */
+	const char *s = url, *auth = strstr(url, "://");
+	if (auth) {
+		auth += 3;
+		size_t alen = strcspn(auth, "/?#");
+		const char *at = memchr(auth, '@', alen);
+		for (const char *q = at; q && q < auth + alen; q++) /* the last '@' ends it */
+			if (*q == '@')
+				at = q;
+		if (at) {
+			const char *colon = memchr(auth, ':', (size_t)(at - auth));
+			PUT(url, (size_t)((colon ? colon : auth) - url));
+			PUT(colon ? ":***@" : "***@", colon ? 5 : 4);
+			s = at + 1;
+		}
+	}
+	size_t q = strcspn(s, "?");
+	PUT(s, q);
+	s += q;
+	while (*s == '?' || *s == '&') {
+		PUT(s, 1);
+		s++;
+		size_t plen = strcspn(s, "&#");
+		const char *eq = memchr(s, '=', plen);
+		if (eq && secret_param(s, (size_t)(eq - s))) {
+			PUT(s, (size_t)(eq - s) + 1);
+			PUT("***", 3);
+		} else {
+			PUT(s, plen);
+		}
+		s += plen;
+	}
+	PUT(s, strlen(s)); /* the fragment */
+#undef PUT
+	out[o] = '\0';
+}
+
+/* The full URL of the chat endpoint. */
 static void endpoint_url(const sprout_llm_endpoint *ep, char *out, size_t n)
 {
-	size_t ul = strlen(ep->url);
-	while (ul && ep->url[ul - 1] == '/')
-		ul--;
-	int v1 = ul >= 3 && !strncmp(ep->url + ul - 3, "/v1", 3);
-	const char *rest = ep->api == SPROUT_LLM_ANTHROPIC ? "messages" : "chat/completions";
-	snprintf(out, n, "%.*s%s/%s", (int)ul, ep->url, v1 ? "" : "/v1", rest);
+	sprout_url_endpoint(ep->url, ep->api == SPROUT_LLM_ANTHROPIC ? "messages" : "chat/completions",
+			    out, n);
 }
 
 static const char *api_key(const sprout_llm_endpoint *ep)
@@ -467,7 +539,8 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
 	endpoint_url(rq->ep, j->url, sizeof j->url);
-	cache_key(rq, j->url, j->key);
+	sprout_url_redact(j->url, j->shown, sizeof j->shown);
+	cache_key(rq, j->shown, j->key);
 	if (cache_get(l, j)) {
 		push_back(&l->done, j);
 		return SPROUT_OK;
@@ -481,7 +554,8 @@ int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq)
 	struct job j;
 	memset(&j, 0, sizeof j);
 	endpoint_url(rq->ep, j.url, sizeof j.url);
-	cache_key(rq, j.url, j.key);
+	sprout_url_redact(j.url, j.shown, sizeof j.shown);
+	cache_key(rq, j.shown, j.key);
 	j.rq = *rq;
 	int found = cache_get(l, &j);
 	free(j.text);
@@ -731,7 +805,7 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	if (sprout_json_parse(l->scratch, j->resp.data ? j->resp.data : "", j->resp.len, &v,
 			      &perr) ||
 	    v->type != SPROUT_JSON_OBJECT) {
-		set_error(j, "%s: the answer is not a JSON object (%s)", j->url,
+		set_error(j, "%s: the answer is not a JSON object (%s)", j->shown,
 			  perr.msg[0] ? perr.msg : "another JSON value");
 		return -1;
 	}
@@ -741,7 +815,7 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 		*ct = count_of(usage, "output_tokens");
 		sprout_json *content = sprout_json_get(v, "content");
 		if (!content || content->type != SPROUT_JSON_ARRAY) {
-			set_error(j, "%s: the answer has no \"content\" list", j->url);
+			set_error(j, "%s: the answer has no \"content\" list", j->shown);
 			return -1;
 		}
 		/* a forced tool's input is the structured answer; else the text */
@@ -766,7 +840,7 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 				   : NULL;
 	sprout_json *content = msg ? sprout_json_get(msg, "content") : NULL;
 	if (!content || content->type != SPROUT_JSON_STRING) {
-		set_error(j, "%s: the answer has no choices[0].message.content", j->url);
+		set_error(j, "%s: the answer has no choices[0].message.content", j->shown);
 		return -1;
 	}
 	return sprout_buf_add(text, content->u.s, content->len) ? -1 : 0;
@@ -809,7 +883,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 	sprout_arena_reset(l->scratch);
 	int retry = 0;
 	if (cc != CURLE_OK) {
-		set_error(j, "%s: %s", j->url, j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(cc));
+		set_error(j, "%s: %s", j->shown, j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(cc));
 		retry = 1;
 	} else if (j->status == 200) {
 		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
@@ -842,7 +916,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 	} else {
 		char msg[400];
 		server_message(l, j, msg, sizeof msg);
-		set_error(j, "%s: HTTP %ld: %s", j->url, j->status, msg);
+		set_error(j, "%s: HTTP %ld: %s", j->shown, j->status, msg);
 		struct endpoint_state *es = state_of(l, j->rq.ep);
 		if (j->status == 400 && j->rq.schema && !j->without_schema && es && !es->no_schema &&
 		    about_schema(l, j, msg)) {

@@ -78,7 +78,8 @@ Options:
                     for bodies that are JSON); chat/messages: one JSON
                     object with sorted keys, compact, for every request
                     received: {"body": the parsed request JSON, "headers":
-                    {..}, "n": sequence number, "path": PATH}. "headers"
+                    {..}, "n": sequence number, "path": PATH} (and "query":
+                    the text after "?" when the URL has one). "headers"
                     holds, with lowercase names, only authorization,
                     x-api-key, anthropic-version, content-type and the
                     names starting "x-"; authorization and x-api-key values
@@ -451,6 +452,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             bad_json = False
         entry = {"path": path, "headers": self.logged_headers(), "body": req}
+        if "?" in self.path:
+            entry["query"] = self.path.split("?", 1)[1]
         if bad_json:
             entry["raw"] = raw.decode("utf-8", "replace")
         with srv.lock:

@@ -12,7 +12,7 @@ extern const struct test json_tests[], arena_tests[], reader_tests[], format_tes
 	wordnet_tests[], augment_tests[], similarity_tests[], pii_tests[], dedup_tests[];
 extern const struct test yaml_tests[], state_tests[];
 extern const struct test report_tests[], meaning_tests[];
-extern const struct test template_tests[], extract_tests[], dl_tests[], buf_tests[];
+extern const struct test template_tests[], extract_tests[], dl_tests[], buf_tests[], url_tests[];
 
 static const struct test *const suites[] = {
 	arena_tests, json_tests, reader_tests, format_tests, record_tests,
@@ -20,7 +20,7 @@ static const struct test *const suites[] = {
 	wordnet_tests, augment_tests, similarity_tests, meaning_tests, pii_tests, dedup_tests,
 	yaml_tests, state_tests,
 	report_tests,
-	template_tests, extract_tests, dl_tests, buf_tests,
+	template_tests, extract_tests, dl_tests, buf_tests, url_tests,
 };
 
 void test_fail(const char *file, int line, const char *fmt, ...)
