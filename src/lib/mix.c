@@ -70,11 +70,9 @@ struct groups {
 	size_t n, cap;
 };
 
-static struct group *group_for(struct groups *gs, const char *key)
+/* A new group for key, at the end. */
+static struct group *group_append(struct groups *gs, const char *key)
 {
-	for (size_t i = gs->n; i-- > 0;) /* recent groups first: records come grouped */
-		if (strcmp(gs->g[i].key, key) == 0)
-			return &gs->g[i];
 	if (gs->n == gs->cap) {
 		size_t cap = gs->cap ? gs->cap * 2 : 64;
 		struct group *g = realloc(gs->g, cap * sizeof *g);
@@ -112,8 +110,7 @@ static void groups_free(struct groups *gs)
 	gs->n = gs->cap = 0;
 }
 
-/* Group lookups by linear scan from the end are fast when records of a
- * key come together (as augment writes them); otherwise use a hash. */
+/* The group of a key, found through an open-addressing hash of the keys. */
 struct keyidx {
 	const char **key;
 	size_t *group;
@@ -160,14 +157,11 @@ static struct group *group_of(struct groups *gs, struct keyidx *ix, const char *
 			return &gs->g[ix->group[j]];
 		j = (j + 1) & (ix->cap - 1);
 	}
-	size_t before = gs->n;
-	struct group *g = group_for(gs, key);
+	struct group *g = group_append(gs, key);
 	if (!g)
 		return NULL;
-	if (gs->n != before) {
-		ix->key[j] = key;
-		ix->group[j] = gs->n - 1;
-	}
+	ix->key[j] = key;
+	ix->group[j] = gs->n - 1;
 	return g;
 }
 
@@ -178,6 +172,153 @@ static void keyidx_free(struct keyidx *ix)
 }
 
 /* ---- mix --------------------------------------------------------------- */
+
+/* Heap of labels by (records so far, rank of the key in byte order). */
+struct label_heap {
+	size_t *v, n;
+	const size_t *total, *rank;
+};
+
+static int label_before(const struct label_heap *h, size_t a, size_t b)
+{
+	return h->total[a] != h->total[b] ? h->total[a] < h->total[b] : h->rank[a] < h->rank[b];
+}
+
+static void heap_push(struct label_heap *h, size_t l)
+{
+	size_t i = h->n++;
+	while (i && label_before(h, l, h->v[(i - 1) / 2])) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = l;
+}
+
+static size_t heap_pop(struct label_heap *h)
+{
+	size_t top = h->v[0], last = h->v[--h->n], i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && label_before(h, h->v[c + 1], h->v[c]))
+			c++;
+		if (!label_before(h, h->v[c], last))
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n)
+		h->v[i] = last;
+	return top;
+}
+
+struct keyed {
+	const char *key;
+	size_t i;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+/* --balance: up to budget variants, each to the label with the fewest
+ * records so far (real ones counted from the start) among the labels some
+ * seed's next variant has, and of that label to the seed longest without
+ * a turn (order: the seeds' first turn order). Each label keeps a queue of
+ * the seeds whose next variant has it, in turn order; a seed that has a
+ * turn goes to the back of the queue of its next variant's label, so every
+ * queue stays in turn order and a step costs a heap operation. */
+static sprout_code balance(const sprout_record *recs, size_t n, struct groups *roots,
+			   struct groups *labels, struct keyidx *lix, const size_t *order,
+			   size_t budget, char *chosen, size_t *taken)
+{
+#define NONE ((size_t)-1)
+	size_t nl = labels->n, ns = roots->n;
+	size_t *total = calloc(nl + 1, sizeof *total), *rank = malloc((nl + 1) * sizeof *rank);
+	size_t *head = malloc((nl + 1) * sizeof *head), *tail = malloc((nl + 1) * sizeof *tail);
+	size_t *after = malloc((ns + 1) * sizeof *after); /* the next seed in the same queue */
+	size_t *heapv = malloc((nl + 1) * sizeof *heapv);
+	size_t *lab = malloc((n + 1) * sizeof *lab); /* each record's label */
+	sprout_code rc = SPROUT_OK;
+	if (!total || !rank || !head || !tail || !after || !heapv || !lab) {
+		rc = SPROUT_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct group *g = group_of(labels, lix, label_of(&recs[i]));
+		if (!g) {
+			rc = SPROUT_ERR_NOMEM;
+			goto out;
+		}
+		lab[i] = (size_t)(g - labels->g);
+		if (sprout_record_is_real(&recs[i]))
+			total[lab[i]]++;
+	}
+	/* rank of each label's key in byte order, for ties */
+	struct keyed *byk = malloc((nl + 1) * sizeof *byk);
+	if (!byk) {
+		rc = SPROUT_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t l = 0; l < nl; l++) {
+		byk[l] = (struct keyed){labels->g[l].key, l};
+		head[l] = tail[l] = NONE;
+	}
+	qsort(byk, nl, sizeof *byk, by_key);
+	for (size_t k = 0; k < nl; k++)
+		rank[byk[k].i] = k;
+	free(byk);
+	struct label_heap h = {heapv, 0, total, rank};
+#define ENQUEUE(l, s)                             \
+	do {                                      \
+		after[s] = NONE;                  \
+		if (tail[l] == NONE)              \
+			head[l] = (s);            \
+		else                              \
+			after[tail[l]] = (s);     \
+		tail[l] = (s);                    \
+	} while (0)
+	for (size_t k = 0; k < ns; k++) {
+		struct group *g = &roots->g[order[k]];
+		if (g->next < g->n)
+			ENQUEUE(lab[g->v[g->next]], order[k]);
+	}
+	for (size_t l = 0; l < nl; l++)
+		if (head[l] != NONE)
+			heap_push(&h, l);
+	while (*taken < budget && h.n) {
+		size_t l = heap_pop(&h), s = head[l];
+		head[l] = after[s];
+		if (head[l] == NONE)
+			tail[l] = NONE;
+		struct group *g = &roots->g[s];
+		chosen[g->v[g->next++]] = 1;
+		total[l]++;
+		++*taken;
+		if (g->next < g->n) {
+			size_t l2 = lab[g->v[g->next]];
+			int was_empty = head[l2] == NONE;
+			ENQUEUE(l2, s);
+			if (was_empty && l2 != l)
+				heap_push(&h, l2);
+		}
+		if (head[l] != NONE)
+			heap_push(&h, l);
+	}
+#undef ENQUEUE
+#undef NONE
+out:
+	free(total);
+	free(rank);
+	free(head);
+	free(tail);
+	free(after);
+	free(heapv);
+	free(lab);
+	return rc;
+}
 
 sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_options *o,
 		       sprout_arena *a, sprout_mix_plan *plan, sprout_error *err)
@@ -194,7 +335,6 @@ sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_opt
 	struct keyidx rix = {0}, lix = {0};
 	sprout_code rc = SPROUT_OK;
 	/* real records per label, synthetic ones per seed */
-	size_t *real_per_label = NULL;
 	for (size_t i = 0; i < n; i++) {
 		/* every label, real or synthetic, has its group before balancing */
 		if (!group_of(&labels, &lix, label_of(&recs[i]))) {
@@ -257,70 +397,32 @@ sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_opt
 	for (size_t r = 0; r < roots.n; r++)
 		order[r] = r;
 	sprout_rng_shuffle(&rng, order, roots.n, sizeof *order);
+	size_t taken = 0;
 	if (!o->balance) {
-		size_t taken = 0;
-		for (int progress = 1; progress && taken < budget;) {
-			progress = 0;
-			for (size_t k = 0; k < roots.n && taken < budget; k++) {
+		/* rounds over the seeds that still have variants: a seed out of
+		 * them leaves the turn order, so each round costs what it hands out */
+		for (size_t live = roots.n; live && taken < budget;) {
+			size_t keep = 0;
+			for (size_t k = 0; k < live; k++) {
 				struct group *g = &roots.g[order[k]];
-				if (g->next < g->n) {
+				if (taken < budget && g->next < g->n) {
 					chosen[g->v[g->next++]] = 1;
 					taken++;
-					progress = 1;
 				}
+				if (g->next < g->n)
+					order[keep++] = order[k];
 			}
+			live = keep;
 		}
 		plan->kept_synthetic = taken;
 	} else {
 		/* give the next variant to the label with the fewest records that
-		 * still has variants; seeds of a label take turns */
-		real_per_label = calloc(labels.n + 1, sizeof *real_per_label);
-		if (!real_per_label) {
+		 * still has variants (ties: the label first in byte order); seeds
+		 * of a label take turns */
+		rc = balance(recs, n, &roots, &labels, &lix, order, budget, chosen, &taken);
+		if (rc) {
 			free(order);
-			rc = SPROUT_ERR_NOMEM;
 			goto done;
-		}
-		for (size_t i = 0; i < n; i++)
-			if (sprout_record_is_real(&recs[i]))
-				real_per_label[group_of(&labels, &lix, label_of(&recs[i])) - labels.g]++;
-		size_t taken = 0;
-		while (taken < budget) {
-			/* label totals (real + chosen synthetic) */
-			size_t best_label = (size_t)-1, best_total = 0;
-			for (size_t k = 0; k < roots.n; k++) {
-				struct group *g = &roots.g[order[k]];
-				if (g->next >= g->n)
-					continue;
-				struct group *lg = group_of(&labels, &lix, label_of(&recs[g->v[g->next]]));
-				if (!lg) {
-					free(order);
-					rc = SPROUT_ERR_NOMEM;
-					goto done;
-				}
-				size_t li = (size_t)(lg - labels.g);
-				size_t total = real_per_label[li];
-				if (best_label == (size_t)-1 || total < best_total ||
-				    (total == best_total && strcmp(labels.g[li].key, labels.g[best_label].key) < 0)) {
-					best_label = li;
-					best_total = total;
-				}
-			}
-			if (best_label == (size_t)-1)
-				break;
-			/* the first seed in turn with a variant of that label */
-			for (size_t k = 0; k < roots.n; k++) {
-				struct group *g = &roots.g[order[k]];
-				if (g->next < g->n && strcmp(label_of(&recs[g->v[g->next]]), labels.g[best_label].key) == 0) {
-					chosen[g->v[g->next++]] = 1;
-					real_per_label[best_label]++;
-					taken++;
-					/* move this seed to the back of the turn */
-					size_t s = order[k];
-					memmove(order + k, order + k + 1, (roots.n - k - 1) * sizeof *order);
-					order[roots.n - 1] = s;
-					break;
-				}
-			}
 		}
 		plan->kept_synthetic = taken;
 	}
@@ -341,7 +443,6 @@ sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_opt
 		sprout_rng_shuffle(&rng, plan->out, plan->nout, sizeof *plan->out);
 	}
 done:
-	free(real_per_label);
 	groups_free(&roots);
 	groups_free(&labels);
 	keyidx_free(&rix);
