@@ -61,6 +61,8 @@ struct sprout_llm {
 	sprout_llm_options o;
 	CURLM *multi;
 	struct list ready, waiting, done;
+	struct list fresh; /* answered this step, in the open cache transaction */
+	int in_txn;        /* a transaction of the cache is open */
 	unsigned long in_flight;
 	struct job **fly; /* the jobs in flight, concurrency slots */
 	CURL **spare; /* finished easy handles, to reuse */
@@ -407,6 +409,22 @@ static int cache_put(sprout_llm *l, const struct job *j, const char *text, size_
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void cache_failed(sprout_llm *l, sprout_error *err)
+{
+	sprout_error_set(err, SPROUT_ERR_IO, "cannot write the answer cache: %s",
+			 sqlite3_errmsg(l->db));
+	sprout_error_locate(err, l->o.cache, 0, 0);
+}
+
+/* BEGIN or COMMIT on the cache; -1 with err on failure. */
+static int cache_exec(sprout_llm *l, const char *sql, sprout_error *err)
+{
+	if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	cache_failed(l, err);
+	return -1;
+}
+
 /* ---- life ---------------------------------------------------------------- */
 
 sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err)
@@ -478,6 +496,7 @@ void sprout_llm_free(sprout_llm *l)
 	free_list(&l->ready);
 	free_list(&l->waiting);
 	free_list(&l->done);
+	free_list(&l->fresh); /* their transaction is rolled back when the cache closes */
 	for (size_t i = 0; l->fly && i < l->o.concurrency; i++) {
 		struct job *j = l->fly[i];
 		if (!j)
@@ -898,17 +917,25 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 			l->c.answered++;
 			l->c.prompt_tokens += pt;
 			l->c.completion_tokens += ct;
-			if (cache_put(l, j, text.data ? text.data : "", text.len, pt, ct)) {
-				sprout_error_set(err, SPROUT_ERR_IO, "cannot write the answer cache: %s",
-						 sqlite3_errmsg(l->db));
-				sprout_error_locate(err, l->o.cache, 0, 0);
+			/* into the step's transaction; handed over once it is committed */
+			int bad = 0;
+			if (l->db && !l->in_txn)
+				bad = cache_exec(l, "BEGIN", err);
+			l->in_txn = l->db && !bad;
+			if (!bad && cache_put(l, j, text.data ? text.data : "", text.len, pt, ct)) {
+				cache_failed(l, err);
+				bad = 1;
+			}
+			if (bad) {
 				sprout_buf_release(&text);
 				free_job(j);
 				return -1;
 			}
-			deliver(j, SPROUT_OK, text.data, text.len, pt, ct, 0, done, ud);
-			sprout_buf_release(&text);
-			free_job(j);
+			j->text = text.data; /* the job owns the text now */
+			j->len = text.len;
+			j->pt = pt;
+			j->ct = ct;
+			push_back(&l->fresh, j);
 			return 0;
 		}
 		sprout_buf_release(&text);
@@ -1011,7 +1038,9 @@ static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_err
 	return 0;
 }
 
-/* Finished transfers: their answers, retries or failures. */
+/* Finished transfers: their answers, retries or failures. The answers of
+ * one call are written to the cache in one transaction, and handed to done
+ * only after it is committed: an answer the caller has seen is on disk. */
 static int reap(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err, int *any)
 {
 	CURLMsg *m;
@@ -1025,6 +1054,16 @@ static int reap(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err
 		*any = 1;
 		if (finish(l, j, cc, done, ud, err))
 			return -1;
+	}
+	if (l->in_txn) {
+		if (cache_exec(l, "COMMIT", err))
+			return -1;
+		l->in_txn = 0;
+	}
+	struct job *j;
+	while ((j = pop_front(&l->fresh))) {
+		deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, 0, done, ud);
+		free_job(j);
 	}
 	return 0;
 }
