@@ -45,6 +45,14 @@ typedef enum sprout_gen_method {
 sprout_code sprout_gen_parse(const char *name, sprout_gen_method *out, sprout_error *err);
 const char *sprout_gen_name(sprout_gen_method m);
 
+/* The sampling temperature a method asks for when the caller sets none:
+ * 0.9 where variety is the point (paraphrase, expand, evolve), 0.7 for new
+ * tasks (pairs, as Self-Instruct), answers and refusals (respond, refuse),
+ * 0.3 where the text must stay faithful (refine, brief, bullets,
+ * translate). Servers' own defaults differ (0.8 in llama.cpp and Ollama,
+ * 1.0 in vLLM and OpenAI), so a run does not depend on which one it met. */
+double sprout_gen_default_temperature(sprout_gen_method m);
+
 /* Paraphrase constraints, by name: casual, typos, slang, incomplete,
  * non-native, formal. NULL for an unknown name. */
 const char *sprout_gen_constraint(const char *name);

@@ -61,7 +61,9 @@ static const struct cli_option options[] = {
 	{"header", 0, "'NAME: VALUE'", OPT_HEADER, "an extra HTTP header (repeatable)",
 	 CLI_OPT_REPEAT},
 	{"temperature", 0, "T[,T...]", OPT_TEMPERATURE,
-	 "sampling temperature; several values are a sweep the requests are spread over"},
+	 "sampling temperature; several values are a sweep the requests are spread over "
+	 "(default per method: 0.9 paraphrase, expand, evolve; 0.7 pairs, respond, refuse; 0.3 "
+	 "refine, brief, bullets, translate)"},
 	{"top-p", 0, "P[,P...]", OPT_TOP_P, "nucleus sampling; several values are a sweep"},
 	{"answer-tokens", 0, "N", OPT_ANSWER_TOKENS,
 	 "longest answer, in tokens (max_tokens; default: the server's, 1024 for anthropic)"},
@@ -458,7 +460,8 @@ static int make_configs(struct gen_cli *g)
 		for (size_t t = 0; t < nt; t++)
 			for (size_t p = 0; p < np; p++)
 				g->cfg[k++] = (sprout_gen_config){&g->ep[m],
-								  g->ntemps ? g->temps[t] : -1,
+								  g->ntemps ? g->temps[t]
+									    : sprout_gen_default_temperature(g->o.method),
 								  g->ntops ? g->tops[p] : -1};
 	}
 	g->o.configs = g->cfg;

@@ -63,6 +63,20 @@ const char *sprout_gen_name(sprout_gen_method m)
 	return m < SPROUT_GEN__COUNT ? method_names[m] : "?";
 }
 
+double sprout_gen_default_temperature(sprout_gen_method m)
+{
+	switch (m) {
+	case SPROUT_GEN_PARAPHRASE:
+	case SPROUT_GEN_EXPAND:
+	case SPROUT_GEN_EVOLVE: return 0.9;
+	case SPROUT_GEN_REFINE:
+	case SPROUT_GEN_BRIEF:
+	case SPROUT_GEN_BULLETS:
+	case SPROUT_GEN_TRANSLATE: return 0.3;
+	default: return 0.7;
+	}
+}
+
 const char *sprout_gen_constraint(const char *name)
 {
 	for (size_t i = 0; i < sizeof constraints / sizeof *constraints; i++)

@@ -30,6 +30,7 @@ struct job {
 	char shown[2048]; /* url without credentials: for messages and the cache key */
 	unsigned tries;
 	int without_schema;  /* asked again without the schema after a 400 about it */
+	int merge_system;    /* asked again with the system text in the user turn */
 	double not_before;   /* monotonic seconds, while waiting to retry */
 	double retry_after;  /* from the last answer, < 0 when none */
 	long status;
@@ -55,6 +56,9 @@ struct endpoint_state {
 	const sprout_llm_endpoint *ep;
 	int no_schema; /* a request the server refused for its schema was then
 			* answered without it: do not send the schema again */
+	int merge_system; /* the same for the system role: the model's chat
+			   * template has none (Gemma), so the system text goes
+			   * at the start of the user turn */
 };
 
 struct sprout_llm {
@@ -636,7 +640,7 @@ static int add_number(sprout_buf *b, const char *name, double v)
 }
 
 /* The request body, for the endpoint's API. */
-static int build_body(struct job *j, int with_schema)
+static int build_body(struct job *j, int with_schema, int merge_system)
 {
 	const sprout_llm_request *rq = &j->rq;
 	sprout_buf *b = &j->body;
@@ -653,11 +657,26 @@ static int build_body(struct job *j, int with_schema)
 		      add_str(b, rq->prompt) || add(b, "}]");
 	} else {
 		bad = bad || add(b, ",\"messages\":[");
-		if (rq->system)
+		if (rq->system && !merge_system)
 			bad = bad || add(b, "{\"role\":\"system\",\"content\":") ||
 			      add_str(b, rq->system) || add(b, "},");
-		bad = bad || add(b, "{\"role\":\"user\",\"content\":") || add_str(b, rq->prompt) ||
-		      add(b, "}]");
+		bad = bad || add(b, "{\"role\":\"user\",\"content\":");
+		if (rq->system && merge_system) {
+			/* the system text, a blank line, the user's */
+			size_t ns = strlen(rq->system), np = strlen(rq->prompt);
+			char *both = malloc(ns + 2 + np + 1);
+			bad = bad || !both;
+			if (both) {
+				memcpy(both, rq->system, ns);
+				memcpy(both + ns, "\n\n", 2);
+				memcpy(both + ns + 2, rq->prompt, np + 1);
+				bad = bad || add_str(b, both);
+				free(both);
+			}
+		} else {
+			bad = bad || add_str(b, rq->prompt);
+		}
+		bad = bad || add(b, "}]");
 		if (rq->max_tokens > 0) {
 			char m[48];
 			snprintf(m, sizeof m, ",\"max_tokens\":%ld", rq->max_tokens);
@@ -687,7 +706,7 @@ static int build_body(struct job *j, int with_schema)
 static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
 {
 	int with_schema = j->rq.schema && !es->no_schema && !j->without_schema;
-	if (build_body(j, with_schema))
+	if (build_body(j, with_schema, es->merge_system || j->merge_system))
 		return -1;
 	sprout_buf_clear(&j->resp);
 	j->retry_after = -1;
@@ -808,6 +827,15 @@ static int about_schema(sprout_llm *l, const struct job *j, const char *msg)
 	return 0;
 }
 
+/* Whether a 400 says the model takes no system message: "System role not
+ * supported" (Gemma's chat template through llama.cpp or vLLM), "roles
+ * must alternate user/assistant". Checked before the schema. */
+static int about_system_role(const char *msg)
+{
+	return (has_word(msg, "system") && (has_word(msg, "role") || has_word(msg, "not supported"))) ||
+	       has_word(msg, "roles must alternate");
+}
+
 static unsigned long count_of(const sprout_json *obj, const char *key)
 {
 	const sprout_json *v = obj ? sprout_json_get(obj, key) : NULL;
@@ -908,12 +936,13 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
 		unsigned long pt = 0, ct = 0;
 		if (!read_answer(l, j, &text, &pt, &ct)) {
-			if (j->without_schema) {
-				/* confirmed: the schema was what the server refused */
-				struct endpoint_state *es = state_of(l, j->rq.ep);
-				if (es)
-					es->no_schema = 1;
-			}
+			/* confirmed: the schema or the system role was what the
+			 * server refused */
+			struct endpoint_state *es = state_of(l, j->rq.ep);
+			if (es && j->without_schema)
+				es->no_schema = 1;
+			if (es && j->merge_system)
+				es->merge_system = 1;
 			l->c.answered++;
 			l->c.prompt_tokens += pt;
 			l->c.completion_tokens += ct;
@@ -945,6 +974,16 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		server_message(l, j, msg, sizeof msg);
 		set_error(j, "%s: HTTP %ld: %s", j->shown, j->status, msg);
 		struct endpoint_state *es = state_of(l, j->rq.ep);
+		if (j->status == 400 && j->rq.system && j->rq.ep->api == SPROUT_LLM_OPENAI &&
+		    !j->merge_system && es && !es->merge_system && about_system_role(msg)) {
+			/* the model's chat template has no system role: ask again
+			 * with the system text in the user turn; once that is
+			 * answered, every request to the endpoint goes so */
+			j->merge_system = 1;
+			j->not_before = 0;
+			push_front(&l->ready, j);
+			return 0;
+		}
 		if (j->status == 400 && j->rq.schema && !j->without_schema && es && !es->no_schema &&
 		    about_schema(l, j, msg)) {
 			/* structured output refused: ask again without it; once

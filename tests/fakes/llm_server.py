@@ -105,6 +105,8 @@ Conditions, all optional, all must hold:
   "path": PATH      the exact request path, "/v1/messages" say
   "structured": B   the request asks for structured output ("response_format"
                     or "tools" in its body) when B is true, does not when false
+  "system": B       the request has a system message (a "system" role in
+                    "messages", or Anthropic's "system") when B is true
   "nth": N          the request's sequence number among chat/messages
                     requests is N (counted from 1, every request counts)
   "times": N        the rule applies to N requests, then is used up
@@ -176,6 +178,7 @@ RULE_KEYS = {
     "path": str,
     "nth": int,
     "structured": bool,
+    "system": bool,
     "times": int,
     "delay_ms": (int, float),
     "status": int,
@@ -207,11 +210,13 @@ class Rule:
         self.left = obj.get("times", 1) or None  # None: never used up
         self.regex = re.compile(obj["match"]) if "match" in obj else None
 
-    def matches(self, path, seq, text, structured):
+    def matches(self, path, seq, text, structured, system):
         o = self.obj
         if self.left == 0:
             return False
         if "structured" in o and o["structured"] != structured:
+            return False
+        if "system" in o and o["system"] != system:
             return False
         if "path" in o and o["path"] != path:
             return False
@@ -485,7 +490,8 @@ class Handler(BaseHTTPRequestHandler):
         messages = req["messages"]
         user = last_user_text(messages)
         structured = "response_format" in req or "tools" in req
-        rule = srv.pick_rule(path, seq, user, structured)
+        system = "system" in req or any(isinstance(m, dict) and m.get("role") == "system" for m in messages)
+        rule = srv.pick_rule(path, seq, user, structured, system)
         act = rule.obj if rule else {}
         if act.get("delay_ms"):
             time.sleep(act["delay_ms"] / 1000.0)
@@ -626,10 +632,10 @@ def main():
                 log[0].write(line)
                 log[0].flush()
 
-    def pick_rule(path, seq, text, structured):
+    def pick_rule(path, seq, text, structured, system):
         with srv.lock:
             for r in rules:
-                if r.matches(path, seq, text, structured):
+                if r.matches(path, seq, text, structured, system):
                     if r.left is not None:
                         r.left -= 1
                     return r
