@@ -341,7 +341,11 @@ struct sink {
 	struct cli_dataset *ds;
 	sprout_writer *out;
 	int keep, strip, tty, quiet;
-	unsigned long written, rejected;
+	unsigned long written, rejected, made; /* made: new records, not kept inputs */
+	struct {
+		char check[16];
+		unsigned long n;
+	} why[8]; /* rejects by check, for the message when nothing was made */
 	char first_failure[512]; /* the reason of the first request that failed */
 	sprout_arena *scratch;
 	struct timespec last, start;
@@ -392,6 +396,7 @@ static int on_emit(void *ctx, size_t idx, const char *json, size_t len)
 	if (write_obj_json(s, json, len))
 		return -1;
 	s->written++;
+	s->made++;
 	return 0;
 }
 
@@ -404,6 +409,13 @@ static int on_reject(void *ctx, size_t idx, const char *check, const char *reaso
 	const sprout_record *r = idx == (size_t)-1 ? &blank : &s->ds->recs[idx];
 	sprout_arena_reset(s->scratch);
 	s->rejected++;
+	size_t k = 0, nwhy = sizeof s->why / sizeof *s->why;
+	while (k < nwhy && s->why[k].n && strcmp(s->why[k].check, check))
+		k++;
+	if (k < nwhy) {
+		snprintf(s->why[k].check, sizeof s->why[k].check, "%s", check);
+		s->why[k].n++;
+	}
 	if (!s->first_failure[0] && !strcmp(check, "request"))
 		snprintf(s->first_failure, sizeof s->first_failure, "%s", reason);
 	return cli_reject_record_with(s->rd, s->scratch, "generate", check, reason, r,
@@ -601,6 +613,18 @@ done:
 	/* the rejects say why requests failed: kept even when all of them did */
 	int rc2 = rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !g.dry_run)
 		       : EXIT_OK;
+	if (!rc && !rc2 && !g.dry_run && ds.n && !s.made) {
+		/* the output and the rejects are written, but nothing new came out */
+		char counts[256] = "";
+		size_t used = 0;
+		for (size_t k = 0; k < sizeof s.why / sizeof *s.why && s.why[k].n; k++)
+			used += (size_t)snprintf(counts + used, used < sizeof counts ? sizeof counts - used : 0,
+						 "%s%s %lu", k ? ", " : "", s.why[k].check, s.why[k].n);
+		cli_error("%s made nothing from %zu records (rejected: %s); see %s",
+			  sprout_gen_name(g.o.method), ds.n, counts[0] ? counts : "none",
+			  rd.rejects_path);
+		rc = EXIT_DATA;
+	}
 	cli_dataset_release(&ds);
 	return rc ? rc : rc2;
 }
