@@ -66,6 +66,20 @@ typedef struct sprout_gen_config {
 	double top_p;       /* < 0: the server's default */
 } sprout_gen_config;
 
+/* What a rewrite of the prompt or input does to the record's response. */
+typedef enum sprout_gen_response {
+	SPROUT_GEN_RESPONSE_AUTO,       /* regenerate for evolve and refine (the question
+					 * changed), keep for paraphrase, expand and
+					 * translate (the same question, reworded) */
+	SPROUT_GEN_RESPONSE_KEEP,       /* the parent's response, unchanged */
+	SPROUT_GEN_RESPONSE_REGENERATE, /* a second request (the respond template) answers
+					 * the new instruction */
+	SPROUT_GEN_RESPONSE_STALE       /* emptied, for a later respond to fill */
+} sprout_gen_response;
+
+/* "keep", "regenerate", "stale" (or "auto"). SPROUT_ERR_USAGE otherwise. */
+sprout_code sprout_gen_response_parse(const char *s, sprout_gen_response *out, sprout_error *err);
+
 typedef struct sprout_generate_options {
 	sprout_gen_method method;
 	const sprout_gen_config *configs; /* requests are spread over them */
@@ -91,6 +105,8 @@ typedef struct sprout_generate_options {
 	uint64_t seed;
 	const char *prompts_dir;        /* templates that replace the built-in ones */
 	int no_schema;                  /* never send the JSON schema */
+	sprout_gen_response response;   /* paraphrase, expand, refine, evolve, translate of
+					 * the prompt or input, for a record with a response */
 } sprout_generate_options;
 
 void sprout_generate_options_init(sprout_generate_options *o);

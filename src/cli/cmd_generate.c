@@ -32,6 +32,7 @@ enum {
 	OPT_NOVELTY,
 	OPT_PROMPTS,
 	OPT_NO_SCHEMA,
+	OPT_RESPONSE,
 	OPT_CONCURRENCY,
 	OPT_RETRIES,
 	OPT_TIMEOUT,
@@ -90,6 +91,10 @@ static const struct cli_option options[] = {
 	 "prompt templates: DIR/METHOD.txt replaces the built-in one (see prompts/README.md)"},
 	{"no-schema", 0, NULL, OPT_NO_SCHEMA,
 	 "never send the answer's JSON schema (response_format / a forced tool)"},
+	{"response", 0, "MODE", OPT_RESPONSE,
+	 "a rewritten prompt or input and the record's response: regenerate (a second request "
+	 "answers the new instruction; default for evolve and refine), keep (default for "
+	 "paraphrase, expand, translate) or stale (emptied, for respond to fill)"},
 	{"concurrency", 0, "N", OPT_CONCURRENCY, "requests in flight (default 16)"},
 	{"retries", 0, "N", OPT_RETRIES,
 	 "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx with "
@@ -290,6 +295,14 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	case OPT_PROMPTS: o->prompts_dir = arg; return -1;
 	case OPT_NO_SCHEMA: o->no_schema = 1; return -1;
+	case OPT_RESPONSE: {
+		sprout_error e = SPROUT_ERROR_INIT;
+		if (sprout_gen_response_parse(arg, &o->response, &e)) {
+			cli_error("--response: %s", e.msg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
 	case OPT_CONCURRENCY:
 		if ((rc = whole("concurrency", arg, 1, 1024, &u)) >= 0)
 			return rc;

@@ -63,6 +63,18 @@ const char *sprout_gen_name(sprout_gen_method m)
 	return m < SPROUT_GEN__COUNT ? method_names[m] : "?";
 }
 
+sprout_code sprout_gen_response_parse(const char *s, sprout_gen_response *out, sprout_error *err)
+{
+	static const char *const names[] = {"auto", "keep", "regenerate", "stale"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (sprout_gen_response)i;
+			return SPROUT_OK;
+		}
+	return sprout_error_set(err, SPROUT_ERR_USAGE,
+				"unknown response mode '%s' (expected keep, regenerate or stale)", s);
+}
+
 double sprout_gen_default_temperature(sprout_gen_method m)
 {
 	switch (m) {
@@ -112,6 +124,8 @@ void sprout_generate_options_init(sprout_generate_options *o)
 static const char *const text_fields[] = {"text"};
 static const char *const pair_fields[] = {"instruction", "input", "output"};
 static const char *const response_fields[] = {"response"};
+/* the variables of the respond template, as a variant's answer asks them */
+static const char *const respond_vars[] = {"instruction", "input", "response", "words", "scope"};
 
 static const char *const *fields_of(sprout_gen_method m, size_t *n)
 {
@@ -166,11 +180,13 @@ static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)
 struct task {
 	size_t rec;      /* input index, NO_INPUT for pairs */
 	unsigned sub;    /* constraint / operation index; pairs: request in its round */
-	unsigned step;   /* translate: 0 there, 1 back */
+	unsigned step;   /* translate: 0 there, 1 back; 2 the response of a variant */
 	size_t cfg;      /* which generator config */
 	char *system, *prompt;
 	unsigned attempt;
 	char *answer;    /* pairs: kept until the round is read */
+	char *child;     /* step 2: the variant (a JSON line) whose response is asked */
+	unsigned vi;     /* step 2: which variant of the request's answer */
 	char *error;     /* pairs: a request that failed */
 	size_t anslen;
 	int failed;
@@ -180,6 +196,8 @@ struct task {
 struct part {
 	sprout_buf out; /* JSON lines */
 	sprout_buf rej; /* check \0 reason \0 answer \0 triples */
+	sprout_buf *later; /* with a regenerated response: variant i's line, once answered */
+	unsigned nlater;
 };
 
 /* What has been made from one input, held until its turn to come out, in
@@ -200,6 +218,9 @@ struct run {
 	sprout_template tmpl;
 	sprout_arena *mem; /* templates, schema */
 	char *schema;
+	sprout_gen_response response; /* resolved: KEEP, REGENERATE or STALE */
+	sprout_template rtmpl;        /* REGENERATE: the respond template */
+	char *rschema;                /* and its schema */
 	unsigned k;
 	unsigned long seq; /* requests submitted, for spreading over configs */
 	struct slot_out *outs;
@@ -229,6 +250,7 @@ static void free_task(struct task *t)
 	free(t->prompt);
 	free(t->answer);
 	free(t->error);
+	free(t->child);
 	free(t);
 }
 
@@ -237,12 +259,14 @@ static sprout_code nomem(struct run *r)
 	return r->fail = sprout_error_set(r->err, SPROUT_ERR_NOMEM, "out of memory");
 }
 
-/* Render the template with names/values into a task. */
+/* Render the template (the respond template for a step 2 task) with
+ * names/values into a task. */
 static sprout_code render(struct run *r, struct task *t, const char *const *names,
 			  const char *const *values, size_t nv)
 {
 	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
-	sprout_code rc = sprout_template_apply(&r->tmpl, names, values, nv, &sys, &user, r->err);
+	sprout_code rc = sprout_template_apply(t->step == 2 ? &r->rtmpl : &r->tmpl, names, values, nv,
+					       &sys, &user, r->err);
 	if (!rc && ((sys.len && !(t->system = dupn(sys.data, sys.len))) ||
 		    !(t->prompt = dupn(user.data ? user.data : "", user.len))))
 		rc = nomem(r);
@@ -254,8 +278,15 @@ static sprout_code render(struct run *r, struct task *t, const char *const *name
 static sprout_code submit(struct run *r, struct task *t)
 {
 	const sprout_gen_config *c = &r->o->configs[t->cfg];
-	sprout_llm_request rq = {c->ep,     c->temperature, c->top_p,    r->o->answer_tokens,
-				 t->system, t->prompt,      r->schema,   t->attempt,
+	sprout_llm_request rq = {c->ep,
+				 t->step == 2 ? sprout_gen_default_temperature(SPROUT_GEN_RESPOND)
+					      : c->temperature,
+				 c->top_p,
+				 r->o->answer_tokens,
+				 t->system,
+				 t->prompt,
+				 t->step == 2 ? r->rschema : r->schema,
+				 t->attempt,
 				 t};
 	return sprout_llm_submit(r->llm, &rq, r->err);
 }
@@ -407,6 +438,19 @@ static int add_rej(struct part *s, const char *check, const char *reason, const 
 	       sprout_buf_addc(&s->rej, '\0');
 }
 
+static int has_response(const sprout_record *rec)
+{
+	size_t len;
+	slot_text(rec, SPROUT_SLOT_RESPONSE, &len);
+	return len > 0;
+}
+
+/* Whether the variants of rec wait for a second request, for a response. */
+static int regenerates(const struct run *r, const sprout_record *rec)
+{
+	return r->response == SPROUT_GEN_RESPONSE_REGENERATE && has_response(rec);
+}
+
 /* A copy of input i with slot set to text, as a derived record, into out. */
 static sprout_code make_variant(struct run *r, const struct task *t, sprout_slot slot,
 				const char *text, size_t len, sprout_buf *out)
@@ -423,8 +467,19 @@ static sprout_code make_variant(struct run *r, const struct task *t, sprout_slot
 	sprout_code rc = child.obj ? SPROUT_OK : SPROUT_ERR_NOMEM;
 	if (!rc)
 		rc = sprout_record_set(&child, slot, text, len, &e);
+	/* the parent's response answers the parent's question */
+	const char *response = NULL;
+	if (!rc && slot != SPROUT_SLOT_RESPONSE && r->response != SPROUT_GEN_RESPONSE_KEEP &&
+	    has_response(parent)) {
+		response = r->response == SPROUT_GEN_RESPONSE_STALE ? "stale" : "regenerated";
+		if (r->response == SPROUT_GEN_RESPONSE_STALE)
+			rc = sprout_record_set(&child, SPROUT_SLOT_RESPONSE, "", 0, &e);
+	}
 	if (!rc) {
 		sprout_json *params = params_json(r, a, t);
+		if (params && response &&
+		    sprout_json_set(a, params, "response", sprout_json_string(a, response, strlen(response))))
+			params = NULL;
 		rc = params ? sprout_meta_derive(&child, parent, method, params, &e) : SPROUT_ERR_NOMEM;
 	}
 	if (!rc) {
@@ -477,11 +532,10 @@ static int same_text(const char *a, size_t na, const char *b, size_t nb)
 }
 
 /* The items of an answer; 0 when none is usable. */
-static size_t read_items(struct run *r, sprout_arena *a, const char *text, size_t len,
-			 sprout_json ***items, char *why, size_t whylen)
+/* The items of an answer, each with the string fields f[0..nf). */
+static size_t read_fields(sprout_arena *a, const char *const *f, size_t nf, const char *text,
+			  size_t len, sprout_json ***items, char *why, size_t whylen)
 {
-	size_t nf;
-	const char *const *f = fields_of(r->o->method, &nf);
 	sprout_json *root;
 	sprout_error e = SPROUT_ERROR_INIT;
 	if (sprout_extract_json(a, text, len, &root, &e)) {
@@ -496,6 +550,14 @@ static size_t read_items(struct run *r, sprout_arena *a, const char *text, size_
 	if (!n)
 		snprintf(why, whylen, "the answer has no items");
 	return n;
+}
+
+static size_t read_items(struct run *r, sprout_arena *a, const char *text, size_t len,
+			 sprout_json ***items, char *why, size_t whylen)
+{
+	size_t nf;
+	const char *const *f = fields_of(r->o->method, &nf);
+	return read_fields(a, f, nf, text, len, items, why, whylen);
 }
 
 /* ---- per-record methods --------------------------------------------------- */
@@ -572,6 +634,13 @@ static sprout_code start_record(struct run *r, size_t i)
 	for (unsigned k = 0; k < s->nparts; k++) {
 		sprout_buf_init(&s->parts[k].out, (size_t)1 << 30);
 		sprout_buf_init(&s->parts[k].rej, (size_t)1 << 30);
+		if (regenerates(r, &r->recs[i])) {
+			if (!(s->parts[k].later = calloc(r->k, sizeof *s->parts[k].later)))
+				return nomem(r);
+			s->parts[k].nlater = r->k;
+			for (unsigned v = 0; v < r->k; v++)
+				sprout_buf_init(&s->parts[k].later[v], (size_t)1 << 30);
+		}
 	}
 	char buf[160];
 	const char *why = unsuitable(r->o, &r->recs[i], buf, sizeof buf);
@@ -594,9 +663,104 @@ static sprout_code start_record(struct run *r, size_t i)
 	return SPROUT_OK;
 }
 
+/* The request for the response of variant vi (child: its JSON line) made
+ * by task t: the respond template over the variant's own instruction and
+ * input. The record stays pending until it is answered. */
+static sprout_code ask_response(struct run *r, const struct task *t, unsigned vi,
+				const char *child, size_t len)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	struct task *q = calloc(1, sizeof *q);
+	sprout_code rc = a && q ? SPROUT_OK : SPROUT_ERR_NOMEM;
+	sprout_json *obj = NULL;
+	if (!rc && sprout_json_parse(a, child, len, &obj, NULL))
+		rc = SPROUT_ERR_NOMEM; /* sprout wrote it: it parses */
+	if (!rc) {
+		const sprout_record *parent = &r->recs[t->rec];
+		sprout_record rec = {obj, parent->fmt, a, parent->file, parent->line};
+		q->rec = t->rec;
+		q->sub = t->sub;
+		q->step = 2;
+		q->vi = vi;
+		q->cfg = t->cfg;
+		q->child = dupn(child, len);
+		char words[16];
+		snprintf(words, sizeof words, "%u", r->o->words);
+		size_t l;
+		const char *values[] = {slot_text(&rec, SPROUT_SLOT_PROMPT, &l),
+					slot_text(&rec, SPROUT_SLOT_INPUT, &l), "", words, r->o->scope};
+		rc = q->child ? render(r, q, respond_vars, values, 5) : SPROUT_ERR_NOMEM;
+	}
+	if (!rc)
+		rc = submit(r, q);
+	sprout_arena_free(a);
+	if (rc) {
+		free_task(q);
+		return rc == SPROUT_ERR_NOMEM ? nomem(r) : (r->fail = rc);
+	}
+	r->outs[t->rec].pending++;
+	return SPROUT_OK;
+}
+
+/* The answer to a variant's own question: the variant comes out with it. */
+static void response_answer(struct run *r, struct task *t, const sprout_llm_answer *an)
+{
+	struct slot_out *rec = &r->outs[t->rec];
+	struct part *s = &rec->parts[t->sub];
+	sprout_arena *a = NULL;
+	char why[SPROUT_ERROR_MSG_MAX], reason[SPROUT_ERROR_MSG_MAX + 96];
+	if (an->code) {
+		snprintf(reason, sizeof reason, "the response to the new instruction: %s", an->error);
+		if (add_rej(s, "request", reason, NULL, 0))
+			nomem(r);
+		goto done;
+	}
+	if (!(a = sprout_arena_new(0))) {
+		nomem(r);
+		goto done;
+	}
+	sprout_json **items = NULL;
+	size_t n = read_fields(a, response_fields, 1, an->text, an->len, &items, why, sizeof why);
+	if (!n && !t->attempt) {
+		t->attempt = 1; /* asked once more, as any malformed answer */
+		if (submit(r, t))
+			r->fail = r->fail ? r->fail : SPROUT_ERR_NOMEM;
+		sprout_arena_free(a);
+		return;
+	}
+	sprout_json *v = n ? sprout_json_get(items[0], "response") : NULL;
+	if (!v || !v->len) {
+		snprintf(reason, sizeof reason, "no usable response to the new instruction (asked twice): %s",
+			 n ? "the response is empty" : why);
+		if (add_rej(s, "answer", reason, an->text, an->len))
+			nomem(r);
+		goto done;
+	}
+	const sprout_record *parent = &r->recs[t->rec];
+	sprout_json *obj = NULL;
+	sprout_error e = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_json_parse(a, t->child, strlen(t->child), &obj, &e);
+	sprout_record child = {obj, parent->fmt, a, parent->file, parent->line};
+	if (!rc)
+		rc = sprout_record_set(&child, SPROUT_SLOT_RESPONSE, v->u.s, v->len, &e);
+	sprout_buf *out = &s->later[t->vi];
+	if (!rc && !(rc = sprout_json_write(out, obj)))
+		rc = sprout_buf_addc(out, '\n');
+	if (rc)
+		nomem(r);
+done:
+	sprout_arena_free(a);
+	rec->pending--;
+	free_task(t);
+}
+
 /* An answer for a per-record task. */
 static void record_answer(struct run *r, struct task *t, const sprout_llm_answer *an)
 {
+	if (t->step == 2) {
+		response_answer(r, t, an);
+		return;
+	}
 	struct slot_out *rec = &r->outs[t->rec];
 	struct part *s = &rec->parts[t->sub];
 	if (an->code) {
@@ -662,9 +826,19 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 		}
 		if (dup)
 			continue;
-		if (make_variant(r, t, response ? SPROUT_SLOT_RESPONSE : r->o->slot, v->u.s, v->len,
-				 &s->out))
+		if (!response && regenerates(r, &r->recs[t->rec])) {
+			/* the variant waits for the answer to its own question */
+			sprout_buf line = SPROUT_BUF_INIT((size_t)1 << 30);
+			sprout_code rc = make_variant(r, t, r->o->slot, v->u.s, v->len, &line);
+			if (!rc && line.len)
+				rc = ask_response(r, t, made, line.data, line.len - 1);
+			sprout_buf_release(&line);
+			if (rc)
+				break;
+		} else if (make_variant(r, t, response ? SPROUT_SLOT_RESPONSE : r->o->slot, v->u.s,
+					v->len, &s->out)) {
 			break;
+		}
 		made++;
 	}
 	if (!made && !r->fail &&
@@ -682,6 +856,9 @@ static void free_parts(struct slot_out *s)
 	for (unsigned k = 0; s->parts && k < s->nparts; k++) {
 		sprout_buf_release(&s->parts[k].out);
 		sprout_buf_release(&s->parts[k].rej);
+		for (unsigned v = 0; v < s->parts[k].nlater; v++)
+			sprout_buf_release(&s->parts[k].later[v]);
+		free(s->parts[k].later);
 	}
 	free(s->parts);
 	s->parts = NULL;
@@ -699,14 +876,19 @@ static sprout_code flush(struct run *r)
 							  "cannot write the output");
 		for (unsigned k = 0; k < s->nparts; k++) {
 			struct part *pt = &s->parts[k];
-			const char *p = pt->out.data, *end = p ? p + pt->out.len : p;
-			while (p && p < end) {
-				const char *nl = memchr(p, '\n', (size_t)(end - p));
-				if (r->cb->emit && r->cb->emit(r->cb->ctx, i, p, (size_t)(nl - p)))
-					return r->fail = sprout_error_set(r->err, SPROUT_ERR_IO,
-									  "cannot write the output");
-				p = nl + 1;
+			for (unsigned v = 0; v <= pt->nlater; v++) {
+				/* the variants as made, then those whose response came later */
+				const sprout_buf *b = v ? &pt->later[v - 1] : &pt->out;
+				const char *p = b->data, *end = p ? p + b->len : p;
+				while (p && p < end) {
+					const char *nl = memchr(p, '\n', (size_t)(end - p));
+					if (r->cb->emit && r->cb->emit(r->cb->ctx, i, p, (size_t)(nl - p)))
+						return r->fail = sprout_error_set(
+							   r->err, SPROUT_ERR_IO, "cannot write the output");
+					p = nl + 1;
+				}
 			}
+			const char *p, *end;
 			p = pt->rej.data, end = p ? p + pt->rej.len : p;
 			while (p && p < end) {
 				const char *check = p, *reason = check + strlen(check) + 1;
@@ -1045,6 +1227,19 @@ static sprout_code run_pairs(struct run *r)
 
 /* ---- entry points ------------------------------------------------------------ */
 
+/* Render t with every variable empty: SPROUT_ERR_USAGE (with the place)
+ * for an unknown or broken placeholder. */
+static sprout_code check_template(const sprout_template *t, const char *const *names, size_t n,
+				  sprout_error *err)
+{
+	const char *values[8] = {0};
+	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
+	sprout_code rc = sprout_template_apply(t, names, values, n < 8 ? n : 8, &sys, &user, err);
+	sprout_buf_release(&sys);
+	sprout_buf_release(&user);
+	return rc;
+}
+
 static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout_llm *llm,
 			 const sprout_record *records, size_t n, sprout_error *err)
 {
@@ -1081,16 +1276,37 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 		return rc;
 	/* a template with an unknown or broken placeholder fails here, once,
 	 * before any request */
-	{
-		char k[16], words[16];
-		const char *names[8], *values[8];
-		size_t nv = template_vars(r, NULL, 0, 0, NULL, names, values, k, words);
-		sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
-		rc = sprout_template_apply(&r->tmpl, names, values, nv, &sys, &user, err);
-		sprout_buf_release(&sys);
-		sprout_buf_release(&user);
-		if (rc)
+	char k[16], words[16];
+	const char *names[8], *values[8];
+	size_t nv = template_vars(r, NULL, 0, 0, NULL, names, values, k, words);
+	if ((rc = check_template(&r->tmpl, names, nv, err)))
+		return rc;
+	/* what a rewrite of the question does to the answer */
+	int rewrites = (o->method == SPROUT_GEN_PARAPHRASE || o->method == SPROUT_GEN_EXPAND ||
+			o->method == SPROUT_GEN_REFINE || o->method == SPROUT_GEN_EVOLVE ||
+			o->method == SPROUT_GEN_TRANSLATE) &&
+		       (o->slot == SPROUT_SLOT_PROMPT || o->slot == SPROUT_SLOT_INPUT);
+	r->response = o->response;
+	if (!rewrites)
+		r->response = SPROUT_GEN_RESPONSE_KEEP;
+	else if (r->response == SPROUT_GEN_RESPONSE_AUTO)
+		r->response = o->method == SPROUT_GEN_EVOLVE || o->method == SPROUT_GEN_REFINE
+				      ? SPROUT_GEN_RESPONSE_REGENERATE
+				      : SPROUT_GEN_RESPONSE_KEEP;
+	if (r->response == SPROUT_GEN_RESPONSE_REGENERATE) {
+		if ((rc = sprout_template_load(r->mem, "respond", o->prompts_dir, &r->rtmpl, err)))
 			return rc;
+		if ((rc = check_template(&r->rtmpl, respond_vars, 5, err)))
+			return rc;
+	}
+	if (!o->no_schema && r->response == SPROUT_GEN_RESPONSE_REGENERATE) {
+		sprout_buf b = SPROUT_BUF_INIT(1 << 16);
+		if (build_schema(&b, SPROUT_GEN_RESPOND, 1) ||
+		    !(r->rschema = sprout_arena_strndup(r->mem, b.data, b.len - 1))) {
+			sprout_buf_release(&b);
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		}
+		sprout_buf_release(&b);
 	}
 	if (!o->no_schema) {
 		sprout_buf b = SPROUT_BUF_INIT(1 << 16);
@@ -1233,6 +1449,14 @@ sprout_code sprout_generate_plan(const sprout_generate_options *opts, sprout_llm
 							 : (unsigned long long)(len / 4 + 8) * r.k;
 				plan->prompt_tokens += (plen / 4) * steps;
 				plan->answer_tokens += ans * steps;
+				if (regenerates(&r, &records[i])) {
+					/* a response for each variant: its question is new, so
+					 * the cache cannot be asked before */
+					size_t rl = strlen(r.rtmpl.system) + strlen(r.rtmpl.user) + len;
+					plan->requests += r.k;
+					plan->prompt_tokens += (unsigned long long)(rl / 4) * r.k;
+					plan->answer_tokens += 150ull * r.k;
+				}
 				free_task(t);
 			}
 		}
