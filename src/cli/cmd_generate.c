@@ -75,8 +75,8 @@ static const struct cli_option options[] = {
 	 "paraphrase: casual, typos, slang, incomplete, non-native, formal; one request per "
 	 "constraint (default casual)"},
 	{"operations", 0, "LIST", OPT_OPERATIONS,
-	 "evolve: constraints, deepen, concretize, reasoning; one request per operation (default "
-	 "constraints,deepen)"},
+	 "evolve: constraints, deepen, concretize, reasoning (in depth), breadth (a new, rarer "
+	 "instruction in the same domain); one request per operation (default constraints,deepen)"},
 	{"words", 0, "N", OPT_WORDS, "brief: at most N words (default 50)"},
 	{"language", 0, "NAME", OPT_LANGUAGE, "translate: the pivot language (default French)"},
 	{"scope", 0, "TEXT", OPT_SCOPE,
@@ -256,7 +256,7 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_OPERATIONS:
 		return names("operations", arg, g->lists[1], sizeof g->lists[1], g->ops,
 			     &o->noperations, sprout_gen_operation,
-			     "constraints, deepen, concretize or reasoning");
+			     "constraints, deepen, concretize, reasoning or breadth");
 	case OPT_WORDS:
 		if ((rc = whole("words", arg, 1, 10000, &u)) >= 0)
 			return rc;

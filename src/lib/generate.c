@@ -13,6 +13,8 @@
 #include "sprout/meta.h"
 #include "sprout/rng.h"
 #include "sprout/template.h"
+#include "sprout/text.h"
+#include "augment_internal.h"
 
 #define NO_INPUT ((size_t)-1)
 #define WINDOW 1024 /* requests queued ahead of the answers */
@@ -43,6 +45,8 @@ static const struct {
 	{"deepen", "make the question it asks deeper and broader"},
 	{"concretize", "replace general concepts with more specific ones"},
 	{"reasoning", "make it explicitly require several steps of reasoning"},
+	/* in breadth: its own template, breadth.txt */
+	{"breadth", "a new, rarer instruction in the same domain"},
 };
 
 sprout_code sprout_gen_parse(const char *name, sprout_gen_method *out, sprout_error *err)
@@ -220,6 +224,7 @@ struct run {
 	char *schema;
 	sprout_gen_response response; /* resolved: KEEP, REGENERATE or STALE */
 	sprout_template rtmpl;        /* REGENERATE: the respond template */
+	sprout_template btmpl;        /* evolve in breadth: its template */
 	char *rschema;                /* and its schema */
 	unsigned k;
 	unsigned long seq; /* requests submitted, for spreading over configs */
@@ -259,14 +264,27 @@ static sprout_code nomem(struct run *r)
 	return r->fail = sprout_error_set(r->err, SPROUT_ERR_NOMEM, "out of memory");
 }
 
-/* Render the template (the respond template for a step 2 task) with
- * names/values into a task. */
+static int in_breadth(const struct run *r, unsigned sub)
+{
+	return r->o->method == SPROUT_GEN_EVOLVE && !strcmp(r->o->operations[sub], "breadth");
+}
+
+/* The template of a task: the respond template for a variant's answer,
+ * breadth.txt for evolve in breadth, else the method's. */
+static const sprout_template *template_of(const struct run *r, const struct task *t)
+{
+	if (t->step == 2)
+		return &r->rtmpl;
+	return t->rec != NO_INPUT && in_breadth(r, t->sub) ? &r->btmpl : &r->tmpl;
+}
+
+/* Render the template (see template_of) with names/values into a task. */
 static sprout_code render(struct run *r, struct task *t, const char *const *names,
 			  const char *const *values, size_t nv)
 {
 	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
-	sprout_code rc = sprout_template_apply(t->step == 2 ? &r->rtmpl : &r->tmpl, names, values, nv,
-					       &sys, &user, r->err);
+	sprout_code rc = sprout_template_apply(template_of(r, t), names, values, nv, &sys, &user,
+					       r->err);
 	if (!rc && ((sys.len && !(t->system = dupn(sys.data, sys.len))) ||
 		    !(t->prompt = dupn(user.data ? user.data : "", user.len))))
 		rc = nomem(r);
@@ -449,6 +467,101 @@ static int has_response(const sprout_record *rec)
 static int regenerates(const struct run *r, const sprout_record *rec)
 {
 	return r->response == SPROUT_GEN_RESPONSE_REGENERATE && has_response(rec);
+}
+
+/* ---- Evol-Instruct's eliminator (Xu et al., 2023, section 3.2) -------------- */
+
+/* Lowercase words of s of 3 letters or more that are not stop words, as
+ * "w1 w2 ..." with a space on each side, into b (NUL-terminated). */
+static int content_words(sprout_arena *a, const char *s, size_t n, sprout_buf *b)
+{
+	sprout_tokens tk;
+	if (sprout_tokenize(a, s, n, &tk) || sprout_buf_addc(b, ' '))
+		return -1;
+	for (size_t i = 0; i < tk.n; i++) {
+		const sprout_token *w = &tk.v[i];
+		if (w->kind != SPROUT_TOK_WORD || w->len < 3 || aug_is_stopword(s + w->off, w->len))
+			continue;
+		if (sprout_lower(b, s + w->off, w->len) || sprout_buf_addc(b, ' '))
+			return -1;
+	}
+	return sprout_buf_addc(b, '\0');
+}
+
+/* Why an evolved instruction failed, or NULL: it copies words of the
+ * request that evolved it ("#Rewritten Prompt#"), or, in depth, it adds no
+ * content word the original lacks (no information gain). */
+static const char *evolution_failed(const struct run *r, unsigned sub, const char *text,
+				    size_t len, const char *orig, size_t olen, char *why,
+				    size_t n)
+{
+	static const char *const copied[] = {
+		"given prompt",	    "rewritten prompt",	     "#rewritten",	    "created prompt",
+		"given instruction", "rewritten instruction", "original instruction",
+		"new instruction:", "<instruction>",	     "more demanding version",
+	};
+	sprout_buf low = SPROUT_BUF_INIT((size_t)64 << 20);
+	const char *verdict = NULL;
+	if (sprout_lower(&low, text, len) || sprout_buf_addc(&low, '\0')) {
+		sprout_buf_release(&low);
+		return NULL; /* out of memory: no verdict */
+	}
+	for (size_t i = 0; i < sizeof copied / sizeof *copied && !verdict; i++)
+		if (strstr(low.data, copied[i])) {
+			snprintf(why, n, "it copies the words of the request that evolved it (\"%s\")",
+				 copied[i]);
+			verdict = why;
+		}
+	sprout_buf_release(&low);
+	if (verdict || in_breadth(r, sub))
+		return verdict;
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_buf nw = SPROUT_BUF_INIT((size_t)64 << 20), ow = SPROUT_BUF_INIT((size_t)64 << 20);
+	if (a && !content_words(a, text, len, &nw) && !content_words(a, orig, olen, &ow)) {
+		int gain = 0;
+		for (const char *p = nw.data + 1; *p && !gain;) {
+			const char *e = strchr(p, ' ');
+			char w[96];
+			if ((size_t)(e - p) + 3 <= sizeof w) {
+				snprintf(w, sizeof w, " %.*s ", (int)(e - p), p);
+				gain = !strstr(ow.data, w);
+			}
+			p = e + 1;
+		}
+		if (!gain) {
+			snprintf(why, n, "no information gain: it adds no word the original lacks");
+			verdict = why;
+		}
+	}
+	sprout_buf_release(&nw);
+	sprout_buf_release(&ow);
+	sprout_arena_free(a);
+	return verdict;
+}
+
+/* Why the answer to an evolved (or refined) instruction shows the
+ * instruction failed, or NULL: a short apology ("sorry" in under 80 words),
+ * or nothing but punctuation and stop words. */
+static const char *answer_failed(const char *text, size_t len, char *why, size_t n)
+{
+	sprout_buf low = SPROUT_BUF_INIT((size_t)64 << 20), cw = SPROUT_BUF_INIT((size_t)64 << 20);
+	sprout_arena *a = sprout_arena_new(0);
+	const char *verdict = NULL;
+	size_t words = sprout_count_words(text, len);
+	if (a && !sprout_lower(&low, text, len) && !sprout_buf_addc(&low, '\0') &&
+	    !content_words(a, text, len, &cw)) {
+		if (words < 80 && strstr(low.data, "sorry")) {
+			snprintf(why, n, "the answer declines (\"sorry\", %zu words)", words);
+			verdict = why;
+		} else if (!strcmp(cw.data, " ")) {
+			snprintf(why, n, "the answer holds only punctuation and stop words");
+			verdict = why;
+		}
+	}
+	sprout_buf_release(&low);
+	sprout_buf_release(&cw);
+	sprout_arena_free(a);
+	return verdict;
 }
 
 /* A copy of input i with slot set to text, as a derived record, into out. */
@@ -736,6 +849,11 @@ static void response_answer(struct run *r, struct task *t, const sprout_llm_answ
 			nomem(r);
 		goto done;
 	}
+	if (answer_failed(v->u.s, v->len, why, sizeof why)) {
+		if (add_rej(s, "eliminated", why, v->u.s, v->len))
+			nomem(r);
+		goto done;
+	}
 	const sprout_record *parent = &r->recs[t->rec];
 	sprout_json *obj = NULL;
 	sprout_error e = SPROUT_ERROR_INIT;
@@ -810,7 +928,7 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 	}
 	size_t len;
 	const char *orig = slot_text(&r->recs[t->rec], r->o->slot, &len);
-	size_t made = 0;
+	size_t made = 0, made_or_dropped = 0;
 	for (size_t i = 0; i < n && made < r->k && !r->fail; i++) {
 		const char *field = fields_of(r->o->method, &(size_t){0})[0];
 		sprout_json *v = sprout_json_get(items[i], field);
@@ -826,6 +944,14 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 		}
 		if (dup)
 			continue;
+		char failed[160];
+		if (r->o->method == SPROUT_GEN_EVOLVE &&
+		    evolution_failed(r, t->sub, v->u.s, v->len, orig, len, failed, sizeof failed)) {
+			if (add_rej(s, "eliminated", failed, v->u.s, v->len))
+				nomem(r);
+			made_or_dropped++;
+			continue;
+		}
 		if (!response && regenerates(r, &r->recs[t->rec])) {
 			/* the variant waits for the answer to its own question */
 			sprout_buf line = SPROUT_BUF_INIT((size_t)1 << 30);
@@ -841,7 +967,7 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 		}
 		made++;
 	}
-	if (!made && !r->fail &&
+	if (!made && !made_or_dropped && !r->fail &&
 	    add_rej(s, "answer", "no new text in the answer (only copies of the input)", an->text,
 		    an->len))
 		nomem(r);
@@ -1264,7 +1390,7 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 			if (!sprout_gen_operation(o->operations[i]))
 				return sprout_error_set(err, SPROUT_ERR_USAGE,
 							"unknown operation '%s' (expected constraints, "
-							"deepen, concretize or reasoning)",
+							"deepen, concretize, reasoning or breadth)",
 							o->operations[i]);
 	if (o->method == SPROUT_GEN_PAIRS && (!o->batch || !o->count))
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "pairs needs a count and a batch above 0");
@@ -1281,6 +1407,13 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 	size_t nv = template_vars(r, NULL, 0, 0, NULL, names, values, k, words);
 	if ((rc = check_template(&r->tmpl, names, nv, err)))
 		return rc;
+	for (size_t i = 0; o->method == SPROUT_GEN_EVOLVE && i < o->noperations; i++)
+		if (!strcmp(o->operations[i], "breadth")) {
+			if ((rc = sprout_template_load(r->mem, "breadth", o->prompts_dir, &r->btmpl, err)) ||
+			    (rc = check_template(&r->btmpl, names, nv, err)))
+				return rc;
+			break;
+		}
 	/* what a rewrite of the question does to the answer */
 	int rewrites = (o->method == SPROUT_GEN_PARAPHRASE || o->method == SPROUT_GEN_EXPAND ||
 			o->method == SPROUT_GEN_REFINE || o->method == SPROUT_GEN_EVOLVE ||
