@@ -1238,6 +1238,55 @@ static sprout_code drive(struct run *r, int until_empty, long *pending)
 	return SPROUT_OK;
 }
 
+/* Self-Instruct's filters for a new instruction (Wang et al., 2023,
+ * section 2.3): a language model cannot carry out a task about an image,
+ * a file, a graph, a map, a drawing, a video or audio; an instruction of
+ * fewer than 3 or more than 150 words; one that starts with punctuation or
+ * with a character that is not a letter. Why into why, or 0. */
+static int unfit_task(const char *s, size_t n, char *why, size_t whylen)
+{
+	static const char *const words[] = {
+		"image", "images", "graph", "graphs", "picture", "pictures", "file",	  "files",
+		"map",	 "maps",   "draw",  "plot",   "go to",	 "video",    "audio", "music",
+		"flowchart", "diagram",
+	};
+	size_t nw = sprout_count_words(s, n);
+	if (nw < 3 || nw > 150) {
+		snprintf(why, whylen, "the instruction has %zu word%s (Self-Instruct keeps 3 to 150)", nw,
+			 nw == 1 ? "" : "s");
+		return 1;
+	}
+	size_t i = 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n'))
+		i++;
+	unsigned char c = i < n ? (unsigned char)s[i] : 0;
+	if (!((c | 32) >= 'a' && (c | 32) <= 'z') && c < 0x80) {
+		snprintf(why, whylen, "the instruction starts with '%c', not a letter", c ? c : ' ');
+		return 1;
+	}
+	sprout_buf low = SPROUT_BUF_INIT((size_t)64 << 20);
+	int hit = 0;
+	if (!sprout_buf_addc(&low, ' ') && !sprout_lower(&low, s, n) && !sprout_buf_addc(&low, ' ') &&
+	    !sprout_buf_addc(&low, '\0')) {
+		for (char *p = low.data; *p; p++) /* words are between spaces */
+			if (!((*p | 32) >= 'a' && (*p | 32) <= 'z') && !((unsigned char)*p & 0x80))
+				*p = ' ';
+		for (size_t k = 0; k < sizeof words / sizeof *words && !hit; k++) {
+			char w[32];
+			snprintf(w, sizeof w, " %s ", words[k]);
+			if (strstr(low.data, w)) {
+				snprintf(why, whylen,
+					 "the instruction needs more than text (\"%s\"): a language model "
+					 "cannot do it",
+					 words[k]);
+				hit = 1;
+			}
+		}
+	}
+	sprout_buf_release(&low);
+	return hit;
+}
+
 static sprout_code run_pairs(struct run *r)
 {
 	const sprout_generate_options *o = r->o;
@@ -1310,6 +1359,9 @@ static sprout_code run_pairs(struct run *r)
 					if (emit_reject(r, "answer", "a task without an instruction or an "
 								     "output",
 							js.data))
+						rc = r->fail;
+				} else if (unfit_task(ins->u.s, ins->len, reason, sizeof reason)) {
+					if (emit_reject(r, "self-instruct", reason, js.data))
 						rc = r->fail;
 				} else if (!sprout_novelty_check(p.nov, ins->u.s, ins->len, &best,
 								 &which)) {
