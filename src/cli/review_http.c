@@ -10,11 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "mhd_dyn.h"
 
 #define MAX_BODY ((size_t)1 << 20)
 #define COOKIE "sprout_review"
+
+/* Bounds against clients that open connections and send little or nothing
+ * (slowloris; docs/review.md, "Limits"). Idle connections cost nothing
+ * (epoll), so the total is high: far above what a reviewer's browser needs,
+ * capped by the file descriptors the process may open. A connection that
+ * sends nothing for TIMEOUT seconds is closed. The per-client bound applies
+ * only when the server listens beyond loopback: on 127.0.0.1 every local
+ * client, attacker and reviewer alike, has the same address, and a
+ * per-address bound would hand the attacker every slot. */
+#define POOL 4
+#define MAX_CONNECTIONS 4096
+#define FD_RESERVE 64 /* descriptors kept for SQLite and the rest */
+#define TIMEOUT 5
+#define PER_CLIENT 32
 
 struct review_server {
 	struct MHD_Daemon *d;
@@ -233,6 +248,22 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 	return res;
 }
 
+/* Whether a request may go on to send its body: a reviewer's token and, for
+ * a POST, the CSRF header. The others are refused (by route) before their
+ * body is read, so no one without a token makes the server hold a body. */
+static int admitted(struct review_server *s, struct MHD_Connection *c, const char *method)
+{
+	const char *token = token_of(c);
+	if (!token || !sprout_review_auth(s->rv, token, NULL, 0))
+		return 0;
+	if (strcmp(method, "POST"))
+		return 1;
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+	char want[SPROUT_TOKEN_LEN + 1];
+	sprout_review_csrf(s->rv, token, want);
+	return h && same(h, want);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
@@ -244,6 +275,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_NO;
 		sprout_buf_init(&rq->body, MAX_BODY);
 		*con_cls = rq;
+		if (strncmp(url, "/r/", 3) && !admitted(cls, c, method))
+			return route(cls, c, url, method, rq);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -267,6 +300,24 @@ static void done(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/* The connection limit: MAX_CONNECTIONS, or fewer when the process may not
+ * open that many files (the soft limit is raised to the hard one first). */
+static unsigned connection_limit(void)
+{
+	struct rlimit l;
+	if (getrlimit(RLIMIT_NOFILE, &l))
+		return 256;
+	rlim_t want = MAX_CONNECTIONS + FD_RESERVE;
+	if (l.rlim_cur != RLIM_INFINITY && l.rlim_cur < want) {
+		l.rlim_cur = l.rlim_max == RLIM_INFINITY || l.rlim_max > want ? want : l.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &l);
+		getrlimit(RLIMIT_NOFILE, &l);
+	}
+	if (l.rlim_cur == RLIM_INFINITY || l.rlim_cur >= want)
+		return MAX_CONNECTIONS;
+	return l.rlim_cur > 2 * FD_RESERVE ? (unsigned)(l.rlim_cur - FD_RESERVE) : FD_RESERVE;
+}
+
 struct review_server *review_server_start(sprout_review *rv, const char *host, unsigned port,
 					  unsigned *bound, char *why, size_t whylen)
 {
@@ -286,11 +337,13 @@ struct review_server *review_server_start(sprout_review *rv, const char *host, u
 		return NULL;
 	}
 	s->rv = rv;
+	int loopback = (ntohl(a.sin_addr.s_addr) >> 24) == 127;
 	s->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, NULL, NULL, handle, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL,
+				MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, loopback ? 0u : (unsigned)PER_CLIENT,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT,
 				MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(why, whylen, "cannot listen on %s:%u (in use, or not allowed)", host, port);
