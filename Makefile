@@ -13,7 +13,7 @@ SAN     ?=
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-missing-field-initializers
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) $(SAN) -Iinclude -MMD -MP
-LDLIBS  := -lyaml -lsqlite3 -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread
+LDLIBS  := -lyaml -lsqlite3 -lnettle -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread
 LDFLAGS += $(SAN)
 FUZZ_SECONDS ?= 60
 

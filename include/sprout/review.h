@@ -2,8 +2,8 @@
  * reject or correct, in one SQLite file (WAL).
  *
  * A project holds items (records sampled from datasets, each with the seed
- * it was made from when that was given too), reviewers (a name and a secret
- * token), and every decision each reviewer saved (the latest counts; all
+ * it was made from when that was given too), reviewers (a name and the
+ * SHA-256 of a secret token: the token itself is not kept), and every decision each reviewer saved (the latest counts; all
  * are kept as history). An item is open to a reviewer until `overlap`
  * reviewers have decided it. Every call takes the project's lock, so one
  * handle serves many threads (the web server's). */
@@ -24,7 +24,9 @@ extern "C" {
 typedef struct sprout_review sprout_review;
 
 /* Open the project at path; create it when create is set and it does not
- * exist (SPROUT_ERR_IO with the path otherwise). */
+ * exist (SPROUT_ERR_IO with the path otherwise). The file, its -wal and
+ * -shm are made (or become) readable by their owner alone, and a project
+ * from before tokens were hashed has its tokens hashed. */
 sprout_review *sprout_review_open(const char *path, int create, sprout_error *err);
 void sprout_review_close(sprout_review *rv); /* accepts NULL */
 
@@ -77,22 +79,24 @@ sprout_code sprout_review_set_name(sprout_review *rv, const char *name, sprout_e
 #define SPROUT_TOKEN_LEN 64 /* hex digits */
 
 /* Add a reviewer (a new token for an existing name replaces the old one:
- * the old link stops working). token gets SPROUT_TOKEN_LEN hex digits. */
+ * the old link stops working). token gets SPROUT_TOKEN_LEN hex digits; the
+ * project keeps only its hash, so this is the one time it can be seen. */
 sprout_code sprout_review_reviewer_add(sprout_review *rv, const char *name,
 				       char token[SPROUT_TOKEN_LEN + 1], sprout_error *err);
 /* Remove a reviewer's access (their decisions stay). SPROUT_END if unknown. */
 sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name,
 					  sprout_error *err);
-/* The reviewers as JSON [{"name","token","decisions"}...]. */
+/* The reviewers as JSON [{"name","link","decisions"}...], link true while
+ * the reviewer has a token. */
 sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
 
 /* The reviewer a token belongs to: its id (> 0), or 0 for none. name (may
- * be NULL) gets the name. Compares in constant time. */
+ * be NULL) gets the name. Looks up the token's SHA-256. */
 long sprout_review_auth(sprout_review *rv, const char *token, char *name, size_t namelen);
 
-/* A per-reviewer value for the CSRF header, derived from the project's
- * secret and the token: 64 hex digits. */
-void sprout_review_csrf(sprout_review *rv, const char *token, char out[SPROUT_TOKEN_LEN + 1]);
+/* A per-reviewer value for the CSRF header, derived from the token alone
+ * (a SHA-256 apart from the stored one): 64 hex digits. */
+void sprout_review_csrf(const char *token, char out[SPROUT_TOKEN_LEN + 1]);
 
 /* ---- the queue, for the web app (JSON shapes in docs/internals/review-api.md) */
 
@@ -102,8 +106,10 @@ typedef struct sprout_review_filter {
 	const char *status; /* todo, done, accepted, rejected, edited, or NULL */
 } sprout_review_filter;
 
-sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, sprout_buf *out,
-				  sprout_error *err);
+/* The reviewer, the project and the counts, with the CSRF value of token
+ * (the reviewer's, as presented). */
+sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *token,
+				  sprout_buf *out, sprout_error *err);
 /* The reviewer's counts alone: {"total","done","left","accepted",...}. */
 sprout_code sprout_review_counts_json(sprout_review *rv, long reviewer, sprout_buf *out,
 				      sprout_error *err);

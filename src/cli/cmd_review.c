@@ -195,9 +195,10 @@ static int review_reviewer(int argc, char **argv)
 	struct review_cli r = {0};
 	struct cli_common c;
 	int rc = cli_parse(argc, argv, "review reviewer add NAME | remove NAME | list [options]",
-			   "Give a reviewer a personal link (add prints it; adding the same name\n"
-			   "again makes a new link and the old one stops working), take it away\n"
-			   "(remove; their decisions stay), or list the reviewers and their links.",
+			   "Give a reviewer a personal link (add prints it, this once: the project\n"
+			   "keeps only its hash; adding the same name again makes a new link and\n"
+			   "the old one stops working), take it away (remove; their decisions\n"
+			   "stay), or list the reviewers and whether they have a link.",
 			   reviewer_options, CLI_NO_OUTPUT, &c, on_option, &r);
 	if (rc >= 0)
 		return rc;
@@ -228,15 +229,13 @@ static int review_reviewer(int argc, char **argv)
 			sprout_json *v;
 			if (a && !sprout_json_parse(a, b.data, b.len, &v, NULL))
 				for (size_t i = 0; i < v->len; i++) {
-					sprout_json *t = sprout_json_get(v->u.items[i], "token");
 					sprout_json *nm = sprout_json_get(v->u.items[i], "name");
 					sprout_json *n = sprout_json_get(v->u.items[i], "decisions");
-					if (t->type == SPROUT_JSON_STRING)
-						printf("%s\t%.0f decisions\t%.*s/r/%s\n", nm->u.s,
-						       sprout_json_number(n), (int)ul, url, t->u.s);
-					else
-						printf("%s\t%.0f decisions\t(no link)\n", nm->u.s,
-						       sprout_json_number(n));
+					printf("%s\t%.0f decisions\t%s\n", nm->u.s, sprout_json_number(n),
+					       sprout_json_get(v->u.items[i], "link")->type ==
+							       SPROUT_JSON_TRUE
+						       ? "has a link"
+						       : "(no link)");
 				}
 			sprout_arena_free(a);
 		}
@@ -321,8 +320,8 @@ static int review_serve(int argc, char **argv)
 			return EXIT_IO;
 		}
 	}
-	cli_note(&c, "serving the review app at http://%s:%u/ (links: sprout review reviewer "
-		     "list); Ctrl-C stops",
+	cli_note(&c, "serving the review app at http://%s:%u/ (a new link: sprout review "
+		     "reviewer add NAME); Ctrl-C stops",
 		 host, port);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -186,7 +186,7 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 	if (post) {
 		const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 		char want[SPROUT_TOKEN_LEN + 1];
-		sprout_review_csrf(rv, token, want);
+		sprout_review_csrf(token, want);
 		if (!h || !same(h, want))
 			return json_error(c, 403, "missing or wrong CSRF token");
 		if (rq->too_big)
@@ -211,7 +211,7 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 	int decision = 0;
 	long id;
 	if (get && !strcmp(url, "/api/me")) {
-		rc = sprout_review_me_json(rv, who, &b, &err);
+		rc = sprout_review_me_json(rv, who, token, &b, &err);
 	} else if (get && !strcmp(url, "/api/facets")) {
 		rc = sprout_review_facets_json(rv, &b, &err);
 	} else if (get && !strcmp(url, "/api/items")) {
@@ -260,7 +260,7 @@ static int admitted(struct review_server *s, struct MHD_Connection *c, const cha
 		return 1;
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 	char want[SPROUT_TOKEN_LEN + 1];
-	sprout_review_csrf(s->rv, token, want);
+	sprout_review_csrf(token, want);
 	return h && same(h, want);
 }
 

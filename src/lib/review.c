@@ -1,7 +1,10 @@
 /* Review projects in SQLite. See sprout/review.h. */
 #include "sprout/review.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <nettle/sha2.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -10,9 +13,9 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sprout/arena.h"
-#include "sprout/hash.h"
 #include "sprout/json.h"
 #include "sprout/meta.h"
 #include "sprout/rng.h"
@@ -21,7 +24,6 @@ struct sprout_review {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	char path[SPROUT_ERROR_FILE_MAX];
-	char secret[SPROUT_TOKEN_LEN + 1];
 	unsigned overlap;
 	char name[128];
 };
@@ -72,6 +74,30 @@ static int random_hex(char *out, size_t digits)
 	for (size_t i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 	return 0;
+}
+
+/* SHA-256 of what, then of more (may be NULL), as 64 hex digits. */
+static void sha256_hex(const char *what, const char *more, char out[SPROUT_TOKEN_LEN + 1])
+{
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	sha256_init(&h);
+	sha256_update(&h, strlen(what), (const uint8_t *)what);
+	if (more)
+		sha256_update(&h, strlen(more), (const uint8_t *)more);
+	sha256_digest(&h, sizeof d, d);
+	for (size_t i = 0; i < sizeof d; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* A token as the project stores it: "sha256:" and the hash's hex digits. */
+#define STORED_PREFIX "sha256:"
+#define STORED_LEN (sizeof STORED_PREFIX - 1 + SPROUT_TOKEN_LEN)
+
+static void stored_token(const char *token, char out[STORED_LEN + 1])
+{
+	memcpy(out, STORED_PREFIX, sizeof STORED_PREFIX - 1);
+	sha256_hex(token, NULL, out + sizeof STORED_PREFIX - 1);
 }
 
 static sqlite3_stmt *prep(sprout_review *rv, const char *sql)
@@ -126,6 +152,73 @@ void sprout_review_close(sprout_review *rv)
 	free(rv);
 }
 
+/* The project's file, its -wal and its -shm readable by the owner alone:
+ * with create, the file is made 0600 when new (SQLite gives the other two
+ * the same mode); the group and others lose their access to the ones that
+ * exist (projects made before). -1 with errno if the file cannot be made.
+ * Without create it opens nothing (closing a descriptor of the file would
+ * drop SQLite's locks on it). */
+static int private_files(const char *path, int create)
+{
+	int fd = create ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (create && fd < 0 && errno != EACCES && errno != EROFS)
+		return -1;
+	if (fd >= 0)
+		close(fd);
+	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+	char name[SPROUT_ERROR_FILE_MAX + 16];
+	for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+		struct stat st;
+		snprintf(name, sizeof name, "%s%s", path, ext[i]);
+		if (!stat(name, &st) && (st.st_mode & 077))
+			chmod(name, st.st_mode & 0700);
+	}
+	return 0;
+}
+
+/* Projects made before tokens were hashed kept each reviewer's token, and
+ * a secret for the CSRF values, as they were: hash the tokens (their links
+ * keep working), drop the secret, and leave no copy behind in the file's
+ * free space or in the -wal. */
+static int hash_old_tokens(sprout_review *rv)
+{
+	if (sqlite3_exec(rv->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_stmt *st = prep(rv, "SELECT (SELECT count(*) FROM reviewers WHERE token IS NOT NULL "
+				    "AND token NOT LIKE '" STORED_PREFIX "%') + (SELECT count(*) FROM "
+				    "meta WHERE key = 'secret')");
+	int old = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (old <= 0)
+		return old;
+	if (sqlite3_exec(rv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_stmt *sel = prep(rv, "SELECT id, token FROM reviewers WHERE token IS NOT NULL AND "
+				     "token NOT LIKE '" STORED_PREFIX "%'");
+	sqlite3_stmt *upd = prep(rv, "UPDATE reviewers SET token = ? WHERE id = ?");
+	int bad = !sel || !upd;
+	while (!bad && sqlite3_step(sel) == SQLITE_ROW) {
+		char h[STORED_LEN + 1];
+		stored_token(col(sel, 1), h);
+		sqlite3_reset(upd);
+		sqlite3_bind_text(upd, 1, h, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+		bad = sqlite3_step(upd) != SQLITE_DONE;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	bad = bad || sqlite3_exec(rv->db, "DELETE FROM meta WHERE key = 'secret'", NULL, NULL,
+				  NULL) != SQLITE_OK;
+	if (bad || sqlite3_exec(rv->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(rv->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return sqlite3_wal_checkpoint_v2(rv->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+			       SQLITE_OK
+		       ? 0
+		       : -1;
+}
+
 sprout_review *sprout_review_open(const char *path, int create, sprout_error *err)
 {
 	struct stat s;
@@ -142,25 +235,26 @@ sprout_review *sprout_review_open(const char *path, int create, sprout_error *er
 	}
 	pthread_mutex_init(&rv->lock, NULL);
 	snprintf(rv->path, sizeof rv->path, "%s", path);
+	if (private_files(path, 1)) {
+		sprout_error_set(err, SPROUT_ERR_IO, "cannot create the review project: %s",
+				 strerror(errno));
+		sprout_error_locate(err, path, 0, 0);
+		sprout_review_close(rv);
+		return NULL;
+	}
 	if (sqlite3_open(path, &rv->db) != SQLITE_OK) {
 		db_fail(rv, err, "cannot open the review project");
 		sprout_review_close(rv);
 		return NULL;
 	}
 	sqlite3_busy_timeout(rv->db, 30000);
-	if (sqlite3_exec(rv->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(rv->db, schema, NULL, NULL, NULL) != SQLITE_OK || hash_old_tokens(rv)) {
 		db_fail(rv, err, "cannot open the review project");
 		sprout_review_close(rv);
 		return NULL;
 	}
+	private_files(path, 0); /* the -wal and -shm SQLite made for an older project */
 	char v[128];
-	if (!meta_get(rv, "secret", rv->secret, sizeof rv->secret)) {
-		if (random_hex(rv->secret, SPROUT_TOKEN_LEN) || meta_put(rv, "secret", rv->secret)) {
-			db_fail(rv, err, "cannot start the review project");
-			sprout_review_close(rv);
-			return NULL;
-		}
-	}
 	rv->overlap = meta_get(rv, "overlap", v, sizeof v) ? (unsigned)strtoul(v, NULL, 10) : 1;
 	if (!rv->overlap)
 		rv->overlap = 1;
@@ -454,15 +548,16 @@ sprout_code sprout_review_reviewer_add(sprout_review *rv, const char *name,
 						"quotes or <>&");
 	if (random_hex(token, SPROUT_TOKEN_LEN))
 		return sprout_error_set(err, SPROUT_ERR_IO, "no random bytes for the token");
-	char now[32];
+	char now[32], stored[STORED_LEN + 1];
 	now_utc(now);
+	stored_token(token, stored);
 	pthread_mutex_lock(&rv->lock);
 	sqlite3_stmt *st = prep(rv, "INSERT INTO reviewers(name, token, created) VALUES(?, ?, ?) "
 				    "ON CONFLICT(name) DO UPDATE SET token = excluded.token");
 	int ok = st != NULL;
 	if (ok) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, stored, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
 		ok = sqlite3_step(st) == SQLITE_DONE;
 	}
@@ -510,19 +605,15 @@ static int add_col(sprout_buf *b, sqlite3_stmt *st, int i)
 sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *st = prep(rv, "SELECT name, token, (SELECT count(*) FROM decisions d WHERE "
-				    "d.reviewer = r.id) FROM reviewers r ORDER BY name");
+	sqlite3_stmt *st = prep(rv, "SELECT name, token IS NOT NULL, (SELECT count(*) FROM decisions "
+				    "d WHERE d.reviewer = r.id) FROM reviewers r ORDER BY name");
 	int bad = !st || sprout_buf_addc(out, '[');
-	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
+	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
 		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"name\":") ||
-		      add_str(out, col(st, 0)) || sprout_buf_adds(out, ",\"token\":");
-		if (!bad && sqlite3_column_type(st, 1) == SQLITE_NULL)
-			bad = sprout_buf_adds(out, "null");
-		else if (!bad)
-			bad = add_str(out, col(st, 1));
-		bad = bad || sprout_buf_addf(out, ",\"decisions\":%lld}",
-					     (long long)sqlite3_column_int64(st, 2));
-	}
+		      add_str(out, col(st, 0)) ||
+		      sprout_buf_addf(out, ",\"link\":%s,\"decisions\":%lld}",
+				      sqlite3_column_int(st, 1) ? "true" : "false",
+				      (long long)sqlite3_column_int64(st, 2));
 	bad = bad || sprout_buf_addc(out, ']');
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&rv->lock);
@@ -534,38 +625,25 @@ long sprout_review_auth(sprout_review *rv, const char *token, char *name, size_t
 	if (!token || strlen(token) != SPROUT_TOKEN_LEN)
 		return 0;
 	long id = 0;
+	char stored[STORED_LEN + 1];
+	stored_token(token, stored);
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *st = prep(rv, "SELECT id, name, token FROM reviewers WHERE token IS NOT NULL");
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		const char *t = col(st, 2);
-		unsigned char diff = strlen(t) != SPROUT_TOKEN_LEN;
-		for (size_t i = 0; !diff && i < SPROUT_TOKEN_LEN; i++)
-			diff |= (unsigned char)(t[i] ^ token[i]);
-		if (!diff) {
-			id = (long)sqlite3_column_int64(st, 0);
-			if (name)
-				snprintf(name, namelen, "%s", col(st, 1));
-		}
+	sqlite3_stmt *st = prep(rv, "SELECT id, name FROM reviewers WHERE token = ?");
+	if (st)
+		sqlite3_bind_text(st, 1, stored, -1, SQLITE_STATIC);
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		id = (long)sqlite3_column_int64(st, 0);
+		if (name)
+			snprintf(name, namelen, "%s", col(st, 1));
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&rv->lock);
 	return id;
 }
 
-void sprout_review_csrf(sprout_review *rv, const char *token, char out[SPROUT_TOKEN_LEN + 1])
+void sprout_review_csrf(const char *token, char out[SPROUT_TOKEN_LEN + 1])
 {
-	sprout_hasher *h = sprout_hasher_new();
-	char a[SPROUT_HASH_HEX] = "", b[SPROUT_HASH_HEX] = "";
-	if (h) {
-		sprout_hasher_add_str(h, "csrf");
-		sprout_hasher_add_str(h, rv->secret);
-		sprout_hasher_add_str(h, token);
-		sprout_hasher_hex(h, a);
-		sprout_hasher_add_str(h, rv->secret);
-		sprout_hasher_hex(h, b);
-		sprout_hasher_free(h);
-	}
-	snprintf(out, SPROUT_TOKEN_LEN + 1, "%s%s", a, b);
+	sha256_hex("sprout review csrf\n", token, out);
 }
 
 /* ---- items as JSON -------------------------------------------------------------- */
@@ -616,11 +694,11 @@ static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_buf *out
 	return rc;
 }
 
-sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, sprout_buf *out,
-				  sprout_error *err)
+sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *token,
+				  sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *st = prep(rv, "SELECT name, token FROM reviewers WHERE id = ?");
+	sqlite3_stmt *st = prep(rv, "SELECT name FROM reviewers WHERE id = ?");
 	sprout_code rc = st ? SPROUT_OK : SPROUT_ERR_IO;
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, reviewer);
@@ -628,7 +706,7 @@ sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, sprout_buf *
 	}
 	if (!rc) {
 		char csrf[SPROUT_TOKEN_LEN + 1];
-		sprout_review_csrf(rv, col(st, 1), csrf);
+		sprout_review_csrf(token, csrf);
 		int bad = sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(st, 0)) ||
 			  sprout_buf_addf(out, ",\"csrf\":\"%s\",\"project\":", csrf) ||
 			  add_str(out, rv->name) ||
