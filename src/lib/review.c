@@ -1139,6 +1139,13 @@ static sprout_code decide(sprout_review *rv, long reviewer, long item, const cha
 	return rc;
 }
 
+/* Whether a JSON string holds a NUL (\u0000): reasons, comments and names
+ * are kept as C strings, so such a text is refused rather than cut. */
+static int has_nul(const sprout_json *v)
+{
+	return v && v->type == SPROUT_JSON_STRING && memchr(v->u.s, '\0', v->len);
+}
+
 static const char *str_member(const sprout_json *o, const char *key, sprout_error *err, int *bad)
 {
 	sprout_json *v = sprout_json_get(o, key);
@@ -1151,6 +1158,10 @@ static const char *str_member(const sprout_json *o, const char *key, sprout_erro
 	}
 	if (v->len > 10000) {
 		sprout_error_set(err, SPROUT_ERR_USAGE, "\"%s\" is too long", key);
+		*bad = 1;
+	} else if (has_nul(v)) {
+		sprout_error_set(err, SPROUT_ERR_USAGE,
+				 "\"%s\" holds a NUL character (\\u0000): take it out", key);
 		*bad = 1;
 	}
 	return v->u.s;
@@ -1532,6 +1543,13 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 			const sprout_json *text = sprout_json_get(data, "text");
 			if (!choice)
 				continue;
+			if (has_nul(email) || has_nul(reason)) {
+				rc = sprout_error_set(err, SPROUT_ERR_RECORD,
+						      "task %zu: the %s holds a NUL character "
+						      "(\\u0000)",
+						      i + 1, has_nul(email) ? "e-mail" : "reason");
+				break;
+			}
 			int reject = sprout_json_is(choice, "Reject");
 			int edit = !reject && fix && text && text->type == SPROUT_JSON_STRING &&
 				   !sprout_json_equal(fix, text);
