@@ -1022,8 +1022,18 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 
 /* ---- decisions -------------------------------------------------------------------- */
 
+/* Whether a text is empty or only spaces. */
+static int blank(const sprout_text *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		if (!strchr(" \t\r\n\f\v", t->s[i]) || !t->s[i])
+			return 0;
+	return 1;
+}
+
 /* The corrected record: the item's with the edited slots, derived from it,
- * as a new gold seed. */
+ * as a new gold seed. The prompt, the response and the label it had may
+ * not become empty (the input may). */
 static sprout_code corrected(sprout_arena *a, const char *record, const char *format,
 			     const sprout_json *slots, const char *reviewer, const char *at,
 			     sprout_buf *out, sprout_error *err)
@@ -1055,6 +1065,18 @@ static sprout_code corrected(sprout_arena *a, const char *record, const char *fo
 	if (!changed)
 		return sprout_error_set(err, SPROUT_ERR_USAGE,
 					"an edit must change the text (or accept it)");
+	static const sprout_slot required[] = {SPROUT_SLOT_PROMPT, SPROUT_SLOT_RESPONSE,
+					       SPROUT_SLOT_LABEL};
+	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+		sprout_text was, now;
+		sprout_record_get(&parent, required[i], &was);
+		sprout_record_get(&child, required[i], &now);
+		if (!blank(&was) && blank(&now))
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"the %s cannot be empty: correct it, or reject "
+						"the record",
+						sprout_slot_name(required[i]));
+	}
 	sprout_json *params = sprout_json_new(a, SPROUT_JSON_OBJECT);
 	if (!params || sprout_meta_derive(&child, &parent, "review.correction", params, err))
 		return err->code ? err->code : SPROUT_ERR_NOMEM;
