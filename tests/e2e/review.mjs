@@ -3,7 +3,10 @@
 // the record that holds <script> and HTML, and bob sees his own progress.
 // Run by tests/e2e/review.sh, which sets up the project and the server and
 // checks the decisions afterwards (the texts below are kept in step with it).
-//   node tests/e2e/review.mjs URL ALICE_LINK BOB_LINK SHOTS_DIR
+// With LONG_URL and LONG_LINK (a second server, over a project of two items
+// each holding a 200,000-character unbroken run), carol opens both and
+// their editors, each within LONG_MS.
+//   node tests/e2e/review.mjs URL ALICE_LINK BOB_LINK SHOTS_DIR [LONG_URL LONG_LINK]
 // Prints "ok   e2e NAME" or "FAIL e2e NAME" (the reason indented below) for
 // each step; exits 1 if any failed.
 import { chromium } from 'playwright-core';
@@ -11,9 +14,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-const [url, aliceLink, bobLink, shots] = process.argv.slice(2);
+const [url, aliceLink, bobLink, shots, longUrl, longLink] = process.argv.slice(2);
 if (!url || !aliceLink || !bobLink || !shots) {
-  console.error('usage: node review.mjs URL ALICE_LINK BOB_LINK SHOTS_DIR');
+  console.error('usage: node review.mjs URL ALICE_LINK BOB_LINK SHOTS_DIR [LONG_URL LONG_LINK]');
   process.exit(2);
 }
 
@@ -25,6 +28,7 @@ const ITEMS = 8; // queued items; 1 accept, 2 edit, 3 reject, 5 the <script> one
 const SCRIPT_ITEM = 5;
 const SIZES = [[1366, 768], [1920, 1080]];
 const STEP_MS = 5000;
+const LONG_MS = 5000; // loose (a busy machine); it took 32 s before the page's long-run class
 
 let failures = 0;
 function ok(name) {
@@ -201,6 +205,7 @@ async function main() {
     await anonymous(browser);
     const counts = await alice(browser);
     await bob(browser, counts);
+    if (longLink) await longRuns(browser);
   } finally {
     await browser.close();
   }
@@ -390,6 +395,47 @@ async function bob(browser, aliceCounts) {
     });
   }
   await clean('bob: no alert, console errors, page errors or CSP violations', w);
+  await context.close();
+}
+
+// Two items with a 200,000-character run without a space (Thai, then
+// Latin letters) in the generated prompt, the seed beside them: each is
+// shown, and its editor opened, within LONG_MS.
+async function longRuns(browser) {
+  const { context, page, w } = await newPage(browser, 'carol');
+  page.setDefaultTimeout(LONG_MS * 2);
+  const frame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const timed = async (what, fn) => {
+    const t0 = Date.now();
+    await fn();
+    await frame();
+    const ms = Date.now() - t0;
+    check(ms < LONG_MS, `${what} took ${ms} ms (at most ${LONG_MS})`);
+  };
+  const shownRun = async (id) => {
+    await page.waitForFunction((id) => {
+      const e = document.querySelector('[data-test="slot-generated-prompt"]');
+      return location.hash === '#item=' + id && e && e.textContent.length > 200000;
+    }, id);
+  };
+  for (const [id, name] of [[1, 'Thai'], [2, 'Latin']]) {
+    const ok = await step(`long run: the ${name} item is shown within ${LONG_MS / 1000} s`, () =>
+      timed('showing it', async () => {
+        if (id === 1) await page.goto(longLink);
+        else await page.keyboard.press('j');
+        await shownRun(id);
+      }));
+    if (!ok) break;
+    const edited = await step(`long run: the ${name} item's editor opens within ${LONG_MS / 1000} s`, () =>
+      timed('opening the editor', async () => {
+        await page.keyboard.press('e');
+        await page.waitForSelector('[data-test="editor-prompt"]');
+      }));
+    if (!edited) break;
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-test="editor-prompt"]', { state: 'detached' });
+  }
+  await clean('long run: no console errors, page errors or CSP violations', w);
   await context.close();
 }
 

@@ -3,7 +3,9 @@
 # 8 generated records and their seed, reviewers alice and bob, `sprout review
 # serve` on a free port, tests/e2e/review.mjs driving the page
 # (playwright-core, Debian's chromium), then the decisions checked with
-# `sprout review export` and in the SQLite file. Part of `make test`.
+# `sprout review export` and in the SQLite file; and a second project and
+# server whose two items hold 200,000-character runs without a space
+# (Thai, Latin), which the page must show quickly. Part of `make test`.
 #   tests/e2e/review.sh BUILD_DIR
 # Prints "ok   e2e NAME" or "FAIL e2e NAME" (a reason indented below) per
 # check and ends with "N passed, N failed"; exits 0 only if none failed.
@@ -33,11 +35,14 @@ fail() {
 	[ -n "${2:-}" ] && printf '%s\n' "${2%$'\n'}" | head -n 20 | sed 's/^/    /'
 	return 0
 }
+server2=
 stop_server() {
-	[ -n "$server" ] || return 0
-	kill "$server" 2>/dev/null
-	wait "$server" 2>/dev/null
+	for pid in $server $server2; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	server=
+	server2=
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 # Prints a checker's output and adds its ok/FAIL lines to the counts.
@@ -122,11 +127,32 @@ fi
 ok "server starts"
 U=http://127.0.0.1:$(cat port)
 
+# ---- a second project: runs of 200,000 characters without a space ------------------
+python3 - <<'PY'
+import json
+seed = {"instruction": "How do I reset my PIN?", "output": "In the app.",
+        "_sprout": {"v": 1, "id": "longseed00000001", "root": "longseed00000001", "method": "seed", "round": 0}}
+runs = ["\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35" * 33334, "x" * 200000]  # Thai, Latin
+with open("long.jsonl", "w") as f:
+    f.write(json.dumps(seed) + "\n")
+    for i, run in enumerate(runs):
+        f.write(json.dumps({"instruction": "How do I reset " + run + " PIN?", "output": "In the app.",
+                            "_sprout": {"v": 1, "id": "longvar%09d" % i, "parent": "longseed00000001",
+                                        "root": "longseed00000001", "method": "augment.typo", "round": 0}}) + "\n")
+PY
+"$sprout" review add -q -p long.sqlite --sample all long.jsonl >/dev/null 2>&1
+C=$("$sprout" review reviewer add -q -p long.sqlite carol 2>&1 | sed 's|.*/r/||')
+"$sprout" review serve -q -p long.sqlite --port 0 --port-file port2 >>server.log 2>&1 &
+server2=$!
+for _ in $(seq 200); do [ -s port2 ] && break; sleep 0.05; done
+[ -s port2 ] || fail "second server starts" "no port after 10 s: $(cat server.log)"
+U2=http://127.0.0.1:$(cat port2 2>/dev/null)
+
 # ---- the browser ------------------------------------------------------------------
 mkdir -p "$shots"
 rm -f "$shots"/*.png
 start=$(date +%s)
-browser_out=$(timeout 55 node "$here/review.mjs" "$U" "$U/r/$A" "$U/r/$B" "$shots" 2>&1)
+browser_out=$(timeout 55 node "$here/review.mjs" "$U" "$U/r/$A" "$U/r/$B" "$shots" "$U2" "$U2/r/$C" 2>&1)
 browser_rc=$?
 seconds=$(($(date +%s) - start))
 tally "$browser_out"
