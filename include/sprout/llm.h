@@ -65,8 +65,13 @@ typedef struct sprout_llm_request {
 	const char *system;            /* NULL: none */
 	const char *prompt;            /* the user message */
 	/* JSON schema (text) the answer must follow, or NULL: sent as
-	 * response_format (OpenAI) or as a forced tool (Anthropic); a server
-	 * that refuses it (HTTP 400) is asked again without it */
+	 * response_format (OpenAI) or as a forced tool (Anthropic); a request
+	 * refused with a 400 about the schema is asked again without it, and
+	 * once that is answered the endpoint gets no schema again. A 400 about
+	 * the system role moves the system text into the user turn the same
+	 * way. The same request submitted again in one client is another
+	 * sample (its own cache entry); an answer cut at the token limit or
+	 * stopped by a filter fails and is not cached. */
 	const char *schema;
 	unsigned attempt; /* in the cache key: 1 asks anew after a bad answer */
 	void *ctx;        /* the caller's, given back with the answer */

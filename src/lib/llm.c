@@ -78,6 +78,11 @@ struct sprout_llm {
 	struct endpoint_state *eps;
 	size_t neps, eps_cap;
 	char *schema_ok; /* the last schema found to be a JSON object */
+	/* requests submitted in this run, by the first 64 bits of their cache
+	 * key (0 is free): how many times, for the sample index */
+	uint64_t *seen;
+	unsigned *times;
+	size_t nseen, seen_cap;
 	sprout_llm_counts c;
 };
 
@@ -316,7 +321,11 @@ static void number_text(char *out, size_t n, double v)
 		snprintf(out, n, "%.15g", v);
 }
 
-static void cache_key(const sprout_llm_request *rq, const char *url, char key[SPROUT_HASH_HEX])
+/* The cache key: every parameter that changes the answer, and the sample
+ * index of a request that is the n-th of the same in a run (sample 0 adds
+ * nothing, so keys from before the index stay valid). */
+static void cache_key(const sprout_llm_request *rq, const char *url, unsigned sample,
+		      char key[SPROUT_HASH_HEX])
 {
 	sprout_hasher *h = sprout_hasher_new();
 	if (!h) {
@@ -337,6 +346,11 @@ static void cache_key(const sprout_llm_request *rq, const char *url, char key[SP
 	for (size_t i = 0; i < 3; i++) {
 		sprout_hasher_add(h, texts[i] ? "1" : "0", 1);
 		sprout_hasher_add_str(h, texts[i] ? texts[i] : "");
+	}
+	if (sample) {
+		char n[32];
+		snprintf(n, sizeof n, "sample %u", sample);
+		sprout_hasher_add_str(h, n);
 	}
 	sprout_hasher_hex(h, key);
 	sprout_hasher_free(h);
@@ -522,10 +536,55 @@ void sprout_llm_free(sprout_llm *l)
 	sprout_arena_free(l->scratch);
 	free(l->eps);
 	free(l->schema_ok);
+	free(l->seen);
+	free(l->times);
 	free(l);
 }
 
 /* ---- submitting ------------------------------------------------------------ */
+
+/* How many times a request with this key was submitted before in this
+ * run (then counted once more); -1 when out of memory. */
+static long times_seen(sprout_llm *l, const char *key)
+{
+	uint64_t k = strtoull((char[17]){key[0], key[1], key[2],  key[3],  key[4],  key[5],
+					 key[6], key[7], key[8],  key[9],  key[10], key[11],
+					 key[12], key[13], key[14], key[15], 0},
+			      NULL, 16);
+	k = k ? k : 1;
+	if ((l->nseen + 1) * 2 > l->seen_cap) {
+		size_t cap = l->seen_cap ? l->seen_cap * 2 : 1024;
+		uint64_t *ks = calloc(cap, sizeof *ks);
+		unsigned *ts = calloc(cap, sizeof *ts);
+		if (!ks || !ts) {
+			free(ks);
+			free(ts);
+			return -1;
+		}
+		for (size_t i = 0; i < l->seen_cap; i++) {
+			if (!l->seen[i])
+				continue;
+			size_t at = (size_t)l->seen[i] & (cap - 1);
+			while (ks[at])
+				at = (at + 1) & (cap - 1);
+			ks[at] = l->seen[i];
+			ts[at] = l->times[i];
+		}
+		free(l->seen);
+		free(l->times);
+		l->seen = ks;
+		l->times = ts;
+		l->seen_cap = cap;
+	}
+	size_t at = (size_t)k & (l->seen_cap - 1);
+	while (l->seen[at] && l->seen[at] != k)
+		at = (at + 1) & (l->seen_cap - 1);
+	if (!l->seen[at]) {
+		l->seen[at] = k;
+		l->nseen++;
+	}
+	return (long)l->times[at]++;
+}
 
 sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprout_error *err)
 {
@@ -563,7 +622,16 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 	}
 	endpoint_url(rq->ep, j->url, sizeof j->url);
 	sprout_url_redact(j->url, j->shown, sizeof j->shown);
-	cache_key(rq, j->shown, j->key);
+	cache_key(rq, j->shown, 0, j->key);
+	/* the same request again in this run is another sample, not the
+	 * cached answer of the first: two equal inputs give two answers */
+	long sample = times_seen(l, j->key);
+	if (sample < 0) {
+		free_job(j);
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	}
+	if (sample)
+		cache_key(rq, j->shown, (unsigned)sample, j->key);
 	if (cache_get(l, j)) {
 		push_back(&l->done, j);
 		return SPROUT_OK;
@@ -578,7 +646,7 @@ int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq)
 	memset(&j, 0, sizeof j);
 	endpoint_url(rq->ep, j.url, sizeof j.url);
 	sprout_url_redact(j.url, j.shown, sizeof j.shown);
-	cache_key(rq, j.shown, j.key);
+	cache_key(rq, j.shown, 0, j.key);
 	j.rq = *rq;
 	int found = cache_get(l, &j);
 	free(j.text);
@@ -843,7 +911,28 @@ static unsigned long count_of(const sprout_json *obj, const char *key)
 	return d > 0 ? (unsigned long)d : 0;
 }
 
-/* The model's message from a 200 body into *text; 0, or -1 with j->error. */
+/* Whether the model stopped before the end of its answer: reason (the
+ * answer's field name) is length (the token limit) or filter (refused or
+ * filtered). Then j->error says which. */
+static int cut_short(struct job *j, const sprout_json *why, const char *name, const char *length,
+		     const char *filter)
+{
+	if (sprout_json_is(why, length)) {
+		set_error(j, "%s: the answer was cut at the token limit (%s \"%s\"): raise "
+			     "--answer-tokens",
+			  j->shown, name, length);
+		return 1;
+	}
+	if (sprout_json_is(why, filter)) {
+		set_error(j, "%s: the model stopped the answer (%s \"%s\")", j->shown, name, filter);
+		return 1;
+	}
+	return 0;
+}
+
+/* The model's message from a 200 body into *text; 0, -1 with j->error (a
+ * broken body: asked again), or -2 with j->error (an answer the model cut
+ * short: never cached, not asked again). */
 static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned long *pt,
 		       unsigned long *ct)
 {
@@ -860,6 +949,9 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	if (j->rq.ep->api == SPROUT_LLM_ANTHROPIC) {
 		*pt = count_of(usage, "input_tokens");
 		*ct = count_of(usage, "output_tokens");
+		if (cut_short(j, sprout_json_get(v, "stop_reason"), "stop_reason", "max_tokens",
+			      "refusal"))
+			return -2;
 		sprout_json *content = sprout_json_get(v, "content");
 		if (!content || content->type != SPROUT_JSON_ARRAY) {
 			set_error(j, "%s: the answer has no \"content\" list", j->shown);
@@ -885,6 +977,9 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	sprout_json *msg = choices && choices->type == SPROUT_JSON_ARRAY && choices->len
 				   ? sprout_json_get(choices->u.items[0], "message")
 				   : NULL;
+	if (msg && cut_short(j, sprout_json_get(choices->u.items[0], "finish_reason"),
+			     "finish_reason", "length", "content_filter"))
+		return -2;
 	sprout_json *content = msg ? sprout_json_get(msg, "content") : NULL;
 	if (!content || content->type != SPROUT_JSON_STRING) {
 		set_error(j, "%s: the answer has no choices[0].message.content", j->shown);
@@ -935,7 +1030,8 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 	} else if (j->status == 200) {
 		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
 		unsigned long pt = 0, ct = 0;
-		if (!read_answer(l, j, &text, &pt, &ct)) {
+		int got = read_answer(l, j, &text, &pt, &ct);
+		if (!got) {
 			/* confirmed: the schema or the system role was what the
 			 * server refused */
 			struct endpoint_state *es = state_of(l, j->rq.ep);
@@ -968,7 +1064,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 			return 0;
 		}
 		sprout_buf_release(&text);
-		retry = 1; /* a cut or broken body: ask again */
+		retry = got == -1; /* a cut or broken body: ask again; a cut answer: no */
 	} else {
 		char msg[400];
 		server_message(l, j, msg, sizeof msg);

@@ -125,6 +125,8 @@ no action answers normally (and still stops the search).
                           reset by peer"
   "close": true           the same with an orderly close (FIN): the client
                           sees an empty reply
+  "finish": TEXT          answer 200 as usual but with finish_reason (OpenAI) or
+                          stop_reason (Anthropic) TEXT, e.g. "length"
   "content": TEXT         answer 200 as usual but with CONTENT = TEXT (for
                           Anthropic a text block, tools or not)
   "malformed_body": true  200 with a body that is not JSON: '{"choices": ['
@@ -187,6 +189,7 @@ RULE_KEYS = {
     "reset": bool,
     "close": bool,
     "content": str,
+    "finish": str,
     "malformed_body": bool,
     "truncate": bool,
     "slow_stream_ms": (int, float),
@@ -532,6 +535,7 @@ class Handler(BaseHTTPRequestHandler):
                 text = act.get("content", echo)
                 block = {"type": "text", "text": text}
                 stop, out = "end_turn", words(text)
+            stop = act.get("finish", stop)
             answer = {
                 "id": "msg_%d" % seq,
                 "type": "message",
@@ -556,7 +560,7 @@ class Handler(BaseHTTPRequestHandler):
                 "id": "chatcmpl-%d" % seq,
                 "object": "chat.completion",
                 "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": act.get("finish", "stop")}],
                 "usage": {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out},
             }
         body = json.dumps(answer).encode()
