@@ -52,7 +52,8 @@ static const struct cli_option options[] = {
 	 "(see docs/generate.md)"},
 	{"url", 0, "URL", OPT_URL,
 	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "
-	 ":11434 (Ollama)"},
+	 ":11434 (Ollama) (default: $OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL with --api "
+	 "anthropic)"},
 	{"model", 0, "NAME", OPT_MODEL,
 	 "the model; repeat it to spread the requests over several models", CLI_OPT_REPEAT},
 	{"api", 0, "API", OPT_API, "openai (/v1/chat/completions, the default) or anthropic"},
@@ -530,8 +531,15 @@ int cmd_generate(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rc = EXIT_OK;
+	if (!g.url) {
+		/* as the official clients do */
+		const char *env = g.api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL";
+		const char *u = getenv(env);
+		g.url = u && *u ? u : NULL;
+	}
 	if (!g.method_given || !g.url || !g.nmodels) {
-		cli_error("generate needs --method, --url and --model (see 'sprout generate --help')");
+		cli_error("generate needs --method, --url (or $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL "
+			  "with --api anthropic) and --model (see 'sprout generate --help')");
 		return EXIT_USAGE;
 	}
 	if (g.o.nconstraints && g.o.method != SPROUT_GEN_PARAPHRASE)
