@@ -39,6 +39,8 @@ typedef enum sprout_gen_method {
 	SPROUT_GEN_REFUSE,     /* a refusal that says why and offers a safe alternative */
 	SPROUT_GEN_EVOLVE,     /* Evol-Instruct deepening */
 	SPROUT_GEN_TRANSLATE,  /* back-translation through a pivot language */
+	SPROUT_GEN_MAGPIE,     /* Magpie: user queries from a chat template's
+				* pre-query text (raw completions), then answers */
 	SPROUT_GEN__COUNT
 } sprout_gen_method;
 
@@ -104,6 +106,8 @@ typedef struct sprout_generate_options {
 	double novelty;                 /* ROUGE-L above which a task is not new (0.7) */
 	uint64_t seed;
 	const char *prompts_dir;        /* templates that replace the built-in ones */
+	const char *chat_template;      /* magpie: llama3 (default), chatml, gemma, phi3,
+					 * mistral: the model's own chat format */
 	int no_schema;                  /* never send the JSON schema */
 	sprout_gen_response response;   /* paraphrase, expand, refine, evolve, translate of
 					 * the prompt or input, for a record with a response */

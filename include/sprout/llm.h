@@ -75,6 +75,14 @@ typedef struct sprout_llm_request {
 	const char *schema;
 	unsigned attempt; /* in the cache key: 1 asks anew after a bad answer */
 	void *ctx;        /* the caller's, given back with the answer */
+	/* a raw completion (OpenAI API only): POST {url}/v1/completions with
+	 * "prompt" (system and schema are not sent), the answer choices[0].text */
+	int completion;
+	const char *const *stop; /* completion: strings that end the text; must
+				  * outlive the request, as ep */
+	size_t nstop;
+	int has_seed;            /* send "seed": seed (in the cache key too) */
+	unsigned long seed;
 } sprout_llm_request;
 
 typedef struct sprout_llm_answer {

@@ -33,6 +33,7 @@ enum {
 	OPT_PROMPTS,
 	OPT_NO_SCHEMA,
 	OPT_RESPONSE,
+	OPT_CHAT_TEMPLATE,
 	OPT_CONCURRENCY,
 	OPT_RETRIES,
 	OPT_TIMEOUT,
@@ -48,8 +49,8 @@ enum {
 
 static const struct cli_option options[] = {
 	{"method", 'm', "NAME", OPT_METHOD,
-	 "paraphrase, expand, refine, pairs, respond, brief, bullets, refuse, evolve or translate "
-	 "(see docs/generate.md)"},
+	 "paraphrase, expand, refine, pairs, respond, brief, bullets, refuse, evolve, translate or "
+	 "magpie (see docs/generate.md)"},
 	{"url", 0, "URL", OPT_URL,
 	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "
 	 ":11434 (Ollama) (default: $OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL with --api "
@@ -82,8 +83,8 @@ static const struct cli_option options[] = {
 	{"language", 0, "NAME", OPT_LANGUAGE, "translate: the pivot language (default French)"},
 	{"scope", 0, "TEXT", OPT_SCOPE,
 	 "refuse: what the assistant is for (default: a general-purpose assistant)"},
-	{"count", 0, "N", OPT_COUNT, "pairs: new tasks to make (default 50)"},
-	{"batch", 0, "N", OPT_BATCH, "pairs: requests per round (default 8)"},
+	{"count", 0, "N", OPT_COUNT, "pairs, magpie: new tasks to make (default 50)"},
+	{"batch", 0, "N", OPT_BATCH, "pairs, magpie: requests per round (default 8)"},
 	{"examples", 0, "H[,M]", OPT_EXAMPLES,
 	 "pairs: seed tasks and earlier new tasks shown in each prompt (default 6,2)"},
 	{"novelty-threshold", 0, "R", OPT_NOVELTY,
@@ -92,6 +93,8 @@ static const struct cli_option options[] = {
 	 "prompt templates: DIR/METHOD.txt replaces the built-in one (see prompts/README.md)"},
 	{"no-schema", 0, NULL, OPT_NO_SCHEMA,
 	 "never send the answer's JSON schema (response_format / a forced tool)"},
+	{"chat-template", 0, "NAME", OPT_CHAT_TEMPLATE,
+	 "magpie: the model's chat format: llama3 (default), chatml (Qwen), gemma, phi3, mistral"},
 	{"response", 0, "MODE", OPT_RESPONSE,
 	 "a rewritten prompt or input and the record's response: regenerate (a second request "
 	 "answers the new instruction; default for evolve and refine), keep (default for "
@@ -296,6 +299,7 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	case OPT_PROMPTS: o->prompts_dir = arg; return -1;
 	case OPT_NO_SCHEMA: o->no_schema = 1; return -1;
+	case OPT_CHAT_TEMPLATE: o->chat_template = arg; return -1;
 	case OPT_RESPONSE: {
 		sprout_error e = SPROUT_ERROR_INIT;
 		if (sprout_gen_response_parse(arg, &o->response, &e)) {
@@ -501,7 +505,9 @@ static void print_plan(const struct gen_cli *g, const sprout_gen_plan *p, size_t
 	       sprout_gen_name(g->o.method), records, g->o.nconfigs, g->o.nconfigs == 1 ? "" : "s",
 	       g->nmodels, g->nmodels == 1 ? "" : "s");
 	printf("requests: %lu%s, %lu of them answered in the cache%s\n", p->requests,
-	       g->o.method == SPROUT_GEN_PAIRS ? " at least (more when tasks are not new)" : "",
+	       g->o.method == SPROUT_GEN_PAIRS || g->o.method == SPROUT_GEN_MAGPIE
+		       ? " at least (more when tasks are not new)"
+		       : "",
 	       p->cached, g->o.method == SPROUT_GEN_PAIRS ? " (first round)" : "");
 	printf("tokens, estimated: %llu prompt + %llu answer = %llu\n", p->prompt_tokens,
 	       p->answer_tokens, p->prompt_tokens + p->answer_tokens);
@@ -591,7 +597,9 @@ int cmd_generate(int argc, char **argv)
 	s.last = s.start;
 	sprout_gen_callbacks cb = {on_begin, on_emit, on_reject, on_progress, &s};
 	/* pairs makes records of its own: the seeds, when kept, come first */
-	for (size_t i = 0; g.keep && g.o.method == SPROUT_GEN_PAIRS && i < ds.n; i++)
+	for (size_t i = 0;
+	     g.keep && (g.o.method == SPROUT_GEN_PAIRS || g.o.method == SPROUT_GEN_MAGPIE) && i < ds.n;
+	     i++)
 		if (on_begin(&s, i)) {
 			rc = EXIT_IO;
 			goto done;

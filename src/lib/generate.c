@@ -21,8 +21,31 @@
 
 static const char *const method_names[SPROUT_GEN__COUNT] = {
 	"paraphrase", "expand", "refine", "pairs", "respond",
-	"brief",      "bullets", "refuse", "evolve", "translate",
+	"brief",      "bullets", "refuse", "evolve", "translate", "magpie",
 };
+
+/* Magpie (Xu et al., 2024): a model's chat template up to where the user's
+ * turn begins makes an aligned model write a user query; the turn's end
+ * stops it. */
+static const struct chat_template {
+	const char *name, *pre;
+	const char *stop[2];
+} chat_templates[] = {
+	{"llama3", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n",
+	 {"<|eot_id|>", "<|start_header_id|>"}},
+	{"chatml", "<|im_start|>user\n", {"<|im_end|>", "<|im_start|>"}},
+	{"gemma", "<start_of_turn>user\n", {"<end_of_turn>", "<start_of_turn>"}},
+	{"phi3", "<|user|>\n", {"<|end|>", "<|assistant|>"}},
+	{"mistral", "[INST] ", {"[/INST]", "</s>"}},
+};
+
+static const struct chat_template *chat_template_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof chat_templates / sizeof *chat_templates; i++)
+		if (!strcmp(name ? name : "llama3", chat_templates[i].name))
+			return &chat_templates[i];
+	return NULL;
+}
 
 static const struct {
 	const char *name, *text;
@@ -58,7 +81,7 @@ sprout_code sprout_gen_parse(const char *name, sprout_gen_method *out, sprout_er
 		}
 	return sprout_error_set(err, SPROUT_ERR_USAGE,
 				"unknown method '%s' (expected paraphrase, expand, refine, pairs, "
-				"respond, brief, bullets, refuse, evolve or translate)",
+				"respond, brief, bullets, refuse, evolve, translate or magpie)",
 				name);
 }
 
@@ -89,6 +112,7 @@ double sprout_gen_default_temperature(sprout_gen_method m)
 	case SPROUT_GEN_BRIEF:
 	case SPROUT_GEN_BULLETS:
 	case SPROUT_GEN_TRANSLATE: return 0.3;
+	case SPROUT_GEN_MAGPIE: return 1.0; /* as the paper samples queries */
 	default: return 0.7;
 	}
 }
@@ -306,6 +330,17 @@ static sprout_code submit(struct run *r, struct task *t)
 				 t->step == 2 ? r->rschema : r->schema,
 				 t->attempt,
 				 t};
+	if (r->o->method == SPROUT_GEN_MAGPIE && t->step != 2) {
+		/* a query: the raw completion of the pre-query text, one seed
+		 * per sample so that every request asks for another query */
+		const struct chat_template *ct = chat_template_of(r->o->chat_template);
+		rq.completion = 1;
+		rq.stop = ct->stop;
+		rq.nstop = 2;
+		rq.has_seed = 1;
+		rq.seed = (unsigned long)(r->o->seed * 1000003u + t->vi);
+		rq.max_tokens = 256;
+	}
 	return sprout_llm_submit(r->llm, &rq, r->err);
 }
 
@@ -736,6 +771,7 @@ static const char *unsuitable(const sprout_generate_options *o, const sprout_rec
 }
 
 static void on_answer(void *ud, const sprout_llm_request *rq, const sprout_llm_answer *an);
+static void magpie_answer(struct task *t, const sprout_llm_answer *an);
 
 static sprout_code start_record(struct run *r, size_t i)
 {
@@ -1182,12 +1218,17 @@ static sprout_code emit_pair(struct run *r, const struct task *t, const sprout_j
 		rc = sprout_meta_ensure(&rec, &e);
 	sprout_json *meta = rc ? NULL : sprout_meta_get(&rec);
 	if (!rc) {
-		const char *m = "generate.pairs";
+		int magpie = r->o->method == SPROUT_GEN_MAGPIE;
+		const char *m = magpie ? "generate.magpie" : "generate.pairs";
+		const char *ct = magpie ? chat_template_of(r->o->chat_template)->name : NULL;
 		sprout_json *params = sprout_json_new(a, SPROUT_JSON_OBJECT);
 		rc = !params || sprout_json_set(a, meta, "method", sprout_json_string(a, m, strlen(m))) ||
-				     sprout_json_set(a, params, "examples",
-						     sprout_json_integer(a, (long long)r->o->human_examples +
-										r->o->machine_examples)) ||
+				     (magpie ? sprout_json_set(a, params, "chat_template",
+							       sprout_json_string(a, ct, strlen(ct)))
+					     : sprout_json_set(a, params, "examples",
+							       sprout_json_integer(
+								   a, (long long)r->o->human_examples +
+									  r->o->machine_examples))) ||
 				     sprout_json_set(a, meta, "params", params) ||
 				     sprout_json_set(a, meta, "generator",
 						     generator_json(a, &r->o->configs[t->cfg]))
@@ -1217,6 +1258,8 @@ static void on_answer(void *ud, const sprout_llm_request *rq, const sprout_llm_a
 	struct task *t = rq->ctx;
 	if (r->o->method == SPROUT_GEN_PAIRS)
 		pairs_answer(r, t, an);
+	else if (r->o->method == SPROUT_GEN_MAGPIE)
+		magpie_answer(t, an);
 	else
 		record_answer(r, t, an);
 }
@@ -1285,6 +1328,162 @@ static int unfit_task(const char *s, size_t n, char *why, size_t whylen)
 	}
 	sprout_buf_release(&low);
 	return hit;
+}
+
+/* A query or an answer of Magpie, kept until its round is read. */
+static void magpie_answer(struct task *t, const sprout_llm_answer *an)
+{
+	if (an->code) {
+		t->failed = 1;
+		t->error = dupn(an->error, strlen(an->error));
+		return;
+	}
+	t->answer = dupn(an->text, an->len);
+	t->anslen = an->len;
+	t->failed = !t->answer;
+}
+
+/* The text of an answer without the white space around it, in place. */
+static char *trimmed(char *s, size_t *len)
+{
+	size_t n = *len;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	size_t i = 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r'))
+		i++;
+	s[n] = '\0';
+	*len = n - i;
+	return s + i;
+}
+
+/* Magpie: rounds of --batch raw completions of the chat template's
+ * pre-query text, each a user query; a query kept (3 words or more, new by
+ * ROUGE-L against the seeds and the queries kept so far, and passing
+ * Self-Instruct's filters) is then asked as a plain chat message, and the
+ * pair comes out in the seeds' format. Rounds are read in request order. */
+static sprout_code run_magpie(struct run *r)
+{
+	const sprout_generate_options *o = r->o;
+	const struct chat_template *ct = chat_template_of(o->chat_template);
+	sprout_novelty *nov = sprout_novelty_new(o->novelty);
+	struct task **ans = calloc(o->batch, sizeof *ans);
+	r->round = calloc(o->batch, sizeof *r->round);
+	sprout_code rc = nov && ans && r->round ? SPROUT_OK : nomem(r);
+	for (size_t i = 0; !rc && i < r->n; i++) {
+		size_t len;
+		const char *ins = slot_text(&r->recs[i], SPROUT_SLOT_PROMPT, &len);
+		if (len && sprout_novelty_add(nov, ins, len))
+			rc = nomem(r);
+	}
+	unsigned long made = 0, sample = 0;
+	unsigned dry = 0;
+	while (!rc && made < o->count && dry < 3) {
+		for (unsigned b = 0; !rc && b < o->batch; b++) {
+			struct task *t = calloc(1, sizeof *t);
+			if (!t || !(t->prompt = dupn(ct->pre, strlen(ct->pre)))) {
+				free_task(t);
+				rc = nomem(r);
+				break;
+			}
+			t->rec = NO_INPUT;
+			t->sub = b;
+			t->vi = (unsigned)sample++;
+			t->cfg = o->nconfigs ? r->seq % o->nconfigs : 0;
+			r->seq++;
+			r->round[b] = t;
+			if ((rc = submit(r, t)))
+				break;
+		}
+		long pending = 1;
+		while (!rc && pending)
+			rc = drive(r, 1, &pending);
+		/* the queries, in request order: those kept are asked */
+		for (unsigned b = 0; !rc && b < o->batch; b++) {
+			struct task *t = r->round[b];
+			ans[b] = NULL;
+			if (t->failed) {
+				if (emit_reject(r, "request", t->error ? t->error : "failed", NULL))
+					rc = r->fail;
+				continue;
+			}
+			size_t len = t->anslen;
+			char *q = trimmed(t->answer, &len), why[256];
+			double best = 0;
+			size_t which = 0;
+			const char *check = NULL;
+			if (sprout_count_words(q, len) < 3) {
+				snprintf(why, sizeof why, "the query has fewer than 3 words");
+				check = "magpie";
+			} else if (unfit_task(q, len, why, sizeof why)) {
+				check = "self-instruct";
+			} else if (!sprout_novelty_check(nov, q, len, &best, &which)) {
+				snprintf(why, sizeof why,
+					 "not new: ROUGE-L %.2f with an earlier query or seed (threshold %.2f)",
+					 best, o->novelty);
+				check = "novelty";
+			} else if (sprout_novelty_add(nov, q, len)) {
+				rc = nomem(r);
+				break;
+			}
+			if (check) {
+				if (emit_reject(r, check, why, q))
+					rc = r->fail;
+				continue;
+			}
+			struct task *a = calloc(1, sizeof *a);
+			if (!a || !(a->prompt = dupn(q, len)) || !(a->child = dupn(q, len))) {
+				free_task(a);
+				rc = nomem(r);
+				break;
+			}
+			a->rec = NO_INPUT;
+			a->sub = b;
+			a->step = 2;
+			a->cfg = t->cfg;
+			ans[b] = a;
+			if ((rc = submit(r, a)))
+				break;
+		}
+		pending = 1;
+		while (!rc && pending)
+			rc = drive(r, 1, &pending);
+		unsigned long before = made;
+		for (unsigned b = 0; !rc && b < o->batch; b++) {
+			struct task *a = ans[b];
+			if (!a)
+				continue;
+			size_t len = a->anslen;
+			char *text = a->failed ? NULL : trimmed(a->answer, &len);
+			if (!text || !len || made >= o->count) {
+				if (!text || !len)
+					rc = emit_reject(r, a->failed ? "request" : "answer",
+							 a->failed ? (a->error ? a->error : "failed")
+								   : "an empty answer to the query",
+							 a->child)
+						 ? r->fail
+						 : SPROUT_OK;
+				continue;
+			}
+			sprout_arena *m = sprout_arena_new(0);
+			sprout_json *item = m ? sprout_json_new(m, SPROUT_JSON_OBJECT) : NULL;
+			if (!item || sprout_json_set(m, item, "instruction", sprout_json_string(m, a->child, strlen(a->child))) ||
+			    sprout_json_set(m, item, "input", sprout_json_string(m, "", 0)) ||
+			    sprout_json_set(m, item, "output", sprout_json_string(m, text, len)))
+				rc = nomem(r);
+			if (!rc)
+				rc = emit_pair(r, a, item, &made);
+			sprout_arena_free(m);
+		}
+		for (unsigned b = 0; b < o->batch; b++) {
+			free_task(r->round[b]), r->round[b] = NULL;
+			free_task(ans[b]), ans[b] = NULL;
+		}
+		dry = made > before ? 0 : dry + 1;
+	}
+	sprout_novelty_free(nov);
+	free(ans);
+	return rc;
 }
 
 static sprout_code run_pairs(struct run *r)
@@ -1448,6 +1647,24 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "pairs needs a count and a batch above 0");
 	if (!(r->mem = sprout_arena_new(0)))
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	if (o->method == SPROUT_GEN_MAGPIE) {
+		/* no prompt of sprout's own: the model's chat template */
+		if (!chat_template_of(o->chat_template))
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"unknown chat template '%s' (expected llama3, chatml, "
+						"gemma, phi3 or mistral)",
+						o->chat_template);
+		if (!o->batch || !o->count)
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"magpie needs a count and a batch above 0");
+		for (size_t i = 0; i < o->nconfigs; i++)
+			if (o->configs[i].ep->api != SPROUT_LLM_OPENAI)
+				return sprout_error_set(err, SPROUT_ERR_USAGE,
+							"magpie needs an OpenAI-compatible server with "
+							"/v1/completions (llama.cpp, vLLM, Ollama)");
+		r->response = SPROUT_GEN_RESPONSE_KEEP;
+		return SPROUT_OK;
+	}
 	sprout_code rc = sprout_template_load(r->mem, sprout_gen_name(o->method), o->prompts_dir,
 					      &r->tmpl, err);
 	if (rc)
@@ -1533,7 +1750,9 @@ sprout_code sprout_generate(const sprout_generate_options *opts, sprout_llm *llm
 	struct run r;
 	sprout_code rc = setup(&r, &o, llm, records, n, err);
 	r.cb = cb;
-	if (!rc && o.method == SPROUT_GEN_PAIRS) {
+	if (!rc && o.method == SPROUT_GEN_MAGPIE) {
+		rc = run_magpie(&r);
+	} else if (!rc && o.method == SPROUT_GEN_PAIRS) {
 		rc = run_pairs(&r);
 	} else if (!rc) {
 		r.outs = calloc(n + 1, sizeof *r.outs);
@@ -1573,7 +1792,14 @@ sprout_code sprout_generate_plan(const sprout_generate_options *opts, sprout_llm
 	struct run r;
 	memset(plan, 0, sizeof *plan);
 	sprout_code rc = setup(&r, &o, llm, records, n, err);
-	if (!rc && o.method == SPROUT_GEN_PAIRS) {
+	if (!rc && o.method == SPROUT_GEN_MAGPIE) {
+		/* at least a query and an answer for each pair; more when queries
+		 * are not new */
+		unsigned long rounds = (o.count + o.batch - 1) / o.batch;
+		plan->requests = 2 * rounds * o.batch;
+		plan->prompt_tokens = rounds * o.batch * (8 + 40);
+		plan->answer_tokens = rounds * o.batch * (40 + 300);
+	} else if (!rc && o.method == SPROUT_GEN_PAIRS) {
 		/* at least the rounds it takes if every task is new */
 		unsigned long per_round = (unsigned long)o.batch * r.k;
 		unsigned long rounds = (o.count + per_round - 1) / per_round;

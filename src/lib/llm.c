@@ -278,10 +278,12 @@ void sprout_url_redact(const char *url, char *out, size_t n)
 }
 
 /* The full URL of the chat endpoint. */
-static void endpoint_url(const sprout_llm_endpoint *ep, char *out, size_t n)
+static void endpoint_url(const sprout_llm_request *rq, char *out, size_t n)
 {
-	sprout_url_endpoint(ep->url, ep->api == SPROUT_LLM_ANTHROPIC ? "messages" : "chat/completions",
-			    out, n);
+	const char *path = rq->ep->api == SPROUT_LLM_ANTHROPIC ? "messages"
+			   : rq->completion			? "completions"
+								: "chat/completions";
+	sprout_url_endpoint(rq->ep->url, path, out, n);
 }
 
 static const char *api_key(const sprout_llm_endpoint *ep)
@@ -350,6 +352,15 @@ static void cache_key(const sprout_llm_request *rq, const char *url, unsigned sa
 	if (sample) {
 		char n[32];
 		snprintf(n, sizeof n, "sample %u", sample);
+		sprout_hasher_add_str(h, n);
+	}
+	for (size_t i = 0; rq->completion && i < rq->nstop; i++) {
+		sprout_hasher_add_str(h, "stop");
+		sprout_hasher_add_str(h, rq->stop[i]);
+	}
+	if (rq->has_seed) {
+		char n[40];
+		snprintf(n, sizeof n, "seed %lu", rq->seed);
 		sprout_hasher_add_str(h, n);
 	}
 	sprout_hasher_hex(h, key);
@@ -592,6 +603,9 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "a request needs a URL and a model");
 	if (!rq->prompt)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "a request needs a prompt");
+	if (rq->completion && rq->ep->api != SPROUT_LLM_OPENAI)
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"a raw completion goes to an OpenAI-compatible /v1/completions");
 	/* every request of a run usually carries the same schema: check it once */
 	if (rq->schema && (!l->schema_ok || strcmp(l->schema_ok, rq->schema))) {
 		sprout_json *s;
@@ -620,7 +634,7 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 		free_job(j);
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
-	endpoint_url(rq->ep, j->url, sizeof j->url);
+	endpoint_url(rq, j->url, sizeof j->url);
 	sprout_url_redact(j->url, j->shown, sizeof j->shown);
 	cache_key(rq, j->shown, 0, j->key);
 	/* the same request again in this run is another sample, not the
@@ -644,7 +658,7 @@ int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq)
 {
 	struct job j;
 	memset(&j, 0, sizeof j);
-	endpoint_url(rq->ep, j.url, sizeof j.url);
+	endpoint_url(rq, j.url, sizeof j.url);
 	sprout_url_redact(j.url, j.shown, sizeof j.shown);
 	cache_key(rq, j.shown, 0, j.key);
 	j.rq = *rq;
@@ -714,7 +728,20 @@ static int build_body(struct job *j, int with_schema, int merge_system)
 	sprout_buf *b = &j->body;
 	sprout_buf_clear(b);
 	int bad = add(b, "{\"model\":") || add_str(b, rq->ep->model);
-	if (rq->ep->api == SPROUT_LLM_ANTHROPIC) {
+	if (rq->completion) {
+		bad = bad || add(b, ",\"prompt\":") || add_str(b, rq->prompt);
+		if (rq->max_tokens > 0) {
+			char m[48];
+			snprintf(m, sizeof m, ",\"max_tokens\":%ld", rq->max_tokens);
+			bad = bad || add(b, m);
+		}
+		if (rq->nstop) {
+			bad = bad || add(b, ",\"stop\":[");
+			for (size_t i = 0; i < rq->nstop; i++)
+				bad = bad || (i && add(b, ",")) || add_str(b, rq->stop[i]);
+			bad = bad || add(b, "]");
+		}
+	} else if (rq->ep->api == SPROUT_LLM_ANTHROPIC) {
 		char m[48];
 		snprintf(m, sizeof m, ",\"max_tokens\":%ld",
 			 rq->max_tokens > 0 ? rq->max_tokens : ANTHROPIC_MAX_TOKENS);
@@ -755,7 +782,12 @@ static int build_body(struct job *j, int with_schema, int merge_system)
 		bad = bad || add_number(b, "temperature", rq->temperature);
 	if (rq->top_p >= 0)
 		bad = bad || add_number(b, "top_p", rq->top_p);
-	if (rq->schema && with_schema) {
+	if (rq->has_seed) {
+		char m[48];
+		snprintf(m, sizeof m, ",\"seed\":%lu", rq->seed);
+		bad = bad || add(b, m);
+	}
+	if (rq->schema && with_schema && !rq->completion) {
 		if (rq->ep->api == SPROUT_LLM_ANTHROPIC)
 			bad = bad ||
 			      add(b, ",\"tools\":[{\"name\":\"answer\",\"description\":\"Give the "
@@ -974,6 +1006,20 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	*pt = count_of(usage, "prompt_tokens");
 	*ct = count_of(usage, "completion_tokens");
 	sprout_json *choices = sprout_json_get(v, "choices");
+	if (j->rq.completion) {
+		sprout_json *c0 = choices && choices->type == SPROUT_JSON_ARRAY && choices->len
+					  ? choices->u.items[0]
+					  : NULL;
+		sprout_json *t = c0 ? sprout_json_get(c0, "text") : NULL;
+		if (!t || t->type != SPROUT_JSON_STRING) {
+			set_error(j, "%s: the answer has no choices[0].text", j->shown);
+			return -1;
+		}
+		if (cut_short(j, sprout_json_get(c0, "finish_reason"), "finish_reason", "length",
+			      "content_filter"))
+			return -2;
+		return sprout_buf_add(text, t->u.s, t->len) ? -1 : 0;
+	}
 	sprout_json *msg = choices && choices->type == SPROUT_JSON_ARRAY && choices->len
 				   ? sprout_json_get(choices->u.items[0], "message")
 				   : NULL;

@@ -18,6 +18,16 @@ path and 404 elsewhere; a body that is not JSON is 400):
       "model": M}. Deterministic vectors: lowercase words hashed into 64
       dimensions, so texts sharing words are close.
 
+  /v1/completions  (OpenAI, a raw completion)
+      {"model", "prompt": TEXT, "max_tokens"?, "temperature"?, "seed"?,
+      "stop"?: [TEXT...]} -> 200 {"id": "cmpl-<n>", "object":
+      "text_completion", "model": MODEL, "choices": [{"index": 0, "text":
+      T, "finish_reason": "stop"}], "usage": {...}} where T is 8 words
+      picked by sha1(model, temperature, seed, prompt) from a list of
+      banking words, capitalised, with "?" (a user's question), cut before
+      the first "stop" string it holds. Rules apply, matched on the prompt
+      (only "status", "content" and "finish" act).
+
   /v1/chat/completions  (OpenAI)
       {"model", "messages": [{"role", "content"}], "temperature"?, "top_p"?,
       "max_tokens"?, "seed"?, "response_format"?} -> 200
@@ -154,7 +164,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIM = 64
-CHAT_PATHS = ("/v1/chat/completions", "/v1/messages")
+QUERY_WORDS = ("how", "can", "card", "refund", "transfer", "fee", "account", "abroad", "pin",
+               "cash", "limit", "why", "blocked", "exchange", "rate", "top-up", "statement",
+               "dispute", "payment", "pending", "cancel", "change", "address", "phone", "app",
+               "verify", "identity", "freeze", "replace", "lost", "stolen", "charge", "salary",
+               "savings", "interest", "loan", "direct", "debit", "contactless", "wallet")
+CHAT_PATHS = ("/v1/chat/completions", "/v1/messages", "/v1/completions")
 KNOWN_PATHS = ("/v1/embeddings",) + CHAT_PATHS
 LOG_HEADERS = ("authorization", "x-api-key", "anthropic-version", "content-type")
 SECRET_HEADERS = ("authorization", "x-api-key")
@@ -368,7 +383,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v1/messages":
             etype = ANTHROPIC_ERRORS.get(code, "api_error")
             obj = {"type": "error", "error": {"type": etype, "message": message}}
-        elif path == "/v1/chat/completions":
+        elif path in ("/v1/chat/completions", "/v1/completions"):
             etype = OPENAI_ERRORS.get(code, "server_error")
             obj = {"error": {"message": message, "type": etype, "code": None}}
         else:
@@ -490,6 +505,8 @@ class Handler(BaseHTTPRequestHandler):
         if count <= srv.fail:
             return self.error(srv.fail_code, "injected failure")
 
+        if path == "/v1/completions":
+            return self.completion(req, seq)
         messages = req["messages"]
         user = last_user_text(messages)
         structured = "response_format" in req or "tools" in req
@@ -579,12 +596,38 @@ class Handler(BaseHTTPRequestHandler):
             return
         return self.reply(200, answer)
 
+    def completion(self, req, seq):
+        """/v1/completions: the text that follows "prompt" (the rules apply,
+        matched on the prompt); see the module's doc."""
+        srv = self.server
+        prompt = req["prompt"]
+        rule = srv.pick_rule("/v1/completions", seq, prompt, False, False)
+        act = rule.obj if rule else {}
+        if "status" in act:
+            return self.error(act["status"], "scripted status %d (rule at line %d)" % (act["status"], rule.lineno))
+        key = "%s\n%s\n%s\n%s" % (req["model"], req.get("temperature"), req.get("seed"), prompt)
+        d = hashlib.sha1(key.encode()).digest()
+        text = act.get("content", " ".join(QUERY_WORDS[b % len(QUERY_WORDS)] for b in d[:8]).capitalize() + "?")
+        for stop in req.get("stop") or []:
+            if isinstance(stop, str) and stop and stop in text:
+                text = text[: text.index(stop)]
+        return self.reply(200, {
+            "id": "cmpl-%d" % seq,
+            "object": "text_completion",
+            "model": req["model"],
+            "choices": [{"index": 0, "text": text, "finish_reason": act.get("finish", "stop")}],
+            "usage": {"prompt_tokens": words(prompt), "completion_tokens": words(text),
+                      "total_tokens": words(prompt) + words(text)},
+        })
+
     @staticmethod
     def check_fields(req, anthropic):
         if not isinstance(req, dict):
             return "the body is not a JSON object"
         if not isinstance(req.get("model"), str):
             return "model: a string is required"
+        if "prompt" in req:
+            return None if isinstance(req["prompt"], str) else "prompt: a string is required"
         m = req.get("messages")
         if not isinstance(m, list) or not m:
             return "messages: a non-empty array is required"
