@@ -15,6 +15,7 @@ static const struct {
 	const char *vars[4];
 	const char *fields[4]; /* of the items the template asks for */
 } methods[] = {
+    {"breadth", {"text"}, {"text"}},
     {"brief", {"instruction", "response", "words"}, {"response"}},
     {"bullets", {"instruction", "response"}, {"response"}},
     {"evolve", {"text", "operation"}, {"text"}},
@@ -245,7 +246,7 @@ static void load_refuses_unknown_names(void)
 		CHECK_INT(sprout_template_load(a, bad[i], "prompts", &t, &err), SPROUT_ERR_USAGE);
 		char want[256];
 		snprintf(want, sizeof want,
-			 "unknown template '%s' (expected brief, bullets, evolve, expand, pairs, "
+			 "unknown template '%s' (expected breadth, brief, bullets, evolve, expand, pairs, "
 			 "paraphrase, refine, refuse, respond, translate)",
 			 bad[i]);
 		CHECK_STR(err.msg, want);
