@@ -74,7 +74,8 @@ static const struct cli_option read_options[] = {
 	 "bad input records: fail (default) stops; skip writes them to the rejects file "
 	 "and goes on"},
 	{"rejects", 0, "FILE", OPT_REJECTS,
-	 "rejects file (default: OUTPUT with .rejects.jsonl, or sprout.rejects.jsonl)"},
+	 "rejects file (default: OUTPUT with .rejects.jsonl, or sprout.COMMAND.rejects.jsonl "
+	 "when writing to stdout)"},
 	{"max-record", 0, "BYTES", OPT_MAX_RECORD,
 	 "longest input line or record, with K, M or G suffix (default 16M)"},
 	{NULL, 0, NULL, 0, NULL},
@@ -224,6 +225,9 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 	      int (*cb)(int id, const char *arg, void *ctx), void *ctx)
 {
 	memset(c, 0, sizeof *c);
+	size_t cmdlen = strcspn(usage, " ");
+	if (cmdlen < sizeof c->command)
+		memcpy(c->command, usage, cmdlen);
 	sprout_reader_options ro = SPROUT_READER_OPTIONS_INIT;
 	c->src.reader = ro;
 	c->out_container = -1;
@@ -457,7 +461,11 @@ static void default_rejects(struct cli_reader *rd)
 {
 	const char *out = rd->c->output;
 	if (!out || strcmp(out, "-") == 0) {
-		snprintf(rd->rejects_default, sizeof rd->rejects_default, "sprout.rejects.jsonl");
+		/* named after the command: in a pipe (convert | filter | mix)
+		 * every command writes to stdout, and one shared name would keep
+		 * only the last command's rejects */
+		snprintf(rd->rejects_default, sizeof rd->rejects_default, "sprout.%s.rejects.jsonl",
+			 rd->c->command[0] ? rd->c->command : "out");
 		return;
 	}
 	size_t n = strlen(out);

@@ -61,6 +61,7 @@ struct cli_common {
 	int quiet;
 	const char **inputs;
 	size_t ninputs;
+	char command[32]; /* the command's name (the first word of its usage) */
 };
 
 /* Flags for which shared options a command takes. */
