@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "sprout/dedup.h"
 
 /* The files a round folder may hold, and what is counted in them. */
 static const struct {
@@ -20,23 +22,49 @@ static const struct {
 };
 #define NFILES (sizeof files / sizeof files[0])
 
-enum { OPT_JSON = OPT_COMMAND_BASE, OPT_ROUND };
+enum { OPT_JSON = OPT_COMMAND_BASE, OPT_ROUND, OPT_HELD_OUT, OPT_NEAR };
+
+#define MAX_HELD_OUT 16
 
 static const struct cli_option options[] = {
 	{"json", 0, NULL, OPT_JSON, "status: the numbers as JSON"},
 	{"round", 0, "N", OPT_ROUND, "metric: the round (default the last)"},
+	{"held-out", 0, "FILE", OPT_HELD_OUT,
+	 "add: a validation or test set; records with its ids, its texts or near "
+	 "duplicates of them are refused (repeatable)",
+	 CLI_OPT_INFILE | CLI_OPT_REPEAT},
+	{"near-threshold", 0, "J", OPT_NEAR,
+	 "add: Jaccard of 5-character shingles from which a text is a near duplicate of a "
+	 "held-out one (default 0.85, as split's leak check)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
 struct loop_cli {
 	int json;
 	long round;
+	const char *held_out[MAX_HELD_OUT];
+	size_t nheld_out;
+	double near;
 };
 
 static int on_option(int id, const char *arg, void *ctx)
 {
 	struct loop_cli *l = ctx;
 	char *end;
+	if (id == OPT_HELD_OUT) {
+		if (l->nheld_out == MAX_HELD_OUT) {
+			cli_error("--held-out: at most %d files", MAX_HELD_OUT);
+			return EXIT_USAGE;
+		}
+		l->held_out[l->nheld_out++] = arg;
+	}
+	if (id == OPT_NEAR) {
+		l->near = strtod(arg, &end);
+		if (end == arg || *end || !(l->near > 0 && l->near <= 1)) {
+			cli_error("--near-threshold: '%s' is not a number above 0 and at most 1", arg);
+			return EXIT_USAGE;
+		}
+	}
 	if (id == OPT_JSON)
 		l->json = 1;
 	if (id == OPT_ROUND) {
@@ -207,19 +235,295 @@ static int status(const char *dir, int json)
 	return EXIT_OK;
 }
 
+/* ---- loop add: new records into training, none of the held-out ones ---- */
+
+/* A held-out record: where it is, its written id (or NULL), its
+ * normalised text. */
+struct held {
+	const char *file;
+	unsigned long line;
+	const char *id, *norm;
+};
+
+struct held_set {
+	struct held *v;
+	size_t n, cap;
+	sprout_neardup *near; /* texts in the order of v */
+	sprout_arena *mem;    /* ids and texts */
+};
+
+static void held_release(struct held_set *h)
+{
+	free(h->v);
+	sprout_neardup_free(h->near);
+	sprout_arena_free(h->mem);
+}
+
+/* The text compared: the prompt slot, normalised, in a. NULL on OOM. */
+static const char *norm_text(const sprout_record *r, sprout_arena *a)
+{
+	sprout_text t;
+	sprout_record_get(r, SPROUT_SLOT_PROMPT, &t);
+	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
+	const char *d = sprout_normalize(t.s, t.len, &b) ? NULL
+			: sprout_arena_strndup(a, b.data ? b.data : "", b.len);
+	sprout_buf_release(&b);
+	return d;
+}
+
+static int held_read(struct cli_common *c, const struct loop_cli *l, struct held_set *h);
+
+/* Read every held-out file into h. Returns -1, or an exit code. */
+static int held_load(struct cli_common *c, const struct loop_cli *l, struct held_set *h)
+{
+	if (!(h->near = sprout_neardup_new(l->near)) || !(h->mem = sprout_arena_new(0)))
+		return EXIT_INTERNAL;
+	/* a held-out set is read whole: a bad record in it stops, no rejects */
+	const char *rejects = c->rejects;
+	enum on_error on_error = c->on_error;
+	c->rejects = NULL;
+	c->on_error = ON_ERROR_FAIL;
+	int rc = held_read(c, l, h);
+	c->rejects = rejects;
+	c->on_error = on_error;
+	return rc;
+}
+
+static int held_read(struct cli_common *c, const struct loop_cli *l, struct held_set *h)
+{
+	for (size_t f = 0; f < l->nheld_out; f++) {
+		const char *inputs[1] = {l->held_out[f]};
+		c->inputs = inputs;
+		c->ninputs = 1;
+		struct cli_reader rd = {0};
+		int rc = cli_reader_open(&rd, c);
+		if (rc >= 0)
+			return rc;
+		sprout_record rec;
+		int got;
+		while ((got = cli_reader_next(&rd, &rec)) > 0) {
+			if (h->n == h->cap) {
+				h->cap = h->cap ? 2 * h->cap : 1024;
+				struct held *v = realloc(h->v, h->cap * sizeof *v);
+				if (!v)
+					break;
+				h->v = v;
+			}
+			const char *id = sprout_meta_id(&rec);
+			struct held *e = &h->v[h->n];
+			e->file = l->held_out[f];
+			e->line = rec.line;
+			e->id = id ? sprout_arena_strndup(h->mem, id, strlen(id)) : NULL;
+			e->norm = norm_text(&rec, h->mem);
+			h->n++;
+			sprout_text t;
+			size_t which;
+			double j;
+			sprout_record_get(&rec, SPROUT_SLOT_PROMPT, &t);
+			if ((id && !e->id) || !e->norm || sprout_neardup_check(h->near, t.s, t.len, 2, &which, &j) < 0)
+				break;
+		}
+		rc = cli_reader_close(&rd, got == 0);
+		if (got > 0) {
+			cli_error("out of memory");
+			return EXIT_INTERNAL;
+		}
+		if (got < 0 || rc)
+			return got < 0 ? -got : rc;
+	}
+	return -1;
+}
+
+/* Why r may not go into training, or NULL: into why (naming the held-out
+ * file and line) and check. */
+static const char *held_out_why(const struct held_set *h, const sprout_record *r,
+				sprout_arena *a, char *why, size_t n)
+{
+	static const char *const links[] = {"id", "parent", "root"};
+	sprout_json *m = sprout_meta_get(r);
+	for (size_t k = 0; m && k < 3; k++) {
+		sprout_json *v = sprout_json_get(m, links[k]);
+		for (size_t i = 0; v && v->type == SPROUT_JSON_STRING && i < h->n; i++)
+			if (h->v[i].id && sprout_json_is(v, h->v[i].id)) {
+				snprintf(why, n, "its %s %s is the id of the held-out record %s:%lu",
+					 k ? links[k] : "_sprout.id", h->v[i].id, h->v[i].file, h->v[i].line);
+				return "held_out_id";
+			}
+	}
+	const char *norm = norm_text(r, a);
+	for (size_t i = 0; norm && i < h->n; i++)
+		if (!strcmp(norm, h->v[i].norm)) {
+			snprintf(why, n, "the same text as the held-out record %s:%lu", h->v[i].file,
+				 h->v[i].line);
+			return "held_out_text";
+		}
+	sprout_text t;
+	sprout_record_get(r, SPROUT_SLOT_PROMPT, &t);
+	size_t which;
+	double j;
+	if (sprout_neardup_check(h->near, t.s, t.len, 0, &which, &j) == 1) {
+		snprintf(why, n, "a near duplicate (Jaccard %.2f of 5-character shingles) of the "
+			 "held-out record %s:%lu", j, h->v[which].file, h->v[which].line);
+		return "held_out_near_duplicate";
+	}
+	return NULL;
+}
+
+/* sprout loop add TRAIN FILE...: the records of FILEs appended to TRAIN
+ * (rewritten atomically, its lines unchanged), but those of the held-out
+ * sets, which go to the rejects file with the reason. */
+static int add(struct cli_common *c, const struct loop_cli *l)
+{
+	const char *train = c->inputs[1];
+	const char **news = c->inputs + 2;
+	size_t nnews = 0;
+	for (size_t i = 2; i < c->ninputs; i++) { /* a round may correct nothing */
+		struct stat st;
+		if (stat(c->inputs[i], &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+			cli_note(c, "%s: empty, nothing to add from it", c->inputs[i]);
+		else
+			news[nnews++] = c->inputs[i];
+	}
+	if (!nnews)
+		return EXIT_OK;
+	for (size_t i = 0; i < nnews; i++)
+		for (size_t f = 0; f < l->nheld_out; f++)
+			if (sprout_same_file(news[i], l->held_out[f])) {
+				cli_error("'%s' is both added and held out", news[i]);
+				return EXIT_USAGE;
+			}
+	for (size_t i = 0; i < nnews; i++)
+		if (sprout_same_file(news[i], train)) {
+			cli_error("'%s' is both added and the training file", train);
+			return EXIT_USAGE;
+		}
+	for (size_t f = 0; f < l->nheld_out; f++)
+		if (sprout_same_file(train, l->held_out[f])) {
+			cli_error("'%s' is both the training file and held out", train);
+			return EXIT_USAGE;
+		}
+	if (!l->nheld_out)
+		cli_note(c, "no --held-out set: nothing is checked against validation or test data");
+	struct held_set h = {0};
+	int rc = held_load(c, l, &h);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_writer *w = NULL;
+	FILE *in = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	char rejects[4096];
+	struct cli_reader rd = {0};
+	sprout_arena *a = sprout_arena_new(0);
+	unsigned long added = 0, refused = 0, kept = 0;
+	if (rc >= 0)
+		goto done;
+	if (!a) {
+		rc = EXIT_INTERNAL;
+		goto done;
+	}
+	/* the training file's lines as they are, then the new records */
+	if (!(in = fopen(train, "r")) && errno != ENOENT) {
+		cli_error("%s: %s", train, strerror(errno));
+		rc = EXIT_IO;
+		goto done;
+	}
+	if (!(w = sprout_writer_open(train, SPROUT_CONTAINER_JSONL, &err))) {
+		cli_error_at(&err);
+		rc = cli_exit_for(err.code);
+		goto done;
+	}
+	ssize_t len;
+	while (in && (len = getline(&line, &cap, in)) >= 0) {
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (!len)
+			continue;
+		if (sprout_writer_put_json(w, line, (size_t)len, &err)) {
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+			goto done;
+		}
+		kept++;
+	}
+	if (in && ferror(in)) {
+		cli_error("%s: cannot read: %s", train, strerror(errno));
+		rc = EXIT_IO;
+		goto done;
+	}
+	if (!c->rejects) {
+		size_t n = strlen(train);
+		if (n > 6 && !strcmp(train + n - 6, ".jsonl"))
+			n -= 6;
+		snprintf(rejects, sizeof rejects, "%.*s.rejects.jsonl", (int)n, train);
+		c->rejects = rejects;
+	}
+	c->inputs = news;
+	c->ninputs = nnews;
+	rd.want_rejects = 1;
+	if ((rc = cli_reader_open(&rd, c)) >= 0)
+		goto done;
+	sprout_record rec;
+	int got;
+	while ((got = cli_reader_next(&rd, &rec)) > 0) {
+		char why[8192];
+		const char *check = held_out_why(&h, &rec, a, why, sizeof why);
+		if (check) {
+			refused++;
+			if ((rc = cli_reject_record(&rd, a, "loop", check, why, &rec)) >= 0)
+				break;
+		} else if (sprout_writer_put(w, rec.obj, &err)) {
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+			break;
+		} else {
+			added++;
+		}
+		sprout_arena_reset(a);
+	}
+	int closed = cli_reader_close(&rd, got == 0 && rc < 0);
+	rc = got < 0 ? -got : rc >= 0 ? rc : closed ? closed : -1;
+	if (rc < 0 && sprout_writer_commit(w, &err)) {
+		w = NULL;
+		cli_error_at(&err);
+		rc = cli_exit_for(err.code);
+	} else if (rc < 0) {
+		w = NULL;
+		cli_note(c, "%s: %lu records and %lu added; %lu refused (held out) into %s", train,
+			 kept, added, refused, c->rejects);
+	}
+done:
+	if (w)
+		sprout_writer_abort(w);
+	if (in)
+		fclose(in);
+	free(line);
+	sprout_arena_free(a);
+	held_release(&h);
+	return rc < 0 ? EXIT_OK : rc;
+}
+
 int cmd_loop(int argc, char **argv)
 {
-	struct loop_cli l = {0, 0};
+	struct loop_cli l = {0};
+	l.near = 0.85;
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "loop status DIR | next DIR | metric DIR VALUE [options]",
+	int rc = cli_parse(argc, argv,
+			   "loop status DIR | next DIR | metric DIR VALUE | add TRAIN FILE... [options]",
 			   "The rounds of the feedback loop, one folder each (DIR/round-N):\n"
 			   "  next DIR          make the next round's folder and print its path\n"
 			   "  metric DIR VALUE  record the round's metric (accuracy, a score)\n"
 			   "  status DIR        per round: flagged, corrected, generated and kept\n"
 			   "                    records, and the metric (recorded, or probe.json's)\n"
+			   "  add TRAIN FILE... append the records of FILEs (corrections) to TRAIN,\n"
+			   "                    atomically, but those of the --held-out sets: the\n"
+			   "                    same id (or parent, root), the same text or a near\n"
+			   "                    duplicate go to the rejects file with the held-out\n"
+			   "                    file and line (default TRAIN's name .rejects.jsonl)\n"
 			   "A round folder holds flags.jsonl, corrections.jsonl, generated.jsonl,\n"
-			   "kept.jsonl, probe.json and metric as the round makes them (docs/loop.md).",
-			   options, CLI_NO_OUTPUT, &c, on_option, &l);
+			   "kept.jsonl, probe.json and metric as the round makes them (docs/loop.md).\n"
+			   "The validation and test sets stay out of the loop: flag a pool of other\n"
+			   "data (probe --pool), and add with --held-out VALID --held-out TEST.",
+			   options, CLI_READS | CLI_NO_OUTPUT, &c, on_option, &l);
 	if (rc >= 0)
 		return rc;
 	const char *what = c.ninputs ? c.inputs[0] : "";
@@ -266,6 +570,9 @@ int cmd_loop(int argc, char **argv)
 		}
 		return EXIT_OK;
 	}
-	cli_error("expected 'status DIR', 'next DIR' or 'metric DIR VALUE' (see 'sprout loop --help')");
+	if (!strcmp(what, "add") && c.ninputs >= 3)
+		return add(&c, &l);
+	cli_error("expected 'status DIR', 'next DIR', 'metric DIR VALUE' or 'add TRAIN FILE...' (see "
+		  "'sprout loop --help')");
 	return EXIT_USAGE;
 }
