@@ -5,5 +5,5 @@ fake_port_file=$(mktemp -u)
 /usr/bin/env python3 "$FAKES/llm_server.py" --port-file "$fake_port_file" "$@" &
 fake_pid=$!
 trap 'kill $fake_pid 2>/dev/null; wait $fake_pid 2>/dev/null; rm -f "$fake_port_file"' EXIT
-for _ in $(seq 100); do [ -s "$fake_port_file" ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -s "$fake_port_file" ] && break; sleep 0.05; done
 FAKE_URL="http://127.0.0.1:$(cat "$fake_port_file")"
