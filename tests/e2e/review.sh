@@ -119,7 +119,7 @@ B=$("$sprout" review reviewer add -q -p p.sqlite bob 2>&1 | sed 's|.*/r/||')
 
 "$sprout" review serve -q -p p.sqlite --port 0 --port-file port >server.log 2>&1 &
 server=$!
-for _ in $(seq 200); do [ -s port ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -s port ] && break; sleep 0.05; done
 if [ ! -s port ]; then
 	fail "server starts" "no port after 10 s: $(cat server.log)"
 	finish
@@ -144,7 +144,7 @@ PY
 C=$("$sprout" review reviewer add -q -p long.sqlite carol 2>&1 | sed 's|.*/r/||')
 "$sprout" review serve -q -p long.sqlite --port 0 --port-file port2 >>server.log 2>&1 &
 server2=$!
-for _ in $(seq 200); do [ -s port2 ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -s port2 ] && break; sleep 0.05; done
 [ -s port2 ] || fail "second server starts" "no port after 10 s: $(cat server.log)"
 U2=http://127.0.0.1:$(cat port2 2>/dev/null)
 
