@@ -94,8 +94,9 @@ sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, spr
  * be NULL) gets the name. Looks up the token's SHA-256. */
 long sprout_review_auth(sprout_review *rv, const char *token, char *name, size_t namelen);
 
-/* A per-reviewer value for the CSRF header, derived from the token alone
- * (a SHA-256 apart from the stored one): 64 hex digits. */
+/* A per-reviewer value for the CSRF header: HMAC-SHA256 keyed by the token
+ * over the label "sprout review csrf", as 64 hex digits. Nothing the
+ * project stores can give it. */
 void sprout_review_csrf(const char *token, char out[SPROUT_TOKEN_LEN + 1]);
 
 /* ---- the queue, for the web app (JSON shapes in docs/internals/review-api.md) */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <nettle/hmac.h>
 #include <nettle/sha2.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -76,15 +77,13 @@ static int random_hex(char *out, size_t digits)
 	return 0;
 }
 
-/* SHA-256 of what, then of more (may be NULL), as 64 hex digits. */
-static void sha256_hex(const char *what, const char *more, char out[SPROUT_TOKEN_LEN + 1])
+/* SHA-256 of what as 64 hex digits. */
+static void sha256_hex(const char *what, char out[SPROUT_TOKEN_LEN + 1])
 {
 	struct sha256_ctx h;
 	uint8_t d[SHA256_DIGEST_SIZE];
 	sha256_init(&h);
 	sha256_update(&h, strlen(what), (const uint8_t *)what);
-	if (more)
-		sha256_update(&h, strlen(more), (const uint8_t *)more);
 	sha256_digest(&h, sizeof d, d);
 	for (size_t i = 0; i < sizeof d; i++)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
@@ -97,7 +96,7 @@ static void sha256_hex(const char *what, const char *more, char out[SPROUT_TOKEN
 static void stored_token(const char *token, char out[STORED_LEN + 1])
 {
 	memcpy(out, STORED_PREFIX, sizeof STORED_PREFIX - 1);
-	sha256_hex(token, NULL, out + sizeof STORED_PREFIX - 1);
+	sha256_hex(token, out + sizeof STORED_PREFIX - 1);
 }
 
 static sqlite3_stmt *prep(sprout_review *rv, const char *sql)
@@ -641,9 +640,19 @@ long sprout_review_auth(sprout_review *rv, const char *token, char *name, size_t
 	return id;
 }
 
+/* HMAC-SHA256 keyed by the token over a fixed label: only who holds the
+ * token can make it, and the project keeps nothing it could be made from
+ * (it stores the token's plain SHA-256, which is not the HMAC key). */
 void sprout_review_csrf(const char *token, char out[SPROUT_TOKEN_LEN + 1])
 {
-	sha256_hex("sprout review csrf\n", token, out);
+	static const char label[] = "sprout review csrf";
+	struct hmac_sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	hmac_sha256_set_key(&h, strlen(token), (const uint8_t *)token);
+	hmac_sha256_update(&h, sizeof label - 1, (const uint8_t *)label);
+	hmac_sha256_digest(&h, sizeof d, d);
+	for (size_t i = 0; i < sizeof d; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* ---- items as JSON -------------------------------------------------------------- */
