@@ -155,12 +155,24 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 				 sprout_error *err);
 
 /* Label Studio: the items as tasks for its JSON import (the generated text
- * as a prediction), and decisions back from its JSON export (reviewer name:
- * the annotator's e-mail, else "label-studio"). */
+ * as a prediction), and decisions back from its JSON export. Only
+ * annotations are decisions (predictions are the model's); each annotator
+ * is a reviewer without a link, named by the e-mail of "completed_by" when
+ * it is an object with one, else "label-studio-user-ID" (its id: the
+ * integer "completed_by" of the default export, or the object's "id"). */
 sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
 					     sprout_error *err);
+
+typedef struct sprout_review_imported {
+	size_t annotations; /* annotations in the export */
+	size_t decisions;   /* saved: every one a decision in the project */
+	size_t replaced;    /* of those, replacing the same annotator's earlier one on the item */
+	size_t skipped;     /* cancelled, without a choice, or not on an item of the project */
+	size_t annotators;  /* distinct annotators of the saved decisions */
+} sprout_review_imported;
+
 sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *json, size_t len,
-					      size_t *decisions, sprout_error *err);
+					      sprout_review_imported *out, sprout_error *err);
 
 #ifdef __cplusplus
 }

@@ -231,7 +231,8 @@ static int review_reviewer(int argc, char **argv)
 				for (size_t i = 0; i < v->len; i++) {
 					sprout_json *nm = sprout_json_get(v->u.items[i], "name");
 					sprout_json *n = sprout_json_get(v->u.items[i], "decisions");
-					printf("%s\t%.0f decisions\t%s\n", nm->u.s, sprout_json_number(n),
+					printf("%s\t%.0f decision%s\t%s\n", nm->u.s, sprout_json_number(n),
+					       sprout_json_number(n) == 1 ? "" : "s",
 					       sprout_json_get(v->u.items[i], "link")->type ==
 							       SPROUT_JSON_TRUE
 						       ? "has a link"
@@ -586,13 +587,23 @@ static int review_import(int argc, char **argv)
 		return EXIT_IO;
 	}
 	sprout_error err = SPROUT_ERROR_INIT;
-	size_t n = 0;
+	sprout_review_imported n;
 	if (sprout_review_label_studio_import(rv, data, len, &n, &err)) {
 		sprout_error_locate(&err, c.inputs[0], err.line, err.column);
 		cli_error_at(&err);
 		rc = cli_exit_for(err.code);
 	} else {
-		printf("imported %zu decisions from %s\n", n, c.inputs[0]);
+		printf("imported %zu decision%s by %zu annotator%s from %s", n.decisions,
+		       n.decisions == 1 ? "" : "s", n.annotators, n.annotators == 1 ? "" : "s",
+		       c.inputs[0]);
+		if (n.replaced)
+			printf("; %zu of them replaced the annotator's earlier decision on the item",
+			       n.replaced);
+		if (n.skipped)
+			printf("; %zu of %zu annotations skipped (cancelled, without a decision, or "
+			       "not on an item of this project)",
+			       n.skipped, n.annotations);
+		printf("\n");
 		rc = EXIT_OK;
 	}
 	free(data);

@@ -1103,10 +1103,12 @@ static sprout_code corrected(sprout_arena *a, const char *record, const char *fo
 	return SPROUT_OK;
 }
 
-/* any: the item need not be open to the reviewer (imported decisions). */
+/* any: the item need not be open to the reviewer (imported decisions).
+ * replaced (may be NULL) is set when the decision replaced one the
+ * reviewer had saved on the item before. */
 static sprout_code decide(sprout_review *rv, long reviewer, long item, const char *decision,
 			  const char *reason, const char *comment, const sprout_json *slots,
-			  const char *at, int any, sprout_error *err)
+			  const char *at, int any, int *replaced, sprout_error *err)
 {
 	sqlite3_stmt *st = prep(rv, any ? "SELECT i.record, i.format, r.name FROM items i, reviewers r "
 					  "WHERE i.id = ?3 AND r.id = ?1 AND ?2 = ?2"
@@ -1160,6 +1162,8 @@ static sprout_code decide(sprout_review *rv, long reviewer, long item, const cha
 		sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = db_fail(rv, err, "cannot save the decision");
+		else if (k == 0 && replaced)
+			*replaced = sqlite3_changes(rv->db) == 0;
 		sqlite3_finalize(st);
 	}
 	if (!rc && sqlite3_exec(rv->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -1229,7 +1233,7 @@ sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long ite
 			char at[32];
 			now_utc(at);
 			pthread_mutex_lock(&rv->lock);
-			rc = decide(rv, reviewer, item, d, reason, comment, slots, at, 0, err);
+			rc = decide(rv, reviewer, item, d, reason, comment, slots, at, 0, NULL, err);
 			pthread_mutex_unlock(&rv->lock);
 		}
 	}
@@ -1537,10 +1541,60 @@ static const sprout_json *ls_value(const sprout_json *results, const char *from)
 	return NULL;
 }
 
-sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *json, size_t len,
-					      size_t *decisions, sprout_error *err)
+/* The annotator of a Label Studio annotation as a reviewer's name: its
+ * "completed_by" is the user's id (an integer: the default JSON export) or
+ * the user as an object ({"id":..,"email":..}): the e-mail when there is
+ * one, else "label-studio-user-ID", else "label-studio". NULL when the
+ * e-mail holds a NUL. */
+static const char *ls_annotator(const sprout_json *by, char *buf, size_t n)
 {
-	*decisions = 0;
+	const sprout_json *email = by && by->type == SPROUT_JSON_OBJECT ? sprout_json_get(by, "email")
+									 : NULL;
+	if (email && email->type == SPROUT_JSON_STRING && email->len) {
+		if (has_nul(email))
+			return NULL;
+		return email->u.s;
+	}
+	const sprout_json *id = by && by->type == SPROUT_JSON_OBJECT ? sprout_json_get(by, "id") : by;
+	if (id && id->type == SPROUT_JSON_NUMBER) {
+		snprintf(buf, n, "label-studio-user-%.0f", sprout_json_number(id));
+		return buf;
+	}
+	if (id && id->type == SPROUT_JSON_STRING && id->len && !has_nul(id)) {
+		snprintf(buf, n, "label-studio-user-%s", id->u.s);
+		return buf;
+	}
+	return "label-studio";
+}
+
+/* The reviewer (without a link) named who, made when missing: its id, or 0. */
+static long reviewer_named(sprout_review *rv, const char *who)
+{
+	char at[32];
+	now_utc(at);
+	sqlite3_stmt *st = prep(rv, "INSERT INTO reviewers(name, token, created) "
+				    "VALUES(?, NULL, ?) ON CONFLICT(name) DO NOTHING");
+	if (st) {
+		sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	st = prep(rv, "SELECT id FROM reviewers WHERE name = ?");
+	long rid = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			rid = (long)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return rid;
+}
+
+sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *json, size_t len,
+					      sprout_review_imported *out, sprout_error *err)
+{
+	memset(out, 0, sizeof *out);
 	sprout_arena *a = sprout_arena_new(0);
 	sprout_json *tasks;
 	if (!a)
@@ -1552,75 +1606,85 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 						    "a Label Studio export is a JSON array of tasks");
 	}
 	sprout_code rc = SPROUT_OK;
+	long *seen = NULL; /* the annotators' reviewer ids, to count them */
+	size_t nseen = 0;
 	for (size_t i = 0; !rc && i < tasks->len; i++) {
 		const sprout_json *t = tasks->u.items[i];
 		const sprout_json *data = sprout_json_get(t, "data");
 		const sprout_json *item = data ? sprout_json_get(data, "sprout_item") : NULL;
+		/* only annotations are decisions: predictions are the model's */
 		const sprout_json *anns = sprout_json_get(t, "annotations");
-		if (!item || item->type != SPROUT_JSON_NUMBER)
-			continue; /* not one of ours */
-		for (size_t k = 0; !rc && anns && anns->type == SPROUT_JSON_ARRAY && k < anns->len; k++) {
+		size_t nann = anns && anns->type == SPROUT_JSON_ARRAY ? anns->len : 0;
+		out->annotations += nann;
+		if (!item || item->type != SPROUT_JSON_NUMBER) {
+			out->skipped += nann; /* not one of ours */
+			continue;
+		}
+		for (size_t k = 0; !rc && k < nann; k++) {
 			const sprout_json *an = anns->u.items[k];
 			const sprout_json *res = sprout_json_get(an, "result");
-			const sprout_json *by = sprout_json_get(an, "completed_by");
-			const sprout_json *email = by && by->type == SPROUT_JSON_OBJECT
-							   ? sprout_json_get(by, "email")
-							   : NULL;
-			const char *who = email && email->type == SPROUT_JSON_STRING ? email->u.s
-										    : "label-studio";
+			char idname[64];
+			const char *who = ls_annotator(sprout_json_get(an, "completed_by"), idname,
+						       sizeof idname);
 			const sprout_json *choice = ls_value(res, "decision");
 			const sprout_json *fix = ls_value(res, "correction");
 			const sprout_json *reason = ls_value(res, "reason");
 			const sprout_json *text = sprout_json_get(data, "text");
-			if (!choice)
-				continue;
-			if (has_nul(email) || has_nul(reason)) {
+			if (!who || has_nul(reason)) {
 				rc = sprout_error_set(err, SPROUT_ERR_RECORD,
 						      "task %zu: the %s holds a NUL character "
 						      "(\\u0000)",
-						      i + 1, has_nul(email) ? "e-mail" : "reason");
+						      i + 1, !who ? "e-mail" : "reason");
 				break;
+			}
+			const sprout_json *cancelled = sprout_json_get(an, "was_cancelled");
+			if (!choice || (cancelled && cancelled->type == SPROUT_JSON_TRUE)) {
+				out->skipped++;
+				continue;
 			}
 			int reject = sprout_json_is(choice, "Reject");
 			int edit = !reject && fix && text && text->type == SPROUT_JSON_STRING &&
 				   !sprout_json_equal(fix, text);
-			/* the annotator as a reviewer without a link */
-			pthread_mutex_lock(&rv->lock);
-			sqlite3_stmt *st = prep(rv, "INSERT INTO reviewers(name, token, created) "
-						    "VALUES(?, NULL, ?) ON CONFLICT(name) DO NOTHING");
 			char at[32];
 			now_utc(at);
-			if (st) {
-				sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
-				sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
-				sqlite3_step(st);
-				sqlite3_finalize(st);
-			}
-			st = prep(rv, "SELECT id FROM reviewers WHERE name = ?");
-			long rid = 0;
-			if (st) {
-				sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
-				if (sqlite3_step(st) == SQLITE_ROW)
-					rid = (long)sqlite3_column_int64(st, 0);
-				sqlite3_finalize(st);
-			}
+			pthread_mutex_lock(&rv->lock);
+			long rid = reviewer_named(rv, who);
 			sprout_json *slots = sprout_json_new(a, SPROUT_JSON_OBJECT);
 			if (edit && slots)
 				sprout_json_set(a, slots, "prompt", (sprout_json *)fix);
 			sprout_error e = SPROUT_ERROR_INIT;
+			int replaced = 0;
 			sprout_code d = rid ? decide(rv, rid, (long)sprout_json_number(item),
 						     reject ? "reject" : edit ? "edit" : "accept",
 						     reject ? (reason ? reason->u.s : "rejected in Label Studio")
 							    : NULL,
-						     NULL, slots, at, 1, &e)
+						     NULL, slots, at, 1, &replaced, &e)
 					    : SPROUT_ERR_IO;
 			pthread_mutex_unlock(&rv->lock);
-			if (d == SPROUT_OK)
-				(*decisions)++;
-			else if (d != SPROUT_END && d != SPROUT_ERR_USAGE)
+			if (d == SPROUT_OK) {
+				out->decisions++;
+				out->replaced += replaced;
+				size_t j = 0;
+				while (j < nseen && seen[j] != rid)
+					j++;
+				if (j == nseen) {
+					long *more = realloc(seen, (nseen + 1) * sizeof *seen);
+					if (!more) {
+						rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+						break;
+					}
+					seen = more;
+					seen[nseen++] = rid;
+				}
+			} else if (d == SPROUT_END || d == SPROUT_ERR_USAGE) {
+				out->skipped++;
+			} else {
 				rc = sprout_error_set(err, d, "%s", e.msg);
+			}
 		}
 	}
+	out->annotators = nseen;
+	free(seen);
 	sprout_arena_free(a);
 	return rc;
 }
