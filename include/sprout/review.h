@@ -135,8 +135,18 @@ sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long ite
 /* ---- results -------------------------------------------------------------- */
 
 /* Progress per reviewer, acceptance per method, agreement (Cohen's kappa
- * for two reviewers, Fleiss' kappa for more), as JSON. */
+ * for two reviewers, Fleiss' kappa for more, and Krippendorff's alpha over
+ * every item two or more decided), as JSON. */
 sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
+
+/* Krippendorff's alpha for nominal data. counts[u * k + c] is how many
+ * ratings unit u got in category c (of k). A unit with fewer than two
+ * ratings has no pair to compare and is left out, so missing ratings are
+ * allowed. *pairable (may be NULL) gets the ratings counted. Returns NAN
+ * when alpha is not defined: fewer than two such ratings, or all in one
+ * category (no expected disagreement). */
+double sprout_review_alpha_nominal(const unsigned *counts, size_t units, size_t k,
+				   size_t *pairable);
 
 typedef enum sprout_review_outcome {
 	SPROUT_OUTCOME_ACCEPTED,

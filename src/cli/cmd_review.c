@@ -406,6 +406,17 @@ static int review_stats(int argc, char **argv)
 			       sprout_json_number(sprout_json_get(ag, "items")));
 		else
 			printf("\nagreement: not measured (it needs items decided by two reviewers)\n");
+		sprout_json *ka = sprout_json_get(v, "krippendorff");
+		if (ka && ka->type == SPROUT_JSON_OBJECT) {
+			sprout_json *al = sprout_json_get(ka, "alpha");
+			if (al->type == SPROUT_JSON_NUMBER)
+				printf("Krippendorff's alpha (nominal) %.3f", sprout_json_number(al));
+			else
+				printf("Krippendorff's alpha: not defined (every decision the same)");
+			printf(" over %.0f items, %.0f decisions\n",
+			       sprout_json_number(sprout_json_get(ka, "items")),
+			       sprout_json_number(sprout_json_get(ka, "ratings")));
+		}
 	}
 	sprout_arena_free(a);
 	sprout_buf_release(&b);

@@ -1250,6 +1250,90 @@ static int category(const char *d)
 	return !strcmp(d, "accept") ? 0 : !strcmp(d, "reject") ? 1 : 2;
 }
 
+double sprout_review_alpha_nominal(const unsigned *counts, size_t units, size_t k,
+				   size_t *pairable)
+{
+	/* the coincidence matrix o[c][d]: each ordered pair of ratings of a
+	 * unit, weighted 1 / (m_u - 1); alpha = 1 - (n - 1) D_o / D_e with
+	 * D_o = sum of o off the diagonal, D_e = sum over c != d of n_c n_d */
+	double *o = calloc(k * k + 1, sizeof *o), n = 0;
+	if (!o)
+		return NAN;
+	for (size_t u = 0; u < units; u++) {
+		const unsigned *x = counts + u * k;
+		double m = 0;
+		for (size_t c = 0; c < k; c++)
+			m += x[c];
+		if (m < 2)
+			continue;
+		n += m;
+		for (size_t c = 0; c < k; c++)
+			for (size_t d = 0; d < k; d++)
+				o[c * k + d] += (double)x[c] * ((double)x[d] - (c == d)) / (m - 1);
+	}
+	double dis = 0, expected = 0;
+	for (size_t c = 0; c < k; c++) {
+		double nc = 0;
+		for (size_t d = 0; d < k; d++) {
+			nc += o[c * k + d];
+			if (c != d)
+				dis += o[c * k + d];
+		}
+		for (size_t d = 0; d < k; d++) {
+			double nd = 0;
+			for (size_t e = 0; e < k; e++)
+				nd += o[d * k + e];
+			if (c != d)
+				expected += nc * nd;
+		}
+	}
+	free(o);
+	if (pairable)
+		*pairable = (size_t)n;
+	if (n < 2 || expected <= 0)
+		return NAN;
+	return 1 - (n - 1) * dis / expected;
+}
+
+/* Krippendorff's alpha over the items two or more decided, as JSON. */
+static sprout_code alpha_json(sprout_review *rv, sprout_buf *out)
+{
+	sqlite3_stmt *st = prep(rv, "SELECT sum(decision = 'accept'), sum(decision = 'reject'), "
+				    "sum(decision = 'edit') FROM decisions GROUP BY item "
+				    "HAVING count(*) >= 2");
+	if (!st)
+		return SPROUT_ERR_IO;
+	unsigned *c = NULL;
+	size_t n = 0, cap = 0;
+	int bad = 0;
+	while (!bad && sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			unsigned *more = realloc(c, (cap = cap ? 2 * cap : 64) * 3 * sizeof *c);
+			if (!more) {
+				bad = 1;
+				break;
+			}
+			c = more;
+		}
+		for (int j = 0; j < 3; j++)
+			c[n * 3 + j] = (unsigned)sqlite3_column_int64(st, j);
+		n++;
+	}
+	sqlite3_finalize(st);
+	size_t values = 0;
+	double a = bad ? NAN : sprout_review_alpha_nominal(c, n, 3, &values);
+	free(c);
+	if (bad)
+		return SPROUT_ERR_NOMEM;
+	if (!n)
+		return sprout_buf_adds(out, "null");
+	return sprout_buf_addf(out, "{\"alpha\":") ||
+			       (isnan(a) ? sprout_buf_adds(out, "null") : sprout_buf_addf(out, "%.4f", a)) ||
+			       sprout_buf_addf(out, ",\"items\":%zu,\"ratings\":%zu}", n, values)
+		       ? SPROUT_ERR_NOMEM
+		       : SPROUT_OK;
+}
+
 static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
 {
 	sqlite3_stmt *st = prep(rv, "SELECT count(DISTINCT reviewer) FROM decisions");
@@ -1366,6 +1450,7 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 	}
 	sqlite3_finalize(st);
 	bad = bad || sprout_buf_adds(out, "],\"agreement\":") || agreement_json(rv, out) ||
+	      sprout_buf_adds(out, ",\"krippendorff\":") || alpha_json(rv, out) ||
 	      sprout_buf_adds(out, "}");
 	pthread_mutex_unlock(&rv->lock);
 	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the review project")

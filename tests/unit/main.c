@@ -11,7 +11,7 @@ extern const struct test json_tests[], arena_tests[], reader_tests[], format_tes
 	record_tests[], meta_tests[], rng_tests[], stats_tests[], writer_tests[], text_tests[],
 	wordnet_tests[], augment_tests[], similarity_tests[], pii_tests[], dedup_tests[];
 extern const struct test yaml_tests[], state_tests[];
-extern const struct test report_tests[], meaning_tests[];
+extern const struct test report_tests[], meaning_tests[], review_tests[];
 extern const struct test template_tests[], extract_tests[], dl_tests[], buf_tests[], url_tests[];
 
 static const struct test *const suites[] = {
@@ -19,7 +19,7 @@ static const struct test *const suites[] = {
 	meta_tests,  rng_tests,  stats_tests,  writer_tests, text_tests,
 	wordnet_tests, augment_tests, similarity_tests, meaning_tests, pii_tests, dedup_tests,
 	yaml_tests, state_tests,
-	report_tests,
+	report_tests, review_tests,
 	template_tests, extract_tests, dl_tests, buf_tests, url_tests,
 };
 
