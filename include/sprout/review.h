@@ -74,6 +74,13 @@ unsigned sprout_review_overlap(sprout_review *rv);
 /* Project name shown on the page (default: the file name). */
 sprout_code sprout_review_set_name(sprout_review *rv, const char *name, sprout_error *err);
 
+/* The reviewers' guidelines: Markdown text (at most 1 MiB, no NUL) kept in
+ * the project and shown on the page, replacing any before. */
+sprout_code sprout_review_set_guidelines(sprout_review *rv, const char *text, size_t len,
+					 sprout_error *err);
+/* {"markdown": TEXT} or {"markdown": null} without guidelines. */
+sprout_code sprout_review_guidelines_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
+
 /* ---- reviewers ------------------------------------------------------------ */
 
 #define SPROUT_TOKEN_LEN 64 /* hex digits */
@@ -86,8 +93,15 @@ sprout_code sprout_review_reviewer_add(sprout_review *rv, const char *name,
 /* Remove a reviewer's access (their decisions stay). SPROUT_END if unknown. */
 sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name,
 					  sprout_error *err);
-/* The reviewers as JSON [{"name","link","decisions"}...], link true while
- * the reviewer has a token. */
+/* A reviewer's role: "adjudicator" (may set the final decision of items
+ * where reviewers disagree) or NULL for none. SPROUT_END if unknown,
+ * SPROUT_ERR_USAGE for another role. */
+sprout_code sprout_review_reviewer_set_role(sprout_review *rv, const char *name,
+					    const char *role, sprout_error *err);
+/* Whether the reviewer with this id is an adjudicator. */
+int sprout_review_is_adjudicator(sprout_review *rv, long reviewer);
+/* The reviewers as JSON [{"name","link","decisions","role"}...], link true
+ * while the reviewer has a token, role null or "adjudicator". */
 sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
 
 /* The reviewer a token belongs to: its id (> 0), or 0 for none. name (may
@@ -127,10 +141,28 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 				    sprout_error *err);
 
 /* Save a decision: body is the JSON of the POST (decision, reason, comment,
- * record). SPROUT_ERR_USAGE with a message for a bad body, SPROUT_END for
- * an unknown item. */
+ * record, and optionally expected_previous: the reviewer's decision the
+ * caller believes the item has, null for none). SPROUT_ERR_USAGE with a
+ * message for a bad body, and with *conflict (may be NULL) set when
+ * expected_previous is given and is not the reviewer's decision now;
+ * SPROUT_END for an unknown item. */
 sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item,
-				      const char *body, size_t len, sprout_error *err);
+				      const char *body, size_t len, int *conflict,
+				      sprout_error *err);
+
+/* ---- adjudication ---------------------------------------------------------- */
+
+/* The items reviewers disagree on (two or more decisions, not all the same)
+ * and those adjudicated, with every reviewer's decision and the final one
+ * (JSON shape in docs/internals/review-api.md). */
+sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
+					     sprout_error *err);
+/* Set an item's final decision (body as for decide_json, without comment or
+ * expected_previous) as the adjudicator reviewer. SPROUT_ERR_USAGE for a bad
+ * body or a reviewer who is not an adjudicator, SPROUT_END for an unknown
+ * item. The export follows the final decision and keeps who set it. */
+sprout_code sprout_review_adjudicate_json(sprout_review *rv, long reviewer, long item,
+					  const char *body, size_t len, sprout_error *err);
 
 /* ---- results -------------------------------------------------------------- */
 

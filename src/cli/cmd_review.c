@@ -28,6 +28,8 @@ enum {
 	OPT_JSON,
 	OPT_UNDECIDED,
 	OPT_LABEL_STUDIO,
+	OPT_GUIDELINES,
+	OPT_ADJUDICATOR,
 };
 
 static const struct cli_option project_option[] = {
@@ -40,9 +42,9 @@ struct review_cli {
 	const char *project;
 	sprout_review_add_options add;
 	unsigned overlap;
-	const char *name, *host, *port_file, *url, *undecided, *label_studio;
+	const char *name, *host, *port_file, *url, *undecided, *label_studio, *guidelines;
 	unsigned port;
-	int json;
+	int json, adjudicator;
 };
 
 static int number(const char *opt, const char *arg, double lo, double hi, double *out)
@@ -101,6 +103,8 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_JSON: r->json = 1; return -1;
 	case OPT_UNDECIDED: r->undecided = arg; return -1;
 	case OPT_LABEL_STUDIO: r->label_studio = arg; return -1;
+	case OPT_GUIDELINES: r->guidelines = arg; return -1;
+	case OPT_ADJUDICATOR: r->adjudicator = 1; return -1;
 	}
 	return -1;
 }
@@ -131,8 +135,35 @@ static const struct cli_option add_options[] = {
 	 "queue records without a parent too (by default only generated ones)"},
 	{"overlap", 0, "K", OPT_OVERLAP, "reviewers each item goes to (default 1)"},
 	{"name", 0, "TEXT", OPT_NAME, "the project's name on the page (default: the file name)"},
+	{"guidelines", 0, "FILE", OPT_GUIDELINES,
+	 "the reviewers' guidelines, a Markdown file, shown in a panel on the page"},
 	{NULL, 0, NULL, 0, NULL},
 };
+
+/* The whole of a small file, NUL-terminated, or NULL with errno. */
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *data = malloc(max + 2);
+	size_t n = data ? fread(data, 1, max + 1, f) : 0;
+	int bad = !data || ferror(f);
+	fclose(f);
+	if (bad) {
+		free(data);
+		errno = data ? EIO : ENOMEM;
+		return NULL;
+	}
+	if (n > max) {
+		free(data);
+		errno = EFBIG;
+		return NULL;
+	}
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
 
 static int review_add(int argc, char **argv)
 {
@@ -155,6 +186,24 @@ static int review_add(int argc, char **argv)
 	if (!(rv = open_project(&r, 1))) {
 		rc = EXIT_IO;
 		goto done;
+	}
+	if (r.guidelines) {
+		size_t glen;
+		char *g = slurp(r.guidelines, (size_t)1 << 20, &glen);
+		if (!g) {
+			cli_error("%s: cannot read the guidelines: %s", r.guidelines,
+				  errno == EFBIG ? "over 1 MiB" : strerror(errno));
+			rc = EXIT_IO;
+			goto done;
+		}
+		sprout_code gc = sprout_review_set_guidelines(rv, g, glen, &err);
+		free(g);
+		if (gc) {
+			sprout_error_locate(&err, r.guidelines, 0, 0);
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+			goto done;
+		}
 	}
 	if ((r.overlap && sprout_review_set_overlap(rv, r.overlap, &err)) ||
 	    (r.name && sprout_review_set_name(rv, r.name, &err))) {
@@ -187,6 +236,8 @@ static const struct cli_option reviewer_options[] = {
 	 "the review project (default " DEFAULT_PROJECT ")", CLI_OPT_OUTPATH},
 	{"url", 0, "URL", OPT_URL,
 	 "where the app is served, for the links (default http://127.0.0.1:8700)"},
+	{"adjudicator", 0, NULL, OPT_ADJUDICATOR,
+	 "with add: the reviewer may also set the final decision where reviewers disagree"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -231,19 +282,24 @@ static int review_reviewer(int argc, char **argv)
 				for (size_t i = 0; i < v->len; i++) {
 					sprout_json *nm = sprout_json_get(v->u.items[i], "name");
 					sprout_json *n = sprout_json_get(v->u.items[i], "decisions");
-					printf("%s\t%.0f decision%s\t%s\n", nm->u.s, sprout_json_number(n),
-					       sprout_json_number(n) == 1 ? "" : "s",
+					sprout_json *role = sprout_json_get(v->u.items[i], "role");
+					printf("%s\t%.0f decision%s\t%s%s%s\n", nm->u.s,
+					       sprout_json_number(n), sprout_json_number(n) == 1 ? "" : "s",
 					       sprout_json_get(v->u.items[i], "link")->type ==
 							       SPROUT_JSON_TRUE
 						       ? "has a link"
-						       : "(no link)");
+						       : "(no link)",
+					       role && role->type == SPROUT_JSON_STRING ? "\t" : "",
+					       role && role->type == SPROUT_JSON_STRING ? role->u.s : "");
 				}
 			sprout_arena_free(a);
 		}
 		sprout_buf_release(&b);
 	} else if (!strcmp(what, "add")) {
 		char token[SPROUT_TOKEN_LEN + 1];
-		if (sprout_review_reviewer_add(rv, c.inputs[1], token, &err)) {
+		if (sprout_review_reviewer_add(rv, c.inputs[1], token, &err) ||
+		    sprout_review_reviewer_set_role(rv, c.inputs[1],
+						    r.adjudicator ? "adjudicator" : NULL, &err)) {
 			cli_error_at(&err);
 			rc = cli_exit_for(err.code);
 		} else {

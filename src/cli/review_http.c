@@ -148,16 +148,17 @@ static size_t size_arg(struct MHD_Connection *c, const char *name, size_t def)
 	return v && *v && !*end ? (size_t)n : def;
 }
 
-/* /api/item/ID or /api/item/ID/decision: the id, 0 if malformed. */
-static long item_id(const char *url, int *decision)
+/* /api/item/ID, /api/item/ID/decision or /api/item/ID/final: the id, 0 if
+ * malformed; *what 0, 1 or 2. */
+static long item_id(const char *url, int *what)
 {
 	const char *p = url + strlen("/api/item/");
 	char *end;
 	long id = strtol(p, &end, 10);
 	if (end == p || id <= 0)
 		return 0;
-	*decision = !strcmp(end, "/decision");
-	return !*end || *decision ? id : 0;
+	*what = !strcmp(end, "/decision") ? 1 : !strcmp(end, "/final") ? 2 : 0;
+	return !*end || *what ? id : 0;
 }
 
 static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, const char *url,
@@ -214,6 +215,14 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 		rc = sprout_review_me_json(rv, who, token, &b, &err);
 	} else if (get && !strcmp(url, "/api/facets")) {
 		rc = sprout_review_facets_json(rv, &b, &err);
+	} else if (get && !strcmp(url, "/api/guidelines")) {
+		rc = sprout_review_guidelines_json(rv, &b, &err);
+	} else if (get && !strcmp(url, "/api/disagreements")) {
+		if (!sprout_review_is_adjudicator(rv, who)) {
+			sprout_buf_release(&b);
+			return json_error(c, 403, "only an adjudicator sees the disagreements");
+		}
+		rc = sprout_review_disagreements_json(rv, &b, &err);
 	} else if (get && !strcmp(url, "/api/items")) {
 		filter_of(c, &f);
 		rc = sprout_review_list_json(rv, who, &f, size_arg(c, "offset", 0),
@@ -222,13 +231,27 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 		filter_of(c, &f);
 		rc = sprout_review_next_json(rv, who, &f, &b, &err);
 	} else if (!strncmp(url, "/api/item/", 10) && (id = item_id(url, &decision))) {
-		if (decision != post) {
+		if (!!decision != post) {
 			sprout_buf_release(&b);
 			return json_error(c, 405, "method not allowed");
 		}
-		if (post) {
-			rc = sprout_review_decide_json(rv, who, id, rq->body.data ? rq->body.data : "",
-						       rq->body.len, &err);
+		const char *body = rq->body.data ? rq->body.data : "";
+		int conflict = 0;
+		if (decision == 2) {
+			if (!sprout_review_is_adjudicator(rv, who)) {
+				sprout_buf_release(&b);
+				return json_error(c, 403, "only an adjudicator sets final decisions");
+			}
+			rc = sprout_review_adjudicate_json(rv, who, id, body, rq->body.len, &err);
+			if (!rc && sprout_buf_adds(&b, "{\"ok\":true}"))
+				rc = SPROUT_ERR_NOMEM;
+		} else if (post) {
+			rc = sprout_review_decide_json(rv, who, id, body, rq->body.len, &conflict,
+						       &err);
+			if (conflict) {
+				sprout_buf_release(&b);
+				return json_error(c, 409, err.msg);
+			}
 			if (!rc)
 				rc = sprout_buf_adds(&b, "{\"ok\":true,\"counts\":") ? SPROUT_ERR_NOMEM
 										: SPROUT_OK;

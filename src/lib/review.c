@@ -47,7 +47,14 @@ static const char schema[] =
 	" PRIMARY KEY(item, reviewer));"
 	"CREATE TABLE IF NOT EXISTS history(id INTEGER PRIMARY KEY, item INTEGER NOT NULL,"
 	" reviewer INTEGER NOT NULL, decision TEXT NOT NULL, reason TEXT, comment TEXT,"
-	" edited TEXT, at TEXT NOT NULL);";
+	" edited TEXT, at TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS adjudications(item INTEGER PRIMARY KEY, reviewer INTEGER NOT NULL,"
+	" decision TEXT NOT NULL, reason TEXT, edited TEXT, at TEXT NOT NULL);";
+
+/* Columns added after the first projects: added when missing. */
+static const char *const later_columns[][2] = {
+	{"reviewers", "role TEXT"}, /* NULL, or "adjudicator" */
+};
 
 /* ---- small things ------------------------------------------------------------ */
 
@@ -111,6 +118,23 @@ static const char *col(sqlite3_stmt *st, int i)
 {
 	const char *s = (const char *)sqlite3_column_text(st, i);
 	return s ? s : "";
+}
+
+static int add_str(sprout_buf *b, const char *s)
+{
+	return sprout_json_write_string(b, s, strlen(s)) != SPROUT_OK;
+}
+
+static int add_null(sprout_buf *b)
+{
+	return sprout_buf_adds(b, "null") != SPROUT_OK;
+}
+
+/* Column i as a JSON string, or null. */
+static int add_col(sprout_buf *b, sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? add_null(b)
+							 : add_str(b, (const char *)sqlite3_column_text(st, i));
 }
 
 static int meta_get(sprout_review *rv, const char *key, char *out, size_t n)
@@ -247,7 +271,21 @@ sprout_review *sprout_review_open(const char *path, int create, sprout_error *er
 		return NULL;
 	}
 	sqlite3_busy_timeout(rv->db, 30000);
-	if (sqlite3_exec(rv->db, schema, NULL, NULL, NULL) != SQLITE_OK || hash_old_tokens(rv)) {
+	int bad = sqlite3_exec(rv->db, schema, NULL, NULL, NULL) != SQLITE_OK;
+	for (size_t i = 0; !bad && i < sizeof later_columns / sizeof *later_columns; i++) {
+		char sql[256], name[64];
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(later_columns[i][1], " "),
+			 later_columns[i][1]);
+		snprintf(sql, sizeof sql, "SELECT %s FROM %s LIMIT 0", name, later_columns[i][0]);
+		sqlite3_stmt *st = prep(rv, sql);
+		sqlite3_finalize(st);
+		if (!st) {
+			snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s", later_columns[i][0],
+				 later_columns[i][1]);
+			bad = sqlite3_exec(rv->db, sql, NULL, NULL, NULL) != SQLITE_OK;
+		}
+	}
+	if (bad || hash_old_tokens(rv)) {
 		db_fail(rv, err, "cannot open the review project");
 		sprout_review_close(rv);
 		return NULL;
@@ -292,6 +330,41 @@ sprout_code sprout_review_set_name(sprout_review *rv, const char *name, sprout_e
 		snprintf(rv->name, sizeof rv->name, "%s", name);
 	pthread_mutex_unlock(&rv->lock);
 	return bad ? db_fail(rv, err, "cannot save the name") : SPROUT_OK;
+}
+
+#define GUIDELINES_MAX ((size_t)1 << 20)
+
+sprout_code sprout_review_set_guidelines(sprout_review *rv, const char *text, size_t len,
+					 sprout_error *err)
+{
+	if (len > GUIDELINES_MAX)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "the guidelines are over 1 MiB");
+	if (memchr(text, '\0', len))
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"the guidelines hold a NUL character: they are Markdown text");
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&rv->lock);
+	int bad = meta_put(rv, "guidelines", copy);
+	pthread_mutex_unlock(&rv->lock);
+	free(copy);
+	return bad ? db_fail(rv, err, "cannot save the guidelines") : SPROUT_OK;
+}
+
+sprout_code sprout_review_guidelines_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "SELECT value FROM meta WHERE key = 'guidelines'");
+	int bad = !st || sprout_buf_adds(out, "{\"markdown\":");
+	if (!bad)
+		bad = sqlite3_step(st) == SQLITE_ROW ? add_str(out, col(st, 0)) : add_null(out);
+	bad = bad || sprout_buf_addc(out, '}');
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the guidelines") : SPROUT_OK;
 }
 
 /* ---- adding ------------------------------------------------------------------- */
@@ -584,35 +657,63 @@ sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name, s
 	return rc;
 }
 
-static int add_str(sprout_buf *b, const char *s)
+sprout_code sprout_review_reviewer_set_role(sprout_review *rv, const char *name,
+					    const char *role, sprout_error *err)
 {
-	return sprout_json_write_string(b, s, strlen(s)) != SPROUT_OK;
+	if (role && strcmp(role, "adjudicator"))
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"unknown role '%s' (the one role is adjudicator)", role);
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = prep(rv, "UPDATE reviewers SET role = ? WHERE name = ?");
+	int ok = st != NULL, changed = 0;
+	if (ok) {
+		if (role)
+			sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		changed = sqlite3_changes(rv->db);
+	}
+	sqlite3_finalize(st);
+	sprout_code rc = !ok ? db_fail(rv, err, "cannot save the role")
+		       : changed ? SPROUT_OK
+				 : sprout_error_set(err, SPROUT_END, "no reviewer '%s'", name);
+	pthread_mutex_unlock(&rv->lock);
+	return rc;
 }
 
-static int add_null(sprout_buf *b)
+static int is_adjudicator(sprout_review *rv, long reviewer)
 {
-	return sprout_buf_adds(b, "null") != SPROUT_OK;
+	sqlite3_stmt *st = prep(rv, "SELECT 1 FROM reviewers WHERE id = ? AND role = 'adjudicator'");
+	int yes = 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, reviewer);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
 }
 
-/* Column i as a JSON string, or null. */
-static int add_col(sprout_buf *b, sqlite3_stmt *st, int i)
+int sprout_review_is_adjudicator(sprout_review *rv, long reviewer)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? add_null(b)
-							 : add_str(b, (const char *)sqlite3_column_text(st, i));
+	pthread_mutex_lock(&rv->lock);
+	int yes = is_adjudicator(rv, reviewer);
+	pthread_mutex_unlock(&rv->lock);
+	return yes;
 }
 
 sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
 	sqlite3_stmt *st = prep(rv, "SELECT name, token IS NOT NULL, (SELECT count(*) FROM decisions "
-				    "d WHERE d.reviewer = r.id) FROM reviewers r ORDER BY name");
+				    "d WHERE d.reviewer = r.id), role FROM reviewers r ORDER BY name");
 	int bad = !st || sprout_buf_addc(out, '[');
 	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
 		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"name\":") ||
 		      add_str(out, col(st, 0)) ||
-		      sprout_buf_addf(out, ",\"link\":%s,\"decisions\":%lld}",
+		      sprout_buf_addf(out, ",\"link\":%s,\"decisions\":%lld,\"role\":",
 				      sqlite3_column_int(st, 1) ? "true" : "false",
-				      (long long)sqlite3_column_int64(st, 2));
+				      (long long)sqlite3_column_int64(st, 2)) ||
+		      add_col(out, st, 3) || sprout_buf_addc(out, '}');
 	bad = bad || sprout_buf_addc(out, ']');
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&rv->lock);
@@ -707,7 +808,8 @@ sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *
 				  sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *st = prep(rv, "SELECT name FROM reviewers WHERE id = ?");
+	sqlite3_stmt *st = prep(rv, "SELECT name, role, EXISTS(SELECT 1 FROM meta WHERE key = "
+				    "'guidelines') FROM reviewers WHERE id = ?");
 	sprout_code rc = st ? SPROUT_OK : SPROUT_ERR_IO;
 	if (!rc) {
 		sqlite3_bind_int64(st, 1, reviewer);
@@ -719,7 +821,9 @@ sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *
 		int bad = sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(st, 0)) ||
 			  sprout_buf_addf(out, ",\"csrf\":\"%s\",\"project\":", csrf) ||
 			  add_str(out, rv->name) ||
-			  sprout_buf_addf(out, ",\"overlap\":%u,\"counts\":", rv->overlap);
+			  sprout_buf_adds(out, ",\"role\":") || add_col(out, st, 1) ||
+			  sprout_buf_addf(out, ",\"guidelines\":%s,\"overlap\":%u,\"counts\":",
+					  sqlite3_column_int(st, 2) ? "true" : "false", rv->overlap);
 		rc = bad ? SPROUT_ERR_NOMEM : counts_json(rv, reviewer, out);
 		if (!rc && sprout_buf_adds(out, ",\"slots\":[\"prompt\",\"input\",\"response\","
 						"\"label\"]}"))
@@ -942,14 +1046,20 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 	sprout_json *obj = NULL;
 	const char *rec = col(st, 5);
 	bad = bad || sprout_buf_adds(out, ",\"scores\":");
+	int generated = 0;
 	if (!bad && a && !sprout_json_parse(a, rec, strlen(rec), &obj, NULL)) {
 		sprout_json *m = sprout_json_get(obj, "_sprout");
 		sprout_json *s = m ? sprout_json_get(m, "scores") : NULL;
+		sprout_json *p = m ? sprout_json_get(m, "parent") : NULL;
+		generated = p && p->type == SPROUT_JSON_STRING;
 		bad = s && s->type == SPROUT_JSON_OBJECT ? sprout_json_write(out, s) != SPROUT_OK
 							   : sprout_buf_adds(out, "{}");
 	} else if (!bad) {
 		bad = sprout_buf_adds(out, "{}");
 	}
+	/* made from another record (a parent), or a real one (a seed, a record
+	 * flagged from a model's predictions) */
+	bad = bad || sprout_buf_addf(out, ",\"generated\":%s", generated ? "true" : "false");
 	sprout_arena_free(a);
 	bad = bad || sprout_buf_adds(out, ",\"decision\":");
 	if (!bad && sqlite3_column_type(st, 9) == SQLITE_NULL) {
@@ -1024,8 +1134,10 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 			return locked_result(rv, SPROUT_ERR_IO, err);
 	}
 	sprout_code rc = id ? item_json(rv, reviewer, id, out)
-			    : sprout_buf_adds(out, "{\"done\":true}") ? SPROUT_ERR_NOMEM
-								      : SPROUT_OK;
+			    : sprout_buf_adds(out, "{\"done\":true,\"counts\":") ? SPROUT_ERR_NOMEM
+										: counts_json(rv, reviewer, out);
+	if (!id && !rc && sprout_buf_addc(out, '}'))
+		rc = SPROUT_ERR_NOMEM;
 	return locked_result(rv, rc, err);
 }
 
@@ -1202,41 +1314,209 @@ static const char *str_member(const sprout_json *o, const char *key, sprout_erro
 	return v->u.s;
 }
 
+/* A decision's body: decision, reason, comment and record checked. */
+struct decision_body {
+	const char *decision, *reason, *comment;
+	sprout_json *slots, *obj;
+};
+
+static sprout_code parse_decision(sprout_arena *a, const char *body, size_t len,
+				  struct decision_body *d, sprout_error *err)
+{
+	sprout_error perr = SPROUT_ERROR_INIT;
+	int bad = 0;
+	memset(d, 0, sizeof *d);
+	if (sprout_json_parse(a, body, len, &d->obj, &perr) || d->obj->type != SPROUT_JSON_OBJECT)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "the body is not a JSON object");
+	d->decision = str_member(d->obj, "decision", err, &bad);
+	d->reason = str_member(d->obj, "reason", err, &bad);
+	d->comment = str_member(d->obj, "comment", err, &bad);
+	d->slots = sprout_json_get(d->obj, "record");
+	const char *x = d->decision;
+	if (bad)
+		return SPROUT_ERR_USAGE;
+	if (!x || (strcmp(x, "accept") && strcmp(x, "reject") && strcmp(x, "edit")))
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "\"decision\" is accept, reject or edit");
+	if (!strcmp(x, "reject") && (!d->reason || !*d->reason))
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "a rejection needs a reason");
+	if (!strcmp(x, "edit") && (!d->slots || d->slots->type != SPROUT_JSON_OBJECT))
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"an edit needs \"record\": the corrected texts");
+	return SPROUT_OK;
+}
+
+/* The reviewer's decision on the item now, into out ("" for none). */
+static int current_decision(sprout_review *rv, long reviewer, long item, char *out, size_t n)
+{
+	sqlite3_stmt *st = prep(rv, "SELECT decision FROM decisions WHERE item = ? AND reviewer = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, item);
+	sqlite3_bind_int64(st, 2, reviewer);
+	snprintf(out, n, "%s", sqlite3_step(st) == SQLITE_ROW ? col(st, 0) : "");
+	sqlite3_finalize(st);
+	return 0;
+}
+
 sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item,
-				      const char *body, size_t len, sprout_error *err)
+				      const char *body, size_t len, int *conflict,
+				      sprout_error *err)
+{
+	if (conflict)
+		*conflict = 0;
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	struct decision_body d;
+	sprout_code rc = parse_decision(a, body, len, &d, err);
+	/* expected_previous: what the page believes this reviewer decided (null:
+	 * nothing); a decision made meanwhile (another tab, another filter) is
+	 * not replaced without the reviewer seeing it */
+	const sprout_json *ep = sprout_json_get(d.obj, "expected_previous");
+	if (!rc && ep && ep->type != SPROUT_JSON_NULL && ep->type != SPROUT_JSON_STRING)
+		rc = sprout_error_set(err, SPROUT_ERR_USAGE,
+				      "\"expected_previous\" is null or accept, reject or edit");
+	if (!rc) {
+		char at[32], now[16];
+		now_utc(at);
+		pthread_mutex_lock(&rv->lock);
+		if (ep && current_decision(rv, reviewer, item, now, sizeof now))
+			rc = db_fail(rv, err, "cannot read the review project");
+		else if (ep && strcmp(now, ep->type == SPROUT_JSON_STRING ? ep->u.s : "")) {
+			if (conflict)
+				*conflict = 1;
+			if (*now)
+				rc = sprout_error_set(err, SPROUT_ERR_USAGE,
+						      "you decided '%s' on this item since: confirm "
+						      "to replace it",
+						      now);
+			else
+				rc = sprout_error_set(err, SPROUT_ERR_USAGE,
+						      "this item has no decision of yours any more");
+		} else {
+			rc = decide(rv, reviewer, item, d.decision, d.reason, d.comment, d.slots, at,
+				    0, NULL, err);
+		}
+		pthread_mutex_unlock(&rv->lock);
+	}
+	sprout_arena_free(a);
+	return rc;
+}
+
+/* ---- adjudication ------------------------------------------------------------------ */
+
+/* Items with two or more decisions that are not all the same. */
+#define DISPUTED(i)                                                                                \
+	"((SELECT count(*) FROM decisions x WHERE x.item = " i ".id) >= 2 AND (SELECT count(DISTINCT " \
+	"x.decision) FROM decisions x WHERE x.item = " i ".id) > 1)"
+
+sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
+					     sprout_error *err)
+{
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *it = prep(rv, "SELECT i.id, i.method, i.label, i.record, i.format, i.parent, "
+				    "a.decision, a.reason, a.edited, a.at, r.name FROM items i LEFT JOIN "
+				    "adjudications a ON a.item = i.id LEFT JOIN reviewers r ON r.id = "
+				    "a.reviewer WHERE a.item IS NOT NULL OR " DISPUTED("i") " ORDER BY i.id");
+	sqlite3_stmt *ds = prep(rv, "SELECT r.name, d.decision, d.reason, d.comment, d.at, d.edited "
+				    "FROM decisions d JOIN reviewers r ON r.id = d.reviewer WHERE "
+				    "d.item = ? ORDER BY r.name");
+	int bad = !it || !ds || sprout_buf_adds(out, "{\"items\":[");
+	for (int first = 1; !bad && sqlite3_step(it) == SQLITE_ROW; first = 0) {
+		const char *format = col(it, 4);
+		bad = (!first && sprout_buf_addc(out, ',')) ||
+		      sprout_buf_addf(out, "{\"id\":%lld,\"method\":",
+				      (long long)sqlite3_column_int64(it, 0)) ||
+		      add_str(out, col(it, 1)) || sprout_buf_adds(out, ",\"label\":") ||
+		      add_col(out, it, 2) || sprout_buf_adds(out, ",\"record\":") ||
+		      slots_json(out, col(it, 3), format) || sprout_buf_adds(out, ",\"parent\":") ||
+		      (sqlite3_column_type(it, 5) == SQLITE_NULL ? add_null(out)
+								 : slots_json(out, col(it, 5), format)) ||
+		      sprout_buf_adds(out, ",\"decisions\":[");
+		sqlite3_reset(ds);
+		sqlite3_bind_int64(ds, 1, sqlite3_column_int64(it, 0));
+		for (int f2 = 1; !bad && sqlite3_step(ds) == SQLITE_ROW; f2 = 0)
+			bad = (!f2 && sprout_buf_addc(out, ',')) ||
+			      sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(ds, 0)) ||
+			      sprout_buf_adds(out, ",\"decision\":") || add_str(out, col(ds, 1)) ||
+			      sprout_buf_adds(out, ",\"reason\":") || add_str(out, col(ds, 2)) ||
+			      sprout_buf_adds(out, ",\"comment\":") || add_str(out, col(ds, 3)) ||
+			      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(ds, 4)) ||
+			      sprout_buf_adds(out, ",\"record\":") ||
+			      (sqlite3_column_type(ds, 5) == SQLITE_NULL
+				       ? add_null(out)
+				       : slots_json(out, col(ds, 5), format)) ||
+			      sprout_buf_addc(out, '}');
+		bad = bad || sprout_buf_adds(out, "],\"final\":");
+		if (!bad && sqlite3_column_type(it, 6) == SQLITE_NULL)
+			bad = add_null(out);
+		else if (!bad)
+			bad = sprout_buf_adds(out, "{\"decision\":") || add_str(out, col(it, 6)) ||
+			      sprout_buf_adds(out, ",\"reason\":") || add_str(out, col(it, 7)) ||
+			      sprout_buf_adds(out, ",\"by\":") || add_str(out, col(it, 10)) ||
+			      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(it, 9)) ||
+			      sprout_buf_adds(out, ",\"record\":") ||
+			      (sqlite3_column_type(it, 8) == SQLITE_NULL
+				       ? add_null(out)
+				       : slots_json(out, col(it, 8), format)) ||
+			      sprout_buf_addc(out, '}');
+		bad = bad || sprout_buf_addc(out, '}');
+	}
+	bad = bad || sprout_buf_adds(out, "]}");
+	sqlite3_finalize(it);
+	sqlite3_finalize(ds);
+	pthread_mutex_unlock(&rv->lock);
+	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the review project")
+		   : SPROUT_OK;
+}
+
+sprout_code sprout_review_adjudicate_json(sprout_review *rv, long reviewer, long item,
+					  const char *body, size_t len, sprout_error *err)
 {
 	sprout_arena *a = sprout_arena_new(0);
 	if (!a)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-	sprout_json *o;
-	sprout_error perr = SPROUT_ERROR_INIT;
-	sprout_code rc = SPROUT_OK;
-	int bad = 0;
-	if (sprout_json_parse(a, body, len, &o, &perr) || o->type != SPROUT_JSON_OBJECT) {
-		rc = sprout_error_set(err, SPROUT_ERR_USAGE, "the body is not a JSON object");
-	} else {
-		const char *d = str_member(o, "decision", err, &bad);
-		const char *reason = str_member(o, "reason", err, &bad);
-		const char *comment = str_member(o, "comment", err, &bad);
-		sprout_json *slots = sprout_json_get(o, "record");
-		if (bad)
-			rc = SPROUT_ERR_USAGE;
-		else if (!d || (strcmp(d, "accept") && strcmp(d, "reject") && strcmp(d, "edit")))
-			rc = sprout_error_set(err, SPROUT_ERR_USAGE,
-					      "\"decision\" is accept, reject or edit");
-		else if (!strcmp(d, "reject") && (!reason || !*reason))
-			rc = sprout_error_set(err, SPROUT_ERR_USAGE, "a rejection needs a reason");
-		else if (!strcmp(d, "edit") && (!slots || slots->type != SPROUT_JSON_OBJECT))
-			rc = sprout_error_set(err, SPROUT_ERR_USAGE,
-					      "an edit needs \"record\": the corrected texts");
-		if (!rc) {
-			char at[32];
-			now_utc(at);
-			pthread_mutex_lock(&rv->lock);
-			rc = decide(rv, reviewer, item, d, reason, comment, slots, at, 0, NULL, err);
-			pthread_mutex_unlock(&rv->lock);
-		}
+	struct decision_body d;
+	sprout_buf ed = SPROUT_BUF_INIT((size_t)64 << 20);
+	sprout_code rc = parse_decision(a, body, len, &d, err);
+	char at[32];
+	now_utc(at);
+	pthread_mutex_lock(&rv->lock);
+	sqlite3_stmt *st = NULL;
+	if (!rc && !is_adjudicator(rv, reviewer))
+		rc = sprout_error_set(err, SPROUT_ERR_USAGE,
+				      "only an adjudicator sets final decisions ('sprout review "
+				      "reviewer add NAME --adjudicator')");
+	if (!rc && !(st = prep(rv, "SELECT i.record, i.format, r.name FROM items i, reviewers r "
+				   "WHERE i.id = ? AND r.id = ?")))
+		rc = db_fail(rv, err, "cannot read the review project");
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, item);
+		sqlite3_bind_int64(st, 2, reviewer);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = sprout_error_set(err, SPROUT_END, "no such item");
+		else if (!strcmp(d.decision, "edit"))
+			rc = corrected(a, col(st, 0), col(st, 1), d.slots, col(st, 2), at, &ed, err);
 	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!rc && !(st = prep(rv, "INSERT OR REPLACE INTO adjudications(item, reviewer, decision, "
+				   "reason, edited, at) VALUES(?, ?, ?, ?, ?, ?)")))
+		rc = db_fail(rv, err, "cannot save the final decision");
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, item);
+		sqlite3_bind_int64(st, 2, reviewer);
+		sqlite3_bind_text(st, 3, d.decision, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, d.reason ? d.reason : "", -1, SQLITE_STATIC);
+		if (ed.len)
+			sqlite3_bind_text(st, 5, ed.data, (int)ed.len, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, at, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(rv, err, "cannot save the final decision");
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&rv->lock);
+	sprout_buf_release(&ed);
 	sprout_arena_free(a);
 	return rc;
 }
@@ -1491,6 +1771,41 @@ static int reviewed_record(sprout_arena *a, const char *record, sqlite3_stmt *ds
 	return sprout_json_set(a, m, "review", rev) || sprout_json_write(out, obj) ? -1 : 0;
 }
 
+/* The record in rec with its final decision's provenance in
+ * _sprout.adjudication: who set it, what, why and when, and the reviews it
+ * settled. */
+static int with_adjudication(sprout_arena *a, sprout_buf *rec, sqlite3_stmt *adj,
+			     sqlite3_stmt *ds)
+{
+	sprout_json *obj, *m, *x = sprout_json_new(a, SPROUT_JSON_OBJECT),
+			      *revs = sprout_json_new(a, SPROUT_JSON_ARRAY);
+	if (!x || !revs || sprout_json_parse(a, rec->data, rec->len, &obj, NULL) ||
+	    !(m = sprout_json_get(obj, "_sprout")) || m->type != SPROUT_JSON_OBJECT)
+		return -1;
+	static const char *const keys[] = {"by", "decision", "reason", "at"};
+	for (int k = 0; k < 4; k++) {
+		const char *v = col(adj, k);
+		if ((k != 2 || *v) && sprout_json_set(a, x, keys[k], sprout_json_string(a, v, strlen(v))))
+			return -1;
+	}
+	sqlite3_reset(ds);
+	while (sqlite3_step(ds) == SQLITE_ROW) {
+		sprout_json *d = sprout_json_new(a, SPROUT_JSON_OBJECT);
+		static const char *const dk[] = {"reviewer", "decision", "reason"};
+		for (int k = 0; d && k < 3; k++) {
+			const char *v = col(ds, k);
+			if ((k != 2 || *v) && sprout_json_set(a, d, dk[k], sprout_json_string(a, v, strlen(v))))
+				return -1;
+		}
+		if (!d || sprout_json_push(a, revs, d))
+			return -1;
+	}
+	if (sprout_json_set(a, x, "reviews", revs) || sprout_json_set(a, m, "adjudication", x))
+		return -1;
+	sprout_buf_clear(rec);
+	return sprout_json_write(rec, obj) ? -1 : 0;
+}
+
 sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, void *ctx,
 				 sprout_error *err)
 {
@@ -1499,7 +1814,11 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 	sqlite3_stmt *ds = prep(rv, "SELECT r.name, d.decision, d.reason, d.at, d.edited FROM "
 				    "decisions d JOIN reviewers r ON r.id = d.reviewer WHERE d.item = ? "
 				    "ORDER BY d.at, r.name");
-	sprout_code rc = it && ds ? SPROUT_OK : db_fail(rv, err, "cannot read the review project");
+	sqlite3_stmt *adj = prep(rv, "SELECT r.name, a.decision, a.reason, a.at, a.edited FROM "
+				     "adjudications a JOIN reviewers r ON r.id = a.reviewer WHERE "
+				     "a.item = ?");
+	sprout_code rc = it && ds && adj ? SPROUT_OK
+					 : db_fail(rv, err, "cannot read the review project");
 	sprout_buf rec = SPROUT_BUF_INIT((size_t)64 << 20), why = SPROUT_BUF_INIT(1 << 20);
 	sprout_arena *a = sprout_arena_new(0);
 	if (!a)
@@ -1545,6 +1864,22 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 			oc = edits ? SPROUT_OUTCOME_CORRECTED : SPROUT_OUTCOME_ACCEPTED;
 		}
 		sprout_arena_reset(a);
+		/* an adjudicator's final decision overrides the count */
+		sqlite3_reset(adj);
+		sqlite3_bind_int64(adj, 1, sqlite3_column_int64(it, 0));
+		int final = sqlite3_step(adj) == SQLITE_ROW;
+		if (final) {
+			const char *fd = col(adj, 1);
+			oc = !strcmp(fd, "reject") ? SPROUT_OUTCOME_REJECTED
+			     : !strcmp(fd, "edit") ? SPROUT_OUTCOME_CORRECTED
+						   : SPROUT_OUTCOME_ACCEPTED;
+			last_edit = col(adj, 4);
+			sprout_buf_clear(&reason);
+			if (oc == SPROUT_OUTCOME_REJECTED)
+				sprout_buf_addf(&reason, "adjudicated by %s: %s%s%s%s", col(adj, 0),
+						col(adj, 2), why.len ? " (" : "", why.data ? why.data : "",
+						why.len ? ")" : "");
+		}
 		int bad;
 		if (oc == SPROUT_OUTCOME_CORRECTED)
 			bad = sprout_buf_adds(&rec, last_edit) != SPROUT_OK;
@@ -1552,6 +1887,8 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 			bad = reviewed_record(a, col(it, 1), ds, sqlite3_column_int(it, 2), &rec);
 		else
 			bad = sprout_buf_adds(&rec, col(it, 1)) != SPROUT_OK;
+		if (!bad && final)
+			bad = with_adjudication(a, &rec, adj, ds);
 		free(edit_copy);
 		sqlite3_reset(ds);
 		if (bad)
@@ -1562,6 +1899,7 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 	}
 	sqlite3_finalize(it);
 	sqlite3_finalize(ds);
+	sqlite3_finalize(adj);
 	sprout_arena_free(a);
 	sprout_buf_release(&rec);
 	sprout_buf_release(&why);
