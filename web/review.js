@@ -82,6 +82,17 @@
     btnSave: $('btn-save'),
     btnCancel: $('btn-cancel'),
     status: $('status'),
+    btnGuidelines: $('btn-guidelines'),
+    btnAdjudicate: $('btn-adjudicate'),
+    guidelines: $('guidelines'),
+    guidelinesBody: $('guidelines-body'),
+    guidelinesClose: $('guidelines-close'),
+    doneTitle: $('done-title'),
+    doneMore: $('done-more'),
+    adjudicate: $('adjudicate'),
+    adjudicateList: $('adjudicate-list'),
+    adjudicateEmpty: $('adjudicate-empty'),
+    adjudicateClose: $('adjudicate-close'),
   };
 
   const state = {
@@ -101,6 +112,9 @@
     commentBase: '',   // the comment the comment field started with
     saving: false,
     fatal: false,
+    labels: [],        // the labels of the project's records, for the label picker
+    role: null,        // "adjudicator" or null
+    guidelinesLoaded: false,
   };
 
   /* ------------------------------------------------------------------ */
@@ -310,25 +324,64 @@
         else j++;
       }
     }
+    findMoves(xa, xb, wa, wb, keepA, keepB);
     return { a: segments(ta, keepA), b: segments(tb, keepB) };
   }
 
+  // Moved runs: a run of MOVE_MIN or more words that the common
+  // subsequence left out on both sides, the same words in the same order,
+  // is a move (keep = 2 on both sides), not a deletion and an insertion.
+  // Longest runs first; each word is in one move at most.
+  const MOVE_MIN = 2;
+  const MOVE_MAX_WORDS = 600;
+  function findMoves(xa, xb, wa, wb, keepA, keepB) {
+    const fa = [];
+    const fb = [];
+    for (let i = 0; i < xa.length; i++) if (!keepA[wa[i]]) fa.push(i);
+    for (let j = 0; j < xb.length; j++) if (!keepB[wb[j]]) fb.push(j);
+    if (fa.length < MOVE_MIN || fb.length < MOVE_MIN || fa.length > MOVE_MAX_WORDS || fb.length > MOVE_MAX_WORDS) return;
+    const usedA = new Uint8Array(xa.length);
+    const usedB = new Uint8Array(xb.length);
+    const free = (keep, w, used, x, k) => k < x.length && !keep[w[k]] && !used[k];
+    for (;;) {
+      let best = 0;
+      let bi = -1;
+      let bj = -1;
+      for (const i of fa) {
+        if (usedA[i]) continue;
+        for (const j of fb) {
+          if (usedB[j] || xa[i] !== xb[j]) continue;
+          let n = 0;
+          while (free(keepA, wa, usedA, xa, i + n) && free(keepB, wb, usedB, xb, j + n) && xa[i + n] === xb[j + n]) n++;
+          if (n > best) { best = n; bi = i; bj = j; }
+        }
+      }
+      if (best < MOVE_MIN) return;
+      for (let n = 0; n < best; n++) {
+        usedA[bi + n] = 1; usedB[bj + n] = 1;
+        keepA[wa[bi + n]] = 2; keepB[wb[bj + n]] = 2;
+      }
+    }
+  }
+
+  // SEGMENTs {text, kind}: kind 'same', 'changed' or 'moved'.
   function segments(tokens, keep) {
-    const changed = new Array(tokens.length);
+    const kinds = new Array(tokens.length);
+    const kindOf = (k) => (k === 1 ? 'same' : k === 2 ? 'moved' : 'changed');
     for (let i = 0; i < tokens.length; i++) {
-      if (!isSpace(tokens[i])) { changed[i] = !keep[i]; continue; }
-      // A space is marked only between two marked words.
+      if (!isSpace(tokens[i])) { kinds[i] = kindOf(keep[i]); continue; }
+      // A space is marked only between two words marked the same way.
       const p = i - 1;
       const q = i + 1;
-      const before = p >= 0 && !keep[p];
-      const after = q < tokens.length && !isSpace(tokens[q]) && !keep[q];
-      changed[i] = before && after;
+      const before = p >= 0 ? kindOf(keep[p]) : 'same';
+      const after = q < tokens.length && !isSpace(tokens[q]) ? kindOf(keep[q]) : 'same';
+      kinds[i] = before === after ? before : 'same';
     }
     const out = [];
     for (let i = 0; i < tokens.length; i++) {
       const last = out[out.length - 1];
-      if (last && last.changed === changed[i]) last.text += tokens[i];
-      else out.push({ text: tokens[i], changed: changed[i] });
+      if (last && last.kind === kinds[i]) last.text += tokens[i];
+      else out.push({ text: tokens[i], kind: kinds[i] });
     }
     return out;
   }
@@ -361,8 +414,11 @@
       return;
     }
     for (const seg of segs) {
-      if (seg.changed) {
-        const mark = make(tag, tag === 'del' ? 'diff-del' : 'diff-ins', seg.text);
+      if (seg.kind === 'changed') {
+        node.appendChild(make(tag, tag === 'del' ? 'diff-del' : 'diff-ins', seg.text));
+      } else if (seg.kind === 'moved') {
+        const mark = make('span', 'diff-move', seg.text);
+        mark.title = tag === 'del' ? 'moved from here' : 'moved here';
         node.appendChild(mark);
       } else {
         node.appendChild(document.createTextNode(seg.text));
@@ -381,6 +437,9 @@
     if (Array.isArray(me.slots) && me.slots.length) state.slots = me.slots.map(asText);
     el.project.textContent = state.project;
     el.reviewer.textContent = asText(me.reviewer);
+    state.role = me.role === 'adjudicator' ? 'adjudicator' : null;
+    el.btnAdjudicate.hidden = state.role !== 'adjudicator';
+    el.btnGuidelines.hidden = me.guidelines !== true;
     document.title = state.project ? 'Review · ' + state.project : 'Review';
     if (me.counts) updateProgress(me.counts);
     return me;
@@ -424,6 +483,7 @@
     const labels = Array.isArray(f.labels) ? f.labels : [];
     fillSelect(el.filterMethod, methods, 'All methods');
     fillSelect(el.filterLabel, labels, 'All labels');
+    state.labels = labels.map(asText);
     el.filterLabelBox.hidden = labels.length === 0;
   }
 
@@ -575,18 +635,27 @@
     box.classList.toggle('no-parent', !parent);
     let anyDiff = false;
 
+    // "Generated" only for a record made from another one: a real record
+    // (a seed, or one flagged from a model's predictions) is not.
+    const generated = item.generated === true || !!parent;
+    const flagged = item.model_answer !== null && item.model_answer !== undefined && asText(item.model_answer) !== '';
+    const side = generated ? 'Generated' : item.method === 'seed' ? 'Original (seed)' : 'Real record';
+    let head;
     if (parent) {
-      const h1 = make('h2', 'col-head col-orig', 'Original (seed)');
-      const h2 = make('h2', 'col-head col-gen', 'Generated');
-      box.append(h1, h2);
-    } else if (item.method === 'seed') {
-      const h = make('h2', 'col-head col-gen', 'Original (seed)');
-      h.appendChild(make('span', 'col-head-note', 'A seed record: there is nothing to compare it with.'));
-      box.appendChild(h);
+      box.append(make('h2', 'col-head col-orig', 'Original (seed)'), make('h2', 'col-head col-gen', 'Generated'));
+    } else if (generated) {
+      head = make('h2', 'col-head col-gen', 'Generated');
+      head.appendChild(make('span', 'col-head-note', 'No original to compare with: its seed is not in this project.'));
+    } else if (flagged) {
+      head = make('h2', 'col-head col-gen', 'Real record');
+      head.appendChild(make('span', 'col-head-note', 'A record from your data, not generated: the model answered it wrongly or was unsure (below).'));
     } else {
-      const h = make('h2', 'col-head col-gen', 'Generated');
-      h.appendChild(make('span', 'col-head-note', 'No original to compare with: its seed is not in this project.'));
-      box.appendChild(h);
+      head = make('h2', 'col-head col-gen', side);
+      head.appendChild(make('span', 'col-head-note', 'A record from your data, not generated: there is nothing to compare it with.'));
+    }
+    if (head) {
+      head.dataset.test = 'col-head';
+      box.appendChild(head);
     }
 
     let first = null;
@@ -617,9 +686,14 @@
 
       const cell = make('section', 'cell cell-gen');
       cell.dataset.slot = slot;
-      const head = cellHead(slot, parent || item.method !== 'seed' ? 'Generated' : 'Original (seed)');
+      const head = cellHead(slot, side);
       cell.appendChild(head);
-      if (state.editing && inRec) {
+      if (state.editing && inRec && slot === 'label') {
+        const picker = labelPicker(editValue(item, slot));
+        state.editBase[slot] = editValue(item, slot);
+        cell.appendChild(picker);
+        if (!first) first = picker.querySelector('select');
+      } else if (state.editing && inRec) {
         const ta = make('textarea', 'editor');
         const value = editValue(item, slot);
         ta.value = value;
@@ -653,6 +727,43 @@
     return first;
   }
 
+  // The label editor: the project's labels to pick from, and "Other" for
+  // a label typed by hand.
+  const OTHER = '\u0000other';
+  function labelPicker(value) {
+    const box = make('div', 'label-picker editor');
+    box.dataset.slot = 'label';
+    const select = make('select', 'editor-select');
+    select.id = 'editor-label';
+    select.dataset.test = 'editor-label';
+    select.setAttribute('aria-label', 'Label (pick one of the dataset\'s labels)');
+    const labels = state.labels.slice();
+    if (value !== '' && !labels.includes(value)) labels.unshift(value);
+    for (const l of labels) {
+      const opt = make('option', null, l);
+      opt.value = l;
+      select.appendChild(opt);
+    }
+    const other = make('option', null, 'Other (type a new label)…');
+    other.value = OTHER;
+    select.appendChild(other);
+    const input = make('input', 'field editor-other');
+    input.type = 'text';
+    input.dataset.test = 'editor-label-other';
+    input.setAttribute('aria-label', 'New label');
+    input.placeholder = 'Type the label';
+    input.maxLength = 2000;
+    select.value = labels.includes(value) ? value : OTHER;
+    input.value = select.value === OTHER ? value : '';
+    input.hidden = select.value !== OTHER;
+    select.addEventListener('change', () => {
+      input.hidden = select.value !== OTHER;
+      if (!input.hidden) input.focus();
+    });
+    box.append(select, input);
+    return box;
+  }
+
   // Grows a textarea to show its text (up to a limit), through its rows.
   function fitRows(ta) {
     const cs = getComputedStyle(ta);
@@ -675,13 +786,38 @@
     }
     box.hidden = keys.length === 0;
     if (!keys.length) return;
-    box.appendChild(make('span', 'scores-title', 'Scores'));
+    box.appendChild(make('span', 'scores-title', 'Checks'));
     for (const k of keys) {
+      const [name, value] = scoreWords(k, scores[k]);
       const s = make('span', 'score');
       s.dataset.test = 'score';
       s.dataset.name = k;
-      s.append(make('span', 'score-name', humanName(k) + ' '), make('span', 'score-value', formatNumber(scores[k])));
+      s.title = k + ' = ' + formatNumber(scores[k]);
+      s.append(make('span', 'score-name', name + ': '), make('span', 'score-value', value));
       box.appendChild(s);
+    }
+  }
+
+  // A score as an expert reads it: what it measures, and the number with a
+  // word for it. The raw name and number are in the tooltip.
+  function level(v) {
+    return v >= 0.8 ? 'high' : v >= 0.5 ? 'medium' : 'low';
+  }
+  function scoreWords(key, v) {
+    const n = typeof v === 'number' && isFinite(v);
+    const num = formatNumber(v);
+    const count = (one, many) => (v === 1 ? '1 ' + one : num + ' ' + many);
+    switch (n ? key : '') {
+      case 'pii': return ['Personal data', v === 0 ? 'none found' : count('item found', 'items found')];
+      case 'similarity': case 'meaning': return ['Meaning kept', num + ' (' + level(v) + ')'];
+      case 'fluency': return ['Reads naturally', num + ' (' + level(v) + ')'];
+      case 'novelty_rouge_l': return ['Overlap with the closest other record', num + ' (' + level(v) + ')'];
+      case 'length_ratio': return ['Length against the original', '×' + num];
+      case 'new_words': return ['Words not in the original', num];
+      case 'words': return ['Words', num];
+      case 'validator': return ['Format check', v === 0 ? 'passed' : 'failed (code ' + num + ')'];
+      case 'score': return ['Score', num];
+      default: return [humanName(key), num];
     }
   }
 
@@ -768,6 +904,7 @@
     el.loading.hidden = true;
     el.done.hidden = true;
     el.item.hidden = false;
+    el.adjudicate.hidden = true;
     hideError();
     closeReject(true);
     const comment = item.decision && item.decision.comment ? asText(item.decision.comment) : '';
@@ -790,15 +927,40 @@
     }
   }
 
-  function showDone() {
+  // The end screen, saying truly why there is nothing to show: counts are
+  // the reviewer's, as the server gave them with {"done": true}.
+  function showDone(counts) {
     state.item = null;
     state.editing = false;
     el.loading.hidden = true;
     el.item.hidden = true;
+    el.adjudicate.hidden = true;
     el.done.hidden = false;
-    el.doneText.textContent = filtersActive()
-      ? 'You have reviewed every item that matches these filters. Thank you!'
-      : 'You have reviewed every item. Thank you!';
+    const c = counts && typeof counts === 'object' ? counts : state.counts || {};
+    const done = Number(c.done) || 0;
+    const left = Number(c.left) || 0;
+    const total = Number(c.total) || 0;
+    let title;
+    let text;
+    if (total === 0) {
+      title = 'Nothing to review';
+      text = 'There is no item for you to review: the project has none open to you (other reviewers may have them all). You have not reviewed any item.';
+    } else if (filtersActive() && left > 0) {
+      title = 'Nothing to review with these filters';
+      text = done
+        ? 'No item left to review matches these filters. ' + left + ' more are waiting for you: choose All methods and All labels to see them.'
+        : 'No item to review matches these filters: ' + left + ' are waiting for you under others. Choose All methods and All labels to see them.';
+    } else if (left > 0) {
+      title = 'Nothing to review right now';
+      text = 'The ' + left + ' items left are being reviewed by others at the moment. Come back later.' +
+        (done ? ' You have reviewed ' + done + '.' : ' You have not reviewed any item yet.');
+    } else {
+      title = 'All done here';
+      text = 'You have reviewed every item open to you (' + done + '). Thank you!';
+    }
+    el.doneTitle.textContent = title;
+    el.doneText.textContent = text;
+    el.doneMore.hidden = done === 0;
     markCurrent();
     if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   }
@@ -832,6 +994,10 @@
   function editorValues() {
     const out = {};
     for (const ta of el.compare.querySelectorAll('textarea.editor')) out[ta.dataset.slot] = ta.value;
+    for (const p of el.compare.querySelectorAll('.label-picker')) {
+      const sel = p.querySelector('select');
+      out[p.dataset.slot] = sel.value === OTHER ? p.querySelector('input').value : sel.value;
+    }
     return out;
   }
 
@@ -892,7 +1058,8 @@
     }
     if (seq !== state.itemSeq) return false;
     if (data.done) {
-      showDone();
+      if (data.counts) updateProgress(data.counts);
+      showDone(data.counts);
     } else {
       showItem(data, true);
       if (message) setStatus(message, true);
@@ -930,10 +1097,29 @@
   /* Decisions                                                           */
   /* ------------------------------------------------------------------ */
 
+  // The overwrite guard: a key or button that would change a decision
+  // already made asks first; the server refuses (409) a decision made on a
+  // stale view (expected_previous), and the page shows the item as it is
+  // and asks again.
+  const PAST = { accept: 'accepted', reject: 'rejected', edit: 'corrected' };
+  const VERB = { accept: 'accept it', reject: 'reject it', edit: 'save your correction' };
+  function replaceQuestion(prev, next, since) {
+    const why = prev.reason ? ' (reason: ' + asText(prev.reason) + ')' : '';
+    return (since ? 'Meanwhile (in another tab or window) you ' : 'You ') + PAST[prev.decision] +
+      ' this item' + why + (since ? '' : ' earlier') + '. Replace that decision and ' + VERB[next] + '?';
+  }
+
   async function saveDecision(body, opts) {
     const item = state.item;
     if (!item || state.saving) return false;
     const advance = !opts || opts.advance !== false;
+    const prev = item.decision && DECISION_STATUS[item.decision.decision] ? item.decision : null;
+    if (prev && prev.decision !== body.decision && !(opts && opts.confirmed) &&
+        !window.confirm(replaceQuestion(prev, body.decision, false))) {
+      setStatus('Nothing changed: your earlier decision stays.');
+      return false;
+    }
+    body.expected_previous = prev ? prev.decision : null;
     body.comment = el.comment.value.trim();
     state.saving = true;
     updateModeButtons();
@@ -946,6 +1132,7 @@
       state.saving = false;
       updateModeButtons();
       setStatus('');
+      if (e.status === 409 && !state.fatal) return resolveConflict(item, body, opts);
       if (!state.fatal) showError('Could not save: ' + e.message + '. Your text is kept: try again.');
       return false;
     }
@@ -979,6 +1166,31 @@
     setStatus(done, true);
     await openNext(done + ' Next item to review.');
     return true;
+  }
+
+  async function resolveConflict(item, body, opts) {
+    let fresh;
+    try {
+      fresh = await request('GET', '/api/item/' + encodeURIComponent(String(item.id)));
+    } catch (e) {
+      if (!state.fatal) showError('Could not save: your decision changed meanwhile, and the item could not be read again: ' + e.message + '.');
+      return false;
+    }
+    if (state.item !== item) return false;
+    item.decision = fresh.decision;
+    item.status = fresh.status;
+    setRowStatus(item.id, STATUS_TEXT[fresh.status] ? fresh.status : 'todo');
+    renderHead(item);
+    renderDecision(item);
+    const now = fresh.decision && DECISION_STATUS[fresh.decision.decision] ? fresh.decision : null;
+    const q = now
+      ? replaceQuestion(now, body.decision, true)
+      : 'Meanwhile your decision on this item was taken away. Save this one?';
+    if (!window.confirm(q)) {
+      setStatus('Nothing changed: the decision saved meanwhile stays.');
+      return false;
+    }
+    return saveDecision(body, Object.assign({}, opts, { confirmed: true }));
   }
 
   function accept() {
@@ -1128,6 +1340,229 @@
   }
 
   /* ------------------------------------------------------------------ */
+  /* Guidelines: a safe subset of Markdown                               */
+  /* ------------------------------------------------------------------ */
+
+  // Headings, lists, paragraphs, fenced code; inline code, **strong**,
+  // *emphasis*, _emphasis_ and [links](url) with http, https or mailto
+  // only. Everything is made with createElement and text nodes: raw HTML
+  // in the file shows as text, and any other link as its text.
+  const SAFE_URL = /^(https?:\/\/|mailto:)/i;
+  const INLINE_RE = /`([^`]+)`|\[([^\]]+)\]\(([^()\s]+)\)|\*\*(.+?)\*\*|\*([^*\s][^*]*?)\*|\b_([^_\s][^_]*?)_\b/g;
+
+  function inline(parent, text) {
+    let at = 0;
+    INLINE_RE.lastIndex = 0;
+    const matches = [];
+    let m;
+    while ((m = INLINE_RE.exec(text)) !== null) matches.push(m);
+    for (const x of matches) {
+      if (x.index > at) parent.appendChild(document.createTextNode(text.slice(at, x.index)));
+      at = x.index + x[0].length;
+      if (x[1] !== undefined) {
+        parent.appendChild(make('code', null, x[1]));
+      } else if (x[2] !== undefined) {
+        if (SAFE_URL.test(x[3])) {
+          const a = make('a');
+          a.href = x[3];
+          a.rel = 'noopener noreferrer';
+          a.target = '_blank';
+          inline(a, x[2]);
+          parent.appendChild(a);
+        } else {
+          inline(parent, x[2]);
+        }
+      } else if (x[4] !== undefined) {
+        const b = make('strong');
+        inline(b, x[4]);
+        parent.appendChild(b);
+      } else {
+        const i = make('em');
+        inline(i, x[5] !== undefined ? x[5] : x[6]);
+        parent.appendChild(i);
+      }
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  function renderMarkdown(box, md) {
+    box.textContent = '';
+    const lines = String(md).replace(/\r\n?/g, '\n').split('\n');
+    let para = [];
+    let list = null;
+    const flush = () => {
+      if (para.length) {
+        const p = make('p');
+        inline(p, para.join(' '));
+        box.appendChild(p);
+        para = [];
+      }
+    };
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      let m;
+      if (/^\s*```/.test(line)) {
+        flush(); list = null;
+        const code = [];
+        for (i++; i < lines.length && !/^\s*```/.test(lines[i]); i++) code.push(lines[i]);
+        const pre = make('pre');
+        pre.appendChild(make('code', null, code.join('\n')));
+        box.appendChild(pre);
+      } else if ((m = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line))) {
+        flush(); list = null;
+        const h = make('h' + Math.min(6, m[1].length + 1));
+        inline(h, m[2]);
+        box.appendChild(h);
+      } else if ((m = /^\s*([-*+]|\d{1,9}[.)])\s+(.*)$/.exec(line))) {
+        flush();
+        const tag = /\d/.test(m[1]) ? 'ol' : 'ul';
+        if (!list || list.tagName.toLowerCase() !== tag) {
+          list = make(tag);
+          box.appendChild(list);
+        }
+        const li = make('li');
+        inline(li, m[2]);
+        list.appendChild(li);
+      } else if (/^\s*$/.test(line)) {
+        flush(); list = null;
+      } else if (list && /^\s+\S/.test(line)) {
+        list.lastChild.appendChild(document.createTextNode(' '));
+        inline(list.lastChild, line.trim());
+      } else {
+        list = null;
+        para.push(line.trim());
+      }
+    }
+    flush();
+  }
+
+  async function showGuidelines(show) {
+    el.guidelines.hidden = !show;
+    el.btnGuidelines.setAttribute('aria-expanded', show ? 'true' : 'false');
+    if (!show) { el.btnGuidelines.focus(); return; }
+    if (!state.guidelinesLoaded) {
+      el.guidelinesBody.textContent = 'Loading…';
+      try {
+        const g = await request('GET', '/api/guidelines');
+        if (typeof g.markdown === 'string') renderMarkdown(el.guidelinesBody, g.markdown);
+        else el.guidelinesBody.textContent = 'This project has no guidelines.';
+        state.guidelinesLoaded = true;
+      } catch (e) {
+        if (!state.fatal) el.guidelinesBody.textContent = 'Could not load the guidelines: ' + e.message + '.';
+      }
+    }
+    el.guidelinesClose.focus();
+  }
+
+  /* ------------------------------------------------------------------ */
+  /* Adjudication (adjudicators only)                                    */
+  /* ------------------------------------------------------------------ */
+
+  function slotsText(rec) {
+    if (!rec || typeof rec !== 'object') return '';
+    return Object.keys(rec).map((k) => slotName(k) + ': ' + asText(rec[k])).join('\n');
+  }
+
+  function adjudicateCard(it) {
+    const li = make('li', 'adjudicate-card');
+    li.dataset.test = 'adjudicate-item';
+    li.dataset.id = String(it.id);
+    const meta = ['Item ' + it.id, asText(it.method)];
+    if (it.label !== null && it.label !== undefined) meta.push('label ' + asText(it.label));
+    li.appendChild(make('h2', null, meta.join(' · ')));
+    li.appendChild(make('div', 'adjudicate-text', slotsText(it.record)));
+    const votes = make('ul', 'adjudicate-votes');
+    for (const d of Array.isArray(it.decisions) ? it.decisions : []) {
+      const v = make('li');
+      v.dataset.test = 'adjudicate-vote';
+      let text = asText(d.reviewer) + ': ' + (STATUS_TEXT[DECISION_STATUS[d.decision]] || asText(d.decision));
+      if (d.reason) text += ' (' + asText(d.reason) + ')';
+      if (d.comment) text += ' · comment: ' + asText(d.comment);
+      if (d.decision === 'edit' && d.record) text += ' → ' + slotsText(d.record).replace(/\n/g, '; ');
+      v.textContent = text;
+      votes.appendChild(v);
+    }
+    li.appendChild(votes);
+    const fin = make('p', 'adjudicate-final');
+    fin.dataset.test = 'adjudicate-final';
+    if (it.final) {
+      let t = 'Final: ' + (STATUS_TEXT[DECISION_STATUS[it.final.decision]] || asText(it.final.decision)) + ' by ' + asText(it.final.by);
+      if (it.final.reason) t += ' (' + asText(it.final.reason) + ')';
+      fin.textContent = t;
+    } else {
+      fin.textContent = 'No final decision yet.';
+    }
+    li.appendChild(fin);
+    const row = make('div', 'adjudicate-actions');
+    const acc = make('button', 'btn btn-small btn-accept', 'Final: accept');
+    acc.type = 'button';
+    acc.dataset.test = 'final-accept';
+    acc.addEventListener('click', () => setFinal(it, { decision: 'accept' }, li));
+    const reason = make('input', 'field');
+    reason.type = 'text';
+    reason.placeholder = 'Why reject (required)';
+    reason.maxLength = 2000;
+    reason.dataset.test = 'final-reason';
+    reason.setAttribute('aria-label', 'Why reject item ' + it.id);
+    const rej = make('button', 'btn btn-small btn-danger', 'Final: reject');
+    rej.type = 'button';
+    rej.dataset.test = 'final-reject';
+    rej.addEventListener('click', () => {
+      if (!reason.value.trim()) { reason.focus(); setStatus('Give a reason to reject.'); return; }
+      setFinal(it, { decision: 'reject', reason: reason.value.trim() }, li);
+    });
+    row.append(acc, reason, rej);
+    for (const d of Array.isArray(it.decisions) ? it.decisions : []) {
+      if (d.decision !== 'edit' || !d.record) continue;
+      const use = make('button', 'btn btn-small', 'Final: ' + asText(d.reviewer) + '\u2019s correction');
+      use.type = 'button';
+      use.dataset.test = 'final-edit';
+      use.addEventListener('click', () => setFinal(it, { decision: 'edit', record: d.record }, li));
+      row.appendChild(use);
+    }
+    li.appendChild(row);
+    return li;
+  }
+
+  async function setFinal(it, body, li) {
+    try {
+      await request('POST', '/api/item/' + encodeURIComponent(String(it.id)) + '/final', body);
+    } catch (e) {
+      if (!state.fatal) showError('Could not save the final decision: ' + e.message + '.');
+      return;
+    }
+    it.final = { decision: body.decision, reason: body.reason || '', by: el.reviewer.textContent };
+    li.replaceWith(adjudicateCard(it));
+    setStatus('Final decision saved for item ' + it.id + '.', true);
+  }
+
+  async function showAdjudication() {
+    let data;
+    try {
+      data = await request('GET', '/api/disagreements');
+    } catch (e) {
+      if (!state.fatal) showError('Could not load the disagreements: ' + e.message + '.');
+      return;
+    }
+    if (state.editing || !confirmLeave()) return;
+    state.item = null;
+    el.item.hidden = true;
+    el.done.hidden = true;
+    el.loading.hidden = true;
+    el.adjudicate.hidden = false;
+    const items = Array.isArray(data.items) ? data.items : [];
+    el.adjudicateList.textContent = '';
+    for (const it of items) el.adjudicateList.appendChild(adjudicateCard(it));
+    el.adjudicateEmpty.hidden = items.length > 0;
+    markCurrent();
+  }
+
+  function closeAdjudication() {
+    el.adjudicate.hidden = true;
+    openNext('');
+  }
+
+  /* ------------------------------------------------------------------ */
   /* Keys                                                                */
   /* ------------------------------------------------------------------ */
 
@@ -1156,6 +1591,7 @@
     }
     if (isField(t)) return;
     if (e.key === 'Escape') {
+      if (!el.guidelines.hidden) { showGuidelines(false); return; }
       if (!el.rejectForm.hidden) { closeReject(true); return; }
       if (!el.commentBox.hidden) { closeComment(); return; }
       if (!el.errorBar.hidden) { hideError(); return; }
@@ -1168,6 +1604,7 @@
       case 'r': if (state.item) { e.preventDefault(); openReject(); } break;
       case 'e': if (state.item) { e.preventDefault(); enterEdit(); } break;
       case 'c': if (state.item) { e.preventDefault(); openComment(); } break;
+      case 'g': if (!el.btnGuidelines.hidden) { e.preventDefault(); showGuidelines(el.guidelines.hidden); } break;
       case 'j': case 'ArrowRight': e.preventDefault(); step(1); break;
       case 'k': case 'ArrowLeft': e.preventDefault(); step(-1); break;
       default: break;
@@ -1201,6 +1638,10 @@
     el.commentSave.addEventListener('click', saveComment);
     el.commentClose.addEventListener('click', () => { closeComment(); el.btnComment.focus(); });
     el.errorClose.addEventListener('click', hideError);
+    el.btnGuidelines.addEventListener('click', () => showGuidelines(el.guidelines.hidden));
+    el.guidelinesClose.addEventListener('click', () => showGuidelines(false));
+    el.btnAdjudicate.addEventListener('click', showAdjudication);
+    el.adjudicateClose.addEventListener('click', closeAdjudication);
     el.rejectCancel.addEventListener('click', () => { closeReject(true); el.btnReject.focus(); });
     el.rejectForm.addEventListener('submit', (e) => { e.preventDefault(); submitReject(); });
     el.rejectReason.addEventListener('input', () => {

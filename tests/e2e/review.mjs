@@ -15,6 +15,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 const [url, aliceLink, bobLink, shots, longUrl, longLink] = process.argv.slice(2);
+// The third project (labels, overlap 2, an adjudicator), from review.sh.
+const { LAB_URL: labUrl, ERIN: erinLink, JUDY: judyLink, GUS: gusLink } = process.env;
 if (!url || !aliceLink || !bobLink || !shots) {
   console.error('usage: node review.mjs URL ALICE_LINK BOB_LINK SHOTS_DIR [LONG_URL LONG_LINK]');
   process.exit(2);
@@ -57,9 +59,9 @@ async function step(name, fn) {
 
 // The whole run stops itself well inside review.sh's limit.
 const watchdog = setTimeout(() => {
-  fail('time limit', 'the browser run took more than 45 seconds');
+  fail('time limit', 'the browser run took more than 55 seconds');
   process.exit(1);
-}, 45000);
+}, 55000);
 
 function findChromium() {
   for (const name of ['chromium', 'chromium-browser']) {
@@ -76,8 +78,14 @@ function findChromium() {
 // `always` those it lets pass however often;
 // `confirms` counts the window.confirm calls it expects (accepted).
 function watch(page, who) {
-  const w = { problems: [], allow: [], always: [], confirms: 0, confirmed: [] };
+  const w = { problems: [], allow: [], always: [], confirms: 0, confirmed: [], dismiss: 0, dismissed: [] };
   page.on('dialog', async (d) => {
+    if (d.type() === 'confirm' && w.dismiss > 0) {
+      w.dismiss--;
+      w.dismissed.push(d.message());
+      await d.dismiss();
+      return;
+    }
     if (d.type() === 'confirm' && w.confirms > 0) {
       w.confirms--;
       w.confirmed.push(d.message());
@@ -205,6 +213,7 @@ async function main() {
     await anonymous(browser);
     const counts = await alice(browser);
     await bob(browser, counts);
+    if (erinLink && judyLink && gusLink) await lab(browser);
     if (longLink) await longRuns(browser);
   } finally {
     await browser.close();
@@ -264,6 +273,33 @@ async function alice(browser) {
     const ins = await page.$$eval('[data-test="slot-generated-prompt"] ins', (e) => e.map((x) => x.textContent));
     check(del.join('|') === 'do' && ins.join('|') === 'can', `marked: removed ${JSON.stringify(del)}, added ${JSON.stringify(ins)}`);
     check(await page.isVisible('[data-test="legend"]'), 'the legend of the marks is hidden');
+  });
+  await step('alice: the checks are in plain words', async () => {
+    const t = await page.textContent('[data-test="score"][data-name="similarity"]');
+    check(t === 'Meaning kept: 0.91 (high)', `the similarity score reads ${JSON.stringify(t)}`);
+  });
+  await step('alice: the guidelines panel shows the Markdown, safely', async () => {
+    await page.keyboard.press('g');
+    await page.waitForSelector('[data-test="guidelines"]:not([hidden])');
+    const g = await page.$eval('[data-test="guidelines-body"]', (b) => ({
+      h: [...b.querySelectorAll('h2')].map((x) => x.textContent),
+      strong: [...b.querySelectorAll('strong')].map((x) => x.textContent),
+      em: [...b.querySelectorAll('em')].map((x) => x.textContent),
+      code: [...b.querySelectorAll('code')].map((x) => x.textContent),
+      ul: b.querySelectorAll('ul > li').length,
+      ol: b.querySelectorAll('ol > li').length,
+      links: [...b.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+      made: b.querySelectorAll('script, img, [onerror]').length,
+      text: b.textContent,
+    }));
+    check(g.h.join('|') === 'How to review', `headings ${JSON.stringify(g.h)}`);
+    check(g.strong.join('|') === 'meaning' && g.em.join('|') === 'tone' && g.code.join('|') === 'PIN',
+      `emphasis ${JSON.stringify([g.strong, g.em, g.code])}`);
+    check(g.ul === 2 && g.ol === 2, `lists: ${g.ul} bullets, ${g.ol} numbered`);
+    check(g.links.join('|') === 'https://example.org/policy', `links ${JSON.stringify(g.links)}`);
+    check(g.made === 0 && g.text.includes('<script>alert("guide")</script>'), `HTML made elements (${g.made}) or vanished`);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-test="guidelines"]', { state: 'hidden' });
   });
   await step('alice: screenshots of the review screen', async () => { await shoot(page, 'review'); });
 
@@ -338,6 +374,31 @@ async function alice(browser) {
     await page.screenshot({ path: path.join(shots, `script-item-${SIZES[0][0]}x${SIZES[0][1]}.png`) });
   });
 
+  await step('alice: a moved run of words is shown as moved, not struck and added', async () => {
+    await page.click('[data-test="item-row"][data-id="7"]');
+    await shown(page, 7);
+    const mv = await page.$$eval('[data-test="slot-generated-prompt"] .diff-move', (e) => e.map((x) => x.textContent));
+    const mo = await page.$$eval('[data-test="slot-original-prompt"] .diff-move', (e) => e.map((x) => x.textContent));
+    const del = await page.$$eval('[data-test="slot-original-prompt"] del', (e) => e.map((x) => x.textContent));
+    check(mv.join('|') === 'my PIN' && mo.join('|') === 'my PIN', `moved: ${JSON.stringify([mo, mv])}`);
+    check(!del.join(' ').includes('PIN'), `struck: ${JSON.stringify(del)}`);
+  });
+
+  await step('alice: after a filter change, a does not overwrite her rejection without asking', async () => {
+    await page.selectOption('[data-test="filter-status"]', 'rejected');
+    await shown(page, 3);
+    await page.focus('[data-test="item"]');
+    w.dismiss = 1;
+    await page.keyboard.press('a');
+    await page.waitForFunction(() => /Nothing changed/.test(document.querySelector('[data-test="status"]').textContent));
+    check(w.dismiss === 0 && /rejected this item \(reason: Too terse/.test(w.dismissed[0] || ''),
+      `the question was ${JSON.stringify(w.dismissed)}`);
+    const d = await page.evaluate(async () => (await (await fetch('/api/item/3')).json()).decision);
+    check(d && d.decision === 'reject', `item 3's decision is ${JSON.stringify(d)}`);
+    check(await rowStatus(page, 3) === 'rejected', 'the row is not rejected any more');
+  });
+  w.dismiss = 0;
+
   await step('alice: a POST without the CSRF header is refused (403)', async () => {
     w.allow.push(/status of 403/);
     const r = await page.evaluate(async () => {
@@ -396,6 +457,87 @@ async function bob(browser, aliceCounts) {
   }
   await clean('bob: no alert, console errors, page errors or CSP violations', w);
   await context.close();
+}
+
+// The third project: erin picks a label from the dataset's labels, sees a
+// real record headed as one; judy settles a disagreement; gus, who has
+// nothing open to him, is not told he reviewed everything.
+async function lab(browser) {
+  {
+    const { context, page, w } = await newPage(browser, 'erin');
+    const ok = await step('erin: her link opens the one item left for her', async () => {
+      await page.goto(erinLink);
+      await shown(page, 3);
+    });
+    if (ok) {
+      await step('erin: the label picker offers the dataset\'s labels and saves the one picked', async () => {
+        await page.keyboard.press('e');
+        const sel = page.locator('[data-test="editor-label"]');
+        await sel.waitFor({ state: 'visible' });
+        const opts = await sel.evaluate((s) => [...s.options].map((o) => o.textContent));
+        check(opts[0] === 'card_arrival' && opts[1] === 'refund' && /^Other/.test(opts[2]) && opts.length === 3,
+          `options ${JSON.stringify(opts)}`);
+        check(await sel.inputValue() === 'refund', `picked ${await sel.inputValue()}`);
+        await sel.selectOption('card_arrival');
+        w.confirms = 1; // a question would be answered and recorded: none is expected (no decision of hers to replace)
+        await page.click('[data-test="save"]');
+        await page.waitForSelector('[data-test="done"]:not([hidden])');
+        const d = await page.evaluate(async () => (await (await fetch('/api/item/3')).json()).decision);
+        check(d && d.decision === 'edit' && d.record.label === 'card_arrival', `saved ${JSON.stringify(d)}`);
+        check(w.confirmed.length === 0, `asked ${JSON.stringify(w.confirmed)}`);
+        w.confirms = 0;
+      });
+      await step('erin: a real record flagged from the model is not headed "Generated"', async () => {
+        await page.click('[data-test="item-row"][data-id="4"]');
+        await shown(page, 4);
+        const head = await page.textContent('[data-test="col-head"]');
+        const sides = await page.$$eval('.cell-side', (e) => e.map((x) => x.textContent));
+        check(/^Real record/.test(head) && !sides.includes('Generated'), `headed ${JSON.stringify([head, sides])}`);
+        await page.click('[data-test="item-row"][data-id="1"]');
+        await shown(page, 1);
+        const h1 = await page.textContent('[data-test="col-head"]');
+        check(/^Generated/.test(h1), `a generated record is headed ${JSON.stringify(h1)}`);
+      });
+    }
+    await clean('erin: no console errors, page errors or CSP violations', w);
+    await context.close();
+  }
+  {
+    const { context, page, w } = await newPage(browser, 'judy');
+    await step('judy: the disagreements list each reviewer\'s decision, and she sets the final one', async () => {
+      await page.goto(judyLink);
+      await page.waitForSelector('[data-test="adjudicate-open"]:not([hidden])');
+      await page.click('[data-test="adjudicate-open"]');
+      const card = page.locator('[data-test="adjudicate-item"][data-id="1"]');
+      await card.waitFor({ state: 'visible' });
+      const ids = await page.$$eval('[data-test="adjudicate-item"]', (e) => e.map((x) => x.dataset.id));
+      check(ids.join(',') === '1,3', `disputed items ${ids.join(',')}`);
+      const votes = await card.locator('[data-test="adjudicate-vote"]').allTextContents();
+      check(votes.join('|') === 'erin: Accepted|frank: Rejected (a typo)', `votes ${JSON.stringify(votes)}`);
+      await card.locator('[data-test="final-reason"]').fill('the typo changes nothing');
+      await card.locator('[data-test="final-reject"]').click();
+      await page.waitForFunction(() => /Final: Rejected by judy/.test(
+        document.querySelector('[data-test="adjudicate-item"][data-id="1"] [data-test="adjudicate-final"]').textContent));
+    });
+    await step('judy: screenshot of the disagreements', async () => {
+      await page.screenshot({ path: path.join(shots, `adjudicate-${SIZES[0][0]}x${SIZES[0][1]}.png`) });
+    });
+    await clean('judy: no console errors, page errors or CSP violations', w);
+    await context.close();
+  }
+  {
+    const { context, page, w } = await newPage(browser, 'gus');
+    await step('gus: with nothing open to him, he is not told he reviewed every item', async () => {
+      await page.goto(gusLink);
+      await page.waitForSelector('[data-test="done"]:not([hidden])');
+      const title = await page.textContent('[data-test="done-title"]');
+      const text = await page.textContent('[data-test="done-text"]');
+      check(title === 'Nothing to review' && /not reviewed any item/.test(text) && !/reviewed every/.test(text),
+        `the end screen says ${JSON.stringify([title, text])}`);
+    });
+    await clean('gus: no console errors, page errors or CSP violations', w);
+    await context.close();
+  }
 }
 
 // Two items with a 200,000-character run without a space (Thai, then

@@ -5,7 +5,10 @@
 # (playwright-core, Debian's chromium), then the decisions checked with
 # `sprout review export` and in the SQLite file; and a second project and
 # server whose two items hold 200,000-character runs without a space
-# (Thai, Latin), which the page must show quickly. Part of `make test`.
+# (Thai, Latin), which the page must show quickly; and a third, of labelled
+# records with overlap 2 and an adjudicator (the label picker, a real
+# record's heading, adjudication, the end screen of a reviewer with nothing
+# to review). Part of `make test`.
 #   tests/e2e/review.sh BUILD_DIR
 # Prints "ok   e2e NAME" or "FAIL e2e NAME" (a reason indented below) per
 # check and ends with "N passed, N failed"; exits 0 only if none failed.
@@ -36,13 +39,15 @@ fail() {
 	return 0
 }
 server2=
+server3=
 stop_server() {
-	for pid in $server $server2; do
+	for pid in $server $server2 $server3; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	server=
 	server2=
+	server3=
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 # Prints a checker's output and adds its ok/FAIL lines to the counts.
@@ -106,10 +111,26 @@ gen() { # ID METHOD SIMILARITY INSTRUCTION(JSON)
 	gen 04 augment.synonym 0.86 '"How do I change my PIN?"'
 	gen 05 augment.typo 0.12 '"<script>alert(\"x\")</script> and <b>bold</b> & <img src=x onerror=alert(1)>"'
 	gen 06 augment.paraphrase 0.67 '"What are the steps to reset my PIN?"'
-	gen 07 augment.synonym 0.93 '"How do I reset my PIN code?"'
+	gen 07 augment.synonym 0.93 '"my PIN — How do I reset it?"'
 	gen 08 augment.typo 0.81 '"How do I reset my PIIN?"'
 } >data.jsonl
-out=$("$sprout" review add -q -p p.sqlite --sample all --name "PIN help" data.jsonl 2>&1) || {
+# Guidelines with every construct the panel renders, and HTML and a
+# javascript: link that must stay text.
+cat >guide.md <<'MD'
+# How to review
+
+Check the **meaning** first, then the *tone*.
+
+- Keep `PIN` as it is
+- Reject anything harmful
+
+1. Read the original
+2. Read the generated text
+
+See [the policy](https://example.org/policy) and [this](javascript:alert(1)).
+<script>alert("guide")</script> <img src=x onerror=alert(2)>
+MD
+out=$("$sprout" review add -q -p p.sqlite --sample all --name "PIN help" --guidelines guide.md data.jsonl 2>&1) || {
 	fail setup "sprout review add failed: $out"
 	finish
 }
@@ -148,11 +169,44 @@ for _ in $(seq 600); do [ -s port2 ] && break; sleep 0.05; done
 [ -s port2 ] || fail "second server starts" "no port after 10 s: $(cat server.log)"
 U2=http://127.0.0.1:$(cat port2 2>/dev/null)
 
+# ---- a third project: labels, overlap 2, an adjudicator ------------------------------
+# Items 1-3 generated (their seeds are elsewhere), 4 a real record flagged
+# from a model's predictions. erin and frank decide through the API
+# beforehand: they disagree on item 1, agree on 2 and 4; frank decided 3,
+# erin is left item 3 for the browser; gus then has nothing open to him.
+lab() { # ID LABEL TEXT METHOD PARENT
+	printf '{"text": "%s", "label": "%s", "_sprout": {"v": 1, "id": "%s", %s"root": "labseed", "method": "%s", "round": 0, "scores": {"pii": 0, "similarity": 0.74}}}\n' "$3" "$2" "$1" "$5" "$4"
+}
+{
+	lab labvar01 card_arrival "my card has not arived" augment.typo '"parent": "labseed", '
+	lab labvar02 card_arrival "my card did not arrive yet" augment.synonym '"parent": "labseed", '
+	lab labvar03 refund "I would like my money back" augment.paraphrase '"parent": "labseed", '
+	lab labreal01 refund "where is my new card" flag ''
+} >lab.jsonl
+"$sprout" review add -q -p lab.sqlite --sample all --include-seeds --overlap 2 lab.jsonl >/dev/null 2>&1
+link() { "$sprout" review reviewer add -q -p lab.sqlite "$@" 2>&1 | sed 's|.*/r/||'; }
+E=$(link erin) F=$(link frank) J=$(link --adjudicator judy) G=$(link gus)
+"$sprout" review serve -q -p lab.sqlite --port 0 --port-file port3 >>server.log 2>&1 &
+server3=$!
+for _ in $(seq 200); do [ -s port3 ] && break; sleep 0.05; done
+[ -s port3 ] || fail "third server starts" "no port after 10 s: $(cat server.log)"
+U3=http://127.0.0.1:$(cat port3 2>/dev/null)
+decide() { # TOKEN ITEM BODY
+	curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
+		-H "X-CSRF-Token: $(curl -s -H "Authorization: Bearer $1" "$U3/api/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')" \
+		-d "$3" "$U3/api/item/$2/decision"
+}
+codes="$(decide "$E" 1 '{"decision":"accept"}') $(decide "$F" 1 '{"decision":"reject","reason":"a typo"}')"
+codes+=" $(decide "$E" 2 '{"decision":"accept"}') $(decide "$F" 2 '{"decision":"accept"}')"
+codes+=" $(decide "$F" 3 '{"decision":"accept"}') $(decide "$E" 4 '{"decision":"accept"}') $(decide "$F" 4 '{"decision":"accept"}')"
+[ "$codes" = "200 200 200 200 200 200 200" ] || fail "third project: decisions beforehand" "answers: $codes"
+
 # ---- the browser ------------------------------------------------------------------
 mkdir -p "$shots"
 rm -f "$shots"/*.png
 start=$(date +%s)
-browser_out=$(timeout 55 node "$here/review.mjs" "$U" "$U/r/$A" "$U/r/$B" "$shots" "$U2" "$U2/r/$C" 2>&1)
+browser_out=$(LAB_URL=$U3 ERIN=$U3/r/$E JUDY=$U3/r/$J GUS=$U3/r/$G \
+	timeout 65 node "$here/review.mjs" "$U" "$U/r/$A" "$U/r/$B" "$shots" "$U2" "$U2/r/$C" 2>&1)
 browser_rc=$?
 seconds=$(($(date +%s) - start))
 tally "$browser_out"
@@ -289,6 +343,22 @@ check("export: nothing else accepted", only_two)
 check("export: the rejected record with its reason", rejected)
 check("export: the other five undecided", undecided)
 check("sqlite: the decisions table and history", decisions)
+
+def lab_final():
+    db = sqlite3.connect("lab.sqlite")
+    adj = db.execute("SELECT a.item, r.name, a.decision, a.reason FROM adjudications a "
+                     "JOIN reviewers r ON r.id = a.reviewer").fetchall()
+    edit = db.execute("SELECT d.edited FROM decisions d JOIN reviewers r ON r.id = d.reviewer "
+                      "WHERE r.name = 'erin' AND d.item = 3 AND d.decision = 'edit'").fetchone()
+    db.close()
+    errs = []
+    if adj != [(1, "judy", "reject", "the typo changes nothing")]:
+        errs.append("adjudications: %r" % adj)
+    if not edit or json.loads(edit[0]).get("label") != "card_arrival":
+        errs.append("erin's edit of item 3: %r (label card_arrival expected)" % (edit,))
+    return "\n".join(errs)
+
+check("lab: judy's final decision and erin's picked label are saved", lab_final)
 PY
 )
 check_rc=$?
