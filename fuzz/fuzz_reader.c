@@ -3,8 +3,9 @@
  * Built and run by `make fuzz` (clang -fsanitize=fuzzer,address,undefined
  * with every library source in src/lib). Each input is read from memory four times: as
  * AUTO, JSONL and ARRAY containers with a 1 KiB record limit (so the
- * over-long paths run), and as AUTO under a ".jsonl" name with the default
- * limit. Every record the reader returns goes through format detection,
+ * over-long paths run) and duplicate keys an error, kept last and kept all,
+ * and as AUTO under a ".jsonl" name with the default limit. A record read
+ * with duplicate keys an error or kept last has no object with a key twice. Every record the reader returns goes through format detection,
  * the record check, conversion to each target format, provenance and the
  * content hash; every JSON value produced is written, parsed back and
  * written again, and the two texts must be the same bytes.
@@ -310,19 +311,37 @@ struct variant {
 	const char *name;
 	sprout_container container;
 	size_t max_record;
+	sprout_json_dups dups;
 };
 
 static const struct variant variants[] = {
-	{"fuzz", SPROUT_CONTAINER_AUTO, FUZZ_MAX_RECORD},
-	{"fuzz", SPROUT_CONTAINER_JSONL, FUZZ_MAX_RECORD},
-	{"fuzz", SPROUT_CONTAINER_ARRAY, FUZZ_MAX_RECORD},
-	{"fuzz.jsonl", SPROUT_CONTAINER_AUTO, 0}, /* default limit; refuses '[' */
+	{"fuzz", SPROUT_CONTAINER_AUTO, FUZZ_MAX_RECORD, SPROUT_JSON_DUPS_ERROR},
+	{"fuzz", SPROUT_CONTAINER_JSONL, FUZZ_MAX_RECORD, SPROUT_JSON_DUPS_LAST},
+	{"fuzz", SPROUT_CONTAINER_ARRAY, FUZZ_MAX_RECORD, SPROUT_JSON_DUPS_KEEP},
+	{"fuzz.jsonl", SPROUT_CONTAINER_AUTO, 0, SPROUT_JSON_DUPS_ERROR}, /* default limit; refuses '[' */
 };
+
+/* No object in v has a key twice. */
+static void check_unique_keys(const sprout_json *v)
+{
+	if (v->type == SPROUT_JSON_ARRAY)
+		for (size_t i = 0; i < v->len; i++)
+			check_unique_keys(v->u.items[i]);
+	if (v->type != SPROUT_JSON_OBJECT)
+		return;
+	for (size_t j = 0; j < v->len; j++) {
+		const sprout_json_member *m = &v->u.members[j];
+		for (size_t i = 0; i < j; i++)
+			CHECK(v->u.members[i].klen != m->klen ||
+			      memcmp(v->u.members[i].key, m->key, m->klen) != 0);
+		check_unique_keys(m->value);
+	}
+}
 
 static void read_all(const struct variant *v, const uint8_t *data, size_t size,
 		     sprout_arena *a)
 {
-	sprout_reader_options opts = {v->max_record, v->container};
+	sprout_reader_options opts = {v->max_record, v->container, v->dups};
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_reader *r = sprout_reader_open_mem(v->name, (const char *)data, size, &opts, &err);
 	CHECK(r != NULL);
@@ -386,8 +405,10 @@ static void read_all(const struct variant *v, const uint8_t *data, size_t size,
 			CHECK(sprout_reader_container(r) == v->container);
 		/* the raw text is what the record was parsed from */
 		sprout_json *again = NULL;
-		CHECK(sprout_json_parse(a, raw, rawlen, &again, NULL) == SPROUT_OK);
+		CHECK(sprout_json_parse_dups(a, raw, rawlen, v->dups, &again, NULL) == SPROUT_OK);
 		CHECK(sprout_json_equal(again, obj));
+		if (v->dups != SPROUT_JSON_DUPS_KEEP)
+			check_unique_keys(obj);
 		exercise_record(obj, a);
 	}
 	/* once done, the reader stays done */
@@ -404,8 +425,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
 		static char label[64];
-		snprintf(label, sizeof label, "%s, container %d, max %zu", variants[i].name,
-			 (int)variants[i].container, variants[i].max_record);
+		snprintf(label, sizeof label, "%s, container %d, max %zu, dups %d", variants[i].name,
+			 (int)variants[i].container, variants[i].max_record, (int)variants[i].dups);
 		where_ = label;
 		read_all(&variants[i], data, size, a);
 	}

@@ -33,9 +33,13 @@ typedef enum sprout_container {
 typedef struct sprout_reader_options {
 	size_t max_record;          /* longest line or array element, in bytes */
 	sprout_container container; /* AUTO also refuses '[' in a .jsonl file */
+	sprout_json_dups duplicate_keys; /* ERROR (0, the default): a record with a
+					  * repeated key is a JSON error; LAST
+					  * keeps the last value */
 } sprout_reader_options;
 
-#define SPROUT_READER_OPTIONS_INIT {SPROUT_DEFAULT_MAX_RECORD, SPROUT_CONTAINER_AUTO}
+#define SPROUT_READER_OPTIONS_INIT \
+	{SPROUT_DEFAULT_MAX_RECORD, SPROUT_CONTAINER_AUTO, SPROUT_JSON_DUPS_ERROR}
 
 /* Parse "auto", "jsonl" or "array". SPROUT_ERR_USAGE otherwise. */
 sprout_code sprout_container_parse(const char *s, sprout_container *out, sprout_error *err);

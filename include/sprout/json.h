@@ -6,7 +6,8 @@
  * builders). Nothing here is reference counted and nothing is freed alone.
  *
  * Values keep what a round trip must not change: object members stay in
- * their order (duplicates kept), numbers keep their exact source text
+ * their order (duplicate keys kept by sprout_json_parse; readers of records
+ * refuse them or keep the last value, see sprout_json_parse_dups), numbers keep their exact source text
  * ("1.0" stays "1.0", big integers stay exact), strings are decoded to UTF-8
  * and may contain NUL bytes (len is authoritative; a NUL follows the data).
  */
@@ -62,6 +63,24 @@ struct sprout_json {
  * from the start of text (1-based, columns in bytes); err->file is left "". */
 sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len,
 			      sprout_json **out, sprout_error *err);
+
+/* What the parser does with a key an object already has. */
+typedef enum sprout_json_dups {
+	SPROUT_JSON_DUPS_ERROR, /* SPROUT_ERR_JSON located at the repeated key */
+	SPROUT_JSON_DUPS_LAST,  /* one member, at the first key's place, with the
+				 * last value (as jq does) */
+	SPROUT_JSON_DUPS_KEEP   /* every member, in order (sprout_json_parse) */
+} sprout_json_dups;
+
+/* sprout_json_parse with duplicate keys in any object treated as dups says.
+ * The check costs a few comparisons per object of a few members (a hash
+ * table for objects of more than 16). */
+sprout_code sprout_json_parse_dups(sprout_arena *a, const char *text, size_t len,
+				   sprout_json_dups dups, sprout_json **out, sprout_error *err);
+
+/* Parse "error" or "last" (a --duplicate-keys argument). SPROUT_ERR_USAGE
+ * otherwise. */
+sprout_code sprout_json_dups_parse(const char *s, sprout_json_dups *out, sprout_error *err);
 
 /* Builders. All return NULL only when the arena is out of memory. */
 sprout_json *sprout_json_new(sprout_arena *a, sprout_json_type type);

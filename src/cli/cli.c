@@ -78,6 +78,9 @@ static const struct cli_option read_options[] = {
 	 "when writing to stdout)"},
 	{"max-record", 0, "BYTES", OPT_MAX_RECORD,
 	 "longest input line or record, with K, M or G suffix (default 16M)"},
+	{"duplicate-keys", 0, "MODE", OPT_DUPLICATE_KEYS,
+	 "a record with a key twice in an object: error (default) makes it a bad record; "
+	 "last keeps the last value, as jq does"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -213,6 +216,12 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 		}
 		return -1;
 	case OPT_STRIP_META: c->strip_meta = 1; return -1;
+	case OPT_DUPLICATE_KEYS:
+		if (sprout_json_dups_parse(arg, &c->src.reader.duplicate_keys, &err)) {
+			cli_error("--duplicate-keys: %s", err.msg);
+			return EXIT_USAGE;
+		}
+		return -1;
 	default: return -2; /* not a common option */
 	}
 }

@@ -45,6 +45,7 @@ enum {
 	OPT_REJECTS,
 	OPT_MAX_RECORD,
 	OPT_STRIP_META,
+	OPT_DUPLICATE_KEYS,
 	OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -65,7 +66,8 @@ struct cli_common {
 };
 
 /* Flags for which shared options a command takes. */
-#define CLI_READS 1   /* reads records: -f --map --container --on-error --rejects --max-record */
+#define CLI_READS 1   /* reads records: -f --map --container --on-error --rejects --max-record
+                       * --duplicate-keys */
 #define CLI_WRITES 2  /* writes records: --array --jsonl --strip-meta */
 #define CLI_NO_OUTPUT 4 /* writes no -o output (sprout run) */
 

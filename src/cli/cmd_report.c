@@ -48,6 +48,8 @@ static const struct cli_option options[] = {
     {"container", 0, "TYPE", OPT_CONTAINER, "input container: auto (default), jsonl or array"},
     {"max-record", 0, "BYTES", OPT_MAX_RECORD,
      "longest input line or record, with K, M or G suffix (default 16M)"},
+    {"duplicate-keys", 0, "MODE", OPT_DUPLICATE_KEYS,
+     "a record with a key twice in an object: error (default) or last (keep the last value)"},
     {NULL, 0, NULL, 0, NULL},
 };
 

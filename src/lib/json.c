@@ -30,6 +30,10 @@ struct parser {
 	size_t nmembers, cmembers;
 	sprout_json *items_inline[INLINE_STACK];
 	sprout_json_member members_inline[INLINE_STACK];
+	/* where each member's key starts, beside members (not with KEEP) */
+	sprout_json_dups dups;
+	size_t *koffs;
+	size_t koffs_inline[INLINE_STACK];
 };
 
 static void where(const struct parser *p, size_t off, unsigned long *line, unsigned long *col)
@@ -344,16 +348,122 @@ static sprout_code push_item(struct parser *p, sprout_json *v)
 	return SPROUT_OK;
 }
 
-static sprout_code push_member(struct parser *p, const char *k, size_t kl, sprout_json *v)
+static sprout_code push_member(struct parser *p, const char *k, size_t kl, size_t koff,
+			       sprout_json *v)
 {
-	if (p->nmembers == p->cmembers &&
-	    grow_stack(p, (void **)&p->members, &p->cmembers, p->members_inline,
-		       sizeof *p->members))
-		return SPROUT_ERR_NOMEM;
+	int offs = p->dups != SPROUT_JSON_DUPS_KEEP;
+	if (p->nmembers == p->cmembers) {
+		size_t c = p->cmembers;
+		if (grow_stack(p, (void **)&p->members, &p->cmembers, p->members_inline,
+			       sizeof *p->members) ||
+		    (offs && grow_stack(p, (void **)&p->koffs, &c, p->koffs_inline,
+					sizeof *p->koffs)))
+			return SPROUT_ERR_NOMEM;
+	}
 	p->members[p->nmembers].key = k;
 	p->members[p->nmembers].klen = kl;
 	p->members[p->nmembers].value = v;
+	if (offs)
+		p->koffs[p->nmembers] = koff;
 	p->nmembers++;
+	return SPROUT_OK;
+}
+
+/* ---- duplicate keys ---------------------------------------------------- */
+
+/* Objects up to this many members are checked pair by pair; bigger ones
+ * through a hash table of their keys. */
+#define DUPS_LINEAR 16
+#define DUPS_INLINE 256 /* table slots on the stack */
+
+static int same_key(const sprout_json_member *x, const sprout_json_member *y)
+{
+	return x->klen == y->klen && (!x->klen || (x->key[0] == y->key[0] &&
+						   memcmp(x->key, y->key, x->klen) == 0));
+}
+
+static size_t key_hash(const sprout_json_member *m)
+{
+	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	for (size_t i = 0; i < m->klen; i++)
+		h = (h ^ (unsigned char)m->key[i]) * 1099511628211u;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Member j repeats the key of the earlier member i: an error, or with
+ * LAST member i takes j's value and j is marked for removal. */
+static sprout_code duplicate(struct parser *p, size_t i, size_t j)
+{
+	sprout_json_member *m = p->members;
+	if (p->dups == SPROUT_JSON_DUPS_LAST) {
+		m[i].value = m[j].value;
+		m[j].value = NULL;
+		return SPROUT_OK;
+	}
+	/* the key as a JSON string, cut at a character boundary */
+	size_t n = m[j].klen;
+	if (n > 60) {
+		n = 60;
+		while (n > 0 && ((unsigned char)m[j].key[n] & 0xC0) == 0x80)
+			n--;
+	}
+	sprout_buf b = SPROUT_BUF_INIT(512);
+	int bad = sprout_json_write_string(&b, m[j].key, n) != SPROUT_OK;
+	sprout_code rc = bad ? nomem(p)
+			     : fail(p, SPROUT_ERR_JSON, p->koffs[j],
+				    "duplicate key %s%s in an object (--duplicate-keys=last keeps "
+				    "the last value)",
+				    b.data, n < m[j].klen ? "..." : "");
+	sprout_buf_release(&b);
+	return rc;
+}
+
+/* Check the members stack[base..*top) of one object for repeated keys;
+ * with LAST, drop the earlier values and shorten *top. */
+static sprout_code check_keys(struct parser *p, size_t base, size_t *top)
+{
+	sprout_json_member *m = p->members;
+	size_t count = *top - base, removed = 0;
+	sprout_code rc = SPROUT_OK;
+	if (count <= DUPS_LINEAR) {
+		for (size_t j = base + 1; j < *top && !rc; j++)
+			for (size_t i = base; i < j; i++)
+				if (m[i].value && same_key(&m[i], &m[j])) {
+					rc = duplicate(p, i, j);
+					removed++;
+					break;
+				}
+	} else {
+		size_t slots = DUPS_INLINE, inline_table[DUPS_INLINE];
+		while (slots < count * 2)
+			slots *= 2;
+		size_t *table = slots == DUPS_INLINE ? inline_table : calloc(slots, sizeof *table);
+		if (!table)
+			return nomem(p);
+		if (table == inline_table)
+			memset(table, 0, sizeof inline_table);
+		for (size_t j = base; j < *top && !rc; j++) {
+			size_t h = key_hash(&m[j]) & (slots - 1);
+			for (; table[h]; h = (h + 1) & (slots - 1))
+				if (same_key(&m[table[h] - 1], &m[j]))
+					break;
+			if (!table[h]) {
+				table[h] = j + 1;
+				continue;
+			}
+			rc = duplicate(p, table[h] - 1, j);
+			removed++;
+		}
+		if (table != inline_table)
+			free(table);
+	}
+	if (rc || !removed)
+		return rc;
+	size_t o = base;
+	for (size_t j = base; j < *top; j++)
+		if (m[j].value)
+			m[o++] = m[j];
+	*top = o;
 	return SPROUT_OK;
 }
 
@@ -428,7 +538,7 @@ static sprout_code parse_object(struct parser *p, sprout_json **out)
 			if (p->s[p->pos] != '"')
 				return unexpected(p, "a string key");
 			const char *k;
-			size_t kl;
+			size_t kl, koff = p->pos;
 			if ((rc = parse_string(p, &k, &kl)))
 				return rc;
 			skip_ws(p);
@@ -437,7 +547,7 @@ static sprout_code parse_object(struct parser *p, sprout_json **out)
 			p->pos++;
 			skip_ws(p);
 			sprout_json *v;
-			if ((rc = parse_value(p, &v)) || (rc = push_member(p, k, kl, v)))
+			if ((rc = parse_value(p, &v)) || (rc = push_member(p, k, kl, koff, v)))
 				return rc;
 			skip_ws(p);
 			if (p->pos < p->n && p->s[p->pos] == ',') {
@@ -455,6 +565,8 @@ static sprout_code parse_object(struct parser *p, sprout_json **out)
 		}
 	}
 	size_t top = p->nmembers;
+	if (top - base > 1 && p->dups != SPROUT_JSON_DUPS_KEEP && (rc = check_keys(p, base, &top)))
+		return rc;
 	p->nmembers = base;
 	return close_container(p, SPROUT_JSON_OBJECT, p->members, base, top, sizeof *p->members,
 			       out);
@@ -511,6 +623,24 @@ static sprout_code parse_value(struct parser *p, sprout_json **out)
 sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len,
 			      sprout_json **out, sprout_error *err)
 {
+	return sprout_json_parse_dups(a, text, len, SPROUT_JSON_DUPS_KEEP, out, err);
+}
+
+sprout_code sprout_json_dups_parse(const char *s, sprout_json_dups *out, sprout_error *err)
+{
+	if (strcmp(s, "error") == 0)
+		*out = SPROUT_JSON_DUPS_ERROR;
+	else if (strcmp(s, "last") == 0)
+		*out = SPROUT_JSON_DUPS_LAST;
+	else
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"unknown mode '%s' (expected error or last)", s);
+	return SPROUT_OK;
+}
+
+sprout_code sprout_json_parse_dups(sprout_arena *a, const char *text, size_t len,
+				   sprout_json_dups dups, sprout_json **out, sprout_error *err)
+{
 	struct parser p;
 	p.a = a;
 	p.s = (const unsigned char *)text;
@@ -524,6 +654,8 @@ sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len,
 	p.members = p.members_inline;
 	p.nmembers = 0;
 	p.cmembers = INLINE_STACK;
+	p.dups = dups;
+	p.koffs = p.koffs_inline;
 
 	sprout_json *v = NULL;
 	skip_ws(&p);
@@ -542,6 +674,8 @@ sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len,
 		free(p.items);
 	if (p.members != p.members_inline)
 		free(p.members);
+	if (p.koffs != p.koffs_inline)
+		free(p.koffs);
 	if (rc)
 		return rc;
 	*out = v;

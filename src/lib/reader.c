@@ -26,6 +26,7 @@ struct sprout_reader {
 	int eof;
 	size_t max;
 	sprout_container want, container;
+	sprout_json_dups dups;
 	int ext_jsonl;
 	int fatal;
 		unsigned long line;      /* line of buf[start] */
@@ -79,6 +80,7 @@ static sprout_reader *new_reader(const char *name, const sprout_reader_options *
 		opts = &def;
 	r->max = opts->max_record ? opts->max_record : SPROUT_DEFAULT_MAX_RECORD;
 	r->want = opts->container;
+	r->dups = opts->duplicate_keys;
 	r->ext_jsonl = ends_with(name, ".jsonl") || ends_with(name, ".jsonl.gz") ||
 		       ends_with(name, ".ndjson") || ends_with(name, ".ndjson.gz");
 	r->line = 1;
@@ -354,7 +356,7 @@ static const char *type_name(sprout_json_type t)
 static sprout_code parse_record(sprout_reader *r, sprout_arena *a, sprout_json **out,
 				sprout_error *err)
 {
-	sprout_code rc = sprout_json_parse(a, r->raw, r->rawlen, out, err);
+	sprout_code rc = sprout_json_parse_dups(a, r->raw, r->rawlen, r->dups, out, err);
 	if (rc) {
 		if (err && rc == SPROUT_ERR_JSON) {
 			char msg[SPROUT_ERROR_MSG_MAX];

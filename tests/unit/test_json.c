@@ -244,6 +244,92 @@ static void escapes_are_found_anywhere_in_a_string(void)
 	}
 }
 
+static sprout_code parse_dups(const char *text, sprout_json_dups dups, sprout_json **v,
+			      sprout_error *err)
+{
+	return sprout_json_parse_dups(A, text, strlen(text), dups, v, err);
+}
+
+static void duplicate_keys_are_an_error_at_the_second_key(void)
+{
+	setup();
+	sprout_json *v;
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(parse_dups("{\"a\":1,\n \"b\":{\"x\":1,\"y\":2,\"x\":3}}", SPROUT_JSON_DUPS_ERROR,
+			     &v, &err),
+		  SPROUT_ERR_JSON);
+	CHECK_INT(err.line, 2);
+	CHECK_INT(err.column, 19);
+	CHECK_STR(err.msg, "duplicate key \"x\" in an object (--duplicate-keys=last keeps the "
+			   "last value)");
+	/* a key with quotes and a long one are shown as JSON, cut */
+	CHECK_INT(parse_dups("{\"q\\\"\":1,\"q\\\"\":2}", SPROUT_JSON_DUPS_ERROR, &v, &err),
+		  SPROUT_ERR_JSON);
+	CHECK(strstr(err.msg, "duplicate key \"q\\\"\" in") != NULL);
+	char text[400], key[101];
+	memset(key, 'k', 100);
+	key[100] = '\0';
+	snprintf(text, sizeof text, "{\"%s\":1,\"%s\":2}", key, key);
+	CHECK_INT(parse_dups(text, SPROUT_JSON_DUPS_ERROR, &v, &err), SPROUT_ERR_JSON);
+	CHECK(strstr(err.msg, "kkk\"... in an object") != NULL);
+	CHECK_INT(err.column, 107);
+	/* keys that differ only in length or after a NUL are different */
+	CHECK_INT(parse_dups("{\"a\":1,\"aa\":2,\"a\\u0000\":3,\"\":4}", SPROUT_JSON_DUPS_ERROR, &v,
+			     &err),
+		  SPROUT_OK);
+	CHECK_INT(v->len, 4);
+	/* an empty key twice is a duplicate too */
+	CHECK_INT(parse_dups("[{\"\":1,\"\":2}]", SPROUT_JSON_DUPS_ERROR, &v, &err), SPROUT_ERR_JSON);
+	/* sprout_json_parse keeps them */
+	CHECK_STR(dump(parse_ok(A, "{\"a\":1,\"a\":2}")), "{\"a\":1,\"a\":2}");
+}
+
+static void duplicate_keys_last_keeps_the_last_value_in_the_first_place(void)
+{
+	setup();
+	sprout_json *v;
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(parse_dups("{\"a\":1,\"b\":2,\"a\":3,\"c\":{\"x\":[1],\"x\":[2],\"x\":[3]},\"a\":4}",
+			     SPROUT_JSON_DUPS_LAST, &v, &err),
+		  SPROUT_OK);
+	CHECK_STR(dump(v), "{\"a\":4,\"b\":2,\"c\":{\"x\":[3]}}");
+}
+
+/* Objects of more than 16 members are checked through a hash table. */
+static void duplicate_keys_in_big_objects(void)
+{
+	setup();
+	sprout_buf b = SPROUT_BUF_INIT(1 << 20);
+	sprout_buf_addc(&b, '{');
+	for (int i = 0; i < 1000; i++)
+		sprout_buf_addf(&b, "%s\"k%d\":%d", i ? "," : "", i, i);
+	size_t unique = b.len;
+	sprout_buf_adds(&b, ",\"k500\":\"again\",\"k7\":\"seven\"}");
+	sprout_json *v;
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(sprout_json_parse_dups(A, b.data, b.len, SPROUT_JSON_DUPS_ERROR, &v, &err),
+		  SPROUT_ERR_JSON);
+	CHECK_INT(err.column, unique + 2);
+	CHECK(strstr(err.msg, "\"k500\"") != NULL);
+	CHECK_INT(sprout_json_parse_dups(A, b.data, b.len, SPROUT_JSON_DUPS_LAST, &v, &err),
+		  SPROUT_OK);
+	CHECK_INT(v->len, 1000);
+	CHECK(sprout_json_is(v->u.members[500].value, "again"));
+	CHECK(sprout_json_is(v->u.members[7].value, "seven"));
+	CHECK_STR(v->u.members[999].key, "k999");
+	/* no duplicates: everything stays */
+	b.len = unique;
+	sprout_buf_addc(&b, '}');
+	CHECK_INT(sprout_json_parse_dups(A, b.data, b.len, SPROUT_JSON_DUPS_ERROR, &v, &err),
+		  SPROUT_OK);
+	CHECK_INT(v->len, 1000);
+	sprout_buf_release(&b);
+	sprout_json_dups d;
+	CHECK_INT(sprout_json_dups_parse("last", &d, &err), SPROUT_OK);
+	CHECK_INT(d, SPROUT_JSON_DUPS_LAST);
+	CHECK_INT(sprout_json_dups_parse("first", &d, &err), SPROUT_ERR_USAGE);
+}
+
 SUITE(json_tests) = {
 	T(escapes_are_found_anywhere_in_a_string),
 	T(pretty_output_indents_and_reads_back),
@@ -256,5 +342,8 @@ SUITE(json_tests) = {
 	T(large_containers_parse),
 	T(real_numbers_print_shortest_exact),
 	T(object_edits),
+	T(duplicate_keys_are_an_error_at_the_second_key),
+	T(duplicate_keys_last_keeps_the_last_value_in_the_first_place),
+	T(duplicate_keys_in_big_objects),
 	{NULL, NULL},
 };
