@@ -7,6 +7,9 @@
  *
  * Writers write to a temporary file next to the target and rename it over the
  * target only on commit, so an interrupted run never leaves a truncated file.
+ * The writer holds a lock on its temporary file; opening a writer removes
+ * the temporary files of the same target that no live writer holds (left by
+ * a kill -9).
  */
 #ifndef SPROUT_IO_H
 #define SPROUT_IO_H
@@ -129,7 +132,9 @@ void sprout_source_close(sprout_source *s);
 typedef struct sprout_writer sprout_writer;
 
 /* Open path for writing ("-" or NULL is stdout, written as it goes).
- * container JSONL writes a line per record, ARRAY one JSON array. */
+ * container JSONL writes a line per record, ARRAY one JSON array. The
+ * temporary file is "<dir>/.<name>.sprout-XXXXXX", locked until commit or
+ * abort; stale ones of the same name (unlocked) are removed first. */
 sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 				  sprout_error *err);
 
@@ -155,6 +160,10 @@ sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err);
 
 /* Drop the output: remove the temporary file and free. Accepts NULL. */
 void sprout_writer_abort(sprout_writer *w);
+
+/* Remove temp, a writer's temporary file, when no live writer holds it:
+ * 1 when removed, 0 when it is in use or gone. */
+int sprout_writer_remove_stale(const char *temp);
 
 /* 1 when both paths name the same existing file. */
 int sprout_same_file(const char *a, const char *b);

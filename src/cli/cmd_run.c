@@ -1383,7 +1383,8 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 
 /* ---- the run ------------------------------------------------------------ */
 
-/* Temporary files of writes a kill interrupted: .NAME.sprout-XXXXXX */
+/* Temporary files of writes a kill interrupted: .NAME.sprout-XXXXXX that
+ * no live writer holds */
 static void sweep(const char *dir, int depth)
 {
 	DIR *d = opendir(dir);
@@ -1398,7 +1399,7 @@ static void sweep(const char *dir, int depth)
 		if (stat(p, &s) != 0)
 			continue;
 		if (S_ISREG(s.st_mode) && e->d_name[0] == '.' && mark && strlen(mark) == 14)
-			unlink(p);
+			sprout_writer_remove_stale(p);
 		else if (S_ISDIR(s.st_mode) && depth && e->d_name[0] != '.')
 			sweep(p, depth - 1);
 	}

@@ -1,9 +1,17 @@
-/* Atomic outputs and the rejects file. */
+/* Atomic outputs and the rejects file.
+ *
+ * A temporary file "<dir>/.<name>.sprout-XXXXXX" is locked (flock) by its
+ * writer from creation to rename, so a temporary file nobody holds a lock
+ * on was left by a writer that died (kill -9): the next writer of the same
+ * target removes it. */
+#define _GNU_SOURCE /* mkostemp */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +36,82 @@ static void free_writer(sprout_writer *w)
 	free(w->path);
 	free(w->temp);
 	free(w);
+}
+
+#define TEMP_MARK ".sprout-"
+#define TEMP_TAIL (sizeof TEMP_MARK - 1 + 6) /* ".sprout-XXXXXX" */
+
+int sprout_writer_remove_stale(const char *temp)
+{
+	int fd = open(temp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	/* unlocked, and still the file of that name (not renamed into place
+	 * by a writer that just finished) */
+	struct stat held, named;
+	int removed = flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &held) == 0 &&
+		      S_ISREG(held.st_mode) && lstat(temp, &named) == 0 &&
+		      held.st_dev == named.st_dev && held.st_ino == named.st_ino &&
+		      unlink(temp) == 0;
+	close(fd);
+	return removed;
+}
+
+/* Remove the temporary files of base in dir (dirlen bytes of path, with
+ * its '/') that dead writers left. */
+static void remove_stale_temps(const char *path, size_t dirlen, const char *base)
+{
+	char dir[4096];
+	if (dirlen >= sizeof dir)
+		return;
+	if (dirlen)
+		snprintf(dir, sizeof dir, "%.*s", (int)dirlen, path);
+	else
+		snprintf(dir, sizeof dir, "./");
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t blen = strlen(base);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		if (n[0] != '.' || strlen(n) != 1 + blen + TEMP_TAIL || strncmp(n + 1, base, blen) ||
+		    strncmp(n + 1 + blen, TEMP_MARK, sizeof TEMP_MARK - 1))
+			continue;
+		char temp[4096 + 256];
+		snprintf(temp, sizeof temp, "%s%s", dir, n);
+		sprout_writer_remove_stale(temp);
+	}
+	closedir(d);
+}
+
+/* Create and lock w->temp from its pattern (ending in XXXXXX). Locking
+ * comes after creating, so a sweeper may have removed the file in between:
+ * then try again. On a file system without flock the file stays unlocked,
+ * and no sweeper can lock it either, so none removes it. */
+static int create_temp(sprout_writer *w, size_t n)
+{
+	char *pattern = strdup(w->temp);
+	if (!pattern)
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		memcpy(w->temp, pattern, n);
+		int fd = mkostemp(w->temp, O_CLOEXEC);
+		if (fd < 0)
+			break;
+		while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+			;
+		struct stat held, named;
+		if (fstat(fd, &held) == 0 && lstat(w->temp, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+			free(pattern);
+			return fd;
+		}
+		close(fd);
+		errno = EAGAIN;
+	}
+	free(pattern);
+	return -1;
 }
 
 sprout_writer *sprout_writer_open(const char *path, sprout_container container,
@@ -58,8 +142,9 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	snprintf(w->temp, n, "%.*s.%s.sprout-XXXXXX", (int)dirlen, path, base);
-	w->fd = mkstemp(w->temp);
+	snprintf(w->temp, n, "%.*s.%s" TEMP_MARK "XXXXXX", (int)dirlen, path, base);
+	remove_stale_temps(path, dirlen, base);
+	w->fd = create_temp(w, n);
 	if (w->fd < 0) {
 		sprout_error_set(err, SPROUT_ERR_IO, "cannot create a file next to it: %s",
 				 strerror(errno));
@@ -164,10 +249,7 @@ sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err)
 			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot sync: %s", strerror(errno));
 			sprout_error_locate(err, w->path, 0, 0);
 		}
-		if (close(w->fd) != 0 && !rc) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot close: %s", strerror(errno));
-			sprout_error_locate(err, w->path, 0, 0);
-		}
+		/* renamed while still locked, so no sweeper takes it meanwhile */
 		if (!rc && rename(w->temp, w->path) != 0) {
 			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot rename %s into place: %s",
 					      w->temp, strerror(errno));
@@ -175,6 +257,10 @@ sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err)
 		}
 		if (rc)
 			unlink(w->temp);
+		if (close(w->fd) != 0 && !rc) {
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot close: %s", strerror(errno));
+			sprout_error_locate(err, w->path, 0, 0);
+		}
 	}
 	free_writer(w);
 	return rc;
@@ -185,8 +271,8 @@ void sprout_writer_abort(sprout_writer *w)
 	if (!w)
 		return;
 	if (w->temp) {
-		close(w->fd);
 		unlink(w->temp);
+		close(w->fd);
 	}
 	free_writer(w);
 }

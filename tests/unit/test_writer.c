@@ -1,5 +1,7 @@
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -113,8 +115,75 @@ static void rejects_keep_the_raw_text(void)
 	sprout_arena_free(a);
 }
 
+static void touch_file(const char *dir, const char *name)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	fputs("partial", f);
+	fclose(f);
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+/* Temporary files a killed writer left (no lock on them) go when the next
+ * writer of the same target opens; a live writer's (locked) stay, and so
+ * do other targets' and names of another shape. */
+static void open_removes_stale_temporary_files_only(void)
+{
+	const char *dir = temp_dir();
+	touch_file(dir, ".out.jsonl.sprout-dead01");
+	touch_file(dir, ".out.jsonl.sprout-live01");
+	touch_file(dir, ".other.jsonl.sprout-dead02");
+	touch_file(dir, ".out.jsonl.sprout-toolong1");
+	touch_file(dir, "out.jsonl.sprout-dead03");
+	char p[256];
+	snprintf(p, sizeof p, "%s/.out.jsonl.sprout-live01", dir);
+	int held = open(p, O_RDONLY);
+	CHECK(held >= 0);
+	CHECK_INT(flock(held, LOCK_EX | LOCK_NB), 0);
+
+	snprintf(p, sizeof p, "%s/out.jsonl", dir);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_writer *w = sprout_writer_open(p, SPROUT_CONTAINER_JSONL, &err);
+	CHECK(w != NULL);
+	CHECK(!exists(dir, ".out.jsonl.sprout-dead01"));
+	CHECK(exists(dir, ".out.jsonl.sprout-live01"));
+	CHECK(exists(dir, ".other.jsonl.sprout-dead02"));
+	CHECK(exists(dir, ".out.jsonl.sprout-toolong1"));
+	CHECK(exists(dir, "out.jsonl.sprout-dead03"));
+	/* a second writer of the same target leaves the first one's file */
+	sprout_writer *w2 = sprout_writer_open(p, SPROUT_CONTAINER_JSONL, &err);
+	CHECK(w2 != NULL);
+	CHECK_INT(access(sprout_writer_temp_path(w), F_OK), 0);
+	CHECK_INT(sprout_writer_remove_stale(sprout_writer_temp_path(w)), 0);
+	CHECK_INT(access(sprout_writer_temp_path(w), F_OK), 0);
+	sprout_writer_abort(w2);
+	CHECK_INT(sprout_writer_commit(w, &err), SPROUT_OK);
+	CHECK_INT(access(p, F_OK), 0);
+	/* once its writer is gone, a file is stale */
+	close(held);
+	snprintf(p, sizeof p, "%s/.out.jsonl.sprout-live01", dir);
+	CHECK_INT(sprout_writer_remove_stale(p), 1);
+	CHECK(!exists(dir, ".out.jsonl.sprout-live01"));
+	CHECK_INT(sprout_writer_remove_stale(p), 0);
+	static const char *const left[] = {"out.jsonl", ".other.jsonl.sprout-dead02",
+					   ".out.jsonl.sprout-toolong1", "out.jsonl.sprout-dead03"};
+	for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, left[i]);
+		unlink(p);
+	}
+	CHECK_INT(rmdir(dir), 0);
+}
+
 SUITE(writer_tests) = {
 	T(commit_renames_into_place),
+	T(open_removes_stale_temporary_files_only),
 	T(abort_keeps_the_old_file),
 	T(unwritable_directory_is_an_io_error),
 	T(rejects_keep_the_raw_text),
