@@ -74,6 +74,12 @@ sprout_code sprout_reader_next(sprout_reader *r, sprout_arena *a, sprout_json **
  * (may be NULL) says so. */
 void sprout_reader_raw(const sprout_reader *r, const char **raw, size_t *len, int *truncated);
 
+/* A warning about the input (not about one record), known once reading
+ * has reached it and at the latest at SPROUT_END: bytes after the end of
+ * gzip data that are not another gzip member (concatenated members are read
+ * as one input). Returns 1 and fills warn (message and file) or 0. */
+int sprout_reader_warning(const sprout_reader *r, sprout_error *warn);
+
 int sprout_reader_failed(const sprout_reader *r);
 const char *sprout_reader_name(const sprout_reader *r);
 unsigned long sprout_reader_line(const sprout_reader *r); /* line of the last record */
@@ -113,6 +119,11 @@ void sprout_source_raw(const sprout_source *s, const char **raw, size_t *len, in
 
 /* 1 when reading stopped for good (see sprout_reader_next). */
 int sprout_source_failed(const sprout_source *s);
+
+/* After an input was read to its end, returns 1 once with its
+ * sprout_reader_warning in warn, if it had one; else 0. Ask after every
+ * sprout_source_next. */
+int sprout_source_warning(sprout_source *s, sprout_error *warn);
 
 /* After a new input's format is decided, returns 1 once and tells which
  * input, which format and why ("keys instruction, output", or "given").

@@ -37,6 +37,14 @@ void cli_error_at(const sprout_error *err)
 	cli_error("%s", sprout_error_format(err, buf, sizeof buf));
 }
 
+void cli_warning_at(const sprout_error *w)
+{
+	if (w->file[0])
+		cli_error("%s: warning: %s", w->file, w->msg);
+	else
+		cli_error("warning: %s", w->msg);
+}
+
 void cli_note(const struct cli_common *c, const char *fmt, ...)
 {
 	if (c->quiet)
@@ -577,6 +585,9 @@ int cli_reader_next(struct cli_reader *rd, sprout_record *rec)
 		sprout_code rc = sprout_source_next(rd->src, rec, &err);
 		if (cli_progress_hook && rc != SPROUT_END)
 			cli_progress_hook(rd);
+		sprout_error warn = SPROUT_ERROR_INIT;
+		if (sprout_source_warning(rd->src, &warn))
+			cli_warning_at(&warn);
 		const char *file, *why;
 		const sprout_format *fmt;
 		while (sprout_source_detected(rd->src, &file, &fmt, &why)) {

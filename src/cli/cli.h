@@ -105,6 +105,9 @@ extern const char *cli_context;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same for a library error, with its location. */
 void cli_error_at(const sprout_error *err);
+/* "sprout: FILE: warning: message" for a library warning (shown with
+ * --quiet too: it is about data). */
+void cli_warning_at(const sprout_error *w);
 /* Informational note to stderr; silent with --quiet. */
 void cli_note(const struct cli_common *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

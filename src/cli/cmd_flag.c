@@ -229,6 +229,9 @@ int cmd_flag(int argc, char **argv)
 			}
 			preds[n++] = v;
 		}
+		sprout_error warn = SPROUT_ERROR_INIT;
+		if (!rc && sprout_reader_warning(r, &warn))
+			cli_warning_at(&warn);
 		sprout_reader_close(r);
 	}
 	struct flagged *sel = rc ? NULL : calloc(n + 1, sizeof *sel);

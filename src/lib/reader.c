@@ -11,13 +11,27 @@
 #include "sprout/io.h"
 
 #define CHUNK ((size_t)256 * 1024)
+#define ZCHUNK ((size_t)64 * 1024) /* compressed bytes read at a time */
 #define SNIPPET 4096
 
 enum astate { A_ELEM_OR_END, A_ELEM, A_IN_ELEM, A_AFTER_ELEM, A_AFTER_END };
 
+/* A file or stdin, plain or gzip: read(2) and inflate, so that what
+ * follows the last gzip member is seen (zlib's gzread drops it silently). */
+struct input {
+	int fd;                   /* -1: no file (reading from memory) */
+	int kind;                 /* 0 undecided, 1 plain, 2 gzip */
+	z_stream z;               /* gzip: initialised when kind is 2 */
+	int done;                 /* gzip: no more data */
+	unsigned char *zbuf;      /* bytes read, not yet used: zbuf[zpos..zpos+zlen) */
+	size_t zpos, zlen;
+	unsigned long long nread; /* bytes read from the file */
+	unsigned long long trailing; /* bytes after the last gzip member */
+};
+
 struct sprout_reader {
 	char name[SPROUT_ERROR_FILE_MAX];
-	gzFile gz;
+	struct input in;
 	const char *mem;
 	size_t memlen, mempos;
 	char *buf;
@@ -84,6 +98,7 @@ static sprout_reader *new_reader(const char *name, const sprout_reader_options *
 	r->ext_jsonl = ends_with(name, ".jsonl") || ends_with(name, ".jsonl.gz") ||
 		       ends_with(name, ".ndjson") || ends_with(name, ".ndjson.gz");
 	r->line = 1;
+	r->in.fd = -1;
 	r->cap = CHUNK;
 	r->buf = malloc(r->cap);
 	if (!r->buf) {
@@ -111,14 +126,12 @@ sprout_reader *sprout_reader_open(const char *path, const sprout_reader_options 
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		r->stored = (unsigned long long)st.st_size;
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz) {
-		close(fd);
+	r->in.fd = fd;
+	if (!(r->in.zbuf = malloc(ZCHUNK))) {
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		sprout_reader_close(r);
 		return NULL;
 	}
-	gzbuffer(r->gz, (unsigned)CHUNK);
 	return r;
 }
 
@@ -138,12 +151,7 @@ void sprout_reader_progress(const sprout_reader *r, unsigned long long *done,
 			    unsigned long long *total)
 {
 	*total = r->stored;
-	if (r->gz) {
-		z_off_t off = gzoffset(r->gz);
-		*done = off > 0 ? (unsigned long long)off : 0;
-	} else {
-		*done = r->mempos;
-	}
+	*done = r->in.fd >= 0 ? r->in.nread : r->mempos;
 	if (*total && *done > *total)
 		*done = *total;
 }
@@ -152,8 +160,11 @@ void sprout_reader_close(sprout_reader *r)
 {
 	if (!r)
 		return;
-	if (r->gz)
-		gzclose(r->gz);
+	if (r->in.fd >= 0)
+		close(r->in.fd);
+	if (r->in.kind == 2)
+		inflateEnd(&r->in.z);
+	free(r->in.zbuf);
 	free(r->buf);
 	free(r);
 }
@@ -176,6 +187,17 @@ unsigned long sprout_reader_line(const sprout_reader *r)
 sprout_container sprout_reader_container(const sprout_reader *r)
 {
 	return r->container;
+}
+
+int sprout_reader_warning(const sprout_reader *r, sprout_error *warn)
+{
+	if (!r->in.trailing)
+		return 0;
+	sprout_error_set(warn, SPROUT_OK,
+			 "ignored %llu byte%s after the end of the gzip data (not gzip)",
+			 r->in.trailing, r->in.trailing == 1 ? "" : "s");
+	sprout_error_locate(warn, r->name, 0, 0);
+	return 1;
 }
 
 void sprout_reader_raw(const sprout_reader *r, const char **raw, size_t *len, int *truncated)
@@ -205,6 +227,123 @@ static void consume(sprout_reader *r, size_t n)
 	}
 	r->start += n;
 	r->abs += n;
+}
+
+static long input_error(sprout_reader *r, sprout_error *err, const char *what,
+			const char *detail)
+{
+	sprout_error_set(err, SPROUT_ERR_IO, "%s%s%s", what, detail ? ": " : "",
+			 detail ? detail : "");
+	sprout_error_locate(err, r->name, 0, 0);
+	return -1;
+}
+
+/* read(2) from the input, again after a signal; counts the bytes. */
+static ssize_t read_some(sprout_reader *r, void *dst, size_t n, sprout_error *err)
+{
+	ssize_t got;
+	do
+		got = read(r->in.fd, dst, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return input_error(r, err, "read failed", strerror(errno));
+	r->in.nread += (unsigned long long)got;
+	return got;
+}
+
+/* Make at least want bytes (if the file has them) wait in zbuf, reading
+ * more after those already there. 0, or -1 on a read error. */
+static int input_want(sprout_reader *r, size_t want, sprout_error *err)
+{
+	struct input *in = &r->in;
+	if (in->zlen >= want)
+		return 0;
+	memmove(in->zbuf, in->zbuf + in->zpos, in->zlen);
+	in->zpos = 0;
+	while (in->zlen < want) {
+		ssize_t n = read_some(r, in->zbuf + in->zlen, ZCHUNK - in->zlen, err);
+		if (n <= 0)
+			return (int)n;
+		in->zlen += (size_t)n;
+	}
+	return 0;
+}
+
+/* After a gzip member: another member, the end, or bytes that are not
+ * gzip (counted for sprout_reader_warning, then dropped). */
+static int after_member(sprout_reader *r, sprout_error *err)
+{
+	struct input *in = &r->in;
+	if (input_want(r, 2, err))
+		return -1;
+	if (in->zlen >= 2 && in->zbuf[in->zpos] == 0x1f && in->zbuf[in->zpos + 1] == 0x8b) {
+		inflateReset(&in->z);
+		return 0;
+	}
+	in->done = 1;
+	in->trailing = in->zlen;
+	in->zlen = 0;
+	ssize_t n;
+	while ((n = read_some(r, in->zbuf, ZCHUNK, err)) > 0)
+		in->trailing += (unsigned long long)n;
+	return (int)n;
+}
+
+/* Up to want bytes of the file's content (inflated when it is gzip) into
+ * dst: how many, 0 at its end, or -1 on error. */
+static long read_input(sprout_reader *r, char *dst, size_t want, sprout_error *err)
+{
+	struct input *in = &r->in;
+	if (!in->kind) {
+		if (input_want(r, 2, err))
+			return -1;
+		in->kind = in->zlen >= 2 && in->zbuf[0] == 0x1f && in->zbuf[1] == 0x8b ? 2 : 1;
+		if (in->kind == 2) {
+			memset(&in->z, 0, sizeof in->z);
+			if (inflateInit2(&in->z, 15 + 16) != Z_OK) {
+				in->kind = 0;
+				sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+				return -1;
+			}
+		}
+	}
+	if (in->kind == 1) {
+		if (in->zlen) {
+			size_t n = in->zlen < want ? in->zlen : want;
+			memcpy(dst, in->zbuf + in->zpos, n);
+			in->zpos += n;
+			in->zlen -= n;
+			return (long)n;
+		}
+		return (long)read_some(r, dst, want, err);
+	}
+	in->z.next_out = (unsigned char *)dst;
+	in->z.avail_out = (uInt)(want < (size_t)1 << 30 ? want : (size_t)1 << 30);
+	uInt asked = in->z.avail_out;
+	while (in->z.avail_out == asked && !in->done) {
+		if (!in->zlen) {
+			if (input_want(r, 1, err))
+				return -1;
+			if (!in->zlen)
+				return input_error(r, err,
+						   "truncated gzip data: the file ends mid-stream",
+						   NULL);
+		}
+		in->z.next_in = in->zbuf + in->zpos;
+		in->z.avail_in = (uInt)in->zlen;
+		int zrc = inflate(&in->z, Z_NO_FLUSH);
+		size_t used = in->zlen - in->z.avail_in;
+		in->zpos += used;
+		in->zlen -= used;
+		if (zrc == Z_STREAM_END) {
+			if (after_member(r, err))
+				return -1;
+		} else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+			return input_error(r, err, "corrupt gzip data",
+					   in->z.msg ? in->z.msg : "bad data");
+		}
+	}
+	return (long)(asked - in->z.avail_out);
 }
 
 /* Read more data. Returns bytes added, 0 at end of input, or -1 on error. */
@@ -239,38 +378,12 @@ static long fill(sprout_reader *r, sprout_error *err)
 	} else {
 		if (want > (size_t)1 << 30)
 			want = (size_t)1 << 30;
-		int n = gzread(r->gz, r->buf + r->end, (unsigned)want);
-		if (n < 0) {
-			int zerr;
-			const char *msg = gzerror(r->gz, &zerr);
-			if (zerr == Z_ERRNO)
-				sprout_error_set(err, SPROUT_ERR_IO, "read failed: %s",
-						 strerror(errno));
-			else
-				sprout_error_set(err, SPROUT_ERR_IO, "corrupt gzip data: %s", msg);
-			sprout_error_locate(err, r->name, 0, 0);
+		got = read_input(r, r->buf + r->end, want, err);
+		if (got < 0)
 			return -1;
-		}
-		got = n;
 	}
-	if (got == 0) {
+	if (got == 0)
 		r->eof = 1;
-		if (!r->mem) {
-			int zerr;
-			const char *msg = gzerror(r->gz, &zerr);
-			if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-				sprout_error_set(err, SPROUT_ERR_IO, "corrupt gzip data: %s", msg);
-				sprout_error_locate(err, r->name, 0, 0);
-				return -1;
-			}
-			if (zerr == Z_BUF_ERROR && gzdirect(r->gz) == 0) {
-				sprout_error_set(err, SPROUT_ERR_IO,
-						 "truncated gzip data: the file ends mid-stream");
-				sprout_error_locate(err, r->name, 0, 0);
-				return -1;
-			}
-		}
-	}
 	r->end += (size_t)got;
 	r->total += (size_t)got;
 	return got;

@@ -22,6 +22,8 @@ struct sprout_source {
 	sprout_record task;  /* a self-instruct task being split */
 	size_t ninst, inst;
 	int failed;
+	sprout_error warn; /* of the input read last, until asked for */
+	int warn_pending;
 };
 
 sprout_source *sprout_source_open(const char *const *paths, size_t n,
@@ -100,6 +102,16 @@ int sprout_source_failed(const sprout_source *s)
 	return s->failed;
 }
 
+int sprout_source_warning(sprout_source *s, sprout_error *warn)
+{
+	if (!s->warn_pending)
+		return 0;
+	s->warn_pending = 0;
+	if (warn)
+		*warn = s->warn;
+	return 1;
+}
+
 void sprout_source_raw(const sprout_source *s, const char **raw, size_t *len, int *truncated)
 {
 	if (s->rd) {
@@ -166,6 +178,8 @@ sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_erro
 		sprout_json *obj;
 		sprout_code rc = sprout_reader_next(s->rd, s->arena, &obj, err);
 		if (rc == SPROUT_END) {
+			if (sprout_reader_warning(s->rd, &s->warn))
+				s->warn_pending = 1;
 			s->finished += s->sizes[s->next_path - 1];
 			sprout_reader_close(s->rd);
 			s->rd = NULL;

@@ -338,6 +338,89 @@ static void gzip_input_and_truncated_gzip(void)
 	sprout_buf_release(&b);
 }
 
+/* Appends data to path as raw bytes. */
+static void append_raw(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "ab");
+	CHECK(f != NULL);
+	CHECK_INT(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+/* Reads path to its end: records, the last code and the warning. */
+static int read_gz(const char *path, struct got *last, sprout_error *warn, int *warned)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_reader *r = sprout_reader_open(path, NULL, &err);
+	CHECK(r != NULL);
+	int n = 0;
+	while ((*last = next(r)).rc == SPROUT_OK)
+		n++;
+	*warned = sprout_reader_warning(r, warn);
+	sprout_reader_close(r);
+	return n;
+}
+
+/* Members written one after the other (gzip -c a >> f; gzip -c b >> f) are
+ * one input; bytes after the last member that are not gzip are dropped
+ * with a warning. */
+static void gzip_members_and_trailing_bytes(void)
+{
+	const char *dir = temp_dir();
+	char path[128];
+	snprintf(path, sizeof path, "%s/m.jsonl.gz", dir);
+	A = A ? A : sprout_arena_new(0);
+	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 26);
+	for (int i = 0; i < 30000; i++)
+		sprout_buf_addf(&b, "{\"i\":%d,\"text\":\"record number %d\"}\n", i, i);
+	write_gz(path, b.data, b.len / 2 + 7); /* a member ends mid-line */
+	size_t len;
+	char *second_path = malloc(strlen(path) + 3);
+	sprintf(second_path, "%s.2", path);
+	write_gz(second_path, b.data + b.len / 2 + 7, b.len - b.len / 2 - 7);
+	const char *gz2 = slurp(second_path, &len);
+	append_raw(path, gz2, len);
+	struct got g;
+	sprout_error warn = SPROUT_ERROR_INIT;
+	int warned;
+	CHECK_INT(read_gz(path, &g, &warn, &warned), 30000);
+	CHECK_INT(g.rc, SPROUT_END);
+	CHECK_INT(warned, 0);
+
+	append_raw(path, "garbage\n", 8);
+	CHECK_INT(read_gz(path, &g, &warn, &warned), 30000);
+	CHECK_INT(g.rc, SPROUT_END);
+	CHECK_INT(warned, 1);
+	char want[256];
+	snprintf(want, sizeof want, "%s: ignored 8 bytes after the end of the gzip data (not gzip)",
+		 path);
+	CHECK_STR(where(&warn), want);
+
+	/* one stray byte, and zero padding, are trailing bytes too */
+	write_gz(path, "{\"a\":1}\n", 9);
+	append_raw(path, "\n", 1);
+	CHECK_INT(read_gz(path, &g, &warn, &warned), 1);
+	CHECK_INT(warned, 1);
+	CHECK(strstr(warn.msg, "ignored 1 byte after") != NULL);
+	static const char zeros[1000];
+	append_raw(path, zeros, sizeof zeros);
+	CHECK_INT(read_gz(path, &g, &warn, &warned), 1);
+	CHECK(strstr(warn.msg, "ignored 1001 bytes after") != NULL);
+
+	/* what looks like another member but is not: an error */
+	write_gz(path, "{\"a\":1}\n", 9);
+	append_raw(path, "\x1f\x8bxyzxyzxyzxyz", 14);
+	CHECK_INT(read_gz(path, &g, &warn, &warned), 1);
+	CHECK_INT(g.rc, SPROUT_ERR_IO);
+	CHECK(strstr(g.err.msg, "corrupt gzip data") != NULL);
+
+	unlink(path);
+	unlink(second_path);
+	rmdir(dir);
+	free(second_path);
+	sprout_buf_release(&b);
+}
+
 static void missing_file_is_an_io_error(void)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
@@ -414,6 +497,7 @@ SUITE(reader_tests) = {
 	T(over_long_element_at_end_of_input),
 	T(invalid_utf8_line),
 	T(gzip_input_and_truncated_gzip),
+	T(gzip_members_and_trailing_bytes),
 	T(missing_file_is_an_io_error),
 	T(source_progress_counts_stored_bytes),
 	{NULL, NULL},
