@@ -30,6 +30,7 @@ struct cli_option {
 #define CLI_OPT_REPEAT 1  /* may be given more than once: a YAML list repeats it */
 #define CLI_OPT_INFILE 2  /* names an input file: relative to the recipe, hashed */
 #define CLI_OPT_OUTPATH 4 /* names a file sprout writes: relative to the run folder */
+#define CLI_OPT_INDIR 8   /* names a folder sprout reads: relative to the recipe */
 
 /* Option ids shared by the commands that read records. */
 enum {

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,7 +22,14 @@
 #include "sprout/state.h"
 #include "sprout/yaml.h"
 
-enum { OPT_DRY_RUN = OPT_COMMAND_BASE, OPT_OUT_DIR, OPT_RESTART, OPT_LLM, OPT_OFFLINE };
+enum {
+	OPT_DRY_RUN = OPT_COMMAND_BASE,
+	OPT_OUT_DIR,
+	OPT_RESTART,
+	OPT_LLM,
+	OPT_OFFLINE,
+	OPT_ALLOW_OUTSIDE
+};
 
 static const struct cli_option options[] = {
     {"dry-run", 'n', NULL, OPT_DRY_RUN,
@@ -34,6 +42,10 @@ static const struct cli_option options[] = {
      "switch the recipe's llm section on: its stages marked 'when: llm' run, those "
      "marked 'when: offline' do not (as llm: {enabled: true})"},
     {"offline", 0, NULL, OPT_OFFLINE, "switch the llm section off, whatever the recipe says"},
+    {"allow-outside", 0, NULL, OPT_ALLOW_OUTSIDE,
+     "let the recipe name files outside its folder, the working directory and the run "
+     "folder (by default out: stays in the first two, files stages read in any of the "
+     "three, files they write in the recipe's folder or the run folder)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -88,6 +100,7 @@ struct stage {
 
 struct input {
 	const char *path;
+	const sprout_json *node; /* in the recipe, for errors */
 	char hash[SPROUT_HASH_HEX];
 	unsigned long long bytes, records;
 };
@@ -118,6 +131,10 @@ struct run {
 	char **parents;
 	size_t nparents, parents_cap;
 	int dry_run, restart, quiet, tty;
+	int allow_outside;
+	int out_given; /* -d: the user's choice, not the recipe's */
+	/* where the recipe may name files, resolved (absolute, no links) */
+	const char *recipe_root, *cwd_root, *run_root;
 	sprout_state *state;
 	int lock_fd;
 	char started[32];
@@ -277,6 +294,131 @@ static int rerr_key(const struct run *r, const sprout_json *obj, size_t i, int c
 	return rc;
 }
 
+/* ---- where a recipe may name files -------------------------------------- */
+
+/* path made absolute from the working directory, with "." and ".." taken
+ * out and the symbolic links of the part that exists resolved; NULL when
+ * it is too long. */
+static const char *resolve(struct run *r, const char *path)
+{
+	char cwd[PATH_MAX];
+	if (path[0] != '/' && !getcwd(cwd, sizeof cwd))
+		return NULL;
+	char *full = path[0] == '/' ? fmt(r, "%s", path) : fmt(r, "%s/%s", cwd, path);
+	char cur[PATH_MAX], real[PATH_MAX];
+	size_t n = 0;
+	cur[0] = '\0';
+	char *save = NULL;
+	for (char *c = strtok_r(full, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			/* cur has its links resolved: its parent is the real one */
+			char *slash = strrchr(cur, '/');
+			n = slash ? (size_t)(slash - cur) : 0;
+			cur[n] = '\0';
+			continue;
+		}
+		size_t k = strlen(c);
+		if (n + 1 + k >= sizeof cur)
+			return NULL;
+		cur[n++] = '/';
+		memcpy(cur + n, c, k + 1);
+		n += k;
+		if (realpath(cur, real)) {
+			n = strcmp(real, "/") ? strlen(real) : 0;
+			memcpy(cur, real, n);
+			cur[n] = '\0';
+		}
+	}
+	return n ? fmt(r, "%s", cur) : "/";
+}
+
+static int inside(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	return !strcmp(root, "/") ||
+	       (!strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0'));
+}
+
+/* 1 when path has more ".." than the folders above it: the kernel stays
+ * at "/", but SQLite refuses to open such a path. */
+static int above_root(const char *path)
+{
+	long depth = 0;
+	char cwd[PATH_MAX];
+	if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+		for (const char *c = cwd; *c; c++)
+			depth += c[0] == '/' && c[1] && c[1] != '/';
+	for (const char *c = path; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if (--depth < 0)
+				return 1;
+		} else if (n && !(n == 1 && c[0] == '.')) {
+			depth++;
+		}
+		c += n + (c[n] == '/');
+	}
+	return 0;
+}
+
+/* What a path in a recipe names: the run folder (out:), a file a stage
+ * reads, or one it writes. */
+enum place { P_OUT, P_READ, P_WRITE };
+
+/* -1 when path (as sprout opens it) is where a recipe may name a file of
+ * that kind, else the error at v, the recipe's text for it. */
+static int confine(struct run *r, const sprout_json *v, const char *what, const char *path,
+		   enum place kind)
+{
+	static const char *const allowed[] = {
+	    "the recipe's folder and the working directory",
+	    "the recipe's folder, the working directory and the run folder",
+	    "the run folder and the recipe's folder",
+	};
+	if (r->allow_outside)
+		return -1;
+	const char *abs = resolve(r, path);
+	int ok = abs && (inside(abs, r->recipe_root) ||
+			 (kind != P_WRITE && inside(abs, r->cwd_root)) ||
+			 (kind != P_OUT && inside(abs, r->run_root)));
+	if (ok)
+		return -1;
+	return rerr(r, v, EXIT_USAGE,
+		    "%s: '%s' is outside %s (it is %s); sprout run --allow-outside allows it", what,
+		    v->type == SPROUT_JSON_STRING ? v->u.s : path, allowed[kind], abs ? abs : path);
+}
+
+/* The run folder and the inputs, once the run folder is known. */
+static int confine_top(struct run *r)
+{
+	r->recipe_root = resolve(r, r->dir[0] ? r->dir : ".");
+	r->cwd_root = resolve(r, ".");
+	if (!r->recipe_root || !r->cwd_root) {
+		cli_error("%s: cannot resolve the recipe's folder or the working directory",
+			  r->path);
+		return EXIT_IO;
+	}
+	int rc;
+	if (!r->out_given && r->out_node &&
+	    (rc = confine(r, r->out_node, "out", r->out, P_OUT)) >= 0)
+		return rc;
+	/* more ".." than the working directory is deep: SQLite cannot open
+	 * the run state under such a path, so go by the absolute one */
+	if (above_root(r->out) && !(r->out = resolve(r, r->out))) {
+		cli_error("%s: the run folder's path is too long", r->path);
+		return EXIT_USAGE;
+	}
+	r->run_root = resolve(r, r->out);
+	if (!r->run_root)
+		r->run_root = r->out;
+	for (size_t i = 0; i < r->ninputs; i++)
+		if ((rc = confine(r, r->inputs[i].node, "input", r->inputs[i].path, P_READ)) >= 0)
+			return rc;
+	return -1;
+}
+
 /* ---- the recipe --------------------------------------------------------- */
 
 /* "unknown key 'x'WHERE (did you mean 'y'?); KNOWN" at member i of obj;
@@ -391,6 +533,7 @@ static int add_input(struct run *r, const sprout_json *v, size_t *cap)
 		*cap = c;
 	}
 	memset(&r->inputs[r->ninputs], 0, sizeof r->inputs[0]);
+	r->inputs[r->ninputs].node = v;
 	r->inputs[r->ninputs++].path = path;
 	return -1;
 }
@@ -605,15 +748,22 @@ static int stage_option(struct run *r, struct stage *st, size_t i)
 		int rc = option_text(r, item, what, &text);
 		if (rc >= 0)
 			return rc;
-		if (o->kind & CLI_OPT_INFILE) {
+		if (o->kind & (CLI_OPT_INFILE | CLI_OPT_INDIR)) {
 			text = join(r, r->dir, text);
 			if (access(text, R_OK) != 0)
 				return rerr(r, item, EXIT_IO, "%s: '%s' cannot be read (%s)", what,
 					    text, strerror(errno));
-			push(r, &st->infiles, &st->ninfiles, &st->infcap, text);
+			if ((rc = confine(r, item, what, text, P_READ)) >= 0)
+				return rc;
+			if (o->kind & CLI_OPT_INFILE)
+				push(r, &st->infiles, &st->ninfiles, &st->infcap, text);
 		} else if (o->kind & CLI_OPT_OUTPATH) {
 			text = join(r, r->out, text);
+			if ((rc = confine(r, item, what, text, P_WRITE)) >= 0)
+				return rc;
 		}
+		if ((o->kind & CLI_OPT_OUTPATH) && above_root(text) && !(text = resolve(r, text)))
+			return rerr(r, item, EXIT_USAGE, "%s: the path is too long", what);
 		push(r, &st->args, &st->nargs, &st->cap, fmt(r, "--%s=%s", k, text));
 		unsigned long line, col;
 		sprout_yaml_where(r->marks, item, &line, &col);
@@ -1872,9 +2022,13 @@ static int on_option(int id, const char *arg, void *ctx)
 	switch (id) {
 	case OPT_DRY_RUN: r->dry_run = 1; return -1;
 	case OPT_RESTART: r->restart = 1; return -1;
-	case OPT_OUT_DIR: r->out = arg; return -1;
+	case OPT_OUT_DIR:
+		r->out = arg;
+		r->out_given = 1;
+		return -1;
 	case OPT_LLM: r->llm_flag = 1; return -1;
 	case OPT_OFFLINE: r->llm_flag = -1; return -1;
+	case OPT_ALLOW_OUTSIDE: r->allow_outside = 1; return -1;
 	}
 	return -1;
 }
@@ -1916,7 +2070,8 @@ int cmd_run(int argc, char **argv)
 		while (n > 1 && r.out[n - 1] == '/')
 			n--;
 		r.out = sprout_arena_strndup(r.a, r.out, n);
-		rc = load_stages(&r, stages);
+		if ((rc = confine_top(&r)) < 0)
+			rc = load_stages(&r, stages);
 	}
 	for (size_t i = 0; rc < 0 && i < r.ninputs; i++) {
 		struct input *in = &r.inputs[i];
