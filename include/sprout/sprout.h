@@ -17,6 +17,7 @@
 #include "sprout/meta.h"
 #include "sprout/record.h"
 #include "sprout/rng.h"
+#include "sprout/spool.h"
 #include "sprout/stats.h"
 #include "sprout/utf8.h"
 

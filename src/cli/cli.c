@@ -739,6 +739,40 @@ oom:
 	return EXIT_INTERNAL;
 }
 
+int cli_spool(struct cli_reader *rd, sprout_spool **out,
+	      sprout_code (*see)(void *ctx, const sprout_record *rec, sprout_error *err),
+	      void *ctx)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_spool *sp = *out = sprout_spool_new(NULL, &err);
+	if (!sp) {
+		cli_error_at(&err);
+		return cli_exit_for(err.code);
+	}
+	sprout_record rec;
+	int got = 0, rc = -1;
+	while (rc < 0 && (got = cli_reader_next(rd, &rec)) > 0) {
+		sprout_error_clear(&err);
+		if (sprout_meta_ensure(&rec, &err)) {
+			int x = cli_reader_reject(rd, &rec, &err, "read");
+			if (x)
+				rc = x;
+			continue;
+		}
+		if ((see && see(ctx, &rec, &err)) || sprout_spool_put(sp, &rec, &err)) {
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+		}
+	}
+	if (rc < 0 && got < 0)
+		rc = -got;
+	if (rc >= 0) {
+		sprout_spool_free(sp);
+		*out = NULL;
+	}
+	return rc;
+}
+
 void cli_dataset_release(struct cli_dataset *ds)
 {
 	free(ds->recs);

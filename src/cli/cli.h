@@ -182,6 +182,17 @@ struct cli_dataset {
 int cli_load(struct cli_reader *rd, struct cli_dataset *ds);
 void cli_dataset_release(struct cli_dataset *ds);
 
+/* ---- whole datasets on disk (mix, split, filter) ------------------------ */
+
+/* Read every good record of rd, with provenance (sprout_meta_ensure; a
+ * record that cannot have it is rejected as cli_load does), into a new
+ * spool (*out, in $TMPDIR), calling see(ctx, rec, err) on each first when
+ * see is set. Returns -1 when done, or an exit code after printing the
+ * error (*out is then freed and NULL). */
+int cli_spool(struct cli_reader *rd, sprout_spool **out,
+	      sprout_code (*see)(void *ctx, const sprout_record *rec, sprout_error *err),
+	      void *ctx);
+
 /* Write a reject line {"stage","check"?,"reason","file","line","record"}
  * for a record a command dropped. Returns -1, or an exit code. */
 int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,

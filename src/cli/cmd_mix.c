@@ -72,6 +72,11 @@ static int on_option(int id, const char *arg, void *ctx)
 	return -1;
 }
 
+static sprout_code see(void *ctx, const sprout_record *rec, sprout_error *err)
+{
+	return sprout_briefs_add(ctx, rec, err);
+}
+
 int cmd_mix(int argc, char **argv)
 {
 	sprout_mix_options o;
@@ -86,28 +91,51 @@ int cmd_mix(int argc, char **argv)
 			   options, CLI_READS | CLI_WRITES, &c, on_option, &o);
 	if (rc >= 0)
 		return rc;
+	/* pass 1: a brief of each record; the records wait in a spool */
 	struct cli_reader rd = {0};
 	rd.want_rejects = 1;
-	struct cli_dataset ds = {0};
+	sprout_spool *sp = NULL;
+	sprout_briefs *briefs = sprout_briefs_new();
+	sprout_arena *mem = sprout_arena_new(0), *rec_mem = sprout_arena_new(0);
 	sprout_writer *out = NULL;
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (!briefs || !mem || !rec_mem) {
+		cli_error("out of memory");
+		rc = EXIT_INTERNAL;
+		goto done;
+	}
 	if ((rc = cli_reader_open(&rd, &c)) >= 0)
 		goto done;
-	if ((rc = cli_load(&rd, &ds)) >= 0)
+	if ((rc = cli_spool(&rd, &sp, see, briefs)) >= 0)
 		goto done;
-	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_mix_plan plan;
-	if (sprout_mix(ds.recs, ds.n, &o, ds.mem, &plan, &err)) {
+	if (sprout_mix_briefs(briefs, &o, mem, &plan, &err)) {
 		cli_error("%s", err.msg);
 		rc = cli_exit_for(err.code);
 		goto done;
 	}
+	size_t n = sprout_briefs_count(briefs);
+	sprout_briefs_free(briefs);
+	briefs = NULL;
+	/* pass 2: the kept records in the plan's order, read back from the spool */
 	if (!(out = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc)))
 		goto done;
 	for (size_t k = 0; k < plan.nout; k++) {
-		sprout_record *r = &ds.recs[plan.out[k]];
-		if (c.strip_meta)
-			sprout_meta_strip(r);
-		if (sprout_writer_put(out, r->obj, &err)) {
+		sprout_code x;
+		if (c.strip_meta) {
+			sprout_record r;
+			sprout_arena_reset(rec_mem);
+			if (!(x = sprout_spool_get(sp, plan.out[k], rec_mem, &r, &err))) {
+				sprout_meta_strip(&r);
+				x = sprout_writer_put(out, r.obj, &err);
+			}
+		} else {
+			const char *json;
+			size_t len;
+			if (!(x = sprout_spool_json(sp, plan.out[k], &json, &len, &err)))
+				x = sprout_writer_put_json(out, json, len, &err);
+		}
+		if (x) {
 			cli_error_at(&err);
 			rc = cli_exit_for(err.code);
 			goto done;
@@ -118,11 +146,18 @@ int cmd_mix(int argc, char **argv)
 		"more synthetic records than --ratio allows",
 		"more synthetic records than --max-share allows",
 	};
-	for (size_t i = 0; i < ds.n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!plan.dropped[i])
 			continue;
 		int k = strcmp(plan.dropped[i], "cap") == 0 ? 0 : strcmp(plan.dropped[i], "ratio") == 0 ? 1 : 2;
-		if ((rc = cli_reject_record(&rd, ds.mem, "mix", plan.dropped[i], why[k], &ds.recs[i])) >= 0)
+		sprout_record r;
+		sprout_arena_reset(rec_mem);
+		if (sprout_spool_get(sp, i, rec_mem, &r, &err)) {
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+			goto done;
+		}
+		if ((rc = cli_reject_record(&rd, rec_mem, "mix", plan.dropped[i], why[k], &r)) >= 0)
 			goto done;
 	}
 	rc = cli_output_commit(out);
@@ -141,6 +176,9 @@ done:
 	if (out)
 		cli_output_abort(out);
 	int rc2 = rd.c ? cli_reader_close(&rd, rc == EXIT_OK) : EXIT_OK;
-	cli_dataset_release(&ds);
+	sprout_spool_free(sp);
+	sprout_briefs_free(briefs);
+	sprout_arena_free(mem);
+	sprout_arena_free(rec_mem);
 	return rc ? rc : rc2;
 }

@@ -89,6 +89,11 @@ static int on_option(int id, const char *arg, void *ctx)
 
 static const char *const side_names[] = {"train", "valid", "test"};
 
+static sprout_code see(void *ctx, const sprout_record *rec, sprout_error *err)
+{
+	return sprout_briefs_add(ctx, rec, err);
+}
+
 int cmd_split(int argc, char **argv)
 {
 	struct split_cli s;
@@ -118,39 +123,34 @@ int cmd_split(int argc, char **argv)
 		snprintf(rejects, sizeof rejects, "%s/split.rejects.jsonl", s.dir);
 		c.rejects = rejects;
 	}
+	/* pass 1: a brief of each record; the records wait in a spool */
 	struct cli_reader rd = {0};
-	struct cli_dataset ds = {0};
+	sprout_spool *sp = NULL;
+	sprout_briefs *briefs = sprout_briefs_new();
+	sprout_leakcheck *lc = sprout_leakcheck_new(s.o.leak_jaccard);
+	sprout_arena *mem = sprout_arena_new(0), *rec_mem = sprout_arena_new(0);
 	sprout_writer *out[3] = {NULL, NULL, NULL};
+	if (!briefs || !lc || !mem || !rec_mem) {
+		cli_error("out of memory");
+		rc = EXIT_INTERNAL;
+		goto done;
+	}
 	if ((rc = cli_reader_open(&rd, &c)) >= 0)
 		goto done;
-	if ((rc = cli_load(&rd, &ds)) >= 0)
+	if ((rc = cli_spool(&rd, &sp, see, briefs)) >= 0)
 		goto done;
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_split_plan plan;
-	if (sprout_split(ds.recs, ds.n, &s.o, ds.mem, &plan, &err)) {
+	if (sprout_split_briefs(briefs, &s.o, mem, &plan, &err)) {
 		cli_error("%s", err.msg);
 		rc = cli_exit_for(err.code);
 		goto done;
 	}
-	for (size_t k = 0; k < plan.nleaks; k++) {
-		const sprout_leak *l = &plan.leaks[k];
-		const sprout_record *h = &ds.recs[l->held_out], *t = &ds.recs[l->train];
-		sprout_text ht, tt;
-		sprout_record_get(h, SPROUT_SLOT_PROMPT, &ht);
-		sprout_record_get(t, SPROUT_SLOT_PROMPT, &tt);
-		if (k < 10)
-			cli_error("leak: %s record %s:%lu \"%.60s\" is near-identical (Jaccard %.2f) to train "
-				  "record %s:%lu \"%.60s\"",
-				  side_names[plan.side[l->held_out]], h->file ? h->file : "-", h->line, ht.s,
-				  l->jaccard, t->file ? t->file : "-", t->line, tt.s);
-	}
-	if (plan.nleaks && !s.warn) {
-		cli_error("%zu held-out record%s into train; nothing written (--on-leak warn writes "
-			  "anyway)",
-			  plan.nleaks, plan.nleaks == 1 ? " leaks" : "s leak");
-		rc = EXIT_DATA;
-		goto done;
-	}
+	size_t n = sprout_briefs_count(briefs);
+	sprout_briefs_free(briefs);
+	briefs = NULL;
+	/* pass 2: each record to its side (files committed only without
+	 * leaks), its prompt to the leakage check */
 	c.out_container = SPROUT_CONTAINER_JSONL;
 	for (int k = 0; k < 3; k++) {
 		char path[4096];
@@ -159,18 +159,48 @@ int cmd_split(int argc, char **argv)
 		if (!(out[k] = cli_output_open(&c, SPROUT_CONTAINER_JSONL, &rc)))
 			goto done;
 	}
-	for (size_t i = 0; i < ds.n; i++) {
-		sprout_record *r = &ds.recs[i];
-		if (plan.side[i] == SPROUT_SPLIT_DROPPED) {
-			if ((rc = cli_reject_record(&rd, ds.mem, "split", NULL, plan.why[i], r)) >= 0)
+	for (size_t i = 0; i < n; i++) {
+		sprout_record r;
+		sprout_text t;
+		sprout_arena_reset(rec_mem);
+		if (sprout_spool_get(sp, i, rec_mem, &r, &err))
+			goto fail;
+		int side = plan.side[i];
+		if (side == SPROUT_SPLIT_DROPPED) {
+			if ((rc = cli_reject_record(&rd, rec_mem, "split", NULL, plan.why[i], &r)) >= 0)
 				goto done;
 			continue;
 		}
-		if (sprout_writer_put(out[plan.side[i]], r->obj, &err)) {
-			cli_error_at(&err);
-			rc = cli_exit_for(err.code);
-			goto done;
-		}
+		if (sprout_record_get(&r, SPROUT_SLOT_PROMPT, &t) &&
+		    (side == SPROUT_SPLIT_TRAIN ? sprout_leakcheck_train(lc, i, t.s, t.len, &err)
+						: sprout_leakcheck_held(lc, i, t.s, t.len, &err)))
+			goto fail;
+		if (sprout_writer_put(out[side], r.obj, &err))
+			goto fail;
+	}
+	if (sprout_leakcheck_finish(lc, mem, &plan.leaks, &plan.nleaks, &err))
+		goto fail;
+	for (size_t k = 0; k < plan.nleaks && k < 10; k++) {
+		const sprout_leak *l = &plan.leaks[k];
+		sprout_record h, tr;
+		sprout_text ht, tt;
+		sprout_arena_reset(rec_mem);
+		if (sprout_spool_get(sp, l->held_out, rec_mem, &h, &err) ||
+		    sprout_spool_get(sp, l->train, rec_mem, &tr, &err))
+			goto fail;
+		sprout_record_get(&h, SPROUT_SLOT_PROMPT, &ht);
+		sprout_record_get(&tr, SPROUT_SLOT_PROMPT, &tt);
+		cli_error("leak: %s record %s:%lu \"%.60s\" is near-identical (Jaccard %.2f) to train "
+			  "record %s:%lu \"%.60s\"",
+			  side_names[plan.side[l->held_out]], h.file ? h.file : "-", h.line, ht.s,
+			  l->jaccard, tr.file ? tr.file : "-", tr.line, tt.s);
+	}
+	if (plan.nleaks && !s.warn) {
+		cli_error("%zu held-out record%s into train; nothing written (--on-leak warn writes "
+			  "anyway)",
+			  plan.nleaks, plan.nleaks == 1 ? " leaks" : "s leak");
+		rc = EXIT_DATA;
+		goto done;
 	}
 	for (int k = 0; k < 3; k++) {
 		int x = cli_output_commit(out[k]);
@@ -183,6 +213,10 @@ int cmd_split(int argc, char **argv)
 			     "seeds)%s; files in %s",
 			 plan.count[0], plan.count[1], plan.count[2], plan.count[3],
 			 plan.nleaks ? ", with leaks" : "", s.dir);
+	goto done;
+fail:
+	cli_error_at(&err);
+	rc = cli_exit_for(err.code);
 done:
 	if (rc < 0)
 		rc = EXIT_OK;
@@ -190,6 +224,10 @@ done:
 		if (out[k])
 			cli_output_abort(out[k]);
 	int rc2 = rd.c ? cli_reader_close(&rd, rc == EXIT_OK) : EXIT_OK;
-	cli_dataset_release(&ds);
+	sprout_spool_free(sp);
+	sprout_briefs_free(briefs);
+	sprout_leakcheck_free(lc);
+	sprout_arena_free(mem);
+	sprout_arena_free(rec_mem);
 	return rc ? rc : rc2;
 }

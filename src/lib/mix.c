@@ -110,12 +110,7 @@ static void groups_free(struct groups *gs)
 	gs->n = gs->cap = 0;
 }
 
-/* The group of a key, found through an open-addressing hash of the keys. */
-struct keyidx {
-	const char **key;
-	size_t *group;
-	size_t cap;
-};
+/* ---- briefs: what mix and split keep of a record ------------------------ */
 
 static size_t key_hash(const char *s)
 {
@@ -125,50 +120,145 @@ static size_t key_hash(const char *s)
 	return h;
 }
 
-static struct group *group_of(struct groups *gs, struct keyidx *ix, const char *key)
+/* Distinct strings, numbered in first-seen order. */
+struct interner {
+	const char **key;
+	size_t n, kcap;
+	uint32_t *tab; /* open addressing: key number + 1, 0 = empty */
+	size_t tcap;
+};
+
+static void interner_free(struct interner *t)
 {
-	if ((gs->n + 1) * 2 > ix->cap) {
-		size_t cap = ix->cap ? ix->cap * 2 : 256;
-		const char **k = calloc(cap, sizeof *k);
-		size_t *g = calloc(cap, sizeof *g);
-		if (!k || !g) {
-			free(k);
-			free(g);
-			return NULL;
-		}
-		for (size_t i = 0; i < ix->cap; i++) {
-			if (!ix->key[i])
-				continue;
-			size_t j = key_hash(ix->key[i]) & (cap - 1);
-			while (k[j])
-				j = (j + 1) & (cap - 1);
-			k[j] = ix->key[i];
-			g[j] = ix->group[i];
-		}
-		free(ix->key);
-		free(ix->group);
-		ix->key = k;
-		ix->group = g;
-		ix->cap = cap;
-	}
-	size_t j = key_hash(key) & (ix->cap - 1);
-	while (ix->key[j]) {
-		if (strcmp(ix->key[j], key) == 0)
-			return &gs->g[ix->group[j]];
-		j = (j + 1) & (ix->cap - 1);
-	}
-	struct group *g = group_append(gs, key);
-	if (!g)
-		return NULL;
-	ix->key[j] = key;
-	ix->group[j] = gs->n - 1;
-	return g;
+	free(t->key);
+	free(t->tab);
 }
 
-static void keyidx_free(struct keyidx *ix)
+/* The number of s (copied into mem when new), or -1 on OOM. */
+static long long intern(struct interner *t, sprout_arena *mem, const char *s)
 {
-	free(ix->key);
-	free(ix->group);
+	if ((t->n + 1) * 2 > t->tcap) {
+		size_t cap = t->tcap ? t->tcap * 2 : 64;
+		uint32_t *v = calloc(cap, sizeof *v);
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < t->tcap; i++) {
+			if (!t->tab[i])
+				continue;
+			size_t j = key_hash(t->key[t->tab[i] - 1]) & (cap - 1);
+			while (v[j])
+				j = (j + 1) & (cap - 1);
+			v[j] = t->tab[i];
+		}
+		free(t->tab);
+		t->tab = v;
+		t->tcap = cap;
+	}
+	size_t j = key_hash(s) & (t->tcap - 1);
+	while (t->tab[j]) {
+		if (strcmp(t->key[t->tab[j] - 1], s) == 0)
+			return t->tab[j] - 1;
+		j = (j + 1) & (t->tcap - 1);
+	}
+	if (t->n >= UINT32_MAX - 1)
+		return -1;
+	if (t->n == t->kcap) {
+		size_t cap = t->kcap ? t->kcap * 2 : 64;
+		const char **v = realloc(t->key, cap * sizeof *v);
+		if (!v)
+			return -1;
+		t->key = v;
+		t->kcap = cap;
+	}
+	const char *copy = sprout_arena_strndup(mem, s, strlen(s));
+	if (!copy)
+		return -1;
+	t->key[t->n] = copy;
+	t->tab[j] = (uint32_t)++t->n;
+	return (long long)t->n - 1;
+}
+
+struct sprout_briefs {
+	sprout_brief *v;
+	size_t n, cap;
+	struct interner labels, roots;
+	sprout_arena *mem; /* the keys */
+};
+
+sprout_briefs *sprout_briefs_new(void)
+{
+	sprout_briefs *b = calloc(1, sizeof *b);
+	if (b && !(b->mem = sprout_arena_new(0))) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+void sprout_briefs_free(sprout_briefs *b)
+{
+	if (!b)
+		return;
+	free(b->v);
+	interner_free(&b->labels);
+	interner_free(&b->roots);
+	sprout_arena_free(b->mem);
+	free(b);
+}
+
+sprout_code sprout_briefs_add(sprout_briefs *b, const sprout_record *r, sprout_error *err)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		sprout_brief *v = realloc(b->v, cap * sizeof *v);
+		if (!v)
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		b->v = v;
+		b->cap = cap;
+	}
+	long long label = intern(&b->labels, b->mem, label_of(r));
+	long long root = intern(&b->roots, b->mem, root_of(r));
+	if (label < 0 || root < 0)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	b->v[b->n++] = (sprout_brief){(uint32_t)label, (uint32_t)root,
+				      (uint32_t)sprout_record_is_real(r)};
+	return SPROUT_OK;
+}
+
+size_t sprout_briefs_count(const sprout_briefs *b)
+{
+	return b->n;
+}
+
+const sprout_brief *sprout_briefs_get(const sprout_briefs *b, size_t i)
+{
+	return &b->v[i];
+}
+
+const char *sprout_briefs_label(const sprout_briefs *b, uint32_t label)
+{
+	return b->labels.key[label];
+}
+
+const char *sprout_briefs_root(const sprout_briefs *b, uint32_t root)
+{
+	return b->roots.key[root];
+}
+
+/* Briefs of an array of records. */
+static sprout_briefs *briefs_of(const sprout_record *recs, size_t n, sprout_error *err)
+{
+	sprout_briefs *b = sprout_briefs_new();
+	if (!b) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sprout_briefs_add(b, &recs[i], err)) {
+			sprout_briefs_free(b);
+			return NULL;
+		}
+	return b;
 }
 
 /* ---- mix --------------------------------------------------------------- */
@@ -230,32 +320,25 @@ static int by_key(const void *a, const void *b)
  * the seeds whose next variant has it, in turn order; a seed that has a
  * turn goes to the back of the queue of its next variant's label, so every
  * queue stays in turn order and a step costs a heap operation. */
-static sprout_code balance(const sprout_record *recs, size_t n, struct groups *roots,
-			   struct groups *labels, struct keyidx *lix, const size_t *order,
+static sprout_code balance(const sprout_briefs *b, struct groups *roots, const size_t *order,
 			   size_t budget, char *chosen, size_t *taken)
 {
 #define NONE ((size_t)-1)
-	size_t nl = labels->n, ns = roots->n;
+	size_t nl = b->labels.n, ns = roots->n, n = b->n;
+	const sprout_brief *v = b->v;
 	size_t *total = calloc(nl + 1, sizeof *total), *rank = malloc((nl + 1) * sizeof *rank);
 	size_t *head = malloc((nl + 1) * sizeof *head), *tail = malloc((nl + 1) * sizeof *tail);
 	size_t *after = malloc((ns + 1) * sizeof *after); /* the next seed in the same queue */
 	size_t *heapv = malloc((nl + 1) * sizeof *heapv);
-	size_t *lab = malloc((n + 1) * sizeof *lab); /* each record's label */
 	sprout_code rc = SPROUT_OK;
-	if (!total || !rank || !head || !tail || !after || !heapv || !lab) {
+	if (!total || !rank || !head || !tail || !after || !heapv) {
 		rc = SPROUT_ERR_NOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct group *g = group_of(labels, lix, label_of(&recs[i]));
-		if (!g) {
-			rc = SPROUT_ERR_NOMEM;
-			goto out;
-		}
-		lab[i] = (size_t)(g - labels->g);
-		if (sprout_record_is_real(&recs[i]))
-			total[lab[i]]++;
-	}
+	/* labels are numbered in first-seen order over every record */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].real)
+			total[v[i].label]++;
 	/* rank of each label's key in byte order, for ties */
 	struct keyed *byk = malloc((nl + 1) * sizeof *byk);
 	if (!byk) {
@@ -263,7 +346,7 @@ static sprout_code balance(const sprout_record *recs, size_t n, struct groups *r
 		goto out;
 	}
 	for (size_t l = 0; l < nl; l++) {
-		byk[l] = (struct keyed){labels->g[l].key, l};
+		byk[l] = (struct keyed){b->labels.key[l], l};
 		head[l] = tail[l] = NONE;
 	}
 	qsort(byk, nl, sizeof *byk, by_key);
@@ -283,7 +366,7 @@ static sprout_code balance(const sprout_record *recs, size_t n, struct groups *r
 	for (size_t k = 0; k < ns; k++) {
 		struct group *g = &roots->g[order[k]];
 		if (g->next < g->n)
-			ENQUEUE(lab[g->v[g->next]], order[k]);
+			ENQUEUE(v[g->v[g->next]].label, order[k]);
 	}
 	for (size_t l = 0; l < nl; l++)
 		if (head[l] != NONE)
@@ -298,7 +381,7 @@ static sprout_code balance(const sprout_record *recs, size_t n, struct groups *r
 		total[l]++;
 		++*taken;
 		if (g->next < g->n) {
-			size_t l2 = lab[g->v[g->next]];
+			size_t l2 = v[g->v[g->next]].label;
 			int was_empty = head[l2] == NONE;
 			ENQUEUE(l2, s);
 			if (was_empty && l2 != l)
@@ -316,13 +399,14 @@ out:
 	free(tail);
 	free(after);
 	free(heapv);
-	free(lab);
 	return rc;
 }
 
-sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_options *o,
-		       sprout_arena *a, sprout_mix_plan *plan, sprout_error *err)
+sprout_code sprout_mix_briefs(const sprout_briefs *b, const sprout_mix_options *o,
+			      sprout_arena *a, sprout_mix_plan *plan, sprout_error *err)
 {
+#define NOGROUP ((size_t)-1)
+	size_t n = b->n;
 	memset(plan, 0, sizeof *plan);
 	plan->out = sprout_arena_alloc(a, (n + 1) * sizeof *plan->out);
 	plan->dropped = sprout_arena_alloc(a, (n + 1) * sizeof *plan->dropped);
@@ -331,28 +415,38 @@ sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_opt
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	memset(plan->dropped, 0, (n + 1) * sizeof *plan->dropped);
 	memset(chosen, 0, n + 1);
-	struct groups roots = {0}, labels = {0};
-	struct keyidx rix = {0}, lix = {0};
+	struct groups roots = {0};
 	sprout_code rc = SPROUT_OK;
-	/* real records per label, synthetic ones per seed */
+	/* the group of each seed: synthetic records per seed, in first-seen order */
+	size_t *group = malloc((b->roots.n + 1) * sizeof *group);
+	if (!group) {
+		rc = SPROUT_ERR_NOMEM;
+		goto done;
+	}
+	for (size_t r = 0; r < b->roots.n; r++)
+		group[r] = NOGROUP;
 	for (size_t i = 0; i < n; i++) {
-		/* every label, real or synthetic, has its group before balancing */
-		if (!group_of(&labels, &lix, label_of(&recs[i]))) {
-			rc = SPROUT_ERR_NOMEM;
-			goto done;
-		}
-		if (sprout_record_is_real(&recs[i])) {
+		if (b->v[i].real) {
 			plan->real++;
 			chosen[i] = 1;
 			continue;
 		}
 		plan->synthetic++;
-		struct group *g = group_of(&roots, &rix, root_of(&recs[i]));
-		if (!g || group_add(g, i)) {
+		uint32_t root = b->v[i].root;
+		if (group[root] == NOGROUP) {
+			if (!group_append(&roots, b->roots.key[root])) {
+				rc = SPROUT_ERR_NOMEM;
+				goto done;
+			}
+			group[root] = roots.n - 1;
+		}
+		if (group_add(&roots.g[group[root]], i)) {
 			rc = SPROUT_ERR_NOMEM;
 			goto done;
 		}
 	}
+	free(group);
+	group = NULL;
 	/* at most per_seed variants of each seed, chosen at random */
 	size_t available = 0;
 	for (size_t r = 0; r < roots.n; r++) {
@@ -373,14 +467,14 @@ sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_opt
 	size_t budget = available;
 	int share_binds = 0;
 	if (o->ratio > 0) {
-		size_t b = (size_t)floor(o->ratio * (double)plan->real + 1e-9);
-		if (b < budget)
-			budget = b;
+		size_t most = (size_t)floor(o->ratio * (double)plan->real + 1e-9);
+		if (most < budget)
+			budget = most;
 	}
 	if (o->max_share > 0 && o->max_share < 1) {
-		size_t b = (size_t)floor(o->max_share / (1 - o->max_share) * (double)plan->real + 1e-9);
-		if (b < budget) {
-			budget = b;
+		size_t most = (size_t)floor(o->max_share / (1 - o->max_share) * (double)plan->real + 1e-9);
+		if (most < budget) {
+			budget = most;
 			share_binds = 1;
 		}
 	}
@@ -419,7 +513,7 @@ sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_opt
 		/* give the next variant to the label with the fewest records that
 		 * still has variants (ties: the label first in byte order); seeds
 		 * of a label take turns */
-		rc = balance(recs, n, &roots, &labels, &lix, order, budget, chosen, &taken);
+		rc = balance(b, &roots, order, budget, chosen, &taken);
 		if (rc) {
 			free(order);
 			goto done;
@@ -443,11 +537,21 @@ sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_opt
 		sprout_rng_shuffle(&rng, plan->out, plan->nout, sizeof *plan->out);
 	}
 done:
+	free(group);
 	groups_free(&roots);
-	groups_free(&labels);
-	keyidx_free(&rix);
-	keyidx_free(&lix);
 	return rc ? sprout_error_set(err, rc, "out of memory") : SPROUT_OK;
+#undef NOGROUP
+}
+
+sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_options *o,
+		       sprout_arena *a, sprout_mix_plan *plan, sprout_error *err)
+{
+	sprout_briefs *b = briefs_of(recs, n, err);
+	if (!b)
+		return err->code;
+	sprout_code rc = sprout_mix_briefs(b, o, a, plan, err);
+	sprout_briefs_free(b);
+	return rc;
 }
 
 /* ---- split ------------------------------------------------------------- */
@@ -482,27 +586,47 @@ static void apportion(const size_t *sizes, size_t ng, size_t total, size_t *out)
 	free(rem);
 }
 
-sprout_code sprout_split(const sprout_record *recs, size_t n, const sprout_split_options *o,
-			 sprout_arena *a, sprout_split_plan *plan, sprout_error *err)
+sprout_code sprout_split_briefs(const sprout_briefs *b, const sprout_split_options *o,
+				sprout_arena *a, sprout_split_plan *plan, sprout_error *err)
 {
+#define NOGROUP ((size_t)-1)
+	size_t n = b->n;
 	memset(plan, 0, sizeof *plan);
 	plan->side = sprout_arena_alloc(a, (n + 1) * sizeof *plan->side);
 	plan->why = sprout_arena_alloc(a, (n + 1) * sizeof *plan->why);
 	if (!plan->side || !plan->why)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	memset(plan->why, 0, (n + 1) * sizeof *plan->why);
-	struct groups labels = {0}, seeds = {0};
-	struct keyidx lix = {0}, six = {0};
+	struct groups labels = {0};
 	size_t *sizes = NULL, *ntest = NULL, *nvalid = NULL;
-	sprout_neardup *nd = NULL;
+	size_t *group = malloc((b->labels.n + 1) * sizeof *group);
+	size_t *first = malloc((b->roots.n + 1) * sizeof *first); /* each seed's real record */
 	sprout_code rc = SPROUT_OK;
 	size_t real = 0;
+	if (!group || !first) {
+		rc = SPROUT_ERR_NOMEM;
+		goto done;
+	}
+	for (size_t l = 0; l < b->labels.n; l++)
+		group[l] = NOGROUP;
+	for (size_t r = 0; r < b->roots.n; r++)
+		first[r] = NOGROUP;
+	/* real records per label (one group without stratification), in
+	 * first-seen order */
 	for (size_t i = 0; i < n; i++) {
-		if (!sprout_record_is_real(&recs[i]))
+		if (!b->v[i].real)
 			continue;
 		real++;
-		struct group *g = group_of(&labels, &lix, o->stratify ? label_of(&recs[i]) : "");
-		if (!g || group_add(g, i)) {
+		size_t l = o->stratify ? b->v[i].label : 0;
+		if (!o->stratify ? !labels.n : group[l] == NOGROUP) {
+			if (!group_append(&labels, o->stratify ? b->labels.key[l] : "")) {
+				rc = SPROUT_ERR_NOMEM;
+				goto done;
+			}
+			if (o->stratify)
+				group[l] = labels.n - 1;
+		}
+		if (group_add(&labels.g[o->stratify ? group[l] : 0], i)) {
 			rc = SPROUT_ERR_NOMEM;
 			goto done;
 		}
@@ -533,25 +657,16 @@ sprout_code sprout_split(const sprout_record *recs, size_t n, const sprout_split
 					      : k < ntest[g] + nvalid[g] ? SPROUT_SPLIT_VALID
 									 : SPROUT_SPLIT_TRAIN;
 	}
-	/* synthetic records follow their seed; held-out seeds lose them */
+	/* synthetic records follow their seed (the first real record with
+	 * their root as its id); held-out seeds lose them */
+	for (size_t i = 0; i < n; i++)
+		if (b->v[i].real && first[b->v[i].root] == NOGROUP)
+			first[b->v[i].root] = i;
 	for (size_t i = 0; i < n; i++) {
-		if (!sprout_record_is_real(&recs[i]))
+		if (b->v[i].real)
 			continue;
-		struct group *g = group_of(&seeds, &six, root_of(&recs[i]));
-		if (!g || group_add(g, i)) {
-			rc = SPROUT_ERR_NOMEM;
-			goto done;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (sprout_record_is_real(&recs[i]))
-			continue;
-		struct group *g = group_of(&seeds, &six, root_of(&recs[i]));
-		if (!g) {
-			rc = SPROUT_ERR_NOMEM;
-			goto done;
-		}
-		int side = g->n ? plan->side[g->v[0]] : SPROUT_SPLIT_TRAIN;
+		size_t f = first[b->v[i].root];
+		int side = f != NOGROUP ? plan->side[f] : SPROUT_SPLIT_TRAIN;
 		if (side != SPROUT_SPLIT_TRAIN) {
 			plan->side[i] = SPROUT_SPLIT_DROPPED;
 			plan->why[i] = side == SPROUT_SPLIT_TEST ? "its seed is in the test split"
@@ -560,66 +675,144 @@ sprout_code sprout_split(const sprout_record *recs, size_t n, const sprout_split
 	}
 	for (size_t i = 0; i < n; i++)
 		plan->count[plan->side[i]]++;
-	/* leakage: a held-out record near-identical to a training one */
-	nd = sprout_neardup_new(o->leak_jaccard);
-	size_t *train_index = malloc((n + 1) * sizeof *train_index), ntrain = 0;
-	if (!nd || !train_index) {
-		free(train_index);
-		rc = SPROUT_ERR_NOMEM;
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sprout_text t;
-		if (plan->side[i] != SPROUT_SPLIT_TRAIN || !sprout_record_get(&recs[i], SPROUT_SLOT_PROMPT, &t))
-			continue;
-		size_t w;
-		double j;
-		if (sprout_neardup_check(nd, t.s, t.len, 2, &w, &j) < 0) {
-			free(train_index);
-			rc = SPROUT_ERR_NOMEM;
-			goto done;
-		}
-		train_index[ntrain++] = i;
-	}
-	size_t cap = 0;
-	for (size_t i = 0; i < n; i++) {
-		sprout_text t;
-		if ((plan->side[i] != SPROUT_SPLIT_VALID && plan->side[i] != SPROUT_SPLIT_TEST) ||
-		    !sprout_record_get(&recs[i], SPROUT_SLOT_PROMPT, &t))
-			continue;
-		size_t w;
-		double j;
-		int dup = sprout_neardup_check(nd, t.s, t.len, 0, &w, &j);
-		if (dup < 0) {
-			free(train_index);
-			rc = SPROUT_ERR_NOMEM;
-			goto done;
-		}
-		if (!dup)
-			continue;
-		if (plan->nleaks == cap) {
-			cap = cap ? cap * 2 : 16;
-			sprout_leak *lv = sprout_arena_alloc(a, cap * sizeof *lv);
-			if (!lv) {
-				free(train_index);
-				rc = SPROUT_ERR_NOMEM;
-				goto done;
-			}
-			if (plan->nleaks)
-				memcpy(lv, plan->leaks, plan->nleaks * sizeof *lv);
-			plan->leaks = lv;
-		}
-		plan->leaks[plan->nleaks++] = (sprout_leak){i, train_index[w], j};
-	}
-	free(train_index);
 done:
-	sprout_neardup_free(nd);
+	free(group);
+	free(first);
 	free(sizes);
 	free(ntest);
 	free(nvalid);
 	groups_free(&labels);
-	groups_free(&seeds);
-	keyidx_free(&lix);
-	keyidx_free(&six);
 	return rc ? sprout_error_set(err, rc, "out of memory") : SPROUT_OK;
+#undef NOGROUP
+}
+
+/* ---- the leakage check ------------------------------------------------- */
+
+struct sprout_leakcheck {
+	sprout_neardup *nd;
+	size_t *train; /* record index of each training prompt, in the index's order */
+	size_t ntrain, tcap;
+	sprout_arena *mem; /* held-out prompts */
+	struct held {
+		size_t i;
+		const char *s;
+		size_t len;
+	} *held;
+	size_t nheld, hcap;
+};
+
+sprout_leakcheck *sprout_leakcheck_new(double jaccard)
+{
+	sprout_leakcheck *lc = calloc(1, sizeof *lc);
+	if (!lc)
+		return NULL;
+	if (!(lc->nd = sprout_neardup_new(jaccard)) || !(lc->mem = sprout_arena_new(0))) {
+		sprout_leakcheck_free(lc);
+		return NULL;
+	}
+	return lc;
+}
+
+void sprout_leakcheck_free(sprout_leakcheck *lc)
+{
+	if (!lc)
+		return;
+	sprout_neardup_free(lc->nd);
+	sprout_arena_free(lc->mem);
+	free(lc->train);
+	free(lc->held);
+	free(lc);
+}
+
+sprout_code sprout_leakcheck_train(sprout_leakcheck *lc, size_t i, const char *s, size_t n,
+				   sprout_error *err)
+{
+	if (lc->ntrain == lc->tcap) {
+		size_t cap = lc->tcap ? lc->tcap * 2 : 1024;
+		size_t *v = realloc(lc->train, cap * sizeof *v);
+		if (!v)
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		lc->train = v;
+		lc->tcap = cap;
+	}
+	size_t w;
+	double j;
+	if (sprout_neardup_check(lc->nd, s, n, 2, &w, &j) < 0)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	lc->train[lc->ntrain++] = i;
+	return SPROUT_OK;
+}
+
+sprout_code sprout_leakcheck_held(sprout_leakcheck *lc, size_t i, const char *s, size_t n,
+				  sprout_error *err)
+{
+	if (lc->nheld == lc->hcap) {
+		size_t cap = lc->hcap ? lc->hcap * 2 : 256;
+		struct held *v = realloc(lc->held, cap * sizeof *v);
+		if (!v)
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		lc->held = v;
+		lc->hcap = cap;
+	}
+	const char *copy = sprout_arena_strndup(lc->mem, s, n);
+	if (!copy)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	lc->held[lc->nheld++] = (struct held){i, copy, n};
+	return SPROUT_OK;
+}
+
+sprout_code sprout_leakcheck_finish(sprout_leakcheck *lc, sprout_arena *a, sprout_leak **leaks,
+				    size_t *nleaks, sprout_error *err)
+{
+	size_t cap = 0;
+	*leaks = NULL;
+	*nleaks = 0;
+	for (size_t k = 0; k < lc->nheld; k++) {
+		size_t w;
+		double j;
+		int dup = sprout_neardup_check(lc->nd, lc->held[k].s, lc->held[k].len, 0, &w, &j);
+		if (dup < 0)
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		if (!dup)
+			continue;
+		if (*nleaks == cap) {
+			cap = cap ? cap * 2 : 16;
+			sprout_leak *lv = sprout_arena_alloc(a, cap * sizeof *lv);
+			if (!lv)
+				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			if (*nleaks)
+				memcpy(lv, *leaks, *nleaks * sizeof *lv);
+			*leaks = lv;
+		}
+		(*leaks)[(*nleaks)++] = (sprout_leak){lc->held[k].i, lc->train[w], j};
+	}
+	return SPROUT_OK;
+}
+
+sprout_code sprout_split(const sprout_record *recs, size_t n, const sprout_split_options *o,
+			 sprout_arena *a, sprout_split_plan *plan, sprout_error *err)
+{
+	sprout_briefs *b = briefs_of(recs, n, err);
+	if (!b)
+		return err->code;
+	sprout_code rc = sprout_split_briefs(b, o, a, plan, err);
+	sprout_briefs_free(b);
+	if (rc)
+		return rc;
+	/* leakage: a held-out record near-identical to a training one */
+	sprout_leakcheck *lc = sprout_leakcheck_new(o->leak_jaccard);
+	if (!lc)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n && !rc; i++) {
+		sprout_text t;
+		if (plan->side[i] == SPROUT_SPLIT_DROPPED ||
+		    !sprout_record_get(&recs[i], SPROUT_SLOT_PROMPT, &t))
+			continue;
+		rc = plan->side[i] == SPROUT_SPLIT_TRAIN ? sprout_leakcheck_train(lc, i, t.s, t.len, err)
+							 : sprout_leakcheck_held(lc, i, t.s, t.len, err);
+	}
+	if (!rc)
+		rc = sprout_leakcheck_finish(lc, a, &plan->leaks, &plan->nleaks, err);
+	sprout_leakcheck_free(lc);
+	return rc;
 }
