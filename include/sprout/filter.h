@@ -96,6 +96,22 @@ void sprout_filter_free(sprout_filter *f); /* accepts NULL */
  * possible parent (found by its _sprout.id). */
 sprout_code sprout_filter_know(sprout_filter *f, const sprout_record *r, sprout_error *err);
 
+/* The same without keeping r's texts: r is remembered by ref (the caller's
+ * number for it, such as its place in a spool), and the filter notes the
+ * parent r names. After every record is known, sprout_filter_wanted gives
+ * the refs of the records some known record names as its parent (each id
+ * once, the first record with it, in increasing order), and the caller
+ * hands each of them to sprout_filter_know_texts before judging. So a
+ * million records keep their ids, not their texts. Not for the embed
+ * engine (sprout_filter_prepare embeds every known text). */
+sprout_code sprout_filter_know_ref(sprout_filter *f, const sprout_record *r, size_t ref,
+				   sprout_error *err);
+/* *refs (free it) holds *n refs. Only SPROUT_ERR_NOMEM. */
+sprout_code sprout_filter_wanted(sprout_filter *f, size_t **refs, size_t *n, sprout_error *err);
+/* The texts of a record given to sprout_filter_know_ref, for the checks
+ * against it as a parent. */
+sprout_code sprout_filter_know_texts(sprout_filter *f, const sprout_record *r, sprout_error *err);
+
 /* A record of an existing dataset: later records that duplicate it are
  * rejected (exact and near). */
 sprout_code sprout_filter_existing(sprout_filter *f, const sprout_record *r, sprout_error *err);

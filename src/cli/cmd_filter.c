@@ -308,6 +308,39 @@ static int side_files(struct cli_common *c, const char *const *paths, size_t n,
 	return -1;
 }
 
+struct knowing {
+	sprout_filter *flt;
+	size_t n;
+	int texts; /* keep every text (the embed engine needs them all) */
+};
+
+static sprout_code know(void *ctx, const sprout_record *rec, sprout_error *err)
+{
+	struct knowing *k = ctx;
+	return k->texts ? sprout_filter_know(k->flt, rec, err)
+			: sprout_filter_know_ref(k->flt, rec, k->n++, err);
+}
+
+/* The texts of the records that are parents, read back from the spool. */
+static int parent_texts(sprout_filter *flt, sprout_spool *sp, sprout_arena *mem)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	size_t *refs = NULL, n = 0;
+	sprout_code rc = sprout_filter_wanted(flt, &refs, &n, &err);
+	for (size_t k = 0; !rc && k < n; k++) {
+		sprout_record r;
+		sprout_arena_reset(mem);
+		if (!(rc = sprout_spool_get(sp, refs[k], mem, &r, &err)))
+			rc = sprout_filter_know_texts(flt, &r, &err);
+	}
+	free(refs);
+	if (rc) {
+		cli_error_at(&err);
+		return cli_exit_for(rc);
+	}
+	return -1;
+}
+
 int cmd_filter(int argc, char **argv)
 {
 	struct filter_cli fc;
@@ -335,22 +368,24 @@ int cmd_filter(int argc, char **argv)
 	}
 	struct cli_reader rd = {0};
 	rd.want_rejects = 1;
-	struct cli_dataset ds = {0};
+	sprout_spool *sp = NULL;
+	sprout_arena *mem = sprout_arena_new(0);
+	size_t n = 0;
 	sprout_writer *out = NULL;
 	unsigned long failed[SPROUT_CHECK__COUNT] = {0}, kept = 0;
 	int none_kept = 0;
+	if (!mem)
+		goto oom;
 	if ((rc = cli_reader_open(&rd, &c)) >= 0)
 		goto done;
-	/* 1: read everything, so parents and IDF are known before judging */
-	if ((rc = cli_load(&rd, &ds)) >= 0)
+	/* 1: read everything, so parents and IDF are known before judging; the
+	 * records wait in a spool */
+	struct knowing kn = {flt, 0, fc.o.similarity && fc.o.engine == SPROUT_SIM_EMBED};
+	if ((rc = cli_spool(&rd, &sp, know, &kn)) >= 0)
 		goto done;
-	for (size_t i = 0; i < ds.n; i++) {
-		if (sprout_filter_know(flt, &ds.recs[i], &err)) {
-			cli_error_at(&err);
-			rc = cli_exit_for(err.code);
-			goto done;
-		}
-	}
+	n = sprout_spool_count(sp);
+	if (!kn.texts && (rc = parent_texts(flt, sp, mem)) >= 0)
+		goto done;
 	if ((rc = side_files(&c, fc.parents, fc.nparents, flt, 0)) >= 0 ||
 	    (rc = side_files(&c, fc.against, fc.nagainst, flt, 1)) >= 0 ||
 	    (rc = side_files(&c, fc.pool, fc.npool, flt, 2)) >= 0)
@@ -366,9 +401,15 @@ int cmd_filter(int argc, char **argv)
 	if (!out)
 		goto done;
 	rc = EXIT_OK;
-	for (size_t i = 0; i < ds.n; i++) {
-		sprout_record *r = &ds.recs[i];
+	for (size_t i = 0; i < n; i++) {
+		sprout_record rec, *r = &rec;
 		sprout_verdict v;
+		sprout_arena_reset(mem);
+		if (sprout_spool_get(sp, i, mem, r, &err)) {
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+			goto done;
+		}
 		if (sprout_filter_record(flt, r, &v, &err)) {
 			sprout_error_locate(&err, r->file, r->line, 0);
 			cli_error_at(&err);
@@ -389,14 +430,14 @@ int cmd_filter(int argc, char **argv)
 		failed[v.check]++;
 		/* {"stage":"filter","check":..,"score":..,"reason":..,"file":..,"line":..,"record":..} */
 		const char *cn = sprout_check_name(v.check);
-		sprout_json *j = sprout_json_new(ds.mem, SPROUT_JSON_OBJECT);
-		if (!j || sprout_json_set(ds.mem, j, "stage", sprout_json_string(ds.mem, "filter", 6)) ||
-		    sprout_json_set(ds.mem, j, "check", sprout_json_string(ds.mem, cn, strlen(cn))) ||
-		    (v.has_score && sprout_json_set(ds.mem, j, "score", sprout_json_real(ds.mem, v.score))) ||
-		    sprout_json_set(ds.mem, j, "reason", sprout_json_string(ds.mem, v.reason, strlen(v.reason))) ||
-		    (r->file && sprout_json_set(ds.mem, j, "file", sprout_json_string(ds.mem, r->file, strlen(r->file)))) ||
-		    (r->line && sprout_json_set(ds.mem, j, "line", sprout_json_integer(ds.mem, (long long)r->line))) ||
-		    sprout_json_set(ds.mem, j, "record", r->obj))
+		sprout_json *j = sprout_json_new(mem, SPROUT_JSON_OBJECT);
+		if (!j || sprout_json_set(mem, j, "stage", sprout_json_string(mem, "filter", 6)) ||
+		    sprout_json_set(mem, j, "check", sprout_json_string(mem, cn, strlen(cn))) ||
+		    (v.has_score && sprout_json_set(mem, j, "score", sprout_json_real(mem, v.score))) ||
+		    sprout_json_set(mem, j, "reason", sprout_json_string(mem, v.reason, strlen(v.reason))) ||
+		    (r->file && sprout_json_set(mem, j, "file", sprout_json_string(mem, r->file, strlen(r->file)))) ||
+		    (r->line && sprout_json_set(mem, j, "line", sprout_json_integer(mem, (long long)r->line))) ||
+		    sprout_json_set(mem, j, "record", r->obj))
 			goto oom;
 		if (sprout_writer_put(rd.rejects, j, &err)) {
 			cli_error_at(&err);
@@ -415,8 +456,8 @@ int cmd_filter(int argc, char **argv)
 				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
 							off ? ", " : "", sprout_check_name((sprout_check)k),
 							failed[k]);
-		cli_note(&c, "%zu records in, %lu kept, %lu rejected%s%s%s; rejects in %s", ds.n, kept,
-			 (unsigned long)ds.n - kept, off ? " (" : "", detail, off ? ")" : "",
+		cli_note(&c, "%zu records in, %lu kept, %lu rejected%s%s%s; rejects in %s", n, kept,
+			 (unsigned long)n - kept, off ? " (" : "", detail, off ? ")" : "",
 			 rd.rejects_path);
 		unsigned long requests, cached;
 		sprout_filter_embed_counts(flt, &requests, &cached);
@@ -424,7 +465,7 @@ int cmd_filter(int argc, char **argv)
 			cli_note(&c, "embeddings: %lu request%s, %lu text%s from the cache %s", requests,
 				 requests == 1 ? "" : "s", cached, cached == 1 ? "" : "s",
 				 fc.o.embed_cache);
-		none_kept = ds.n && !kept;
+		none_kept = n && !kept;
 	}
 	goto done;
 oom:
@@ -436,11 +477,12 @@ done:
 	int rc2 = rd.c ? cli_reader_close(&rd, rc == EXIT_OK) : EXIT_OK;
 	if (!rc && !rc2 && none_kept) {
 		/* the rejects are written: nothing is lost, but nothing came out */
-		cli_error("no record was kept: all %zu are in %s with the check each failed", ds.n,
+		cli_error("no record was kept: all %zu are in %s with the check each failed", n,
 			  rd.rejects_path);
 		rc = EXIT_DATA;
 	}
-	cli_dataset_release(&ds);
+	sprout_spool_free(sp);
+	sprout_arena_free(mem);
 	sprout_filter_free(flt);
 	return rc ? rc : rc2;
 }

@@ -57,14 +57,23 @@ void sprout_filter_options_init(sprout_filter_options *o)
 	o->pii = SPROUT_PII_REJECT;
 }
 
-/* what a parent offers the checks */
-struct parent {
-	const char *id;
-	size_t idlen;
-	uint64_t h;
+/* what a parent offers the checks: the texts of the checked slots and the
+ * label */
+struct ptexts {
 	const char *text[SPROUT_SLOT__COUNT];
 	size_t len[SPROUT_SLOT__COUNT];
 	int present[SPROUT_SLOT__COUNT];
+};
+
+/* a known record, by id; its texts only once they are known to be needed
+ * (sprout_filter_know_ref) */
+struct parent {
+	const char *id;
+	uint64_t h;
+	uint32_t idlen;
+	int has_ref;
+	size_t ref;
+	struct ptexts *t;
 };
 
 struct sprout_filter {
@@ -78,6 +87,8 @@ struct sprout_filter {
 	sprout_arena *mem;
 	struct parent **parents; /* hash table by id */
 	size_t pcap, pn;
+	uint64_t *named; /* hash set of the ids records name as their parent (0: empty) */
+	size_t ncap, nn;
 	uint64_t *exact; /* hash set of normalised content (two words each) */
 	size_t ecap, en;
 	sprout_neardup *near;
@@ -179,6 +190,7 @@ void sprout_filter_free(sprout_filter *f)
 	sprout_neardup_free(f->near);
 	sprout_novelty_free(f->pool);
 	free(f->parents);
+	free(f->named);
 	free(f->exact);
 	sprout_arena_free(f->mem);
 	sprout_buf_release(&f->scratch);
@@ -205,8 +217,8 @@ static const char *content(sprout_filter *f, const sprout_record *r, size_t *len
 static struct parent **parent_slot(sprout_filter *f, const char *id, size_t n, uint64_t h)
 {
 	size_t i = (size_t)h & (f->pcap - 1);
-	while (f->parents[i] &&
-	       !(f->parents[i]->h == h && f->parents[i]->idlen == n && memcmp(f->parents[i]->id, id, n) == 0))
+	while (f->parents[i] && !(f->parents[i]->h == h && f->parents[i]->idlen == n &&
+				  memcmp(f->parents[i]->id, id, n) == 0))
 		i = (i + 1) & (f->pcap - 1);
 	return &f->parents[i];
 }
@@ -224,8 +236,79 @@ static const struct parent *find_parent(sprout_filter *f, const sprout_record *r
 	return *parent_slot(f, p->u.s, p->len, XXH3_64bits(p->u.s, p->len));
 }
 
-sprout_code sprout_filter_know(sprout_filter *f, const sprout_record *r, sprout_error *err)
+/* The texts of r the checks against a parent use. */
+static struct ptexts *texts_of(sprout_filter *f, const sprout_record *r)
 {
+	struct ptexts *t = sprout_arena_alloc(f->mem, sizeof *t);
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof *t);
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
+		sprout_text x;
+		if (!(f->o.slots[s] || (s == SPROUT_SLOT_LABEL && f->o.label)) ||
+		    !sprout_record_get(r, (sprout_slot)s, &x))
+			continue;
+		t->present[s] = 1;
+		t->text[s] = sprout_arena_strndup(f->mem, x.s, x.len);
+		t->len[s] = x.len;
+		if (!t->text[s])
+			return NULL;
+	}
+	return t;
+}
+
+/* Remember that some record names id as its parent. */
+static int name_parent(sprout_filter *f, const sprout_record *r)
+{
+	const sprout_json *p = sprout_json_get(sprout_meta_get(r), "parent");
+	if (!p || p->type != SPROUT_JSON_STRING || !p->len)
+		return 0;
+	if ((f->nn + 1) * 2 > f->ncap) {
+		size_t cap = f->ncap ? f->ncap * 2 : 1024;
+		uint64_t *v = calloc(cap, sizeof *v);
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < f->ncap; i++) {
+			if (!f->named[i])
+				continue;
+			size_t j = (size_t)f->named[i] & (cap - 1);
+			while (v[j])
+				j = (j + 1) & (cap - 1);
+			v[j] = f->named[i];
+		}
+		free(f->named);
+		f->named = v;
+		f->ncap = cap;
+	}
+	uint64_t h = XXH3_64bits(p->u.s, p->len);
+	h += !h;
+	size_t j = (size_t)h & (f->ncap - 1);
+	while (f->named[j] && f->named[j] != h)
+		j = (j + 1) & (f->ncap - 1);
+	if (!f->named[j]) {
+		f->named[j] = h;
+		f->nn++;
+	}
+	return 0;
+}
+
+static int is_named(const sprout_filter *f, uint64_t h)
+{
+	if (!f->ncap)
+		return 0;
+	h += !h;
+	size_t j = (size_t)h & (f->ncap - 1);
+	while (f->named[j] && f->named[j] != h)
+		j = (j + 1) & (f->ncap - 1);
+	return f->named[j] == h;
+}
+
+/* What know and know_ref share: IDF, novelty counts, the parent entry (new
+ * when r's id is new; else NULL in *added). */
+static sprout_code know(sprout_filter *f, const sprout_record *r, struct parent **added,
+			sprout_error *err)
+{
+	*added = NULL;
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		sprout_text t;
 		if (f->o.slots[s] && f->sim && sprout_record_get(r, (sprout_slot)s, &t) &&
@@ -243,6 +326,8 @@ sprout_code sprout_filter_know(sprout_filter *f, const sprout_record *r, sprout_
 	uint64_t h = XXH3_64bits(id, idlen);
 	if (*parent_slot(f, id, idlen, h))
 		return SPROUT_OK; /* the first record with an id stands for it */
+	if (idlen > UINT32_MAX)
+		return sprout_error_set(err, SPROUT_ERR_RECORD, "an id of %zu bytes", idlen);
 	if ((f->pn + 1) * 2 > f->pcap) {
 		size_t cap = f->pcap * 2;
 		struct parent **v = calloc(cap, sizeof *v);
@@ -265,22 +350,76 @@ sprout_code sprout_filter_know(sprout_filter *f, const sprout_record *r, sprout_
 		return nomem(err);
 	memset(p, 0, sizeof *p);
 	p->id = sprout_arena_strndup(f->mem, id, idlen);
-	p->idlen = idlen;
+	p->idlen = (uint32_t)idlen;
 	p->h = h;
-	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
-		sprout_text t;
-		if (!sprout_record_get(r, (sprout_slot)s, &t))
-			continue;
-		p->present[s] = 1;
-		p->text[s] = sprout_arena_strndup(f->mem, t.s, t.len);
-		p->len[s] = t.len;
-		if (!p->text[s])
-			return nomem(err);
-	}
 	if (!p->id)
 		return nomem(err);
 	*parent_slot(f, id, idlen, h) = p;
 	f->pn++;
+	*added = p;
+	return SPROUT_OK;
+}
+
+sprout_code sprout_filter_know(sprout_filter *f, const sprout_record *r, sprout_error *err)
+{
+	struct parent *p;
+	sprout_code rc = know(f, r, &p, err);
+	if (!rc && p && !(p->t = texts_of(f, r)))
+		rc = nomem(err);
+	return rc;
+}
+
+sprout_code sprout_filter_know_ref(sprout_filter *f, const sprout_record *r, size_t ref,
+				   sprout_error *err)
+{
+	struct parent *p;
+	sprout_code rc = know(f, r, &p, err);
+	if (rc)
+		return rc;
+	if (p) {
+		p->has_ref = 1;
+		p->ref = ref;
+	}
+	return name_parent(f, r) ? nomem(err) : SPROUT_OK;
+}
+
+static int by_ref(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+sprout_code sprout_filter_wanted(sprout_filter *f, size_t **refs, size_t *n, sprout_error *err)
+{
+	size_t k = 0;
+	*refs = NULL;
+	*n = 0;
+	for (size_t i = 0; i < f->pcap; i++)
+		k += f->parents[i] && f->parents[i]->has_ref && !f->parents[i]->t &&
+		     is_named(f, f->parents[i]->h);
+	size_t *v = malloc((k + 1) * sizeof *v);
+	if (!v)
+		return nomem(err);
+	k = 0;
+	for (size_t i = 0; i < f->pcap; i++)
+		if (f->parents[i] && f->parents[i]->has_ref && !f->parents[i]->t &&
+		    is_named(f, f->parents[i]->h))
+			v[k++] = f->parents[i]->ref;
+	qsort(v, k, sizeof *v, by_ref);
+	*refs = v;
+	*n = k;
+	return SPROUT_OK;
+}
+
+sprout_code sprout_filter_know_texts(sprout_filter *f, const sprout_record *r, sprout_error *err)
+{
+	const char *id = sprout_meta_id(r);
+	if (!id)
+		return SPROUT_OK;
+	size_t idlen = strlen(id);
+	struct parent *p = *parent_slot(f, id, idlen, XXH3_64bits(id, idlen));
+	if (p && !p->t && !(p->t = texts_of(f, r)))
+		return nomem(err);
 	return SPROUT_OK;
 }
 
@@ -291,8 +430,8 @@ sprout_code sprout_filter_prepare(sprout_filter *f, sprout_error *err)
 	/* every known record is in the parent table: embed their checked slots */
 	size_t n = 0;
 	for (size_t i = 0; i < f->pcap; i++)
-		for (int s = 0; f->parents[i] && s < SPROUT_SLOT__COUNT; s++)
-			n += f->o.slots[s] && f->parents[i]->present[s];
+		for (int s = 0; f->parents[i] && f->parents[i]->t && s < SPROUT_SLOT__COUNT; s++)
+			n += f->o.slots[s] && f->parents[i]->t->present[s];
 	const char **texts = malloc((n + 1) * sizeof *texts);
 	size_t *lens = malloc((n + 1) * sizeof *lens), k = 0;
 	if (!texts || !lens) {
@@ -301,10 +440,10 @@ sprout_code sprout_filter_prepare(sprout_filter *f, sprout_error *err)
 		return nomem(err);
 	}
 	for (size_t i = 0; i < f->pcap; i++)
-		for (int s = 0; f->parents[i] && s < SPROUT_SLOT__COUNT; s++)
-			if (f->o.slots[s] && f->parents[i]->present[s]) {
-				texts[k] = f->parents[i]->text[s];
-				lens[k++] = f->parents[i]->len[s];
+		for (int s = 0; f->parents[i] && f->parents[i]->t && s < SPROUT_SLOT__COUNT; s++)
+			if (f->o.slots[s] && f->parents[i]->t->present[s]) {
+				texts[k] = f->parents[i]->t->text[s];
+				lens[k++] = f->parents[i]->t->len[s];
 			}
 	sprout_code rc = sprout_embed_prepare(f->embed, texts, lens, k, err);
 	free(texts);
@@ -586,6 +725,7 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 	const sprout_filter_options *o = &f->o;
 	const sprout_json *named;
 	const struct parent *p = find_parent(f, r, &named);
+	const struct ptexts *pt = p ? p->t : NULL;
 	int against_parent = o->similarity || o->ratio_lo > 0 || o->ratio_hi > 0 ||
 			     o->new_words_min >= 0 || o->new_words_max >= 0 || o->label;
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
@@ -617,10 +757,10 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			       "parent '%.*s' is neither in the input nor in --parents: the variant "
 			       "cannot be checked against it",
 			       (int)(named->len > 80 ? 80 : named->len), named->u.s);
-		if (!p || !p->present[s])
+		if (!pt || !pt->present[s])
 			continue;
 		/* against the parent */
-		double ratio = p->len[s] ? (double)t.len / (double)p->len[s] : 0;
+		double ratio = pt->len[s] ? (double)t.len / (double)pt->len[s] : 0;
 		if (o->ratio_lo > 0 || o->ratio_hi > 0) {
 			if (score(r, "length_ratio", ratio, err))
 				return nomem(err);
@@ -630,7 +770,7 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 				       o->ratio_lo, o->ratio_hi);
 		}
 		if (o->new_words_min >= 0 || o->new_words_max >= 0) {
-			long nw = new_words(p->text[s], p->len[s], t.s, t.len);
+			long nw = new_words(pt->text[s], pt->len[s], t.s, t.len);
 			if (score(r, "new_words", (double)nw, err))
 				return nomem(err);
 			if (o->new_words_min >= 0 && nw < o->new_words_min)
@@ -645,17 +785,17 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 		if (f->sim || f->embed) {
 			double sim;
 			if (f->embed) {
-				sim = sprout_embed_similarity(f->embed, p->text[s], p->len[s], t.s, t.len);
+				sim = sprout_embed_similarity(f->embed, pt->text[s], pt->len[s], t.s, t.len);
 				if (sim < 0) { /* a text changed since (redacted): embed it now */
-					const char *two[2] = {p->text[s], t.s};
-					size_t lens[2] = {p->len[s], t.len};
+					const char *two[2] = {pt->text[s], t.s};
+					size_t lens[2] = {pt->len[s], t.len};
 					if ((rc = sprout_embed_prepare(f->embed, two, lens, 2, err)))
 						return rc;
-					sim = sprout_embed_similarity(f->embed, p->text[s], p->len[s], t.s,
+					sim = sprout_embed_similarity(f->embed, pt->text[s], pt->len[s], t.s,
 								      t.len);
 				}
 			} else {
-				sim = sprout_sim_score(f->sim, p->text[s], p->len[s], t.s, t.len);
+				sim = sprout_sim_score(f->sim, pt->text[s], pt->len[s], t.s, t.len);
 			}
 			if (score(r, "similarity", sim, err))
 				return nomem(err);
@@ -691,13 +831,13 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			REJECT(SPROUT_CHECK_JSON, 0, "%s is not valid JSON: %lu:%lu: %.180s", sn, jerr.line,
 			       jerr.column, jerr.msg);
 	}
-	if (o->label && p && p->present[SPROUT_SLOT_LABEL]) {
+	if (o->label && pt && pt->present[SPROUT_SLOT_LABEL]) {
 		sprout_text t;
 		int has = sprout_record_get(r, SPROUT_SLOT_LABEL, &t);
-		if (!has || t.len != p->len[SPROUT_SLOT_LABEL] ||
-		    memcmp(t.s, p->text[SPROUT_SLOT_LABEL], t.len) != 0)
+		if (!has || t.len != pt->len[SPROUT_SLOT_LABEL] ||
+		    memcmp(t.s, pt->text[SPROUT_SLOT_LABEL], t.len) != 0)
 			REJECT(SPROUT_CHECK_LABEL, 0, "label '%.*s' differs from the parent's '%s'",
-			       (int)(has ? t.len : 0), has ? t.s : "", p->text[SPROUT_SLOT_LABEL]);
+			       (int)(has ? t.len : 0), has ? t.s : "", pt->text[SPROUT_SLOT_LABEL]);
 	}
 	size_t cn;
 	const char *c = content(f, r, &cn);
