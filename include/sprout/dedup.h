@@ -43,6 +43,10 @@ void sprout_neardup_free(sprout_neardup *d); /* accepts NULL */
 int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, size_t *which,
 			 double *jaccard);
 
+/* Add text without looking for its near duplicates (what
+ * sprout_neardup_check with add 2 adds, for less work). 0, or -1 on OOM. */
+int sprout_neardup_add(sprout_neardup *d, const char *s, size_t n);
+
 /* Candidate pairs the LSH index proposed and how many of them the real
  * Jaccard confirmed (for benchmarks). */
 void sprout_neardup_counts(const sprout_neardup *d, unsigned long *candidates,

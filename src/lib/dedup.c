@@ -214,8 +214,25 @@ static int grow_buckets(sprout_neardup *d)
 	return 0;
 }
 
+/* check (look 1) and/or add (see sprout_neardup_check) */
+static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add, size_t *which,
+		   double *jaccard);
+
 int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, size_t *which,
 			 double *jaccard)
+{
+	return neardup(d, s, n, 1, add, which, jaccard);
+}
+
+int sprout_neardup_add(sprout_neardup *d, const char *s, size_t n)
+{
+	size_t which;
+	double jaccard;
+	return neardup(d, s, n, 0, 2, &which, &jaccard) < 0 ? -1 : 0;
+}
+
+static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add, size_t *which,
+		   double *jaccard)
 {
 	if (normalized(s, n, &d->norm) == (size_t)-1)
 		return -1;
@@ -237,7 +254,7 @@ int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, si
 	uint32_t seen[64];
 	size_t nseen = 0;
 	int dup = 0;
-	for (int band = 0; band < BANDS && !dup; band++) {
+	for (int band = 0; band < BANDS && !dup && look; band++) {
 		for (size_t i = (size_t)keys[band] & (d->cap - 1); d->slots[i].key; i = (i + 1) & (d->cap - 1)) {
 			if (d->slots[i].key != keys[band])
 				continue;

@@ -735,9 +735,7 @@ sprout_code sprout_leakcheck_train(sprout_leakcheck *lc, size_t i, const char *s
 		lc->train = v;
 		lc->tcap = cap;
 	}
-	size_t w;
-	double j;
-	if (sprout_neardup_check(lc->nd, s, n, 2, &w, &j) < 0)
+	if (sprout_neardup_add(lc->nd, s, n) < 0)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	lc->train[lc->ntrain++] = i;
 	return SPROUT_OK;

@@ -131,7 +131,35 @@ static void near_duplicates_are_verified(void)
 	sprout_neardup_free(d);
 }
 
+/* Adding without looking builds the index that checking with add 2 builds. */
+static void neardup_add_is_check_and_add(void)
+{
+	sprout_neardup *x = sprout_neardup_new(0.85), *y = sprout_neardup_new(0.85);
+	size_t n = 2000, wx, wy;
+	double jx, jy;
+	char **t = make_texts(n, 7);
+	for (size_t i = 0; i < n; i += 2) {
+		CHECK(sprout_neardup_check(x, t[i], strlen(t[i]), 2, &wx, &jx) >= 0);
+		CHECK_INT(sprout_neardup_add(y, t[i], strlen(t[i])), 0);
+	}
+	for (size_t i = 1; i < n; i += 2) {
+		int dx = sprout_neardup_check(x, t[i], strlen(t[i]), 0, &wx, &jx);
+		int dy = sprout_neardup_check(y, t[i], strlen(t[i]), 0, &wy, &jy);
+		CHECK_INT(dx, dy);
+		if (dx) {
+			CHECK_INT(wx, wy);
+			CHECK(jx == jy);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(t[i]);
+	free(t);
+	sprout_neardup_free(x);
+	sprout_neardup_free(y);
+}
+
 SUITE(dedup_tests) = {
+	T(neardup_add_is_check_and_add),
 	T(normalisation),
 	T(rouge_l_by_hand),
 	T(novelty_decides_as_all_pairs_do),
