@@ -162,6 +162,8 @@ struct sprout_neardup {
 	sprout_arena *mem;
 	const char **text;
 	uint32_t *len;
+	uint32_t *stamp; /* per entry: the check that last verified it */
+	uint32_t check;
 	size_t count, tcap;
 	sprout_buf norm;
 	unsigned long candidates, confirmed;
@@ -204,6 +206,7 @@ void sprout_neardup_free(sprout_neardup *d)
 	free(d->slots);
 	free(d->text);
 	free(d->len);
+	free(d->stamp);
 	sprout_arena_free(d->mem);
 	sprout_buf_release(&d->norm);
 	free(d);
@@ -284,22 +287,22 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 		if (!keys[band])
 			keys[band] = 1;
 	}
-	/* candidates: entries sharing a band; each verified once */
-	uint32_t seen[64];
-	size_t nseen = 0;
+	/* candidates: entries sharing a band; each verified once (stamped with
+	 * the number of this check) */
+	if (look && ++d->check == 0) {
+		if (d->tcap)
+			memset(d->stamp, 0, d->tcap * sizeof *d->stamp);
+		d->check = 1;
+	}
 	int dup = 0;
 	for (int band = 0; band < BANDS && !dup && look; band++) {
 		for (size_t i = (size_t)keys[band] & (d->cap - 1); d->slots[i].key; i = (i + 1) & (d->cap - 1)) {
 			if (d->slots[i].key != keys[band])
 				continue;
 			uint32_t id = d->slots[i].id;
-			int again = 0;
-			for (size_t j = 0; j < nseen && !again; j++)
-				again = seen[j] == id;
-			if (again)
+			if (d->stamp[id] == d->check)
 				continue;
-			if (nseen < 64)
-				seen[nseen++] = id;
+			d->stamp[id] = d->check;
 			d->candidates++;
 			uint64_t *other;
 			size_t ko = shingles(d->text[id], d->len[id], &other);
@@ -332,6 +335,11 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 		if (!lv)
 			return -1;
 		d->len = lv;
+		uint32_t *sv = realloc(d->stamp, cap * sizeof *sv);
+		if (!sv)
+			return -1;
+		memset(sv + d->tcap, 0, (cap - d->tcap) * sizeof *sv);
+		d->stamp = sv;
 		d->tcap = cap;
 	}
 	char *copy = sprout_arena_strndup(d->mem, t, tl);
