@@ -1806,6 +1806,11 @@ static int with_adjudication(sprout_arena *a, sprout_buf *rec, sqlite3_stmt *adj
 	return sprout_json_write(rec, obj) ? -1 : 0;
 }
 
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, void *ctx,
 				 sprout_error *err)
 {
@@ -1830,13 +1835,25 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 		sprout_buf_clear(&rec);
 		sprout_buf_clear(&why);
 		char *edit_copy = NULL;
+		/* the rejections' reasons, by reviewer name: the decisions come in
+		 * time order (the last edit wins), which ties within a second */
+		char **whys = NULL;
+		size_t nwhys = 0;
 		while (sqlite3_step(ds) == SQLITE_ROW) {
 			const char *d = col(ds, 1);
 			n++;
 			if (!strcmp(d, "reject")) {
 				rej++;
-				sprout_buf_addf(&why, "%s%s: %s", why.len ? "; " : "", col(ds, 0),
-						col(ds, 2));
+				char **grown = realloc(whys, (nwhys + 1) * sizeof *whys);
+				sprout_buf one = SPROUT_BUF_INIT(1 << 20);
+				if (grown && !sprout_buf_addf(&one, "%s: %s", col(ds, 0), col(ds, 2))) {
+					whys = grown;
+					whys[nwhys++] = one.data;
+				} else {
+					whys = grown ? grown : whys;
+					sprout_buf_release(&one);
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+				}
 			} else {
 				acc++;
 				if (!strcmp(d, "edit")) {
@@ -1847,6 +1864,13 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 				}
 			}
 		}
+		qsort(whys, nwhys, sizeof *whys, by_text);
+		for (size_t k = 0; k < nwhys; k++) {
+			if (!rc && sprout_buf_addf(&why, "%s%s", k ? "; " : "", whys[k]))
+				rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			free(whys[k]);
+		}
+		free(whys);
 		sprout_review_outcome oc;
 		sprout_buf reason = SPROUT_BUF_INIT(1 << 20);
 		if (n < rv->overlap) {
@@ -1891,7 +1915,9 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 			bad = with_adjudication(a, &rec, adj, ds);
 		free(edit_copy);
 		sqlite3_reset(ds);
-		if (bad)
+		if (rc)
+			; /* out of memory above */
+		else if (bad)
 			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		else if (each(ctx, oc, rec.data ? rec.data : "", rec.len, reason.data ? reason.data : ""))
 			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot write the export");
