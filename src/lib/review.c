@@ -1864,7 +1864,8 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 				}
 			}
 		}
-		qsort(whys, nwhys, sizeof *whys, by_text);
+		if (nwhys)
+			qsort(whys, nwhys, sizeof *whys, by_text);
 		for (size_t k = 0; k < nwhys; k++) {
 			if (!rc && sprout_buf_addf(&why, "%s%s", k ? "; " : "", whys[k]))
 				rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
