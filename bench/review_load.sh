@@ -3,7 +3,10 @@
 # all against `sprout review serve` on 127.0.0.1, each on its own
 # keep-alive connection: no error, every decision in the project's
 # database, and the latency percentiles (bench/review_load.py).
-# REVIEWERS and DECISIONS change the numbers.
+# REVIEWERS and DECISIONS change the numbers; ITEMS (default DECISIONS)
+# queues more items than are decided, as a long queue has; SPROUT_SERVE
+# serves with another binary (e.g. an older build, to compare on the same
+# project).
 set -euo pipefail
 BUILD_DIR=${1:?usage: bench/review_load.sh BUILD_DIR}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,25 +14,29 @@ SPROUT=$(cd "$BUILD_DIR" && pwd)/sprout
 server=
 REVIEWERS=${REVIEWERS:-20}
 DECISIONS=${DECISIONS:-5000}
+ITEMS=${ITEMS:-$DECISIONS}
+SERVE=${SPROUT_SERVE:-$SPROUT}
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 
-# DECISIONS items: records with a parent, queued whole
-awk -v n="$DECISIONS" 'BEGIN {
+# ITEMS items: records with a parent, queued whole
+awk -v n="$ITEMS" 'BEGIN {
 	printf("{\"instruction\":\"How do I reset my PIN?\",\"output\":\"In the app.\",\"_sprout\":{\"v\":1,\"id\":\"seed\",\"root\":\"seed\",\"method\":\"seed\",\"round\":0}}\n")
 	for (i = 1; i <= n; i++)
 		printf("{\"instruction\":\"How can I reset my PIN, case %d?\",\"output\":\"In the app.\",\"_sprout\":{\"v\":1,\"id\":\"v%d\",\"parent\":\"seed\",\"root\":\"seed\",\"method\":\"augment.typo\",\"round\":0}}\n", i, i) }' >in.jsonl
+t0=$(date +%s%N)
 "$SPROUT" review add -q -p load.sqlite --sample all in.jsonl >/dev/null
+echo "review add: $ITEMS items in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 tokens=()
 for i in $(seq "$REVIEWERS"); do
 	tokens+=("$("$SPROUT" review reviewer add -q -p load.sqlite "reviewer$i" | sed 's|.*/r/||')")
 done
-"$SPROUT" review serve -q -p load.sqlite --port 0 --port-file port &
+"$SERVE" review serve -q -p load.sqlite --port 0 --port-file port &
 server=$!
 for _ in $(seq 100); do [ -s port ] && break; sleep 0.05; done
 
-echo "== review app load: $REVIEWERS reviewers, $DECISIONS decisions, 127.0.0.1"
+echo "== review app load: $REVIEWERS reviewers, $DECISIONS decisions of $ITEMS queued items, 127.0.0.1"
 python3 "$ROOT/bench/review_load.py" "http://127.0.0.1:$(cat port)" "$DECISIONS" "${tokens[@]}"
 kill $server
 wait $server 2>/dev/null || true

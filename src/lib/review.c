@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <nettle/hmac.h>
 #include <nettle/sha2.h>
@@ -49,7 +50,33 @@ static const char schema[] =
 	" reviewer INTEGER NOT NULL, decision TEXT NOT NULL, reason TEXT, comment TEXT,"
 	" edited TEXT, at TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS adjudications(item INTEGER PRIMARY KEY, reviewer INTEGER NOT NULL,"
-	" decision TEXT NOT NULL, reason TEXT, edited TEXT, at TEXT NOT NULL);";
+	" decision TEXT NOT NULL, reason TEXT, edited TEXT, at TEXT NOT NULL);"
+	/* what a save and /api/next ask, answered from indexes: a reviewer's
+	 * own decisions and claims, the next item of a method or label */
+	"CREATE INDEX IF NOT EXISTS decisions_by ON decisions(reviewer, item, decision);"
+	"CREATE INDEX IF NOT EXISTS claims_by ON claims(reviewer, until);"
+	"CREATE INDEX IF NOT EXISTS items_method ON items(method, decided, id);"
+	"CREATE INDEX IF NOT EXISTS items_label ON items(label, decided, id);"
+	/* how many items have each number of decisions, kept by triggers */
+	"CREATE TABLE IF NOT EXISTS item_levels(decided INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+	"CREATE TRIGGER IF NOT EXISTS items_level_add AFTER INSERT ON items BEGIN"
+	" INSERT INTO item_levels VALUES(new.decided, 1)"
+	" ON CONFLICT(decided) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER IF NOT EXISTS items_level_drop AFTER DELETE ON items BEGIN"
+	" UPDATE item_levels SET n = n - 1 WHERE decided = old.decided; END;"
+	"CREATE TRIGGER IF NOT EXISTS items_level_move AFTER UPDATE OF decided ON items"
+	" WHEN old.decided IS NOT new.decided BEGIN"
+	" UPDATE item_levels SET n = n - 1 WHERE decided = old.decided;"
+	" INSERT INTO item_levels VALUES(new.decided, 1)"
+	" ON CONFLICT(decided) DO UPDATE SET n = n + 1; END;";
+
+/* item_levels counted once for a project made before it (in one
+ * transaction, so a writer beside cannot make it wrong). */
+static const char levels_once[] =
+	"BEGIN IMMEDIATE;"
+	"DELETE FROM item_levels;"
+	"INSERT INTO item_levels SELECT decided, count(*) FROM items GROUP BY decided;"
+	"COMMIT;";
 
 /* Columns added after the first projects: added when missing. */
 static const char *const later_columns[][2] = {
@@ -271,7 +298,10 @@ sprout_review *sprout_review_open(const char *path, int create, sprout_error *er
 		return NULL;
 	}
 	sqlite3_busy_timeout(rv->db, 30000);
-	int bad = sqlite3_exec(rv->db, schema, NULL, NULL, NULL) != SQLITE_OK;
+	sqlite3_stmt *had = prep(rv, "SELECT 1 FROM sqlite_master WHERE name = 'item_levels'");
+	int levels = had && sqlite3_step(had) == SQLITE_ROW;
+	sqlite3_finalize(had);
+	int bad = !had || sqlite3_exec(rv->db, schema, NULL, NULL, NULL) != SQLITE_OK;
 	for (size_t i = 0; !bad && i < sizeof later_columns / sizeof *later_columns; i++) {
 		char sql[256], name[64];
 		snprintf(name, sizeof name, "%.*s", (int)strcspn(later_columns[i][1], " "),
@@ -283,6 +313,12 @@ sprout_review *sprout_review_open(const char *path, int create, sprout_error *er
 			snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s", later_columns[i][0],
 				 later_columns[i][1]);
 			bad = sqlite3_exec(rv->db, sql, NULL, NULL, NULL) != SQLITE_OK;
+		}
+	}
+	if (!bad && !levels) {
+		if (sqlite3_exec(rv->db, levels_once, NULL, NULL, NULL) != SQLITE_OK) {
+			sqlite3_exec(rv->db, "ROLLBACK", NULL, NULL, NULL);
+			bad = 1;
 		}
 	}
 	if (bad || hash_old_tokens(rv)) {
@@ -439,6 +475,20 @@ static int by_input(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+struct rem {
+	double rem;
+	size_t g;
+};
+
+/* Largest remainder first; ties by group order. */
+static int by_remainder(const void *a, const void *b)
+{
+	const struct rem *x = a, *y = b;
+	if (x->rem != y->rem)
+		return x->rem > y->rem ? -1 : 1;
+	return x->g < y->g ? -1 : x->g > y->g;
+}
+
 static size_t share(double f, size_t n)
 {
 	double v = floor(f * (double)n + 0.5);
@@ -462,10 +512,6 @@ static void choose(struct cand *c, size_t n, const sprout_review_add_options *o,
 	if (o->sample == SPROUT_SAMPLE_STRATIFIED) {
 		/* largest remainders: each stratum its share of want */
 		qsort(c, n, sizeof *c, by_stratum);
-		size_t groups = 0;
-		for (size_t i = 0; i < n; i++)
-			groups += !i || by_stratum(&c[i - 1], &c[i]) == 0 ? 0 : 1;
-		(void)groups;
 		size_t *start = malloc((n + 1) * sizeof *start), *take = malloc((n + 1) * sizeof *take);
 		double *rem = malloc((n + 1) * sizeof *rem);
 		size_t ng = 0, given = 0;
@@ -487,15 +533,15 @@ static void choose(struct cand *c, size_t n, const sprout_review_add_options *o,
 			rem[g] = exact - (double)take[g];
 			given += take[g];
 		}
-		while (given < want) { /* the largest remainders get one more */
-			size_t best = 0;
-			for (size_t g = 1; g < ng; g++)
-				if (rem[g] > rem[best])
-					best = g;
-			take[best]++;
-			rem[best] = -1;
-			given++;
-		}
+		/* the largest remainders get one more (ties: the first group) */
+		struct rem *order = given < want ? malloc(ng * sizeof *order) : NULL;
+		for (size_t g = 0; order && g < ng; g++)
+			order[g] = (struct rem){rem[g], g};
+		if (order)
+			qsort(order, ng, sizeof *order, by_remainder);
+		for (size_t j = 0; order && given < want && j < ng; j++, given++)
+			take[order[j].g]++;
+		free(order);
 		size_t out = 0;
 		for (size_t g = 0; g < ng; g++)
 			for (size_t j = 0; j < take[g]; j++)
@@ -507,6 +553,54 @@ static void choose(struct cand *c, size_t n, const sprout_review_add_options *o,
 		*k = want;
 	}
 	qsort(c, *k, sizeof *c, by_input);
+}
+
+/* The records by id (the first record of each id), for finding parents in
+ * one pass: open addressing, slots hold an index + 1 (0 is empty). */
+struct id_index {
+	size_t *slot;
+	size_t mask;
+};
+
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static int id_index_build(struct id_index *x, const sprout_record *recs, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	x->slot = calloc(cap, sizeof *x->slot);
+	x->mask = cap - 1;
+	if (!x->slot)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = sprout_meta_id(&recs[i]);
+		if (!id)
+			continue;
+		size_t h = (size_t)id_hash(id) & x->mask;
+		while (x->slot[h] && strcmp(sprout_meta_id(&recs[x->slot[h] - 1]), id))
+			h = (h + 1) & x->mask;
+		if (!x->slot[h]) /* a later record of the same id is not the one found */
+			x->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+static const sprout_record *id_find(const struct id_index *x, const sprout_record *recs,
+				    const char *id)
+{
+	if (!x->slot)
+		return NULL;
+	for (size_t h = (size_t)id_hash(id) & x->mask; x->slot[h]; h = (h + 1) & x->mask)
+		if (!strcmp(sprout_meta_id(&recs[x->slot[h] - 1]), id))
+			return &recs[x->slot[h] - 1];
+	return NULL;
 }
 
 sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size_t n,
@@ -531,6 +625,14 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	size_t k = 0;
 	choose(c, nc, o, &k);
 
+	struct id_index ids;
+	if (k && id_index_build(&ids, recs, n)) {
+		free(c);
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	}
+	if (!k)
+		ids = (struct id_index){NULL, 0};
+
 	pthread_mutex_lock(&rv->lock);
 	sprout_code rc = SPROUT_OK;
 	sqlite3_stmt *ins = prep(rv, "INSERT OR IGNORE INTO items(record_id, record, format, parent, "
@@ -544,10 +646,7 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	for (size_t j = 0; !rc && j < k; j++) {
 		const sprout_record *r = &recs[c[j].i];
 		const char *id = sprout_meta_id(r), *parent = meta_str(r, "parent");
-		const sprout_record *p = NULL;
-		for (size_t q = 0; parent && q < n && !p; q++)
-			if (sprout_meta_id(&recs[q]) && !strcmp(sprout_meta_id(&recs[q]), parent))
-				p = &recs[q];
+		const sprout_record *p = parent ? id_find(&ids, recs, parent) : NULL;
 		char fmt[512];
 		sprout_format_describe(r->fmt, fmt, sizeof fmt);
 		sprout_buf_clear(&js);
@@ -600,6 +699,7 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	pthread_mutex_unlock(&rv->lock);
 	sprout_buf_release(&js);
 	sprout_buf_release(&ps);
+	free(ids.slot);
 	free(c);
 	return rc;
 }
@@ -781,27 +881,68 @@ static void bind_open(sqlite3_stmt *st, long reviewer, unsigned overlap)
 #define STATUS "CASE mine.decision WHEN 'accept' THEN 'accepted' WHEN 'reject' THEN 'rejected' " \
 	       "WHEN 'edit' THEN 'edited' ELSE 'todo' END"
 
-static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_buf *out)
+/* How many items are open to reviewer ?1 (OPEN) with an id up to ?5, and
+ * how many of them the reviewer decided, without a look at every item:
+ *   open = mine + claimed + L - Z, where
+ *   mine     the reviewer's decisions (decisions_by),
+ *   claimed  their live claims on items they have not decided (claims_by),
+ *   L        items with decided + live claims < overlap: the items with
+ *            fewer decisions than the overlap (item_levels, or items_open
+ *            up to an id) less those their live claims fill (the claims),
+ *   Z        the items of L the reviewer decided or claimed: among the
+ *            reviewer's claims and the items decided by some but fewer than
+ *            the overlap (items_open).
+ * The levels below the overlap are ?6, a list "0,1,..". */
+#define OPEN_COUNTS                                                                                	"SELECT m.n, m.a, m.r, m.e,"                                                               	" (SELECT count(*) FROM claims z WHERE z.reviewer = ?1 AND z.until > ?9 AND z.item <= ?5"  	"  AND NOT EXISTS(SELECT 1 FROM decisions y WHERE y.item = z.item AND y.reviewer = ?1)),"   	" %s - (SELECT count(*) FROM (SELECT i.decided AS d, count(*) AS k FROM claims c"         	"  JOIN items i ON i.id = c.item WHERE c.until > ?9 AND c.item <= ?5 GROUP BY c.item)"      	"  WHERE d < ?2 AND d + k >= ?2),"                                                         	" (SELECT count(*) FROM items i WHERE i.id <= ?5 AND i.id IN (SELECT item FROM claims"     	"  WHERE reviewer = ?1 AND until > ?9 UNION SELECT j.id FROM items j WHERE j.decided"       	"  BETWEEN 1 AND ?2 - 1 AND EXISTS(SELECT 1 FROM decisions y WHERE y.item = j.id AND"       	"  y.reviewer = ?1)) AND i.decided + (SELECT count(*) FROM claims c WHERE c.item = i.id"    	"  AND c.until > ?9) < ?2)"                                                                	" FROM (SELECT count(*) AS n, sum(decision = 'accept') AS a, sum(decision = 'reject') AS r," 	"  sum(decision = 'edit') AS e FROM decisions WHERE reviewer = ?1 AND item <= ?5) m"
+
+struct open_counts {
+	long long open, done, accepted, rejected, edited;
+};
+
+static int open_counts(sprout_review *rv, long reviewer, long long upto, struct open_counts *oc)
 {
-	sqlite3_stmt *st = prep(rv, "SELECT count(*), count(mine.decision), "
-				    "sum(mine.decision = 'accept'), sum(mine.decision = 'reject'), "
-				    "sum(mine.decision = 'edit') FROM items i LEFT JOIN decisions mine "
-				    "ON mine.item = i.id AND mine.reviewer = ?1 WHERE " OPEN);
+	char sql[2048], levels[512];
+	if (upto == LLONG_MAX) {
+		snprintf(sql, sizeof sql, OPEN_COUNTS,
+			 "(SELECT coalesce(sum(n), 0) FROM item_levels WHERE decided < ?2)");
+	} else {
+		/* the items up to an id at each level: a range of items_open each */
+		size_t len = 0;
+		for (unsigned d = 0; d < rv->overlap && len < sizeof levels - 8; d++)
+			len += (size_t)snprintf(levels + len, sizeof levels - len, "%s%u", d ? "," : "",
+						d);
+		char lb[600];
+		snprintf(lb, sizeof lb, "(SELECT count(*) FROM items WHERE decided IN (%s) AND id <= ?5)",
+			 levels);
+		snprintf(sql, sizeof sql, OPEN_COUNTS, lb);
+	}
+	sqlite3_stmt *st = prep(rv, sql);
 	if (!st)
-		return SPROUT_ERR_IO;
+		return -1;
 	bind_open(st, reviewer, rv->overlap);
-	sprout_code rc = SPROUT_ERR_IO;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		long long t = sqlite3_column_int64(st, 0), d = sqlite3_column_int64(st, 1);
-		rc = sprout_buf_addf(out,
-				     "{\"total\":%lld,\"done\":%lld,\"left\":%lld,\"accepted\":%lld,"
-				     "\"rejected\":%lld,\"edited\":%lld}",
-				     t, d, t - d, (long long)sqlite3_column_int64(st, 2),
-				     (long long)sqlite3_column_int64(st, 3),
-				     (long long)sqlite3_column_int64(st, 4));
+	sqlite3_bind_int64(st, 5, upto);
+	int ok = sqlite3_step(st) == SQLITE_ROW;
+	if (ok) {
+		oc->done = sqlite3_column_int64(st, 0);
+		oc->accepted = sqlite3_column_int64(st, 1);
+		oc->rejected = sqlite3_column_int64(st, 2);
+		oc->edited = sqlite3_column_int64(st, 3);
+		oc->open = oc->done + sqlite3_column_int64(st, 4) + sqlite3_column_int64(st, 5) -
+			   sqlite3_column_int64(st, 6);
 	}
 	sqlite3_finalize(st);
-	return rc;
+	return ok ? 0 : -1;
+}
+
+static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_buf *out)
+{
+	struct open_counts oc;
+	if (open_counts(rv, reviewer, LLONG_MAX, &oc))
+		return SPROUT_ERR_IO;
+	return sprout_buf_addf(out,
+			       "{\"total\":%lld,\"done\":%lld,\"left\":%lld,\"accepted\":%lld,"
+			       "\"rejected\":%lld,\"edited\":%lld}",
+			       oc.open, oc.done, oc.open - oc.done, oc.accepted, oc.rejected, oc.edited);
 }
 
 sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *token,
@@ -1013,8 +1154,7 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 	char sql[1024];
 	snprintf(sql, sizeof sql,
 		 "SELECT i.id, i.method, i.label, i.score, " STATUS ", i.record, i.format, i.parent, "
-		 "i.model_answer, mine.decision, mine.reason, mine.comment, mine.at, mine.edited, "
-		 "(SELECT count(*) FROM items j WHERE j.id <= i.id AND " OPEN_FOR("j") ") "
+		 "i.model_answer, mine.decision, mine.reason, mine.comment, mine.at, mine.edited "
 		 "FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND mine.reviewer = ?1 "
 		 "WHERE i.id = ?3 AND " OPEN);
 	sqlite3_stmt *st = prep(rv, sql);
@@ -1026,10 +1166,15 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 		sqlite3_finalize(st);
 		return SPROUT_END;
 	}
+	/* the position: the open items up to this one */
+	struct open_counts oc;
+	if (open_counts(rv, reviewer, item, &oc)) {
+		sqlite3_finalize(st);
+		return SPROUT_ERR_IO;
+	}
 	const char *format = col(st, 6);
 	int bad = sprout_buf_addf(out, "{\"id\":%lld,\"position\":%lld,\"method\":",
-				  (long long)sqlite3_column_int64(st, 0),
-				  (long long)sqlite3_column_int64(st, 14)) ||
+				  (long long)sqlite3_column_int64(st, 0), oc.open) ||
 		  add_str(out, col(st, 1)) || sprout_buf_adds(out, ",\"label\":") ||
 		  add_col(out, st, 2) ||
 		  sprout_buf_adds(out, ",\"score\":") ||
@@ -1108,19 +1253,33 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 	sprout_review_filter g = {f ? f->method : NULL, f ? f->label : NULL, "todo"};
 	char where[256], sql[1024];
 	filter_sql(&g, where, sizeof where);
+	/* the first open item this reviewer has not decided: the first at each
+	 * level of decisions below the overlap (?10; items_open, or
+	 * items_method, items_label with a filter), or one they claimed */
 	snprintf(sql, sizeof sql,
 		 "SELECT i.id FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND "
-		 "mine.reviewer = ?1 WHERE (i.decided < ?2 OR EXISTS(SELECT 1 FROM claims z WHERE "
-		 "z.item = i.id AND z.reviewer = ?1 AND z.until > ?9)) AND " OPEN "%s ORDER BY i.id "
-		 "LIMIT 1",
+		 "mine.reviewer = ?1 WHERE i.decided = ?10 AND " OPEN "%s ORDER BY i.id LIMIT 1",
+		 where);
+	char claimed[1024];
+	snprintf(claimed, sizeof claimed,
+		 "SELECT i.id FROM claims z JOIN items i ON i.id = z.item LEFT JOIN decisions mine "
+		 "ON mine.item = i.id AND mine.reviewer = ?1 WHERE z.reviewer = ?1 AND "
+		 "z.until > ?9 AND ?2 = ?2%s ORDER BY i.id LIMIT 1",
 		 where);
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *st = prep(rv, sql);
-	if (!st)
-		return locked_result(rv, SPROUT_ERR_IO, err);
-	bind_filter(st, reviewer, rv->overlap, &g);
-	long id = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	long id = 0;
+	for (unsigned d = 0; d <= rv->overlap; d++) {
+		sqlite3_stmt *st = prep(rv, d < rv->overlap ? sql : claimed);
+		if (!st)
+			return locked_result(rv, SPROUT_ERR_IO, err);
+		bind_filter(st, reviewer, rv->overlap, &g);
+		sqlite3_bind_int(st, 10, (int)d);
+		long got = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+		sqlite3_finalize(st);
+		if (got && (!id || got < id))
+			id = got;
+	}
+	sqlite3_stmt *st;
 	if (id) { /* hand it out: claimed for a while */
 		st = prep(rv, "INSERT OR REPLACE INTO claims(item, reviewer, until) VALUES(?, ?, ?)");
 		if (!st)
