@@ -28,7 +28,9 @@ enum {
 	OPT_RESTART,
 	OPT_LLM,
 	OPT_OFFLINE,
-	OPT_ALLOW_OUTSIDE
+	OPT_ALLOW_OUTSIDE,
+	OPT_URL,
+	OPT_MODEL
 };
 
 static const struct cli_option options[] = {
@@ -42,6 +44,12 @@ static const struct cli_option options[] = {
      "switch the recipe's llm section on: its stages marked 'when: llm' run, those "
      "marked 'when: offline' do not (as llm: {enabled: true})"},
     {"offline", 0, NULL, OPT_OFFLINE, "switch the llm section off, whatever the recipe says"},
+    {"url", 0, "URL", OPT_URL,
+     "the model server for the llm section, in place of the recipe's llm url (a stage's own "
+     "url still wins)"},
+    {"model", 0, "NAME", OPT_MODEL,
+     "the model for the llm section, in place of the recipe's llm model (a stage's own "
+     "model still wins)"},
     {"allow-outside", 0, NULL, OPT_ALLOW_OUTSIDE,
      "let the recipe name files outside its folder, the working directory and the run "
      "folder (by default out: stays in the first two, files stages read in any of the "
@@ -123,6 +131,7 @@ struct run {
 	const sprout_json *out_node;
 	int llm;      /* the llm section is on */
 	int llm_flag; /* --llm 1, --offline -1 */
+	const char *url_flag, *model_flag; /* --url, --model */
 	const char *llm_url, *llm_model, *llm_embed_model;
 	struct stage *stages;
 	size_t nstages;
@@ -2029,6 +2038,8 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_LLM: r->llm_flag = 1; return -1;
 	case OPT_OFFLINE: r->llm_flag = -1; return -1;
 	case OPT_ALLOW_OUTSIDE: r->allow_outside = 1; return -1;
+	case OPT_URL: r->url_flag = arg; return -1;
+	case OPT_MODEL: r->model_flag = arg; return -1;
 	}
 	return -1;
 }
@@ -2070,6 +2081,11 @@ int cmd_run(int argc, char **argv)
 		while (n > 1 && r.out[n - 1] == '/')
 			n--;
 		r.out = sprout_arena_strndup(r.a, r.out, n);
+		/* the command line's server and model before the stages' checks */
+		if (r.url_flag)
+			r.llm_url = r.url_flag;
+		if (r.model_flag)
+			r.llm_model = r.model_flag;
 		if ((rc = confine_top(&r)) < 0)
 			rc = load_stages(&r, stages);
 	}
