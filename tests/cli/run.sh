@@ -11,6 +11,8 @@
 #   expect.exit    expected exit code (absent: 0)
 #   check          optional script run afterwards in the same directory; it
 #                  must exit 0 (for files the command wrote)
+#   timeout        optional: seconds the case may take (default 60), for the
+#                  few that train a model or hold a server under load
 # UPDATE=1 tests/cli/run.sh SPROUT rewrites the expectations from the actual
 # results: review the diff before committing.
 #   tests/cli/run.sh SPROUT [FILTER]
@@ -34,9 +36,11 @@ for dir in "$here"/cases/*/; do
 	res=$(mktemp -d)
 	for f in "$dir"* "$dir".[!.]*; do
 		[ -e "$f" ] || continue
-		case $(basename "$f") in cmd | expect.* | check) ;; *) cp -r "$f" "$work/" ;; esac
+		case $(basename "$f") in cmd | expect.* | check | timeout) ;; *) cp -r "$f" "$work/" ;; esac
 	done
-	(cd "$work" && PATH="$bindir:$PATH" timeout 60 bash "$dir/cmd" >"$res/stdout" 2>"$res/stderr")
+	limit=60
+	[ -f "$dir/timeout" ] && limit=$(cat "$dir/timeout")
+	(cd "$work" && PATH="$bindir:$PATH" timeout "$limit" bash "$dir/cmd" >"$res/stdout" 2>"$res/stderr")
 	code=$?
 	ok=1
 	why=""
