@@ -389,13 +389,13 @@ static size_t template_vars(const struct run *r, const sprout_record *rec, unsig
 	case SPROUT_GEN_RESPOND:
 	case SPROUT_GEN_REFUSE:
 	case SPROUT_GEN_BRIEF:
-	case SPROUT_GEN_BULLETS:
-		VAR("instruction", TEXT(SPROUT_SLOT_PROMPT));
-		VAR("input", TEXT(SPROUT_SLOT_INPUT));
-		VAR("response", TEXT(SPROUT_SLOT_RESPONSE));
-		VAR("words", words);
-		VAR("scope", o->scope);
+	case SPROUT_GEN_BULLETS: {
+		const char *v[] = {TEXT(SPROUT_SLOT_PROMPT), TEXT(SPROUT_SLOT_INPUT),
+				   TEXT(SPROUT_SLOT_RESPONSE), words, o->scope};
+		for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+			VAR(respond_vars[i], v[i]);
 		break;
+	}
 	case SPROUT_GEN_PAIRS:
 		VAR("examples", NULL); /* filled by the caller */
 		VAR("k", k);

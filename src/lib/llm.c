@@ -212,18 +212,25 @@ void sprout_url_endpoint(const char *base, const char *path, char *out, size_t n
 	snprintf(out, n, "%.*s%s/%s%s", (int)ul, base, v1 ? "" : "/v1", path, base + tail);
 }
 
+/* Whether word (lowercase ASCII) occurs in s[0..n), whatever the case of s. */
+static int has_word_n(const char *s, size_t n, const char *word)
+{
+	size_t k = strlen(word);
+	for (size_t j = 0; j + k <= n; j++)
+		if (!strncasecmp(s + j, word, k))
+			return 1;
+	return 0;
+}
+
 /* Whether the query parameter name[0..len) names a secret. */
 static int secret_param(const char *name, size_t len)
 {
 	static const char *const parts[] = {"key", "token", "secret", "sig", "pass", "auth", "cred"};
 	if (len == 4 && !strncasecmp(name, "code", 4))
 		return 1;
-	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-		size_t k = strlen(parts[i]);
-		for (size_t j = 0; j + k <= len; j++)
-			if (!strncasecmp(name + j, parts[i], k))
-				return 1;
-	}
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		if (has_word_n(name, len, parts[i]))
+			return 1;
 	return 0;
 }
 
@@ -872,15 +879,20 @@ static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
 /* ---- reading answers ----------------------------------------------------------- */
 
 /* The server's own message from an error body, for the reason. */
-static void server_message(sprout_llm *l, const struct job *j, char *out, size_t n)
+static void server_message(sprout_llm *l, const struct job *j, char *out, size_t n, char *param,
+			   size_t pn)
 {
 	sprout_json *v = NULL;
 	const char *body = j->resp.data ? j->resp.data : "";
+	param[0] = '\0';
 	if (!sprout_json_parse(l->scratch, body, j->resp.len, &v, NULL) &&
 	    v->type == SPROUT_JSON_OBJECT) {
 		sprout_json *e = sprout_json_get(v, "error");
 		sprout_json *m = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "message")
 								   : e;
+		sprout_json *p = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "param") : NULL;
+		if (p && p->type == SPROUT_JSON_STRING)
+			snprintf(param, pn, "%s", p->u.s);
 		if (m && m->type == SPROUT_JSON_STRING) {
 			snprintf(out, n, "%.300s", m->u.s);
 			return;
@@ -896,31 +908,17 @@ static void server_message(sprout_llm *l, const struct job *j, char *out, size_t
 /* Whether word (lowercase ASCII) occurs in s, whatever the case of s. */
 static int has_word(const char *s, const char *word)
 {
-	size_t n = strlen(word);
-	for (; *s; s++)
-		if (strncasecmp(s, word, n) == 0)
-			return 1;
-	return 0;
+	return has_word_n(s, strlen(s), word);
 }
 
 /* Whether a 400 is about the structured output (response_format, tools,
  * a JSON schema or grammar) rather than the request's content (a prompt
  * over the context length, say): from the error's "param" and message.
  * Only then is the request asked again without the schema. */
-static int about_schema(sprout_llm *l, const struct job *j, const char *msg)
+static int about_schema(const char *param, const char *msg)
 {
 	static const char *const words[] = {"response_format", "json_schema", "schema", "tool",
 					    "grammar",         "structured",  "guided"};
-	char param[64] = "";
-	sprout_json *v = NULL;
-	const char *body = j->resp.data ? j->resp.data : "";
-	if (!sprout_json_parse(l->scratch, body, j->resp.len, &v, NULL) &&
-	    v->type == SPROUT_JSON_OBJECT) {
-		sprout_json *e = sprout_json_get(v, "error");
-		sprout_json *p = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "param") : NULL;
-		if (p && p->type == SPROUT_JSON_STRING)
-			snprintf(param, sizeof param, "%s", p->u.s);
-	}
 	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
 		if (has_word(param, words[i]) || has_word(msg, words[i]))
 			return 1;
@@ -1113,7 +1111,8 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		retry = got == -1; /* a cut or broken body: ask again; a cut answer: no */
 	} else {
 		char msg[400];
-		server_message(l, j, msg, sizeof msg);
+		char param[64];
+		server_message(l, j, msg, sizeof msg, param, sizeof param);
 		set_error(j, "%s: HTTP %ld: %s", j->shown, j->status, msg);
 		struct endpoint_state *es = state_of(l, j->rq.ep);
 		if (j->status == 400 && j->rq.system && j->rq.ep->api == SPROUT_LLM_OPENAI &&
@@ -1127,7 +1126,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 			return 0;
 		}
 		if (j->status == 400 && j->rq.schema && !j->without_schema && es && !es->no_schema &&
-		    about_schema(l, j, msg)) {
+		    about_schema(param, msg)) {
 			/* structured output refused: ask again without it; once
 			 * that is answered, it is left out for the endpoint */
 			j->without_schema = 1;
