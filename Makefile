@@ -5,6 +5,9 @@
 #   make bench      benchmarks in bench/ (not part of the tests)
 #   make fuzz       fuzz the readers, model answers, the meaning engine and user templates, FUZZ_SECONDS each (clang, libFuzzer)
 #   make deps       install the Debian packages (scripts/install-deps.sh)
+#   make install    the binary, libsprout (shared and static), the public
+#                   headers and sprout.pc under PREFIX (default /usr/local;
+#                   DESTDIR for staging)
 
 CC      ?= cc
 BUILD   ?= build
@@ -16,6 +19,20 @@ CFLAGS  += -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) $(SAN) -Iinclude -MMD -MP
 LDLIBS  := -lyaml -lsqlite3 -lnettle -lpcre2-8 -lutf8proc -lz -lxxhash -lm -lpthread
 LDFLAGS += $(SAN)
 FUZZ_SECONDS ?= 60
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION    := $(shell sed -n 's/^\#define SPROUT_VERSION "\(.*\)"/\1/p' include/sprout/sprout.h)
+SOMAJOR    := 0
+SONAME     := libsprout.so.$(SOMAJOR)
+SHLIB      := $(BUILD)/libsprout.so.$(VERSION)
+# The public API (installed; sprout.h includes them all). The other headers
+# are internal: their functions are hidden from libsprout.so and made local
+# in the installed libsprout.a (scripts/exports.sh, docs/internals/library.md).
+PUBLIC_H := $(addprefix include/sprout/,sprout.h error.h arena.h buf.h json.h record.h io.h \
+            meta.h stats.h augment.h wordnet.h similarity.h lm.h meaning.h filter.h dedup.h \
+            pii.h template.h llm.h generate.h mix.h report.h review.h)
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
@@ -28,12 +45,17 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(WEB_SRC:.c=.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan bench fuzz deps clean format
-all: $(BUILD)/sprout
+.PHONY: all test asan bench fuzz deps clean format install uninstall
+all: $(BUILD)/sprout $(SHLIB) $(BUILD)/libsprout-public.a
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The library's objects serve the static and the shared library alike:
+# position independent, and calls inside it are not interposable (so the
+# compiler still inlines across functions as it would without -fPIC).
+$(LIB_OBJ): CFLAGS += -fPIC -fno-semantic-interposition
 
 # libsphinxbase's headers (the library itself is loaded with dlopen)
 SPHINX_CFLAGS := $(shell pkg-config --cflags-only-I sphinxbase 2>/dev/null | tr ' ' '\n' | grep -v '/sphinxbase$$' | tr '\n' ' ')
@@ -59,14 +81,53 @@ $(WEB_SRC:.c=.o): $(WEB_SRC)
 $(BUILD)/libsprout.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+# What libsprout exports: the functions the public headers declare.
+$(BUILD)/exports.txt: $(PUBLIC_H) scripts/exports.sh
+	@mkdir -p $(dir $@)
+	sh scripts/exports.sh "$(CC)" include $(PUBLIC_H) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/sprout.map: $(BUILD)/exports.txt
+	{ echo '{ global:'; sed 's/.*/  &;/' $<; echo 'local: *; };'; } > $@.tmp && mv $@.tmp $@
+
+$(SHLIB): $(LIB_OBJ) $(BUILD)/sprout.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script,$(BUILD)/sprout.map \
+	  -Wl,-z,defs $(LIB_OBJ) $(LDLIBS) -o $@
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libsprout.so
+
+# The static library to install: one relocatable object in which only the
+# public functions stay global, so a program linking it cannot clash with
+# (or call) the internals. build/libsprout.a keeps them for the CLI and the
+# unit tests.
+$(BUILD)/libsprout-public.a: $(LIB_OBJ) $(BUILD)/exports.txt
+	$(LD) -r $(LIB_OBJ) -o $(BUILD)/libsprout-public.o
+	objcopy --keep-global-symbols=$(BUILD)/exports.txt $(BUILD)/libsprout-public.o
+	rm -f $@ && $(AR) rcs $@ $(BUILD)/libsprout-public.o
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/sprout
+	install -m 755 $(BUILD)/sprout $(DESTDIR)$(BINDIR)/sprout
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/sprout/
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsprout.so
+	install -m 644 $(BUILD)/libsprout-public.a $(DESTDIR)$(LIBDIR)/libsprout.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' sprout.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sprout.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sprout $(DESTDIR)$(LIBDIR)/libsprout.so* $(DESTDIR)$(LIBDIR)/libsprout.a \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/sprout.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/sprout
+
 $(BUILD)/sprout: $(CLI_OBJ) $(BUILD)/libsprout.a
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(BUILD)/libsprout.a $(LDLIBS) -o $@
 
 $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsprout.a
 	$(CC) $(LDFLAGS) $(UNIT_OBJ) $(BUILD)/libsprout.a $(LDLIBS) -o $@
 
-test: $(BUILD)/sprout $(BUILD)/unit
-	@tests/run.sh $(BUILD)
+test: all $(BUILD)/unit
+	@SPROUT_SAN="$(SAN)" tests/run.sh $(BUILD)
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \

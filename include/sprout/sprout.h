@@ -3,23 +3,44 @@
  * libsprout grows a small seed set of fine-tuning examples into a larger,
  * checked training set. The library never prints and never exits: every
  * fallible call returns a sprout_code and fills a sprout_error.
+ *
+ * A program outside the source tree builds with
+ *   cc prog.c $(pkg-config --cflags --libs sprout)
+ * after `make install` (see examples/embed/).
  */
 #ifndef SPROUT_SPROUT_H
 #define SPROUT_SPROUT_H
 
 #define SPROUT_VERSION "0.1.0"
 
+/* The public API: what `make install` puts in <prefix>/include/sprout and
+ * what libsprout.so exports (PUBLIC_H in the Makefile lists the same
+ * files). The other headers in this folder (dl, embed, extract, hash, rng,
+ * spool, state, text, utf8, yaml) are the library's internals: not
+ * installed, their functions hidden from the shared library and made local
+ * in the installed static one. */
+#include "sprout/error.h"
 #include "sprout/arena.h"
 #include "sprout/buf.h"
-#include "sprout/error.h"
-#include "sprout/io.h"
 #include "sprout/json.h"
-#include "sprout/meta.h"
 #include "sprout/record.h"
-#include "sprout/rng.h"
-#include "sprout/spool.h"
+#include "sprout/io.h"
+#include "sprout/meta.h"
 #include "sprout/stats.h"
-#include "sprout/utf8.h"
+#include "sprout/augment.h"
+#include "sprout/wordnet.h"
+#include "sprout/similarity.h"
+#include "sprout/lm.h"
+#include "sprout/meaning.h"
+#include "sprout/filter.h"
+#include "sprout/dedup.h"
+#include "sprout/pii.h"
+#include "sprout/template.h"
+#include "sprout/llm.h"
+#include "sprout/generate.h"
+#include "sprout/mix.h"
+#include "sprout/report.h"
+#include "sprout/review.h"
 
 /* The library's version string (SPROUT_VERSION it was built as). */
 const char *sprout_version(void);

@@ -6,6 +6,9 @@
 #include <stdio.h>
 
 #include "sprout/sprout.h"
+#include "sprout/rng.h"
+#include "sprout/spool.h"
+#include "sprout/utf8.h"
 
 /* Exit codes, the same for every command. */
 enum cli_exit {

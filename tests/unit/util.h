@@ -3,6 +3,9 @@
 #define SPROUT_TEST_UTIL_H
 
 #include "sprout/sprout.h"
+#include "sprout/rng.h"
+#include "sprout/spool.h"
+#include "sprout/utf8.h"
 
 /* Parse text (must succeed) in a. */
 sprout_json *parse_ok(sprout_arena *a, const char *text);
