@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "augment_internal.h" /* aug_is_stopword */
+#include "dict.h"
 #include "sprout/arena.h"
 
 #define MAX_TOKENS 256 /* words of one text looked at */
@@ -74,8 +72,7 @@ struct sprout_meaning {
 	const sprout_wordnet *wn;
 	sprout_lm *lm;
 	sprout_arena *mem;
-	struct mword **slots; /* hash table of words */
-	size_t cap, n;
+	sprout_dict words; /* the words seen, each with its struct mword in val */
 	int32_t ten; /* the model's id of "ten", standing for any number */
 	struct text *tp, *tv; /* the two texts being compared */
 	double *cost;	      /* the alignment's tables */
@@ -103,40 +100,17 @@ static int is_negation(const char *w, size_t n)
 
 static struct mword *intern(sprout_meaning *m, const char *w, size_t len)
 {
-	uint64_t h = XXH3_64bits(w, len);
-	size_t i = (size_t)h & (m->cap - 1);
-	for (; m->slots[i]; i = (i + 1) & (m->cap - 1)) {
-		struct mword *x = m->slots[i];
-		if (x->h == h && x->len == len && memcmp(x->w, w, len) == 0)
-			return x;
-	}
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t cap = m->cap * 2;
-		struct mword **v = calloc(cap, sizeof *v);
-		if (!v)
-			return NULL;
-		for (size_t j = 0; j < m->cap; j++) {
-			if (!m->slots[j])
-				continue;
-			size_t k = (size_t)m->slots[j]->h & (cap - 1);
-			while (v[k])
-				k = (k + 1) & (cap - 1);
-			v[k] = m->slots[j];
-		}
-		free(m->slots);
-		m->slots = v;
-		m->cap = cap;
-		for (i = (size_t)h & (cap - 1); m->slots[i]; i = (i + 1) & (cap - 1))
-			;
-	}
+	int added;
+	long long i = sprout_dict_put(&m->words, w, len, &added);
+	if (i < 0 || !added)
+		return i < 0 ? NULL : m->words.val[i];
 	struct mword *x = sprout_arena_alloc(m->mem, sizeof *x);
-	char *copy = sprout_arena_strndup(m->mem, w, len);
-	if (!x || !copy)
+	if (!x)
 		return NULL;
 	memset(x, 0, sizeof *x);
-	x->w = copy;
+	x->w = m->words.key[i];
 	x->len = len;
-	x->h = h;
+	x->h = m->words.hash[i];
 	for (size_t k = 0; k < len; k++)
 		x->num |= w[k] >= '0' && w[k] <= '9';
 	x->lm = x->num ? m->ten : m->lm ? sprout_lm_word(m->lm, w, len) : -1;
@@ -145,8 +119,7 @@ static struct mword *intern(sprout_meaning *m, const char *w, size_t len)
 		x->info = INFO_MAX;
 	x->stop = aug_is_stopword(w, len) || (len == 2 && memcmp(w, "'s", 2) == 0);
 	x->neg = is_negation(w, len);
-	m->slots[i] = x;
-	m->n++;
+	m->words.val[i] = x;
 	return x;
 }
 
@@ -303,13 +276,13 @@ sprout_meaning *sprout_meaning_new(const sprout_wordnet *wn, sprout_lm *lm)
 {
 	sprout_meaning *m = calloc(1, sizeof *m);
 	if (!m || !(m->mem = sprout_arena_new(0)) ||
-	    !(m->slots = calloc(m->cap = 4096, sizeof *m->slots)) ||
 	    !(m->tp = malloc(2 * sizeof(struct text))) || !(m->cost = malloc(CELLS * sizeof *m->cost)) ||
 	    !(m->sa = malloc(CELLS * sizeof *m->sa)) || !(m->sb = malloc(CELLS * sizeof *m->sb)) ||
 	    !(m->how = malloc(CELLS)) || !(m->pairs = calloc(PAIR_MEMO, sizeof *m->pairs))) {
 		sprout_meaning_free(m);
 		return NULL;
 	}
+	sprout_dict_init(&m->words, m->mem);
 	m->tv = m->tp + 1;
 	m->wn = wn;
 	m->lm = lm;
@@ -321,8 +294,8 @@ void sprout_meaning_free(sprout_meaning *m)
 {
 	if (!m)
 		return;
+	sprout_dict_free(&m->words);
 	sprout_arena_free(m->mem);
-	free(m->slots);
 	free(m->tp);
 	free(m->cost);
 	free(m->sa);

@@ -8,6 +8,7 @@
 #include "sprout/dedup.h"
 #include "sprout/meta.h"
 #include "sprout/rng.h"
+#include "dict.h"
 
 int sprout_record_is_real(const sprout_record *r)
 {
@@ -112,77 +113,11 @@ static void groups_free(struct groups *gs)
 
 /* ---- briefs: what mix and split keep of a record ------------------------ */
 
-static size_t key_hash(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* Distinct strings, numbered in first-seen order. */
-struct interner {
-	const char **key;
-	size_t n, kcap;
-	uint32_t *tab; /* open addressing: key number + 1, 0 = empty */
-	size_t tcap;
-};
-
-static void interner_free(struct interner *t)
-{
-	free(t->key);
-	free(t->tab);
-}
-
-/* The number of s (copied into mem when new), or -1 on OOM. */
-static long long intern(struct interner *t, sprout_arena *mem, const char *s)
-{
-	if ((t->n + 1) * 2 > t->tcap) {
-		size_t cap = t->tcap ? t->tcap * 2 : 64;
-		uint32_t *v = calloc(cap, sizeof *v);
-		if (!v)
-			return -1;
-		for (size_t i = 0; i < t->tcap; i++) {
-			if (!t->tab[i])
-				continue;
-			size_t j = key_hash(t->key[t->tab[i] - 1]) & (cap - 1);
-			while (v[j])
-				j = (j + 1) & (cap - 1);
-			v[j] = t->tab[i];
-		}
-		free(t->tab);
-		t->tab = v;
-		t->tcap = cap;
-	}
-	size_t j = key_hash(s) & (t->tcap - 1);
-	while (t->tab[j]) {
-		if (strcmp(t->key[t->tab[j] - 1], s) == 0)
-			return t->tab[j] - 1;
-		j = (j + 1) & (t->tcap - 1);
-	}
-	if (t->n >= UINT32_MAX - 1)
-		return -1;
-	if (t->n == t->kcap) {
-		size_t cap = t->kcap ? t->kcap * 2 : 64;
-		const char **v = realloc(t->key, cap * sizeof *v);
-		if (!v)
-			return -1;
-		t->key = v;
-		t->kcap = cap;
-	}
-	const char *copy = sprout_arena_strndup(mem, s, strlen(s));
-	if (!copy)
-		return -1;
-	t->key[t->n] = copy;
-	t->tab[j] = (uint32_t)++t->n;
-	return (long long)t->n - 1;
-}
-
 struct sprout_briefs {
 	sprout_brief *v;
 	size_t n, cap;
-	struct interner labels, roots;
-	sprout_arena *mem; /* the keys */
+	sprout_dict labels, roots; /* distinct labels and seeds, keys in mem */
+	sprout_arena *mem;
 };
 
 sprout_briefs *sprout_briefs_new(void)
@@ -190,7 +125,11 @@ sprout_briefs *sprout_briefs_new(void)
 	sprout_briefs *b = calloc(1, sizeof *b);
 	if (b && !(b->mem = sprout_arena_new(0))) {
 		free(b);
-		b = NULL;
+		return NULL;
+	}
+	if (b) {
+		sprout_dict_init(&b->labels, b->mem);
+		sprout_dict_init(&b->roots, b->mem);
 	}
 	return b;
 }
@@ -200,8 +139,8 @@ void sprout_briefs_free(sprout_briefs *b)
 	if (!b)
 		return;
 	free(b->v);
-	interner_free(&b->labels);
-	interner_free(&b->roots);
+	sprout_dict_free(&b->labels);
+	sprout_dict_free(&b->roots);
 	sprout_arena_free(b->mem);
 	free(b);
 }
@@ -216,8 +155,9 @@ sprout_code sprout_briefs_add(sprout_briefs *b, const sprout_record *r, sprout_e
 		b->v = v;
 		b->cap = cap;
 	}
-	long long label = intern(&b->labels, b->mem, label_of(r));
-	long long root = intern(&b->roots, b->mem, root_of(r));
+	const char *ls = label_of(r), *rs = root_of(r);
+	long long label = sprout_dict_put(&b->labels, ls, strlen(ls), NULL);
+	long long root = sprout_dict_put(&b->roots, rs, strlen(rs), NULL);
 	if (label < 0 || root < 0)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	b->v[b->n++] = (sprout_brief){(uint32_t)label, (uint32_t)root,

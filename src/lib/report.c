@@ -15,6 +15,7 @@
 #include "sprout/sprout.h"
 #include "sprout/text.h"
 #include "sprout/utf8.h"
+#include "dict.h"
 
 #define SIM_BINS       10
 #define TOP_TERMS      15
@@ -27,7 +28,7 @@
 struct evidence;
 
 struct entry {
-	const char *s; /* NULL: free slot; else in the report's arena */
+	const char *s; /* in the report's arena */
 	size_t len;
 	unsigned long c[2];
 	struct evidence *ev; /* methods: the scores and examples, or NULL */
@@ -51,54 +52,40 @@ struct evidence {
 	size_t nex[2];
 };
 
+/* Distinct strings with their counts: v[i] is the entry of the dict's key
+ * number i, so v is dense and walked in first-seen order. */
 struct table {
+	sprout_dict d;
 	struct entry *v;
 	size_t n, cap;
 };
 
-static uint64_t hash_str(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t k = 0; k < n; k++)
-		h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 33);
-}
-
-/* The entry for s[0..n), created with zero counts when new; NULL on OOM. */
+/* The entry for s[0..n) (copied into a when new), created with zero counts
+ * when new; NULL on OOM. */
 static struct entry *table_get(struct table *t, sprout_arena *a, const char *s, size_t n)
 {
-	if ((t->n + 1) * 2 > t->cap) {
+	if (t->n == t->cap) { /* room for a new one first */
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct entry *v = calloc(cap, sizeof *v);
+		struct entry *v = realloc(t->v, cap * sizeof *v);
 		if (!v)
 			return NULL;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->v[i].s)
-				continue;
-			size_t j = hash_str(t->v[i].s, t->v[i].len) & (cap - 1);
-			while (v[j].s)
-				j = (j + 1) & (cap - 1);
-			v[j] = t->v[i];
-		}
-		free(t->v);
 		t->v = v;
 		t->cap = cap;
 	}
-	size_t j = hash_str(s, n) & (t->cap - 1);
-	while (t->v[j].s) {
-		struct entry *e = &t->v[j];
-		if (e->len == n && memcmp(e->s, s, n) == 0)
-			return e;
-		j = (j + 1) & (t->cap - 1);
-	}
-	char *copy = sprout_arena_strndup(a, s, n);
-	if (!copy)
+	t->d.mem = a;
+	int added;
+	long long i = sprout_dict_put(&t->d, s, n, &added);
+	if (i < 0)
 		return NULL;
-	t->v[j] = (struct entry){copy, n, {0, 0}};
-	t->n++;
-	return &t->v[j];
+	if (added)
+		t->v[t->n++] = (struct entry){t->d.key[i], n, {0, 0}, NULL, NULL};
+	return &t->v[i];
+}
+
+static void table_free(struct table *t)
+{
+	sprout_dict_free(&t->d);
+	free(t->v);
 }
 
 static int cmp_name(const struct entry *x, const struct entry *y)
@@ -140,9 +127,8 @@ static const struct entry **table_sorted(const struct table *t,
 	if (!v)
 		return NULL;
 	size_t k = 0;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->v[i].s)
-			v[k++] = &t->v[i];
+	for (size_t i = 0; i < t->n; i++)
+		v[k++] = &t->v[i];
 	qsort(v, k, sizeof *v, cmp);
 	return v;
 }
@@ -231,17 +217,17 @@ void sprout_report_free(sprout_report *r)
 {
 	if (!r)
 		return;
-	free(r->methods.v);
-	free(r->seeds.v);
-	free(r->checks.v);
-	free(r->labels.v);
-	free(r->review.v);
+	table_free(&r->methods);
+	table_free(&r->seeds);
+	table_free(&r->checks);
+	table_free(&r->labels);
+	table_free(&r->review);
 	for (int i = 0; i < SPROUT_REPORT_NSLOTS; i++) {
 		struct slot_acc *sa = &r->slots[i];
 		free(sa->len[0].v);
 		free(sa->len[1].v);
-		free(sa->uni.v);
-		free(sa->bi.v);
+		table_free(&sa->uni);
+		table_free(&sa->bi);
 	}
 	free(r->inputs);
 	free(r->rejfiles);
@@ -392,6 +378,18 @@ static struct evidence *evidence_of(sprout_report *r, struct entry *e)
 	return e->ev;
 }
 
+/* FNV-1a with a final mix: which records are kept as examples (the lowest
+ * hashes, so the choice does not depend on the order of the input). */
+static uint64_t example_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
+}
+
 /* Count a score (NAN: none) and maybe keep the record as an example;
  * side 0 kept, 1 rejected. */
 static sprout_code add_evidence(sprout_report *r, struct entry *e, int side, double score,
@@ -407,7 +405,7 @@ static sprout_code add_evidence(sprout_report *r, struct entry *e, int side, dou
 	}
 	if (!txt || !txt->len)
 		return SPROUT_OK;
-	uint64_t h = hash_str(txt->s, txt->len);
+	uint64_t h = example_hash(txt->s, txt->len);
 	size_t n = ev->nex[side], at = n;
 	if (n == EXAMPLES) {
 		/* replace the example with the highest hash, when this one is lower */
@@ -706,12 +704,10 @@ static int side_summary(const struct slot_acc *sa, int g, sprout_report_side *ou
 	}
 	out->tokens = sa->tokens[g];
 	out->bigrams = sa->bigrams[g];
-	for (size_t i = 0; i < sa->uni.cap; i++)
-		if (sa->uni.v[i].s && sa->uni.v[i].c[g])
-			out->vocabulary++;
-	for (size_t i = 0; i < sa->bi.cap; i++)
-		if (sa->bi.v[i].s && sa->bi.v[i].c[g])
-			out->distinct_bigrams++;
+	for (size_t i = 0; i < sa->uni.n; i++)
+		out->vocabulary += sa->uni.v[i].c[g] != 0;
+	for (size_t i = 0; i < sa->bi.n; i++)
+		out->distinct_bigrams += sa->bi.v[i].c[g] != 0;
 	out->distinct_1 = out->tokens ? (double)out->vocabulary / (double)out->tokens : 0;
 	out->distinct_2 = out->bigrams ? (double)out->distinct_bigrams / (double)out->bigrams : 0;
 	return 0;
@@ -753,10 +749,8 @@ sprout_code sprout_report_summarize(sprout_report *r, sprout_report_summary *out
 		free(x);
 		free(y);
 		unsigned long both = 0, either = 0;
-		for (size_t k = 0; k < sa->uni.cap; k++) {
+		for (size_t k = 0; k < sa->uni.n; k++) {
 			const struct entry *e = &sa->uni.v[k];
-			if (!e->s)
-				continue;
 			int in_r = e->c[0] >= 2, in_s = e->c[1] >= 2;
 			both += in_r && in_s;
 			either += in_r || in_s;
@@ -796,9 +790,9 @@ size_t sprout_report_over(sprout_report *r, sprout_slot slot, int order, sprout_
 	unsigned long ns = order == 1 ? sa->tokens[1] : sa->bigrams[1];
 	unsigned long nr = order == 1 ? sa->tokens[0] : sa->bigrams[0];
 	size_t n = 0;
-	for (size_t i = 0; i < t->cap; i++) {
+	for (size_t i = 0; i < t->n; i++) {
 		const struct entry *e = &t->v[i];
-		if (!e->s || e->c[1] < MIN_TERM_COUNT)
+		if (e->c[1] < MIN_TERM_COUNT)
 			continue;
 		sprout_report_term c = {e->s, e->c[1], e->c[0],
 					sprout_log_odds_ratio(e->c[1], ns, e->c[0], nr, t->n)};
@@ -1736,13 +1730,8 @@ static double bin_quantile(const unsigned long *bins, unsigned long n, double q)
 
 static const char *seed_text(const sprout_report *r, const char *id)
 {
-	if (!id || !r->seeds.cap)
-		return NULL;
-	size_t n = strlen(id), i = hash_str(id, n) & (r->seeds.cap - 1);
-	for (; r->seeds.v[i].s; i = (i + 1) & (r->seeds.cap - 1))
-		if (r->seeds.v[i].len == n && memcmp(r->seeds.v[i].s, id, n) == 0)
-			return r->seeds.v[i].val;
-	return NULL;
+	long long i = id ? sprout_dict_find(&r->seeds.d, id, strlen(id)) : -1;
+	return i < 0 ? NULL : r->seeds.v[i].val;
 }
 
 static void html_example(struct out *o, const sprout_report *r, const struct example *x, int side)

@@ -21,6 +21,7 @@
 #include "sprout/json.h"
 #include "sprout/meta.h"
 #include "sprout/rng.h"
+#include "dict.h"
 
 struct sprout_review {
 	sqlite3 *db;
@@ -556,51 +557,26 @@ static void choose(struct cand *c, size_t n, const sprout_review_add_options *o,
 }
 
 /* The records by id (the first record of each id), for finding parents in
- * one pass: open addressing, slots hold an index + 1 (0 is empty). */
-struct id_index {
-	size_t *slot;
-	size_t mask;
-};
-
-static uint64_t id_hash(const char *s)
+ * one pass: the ids are borrowed from the records, val holds the record. */
+static int id_index_build(sprout_dict *x, const sprout_record *recs, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h ^ (h >> 29);
-}
-
-static int id_index_build(struct id_index *x, const sprout_record *recs, size_t n)
-{
-	size_t cap = 16;
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	x->slot = calloc(cap, sizeof *x->slot);
-	x->mask = cap - 1;
-	if (!x->slot)
-		return -1;
+	sprout_dict_init(x, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const char *id = sprout_meta_id(&recs[i]);
-		if (!id)
-			continue;
-		size_t h = (size_t)id_hash(id) & x->mask;
-		while (x->slot[h] && strcmp(sprout_meta_id(&recs[x->slot[h] - 1]), id))
-			h = (h + 1) & x->mask;
-		if (!x->slot[h]) /* a later record of the same id is not the one found */
-			x->slot[h] = i + 1;
+		int added;
+		long long k = id ? sprout_dict_put(x, id, strlen(id), &added) : -2;
+		if (k == -1)
+			return -1;
+		if (k >= 0 && added) /* a later record of the same id is not the one found */
+			x->val[k] = (void *)&recs[i];
 	}
 	return 0;
 }
 
-static const sprout_record *id_find(const struct id_index *x, const sprout_record *recs,
-				    const char *id)
+static const sprout_record *id_find(const sprout_dict *x, const char *id)
 {
-	if (!x->slot)
-		return NULL;
-	for (size_t h = (size_t)id_hash(id) & x->mask; x->slot[h]; h = (h + 1) & x->mask)
-		if (!strcmp(sprout_meta_id(&recs[x->slot[h] - 1]), id))
-			return &recs[x->slot[h] - 1];
-	return NULL;
+	long long k = sprout_dict_find(x, id, strlen(id));
+	return k < 0 ? NULL : x->val[k];
 }
 
 sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size_t n,
@@ -625,13 +601,13 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	size_t k = 0;
 	choose(c, nc, o, &k);
 
-	struct id_index ids;
+	sprout_dict ids;
+	sprout_dict_init(&ids, NULL);
 	if (k && id_index_build(&ids, recs, n)) {
+		sprout_dict_free(&ids);
 		free(c);
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
-	if (!k)
-		ids = (struct id_index){NULL, 0};
 
 	pthread_mutex_lock(&rv->lock);
 	sprout_code rc = SPROUT_OK;
@@ -646,7 +622,7 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	for (size_t j = 0; !rc && j < k; j++) {
 		const sprout_record *r = &recs[c[j].i];
 		const char *id = sprout_meta_id(r), *parent = meta_str(r, "parent");
-		const sprout_record *p = parent ? id_find(&ids, recs, parent) : NULL;
+		const sprout_record *p = parent ? id_find(&ids, parent) : NULL;
 		char fmt[512];
 		sprout_format_describe(r->fmt, fmt, sizeof fmt);
 		sprout_buf_clear(&js);
@@ -699,7 +675,7 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	pthread_mutex_unlock(&rv->lock);
 	sprout_buf_release(&js);
 	sprout_buf_release(&ps);
-	free(ids.slot);
+	sprout_dict_free(&ids);
 	free(c);
 	return rc;
 }

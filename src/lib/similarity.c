@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "augment_internal.h" /* aug_is_stopword */
+#include "dict.h"
 #include "sprout/arena.h"
 #include "sprout/lm.h"
 #include "sprout/meaning.h"
@@ -43,8 +44,7 @@ struct sprout_sim {
 	sprout_sim_kind kind;
 	const sprout_wordnet *wn;
 	sprout_arena *mem;
-	struct word **slots; /* hash table by word */
-	size_t cap, n;
+	sprout_dict words; /* the words seen, each with its struct word in val */
 	unsigned long docs;
 	double w[SPROUT_SIM_FEATURES + 1];
 	sprout_lm *lm;		 /* meaning */
@@ -72,12 +72,12 @@ sprout_sim *sprout_sim_new(sprout_sim_kind kind, const sprout_wordnet *wn, sprou
 		return NULL;
 	}
 	sprout_sim *s = calloc(1, sizeof *s);
-	if (!s || !(s->mem = sprout_arena_new(0)) ||
-	    !(s->slots = calloc(s->cap = 1024, sizeof *s->slots))) {
+	if (!s || !(s->mem = sprout_arena_new(0))) {
 		sprout_sim_free(s);
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	sprout_dict_init(&s->words, s->mem);
 	s->kind = kind;
 	s->wn = wn;
 	memcpy(s->w, default_weights, sizeof s->w);
@@ -102,7 +102,7 @@ void sprout_sim_free(sprout_sim *s)
 	sprout_meaning_free(s->meaning);
 	sprout_lm_close(s->lm);
 	sprout_arena_free(s->mem);
-	free(s->slots);
+	sprout_dict_free(&s->words);
 	free(s);
 }
 
@@ -115,45 +115,19 @@ void sprout_sim_set_weights(sprout_sim *s, const double w[SPROUT_SIM_FEATURES + 
 
 static struct word *intern(sprout_sim *s, const char *w, size_t len)
 {
-	uint64_t h = XXH3_64bits(w, len);
-	size_t i = (size_t)h & (s->cap - 1);
-	while (s->slots[i]) {
-		struct word *x = s->slots[i];
-		if (x->h == h && x->len == len && memcmp(x->w, w, len) == 0)
-			return x;
-		i = (i + 1) & (s->cap - 1);
-	}
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap * 2;
-		struct word **v = calloc(cap, sizeof *v);
-		if (!v)
-			return NULL;
-		for (size_t j = 0; j < s->cap; j++) {
-			if (!s->slots[j])
-				continue;
-			size_t k = (size_t)s->slots[j]->h & (cap - 1);
-			while (v[k])
-				k = (k + 1) & (cap - 1);
-			v[k] = s->slots[j];
-		}
-		free(s->slots);
-		s->slots = v;
-		s->cap = cap;
-		i = (size_t)h & (cap - 1);
-		while (s->slots[i])
-			i = (i + 1) & (cap - 1);
-	}
+	int added;
+	long long i = sprout_dict_put(&s->words, w, len, &added);
+	if (i < 0 || !added)
+		return i < 0 ? NULL : s->words.val[i];
 	struct word *x = sprout_arena_alloc(s->mem, sizeof *x);
-	char *copy = sprout_arena_strndup(s->mem, w, len);
-	if (!x || !copy)
+	if (!x)
 		return NULL;
 	memset(x, 0, sizeof *x);
-	x->w = copy;
+	x->w = s->words.key[i];
 	x->len = len;
-	x->h = h;
-	x->lemma = copy;
-	s->slots[i] = x;
-	s->n++;
+	x->h = s->words.hash[i];
+	x->lemma = x->w;
+	s->words.val[i] = x;
 	return x;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sprout/utf8.h"
+#include "dict.h"
 
 
 struct slot_stats {
@@ -17,7 +18,7 @@ struct slot_stats {
 };
 
 struct label {
-	char *name;
+	const char *name; /* the dict's key */
 	size_t len;
 	unsigned long count;
 };
@@ -37,7 +38,9 @@ struct sprout_stats {
 	unsigned long records, bad;
 	unsigned long bad_by_code[SPROUT_CODE__COUNT];
 	struct slot_stats slots[SPROUT_SLOT__COUNT];
-	struct label *labels;
+	sprout_dict label_ids;  /* label -> its number in labels */
+	sprout_arena *mem;      /* the labels' text */
+	struct label *labels;   /* by number, first seen first */
 	size_t nlabels, clabels;
 	struct seen *seen;
 	size_t nseen, cseen;
@@ -48,7 +51,14 @@ struct sprout_stats {
 
 sprout_stats *sprout_stats_new(void)
 {
-	return calloc(1, sizeof(sprout_stats));
+	sprout_stats *st = calloc(1, sizeof(sprout_stats));
+	if (st && !(st->mem = sprout_arena_new(0))) {
+		free(st);
+		return NULL;
+	}
+	if (st)
+		sprout_dict_init(&st->label_ids, st->mem);
+	return st;
 }
 
 void sprout_stats_free(sprout_stats *st)
@@ -59,8 +69,8 @@ void sprout_stats_free(sprout_stats *st)
 		free(st->slots[i].chars.v);
 		free(st->slots[i].words.v);
 	}
-	for (size_t i = 0; i < st->clabels; i++)
-		free(st->labels[i].name);
+	sprout_dict_free(&st->label_ids);
+	sprout_arena_free(st->mem);
 	free(st->labels);
 	free(st->seen);
 	for (size_t i = 0; i < st->ninputs; i++) {
@@ -76,53 +86,23 @@ unsigned long sprout_stats_records(const sprout_stats *st)
 	return st->records;
 }
 
-/* FNV-1a with a final mix, for the label table */
-static uint64_t label_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t k = 0; k < n; k++)
-		h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 33);
-}
-
 static int add_label(sprout_stats *st, const char *s, size_t n)
 {
-	if (st->nlabels * 2 >= st->clabels) {
+	if (st->nlabels == st->clabels) { /* room for a new one first */
 		size_t cap = st->clabels ? st->clabels * 2 : 64;
-		struct label *t = calloc(cap, sizeof *t);
-		if (!t)
+		struct label *v = realloc(st->labels, cap * sizeof *v);
+		if (!v)
 			return -1;
-		for (size_t i = 0; i < st->clabels; i++) {
-			struct label *l = &st->labels[i];
-			if (!l->name)
-				continue;
-			size_t j = label_hash(l->name, l->len) & (cap - 1);
-			while (t[j].name)
-				j = (j + 1) & (cap - 1);
-			t[j] = *l;
-		}
-		free(st->labels);
-		st->labels = t;
+		st->labels = v;
 		st->clabels = cap;
 	}
-	size_t j = label_hash(s, n) & (st->clabels - 1);
-	while (st->labels[j].name) {
-		struct label *l = &st->labels[j];
-		if (l->len == n && memcmp(l->name, s, n) == 0) {
-			l->count++;
-			return 0;
-		}
-		j = (j + 1) & (st->clabels - 1);
-	}
-	char *copy = malloc(n + 1);
-	if (!copy)
+	int added;
+	long long i = sprout_dict_put(&st->label_ids, s, n, &added);
+	if (i < 0)
 		return -1;
-	memcpy(copy, s, n);
-	copy[n] = '\0';
-	st->labels[j] = (struct label){copy, n, 1};
-	st->nlabels++;
+	if (added)
+		st->labels[st->nlabels++] = (struct label){st->label_ids.key[i], n, 0};
+	st->labels[i].count++;
 	return 0;
 }
 
@@ -269,9 +249,8 @@ static const struct label **sorted_labels(const sprout_stats *st)
 	if (!v)
 		return NULL;
 	size_t k = 0;
-	for (size_t i = 0; i < st->clabels; i++)
-		if (st->labels[i].name)
-			v[k++] = &st->labels[i];
+	for (size_t i = 0; i < st->nlabels; i++)
+		v[k++] = &st->labels[i];
 	qsort(v, k, sizeof *v, cmp_label);
 	return v;
 }
