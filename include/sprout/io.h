@@ -161,6 +161,9 @@ sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len,
 /* Records written so far. */
 unsigned long sprout_writer_count(const sprout_writer *w);
 
+/* The target path as given to sprout_writer_open, or NULL for stdout. */
+const char *sprout_writer_path(const sprout_writer *w);
+
 /* Path of the temporary file being written, or NULL for stdout. For the
  * caller's signal handler: unlink it if the process is interrupted. */
 const char *sprout_writer_temp_path(const sprout_writer *w);
@@ -168,6 +171,20 @@ const char *sprout_writer_temp_path(const sprout_writer *w);
 /* Finish: flush, sync and rename over the target (or flush stdout), then
  * free. On failure the temporary file is removed. w is freed either way. */
 sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err);
+
+/* What a committed file holds, measured while it was written, so nobody
+ * reads it again to learn it. */
+typedef struct sprout_written {
+	char hash[33];            /* as sprout_hash_file gives for the file: XXH3-128, hex */
+	unsigned long long bytes;
+	unsigned long records;    /* records and reject lines put */
+	int records_known;        /* 0 when raw bytes were written (records unknown) */
+} sprout_written;
+
+/* sprout_writer_commit, and on success *out (may be NULL) describes the
+ * file. For stdout, hash is "" and bytes 0. */
+sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
+					  sprout_error *err);
 
 /* Drop the output: remove the temporary file and free. Accepts NULL. */
 void sprout_writer_abort(sprout_writer *w);

@@ -444,19 +444,53 @@ sprout_writer *cli_output_open(struct cli_common *c, sprout_container def, int *
 	return w;
 }
 
-int cli_output_commit(sprout_writer *w)
+/* Files this process committed, with their hash and count as measured while
+ * they were written: sprout run takes them from here instead of reading
+ * each file again (cli_written). Most recent first. */
+struct noted {
+	char *path;
+	sprout_written w;
+	struct noted *next;
+};
+static struct noted *noted;
+
+int cli_written(const char *path, sprout_written *out)
 {
-	char *temp = NULL;
-	if (sprout_writer_temp_path(w)) {
-		size_t n = strlen(sprout_writer_temp_path(w)) + 1;
-		temp = malloc(n);
-		if (temp)
-			memcpy(temp, sprout_writer_temp_path(w), n);
+	for (const struct noted *n = noted; n; n = n->next)
+		if (strcmp(n->path, path) == 0) {
+			*out = n->w;
+			return 1;
+		}
+	return 0;
+}
+
+/* Commit w (unregistering its temporary file) and note what it wrote. */
+static sprout_code commit_noted(sprout_writer *w, sprout_error *err)
+{
+	const char *t = sprout_writer_temp_path(w), *p = sprout_writer_path(w);
+	char *temp = t ? strdup(t) : NULL;
+	struct noted *n = p ? calloc(1, sizeof *n) : NULL;
+	if (n && !(n->path = strdup(p))) {
+		free(n);
+		n = NULL;
 	}
-	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_code rc = sprout_writer_commit(w, &err);
+	sprout_code rc = sprout_writer_commit_measured(w, n ? &n->w : NULL, err);
 	unregister_temp(temp);
 	free(temp);
+	if (n && rc == SPROUT_OK) {
+		n->next = noted;
+		noted = n;
+	} else if (n) {
+		free(n->path);
+		free(n);
+	}
+	return rc;
+}
+
+int cli_output_commit(sprout_writer *w)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = commit_noted(w, &err);
 	if (rc) {
 		cli_error_at(&err);
 		return cli_exit_for(rc);
@@ -529,7 +563,9 @@ int cli_reader_open(struct cli_reader *rd, struct cli_common *c)
 		cli_error_at(&err);
 		return cli_exit_for(err.code);
 	}
-	if (rd->rejects_path) {
+	if (rd->rejects_path && rd->shared_rejects) {
+		rd->rejects = rd->shared_rejects;
+	} else if (rd->rejects_path) {
 		rd->rejects = sprout_writer_open(rd->rejects_path, SPROUT_CONTAINER_JSONL, &err);
 		if (!rd->rejects) {
 			cli_error_at(&err);
@@ -643,19 +679,15 @@ int cli_reader_close(struct cli_reader *rd, int ok)
 	int rc = EXIT_OK;
 	sprout_source_close(rd->src);
 	rd->src = NULL;
-	if (rd->rejects) {
+	if (rd->rejects && ok && rd->keep_rejects) {
+		/* left open: the caller commits it */
+	} else if (rd->rejects) {
 		if (ok) {
-			char *temp = NULL;
-			const char *t = sprout_writer_temp_path(rd->rejects);
-			if (t && (temp = malloc(strlen(t) + 1)))
-				memcpy(temp, t, strlen(t) + 1);
 			sprout_error err = SPROUT_ERROR_INIT;
-			if (sprout_writer_commit(rd->rejects, &err)) {
+			if (commit_noted(rd->rejects, &err)) {
 				cli_error_at(&err);
 				rc = cli_exit_for(err.code);
 			}
-			unregister_temp(temp);
-			free(temp);
 		} else {
 			cli_output_abort(rd->rejects);
 		}

@@ -132,6 +132,10 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 
 struct cli_reader {
 	int want_rejects; /* set before opening: a rejects file in any mode */
+	int keep_rejects; /* set before opening: close leaves the rejects writer open in
+			   * rejects, for the caller to hand to the next reader or commit */
+	sprout_writer *shared_rejects; /* set before opening: append to this writer
+					* (from an earlier reader) instead of opening one */
 	struct cli_common *c;
 	sprout_source *src;
 	sprout_writer *rejects;
@@ -214,6 +218,11 @@ sprout_writer *cli_output_open(struct cli_common *c, sprout_container def, int *
 
 /* Commit an output and unregister its temporary file. Returns an exit code. */
 int cli_output_commit(sprout_writer *w);
+
+/* 1 and *out when this process committed path (an output or a rejects file)
+ * through cli_output_commit or cli_reader_close: its hash, size and record
+ * count as measured while it was written. */
+int cli_written(const char *path, sprout_written *out);
 void cli_output_abort(sprout_writer *w);
 
 /* Install handlers that remove registered temporary files on SIGINT,

@@ -124,16 +124,24 @@ static int export_empty(struct cli_common *c, struct export_cli *e)
 	return EXIT_OK;
 }
 
+/* One input to its output. rej (may be NULL): the rejects writer shared by
+ * the inputs of --out-dir when they name one rejects file, so that each
+ * appends to it instead of writing over the one before; NULL in *rej opens
+ * it, and it is left open there for the caller to commit. */
 static int export_one(struct cli_common *c, struct export_cli *e, sprout_writer *meta,
-		      unsigned long *total)
+		      unsigned long *total, sprout_writer **rej)
 {
 	struct stat st;
 	if (e->dir && stat(c->inputs[0], &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
 		return export_empty(c, e);
 	struct cli_reader rd = {0};
+	rd.keep_rejects = rej != NULL;
+	rd.shared_rejects = rej ? *rej : NULL;
 	int rc = cli_reader_open(&rd, c);
 	if (rc >= 0)
 		return rc;
+	if (rej) /* from here on, a failure drops the shared writer with the reader */
+		*rej = NULL;
 	sprout_writer *out = cli_output_open(c, e->target == T_ALPACA ? SPROUT_CONTAINER_ARRAY
 								  : SPROUT_CONTAINER_JSONL,
 					     &rc);
@@ -191,7 +199,10 @@ static int export_one(struct cli_common *c, struct export_cli *e, sprout_writer 
 		return rc;
 	}
 	cli_note(c, "wrote %lu record%s to %s", n, n == 1 ? "" : "s", c->output ? c->output : "stdout");
-	return cli_reader_close(&rd, 1);
+	rc = cli_reader_close(&rd, 1);
+	if (rej)
+		*rej = rd.rejects;
+	return rc;
 }
 
 int cmd_export(int argc, char **argv)
@@ -223,7 +234,7 @@ int cmd_export(int argc, char **argv)
 	}
 	unsigned long total = 0;
 	if (!e.dir) {
-		rc = export_one(&c, &e, meta, &total);
+		rc = export_one(&c, &e, meta, &total, NULL);
 	} else {
 		if (!c.ninputs) {
 			cli_error("--out-dir needs input files to name the outputs after");
@@ -231,6 +242,8 @@ int cmd_export(int argc, char **argv)
 		}
 		const char **inputs = c.inputs;
 		size_t n = c.ninputs;
+		/* one rejects file named for all inputs: each appends to it */
+		sprout_writer *rej = NULL, **shared = c.rejects ? &rej : NULL;
 		for (size_t i = 0; i < n && !rc; i++) {
 			char name[512], path[4096];
 			out_name(inputs[i], e.target, name, sizeof name);
@@ -238,8 +251,12 @@ int cmd_export(int argc, char **argv)
 			c.inputs = &inputs[i];
 			c.ninputs = 1;
 			c.output = path;
-			rc = export_one(&c, &e, meta, &total);
+			rc = export_one(&c, &e, meta, &total, shared);
 		}
+		if (rej && rc)
+			cli_output_abort(rej);
+		else if (rej)
+			rc = cli_output_commit(rej);
 	}
 	if (meta) {
 		if (rc)

@@ -915,6 +915,11 @@ static int load_stages(struct run *r, const sprout_json *list)
 /* Records (JSON objects) in a file; what the next stage will read. */
 static int count_records(const char *path, unsigned long long *n)
 {
+	sprout_written w;
+	if (cli_written(path, &w) && w.records_known) { /* counted while written */
+		*n = w.records;
+		return -1;
+	}
 	sprout_error err = SPROUT_ERROR_INIT;
 	*n = 0;
 	sprout_reader *rd = sprout_reader_open(path, NULL, &err);
@@ -941,6 +946,13 @@ static int count_records(const char *path, unsigned long long *n)
 
 static int hash_file(const char *path, char hex[SPROUT_HASH_HEX], unsigned long long *bytes)
 {
+	sprout_written w;
+	if (cli_written(path, &w) && w.hash[0]) { /* hashed while written */
+		memcpy(hex, w.hash, SPROUT_HASH_HEX);
+		if (bytes)
+			*bytes = w.bytes;
+		return -1;
+	}
 	sprout_error err = SPROUT_ERROR_INIT;
 	if (sprout_hash_file(path, hex, bytes, &err)) {
 		cli_error_at(&err);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sprout/hash.h"
 #include "sprout/io.h"
 #include "sprout/utf8.h"
 
@@ -28,11 +29,15 @@ struct sprout_writer {
 	sprout_buf buf;
 	unsigned long count;
 	int failed;
+	int raw;                /* sprout_writer_write was used */
+	sprout_hasher *hasher;  /* of the bytes written to the file; NULL for stdout */
+	unsigned long long bytes;
 };
 
 static void free_writer(sprout_writer *w)
 {
 	sprout_buf_release(&w->buf);
+	sprout_hasher_free(w->hasher);
 	free(w->path);
 	free(w->temp);
 	free(w);
@@ -130,6 +135,7 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 		return w;
 	}
 	w->path = strdup(path);
+	w->hasher = sprout_hasher_new();
 	/* the temporary file lives in the target's directory so the rename
 	 * is atomic: "<dir>/.<name>.sprout-XXXXXX" */
 	const char *slash = strrchr(path, '/');
@@ -137,7 +143,7 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 	const char *base = path + dirlen;
 	size_t n = dirlen + 1 + strlen(base) + sizeof ".sprout-XXXXXX";
 	w->temp = malloc(n);
-	if (!w->path || !w->temp) {
+	if (!w->path || !w->temp || !w->hasher) {
 		free_writer(w);
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
@@ -161,6 +167,9 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 
 static sprout_code write_all(sprout_writer *w, const char *p, size_t n, sprout_error *err)
 {
+	if (w->hasher)
+		sprout_hasher_add(w->hasher, p, n);
+	w->bytes += n;
 	while (n) {
 		ssize_t k = write(w->fd, p, n);
 		if (k < 0) {
@@ -221,6 +230,7 @@ sprout_code sprout_writer_put_json(sprout_writer *w, const char *json, size_t le
 sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len,
 				sprout_error *err)
 {
+	w->raw = 1;
 	if (sprout_buf_add(&w->buf, data, len))
 		return nomem(err);
 	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
@@ -231,6 +241,11 @@ unsigned long sprout_writer_count(const sprout_writer *w)
 	return w->count;
 }
 
+const char *sprout_writer_path(const sprout_writer *w)
+{
+	return w->path;
+}
+
 const char *sprout_writer_temp_path(const sprout_writer *w)
 {
 	return w->temp;
@@ -238,12 +253,27 @@ const char *sprout_writer_temp_path(const sprout_writer *w)
 
 sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err)
 {
+	return sprout_writer_commit_measured(w, NULL, err);
+}
+
+sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
+					  sprout_error *err)
+{
 	sprout_code rc = SPROUT_OK;
 	if (w->container == SPROUT_CONTAINER_ARRAY &&
 	    sprout_buf_adds(&w->buf, w->count ? "\n]\n" : "[]\n"))
 		rc = nomem(err);
 	if (!rc)
 		rc = flush(w, err);
+	if (!rc && out) {
+		memset(out, 0, sizeof *out);
+		if (w->hasher) {
+			sprout_hasher_hex(w->hasher, out->hash);
+			out->bytes = w->bytes;
+		}
+		out->records = w->count;
+		out->records_known = !w->raw;
+	}
 	if (w->temp) {
 		if (!rc && fsync(w->fd) != 0) {
 			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot sync: %s", strerror(errno));

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "sprout/hash.h"
 #include "test.h"
 #include "util.h"
 
@@ -181,7 +182,46 @@ static void open_removes_stale_temporary_files_only(void)
 	CHECK_INT(rmdir(dir), 0);
 }
 
+/* What commit_measured tells equals what reading the file back gives. */
+static void commit_measures_what_it_wrote(void)
+{
+	const char *dir = temp_dir();
+	char path[128];
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	for (int container = 0; container < 2; container++) {
+		snprintf(path, sizeof path, "%s/out%d.json", dir, container);
+		sprout_writer *w = sprout_writer_open(
+			path, container ? SPROUT_CONTAINER_ARRAY : SPROUT_CONTAINER_JSONL, &err);
+		CHECK(w != NULL);
+		/* enough to flush several times on the way */
+		for (int i = 0; i < 30000; i++)
+			CHECK_INT(sprout_writer_put(w, parse_ok(a, "{\"text\":\"some words to make the file long\"}"), &err), SPROUT_OK);
+		sprout_error why = SPROUT_ERROR_INIT;
+		sprout_error_set(&why, SPROUT_ERR_JSON, "bad");
+		CHECK_INT(sprout_reject_put(w, "test", &why, "{", 1, 0, NULL, &err), SPROUT_OK);
+		sprout_written got;
+		CHECK_INT(sprout_writer_commit_measured(w, &got, &err), SPROUT_OK);
+		char want[SPROUT_HASH_HEX];
+		unsigned long long bytes;
+		CHECK_INT(sprout_hash_file(path, want, &bytes, &err), SPROUT_OK);
+		CHECK_STR(got.hash, want);
+		CHECK_INT(got.bytes, bytes);
+		CHECK_INT(got.records, 30001);
+		CHECK_INT(got.records_known, 1);
+	}
+	/* raw bytes: the records are not known */
+	sprout_writer *w = sprout_writer_open(path, SPROUT_CONTAINER_JSONL, &err);
+	CHECK_INT(sprout_writer_write(w, "text\n", 5, &err), SPROUT_OK);
+	sprout_written got;
+	CHECK_INT(sprout_writer_commit_measured(w, &got, &err), SPROUT_OK);
+	CHECK_INT(got.records_known, 0);
+	CHECK_INT(got.bytes, 5);
+	sprout_arena_free(a);
+}
+
 SUITE(writer_tests) = {
+	T(commit_measures_what_it_wrote),
 	T(commit_renames_into_place),
 	T(open_removes_stale_temporary_files_only),
 	T(abort_keeps_the_old_file),
