@@ -153,6 +153,19 @@ static size_t count_options(const struct cli_option *o)
 	return n;
 }
 
+int cli_whole(const char *opt, const char *arg, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v > max) {
+		cli_error("%s: '%s' is not a whole number", opt, arg);
+		return EXIT_USAGE;
+	}
+	*out = v;
+	return -1;
+}
+
 static int parse_size(const char *s, size_t *out)
 {
 	char *end;

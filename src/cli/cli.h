@@ -128,6 +128,12 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 	      const struct cli_option *own, int flags, struct cli_common *c,
 	      int (*cb)(int id, const char *arg, void *ctx), void *ctx);
 
+/* ---- numbers in options --------------------------------------------------- */
+
+/* A whole number from 0 to max, the whole of arg: -1 (go on) with *out set,
+ * or EXIT_USAGE after "OPT: 'ARG' is not a whole number". */
+int cli_whole(const char *opt, const char *arg, unsigned long long max, unsigned long long *out);
+
 /* ---- the record loop every reading command uses ---------------------- */
 
 struct cli_reader {

@@ -223,15 +223,10 @@ static int on_option(int id, const char *arg, void *ctx)
 		memset(a->o.slots, 0, sizeof a->o.slots);
 		return each_item(arg, "--fields", field_item, a);
 	case OPT_SEED: {
-		char *end;
-		errno = 0;
-		unsigned long long s = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || *arg == '-') {
-			cli_error("--seed: '%s' is not a whole number", arg);
-			return EXIT_USAGE;
-		}
+		unsigned long long s;
+		int rc = cli_whole("--seed", arg, UINT64_MAX, &s);
 		a->o.seed = s;
-		return -1;
+		return rc;
 	}
 	case OPT_KEEP: a->keep = 1; return -1;
 	case OPT_NO_CHECK: a->o.check = 0; return -1;

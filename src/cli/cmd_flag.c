@@ -1,6 +1,7 @@
 /* sprout flag: from a model's predictions on real data, pick what needs a
  * person: the wrong answers, and the least sure right ones. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,13 +59,12 @@ static int on_option(int id, const char *arg, void *ctx)
 			return EXIT_USAGE;
 		}
 		return -1;
-	case OPT_TOP:
-		f->top = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || f->top < 0) {
-			cli_error("--top: '%s' is not a whole number", arg);
-			return EXIT_USAGE;
-		}
-		return -1;
+	case OPT_TOP: {
+		unsigned long long v = 0;
+		int rc = cli_whole("--top", arg, LONG_MAX, &v);
+		f->top = (long)v;
+		return rc;
+	}
 	case OPT_THRESHOLD:
 		f->threshold = strtod(arg, &end);
 		if (errno || end == arg || *end || !(f->threshold >= 0 && f->threshold <= 1)) {

@@ -1,5 +1,6 @@
 /* sprout mix: real and synthetic records, blended to a target. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,22 +53,20 @@ static int on_option(int id, const char *arg, void *ctx)
 			return EXIT_USAGE;
 		}
 		return -1;
-	case OPT_PER_SEED:
-		o->per_seed = strtol(arg, &end, 10);
-		if (errno || end == arg || *end || o->per_seed < 0) {
-			cli_error("--per-seed: '%s' is not a whole number", arg);
-			return EXIT_USAGE;
-		}
-		return -1;
+	case OPT_PER_SEED: {
+		unsigned long long v = 0;
+		int rc = cli_whole("--per-seed", arg, LONG_MAX, &v);
+		o->per_seed = (long)v;
+		return rc;
+	}
 	case OPT_BALANCE: o->balance = 1; return -1;
 	case OPT_NO_SHUFFLE: o->shuffle = 0; return -1;
-	case OPT_SEED:
-		o->seed = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || *arg == '-') {
-			cli_error("--seed: '%s' is not a whole number", arg);
-			return EXIT_USAGE;
-		}
-		return -1;
+	case OPT_SEED: {
+		unsigned long long v = 0;
+		int rc = cli_whole("--seed", arg, UINT64_MAX, &v);
+		o->seed = v;
+		return rc;
+	}
 	}
 	return -1;
 }

@@ -54,7 +54,6 @@ static int fraction(const char *arg, double *out, const char *opt)
 static int on_option(int id, const char *arg, void *ctx)
 {
 	struct split_cli *s = ctx;
-	char *end;
 	switch (id) {
 	case OPT_VALID: return fraction(arg, &s->o.valid, "--valid");
 	case OPT_TEST: return fraction(arg, &s->o.test, "--test");
@@ -75,14 +74,12 @@ static int on_option(int id, const char *arg, void *ctx)
 		}
 		s->warn = arg[0] == 'w';
 		return -1;
-	case OPT_SEED:
-		errno = 0;
-		s->o.seed = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || *arg == '-') {
-			cli_error("--seed: '%s' is not a whole number", arg);
-			return EXIT_USAGE;
-		}
-		return -1;
+	case OPT_SEED: {
+		unsigned long long v = 0;
+		int rc = cli_whole("--seed", arg, UINT64_MAX, &v);
+		s->o.seed = v;
+		return rc;
+	}
 	}
 	return -1;
 }
