@@ -14,6 +14,7 @@
 #ifndef SPROUT_IO_H
 #define SPROUT_IO_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "sprout/arena.h"
@@ -198,7 +199,33 @@ int sprout_same_file(const char *a, const char *b);
 
 /* ---- rejects ----------------------------------------------------------- */
 
-/* Write one reject line to w:
+/* One rejected record and why: every rejects file sprout writes has lines
+ * of this shape, members in this order, those that are NULL (or 0, or NAN
+ * for score) left out:
+ *   {"stage","error","check","score","reason","file","line","column",
+ *    "raw"|"raw_base64","raw_truncated","record", key}              */
+typedef struct sprout_reject {
+	const char *stage;  /* the command or stage: "filter", "augment" */
+	const char *error;  /* a sprout_code name, for input that could not be read */
+	const char *check;  /* the check that failed: "meaning", "judge:response" */
+	double score;       /* the check's score; NAN: none */
+	const char *reason; /* for a person: what was wrong */
+	const char *file;   /* where the record came from */
+	unsigned long line, column;
+	const char *raw;    /* the untouched input text (rawlen bytes): a JSON string
+			     * when valid UTF-8, base64 otherwise */
+	size_t rawlen;
+	int truncated;      /* raw is only the start of the record */
+	const sprout_json *record; /* the parsed record */
+	const char *key, *value;   /* one more string member, e.g. "parent" */
+} sprout_reject;
+
+#define SPROUT_REJECT_INIT {.score = NAN}
+
+/* Write one reject line to w. */
+sprout_code sprout_reject_write(sprout_writer *w, const sprout_reject *r, sprout_error *err);
+
+/* Write one reject line to w for input that failed with why:
  *   {"stage":..,"error":<code name>,"reason":..,"file":..,"line":..,
  *    "column":..,"raw":<original text>|"raw_base64":..,"record":{..}}
  * raw (may be NULL) is the untouched input text: a JSON string when it is

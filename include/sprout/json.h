@@ -126,6 +126,9 @@ sprout_code sprout_json_write_pretty(sprout_buf *b, const sprout_json *v);
 
 /* Append s[0..len) as a quoted JSON string. */
 sprout_code sprout_json_write_string(sprout_buf *b, const char *s, size_t len);
+/* A number as sprout_json_real writes it (the shortest text that reads back
+ * as x, always with a '.' or an exponent; null when not finite). */
+sprout_code sprout_json_write_real(sprout_buf *b, double x);
 
 /* Structural equality: same types, same member order, numbers equal by text. */
 int sprout_json_equal(const sprout_json *x, const sprout_json *y);

@@ -830,21 +830,20 @@ int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *s
 			   const char *check, const char *reason, const sprout_record *r,
 			   const char *key, const char *value)
 {
+	(void)a;
 	if (!rd->rejects)
 		return -1;
-	sprout_json *j = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	sprout_reject j = SPROUT_REJECT_INIT;
+	j.stage = stage;
+	j.check = check;
+	j.reason = reason;
+	j.file = r->file;
+	j.line = r->line;
+	j.record = r->obj;
+	j.key = key;
+	j.value = value;
 	sprout_error err = SPROUT_ERROR_INIT;
-	if (!j || sprout_json_set(a, j, "stage", sprout_json_string(a, stage, strlen(stage))) ||
-	    (check && sprout_json_set(a, j, "check", sprout_json_string(a, check, strlen(check)))) ||
-	    sprout_json_set(a, j, "reason", sprout_json_string(a, reason, strlen(reason))) ||
-	    (r->file && sprout_json_set(a, j, "file", sprout_json_string(a, r->file, strlen(r->file)))) ||
-	    (r->line && sprout_json_set(a, j, "line", sprout_json_integer(a, (long long)r->line))) ||
-	    (r->obj && sprout_json_set(a, j, "record", r->obj)) ||
-	    (key && sprout_json_set(a, j, key, sprout_json_string(a, value, strlen(value))))) {
-		cli_error("out of memory");
-		return EXIT_INTERNAL;
-	}
-	if (sprout_writer_put(rd->rejects, j, &err)) {
+	if (sprout_reject_write(rd->rejects, &j, &err)) {
 		cli_error_at(&err);
 		return cli_exit_for(err.code);
 	}

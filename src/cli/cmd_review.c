@@ -520,13 +520,13 @@ static int export_one(void *ctx, sprout_review_outcome oc, const char *record, s
 		       (sprout_json_remove(v, "_sprout"), sprout_writer_put(e->out, v, &err));
 	}
 	sprout_arena_reset(e->a);
-	sprout_json *line = sprout_json_new(e->a, SPROUT_JSON_OBJECT), *v;
-	const char *stage = "review";
-	return !line || sprout_json_parse(e->a, record, len, &v, &err) ||
-	       sprout_json_set(e->a, line, "stage", sprout_json_string(e->a, stage, 6)) ||
-	       sprout_json_set(e->a, line, "reason", sprout_json_string(e->a, why, strlen(why))) ||
-	       sprout_json_set(e->a, line, "record", v) ||
-	       sprout_writer_put(oc == SPROUT_OUTCOME_REJECTED ? e->rej : e->und, line, &err);
+	sprout_json *v;
+	sprout_reject line = SPROUT_REJECT_INIT;
+	line.stage = "review";
+	line.reason = why;
+	return sprout_json_parse(e->a, record, len, &v, &err) ||
+	       (line.record = v,
+		sprout_reject_write(oc == SPROUT_OUTCOME_REJECTED ? e->rej : e->und, &line, &err));
 }
 
 static int review_export(int argc, char **argv)

@@ -736,22 +736,38 @@ sprout_json *sprout_json_integer(sprout_arena *a, long long x)
 	return sprout_json_number_raw(a, tmp + k, sizeof tmp - k);
 }
 
-sprout_json *sprout_json_real(sprout_arena *a, double x)
+/* The shortest text that reads back as x (finite), in tmp; its length. */
+static size_t format_real(char tmp[40], double x)
 {
-	if (!isfinite(x))
-		return sprout_json_new(a, SPROUT_JSON_NULL);
-	char tmp[40];
 	int k = 0;
 	for (int prec = 1; prec <= 17; prec++) {
-		k = snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+		k = snprintf(tmp, 40, "%.*g", prec, x);
 		if (strtod(tmp, NULL) == x)
 			break;
 	}
 	/* "%g" may print "1e+20" (valid JSON) or "5" for 5.0: keep it a number
 	 * a reader sees as real */
 	if (!strpbrk(tmp, ".eEn"))
-		k += snprintf(tmp + k, sizeof tmp - (size_t)k, ".0");
-	return sprout_json_number_raw(a, tmp, (size_t)k);
+		k += snprintf(tmp + k, 40 - (size_t)k, ".0");
+	return (size_t)k;
+}
+
+sprout_json *sprout_json_real(sprout_arena *a, double x)
+{
+	if (!isfinite(x))
+		return sprout_json_new(a, SPROUT_JSON_NULL);
+	char tmp[40];
+	size_t k = format_real(tmp, x);
+	return sprout_json_number_raw(a, tmp, k);
+}
+
+sprout_code sprout_json_write_real(sprout_buf *b, double x)
+{
+	if (!isfinite(x))
+		return sprout_buf_adds(b, "null");
+	char tmp[40];
+	size_t k = format_real(tmp, x);
+	return sprout_buf_add(b, tmp, k);
 }
 
 sprout_json *sprout_json_copy(sprout_arena *a, const sprout_json *v)

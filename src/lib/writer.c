@@ -337,45 +337,75 @@ static sprout_code add_base64(sprout_buf *b, const unsigned char *p, size_t n)
 	return sprout_buf_addc(b, '"');
 }
 
+static sprout_code add_member(sprout_buf *b, const char *key, const char *s)
+{
+	if (!s)
+		return SPROUT_OK;
+	if (sprout_buf_addc(b, ',') || sprout_json_write_string(b, key, strlen(key)) ||
+	    sprout_buf_addc(b, ':'))
+		return SPROUT_ERR_NOMEM;
+	return sprout_json_write_string(b, s, strlen(s));
+}
+
+sprout_code sprout_reject_write(sprout_writer *w, const sprout_reject *r, sprout_error *err)
+{
+	sprout_buf *b = &w->buf;
+	size_t start = b->len;
+	int bad = 0;
+	bad |= sprout_buf_adds(b, "{\"stage\":") != SPROUT_OK;
+	bad |= sprout_json_write_string(b, r->stage, strlen(r->stage)) != SPROUT_OK;
+	bad |= add_member(b, "error", r->error) != SPROUT_OK;
+	bad |= add_member(b, "check", r->check) != SPROUT_OK;
+	if (!isnan(r->score)) {
+		bad |= sprout_buf_adds(b, ",\"score\":") != SPROUT_OK;
+		bad |= sprout_json_write_real(b, r->score) != SPROUT_OK;
+	}
+	bad |= add_member(b, "reason", r->reason) != SPROUT_OK;
+	bad |= add_member(b, "file", r->file) != SPROUT_OK;
+	if (r->line)
+		bad |= sprout_buf_addf(b, ",\"line\":%lu", r->line) != SPROUT_OK;
+	if (r->column)
+		bad |= sprout_buf_addf(b, ",\"column\":%lu", r->column) != SPROUT_OK;
+	if (r->raw) {
+		if (sprout_utf8_valid(r->raw, r->rawlen) == r->rawlen) {
+			bad |= sprout_buf_adds(b, ",\"raw\":") != SPROUT_OK;
+			bad |= sprout_json_write_string(b, r->raw, r->rawlen) != SPROUT_OK;
+		} else {
+			bad |= sprout_buf_adds(b, ",\"raw_base64\":") != SPROUT_OK;
+			bad |= add_base64(b, (const unsigned char *)r->raw, r->rawlen) != SPROUT_OK;
+		}
+		if (r->truncated)
+			bad |= sprout_buf_adds(b, ",\"raw_truncated\":true") != SPROUT_OK;
+	}
+	if (r->record) {
+		bad |= sprout_buf_adds(b, ",\"record\":") != SPROUT_OK;
+		bad |= sprout_json_write(b, r->record) != SPROUT_OK;
+	}
+	if (r->key)
+		bad |= add_member(b, r->key, r->value ? r->value : "") != SPROUT_OK;
+	bad |= sprout_buf_adds(b, "}\n") != SPROUT_OK;
+	if (bad) {
+		b->len = start; /* no half line */
+		return nomem(err);
+	}
+	w->count++;
+	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
+}
+
 sprout_code sprout_reject_put(sprout_writer *w, const char *stage, const sprout_error *why,
 			      const char *raw, size_t rawlen, int truncated,
 			      const sprout_json *record, sprout_error *err)
 {
-	sprout_buf *b = &w->buf;
-	int bad = 0;
-	bad |= sprout_buf_adds(b, "{\"stage\":") != SPROUT_OK;
-	bad |= sprout_json_write_string(b, stage, strlen(stage)) != SPROUT_OK;
-	bad |= sprout_buf_adds(b, ",\"error\":") != SPROUT_OK;
-	const char *code = sprout_code_name(why->code);
-	bad |= sprout_json_write_string(b, code, strlen(code)) != SPROUT_OK;
-	bad |= sprout_buf_adds(b, ",\"reason\":") != SPROUT_OK;
-	bad |= sprout_json_write_string(b, why->msg, strlen(why->msg)) != SPROUT_OK;
-	if (why->file[0]) {
-		bad |= sprout_buf_adds(b, ",\"file\":") != SPROUT_OK;
-		bad |= sprout_json_write_string(b, why->file, strlen(why->file)) != SPROUT_OK;
-	}
-	if (why->line)
-		bad |= sprout_buf_addf(b, ",\"line\":%lu", why->line) != SPROUT_OK;
-	if (why->column)
-		bad |= sprout_buf_addf(b, ",\"column\":%lu", why->column) != SPROUT_OK;
-	if (raw) {
-		if (sprout_utf8_valid(raw, rawlen) == rawlen) {
-			bad |= sprout_buf_adds(b, ",\"raw\":") != SPROUT_OK;
-			bad |= sprout_json_write_string(b, raw, rawlen) != SPROUT_OK;
-		} else {
-			bad |= sprout_buf_adds(b, ",\"raw_base64\":") != SPROUT_OK;
-			bad |= add_base64(b, (const unsigned char *)raw, rawlen) != SPROUT_OK;
-		}
-		if (truncated)
-			bad |= sprout_buf_adds(b, ",\"raw_truncated\":true") != SPROUT_OK;
-	}
-	if (record) {
-		bad |= sprout_buf_adds(b, ",\"record\":") != SPROUT_OK;
-		bad |= sprout_json_write(b, record) != SPROUT_OK;
-	}
-	bad |= sprout_buf_adds(b, "}\n") != SPROUT_OK;
-	if (bad)
-		return nomem(err);
-	w->count++;
-	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
+	sprout_reject r = SPROUT_REJECT_INIT;
+	r.stage = stage;
+	r.error = sprout_code_name(why->code);
+	r.reason = why->msg;
+	r.file = why->file[0] ? why->file : NULL;
+	r.line = why->line;
+	r.column = why->column;
+	r.raw = raw;
+	r.rawlen = rawlen;
+	r.truncated = truncated;
+	r.record = record;
+	return sprout_reject_write(w, &r, err);
 }

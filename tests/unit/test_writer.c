@@ -182,6 +182,45 @@ static void open_removes_stale_temporary_files_only(void)
 	CHECK_INT(rmdir(dir), 0);
 }
 
+/* A check's reject: members in the one order, those not given left out. */
+static void reject_lines_have_one_shape(void)
+{
+	const char *dir = temp_dir();
+	char path[128];
+	snprintf(path, sizeof path, "%s/r.jsonl", dir);
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_writer *w = sprout_writer_open(path, SPROUT_CONTAINER_JSONL, &err);
+	sprout_reject r = SPROUT_REJECT_INIT;
+	r.stage = "filter";
+	r.check = "judge:response";
+	r.score = 2;
+	r.reason = "wrong \"answer\"";
+	r.file = "in.jsonl";
+	r.line = 4;
+	r.record = parse_ok(a, "{\"x\":[1,2]}");
+	r.key = "parent";
+	r.value = "p1";
+	CHECK_INT(sprout_reject_write(w, &r, &err), SPROUT_OK);
+	sprout_reject bare = SPROUT_REJECT_INIT; /* no score: NAN, so none written */
+	bare.stage = "review";
+	bare.reason = "off topic";
+	CHECK_INT(sprout_reject_write(w, &bare, &err), SPROUT_OK);
+	bare.score = 0.125;
+	CHECK_INT(sprout_reject_write(w, &bare, &err), SPROUT_OK);
+	CHECK_INT(sprout_writer_count(w), 3);
+	CHECK_INT(sprout_writer_commit(w, &err), SPROUT_OK);
+	CHECK_STR(slurp(path, NULL),
+		  "{\"stage\":\"filter\",\"check\":\"judge:response\",\"score\":2.0,\"reason\":"
+		  "\"wrong \\\"answer\\\"\",\"file\":\"in.jsonl\",\"line\":4,\"record\":{\"x\":[1,2]},"
+		  "\"parent\":\"p1\"}\n"
+		  "{\"stage\":\"review\",\"reason\":\"off topic\"}\n"
+		  "{\"stage\":\"review\",\"score\":0.125,\"reason\":\"off topic\"}\n");
+	unlink(path);
+	rmdir(dir);
+	sprout_arena_free(a);
+}
+
 /* What commit_measured tells equals what reading the file back gives. */
 static void commit_measures_what_it_wrote(void)
 {
@@ -222,6 +261,7 @@ static void commit_measures_what_it_wrote(void)
 
 SUITE(writer_tests) = {
 	T(commit_measures_what_it_wrote),
+	T(reject_lines_have_one_shape),
 	T(commit_renames_into_place),
 	T(open_removes_stale_temporary_files_only),
 	T(abort_keeps_the_old_file),
