@@ -29,6 +29,8 @@ typedef enum sprout_code {
 	SPROUT_ERR_SLOT,       /* a required slot is missing or has the wrong type */
 	SPROUT_ERR_CONVERT,    /* the record cannot be written in the target format */
 	SPROUT_ERR_USAGE,      /* a bad argument from the caller */
+	SPROUT_PENDING,        /* not a failure: requests wait in a submitted batch
+				* (sprout/batch.h); the same call later collects them */
 	SPROUT_CODE__COUNT
 } sprout_code;
 

@@ -111,6 +111,9 @@ typedef struct sprout_llm_options {
 	unsigned long max_requests;    /* 0: no cap; requests sent, not cached ones */
 	unsigned long long max_tokens; /* 0: no cap; prompt + completion tokens */
 	uint64_t seed;                 /* for the jitter */
+	/* NULL: each request on its own; else through the providers' batch
+	 * APIs (sprout/batch.h), which needs the cache */
+	const struct sprout_batch_options *batch;
 } sprout_llm_options;
 
 void sprout_llm_options_init(sprout_llm_options *o);

@@ -37,6 +37,7 @@
 #include "sprout/pii.h"
 #include "sprout/template.h"
 #include "sprout/llm.h"
+#include "sprout/batch.h"
 #include "sprout/generate.h"
 #include "sprout/mix.h"
 #include "sprout/report.h"

@@ -63,6 +63,7 @@ int cli_exit_for(sprout_code code)
 	case SPROUT_ERR_IO: return EXIT_IO;
 	case SPROUT_ERR_USAGE: return EXIT_USAGE;
 	case SPROUT_ERR_NOMEM: return EXIT_INTERNAL;
+	case SPROUT_PENDING: return EXIT_PENDING;
 	default: return EXIT_DATA;
 	}
 }

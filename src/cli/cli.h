@@ -16,7 +16,8 @@ enum cli_exit {
 	EXIT_DATA = 1,  /* bad input data, stopped by --on-error=fail, or no records */
 	EXIT_USAGE = 2, /* bad command line */
 	EXIT_IO = 3,    /* an input could not be read or an output written */
-	EXIT_INTERNAL = 4 /* out of memory and other failures of sprout itself */
+	EXIT_INTERNAL = 4, /* out of memory and other failures of sprout itself */
+	EXIT_PENDING = 5   /* requests wait in a submitted batch: run the same command later */
 };
 
 /* One option of a command, for getopt_long and for --help. */

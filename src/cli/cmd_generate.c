@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sprout/batch.h"
 #include "sprout/generate.h"
 #include "sprout/llm.h"
 
@@ -27,7 +28,7 @@ enum {
 	OPT_LANGUAGE,
 	OPT_SCOPE,
 	OPT_COUNT,
-	OPT_BATCH,
+	OPT_ROUND,
 	OPT_EXAMPLES,
 	OPT_NOVELTY,
 	OPT_PROMPTS,
@@ -45,6 +46,11 @@ enum {
 	OPT_DRY_RUN,
 	OPT_SEED,
 	OPT_KEEP,
+	OPT_BATCH,
+	OPT_BATCH_WAIT,
+	OPT_BATCH_POLL,
+	OPT_BATCH_REQUESTS,
+	OPT_BATCH_BYTES,
 };
 
 static const struct cli_option options[] = {
@@ -84,7 +90,7 @@ static const struct cli_option options[] = {
 	{"scope", 0, "TEXT", OPT_SCOPE,
 	 "refuse: what the assistant is for (default: a general-purpose assistant)"},
 	{"count", 0, "N", OPT_COUNT, "pairs, magpie: new tasks to make (default 50)"},
-	{"batch", 0, "N", OPT_BATCH, "pairs, magpie: requests per round (default 8)"},
+	{"round", 0, "N", OPT_ROUND, "pairs, magpie: requests per round (default 8)"},
 	{"examples", 0, "H[,M]", OPT_EXAMPLES,
 	 "pairs: seed tasks and earlier new tasks shown in each prompt (default 6,2)"},
 	{"novelty-threshold", 0, "R", OPT_NOVELTY,
@@ -121,6 +127,21 @@ static const struct cli_option options[] = {
 	{"seed", 0, "N", OPT_SEED, "random seed for pairs' examples and the retry jitter (default 0)"},
 	{"keep-original", 0, NULL, OPT_KEEP,
 	 "write each input record before what was made from it (pairs: all of them first)"},
+	{"batch", 0, NULL, OPT_BATCH,
+	 "send the requests through the provider's batch API (OpenAI Batch, Anthropic Message "
+	 "Batches): half the price, answered within 24 hours; the batch ids are kept in the cache, "
+	 "so the same command run again collects them (see docs/generate.md)"},
+	{"batch-wait", 0, "SECONDS", OPT_BATCH_WAIT,
+	 "with --batch: wait at most this long for the batches (default: until they end); past "
+	 "it, or at once with 0, exit 5 (pending): run the same command again later"},
+	{"batch-poll", 0, "SECONDS", OPT_BATCH_POLL,
+	 "with --batch: the longest pause between two polls of a batch (default 60)"},
+	{"batch-max-requests", 0, "N", OPT_BATCH_REQUESTS,
+	 "with --batch: requests per batch (default: the provider's limit, 50000 OpenAI, 100000 "
+	 "Anthropic)"},
+	{"batch-max-bytes", 0, "N", OPT_BATCH_BYTES,
+	 "with --batch: bytes per batch (default: the provider's limit, 200 MB OpenAI, 256 MB "
+	 "Anthropic)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -129,6 +150,8 @@ static const struct cli_option options[] = {
 struct gen_cli {
 	sprout_generate_options o;
 	sprout_llm_options lo;
+	sprout_batch_options bo;
+	int batch, batch_opts;
 	sprout_llm_endpoint ep[MAX_LIST];
 	sprout_gen_config cfg[MAX_LIST * MAX_LIST];
 	const char *models[MAX_LIST];
@@ -274,8 +297,8 @@ static int on_option(int id, const char *arg, void *ctx)
 			return rc;
 		o->count = (unsigned long)u;
 		return -1;
-	case OPT_BATCH:
-		if ((rc = whole("batch", arg, 1, 4096, &u)) >= 0)
+	case OPT_ROUND:
+		if ((rc = whole("round", arg, 1, 4096, &u)) >= 0)
 			return rc;
 		o->batch = (unsigned)u;
 		return -1;
@@ -349,6 +372,31 @@ static int on_option(int id, const char *arg, void *ctx)
 		g->lo.seed = u;
 		return -1;
 	case OPT_KEEP: g->keep = 1; return -1;
+	case OPT_BATCH: g->batch = 1; return -1;
+	case OPT_BATCH_WAIT:
+		g->batch_opts = 1;
+		if ((rc = reals("batch-wait", arg, 0, 1e9, x, &nx)) >= 0)
+			return rc;
+		g->bo.wait = x[0];
+		return -1;
+	case OPT_BATCH_POLL:
+		g->batch_opts = 1;
+		if ((rc = reals("batch-poll", arg, 0.001, 86400, x, &nx)) >= 0)
+			return rc;
+		g->bo.poll = x[0];
+		return -1;
+	case OPT_BATCH_REQUESTS:
+		g->batch_opts = 1;
+		if ((rc = whole("batch-max-requests", arg, 1, SPROUT_BATCH_ANTHROPIC_REQUESTS, &u)) >= 0)
+			return rc;
+		g->bo.max_requests = (unsigned long)u;
+		return -1;
+	case OPT_BATCH_BYTES:
+		g->batch_opts = 1;
+		if ((rc = whole("batch-max-bytes", arg, 1, SPROUT_BATCH_ANTHROPIC_BYTES, &u)) >= 0)
+			return rc;
+		g->bo.max_bytes = (unsigned long)u;
+		return -1;
 	}
 	return -1;
 }
@@ -522,6 +570,7 @@ int cmd_generate(int argc, char **argv)
 	memset(&g, 0, sizeof g);
 	sprout_generate_options_init(&g.o);
 	sprout_llm_options_init(&g.lo);
+	sprout_batch_options_init(&g.bo);
 	g.o.constraints = g.constraints;
 	g.o.operations = g.ops;
 	g.lo.cache = "sprout-cache.sqlite";
@@ -551,6 +600,14 @@ int cmd_generate(int argc, char **argv)
 	}
 	if (g.o.nconstraints && g.o.method != SPROUT_GEN_PARAPHRASE)
 		cli_note(&c, "--constraints is for paraphrase: left unused");
+	if (g.batch_opts && !g.batch)
+		cli_note(&c, "--batch-wait, --batch-poll and --batch-max-* go with --batch: left unused");
+	if (g.batch && g.no_cache) {
+		cli_error("--batch needs the cache (it keeps the batch ids): leave out --no-cache");
+		return EXIT_USAGE;
+	}
+	if (g.batch && !g.dry_run)
+		g.lo.batch = &g.bo;
 	if ((rc = make_configs(&g)) >= 0)
 		return rc;
 	if (g.no_cache || (g.dry_run && g.lo.cache && access(g.lo.cache, F_OK) != 0))
@@ -626,13 +683,20 @@ int cmd_generate(int argc, char **argv)
 	}
 	if ((rc = rc ? rc : cli_output_commit(s.out)) == EXIT_OK) {
 		s.out = NULL;
+		char how[160];
+		if (g.batch)
+			snprintf(how, sizeof how,
+				 "%lu requests sent in batches (%lu again), %lu answered from batches, "
+				 "%lu",
+				 n.sent, n.retried, n.answered, n.cached);
+		else
+			snprintf(how, sizeof how, "%lu requests sent (%lu retries), %lu", n.sent,
+				 n.retried, n.cached);
 		cli_note(&c,
-			 "%s: %lu requests sent (%lu retries), %lu answered from the cache, %lu "
-			 "failed; tokens %llu prompt + %llu answer; wrote %lu records, %lu rejected "
-			 "(%s)",
-			 sprout_gen_name(g.o.method), n.sent, n.retried, n.cached, n.failed,
-			 n.prompt_tokens, n.completion_tokens, s.written, s.rejected,
-			 rd.rejects_path);
+			 "%s: %s answered from the cache, %lu failed; tokens %llu prompt + %llu "
+			 "answer; wrote %lu records, %lu rejected (%s)",
+			 sprout_gen_name(g.o.method), how, n.failed, n.prompt_tokens,
+			 n.completion_tokens, s.written, s.rejected, rd.rejects_path);
 	}
 	s.out = rc ? s.out : NULL;
 done:

@@ -78,7 +78,8 @@ static const char *const run_sets[] = {"output", "out-dir",  "rejects", "quiet",
 static const char *const top_keys[] = {"name", "description", "seed",	"inputs", "format",
 				       "out",  "llm",	      "stages", NULL};
 
-static const char *const llm_keys[] = {"enabled", "url", "model", "embed-model", NULL};
+static const char *const llm_keys[] = {"enabled", "url",   "model", "embed-model",
+				       "batch",   "batch-wait", NULL};
 
 struct stage {
 	const char *name;
@@ -133,6 +134,8 @@ struct run {
 	int llm_flag; /* --llm 1, --offline -1 */
 	const char *url_flag, *model_flag; /* --url, --model */
 	const char *llm_url, *llm_model, *llm_embed_model;
+	int llm_batch;              /* llm batch: true: generate stages send batches */
+	const char *llm_batch_wait; /* their --batch-wait */
 	struct stage *stages;
 	size_t nstages;
 	/* the inputs of the augment and generate stages so far: where the
@@ -547,13 +550,15 @@ static int add_input(struct run *r, const sprout_json *v, size_t *cap)
 	return -1;
 }
 
-/* llm: {enabled, url, model, embed-model}: the model server the stages
- * marked 'when: llm' use, and whether they run. */
+/* llm: {enabled, url, model, embed-model, batch, batch-wait}: the model
+ * server the stages marked 'when: llm' use, whether they run, and whether
+ * generate stages send batches. */
 static int load_llm(struct run *r, const sprout_json *v)
 {
 	if (v->type != SPROUT_JSON_OBJECT)
 		return rerr(r, v, EXIT_USAGE,
-			    "llm is a mapping (enabled, url, model, embed-model), not %s",
+			    "llm is a mapping (enabled, url, model, embed-model, batch, "
+			    "batch-wait), not %s",
 			    type_name(v));
 	for (size_t i = 0; i < v->len; i++) {
 		const char *k = v->u.members[i].key;
@@ -565,13 +570,29 @@ static int load_llm(struct run *r, const sprout_json *v)
 			r->llm = x->type == SPROUT_JSON_TRUE;
 			continue;
 		}
+		if (!strcmp(k, "batch")) {
+			if (x->type != SPROUT_JSON_TRUE && x->type != SPROUT_JSON_FALSE)
+				return rerr(r, x, EXIT_USAGE, "llm batch is true or false, not %s",
+					    type_name(x));
+			r->llm_batch = x->type == SPROUT_JSON_TRUE;
+			continue;
+		}
+		if (!strcmp(k, "batch-wait")) {
+			if (x->type != SPROUT_JSON_NUMBER || x->u.s[0] == '-')
+				return rerr(r, x, EXIT_USAGE,
+					    "llm batch-wait is a number of seconds, not %s",
+					    type_name(x));
+			r->llm_batch_wait = x->u.s;
+			continue;
+		}
 		const char **slot = !strcmp(k, "url")		? &r->llm_url
 				    : !strcmp(k, "model")	? &r->llm_model
 				    : !strcmp(k, "embed-model") ? &r->llm_embed_model
 								: NULL;
 		if (!slot)
 			return unknown_key(r, v, i, llm_keys, " in llm",
-					   "it has enabled, url, model and embed-model");
+					   "it has enabled, url, model, embed-model, batch and "
+					   "batch-wait");
 		if (x->type != SPROUT_JSON_STRING || !x->len)
 			return rerr(r, x, EXIT_USAGE, "llm %s is text, not %s", k, type_name(x));
 		*slot = x->u.s;
@@ -1260,6 +1281,12 @@ static void build_argv(struct run *r, struct stage *st, char *const *cur, size_t
 			push(r, &st->argv, &st->argc, &cap, fmt(r, "--model=%s", r->llm_model));
 		if (!given(st, "cache") && !given(st, "no-cache"))
 			push(r, &st->argv, &st->argc, &cap, fmt(r, "--cache=%s/sprout.sqlite", r->out));
+		/* the llm section's batches (a stage's own batch: false wins) */
+		if (r->llm_batch && !given(st, "batch"))
+			push(r, &st->argv, &st->argc, &cap, "--batch");
+		if (r->llm_batch_wait && !given(st, "batch-wait"))
+			push(r, &st->argv, &st->argc, &cap,
+			     fmt(r, "--batch-wait=%s", r->llm_batch_wait));
 	}
 	if (!strcmp(st->name, "augment") || !strcmp(st->name, "generate")) {
 		for (size_t i = 0; i < ncur; i++) {
@@ -1655,6 +1682,12 @@ static int run_stage(struct run *r, struct stage *st, const char *single, const 
 	st->seconds = since(&prog.start);
 	if (prog.tty && !r->quiet)
 		fprintf(stderr, "\r\033[K");
+	if (rc == EXIT_PENDING) {
+		cli_error("stage %s waits for its batches; the stages before it are kept: run the "
+			  "same command again later to collect the answers and go on",
+			  st->label);
+		return rc;
+	}
 	if (rc != EXIT_OK) {
 		cli_error("stage %s failed (exit %d); the stages before it are kept: fix the "
 			  "recipe or the data and run again",

@@ -33,6 +33,13 @@ static void load(void)
 		SYM(multi_cleanup, "curl_multi_cleanup"),
 		SYM(slist_append, "curl_slist_append"),
 		SYM(slist_free_all, "curl_slist_free_all"),
+		SYM(mime_init, "curl_mime_init"),
+		SYM(mime_addpart, "curl_mime_addpart"),
+		SYM(mime_name, "curl_mime_name"),
+		SYM(mime_filename, "curl_mime_filename"),
+		SYM(mime_type, "curl_mime_type"),
+		SYM(mime_data, "curl_mime_data"),
+		SYM(mime_free, "curl_mime_free"),
 	};
 	if (sprout_dl_load("libcurl.so.4", "libcurl4", syms, sizeof syms / sizeof *syms, &failure))
 		return;

@@ -30,6 +30,13 @@ struct sprout_curl_fns {
 	CURLMcode (*multi_cleanup)(CURLM *);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	curl_mime *(*mime_init)(CURL *);
+	curl_mimepart *(*mime_addpart)(curl_mime *);
+	CURLcode (*mime_name)(curl_mimepart *, const char *);
+	CURLcode (*mime_filename)(curl_mimepart *, const char *);
+	CURLcode (*mime_type)(curl_mimepart *, const char *);
+	CURLcode (*mime_data)(curl_mimepart *, const char *, size_t);
+	void (*mime_free)(curl_mime *);
 };
 
 extern struct sprout_curl_fns sprout_curl;
@@ -61,5 +68,12 @@ sprout_code sprout_curl_load(sprout_error *err);
 #define curl_multi_cleanup (*sprout_curl.multi_cleanup)
 #define curl_slist_append (*sprout_curl.slist_append)
 #define curl_slist_free_all (*sprout_curl.slist_free_all)
+#define curl_mime_init (*sprout_curl.mime_init)
+#define curl_mime_addpart (*sprout_curl.mime_addpart)
+#define curl_mime_name (*sprout_curl.mime_name)
+#define curl_mime_filename (*sprout_curl.mime_filename)
+#define curl_mime_type (*sprout_curl.mime_type)
+#define curl_mime_data (*sprout_curl.mime_data)
+#define curl_mime_free (*sprout_curl.mime_free)
 
 #endif

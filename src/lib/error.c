@@ -19,6 +19,7 @@ static const char *const code_names[SPROUT_CODE__COUNT] = {
 	[SPROUT_ERR_SLOT] = "slot",
 	[SPROUT_ERR_CONVERT] = "convert",
 	[SPROUT_ERR_USAGE] = "usage",
+	[SPROUT_PENDING] = "pending",
 };
 
 const char *sprout_code_name(sprout_code code)

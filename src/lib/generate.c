@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sprout/arena.h"
+#include "sprout/batch.h"
 #include "sprout/buf.h"
 #include "sprout/dedup.h"
 #include "sprout/extract.h"
@@ -1762,7 +1763,8 @@ sprout_code sprout_generate(const sprout_generate_options *opts, sprout_llm *llm
 		long pending = 0;
 		while (!rc && (next < n || pending)) {
 			/* keep a window of requests queued ahead of the answers */
-			while (!rc && next < n && (size_t)pending < WINDOW) {
+			while (!rc && next < n &&
+			       ((size_t)pending < WINDOW || sprout_llm_batches(llm))) {
 				rc = start_record(&r, next++);
 				pending += (long)subs_of(&o);
 			}

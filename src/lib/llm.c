@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "batch_internal.h"
 #include "curl_dyn.h"
 
 #include "sprout/arena.h"
@@ -84,6 +85,8 @@ struct sprout_llm {
 	unsigned *times;
 	size_t nseen, seen_cap;
 	sprout_llm_counts c;
+	sprout_batcher *batcher; /* batch mode: the jobs wait in it */
+	struct list bfail;       /* batch mode: failed in a step, told after it */
 };
 
 /* ---- small things --------------------------------------------------------- */
@@ -152,6 +155,11 @@ static void free_job(struct job *j)
 	sprout_buf_release(&j->body);
 	sprout_buf_release(&j->resp);
 	free(j);
+}
+
+static void free_job_ptr(void *j)
+{
+	free_job(j);
 }
 
 static void free_list(struct list *l)
@@ -501,6 +509,18 @@ sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err)
 		sprout_llm_free(l);
 		return NULL;
 	}
+	if (l->o.batch && !l->db) {
+		sprout_llm_free(l);
+		sprout_error_set(err, SPROUT_ERR_USAGE,
+				 "batches need the answer cache: it keeps the batch ids");
+		return NULL;
+	}
+	if (l->o.batch && !(l->batcher = sprout__batcher_new(l->db, l->o.cache, l->o.batch,
+							     l->o.timeout, l->o.retries,
+							     l->o.backoff, err))) {
+		sprout_llm_free(l);
+		return NULL;
+	}
 	return l;
 }
 
@@ -533,6 +553,8 @@ void sprout_llm_free(sprout_llm *l)
 	free_list(&l->waiting);
 	free_list(&l->done);
 	free_list(&l->fresh); /* their transaction is rolled back when the cache closes */
+	free_list(&l->bfail);
+	sprout__batcher_free(l->batcher, free_job_ptr);
 	for (size_t i = 0; l->fly && i < l->o.concurrency; i++) {
 		struct job *j = l->fly[i];
 		if (!j)
@@ -810,39 +832,47 @@ static int build_body(struct job *j, int with_schema, int merge_system)
 	return bad || add(b, "}");
 }
 
-static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
+struct curl_slist *sprout__llm_headers(const sprout_llm_endpoint *ep, int json)
+{
+	struct curl_slist *h = curl_slist_append(NULL, json ? "Content-Type: application/json"
+							   : "Accept: application/json");
+	const char *key = api_key(ep);
+	char line[4096];
+	if (h && ep->api == SPROUT_LLM_ANTHROPIC) {
+		h = curl_slist_append(h, "anthropic-version: " ANTHROPIC_VERSION);
+		if (h && key) {
+			snprintf(line, sizeof line, "x-api-key: %s", key);
+			h = curl_slist_append(h, line);
+		}
+	} else if (h && key) {
+		snprintf(line, sizeof line, "Authorization: Bearer %s", key);
+		h = curl_slist_append(h, line);
+	}
+	for (size_t i = 0; h && i < ep->nheaders; i++)
+		h = curl_slist_append(h, ep->headers[i]);
+	/* no "Expect: 100-continue" round trip for large prompts */
+	if (h)
+		h = curl_slist_append(h, "Expect:");
+	return h;
+}
+
+/* The request body as the endpoint takes it now. */
+static int make_body(struct job *j, const struct endpoint_state *es)
 {
 	int with_schema = j->rq.schema && !es->no_schema && !j->without_schema;
-	if (build_body(j, with_schema, es->merge_system || j->merge_system))
+	return build_body(j, with_schema, es->merge_system || j->merge_system);
+}
+
+static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
+{
+	if (make_body(j, es))
 		return -1;
 	sprout_buf_clear(&j->resp);
 	j->retry_after = -1;
 	j->status = 0;
 	j->curl_msg[0] = '\0';
-	if (!j->hdr) {
-		const sprout_llm_endpoint *ep = j->rq.ep;
-		struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-		const char *key = api_key(ep);
-		char line[4096];
-		if (h && ep->api == SPROUT_LLM_ANTHROPIC) {
-			h = curl_slist_append(h, "anthropic-version: " ANTHROPIC_VERSION);
-			if (h && key) {
-				snprintf(line, sizeof line, "x-api-key: %s", key);
-				h = curl_slist_append(h, line);
-			}
-		} else if (h && key) {
-			snprintf(line, sizeof line, "Authorization: Bearer %s", key);
-			h = curl_slist_append(h, line);
-		}
-		for (size_t i = 0; h && i < ep->nheaders; i++)
-			h = curl_slist_append(h, ep->headers[i]);
-		/* no "Expect: 100-continue" round trip for large prompts */
-		if (h)
-			h = curl_slist_append(h, "Expect:");
-		if (!h)
-			return -1;
-		j->hdr = h;
-	}
+	if (!j->hdr && !(j->hdr = sprout__llm_headers(j->rq.ep, 1)))
+		return -1;
 	CURL *c = l->nspare ? l->spare[--l->nspare] : curl_easy_init();
 	if (!c)
 		return -1;
@@ -1049,6 +1079,55 @@ static double retry_wait(sprout_llm *l, const struct job *j)
 	return w * (0.5 + 0.5 * sprout_rng_double(&l->rng));
 }
 
+/* An answer came: what the request confirmed about the endpoint (the
+ * schema or the system role was what the server refused), and the counts. */
+static void answered(sprout_llm *l, const struct job *j, unsigned long pt, unsigned long ct)
+{
+	struct endpoint_state *es = state_of(l, j->rq.ep);
+	if (es && j->without_schema)
+		es->no_schema = 1;
+	if (es && j->merge_system)
+		es->merge_system = 1;
+	l->c.answered++;
+	l->c.prompt_tokens += pt;
+	l->c.completion_tokens += ct;
+}
+
+/* A 400 with this message and param: 1 when j is to be asked again
+ * otherwise (flags set), 0 when it failed for good. */
+static int ask_otherwise(sprout_llm *l, struct job *j, const char *msg, const char *param)
+{
+	struct endpoint_state *es = state_of(l, j->rq.ep);
+	if (j->rq.system && j->rq.ep->api == SPROUT_LLM_OPENAI && !j->merge_system && es &&
+	    !es->merge_system && about_system_role(msg)) {
+		/* the model's chat template has no system role: ask again
+		 * with the system text in the user turn; once that is
+		 * answered, every request to the endpoint goes so */
+		j->merge_system = 1;
+		return 1;
+	}
+	if (j->rq.schema && !j->without_schema && es && !es->no_schema && about_schema(param, msg)) {
+		/* structured output refused: ask again without it; once
+		 * that is answered, it is left out for the endpoint */
+		j->without_schema = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* j was answered (the answer is in the cache): counted, and it waits in
+ * l->fresh to be told (the job owns the text now). */
+static void keep_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned long pt,
+			unsigned long ct)
+{
+	answered(l, j, pt, ct);
+	j->text = text->data;
+	j->len = text->len;
+	j->pt = pt;
+	j->ct = ct;
+	push_back(&l->fresh, j);
+}
+
 static void deliver(const struct job *j, sprout_code code, const char *text, size_t len,
 		    unsigned long pt, unsigned long ct, int cached, sprout_llm_done done, void *ud)
 {
@@ -1076,16 +1155,6 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		unsigned long pt = 0, ct = 0;
 		int got = read_answer(l, j, &text, &pt, &ct);
 		if (!got) {
-			/* confirmed: the schema or the system role was what the
-			 * server refused */
-			struct endpoint_state *es = state_of(l, j->rq.ep);
-			if (es && j->without_schema)
-				es->no_schema = 1;
-			if (es && j->merge_system)
-				es->merge_system = 1;
-			l->c.answered++;
-			l->c.prompt_tokens += pt;
-			l->c.completion_tokens += ct;
 			/* into the step's transaction; handed over once it is committed */
 			int bad = 0;
 			if (l->db && !l->in_txn)
@@ -1100,11 +1169,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 				free_job(j);
 				return -1;
 			}
-			j->text = text.data; /* the job owns the text now */
-			j->len = text.len;
-			j->pt = pt;
-			j->ct = ct;
-			push_back(&l->fresh, j);
+			keep_answer(l, j, &text, pt, ct);
 			return 0;
 		}
 		sprout_buf_release(&text);
@@ -1114,22 +1179,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		char param[64];
 		server_message(l, j, msg, sizeof msg, param, sizeof param);
 		set_error(j, "%s: HTTP %ld: %s", j->shown, j->status, msg);
-		struct endpoint_state *es = state_of(l, j->rq.ep);
-		if (j->status == 400 && j->rq.system && j->rq.ep->api == SPROUT_LLM_OPENAI &&
-		    !j->merge_system && es && !es->merge_system && about_system_role(msg)) {
-			/* the model's chat template has no system role: ask again
-			 * with the system text in the user turn; once that is
-			 * answered, every request to the endpoint goes so */
-			j->merge_system = 1;
-			j->not_before = 0;
-			push_front(&l->ready, j);
-			return 0;
-		}
-		if (j->status == 400 && j->rq.schema && !j->without_schema && es && !es->no_schema &&
-		    about_schema(param, msg)) {
-			/* structured output refused: ask again without it; once
-			 * that is answered, it is left out for the endpoint */
-			j->without_schema = 1;
+		if (j->status == 400 && ask_otherwise(l, j, msg, param)) {
 			j->not_before = 0;
 			push_front(&l->ready, j); /* first: the sooner it is known, the fewer refused */
 			return 0;
@@ -1196,18 +1246,25 @@ static const char *over_cap(const sprout_llm *l, char *buf, size_t n)
 	return NULL;
 }
 
+/* Fail j (and free it) when a cap is reached: 1, else 0. */
+static int capped(sprout_llm *l, struct job *j, sprout_llm_done done, void *ud)
+{
+	char why[160];
+	if (!over_cap(l, why, sizeof why))
+		return 0;
+	set_error(j, "%s", why);
+	l->c.failed++;
+	deliver(j, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
+	free_job(j);
+	return 1;
+}
+
 static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err)
 {
 	while (l->in_flight < l->o.concurrency && l->ready.head) {
 		struct job *j = pop_front(&l->ready);
-		char why[160];
-		if (over_cap(l, why, sizeof why)) {
-			set_error(j, "%s", why);
-			l->c.failed++;
-			deliver(j, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
-			free_job(j);
+		if (capped(l, j, done, ud))
 			continue;
-		}
 		struct endpoint_state *es = state_of(l, j->rq.ep);
 		if (!es || start(l, j, es)) {
 			free_job(j);
@@ -1216,6 +1273,126 @@ static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_err
 		}
 	}
 	return 0;
+}
+
+/* Tell and free the jobs of list: l->done (answers from the cache),
+ * l->fresh (answers from servers, on disk) or l->bfail (failures). */
+static void deliver_list(sprout_llm *l, struct list *list, sprout_llm_done done, void *ud)
+{
+	struct job *j;
+	while ((j = pop_front(list))) {
+		if (list == &l->bfail) {
+			l->c.failed++;
+			deliver(j, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
+		} else {
+			l->c.cached += list == &l->done;
+			deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, list == &l->done, done, ud);
+		}
+		free_job(j);
+	}
+}
+
+/* ---- batch mode ----------------------------------------------------------------- */
+
+/* A result from a batch (see batch_internal.h): an answer goes into the
+ * cache (in the batcher's transaction) and l->fresh, a failure into
+ * l->bfail, a request to ask again back into l->ready. An answer to a
+ * request of an earlier run (d->job NULL) is only cached. */
+static int on_batch_done(void *ud, const batch_done *d, sprout_error *err)
+{
+	sprout_llm *l = ud;
+	struct job *j = d->job, orphan;
+	sprout_llm_endpoint ep = {d->api, "", d->model, NULL, NULL, 0};
+	if (!j) {
+		memset(&orphan, 0, sizeof orphan);
+		orphan.rq.ep = &ep;
+		orphan.rq.completion = d->completion;
+		snprintf(orphan.key, sizeof orphan.key, "%s", d->key);
+		snprintf(orphan.shown, sizeof orphan.shown, "batch");
+		sprout_buf_init(&orphan.resp, MAX_BODY);
+		j = &orphan;
+	}
+	j->status = d->status;
+	int got = -1, rc = 0;
+	if (d->outcome == SPROUT_BATCH_ANSWERED) {
+		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
+		unsigned long pt = 0, ct = 0;
+		sprout_buf_clear(&j->resp);
+		sprout_arena_reset(l->scratch);
+		got = sprout_buf_add(&j->resp, d->body, d->len) ? -1 : read_answer(l, j, &text, &pt, &ct);
+		if (!got && cache_put(l, j, text.data ? text.data : "", text.len, pt, ct)) {
+			cache_failed(l, err);
+			rc = -1;
+		} else if (!got && j != &orphan) {
+			keep_answer(l, j, &text, pt, ct);
+			return 0;
+		}
+		sprout_buf_release(&text);
+	} else if (d->status) {
+		set_error(j, "%s (batch): HTTP %ld: %s", j->shown, d->status, d->why);
+	} else {
+		set_error(j, "%s (batch): %s", j->shown, d->why);
+	}
+	if (j == &orphan) {
+		free(orphan.error);
+		sprout_buf_release(&orphan.resp);
+		return rc;
+	}
+	if (rc || !got)
+		return rc;
+	if (d->status == 400 && ask_otherwise(l, j, d->why, d->param)) {
+		push_back(&l->ready, j);
+		return 0;
+	}
+	/* a broken answer, an expired or a transient failure: sent again */
+	int again = (d->outcome == SPROUT_BATCH_ANSWERED && got == -1) ||
+		    d->outcome == SPROUT_BATCH_EXPIRED ||
+		    (d->outcome == SPROUT_BATCH_ERRORED && transient_status(d->status));
+	if (again && j->tries <= (unsigned)l->o.retries) {
+		push_back(&l->ready, j);
+		return 0;
+	}
+	push_back(&l->bfail, j);
+	return 0;
+}
+
+/* sprout_llm_step in batch mode: the requests queued since the last step
+ * go to the batcher (into a new batch, or to wait for the batch an earlier
+ * run sent them in), then what ended is told. */
+static long batch_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
+		       sprout_error *err)
+{
+	deliver_list(l, &l->done, done, ud);
+	struct job *j;
+	while ((j = pop_front(&l->ready))) {
+		if (capped(l, j, done, ud))
+			continue;
+		struct endpoint_state *es = state_of(l, j->rq.ep);
+		if (!es || make_body(j, es)) {
+			free_job(j);
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory"), -1;
+		}
+		batch_request br = {j->rq.ep, j->rq.completion, j->key, j->body.data, j->body.len, j};
+		int found = 0;
+		if (sprout__batcher_add(l->batcher, &br, &found, err)) {
+			free_job(j);
+			return -1;
+		}
+		if (!found) {
+			j->tries++;
+			l->c.sent++;
+			l->c.retried += j->tries > 1;
+		}
+	}
+	long left = sprout__batcher_step(l->batcher, wait_ms, on_batch_done, l, err);
+	if (left < 0)
+		return -1;
+	deliver_list(l, &l->fresh, done, ud);
+	deliver_list(l, &l->bfail, done, ud);
+	if (!l->ready.n && !l->done.n && sprout__batcher_overdue(l->batcher, err))
+		return -1;
+	l->in_flight = (unsigned long)left; /* for the counts: they wait in batches */
+	return left + (long)(l->ready.n + l->done.n);
 }
 
 /* Finished transfers: their answers, retries or failures. The answers of
@@ -1240,25 +1417,17 @@ static int reap(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err
 			return -1;
 		l->in_txn = 0;
 	}
-	struct job *j;
-	while ((j = pop_front(&l->fresh))) {
-		deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, 0, done, ud);
-		free_job(j);
-	}
+	deliver_list(l, &l->fresh, done, ud);
 	return 0;
 }
 
 long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
 		     sprout_error *err)
 {
-	int any = 0;
-	struct job *j;
-	while ((j = pop_front(&l->done))) {
-		l->c.cached++;
-		deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, 1, done, ud);
-		free_job(j);
-		any = 1;
-	}
+	if (l->batcher)
+		return batch_step(l, wait_ms, done, ud, err);
+	int any = l->done.head != NULL;
+	deliver_list(l, &l->done, done, ud);
 	double next = promote(l);
 	if (start_ready(l, done, ud, err))
 		return -1;
@@ -1286,6 +1455,11 @@ long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
 			return -1;
 	}
 	return (long)(l->ready.n + l->waiting.n + l->in_flight + l->done.n);
+}
+
+int sprout_llm_batches(const sprout_llm *l)
+{
+	return l->batcher != NULL;
 }
 
 void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c)

@@ -55,6 +55,18 @@ path and 404 elsewhere; a body that is not JSON is 400):
 
   <n> is the request's sequence number among chat/messages requests.
 
+Batch endpoints (state kept in memory; see README.md for the table):
+  POST /v1/files (multipart: purpose=batch, file), POST /v1/batches
+  ({"input_file_id", "endpoint", "completion_window": "24h"}), GET
+  /v1/batches/ID, GET /v1/files/ID/content; POST /v1/messages/batches
+  ({"requests": [{"custom_id", "params"}]}), GET /v1/messages/batches/ID,
+  GET /v1/messages/batches/ID/results. Each request of a batch is logged
+  (with "batch" and "custom_id") and answered when the batch is made, as
+  online, rules included; the batch ends at its first poll unless a batch
+  rule ({"batch": B, "polls": N, "expire": K, "fail_batch": true}) says
+  otherwise. Each call logs {"api": "METHOD PATH"} (posts: and "bytes").
+  --batch-max-requests N refuses batches of more than N requests.
+
 Deterministic answers. Let h be the first 8 hex digits of
 sha1(MODEL + "\\n" + T + "\\n" + U), where T is "temperature" exactly as the
 request spelled the number ("0.7", "1", "1.0"; "" when absent or null) and
@@ -208,7 +220,13 @@ RULE_KEYS = {
     "malformed_body": bool,
     "truncate": bool,
     "slow_stream_ms": (int, float),
+    "batch": int,
+    "polls": int,
+    "expire": int,
+    "fail_batch": bool,
 }
+BATCH_KEYS = ("batch", "polls", "expire", "fail_batch", "times")
+BATCH_PATHS = ("/v1/files", "/v1/batches", "/v1/messages/batches")
 
 
 def embed(text):
@@ -230,7 +248,7 @@ class Rule:
 
     def matches(self, path, seq, text, structured, system):
         o = self.obj
-        if self.left == 0:
+        if self.left == 0 or "batch" in o:
             return False
         if "structured" in o and o["structured"] != structured:
             return False
@@ -268,7 +286,11 @@ def load_rules(name):
                     raise ValueError("%s: '%s' has the wrong type" % (where, k))
                 if not isinstance(v, want):
                     raise ValueError("%s: '%s' has the wrong type" % (where, k))
-            for k in ("times", "nth", "delay_ms", "slow_stream_ms"):
+            if "batch" in obj and any(k not in BATCH_KEYS for k in obj):
+                raise ValueError("%s: a batch rule takes only %s" % (where, ", ".join(BATCH_KEYS)))
+            if "batch" not in obj and any(k in obj for k in BATCH_KEYS[1:4]):
+                raise ValueError("%s: 'polls', 'expire' and 'fail_batch' go with 'batch'" % where)
+            for k in ("times", "nth", "delay_ms", "slow_stream_ms", "batch", "polls", "expire"):
                 if k in obj and obj[k] < 0:
                     raise ValueError("%s: '%s' is negative" % (where, k))
             terminal = [k for k in ("status", "reset", "close", "malformed_body") if obj.get(k)]
@@ -324,6 +346,33 @@ def temperature_as_given(raw):
     return json.dumps(t, separators=(",", ":"))
 
 
+def temperature_of(body):
+    """The "temperature" of a body parsed with numbers kept as text."""
+    t = body.get("temperature") if isinstance(body, dict) else None
+    if t is None:
+        return ""
+    if isinstance(t, bool):
+        return "true" if t else "false"
+    return t if isinstance(t, str) else json.dumps(t, separators=(",", ":"))
+
+
+def multipart(ctype, raw):
+    """The fields of a multipart/form-data body ({name: bytes}), or None."""
+    m = re.search(r'boundary="?([^";]+)"?', ctype)
+    if not ctype.startswith("multipart/form-data") or not m:
+        return None
+    sep = b"--" + m.group(1).encode()
+    fields = {}
+    for part in raw.split(sep)[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, body = part.partition(b"\r\n\r\n")
+        name = re.search(rb'name="([^"]*)"', head)
+        if name:
+            fields[name.group(1).decode()] = body[:-2] if body.endswith(b"\r\n") else body
+    return fields
+
+
 def items_object(schema, h):
     """The items answer for a qualifying schema, else None."""
     if not isinstance(schema, dict):
@@ -344,6 +393,106 @@ def items_object(schema, h):
 
 def compact(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_fields(req, anthropic):
+    if not isinstance(req, dict):
+        return "the body is not a JSON object"
+    if not isinstance(req.get("model"), str):
+        return "model: a string is required"
+    if "prompt" in req:
+        return None if isinstance(req["prompt"], str) else "prompt: a string is required"
+    m = req.get("messages")
+    if not isinstance(m, list) or not m:
+        return "messages: a non-empty array is required"
+    if anthropic:
+        t = req.get("max_tokens")
+        if not isinstance(t, int) or isinstance(t, bool):
+            return "max_tokens: an integer is required"
+    return None
+
+
+def completion_answer(req, seq, act):
+    """The answer to a /v1/completions request; see the module's doc."""
+    prompt = req["prompt"]
+    key = "%s\n%s\n%s\n%s" % (req["model"], req.get("temperature"), req.get("seed"), prompt)
+    d = hashlib.sha1(key.encode()).digest()
+    text = act.get("content", " ".join(QUERY_WORDS[b % len(QUERY_WORDS)] for b in d[:8]).capitalize() + "?")
+    for stop in req.get("stop") or []:
+        if isinstance(stop, str) and stop and stop in text:
+            text = text[: text.index(stop)]
+    return {
+        "id": "cmpl-%d" % seq,
+        "object": "text_completion",
+        "model": req["model"],
+        "choices": [{"index": 0, "text": text, "finish_reason": act.get("finish", "stop")}],
+        "usage": {"prompt_tokens": words(prompt), "completion_tokens": words(text),
+                  "total_tokens": words(prompt) + words(text)},
+    }
+
+
+def forced_tool(req):
+    choice, tools = req.get("tool_choice"), req.get("tools")
+    if not isinstance(choice, dict) or choice.get("type") != "tool" or not isinstance(tools, list):
+        return None
+    for t in tools:
+        if isinstance(t, dict) and t.get("name") == choice.get("name"):
+            return t
+    return None
+
+
+def chat_answer(req, temperature, seq, act, anthropic):
+    """The answer to a chat or messages request (a dict), the rule's action
+    act applied (content, finish); see the module's doc."""
+    model = req["model"]
+    messages = req["messages"]
+    user = last_user_text(messages)
+    h = hashlib.sha1(("%s\n%s\n%s" % (model, temperature, user)).encode()).hexdigest()[:8]
+    echo = "echo %s: %s" % (h, user[:60])
+    if anthropic:
+        prompt = words(text_of(req.get("system"))) + sum(words(text_of(m.get("content"))) for m in messages if isinstance(m, dict))
+        tool = forced_tool(req)
+        if tool is not None and "content" not in act:
+            schema = tool.get("input_schema")
+            obj = items_object(schema, h)
+            if obj is None:
+                props = schema.get("properties") if isinstance(schema, dict) else None
+                obj = {p: "%s %s 1" % (p, h) for p in props} if isinstance(props, dict) else {}
+            block = {"type": "tool_use", "id": "toolu_%d" % seq, "name": tool["name"], "input": obj}
+            stop, out = "tool_use", words(compact(obj))
+        else:
+            text = act.get("content", echo)
+            block = {"type": "text", "text": text}
+            stop, out = "end_turn", words(text)
+        stop = act.get("finish", stop)
+        answer = {
+            "id": "msg_%d" % seq,
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [block],
+            "stop_reason": stop,
+            "usage": {"input_tokens": prompt, "output_tokens": out},
+        }
+    else:
+        prompt = sum(words(text_of(m.get("content"))) for m in messages if isinstance(m, dict))
+        if "content" in act:
+            content = act["content"]
+        else:
+            rf = req.get("response_format")
+            obj = None
+            if isinstance(rf, dict) and rf.get("type") == "json_schema" and isinstance(rf.get("json_schema"), dict):
+                obj = items_object(rf["json_schema"].get("schema"), h)
+            content = echo if obj is None else compact(obj)
+        out = words(content)
+        answer = {
+            "id": "chatcmpl-%d" % seq,
+            "object": "chat.completion",
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": act.get("finish", "stop")}],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out},
+        }
+    return answer
 
 
 class Server(ThreadingHTTPServer):
@@ -422,11 +571,24 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(405, "method %s not allowed on %s" % (self.command, path), [("Allow", "POST")])
         return self.error(404, "no such endpoint: " + path)
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = other_method
+    do_PUT = do_DELETE = do_PATCH = other_method
+
+    def do_GET(self):
+        self.read_body()
+        path = self.path.split("?", 1)[0]
+        m = re.match(r"^/v1/(batches|messages/batches)/([A-Za-z0-9_-]+)(/results)?$", path)
+        if m and (m.group(3) is None or m.group(1) == "messages/batches"):
+            return self.batch_get(m.group(2), m.group(1) == "messages/batches", bool(m.group(3)), path)
+        m = re.match(r"^/v1/files/([A-Za-z0-9_-]+)/content$", path)
+        if m:
+            return self.file_content(m.group(1), path)
+        return self.other_method()
 
     def do_POST(self):
         raw = self.read_body()
         path = self.path.split("?", 1)[0]
+        if path in BATCH_PATHS:
+            return self.batch_post(raw, path)
         if path == "/v1/embeddings":
             return self.embeddings(raw)
         if path in CHAT_PATHS:
@@ -452,6 +614,228 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(srv.fail_code, {"error": {"message": "injected failure"}})
         data = [{"object": "embedding", "index": i, "embedding": embed(t)} for i, t in enumerate(inputs)]
         return self.reply(200, {"object": "list", "data": data, "model": req.get("model", "")})
+
+    # -- batches
+
+    def check_auth(self, anthropic):
+        """401 or 400 as the online endpoints answer, or None."""
+        srv = self.server
+        if srv.key is not None:
+            if anthropic:
+                got, want = self.headers.get("x-api-key"), srv.key
+            else:
+                got, want = self.headers.get("Authorization"), "Bearer " + srv.key
+            if got != want:
+                return 401, "invalid x-api-key" if anthropic else "Incorrect API key provided"
+        if anthropic and not self.headers.get("anthropic-version"):
+            return 400, "anthropic-version: header is required"
+        return None
+
+    def batch_error(self, code, message, anthropic):
+        if anthropic:
+            obj = {"type": "error", "error": {"type": ANTHROPIC_ERRORS.get(code, "api_error"), "message": message}}
+        else:
+            obj = {"error": {"message": message, "type": OPENAI_ERRORS.get(code, "server_error"), "code": None}}
+        return self.reply(code, obj)
+
+    def batch_post(self, raw, path):
+        srv = self.server
+        anthropic = path == "/v1/messages/batches"
+        srv.write_log(compact({"api": "POST " + path, "bytes": len(raw)}) + "\n")
+        bad = self.check_auth(anthropic)
+        if bad:
+            return self.batch_error(bad[0], bad[1], anthropic)
+        if path == "/v1/files":
+            fields = multipart(self.headers.get("Content-Type", ""), raw)
+            if fields is None or fields.get("purpose") != b"batch" or "file" not in fields:
+                return self.batch_error(400, "expected multipart/form-data with purpose=batch and a file", False)
+            with srv.lock:
+                srv.nfiles += 1
+                fid = "file-%d" % srv.nfiles
+                srv.files[fid] = fields["file"]
+            return self.reply(200, {"id": fid, "object": "file", "bytes": len(fields["file"]),
+                                    "filename": "upload.jsonl", "purpose": "batch", "status": "processed"})
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            return self.batch_error(400, "body is not JSON", anthropic)
+        if not isinstance(req, dict):
+            return self.batch_error(400, "the body is not a JSON object", anthropic)
+        if anthropic:
+            reqs = req.get("requests")
+            if not isinstance(reqs, list) or not reqs:
+                return self.batch_error(400, "requests: a non-empty array is required", True)
+            if srv.batch_max and len(reqs) > srv.batch_max:
+                return self.batch_error(413, "a batch holds at most %d requests" % srv.batch_max, True)
+            entries, endpoint = [], "/v1/messages"
+            spelled = json.loads(raw, parse_float=str, parse_int=str)["requests"]
+            for r, sp in zip(reqs, spelled):
+                if not isinstance(r, dict) or not isinstance(r.get("custom_id"), str) or not isinstance(r.get("params"), dict):
+                    return self.batch_error(400, "requests: each needs custom_id and params", True)
+                entries.append((r["custom_id"], endpoint, r["params"], temperature_of(sp.get("params"))))
+        else:
+            data = srv.files.get(req.get("input_file_id"))
+            endpoint = req.get("endpoint")
+            if data is None:
+                return self.batch_error(400, "input_file_id: no such file", False)
+            if endpoint not in ("/v1/chat/completions", "/v1/completions") or req.get("completion_window") != "24h":
+                return self.batch_error(400, "endpoint and completion_window 24h are required", False)
+            entries = []
+            for line in data.decode("utf-8").splitlines():
+                if not line.strip():
+                    continue
+                obj = json.loads(line)
+                spelled = json.loads(line, parse_float=str, parse_int=str)
+                entries.append((obj.get("custom_id"), obj.get("url"), obj.get("body"),
+                                temperature_of(spelled.get("body"))))
+            if srv.batch_max and len(entries) > srv.batch_max:
+                return self.batch_error(400, "a batch holds at most %d requests" % srv.batch_max, False)
+        with srv.lock:
+            srv.nbatches += 1
+            n = srv.nbatches
+        bid = ("msgbatch_%d" if anthropic else "batch_%d") % n
+        rule = srv.pick_batch_rule(n)
+        act = rule.obj if rule else {}
+        batch = {"id": bid, "n": n, "anthropic": anthropic, "endpoint": endpoint, "polls": act.get("polls", 0),
+                 "lines": [], "counts": {}, "fail": None}
+        models, ids = set(), set()
+        for i, (cid, url, body, temp) in enumerate(entries):
+            with srv.lock:
+                srv.count += 1
+                srv.chat_count += 1
+                seq = srv.chat_count
+            srv.write_log(json.dumps({"batch": bid, "custom_id": cid, "path": url, "body": body,
+                                      "headers": self.logged_headers(), "n": seq},
+                                     sort_keys=True, separators=(",", ":")) + "\n")
+            if not isinstance(cid, str) or cid in ids or url != endpoint or not isinstance(body, dict):
+                batch["fail"] = "line %d: a unique custom_id, the batch's url and a body are required" % (i + 1)
+                continue
+            ids.add(cid)
+            models.add(body.get("model"))
+            if "expire" in act and i >= act["expire"]:
+                batch["lines"].append(("expired", cid, None))
+                continue
+            batch["lines"].append(self.batch_answer(cid, url, body, temp, seq))
+        if not anthropic and len(models) > 1:
+            batch["fail"] = "the input file holds requests to more than one model"
+        if act.get("fail_batch"):
+            batch["fail"] = "scripted batch failure (rule at line %d)" % rule.lineno
+        batch["expired"] = "expire" in act
+        with srv.lock:
+            srv.batches[bid] = batch
+        return self.reply(200, self.batch_object(batch, False))
+
+    def batch_answer(self, cid, url, body, temp, seq):
+        """One request of a batch: ("ok"|"error", cid, answer or (code, message))."""
+        srv = self.server
+        anthropic = url == "/v1/messages"
+        problem = check_fields(body, anthropic)
+        if problem:
+            return ("error", cid, (400, problem))
+        if url == "/v1/completions":
+            rule = srv.pick_rule(url, seq, body["prompt"], False, False)
+            act = rule.obj if rule else {}
+            if "status" in act:
+                return ("error", cid, (act["status"], "scripted status %d (rule at line %d)" % (act["status"], rule.lineno)))
+            return ("ok", cid, completion_answer(body, seq, act))
+        messages = body["messages"]
+        structured = "response_format" in body or "tools" in body
+        system = "system" in body or any(isinstance(m, dict) and m.get("role") == "system" for m in messages)
+        rule = srv.pick_rule(url, seq, last_user_text(messages), structured, system)
+        act = rule.obj if rule else {}
+        if "status" in act:
+            return ("error", cid, (act["status"], "scripted status %d (rule at line %d)" % (act["status"], rule.lineno)))
+        return ("ok", cid, chat_answer(body, temp, seq, act, anthropic))
+
+    def batch_object(self, b, ended):
+        ok = sum(1 for k, _, _ in b["lines"] if k == "ok")
+        bad = len(b["lines"]) - ok
+        port = self.server.server_address[1]
+        if b["anthropic"]:
+            expired = sum(1 for k, _, _ in b["lines"] if k == "expired")
+            return {"id": b["id"], "type": "message_batch", "processing_status": "ended" if ended else "in_progress",
+                    "request_counts": {"processing": 0 if ended else len(b["lines"]), "succeeded": ok if ended else 0,
+                                       "errored": bad - expired if ended else 0, "canceled": 0,
+                                       "expired": expired if ended else 0},
+                    "results_url": "http://127.0.0.1:%d/v1/messages/batches/%s/results" % (port, b["id"]) if ended else None}
+        status = "in_progress" if b.get("polls_given") else "validating"
+        if ended:
+            status = "failed" if b["fail"] else "expired" if b["expired"] else "completed"
+        obj = {"id": b["id"], "object": "batch", "endpoint": b["endpoint"], "completion_window": "24h",
+               "status": status, "output_file_id": b.get("output"), "error_file_id": b.get("errors"),
+               "errors": {"object": "list", "data": [{"code": "invalid", "message": b["fail"]}]} if ended and b["fail"] else None,
+               "request_counts": {"total": len(b["lines"]), "completed": ok if ended else 0, "failed": bad if ended else 0}}
+        return obj
+
+    def batch_results(self, b):
+        """The result lines: (output, errors) for OpenAI, all in output for Anthropic."""
+        out, errs = [], []
+        for i, (kind, cid, val) in enumerate(b["lines"]):
+            rid = "batch_req_%s_%d" % (b["id"], i + 1)
+            if b["anthropic"]:
+                if kind == "ok":
+                    out.append({"custom_id": cid, "result": {"type": "succeeded", "message": val}})
+                elif kind == "error":
+                    out.append({"custom_id": cid, "result": {"type": "errored", "error": {"type": "error", "error": {
+                        "type": ANTHROPIC_ERRORS.get(val[0], "api_error"), "message": val[1]}}}})
+                else:
+                    out.append({"custom_id": cid, "result": {"type": "expired"}})
+            elif kind == "ok":
+                out.append({"id": rid, "custom_id": cid, "response": {"status_code": 200, "request_id": rid, "body": val}, "error": None})
+            elif kind == "error":
+                errs.append({"id": rid, "custom_id": cid, "response": {"status_code": val[0], "request_id": rid, "body": {
+                    "error": {"message": val[1], "type": OPENAI_ERRORS.get(val[0], "server_error"), "code": None}}}, "error": None})
+            else:
+                errs.append({"id": rid, "custom_id": cid, "response": None, "error": {
+                    "code": "batch_expired", "message": "This request could not be executed before the completion window expired."}})
+        return out, errs
+
+    def batch_get(self, bid, anthropic, results, path):
+        srv = self.server
+        srv.write_log(compact({"api": "GET " + path}) + "\n")
+        bad = self.check_auth(anthropic)
+        if bad:
+            return self.batch_error(bad[0], bad[1], anthropic)
+        with srv.lock:
+            b = srv.batches.get(bid)
+            if b is None or b["anthropic"] != anthropic:
+                return self.batch_error(404, "no such batch: " + bid, anthropic)
+            ended = b.get("ended", False)
+            if not ended and not results:
+                b["polls_given"] = b.get("polls_given", 0) + 1
+                ended = b["polls_given"] > b["polls"]
+                if ended:
+                    b["ended"] = True
+                    out, errs = self.batch_results(b)
+                    if not anthropic and not b["fail"]:
+                        for name, lines in (("output", out), ("errors", errs)):
+                            if lines:
+                                srv.nfiles += 1
+                                fid = "file-%d" % srv.nfiles
+                                srv.files[fid] = "".join(compact(x) + "\n" for x in lines).encode()
+                                b[name] = fid
+                    elif anthropic:
+                        b["results"] = "".join(compact(x) + "\n" for x in out).encode()
+        if results:
+            if not ended:
+                return self.batch_error(400, "batch %s has not ended" % bid, True)
+            body = b["results"]
+            self.send_raw(200, body, "application/binary")
+            return self.wfile.write(body)
+        obj = self.batch_object(b, ended)
+        return self.reply(200, obj)
+
+    def file_content(self, fid, path):
+        srv = self.server
+        srv.write_log(compact({"api": "GET " + path}) + "\n")
+        bad = self.check_auth(False)
+        if bad:
+            return self.batch_error(bad[0], bad[1], False)
+        data = srv.files.get(fid)
+        if data is None:
+            return self.batch_error(404, "no such file: " + fid, False)
+        self.send_raw(200, data, "application/octet-stream")
+        return self.wfile.write(data)
 
     def logged_headers(self):
         out = {}
@@ -488,18 +872,12 @@ class Handler(BaseHTTPRequestHandler):
             srv.write_log(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
         if bad_json:
             return self.error(400, "body is not JSON")
-        problem = self.check_fields(req, anthropic)
+        problem = check_fields(req, anthropic)
         if problem:
             return self.error(400, problem)
-        if srv.key is not None:
-            if anthropic:
-                got, want = self.headers.get("x-api-key"), srv.key
-            else:
-                got, want = self.headers.get("Authorization"), "Bearer " + srv.key
-            if got != want:
-                return self.error(401, "invalid x-api-key" if anthropic else "Incorrect API key provided")
-        if anthropic and not self.headers.get("anthropic-version"):
-            return self.error(400, "anthropic-version: header is required")
+        bad = self.check_auth(anthropic)
+        if bad:
+            return self.error(bad[0], bad[1])
         if srv.slow:
             time.sleep(srv.slow / 1000.0)
         if count <= srv.fail:
@@ -534,52 +912,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_raw(200, body)
             return self.wfile.write(body)
 
-        model = req["model"]
-        h = hashlib.sha1(("%s\n%s\n%s" % (model, temperature_as_given(raw), user)).encode()).hexdigest()[:8]
-        echo = "echo %s: %s" % (h, user[:60])
-        if anthropic:
-            prompt = words(text_of(req.get("system"))) + sum(words(text_of(m.get("content"))) for m in messages if isinstance(m, dict))
-            tool = self.forced_tool(req)
-            if tool is not None and "content" not in act:
-                schema = tool.get("input_schema")
-                obj = items_object(schema, h)
-                if obj is None:
-                    props = schema.get("properties") if isinstance(schema, dict) else None
-                    obj = {p: "%s %s 1" % (p, h) for p in props} if isinstance(props, dict) else {}
-                block = {"type": "tool_use", "id": "toolu_%d" % seq, "name": tool["name"], "input": obj}
-                stop, out = "tool_use", words(compact(obj))
-            else:
-                text = act.get("content", echo)
-                block = {"type": "text", "text": text}
-                stop, out = "end_turn", words(text)
-            stop = act.get("finish", stop)
-            answer = {
-                "id": "msg_%d" % seq,
-                "type": "message",
-                "role": "assistant",
-                "model": model,
-                "content": [block],
-                "stop_reason": stop,
-                "usage": {"input_tokens": prompt, "output_tokens": out},
-            }
-        else:
-            prompt = sum(words(text_of(m.get("content"))) for m in messages if isinstance(m, dict))
-            if "content" in act:
-                content = act["content"]
-            else:
-                rf = req.get("response_format")
-                obj = None
-                if isinstance(rf, dict) and rf.get("type") == "json_schema" and isinstance(rf.get("json_schema"), dict):
-                    obj = items_object(rf["json_schema"].get("schema"), h)
-                content = echo if obj is None else compact(obj)
-            out = words(content)
-            answer = {
-                "id": "chatcmpl-%d" % seq,
-                "object": "chat.completion",
-                "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": act.get("finish", "stop")}],
-                "usage": {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out},
-            }
+        answer = chat_answer(req, temperature_as_given(raw), seq, act, anthropic)
         body = json.dumps(answer).encode()
         if act.get("truncate"):
             self.send_raw(200, body)
@@ -605,47 +938,9 @@ class Handler(BaseHTTPRequestHandler):
         act = rule.obj if rule else {}
         if "status" in act:
             return self.error(act["status"], "scripted status %d (rule at line %d)" % (act["status"], rule.lineno))
-        key = "%s\n%s\n%s\n%s" % (req["model"], req.get("temperature"), req.get("seed"), prompt)
-        d = hashlib.sha1(key.encode()).digest()
-        text = act.get("content", " ".join(QUERY_WORDS[b % len(QUERY_WORDS)] for b in d[:8]).capitalize() + "?")
-        for stop in req.get("stop") or []:
-            if isinstance(stop, str) and stop and stop in text:
-                text = text[: text.index(stop)]
-        return self.reply(200, {
-            "id": "cmpl-%d" % seq,
-            "object": "text_completion",
-            "model": req["model"],
-            "choices": [{"index": 0, "text": text, "finish_reason": act.get("finish", "stop")}],
-            "usage": {"prompt_tokens": words(prompt), "completion_tokens": words(text),
-                      "total_tokens": words(prompt) + words(text)},
-        })
+        return self.reply(200, completion_answer(req, seq, act))
 
-    @staticmethod
-    def check_fields(req, anthropic):
-        if not isinstance(req, dict):
-            return "the body is not a JSON object"
-        if not isinstance(req.get("model"), str):
-            return "model: a string is required"
-        if "prompt" in req:
-            return None if isinstance(req["prompt"], str) else "prompt: a string is required"
-        m = req.get("messages")
-        if not isinstance(m, list) or not m:
-            return "messages: a non-empty array is required"
-        if anthropic:
-            t = req.get("max_tokens")
-            if not isinstance(t, int) or isinstance(t, bool):
-                return "max_tokens: an integer is required"
-        return None
 
-    @staticmethod
-    def forced_tool(req):
-        choice, tools = req.get("tool_choice"), req.get("tools")
-        if not isinstance(choice, dict) or choice.get("type") != "tool" or not isinstance(tools, list):
-            return None
-        for t in tools:
-            if isinstance(t, dict) and t.get("name") == choice.get("name"):
-                return t
-        return None
 
 
 def main():
@@ -657,6 +952,7 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--require-key")
     ap.add_argument("--script")
+    ap.add_argument("--batch-max-requests", type=int, default=0)
     a = ap.parse_args()
     rules = []
     if a.script:
@@ -669,6 +965,8 @@ def main():
     srv.count, srv.chat_count = 0, 0
     srv.fail, srv.fail_code, srv.slow, srv.key = a.fail, a.fail_code, a.slow, a.require_key
     srv.lock = threading.Lock()
+    srv.files, srv.batches, srv.nfiles, srv.nbatches = {}, {}, 0, 0
+    srv.batch_max = a.batch_max_requests
     log = []  # opened at the first line, so no request leaves no file
 
     def write_log(line):
@@ -688,8 +986,18 @@ def main():
                     return r
         return None
 
+    def pick_batch_rule(n):
+        with srv.lock:
+            for r in rules:
+                o = r.obj
+                if "batch" in o and r.left != 0 and o["batch"] in (0, n):
+                    if r.left is not None:
+                        r.left -= 1
+                    return r
+        return None
+
     srv.log_lock = threading.Lock()
-    srv.write_log, srv.pick_rule = write_log, pick_rule
+    srv.write_log, srv.pick_rule, srv.pick_batch_rule = write_log, pick_rule, pick_batch_rule
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(a.port_file + ".tmp", a.port_file)
