@@ -124,6 +124,12 @@ typedef struct sprout_llm sprout_llm;
 sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err);
 void sprout_llm_free(sprout_llm *l); /* accepts NULL; drops what is pending */
 
+/* Drop every request not yet told (queued, in flight, waiting in a batch),
+ * calling drop with each one's ctx when drop is not NULL: for a caller
+ * that stops early (an error, SPROUT_PENDING) and owns what ctx points to.
+ * Answers already cached stay; a batch sent stays to be polled later. */
+void sprout_llm_abandon(sprout_llm *l, void (*drop)(void *ctx));
+
 /* Queue a request (copied). A cached one is answered at the next step. */
 sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprout_error *err);
 

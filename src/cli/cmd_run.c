@@ -713,7 +713,8 @@ static int check_args(struct run *r, struct stage *st, char *const *args, size_t
 	if (!argv)
 		return EXIT_INTERNAL;
 	argv[0] = (char *)st->name;
-	memcpy(argv + 1, args, n * sizeof *argv);
+	if (n) /* a stage with no options: args is NULL */
+		memcpy(argv + 1, args, n * sizeof *argv);
 	argv[n + 1] = NULL;
 	char ctx[SPROUT_ERROR_FILE_MAX + 128];
 	snprintf(ctx, sizeof ctx, "%s:%lu:%lu: stage %s: ", r->path, line, col, st->name);

@@ -338,26 +338,44 @@ sprout_batcher *sprout__batcher_new(sqlite3 *db, const char *path, const sprout_
 	return b;
 }
 
+void sprout__batcher_forget(sprout_batcher *b, void (*each)(void *ud, void *job), void *ud)
+{
+	for (size_t i = 0; i < sprout_dict_count(&b->keys); i++)
+		if (b->att[i].job) {
+			each(ud, b->att[i].job);
+			b->att[i].job = NULL;
+		}
+	for (size_t i = 0; i < b->nb; i++)
+		b->b[i].waiting = 0;
+	b->waiting = 0;
+	for (size_t i = 0; i < b->ng; i++) {
+		for (size_t k = 0; k < b->g[i].n; k++) {
+			free(b->g[i].p[k].line);
+			each(ud, b->g[i].p[k].job);
+		}
+		b->g[i].n = 0;
+	}
+}
+
+static void free_each(void *ud, void *job)
+{
+	((void (*)(void *))ud)(job);
+}
+
 void sprout__batcher_free(sprout_batcher *b, void (*free_job)(void *job))
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < sprout_dict_count(&b->keys); i++)
-		if (b->att[i].job)
-			free_job(b->att[i].job);
+	if (free_job)
+		sprout__batcher_forget(b, free_each, (void *)free_job);
 	sqlite3_finalize(b->find);
 	sqlite3_finalize(b->add_batch);
 	sqlite3_finalize(b->add_item);
 	sqlite3_finalize(b->item);
 	sqlite3_finalize(b->forget);
 	sqlite3_finalize(b->set_state);
-	for (size_t i = 0; i < b->ng; i++) {
-		for (size_t k = 0; k < b->g[i].n; k++) {
-			free(b->g[i].p[k].line);
-			free_job(b->g[i].p[k].job);
-		}
+	for (size_t i = 0; i < b->ng; i++)
 		free(b->g[i].p);
-	}
 	free(b->g);
 	free(b->b);
 	free(b->att);

@@ -59,6 +59,10 @@ sprout_batcher *sprout__batcher_new(sqlite3 *db, const char *path, const sprout_
 /* Accepts NULL; free_job frees each job still waiting. */
 void sprout__batcher_free(sprout_batcher *b, void (*free_job)(void *job));
 
+/* Hand each job still waiting (to be sent or in a batch) to each, and
+ * forget it: its batch is still polled by a later client. */
+void sprout__batcher_forget(sprout_batcher *b, void (*each)(void *ud, void *job), void *ud);
+
 /* Take a request: when a batch sent before (by this client or an earlier
  * one) holds its key, it waits for that batch (*found 1); else it goes
  * into the next batch sent (*found 0). */

@@ -284,6 +284,11 @@ static void free_task(struct task *t)
 	free(t);
 }
 
+static void free_task_ctx(void *t)
+{
+	free_task(t);
+}
+
 static sprout_code nomem(struct run *r)
 {
 	return r->fail = sprout_error_set(r->err, SPROUT_ERR_NOMEM, "out of memory");
@@ -1773,6 +1778,8 @@ sprout_code sprout_generate(const sprout_generate_options *opts, sprout_llm *llm
 			if (!rc)
 				rc = flush(&r);
 		}
+		if (rc) /* stopped early: the tasks still asked are this run's */
+			sprout_llm_abandon(llm, free_task_ctx);
 		for (size_t i = 0; r.outs && i < n; i++)
 			free_parts(&r.outs[i]);
 		free(r.outs);

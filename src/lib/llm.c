@@ -1457,6 +1457,35 @@ long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
 	return (long)(l->ready.n + l->waiting.n + l->in_flight + l->done.n);
 }
 
+static void drop_job(void *drop, void *job)
+{
+	struct job *j = job;
+	if (drop)
+		((void (*)(void *))drop)(j->rq.ctx);
+	free_job(j);
+}
+
+void sprout_llm_abandon(sprout_llm *l, void (*drop)(void *ctx))
+{
+	struct list *lists[] = {&l->ready, &l->waiting, &l->done, &l->fresh, &l->bfail};
+	struct job *j;
+	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+		while ((j = pop_front(lists[i])))
+			drop_job((void *)drop, j);
+	for (size_t i = 0; l->fly && i < l->o.concurrency; i++) {
+		if (!(j = l->fly[i]))
+			continue;
+		drop_easy(l, j);
+		l->fly[i] = NULL;
+		l->in_flight--;
+		drop_job((void *)drop, j);
+	}
+	if (l->batcher) {
+		sprout__batcher_forget(l->batcher, drop_job, (void *)drop);
+		l->in_flight = 0;
+	}
+}
+
 int sprout_llm_batches(const sprout_llm *l)
 {
 	return l->batcher != NULL;
