@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "sprout/llm.h"
 #include "sprout/sprout.h"
 #include "sprout/rng.h"
 #include "sprout/spool.h"
@@ -51,6 +52,21 @@ enum {
 	OPT_MAX_RECORD,
 	OPT_STRIP_META,
 	OPT_DUPLICATE_KEYS,
+	/* the model server's client (CLI_LLM_OPTIONS) */
+	OPT_LLM_URL = 1050,
+	OPT_LLM_API,
+	OPT_LLM_KEY_ENV,
+	OPT_LLM_HEADER,
+	OPT_LLM_ANSWER_TOKENS,
+	OPT_LLM_NO_SCHEMA,
+	OPT_LLM_CONCURRENCY,
+	OPT_LLM_RETRIES,
+	OPT_LLM_TIMEOUT,
+	OPT_LLM_BACKOFF,
+	OPT_LLM_CACHE,
+	OPT_LLM_NO_CACHE,
+	OPT_LLM_MAX_REQUESTS,
+	OPT_LLM_MAX_TOKENS,
 	OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -216,6 +232,79 @@ int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
 int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *stage,
 			   const char *check, const char *reason, const sprout_record *r,
 			   const char *key, const char *value);
+
+/* ---- model servers (generate, filter --judge) ----------------------------- */
+
+/* The server's options, as rows of a command's option table: the server,
+ * its API, key and headers, the answer's length and schema first
+ * (CLI_LLM_SERVER_OPTIONS), then how the client sends and caches
+ * (CLI_LLM_CLIENT_OPTIONS). cli_llm_option parses them. */
+#define CLI_LLM_SERVER_OPTIONS                                                                  \
+	{"url", 0, "URL", OPT_LLM_URL,                                                          \
+	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "             \
+	 ":11434 (Ollama) (default: $OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL with --api "       \
+	 "anthropic)"},                                                                         \
+	    {"api", 0, "API", OPT_LLM_API, "openai (/v1/chat/completions, the default) or anthropic"}, \
+	    {"api-key-env", 0, "VAR", OPT_LLM_KEY_ENV,                                          \
+	     "read the API key from $VAR (default: $SPROUT_API_KEY, then $OPENAI_API_KEY or "  \
+	     "$ANTHROPIC_API_KEY); the key is never printed"},                                 \
+	    {"header", 0, "'NAME: VALUE'", OPT_LLM_HEADER, "an extra HTTP header (repeatable)",  \
+	     CLI_OPT_REPEAT},                                                                   \
+	    {"answer-tokens", 0, "N", OPT_LLM_ANSWER_TOKENS,                                    \
+	     "longest answer, in tokens (max_tokens; default: the server's, 1024 for anthropic)"}, \
+	    {"no-schema", 0, NULL, OPT_LLM_NO_SCHEMA,                                           \
+	     "never send the answer's JSON schema (response_format / a forced tool)"}
+
+#define CLI_LLM_CLIENT_OPTIONS                                                                  \
+	{"concurrency", 0, "N", OPT_LLM_CONCURRENCY, "requests in flight (default 16)"},        \
+	    {"retries", 0, "N", OPT_LLM_RETRIES,                                                \
+	     "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx " \
+	     "with backoff (default 5)"},                                                       \
+	    {"timeout", 0, "SECONDS", OPT_LLM_TIMEOUT, "per attempt (default 300)"},            \
+	    {"backoff", 0, "SECONDS", OPT_LLM_BACKOFF,                                          \
+	     "first wait before a retry (default 1), doubled each time, with jitter, at most 60"}, \
+	    {"cache", 0, "FILE", OPT_LLM_CACHE,                                                 \
+	     "SQLite cache of answers (default sprout-cache.sqlite): a rerun sends nothing "    \
+	     "answered before",                                                                 \
+	     CLI_OPT_OUTPATH},                                                                  \
+	    {"no-cache", 0, NULL, OPT_LLM_NO_CACHE, "no cache"},                                \
+	    {"max-requests", 0, "N", OPT_LLM_MAX_REQUESTS,                                      \
+	     "send at most N requests; the rest are rejected as not sent"},                    \
+	    {"max-tokens", 0, "N", OPT_LLM_MAX_TOKENS,                                          \
+	     "stop sending when the servers have counted N tokens (prompt + answer)"}
+
+#define CLI_LLM_MAX_HEADERS 32
+
+/* What those options set. */
+struct cli_llm {
+	sprout_llm_options lo; /* cache: sprout-cache.sqlite unless set */
+	const char *url, *key_env;
+	sprout_llm_api api;
+	const char *headers[CLI_LLM_MAX_HEADERS];
+	size_t nheaders;
+	long answer_tokens; /* 0: the server's */
+	int no_schema, no_cache;
+};
+
+void cli_llm_init(struct cli_llm *l);
+/* One of the options above: -1 when parsed, an exit code after an error,
+ * -2 when id is not one of them. */
+int cli_llm_option(struct cli_llm *l, int id, const char *arg);
+/* After parsing: the URL from the environment when none was given, the
+ * key from --api-key-env (*key, NULL for the default), no cache with
+ * --no-cache or for a dry run that would make one. -1, or EXIT_USAGE after
+ * the message. */
+int cli_llm_ready(struct cli_llm *l, int dry_run, const char **key);
+/* The endpoint for model (l and key must outlive it). */
+sprout_llm_endpoint cli_llm_endpoint(const struct cli_llm *l, const char *model, const char *key);
+
+/* A whole number from lo to hi for option --opt: -1, or EXIT_USAGE after
+ * the message. */
+int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
+		 unsigned long long *out);
+/* A comma list of at most max numbers from lo to hi into v[0..*n). */
+int cli_reals(const char *opt, const char *arg, double lo, double hi, double *v, size_t max,
+	      size_t *n);
 
 /* ---- outputs ------------------------------------------------------------ */
 

@@ -13,14 +13,9 @@
 enum {
 	OPT_METHOD = 'm',
 	OPT_N = 'n',
-	OPT_URL = OPT_COMMAND_BASE,
-	OPT_MODEL,
-	OPT_API,
-	OPT_KEY_ENV,
-	OPT_HEADER,
+	OPT_MODEL = OPT_COMMAND_BASE,
 	OPT_TEMPERATURE,
 	OPT_TOP_P,
-	OPT_ANSWER_TOKENS,
 	OPT_SLOT,
 	OPT_CONSTRAINTS,
 	OPT_OPERATIONS,
@@ -32,17 +27,8 @@ enum {
 	OPT_EXAMPLES,
 	OPT_NOVELTY,
 	OPT_PROMPTS,
-	OPT_NO_SCHEMA,
 	OPT_RESPONSE,
 	OPT_CHAT_TEMPLATE,
-	OPT_CONCURRENCY,
-	OPT_RETRIES,
-	OPT_TIMEOUT,
-	OPT_BACKOFF,
-	OPT_CACHE,
-	OPT_NO_CACHE,
-	OPT_MAX_REQUESTS,
-	OPT_MAX_TOKENS,
 	OPT_DRY_RUN,
 	OPT_SEED,
 	OPT_KEEP,
@@ -57,25 +43,14 @@ static const struct cli_option options[] = {
 	{"method", 'm', "NAME", OPT_METHOD,
 	 "paraphrase, expand, refine, pairs, respond, brief, bullets, refuse, evolve, translate or "
 	 "magpie (see docs/generate.md)"},
-	{"url", 0, "URL", OPT_URL,
-	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "
-	 ":11434 (Ollama) (default: $OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL with --api "
-	 "anthropic)"},
 	{"model", 0, "NAME", OPT_MODEL,
 	 "the model; repeat it to spread the requests over several models", CLI_OPT_REPEAT},
-	{"api", 0, "API", OPT_API, "openai (/v1/chat/completions, the default) or anthropic"},
-	{"api-key-env", 0, "VAR", OPT_KEY_ENV,
-	 "read the API key from $VAR (default: $SPROUT_API_KEY, then $OPENAI_API_KEY or "
-	 "$ANTHROPIC_API_KEY); the key is never printed"},
-	{"header", 0, "'NAME: VALUE'", OPT_HEADER, "an extra HTTP header (repeatable)",
-	 CLI_OPT_REPEAT},
+	CLI_LLM_SERVER_OPTIONS,
 	{"temperature", 0, "T[,T...]", OPT_TEMPERATURE,
 	 "sampling temperature; several values are a sweep the requests are spread over "
 	 "(default per method: 0.9 paraphrase, expand, evolve; 0.7 pairs, respond, refuse; 0.3 "
 	 "refine, brief, bullets, translate)"},
 	{"top-p", 0, "P[,P...]", OPT_TOP_P, "nucleus sampling; several values are a sweep"},
-	{"answer-tokens", 0, "N", OPT_ANSWER_TOKENS,
-	 "longest answer, in tokens (max_tokens; default: the server's, 1024 for anthropic)"},
 	{"variants", 'n', "K", OPT_N, "items asked per request: paraphrase, expand, pairs (default 3)"},
 	{"slot", 0, "SLOT", OPT_SLOT,
 	 "what paraphrase, expand, refine, evolve and translate rewrite (default prompt)"},
@@ -98,30 +73,13 @@ static const struct cli_option options[] = {
 	{"prompts", 0, "DIR", OPT_PROMPTS,
 	 "prompt templates: DIR/METHOD.txt replaces the built-in one (see prompts/README.md)",
 	 CLI_OPT_INDIR},
-	{"no-schema", 0, NULL, OPT_NO_SCHEMA,
-	 "never send the answer's JSON schema (response_format / a forced tool)"},
 	{"chat-template", 0, "NAME", OPT_CHAT_TEMPLATE,
 	 "magpie: the model's chat format: llama3 (default), chatml (Qwen), gemma, phi3, mistral"},
 	{"response", 0, "MODE", OPT_RESPONSE,
 	 "a rewritten prompt or input and the record's response: regenerate (a second request "
 	 "answers the new instruction; default for evolve and refine), keep (default for "
 	 "paraphrase, expand, translate) or stale (emptied, for respond to fill)"},
-	{"concurrency", 0, "N", OPT_CONCURRENCY, "requests in flight (default 16)"},
-	{"retries", 0, "N", OPT_RETRIES,
-	 "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx with "
-	 "backoff (default 5)"},
-	{"timeout", 0, "SECONDS", OPT_TIMEOUT, "per attempt (default 300)"},
-	{"backoff", 0, "SECONDS", OPT_BACKOFF,
-	 "first wait before a retry (default 1), doubled each time, with jitter, at most 60"},
-	{"cache", 0, "FILE", OPT_CACHE,
-	 "SQLite cache of answers (default sprout-cache.sqlite): a rerun sends nothing answered "
-	 "before",
-	 CLI_OPT_OUTPATH},
-	{"no-cache", 0, NULL, OPT_NO_CACHE, "no cache"},
-	{"max-requests", 0, "N", OPT_MAX_REQUESTS,
-	 "send at most N requests; the rest are rejected as not sent"},
-	{"max-tokens", 0, "N", OPT_MAX_TOKENS,
-	 "stop sending when the servers have counted N tokens (prompt + answer)"},
+	CLI_LLM_CLIENT_OPTIONS,
 	{"dry-run", 0, NULL, OPT_DRY_RUN,
 	 "print how many requests the run would send and the tokens it would spend; send none"},
 	{"seed", 0, "N", OPT_SEED, "random seed for pairs' examples and the retry jitter (default 0)"},
@@ -149,59 +107,19 @@ static const struct cli_option options[] = {
 
 struct gen_cli {
 	sprout_generate_options o;
-	sprout_llm_options lo;
+	struct cli_llm llm;
 	sprout_batch_options bo;
 	int batch, batch_opts;
 	sprout_llm_endpoint ep[MAX_LIST];
 	sprout_gen_config cfg[MAX_LIST * MAX_LIST];
 	const char *models[MAX_LIST];
 	size_t nmodels;
-	const char *headers[MAX_LIST];
-	size_t nheaders;
 	double temps[MAX_LIST], tops[MAX_LIST];
 	size_t ntemps, ntops;
 	const char *constraints[MAX_LIST], *ops[MAX_LIST];
 	char lists[2][1024];
-	const char *url, *key_env;
-	sprout_llm_api api;
-	int no_cache, dry_run, keep, method_given;
+	int dry_run, keep, method_given;
 };
-
-static int whole(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
-		 unsigned long long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi) {
-		cli_error("--%s: '%s' is not a whole number from %llu to %llu", opt, arg, lo, hi);
-		return EXIT_USAGE;
-	}
-	*out = v;
-	return -1;
-}
-
-static int reals(const char *opt, const char *arg, double lo, double hi, double *v, size_t *n)
-{
-	char copy[1024], *save = NULL;
-	snprintf(copy, sizeof copy, "%s", arg);
-	*n = 0;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *end;
-		errno = 0;
-		double x = strtod(t, &end);
-		if (errno || end == t || *end || !(x >= lo && x <= hi) || *n == MAX_LIST) {
-			cli_error("--%s: '%s' is not a list of numbers from %g to %g", opt, arg, lo, hi);
-			return EXIT_USAGE;
-		}
-		v[(*n)++] = x;
-	}
-	if (!*n) {
-		cli_error("--%s: no value given", opt);
-		return EXIT_USAGE;
-	}
-	return -1;
-}
 
 /* Split a comma list into names (the text is kept in buf). */
 static int names(const char *opt, const char *arg, char *buf, size_t bufsize, const char **v,
@@ -237,7 +155,6 @@ static int on_option(int id, const char *arg, void *ctx)
 		}
 		g->method_given = 1;
 		return -1;
-	case OPT_URL: g->url = arg; return -1;
 	case OPT_MODEL:
 		if (g->nmodels == MAX_LIST) {
 			cli_error("--model: at most %d models", MAX_LIST);
@@ -245,29 +162,11 @@ static int on_option(int id, const char *arg, void *ctx)
 		}
 		g->models[g->nmodels++] = arg;
 		return -1;
-	case OPT_API:
-		if (sprout_llm_api_parse(arg, &g->api, &err)) {
-			cli_error("--api: %s", err.msg);
-			return EXIT_USAGE;
-		}
-		return -1;
-	case OPT_KEY_ENV: g->key_env = arg; return -1;
-	case OPT_HEADER:
-		if (!strchr(arg, ':') || g->nheaders == MAX_LIST) {
-			cli_error("--header: expected 'Name: value', got '%s'", arg);
-			return EXIT_USAGE;
-		}
-		g->headers[g->nheaders++] = arg;
-		return -1;
-	case OPT_TEMPERATURE: return reals("temperature", arg, 0, 2, g->temps, &g->ntemps);
-	case OPT_TOP_P: return reals("top-p", arg, 0, 1, g->tops, &g->ntops);
-	case OPT_ANSWER_TOKENS:
-		if ((rc = whole("answer-tokens", arg, 1, 1000000, &u)) >= 0)
-			return rc;
-		o->answer_tokens = (long)u;
-		return -1;
+	case OPT_TEMPERATURE:
+		return cli_reals("temperature", arg, 0, 2, g->temps, MAX_LIST, &g->ntemps);
+	case OPT_TOP_P: return cli_reals("top-p", arg, 0, 1, g->tops, MAX_LIST, &g->ntops);
 	case OPT_N:
-		if ((rc = whole("variants", arg, 1, 50, &u)) >= 0)
+		if ((rc = cli_whole_in("variants", arg, 1, 50, &u)) >= 0)
 			return rc;
 		o->n = (unsigned)u;
 		return -1;
@@ -286,19 +185,19 @@ static int on_option(int id, const char *arg, void *ctx)
 			     &o->noperations, sprout_gen_operation,
 			     "constraints, deepen, concretize, reasoning or breadth");
 	case OPT_WORDS:
-		if ((rc = whole("words", arg, 1, 10000, &u)) >= 0)
+		if ((rc = cli_whole_in("words", arg, 1, 10000, &u)) >= 0)
 			return rc;
 		o->words = (unsigned)u;
 		return -1;
 	case OPT_LANGUAGE: o->language = arg; return -1;
 	case OPT_SCOPE: o->scope = arg; return -1;
 	case OPT_COUNT:
-		if ((rc = whole("count", arg, 1, 10000000, &u)) >= 0)
+		if ((rc = cli_whole_in("count", arg, 1, 10000000, &u)) >= 0)
 			return rc;
 		o->count = (unsigned long)u;
 		return -1;
 	case OPT_ROUND:
-		if ((rc = whole("round", arg, 1, 4096, &u)) >= 0)
+		if ((rc = cli_whole_in("round", arg, 1, 4096, &u)) >= 0)
 			return rc;
 		o->batch = (unsigned)u;
 		return -1;
@@ -317,12 +216,11 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	}
 	case OPT_NOVELTY:
-		if ((rc = reals("novelty-threshold", arg, 0, 1, x, &nx)) >= 0)
+		if ((rc = cli_reals("novelty-threshold", arg, 0, 1, x, 1, &nx)) >= 0)
 			return rc;
 		o->novelty = x[0];
 		return -1;
 	case OPT_PROMPTS: o->prompts_dir = arg; return -1;
-	case OPT_NO_SCHEMA: o->no_schema = 1; return -1;
 	case OPT_CHAT_TEMPLATE: o->chat_template = arg; return -1;
 	case OPT_RESPONSE: {
 		sprout_error e = SPROUT_ERROR_INIT;
@@ -332,73 +230,42 @@ static int on_option(int id, const char *arg, void *ctx)
 		}
 		return -1;
 	}
-	case OPT_CONCURRENCY:
-		if ((rc = whole("concurrency", arg, 1, 1024, &u)) >= 0)
-			return rc;
-		g->lo.concurrency = (size_t)u;
-		return -1;
-	case OPT_RETRIES:
-		if ((rc = whole("retries", arg, 0, 100, &u)) >= 0)
-			return rc;
-		g->lo.retries = (int)u;
-		return -1;
-	case OPT_TIMEOUT:
-		if ((rc = reals("timeout", arg, 0.001, 86400, x, &nx)) >= 0)
-			return rc;
-		g->lo.timeout = x[0];
-		return -1;
-	case OPT_BACKOFF:
-		if ((rc = reals("backoff", arg, 0.001, 60, x, &nx)) >= 0)
-			return rc;
-		g->lo.backoff = x[0];
-		return -1;
-	case OPT_CACHE: g->lo.cache = arg; return -1;
-	case OPT_NO_CACHE: g->no_cache = 1; return -1;
-	case OPT_MAX_REQUESTS:
-		if ((rc = whole("max-requests", arg, 1, 1000000000000ULL, &u)) >= 0)
-			return rc;
-		g->lo.max_requests = (unsigned long)u;
-		return -1;
-	case OPT_MAX_TOKENS:
-		if ((rc = whole("max-tokens", arg, 1, 1000000000000000ULL, &u)) >= 0)
-			return rc;
-		g->lo.max_tokens = u;
-		return -1;
 	case OPT_DRY_RUN: g->dry_run = 1; return -1;
 	case OPT_SEED:
-		if ((rc = whole("seed", arg, 0, ~0ULL, &u)) >= 0)
+		if ((rc = cli_whole_in("seed", arg, 0, ~0ULL, &u)) >= 0)
 			return rc;
 		o->seed = u;
-		g->lo.seed = u;
+		g->llm.lo.seed = u;
 		return -1;
 	case OPT_KEEP: g->keep = 1; return -1;
 	case OPT_BATCH: g->batch = 1; return -1;
 	case OPT_BATCH_WAIT:
 		g->batch_opts = 1;
-		if ((rc = reals("batch-wait", arg, 0, 1e9, x, &nx)) >= 0)
+		if ((rc = cli_reals("batch-wait", arg, 0, 1e9, x, 1, &nx)) >= 0)
 			return rc;
 		g->bo.wait = x[0];
 		return -1;
 	case OPT_BATCH_POLL:
 		g->batch_opts = 1;
-		if ((rc = reals("batch-poll", arg, 0.001, 86400, x, &nx)) >= 0)
+		if ((rc = cli_reals("batch-poll", arg, 0.001, 86400, x, 1, &nx)) >= 0)
 			return rc;
 		g->bo.poll = x[0];
 		return -1;
 	case OPT_BATCH_REQUESTS:
 		g->batch_opts = 1;
-		if ((rc = whole("batch-max-requests", arg, 1, SPROUT_BATCH_ANTHROPIC_REQUESTS, &u)) >= 0)
+		if ((rc = cli_whole_in("batch-max-requests", arg, 1, SPROUT_BATCH_ANTHROPIC_REQUESTS, &u)) >= 0)
 			return rc;
 		g->bo.max_requests = (unsigned long)u;
 		return -1;
 	case OPT_BATCH_BYTES:
 		g->batch_opts = 1;
-		if ((rc = whole("batch-max-bytes", arg, 1, SPROUT_BATCH_ANTHROPIC_BYTES, &u)) >= 0)
+		if ((rc = cli_whole_in("batch-max-bytes", arg, 1, SPROUT_BATCH_ANTHROPIC_BYTES, &u)) >= 0)
 			return rc;
 		g->bo.max_bytes = (unsigned long)u;
 		return -1;
 	}
-	return -1;
+	rc = cli_llm_option(&g->llm, id, arg);
+	return rc == -2 ? -1 : rc;
 }
 
 /* ---- writing ------------------------------------------------------------------ */
@@ -522,20 +389,11 @@ static void on_progress(void *ctx, const sprout_llm_counts *c)
 /* ---- the command --------------------------------------------------------------- */
 
 /* Endpoints (one per model) and the configs: models x temperatures x top_p. */
-static int make_configs(struct gen_cli *g)
+static void make_configs(struct gen_cli *g, const char *key)
 {
-	const char *key = NULL;
-	if (g->key_env) {
-		key = getenv(g->key_env);
-		if (!key || !*key) {
-			cli_error("--api-key-env: $%s is not set", g->key_env);
-			return EXIT_USAGE;
-		}
-	}
 	size_t nt = g->ntemps ? g->ntemps : 1, np = g->ntops ? g->ntops : 1, k = 0;
 	for (size_t m = 0; m < g->nmodels; m++) {
-		g->ep[m] = (sprout_llm_endpoint){g->api, g->url, g->models[m], key, g->headers,
-						 g->nheaders};
+		g->ep[m] = cli_llm_endpoint(&g->llm, g->models[m], key);
 		for (size_t t = 0; t < nt; t++)
 			for (size_t p = 0; p < np; p++)
 				g->cfg[k++] = (sprout_gen_config){&g->ep[m],
@@ -545,7 +403,6 @@ static int make_configs(struct gen_cli *g)
 	}
 	g->o.configs = g->cfg;
 	g->o.nconfigs = k;
-	return -1;
 }
 
 static void print_plan(const struct gen_cli *g, const sprout_gen_plan *p, size_t records)
@@ -560,8 +417,8 @@ static void print_plan(const struct gen_cli *g, const sprout_gen_plan *p, size_t
 	       p->cached, g->o.method == SPROUT_GEN_PAIRS ? " (first round)" : "");
 	printf("tokens, estimated: %llu prompt + %llu answer = %llu\n", p->prompt_tokens,
 	       p->answer_tokens, p->prompt_tokens + p->answer_tokens);
-	if (g->lo.max_requests && p->requests > g->lo.max_requests)
-		printf("--max-requests %lu stops it before the end\n", g->lo.max_requests);
+	if (g->llm.lo.max_requests && p->requests > g->llm.lo.max_requests)
+		printf("--max-requests %lu stops it before the end\n", g->llm.lo.max_requests);
 }
 
 int cmd_generate(int argc, char **argv)
@@ -569,11 +426,10 @@ int cmd_generate(int argc, char **argv)
 	struct gen_cli g;
 	memset(&g, 0, sizeof g);
 	sprout_generate_options_init(&g.o);
-	sprout_llm_options_init(&g.lo);
+	cli_llm_init(&g.llm);
 	sprout_batch_options_init(&g.bo);
 	g.o.constraints = g.constraints;
 	g.o.operations = g.ops;
-	g.lo.cache = "sprout-cache.sqlite";
 	struct cli_common c;
 	int rc = cli_parse(argc, argv, "generate --method NAME --url URL --model NAME [options] [FILE...]",
 			   "Ask a model server for new examples made from the records: paraphrases\n"
@@ -586,14 +442,13 @@ int cmd_generate(int argc, char **argv)
 			   options, CLI_READS | CLI_WRITES, &c, on_option, &g);
 	if (rc >= 0)
 		return rc;
+	const char *key;
+	if ((rc = cli_llm_ready(&g.llm, g.dry_run, &key)) >= 0)
+		return rc;
 	rc = EXIT_OK;
-	if (!g.url) {
-		/* as the official clients do */
-		const char *env = g.api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL";
-		const char *u = getenv(env);
-		g.url = u && *u ? u : NULL;
-	}
-	if (!g.method_given || !g.url || !g.nmodels) {
+	g.o.answer_tokens = g.llm.answer_tokens;
+	g.o.no_schema = g.llm.no_schema;
+	if (!g.method_given || !g.llm.url || !g.nmodels) {
 		cli_error("generate needs --method, --url (or $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL "
 			  "with --api anthropic) and --model (see 'sprout generate --help')");
 		return EXIT_USAGE;
@@ -602,16 +457,13 @@ int cmd_generate(int argc, char **argv)
 		cli_note(&c, "--constraints is for paraphrase: left unused");
 	if (g.batch_opts && !g.batch)
 		cli_note(&c, "--batch-wait, --batch-poll and --batch-max-* go with --batch: left unused");
-	if (g.batch && g.no_cache) {
+	if (g.batch && g.llm.no_cache) {
 		cli_error("--batch needs the cache (it keeps the batch ids): leave out --no-cache");
 		return EXIT_USAGE;
 	}
 	if (g.batch && !g.dry_run)
-		g.lo.batch = &g.bo;
-	if ((rc = make_configs(&g)) >= 0)
-		return rc;
-	if (g.no_cache || (g.dry_run && g.lo.cache && access(g.lo.cache, F_OK) != 0))
-		g.lo.cache = NULL; /* a dry run makes no cache file */
+		g.llm.lo.batch = &g.bo;
+	make_configs(&g, key);
 	struct cli_reader rd = {0};
 	rd.want_rejects = !g.dry_run;
 	struct cli_dataset ds = {0};
@@ -625,7 +477,7 @@ int cmd_generate(int argc, char **argv)
 		goto done;
 	if ((rc = cli_load(&rd, &ds)) >= 0)
 		goto done;
-	if (!(llm = sprout_llm_new(&g.lo, &err))) {
+	if (!(llm = sprout_llm_new(&g.llm.lo, &err))) {
 		cli_error_at(&err);
 		rc = cli_exit_for(err.code);
 		goto done;
