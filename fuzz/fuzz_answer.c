@@ -1,14 +1,17 @@
 /* libFuzzer target for what comes back from a model: sprout_extract_json
- * and sprout_extract_items on any bytes, and the template renderer on any
- * template text. Invariants: no crash, no leak, errors carry a message,
- * an extracted value prints back to JSON that parses to an equal value,
- * and items found have every asked field as a string. */
+ * and sprout_extract_items on any bytes, a judge's answer
+ * (sprout_judge_read), and the template renderer on any template text.
+ * Invariants: no crash, no leak, errors carry a message, an extracted
+ * value prints back to JSON that parses to an equal value, items found
+ * have every asked field as a string, and a judge's score read is 1 to 5
+ * with its reason NUL-terminated. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sprout/sprout.h"
 #include "sprout/extract.h"
+#include "sprout/judge.h"
 #include "sprout/template.h"
 
 #define CHECK(c)                                                                          \
@@ -54,6 +57,23 @@ static void answer(const char *s, size_t n)
 	sprout_arena_free(a);
 }
 
+static void judge(const char *s, size_t n)
+{
+	sprout_buf reason = SPROUT_BUF_INIT((size_t)1 << 24);
+	sprout_error err = SPROUT_ERROR_INIT;
+	int score = 0;
+	sprout_code rc = sprout_judge_read(s, n, &score, &reason, &err);
+	if (rc) {
+		CHECK(rc == SPROUT_ERR_JSON || rc == SPROUT_ERR_NOMEM);
+		CHECK(err.msg[0]);
+		CHECK(score == 0);
+	} else {
+		CHECK(score >= 1 && score <= 5);
+		CHECK(reason.data == NULL ? reason.len == 0 : reason.data[reason.len] == '\0');
+	}
+	sprout_buf_release(&reason);
+}
+
 static void template(const char *s, size_t n)
 {
 	static const char *const names[] = {"text", "k", "examples"};
@@ -74,6 +94,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	/* the first byte picks the target */
 	if (data[0] & 1)
 		answer((const char *)data + 1, size - 1);
+	else if (data[0] & 2)
+		judge((const char *)data + 1, size - 1);
 	else
 		template((const char *)data + 1, size - 1);
 	return 0;

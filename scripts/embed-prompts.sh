@@ -28,8 +28,8 @@ i=0
 for f in "$@"; do
 	name=$(basename "$f" .txt)
 	case $name in
-	'' | *[!a-z_]*)
-		echo "embed-prompts: $f: a template name is lowercase letters and '_'" >&2
+	'' | *[!a-z_-]*)
+		echo "embed-prompts: $f: a template name is lowercase letters, '-' and '_'" >&2
 		exit 1
 		;;
 	esac

@@ -792,7 +792,9 @@
       const s = make('span', 'score');
       s.dataset.test = 'score';
       s.dataset.name = k;
-      s.title = k + ' = ' + formatNumber(scores[k]);
+      s.title = k + ' = ' + (isJudge(k, scores[k])
+        ? scores[k].score + ' (kept from ' + formatNumber(scores[k].min) + '): ' + asText(scores[k].reason)
+        : formatNumber(scores[k]));
       s.append(make('span', 'score-name', name + ': '), make('span', 'score-value', value));
       box.appendChild(s);
     }
@@ -803,7 +805,23 @@
   function level(v) {
     return v >= 0.8 ? 'high' : v >= 0.5 ? 'medium' : 'low';
   }
+  // A language model's score against a rubric (filter --judge):
+  // {"score": 1-5, "min": threshold, "reason": "..."}.
+  const RUBRICS = {
+    meaning: 'meaning kept', response: 'response correct and helpful',
+    fluency: 'reads naturally', scope: 'refusal out of scope',
+  };
+  function isJudge(key, v) {
+    return key.startsWith('judge:') && v !== null && typeof v === 'object' &&
+      typeof v.score === 'number';
+  }
   function scoreWords(key, v) {
+    if (isJudge(key, v)) {
+      const r = key.slice(6);
+      const what = Object.prototype.hasOwnProperty.call(RUBRICS, r) ? RUBRICS[r] : humanName(r);
+      const low = typeof v.min === 'number' && v.score < v.min ? ', below ' + v.min : '';
+      return ['Judge, ' + what, v.score + ' of 5' + low];
+    }
     const n = typeof v === 'number' && isFinite(v);
     const num = formatNumber(v);
     const count = (one, many) => (v === 1 ? '1 ' + one : num + ' ' + many);

@@ -75,6 +75,10 @@ typedef struct sprout_filter_options {
 	const char *embed_url;         /* engine embed: the endpoint */
 	const char *embed_model;
 	const char *embed_cache;       /* SQLite file, NULL: none */
+	int need_parent;               /* 1: a variant whose parent is not known is
+					* rejected ("parent") even with no other check
+					* against the parent on (the judge's meaning
+					* rubric reads the parent) */
 } sprout_filter_options;
 
 /* Defaults: prompt slot, meaning similarity in 0.89-0.98, length ratio
@@ -111,6 +115,13 @@ sprout_code sprout_filter_wanted(sprout_filter *f, size_t **refs, size_t *n, spr
 /* The texts of a record given to sprout_filter_know_ref, for the checks
  * against it as a parent. */
 sprout_code sprout_filter_know_texts(sprout_filter *f, const sprout_record *r, sprout_error *err);
+
+/* The checked slots of r's parent (and its label): out[s] for each slot
+ * the parent has, {NULL, 0} for the others. Returns 1, or 0 when r names
+ * no parent or one the filter does not know (out is then all empty). The
+ * texts stay valid while f lives. */
+int sprout_filter_parent_texts(sprout_filter *f, const sprout_record *r,
+			       sprout_text out[SPROUT_SLOT__COUNT]);
 
 /* A record of an existing dataset: later records that duplicate it are
  * rejected (exact and near). */

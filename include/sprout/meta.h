@@ -53,6 +53,10 @@ sprout_code sprout_meta_derive_hashed(sprout_record *child, const sprout_record 
 /* Record a score: _sprout.scores[name] = value (shortest exact decimal). */
 sprout_code sprout_meta_set_score(sprout_record *r, const char *name, double value,
 				  sprout_error *err);
+/* The same with any value (allocated in r's arena; NULL fails as out of
+ * memory): the judge's {"score", "min", "reason"}. */
+sprout_code sprout_meta_set_score_value(sprout_record *r, const char *name, sprout_json *value,
+					sprout_error *err);
 
 /* The id in _sprout, or NULL. */
 const char *sprout_meta_id(const sprout_record *r);

@@ -168,7 +168,9 @@ sprout_code sprout_review_adjudicate_json(sprout_review *rv, long reviewer, long
 
 /* Progress per reviewer, acceptance per method, agreement (Cohen's kappa
  * for two reviewers, Fleiss' kappa for more, and Krippendorff's alpha over
- * every item two or more decided), as JSON. */
+ * every item two or more decided), and for each judge rubric whose scores
+ * (_sprout.scores["judge:RUBRIC"]) the reviewed items carry, its agreement
+ * with the reviewers at each threshold and the best one, as JSON. */
 sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
 
 /* Krippendorff's alpha for nominal data. counts[u * k + c] is how many
@@ -179,6 +181,16 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
  * category (no expected disagreement). */
 double sprout_review_alpha_nominal(const unsigned *counts, size_t units, size_t k,
 				   size_t *pairable);
+
+/* How a judge's scores agree with people's decisions at a threshold: the
+ * judge keeps item i when score[i] >= threshold, the people when keep[i]
+ * is nonzero. *accuracy gets the share of items where both say the same,
+ * and the return value is Cohen's kappa over the two keep/reject ratings:
+ * (po - pe) / (1 - pe), pe the agreement expected by chance from each
+ * side's share of keeps. NAN when it is not defined (no items, or both
+ * sides give every item the same rating, so pe is 1). */
+double sprout_review_judge_kappa(const int *score, const int *keep, size_t n, int threshold,
+				 double *accuracy);
 
 typedef enum sprout_review_outcome {
 	SPROUT_OUTCOME_ACCEPTED,

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -831,12 +832,20 @@ int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *s
 			   const char *check, const char *reason, const sprout_record *r,
 			   const char *key, const char *value)
 {
+	return cli_reject_scored(rd, a, stage, check, NAN, reason, r, key, value);
+}
+
+int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
+		      const char *check, double score, const char *reason,
+		      const sprout_record *r, const char *key, const char *value)
+{
 	(void)a;
 	if (!rd->rejects)
 		return -1;
 	sprout_reject j = SPROUT_REJECT_INIT;
 	j.stage = stage;
 	j.check = check;
+	j.score = score;
 	j.reason = reason;
 	j.file = r->file;
 	j.line = r->line;

@@ -232,6 +232,10 @@ int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
 int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *stage,
 			   const char *check, const char *reason, const sprout_record *r,
 			   const char *key, const char *value);
+/* The same with a score after the check (NAN: none). */
+int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
+		      const char *check, double score, const char *reason,
+		      const sprout_record *r, const char *key, const char *value);
 
 /* ---- model servers (generate, filter --judge) ----------------------------- */
 

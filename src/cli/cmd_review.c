@@ -402,13 +402,52 @@ static const struct cli_option stats_options[] = {
 	{NULL, 0, NULL, 0, NULL},
 };
 
+/* "0.123", or "-" for a number that is not defined (null). */
+static const char *num3(const sprout_json *x, char *buf, size_t n)
+{
+	if (!x || x->type != SPROUT_JSON_NUMBER)
+		return "-";
+	snprintf(buf, n, "%.3f", sprout_json_number(x));
+	return buf;
+}
+
+/* The judges against the reviewers, when reviewed items carry their scores. */
+static void print_judges(const sprout_json *js)
+{
+	if (!js || js->type != SPROUT_JSON_ARRAY || !js->len)
+		return;
+	printf("\njudge against the reviewers (the judge keeps a score at or above the threshold; "
+	       "the reviewers keep what they accepted, not what they rejected or edited)\n");
+	printf("rubric            items  threshold  kappa  accuracy  best threshold  kappa  "
+	       "accuracy\n");
+	for (size_t i = 0; i < js->len; i++) {
+		const sprout_json *x = js->u.items[i], *t = sprout_json_get(x, "threshold"),
+				  *b = sprout_json_get(x, "best");
+		char k1[32], a1[32], k2[32], a2[32], th[16] = "-", bt[16] = "-";
+		if (t && t->type == SPROUT_JSON_NUMBER)
+			snprintf(th, sizeof th, "%.0f", sprout_json_number(t));
+		const sprout_json *bk = NULL, *ba = NULL;
+		if (b && b->type == SPROUT_JSON_OBJECT) {
+			snprintf(bt, sizeof bt, "%.0f", sprout_json_number(sprout_json_get(b, "threshold")));
+			bk = sprout_json_get(b, "kappa");
+			ba = sprout_json_get(b, "accuracy");
+		}
+		printf("%-16s %6.0f %10s %6s %9s %15s %6s %9s\n", sprout_json_get(x, "rubric")->u.s,
+		       sprout_json_number(sprout_json_get(x, "items")), th,
+		       num3(sprout_json_get(x, "kappa"), k1, sizeof k1),
+		       num3(sprout_json_get(x, "accuracy"), a1, sizeof a1), bt, num3(bk, k2, sizeof k2),
+		       num3(ba, a2, sizeof a2));
+	}
+}
+
 static int review_stats(int argc, char **argv)
 {
 	struct review_cli r = {0};
 	struct cli_common c;
 	int rc = cli_parse(argc, argv, "review stats [options]",
-			   "Progress per reviewer, acceptance per method, and agreement between\n"
-			   "reviewers (Cohen's kappa for two, Fleiss' kappa for more).",
+			   "Progress per reviewer, acceptance per method, agreement between\n"
+			   "reviewers (Cohen's kappa for two, Fleiss' kappa for more), and how a\n"
+			   "judge's scores (filter --judge) agree with the reviewers' decisions.",
 			   stats_options, CLI_NO_OUTPUT, &c, on_option, &r);
 	if (rc >= 0)
 		return rc;
@@ -473,6 +512,7 @@ static int review_stats(int argc, char **argv)
 			       sprout_json_number(sprout_json_get(ka, "items")),
 			       sprout_json_number(sprout_json_get(ka, "ratings")));
 		}
+		print_judges(sprout_json_get(v, "judges"));
 	}
 	sprout_arena_free(a);
 	sprout_buf_release(&b);

@@ -874,6 +874,23 @@ static int load_stage(struct run *r, const sprout_json *item, struct stage *st, 
 	return check_args(r, st, st->args, st->nargs, line, col);
 }
 
+/* A filter stage with a judge: it asks a model when the llm section is on,
+ * and runs without its judge when the section is off. */
+static int judges(const struct stage *st)
+{
+	return !strcmp(st->name, "filter") && given(st, "judge");
+}
+
+/* Options that only the judge reads, dropped when it is skipped. */
+static int judge_arg(const char *arg)
+{
+	static const char *const names[] = {"--judge=", "--judge-min=", "--scope="};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strncmp(arg, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
 static int load_stages(struct run *r, const sprout_json *list)
 {
 	struct stage *all = sprout_arena_alloc(r->a, list->len * sizeof *all);
@@ -916,6 +933,24 @@ static int load_stages(struct run *r, const sprout_json *list)
 	}
 	int on = r->llm_flag ? r->llm_flag > 0 : r->llm;
 	r->llm = on;
+	for (size_t i = 0; i < list->len; i++) {
+		const struct stage *st = &all[i];
+		if (!judges(st) || (st->when && st->when != (on ? 1 : -1)))
+			continue;
+		size_t at = st->when && !strcmp(st->node->u.members[0].key, "when") ? 1 : 0;
+		if (on && ((!given(st, "url") && !r->llm_url) || (!given(st, "model") && !r->llm_model)))
+			return rerr_key(r, st->node, at, EXIT_USAGE,
+					"stage filter's judge needs a url and a model: in the stage or "
+					"in the llm section");
+		if (!on && !r->quiet && !r->dry_run) {
+			unsigned long line, col;
+			sprout_yaml_key_where(r->marks, st->node, at, &line, &col);
+			fprintf(stderr,
+				"sprout: %s:%lu:%lu: the judge of stage filter is skipped: the llm "
+				"section is off (sprout run --llm switches it on)\n",
+				r->path, line, col);
+		}
+	}
 	r->stages = all;
 	r->nstages = 0;
 	for (size_t i = 0; i < list->len; i++) {
@@ -1257,7 +1292,8 @@ static void build_argv(struct run *r, struct stage *st, char *const *cur, size_t
 	st->argv = NULL;
 	push(r, &st->argv, &st->argc, &cap, st->name);
 	for (size_t i = 0; i < st->nargs; i++)
-		push(r, &st->argv, &st->argc, &cap, st->args[i]);
+		if (!(judges(st) && !r->llm && judge_arg(st->args[i])))
+			push(r, &st->argv, &st->argc, &cap, st->args[i]);
 	if (r->seed && find_option(&st->probe, "seed") && !given(st, "seed"))
 		push(r, &st->argv, &st->argc, &cap, fmt(r, "--seed=%s", r->seed));
 	if (cur_format && find_option(&st->probe, "format") && !given(st, "format") &&
@@ -1274,7 +1310,7 @@ static void build_argv(struct run *r, struct stage *st, char *const *cur, size_t
 			push(r, &st->argv, &st->argc, &cap,
 			     fmt(r, "--embed-cache=%s/sprout.sqlite", r->out));
 	}
-	if (!strcmp(st->name, "generate")) {
+	if (!strcmp(st->name, "generate") || (judges(st) && r->llm)) {
 		/* the llm section's server and model, and the run folder's cache */
 		if (!given(st, "url") && r->llm_url)
 			push(r, &st->argv, &st->argc, &cap, fmt(r, "--url=%s", r->llm_url));
@@ -1508,10 +1544,10 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 		if (st->kind != K_REPORT &&
 		    (!data || data->kind != K_EXPORT || st->kind == K_EXPORT))
 			data = st;
-		if (!strcmp(st->name, "generate")) {
+		if (!strcmp(st->name, "generate") || (judges(st) && r->llm)) {
 			sprout_json *g = sprout_json_new(a, SPROUT_JSON_OBJECT);
 			sprout_json_set(a, g, "stage", jstr(a, st->label));
-			sprout_json_set(a, g, "kind", jstr(a, "chat"));
+			sprout_json_set(a, g, "kind", jstr(a, judges(st) ? "judge" : "chat"));
 			sprout_json_set(a, g, "api", jstr(a, stage_text(st, "api", "openai")));
 			const char *url = stage_text(st, "url", r->llm_url);
 			sprout_json_set(a, g, "url",
@@ -1521,8 +1557,9 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 					models ? sprout_json_copy(a, models)
 					       : r->llm_model ? jstr(a, r->llm_model)
 							      : sprout_json_new(a, SPROUT_JSON_NULL));
-			static const char *const sampling[] = {"method", "temperature", "top-p"};
-			for (size_t k = 0; k < 3; k++) {
+			static const char *const sampling[] = {"method", "temperature", "top-p", "judge",
+							       "judge-min"};
+			for (size_t k = 0; k < 5; k++) {
 				const sprout_json *v = st->opts ? sprout_json_get(st->opts, sampling[k]) : NULL;
 				if (v)
 					sprout_json_set(a, g, sampling[k], sprout_json_copy(a, v));
@@ -1884,9 +1921,10 @@ static double average_prompt(const struct run *r)
 	return n ? chars / n : 0;
 }
 
-/* A generate stage's own --dry-run, its lines indented under the stage,
- * and the requests and tokens it counts. 0, or -1 when it could not run. */
-static int generate_plan(struct run *r, const struct stage *st, double *requests, double *tokens)
+/* A generate stage's (or a judging filter's) own --dry-run, its lines
+ * indented under the stage, and the requests and tokens it counts. 0, or
+ * -1 when it could not run. */
+static int stage_plan(struct run *r, const struct stage *st, double *requests, double *tokens)
 {
 	char **argv = sprout_arena_alloc(r->a, (st->argc + 2) * sizeof *argv);
 	FILE *t = tmpfile();
@@ -2009,11 +2047,24 @@ static int dry_run(struct run *r)
 		for (size_t k = 0; k < st->argc; k++)
 			printf(" %s", st->argv[k]);
 		printf("\n");
+		if (judges(st) && r->llm && !done) {
+			/* its own --dry-run runs the checks: only with its input there */
+			int ready = 1;
+			for (size_t k = 0; k < ncur; k++)
+				ready = ready && access(cur[k], R_OK) == 0;
+			if (!ready || stage_plan(r, st, &requests, &tokens)) {
+				double n = in_hi * list_len(st, "judge", 1);
+				printf("               model: up to %.0f judge requests (one for each "
+				       "record and rubric that applies to it)\n",
+				       n);
+				requests += n;
+			}
+		}
 		if (!strcmp(st->name, "generate") && !done) {
 			int ready = 1;
 			for (size_t k = 0; k < ncur; k++)
 				ready = ready && access(cur[k], R_OK) == 0;
-			if (!ready || generate_plan(r, st, &requests, &tokens)) {
+			if (!ready || stage_plan(r, st, &requests, &tokens)) {
 				/* before the stages it reads from have run: one request or more
 				 * for each record */
 				printf("               model: one request or more for each of up to %.0f "

@@ -423,6 +423,20 @@ sprout_code sprout_filter_know_texts(sprout_filter *f, const sprout_record *r, s
 	return SPROUT_OK;
 }
 
+int sprout_filter_parent_texts(sprout_filter *f, const sprout_record *r,
+			       sprout_text out[SPROUT_SLOT__COUNT])
+{
+	memset(out, 0, SPROUT_SLOT__COUNT * sizeof *out);
+	const sprout_json *named;
+	const struct parent *p = find_parent(f, r, &named);
+	if (!p || !p->t)
+		return 0;
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+		if (p->t->present[s])
+			out[s] = (sprout_text){p->t->text[s], p->t->len[s]};
+	return 1;
+}
+
 sprout_code sprout_filter_prepare(sprout_filter *f, sprout_error *err)
 {
 	if (!f->embed)
@@ -727,7 +741,8 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 	const struct parent *p = find_parent(f, r, &named);
 	const struct ptexts *pt = p ? p->t : NULL;
 	int against_parent = o->similarity || o->ratio_lo > 0 || o->ratio_hi > 0 ||
-			     o->new_words_min >= 0 || o->new_words_max >= 0 || o->label;
+			     o->new_words_min >= 0 || o->new_words_max >= 0 || o->label ||
+			     o->need_parent;
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		sprout_text t;
 		if (!o->slots[s] || !sprout_record_get(r, (sprout_slot)s, &t))

@@ -470,6 +470,7 @@ static sprout_json *params_json(struct run *r, sprout_arena *a, const struct tas
 	case SPROUT_GEN_PARAPHRASE: key = "constraint", val = o->constraints[t->sub]; break;
 	case SPROUT_GEN_EVOLVE: key = "operation", val = o->operations[t->sub]; break;
 	case SPROUT_GEN_TRANSLATE: key = "pivot", val = o->language; break;
+	case SPROUT_GEN_REFUSE: key = "scope", val = o->scope; break; /* for the judge */
 	case SPROUT_GEN_BRIEF:
 		if (sprout_json_set(a, p, "words", sprout_json_integer(a, o->words)))
 			return NULL;

@@ -152,8 +152,8 @@ sprout_code sprout_meta_derive_hashed(sprout_record *child, const sprout_record 
 	return SPROUT_OK;
 }
 
-sprout_code sprout_meta_set_score(sprout_record *r, const char *name, double value,
-				  sprout_error *err)
+sprout_code sprout_meta_set_score_value(sprout_record *r, const char *name, sprout_json *value,
+					sprout_error *err)
 {
 	sprout_code rc = sprout_meta_ensure(r, err);
 	if (rc)
@@ -166,8 +166,13 @@ sprout_code sprout_meta_set_score(sprout_record *r, const char *name, double val
 		if (!scores || sprout_json_set(a, m, "scores", scores))
 			return nomem(err);
 	}
-	sprout_json *v = sprout_json_real(a, value);
-	if (!v || sprout_json_set(a, scores, name, v))
+	if (!value || sprout_json_set(a, scores, name, value))
 		return nomem(err);
 	return SPROUT_OK;
+}
+
+sprout_code sprout_meta_set_score(sprout_record *r, const char *name, double value,
+				  sprout_error *err)
+{
+	return sprout_meta_set_score_value(r, name, sprout_json_real(r->arena, value), err);
 }

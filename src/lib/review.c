@@ -440,6 +440,8 @@ static double record_score(const sprout_record *r, const char *name)
 	sprout_json *m = sprout_meta_get(r);
 	sprout_json *s = m ? sprout_json_get(m, "scores") : NULL;
 	sprout_json *v = s ? sprout_json_get(s, name) : NULL;
+	if (v && v->type == SPROUT_JSON_OBJECT) /* a judge's: {"score", "min", "reason"} */
+		v = sprout_json_get(v, "score");
 	return v && v->type == SPROUT_JSON_NUMBER ? sprout_json_number(v) : NAN;
 }
 
@@ -1812,6 +1814,194 @@ static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
 			       k, Pbar, N, raters, m);
 }
 
+double sprout_review_judge_kappa(const int *score, const int *keep, size_t n, int threshold,
+				 double *accuracy)
+{
+	double agree = 0, judge = 0, people = 0;
+	for (size_t i = 0; i < n; i++) {
+		int j = score[i] >= threshold, p = keep[i] != 0;
+		agree += j == p;
+		judge += j;
+		people += p;
+	}
+	*accuracy = n ? agree / (double)n : NAN;
+	if (!n)
+		return NAN;
+	double pj = judge / (double)n, pp = people / (double)n;
+	double po = agree / (double)n, pe = pj * pp + (1 - pj) * (1 - pp);
+	return pe < 1 ? (po - pe) / (1 - pe) : NAN;
+}
+
+/* One judge rubric's scores on the reviewed items, and what the reviewers
+ * decided. */
+struct judged {
+	char name[64];
+	int *score, *keep, *min;
+	size_t n, cap;
+};
+
+static int judged_add(struct judged **v, size_t *nv, const char *name, size_t nlen, int score,
+		      int keep, int min)
+{
+	size_t k = 0;
+	while (k < *nv && (strlen((*v)[k].name) != nlen || memcmp((*v)[k].name, name, nlen)))
+		k++;
+	if (k == *nv) {
+		struct judged *more = realloc(*v, (*nv + 1) * sizeof *more);
+		if (!more)
+			return -1;
+		*v = more;
+		memset(&more[k], 0, sizeof more[k]);
+		snprintf(more[k].name, sizeof more[k].name, "%.*s", (int)nlen, name);
+		(*nv)++;
+	}
+	struct judged *j = &(*v)[k];
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 64;
+		int *a = realloc(j->score, cap * sizeof *a);
+		if (a)
+			j->score = a;
+		int *b = a ? realloc(j->keep, cap * sizeof *b) : NULL;
+		if (b)
+			j->keep = b;
+		int *c = b ? realloc(j->min, cap * sizeof *c) : NULL;
+		if (!c)
+			return -1;
+		j->min = c;
+		j->cap = cap;
+	}
+	j->score[j->n] = score;
+	j->keep[j->n] = keep;
+	j->min[j->n++] = min;
+	return 0;
+}
+
+static int by_judge_name(const void *a, const void *b)
+{
+	return strcmp(((const struct judged *)a)->name, ((const struct judged *)b)->name);
+}
+
+static int add_real(sprout_buf *out, double x)
+{
+	return isnan(x) ? sprout_buf_adds(out, "null") != SPROUT_OK
+			: sprout_buf_addf(out, "%.4f", x) != SPROUT_OK;
+}
+
+/* The judges against the reviewers: for each item with a decision, the
+ * reviewers keep it when the adjudicator accepted it, else when accepts
+ * outnumber rejections and edits (a tie counts for neither: the item is
+ * left out); an edit says the record was not good as it stood. Each
+ * "judge:RUBRIC" score of the item's record is compared with that. */
+static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
+{
+	sqlite3_stmt *st = prep(rv, "SELECT i.record, a.decision, sum(d.decision = 'accept'), "
+				    "sum(d.decision != 'accept') FROM items i JOIN decisions d ON "
+				    "d.item = i.id LEFT JOIN adjudications a ON a.item = i.id GROUP BY "
+				    "i.id ORDER BY i.id");
+	if (!st)
+		return SPROUT_ERR_IO;
+	struct judged *v = NULL;
+	size_t nv = 0;
+	int bad = 0;
+	sprout_arena *a = sprout_arena_new(0);
+	bad = !a;
+	while (!bad && sqlite3_step(st) == SQLITE_ROW) {
+		long long yes = sqlite3_column_int64(st, 2), no = sqlite3_column_int64(st, 3);
+		int keep;
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			keep = !strcmp(col(st, 1), "accept");
+		else if (yes != no)
+			keep = yes > no;
+		else
+			continue;
+		const char *rec = col(st, 0);
+		sprout_json *obj = NULL;
+		sprout_arena_reset(a);
+		if (sprout_json_parse(a, rec, strlen(rec), &obj, NULL))
+			continue;
+		sprout_json *m = sprout_json_get(obj, "_sprout");
+		sprout_json *sc = m && m->type == SPROUT_JSON_OBJECT ? sprout_json_get(m, "scores") : NULL;
+		for (size_t k = 0; sc && sc->type == SPROUT_JSON_OBJECT && k < sc->len && !bad; k++) {
+			const sprout_json_member *mm = &sc->u.members[k];
+			const sprout_json *x = mm->value;
+			if (mm->klen <= 6 || mm->klen > 6 + 60 || memcmp(mm->key, "judge:", 6) ||
+			    x->type != SPROUT_JSON_OBJECT)
+				continue;
+			const sprout_json *s = sprout_json_get(x, "score"), *mn = sprout_json_get(x, "min");
+			double sv = s && s->type == SPROUT_JSON_NUMBER ? sprout_json_number(s) : NAN;
+			double mv = mn && mn->type == SPROUT_JSON_NUMBER ? sprout_json_number(mn) : NAN;
+			if (!(sv >= 1 && sv <= 5 && sv == floor(sv)))
+				continue;
+			bad = judged_add(&v, &nv, mm->key + 6, mm->klen - 6, (int)sv, keep,
+					 mv >= 1 && mv <= 5 && mv == floor(mv) ? (int)mv : 0);
+		}
+	}
+	sqlite3_finalize(st);
+	sprout_arena_free(a);
+	if (nv)
+		qsort(v, nv, sizeof *v, by_judge_name);
+	bad = bad || sprout_buf_addc(out, '[');
+	for (size_t k = 0; k < nv && !bad; k++) {
+		struct judged *j = &v[k];
+		/* the threshold the filter held them to: the most common, the
+		 * lowest of a tie */
+		size_t count[6] = {0}, people = 0;
+		int used = 0;
+		for (size_t i = 0; i < j->n; i++) {
+			count[j->min[i]]++;
+			people += j->keep[i] != 0;
+		}
+		for (int t = 1; t <= 5; t++)
+			if (count[t] > (used ? count[used] : 0))
+				used = t;
+		/* the best threshold: the highest kappa; of a tie, the higher
+		 * accuracy, then the lower threshold */
+		double kap[6], acc[6];
+		int best = 0;
+		for (int t = 1; t <= 5; t++) {
+			kap[t] = sprout_review_judge_kappa(j->score, j->keep, j->n, t, &acc[t]);
+			if (isnan(kap[t]))
+				continue;
+			if (!best || kap[t] > kap[best] + 1e-12 ||
+			    (fabs(kap[t] - kap[best]) <= 1e-12 && acc[t] > acc[best] + 1e-12))
+				best = t;
+		}
+		bad = (k && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"rubric\":") ||
+		      add_str(out, j->name) ||
+		      sprout_buf_addf(out, ",\"items\":%zu,\"reviewers_keep\":%zu,\"threshold\":", j->n,
+				      people);
+		bad = bad || (used ? sprout_buf_addf(out, "%d", used) : sprout_buf_adds(out, "null"));
+		bad = bad || sprout_buf_adds(out, ",\"kappa\":") ||
+		      add_real(out, used ? kap[used] : NAN) || sprout_buf_adds(out, ",\"accuracy\":") ||
+		      add_real(out, used ? acc[used] : NAN) || sprout_buf_adds(out, ",\"best\":");
+		if (!bad && best)
+			bad = sprout_buf_addf(out, "{\"threshold\":%d,\"kappa\":", best) ||
+			      add_real(out, kap[best]) || sprout_buf_adds(out, ",\"accuracy\":") ||
+			      add_real(out, acc[best]) || sprout_buf_addc(out, '}');
+		else if (!bad)
+			bad = sprout_buf_adds(out, "null");
+		bad = bad || sprout_buf_adds(out, ",\"thresholds\":[");
+		for (int t = 1; t <= 5 && !bad; t++) {
+			size_t kept = 0;
+			for (size_t i = 0; i < j->n; i++)
+				kept += j->score[i] >= t;
+			bad = (t > 1 && sprout_buf_addc(out, ',')) ||
+			      sprout_buf_addf(out, "{\"threshold\":%d,\"judge_keeps\":%zu,\"kappa\":", t,
+					      kept) ||
+			      add_real(out, kap[t]) || sprout_buf_adds(out, ",\"accuracy\":") ||
+			      add_real(out, acc[t]) || sprout_buf_addc(out, '}');
+		}
+		bad = bad || sprout_buf_adds(out, "]}");
+	}
+	for (size_t k = 0; k < nv; k++) {
+		free(v[k].score);
+		free(v[k].keep);
+		free(v[k].min);
+	}
+	free(v);
+	return bad || sprout_buf_addc(out, ']') ? SPROUT_ERR_NOMEM : SPROUT_OK;
+}
+
 sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
@@ -1866,6 +2056,7 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 	sqlite3_finalize(st);
 	bad = bad || sprout_buf_adds(out, "],\"agreement\":") || agreement_json(rv, out) ||
 	      sprout_buf_adds(out, ",\"krippendorff\":") || alpha_json(rv, out) ||
+	      sprout_buf_adds(out, ",\"judges\":") || judges_json(rv, out) ||
 	      sprout_buf_adds(out, "}");
 	pthread_mutex_unlock(&rv->lock);
 	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the review project")

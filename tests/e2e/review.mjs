@@ -277,6 +277,11 @@ async function alice(browser) {
   await step('alice: the checks are in plain words', async () => {
     const t = await page.textContent('[data-test="score"][data-name="similarity"]');
     check(t === 'Meaning kept: 0.91 (high)', `the similarity score reads ${JSON.stringify(t)}`);
+    const j = '[data-test="score"][data-name="judge:meaning"]';
+    const jt = await page.textContent(j);
+    check(jt === 'Judge, meaning kept: 5 of 5', `the judge's score reads ${JSON.stringify(jt)}`);
+    const tip = await page.getAttribute(j, 'title');
+    check(tip === 'judge:meaning = 5 (kept from 4): The same request.', `its tooltip is ${JSON.stringify(tip)}`);
   });
   await step('alice: the guidelines panel shows the Markdown, safely', async () => {
     await page.keyboard.press('g');

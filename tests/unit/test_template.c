@@ -8,18 +8,23 @@
 
 #include "sprout/template.h"
 
-/* What each method of `sprout generate` fills in: a built-in template must
- * use all of these and nothing else. */
+/* What each method of `sprout generate` (and each rubric of the judge)
+ * fills in: a built-in template must use all of these and nothing else. */
 static const struct {
 	const char *name;
 	const char *vars[4];
-	const char *fields[4]; /* of the items the template asks for */
+	const char *fields[4]; /* of the items the template asks for (strings) */
+	const char *shape;     /* the answer it shows; NULL: {"items": [{... */
 } methods[] = {
     {"breadth", {"text"}, {"text"}},
     {"brief", {"instruction", "response", "words"}, {"response"}},
     {"bullets", {"instruction", "response"}, {"response"}},
     {"evolve", {"text", "operation"}, {"text"}},
     {"expand", {"text", "k"}, {"text"}},
+    {"judge-fluency", {"text"}, {"reason"}, "\"score\": 4}"},
+    {"judge-meaning", {"original", "variant"}, {"reason"}, "\"score\": 4}"},
+    {"judge-response", {"instruction", "input", "response"}, {"reason"}, "\"score\": 4}"},
+    {"judge-scope", {"scope", "instruction", "response"}, {"reason"}, "\"score\": 4}"},
     {"pairs", {"examples", "k"}, {"instruction", "input", "output"}},
     {"paraphrase", {"text", "k", "constraint"}, {"text"}},
     {"refine", {"text"}, {"text"}},
@@ -201,9 +206,9 @@ static void builtins_use_exactly_their_methods_placeholders(void)
 				test_fail(__FILE__, __LINE__, "%s never uses {{%s}}",
 					  methods[m].name, methods[m].vars[v]);
 		/* the answer shape the prompt asks for is the one read back */
-		if (!strstr(user.data, "{\"items\": [{\""))
-			test_fail(__FILE__, __LINE__, "%s does not show {\"items\": [...]}",
-				  methods[m].name);
+		const char *shape = methods[m].shape ? methods[m].shape : "{\"items\": [{\"";
+		if (!strstr(user.data, shape))
+			test_fail(__FILE__, __LINE__, "%s does not show %s", methods[m].name, shape);
 		for (size_t f = 0; f < 4 && methods[m].fields[f]; f++) {
 			char q[32];
 			snprintf(q, sizeof q, "\"%s\": \"", methods[m].fields[f]);
@@ -244,9 +249,10 @@ static void load_refuses_unknown_names(void)
 		sprout_template t;
 		sprout_error err = SPROUT_ERROR_INIT;
 		CHECK_INT(sprout_template_load(a, bad[i], "prompts", &t, &err), SPROUT_ERR_USAGE);
-		char want[256];
+		char want[320];
 		snprintf(want, sizeof want,
-			 "unknown template '%s' (expected breadth, brief, bullets, evolve, expand, pairs, "
+			 "unknown template '%s' (expected breadth, brief, bullets, evolve, expand, "
+			 "judge-fluency, judge-meaning, judge-response, judge-scope, pairs, "
 			 "paraphrase, refine, refuse, respond, translate)",
 			 bad[i]);
 		CHECK_STR(err.msg, want);
