@@ -412,7 +412,8 @@ static void print_plan(const struct gen_cli *g, const sprout_gen_plan *p, size_t
 	       g->nmodels, g->nmodels == 1 ? "" : "s");
 	printf("requests: %lu%s, %lu of them answered in the cache%s\n", p->requests,
 	       g->o.method == SPROUT_GEN_PAIRS || g->o.method == SPROUT_GEN_MAGPIE
-		       ? " at least (more when tasks are not new)"
+		       ? " at least (more when tasks are not new; pairs: one more for each "
+			 "classification task)"
 		       : "",
 	       p->cached, g->o.method == SPROUT_GEN_PAIRS ? " (first round)" : "");
 	printf("tokens, estimated: %llu prompt + %llu answer = %llu\n", p->prompt_tokens,

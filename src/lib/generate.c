@@ -153,6 +153,8 @@ void sprout_generate_options_init(sprout_generate_options *o)
 static const char *const text_fields[] = {"text"};
 static const char *const pair_fields[] = {"instruction", "input", "output"};
 static const char *const response_fields[] = {"response"};
+/* pairs: the instances of a classification task, label first */
+static const char *const instance_fields[] = {"label", "input"};
 /* the variables of the respond template, as a variant's answer asks them */
 static const char *const respond_vars[] = {"instruction", "input", "response", "words", "scope"};
 
@@ -182,11 +184,12 @@ static unsigned items_per_request(const sprout_generate_options *o)
 	}
 }
 
-/* {"type":"object","properties":{"items":{"type":"array","minItems":K,...}}} */
-static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)
+/* {"type":"object","properties":{"items":{"type":"array","minItems":K,...}}}
+ * with the fields f[0..nf) as strings; pairs' tasks say too whether they
+ * are classification tasks. */
+static int build_schema_of(sprout_buf *b, const char *const *f, size_t nf, int classification,
+			   unsigned k)
 {
-	size_t nf;
-	const char *const *f = fields_of(m, &nf);
 	int bad = sprout_buf_addf(b,
 				  "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
 				  "\"minItems\":%u,\"maxItems\":%u,\"items\":{\"type\":\"object\","
@@ -195,12 +198,24 @@ static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)
 	for (size_t i = 0; i < nf; i++)
 		bad = bad || sprout_buf_addf(b, "%s\"%s\":{\"type\":\"string\"}", i ? "," : "",
 					     f[i]) != SPROUT_OK;
+	if (classification)
+		bad = bad || sprout_buf_adds(b, ",\"classification\":{\"type\":\"string\","
+						"\"enum\":[\"yes\",\"no\"]}") != SPROUT_OK;
 	bad = bad || sprout_buf_adds(b, "},\"required\":[") != SPROUT_OK;
 	for (size_t i = 0; i < nf; i++)
 		bad = bad || sprout_buf_addf(b, "%s\"%s\"", i ? "," : "", f[i]) != SPROUT_OK;
+	if (classification)
+		bad = bad || sprout_buf_adds(b, ",\"classification\"") != SPROUT_OK;
 	bad = bad || sprout_buf_adds(b, "],\"additionalProperties\":false}}},\"required\":"
 					"[\"items\"],\"additionalProperties\":false}") != SPROUT_OK;
 	return bad || sprout_buf_addc(b, '\0') != SPROUT_OK;
+}
+
+static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)
+{
+	size_t nf;
+	const char *const *f = fields_of(m, &nf);
+	return build_schema_of(b, f, nf, m == SPROUT_GEN_PAIRS, k);
 }
 
 /* ---- the run --------------------------------------------------------------- */
@@ -209,7 +224,8 @@ static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)
 struct task {
 	size_t rec;      /* input index, NO_INPUT for pairs */
 	unsigned sub;    /* constraint / operation index; pairs: request in its round */
-	unsigned step;   /* translate: 0 there, 1 back; 2 the response of a variant */
+	unsigned step;   /* translate: 0 there, 1 back; 2 the response of a variant;
+			  * 3 pairs: a classification task's instances, output first */
 	size_t cfg;      /* which generator config */
 	char *system, *prompt;
 	unsigned attempt;
@@ -251,6 +267,8 @@ struct run {
 	sprout_template rtmpl;        /* REGENERATE: the respond template */
 	sprout_template btmpl;        /* evolve in breadth: its template */
 	char *rschema;                /* and its schema */
+	sprout_template otmpl;        /* pairs: a classification task's instances */
+	char *oschema;                /* and their schema */
 	unsigned k;
 	unsigned long seq; /* requests submitted, for spreading over configs */
 	struct slot_out *outs;
@@ -305,6 +323,8 @@ static const sprout_template *template_of(const struct run *r, const struct task
 {
 	if (t->step == 2)
 		return &r->rtmpl;
+	if (t->step == 3)
+		return &r->otmpl;
 	return t->rec != NO_INPUT && in_breadth(r, t->sub) ? &r->btmpl : &r->tmpl;
 }
 
@@ -333,7 +353,7 @@ static sprout_code submit(struct run *r, struct task *t)
 				 r->o->answer_tokens,
 				 t->system,
 				 t->prompt,
-				 t->step == 2 ? r->rschema : r->schema,
+				 t->step == 2 ? r->rschema : t->step == 3 ? r->oschema : r->schema,
 				 t->attempt,
 				 t};
 	if (r->o->method == SPROUT_GEN_MAGPIE && t->step != 2) {
@@ -1178,7 +1198,10 @@ static void pairs_answer(struct run *r, struct task *t, const sprout_llm_answer 
 		sprout_arena *a = sprout_arena_new(0);
 		sprout_json **items;
 		char why[SPROUT_ERROR_MSG_MAX];
-		size_t n = a ? read_items(r, a, an->text, an->len, &items, why, sizeof why) : 0;
+		size_t n = !a ? 0
+			 : t->step == 3
+			     ? read_fields(a, instance_fields, 2, an->text, an->len, &items, why, sizeof why)
+			     : read_items(r, a, an->text, an->len, &items, why, sizeof why);
 		sprout_arena_free(a);
 		if (!n) {
 			t->attempt = 1;
@@ -1203,9 +1226,11 @@ static int emit_reject(struct run *r, const char *check, const char *reason, con
 	return 0;
 }
 
-/* A new task as a record in the seeds' format, with its provenance. */
+/* A new task as a record in the seeds' format, with its provenance;
+ * instances: how pairs made its input and output (input-first or
+ * output-first), NULL for magpie. */
 static sprout_code emit_pair(struct run *r, const struct task *t, const sprout_json *item,
-			     unsigned long *made)
+			     const char *instances, unsigned long *made)
 {
 	sprout_arena *a = sprout_arena_new(0);
 	if (!a)
@@ -1236,6 +1261,9 @@ static sprout_code emit_pair(struct run *r, const struct task *t, const sprout_j
 							       sprout_json_integer(
 								   a, (long long)r->o->human_examples +
 									  r->o->machine_examples))) ||
+				     (instances &&
+				      sprout_json_set(a, params, "instances",
+						      sprout_json_string(a, instances, strlen(instances)))) ||
 				     sprout_json_set(a, meta, "params", params) ||
 				     sprout_json_set(a, meta, "generator",
 						     generator_json(a, &r->o->configs[t->cfg]))
@@ -1479,7 +1507,7 @@ static sprout_code run_magpie(struct run *r)
 			    sprout_json_set(m, item, "output", sprout_json_string(m, text, len)))
 				rc = nomem(r);
 			if (!rc)
-				rc = emit_pair(r, a, item, &made);
+				rc = emit_pair(r, a, item, NULL, &made);
 			sprout_arena_free(m);
 		}
 		for (unsigned b = 0; b < o->batch; b++) {
@@ -1490,6 +1518,118 @@ static sprout_code run_magpie(struct run *r)
 	}
 	sprout_novelty_free(nov);
 	free(ans);
+	return rc;
+}
+
+/* Whether the model marked a new task as a classification task. */
+static int is_classification(const sprout_json *item)
+{
+	const sprout_json *c = sprout_json_get(item, "classification");
+	if (c && c->type == SPROUT_JSON_TRUE)
+		return 1;
+	if (!c || c->type != SPROUT_JSON_STRING)
+		return 0;
+	size_t i = 0, n = c->len;
+	while (i < n && (c->u.s[i] == ' ' || c->u.s[i] == '"'))
+		i++;
+	while (n > i && (c->u.s[n - 1] == ' ' || c->u.s[n - 1] == '.' || c->u.s[n - 1] == '"'))
+		n--;
+	return n - i == 3 && (c->u.s[i] | 32) == 'y' && (c->u.s[i + 1] | 32) == 'e' &&
+	       (c->u.s[i + 2] | 32) == 's';
+}
+
+/* A classification task of pairs task t: a request for its instances,
+ * label first (Self-Instruct's output-first generation), added to *v. */
+static sprout_code output_first(struct run *r, const struct task *t, const sprout_json *item,
+				struct task ***v, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct task **more = realloc(*v, c * sizeof *more);
+		if (!more)
+			return nomem(r);
+		*v = more;
+		*cap = c;
+	}
+	struct task *q = calloc(1, sizeof *q);
+	const sprout_json *ins = sprout_json_get(item, "instruction");
+	sprout_code rc = SPROUT_OK;
+	if (!q || !(q->child = dupn(ins->u.s, ins->len))) {
+		rc = nomem(r);
+	} else {
+		q->rec = NO_INPUT;
+		q->sub = t->sub;
+		q->step = 3;
+		q->cfg = t->cfg;
+		char k[16];
+		snprintf(k, sizeof k, "%u", r->k);
+		const char *names[] = {"instruction", "k"}, *values[] = {q->child, k};
+		rc = render(r, q, names, values, 2);
+	}
+	if (rc) {
+		free_task(q);
+		return rc;
+	}
+	(*v)[(*n)++] = q;
+	return SPROUT_OK;
+}
+
+/* Ask for the instances of the classification tasks v[0..n) and write
+ * them in order: each instance a record, its label the output. */
+static sprout_code instances(struct run *r, struct task **v, size_t n, unsigned long *made)
+{
+	sprout_code rc = SPROUT_OK;
+	for (size_t k = 0; !rc && k < n; k++)
+		rc = submit(r, v[k]);
+	long pending = 1;
+	while (!rc && pending)
+		rc = drive(r, 1, &pending);
+	for (size_t k = 0; !rc && k < n; k++) {
+		struct task *q = v[k];
+		char why[SPROUT_ERROR_MSG_MAX], reason[SPROUT_ERROR_MSG_MAX + 320];
+		if (q->failed) {
+			snprintf(reason, sizeof reason, "the instances of a classification task: %s",
+				 q->error ? q->error : "failed");
+			rc = emit_reject(r, "request", reason, q->child) ? r->fail : SPROUT_OK;
+			continue;
+		}
+		sprout_arena *a = sprout_arena_new(0);
+		sprout_json **items = NULL;
+		size_t ni = a ? read_fields(a, instance_fields, 2, q->answer, q->anslen, &items, why,
+					    sizeof why)
+			      : 0;
+		if (!a) {
+			rc = nomem(r);
+			break;
+		}
+		if (!ni) {
+			snprintf(reason, sizeof reason,
+				 "no usable instances of the classification task \"%.200s\" (asked "
+				 "twice): %s",
+				 q->child, why);
+			rc = emit_reject(r, "answer", reason, q->answer) ? r->fail : SPROUT_OK;
+		}
+		for (size_t i = 0; !rc && i < ni && *made < r->o->count; i++) {
+			const sprout_json *label = sprout_json_get(items[i], "label");
+			const sprout_json *in = sprout_json_get(items[i], "input");
+			sprout_json *item = sprout_json_new(a, SPROUT_JSON_OBJECT);
+			if (!label->len) {
+				snprintf(reason, sizeof reason,
+					 "an instance of the classification task \"%.200s\" without a label",
+					 q->child);
+				rc = emit_reject(r, "answer", reason, q->answer) ? r->fail : SPROUT_OK;
+			} else if (!item ||
+				   sprout_json_set(a, item, "instruction",
+						   sprout_json_string(a, q->child, strlen(q->child))) ||
+				   sprout_json_set(a, item, "input", sprout_json_copy(a, in)) ||
+				   sprout_json_set(a, item, "output", sprout_json_copy(a, label))) {
+				rc = nomem(r);
+			} else {
+				rc = emit_pair(r, q, item, "output-first", made);
+			}
+		}
+		sprout_arena_free(a);
+	}
 	return rc;
 }
 
@@ -1518,6 +1658,8 @@ static sprout_code run_pairs(struct run *r)
 				      "pairs needs seed tasks with an instruction");
 	unsigned long made = 0;
 	unsigned dry = 0; /* rounds in a row that added nothing */
+	struct task **cls = NULL; /* the round's classification tasks */
+	size_t ncls = 0, capcls = 0;
 	for (unsigned round = 0; !rc && made < o->count && dry < 3; round++) {
 		for (unsigned b = 0; !rc && b < o->batch; b++)
 			if (!(rc = pairs_task(r, &p, round, b, &r->round[b])) &&
@@ -1592,16 +1734,29 @@ static sprout_code run_pairs(struct run *r)
 						p.cap = cap;
 					}
 					p.machine[p.nmachine++] = sprout_json_copy(p.mem, items[i]);
-					rc = emit_pair(r, t, items[i], &made);
+					if (is_classification(items[i]))
+						rc = output_first(r, t, items[i], &cls, &ncls, &capcls);
+					else
+						rc = emit_pair(r, t, items[i], "input-first", &made);
 				}
 				sprout_buf_release(&js);
 			}
 			sprout_arena_free(a);
 		}
+		/* the classification tasks of the round: their instances, asked
+		 * label first, come out after the round's other tasks */
+		if (!rc && ncls)
+			rc = instances(r, cls, ncls, &made);
+		for (size_t k = 0; k < ncls; k++)
+			free_task(cls[k]);
+		ncls = 0;
 		for (unsigned b = 0; b < o->batch; b++)
 			free_task(r->round[b]), r->round[b] = NULL;
 		dry = made > before ? 0 : dry + 1;
 	}
+	for (size_t k = 0; k < ncls; k++)
+		free_task(cls[k]);
+	free(cls);
 	sprout_novelty_free(p.nov);
 	sprout_arena_free(p.mem);
 	free(p.machine);
@@ -1683,6 +1838,20 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 	size_t nv = template_vars(r, NULL, 0, 0, NULL, names, values, k, words);
 	if ((rc = check_template(&r->tmpl, names, nv, err)))
 		return rc;
+	if (o->method == SPROUT_GEN_PAIRS) {
+		static const char *const onames[] = {"instruction", "k"};
+		if ((rc = sprout_template_load(r->mem, "output-first", o->prompts_dir, &r->otmpl,
+					       err)) ||
+		    (rc = check_template(&r->otmpl, onames, 2, err)))
+			return rc;
+		sprout_buf b = SPROUT_BUF_INIT(1 << 16);
+		if (!o->no_schema && (build_schema_of(&b, instance_fields, 2, 0, r->k) ||
+				      !(r->oschema = sprout_arena_strndup(r->mem, b.data, b.len - 1)))) {
+			sprout_buf_release(&b);
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		}
+		sprout_buf_release(&b);
+	}
 	for (size_t i = 0; o->method == SPROUT_GEN_EVOLVE && i < o->noperations; i++)
 		if (!strcmp(o->operations[i], "breadth")) {
 			if ((rc = sprout_template_load(r->mem, "breadth", o->prompts_dir, &r->btmpl, err)) ||

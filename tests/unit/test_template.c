@@ -25,7 +25,8 @@ static const struct {
     {"judge-meaning", {"original", "variant"}, {"reason"}, "\"score\": 4}"},
     {"judge-response", {"instruction", "input", "response"}, {"reason"}, "\"score\": 4}"},
     {"judge-scope", {"scope", "instruction", "response"}, {"reason"}, "\"score\": 4}"},
-    {"pairs", {"examples", "k"}, {"instruction", "input", "output"}},
+    {"output-first", {"instruction", "k"}, {"label", "input"}},
+    {"pairs", {"examples", "k"}, {"instruction", "input", "output", "classification"}},
     {"paraphrase", {"text", "k", "constraint"}, {"text"}},
     {"refine", {"text"}, {"text"}},
     {"refuse", {"instruction", "scope"}, {"response"}},
@@ -252,7 +253,7 @@ static void load_refuses_unknown_names(void)
 		char want[320];
 		snprintf(want, sizeof want,
 			 "unknown template '%s' (expected breadth, brief, bullets, evolve, expand, "
-			 "judge-fluency, judge-meaning, judge-response, judge-scope, pairs, "
+			 "judge-fluency, judge-meaning, judge-response, judge-scope, output-first, pairs, "
 			 "paraphrase, refine, refuse, respond, translate)",
 			 bad[i]);
 		CHECK_STR(err.msg, want);
