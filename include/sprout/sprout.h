@@ -39,6 +39,7 @@
 #include "sprout/llm.h"
 #include "sprout/batch.h"
 #include "sprout/generate.h"
+#include "sprout/judge.h"
 #include "sprout/mix.h"
 #include "sprout/report.h"
 #include "sprout/review.h"
