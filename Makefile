@@ -3,7 +3,7 @@
 #   make test       build and run every unit and CLI test
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make bench      benchmarks in bench/ (not part of the tests)
-#   make fuzz       fuzz the readers, model answers, the meaning engine, user templates and batch API answers, FUZZ_SECONDS each (clang, libFuzzer)
+#   make fuzz       fuzz the readers, model answers, the meaning engine, user templates, batch API answers, rate-limit headers and price files, FUZZ_SECONDS each (clang, libFuzzer)
 #   make deps       install the Debian packages (scripts/install-deps.sh)
 #   make install    the binary, libsprout (shared and static), the public
 #                   headers and sprout.pc under PREFIX (default /usr/local;
@@ -32,7 +32,7 @@ SHLIB      := $(BUILD)/libsprout.so.$(VERSION)
 # in the installed libsprout.a (scripts/exports.sh, docs/internals/library.md).
 PUBLIC_H := $(addprefix include/sprout/,sprout.h error.h arena.h buf.h json.h record.h io.h \
             meta.h stats.h augment.h wordnet.h similarity.h lm.h meaning.h filter.h dedup.h \
-            pii.h template.h llm.h batch.h generate.h judge.h mix.h report.h review.h)
+            pii.h template.h cost.h llm.h batch.h generate.h judge.h mix.h report.h review.h)
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
@@ -156,6 +156,7 @@ fuzz: $(GEN_SRC)
 	$(call fuzz_one,meaning,2048,-meaning)
 	$(call fuzz_one,template,1024,-template)
 	$(call fuzz_one,batch,4096,-batch)
+	$(call fuzz_one,ratelimit,1024,-ratelimit)
 
 deps:
 	bash scripts/install-deps.sh

@@ -35,7 +35,7 @@ run() { # label, extra options
 	shift
 	local t0 t1
 	t0=$(date +%s.%N)
-	/usr/bin/time -f "%U %S %M" -o "$OUT/llm_time.txt" "$SPROUT" generate -q -m refine --concurrency 64 \
+	/usr/bin/time -f "%U %S %M" -o "$OUT/llm_time.txt" "$SPROUT" generate -q -m refine --response keep --concurrency 64 \
 		--url "$url" --model bench "$@" "$OUT/llm_in.jsonl" -o "$OUT/llm_out.jsonl"
 	t1=$(date +%s.%N)
 	read -r user sys rss <"$OUT/llm_time.txt"

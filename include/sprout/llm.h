@@ -11,6 +11,15 @@
  * prompt, so a run killed at any moment and started again sends nothing
  * that was already answered. The API key is never logged or stored.
  *
+ * Pace: requests to an endpoint wait on token buckets (requests, tokens,
+ * input and output tokens; see sprout/ratelimit.h) fed by the server's
+ * rate-limit headers and by the budgets set by hand (rpm, tpm), and on a
+ * cool-down shared by all of them after a 429; the number in flight adapts
+ * between 1 and concurrency (additive increase, halved on a 429, 503, 529
+ * or a time out). What the servers counted is kept in a ledger per
+ * endpoint, priced from a price table (sprout/cost.h), and max_cost stops
+ * sending before the next request would cross the budget.
+ *
  * Single-threaded: the caller submits requests and calls sprout_llm_step,
  * which calls back with each answer. */
 #ifndef SPROUT_LLM_H
@@ -19,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sprout/cost.h"
 #include "sprout/error.h"
 
 #ifdef __cplusplus
@@ -85,6 +95,13 @@ typedef struct sprout_llm_request {
 	unsigned long seed;
 } sprout_llm_request;
 
+/* Why a request that failed was never sent. */
+typedef enum sprout_llm_unsent {
+	SPROUT_LLM_SENT,  /* it was sent (or answered by the cache) */
+	SPROUT_LLM_CAP,   /* max_requests or max_tokens was reached */
+	SPROUT_LLM_BUDGET /* it would have crossed max_cost */
+} sprout_llm_unsent;
+
 typedef struct sprout_llm_answer {
 	sprout_code code;   /* SPROUT_OK, or SPROUT_ERR_IO with error set */
 	const char *text;   /* the model's message (Anthropic tool input as JSON) */
@@ -94,6 +111,7 @@ typedef struct sprout_llm_answer {
 	int cached;         /* from the cache: nothing was sent */
 	unsigned tries;     /* HTTP attempts made for it in this run */
 	const char *error;  /* when code != SPROUT_OK: what happened */
+	sprout_llm_unsent unsent; /* when code != SPROUT_OK: why it was never sent */
 } sprout_llm_answer;
 
 /* Called from sprout_llm_step for each finished request; rq and an are
@@ -114,6 +132,21 @@ typedef struct sprout_llm_options {
 	/* NULL: each request on its own; else through the providers' batch
 	 * APIs (sprout/batch.h), which needs the cache */
 	const struct sprout_batch_options *batch;
+	double rpm, tpm;  /* > 0: at most so many requests, tokens (input and output) a
+			   * minute to each endpoint, besides what its headers say */
+	int fixed;        /* keep concurrency in flight: no adaptive concurrency, no limits
+			   * from headers, no shared cool-down (rpm, tpm and each request's
+			   * Retry-After still hold) */
+	/* prices of the ledger (NULL: costs unknown); must outlive the client */
+	const sprout_prices *prices;
+	/* >= 0: USD; a request is not sent when what was spent, the estimates
+	 * of those in flight and its own would cross it, or when its model has
+	 * no price (then no more are sent). < 0 (the default): no budget */
+	double max_cost;
+	/* an answer cached for the same request with another max_tokens serves
+	 * when it is not longer than this request's max_tokens (see
+	 * docs/generate.md) */
+	int reuse_cache;
 } sprout_llm_options;
 
 void sprout_llm_options_init(sprout_llm_options *o);
@@ -147,13 +180,32 @@ typedef struct sprout_llm_counts {
 	unsigned long sent;     /* HTTP attempts made */
 	unsigned long answered; /* requests answered by a server */
 	unsigned long cached;   /* requests answered by the cache */
+	unsigned long reused;   /* of them, by a compatible answer (reuse_cache) */
 	unsigned long failed;   /* requests given up */
 	unsigned long retried;  /* attempts that were retries */
 	unsigned long in_flight, waiting, queued;
 	unsigned long long prompt_tokens, completion_tokens; /* from servers, this run */
+	unsigned long throttled; /* times a request waited for a rate limit or a cool-down */
+	unsigned long cuts;      /* times an endpoint's concurrency was halved */
+	unsigned long peak;      /* the most requests in flight at once */
+	unsigned long budget;    /* requests not sent for max_cost */
 } sprout_llm_counts;
 
 void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c);
+
+/* What one endpoint (an API, URL and model) cost in this client. */
+typedef struct sprout_llm_ledger {
+	const char *api, *model, *url; /* url without credentials */
+	unsigned long requests;        /* answers with usage from the server (cut ones too) */
+	sprout_usage usage;            /* as the server counted */
+	double cost;                   /* USD; < 0 when the model has no price */
+	unsigned long cache_hits;      /* answered by the cache: cost nothing */
+	sprout_usage cache_usage;      /* what they had counted when first asked */
+} sprout_llm_ledger;
+
+/* The ledger of endpoint i (0.. while it returns 1), in the order the
+ * endpoints were first used; valid until the next call into l. */
+int sprout_llm_ledger_get(const sprout_llm *l, size_t i, sprout_llm_ledger *out);
 
 #ifdef __cplusplus
 }

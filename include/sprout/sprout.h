@@ -15,8 +15,8 @@
 
 /* The public API: what `make install` puts in <prefix>/include/sprout and
  * what libsprout.so exports (PUBLIC_H in the Makefile lists the same
- * files). The other headers in this folder (dl, embed, extract, hash, rng,
- * spool, state, text, utf8, yaml) are the library's internals: not
+ * files). The other headers in this folder (dl, embed, extract, hash,
+ * ratelimit, rng, spool, state, text, utf8, yaml) are the library's internals: not
  * installed, their functions hidden from the shared library and made local
  * in the installed static one. */
 #include "sprout/error.h"
@@ -36,6 +36,7 @@
 #include "sprout/dedup.h"
 #include "sprout/pii.h"
 #include "sprout/template.h"
+#include "sprout/cost.h"
 #include "sprout/llm.h"
 #include "sprout/batch.h"
 #include "sprout/generate.h"

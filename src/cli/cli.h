@@ -67,6 +67,10 @@ enum {
 	OPT_LLM_NO_CACHE,
 	OPT_LLM_MAX_REQUESTS,
 	OPT_LLM_MAX_TOKENS,
+	OPT_LLM_FIXED,
+	OPT_LLM_RPM,
+	OPT_LLM_TPM,
+	OPT_LLM_REUSE_CACHE,
 	OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
@@ -260,7 +264,17 @@ int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
 	     "never send the answer's JSON schema (response_format / a forced tool)"}
 
 #define CLI_LLM_CLIENT_OPTIONS                                                                  \
-	{"concurrency", 0, "N", OPT_LLM_CONCURRENCY, "requests in flight (default 16)"},        \
+	{"concurrency", 0, "N", OPT_LLM_CONCURRENCY,                                            \
+	 "most requests in flight (default 16); sprout starts with one and adapts: one more "   \
+	 "per answer, halved on a 429, 503, 529 or a time out"},                                \
+	    {"fixed-concurrency", 0, NULL, OPT_LLM_FIXED,                                       \
+	     "keep --concurrency requests in flight: no adapting, no limits from the server's " \
+	     "rate-limit headers, no shared cool-down after a 429"},                            \
+	    {"rpm", 0, "N", OPT_LLM_RPM,                                                        \
+	     "at most N requests a minute to each model (besides what the server's rate-limit " \
+	     "headers say)"},                                                                   \
+	    {"tpm", 0, "N", OPT_LLM_TPM,                                                        \
+	     "at most N tokens (prompt + answer) a minute to each model"},                     \
 	    {"retries", 0, "N", OPT_LLM_RETRIES,                                                \
 	     "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx " \
 	     "with backoff (default 5)"},                                                       \
@@ -272,6 +286,9 @@ int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
 	     "answered before",                                                                 \
 	     CLI_OPT_OUTPATH},                                                                  \
 	    {"no-cache", 0, NULL, OPT_LLM_NO_CACHE, "no cache"},                                \
+	    {"reuse-cache", 0, NULL, OPT_LLM_REUSE_CACHE,                                       \
+	     "also take a cached answer to the same request made with another --answer-tokens, " \
+	     "when it is not longer than this run's (see docs/generate.md)"},                  \
 	    {"max-requests", 0, "N", OPT_LLM_MAX_REQUESTS,                                      \
 	     "send at most N requests; the rest are rejected as not sent"},                    \
 	    {"max-tokens", 0, "N", OPT_LLM_MAX_TOKENS,                                          \
@@ -343,5 +360,22 @@ int cmd_probe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+
+/* ---- what model requests cost (ledger.c) ---------------------------------- */
+
+struct sprout_llm;
+
+/* The total USD of l's ledger in *usd: 1 when every model that was sent a
+ * request has a price, else 0 (*usd then counts the priced ones). */
+int cli_ledger_cost(const struct sprout_llm *l, double *usd);
+
+/* Write v to path as pretty JSON, atomically (what names it in errors).
+ * -1, or an exit code after printing the error. */
+int cli_write_json(const char *path, const sprout_json *v, const char *what);
+
+/* Write l's ledger to path (JSON, atomically): per model the requests,
+ * tokens and USD, the answers from the cache apart. -1, or an exit code
+ * after printing the error. */
+int cli_ledger_write(const char *path, const struct sprout_llm *l);
 
 #endif

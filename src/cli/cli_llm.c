@@ -113,6 +113,15 @@ int cli_llm_option(struct cli_llm *l, int id, const char *arg)
 			return rc;
 		l->lo.max_tokens = u;
 		return -1;
+	case OPT_LLM_FIXED: l->lo.fixed = 1; return -1;
+	case OPT_LLM_RPM:
+	case OPT_LLM_TPM:
+		if ((rc = cli_whole_in(id == OPT_LLM_RPM ? "rpm" : "tpm", arg, 1, 1000000000000ULL, &u)) >=
+		    0)
+			return rc;
+		*(id == OPT_LLM_RPM ? &l->lo.rpm : &l->lo.tpm) = (double)u;
+		return -1;
+	case OPT_LLM_REUSE_CACHE: l->lo.reuse_cache = 1; return -1;
 	default: return -2;
 	}
 }

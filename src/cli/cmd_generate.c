@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "sprout/batch.h"
+#include "sprout/cost.h"
 #include "sprout/generate.h"
 #include "sprout/llm.h"
 
@@ -37,6 +38,9 @@ enum {
 	OPT_BATCH_POLL,
 	OPT_BATCH_REQUESTS,
 	OPT_BATCH_BYTES,
+	OPT_PRICES,
+	OPT_MAX_COST,
+	OPT_LEDGER,
 };
 
 static const struct cli_option options[] = {
@@ -80,6 +84,16 @@ static const struct cli_option options[] = {
 	 "answers the new instruction; default for evolve and refine), keep (default for "
 	 "paraphrase, expand, translate) or stale (emptied, for respond to fill)"},
 	CLI_LLM_CLIENT_OPTIONS,
+	{"prices", 0, "FILE", OPT_PRICES,
+	 "model prices (YAML or JSON: model: {input, output, cached-input, batch-discount}, USD "
+	 "per million tokens) over the built-in table",
+	 CLI_OPT_INFILE},
+	{"max-cost", 0, "USD", OPT_MAX_COST,
+	 "stop sending before the cost would cross USD (by the estimate of the next request); "
+	 "what is not sent goes to the rejects file (check budget)"},
+	{"ledger", 0, "FILE", OPT_LEDGER,
+	 "write what the run cost (JSON: requests, tokens and USD per model, cache hits apart)",
+	 CLI_OPT_OUTPATH},
 	{"dry-run", 0, NULL, OPT_DRY_RUN,
 	 "print how many requests the run would send and the tokens it would spend; send none"},
 	{"seed", 0, "N", OPT_SEED, "random seed for pairs' examples and the retry jitter (default 0)"},
@@ -118,6 +132,7 @@ struct gen_cli {
 	size_t ntemps, ntops;
 	const char *constraints[MAX_LIST], *ops[MAX_LIST];
 	char lists[2][1024];
+	const char *prices_file, *ledger;
 	int dry_run, keep, method_given;
 };
 
@@ -263,6 +278,13 @@ static int on_option(int id, const char *arg, void *ctx)
 			return rc;
 		g->bo.max_bytes = (unsigned long)u;
 		return -1;
+	case OPT_PRICES: g->prices_file = arg; return -1;
+	case OPT_MAX_COST:
+		if ((rc = cli_reals("max-cost", arg, 0, 1e9, x, 1, &nx)) >= 0)
+			return rc;
+		g->llm.lo.max_cost = x[0];
+		return -1;
+	case OPT_LEDGER: g->ledger = arg; return -1;
 	}
 	rc = cli_llm_option(&g->llm, id, arg);
 	return rc == -2 ? -1 : rc;
@@ -388,6 +410,28 @@ static void on_progress(void *ctx, const sprout_llm_counts *c)
 
 /* ---- the command --------------------------------------------------------------- */
 
+/* What the run cost and how it was paced, when there is something to say. */
+static void note_pace(const struct cli_common *c, const struct gen_cli *g, const sprout_llm *llm,
+		      const sprout_llm_counts *n)
+{
+	double usd;
+	int known = cli_ledger_cost(llm, &usd);
+	if (known && n->sent && sprout_prices_find(g->llm.lo.prices, g->models[0]))
+		cli_note(c, "%s: cost $%.4f%s", sprout_gen_name(g->o.method), usd,
+			 n->cached ? " (the answers from the cache cost nothing)" : "");
+	if (n->budget)
+		cli_note(c, "%s: %lu requests not sent: --max-cost %g would have been crossed",
+			 sprout_gen_name(g->o.method), n->budget, g->llm.lo.max_cost);
+	if (n->throttled || n->cuts)
+		cli_note(c,
+			 "%s: %lu requests waited for a rate limit or a cool-down; concurrency "
+			 "halved %lu times, at most %lu in flight",
+			 sprout_gen_name(g->o.method), n->throttled, n->cuts, n->peak);
+	if (n->reused)
+		cli_note(c, "%s: %lu answers reused from the cache under another --answer-tokens",
+			 sprout_gen_name(g->o.method), n->reused);
+}
+
 /* Endpoints (one per model) and the configs: models x temperatures x top_p. */
 static void make_configs(struct gen_cli *g, const char *key)
 {
@@ -403,6 +447,42 @@ static void make_configs(struct gen_cli *g, const char *key)
 	}
 	g->o.configs = g->cfg;
 	g->o.nconfigs = k;
+}
+
+/* What the plan would cost: the prices of the models and an estimate
+ * (requests are spread evenly over the models; cached ones cost nothing). */
+static void print_cost(const struct gen_cli *g, const sprout_gen_plan *p,
+		       const sprout_prices *prices)
+{
+	if (!p->requests)
+		return;
+	double sent = p->cached < p->requests ? (double)(p->requests - p->cached) / (double)p->requests
+					      : 0;
+	double usd = 0;
+	const char *unknown = NULL;
+	for (size_t m = 0; m < g->nmodels; m++) {
+		const sprout_price *pr = sprout_prices_find(prices, g->models[m]);
+		if (!pr) {
+			unknown = unknown ? unknown : g->models[m];
+			continue;
+		}
+		printf("price of %s: $%g input, $%g cached input, $%g output per million tokens "
+		       "(%s)\n",
+		       g->models[m], pr->input, pr->cached_input, pr->output,
+		       pr->builtin ? "built in: check your provider" : g->prices_file);
+		double share = sent / (double)g->nmodels;
+		sprout_usage u = {(unsigned long long)((double)p->prompt_tokens * share), 0,
+				  (unsigned long long)((double)p->answer_tokens * share)};
+		usd += sprout_price_cost(pr, &u, 0);
+	}
+	if (unknown) {
+		printf("cost: unknown, no price for model '%s' (give one with --prices FILE)\n",
+		       unknown);
+		return;
+	}
+	printf("cost, estimated: $%.4f\n", usd);
+	if (g->llm.lo.max_cost >= 0 && usd > g->llm.lo.max_cost)
+		printf("--max-cost %g stops it before the end\n", g->llm.lo.max_cost);
 }
 
 static void print_plan(const struct gen_cli *g, const sprout_gen_plan *p, size_t records)
@@ -472,8 +552,28 @@ int cmd_generate(int argc, char **argv)
 	struct sink s = {0};
 	sprout_error err = SPROUT_ERROR_INIT;
 	int keep_rejects = 0;
+	sprout_prices *prices = sprout_prices_new();
 	if (g.dry_run)
 		c.rejects = NULL;
+	if (!prices) {
+		cli_error("out of memory");
+		rc = EXIT_INTERNAL;
+		goto done;
+	}
+	if (g.prices_file && sprout_prices_load(prices, g.prices_file, &err)) {
+		cli_error_at(&err);
+		rc = err.code == SPROUT_ERR_FORMAT ? EXIT_USAGE : cli_exit_for(err.code);
+		goto done;
+	}
+	g.llm.lo.prices = prices;
+	for (size_t m = 0; g.llm.lo.max_cost >= 0 && m < g.nmodels; m++)
+		if (!sprout_prices_find(prices, g.models[m])) {
+			cli_error("--max-cost: no price is known for model '%s' (give it in a --prices "
+				  "file: '%s: {input: USD, output: USD}' per million tokens)",
+				  g.models[m], g.models[m]);
+			rc = EXIT_USAGE;
+			goto done;
+		}
 	if ((rc = cli_reader_open(&rd, &c)) >= 0)
 		goto done;
 	if ((rc = cli_load(&rd, &ds)) >= 0)
@@ -491,6 +591,7 @@ int cmd_generate(int argc, char **argv)
 			goto done;
 		}
 		print_plan(&g, &plan, ds.n);
+		print_cost(&g, &plan, prices);
 		rc = EXIT_OK;
 		goto done;
 	}
@@ -527,7 +628,8 @@ int cmd_generate(int argc, char **argv)
 		rc = cli_exit_for(gc);
 		goto done;
 	}
-	int all_failed = !n.answered && !n.cached && n.failed;
+	/* (requests the budget kept back are not failures: made nothing, below) */
+	int all_failed = !n.answered && !n.cached && n.failed > n.budget;
 	if (all_failed) {
 		cli_error("no request was answered (%lu failed), the first: %s", n.failed,
 			  s.first_failure);
@@ -551,12 +653,19 @@ int cmd_generate(int argc, char **argv)
 			 sprout_gen_name(g.o.method), how, n.failed, n.prompt_tokens,
 			 n.completion_tokens, s.written, s.rejected, rd.rejects_path);
 	}
+	note_pace(&c, &g, llm, &n);
 	s.out = rc ? s.out : NULL;
 done:
 	if (s.out)
 		cli_output_abort(s.out);
 	sprout_arena_free(s.scratch);
+	/* what was spent, whatever else happened */
+	if (llm && g.ledger && !g.dry_run) {
+		int lrc = cli_ledger_write(g.ledger, llm);
+		rc = rc ? rc : lrc >= 0 ? lrc : rc;
+	}
 	sprout_llm_free(llm);
+	sprout_prices_free(prices);
 	/* the rejects say why requests failed: kept even when all of them did */
 	int rc2 = rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !g.dry_run)
 		       : EXIT_OK;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -73,13 +74,17 @@ static const struct {
 
 /* Options sprout run sets itself; a recipe may not. */
 static const char *const run_sets[] = {"output", "out-dir",  "rejects", "quiet",
-				       "help",	 "manifest", "json",	NULL};
+				       "help",	 "manifest", "json",	"ledger", NULL};
 
 static const char *const top_keys[] = {"name", "description", "seed",	"inputs", "format",
 				       "out",  "llm",	      "stages", NULL};
 
-static const char *const llm_keys[] = {"enabled", "url",   "model", "embed-model",
-				       "batch",   "batch-wait", NULL};
+static const char *const llm_keys[] = {"enabled", "url", "model",    "embed-model", "batch",
+				       "batch-wait", "rpm", "tpm", "max-cost", "prices", NULL};
+/* llm keys every generate stage gets as its option of the same name,
+ * unless it gives its own: numbers (in llm_pace) and the price file */
+static const char *const llm_pace_keys[] = {"rpm", "tpm", "max-cost"};
+#define NPACE 3
 
 struct stage {
 	const char *name;
@@ -101,6 +106,7 @@ struct stage {
 	char **argv;
 	size_t argc;
 	char **outputs; /* paths */
+	const char *ledger; /* what its model requests cost (JSON), or NULL */
 	unsigned long long *out_records;
 	char (*out_hash)[SPROUT_HASH_HEX];
 	size_t noutputs;
@@ -136,6 +142,9 @@ struct run {
 	const char *llm_url, *llm_model, *llm_embed_model;
 	int llm_batch;              /* llm batch: true: generate stages send batches */
 	const char *llm_batch_wait; /* their --batch-wait */
+	const char *llm_pace[NPACE];  /* rpm, tpm, max-cost as the recipe wrote them */
+	const char *llm_prices;       /* relative to the working directory */
+	const sprout_json *llm_prices_node;
 	struct stage *stages;
 	size_t nstages;
 	/* the inputs of the augment and generate stages so far: where the
@@ -428,6 +437,9 @@ static int confine_top(struct run *r)
 	for (size_t i = 0; i < r->ninputs; i++)
 		if ((rc = confine(r, r->inputs[i].node, "input", r->inputs[i].path, P_READ)) >= 0)
 			return rc;
+	if (r->llm_prices &&
+	    (rc = confine(r, r->llm_prices_node, "llm prices", r->llm_prices, P_READ)) >= 0)
+		return rc;
 	return -1;
 }
 
@@ -550,19 +562,44 @@ static int add_input(struct run *r, const sprout_json *v, size_t *cap)
 	return -1;
 }
 
-/* llm: {enabled, url, model, embed-model, batch, batch-wait}: the model
- * server the stages marked 'when: llm' use, whether they run, and whether
- * generate stages send batches. */
+/* llm: {enabled, url, model, embed-model, batch, batch-wait, rpm, tpm,
+ * max-cost, prices}: the model server the stages marked 'when: llm' use,
+ * whether they run, whether generate stages send batches, and their pace
+ * and prices. */
 static int load_llm(struct run *r, const sprout_json *v)
 {
 	if (v->type != SPROUT_JSON_OBJECT)
 		return rerr(r, v, EXIT_USAGE,
 			    "llm is a mapping (enabled, url, model, embed-model, batch, "
-			    "batch-wait), not %s",
+			    "batch-wait, rpm, tpm, max-cost, prices), not %s",
 			    type_name(v));
 	for (size_t i = 0; i < v->len; i++) {
 		const char *k = v->u.members[i].key;
 		const sprout_json *x = v->u.members[i].value;
+		size_t pace = 0;
+		while (pace < NPACE && strcmp(k, llm_pace_keys[pace]))
+			pace++;
+		if (pace < NPACE) {
+			char *end;
+			double d = x->type == SPROUT_JSON_NUMBER ? strtod(x->u.s, &end) : -1;
+			if (!(d >= 0) || (pace < 2 && (d < 1 || d != (double)(long long)d)))
+				return rerr(r, x, EXIT_USAGE, "llm %s is %s, not %s", k,
+					    pace < 2 ? "a whole number from 1" : "a number of USD from 0",
+					    x->type == SPROUT_JSON_NUMBER ? x->u.s : type_name(x));
+			r->llm_pace[pace] = x->u.s;
+			continue;
+		}
+		if (!strcmp(k, "prices")) {
+			if (x->type != SPROUT_JSON_STRING || !x->len)
+				return rerr(r, x, EXIT_USAGE, "llm prices is a file name, not %s",
+					    type_name(x));
+			r->llm_prices = join(r, r->dir, x->u.s);
+			r->llm_prices_node = x;
+			if (access(r->llm_prices, R_OK) != 0)
+				return rerr(r, x, EXIT_IO, "llm prices: '%s' cannot be read (%s)",
+					    r->llm_prices, strerror(errno));
+			continue;
+		}
 		if (!strcmp(k, "enabled")) {
 			if (x->type != SPROUT_JSON_TRUE && x->type != SPROUT_JSON_FALSE)
 				return rerr(r, x, EXIT_USAGE,
@@ -591,8 +628,8 @@ static int load_llm(struct run *r, const sprout_json *v)
 								: NULL;
 		if (!slot)
 			return unknown_key(r, v, i, llm_keys, " in llm",
-					   "it has enabled, url, model, embed-model, batch and "
-					   "batch-wait");
+					   "it has enabled, url, model, embed-model, batch, "
+					   "batch-wait, rpm, tpm, max-cost and prices");
 		if (x->type != SPROUT_JSON_STRING || !x->len)
 			return rerr(r, x, EXIT_USAGE, "llm %s is text, not %s", k, type_name(x));
 		*slot = x->u.s;
@@ -1324,6 +1361,22 @@ static void build_argv(struct run *r, struct stage *st, char *const *cur, size_t
 		if (r->llm_batch_wait && !given(st, "batch-wait"))
 			push(r, &st->argv, &st->argc, &cap,
 			     fmt(r, "--batch-wait=%s", r->llm_batch_wait));
+		for (size_t k = 0; k < NPACE; k++)
+			if (r->llm_pace[k] && !given(st, llm_pace_keys[k]) &&
+			    find_option(&st->probe, llm_pace_keys[k]))
+				push(r, &st->argv, &st->argc, &cap,
+				     fmt(r, "--%s=%s", llm_pace_keys[k], r->llm_pace[k]));
+		if (r->llm_prices && !given(st, "prices") && find_option(&st->probe, "prices")) {
+			push(r, &st->argv, &st->argc, &cap, fmt(r, "--prices=%s", r->llm_prices));
+			/* the costs it reports depend on it: part of the stage key */
+			push(r, &st->infiles, &st->ninfiles, &st->infcap, r->llm_prices);
+		}
+	}
+	/* what the stage's model requests cost, for the manifest */
+	st->ledger = NULL;
+	if (find_option(&st->probe, "ledger")) {
+		st->ledger = fmt(r, "%s/%s.ledger.json", r->out, st->label);
+		push(r, &st->argv, &st->argc, &cap, fmt(r, "--ledger=%s", st->ledger));
 	}
 	if (!strcmp(st->name, "augment") || !strcmp(st->name, "generate")) {
 		for (size_t i = 0; i < ncur; i++) {
@@ -1452,6 +1505,58 @@ static void utc_now(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The ledger a stage wrote (a JSON object), or NULL when there is none. */
+static sprout_json *read_ledger(sprout_arena *a, const char *path)
+{
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	if (!f)
+		return NULL;
+	sprout_buf b = SPROUT_BUF_INIT(1 << 24);
+	char chunk[4096];
+	size_t n;
+	int bad = 0;
+	while (!bad && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		bad = sprout_buf_add(&b, chunk, n) != SPROUT_OK;
+	bad = bad || ferror(f);
+	fclose(f);
+	sprout_json *v = NULL;
+	if (bad || sprout_json_parse(a, b.data ? b.data : "", b.len, &v, NULL) ||
+	    v->type != SPROUT_JSON_OBJECT)
+		v = NULL;
+	sprout_buf_release(&b);
+	return v;
+}
+
+/* The cost of the run: the ledgers of its stages added up. */
+static sprout_json *run_cost(sprout_arena *a, sprout_json *const *ledgers, size_t n)
+{
+	static const char *const counts[] = {"requests", "input_tokens", "cached_input_tokens",
+					     "output_tokens", "cache_hits"};
+	double usd = 0, sum[5] = {0};
+	int known = 1, any = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!ledgers[i])
+			continue;
+		any = 1;
+		const sprout_json *c = sprout_json_get(ledgers[i], "cost_usd");
+		if (c && c->type == SPROUT_JSON_NUMBER)
+			usd += sprout_json_number(c);
+		else
+			known = 0;
+		for (size_t k = 0; k < 5; k++)
+			sum[k] += sprout_json_number(sprout_json_get(ledgers[i], counts[k]));
+	}
+	if (!any)
+		return sprout_json_new(a, SPROUT_JSON_NULL);
+	sprout_json *o = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	sprout_json_set(a, o, "cost_usd",
+			known ? sprout_json_real(a, round(usd * 1e10) / 1e10)
+			      : sprout_json_new(a, SPROUT_JSON_NULL));
+	for (size_t k = 0; k < 5; k++)
+		sprout_json_set(a, o, counts[k], sprout_json_integer(a, (long long)sum[k]));
+	return o;
+}
+
 static int write_manifest(struct run *r, const char *status, size_t upto)
 {
 	sprout_arena *a = sprout_arena_new(0);
@@ -1497,6 +1602,11 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 	sprout_json *sts = sprout_json_new(a, SPROUT_JSON_ARRAY);
 	sprout_json *gens = sprout_json_new(a, SPROUT_JSON_ARRAY);
 	sprout_json *rejects = sprout_json_new(a, SPROUT_JSON_ARRAY);
+	sprout_json **ledgers = sprout_arena_alloc(a, (upto + 1) * sizeof *ledgers);
+	if (!ledgers) {
+		sprout_arena_free(a);
+		return EXIT_INTERNAL;
+	}
 	const char *report = NULL;
 	const struct stage *data = NULL; /* the last stage that made records for trainers */
 	for (size_t i = 0; i < upto; i++) {
@@ -1536,6 +1646,9 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 		sprout_json_set(a, s, "rejects",
 				st->rejects ? jstr(a, in_run(r, st->rejects))
 					    : sprout_json_new(a, SPROUT_JSON_NULL));
+		ledgers[i] = read_ledger(a, st->ledger);
+		if (ledgers[i])
+			sprout_json_set(a, s, "ledger", ledgers[i]);
 		if (st->rejects)
 			sprout_json_push(a, rejects, jstr(a, in_run(r, st->rejects)));
 		sprout_json_push(a, sts, s);
@@ -1584,6 +1697,7 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 	}
 	sprout_json_set(a, m, "stages", sts);
 	sprout_json_set(a, m, "generators", gens);
+	sprout_json_set(a, m, "cost", run_cost(a, ledgers, upto));
 	sprout_json *res = sprout_json_new(a, SPROUT_JSON_OBJECT);
 	sprout_json *ds = sprout_json_new(a, SPROUT_JSON_ARRAY);
 	for (size_t k = 0; data && k < data->noutputs; k++)
@@ -1594,27 +1708,10 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 			report ? jstr(a, report) : sprout_json_new(a, SPROUT_JSON_NULL));
 	sprout_json_set(a, m, "outputs", res);
 
-	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
-	sprout_error err = SPROUT_ERROR_INIT;
 	const char *path = fmt(r, "%s/manifest.json", r->out);
-	sprout_code rc = redact_urls(a, m) ? SPROUT_ERR_NOMEM : sprout_json_write_pretty(&b, m);
-	sprout_writer *w = rc ? NULL : sprout_writer_open(path, SPROUT_CONTAINER_JSONL, &err);
-	if (!rc && !w)
-		rc = err.code;
-	if (!rc && (rc = sprout_writer_write(w, b.data, b.len, &err)) == SPROUT_OK)
-		rc = sprout_writer_commit(w, &err);
-	else if (w)
-		sprout_writer_abort(w);
-	sprout_buf_release(&b);
+	int rc = redact_urls(a, m) ? EXIT_INTERNAL : cli_write_json(path, m, "manifest");
 	sprout_arena_free(a);
-	if (rc) {
-		if (err.code)
-			cli_error_at(&err);
-		else
-			cli_error("%s: cannot write the manifest", path);
-		return cli_exit_for(rc);
-	}
-	return -1;
+	return rc;
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -1922,9 +2019,11 @@ static double average_prompt(const struct run *r)
 }
 
 /* A generate stage's (or a judging filter's) own --dry-run, its lines
- * indented under the stage, and the requests and tokens it counts. 0, or
- * -1 when it could not run. */
-static int stage_plan(struct run *r, const struct stage *st, double *requests, double *tokens)
+ * indented under the stage, and the requests, tokens and cost it counts
+ * (*usd < 0 once a stage's cost is unknown). 0, or -1 when it could not
+ * run. */
+static int stage_plan(struct run *r, const struct stage *st, double *requests, double *tokens,
+		      double *usd)
 {
 	char **argv = sprout_arena_alloc(r->a, (st->argc + 2) * sizeof *argv);
 	FILE *t = tmpfile();
@@ -1951,6 +2050,11 @@ static int stage_plan(struct run *r, const struct stage *st, double *requests, d
 			*requests += (double)n;
 		if (sscanf(line, "tokens, estimated: %llu prompt + %llu answer", &p, &ans) == 2)
 			*tokens += (double)(p + ans);
+		double cost;
+		if (sscanf(line, "cost, estimated: $%lf", &cost) == 1 && *usd >= 0)
+			*usd += cost;
+		else if (!strncmp(line, "cost: unknown", 13))
+			*usd = -1;
 		printf("               %s", line);
 	}
 	fclose(t);
@@ -1988,7 +2092,7 @@ static int dry_run(struct run *r)
 	const char *cur_format = r->format;
 	int after_split = 0, chain_done = 1;
 	double hi = records, prompt = average_prompt(r);
-	double requests = 0, tokens = 0;
+	double requests = 0, tokens = 0, usd = 0;
 	for (size_t i = 0; i < r->nstages; i++) {
 		struct stage *st = &r->stages[i];
 		const char *single, *dir;
@@ -2052,7 +2156,7 @@ static int dry_run(struct run *r)
 			int ready = 1;
 			for (size_t k = 0; k < ncur; k++)
 				ready = ready && access(cur[k], R_OK) == 0;
-			if (!ready || stage_plan(r, st, &requests, &tokens)) {
+			if (!ready || stage_plan(r, st, &requests, &tokens, &usd)) {
 				double n = in_hi * list_len(st, "judge", 1);
 				printf("               model: up to %.0f judge requests (one for each "
 				       "record and rubric that applies to it)\n",
@@ -2064,7 +2168,7 @@ static int dry_run(struct run *r)
 			int ready = 1;
 			for (size_t k = 0; k < ncur; k++)
 				ready = ready && access(cur[k], R_OK) == 0;
-			if (!ready || stage_plan(r, st, &requests, &tokens)) {
+			if (!ready || stage_plan(r, st, &requests, &tokens, &usd)) {
 				/* before the stages it reads from have run: one request or more
 				 * for each record */
 				printf("               model: one request or more for each of up to %.0f "
@@ -2111,8 +2215,12 @@ static int dry_run(struct run *r)
 		if (st->kind == K_SPLIT)
 			after_split = 1;
 	}
-	if (requests)
-		printf("model requests: up to %.0f, about %.0f tokens in all\n", requests, tokens);
+	if (requests) {
+		printf("model requests: up to %.0f, about %.0f tokens in all", requests, tokens);
+		if (usd > 0)
+			printf(", about $%.4f", usd);
+		printf("\n");
+	}
 	else
 		printf("model requests: none (no stage of this recipe calls a model server)\n");
 	sprout_state_close(r->state);

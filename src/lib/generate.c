@@ -234,7 +234,7 @@ struct task {
 	unsigned vi;     /* step 2: which variant of the request's answer */
 	char *error;     /* pairs: a request that failed */
 	size_t anslen;
-	int failed;
+	int failed;      /* 1: the request failed, 2: it was not sent for the budget */
 };
 
 /* What one request of an input made. */
@@ -878,6 +878,18 @@ static sprout_code ask_response(struct run *r, const struct task *t, unsigned vi
 	return SPROUT_OK;
 }
 
+/* The check of a request that failed: budget (not sent for --max-cost) or
+ * request; failed is a task's (1 or 2). */
+static const char *failed_check(int failed)
+{
+	return failed == 2 ? "budget" : "request";
+}
+
+static int failure(const sprout_llm_answer *an)
+{
+	return an->unsent == SPROUT_LLM_BUDGET ? 2 : 1;
+}
+
 /* The answer to a variant's own question: the variant comes out with it. */
 static void response_answer(struct run *r, struct task *t, const sprout_llm_answer *an)
 {
@@ -887,7 +899,7 @@ static void response_answer(struct run *r, struct task *t, const sprout_llm_answ
 	char why[SPROUT_ERROR_MSG_MAX], reason[SPROUT_ERROR_MSG_MAX + 96];
 	if (an->code) {
 		snprintf(reason, sizeof reason, "the response to the new instruction: %s", an->error);
-		if (add_rej(s, "request", reason, NULL, 0))
+		if (add_rej(s, failed_check(failure(an)), reason, NULL, 0))
 			nomem(r);
 		goto done;
 	}
@@ -945,7 +957,7 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 	struct slot_out *rec = &r->outs[t->rec];
 	struct part *s = &rec->parts[t->sub];
 	if (an->code) {
-		if (add_rej(s, "request", an->error, NULL, 0))
+		if (add_rej(s, failed_check(failure(an)), an->error, NULL, 0))
 			nomem(r);
 		goto done;
 	}
@@ -1189,7 +1201,7 @@ static sprout_code pairs_task(struct run *r, struct pool *p, unsigned round, uns
 static void pairs_answer(struct run *r, struct task *t, const sprout_llm_answer *an)
 {
 	if (an->code) {
-		t->failed = 1;
+		t->failed = failure(an);
 		t->error = dupn(an->error, strlen(an->error));
 		return;
 	}
@@ -1369,7 +1381,7 @@ static int unfit_task(const char *s, size_t n, char *why, size_t whylen)
 static void magpie_answer(struct task *t, const sprout_llm_answer *an)
 {
 	if (an->code) {
-		t->failed = 1;
+		t->failed = failure(an);
 		t->error = dupn(an->error, strlen(an->error));
 		return;
 	}
@@ -1438,7 +1450,8 @@ static sprout_code run_magpie(struct run *r)
 			struct task *t = r->round[b];
 			ans[b] = NULL;
 			if (t->failed) {
-				if (emit_reject(r, "request", t->error ? t->error : "failed", NULL))
+				if (emit_reject(r, failed_check(t->failed), t->error ? t->error : "failed",
+						NULL))
 					rc = r->fail;
 				continue;
 			}
@@ -1492,7 +1505,7 @@ static sprout_code run_magpie(struct run *r)
 			char *text = a->failed ? NULL : trimmed(a->answer, &len);
 			if (!text || !len || made >= o->count) {
 				if (!text || !len)
-					rc = emit_reject(r, a->failed ? "request" : "answer",
+					rc = emit_reject(r, a->failed ? failed_check(a->failed) : "answer",
 							 a->failed ? (a->error ? a->error : "failed")
 								   : "an empty answer to the query",
 							 a->child)
@@ -1674,7 +1687,8 @@ static sprout_code run_pairs(struct run *r)
 		for (unsigned b = 0; !rc && b < o->batch; b++) {
 			struct task *t = r->round[b];
 			if (t->failed) {
-				if (emit_reject(r, "request", t->error ? t->error : "failed", NULL))
+				if (emit_reject(r, failed_check(t->failed), t->error ? t->error : "failed",
+						NULL))
 					rc = r->fail;
 				continue;
 			}

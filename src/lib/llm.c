@@ -18,6 +18,7 @@
 #include "sprout/buf.h"
 #include "sprout/hash.h"
 #include "sprout/json.h"
+#include "sprout/ratelimit.h"
 #include "sprout/rng.h"
 
 #define MAX_BODY ((size_t)64 << 20)
@@ -27,6 +28,8 @@
 struct job {
 	sprout_llm_request rq; /* its strings point into this job */
 	char key[SPROUT_HASH_HEX];
+	char family[SPROUT_HASH_HEX]; /* the key without max_tokens */
+	unsigned sample; /* the same request's n-th time in this run */
 	char url[2048];
 	char shown[2048]; /* url without credentials: for messages and the cache key */
 	unsigned tries;
@@ -41,6 +44,17 @@ struct job {
 	sprout_buf body, resp;
 	char curl_msg[CURL_ERROR_SIZE];
 	size_t slot; /* index in fly[] while in flight */
+	/* the pace: the last attempt */
+	double sent_at;      /* monotonic seconds */
+	double wire;         /* when its bytes went out (known once it was answered) */
+	size_t bytes;        /* system, prompt and schema: the input tokens' estimate */
+	double est_in, est_out, est_cost;
+	double est_tokens;   /* what the server's tokens limit counts: OpenAI's counts
+			      * max_tokens when the request arrives */
+	int throttled;       /* counted once among the requests that waited */
+	int reused;          /* answered by a compatible cached answer */
+	sprout_rl_headers rl; /* the answer's rate-limit headers */
+	sprout_llm_unsent unsent;
 	/* an answer from the cache */
 	char *text;
 	size_t len;
@@ -60,6 +74,22 @@ struct endpoint_state {
 	int merge_system; /* the same for the system role: the model's chat
 			   * template has none (Gemma), so the system text goes
 			   * at the start of the user turn */
+	/* the pace */
+	sprout_bucket heard[SPROUT_RL__COUNT]; /* from the server's headers */
+	sprout_bucket rpm, tpm;                /* set by hand */
+	sprout_aimd aimd;
+	double cool_until;       /* after a 429, nothing is sent before (monotonic) */
+	unsigned long in_flight;
+	double heard_wire; /* the latest request (by when it went out) whose answer was heard */
+	unsigned long pass;      /* the start_ready pass that found it blocked */
+	unsigned long long out_sum; /* answer tokens seen, for the estimates */
+	unsigned long out_n;
+	/* the ledger */
+	const sprout_price *price;
+	char shown[512]; /* the base URL without credentials */
+	unsigned long requests, cache_hits;
+	sprout_usage usage, cache_usage;
+	double cost;
 };
 
 struct sprout_llm {
@@ -87,6 +117,14 @@ struct sprout_llm {
 	sprout_llm_counts c;
 	sprout_batcher *batcher; /* batch mode: the jobs wait in it */
 	struct list bfail;       /* batch mode: failed in a step, told after it */
+	/* the pace */
+	unsigned long pass;
+	double wake;          /* seconds until a request held back may go, -1: none */
+	double spent;         /* USD, every endpoint */
+	double inflight_cost; /* estimates of the requests in flight */
+	int over_budget;      /* a request would have crossed max_cost: no more are sent */
+	double per_byte; /* the most input tokens per byte an answer counted, 0: none yet */
+	sqlite3_stmt *family; /* an answer compatible with a request (reuse_cache) */
 };
 
 /* ---- small things --------------------------------------------------------- */
@@ -208,6 +246,7 @@ void sprout_llm_options_init(sprout_llm_options *o)
 	o->timeout = 300;
 	o->backoff = 1;
 	o->backoff_max = 60;
+	o->max_cost = -1;
 }
 
 void sprout_url_endpoint(const char *base, const char *path, char *out, size_t n)
@@ -324,8 +363,17 @@ static struct endpoint_state *state_of(sprout_llm *l, const sprout_llm_endpoint 
 		l->eps = v;
 		l->eps_cap = cap;
 	}
-	l->eps[l->neps] = (struct endpoint_state){ep, 0};
-	return &l->eps[l->neps++];
+	struct endpoint_state *es = &l->eps[l->neps++];
+	memset(es, 0, sizeof *es);
+	es->ep = ep;
+	sprout_aimd_init(&es->aimd, (double)l->o.concurrency);
+	if (l->o.fixed)
+		es->aimd.window = (double)l->o.concurrency;
+	sprout_bucket_per_minute(&es->rpm, l->o.rpm, now());
+	sprout_bucket_per_minute(&es->tpm, l->o.tpm, now());
+	es->price = sprout_prices_find(l->o.prices, ep->model);
+	sprout_url_redact(ep->url ? ep->url : "", es->shown, sizeof es->shown);
+	return es;
 }
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -340,8 +388,9 @@ static void number_text(char *out, size_t n, double v)
 
 /* The cache key: every parameter that changes the answer, and the sample
  * index of a request that is the n-th of the same in a run (sample 0 adds
- * nothing, so keys from before the index stay valid). */
-static void cache_key(const sprout_llm_request *rq, const char *url, unsigned sample,
+ * nothing, so keys from before the index stay valid). family: the key of
+ * every request that differs from it in max_tokens alone. */
+static void cache_key(const sprout_llm_request *rq, const char *url, unsigned sample, int family,
 		      char key[SPROUT_HASH_HEX])
 {
 	sprout_hasher *h = sprout_hasher_new();
@@ -352,7 +401,7 @@ static void cache_key(const sprout_llm_request *rq, const char *url, unsigned sa
 	char t[40], p[40], m[40], a[16];
 	number_text(t, sizeof t, rq->temperature);
 	number_text(p, sizeof p, rq->top_p);
-	snprintf(m, sizeof m, "%ld", rq->max_tokens);
+	snprintf(m, sizeof m, family ? "any" : "%ld", rq->max_tokens);
 	snprintf(a, sizeof a, "%u", rq->attempt);
 	const char *parts[] = {"sprout llm 1", sprout_llm_api_name(rq->ep->api), url, rq->ep->model,
 			       t, p, m, a};
@@ -394,14 +443,38 @@ static int cache_open(sprout_llm *l, sprout_error *err)
 			 "completion_tokens INTEGER NOT NULL);",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
+	/* the family of each answer (its key without max_tokens), for
+	 * reuse_cache; a cache from before has none: its answers are found by
+	 * their own key only */
+	sqlite3_stmt *probe = NULL;
+	if (sqlite3_prepare_v2(l->db, "SELECT family FROM llm_answers LIMIT 0", -1, &probe, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(probe);
+		probe = NULL;
+		if (sqlite3_exec(l->db, "ALTER TABLE llm_answers ADD COLUMN family TEXT", NULL, NULL,
+				 NULL) != SQLITE_OK)
+			goto fail;
+	}
+	sqlite3_finalize(probe);
+	/* indexed only once a run reuses: the others do not pay for it */
+	if (l->o.reuse_cache &&
+	    sqlite3_exec(l->db,
+			 "CREATE INDEX IF NOT EXISTS llm_answers_family ON llm_answers(family)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
 	if (sqlite3_prepare_v2(l->db,
 			       "SELECT answer, prompt_tokens, completion_tokens FROM llm_answers "
 			       "WHERE key = ?",
 			       -1, &l->get, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db,
 			       "INSERT OR REPLACE INTO llm_answers(key, model, answer, prompt_tokens, "
-			       "completion_tokens) VALUES(?, ?, ?, ?, ?)",
-			       -1, &l->put, NULL) != SQLITE_OK)
+			       "completion_tokens, family) VALUES(?, ?, ?, ?, ?, ?)",
+			       -1, &l->put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db,
+			       "SELECT answer, prompt_tokens, completion_tokens FROM llm_answers "
+			       "WHERE family = ?1 AND (?2 = 0 OR (completion_tokens > 0 AND "
+			       "completion_tokens <= ?2)) ORDER BY rowid LIMIT 1",
+			       -1, &l->family, NULL) != SQLITE_OK)
 		goto fail;
 	return 0;
 fail:
@@ -411,30 +484,57 @@ fail:
 	return -1;
 }
 
-/* The cached answer for a job, into j->text. 1 when found. */
-static int cache_get(sprout_llm *l, struct job *j)
+/* The answer of the row st stands on, into j->text. 1, or 0 when out of memory. */
+static int cache_row(sqlite3_stmt *st, struct job *j)
+{
+	const void *b = sqlite3_column_blob(st, 0);
+	int n = sqlite3_column_bytes(st, 0);
+	j->text = malloc((size_t)n + 1);
+	if (!j->text)
+		return 0;
+	if (n)
+		memcpy(j->text, b, (size_t)n);
+	j->text[n] = '\0';
+	j->len = (size_t)n;
+	j->pt = (unsigned long)sqlite3_column_int64(st, 1);
+	j->ct = (unsigned long)sqlite3_column_int64(st, 2);
+	return 1;
+}
+
+/* The longest answer a request allows, 0 for no limit of sprout's. */
+static long answer_limit(const sprout_llm_request *rq)
+{
+	if (rq->max_tokens > 0)
+		return rq->max_tokens;
+	return rq->ep->api == SPROUT_LLM_ANTHROPIC && !rq->completion ? ANTHROPIC_MAX_TOKENS : 0;
+}
+
+static int cache_put(sprout_llm *l, const struct job *j, const char *text, size_t len,
+		     unsigned long pt, unsigned long ct);
+
+/* The cached answer for a job, into j->text: the answer to this very
+ * request, or with reuse_cache one to the same request with another
+ * max_tokens that is not longer than this one's (then also stored under
+ * this request's key, when store). 1 when found, 2 when reused. */
+static int cache_get(sprout_llm *l, struct job *j, int store)
 {
 	if (!l->get)
 		return 0;
 	sqlite3_reset(l->get);
 	sqlite3_bind_text(l->get, 1, j->key, -1, SQLITE_STATIC);
-	int found = 0;
-	if (sqlite3_step(l->get) == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(l->get, 0);
-		int n = sqlite3_column_bytes(l->get, 0);
-		j->text = malloc((size_t)n + 1);
-		if (j->text) {
-			if (n)
-				memcpy(j->text, b, (size_t)n);
-			j->text[n] = '\0';
-			j->len = (size_t)n;
-			j->pt = (unsigned long)sqlite3_column_int64(l->get, 1);
-			j->ct = (unsigned long)sqlite3_column_int64(l->get, 2);
-			found = 1;
-		}
-	}
+	int found = sqlite3_step(l->get) == SQLITE_ROW && cache_row(l->get, j);
 	sqlite3_reset(l->get);
-	return found;
+	if (found || !l->o.reuse_cache)
+		return found;
+	sqlite3_reset(l->family);
+	sqlite3_bind_text(l->family, 1, j->family, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(l->family, 2, (sqlite3_int64)answer_limit(&j->rq));
+	found = sqlite3_step(l->family) == SQLITE_ROW && cache_row(l->family, j);
+	sqlite3_reset(l->family);
+	/* a failed copy costs only the next run a lookup */
+	if (found && store)
+		(void)cache_put(l, j, j->text, j->len, j->pt, j->ct);
+	return found ? 2 : 0;
 }
 
 static int cache_put(sprout_llm *l, const struct job *j, const char *text, size_t len,
@@ -448,6 +548,7 @@ static int cache_put(sprout_llm *l, const struct job *j, const char *text, size_
 	sqlite3_bind_blob(l->put, 3, text, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int64(l->put, 4, (sqlite3_int64)pt);
 	sqlite3_bind_int64(l->put, 5, (sqlite3_int64)ct);
+	sqlite3_bind_text(l->put, 6, j->family, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(l->put);
 	sqlite3_reset(l->put);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -572,6 +673,7 @@ void sprout_llm_free(sprout_llm *l)
 		curl_multi_cleanup(l->multi);
 	sqlite3_finalize(l->get);
 	sqlite3_finalize(l->put);
+	sqlite3_finalize(l->family);
 	sqlite3_close(l->db);
 	sprout_arena_free(l->scratch);
 	free(l->eps);
@@ -665,7 +767,7 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 	}
 	endpoint_url(rq, j->url, sizeof j->url);
 	sprout_url_redact(j->url, j->shown, sizeof j->shown);
-	cache_key(rq, j->shown, 0, j->key);
+	cache_key(rq, j->shown, 0, 0, j->key);
 	/* the same request again in this run is another sample, not the
 	 * cached answer of the first: two equal inputs give two answers */
 	long sample = times_seen(l, j->key);
@@ -673,9 +775,16 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 		free_job(j);
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
+	j->sample = (unsigned)sample;
 	if (sample)
-		cache_key(rq, j->shown, (unsigned)sample, j->key);
-	if (cache_get(l, j)) {
+		cache_key(rq, j->shown, j->sample, 0, j->key);
+	if (l->db)
+		cache_key(rq, j->shown, j->sample, 1, j->family);
+	j->bytes = strlen(rq->prompt) + (rq->system ? strlen(rq->system) : 0) +
+		   (rq->schema ? strlen(rq->schema) : 0);
+	int got = cache_get(l, j, 1);
+	if (got) {
+		j->reused = got == 2;
 		push_back(&l->done, j);
 		return SPROUT_OK;
 	}
@@ -689,9 +798,10 @@ int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq)
 	memset(&j, 0, sizeof j);
 	endpoint_url(rq, j.url, sizeof j.url);
 	sprout_url_redact(j.url, j.shown, sizeof j.shown);
-	cache_key(rq, j.shown, 0, j.key);
+	cache_key(rq, j.shown, 0, 0, j.key);
+	cache_key(rq, j.shown, 0, 1, j.family);
 	j.rq = *rq;
-	int found = cache_get(l, &j);
+	int found = cache_get(l, &j, 0) != 0;
 	free(j.text);
 	return found;
 }
@@ -704,10 +814,26 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	return sprout_buf_add(&j->resp, p, size * n) ? 0 : size * n;
 }
 
+static double wall_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 {
 	struct job *j = ctx;
 	size_t len = size * n;
+	if (len > 12 && (!strncasecmp(p, "x-ratelimit-", 12) ||
+			 !strncasecmp(p, "anthropic-ratelimit-", len < 20 ? len : 20))) {
+		/* an RFC 3339 reset (Anthropic's) is taken from when the request
+		 * was sent: the answer was made later, so the time left to full
+		 * is at most that, and the rate learnt from it at least a lower
+		 * bound (the time the answer took to be read would make it more) */
+		sprout_rl_header(&j->rl, p, len, wall_now() - (now() - j->sent_at));
+		return len;
+	}
 	static const char name[] = "retry-after:";
 	if (len > sizeof name - 1 && !strncasecmp(p, name, sizeof name - 1)) {
 		char v[128];
@@ -832,6 +958,128 @@ static int build_body(struct job *j, int with_schema, int merge_system)
 	return bad || add(b, "}");
 }
 
+/* ---- the pace ------------------------------------------------------------------- */
+
+/* What a job costs in a bucket of kind k. */
+static double job_cost(const struct job *j, int k)
+{
+	switch (k) {
+	case SPROUT_RL_REQUESTS: return 1;
+	case SPROUT_RL_INPUT_TOKENS: return j->est_in;
+	case SPROUT_RL_OUTPUT_TOKENS: return j->est_out;
+	default: return j->est_tokens;
+	}
+}
+
+/* The tokens a job will likely take: its input from its bytes (at the
+ * most tokens per byte an answer counted, 1/4 until one came), its answer the
+ * average answer of its endpoint (max_tokens, or 256, until one came),
+ * never more than max_tokens; what a tokens limit counts (OpenAI's counts
+ * max_tokens); and their price. */
+static void estimate(const sprout_llm *l, const struct endpoint_state *es, struct job *j)
+{
+	double per_byte = l->per_byte > 0 ? l->per_byte : 0.25;
+	j->est_in = ceil((double)j->bytes * per_byte);
+	long cap = answer_limit(&j->rq);
+	double out = es->out_n ? (double)es->out_sum / (double)es->out_n : cap ? (double)cap : 256;
+	j->est_out = cap && out > (double)cap ? (double)cap : ceil(out);
+	j->est_tokens = j->est_in + (j->rq.ep->api == SPROUT_LLM_OPENAI && j->rq.max_tokens > 0
+					     ? (double)j->rq.max_tokens
+					     : j->est_out);
+	sprout_usage u = {(unsigned long long)j->est_in, 0, (unsigned long long)j->est_out};
+	j->est_cost = es->price ? sprout_price_cost(es->price, &u, 0) : 0;
+}
+
+/* Seconds until j may be sent to its endpoint: 0 now, -1 when the endpoint
+ * has as many in flight as its concurrency allows (an answer frees one). */
+static double held_back(const sprout_llm *l, struct endpoint_state *es, const struct job *j,
+			double t)
+{
+	if (t < es->cool_until)
+		return es->cool_until - t;
+	if (!l->o.fixed && es->in_flight >= sprout_aimd_allowed(&es->aimd))
+		return -1;
+	double w = sprout_bucket_wait(&es->rpm, 1, t);
+	double x = sprout_bucket_wait(&es->tpm, j->est_tokens, t);
+	w = x > w ? x : w;
+	for (int k = 0; k < SPROUT_RL__COUNT; k++) {
+		x = sprout_bucket_wait(&es->heard[k], job_cost(j, k), t);
+		w = x > w ? x : w;
+	}
+	return w;
+}
+
+/* When the bytes of a request in flight went out (monotonic seconds), or
+ * HUGE_VAL while it is still connecting. */
+static double wire_time(const struct job *f)
+{
+	double pre = 0;
+	if (f->easy)
+		curl_easy_getinfo(f->easy, CURLINFO_PRETRANSFER_TIME, &pre);
+	return pre > 0 ? f->sent_at + pre : HUGE_VAL;
+}
+
+/* An answer came for j at time t: its rate-limit headers into the
+ * endpoint's buckets. The requests in flight whose bytes went out after
+ * j's (or are still connecting: handed to libcurl before j, they can
+ * reach the server after it) count as taken: the server had not seen
+ * them. An answer to a request that went out before the latest one heard
+ * is stale: it only lowers. */
+static void hear(sprout_llm *l, struct endpoint_state *es, const struct job *j, double t)
+{
+	const sprout_rl_headers *h = &j->rl;
+	if (l->o.fixed || !(h->has_limit & h->has_remaining))
+		return;
+	int fresh = j->wire > es->heard_wire;
+	if (fresh)
+		es->heard_wire = j->wire;
+	for (int k = 0; k < SPROUT_RL__COUNT; k++) {
+		unsigned bit = 1u << k;
+		if (!(h->has_limit & h->has_remaining & bit))
+			continue;
+		double pending = 0;
+		for (size_t i = 0; i < l->o.concurrency; i++) {
+			const struct job *f = l->fly[i];
+			if (f && f != j && f->rq.ep == j->rq.ep && wire_time(f) > j->wire)
+				pending += job_cost(f, k);
+		}
+		sprout_bucket_heard(&es->heard[k], h->limit[k], h->remaining[k],
+				    h->has_reset & bit ? h->reset[k] : -1, h->resolution[k], pending,
+				    fresh, t);
+	}
+}
+
+/* What a server counted for j: into the ledger, the estimates and the
+ * budgets set by hand (the buckets from headers hear the server itself). */
+static void count_usage(sprout_llm *l, struct endpoint_state *es, const struct job *j,
+			unsigned long pt, unsigned long cached, unsigned long ct, int batch, double t)
+{
+	if (!pt && !ct)
+		return;
+	sprout_usage u = {pt, cached, ct};
+	es->requests++;
+	es->usage.input += pt;
+	es->usage.cached_input += cached;
+	es->usage.output += ct;
+	if (es->price) {
+		double usd = sprout_price_cost(es->price, &u, batch);
+		es->cost += usd;
+		l->spent += usd;
+	}
+	if (pt && j->bytes) {
+		double r = (double)pt / (double)j->bytes;
+		if (r > l->per_byte)
+			l->per_byte = r;
+	}
+	es->out_sum += ct;
+	es->out_n++;
+	double used = (double)(pt + ct), guess = j->est_tokens;
+	if (used < guess)
+		sprout_bucket_give(&es->tpm, guess - used, t);
+	else
+		sprout_bucket_take(&es->tpm, used - guess, t);
+}
+
 struct curl_slist *sprout__llm_headers(const sprout_llm_endpoint *ep, int json)
 {
 	struct curl_slist *h = curl_slist_append(NULL, json ? "Content-Type: application/json"
@@ -871,6 +1119,7 @@ static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
 	j->retry_after = -1;
 	j->status = 0;
 	j->curl_msg[0] = '\0';
+	memset(&j->rl, 0, sizeof j->rl);
 	if (!j->hdr && !(j->hdr = sprout__llm_headers(j->rq.ep, 1)))
 		return -1;
 	CURL *c = l->nspare ? l->spare[--l->nspare] : curl_easy_init();
@@ -903,6 +1152,17 @@ static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
 	if (j->tries > 1)
 		l->c.retried++;
 	l->in_flight++;
+	if (l->in_flight > l->c.peak)
+		l->c.peak = l->in_flight;
+	/* the pace: counted against the endpoint until the answer comes */
+	double t = now();
+	j->sent_at = t;
+	es->in_flight++;
+	l->inflight_cost += j->est_cost;
+	sprout_bucket_take(&es->rpm, 1, t);
+	sprout_bucket_take(&es->tpm, j->est_tokens, t);
+	for (int k = 0; k < SPROUT_RL__COUNT; k++)
+		sprout_bucket_take(&es->heard[k], job_cost(j, k), t);
 	return 0;
 }
 
@@ -994,7 +1254,7 @@ static int cut_short(struct job *j, const sprout_json *why, const char *name, co
  * broken body: asked again), or -2 with j->error (an answer the model cut
  * short: never cached, not asked again). */
 static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned long *pt,
-		       unsigned long *ct)
+		       unsigned long *cached, unsigned long *ct)
 {
 	sprout_json *v;
 	sprout_error perr = SPROUT_ERROR_INIT;
@@ -1007,7 +1267,10 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	}
 	sprout_json *usage = sprout_json_get(v, "usage");
 	if (j->rq.ep->api == SPROUT_LLM_ANTHROPIC) {
-		*pt = count_of(usage, "input_tokens");
+		/* input_tokens leaves out what the prompt cache read or wrote */
+		*cached = count_of(usage, "cache_read_input_tokens");
+		*pt = count_of(usage, "input_tokens") + *cached +
+		      count_of(usage, "cache_creation_input_tokens");
 		*ct = count_of(usage, "output_tokens");
 		if (cut_short(j, sprout_json_get(v, "stop_reason"), "stop_reason", "max_tokens",
 			      "refusal"))
@@ -1033,6 +1296,8 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	}
 	*pt = count_of(usage, "prompt_tokens");
 	*ct = count_of(usage, "completion_tokens");
+	*cached = count_of(usage ? sprout_json_get(usage, "prompt_tokens_details") : NULL,
+			   "cached_tokens");
 	sprout_json *choices = sprout_json_get(v, "choices");
 	if (j->rq.completion) {
 		sprout_json *c0 = choices && choices->type == SPROUT_JSON_ARRAY && choices->len
@@ -1131,8 +1396,16 @@ static void keep_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned
 static void deliver(const struct job *j, sprout_code code, const char *text, size_t len,
 		    unsigned long pt, unsigned long ct, int cached, sprout_llm_done done, void *ud)
 {
-	sprout_llm_answer an = {code, text ? text : "", len, j->status, pt, ct, cached, j->tries,
-				code ? (j->error ? j->error : "failed") : NULL};
+	sprout_llm_answer an = {code,
+				text ? text : "",
+				len,
+				j->status,
+				pt,
+				ct,
+				cached,
+				j->tries,
+				code ? (j->error ? j->error : "failed") : NULL,
+				code ? j->unsent : SPROUT_LLM_SENT};
 	if (done)
 		done(ud, &j->rq, &an);
 }
@@ -1142,19 +1415,44 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		  sprout_error *err)
 {
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
+	j->wire = wire_time(j);
+	if (j->wire == HUGE_VAL)
+		j->wire = j->sent_at; /* it never connected */
 	drop_easy(l, j);
+	sprout_arena_reset(l->scratch);
+	/* the pace: the headers first, while the requests sent after it are
+	 * still among those in flight */
+	struct endpoint_state *es = state_of(l, j->rq.ep); /* there since submit */
+	double t = now();
+	hear(l, es, j, t);
 	l->fly[j->slot] = NULL;
 	l->in_flight--;
-	sprout_arena_reset(l->scratch);
+	es->in_flight--;
+	l->inflight_cost -= j->est_cost;
+	int congested = cc == CURLE_OPERATION_TIMEDOUT ||
+			(cc == CURLE_OK && (j->status == 429 || j->status == 503 || j->status == 529));
+	if (congested && !l->o.fixed && sprout_aimd_congested(&es->aimd, j->sent_at, t))
+		l->c.cuts++;
+	if (cc == CURLE_OK && j->status == 429 && !l->o.fixed) {
+		/* a cool-down for every request to the endpoint, as long as the
+		 * server asked (else the backoff of this request) */
+		double until = t + retry_wait(l, j);
+		if (until > es->cool_until)
+			es->cool_until = until;
+	}
 	int retry = 0;
 	if (cc != CURLE_OK) {
 		set_error(j, "%s: %s", j->shown, j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(cc));
 		retry = 1;
 	} else if (j->status == 200) {
 		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
-		unsigned long pt = 0, ct = 0;
-		int got = read_answer(l, j, &text, &pt, &ct);
+		unsigned long pt = 0, cached = 0, ct = 0;
+		int got = read_answer(l, j, &text, &pt, &cached, &ct);
+		if (got != -1)
+			count_usage(l, es, j, pt, cached, ct, 0, t); /* a cut answer was paid for too */
 		if (!got) {
+			if (!l->o.fixed)
+				sprout_aimd_success(&es->aimd);
 			/* into the step's transaction; handed over once it is committed */
 			int bad = 0;
 			if (l->db && !l->in_txn)
@@ -1259,18 +1557,94 @@ static int capped(sprout_llm *l, struct job *j, sprout_llm_done done, void *ud)
 	return 1;
 }
 
+/* The reason j may not be sent for max_cost, or NULL. */
+static const char *over_budget(sprout_llm *l, const struct endpoint_state *es,
+			       const struct job *j, char *buf, size_t n)
+{
+	if (l->o.max_cost < 0)
+		return NULL;
+	if (!es->price)
+		snprintf(buf, n, "not sent: no price is known for model '%.200s' (--max-cost needs one)",
+			 j->rq.ep->model);
+	else if (l->over_budget || l->spent + l->inflight_cost + j->est_cost > l->o.max_cost)
+		snprintf(buf, n,
+			 "not sent: the budget of $%.4f (--max-cost) would be crossed ($%.4f spent, "
+			 "$%.4f in flight, about $%.4f for this request)",
+			 l->o.max_cost, l->spent, l->inflight_cost, j->est_cost);
+	else
+		return NULL;
+	return buf;
+}
+
+/* A request that will not be sent: answered with the reason. */
+static void refuse(sprout_llm *l, struct job *j, sprout_llm_unsent why, const char *reason,
+		   sprout_llm_done done, void *ud)
+{
+	set_error(j, "%s", reason);
+	j->unsent = why;
+	l->c.failed++;
+	if (why == SPROUT_LLM_BUDGET)
+		l->c.budget++;
+	deliver(j, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
+	free_job(j);
+}
+
+/* Send what may go, in order, skipping the requests to an endpoint that
+ * must wait (its rate limits, its cool-down, its concurrency); l->wake
+ * says when the first of those that wait for time may go. */
 static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err)
 {
-	while (l->in_flight < l->o.concurrency && l->ready.head) {
-		struct job *j = pop_front(&l->ready);
-		if (capped(l, j, done, ud))
+	struct job *prev = NULL, *j = l->ready.head;
+	size_t blocked = 0;
+	double t = now();
+	l->wake = -1;
+	l->pass++;
+	while (j && l->in_flight < l->o.concurrency && blocked < l->neps) {
+		struct job *next = j->next;
+		struct endpoint_state *es = state_of(l, j->rq.ep); /* there since submit */
+		if (es->pass == l->pass) { /* its endpoint waits */
+			prev = j;
+			j = next;
 			continue;
-		struct endpoint_state *es = state_of(l, j->rq.ep);
-		if (!es || start(l, j, es)) {
+		}
+		estimate(l, es, j);
+		char why[400];
+		const char *cap = over_cap(l, why, sizeof why);
+		const char *budget = cap ? NULL : over_budget(l, es, j, why, sizeof why);
+		double wait = cap || budget ? 0 : held_back(l, es, j, t);
+		if (wait != 0) {
+			es->pass = l->pass;
+			blocked++;
+			if (wait > 0 && (l->wake < 0 || wait < l->wake))
+				l->wake = wait;
+			if (!j->throttled && wait > 0) {
+				j->throttled = 1;
+				l->c.throttled++;
+			}
+			prev = j;
+			j = next;
+			continue;
+		}
+		/* off the queue */
+		if (prev)
+			prev->next = next;
+		else
+			l->ready.head = next;
+		if (l->ready.tail == j)
+			l->ready.tail = prev;
+		l->ready.n--;
+		j->next = NULL;
+		if (cap) {
+			refuse(l, j, SPROUT_LLM_CAP, why, done, ud);
+		} else if (budget) {
+			l->over_budget = 1;
+			refuse(l, j, SPROUT_LLM_BUDGET, why, done, ud);
+		} else if (start(l, j, es)) {
 			free_job(j);
 			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory starting a request");
 			return -1;
 		}
+		j = next;
 	}
 	return 0;
 }
@@ -1285,7 +1659,15 @@ static void deliver_list(sprout_llm *l, struct list *list, sprout_llm_done done,
 			l->c.failed++;
 			deliver(j, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
 		} else {
-			l->c.cached += list == &l->done;
+			if (list == &l->done) {
+				/* from the cache: in the ledger apart, at no cost */
+				struct endpoint_state *es = state_of(l, j->rq.ep); /* there since submit */
+				es->cache_hits++;
+				es->cache_usage.input += j->pt;
+				es->cache_usage.output += j->ct;
+				l->c.cached++;
+				l->c.reused += (unsigned long)j->reused;
+			}
 			deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, list == &l->done, done, ud);
 		}
 		free_job(j);
@@ -1313,13 +1695,20 @@ static int on_batch_done(void *ud, const batch_done *d, sprout_error *err)
 		j = &orphan;
 	}
 	j->status = d->status;
+	if (j != &orphan) {
+		l->inflight_cost -= j->est_cost;
+		j->est_cost = 0;
+	}
 	int got = -1, rc = 0;
 	if (d->outcome == SPROUT_BATCH_ANSWERED) {
 		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
-		unsigned long pt = 0, ct = 0;
+		unsigned long pt = 0, cached = 0, ct = 0;
 		sprout_buf_clear(&j->resp);
 		sprout_arena_reset(l->scratch);
-		got = sprout_buf_add(&j->resp, d->body, d->len) ? -1 : read_answer(l, j, &text, &pt, &ct);
+		got = sprout_buf_add(&j->resp, d->body, d->len) ? -1
+								 : read_answer(l, j, &text, &pt, &cached, &ct);
+		if (got != -1 && j != &orphan) /* at the batch price; an earlier run's is not known here */
+			count_usage(l, state_of(l, j->rq.ep), j, pt, cached, ct, 1, now());
 		if (!got && cache_put(l, j, text.data ? text.data : "", text.len, pt, ct)) {
 			cache_failed(l, err);
 			rc = -1;
@@ -1372,6 +1761,16 @@ static long batch_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *u
 			free_job(j);
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory"), -1;
 		}
+		/* the budget, at the batch price */
+		char why[400];
+		estimate(l, es, j);
+		j->est_cost *= es->price ? 1 - es->price->batch_discount : 1;
+		if (over_budget(l, es, j, why, sizeof why)) {
+			l->over_budget = 1;
+			refuse(l, j, SPROUT_LLM_BUDGET, why, done, ud);
+			continue;
+		}
+		l->inflight_cost += j->est_cost;
 		batch_request br = {j->rq.ep, j->rq.completion, j->key, j->body.data, j->body.len, j};
 		int found = 0;
 		if (sprout__batcher_add(l->batcher, &br, &found, err)) {
@@ -1436,10 +1835,12 @@ long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
 		return sprout_error_set(err, SPROUT_ERR_IO, "the HTTP client failed"), -1;
 	if (reap(l, done, ud, err, &any))
 		return -1;
-	if (!any && (l->in_flight || l->waiting.n)) {
+	if (!any && (l->in_flight || l->waiting.n || (l->ready.n && l->wake >= 0))) {
 		int ms = wait_ms;
 		if (next >= 0 && next * 1000 < ms)
 			ms = (int)(next * 1000) + 1;
+		if (l->ready.n && l->wake >= 0 && l->wake * 1000 < ms)
+			ms = (int)(l->wake * 1000) + 1;
 		if (l->in_flight) {
 			curl_multi_poll(l->multi, NULL, 0, ms, NULL);
 		} else if (ms > 0) {
@@ -1489,6 +1890,22 @@ void sprout_llm_abandon(sprout_llm *l, void (*drop)(void *ctx))
 int sprout_llm_batches(const sprout_llm *l)
 {
 	return l->batcher != NULL;
+}
+
+int sprout_llm_ledger_get(const sprout_llm *l, size_t i, sprout_llm_ledger *out)
+{
+	if (i >= l->neps)
+		return 0;
+	const struct endpoint_state *es = &l->eps[i];
+	out->api = sprout_llm_api_name(es->ep->api);
+	out->model = es->ep->model;
+	out->url = es->shown;
+	out->requests = es->requests;
+	out->usage = es->usage;
+	out->cost = es->price ? es->cost : -1;
+	out->cache_hits = es->cache_hits;
+	out->cache_usage = es->cache_usage;
+	return 1;
 }
 
 void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c)

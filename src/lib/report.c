@@ -149,6 +149,13 @@ struct stage {
 	long long n[3]; /* in, out, rejected; -1 when absent */
 };
 
+/* One model of a stage's ledger (what its model requests cost). */
+struct cost_row {
+	const char *stage, *model;
+	unsigned long long n[5]; /* requests, input, cached input, output tokens, cache hits */
+	double usd;              /* < 0: no price */
+};
+
 struct input {
 	const char *file;
 	char format[SPROUT_MAP_KEY_MAX * SPROUT_SLOT__COUNT];
@@ -180,6 +187,8 @@ struct sprout_report {
 	struct stage *stages;
 	size_t nstages;
 	int has_stages;
+	struct cost_row *costs;
+	size_t ncosts;
 };
 
 static const char *keep_str(sprout_report *r, const char *s)
@@ -232,6 +241,7 @@ void sprout_report_free(sprout_report *r)
 	free(r->inputs);
 	free(r->rejfiles);
 	free(r->stages);
+	free(r->costs);
 	sprout_buf_release(&r->word);
 	sprout_buf_release(&r->prev);
 	sprout_buf_release(&r->pair);
@@ -592,6 +602,44 @@ static int stage_count(const sprout_json *st, const char *key, long long *out)
 	return 0;
 }
 
+/* The models of the stages' ledgers ("ledger": {"models": [...]}, as
+ * sprout run writes them); what is not in that shape is left out. */
+static sprout_code read_costs(sprout_report *r, const sprout_json *stages, sprout_error *err)
+{
+	static const char *const keys[5] = {"requests", "input_tokens", "cached_input_tokens",
+					    "output_tokens", "cache_hits"};
+	size_t cap = 0;
+	for (size_t i = 0; i < stages->len; i++) {
+		const sprout_json *led = sprout_json_get(stages->u.items[i], "ledger");
+		const sprout_json *ms = led ? sprout_json_get(led, "models") : NULL;
+		for (size_t k = 0; ms && ms->type == SPROUT_JSON_ARRAY && k < ms->len; k++) {
+			const sprout_json *m = ms->u.items[k];
+			const sprout_json *model = sprout_json_get(m, "model");
+			if (!model || model->type != SPROUT_JSON_STRING)
+				continue;
+			if (r->ncosts == cap) {
+				size_t nc = cap ? cap * 2 : 8;
+				struct cost_row *v = realloc(r->costs, nc * sizeof *v);
+				if (!v)
+					return nomem(err);
+				r->costs = v;
+				cap = nc;
+			}
+			struct cost_row *c = &r->costs[r->ncosts++];
+			c->stage = r->stages[i].name;
+			if (!(c->model = keep_str(r, model->u.s)))
+				return nomem(err);
+			for (int q = 0; q < 5; q++) {
+				long long v = 0;
+				c->n[q] = stage_count(m, keys[q], &v) || v < 0 ? 0 : (unsigned long long)v;
+			}
+			const sprout_json *usd = sprout_json_get(m, "cost_usd");
+			c->usd = usd && usd->type == SPROUT_JSON_NUMBER ? sprout_json_number(usd) : -1;
+		}
+	}
+	return SPROUT_OK;
+}
+
 sprout_code sprout_report_set_manifest(sprout_report *r, const char *path, const char *href,
 				       const sprout_json *manifest, sprout_error *err)
 {
@@ -604,6 +652,9 @@ sprout_code sprout_report_set_manifest(sprout_report *r, const char *path, const
 	r->stages = NULL;
 	r->nstages = 0;
 	r->has_stages = 0;
+	free(r->costs);
+	r->costs = NULL;
+	r->ncosts = 0;
 	const sprout_json *st = manifest && manifest->type == SPROUT_JSON_OBJECT
 				    ? sprout_json_get(manifest, "stages")
 				    : NULL;
@@ -640,7 +691,7 @@ sprout_code sprout_report_set_manifest(sprout_report *r, const char *path, const
 	}
 	r->nstages = st->len;
 	r->has_stages = 1;
-	return SPROUT_OK;
+	return read_costs(r, st, err);
 }
 
 /* ---- the numbers ------------------------------------------------------- */
@@ -1092,6 +1143,86 @@ static void json_table(struct out *o, const struct entry **v, size_t n, int k)
 }
 
 static void json_evidence(struct out *o, const sprout_report *r, const struct view *v);
+static void put_count(struct out *o, unsigned long long v);
+
+/* The total of the cost rows: 1 when every row that sent requests has a
+ * price. */
+static int costs_total(const sprout_report *r, double *usd)
+{
+	int known = 1;
+	*usd = 0;
+	for (size_t i = 0; i < r->ncosts; i++) {
+		if (r->costs[i].usd >= 0)
+			*usd += r->costs[i].usd;
+		else if (r->costs[i].n[0])
+			known = 0;
+	}
+	return known;
+}
+
+/* ,"cost":[{stage, model, counts, cost_usd}],"cost_usd":TOTAL when the
+ * manifest's stages have ledgers. */
+static void json_costs(struct out *o, const sprout_report *r)
+{
+	static const char *const keys[5] = {"requests", "input_tokens", "cached_input_tokens",
+					    "output_tokens", "cache_hits"};
+	if (!r->ncosts)
+		return;
+	put(o, ",\"cost\":[");
+	for (size_t i = 0; i < r->ncosts; i++) {
+		const struct cost_row *c = &r->costs[i];
+		put(o, i ? ",{\"stage\":" : "{\"stage\":");
+		jstrs(o, c->stage);
+		put(o, ",\"model\":");
+		jstrs(o, c->model);
+		for (int k = 0; k < 5; k++)
+			putf(o, ",\"%s\":%llu", keys[k], c->n[k]);
+		if (c->usd >= 0)
+			putf(o, ",\"cost_usd\":%.10g}", c->usd);
+		else
+			put(o, ",\"cost_usd\":null}");
+	}
+	double usd;
+	if (costs_total(r, &usd))
+		putf(o, "],\"cost_usd\":%.10g", usd);
+	else
+		put(o, "],\"cost_usd\":null");
+}
+
+/* What the model requests cost, stage by stage and model by model. */
+static void html_costs(struct out *o, const sprout_report *r)
+{
+	if (!r->ncosts)
+		return;
+	put(o, "<h3>Model requests and cost</h3>\n<table>\n<tr><th>stage</th><th>model</th>"
+	       "<th class=\"r\">requests</th><th class=\"r\">input tokens</th>"
+	       "<th class=\"r\">output tokens</th><th class=\"r\">from the cache</th>"
+	       "<th class=\"r\">cost</th></tr>\n");
+	for (size_t i = 0; i < r->ncosts; i++) {
+		const struct cost_row *c = &r->costs[i];
+		put(o, "<tr><td>");
+		escs(o, c->stage);
+		put(o, "</td><td>");
+		escs(o, c->model);
+		put(o, "</td>");
+		static const int cols[4] = {0, 1, 3, 4};
+		for (int k = 0; k < 4; k++) {
+			put(o, "<td class=\"r\">");
+			put_count(o, c->n[cols[k]]);
+			put(o, "</td>");
+		}
+		if (c->usd >= 0)
+			putf(o, "<td class=\"r\">$%.4f</td></tr>\n", c->usd);
+		else
+			put(o, "<td class=\"r\">no price</td></tr>\n");
+	}
+	double usd;
+	int known = costs_total(r, &usd);
+	putf(o, "<tr><td colspan=\"6\"><b>total</b></td><td class=\"r\"><b>%s$%.4f</b></td></tr>\n",
+	     known ? "" : "at least ", usd);
+	put(o, "</table>\n<p class=\"note\">Answers from the cache cost nothing. Prices from "
+	       "sprout's table or the run's price file: check your provider.</p>\n");
+}
 
 sprout_code sprout_report_json(sprout_report *r, sprout_buf *b, sprout_error *err)
 {
@@ -1151,6 +1282,7 @@ sprout_code sprout_report_json(sprout_report *r, sprout_buf *b, sprout_error *er
 			}
 			put(&o, "]");
 		}
+		json_costs(&o, r);
 		put(&o, "}");
 	}
 	put(&o, ",\"methods\":[");
@@ -1672,7 +1804,9 @@ static void html_pipeline(struct out *o, const sprout_report *r)
 	static const char *const names[2] = {"out", "rejected"};
 	static const char *const colors[2] = {C_KEPT, C_REJ};
 	hbars(o, rows, r->nstages, 2, 1, names, colors, 0);
-	put(o, "</div></div>\n</section>\n");
+	put(o, "</div></div>\n");
+	html_costs(o, r);
+	put(o, "</section>\n");
 	free(rows);
 }
 

@@ -89,6 +89,23 @@ of a content that is a list of parts is their "text" fields joined by "\\n".
     (and, for Anthropic, of "system"); C counts the words of CONTENT (for
     tool_use, of OBJ as compact JSON).
 
+Rate limits (--rpm, --tpm, --itpm, --otpm): token buckets, as the hosted
+APIs keep them: each holds N and refills N every --window seconds (60),
+continuously. A chat/messages request takes 1 request and its prompt tokens
+(P, below) from the requests, tokens and input-tokens buckets when it
+arrives (before --slow), or, when one of them holds less than that (or the
+output-tokens bucket is below 1), is answered 429 with "Retry-After" (whole
+seconds, rounded up) and takes nothing. Its completion tokens C are taken
+from the tokens and output-tokens buckets once the answer is made (which
+may leave them below 0). Every chat/messages response then carries the
+limits' headers: on the OpenAI paths x-ratelimit-limit-requests,
+x-ratelimit-remaining-requests (rounded down), x-ratelimit-reset-requests
+(the time until the bucket is full again, as OpenAI writes it: "1.234s",
+"6m0s", rounded up to the millisecond), and the same for -tokens; on
+/v1/messages anthropic-ratelimit-requests-limit, -remaining and -reset (an
+RFC 3339 time with milliseconds, rounded up), and the same for tokens,
+input-tokens and output-tokens.
+
 Options:
   --port-file FILE  where to write the port (required)
   --fail N          answer the first N requests, counting every POST to a
@@ -114,10 +131,27 @@ Options:
   --script FILE     rules for chat/messages requests, one JSON object a line
                     (blank lines and lines starting "#" are skipped), see
                     below. A bad rule stops the server at start, exit 2.
+  --rpm N, --tpm N, --itpm N, --otpm N
+                    rate limits: requests, tokens (prompt and completion),
+                    input tokens, output tokens per window (above)
+  --window S        the rate limits' window in seconds (default 60)
+  --times FILE      append one JSON line per chat/messages request once it is
+                    answered: {"t": when it arrived (seconds since the
+                    epoch), "n", "path", "status" (0 for a reset or close),
+                    "inflight": chat/messages requests being served when it
+                    arrived, itself included, "usage": the answer's usage
+                    object or null}. Lines come in the order the answers
+                    were made, not the order of "t".
+  --prompt-cache    the usage says the system text was read from a prompt
+                    cache when the same system text came before:
+                    "prompt_tokens_details": {"cached_tokens": S} (OpenAI;
+                    P still counts them) or "cache_read_input_tokens": S
+                    (Anthropic; "input_tokens" is then P - S), S its words
 
 Order of checks for a chat/messages request: the sequence number and the log
 line; a body that is not JSON (400); a missing field (400); the key (401);
-anthropic-version (400); --slow; --fail; the script; the answer. A request
+anthropic-version (400); the rate limits (429); --slow; --fail; the script;
+the answer. A request
 answered before the script is reached uses up no rule.
 
 Rules (--script). Each request tries the rules in file order; the first that
@@ -495,6 +529,79 @@ def chat_answer(req, temperature, seq, act, anthropic):
     return answer
 
 
+def go_duration(secs):
+    """secs as OpenAI writes a reset: "20ms", "1.5s", "6m0s" (rounded up to the ms)."""
+    ms = int(math.ceil(secs * 1000 - 1e-9))
+    if ms < 1000:
+        return "%dms" % ms
+    m, rest = divmod(ms, 60000)
+    sec = ("%d.%03d" % divmod(rest, 1000)).rstrip("0").rstrip(".")
+    return ("%dm%ss" % (m, sec)) if m else ("%ss" % sec)
+
+
+def rfc3339(epoch):
+    """epoch as an RFC 3339 time in UTC with milliseconds (rounded up)."""
+    ms = int(math.ceil(epoch * 1000 - 1e-9))
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+
+
+class Limits:
+    """The server's rate limits: token buckets that refill continuously."""
+
+    KINDS = ("requests", "tokens", "input-tokens", "output-tokens")
+
+    def __init__(self, window, sizes):
+        self.window = window
+        self.lock = threading.Lock()
+        now = time.monotonic()
+        self.b = {k: [n, float(n), now] for k, n in zip(self.KINDS, sizes) if n}
+
+    def _refill(self, now):
+        for k, (cap, level, at) in self.b.items():
+            self.b[k] = [cap, min(cap, level + (now - at) * cap / self.window), now]
+
+    def admit(self, prompt):
+        """Take a request and its prompt tokens: None, or the seconds to wait."""
+        with self.lock:
+            self._refill(time.monotonic())
+            need = {"requests": 1, "tokens": prompt, "input-tokens": prompt, "output-tokens": 1}
+            wait = 0.0
+            for k, (cap, level, _) in self.b.items():
+                want = min(need[k], cap)
+                if level < want:
+                    wait = max(wait, (want - level) * self.window / cap)
+            if wait > 0:
+                return wait
+            for k in ("requests", "tokens", "input-tokens"):
+                if k in self.b:
+                    self.b[k][1] -= need[k]
+            return None
+
+    def produced(self, completion):
+        with self.lock:
+            for k in ("tokens", "output-tokens"):
+                if k in self.b:
+                    self.b[k][1] -= completion
+
+    def headers(self, anthropic):
+        out = []
+        with self.lock:
+            self._refill(time.monotonic())
+            wall = time.time()
+            for k, (cap, level, _) in self.b.items():
+                full = max(0.0, (cap - level) * self.window / cap)
+                remaining = max(0, int(math.floor(level)))
+                if anthropic:
+                    out += [("anthropic-ratelimit-%s-limit" % k, str(cap)),
+                            ("anthropic-ratelimit-%s-remaining" % k, str(remaining)),
+                            ("anthropic-ratelimit-%s-reset" % k, rfc3339(wall + full))]
+                elif k in ("requests", "tokens"):
+                    out += [("x-ratelimit-limit-%s" % k, str(cap)),
+                            ("x-ratelimit-remaining-%s" % k, str(remaining)),
+                            ("x-ratelimit-reset-%s" % k, go_duration(full))]
+        return out
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
@@ -515,12 +622,19 @@ class Handler(BaseHTTPRequestHandler):
     # -- sending
 
     def send_raw(self, code, body, ctype="application/json", headers=(), length=None):
+        self.status_sent = code
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body) if length is None else length))
-        for k, v in headers:
+        for k, v in list(headers) + self.limit_headers():
             self.send_header(k, v)
         self.end_headers()
+
+    def limit_headers(self):
+        limits = self.server.limits
+        if not limits or not getattr(self, "limited", False):
+            return []
+        return limits.headers(self.path.split("?", 1)[0] == "/v1/messages")
 
     def reply(self, code, obj, headers=()):
         body = json.dumps(obj).encode()
@@ -587,13 +701,31 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         raw = self.read_body()
         path = self.path.split("?", 1)[0]
+        self.limited = False
         if path in BATCH_PATHS:
             return self.batch_post(raw, path)
         if path == "/v1/embeddings":
             return self.embeddings(raw)
         if path in CHAT_PATHS:
-            return self.chat(raw, path)
+            return self.timed_chat(raw, path)
         return self.error(404, "no such endpoint: " + path)
+
+    def timed_chat(self, raw, path):
+        """chat(), with the line of --times."""
+        srv = self.server
+        arrived = time.time()
+        self.status_sent, self.usage_sent, self.seq = 0, None, 0
+        with srv.lock:
+            srv.inflight += 1
+            inflight = srv.inflight
+        try:
+            return self.chat(raw, path)
+        finally:
+            with srv.lock:
+                srv.inflight -= 1
+            srv.write_times({"t": round(arrived, 6), "n": self.seq, "path": path,
+                             "status": self.status_sent, "inflight": inflight,
+                             "usage": self.usage_sent})
 
     def embeddings(self, raw):
         srv = self.server
@@ -868,6 +1000,7 @@ class Handler(BaseHTTPRequestHandler):
             count = srv.count
             srv.chat_count += 1
             seq = srv.chat_count
+            self.seq = seq
             entry["n"] = seq
             srv.write_log(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
         if bad_json:
@@ -878,6 +1011,18 @@ class Handler(BaseHTTPRequestHandler):
         bad = self.check_auth(anthropic)
         if bad:
             return self.error(bad[0], bad[1])
+        if srv.limits:
+            self.limited = True
+            if path == "/v1/completions":
+                prompt_words = words(req["prompt"]) if isinstance(req.get("prompt"), str) else 0
+            else:
+                prompt_words = sum(words(text_of(m.get("content"))) for m in req["messages"] if isinstance(m, dict))
+                if anthropic:
+                    prompt_words += words(text_of(req.get("system")))
+            wait = srv.limits.admit(prompt_words)
+            if wait is not None:
+                return self.error(429, "rate limit reached: try again in %.3fs" % wait,
+                                  [("Retry-After", str(int(math.ceil(wait))))])
         if srv.slow:
             time.sleep(srv.slow / 1000.0)
         if count <= srv.fail:
@@ -913,6 +1058,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.wfile.write(body)
 
         answer = chat_answer(req, temperature_as_given(raw), seq, act, anthropic)
+        usage = answer["usage"]
+        if anthropic:
+            cached = srv.cached_words(text_of(req.get("system")))
+            if cached is not None:
+                usage["input_tokens"] -= cached
+                usage["cache_read_input_tokens"] = cached
+        else:
+            system_text = " ".join(text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "system")
+            cached = srv.cached_words(system_text)
+            if cached is not None:
+                usage["prompt_tokens_details"] = {"cached_tokens": cached}
+        if srv.limits:
+            srv.limits.produced(usage["output_tokens" if anthropic else "completion_tokens"])
+        self.usage_sent = usage
         body = json.dumps(answer).encode()
         if act.get("truncate"):
             self.send_raw(200, body)
@@ -938,7 +1097,11 @@ class Handler(BaseHTTPRequestHandler):
         act = rule.obj if rule else {}
         if "status" in act:
             return self.error(act["status"], "scripted status %d (rule at line %d)" % (act["status"], rule.lineno))
-        return self.reply(200, completion_answer(req, seq, act))
+        answer = completion_answer(req, seq, act)
+        if srv.limits:
+            srv.limits.produced(answer["usage"]["completion_tokens"])
+        self.usage_sent = answer["usage"]
+        return self.reply(200, answer)
 
 
 
@@ -953,7 +1116,15 @@ def main():
     ap.add_argument("--require-key")
     ap.add_argument("--script")
     ap.add_argument("--batch-max-requests", type=int, default=0)
+    for name in ("--rpm", "--tpm", "--itpm", "--otpm"):
+        ap.add_argument(name, type=int, default=0)
+    ap.add_argument("--window", type=float, default=60.0)
+    ap.add_argument("--times")
+    ap.add_argument("--prompt-cache", action="store_true")
     a = ap.parse_args()
+    if min(a.rpm, a.tpm, a.itpm, a.otpm) < 0 or a.window <= 0:
+        print("llm_server: the rate limits and --window must be positive", file=sys.stderr)
+        return 2
     rules = []
     if a.script:
         try:
@@ -962,7 +1133,9 @@ def main():
             print("llm_server: %s" % e, file=sys.stderr)
             return 2
     srv = Server(("127.0.0.1", 0), Handler)
-    srv.count, srv.chat_count = 0, 0
+    srv.count, srv.chat_count, srv.inflight = 0, 0, 0
+    sizes = (a.rpm, a.tpm, a.itpm, a.otpm)
+    srv.limits = Limits(a.window, sizes) if any(sizes) else None
     srv.fail, srv.fail_code, srv.slow, srv.key = a.fail, a.fail_code, a.slow, a.require_key
     srv.lock = threading.Lock()
     srv.files, srv.batches, srv.nfiles, srv.nbatches = {}, {}, 0, 0
@@ -986,6 +1159,28 @@ def main():
                     return r
         return None
 
+    times = []
+
+    def write_times(obj):
+        if a.times:
+            with srv.log_lock:
+                if not times:
+                    times.append(open(a.times, "a", encoding="utf-8"))
+                times[0].write(json.dumps(obj, sort_keys=True, separators=(",", ":")) + "\n")
+                times[0].flush()
+
+    seen_systems = set()
+
+    def cached_words(system_text):
+        """With --prompt-cache: the words of a system text seen before (0 if
+        new or empty); None without it."""
+        if not a.prompt_cache:
+            return None
+        with srv.lock:
+            seen = system_text in seen_systems
+            seen_systems.add(system_text)
+        return words(system_text) if seen and system_text else 0
+
     def pick_batch_rule(n):
         with srv.lock:
             for r in rules:
@@ -998,6 +1193,7 @@ def main():
 
     srv.log_lock = threading.Lock()
     srv.write_log, srv.pick_rule, srv.pick_batch_rule = write_log, pick_rule, pick_batch_rule
+    srv.write_times, srv.cached_words = write_times, cached_words
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(a.port_file + ".tmp", a.port_file)

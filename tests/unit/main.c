@@ -14,6 +14,7 @@ extern const struct test yaml_tests[], state_tests[];
 extern const struct test report_tests[], meaning_tests[], review_tests[];
 extern const struct test template_tests[], extract_tests[], dl_tests[], buf_tests[], url_tests[];
 extern const struct test spool_tests[], dict_tests[], batch_tests[], judge_tests[];
+extern const struct test ratelimit_tests[], cost_tests[];
 
 static const struct test *const suites[] = {
 	arena_tests, json_tests, reader_tests, format_tests, record_tests,
@@ -23,6 +24,7 @@ static const struct test *const suites[] = {
 	report_tests, review_tests,
 	template_tests, extract_tests, dl_tests, buf_tests, url_tests,
 	spool_tests, dict_tests, batch_tests, judge_tests,
+	ratelimit_tests, cost_tests,
 };
 
 void test_fail(const char *file, int line, const char *fmt, ...)

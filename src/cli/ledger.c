@@ -1,0 +1,102 @@
+/* What the model requests of a command cost: the ledger file (--ledger)
+ * that sprout run puts into its manifest; JSON files written whole. */
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sprout/llm.h"
+
+/* USD without the noise of adding doubles (1e-10 is far below a token). */
+static double usd_rounded(double usd)
+{
+	return round(usd * 1e10) / 1e10;
+}
+
+int cli_ledger_cost(const sprout_llm *l, double *usd)
+{
+	sprout_llm_ledger e;
+	int known = 1;
+	*usd = 0;
+	for (size_t i = 0; sprout_llm_ledger_get(l, i, &e); i++) {
+		if (e.cost >= 0)
+			*usd += e.cost;
+		else if (e.requests)
+			known = 0;
+	}
+	*usd = usd_rounded(*usd);
+	return known;
+}
+
+static void set_count(sprout_arena *a, sprout_json *o, const char *key, unsigned long long n)
+{
+	sprout_json_set(a, o, key, sprout_json_integer(a, (long long)n));
+}
+
+int cli_write_json(const char *path, const sprout_json *v, const char *what)
+{
+	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_json_write_pretty(&b, v);
+	sprout_writer *w = rc ? NULL : sprout_writer_open(path, SPROUT_CONTAINER_JSONL, &err);
+	if (!rc && !w)
+		rc = err.code;
+	if (!rc && (rc = sprout_writer_write(w, b.data, b.len, &err)) == SPROUT_OK)
+		rc = sprout_writer_commit(w, &err);
+	else if (w)
+		sprout_writer_abort(w);
+	sprout_buf_release(&b);
+	if (rc) {
+		if (err.code)
+			cli_error_at(&err);
+		else
+			cli_error("%s: cannot write the %s", path, what);
+		return cli_exit_for(rc);
+	}
+	return -1;
+}
+
+int cli_ledger_write(const char *path, const sprout_llm *l)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	if (!a)
+		return EXIT_INTERNAL;
+	sprout_json *root = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	sprout_json *models = sprout_json_new(a, SPROUT_JSON_ARRAY);
+	sprout_llm_ledger e;
+	unsigned long long requests = 0, in = 0, cached = 0, out = 0, hits = 0;
+	for (size_t i = 0; sprout_llm_ledger_get(l, i, &e); i++) {
+		sprout_json *m = sprout_json_new(a, SPROUT_JSON_OBJECT);
+		sprout_json_set(a, m, "api", sprout_json_string(a, e.api, strlen(e.api)));
+		sprout_json_set(a, m, "model", sprout_json_string(a, e.model, strlen(e.model)));
+		sprout_json_set(a, m, "url", sprout_json_string(a, e.url, strlen(e.url)));
+		set_count(a, m, "requests", e.requests);
+		set_count(a, m, "input_tokens", e.usage.input);
+		set_count(a, m, "cached_input_tokens", e.usage.cached_input);
+		set_count(a, m, "output_tokens", e.usage.output);
+		sprout_json_set(a, m, "cost_usd",
+				e.cost >= 0 ? sprout_json_real(a, usd_rounded(e.cost))
+					    : sprout_json_new(a, SPROUT_JSON_NULL));
+		set_count(a, m, "cache_hits", e.cache_hits);
+		set_count(a, m, "cache_input_tokens", e.cache_usage.input);
+		set_count(a, m, "cache_output_tokens", e.cache_usage.output);
+		sprout_json_push(a, models, m);
+		requests += e.requests;
+		in += e.usage.input;
+		cached += e.usage.cached_input;
+		out += e.usage.output;
+		hits += e.cache_hits;
+	}
+	double usd;
+	int known = cli_ledger_cost(l, &usd);
+	set_count(a, root, "requests", requests);
+	set_count(a, root, "input_tokens", in);
+	set_count(a, root, "cached_input_tokens", cached);
+	set_count(a, root, "output_tokens", out);
+	sprout_json_set(a, root, "cost_usd",
+			known ? sprout_json_real(a, usd) : sprout_json_new(a, SPROUT_JSON_NULL));
+	set_count(a, root, "cache_hits", hits);
+	sprout_json_set(a, root, "models", models);
+	int rc = cli_write_json(path, root, "ledger");
+	sprout_arena_free(a);
+	return rc;
+}
