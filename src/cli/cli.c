@@ -155,16 +155,35 @@ static size_t count_options(const struct cli_option *o)
 	return n;
 }
 
-int cli_whole(const char *opt, const char *arg, unsigned long long max, unsigned long long *out)
+/* 0 and *out when all of arg is a whole number from lo to hi, else -1. */
+static int parse_whole(const char *arg, unsigned long long lo, unsigned long long hi,
+		       unsigned long long *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || *arg == '-' || v > max) {
+	if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_whole(const char *opt, const char *arg, unsigned long long max, unsigned long long *out)
+{
+	if (parse_whole(arg, 0, max, out)) {
 		cli_error("%s: '%s' is not a whole number", opt, arg);
 		return EXIT_USAGE;
 	}
-	*out = v;
+	return -1;
+}
+
+int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
+		 unsigned long long *out)
+{
+	if (parse_whole(arg, lo, hi, out)) {
+		cli_error("--%s: '%s' is not a whole number from %llu to %llu", opt, arg, lo, hi);
+		return EXIT_USAGE;
+	}
 	return -1;
 }
 

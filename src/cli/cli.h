@@ -155,6 +155,11 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
  * or EXIT_USAGE after "OPT: 'ARG' is not a whole number". */
 int cli_whole(const char *opt, const char *arg, unsigned long long max, unsigned long long *out);
 
+/* The same from lo to hi for option --OPT (opt without dashes), the message
+ * "--OPT: 'ARG' is not a whole number from LO to HI". */
+int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
+		 unsigned long long *out);
+
 /* ---- the record loop every reading command uses ---------------------- */
 
 struct cli_reader {
@@ -319,10 +324,6 @@ int cli_llm_ready(struct cli_llm *l, int dry_run, const char **key);
 /* The endpoint for model (l and key must outlive it). */
 sprout_llm_endpoint cli_llm_endpoint(const struct cli_llm *l, const char *model, const char *key);
 
-/* A whole number from lo to hi for option --opt: -1, or EXIT_USAGE after
- * the message. */
-int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
-		 unsigned long long *out);
 /* A comma list of at most max numbers from lo to hi into v[0..*n). */
 int cli_reals(const char *opt, const char *arg, double lo, double hi, double *v, size_t max,
 	      size_t *n);

@@ -15,20 +15,6 @@ void cli_llm_init(struct cli_llm *l)
 	l->lo.cache = "sprout-cache.sqlite";
 }
 
-int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
-	      unsigned long long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi) {
-		cli_error("--%s: '%s' is not a whole number from %llu to %llu", opt, arg, lo, hi);
-		return EXIT_USAGE;
-	}
-	*out = v;
-	return -1;
-}
-
 int cli_reals(const char *opt, const char *arg, double lo, double hi, double *v, size_t max,
 	      size_t *n)
 {
