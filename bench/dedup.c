@@ -189,8 +189,8 @@ static int near(const char *path)
 		}
 	}
 	double t_dedup = now() - t0;
-	unsigned long cand, conf;
-	sprout_neardup_counts(d, &cand, &conf);
+	unsigned long cand, verified, conf;
+	sprout_neardup_counts(d, &cand, &verified, &conf);
 	long rss = peak_kib();
 	/* precision: recompute every dropped pair's Jaccard from the texts */
 	size_t good = 0;
@@ -199,7 +199,8 @@ static int near(const char *path)
 	printf("near duplicates: %zu texts (loaded in %.2f s), Jaccard >= 0.85 of 5-character shingles\n", n, t_load);
 	printf("  time %.2f s (%.0f texts/s); peak RSS %.1f MiB (%.1f MiB of it the texts as loaded)\n",
 	       t_dedup, (double)n / t_dedup, (double)rss / 1024, (double)rss0 / 1024);
-	printf("  dropped %zu, kept %zu; LSH candidates %lu, confirmed %lu\n", dropped, nk, cand, conf);
+	printf("  dropped %zu, kept %zu; LSH candidates %lu, verified %lu, confirmed %lu\n", dropped, nk,
+	       cand, verified, conf);
 	printf("  precision of the dropped pairs: %zu/%zu = %.4f\n", good, dropped,
 	       dropped ? (double)good / (double)dropped : 1.0);
 	sprout_neardup_free(d);

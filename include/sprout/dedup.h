@@ -4,7 +4,9 @@
  * Near duplicates: MinHash signatures over character 5-gram shingles of the
  * normalised text, banded into an LSH index; every candidate pair the index
  * proposes is verified with its real Jaccard similarity, so hashing alone
- * never drops a record.
+ * never drops a record. A candidate whose sketch (its shingles counted in
+ * 32 bins) shows that the pair cannot reach the threshold is passed over
+ * unverified: the same decisions for less work.
  *
  * Novelty: ROUGE-L F1 (2 * LCS / (m + n) over lowercase word tokens). A
  * prefix filter on tokens ordered by rarity prunes pairs that cannot reach
@@ -47,10 +49,16 @@ int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, si
  * sprout_neardup_check with add 2 adds, for less work). 0, or -1 on OOM. */
 int sprout_neardup_add(sprout_neardup *d, const char *s, size_t n);
 
-/* Candidate pairs the LSH index proposed and how many of them the real
- * Jaccard confirmed (for benchmarks). */
+/* Candidate pairs the LSH index proposed, how many of them were verified
+ * (their shingles compared: the others' sketches showed that they cannot
+ * reach the threshold) and how many of those the real Jaccard confirmed
+ * (for benchmarks and tests). */
 void sprout_neardup_counts(const sprout_neardup *d, unsigned long *candidates,
-			   unsigned long *confirmed);
+			   unsigned long *verified, unsigned long *confirmed);
+
+/* With on 1, verify every candidate, without the sketch bound (the same
+ * decisions, more work: for tests and benchmarks). */
+void sprout_neardup_exhaustive(sprout_neardup *d, int on);
 
 /* Jaccard similarity of the shingle sets of two texts. */
 double sprout_jaccard(const char *a, size_t na, const char *b, size_t nb);

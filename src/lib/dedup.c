@@ -148,6 +148,45 @@ double sprout_jaccard(const char *a, size_t na, const char *b, size_t nb)
 #define BANDS 6
 #define ROWS (PERMS / BANDS)
 
+/* A sketch of a shingle set: how many of its hashes fall in each of BINS
+ * bins (by their top bits), saturating at 255. Two sets share at most
+ * sum over bins of the smaller count, so a candidate whose sketch cannot
+ * reach the threshold is turned down without computing its shingles. */
+#define BINS 32
+
+struct sketch {
+	uint8_t bin[BINS];
+	uint32_t size; /* unique shingles */
+};
+
+static void sketch_of(const uint64_t *sh, size_t k, struct sketch *s)
+{
+	memset(s->bin, 0, sizeof s->bin);
+	for (size_t i = 0; i < k; i++) {
+		uint8_t *b = &s->bin[sh[i] >> 59];
+		*b += *b < 255;
+	}
+	s->size = k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
+}
+
+/* Can two sets with these sketches have a Jaccard of threshold or more?
+ * 0 only when they cannot: the bound on the common shingles makes the
+ * largest Jaccard they could have, computed as jaccard_sets does, fall
+ * below it. A bin where both counts saturated gives no bound. */
+static int sketch_may_reach(const struct sketch *a, const struct sketch *b, double threshold)
+{
+	unsigned common = 0, both_full = 0;
+	for (int i = 0; i < BINS; i++) {
+		unsigned x = a->bin[i], y = b->bin[i];
+		common += x < y ? x : y;
+		both_full |= (x & y) == 255;
+	}
+	if (both_full || a->size == UINT32_MAX || b->size == UINT32_MAX)
+		return 1;
+	size_t uni = (size_t)a->size + b->size - common;
+	return (uni ? (double)common / (double)uni : 1.0) >= threshold;
+}
+
 struct bucket {
 	uint64_t key; /* band hash; 0 = empty */
 	uint32_t id;
@@ -162,11 +201,13 @@ struct sprout_neardup {
 	sprout_arena *mem;
 	const char **text;
 	uint32_t *len;
-	uint32_t *stamp; /* per entry: the check that last verified it */
+	struct sketch *sketch; /* per entry */
+	uint32_t *stamp;       /* per entry: the check that last verified it */
 	uint32_t check;
 	size_t count, tcap;
 	sprout_buf norm;
-	unsigned long candidates, confirmed;
+	int exhaustive; /* verify every candidate (no sketch bound) */
+	unsigned long candidates, verified, confirmed;
 };
 
 static uint64_t splitmix(uint64_t *x)
@@ -206,6 +247,7 @@ void sprout_neardup_free(sprout_neardup *d)
 	free(d->slots);
 	free(d->text);
 	free(d->len);
+	free(d->sketch);
 	free(d->stamp);
 	sprout_arena_free(d->mem);
 	sprout_buf_release(&d->norm);
@@ -213,10 +255,16 @@ void sprout_neardup_free(sprout_neardup *d)
 }
 
 void sprout_neardup_counts(const sprout_neardup *d, unsigned long *candidates,
-			   unsigned long *confirmed)
+			   unsigned long *verified, unsigned long *confirmed)
 {
 	*candidates = d->candidates;
+	*verified = d->verified;
 	*confirmed = d->confirmed;
+}
+
+void sprout_neardup_exhaustive(sprout_neardup *d, int on)
+{
+	d->exhaustive = on != 0;
 }
 
 static void signature(const sprout_neardup *d, const uint64_t *sh, size_t k, uint32_t sig[PERMS])
@@ -281,6 +329,8 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 		return -1;
 	uint32_t sig[PERMS];
 	signature(d, sh, k, sig);
+	struct sketch sk;
+	sketch_of(sh, k, &sk);
 	uint64_t keys[BANDS];
 	for (int band = 0; band < BANDS; band++) {
 		keys[band] = XXH3_64bits_withSeed(sig + band * ROWS, ROWS * sizeof *sig, (uint64_t)band);
@@ -304,6 +354,9 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 				continue;
 			d->stamp[id] = d->check;
 			d->candidates++;
+			if (!d->exhaustive && !sketch_may_reach(&sk, &d->sketch[id], d->threshold))
+				continue;
+			d->verified++;
 			uint64_t *other;
 			size_t ko = shingles(d->text[id], d->len[id], &other);
 			if (!other) {
@@ -335,6 +388,10 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 		if (!lv)
 			return -1;
 		d->len = lv;
+		struct sketch *kv = realloc(d->sketch, cap * sizeof *kv);
+		if (!kv)
+			return -1;
+		d->sketch = kv;
 		uint32_t *sv = realloc(d->stamp, cap * sizeof *sv);
 		if (!sv)
 			return -1;
@@ -347,6 +404,7 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 		return -1;
 	d->text[d->count] = copy;
 	d->len[d->count] = (uint32_t)tl;
+	d->sketch[d->count] = sk;
 	for (int band = 0; band < BANDS; band++) {
 		if ((d->n + 1) * 2 > d->cap && grow_buckets(d))
 			return -1;

@@ -911,7 +911,7 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 	/* kept: later records are compared with this one */
 	if (o->dedup && exact_seen(f, h, 1) < 0)
 		return nomem(err);
-	if (f->near && sprout_neardup_check(f->near, c, cn, 1, &which, &jac) < 0)
+	if (f->near && sprout_neardup_add(f->near, c, cn) < 0)
 		return nomem(err);
 	if (f->pool && sprout_novelty_add(f->pool, c, cn))
 		return nomem(err);
