@@ -143,6 +143,29 @@ sprout_code sprout_generate(const sprout_generate_options *o, sprout_llm *llm,
 			    const sprout_record *records, size_t n, const sprout_gen_callbacks *cb,
 			    sprout_error *err);
 
+/* Where sprout_generate_stream reads its inputs, one at a time. */
+typedef struct sprout_gen_source {
+	/* Input idx (0, 1, 2, ... in turn): 1 with *rec set, 0 at the end, -1
+	 * to stop (with err filled when there is something to say). *rec (with
+	 * provenance) must stay valid until release(ctx, idx). */
+	int (*next)(void *ctx, size_t idx, const sprout_record **rec, sprout_error *err);
+	/* Input idx has come out (its begin, emit and reject calls are over)
+	 * and is not read again. Inputs come out in order. May be NULL. */
+	void (*release)(void *ctx, size_t idx);
+	void *ctx;
+} sprout_gen_source;
+
+/* sprout_generate for the per-record methods, reading the inputs from src
+ * as the requests in flight allow: at most 4,096 inputs are held between
+ * being read and coming out, however many there are (when llm sends
+ * batches, every input: a batch takes all the requests). The same requests,
+ * output and callbacks as sprout_generate over the same records. pairs and
+ * magpie draw examples from all their seeds: SPROUT_ERR_USAGE (use
+ * sprout_generate). */
+sprout_code sprout_generate_stream(const sprout_generate_options *o, sprout_llm *llm,
+				   const sprout_gen_source *src, const sprout_gen_callbacks *cb,
+				   sprout_error *err);
+
 /* The plan without sending anything: requests the method would send for
  * records[0..n) (pairs: at least), how many of them the cache holds, and
  * an estimate of the tokens (prompt from the rendered prompts, answers from

@@ -290,11 +290,119 @@ static int on_option(int id, const char *arg, void *ctx)
 	return rc == -2 ? -1 : rc;
 }
 
+/* ---- reading as the requests allow (per-record methods) ----------------------- */
+
+#define HELD_BLOCK 256 /* records in one block */
+
+/* Copies of the inputs between being read and coming out, by blocks of
+ * HELD_BLOCK records in an arena of their own: a block goes when its last
+ * record has come out, so memory follows the requests in flight, not the
+ * input. */
+struct held_block {
+	sprout_arena *mem;
+	sprout_record recs[HELD_BLOCK];
+	size_t n;
+};
+
+struct held {
+	struct cli_reader *rd;
+	struct held_block **blocks; /* blocks[0] holds input first */
+	size_t nblocks, cap, first;
+	size_t count; /* inputs read */
+	int exit;     /* set when reading failed: the exit code (the error is printed) */
+};
+
+static int held_next(void *ctx, size_t idx, const sprout_record **out, sprout_error *err)
+{
+	struct held *h = ctx;
+	sprout_record rec;
+	int got;
+	(void)idx;
+	while ((got = cli_reader_next(h->rd, &rec)) > 0) {
+		sprout_error why = SPROUT_ERROR_INIT;
+		if (!sprout_meta_ensure(&rec, &why))
+			break;
+		int rc = cli_reader_reject(h->rd, &rec, &why, "read");
+		if (rc) {
+			h->exit = rc;
+			return -1;
+		}
+	}
+	if (got <= 0) {
+		h->exit = -got;
+		return got < 0 ? -1 : 0;
+	}
+	struct held_block *b = h->nblocks ? h->blocks[h->nblocks - 1] : NULL;
+	if (!b || b->n == HELD_BLOCK) {
+		if (h->nblocks == h->cap) {
+			size_t cap = h->cap ? h->cap * 2 : 8;
+			struct held_block **v = realloc(h->blocks, cap * sizeof *v);
+			if (!v)
+				goto oom;
+			h->blocks = v;
+			h->cap = cap;
+		}
+		if (!(b = calloc(1, sizeof *b)) || !(b->mem = sprout_arena_new(0))) {
+			free(b);
+			goto oom;
+		}
+		h->blocks[h->nblocks++] = b;
+	}
+	sprout_record *r = &b->recs[b->n];
+	sprout_format *fmt = NULL;
+	if (b->n && !memcmp(b->recs[b->n - 1].fmt, rec.fmt, sizeof *rec.fmt))
+		r->fmt = b->recs[b->n - 1].fmt;
+	else if ((fmt = sprout_arena_alloc(b->mem, sizeof *fmt)))
+		*fmt = *rec.fmt, r->fmt = fmt;
+	r->obj = sprout_json_copy(b->mem, rec.obj);
+	r->arena = b->mem;
+	r->file = rec.file ? sprout_arena_strndup(b->mem, rec.file, strlen(rec.file)) : NULL;
+	r->line = rec.line;
+	if (!r->fmt || !r->obj || (rec.file && !r->file))
+		goto oom;
+	b->n++;
+	h->count++;
+	*out = r;
+	return 1;
+oom:
+	cli_error("out of memory");
+	h->exit = EXIT_INTERNAL;
+	sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	return -1;
+}
+
+static sprout_record *held_at(struct held *h, size_t idx)
+{
+	size_t k = idx - h->first;
+	return &h->blocks[k / HELD_BLOCK]->recs[k % HELD_BLOCK];
+}
+
+static void held_release(void *ctx, size_t idx)
+{
+	struct held *h = ctx;
+	if (idx - h->first + 1 < HELD_BLOCK)
+		return;
+	sprout_arena_free(h->blocks[0]->mem);
+	free(h->blocks[0]);
+	memmove(h->blocks, h->blocks + 1, --h->nblocks * sizeof *h->blocks);
+	h->first += HELD_BLOCK;
+}
+
+static void held_free(struct held *h)
+{
+	for (size_t i = 0; i < h->nblocks; i++) {
+		sprout_arena_free(h->blocks[i]->mem);
+		free(h->blocks[i]);
+	}
+	free(h->blocks);
+}
+
 /* ---- writing ------------------------------------------------------------------ */
 
 struct sink {
 	struct cli_reader *rd;
-	struct cli_dataset *ds;
+	struct cli_dataset *ds; /* the inputs in memory (pairs, magpie), or */
+	struct held *held;      /* those still held (per-record methods) */
 	sprout_writer *out;
 	int keep, strip, tty, quiet;
 	unsigned long written, rejected, made; /* made: new records, not kept inputs */
@@ -328,13 +436,18 @@ static int write_obj_json(struct sink *s, const char *json, size_t len)
 	return 0;
 }
 
+static sprout_record *input_at(struct sink *s, size_t idx)
+{
+	return s->held ? held_at(s->held, idx) : &s->ds->recs[idx];
+}
+
 static int on_begin(void *ctx, size_t idx)
 {
 	struct sink *s = ctx;
 	if (!s->keep)
 		return 0;
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_record *r = &s->ds->recs[idx];
+	sprout_record *r = input_at(s, idx);
 	if (s->strip)
 		sprout_meta_strip(r);
 	if (sprout_writer_put(s->out, r->obj, &err)) {
@@ -362,7 +475,7 @@ static int on_reject(void *ctx, size_t idx, const char *check, const char *reaso
 	struct sink *s = ctx;
 	static const sprout_format none = {SPROUT_FORMAT_AUTO, {{0}}};
 	sprout_record blank = {NULL, &none, NULL, NULL, 0};
-	const sprout_record *r = idx == (size_t)-1 ? &blank : &s->ds->recs[idx];
+	const sprout_record *r = idx == (size_t)-1 ? &blank : input_at(s, idx);
 	sprout_arena_reset(s->scratch);
 	s->rejected++;
 	size_t k = 0, nwhy = sizeof s->why / sizeof *s->why;
@@ -548,8 +661,13 @@ int cmd_generate(int argc, char **argv)
 	struct cli_reader rd = {0};
 	rd.want_rejects = !g.dry_run;
 	struct cli_dataset ds = {0};
+	struct held held = {&rd};
+	/* the per-record methods read their inputs as requests go out; pairs
+	 * and magpie draw from all their seeds, and a dry run counts them all */
+	int load_all = g.dry_run || g.o.method == SPROUT_GEN_PAIRS || g.o.method == SPROUT_GEN_MAGPIE;
 	sprout_llm *llm = NULL;
 	struct sink s = {0};
+	size_t inputs = 0;
 	sprout_error err = SPROUT_ERROR_INIT;
 	int keep_rejects = 0;
 	sprout_prices *prices = sprout_prices_new();
@@ -576,7 +694,7 @@ int cmd_generate(int argc, char **argv)
 		}
 	if ((rc = cli_reader_open(&rd, &c)) >= 0)
 		goto done;
-	if ((rc = cli_load(&rd, &ds)) >= 0)
+	if (load_all && (rc = cli_load(&rd, &ds)) >= 0)
 		goto done;
 	if (!(llm = sprout_llm_new(&g.llm.lo, &err))) {
 		cli_error_at(&err);
@@ -600,6 +718,7 @@ int cmd_generate(int argc, char **argv)
 	rc = EXIT_OK;
 	s.rd = &rd;
 	s.ds = &ds;
+	s.held = load_all ? NULL : &held;
 	s.keep = g.keep;
 	s.strip = c.strip_meta;
 	s.quiet = c.quiet;
@@ -616,13 +735,20 @@ int cmd_generate(int argc, char **argv)
 			rc = EXIT_IO;
 			goto done;
 		}
-	sprout_code gc = s.scratch ? sprout_generate(&g.o, llm, ds.recs, ds.n, &cb, &err)
-				   : SPROUT_ERR_NOMEM;
+	sprout_gen_source src = {held_next, held_release, &held};
+	sprout_code gc = !s.scratch ? SPROUT_ERR_NOMEM
+			 : load_all ? sprout_generate(&g.o, llm, ds.recs, ds.n, &cb, &err)
+				    : sprout_generate_stream(&g.o, llm, &src, &cb, &err);
+	inputs = load_all ? ds.n : held.count;
 	if (s.drew)
 		fprintf(stderr, "\r\033[K");
 	sprout_llm_counts n;
 	sprout_llm_counts_get(llm, &n);
 	if (gc) {
+		if (held.exit) { /* reading failed: said already */
+			rc = held.exit;
+			goto done;
+		}
 		if (err.msg[0])
 			cli_error_at(&err);
 		rc = cli_exit_for(gc);
@@ -669,7 +795,7 @@ done:
 	/* the rejects say why requests failed: kept even when all of them did */
 	int rc2 = rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !g.dry_run)
 		       : EXIT_OK;
-	if (!rc && !rc2 && !g.dry_run && ds.n && !s.made) {
+	if (!rc && !rc2 && !g.dry_run && inputs && !s.made) {
 		/* the output and the rejects are written, but nothing new came out */
 		char counts[256] = "";
 		size_t used = 0;
@@ -677,10 +803,11 @@ done:
 			used += (size_t)snprintf(counts + used, used < sizeof counts ? sizeof counts - used : 0,
 						 "%s%s %lu", k ? ", " : "", s.why[k].check, s.why[k].n);
 		cli_error("%s made nothing from %zu records (rejected: %s); see %s",
-			  sprout_gen_name(g.o.method), ds.n, counts[0] ? counts : "none",
+			  sprout_gen_name(g.o.method), inputs, counts[0] ? counts : "none",
 			  rd.rejects_path);
 		rc = EXIT_DATA;
 	}
 	cli_dataset_release(&ds);
+	held_free(&held);
 	return rc ? rc : rc2;
 }

@@ -19,6 +19,8 @@
 
 #define NO_INPUT ((size_t)-1)
 #define WINDOW 1024 /* requests queued ahead of the answers */
+#define AHEAD 4096  /* inputs held between being read and coming out (a power of 2;
+		     * with batches, every input: the ring grows) */
 
 static const char *const method_names[SPROUT_GEN__COUNT] = {
 	"paraphrase", "expand", "refine", "pairs", "respond",
@@ -271,7 +273,13 @@ struct run {
 	char *oschema;                /* and their schema */
 	unsigned k;
 	unsigned long seq; /* requests submitted, for spreading over configs */
+	/* per-record methods: the inputs between being read and coming out,
+	 * input i at [i % cap] */
+	const sprout_gen_source *src;
+	const sprout_record **ring;
 	struct slot_out *outs;
+	size_t cap;
+	size_t started;  /* inputs read and started */
 	size_t next_out; /* the next input to come out */
 	sprout_error *err;
 	sprout_code fail; /* set inside callbacks */
@@ -279,6 +287,17 @@ struct run {
 	struct task **round;
 	size_t nround;
 };
+
+/* Per-record methods: input i, while it is held (the plan: records[i]). */
+static const sprout_record *rec_at(const struct run *r, size_t i)
+{
+	return r->ring ? r->ring[i & (r->cap - 1)] : &r->recs[i];
+}
+
+static struct slot_out *out_at(const struct run *r, size_t i)
+{
+	return &r->outs[i & (r->cap - 1)];
+}
 
 static char *dupn(const char *s, size_t n)
 {
@@ -356,6 +375,7 @@ static sprout_code submit(struct run *r, struct task *t)
 				 t->step == 2 ? r->rschema : t->step == 3 ? r->oschema : r->schema,
 				 t->attempt,
 				 t};
+
 	if (r->o->method == SPROUT_GEN_MAGPIE && t->step != 2) {
 		/* a query: the raw completion of the pre-query text, one seed
 		 * per sample so that every request asks for another query */
@@ -450,7 +470,7 @@ static sprout_code record_task(struct run *r, size_t i, unsigned sub, unsigned s
 	r->seq++;
 	char k[16], words[16];
 	const char *names[8], *values[8];
-	size_t nv = template_vars(r, &r->recs[i], sub, step, pivot, names, values, k, words);
+	size_t nv = template_vars(r, rec_at(r, i), sub, step, pivot, names, values, k, words);
 	sprout_code rc = render(r, t, names, values, nv);
 	if (rc) {
 		free_task(t);
@@ -633,7 +653,7 @@ static sprout_code make_variant(struct run *r, const struct task *t, sprout_slot
 	sprout_arena *a = sprout_arena_new(0);
 	if (!a)
 		return nomem(r);
-	const sprout_record *parent = &r->recs[t->rec];
+	const sprout_record *parent = rec_at(r, t->rec);
 	sprout_record child = {sprout_json_copy(a, parent->obj), parent->fmt, a, parent->file,
 			       parent->line};
 	char method[64];
@@ -674,7 +694,7 @@ static sprout_code make_variant(struct run *r, const struct task *t, sprout_slot
 	if (rc == SPROUT_ERR_NOMEM)
 		return nomem(r);
 	if (rc) { /* the record cannot hold it (a format without the slot) */
-		struct part *s = &r->outs[t->rec].parts[t->sub];
+		struct part *s = &out_at(r, t->rec)->parts[t->sub];
 		if (add_rej(s, "format", e.msg[0] ? e.msg : "the record cannot take the text", NULL,
 			    0))
 			return nomem(r);
@@ -802,7 +822,7 @@ static void magpie_answer(struct task *t, const sprout_llm_answer *an);
 
 static sprout_code start_record(struct run *r, size_t i)
 {
-	struct slot_out *s = &r->outs[i];
+	struct slot_out *s = out_at(r, i);
 	s->started = 1;
 	s->nparts = subs_of(r->o);
 	if (!(s->parts = calloc(s->nparts, sizeof *s->parts)))
@@ -810,7 +830,7 @@ static sprout_code start_record(struct run *r, size_t i)
 	for (unsigned k = 0; k < s->nparts; k++) {
 		sprout_buf_init(&s->parts[k].out, (size_t)1 << 30);
 		sprout_buf_init(&s->parts[k].rej, (size_t)1 << 30);
-		if (regenerates(r, &r->recs[i])) {
+		if (regenerates(r, rec_at(r, i))) {
 			if (!(s->parts[k].later = calloc(r->k, sizeof *s->parts[k].later)))
 				return nomem(r);
 			s->parts[k].nlater = r->k;
@@ -819,7 +839,7 @@ static sprout_code start_record(struct run *r, size_t i)
 		}
 	}
 	char buf[160];
-	const char *why = unsuitable(r->o, &r->recs[i], buf, sizeof buf);
+	const char *why = unsuitable(r->o, rec_at(r, i), buf, sizeof buf);
 	if (why) {
 		if (add_rej(&s->parts[0], "input", why, NULL, 0))
 			return nomem(r);
@@ -852,7 +872,7 @@ static sprout_code ask_response(struct run *r, const struct task *t, unsigned vi
 	if (!rc && sprout_json_parse(a, child, len, &obj, NULL))
 		rc = SPROUT_ERR_NOMEM; /* sprout wrote it: it parses */
 	if (!rc) {
-		const sprout_record *parent = &r->recs[t->rec];
+		const sprout_record *parent = rec_at(r, t->rec);
 		sprout_record rec = {obj, parent->fmt, a, parent->file, parent->line};
 		q->rec = t->rec;
 		q->sub = t->sub;
@@ -874,7 +894,7 @@ static sprout_code ask_response(struct run *r, const struct task *t, unsigned vi
 		free_task(q);
 		return rc == SPROUT_ERR_NOMEM ? nomem(r) : (r->fail = rc);
 	}
-	r->outs[t->rec].pending++;
+	out_at(r, t->rec)->pending++;
 	return SPROUT_OK;
 }
 
@@ -893,7 +913,7 @@ static int failure(const sprout_llm_answer *an)
 /* The answer to a variant's own question: the variant comes out with it. */
 static void response_answer(struct run *r, struct task *t, const sprout_llm_answer *an)
 {
-	struct slot_out *rec = &r->outs[t->rec];
+	struct slot_out *rec = out_at(r, t->rec);
 	struct part *s = &rec->parts[t->sub];
 	sprout_arena *a = NULL;
 	char why[SPROUT_ERROR_MSG_MAX], reason[SPROUT_ERROR_MSG_MAX + 96];
@@ -929,7 +949,7 @@ static void response_answer(struct run *r, struct task *t, const sprout_llm_answ
 			nomem(r);
 		goto done;
 	}
-	const sprout_record *parent = &r->recs[t->rec];
+	const sprout_record *parent = rec_at(r, t->rec);
 	sprout_json *obj = NULL;
 	sprout_error e = SPROUT_ERROR_INIT;
 	sprout_code rc = sprout_json_parse(a, t->child, strlen(t->child), &obj, &e);
@@ -954,7 +974,7 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 		response_answer(r, t, an);
 		return;
 	}
-	struct slot_out *rec = &r->outs[t->rec];
+	struct slot_out *rec = out_at(r, t->rec);
 	struct part *s = &rec->parts[t->sub];
 	if (an->code) {
 		if (add_rej(s, failed_check(failure(an)), an->error, NULL, 0))
@@ -1002,7 +1022,7 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 		return; /* the record stays pending for the way back */
 	}
 	size_t len;
-	const char *orig = slot_text(&r->recs[t->rec], r->o->slot, &len);
+	const char *orig = slot_text(rec_at(r, t->rec), r->o->slot, &len);
 	size_t made = 0, made_or_dropped = 0;
 	for (size_t i = 0; i < n && made < r->k && !r->fail; i++) {
 		const char *field = fields_of(r->o->method, &(size_t){0})[0];
@@ -1027,7 +1047,7 @@ static void record_answer(struct run *r, struct task *t, const sprout_llm_answer
 			made_or_dropped++;
 			continue;
 		}
-		if (!response && regenerates(r, &r->recs[t->rec])) {
+		if (!response && regenerates(r, rec_at(r, t->rec))) {
 			/* the variant waits for the answer to its own question */
 			sprout_buf line = SPROUT_BUF_INIT((size_t)1 << 30);
 			sprout_code rc = make_variant(r, t, r->o->slot, v->u.s, v->len, &line);
@@ -1068,10 +1088,10 @@ static void free_parts(struct slot_out *s)
 /* Inputs whose requests are all answered come out, in order. */
 static sprout_code flush(struct run *r)
 {
-	while (r->next_out < r->n && r->outs[r->next_out].started &&
-	       !r->outs[r->next_out].pending) {
+	while (r->next_out < r->started && out_at(r, r->next_out)->started &&
+	       !out_at(r, r->next_out)->pending) {
 		size_t i = r->next_out++;
-		struct slot_out *s = &r->outs[i];
+		struct slot_out *s = out_at(r, i);
 		if (r->cb->begin && r->cb->begin(r->cb->ctx, i))
 			return r->fail = sprout_error_set(r->err, SPROUT_ERR_IO,
 							  "cannot write the output");
@@ -1102,6 +1122,9 @@ static sprout_code flush(struct run *r)
 			}
 		}
 		free_parts(s);
+		s->started = 0;
+		if (r->src->release)
+			r->src->release(r->src->ctx, i);
 	}
 	return SPROUT_OK;
 }
@@ -1930,45 +1953,128 @@ static void defaults(sprout_generate_options *o, const char **c1, const char **o
 	}
 }
 
+/* Twice the room for held inputs (batches hold them all). */
+static sprout_code ring_grow(struct run *r)
+{
+	size_t cap = r->cap * 2;
+	const sprout_record **ring = calloc(cap, sizeof *ring);
+	struct slot_out *outs = calloc(cap, sizeof *outs);
+	if (!ring || !outs) {
+		free(ring);
+		free(outs);
+		return nomem(r);
+	}
+	for (size_t i = r->next_out; i < r->started; i++) {
+		ring[i & (cap - 1)] = rec_at(r, i);
+		outs[i & (cap - 1)] = *out_at(r, i);
+	}
+	free(r->ring);
+	free(r->outs);
+	r->ring = ring;
+	r->outs = outs;
+	r->cap = cap;
+	return SPROUT_OK;
+}
+
+/* The per-record methods: inputs are read as the window of requests
+ * allows, at most AHEAD of them held until they come out in order (with
+ * batches, all of them: a batch takes every request at once). */
+static sprout_code run_records(struct run *r, const sprout_gen_source *src)
+{
+	r->src = src;
+	r->cap = AHEAD;
+	r->ring = calloc(r->cap, sizeof *r->ring);
+	r->outs = calloc(r->cap, sizeof *r->outs);
+	sprout_code rc = r->ring && r->outs ? SPROUT_OK : nomem(r);
+	int batches = sprout_llm_batches(r->llm);
+	long pending = 0;
+	int end = 0;
+	while (!rc && (!end || pending || r->next_out < r->started)) {
+		/* keep a window of requests queued ahead of the answers */
+		while (!rc && !end && ((size_t)pending < WINDOW || batches)) {
+			if (r->started - r->next_out == r->cap && (!batches || (rc = ring_grow(r))))
+				break;
+			const sprout_record *rec = NULL;
+			int got = src->next(src->ctx, r->started, &rec, r->err);
+			if (got < 0) {
+				rc = r->fail = r->err->code ? r->err->code : SPROUT_ERR_IO;
+			} else if (!got) {
+				end = 1;
+			} else {
+				r->ring[r->started & (r->cap - 1)] = rec;
+				rc = start_record(r, r->started++);
+				pending += (long)subs_of(r->o);
+			}
+		}
+		if (!rc && (pending || r->next_out < r->started))
+			rc = drive(r, 0, &pending);
+		if (!rc)
+			rc = flush(r);
+	}
+	for (size_t i = r->next_out; r->outs && i < r->started; i++)
+		free_parts(out_at(r, i));
+	if (rc) /* stopped early: the tasks still asked are this run's */
+		sprout_llm_abandon(r->llm, free_task_ctx);
+	free(r->ring);
+	free(r->outs);
+	return rc;
+}
+
+struct array_source {
+	const sprout_record *recs;
+	size_t n;
+};
+
+static int array_next(void *ctx, size_t idx, const sprout_record **rec, sprout_error *err)
+{
+	const struct array_source *a = ctx;
+	(void)err;
+	if (idx >= a->n)
+		return 0;
+	*rec = &a->recs[idx];
+	return 1;
+}
+
 sprout_code sprout_generate(const sprout_generate_options *opts, sprout_llm *llm,
 			    const sprout_record *records, size_t n, const sprout_gen_callbacks *cb,
 			    sprout_error *err)
 {
+	if (opts->method != SPROUT_GEN_MAGPIE && opts->method != SPROUT_GEN_PAIRS) {
+		struct array_source a = {records, n};
+		sprout_gen_source src = {array_next, NULL, &a};
+		return sprout_generate_stream(opts, llm, &src, cb, err);
+	}
 	sprout_generate_options o = *opts;
 	const char *c1[1], *o2[2];
 	defaults(&o, c1, o2);
 	struct run r;
 	sprout_code rc = setup(&r, &o, llm, records, n, err);
 	r.cb = cb;
-	if (!rc && o.method == SPROUT_GEN_MAGPIE) {
+	if (!rc && o.method == SPROUT_GEN_MAGPIE)
 		rc = run_magpie(&r);
-	} else if (!rc && o.method == SPROUT_GEN_PAIRS) {
+	else if (!rc)
 		rc = run_pairs(&r);
-	} else if (!rc) {
-		r.outs = calloc(n + 1, sizeof *r.outs);
-		if (!r.outs)
-			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-		size_t next = 0;
-		long pending = 0;
-		while (!rc && (next < n || pending)) {
-			/* keep a window of requests queued ahead of the answers */
-			while (!rc && next < n &&
-			       ((size_t)pending < WINDOW || sprout_llm_batches(llm))) {
-				rc = start_record(&r, next++);
-				pending += (long)subs_of(&o);
-			}
-			if (!rc)
-				rc = drive(&r, 0, &pending);
-			if (!rc)
-				rc = flush(&r);
-		}
-		if (rc) /* stopped early: the tasks still asked are this run's */
-			sprout_llm_abandon(llm, free_task_ctx);
-		for (size_t i = 0; r.outs && i < n; i++)
-			free_parts(&r.outs[i]);
-		free(r.outs);
-	}
 	free(r.round);
+	sprout_arena_free(r.mem);
+	return rc ? rc : r.fail;
+}
+
+sprout_code sprout_generate_stream(const sprout_generate_options *opts, sprout_llm *llm,
+				   const sprout_gen_source *src, const sprout_gen_callbacks *cb,
+				   sprout_error *err)
+{
+	if (opts->method == SPROUT_GEN_MAGPIE || opts->method == SPROUT_GEN_PAIRS)
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"%s reads all its seeds first: use sprout_generate",
+					sprout_gen_name(opts->method));
+	sprout_generate_options o = *opts;
+	const char *c1[1], *o2[2];
+	defaults(&o, c1, o2);
+	struct run r;
+	sprout_code rc = setup(&r, &o, llm, NULL, 0, err);
+	r.cb = cb;
+	if (!rc)
+		rc = run_records(&r, src);
 	sprout_arena_free(r.mem);
 	return rc ? rc : r.fail;
 }
