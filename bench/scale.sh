@@ -11,22 +11,22 @@
 # other as in the example recipe (convert, augment 4 variants, filter with
 # the meaning engine, mix --ratio 3:1 --balance, split --valid 0.2 --test
 # 0.2, stats, report), then each example recipe with `sprout run` on its
-# copies. For every step it prints the records in, wall time, peak memory
-# (/usr/bin/time) and the growth per 10x of input: (time at 10x - start-up)
-# / (time at 1x - start-up), ..., the start-up being the same step on a
-# 2-record input. A linear step grows about 10x, n log n a little more; a
-# step above 12x per 10x is flagged "SUPERLINEAR". When the smaller size
-# has less than 0.3 s of work the ratio is noise: the raw one is shown as
-# ~Nx and not judged. The table also goes to bench/out/scale/table.txt.
+# copies. For every step it prints the records in, wall time, CPU time
+# (user + system), peak memory (/usr/bin/time) and the growth per 10x of
+# input: (time at 10x - start-up) / (time at 1x - start-up), ..., the
+# start-up being the same step on a 2-record input, for the CPU time and
+# then the wall time. A linear step grows about 10x, n log n a little more;
+# a CPU growth above 12x per 10x is flagged "SUPERLINEAR" (on a machine
+# shared with other work the wall time says more about the others' load
+# than about the step). When the smaller size has less than 0.3 s of work
+# the ratio is noise: the raw one is shown as ~Nx and not judged. The table
+# also goes to bench/out/scale/table.txt.
 #
 #   BENCH_MAX=100 bench/scale.sh build     stop at 100x (default 1000)
 #
-# How long it takes here (2 cores shared with other work, load 5-6): up to
-# 100x about 2.5 minutes. 1,000x (385,000 Banking77 seeds, 1.9M records
-# after augment) was not run to the end on this machine: the filter alone
-# took 5 minutes on 1M records of this kind, and it grows faster than its
-# input on copies (see bench/README.md, "Scale"); count on an hour or more
-# and 3 GB of disk in bench/out.
+# How long it takes here (2 cores shared with other work, load 6-11): up to
+# 100x about 2.5 minutes, up to 1,000x (385,000 Banking77 seeds, 1.9M
+# records after augment) about 25 minutes and 6 GB of disk in bench/out.
 set -euo pipefail
 BUILD_DIR=${1:?usage: bench/scale.sh BUILD_DIR}
 MAX=${BENCH_MAX:-1000}
@@ -88,55 +88,64 @@ step() {
 }
 
 # measure NAME K IN OUT: one row; the growth against the size before, net of
-# the step's start-up time (the same step on a 2-record input, measured at
-# the smallest size), so that loading WordNet and the language model (about
-# 1 s) does not pass for work
-declare -A SECS START
+# the step's start-up (the same step on a 2-record input, measured at the
+# smallest size), so that loading WordNet and the language model (about
+# 1 s) does not pass for work. Growth is given for the CPU time (user +
+# system: the work, which other jobs on the machine change little) and for
+# the wall time; the flag judges the CPU time.
+declare -A SECS CPUS START START_CPU
 rows=()
-timed() { # NAME IN OUT -> "secs kb"
-	if ! /usr/bin/time -f "%e %M" bash -c "$(declare -f step); SPROUT='$SPROUT'; step \"\$@\"" _ \
+timed() { # NAME IN OUT -> "secs kb cpu"
+	if ! /usr/bin/time -f "%e %M %U %S" bash -c "$(declare -f step); SPROUT='$SPROUT'; step \"\$@\"" _ \
 		"$@" >/dev/null 2>"$OUT/err.txt"; then
 		echo "failed: $1 on $2" >&2
 		cat "$OUT/err.txt" >&2
 		exit 1
 	fi
-	tail -n 1 "$OUT/err.txt"
+	tail -n 1 "$OUT/err.txt" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
+}
+# growth A B START: the ratio (A - START) / (B - START) and "-" or
+# "SUPERLINEAR"; below 0.3 s of work at the smaller size the ratio is noise:
+# the raw ratio is shown with a ~ and not judged
+growth() {
+	awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN {
+		na = a - s; nb = b - s
+		if (nb < 0.3) { printf "~%.1fx -\n", (b > 0 ? a / b : 0); exit }
+		g = (na > 0 ? na : 0) / nb
+		printf "%.1fx %s\n", g, (g > 12 ? "SUPERLINEAR" : "-") }'
 }
 measure() {
 	local name=$1 k=$2 in=$3 out=$4 nin
 	if [ -d "$in" ]; then nin=$(count "$in/seeds.jsonl"); else nin=$(count "$in"); fi
 	if [ -z "${START[$name]:-}" ]; then
-		local tiny=$OUT/tiny t0
+		local tiny=$OUT/tiny t0 c0
 		rm -rf "$tiny"
 		mkdir -p "$tiny"
 		if [ -d "$in" ]; then
 			cp "$in/recipe.yaml" "$tiny/"
 			head -n 2 "$in/seeds.jsonl" >"$tiny/seeds.jsonl"
-			read -r t0 _ < <(timed "$name" "$tiny" "$tiny/out")
+			read -r t0 _ c0 < <(timed "$name" "$tiny" "$tiny/out")
 		else
 			head -n 2 "$in" >"$tiny/in.jsonl"
-			read -r t0 _ < <(timed "$name" "$tiny/in.jsonl" "$tiny/out.x")
+			read -r t0 _ c0 < <(timed "$name" "$tiny/in.jsonl" "$tiny/out.x")
 		fi
 		START[$name]=$t0
+		START_CPU[$name]=$c0
 	fi
-	local secs kb
-	read -r secs kb < <(timed "$name" "$in" "$out")
-	local prev=${SECS[$name,$((k / 10))]:-}
+	local secs kb cpu
+	read -r secs kb cpu < <(timed "$name" "$in" "$out")
+	local prev=${SECS[$name,$((k / 10))]:-} prev_cpu=${CPUS[$name,$((k / 10))]:-}
 	SECS[$name,$k]=$secs
-	local growth="" flag=""
+	CPUS[$name,$k]=$cpu
+	local g_cpu="" g_wall="" flag="" _
 	if [ -n "$prev" ]; then
-		# below 0.3 s of work at the smaller size the ratio is noise: the
-		# raw ratio is shown with a ~ and not judged
-		read -r growth flag < <(awk -v a="$secs" -v b="$prev" -v s="${START[$name]}" 'BEGIN {
-			na = a - s; nb = b - s
-			if (nb < 0.3) { printf "~%.1fx -\n", (b > 0 ? a / b : 0); exit }
-			g = (na > 0 ? na : 0) / nb
-			printf "%.1fx %s\n", g, (g > 12 ? "SUPERLINEAR" : "-") }')
+		read -r g_cpu flag < <(growth "$cpu" "$prev_cpu" "${START_CPU[$name]}")
+		read -r g_wall _ < <(growth "$secs" "$prev" "${START[$name]}")
 		[ "$flag" = - ] && flag=
 	fi
 	local row
-	row=$(printf '%-18s %5sx %9d in %9.2f s %7d MiB  %-7s %s' "$name" "$k" "$nin" "$secs" \
-		$((kb / 1024)) "$growth" "$flag")
+	row=$(printf '%-18s %5sx %9d in %9.2f s %9.2f s cpu %7d MiB  %-7s %-7s %s' "$name" "$k" \
+		"$nin" "$secs" "$cpu" $((kb / 1024)) "$g_cpu" "$g_wall" "$flag")
 	echo "$row"
 	rows+=("$row")
 }
@@ -165,10 +174,11 @@ for k in "${SIZES[@]}"; do
 	done
 done
 echo
-echo "== by step (growth per 10x of input, net of start-up; above 12x is flagged)"
+echo "== by step: wall time, CPU time (user + system), peak memory, growth per 10x of"
+echo "   input net of start-up (CPU, then wall); a CPU growth above 12x is flagged"
 for name in convert augment filter mix split stats report "run banking77" "run support" \
 	"run self-instruct"; do
-	printf '  start-up %-18s %.2f s\n' "$name" "${START[$name]}"
+	printf '  start-up %-18s %.2f s %.2f s cpu\n' "$name" "${START[$name]}" "${START_CPU[$name]}"
 	printf '%s\n' "${rows[@]}" | grep "^$name " || true
 done | tee "$OUT/table.txt"
 if grep -q SUPERLINEAR "$OUT/table.txt"; then
