@@ -5,6 +5,7 @@
 #   make bench      benchmarks in bench/ (not part of the tests)
 #   make fuzz       fuzz the readers, model answers, the meaning engine, user templates, batch API answers, rate-limit headers and price files, FUZZ_SECONDS each (clang, libFuzzer)
 #   make deps       install the Debian packages (scripts/install-deps.sh)
+#   make format     apply .clang-format; make format-check fails on a file it would change
 #   make install    the binary, libsprout (shared and static), the public
 #                   headers and sprout.pc under PREFIX (default /usr/local;
 #                   DESTDIR for staging)
@@ -45,7 +46,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(WEB_SRC:.c=.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan bench fuzz deps clean format install uninstall
+.PHONY: all test asan bench fuzz deps clean format format-check install uninstall
 all: $(BUILD)/sprout $(SHLIB) $(BUILD)/libsprout-public.a
 
 $(BUILD)/%.o: %.c
@@ -161,8 +162,13 @@ fuzz: $(GEN_SRC)
 deps:
 	bash scripts/install-deps.sh
 
+FORMATTED := $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(wildcard include/sprout/*.h src/lib/*.h src/cli/*.h)
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) include/sprout/*.h src/cli/*.h
+	clang-format -i $(FORMATTED)
+
+# CI: fails when a file differs from what `make format` makes of it
+format-check:
+	@clang-format --dry-run --Werror $(FORMATTED)
 
 clean:
 	rm -rf build build-asan build-fuzz

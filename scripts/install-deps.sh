@@ -7,7 +7,7 @@
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
-packages=(build-essential pkg-config zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev libmicrohttpd-dev nettle-dev libsphinxbase-dev pocketsphinx-en-us python3 jq gzip wordnet-base apertium apertium-eng-spa fasttext chromium)
+packages=(build-essential pkg-config clang-format zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev libmicrohttpd-dev nettle-dev libsphinxbase-dev pocketsphinx-en-us python3 jq gzip wordnet-base apertium apertium-eng-spa fasttext chromium)
 # Node.js only when there is none: a node from elsewhere (NodeSource, with
 # its own npm) conflicts with Debian's npm package.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

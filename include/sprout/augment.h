@@ -23,17 +23,17 @@ extern "C" {
 #endif
 
 typedef enum sprout_aug_method {
-	SPROUT_AUG_SYNONYM,       /* WordNet synonyms for content words */
-	SPROUT_AUG_INSERT,        /* insert a synonym of a content word */
-	SPROUT_AUG_SWAP,          /* swap two content words */
-	SPROUT_AUG_DELETE,        /* delete content words */
-	SPROUT_AUG_TYPO,          /* keyboard typos, slips */
-	SPROUT_AUG_CASUAL,        /* contractions, chat abbreviations, lowercase start */
-	SPROUT_AUG_FORMAL,        /* the reverse of casual */
-	SPROUT_AUG_FORMAT,        /* "Please ...", "Can you ...?", "I need you to ..." */
+	SPROUT_AUG_SYNONYM,	  /* WordNet synonyms for content words */
+	SPROUT_AUG_INSERT,	  /* insert a synonym of a content word */
+	SPROUT_AUG_SWAP,	  /* swap two content words */
+	SPROUT_AUG_DELETE,	  /* delete content words */
+	SPROUT_AUG_TYPO,	  /* keyboard typos, slips */
+	SPROUT_AUG_CASUAL,	  /* contractions, chat abbreviations, lowercase start */
+	SPROUT_AUG_FORMAL,	  /* the reverse of casual */
+	SPROUT_AUG_FORMAT,	  /* "Please ...", "Can you ...?", "I need you to ..." */
 	SPROUT_AUG_BACKTRANSLATE, /* Apertium round trip, e.g. eng -> spa -> eng */
-	SPROUT_AUG_QUESTION,      /* "i want to X" -> "how do i X?", "how do i" <-> "how can i" */
-	SPROUT_AUG_POLITE,        /* "Hi, ...", "..., please", "Could you tell me how to X?" */
+	SPROUT_AUG_QUESTION,	  /* "i want to X" -> "how do i X?", "how do i" <-> "how can i" */
+	SPROUT_AUG_POLITE,	  /* "Hi, ...", "..., please", "Could you tell me how to X?" */
 	SPROUT_AUG__COUNT
 } sprout_aug_method;
 
@@ -46,16 +46,16 @@ sprout_code sprout_aug_parse(const char *name, sprout_aug_method *out, sprout_er
 double sprout_aug_default_rate(sprout_aug_method m);
 
 typedef struct sprout_augment_options {
-	double weight[SPROUT_AUG__COUNT]; /* > 0: the method is used, picked by weight */
-	double rate[SPROUT_AUG__COUNT];   /* 0: the default rate */
+	double weight[SPROUT_AUG__COUNT];  /* > 0: the method is used, picked by weight */
+	double rate[SPROUT_AUG__COUNT];	   /* 0: the default rate */
 	unsigned count[SPROUT_AUG__COUNT]; /* > 0: exactly this many variants from it */
-	unsigned n;                       /* variants per record when no counts are set */
+	unsigned n;			   /* variants per record when no counts are set */
 	uint64_t seed;
-	int slots[SPROUT_SLOT__COUNT];    /* 1: augment this slot */
-	const char *pair;                 /* Apertium pair for backtranslate, "eng-spa" */
-	const char *wordnet_dir;          /* NULL: the default */
-	int check;        /* 1: keep only variants the meaning engine accepts */
-	double min_score; /* the bound it must reach; 0: sprout_meaning_threshold() */
+	int slots[SPROUT_SLOT__COUNT]; /* 1: augment this slot */
+	const char *pair;	       /* Apertium pair for backtranslate, "eng-spa" */
+	const char *wordnet_dir;       /* NULL: the default */
+	int check;		       /* 1: keep only variants the meaning engine accepts */
+	double min_score;	       /* the bound it must reach; 0: sprout_meaning_threshold() */
 } sprout_augment_options;
 
 /* Defaults: synonym, delete, typo, casual, formal, format, question and
@@ -80,8 +80,8 @@ void sprout_augmenter_free(sprout_augmenter *g); /* accepts NULL */
  * texts[i] (n of them) get their round trip in out[i] (in a; NULL when the
  * translation lost a protected span or came back unchanged). */
 sprout_code sprout_augment_backtranslate(sprout_augmenter *g, const char *const *texts,
-					 const size_t *lens, size_t n, sprout_arena *a,
-					 char **out, sprout_error *err);
+					 const size_t *lens, size_t n, sprout_arena *a, char **out,
+					 sprout_error *err);
 
 /* What a record's variants need from a batch step: the back-translations
  * of its slots (NULL where there is none). */
@@ -106,14 +106,14 @@ sprout_code sprout_augment_record(sprout_aug_worker *w, const sprout_record *par
 
 /* Variants as JSON lines, the way writers want them. */
 typedef struct sprout_aug_json {
-	sprout_buf *out;   /* each line is appended here, without a newline */
-	size_t *ends;      /* ends[i]: the end in out of line i; room for max + 1 */
-	size_t lines;      /* lines written so far */
-	unsigned by_method[SPROUT_AUG__COUNT]; /* variants written per method */
+	sprout_buf *out; /* each line is appended here, without a newline */
+	size_t *ends;	 /* ends[i]: the end in out of line i; room for max + 1 */
+	size_t lines;	 /* lines written so far */
+	unsigned by_method[SPROUT_AUG__COUNT];	/* variants written per method */
 	unsigned long below[SPROUT_AUG__COUNT]; /* candidates the check turned down */
-	int keep_parent;   /* the parent's own line first */
-	int strip_meta;    /* lines without _sprout */
-	size_t spliced;    /* variants spliced; the rest were built as records */
+	int keep_parent;			/* the parent's own line first */
+	int strip_meta;				/* lines without _sprout */
+	size_t spliced; /* variants spliced; the rest were built as records */
 } sprout_aug_json;
 
 /* sprout_augment_record, each variant written as one line of JSON to o: the

@@ -29,17 +29,17 @@ extern "C" {
 #endif
 
 /* The providers' limits per batch. */
-#define SPROUT_BATCH_OPENAI_REQUESTS 50000UL
-#define SPROUT_BATCH_OPENAI_BYTES 200000000UL /* 200 MB, the input file */
+#define SPROUT_BATCH_OPENAI_REQUESTS	50000UL
+#define SPROUT_BATCH_OPENAI_BYTES	200000000UL /* 200 MB, the input file */
 #define SPROUT_BATCH_ANTHROPIC_REQUESTS 100000UL
-#define SPROUT_BATCH_ANTHROPIC_BYTES 256000000UL /* 256 MB, the request body */
+#define SPROUT_BATCH_ANTHROPIC_BYTES	256000000UL /* 256 MB, the request body */
 
 typedef struct sprout_batch_options {
 	/* seconds to wait for the batches to end: < 0 until they do (the
 	 * default), 0 to send them and return at once; past it, a step with
 	 * nothing left to do but wait fails with SPROUT_PENDING */
 	double wait;
-	double poll;               /* longest pause between two polls (default 60) */
+	double poll;		    /* longest pause between two polls (default 60) */
 	unsigned long max_requests; /* per batch, 0: the provider's limit */
 	unsigned long max_bytes;    /* per batch, 0: the provider's limit */
 } sprout_batch_options;
@@ -53,12 +53,12 @@ int sprout_llm_batches(const sprout_llm *l);
 
 /* What a batch is doing, from the provider's batch object. */
 typedef struct sprout_batch_status {
-	char id[128];        /* the object's "id" ("" when it has none) */
-	char state[32];      /* OpenAI "status", Anthropic "processing_status" */
-	int ended;           /* the batch will change no more: its results can be read */
-	char output[512];    /* OpenAI output_file_id, Anthropic results_url ("" none) */
-	char errors[128];    /* OpenAI error_file_id ("" none) */
-	char message[256];   /* OpenAI: a failed batch's first error ("" none) */
+	char id[128];	   /* the object's "id" ("" when it has none) */
+	char state[32];	   /* OpenAI "status", Anthropic "processing_status" */
+	int ended;	   /* the batch will change no more: its results can be read */
+	char output[512];  /* OpenAI output_file_id, Anthropic results_url ("" none) */
+	char errors[128];  /* OpenAI error_file_id ("" none) */
+	char message[256]; /* OpenAI: a failed batch's first error ("" none) */
 } sprout_batch_status;
 
 /* Read a batch object (or, for the id alone, the file object an upload
@@ -79,10 +79,10 @@ typedef enum sprout_batch_outcome {
 typedef struct sprout_batch_result {
 	const char *custom_id;
 	sprout_batch_outcome outcome;
-	long status;              /* HTTP status of the request; 0 when not known */
-	const sprout_json *body;  /* ANSWERED: the chat completion or message */
-	const char *message;      /* ERRORED, EXPIRED: what happened ("" none) */
-	const char *param;        /* ERRORED: the error's "param" ("" none) */
+	long status;		 /* HTTP status of the request; 0 when not known */
+	const sprout_json *body; /* ANSWERED: the chat completion or message */
+	const char *message;	 /* ERRORED, EXPIRED: what happened ("" none) */
+	const char *param;	 /* ERRORED: the error's "param" ("" none) */
 } sprout_batch_result;
 
 /* Parse one results line into r, its values allocated in a.

@@ -23,7 +23,10 @@ typedef struct sprout_buf {
 	size_t max; /* largest len allowed */
 } sprout_buf;
 
-#define SPROUT_BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes)}
+#define SPROUT_BUF_INIT(maxbytes)                                                                  \
+	{                                                                                          \
+		NULL, 0, 0, (maxbytes)                                                             \
+	}
 
 /* Set up an empty buffer that may hold at most max bytes. */
 void sprout_buf_init(sprout_buf *b, size_t max);
@@ -43,7 +46,7 @@ static inline sprout_code sprout_buf_add(sprout_buf *b, const void *p, size_t n)
 sprout_code sprout_buf_adds(sprout_buf *b, const char *s);
 static inline sprout_code sprout_buf_addc(sprout_buf *b, char c);
 sprout_code sprout_buf_addf(sprout_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* sprout_buf_add when the buffer must grow first (the inline part handles
  * the common case of enough room in place). */

@@ -25,10 +25,10 @@ extern "C" {
 
 typedef struct sprout_price {
 	const char *model;
-	double input, output; /* USD per million tokens */
-	double cached_input;  /* USD per million input tokens the provider's prompt cache served */
+	double input, output;  /* USD per million tokens */
+	double cached_input;   /* USD per million input tokens the provider's prompt cache served */
 	double batch_discount; /* 0..1: the share taken off by the batch APIs */
-	int builtin;           /* from the built-in table, not a user's file */
+	int builtin;	       /* from the built-in table, not a user's file */
 } sprout_price;
 
 /* The tokens of one or more answers. input counts every input token,

@@ -84,8 +84,7 @@ sprout_code sprout_novelty_count(sprout_novelty *p, const char *s, size_t n);
  * highest score among the pairs the index compared (pairs it skipped cannot
  * pass the threshold), and for a text that is not new the first score
  * found above it (the search stops there); *which its pool index. */
-int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best,
-			 size_t *which);
+int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best, size_t *which);
 
 /* Add s to the pool. */
 sprout_code sprout_novelty_add(sprout_novelty *p, const char *s, size_t n);

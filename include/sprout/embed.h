@@ -18,9 +18,9 @@ typedef struct sprout_embed_options {
 	const char *model;   /* model name sent with each request */
 	const char *api_key; /* NULL: $SPROUT_API_KEY, then $OPENAI_API_KEY; never logged */
 	const char *cache;   /* SQLite file; NULL: no cache */
-	size_t batch;        /* texts per request (default 64) */
-	double timeout;      /* seconds per request (default 60) */
-	int retries;         /* on 429, 5xx and network errors (default 4) */
+	size_t batch;	     /* texts per request (default 64) */
+	double timeout;	     /* seconds per request (default 60) */
+	int retries;	     /* on 429, 5xx and network errors (default 4) */
 } sprout_embed_options;
 
 typedef struct sprout_embed sprout_embed;

@@ -23,19 +23,19 @@ extern "C" {
 
 typedef enum sprout_check {
 	SPROUT_CHECK_PII,
-	SPROUT_CHECK_WORDS,      /* min/max words */
-	SPROUT_CHECK_REQUIRE,    /* required patterns */
-	SPROUT_CHECK_FORBID,     /* forbidden patterns */
-	SPROUT_CHECK_PARENT,     /* a variant whose parent is nowhere to be found */
-	SPROUT_CHECK_JSON,       /* a slot must be valid JSON */
-	SPROUT_CHECK_LABEL,      /* a variant keeps its parent's label */
-	SPROUT_CHECK_LENGTH,     /* length ratio to the parent */
-	SPROUT_CHECK_NEW_WORDS,  /* words not in the parent */
+	SPROUT_CHECK_WORDS,	 /* min/max words */
+	SPROUT_CHECK_REQUIRE,	 /* required patterns */
+	SPROUT_CHECK_FORBID,	 /* forbidden patterns */
+	SPROUT_CHECK_PARENT,	 /* a variant whose parent is nowhere to be found */
+	SPROUT_CHECK_JSON,	 /* a slot must be valid JSON */
+	SPROUT_CHECK_LABEL,	 /* a variant keeps its parent's label */
+	SPROUT_CHECK_LENGTH,	 /* length ratio to the parent */
+	SPROUT_CHECK_NEW_WORDS,	 /* words not in the parent */
 	SPROUT_CHECK_SIMILARITY, /* similarity to the parent within a band */
-	SPROUT_CHECK_VALIDATOR,  /* an external command's exit code */
-	SPROUT_CHECK_DUPLICATE,  /* exact duplicate after normalisation */
-	SPROUT_CHECK_NEAR_DUP,   /* near duplicate (MinHash + LSH, verified) */
-	SPROUT_CHECK_NOVELTY,    /* ROUGE-L against the pool */
+	SPROUT_CHECK_VALIDATOR,	 /* an external command's exit code */
+	SPROUT_CHECK_DUPLICATE,	 /* exact duplicate after normalisation */
+	SPROUT_CHECK_NEAR_DUP,	 /* near duplicate (MinHash + LSH, verified) */
+	SPROUT_CHECK_NOVELTY,	 /* ROUGE-L against the pool */
 	SPROUT_CHECK__COUNT
 } sprout_check;
 
@@ -44,41 +44,45 @@ typedef enum sprout_check {
  * "near_duplicate", "novelty". */
 const char *sprout_check_name(sprout_check c);
 
-typedef enum sprout_pii_mode { SPROUT_PII_REJECT, SPROUT_PII_REDACT, SPROUT_PII_KEEP } sprout_pii_mode;
+typedef enum sprout_pii_mode {
+	SPROUT_PII_REJECT,
+	SPROUT_PII_REDACT,
+	SPROUT_PII_KEEP
+} sprout_pii_mode;
 
 #define SPROUT_FILTER_MAX_PATTERNS 16
 
 typedef struct sprout_filter_options {
-	int slots[SPROUT_SLOT__COUNT]; /* slots checked (default: prompt) */
-	int similarity;                /* 1: check similarity to the parent */
-	sprout_sim_kind engine;        /* default meaning */
-	double band_lo, band_hi;       /* < 0: the engine's default: meaning
-					* sprout_meaning_threshold() (0.89) - 0.98,
-					* the others 0.70 - 0.98 */
-	double ratio_lo, ratio_hi;     /* length ratio band, 0 = no bound */
+	int slots[SPROUT_SLOT__COUNT];	   /* slots checked (default: prompt) */
+	int similarity;			   /* 1: check similarity to the parent */
+	sprout_sim_kind engine;		   /* default meaning */
+	double band_lo, band_hi;	   /* < 0: the engine's default: meaning
+					    * sprout_meaning_threshold() (0.89) - 0.98,
+					    * the others 0.70 - 0.98 */
+	double ratio_lo, ratio_hi;	   /* length ratio band, 0 = no bound */
 	long new_words_min, new_words_max; /* -1 = no bound */
-	long min_words, max_words;     /* -1 = no bound */
+	long min_words, max_words;	   /* -1 = no bound */
 	const char *require[SPROUT_FILTER_MAX_PATTERNS];
 	size_t nrequire;
 	const char *forbid[SPROUT_FILTER_MAX_PATTERNS];
 	size_t nforbid;
-	int json_slot;                 /* -1: none */
-	int label;                     /* 1: check label consistency */
-	const char *validator;         /* shell command, or NULL */
-	double validator_timeout;      /* seconds */
-	int dedup;                     /* 0 off, 1 exact, 2 exact + near */
-	double near_threshold;         /* Jaccard, default 0.85 */
-	int novelty;                   /* 1: check ROUGE-L against the pool */
-	double novelty_threshold;      /* default 0.7 */
-	sprout_pii_mode pii;           /* default reject */
-	const char *wordnet_dir;       /* NULL: the default */
-	const char *embed_url;         /* engine embed: the endpoint */
+	int json_slot;		  /* -1: none */
+	int label;		  /* 1: check label consistency */
+	const char *validator;	  /* shell command, or NULL */
+	double validator_timeout; /* seconds */
+	int dedup;		  /* 0 off, 1 exact, 2 exact + near */
+	double near_threshold;	  /* Jaccard, default 0.85 */
+	int novelty;		  /* 1: check ROUGE-L against the pool */
+	double novelty_threshold; /* default 0.7 */
+	sprout_pii_mode pii;	  /* default reject */
+	const char *wordnet_dir;  /* NULL: the default */
+	const char *embed_url;	  /* engine embed: the endpoint */
 	const char *embed_model;
-	const char *embed_cache;       /* SQLite file, NULL: none */
-	int need_parent;               /* 1: a variant whose parent is not known is
-					* rejected ("parent") even with no other check
-					* against the parent on (the judge's meaning
-					* rubric reads the parent) */
+	const char *embed_cache; /* SQLite file, NULL: none */
+	int need_parent;	 /* 1: a variant whose parent is not known is
+				  * rejected ("parent") even with no other check
+				  * against the parent on (the judge's meaning
+				  * rubric reads the parent) */
 } sprout_filter_options;
 
 /* Defaults: prompt slot, meaning similarity in 0.89-0.98, length ratio
@@ -141,7 +145,7 @@ void sprout_filter_embed_counts(const sprout_filter *f, unsigned long *requests,
 typedef struct sprout_verdict {
 	int keep;
 	sprout_check check; /* the failed check when !keep */
-	double score;       /* its score */
+	double score;	    /* its score */
 	int has_score;
 	char reason[256];
 } sprout_verdict;

@@ -65,18 +65,18 @@ const char *sprout_gen_operation(const char *name);
 typedef struct sprout_gen_config {
 	const sprout_llm_endpoint *ep;
 	double temperature; /* < 0: the server's default */
-	double top_p;       /* < 0: the server's default */
+	double top_p;	    /* < 0: the server's default */
 } sprout_gen_config;
 
 /* What a rewrite of the prompt or input does to the record's response. */
 typedef enum sprout_gen_response {
-	SPROUT_GEN_RESPONSE_AUTO,       /* regenerate for evolve and refine (the question
+	SPROUT_GEN_RESPONSE_AUTO,	/* regenerate for evolve and refine (the question
 					 * changed), keep for paraphrase, expand and
 					 * translate (the same question, reworded) */
-	SPROUT_GEN_RESPONSE_KEEP,       /* the parent's response, unchanged */
+	SPROUT_GEN_RESPONSE_KEEP,	/* the parent's response, unchanged */
 	SPROUT_GEN_RESPONSE_REGENERATE, /* a second request (the respond template) answers
 					 * the new instruction */
-	SPROUT_GEN_RESPONSE_STALE       /* emptied, for a later respond to fill */
+	SPROUT_GEN_RESPONSE_STALE	/* emptied, for a later respond to fill */
 } sprout_gen_response;
 
 /* "keep", "regenerate", "stale" (or "auto"). SPROUT_ERR_USAGE otherwise. */
@@ -86,31 +86,31 @@ typedef struct sprout_generate_options {
 	sprout_gen_method method;
 	const sprout_gen_config *configs; /* requests are spread over them */
 	size_t nconfigs;
-	long answer_tokens;  /* max_tokens per request, 0: the server's default */
-	unsigned n;          /* items asked per request (default: 3; refine, respond,
-			      * brief, bullets, refuse, translate: 1) */
-	sprout_slot slot;    /* what paraphrase, expand, refine, evolve, translate
-			      * rewrite (default prompt) */
+	long answer_tokens;		/* max_tokens per request, 0: the server's default */
+	unsigned n;			/* items asked per request (default: 3; refine, respond,
+					 * brief, bullets, refuse, translate: 1) */
+	sprout_slot slot;		/* what paraphrase, expand, refine, evolve, translate
+					 * rewrite (default prompt) */
 	const char *const *constraints; /* paraphrase: one request per constraint */
-	size_t nconstraints;            /* (default: casual) */
-	const char *const *operations;  /* evolve: one request per operation */
-	size_t noperations;             /* (default: constraints, deepen) */
-	unsigned words;                 /* brief (default 50) */
-	const char *language;           /* translate pivot (default French) */
-	const char *scope;              /* refuse: what the assistant is for */
+	size_t nconstraints;		/* (default: casual) */
+	const char *const *operations;	/* evolve: one request per operation */
+	size_t noperations;		/* (default: constraints, deepen) */
+	unsigned words;			/* brief (default 50) */
+	const char *language;		/* translate pivot (default French) */
+	const char *scope;		/* refuse: what the assistant is for */
 	/* pairs */
-	unsigned long count;            /* new tasks wanted (default 50) */
-	unsigned batch;                 /* requests per round (default 8) */
-	unsigned human_examples;        /* seeds in each prompt (default 6) */
-	unsigned machine_examples;      /* earlier generations in each prompt (2) */
-	double novelty;                 /* ROUGE-L above which a task is not new (0.7) */
+	unsigned long count;	   /* new tasks wanted (default 50) */
+	unsigned batch;		   /* requests per round (default 8) */
+	unsigned human_examples;   /* seeds in each prompt (default 6) */
+	unsigned machine_examples; /* earlier generations in each prompt (2) */
+	double novelty;		   /* ROUGE-L above which a task is not new (0.7) */
 	uint64_t seed;
-	const char *prompts_dir;        /* templates that replace the built-in ones */
-	const char *chat_template;      /* magpie: llama3 (default), chatml, gemma, phi3,
-					 * mistral: the model's own chat format */
-	int no_schema;                  /* never send the JSON schema */
-	sprout_gen_response response;   /* paraphrase, expand, refine, evolve, translate of
-					 * the prompt or input, for a record with a response */
+	const char *prompts_dir;      /* templates that replace the built-in ones */
+	const char *chat_template;    /* magpie: llama3 (default), chatml, gemma, phi3,
+				       * mistral: the model's own chat format */
+	int no_schema;		      /* never send the JSON schema */
+	sprout_gen_response response; /* paraphrase, expand, refine, evolve, translate of
+				       * the prompt or input, for a record with a response */
 } sprout_generate_options;
 
 void sprout_generate_options_init(sprout_generate_options *o);

@@ -27,23 +27,25 @@ extern "C" {
 #endif
 
 typedef enum sprout_container {
-	SPROUT_CONTAINER_AUTO,  /* '[' first means an array, else JSONL */
+	SPROUT_CONTAINER_AUTO,	/* '[' first means an array, else JSONL */
 	SPROUT_CONTAINER_JSONL, /* one JSON object a line */
-	SPROUT_CONTAINER_ARRAY  /* one JSON array of objects */
+	SPROUT_CONTAINER_ARRAY	/* one JSON array of objects */
 } sprout_container;
 
 #define SPROUT_DEFAULT_MAX_RECORD ((size_t)16 << 20) /* 16 MiB */
 
 typedef struct sprout_reader_options {
-	size_t max_record;          /* longest line or array element, in bytes */
-	sprout_container container; /* AUTO also refuses '[' in a .jsonl file */
+	size_t max_record;		 /* longest line or array element, in bytes */
+	sprout_container container;	 /* AUTO also refuses '[' in a .jsonl file */
 	sprout_json_dups duplicate_keys; /* ERROR (0, the default): a record with a
 					  * repeated key is a JSON error; LAST
 					  * keeps the last value */
 } sprout_reader_options;
 
-#define SPROUT_READER_OPTIONS_INIT \
-	{SPROUT_DEFAULT_MAX_RECORD, SPROUT_CONTAINER_AUTO, SPROUT_JSON_DUPS_ERROR}
+#define SPROUT_READER_OPTIONS_INIT                                                                 \
+	{                                                                                          \
+		SPROUT_DEFAULT_MAX_RECORD, SPROUT_CONTAINER_AUTO, SPROUT_JSON_DUPS_ERROR           \
+	}
 
 /* Parse "auto", "jsonl" or "array". SPROUT_ERR_USAGE otherwise. */
 sprout_code sprout_container_parse(const char *s, sprout_container *out, sprout_error *err);
@@ -83,7 +85,7 @@ int sprout_reader_warning(const sprout_reader *r, sprout_error *warn);
 
 int sprout_reader_failed(const sprout_reader *r);
 const char *sprout_reader_name(const sprout_reader *r);
-unsigned long sprout_reader_line(const sprout_reader *r); /* line of the last record */
+unsigned long sprout_reader_line(const sprout_reader *r);	  /* line of the last record */
 sprout_container sprout_reader_container(const sprout_reader *r); /* AUTO until known */
 
 /* How far reading has got: *done of *total bytes of the input as stored
@@ -147,8 +149,7 @@ typedef struct sprout_writer sprout_writer;
  * container JSONL writes a line per record, ARRAY one JSON array. The
  * temporary file is "<dir>/.<name>.sprout-XXXXXX", locked until commit or
  * abort; stale ones of the same name (unlocked) are removed first. */
-sprout_writer *sprout_writer_open(const char *path, sprout_container container,
-				  sprout_error *err);
+sprout_writer *sprout_writer_open(const char *path, sprout_container container, sprout_error *err);
 
 /* Append one record / raw bytes (raw text outputs such as reports). */
 sprout_code sprout_writer_put(sprout_writer *w, const sprout_json *record, sprout_error *err);
@@ -156,8 +157,7 @@ sprout_code sprout_writer_put(sprout_writer *w, const sprout_json *record, sprou
  * object, no newline), e.g. by a worker thread. */
 sprout_code sprout_writer_put_json(sprout_writer *w, const char *json, size_t len,
 				   sprout_error *err);
-sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len,
-				sprout_error *err);
+sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len, sprout_error *err);
 
 /* Records written so far. */
 unsigned long sprout_writer_count(const sprout_writer *w);
@@ -176,16 +176,15 @@ sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err);
 /* What a committed file holds, measured while it was written, so nobody
  * reads it again to learn it. */
 typedef struct sprout_written {
-	char hash[33];            /* as sprout_hash_file gives for the file: XXH3-128, hex */
+	char hash[33]; /* as sprout_hash_file gives for the file: XXH3-128, hex */
 	unsigned long long bytes;
-	unsigned long records;    /* records and reject lines put */
-	int records_known;        /* 0 when raw bytes were written (records unknown) */
+	unsigned long records; /* records and reject lines put */
+	int records_known;     /* 0 when raw bytes were written (records unknown) */
 } sprout_written;
 
 /* sprout_writer_commit, and on success *out (may be NULL) describes the
  * file. For stdout, hash is "" and bytes 0. */
-sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
-					  sprout_error *err);
+sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out, sprout_error *err);
 
 /* Drop the output: remove the temporary file and free. Accepts NULL. */
 void sprout_writer_abort(sprout_writer *w);
@@ -208,19 +207,22 @@ typedef struct sprout_reject {
 	const char *stage;  /* the command or stage: "filter", "augment" */
 	const char *error;  /* a sprout_code name, for input that could not be read */
 	const char *check;  /* the check that failed: "meaning", "judge:response" */
-	double score;       /* the check's score; NAN: none */
+	double score;	    /* the check's score; NAN: none */
 	const char *reason; /* for a person: what was wrong */
 	const char *file;   /* where the record came from */
 	unsigned long line, column;
-	const char *raw;    /* the untouched input text (rawlen bytes): a JSON string
-			     * when valid UTF-8, base64 otherwise */
+	const char *raw; /* the untouched input text (rawlen bytes): a JSON string
+			  * when valid UTF-8, base64 otherwise */
 	size_t rawlen;
-	int truncated;      /* raw is only the start of the record */
+	int truncated;		   /* raw is only the start of the record */
 	const sprout_json *record; /* the parsed record */
 	const char *key, *value;   /* one more string member, e.g. "parent" */
 } sprout_reject;
 
-#define SPROUT_REJECT_INIT {.score = NAN}
+#define SPROUT_REJECT_INIT                                                                         \
+	{                                                                                          \
+		.score = NAN                                                                       \
+	}
 
 /* Write one reject line to w. */
 sprout_code sprout_reject_write(sprout_writer *w, const sprout_reject *r, sprout_error *err);

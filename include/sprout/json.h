@@ -7,7 +7,8 @@
  *
  * Values keep what a round trip must not change: object members stay in
  * their order (duplicate keys kept by sprout_json_parse; readers of records
- * refuse them or keep the last value, see sprout_json_parse_dups), numbers keep their exact source text
+ * refuse them or keep the last value, see sprout_json_parse_dups), numbers keep their exact source
+ * text
  * ("1.0" stays "1.0", big integers stay exact), strings are decoded to UTF-8
  * and may contain NUL bytes (len is authoritative; a NUL follows the data).
  */
@@ -47,8 +48,8 @@ struct sprout_json {
 	size_t len; /* bytes of a string or number; items or members of a container */
 	size_t cap; /* allocated items or members */
 	union {
-		const char *s;               /* STRING: decoded; NUMBER: source text */
-		sprout_json **items;         /* ARRAY */
+		const char *s;		     /* STRING: decoded; NUMBER: source text */
+		sprout_json **items;	     /* ARRAY */
 		sprout_json_member *members; /* OBJECT */
 	} u;
 };
@@ -61,15 +62,15 @@ struct sprout_json {
  * returns SPROUT_ERR_JSON (syntax), SPROUT_ERR_UTF8 (bad bytes) or
  * SPROUT_ERR_NOMEM, and err gets the reason with line and column counted
  * from the start of text (1-based, columns in bytes); err->file is left "". */
-sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len,
-			      sprout_json **out, sprout_error *err);
+sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len, sprout_json **out,
+			      sprout_error *err);
 
 /* What the parser does with a key an object already has. */
 typedef enum sprout_json_dups {
 	SPROUT_JSON_DUPS_ERROR, /* SPROUT_ERR_JSON located at the repeated key */
-	SPROUT_JSON_DUPS_LAST,  /* one member, at the first key's place, with the
+	SPROUT_JSON_DUPS_LAST,	/* one member, at the first key's place, with the
 				 * last value (as jq does) */
-	SPROUT_JSON_DUPS_KEEP   /* every member, in order (sprout_json_parse) */
+	SPROUT_JSON_DUPS_KEEP	/* every member, in order (sprout_json_parse) */
 } sprout_json_dups;
 
 /* sprout_json_parse with duplicate keys in any object treated as dups says.
@@ -84,8 +85,8 @@ sprout_code sprout_json_dups_parse(const char *s, sprout_json_dups *out, sprout_
 
 /* Builders. All return NULL only when the arena is out of memory. */
 sprout_json *sprout_json_new(sprout_arena *a, sprout_json_type type);
-sprout_json *sprout_json_string(sprout_arena *a, const char *s, size_t len); /* copies */
-sprout_json *sprout_json_string_ref(sprout_arena *a, const char *s, size_t len); /* no copy */
+sprout_json *sprout_json_string(sprout_arena *a, const char *s, size_t len);	    /* copies */
+sprout_json *sprout_json_string_ref(sprout_arena *a, const char *s, size_t len);    /* no copy */
 sprout_json *sprout_json_number_raw(sprout_arena *a, const char *text, size_t len); /* copies */
 sprout_json *sprout_json_integer(sprout_arena *a, long long v);
 /* Shortest decimal text that reads back as v; NaN and infinities give null. */
@@ -99,11 +100,10 @@ sprout_json *sprout_json_getn(const sprout_json *obj, const char *key, size_t kl
 long sprout_json_index(const sprout_json *obj, const char *key);
 /* Replace the value of the first member named key, or append a member.
  * The key is copied into a. */
-sprout_code sprout_json_set(sprout_arena *a, sprout_json *obj, const char *key,
-			    sprout_json *value);
+sprout_code sprout_json_set(sprout_arena *a, sprout_json *obj, const char *key, sprout_json *value);
 /* Insert a member at position idx (0..len); the key is copied into a. */
-sprout_code sprout_json_insert(sprout_arena *a, sprout_json *obj, size_t idx,
-			       const char *key, size_t klen, sprout_json *value);
+sprout_code sprout_json_insert(sprout_arena *a, sprout_json *obj, size_t idx, const char *key,
+			       size_t klen, sprout_json *value);
 /* Remove every member named key; returns how many were removed. */
 size_t sprout_json_remove(sprout_json *obj, const char *key);
 

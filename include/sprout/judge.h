@@ -27,10 +27,10 @@ extern "C" {
 #endif
 
 typedef enum sprout_rubric {
-	SPROUT_RUBRIC_MEANING,  /* a variant keeps its parent's meaning (records with a parent) */
+	SPROUT_RUBRIC_MEANING,	/* a variant keeps its parent's meaning (records with a parent) */
 	SPROUT_RUBRIC_RESPONSE, /* the response is correct and helpful (records with one) */
-	SPROUT_RUBRIC_FLUENCY,  /* the checked text reads as a person would write it */
-	SPROUT_RUBRIC_SCOPE,    /* a refusal (generate.refuse) refuses a request really out of
+	SPROUT_RUBRIC_FLUENCY,	/* the checked text reads as a person would write it */
+	SPROUT_RUBRIC_SCOPE,	/* a refusal (generate.refuse) refuses a request really out of
 				 * the assistant's scope */
 	SPROUT_RUBRIC__COUNT
 } sprout_rubric;
@@ -56,16 +56,16 @@ typedef struct sprout_judge_options {
 	const sprout_rubric *rubrics; /* asked, in this order (the first that fails is the
 				       * reason a record is rejected) */
 	size_t nrubrics;
-	int min[SPROUT_RUBRIC__COUNT];  /* kept from this score, 1-5; 0: the default */
-	const sprout_llm_endpoint *ep;  /* must outlive the judge */
-	double temperature;             /* default 0; < 0: not sent */
-	long answer_tokens;             /* 0: the server's default */
-	const char *prompts_dir;        /* judge-RUBRIC.txt there replaces the built-in one */
-	int no_schema;                  /* never send the JSON schema */
-	int slots[SPROUT_SLOT__COUNT];  /* what meaning and fluency read (default prompt) */
-	const char *scope;              /* scope: what the assistant is for; NULL: each
-					 * refusal's _sprout.params.scope, else "a
-					 * general-purpose assistant" */
+	int min[SPROUT_RUBRIC__COUNT]; /* kept from this score, 1-5; 0: the default */
+	const sprout_llm_endpoint *ep; /* must outlive the judge */
+	double temperature;	       /* default 0; < 0: not sent */
+	long answer_tokens;	       /* 0: the server's default */
+	const char *prompts_dir;       /* judge-RUBRIC.txt there replaces the built-in one */
+	int no_schema;		       /* never send the JSON schema */
+	int slots[SPROUT_SLOT__COUNT]; /* what meaning and fluency read (default prompt) */
+	const char *scope;	       /* scope: what the assistant is for; NULL: each
+					* refusal's _sprout.params.scope, else "a
+					* general-purpose assistant" */
 } sprout_judge_options;
 
 void sprout_judge_options_init(sprout_judge_options *o);
@@ -93,8 +93,8 @@ sprout_code sprout_judge_push(sprout_judge *j, const sprout_record *r, sprout_ju
 
 /* One rubric's outcome for a record. */
 typedef struct sprout_judge_score {
-	int asked;          /* the rubric applies to the record */
-	int score;          /* 1-5, or 0 when there is none (the request failed, or no
+	int asked;	    /* the rubric applies to the record */
+	int score;	    /* 1-5, or 0 when there is none (the request failed, or no
 			     * answer could be read) */
 	const char *reason; /* the judge's reason; with no score, why there is none */
 	const char *answer; /* no score because no answer could be read: the last answer
@@ -108,7 +108,7 @@ typedef struct sprout_judgement {
 			       * threshold or without a score */
 	sprout_judge_score s[SPROUT_RUBRIC__COUNT];
 	int min[SPROUT_RUBRIC__COUNT]; /* the thresholds */
-	char reason[1024];             /* !keep: why, for the rejects file */
+	char reason[1024];	       /* !keep: why, for the rejects file */
 } sprout_judgement;
 
 /* Called with each judgement, in push order; valid during the call only.

@@ -69,11 +69,11 @@ typedef struct sprout_llm_endpoint {
 
 typedef struct sprout_llm_request {
 	const sprout_llm_endpoint *ep; /* must outlive the request */
-	double temperature;            /* < 0: not sent */
-	double top_p;                  /* < 0: not sent */
-	long max_tokens;               /* 0: not sent (Anthropic requires one: 1024) */
-	const char *system;            /* NULL: none */
-	const char *prompt;            /* the user message */
+	double temperature;	       /* < 0: not sent */
+	double top_p;		       /* < 0: not sent */
+	long max_tokens;	       /* 0: not sent (Anthropic requires one: 1024) */
+	const char *system;	       /* NULL: none */
+	const char *prompt;	       /* the user message */
 	/* JSON schema (text) the answer must follow, or NULL: sent as
 	 * response_format (OpenAI) or as a forced tool (Anthropic); a request
 	 * refused with a 400 about the schema is asked again without it, and
@@ -84,33 +84,33 @@ typedef struct sprout_llm_request {
 	 * stopped by a filter fails and is not cached. */
 	const char *schema;
 	unsigned attempt; /* in the cache key: 1 asks anew after a bad answer */
-	void *ctx;        /* the caller's, given back with the answer */
+	void *ctx;	  /* the caller's, given back with the answer */
 	/* a raw completion (OpenAI API only): POST {url}/v1/completions with
 	 * "prompt" (system and schema are not sent), the answer choices[0].text */
 	int completion;
 	const char *const *stop; /* completion: strings that end the text; must
 				  * outlive the request, as ep */
 	size_t nstop;
-	int has_seed;            /* send "seed": seed (in the cache key too) */
+	int has_seed; /* send "seed": seed (in the cache key too) */
 	unsigned long seed;
 } sprout_llm_request;
 
 /* Why a request that failed was never sent. */
 typedef enum sprout_llm_unsent {
 	SPROUT_LLM_SENT,  /* it was sent (or answered by the cache) */
-	SPROUT_LLM_CAP,   /* max_requests or max_tokens was reached */
+	SPROUT_LLM_CAP,	  /* max_requests or max_tokens was reached */
 	SPROUT_LLM_BUDGET /* it would have crossed max_cost */
 } sprout_llm_unsent;
 
 typedef struct sprout_llm_answer {
-	sprout_code code;   /* SPROUT_OK, or SPROUT_ERR_IO with error set */
-	const char *text;   /* the model's message (Anthropic tool input as JSON) */
+	sprout_code code; /* SPROUT_OK, or SPROUT_ERR_IO with error set */
+	const char *text; /* the model's message (Anthropic tool input as JSON) */
 	size_t len;
-	long status;        /* last HTTP status, 0 when none came */
+	long status;					/* last HTTP status, 0 when none came */
 	unsigned long prompt_tokens, completion_tokens; /* as the server counted */
-	int cached;         /* from the cache: nothing was sent */
-	unsigned tries;     /* HTTP attempts made for it in this run */
-	const char *error;  /* when code != SPROUT_OK: what happened */
+	int cached;					/* from the cache: nothing was sent */
+	unsigned tries;					/* HTTP attempts made for it in this run */
+	const char *error;				/* when code != SPROUT_OK: what happened */
 	sprout_llm_unsent unsent; /* when code != SPROUT_OK: why it was never sent */
 } sprout_llm_answer;
 
@@ -120,23 +120,23 @@ typedef void (*sprout_llm_done)(void *ud, const sprout_llm_request *rq,
 				const sprout_llm_answer *an);
 
 typedef struct sprout_llm_options {
-	size_t concurrency;  /* requests in flight (default 16) */
-	int retries;         /* after the first attempt (default 5) */
-	double timeout;      /* seconds per attempt (default 300) */
-	double backoff;      /* first wait, seconds (default 1); doubled each retry, jittered */
-	double backoff_max;  /* longest wait, also for Retry-After (default 60) */
-	const char *cache;   /* SQLite file, or NULL for none */
+	size_t concurrency; /* requests in flight (default 16) */
+	int retries;	    /* after the first attempt (default 5) */
+	double timeout;	    /* seconds per attempt (default 300) */
+	double backoff;	    /* first wait, seconds (default 1); doubled each retry, jittered */
+	double backoff_max; /* longest wait, also for Retry-After (default 60) */
+	const char *cache;  /* SQLite file, or NULL for none */
 	unsigned long max_requests;    /* 0: no cap; requests sent, not cached ones */
 	unsigned long long max_tokens; /* 0: no cap; prompt + completion tokens */
-	uint64_t seed;                 /* for the jitter */
+	uint64_t seed;		       /* for the jitter */
 	/* NULL: each request on its own; else through the providers' batch
 	 * APIs (sprout/batch.h), which needs the cache */
 	const struct sprout_batch_options *batch;
-	double rpm, tpm;  /* > 0: at most so many requests, tokens (input and output) a
-			   * minute to each endpoint, besides what its headers say */
-	int fixed;        /* keep concurrency in flight: no adaptive concurrency, no limits
-			   * from headers, no shared cool-down (rpm, tpm and each request's
-			   * Retry-After still hold) */
+	double rpm, tpm; /* > 0: at most so many requests, tokens (input and output) a
+			  * minute to each endpoint, besides what its headers say */
+	int fixed;	 /* keep concurrency in flight: no adaptive concurrency, no limits
+			  * from headers, no shared cool-down (rpm, tpm and each request's
+			  * Retry-After still hold) */
 	/* prices of the ledger (NULL: costs unknown); must outlive the client */
 	const sprout_prices *prices;
 	/* >= 0: USD; a request is not sent when what was spent, the estimates
@@ -170,25 +170,24 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
  * and call done for each request that finished. Returns how many are still
  * pending (queued, waiting to retry or in flight), or -1 with err when
  * sprout itself failed (out of memory, the cache cannot be written). */
-long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
-		     sprout_error *err);
+long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud, sprout_error *err);
 
 /* 1 when the cache holds the answer to rq (for plans and dry runs). */
 int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq);
 
 typedef struct sprout_llm_counts {
-	unsigned long sent;     /* HTTP attempts made */
+	unsigned long sent;	/* HTTP attempts made */
 	unsigned long answered; /* requests answered by a server */
-	unsigned long cached;   /* requests answered by the cache */
-	unsigned long reused;   /* of them, by a compatible answer (reuse_cache) */
-	unsigned long failed;   /* requests given up */
-	unsigned long retried;  /* attempts that were retries */
+	unsigned long cached;	/* requests answered by the cache */
+	unsigned long reused;	/* of them, by a compatible answer (reuse_cache) */
+	unsigned long failed;	/* requests given up */
+	unsigned long retried;	/* attempts that were retries */
 	unsigned long in_flight, waiting, queued;
 	unsigned long long prompt_tokens, completion_tokens; /* from servers, this run */
 	unsigned long throttled; /* times a request waited for a rate limit or a cool-down */
-	unsigned long cuts;      /* times an endpoint's concurrency was halved */
-	unsigned long peak;      /* the most requests in flight at once */
-	unsigned long budget;    /* requests not sent for max_cost */
+	unsigned long cuts;	 /* times an endpoint's concurrency was halved */
+	unsigned long peak;	 /* the most requests in flight at once */
+	unsigned long budget;	 /* requests not sent for max_cost */
 } sprout_llm_counts;
 
 void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c);
@@ -196,9 +195,9 @@ void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c);
 /* What one endpoint (an API, URL and model) cost in this client. */
 typedef struct sprout_llm_ledger {
 	const char *api, *model, *url; /* url without credentials */
-	unsigned long requests;        /* answers with usage from the server (cut ones too) */
-	sprout_usage usage;            /* as the server counted */
-	double cost;                   /* USD; < 0 when the model has no price */
+	unsigned long requests;	       /* answers with usage from the server (cut ones too) */
+	sprout_usage usage;	       /* as the server counted */
+	double cost;		       /* USD; < 0 when the model has no price */
 	unsigned long cache_hits;      /* answered by the cache: cost nothing */
 	sprout_usage cache_usage;      /* what they had counted when first asked */
 } sprout_llm_ledger;

@@ -33,38 +33,40 @@ extern "C" {
 
 /* The features, in this order (names from sprout_meaning_feature_name). */
 typedef enum sprout_meaning_feature {
-	SPROUT_MF_SAME,        /* 1: the same words, in the same order (case, punctuation) */
-	SPROUT_MF_LM_DELTA,    /* log10 P(variant) - log10 P(parent), whole texts */
-	SPROUT_MF_LM_WORD,     /* the same per word (each text's total over its words + 1) */
-	SPROUT_MF_LM_WORST,    /* worst word's log10 P in the variant minus in the parent */
-	SPROUT_MF_TYPOS,       /* words read as keyboard typos of the parent's */
-	SPROUT_MF_KEPT,        /* informative weight of the parent's words kept, share */
-	SPROUT_MF_DROPPED,     /* weight of content words dropped */
-	SPROUT_MF_ADDED,       /* weight of content words added */
-	SPROUT_MF_DROPPED_FN,  /* function words dropped (count) */
-	SPROUT_MF_ADDED_FN,    /* function words added (count) */
-	SPROUT_MF_MOVED,       /* content words found in both texts but out of order */
-	SPROUT_MF_INFLECTED,   /* words replaced by another form of the same lemma */
-	SPROUT_MF_SYNONYMS,    /* words replaced by a WordNet synonym */
-	SPROUT_MF_SENSE_OLD,   /* worst synonym: 1 - share of the old word's uses in the shared sense */
-	SPROUT_MF_SENSE_NEW,   /* worst synonym: 1 - share of the new word's uses in it */
-	SPROUT_MF_RARER,       /* worst synonym: how much rarer the new word is (log10) */
-	SPROUT_MF_NEGATION,    /* 1: one text negates and the other does not */
-	SPROUT_MF_NUMBERS,     /* 1: a number of one text is missing from the other */
-	SPROUT_MF_WORDS,       /* words of the parent */
-	SPROUT_MF_SIM,         /* bag-of-words alignment: each content word's best match
-				* in the other text (same lemma 1, a shared sense 0.9, a
-				* hypernym 0.3), weighed by information, both ways */
-	SPROUT_MF_LM_KEPT,     /* log10 P of the words kept, in the variant minus in the parent */
-	SPROUT_MF_LM_REPLACED, /* the same for words replaced by an inflection or synonym */
-	SPROUT_MF_LM_MOVED,    /* the same for words moved */
-	SPROUT_MF_LM_NEW,      /* new words: log10 P in context minus their unigram log10 P */
+	SPROUT_MF_SAME,	      /* 1: the same words, in the same order (case, punctuation) */
+	SPROUT_MF_LM_DELTA,   /* log10 P(variant) - log10 P(parent), whole texts */
+	SPROUT_MF_LM_WORD,    /* the same per word (each text's total over its words + 1) */
+	SPROUT_MF_LM_WORST,   /* worst word's log10 P in the variant minus in the parent */
+	SPROUT_MF_TYPOS,      /* words read as keyboard typos of the parent's */
+	SPROUT_MF_KEPT,	      /* informative weight of the parent's words kept, share */
+	SPROUT_MF_DROPPED,    /* weight of content words dropped */
+	SPROUT_MF_ADDED,      /* weight of content words added */
+	SPROUT_MF_DROPPED_FN, /* function words dropped (count) */
+	SPROUT_MF_ADDED_FN,   /* function words added (count) */
+	SPROUT_MF_MOVED,      /* content words found in both texts but out of order */
+	SPROUT_MF_INFLECTED,  /* words replaced by another form of the same lemma */
+	SPROUT_MF_SYNONYMS,   /* words replaced by a WordNet synonym */
+	SPROUT_MF_SENSE_OLD,  /* worst synonym: 1 - share of the old word's uses in the shared sense
+			       */
+	SPROUT_MF_SENSE_NEW,  /* worst synonym: 1 - share of the new word's uses in it */
+	SPROUT_MF_RARER,      /* worst synonym: how much rarer the new word is (log10) */
+	SPROUT_MF_NEGATION,   /* 1: one text negates and the other does not */
+	SPROUT_MF_NUMBERS,    /* 1: a number of one text is missing from the other */
+	SPROUT_MF_WORDS,      /* words of the parent */
+	SPROUT_MF_SIM,	      /* bag-of-words alignment: each content word's best match
+			       * in the other text (same lemma 1, a shared sense 0.9, a
+			       * hypernym 0.3), weighed by information, both ways */
+	SPROUT_MF_LM_KEPT,    /* log10 P of the words kept, in the variant minus in the parent */
+	SPROUT_MF_LM_REPLACED,	/* the same for words replaced by an inflection or synonym */
+	SPROUT_MF_LM_MOVED,	/* the same for words moved */
+	SPROUT_MF_LM_NEW,	/* new words: log10 P in context minus their unigram log10 P */
 	SPROUT_MF_LM_KEPT_DROP, /* kept words' groups whose log10 P fell by more than 1:
 				 * the sum of the fall beyond 1 (<= 0) */
-	SPROUT_MF_ADDED_SENT,  /* words of sentences only the variant has ("Quick question:") */
+	SPROUT_MF_ADDED_SENT,	/* words of sentences only the variant has ("Quick question:") */
 	SPROUT_MF_DROPPED_SENT, /* words of sentences only the parent has */
-	SPROUT_MF_FN_REPLACED, /* function words replaced by other function words ("how" -> "what") */
-	SPROUT_MF_MOVED_FN,    /* function words found in both texts but out of order */
+	SPROUT_MF_FN_REPLACED,	/* function words replaced by other function words ("how" -> "what")
+				 */
+	SPROUT_MF_MOVED_FN,	/* function words found in both texts but out of order */
 	SPROUT_MF__COUNT
 } sprout_meaning_feature;
 
@@ -94,8 +96,8 @@ void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, cons
  * good variant of a from a logistic model of the features, fitted on
  * hand-judged variants (bench/meaning_fit.py). quality, when not NULL,
  * gets q. */
-#define SPROUT_MEANING_SPACING 0.99
-#define SPROUT_MEANING_SAME_WORDS 0.97
+#define SPROUT_MEANING_SPACING	   0.99
+#define SPROUT_MEANING_SAME_WORDS  0.97
 #define SPROUT_MEANING_CHANGED_MAX 0.96
 double sprout_meaning_score(sprout_meaning *m, const char *a, size_t alen, const char *b,
 			    size_t blen, double *quality);

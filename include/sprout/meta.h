@@ -15,9 +15,9 @@
 extern "C" {
 #endif
 
-#define SPROUT_META_KEY "_sprout"
+#define SPROUT_META_KEY	    "_sprout"
 #define SPROUT_META_VERSION 1
-#define SPROUT_ID_LEN 16 /* hex digits */
+#define SPROUT_ID_LEN	    16 /* hex digits */
 
 /* The record's _sprout object, or NULL when it has none (or it is not an
  * object; sprout_meta_ensure reports that case). */

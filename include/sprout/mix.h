@@ -33,15 +33,15 @@ int sprout_record_is_real(const sprout_record *r);
  * the order they are first seen. */
 typedef struct sprout_brief {
 	uint32_t label; /* its label slot's text ("" when none) */
-	uint32_t root;  /* the seed it belongs to: _sprout.root (or .parent) of a
+	uint32_t root;	/* the seed it belongs to: _sprout.root (or .parent) of a
 			 * synthetic record, the id of a real one */
-	uint32_t real;  /* sprout_record_is_real */
+	uint32_t real;	/* sprout_record_is_real */
 } sprout_brief;
 
 /* Briefs of records in order, with the label and seed names. */
 typedef struct sprout_briefs sprout_briefs;
 
-sprout_briefs *sprout_briefs_new(void); /* NULL on OOM */
+sprout_briefs *sprout_briefs_new(void);	   /* NULL on OOM */
 void sprout_briefs_free(sprout_briefs *b); /* accepts NULL */
 /* Append the brief of r (which has provenance: sprout_meta_ensure). Only
  * SPROUT_ERR_NOMEM. */
@@ -52,12 +52,12 @@ const char *sprout_briefs_label(const sprout_briefs *b, uint32_t label);
 const char *sprout_briefs_root(const sprout_briefs *b, uint32_t root);
 
 typedef struct sprout_mix_options {
-	double ratio;     /* synthetic per real record, e.g. 10 for 10:1; 0 = no limit */
+	double ratio;	  /* synthetic per real record, e.g. 10 for 10:1; 0 = no limit */
 	double max_share; /* largest share of synthetic records, e.g. 0.7; 0 = no limit */
-	long per_seed;    /* most variants kept per seed; -1 = no limit */
-	int balance;      /* give synthetic records to the labels with the fewest first */
+	long per_seed;	  /* most variants kept per seed; -1 = no limit */
+	int balance;	  /* give synthetic records to the labels with the fewest first */
 	uint64_t seed;
-	int shuffle;      /* order the output at random (seeded) */
+	int shuffle; /* order the output at random (seeded) */
 } sprout_mix_options;
 
 void sprout_mix_options_init(sprout_mix_options *o);
@@ -71,19 +71,19 @@ typedef struct sprout_mix_plan {
 	const char **dropped;
 	size_t real, synthetic, kept_synthetic;
 	size_t by_reason[3]; /* cap, ratio, share */
-	size_t budget;       /* synthetic records the limits allowed */
+	size_t budget;	     /* synthetic records the limits allowed */
 } sprout_mix_plan;
 
 sprout_code sprout_mix(const sprout_record *recs, size_t n, const sprout_mix_options *o,
 		       sprout_arena *a, sprout_mix_plan *plan, sprout_error *err);
 /* The same plan from the briefs of the records (indices are theirs). */
-sprout_code sprout_mix_briefs(const sprout_briefs *b, const sprout_mix_options *o,
-			      sprout_arena *a, sprout_mix_plan *plan, sprout_error *err);
+sprout_code sprout_mix_briefs(const sprout_briefs *b, const sprout_mix_options *o, sprout_arena *a,
+			      sprout_mix_plan *plan, sprout_error *err);
 
 typedef struct sprout_split_options {
 	double valid, test; /* shares of the real records, e.g. 0.1 each */
 	uint64_t seed;
-	int stratify;       /* by label (default 1) */
+	int stratify;	     /* by label (default 1) */
 	double leak_jaccard; /* near-duplicate threshold for the leakage check (0.85) */
 } sprout_split_options;
 
@@ -98,8 +98,8 @@ typedef struct sprout_leak {
 } sprout_leak;
 
 typedef struct sprout_split_plan {
-	int *side;          /* per record: SPROUT_SPLIT_* */
-	const char **why;   /* per dropped record: why (a synthetic record of a held-out seed) */
+	int *side;	  /* per record: SPROUT_SPLIT_* */
+	const char **why; /* per dropped record: why (a synthetic record of a held-out seed) */
 	size_t count[4];
 	sprout_leak *leaks; /* found by the check */
 	size_t nleaks;
@@ -127,7 +127,7 @@ sprout_code sprout_split_briefs(const sprout_briefs *b, const sprout_split_optio
 typedef struct sprout_leakcheck sprout_leakcheck;
 
 sprout_leakcheck *sprout_leakcheck_new(double jaccard); /* NULL on OOM */
-void sprout_leakcheck_free(sprout_leakcheck *lc);       /* accepts NULL */
+void sprout_leakcheck_free(sprout_leakcheck *lc);	/* accepts NULL */
 /* The prompt s[0..n) of training record i. Only SPROUT_ERR_NOMEM. */
 sprout_code sprout_leakcheck_train(sprout_leakcheck *lc, size_t i, const char *s, size_t n,
 				   sprout_error *err);

@@ -37,8 +37,8 @@ typedef struct sprout_pii_span {
 size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max);
 
 /* Append s with every span replaced by "[EMAIL]", "[PHONE]", ... */
-sprout_code sprout_pii_redact(const char *s, size_t n, const sprout_pii_span *spans,
-			      size_t nspans, sprout_buf *out);
+sprout_code sprout_pii_redact(const char *s, size_t n, const sprout_pii_span *spans, size_t nspans,
+			      sprout_buf *out);
 
 #ifdef __cplusplus
 }

@@ -23,14 +23,17 @@ extern "C" {
  * limit 0 knows no limit and never makes anyone wait. */
 typedef struct sprout_bucket {
 	double limit;
-	double rate;    /* units a second */
-	double level;   /* available at time at */
+	double rate;  /* units a second */
+	double level; /* available at time at */
 	double at;
-	int heard;      /* the limit came from a server's headers */
-	double best;    /* the highest lower bound of the server's rate heard for this limit */
+	int heard;   /* the limit came from a server's headers */
+	double best; /* the highest lower bound of the server's rate heard for this limit */
 } sprout_bucket;
 
-#define SPROUT_BUCKET_INIT {0, 0, 0, 0, 0, 0}
+#define SPROUT_BUCKET_INIT                                                                         \
+	{                                                                                          \
+		0, 0, 0, 0, 0, 0                                                                   \
+	}
 
 /* A budget set by hand: per_minute units a minute, full at first. 0 or
  * less: no limit. */
@@ -65,8 +68,8 @@ void sprout_bucket_heard(sprout_bucket *b, double limit, double remaining, doubl
 
 typedef enum sprout_rl_kind {
 	SPROUT_RL_REQUESTS,
-	SPROUT_RL_TOKENS,        /* input and output together (OpenAI's tokens) */
-	SPROUT_RL_INPUT_TOKENS,  /* Anthropic's input-tokens */
+	SPROUT_RL_TOKENS,	 /* input and output together (OpenAI's tokens) */
+	SPROUT_RL_INPUT_TOKENS,	 /* Anthropic's input-tokens */
 	SPROUT_RL_OUTPUT_TOKENS, /* Anthropic's output-tokens */
 	SPROUT_RL__COUNT
 } sprout_rl_kind;
@@ -75,7 +78,7 @@ typedef enum sprout_rl_kind {
  * (1 << kind) is set in the mask of the same name. */
 typedef struct sprout_rl_headers {
 	double limit[SPROUT_RL__COUNT], remaining[SPROUT_RL__COUNT];
-	double reset[SPROUT_RL__COUNT];      /* seconds from when the header was read */
+	double reset[SPROUT_RL__COUNT];	     /* seconds from when the header was read */
 	double resolution[SPROUT_RL__COUNT]; /* how precise reset is, seconds */
 	unsigned has_limit, has_remaining, has_reset;
 } sprout_rl_headers;

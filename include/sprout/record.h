@@ -44,13 +44,13 @@ const char *sprout_slot_name(sprout_slot slot);
 sprout_code sprout_slot_parse(const char *name, sprout_slot *out, sprout_error *err);
 
 typedef enum sprout_format_kind {
-	SPROUT_FORMAT_AUTO,           /* detect from the first record of each file */
-	SPROUT_FORMAT_ALPACA,         /* instruction / input / output */
-	SPROUT_FORMAT_SHAREGPT,       /* conversations: [{from, value}] */
-	SPROUT_FORMAT_OPENAI,         /* messages: [{role, content}] */
+	SPROUT_FORMAT_AUTO,	      /* detect from the first record of each file */
+	SPROUT_FORMAT_ALPACA,	      /* instruction / input / output */
+	SPROUT_FORMAT_SHAREGPT,	      /* conversations: [{from, value}] */
+	SPROUT_FORMAT_OPENAI,	      /* messages: [{role, content}] */
 	SPROUT_FORMAT_CLASSIFICATION, /* text / label */
 	SPROUT_FORMAT_SELF_INSTRUCT,  /* instruction / instances: [{input, output}] */
-	SPROUT_FORMAT_MAP,            /* user field map, one top-level key per slot */
+	SPROUT_FORMAT_MAP,	      /* user field map, one top-level key per slot */
 	SPROUT_FORMAT__COUNT
 } sprout_format_kind;
 
@@ -80,11 +80,11 @@ sprout_code sprout_format_detect(const sprout_json *obj, sprout_format *out, cha
 				 size_t whylen, sprout_error *err);
 
 typedef struct sprout_record {
-	sprout_json *obj;          /* the record; lives in arena */
-	const sprout_format *fmt;  /* where its slots are; owned by the caller */
-	sprout_arena *arena;       /* where new values for it are allocated */
-	const char *file;          /* input it came from, or NULL */
-	unsigned long line;        /* 1-based line of its start, 0 if made */
+	sprout_json *obj;	  /* the record; lives in arena */
+	const sprout_format *fmt; /* where its slots are; owned by the caller */
+	sprout_arena *arena;	  /* where new values for it are allocated */
+	const char *file;	  /* input it came from, or NULL */
+	unsigned long line;	  /* 1-based line of its start, 0 if made */
 } sprout_record;
 
 typedef struct sprout_text {

@@ -3,8 +3,8 @@
  *
  * A project holds items (records sampled from datasets, each with the seed
  * it was made from when that was given too), reviewers (a name and the
- * SHA-256 of a secret token: the token itself is not kept), and every decision each reviewer saved (the latest counts; all
- * are kept as history). An item is open to a reviewer until `overlap`
+ * SHA-256 of a secret token: the token itself is not kept), and every decision each reviewer saved
+ * (the latest counts; all are kept as history). An item is open to a reviewer until `overlap`
  * reviewers have decided it. Every call takes the project's lock, so one
  * handle serves many threads (the web server's). */
 #ifndef SPROUT_REVIEW_H
@@ -33,21 +33,20 @@ void sprout_review_close(sprout_review *rv); /* accepts NULL */
 /* ---- adding records ------------------------------------------------------ */
 
 typedef enum sprout_review_sample {
-	SPROUT_SAMPLE_RANDOM,     /* a random share */
+	SPROUT_SAMPLE_RANDOM,	  /* a random share */
 	SPROUT_SAMPLE_STRATIFIED, /* the same share of every (method, label) */
-	SPROUT_SAMPLE_LOWEST,     /* the lowest-scored first */
+	SPROUT_SAMPLE_LOWEST,	  /* the lowest-scored first */
 	SPROUT_SAMPLE_ALL
 } sprout_review_sample;
 
-sprout_code sprout_review_sample_parse(const char *s, sprout_review_sample *out,
-				       sprout_error *err);
+sprout_code sprout_review_sample_parse(const char *s, sprout_review_sample *out, sprout_error *err);
 
 typedef struct sprout_review_add_options {
 	sprout_review_sample sample;
-	double fraction;    /* share of the candidates (default 0.1) */
+	double fraction; /* share of the candidates (default 0.1) */
 	uint64_t seed;
-	const char *score;  /* LOWEST: the _sprout.scores entry (default similarity) */
-	int include_seeds;  /* queue records without a parent too */
+	const char *score; /* LOWEST: the _sprout.scores entry (default similarity) */
+	int include_seeds; /* queue records without a parent too */
 	/* the model's answer for each record, or NULL (from sprout flag) */
 	const char *const *model_answers;
 } sprout_review_add_options;
@@ -56,8 +55,8 @@ void sprout_review_add_options_init(sprout_review_add_options *o);
 
 typedef struct sprout_review_added {
 	size_t candidates; /* records that could be queued */
-	size_t queued;     /* new items */
-	size_t present;    /* chosen but already in the project */
+	size_t queued;	   /* new items */
+	size_t present;	   /* chosen but already in the project */
 } sprout_review_added;
 
 /* Queue a sample of records[0..n) (each with provenance). Parents are
@@ -91,13 +90,12 @@ sprout_code sprout_review_guidelines_json(sprout_review *rv, sprout_buf *out, sp
 sprout_code sprout_review_reviewer_add(sprout_review *rv, const char *name,
 				       char token[SPROUT_TOKEN_LEN + 1], sprout_error *err);
 /* Remove a reviewer's access (their decisions stay). SPROUT_END if unknown. */
-sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name,
-					  sprout_error *err);
+sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name, sprout_error *err);
 /* A reviewer's role: "adjudicator" (may set the final decision of items
  * where reviewers disagree) or NULL for none. SPROUT_END if unknown,
  * SPROUT_ERR_USAGE for another role. */
-sprout_code sprout_review_reviewer_set_role(sprout_review *rv, const char *name,
-					    const char *role, sprout_error *err);
+sprout_code sprout_review_reviewer_set_role(sprout_review *rv, const char *name, const char *role,
+					    sprout_error *err);
 /* Whether the reviewer with this id is an adjudicator. */
 int sprout_review_is_adjudicator(sprout_review *rv, long reviewer);
 /* The reviewers as JSON [{"name","link","decisions","role"}...], link true
@@ -129,16 +127,15 @@ sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *
 sprout_code sprout_review_counts_json(sprout_review *rv, long reviewer, sprout_buf *out,
 				      sprout_error *err);
 sprout_code sprout_review_facets_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
-sprout_code sprout_review_list_json(sprout_review *rv, long reviewer,
-				    const sprout_review_filter *f, size_t offset, size_t limit,
-				    sprout_buf *out, sprout_error *err);
-/* SPROUT_END when the item does not exist (or is not open to the reviewer). */
-sprout_code sprout_review_item_json(sprout_review *rv, long reviewer, long item,
-				    sprout_buf *out, sprout_error *err);
-/* The next undecided item as with item_json, or {"done":true}. */
-sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
-				    const sprout_review_filter *f, sprout_buf *out,
+sprout_code sprout_review_list_json(sprout_review *rv, long reviewer, const sprout_review_filter *f,
+				    size_t offset, size_t limit, sprout_buf *out,
 				    sprout_error *err);
+/* SPROUT_END when the item does not exist (or is not open to the reviewer). */
+sprout_code sprout_review_item_json(sprout_review *rv, long reviewer, long item, sprout_buf *out,
+				    sprout_error *err);
+/* The next undecided item as with item_json, or {"done":true}. */
+sprout_code sprout_review_next_json(sprout_review *rv, long reviewer, const sprout_review_filter *f,
+				    sprout_buf *out, sprout_error *err);
 
 /* Save a decision: body is the JSON of the POST (decision, reason, comment,
  * record, and optionally expected_previous: the reviewer's decision the
@@ -146,17 +143,15 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
  * message for a bad body, and with *conflict (may be NULL) set when
  * expected_previous is given and is not the reviewer's decision now;
  * SPROUT_END for an unknown item. */
-sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item,
-				      const char *body, size_t len, int *conflict,
-				      sprout_error *err);
+sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item, const char *body,
+				      size_t len, int *conflict, sprout_error *err);
 
 /* ---- adjudication ---------------------------------------------------------- */
 
 /* The items reviewers disagree on (two or more decisions, not all the same)
  * and those adjudicated, with every reviewer's decision and the final one
  * (JSON shape in docs/internals/review-api.md). */
-sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
-					     sprout_error *err);
+sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out, sprout_error *err);
 /* Set an item's final decision (body as for decide_json, without comment or
  * expected_previous) as the adjudicator reviewer. SPROUT_ERR_USAGE for a bad
  * body or a reviewer who is not an adjudicator, SPROUT_END for an unknown
@@ -196,7 +191,7 @@ typedef enum sprout_review_outcome {
 	SPROUT_OUTCOME_ACCEPTED,
 	SPROUT_OUTCOME_CORRECTED, /* accepted with a correction: a new gold seed */
 	SPROUT_OUTCOME_REJECTED,
-	SPROUT_OUTCOME_UNDECIDED  /* no decision yet, or reviewers disagree */
+	SPROUT_OUTCOME_UNDECIDED /* no decision yet, or reviewers disagree */
 } sprout_review_outcome;
 
 /* Each item once, in queue order, with its outcome: the record (the
@@ -214,14 +209,13 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
  * is a reviewer without a link, named by the e-mail of "completed_by" when
  * it is an object with one, else "label-studio-user-ID" (its id: the
  * integer "completed_by" of the default export, or the object's "id"). */
-sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
-					     sprout_error *err);
+sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out, sprout_error *err);
 
 typedef struct sprout_review_imported {
 	size_t annotations; /* annotations in the export */
 	size_t decisions;   /* saved: every one a decision in the project */
 	size_t replaced;    /* of those, replacing the same annotator's earlier one on the item */
-	size_t skipped;     /* cancelled, without a choice, or not on an item of the project */
+	size_t skipped;	    /* cancelled, without a choice, or not on an item of the project */
 	size_t annotators;  /* distinct annotators of the saved decisions */
 } sprout_review_imported;
 

@@ -23,10 +23,10 @@ extern "C" {
 #endif
 
 typedef enum sprout_tok_kind {
-	SPROUT_TOK_WORD,      /* letters, with inner ' ’ or - ("don't", "well-known") */
-	SPROUT_TOK_SPACE,     /* a run of white space */
-	SPROUT_TOK_PUNCT,     /* one punctuation or symbol character */
-	SPROUT_TOK_PROTECTED  /* code, URL, placeholder, quote, number, mixed token */
+	SPROUT_TOK_WORD,     /* letters, with inner ' ’ or - ("don't", "well-known") */
+	SPROUT_TOK_SPACE,    /* a run of white space */
+	SPROUT_TOK_PUNCT,    /* one punctuation or symbol character */
+	SPROUT_TOK_PROTECTED /* code, URL, placeholder, quote, number, mixed token */
 } sprout_tok_kind;
 
 typedef struct sprout_token {
@@ -49,10 +49,10 @@ size_t sprout_count_words(const char *s, size_t n);
 
 /* Case shape of a word. */
 typedef enum sprout_case {
-	SPROUT_CASE_LOWER,  /* "card" */
-	SPROUT_CASE_TITLE,  /* "Card" */
-	SPROUT_CASE_UPPER,  /* "CARD" (two or more letters) */
-	SPROUT_CASE_MIXED   /* "iPhone", "McDonald" */
+	SPROUT_CASE_LOWER, /* "card" */
+	SPROUT_CASE_TITLE, /* "Card" */
+	SPROUT_CASE_UPPER, /* "CARD" (two or more letters) */
+	SPROUT_CASE_MIXED  /* "iPhone", "McDonald" */
 } sprout_case;
 
 sprout_case sprout_case_of(const char *s, size_t n);

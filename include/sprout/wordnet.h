@@ -35,7 +35,7 @@ typedef enum sprout_pos {
 } sprout_pos;
 
 #define SPROUT_WORDNET_DIR "/usr/share/wordnet"
-#define SPROUT_WORD_MAX 64 /* longest lemma handled, bytes with the NUL */
+#define SPROUT_WORD_MAX	   64 /* longest lemma handled, bytes with the NUL */
 
 typedef struct sprout_wordnet sprout_wordnet;
 

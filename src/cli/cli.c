@@ -3,8 +3,8 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -72,41 +72,41 @@ int cli_exit_for(sprout_code code)
 /* ---- options ----------------------------------------------------------- */
 
 static const struct cli_option read_options[] = {
-	{"format", 'f', "FORMAT", OPT_FORMAT,
-	 "input format: auto (default), alpaca, sharegpt, openai, classification, "
-	 "self-instruct, or a field map"},
-	{"map", 0, "SLOT=KEY,...", OPT_MAP,
-	 "input field map, e.g. prompt=question,response=answer (slots: prompt, input, "
-	 "response, label, system)"},
-	{"container", 0, "TYPE", OPT_CONTAINER,
-	 "input container: auto (default: '[' first means a JSON array), jsonl or array"},
-	{"on-error", 0, "MODE", OPT_ON_ERROR,
-	 "bad input records: fail (default) stops; skip writes them to the rejects file "
-	 "and goes on"},
-	{"rejects", 0, "FILE", OPT_REJECTS,
-	 "rejects file (default: OUTPUT with .rejects.jsonl, or sprout.COMMAND.rejects.jsonl "
-	 "when writing to stdout)"},
-	{"max-record", 0, "BYTES", OPT_MAX_RECORD,
-	 "longest input line or record, with K, M or G suffix (default 16M)"},
-	{"duplicate-keys", 0, "MODE", OPT_DUPLICATE_KEYS,
-	 "a record with a key twice in an object: error (default) makes it a bad record; "
-	 "last keeps the last value, as jq does"},
-	{NULL, 0, NULL, 0, NULL},
+    {"format", 'f', "FORMAT", OPT_FORMAT,
+     "input format: auto (default), alpaca, sharegpt, openai, classification, "
+     "self-instruct, or a field map"},
+    {"map", 0, "SLOT=KEY,...", OPT_MAP,
+     "input field map, e.g. prompt=question,response=answer (slots: prompt, input, "
+     "response, label, system)"},
+    {"container", 0, "TYPE", OPT_CONTAINER,
+     "input container: auto (default: '[' first means a JSON array), jsonl or array"},
+    {"on-error", 0, "MODE", OPT_ON_ERROR,
+     "bad input records: fail (default) stops; skip writes them to the rejects file "
+     "and goes on"},
+    {"rejects", 0, "FILE", OPT_REJECTS,
+     "rejects file (default: OUTPUT with .rejects.jsonl, or sprout.COMMAND.rejects.jsonl "
+     "when writing to stdout)"},
+    {"max-record", 0, "BYTES", OPT_MAX_RECORD,
+     "longest input line or record, with K, M or G suffix (default 16M)"},
+    {"duplicate-keys", 0, "MODE", OPT_DUPLICATE_KEYS,
+     "a record with a key twice in an object: error (default) makes it a bad record; "
+     "last keeps the last value, as jq does"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 static const struct cli_option write_options[] = {
-	{"array", 0, NULL, OPT_ARRAY, "write one JSON array (default when OUTPUT ends in .json)"},
-	{"jsonl", 0, NULL, OPT_JSONL, "write JSONL, one record a line (default otherwise)"},
-	{"strip-meta", 0, NULL, OPT_STRIP_META, "leave out the _sprout provenance key"},
-	{NULL, 0, NULL, 0, NULL},
+    {"array", 0, NULL, OPT_ARRAY, "write one JSON array (default when OUTPUT ends in .json)"},
+    {"jsonl", 0, NULL, OPT_JSONL, "write JSONL, one record a line (default otherwise)"},
+    {"strip-meta", 0, NULL, OPT_STRIP_META, "leave out the _sprout provenance key"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 static const struct cli_option base_options[] = {
-	{"output", 'o', "FILE", OPT_OUTPUT,
-	 "write to FILE (atomically: a temporary file renamed at the end) instead of stdout"},
-	{"quiet", 'q', NULL, OPT_QUIET, "no notes on stderr, only errors"},
-	{"help", 'h', NULL, OPT_HELP, "show this help"},
-	{NULL, 0, NULL, 0, NULL},
+    {"output", 'o', "FILE", OPT_OUTPUT,
+     "write to FILE (atomically: a temporary file renamed at the end) instead of stdout"},
+    {"quiet", 'q', NULL, OPT_QUIET, "no notes on stderr, only errors"},
+    {"help", 'h', NULL, OPT_HELP, "show this help"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 /* base_options without --output */
@@ -285,7 +285,8 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 
 	const struct cli_option *groups[4] = {own, (flags & CLI_READS) ? read_options : NULL,
 					      (flags & CLI_WRITES) ? write_options : NULL,
-					      (flags & CLI_NO_OUTPUT) ? base_no_output : base_options};
+					      (flags & CLI_NO_OUTPUT) ? base_no_output
+								      : base_options};
 	if (cli_probe && !cli_probe->check) {
 		memcpy(cli_probe->groups, groups, sizeof groups);
 		cli_probe->flags = flags;
@@ -341,10 +342,11 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 			if (eq)
 				*eq = '\0';
 			if (id == ':')
-				cli_error("option '%s' needs an argument (see 'sprout %s --help')", name,
-					  argv[0]);
+				cli_error("option '%s' needs an argument (see 'sprout %s --help')",
+					  name, argv[0]);
 			else
-				cli_error("unknown option '%s' (see 'sprout %s --help')", name, argv[0]);
+				cli_error("unknown option '%s' (see 'sprout %s --help')", name,
+					  argv[0]);
 			rc = EXIT_USAGE;
 			break;
 		}
@@ -664,7 +666,8 @@ int cli_reader_next(struct cli_reader *rd, sprout_record *rec)
 			char desc[SPROUT_MAP_KEY_MAX * SPROUT_SLOT__COUNT];
 			sprout_format_describe(fmt, desc, sizeof desc);
 			if (strcmp(why, "given") != 0)
-				cli_note(rd->c, "%s: format %s (detected from %s)", file, desc, why);
+				cli_note(rd->c, "%s: format %s (detected from %s)", file, desc,
+					 why);
 			if (rd->on_input)
 				rd->on_input(rd->ctx, file, fmt, why);
 		}
@@ -733,10 +736,9 @@ int cli_reader_close(struct cli_reader *rd, int ok)
 		detail[0] = '\0';
 		for (int i = 0; i < SPROUT_CODE__COUNT && off < sizeof detail; i++)
 			if (rd->bad_by_code[i])
-				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
-							off ? ", " : "",
-							sprout_code_name((sprout_code)i),
-							rd->bad_by_code[i]);
+				off += (size_t)snprintf(
+				    detail + off, sizeof detail - off, "%s%s %lu", off ? ", " : "",
+				    sprout_code_name((sprout_code)i), rd->bad_by_code[i]);
 		cli_note(rd->c, "skipped %lu bad record%s (%s); see %s", rd->bad,
 			 rd->bad == 1 ? "" : "s", detail, rd->rejects_path);
 	}
@@ -788,7 +790,8 @@ int cli_load(struct cli_reader *rd, struct cli_dataset *ds)
 		sprout_record *r = &ds->recs[ds->n];
 		r->obj = sprout_json_copy(ds->mem, rec.obj);
 		r->arena = ds->mem;
-		r->file = rec.file ? sprout_arena_strndup(ds->mem, rec.file, strlen(rec.file)) : NULL;
+		r->file =
+		    rec.file ? sprout_arena_strndup(ds->mem, rec.file, strlen(rec.file)) : NULL;
 		r->line = rec.line;
 		if (!r->obj || (rec.file && !r->file))
 			goto oom_free;
@@ -806,8 +809,7 @@ oom:
 }
 
 int cli_spool(struct cli_reader *rd, sprout_spool **out,
-	      sprout_code (*see)(void *ctx, const sprout_record *rec, sprout_error *err),
-	      void *ctx)
+	      sprout_code (*see)(void *ctx, const sprout_record *rec, sprout_error *err), void *ctx)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_spool *sp = *out = sprout_spool_new(NULL, &err);
@@ -854,9 +856,9 @@ int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *s
 	return cli_reject_scored(rd, a, stage, check, NAN, reason, r, key, value);
 }
 
-int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
-		      const char *check, double score, const char *reason,
-		      const sprout_record *r, const char *key, const char *value)
+int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
+		      double score, const char *reason, const sprout_record *r, const char *key,
+		      const char *value)
 {
 	(void)a;
 	if (!rd->rejects)
@@ -879,8 +881,8 @@ int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
 	return -1;
 }
 
-int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
-		      const char *check, const char *reason, const sprout_record *r)
+int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
+		      const char *reason, const sprout_record *r)
 {
 	return cli_reject_record_with(rd, a, stage, check, reason, r, NULL, NULL);
 }

@@ -6,36 +6,36 @@
 #include <stdio.h>
 
 #include "sprout/llm.h"
-#include "sprout/sprout.h"
 #include "sprout/rng.h"
 #include "sprout/spool.h"
+#include "sprout/sprout.h"
 #include "sprout/utf8.h"
 
 /* Exit codes, the same for every command. */
 enum cli_exit {
-	EXIT_OK = 0,    /* done; skipped records (if any) are in the rejects file */
-	EXIT_DATA = 1,  /* bad input data, stopped by --on-error=fail, or no records */
-	EXIT_USAGE = 2, /* bad command line */
-	EXIT_IO = 3,    /* an input could not be read or an output written */
+	EXIT_OK = 0,	   /* done; skipped records (if any) are in the rejects file */
+	EXIT_DATA = 1,	   /* bad input data, stopped by --on-error=fail, or no records */
+	EXIT_USAGE = 2,	   /* bad command line */
+	EXIT_IO = 3,	   /* an input could not be read or an output written */
 	EXIT_INTERNAL = 4, /* out of memory and other failures of sprout itself */
 	EXIT_PENDING = 5   /* requests wait in a submitted batch: run the same command later */
 };
 
 /* One option of a command, for getopt_long and for --help. */
 struct cli_option {
-	const char *name;  /* long name */
-	int shortopt;      /* short letter or 0 */
-	const char *arg;   /* argument name for --help, NULL when it takes none */
-	int id;            /* value getopt_long returns */
+	const char *name; /* long name */
+	int shortopt;	  /* short letter or 0 */
+	const char *arg;  /* argument name for --help, NULL when it takes none */
+	int id;		  /* value getopt_long returns */
 	const char *help;
-	int kind;          /* CLI_OPT_* bits, for recipes (sprout run) */
+	int kind; /* CLI_OPT_* bits, for recipes (sprout run) */
 };
 
 /* What sprout run needs to know to pass an option from a recipe. */
-#define CLI_OPT_REPEAT 1  /* may be given more than once: a YAML list repeats it */
-#define CLI_OPT_INFILE 2  /* names an input file: relative to the recipe, hashed */
+#define CLI_OPT_REPEAT	1 /* may be given more than once: a YAML list repeats it */
+#define CLI_OPT_INFILE	2 /* names an input file: relative to the recipe, hashed */
 #define CLI_OPT_OUTPATH 4 /* names a file sprout writes: relative to the run folder */
-#define CLI_OPT_INDIR 8   /* names a folder sprout reads: relative to the recipe */
+#define CLI_OPT_INDIR	8 /* names a folder sprout reads: relative to the recipe */
 
 /* Option ids shared by the commands that read records. */
 enum {
@@ -78,11 +78,11 @@ enum on_error { ON_ERROR_FAIL, ON_ERROR_SKIP };
 
 /* What the shared options set. */
 struct cli_common {
-	const char *output;   /* -o, NULL for stdout */
+	const char *output; /* -o, NULL for stdout */
 	sprout_source_options src;
-	int out_container;    /* -1 decide from -o, else a sprout_container */
+	int out_container; /* -1 decide from -o, else a sprout_container */
 	enum on_error on_error;
-	const char *rejects;  /* --rejects */
+	const char *rejects; /* --rejects */
 	int strip_meta;
 	int quiet;
 	const char **inputs;
@@ -91,9 +91,10 @@ struct cli_common {
 };
 
 /* Flags for which shared options a command takes. */
-#define CLI_READS 1   /* reads records: -f --map --container --on-error --rejects --max-record
-                       * --duplicate-keys */
-#define CLI_WRITES 2  /* writes records: --array --jsonl --strip-meta */
+#define CLI_READS                                                                                  \
+	1		/* reads records: -f --map --container --on-error --rejects --max-record   \
+			 * --duplicate-keys */
+#define CLI_WRITES    2 /* writes records: --array --jsonl --strip-meta */
 #define CLI_NO_OUTPUT 4 /* writes no -o output (sprout run) */
 
 struct cli_command {
@@ -111,7 +112,7 @@ extern const struct cli_command cli_commands[];
  * somewhere, cli_parse fills it in and returns EXIT_OK without parsing. */
 struct cli_probe {
 	const struct cli_option *groups[4]; /* own, read, write, base; NULL when absent */
-	int flags;                          /* CLI_READS, CLI_WRITES */
+	int flags;			    /* CLI_READS, CLI_WRITES */
 	const char *usage;
 	int check; /* set: parse argv for real (errors printed), then return EXIT_OK */
 };
@@ -135,7 +136,7 @@ void cli_error_at(const sprout_error *err);
 void cli_warning_at(const sprout_error *w);
 /* Informational note to stderr; silent with --quiet. */
 void cli_note(const struct cli_common *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Exit code that fits a library error code. */
 int cli_exit_for(sprout_code code);
@@ -234,17 +235,17 @@ int cli_spool(struct cli_reader *rd, sprout_spool **out,
 
 /* Write a reject line {"stage","check"?,"reason","file","line","record"}
  * for a record a command dropped. Returns -1, or an exit code. */
-int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage,
-		      const char *check, const char *reason, const sprout_record *r);
+int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
+		      const char *reason, const sprout_record *r);
 /* The same with one more string member (key may be NULL); r->obj may be
  * NULL for a reject about no input record. */
 int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *stage,
 			   const char *check, const char *reason, const sprout_record *r,
 			   const char *key, const char *value);
 /* The same with a score after the check (NAN: none). */
-int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
-		      const char *check, double score, const char *reason,
-		      const sprout_record *r, const char *key, const char *value);
+int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
+		      double score, const char *reason, const sprout_record *r, const char *key,
+		      const char *value);
 
 /* ---- model servers (generate, filter --judge) ----------------------------- */
 
@@ -252,52 +253,60 @@ int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
  * its API, key and headers, the answer's length and schema first
  * (CLI_LLM_SERVER_OPTIONS), then how the client sends and caches
  * (CLI_LLM_CLIENT_OPTIONS). cli_llm_option parses them. */
-#define CLI_LLM_SERVER_OPTIONS                                                                  \
-	{"url", 0, "URL", OPT_LLM_URL,                                                          \
-	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "             \
-	 ":11434 (Ollama) (default: $OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL with --api "       \
-	 "anthropic)"},                                                                         \
-	    {"api", 0, "API", OPT_LLM_API, "openai (/v1/chat/completions, the default) or anthropic"}, \
-	    {"api-key-env", 0, "VAR", OPT_LLM_KEY_ENV,                                          \
-	     "read the API key from $VAR (default: $SPROUT_API_KEY, then $OPENAI_API_KEY or "  \
-	     "$ANTHROPIC_API_KEY); the key is never printed"},                                 \
-	    {"header", 0, "'NAME: VALUE'", OPT_LLM_HEADER, "an extra HTTP header (repeatable)",  \
-	     CLI_OPT_REPEAT},                                                                   \
-	    {"answer-tokens", 0, "N", OPT_LLM_ANSWER_TOKENS,                                    \
-	     "longest answer, in tokens (max_tokens; default: the server's, 1024 for anthropic)"}, \
-	    {"no-schema", 0, NULL, OPT_LLM_NO_SCHEMA,                                           \
-	     "never send the answer's JSON schema (response_format / a forced tool)"}
+#define CLI_LLM_SERVER_OPTIONS                                                                       \
+	{"url", 0, "URL", OPT_LLM_URL,                                                               \
+	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "                  \
+	 ":11434 (Ollama) (default: $OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL with --api "            \
+	 "anthropic)"},                                                                              \
+	    {"api", 0, "API", OPT_LLM_API,                                                           \
+	     "openai (/v1/chat/completions, the default) or anthropic"},                             \
+	    {"api-key-env", 0, "VAR", OPT_LLM_KEY_ENV,                                               \
+	     "read the API key from $VAR (default: $SPROUT_API_KEY, then $OPENAI_API_KEY or "        \
+	     "$ANTHROPIC_API_KEY); the key is never printed"},                                       \
+	    {"header",	    0, "'NAME: VALUE'", OPT_LLM_HEADER, "an extra HTTP header (repeatable)", \
+	     CLI_OPT_REPEAT},                                                                        \
+	    {"answer-tokens", 0, "N", OPT_LLM_ANSWER_TOKENS,                                         \
+	     "longest answer, in tokens (max_tokens; default: the server's, 1024 for anthropic)"},   \
+	{                                                                                            \
+		"no-schema", 0, NULL, OPT_LLM_NO_SCHEMA,                                             \
+		    "never send the answer's JSON schema (response_format / a forced tool)"          \
+	}
 
-#define CLI_LLM_CLIENT_OPTIONS                                                                  \
-	{"concurrency", 0, "N", OPT_LLM_CONCURRENCY,                                            \
-	 "most requests in flight (default 16); sprout starts with one and adapts: one more "   \
-	 "per answer, halved on a 429, 503, 529 or a time out"},                                \
-	    {"fixed-concurrency", 0, NULL, OPT_LLM_FIXED,                                       \
-	     "keep --concurrency requests in flight: no adapting, no limits from the server's " \
-	     "rate-limit headers, no shared cool-down after a 429"},                            \
-	    {"rpm", 0, "N", OPT_LLM_RPM,                                                        \
-	     "at most N requests a minute to each model (besides what the server's rate-limit " \
-	     "headers say)"},                                                                   \
-	    {"tpm", 0, "N", OPT_LLM_TPM,                                                        \
-	     "at most N tokens (prompt + answer) a minute to each model"},                     \
-	    {"retries", 0, "N", OPT_LLM_RETRIES,                                                \
-	     "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx " \
-	     "with backoff (default 5)"},                                                       \
-	    {"timeout", 0, "SECONDS", OPT_LLM_TIMEOUT, "per attempt (default 300)"},            \
-	    {"backoff", 0, "SECONDS", OPT_LLM_BACKOFF,                                          \
+#define CLI_LLM_CLIENT_OPTIONS                                                                     \
+	{"concurrency", 0, "N", OPT_LLM_CONCURRENCY,                                               \
+	 "most requests in flight (default 16); sprout starts with one and adapts: one more "      \
+	 "per answer, halved on a 429, 503, 529 or a time out"},                                   \
+	    {"fixed-concurrency", 0, NULL, OPT_LLM_FIXED,                                          \
+	     "keep --concurrency requests in flight: no adapting, no limits from the server's "    \
+	     "rate-limit headers, no shared cool-down after a 429"},                               \
+	    {"rpm", 0, "N", OPT_LLM_RPM,                                                           \
+	     "at most N requests a minute to each model (besides what the server's rate-limit "    \
+	     "headers say)"},                                                                      \
+	    {"tpm", 0, "N", OPT_LLM_TPM,                                                           \
+	     "at most N tokens (prompt + answer) a minute to each model"},                         \
+	    {"retries", 0, "N", OPT_LLM_RETRIES,                                                   \
+	     "retries of a failed request: 429/503 after Retry-After, time outs, resets and 5xx "  \
+	     "with backoff (default 5)"},                                                          \
+	    {"timeout", 0, "SECONDS", OPT_LLM_TIMEOUT, "per attempt (default 300)"},               \
+	    {"backoff", 0, "SECONDS", OPT_LLM_BACKOFF,                                             \
 	     "first wait before a retry (default 1), doubled each time, with jitter, at most 60"}, \
-	    {"cache", 0, "FILE", OPT_LLM_CACHE,                                                 \
-	     "SQLite cache of answers (default sprout-cache.sqlite): a rerun sends nothing "    \
-	     "answered before",                                                                 \
-	     CLI_OPT_OUTPATH},                                                                  \
-	    {"no-cache", 0, NULL, OPT_LLM_NO_CACHE, "no cache"},                                \
-	    {"reuse-cache", 0, NULL, OPT_LLM_REUSE_CACHE,                                       \
-	     "also take a cached answer to the same request made with another --answer-tokens, " \
-	     "when it is not longer than this run's (see docs/generate.md)"},                  \
-	    {"max-requests", 0, "N", OPT_LLM_MAX_REQUESTS,                                      \
-	     "send at most N requests; the rest are rejected as not sent"},                    \
-	    {"max-tokens", 0, "N", OPT_LLM_MAX_TOKENS,                                          \
-	     "stop sending when the servers have counted N tokens (prompt + answer)"}
+	    {"cache",                                                                              \
+	     0,                                                                                    \
+	     "FILE",                                                                               \
+	     OPT_LLM_CACHE,                                                                        \
+	     "SQLite cache of answers (default sprout-cache.sqlite): a rerun sends nothing "       \
+	     "answered before",                                                                    \
+	     CLI_OPT_OUTPATH},                                                                     \
+	    {"no-cache", 0, NULL, OPT_LLM_NO_CACHE, "no cache"},                                   \
+	    {"reuse-cache", 0, NULL, OPT_LLM_REUSE_CACHE,                                          \
+	     "also take a cached answer to the same request made with another --answer-tokens, "   \
+	     "when it is not longer than this run's (see docs/generate.md)"},                      \
+	    {"max-requests", 0, "N", OPT_LLM_MAX_REQUESTS,                                         \
+	     "send at most N requests; the rest are rejected as not sent"},                        \
+	{                                                                                          \
+		"max-tokens", 0, "N", OPT_LLM_MAX_TOKENS,                                          \
+		    "stop sending when the servers have counted N tokens (prompt + answer)"        \
+	}
 
 #define CLI_LLM_MAX_HEADERS 32
 

@@ -26,7 +26,8 @@ int cli_reals(const char *opt, const char *arg, double lo, double hi, double *v,
 		errno = 0;
 		double x = strtod(t, &end);
 		if (errno || end == t || *end || !(x >= lo && x <= hi) || *n == max) {
-			cli_error("--%s: '%s' is not a list of numbers from %g to %g", opt, arg, lo, hi);
+			cli_error("--%s: '%s' is not a list of numbers from %g to %g", opt, arg, lo,
+				  hi);
 			return EXIT_USAGE;
 		}
 		v[(*n)++] = x;
@@ -102,8 +103,8 @@ int cli_llm_option(struct cli_llm *l, int id, const char *arg)
 	case OPT_LLM_FIXED: l->lo.fixed = 1; return -1;
 	case OPT_LLM_RPM:
 	case OPT_LLM_TPM:
-		if ((rc = cli_whole_in(id == OPT_LLM_RPM ? "rpm" : "tpm", arg, 1, 1000000000000ULL, &u)) >=
-		    0)
+		if ((rc = cli_whole_in(id == OPT_LLM_RPM ? "rpm" : "tpm", arg, 1, 1000000000000ULL,
+				       &u)) >= 0)
 			return rc;
 		*(id == OPT_LLM_RPM ? &l->lo.rpm : &l->lo.tpm) = (double)u;
 		return -1;
@@ -116,7 +117,8 @@ int cli_llm_ready(struct cli_llm *l, int dry_run, const char **key)
 {
 	if (!l->url) {
 		/* as the official clients do */
-		const char *env = l->api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL";
+		const char *env =
+		    l->api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL";
 		const char *u = getenv(env);
 		l->url = u && *u ? u : NULL;
 	}

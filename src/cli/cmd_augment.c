@@ -24,32 +24,32 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{"variants", 'n', "K", OPT_N, "variants per record (default 4)"},
-	{"methods", 0, "LIST", OPT_METHODS,
-	 "methods to pick from, each NAME or NAME*WEIGHT, comma-separated (default "
-	 "synonym,delete,typo,casual,formal,format,question,polite; also backtranslate, and "
-	 "EDA's insert and swap)"},
-	{"count", 0, "NAME=K,...", OPT_COUNT,
-	 "exactly K variants from each named method, instead of -n"},
-	{"rate", 0, "NAME=R,...", OPT_RATE,
-	 "share of words a method changes (synonym, insert, swap, delete, typo: default 0.1) "
-	 "or the chance of each change (casual 0.5)"},
-	{"seed", 0, "N", OPT_SEED, "random seed (default 0): the same seed gives the same output"},
-	{"keep-original", 0, NULL, OPT_KEEP, "write each record before its variants"},
-	{"fields", 0, "SLOTS", OPT_FIELDS,
-	 "slots to augment, comma-separated (default prompt; also input, response, system)"},
-	{"pair", 0, "SRC-DST", OPT_PAIR,
-	 "Apertium pair for backtranslate, there and back (default eng-spa)"},
-	{"focus", 0, "corrections[=F]", OPT_FOCUS,
-	 "F times the variants (default 3) for corrections: records whose _sprout.source is "
-	 "\"correction\" (from sprout review export), the cases a model got wrong"},
-	{"min-score", 0, "S", OPT_MIN_SCORE,
-	 "keep a variant only when the meaning engine scores it S or more against its parent "
-	 "(default 0.89; see sprout filter)"},
-	{"no-check", 0, NULL, OPT_NO_CHECK,
-	 "keep every variant a method makes, unscored (as EDA does)"},
-	{"jobs", 'j', "N", OPT_JOBS, "threads (default 1); output is the same for any N"},
-	{NULL, 0, NULL, 0, NULL},
+    {"variants", 'n', "K", OPT_N, "variants per record (default 4)"},
+    {"methods", 0, "LIST", OPT_METHODS,
+     "methods to pick from, each NAME or NAME*WEIGHT, comma-separated (default "
+     "synonym,delete,typo,casual,formal,format,question,polite; also backtranslate, and "
+     "EDA's insert and swap)"},
+    {"count", 0, "NAME=K,...", OPT_COUNT,
+     "exactly K variants from each named method, instead of -n"},
+    {"rate", 0, "NAME=R,...", OPT_RATE,
+     "share of words a method changes (synonym, insert, swap, delete, typo: default 0.1) "
+     "or the chance of each change (casual 0.5)"},
+    {"seed", 0, "N", OPT_SEED, "random seed (default 0): the same seed gives the same output"},
+    {"keep-original", 0, NULL, OPT_KEEP, "write each record before its variants"},
+    {"fields", 0, "SLOTS", OPT_FIELDS,
+     "slots to augment, comma-separated (default prompt; also input, response, system)"},
+    {"pair", 0, "SRC-DST", OPT_PAIR,
+     "Apertium pair for backtranslate, there and back (default eng-spa)"},
+    {"focus", 0, "corrections[=F]", OPT_FOCUS,
+     "F times the variants (default 3) for corrections: records whose _sprout.source is "
+     "\"correction\" (from sprout review export), the cases a model got wrong"},
+    {"min-score", 0, "S", OPT_MIN_SCORE,
+     "keep a variant only when the meaning engine scores it S or more against its parent "
+     "(default 0.89; see sprout filter)"},
+    {"no-check", 0, NULL, OPT_NO_CHECK,
+     "keep every variant a method makes, unscored (as EDA does)"},
+    {"jobs", 'j', "N", OPT_JOBS, "threads (default 1); output is the same for any N"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 struct augment_cli {
@@ -243,9 +243,10 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_FOCUS:
 		if (strncmp(arg, "corrections", 11) || (arg[11] && arg[11] != '=') ||
 		    (arg[11] == '=' && whole(arg + 12, 2, 20, &v))) {
-			cli_error("--focus: expected corrections or corrections=F (F from 2 to 20), got "
-				  "'%s'",
-				  arg);
+			cli_error(
+			    "--focus: expected corrections or corrections=F (F from 2 to 20), got "
+			    "'%s'",
+			    arg);
 			return EXIT_USAGE;
 		}
 		a->focus = arg[11] == '=' ? (unsigned)v : 3;
@@ -260,7 +261,7 @@ static int on_option(int id, const char *arg, void *ctx)
  * at a time), augments it on its own, and writes its lines once the chunk
  * before it is written. Reading and writing are short, so both cores stay
  * busy, and the output is in input order whatever the number of threads. */
-#define CHUNK 128
+#define CHUNK	 128
 #define MAX_JOBS 64
 
 struct item {
@@ -271,8 +272,8 @@ struct item {
 	size_t made;
 	sprout_code rc;
 	sprout_error err;
-	sprout_buf json;   /* the output lines */
-	size_t *ends;      /* end offset of each line in json */
+	sprout_buf json; /* the output lines */
+	size_t *ends;	 /* end offset of each line in json */
 	size_t nlines;
 	unsigned by_method[SPROUT_AUG__COUNT];
 	unsigned long below[SPROUT_AUG__COUNT];
@@ -300,14 +301,14 @@ struct run {
 	sprout_writer *out;
 	sprout_augmenter *g;
 	const struct augment_cli *a;
-	int bt;                   /* backtranslate is used */
-	int eof;                  /* under read_mu */
+	int bt;			  /* backtranslate is used */
+	int eof;		  /* under read_mu */
 	unsigned long next_read;  /* ticket of the next chunk read, under read_mu */
 	unsigned long next_write; /* ticket of the next chunk written, under write_mu */
-	int failed;               /* an exit status, else -1; under write_mu */
-	size_t max, max_focus;      /* variants per record; for corrections (= max without --focus) */
+	int failed;		  /* an exit status, else -1; under write_mu */
+	size_t max, max_focus;	  /* variants per record; for corrections (= max without --focus) */
 	int keep, strip_meta;
-	struct tally t;           /* under write_mu */
+	struct tally t; /* under write_mu */
 };
 
 struct thread {
@@ -348,8 +349,8 @@ static int prepare(sprout_augmenter *g, const sprout_augment_options *o, struct 
 		memset(&b->items[i].prep, 0, sizeof b->items[i].prep);
 		for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 			sprout_text t;
-			if (!o->slots[s] || !sprout_record_get(&b->items[i].rec, (sprout_slot)s, &t) ||
-			    !t.len)
+			if (!o->slots[s] ||
+			    !sprout_record_get(&b->items[i].rec, (sprout_slot)s, &t) || !t.len)
 				continue;
 			texts[n] = t.s;
 			lens[n] = t.len;
@@ -398,8 +399,8 @@ static int read_chunk(struct cli_reader *rd, struct chunk *b, int *eof)
 		it->rec.fmt = &it->fmt;
 		it->rec.arena = it->arena;
 		it->rec.obj = sprout_json_copy(it->arena, rec.obj);
-		it->rec.file = rec.file ? sprout_arena_strndup(it->arena, rec.file, strlen(rec.file))
-					: NULL;
+		it->rec.file =
+		    rec.file ? sprout_arena_strndup(it->arena, rec.file, strlen(rec.file)) : NULL;
 		it->made = 0;
 		it->rc = SPROUT_OK;
 		if (!it->rec.obj) {
@@ -433,8 +434,8 @@ static int write_chunk(struct run *r, struct chunk *b)
 		}
 		size_t start = 0;
 		for (size_t l = 0; l < it->nlines; l++) {
-			if (sprout_writer_put_json(r->out, it->json.data + start, it->ends[l] - start,
-						   &err)) {
+			if (sprout_writer_put_json(r->out, it->json.data + start,
+						   it->ends[l] - start, &err)) {
 				cli_error_at(&err);
 				return cli_exit_for(err.code);
 			}
@@ -496,17 +497,18 @@ int cmd_augment(int argc, char **argv)
 	sprout_augment_options_init(&a.o);
 	a.jobs = 1;
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "augment [options] [FILE...]",
-			   "Make variants of each record that say the same thing in other words,\n"
-			   "offline: WordNet synonyms, deletions of words that carry nothing, typos,\n"
-			   "casual and formal register, instruction phrasings, question forms,\n"
-			   "politeness, back-translation through Apertium (and EDA's insert and\n"
-			   "swap when asked for). Every candidate is scored against its parent by\n"
-			   "the meaning engine and kept only when it keeps the meaning and reads\n"
-			   "well (--no-check: all). The prompt is augmented by default; labels and\n"
-			   "responses are carried over. Output is in the input's format, each\n"
-			   "variant with provenance naming its method and parent.",
-			   options, CLI_READS | CLI_WRITES, &c, on_option, &a);
+	int rc =
+	    cli_parse(argc, argv, "augment [options] [FILE...]",
+		      "Make variants of each record that say the same thing in other words,\n"
+		      "offline: WordNet synonyms, deletions of words that carry nothing, typos,\n"
+		      "casual and formal register, instruction phrasings, question forms,\n"
+		      "politeness, back-translation through Apertium (and EDA's insert and\n"
+		      "swap when asked for). Every candidate is scored against its parent by\n"
+		      "the meaning engine and kept only when it keeps the meaning and reads\n"
+		      "well (--no-check: all). The prompt is augmented by default; labels and\n"
+		      "responses are carried over. Output is in the input's format, each\n"
+		      "variant with provenance naming its method and parent.",
+		      options, CLI_READS | CLI_WRITES, &c, on_option, &a);
 	if (rc >= 0)
 		return rc;
 	int any_slot = 0;
@@ -603,12 +605,15 @@ int cmd_augment(int argc, char **argv)
 			 off ? detail : "none", c.output ? c.output : "stdout");
 		size_t boff = per_method(r->t.below, below, sizeof below);
 		if (boff)
-			cli_note(&c, "candidates turned down by the meaning check (below %.2f or a "
-				     "copy): %s",
-				 a.o.min_score > 0 ? a.o.min_score : sprout_meaning_threshold(), below);
+			cli_note(&c,
+				 "candidates turned down by the meaning check (below %.2f or a "
+				 "copy): %s",
+				 a.o.min_score > 0 ? a.o.min_score : sprout_meaning_threshold(),
+				 below);
 		if (r->t.short_records)
-			cli_note(&c, "%lu records got fewer than %zu variants: their text left too "
-				     "little to change%s",
+			cli_note(&c,
+				 "%lu records got fewer than %zu variants: their text left too "
+				 "little to change%s",
 				 r->t.short_records, sprout_augment_max_variants(g),
 				 boff ? ", or no candidate passed the check" : "");
 		if (!variants && r->t.records) {

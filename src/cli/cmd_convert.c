@@ -6,10 +6,10 @@
 enum { OPT_TO = OPT_COMMAND_BASE };
 
 static const struct cli_option options[] = {
-	{"to", 't', "FORMAT", OPT_TO,
-	 "target format: alpaca, sharegpt, openai, classification, self-instruct, or a "
-	 "field map like prompt=question,response=answer (default: the input's format)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"to", 't', "FORMAT", OPT_TO,
+     "target format: alpaca, sharegpt, openai, classification, self-instruct, or a "
+     "field map like prompt=question,response=answer (default: the input's format)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 struct convert_opts {
@@ -24,8 +24,8 @@ static int on_option(int id, const char *arg, void *ctx)
 		sprout_error err = SPROUT_ERROR_INIT;
 		if (sprout_format_parse(arg, &o->to, &err) || o->to.kind == SPROUT_FORMAT_AUTO) {
 			cli_error("--to: %s", o->to.kind == SPROUT_FORMAT_AUTO && !err.code
-						      ? "'auto' is not a target format"
-						      : err.msg);
+						  ? "'auto' is not a target format"
+						  : err.msg);
 			return EXIT_USAGE;
 		}
 		o->have_to = 1;
@@ -38,11 +38,12 @@ int cmd_convert(int argc, char **argv)
 	struct convert_opts o;
 	memset(&o, 0, sizeof o);
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "convert [options] [FILE...]",
-			   "Read records (JSONL or JSON arrays, .gz too) from the FILEs or stdin and\n"
-			   "write them in another format. Unknown fields are kept as they are; every\n"
-			   "record gets its _sprout provenance (see docs/provenance.md).",
-			   options, CLI_READS | CLI_WRITES, &c, on_option, &o);
+	int rc =
+	    cli_parse(argc, argv, "convert [options] [FILE...]",
+		      "Read records (JSONL or JSON arrays, .gz too) from the FILEs or stdin and\n"
+		      "write them in another format. Unknown fields are kept as they are; every\n"
+		      "record gets its _sprout provenance (see docs/provenance.md).",
+		      options, CLI_READS | CLI_WRITES, &c, on_option, &o);
 	if (rc >= 0)
 		return rc;
 

@@ -1,25 +1,26 @@
 /* sprout export: the files trainers read. */
 #include <errno.h>
 #include <libgen.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
 enum { OPT_TO = OPT_COMMAND_BASE, OPT_OUT_DIR, OPT_META };
 
 static const struct cli_option options[] = {
-	{"to", 't', "TARGET", OPT_TO,
-	 "openai (chat JSONL: messages), sharegpt (JSONL: conversations), alpaca (one JSON "
-	 "array of instruction/input/output) or trl (messages JSONL, split files named train, "
-	 "validation, test)"},
-	{"out-dir", 'd', "DIR", OPT_OUT_DIR,
-	 "write one file per input into DIR, named after it (train.jsonl -> DIR/train.jsonl)"},
-	{"meta", 0, "FILE", OPT_META,
-	 "keep the provenance in a side file: one line per exported record, "
-	 "{\"file\",\"line\",\"_sprout\"}", CLI_OPT_OUTPATH},
-	{NULL, 0, NULL, 0, NULL},
+    {"to", 't', "TARGET", OPT_TO,
+     "openai (chat JSONL: messages), sharegpt (JSONL: conversations), alpaca (one JSON "
+     "array of instruction/input/output) or trl (messages JSONL, split files named train, "
+     "validation, test)"},
+    {"out-dir", 'd', "DIR", OPT_OUT_DIR,
+     "write one file per input into DIR, named after it (train.jsonl -> DIR/train.jsonl)"},
+    {"meta", 0, "FILE", OPT_META,
+     "keep the provenance in a side file: one line per exported record, "
+     "{\"file\",\"line\",\"_sprout\"}",
+     CLI_OPT_OUTPATH},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 enum target { T_OPENAI, T_SHAREGPT, T_ALPACA, T_TRL };
@@ -39,7 +40,8 @@ static int on_option(int id, const char *arg, void *ctx)
 				e->target = i;
 				return -1;
 			}
-		cli_error("--to: unknown target '%s' (expected openai, sharegpt, alpaca or trl)", arg);
+		cli_error("--to: unknown target '%s' (expected openai, sharegpt, alpaca or trl)",
+			  arg);
 		return EXIT_USAGE;
 	}
 	if (id == OPT_OUT_DIR)
@@ -72,7 +74,9 @@ static sprout_code shape(sprout_record *r, int target, sprout_json **out, sprout
 	static const sprout_format chat = {SPROUT_FORMAT_OPENAI, {{0}}};
 	static const sprout_format share = {SPROUT_FORMAT_SHAREGPT, {{0}}};
 	static const sprout_format alpaca = {SPROUT_FORMAT_ALPACA, {{0}}};
-	const sprout_format *f = target == T_SHAREGPT ? &share : target == T_ALPACA ? &alpaca : &chat;
+	const sprout_format *f = target == T_SHAREGPT ? &share
+				 : target == T_ALPACA ? &alpaca
+						      : &chat;
 	sprout_code rc = sprout_record_convert(r, f, err);
 	if (rc)
 		return rc;
@@ -80,10 +84,10 @@ static sprout_code shape(sprout_record *r, int target, sprout_json **out, sprout
 	if (!o)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	static const char *const keys[4][4] = {
-		{"messages", NULL},
-		{"conversations", NULL},
-		{"instruction", "input", "output", "system"},
-		{"messages", NULL},
+	    {"messages", NULL},
+	    {"conversations", NULL},
+	    {"instruction", "input", "output", "system"},
+	    {"messages", NULL},
 	};
 	for (int k = 0; k < 4 && keys[target][k]; k++) {
 		sprout_json *v = sprout_json_get(r->obj, keys[target][k]);
@@ -113,9 +117,8 @@ static void out_name(const char *input, int target, char *buf, size_t n)
 static int export_empty(struct cli_common *c, struct export_cli *e)
 {
 	int rc;
-	sprout_writer *out = cli_output_open(c, e->target == T_ALPACA ? SPROUT_CONTAINER_ARRAY
-								  : SPROUT_CONTAINER_JSONL,
-					     &rc);
+	sprout_writer *out = cli_output_open(
+	    c, e->target == T_ALPACA ? SPROUT_CONTAINER_ARRAY : SPROUT_CONTAINER_JSONL, &rc);
 	if (!out)
 		return rc;
 	if ((rc = cli_output_commit(out)))
@@ -142,9 +145,8 @@ static int export_one(struct cli_common *c, struct export_cli *e, sprout_writer 
 		return rc;
 	if (rej) /* from here on, a failure drops the shared writer with the reader */
 		*rej = NULL;
-	sprout_writer *out = cli_output_open(c, e->target == T_ALPACA ? SPROUT_CONTAINER_ARRAY
-								  : SPROUT_CONTAINER_JSONL,
-					     &rc);
+	sprout_writer *out = cli_output_open(
+	    c, e->target == T_ALPACA ? SPROUT_CONTAINER_ARRAY : SPROUT_CONTAINER_JSONL, &rc);
 	if (!out) {
 		cli_reader_close(&rd, 0);
 		return rc;
@@ -171,9 +173,14 @@ static int export_one(struct cli_common *c, struct export_cli *e, sprout_writer 
 			sprout_arena_reset(a);
 			sprout_json *m = sprout_json_new(a, SPROUT_JSON_OBJECT);
 			const char *file = c->output ? c->output : "-";
-			if (!m || sprout_json_set(a, m, "file", sprout_json_string(a, file, strlen(file))) ||
-			    sprout_json_set(a, m, "line", sprout_json_integer(a, (long long)sprout_writer_count(out))) ||
-			    (meta_v && sprout_json_set(a, m, "_sprout", meta_v)) || sprout_writer_put(meta, m, &err)) {
+			if (!m ||
+			    sprout_json_set(a, m, "file",
+					    sprout_json_string(a, file, strlen(file))) ||
+			    sprout_json_set(
+				a, m, "line",
+				sprout_json_integer(a, (long long)sprout_writer_count(out))) ||
+			    (meta_v && sprout_json_set(a, m, "_sprout", meta_v)) ||
+			    sprout_writer_put(meta, m, &err)) {
 				cli_error("out of memory or cannot write the meta file");
 				rc = EXIT_INTERNAL;
 				break;
@@ -198,7 +205,8 @@ static int export_one(struct cli_common *c, struct export_cli *e, sprout_writer 
 		cli_reader_close(&rd, 0);
 		return rc;
 	}
-	cli_note(c, "wrote %lu record%s to %s", n, n == 1 ? "" : "s", c->output ? c->output : "stdout");
+	cli_note(c, "wrote %lu record%s to %s", n, n == 1 ? "" : "s",
+		 c->output ? c->output : "stdout");
 	rc = cli_reader_close(&rd, 1);
 	if (rej)
 		*rej = rd.rejects;
@@ -209,14 +217,15 @@ int cmd_export(int argc, char **argv)
 {
 	struct export_cli e = {T_OPENAI, NULL, NULL};
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "export --to TARGET [options] [FILE...]",
-			   "Write the files trainers read directly, provenance left out: OpenAI chat\n"
-			   "JSONL, ShareGPT JSONL, Alpaca JSON or TRL/Hugging Face messages JSONL.\n"
-			   "Only the trainer's fields are written; a record with a label and no\n"
-			   "response gets the label as its answer. With --out-dir each input (say\n"
-			   "train.jsonl, valid.jsonl, test.jsonl from sprout split) becomes a file\n"
-			   "of its own there.",
-			   options, CLI_READS, &c, on_option, &e);
+	int rc =
+	    cli_parse(argc, argv, "export --to TARGET [options] [FILE...]",
+		      "Write the files trainers read directly, provenance left out: OpenAI chat\n"
+		      "JSONL, ShareGPT JSONL, Alpaca JSON or TRL/Hugging Face messages JSONL.\n"
+		      "Only the trainer's fields are written; a record with a label and no\n"
+		      "response gets the label as its answer. With --out-dir each input (say\n"
+		      "train.jsonl, valid.jsonl, test.jsonl from sprout split) becomes a file\n"
+		      "of its own there.",
+		      options, CLI_READS, &c, on_option, &e);
 	if (rc >= 0)
 		return rc;
 	rc = EXIT_OK;

@@ -43,71 +43,71 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{"fields", 0, "SLOTS", OPT_FIELDS, "slots checked, comma-separated (default prompt)"},
-	{"similarity", 0, "ENGINE", OPT_SIMILARITY,
-	 "similarity to the parent: meaning (default), wordnet, lexical, embed or off"},
-	{"embed-url", 0, "URL", OPT_EMBED_URL,
-	 "embed engine: an OpenAI-compatible server (the key from $SPROUT_API_KEY or "
-	 "$OPENAI_API_KEY)"},
-	{"embed-model", 0, "NAME", OPT_EMBED_MODEL, "embed engine: the model"},
-	{"embed-cache", 0, "FILE", OPT_EMBED_CACHE,
-	 "embed engine: SQLite cache of vectors (default sprout-embeddings.sqlite)",
-	 CLI_OPT_OUTPATH},
-	{"band", 0, "LO-HI", OPT_BAND,
-	 "similarity band kept (default for meaning 0.89-0.98, for the others 0.70-0.98: "
-	 "below, the meaning may have changed; above, a near copy)"},
-	{"length-ratio", 0, "LO-HI", OPT_LENGTH_RATIO,
-	 "length against the parent's, in characters (default 0.5-2.0; off)"},
-	{"new-words", 0, "MIN[-MAX]", OPT_NEW_WORDS, "words not in the parent (default: any)"},
-	{"min-words", 0, "N", OPT_MIN_WORDS, "fewest words a checked slot may have"},
-	{"max-words", 0, "N", OPT_MAX_WORDS, "most words a checked slot may have"},
-	{"require", 0, "REGEX", OPT_REQUIRE, "a PCRE2 pattern each checked slot must match (repeatable)",
-	 CLI_OPT_REPEAT},
-	{"forbid", 0, "REGEX", OPT_FORBID, "a PCRE2 pattern no checked slot may match (repeatable)",
-	 CLI_OPT_REPEAT},
-	{"json-slot", 0, "SLOT", OPT_JSON_SLOT, "a slot that must hold valid JSON"},
-	{"no-label-check", 0, NULL, OPT_NO_LABEL, "allow a variant a label other than its parent's"},
-	{"validate", 0, "CMD", OPT_VALIDATE,
-	 "a shell command run per record (the record on stdin, the checked text in "
-	 "$SPROUT_TEXT); a non-zero exit rejects it"},
-	{"validate-timeout", 0, "SECONDS", OPT_VALIDATE_TIMEOUT, "validator time limit (default 10)"},
-	{"dedup", 0, "MODE", OPT_DEDUP, "duplicates: near (default: exact and near), exact or off"},
-	{"near-threshold", 0, "J", OPT_NEAR,
-	 "Jaccard of 5-character shingles from which two texts are near duplicates (default 0.85)"},
-	{"against", 0, "FILE", OPT_AGAINST,
-	 "an existing dataset: records duplicating it are rejected too (repeatable)",
-	 CLI_OPT_REPEAT | CLI_OPT_INFILE},
-	{"novelty", 0, "POOL", OPT_NOVELTY,
-	 "reject texts too close (ROUGE-L) to the pool's or to earlier kept ones (repeatable)",
-	 CLI_OPT_REPEAT | CLI_OPT_INFILE},
-	{"novelty-threshold", 0, "R", OPT_NOVELTY_THRESHOLD, "ROUGE-L above which a text is not new (default 0.7)"},
-	{"pii", 0, "MODE", OPT_PII,
-	 "personal data (e-mail, phone, card, IBAN, SSN, IP): reject (default), redact or keep"},
-	{"parents", 0, "FILE", OPT_PARENTS,
-	 "where parent records are, when not in the input (repeatable)",
-	 CLI_OPT_REPEAT | CLI_OPT_INFILE},
-	{"judge", 0, "RUBRIC[,RUBRIC...]", OPT_JUDGE,
-	 "ask a model to score each record the other checks keep, 1 to 5: meaning (a variant "
-	 "against its parent), response (correct and helpful), fluency, scope (a refusal refuses "
-	 "what is really out of scope); needs --url and --model"},
-	{"judge-min", 0, "RUBRIC=N[,...]", OPT_JUDGE_MIN,
-	 "the judge keeps a record from this score (default meaning=4, response=4, fluency=3, "
-	 "scope=4)",
-	 CLI_OPT_REPEAT},
-	{"scope", 0, "TEXT", OPT_SCOPE,
-	 "judge scope: what the assistant is for (default: each refusal's own, from generate "
-	 "--scope, else a general-purpose assistant)"},
-	{"model", 0, "NAME", OPT_MODEL, "judge: the model"},
-	{"temperature", 0, "T", OPT_TEMPERATURE, "judge: sampling temperature (default 0)"},
-	{"prompts", 0, "DIR", OPT_PROMPTS,
-	 "judge: DIR/judge-RUBRIC.txt replaces the built-in rubric (see prompts/README.md)",
-	 CLI_OPT_INDIR},
-	CLI_LLM_SERVER_OPTIONS,
-	CLI_LLM_CLIENT_OPTIONS,
-	{"dry-run", 0, NULL, OPT_DRY_RUN,
-	 "run the checks and print how many records reach the judge and the requests it would "
-	 "send; write nothing and send none"},
-	{NULL, 0, NULL, 0, NULL},
+    {"fields", 0, "SLOTS", OPT_FIELDS, "slots checked, comma-separated (default prompt)"},
+    {"similarity", 0, "ENGINE", OPT_SIMILARITY,
+     "similarity to the parent: meaning (default), wordnet, lexical, embed or off"},
+    {"embed-url", 0, "URL", OPT_EMBED_URL,
+     "embed engine: an OpenAI-compatible server (the key from $SPROUT_API_KEY or "
+     "$OPENAI_API_KEY)"},
+    {"embed-model", 0, "NAME", OPT_EMBED_MODEL, "embed engine: the model"},
+    {"embed-cache", 0, "FILE", OPT_EMBED_CACHE,
+     "embed engine: SQLite cache of vectors (default sprout-embeddings.sqlite)", CLI_OPT_OUTPATH},
+    {"band", 0, "LO-HI", OPT_BAND,
+     "similarity band kept (default for meaning 0.89-0.98, for the others 0.70-0.98: "
+     "below, the meaning may have changed; above, a near copy)"},
+    {"length-ratio", 0, "LO-HI", OPT_LENGTH_RATIO,
+     "length against the parent's, in characters (default 0.5-2.0; off)"},
+    {"new-words", 0, "MIN[-MAX]", OPT_NEW_WORDS, "words not in the parent (default: any)"},
+    {"min-words", 0, "N", OPT_MIN_WORDS, "fewest words a checked slot may have"},
+    {"max-words", 0, "N", OPT_MAX_WORDS, "most words a checked slot may have"},
+    {"require", 0, "REGEX", OPT_REQUIRE,
+     "a PCRE2 pattern each checked slot must match (repeatable)", CLI_OPT_REPEAT},
+    {"forbid", 0, "REGEX", OPT_FORBID, "a PCRE2 pattern no checked slot may match (repeatable)",
+     CLI_OPT_REPEAT},
+    {"json-slot", 0, "SLOT", OPT_JSON_SLOT, "a slot that must hold valid JSON"},
+    {"no-label-check", 0, NULL, OPT_NO_LABEL, "allow a variant a label other than its parent's"},
+    {"validate", 0, "CMD", OPT_VALIDATE,
+     "a shell command run per record (the record on stdin, the checked text in "
+     "$SPROUT_TEXT); a non-zero exit rejects it"},
+    {"validate-timeout", 0, "SECONDS", OPT_VALIDATE_TIMEOUT, "validator time limit (default 10)"},
+    {"dedup", 0, "MODE", OPT_DEDUP, "duplicates: near (default: exact and near), exact or off"},
+    {"near-threshold", 0, "J", OPT_NEAR,
+     "Jaccard of 5-character shingles from which two texts are near duplicates (default 0.85)"},
+    {"against", 0, "FILE", OPT_AGAINST,
+     "an existing dataset: records duplicating it are rejected too (repeatable)",
+     CLI_OPT_REPEAT | CLI_OPT_INFILE},
+    {"novelty", 0, "POOL", OPT_NOVELTY,
+     "reject texts too close (ROUGE-L) to the pool's or to earlier kept ones (repeatable)",
+     CLI_OPT_REPEAT | CLI_OPT_INFILE},
+    {"novelty-threshold", 0, "R", OPT_NOVELTY_THRESHOLD,
+     "ROUGE-L above which a text is not new (default 0.7)"},
+    {"pii", 0, "MODE", OPT_PII,
+     "personal data (e-mail, phone, card, IBAN, SSN, IP): reject (default), redact or keep"},
+    {"parents", 0, "FILE", OPT_PARENTS,
+     "where parent records are, when not in the input (repeatable)",
+     CLI_OPT_REPEAT | CLI_OPT_INFILE},
+    {"judge", 0, "RUBRIC[,RUBRIC...]", OPT_JUDGE,
+     "ask a model to score each record the other checks keep, 1 to 5: meaning (a variant "
+     "against its parent), response (correct and helpful), fluency, scope (a refusal refuses "
+     "what is really out of scope); needs --url and --model"},
+    {"judge-min", 0, "RUBRIC=N[,...]", OPT_JUDGE_MIN,
+     "the judge keeps a record from this score (default meaning=4, response=4, fluency=3, "
+     "scope=4)",
+     CLI_OPT_REPEAT},
+    {"scope", 0, "TEXT", OPT_SCOPE,
+     "judge scope: what the assistant is for (default: each refusal's own, from generate "
+     "--scope, else a general-purpose assistant)"},
+    {"model", 0, "NAME", OPT_MODEL, "judge: the model"},
+    {"temperature", 0, "T", OPT_TEMPERATURE, "judge: sampling temperature (default 0)"},
+    {"prompts", 0, "DIR", OPT_PROMPTS,
+     "judge: DIR/judge-RUBRIC.txt replaces the built-in rubric (see prompts/README.md)",
+     CLI_OPT_INDIR},
+    CLI_LLM_SERVER_OPTIONS,
+    CLI_LLM_CLIENT_OPTIONS,
+    {"dry-run", 0, NULL, OPT_DRY_RUN,
+     "run the checks and print how many records reach the judge and the requests it would "
+     "send; write nothing and send none"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 #define MAX_FILES 16
@@ -225,7 +225,8 @@ static int on_option(int id, const char *arg, void *ctx)
 				    : arg[0] == 'l' ? SPROUT_SIM_LEXICAL
 						    : SPROUT_SIM_EMBED;
 		} else {
-			cli_error("--similarity: unknown engine '%s' (expected meaning, wordnet, lexical, "
+			cli_error("--similarity: unknown engine '%s' (expected meaning, wordnet, "
+				  "lexical, "
 				  "embed or off)",
 				  arg);
 			return EXIT_USAGE;
@@ -233,7 +234,9 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	case OPT_BAND:
 		if (band(arg, &x, &y) || x < 0 || y > 1) {
-			cli_error("--band: expected LO-HI between 0 and 1, like 0.70-0.98, got '%s'", arg);
+			cli_error(
+			    "--band: expected LO-HI between 0 and 1, like 0.70-0.98, got '%s'",
+			    arg);
 			return EXIT_USAGE;
 		}
 		o->band_lo = x;
@@ -245,7 +248,8 @@ static int on_option(int id, const char *arg, void *ctx)
 			return -1;
 		}
 		if (band(arg, &x, &y) || x < 0) {
-			cli_error("--length-ratio: expected LO-HI, like 0.5-2.0, or off, got '%s'", arg);
+			cli_error("--length-ratio: expected LO-HI, like 0.5-2.0, or off, got '%s'",
+				  arg);
 			return EXIT_USAGE;
 		}
 		o->ratio_lo = x;
@@ -264,8 +268,8 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_MIN_WORDS:
 	case OPT_MAX_WORDS:
 		if (number(arg, &x) || x < 0 || x != (double)(long)x) {
-			cli_error("--%s: '%s' is not a whole number", id == OPT_MIN_WORDS ? "min-words" : "max-words",
-				  arg);
+			cli_error("--%s: '%s' is not a whole number",
+				  id == OPT_MIN_WORDS ? "min-words" : "max-words", arg);
 			return EXIT_USAGE;
 		}
 		*(id == OPT_MIN_WORDS ? &o->min_words : &o->max_words) = (long)x;
@@ -274,7 +278,8 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_FORBID: {
 		size_t *n = id == OPT_REQUIRE ? &o->nrequire : &o->nforbid;
 		if (*n == SPROUT_FILTER_MAX_PATTERNS) {
-			cli_error("--%s: at most %d patterns", id == OPT_REQUIRE ? "require" : "forbid",
+			cli_error("--%s: at most %d patterns",
+				  id == OPT_REQUIRE ? "require" : "forbid",
 				  SPROUT_FILTER_MAX_PATTERNS);
 			return EXIT_USAGE;
 		}
@@ -297,7 +302,8 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_VALIDATE: o->validator = arg; return -1;
 	case OPT_VALIDATE_TIMEOUT:
 		if (number(arg, &x) || x <= 0) {
-			cli_error("--validate-timeout: '%s' is not a positive number of seconds", arg);
+			cli_error("--validate-timeout: '%s' is not a positive number of seconds",
+				  arg);
 			return EXIT_USAGE;
 		}
 		o->validator_timeout = x;
@@ -325,9 +331,7 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	case OPT_AGAINST: return add_file(f->against, &f->nagainst, arg, "--against");
 	case OPT_PARENTS: return add_file(f->parents, &f->nparents, arg, "--parents");
-	case OPT_NOVELTY:
-		o->novelty = 1;
-		return add_file(f->pool, &f->npool, arg, "--novelty");
+	case OPT_NOVELTY: o->novelty = 1; return add_file(f->pool, &f->npool, arg, "--novelty");
 	case OPT_JUDGE: return rubrics(f, arg, 0);
 	case OPT_JUDGE_MIN: return rubrics(f, arg, 1);
 	case OPT_SCOPE: f->jo.scope = arg; return -1;
@@ -346,7 +350,8 @@ static int on_option(int id, const char *arg, void *ctx)
 		else if (strcmp(arg, "keep") == 0)
 			o->pii = SPROUT_PII_KEEP;
 		else {
-			cli_error("--pii: unknown mode '%s' (expected reject, redact or keep)", arg);
+			cli_error("--pii: unknown mode '%s' (expected reject, redact or keep)",
+				  arg);
 			return EXIT_USAGE;
 		}
 		return -1;
@@ -357,8 +362,8 @@ static int on_option(int id, const char *arg, void *ctx)
 
 /* Every record of some side files (parents, an existing dataset, a pool),
  * handed to f. */
-static int side_files(struct cli_common *c, const char *const *paths, size_t n,
-		      sprout_filter *flt, int what)
+static int side_files(struct cli_common *c, const char *const *paths, size_t n, sprout_filter *flt,
+		      int what)
 {
 	if (!n)
 		return -1;
@@ -375,7 +380,8 @@ static int side_files(struct cli_common *c, const char *const *paths, size_t n,
 	while ((rc = sprout_source_next(src, &r, &err)) == SPROUT_OK) {
 		sprout_text t;
 		if (what == 0)
-			rc = sprout_meta_ensure(&r, &err) ? err.code : sprout_filter_know(flt, &r, &err);
+			rc = sprout_meta_ensure(&r, &err) ? err.code
+							  : sprout_filter_know(flt, &r, &err);
 		else if (what == 1)
 			rc = sprout_filter_existing(flt, &r, &err);
 		else if (sprout_record_get(&r, SPROUT_SLOT_PROMPT, &t))
@@ -449,7 +455,7 @@ struct judging {
 	sprout_writer *out;
 	unsigned long kept, failed[SPROUT_RUBRIC__COUNT];
 	char first_failure[512]; /* the first request that failed */
-	int rc;                  /* an exit code, or -1 */
+	int rc;			 /* an exit code, or -1 */
 };
 
 static int on_judged(void *ctx, const sprout_judgement *jm)
@@ -474,9 +480,8 @@ static int on_judged(void *ctx, const sprout_judgement *jm)
 	g->failed[jm->rubric]++;
 	if (!s->score && !s->answer && !g->first_failure[0] && s->reason)
 		snprintf(g->first_failure, sizeof g->first_failure, "%s", s->reason);
-	g->rc = cli_reject_scored(g->rd, g->mem, "filter", check,
-				  s->score ? (double)s->score : NAN, jm->reason,
-				  &r, s->answer ? "answer" : NULL, s->answer);
+	g->rc = cli_reject_scored(g->rd, g->mem, "filter", check, s->score ? (double)s->score : NAN,
+				  jm->reason, &r, s->answer ? "answer" : NULL, s->answer);
 	return g->rc >= 0;
 }
 
@@ -500,10 +505,10 @@ static int judge_all(struct judging *g)
 			sprout_text parent[SPROUT_SLOT__COUNT];
 			sprout_arena_reset(a);
 			if (sprout_spool_get(g->sp, i, a, &r, &err) ||
-			    sprout_judge_push(g->judge, &r,
-					      sprout_filter_parent_texts(g->flt, &r, parent) ? parent
-											     : NULL,
-					      i, &err)) {
+			    sprout_judge_push(
+				g->judge, &r,
+				sprout_filter_parent_texts(g->flt, &r, parent) ? parent : NULL, i,
+				&err)) {
 				left = -1;
 				break;
 			}
@@ -531,17 +536,18 @@ int cmd_filter(int argc, char **argv)
 	fc.jo.rubrics = fc.rubrics;
 	fc.o.embed_cache = "sprout-embeddings.sqlite";
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "filter [options] [FILE...]",
-			   "Check each record and keep those worth training on: a variant says what\n"
-			   "its parent says in good English (the meaning score, within a band),\n"
-			   "length and new words, word counts, patterns, JSON, labels, an\n"
-			   "external validator, exact and near duplicates, novelty\n"
-			   "against a pool, personal data; then, with --judge, a model's scores\n"
-			   "against rubrics. Scores go into _sprout.scores; every\n"
-			   "rejected record goes to the rejects file with the check it failed, its\n"
-			   "score and the reason. Reads the whole input first (parents are found by\n"
-			   "their _sprout.id in it).",
-			   options, CLI_READS | CLI_WRITES, &c, on_option, &fc);
+	int rc =
+	    cli_parse(argc, argv, "filter [options] [FILE...]",
+		      "Check each record and keep those worth training on: a variant says what\n"
+		      "its parent says in good English (the meaning score, within a band),\n"
+		      "length and new words, word counts, patterns, JSON, labels, an\n"
+		      "external validator, exact and near duplicates, novelty\n"
+		      "against a pool, personal data; then, with --judge, a model's scores\n"
+		      "against rubrics. Scores go into _sprout.scores; every\n"
+		      "rejected record goes to the rejects file with the check it failed, its\n"
+		      "score and the reason. Reads the whole input first (parents are found by\n"
+		      "their _sprout.id in it).",
+		      options, CLI_READS | CLI_WRITES, &c, on_option, &fc);
 	if (rc >= 0)
 		return rc;
 	sprout_error err = SPROUT_ERROR_INIT;
@@ -552,8 +558,9 @@ int cmd_filter(int argc, char **argv)
 		if ((rc = cli_llm_ready(&fc.llm, fc.dry_run, &key)) >= 0)
 			return rc;
 		if (!fc.llm.url || !fc.model) {
-			cli_error("--judge needs --url (or $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL with "
-				  "--api anthropic) and --model (see 'sprout filter --help')");
+			cli_error(
+			    "--judge needs --url (or $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL with "
+			    "--api anthropic) and --model (see 'sprout filter --help')");
 			return EXIT_USAGE;
 		}
 		ep = cli_llm_endpoint(&fc.llm, fc.model, key);
@@ -641,7 +648,8 @@ int cmd_filter(int argc, char **argv)
 			sprout_text parent[SPROUT_SLOT__COUNT];
 			if (judging &&
 			    sprout_judge_plan(judge, r,
-					      sprout_filter_parent_texts(flt, r, parent) ? parent : NULL,
+					      sprout_filter_parent_texts(flt, r, parent) ? parent
+											 : NULL,
 					      &plan_requests, &plan_cached, &err)) {
 				cli_error_at(&err);
 				rc = cli_exit_for(err.code);
@@ -668,23 +676,26 @@ int cmd_filter(int argc, char **argv)
 		if (fc.dry_run)
 			continue;
 		if ((rc = cli_reject_scored(&rd, mem, "filter", sprout_check_name(v.check),
-					    v.has_score ? v.score : NAN, v.reason,
-					    r, NULL, NULL)) >= 0)
+					    v.has_score ? v.score : NAN, v.reason, r, NULL,
+					    NULL)) >= 0)
 			goto done;
 		rc = EXIT_OK;
 	}
 	if (fc.dry_run) {
-		printf("filter: %zu records in, %lu pass the checks%s, %zu rejected by them\n", n, kept,
-		       judging ? " before the judge" : "", n - kept);
+		printf("filter: %zu records in, %lu pass the checks%s, %zu rejected by them\n", n,
+		       kept, judging ? " before the judge" : "", n - kept);
 		if (judging) {
 			printf("judge:");
 			for (size_t k = 0; k < fc.jo.nrubrics; k++)
-				printf("%s %s (from %d)", k ? "," : "", sprout_rubric_name(fc.rubrics[k]),
-				       fc.jo.min[fc.rubrics[k]] ? fc.jo.min[fc.rubrics[k]]
-								: sprout_rubric_default_min(fc.rubrics[k]));
-			printf("\nrequests: %lu, %lu of them answered in the cache\n", plan_requests,
-			       plan_cached);
-			if (fc.llm.lo.max_requests && plan_requests - plan_cached > fc.llm.lo.max_requests)
+				printf("%s %s (from %d)", k ? "," : "",
+				       sprout_rubric_name(fc.rubrics[k]),
+				       fc.jo.min[fc.rubrics[k]]
+					   ? fc.jo.min[fc.rubrics[k]]
+					   : sprout_rubric_default_min(fc.rubrics[k]));
+			printf("\nrequests: %lu, %lu of them answered in the cache\n",
+			       plan_requests, plan_cached);
+			if (fc.llm.lo.max_requests &&
+			    plan_requests - plan_cached > fc.llm.lo.max_requests)
 				printf("--max-requests %lu stops it before the end\n",
 				       fc.llm.lo.max_requests);
 		}
@@ -705,8 +716,8 @@ int cmd_filter(int argc, char **argv)
 		sprout_llm_counts lc;
 		sprout_llm_counts_get(llm, &lc);
 		if (!lc.answered && !lc.cached && lc.failed) {
-			cli_error("no judge request was answered (%lu failed), the first: %s", lc.failed,
-				  jg.first_failure);
+			cli_error("no judge request was answered (%lu failed), the first: %s",
+				  lc.failed, jg.first_failure);
 			rc = EXIT_IO;
 			keep_rejects = 1;
 			goto done;
@@ -725,22 +736,23 @@ int cmd_filter(int argc, char **argv)
 		detail[0] = '\0';
 		for (int k = 0; k < SPROUT_CHECK__COUNT; k++)
 			if (failed[k] && off < sizeof detail)
-				off += (size_t)snprintf(detail + off, sizeof detail - off, "%s%s %lu",
-							off ? ", " : "", sprout_check_name((sprout_check)k),
-							failed[k]);
+				off += (size_t)snprintf(
+				    detail + off, sizeof detail - off, "%s%s %lu", off ? ", " : "",
+				    sprout_check_name((sprout_check)k), failed[k]);
 		for (int k = 0; k < SPROUT_RUBRIC__COUNT; k++)
 			if (jg.failed[k] && off < sizeof detail)
-				off += (size_t)snprintf(detail + off, sizeof detail - off, "%sjudge:%s %lu",
-							off ? ", " : "",
-							sprout_rubric_name((sprout_rubric)k), jg.failed[k]);
+				off += (size_t)snprintf(detail + off, sizeof detail - off,
+							"%sjudge:%s %lu", off ? ", " : "",
+							sprout_rubric_name((sprout_rubric)k),
+							jg.failed[k]);
 		cli_note(&c, "%zu records in, %lu kept, %lu rejected%s%s%s; rejects in %s", n, kept,
 			 (unsigned long)n - kept, off ? " (" : "", detail, off ? ")" : "",
 			 rd.rejects_path);
 		unsigned long requests, cached;
 		sprout_filter_embed_counts(flt, &requests, &cached);
 		if (fc.o.similarity && fc.o.engine == SPROUT_SIM_EMBED)
-			cli_note(&c, "embeddings: %lu request%s, %lu text%s from the cache %s", requests,
-				 requests == 1 ? "" : "s", cached, cached == 1 ? "" : "s",
+			cli_note(&c, "embeddings: %lu request%s, %lu text%s from the cache %s",
+				 requests, requests == 1 ? "" : "s", cached, cached == 1 ? "" : "s",
 				 fc.o.embed_cache);
 		none_kept = n && !kept;
 	}
@@ -753,8 +765,8 @@ done:
 		cli_output_abort(out);
 	/* the rejects say why the judge's requests failed: kept even when all
 	 * of them did */
-	int rc2 = rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !fc.dry_run)
-		       : EXIT_OK;
+	int rc2 =
+	    rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !fc.dry_run) : EXIT_OK;
 	if (!rc && !rc2 && none_kept) {
 		/* the rejects are written: nothing is lost, but nothing came out */
 		cli_error("no record was kept: all %zu are in %s with the check each failed", n,

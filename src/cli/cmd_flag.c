@@ -18,17 +18,17 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{"by", 0, "HOW", OPT_BY,
-	 "how unsure an answer is: margin (top two probabilities, the default), entropy (of the "
-	 "probabilities) or confidence (the lowest first)"},
-	{"top", 0, "K", OPT_TOP, "also flag the K least sure right answers"},
-	{"threshold", 0, "U", OPT_THRESHOLD,
-	 "also flag right answers at least this unsure (0 sure to 1 unsure)"},
-	{"project", 'p', "FILE", OPT_PROJECT,
-	 "queue the flagged records in this review project, the model's answer beside them",
-	 CLI_OPT_OUTPATH},
-	{"overlap", 0, "K", OPT_OVERLAP, "with --project: reviewers per item"},
-	{NULL, 0, NULL, 0, NULL},
+    {"by", 0, "HOW", OPT_BY,
+     "how unsure an answer is: margin (top two probabilities, the default), entropy (of the "
+     "probabilities) or confidence (the lowest first)"},
+    {"top", 0, "K", OPT_TOP, "also flag the K least sure right answers"},
+    {"threshold", 0, "U", OPT_THRESHOLD,
+     "also flag right answers at least this unsure (0 sure to 1 unsure)"},
+    {"project", 'p', "FILE", OPT_PROJECT,
+     "queue the flagged records in this review project, the model's answer beside them",
+     CLI_OPT_OUTPATH},
+    {"overlap", 0, "K", OPT_OVERLAP, "with --project: reviewers per item"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 enum by { BY_MARGIN, BY_ENTROPY, BY_CONFIDENCE };
@@ -172,16 +172,17 @@ int cmd_flag(int argc, char **argv)
 {
 	struct flag_cli f = {BY_MARGIN, 0, -1, NULL, 0};
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "flag [options] PREDICTIONS...",
-			   "Pick from a model's predictions on real data what needs a person: every\n"
-			   "wrong answer, and with --top or --threshold the least sure right ones.\n"
-			   "A prediction is a JSON line {\"input\": TEXT or a record, \"expected\":\n"
-			   "the gold label or answer, \"predicted\": the model's, and optionally\n"
-			   "\"confidence\", \"probs\": {answer: p}, \"logprobs\": [..]} (sprout probe\n"
-			   "--mispredictions writes them). The flagged records (text and the\n"
-			   "expected answer) go to -o and, with --project, to a review project with\n"
-			   "the model's answer beside them, for an expert to confirm or correct.",
-			   options, CLI_WRITES, &c, on_option, &f);
+	int rc =
+	    cli_parse(argc, argv, "flag [options] PREDICTIONS...",
+		      "Pick from a model's predictions on real data what needs a person: every\n"
+		      "wrong answer, and with --top or --threshold the least sure right ones.\n"
+		      "A prediction is a JSON line {\"input\": TEXT or a record, \"expected\":\n"
+		      "the gold label or answer, \"predicted\": the model's, and optionally\n"
+		      "\"confidence\", \"probs\": {answer: p}, \"logprobs\": [..]} (sprout probe\n"
+		      "--mispredictions writes them). The flagged records (text and the\n"
+		      "expected answer) go to -o and, with --project, to a review project with\n"
+		      "the model's answer beside them, for an expert to confirm or correct.",
+		      options, CLI_WRITES, &c, on_option, &f);
 	if (rc >= 0)
 		return rc;
 	if (!c.ninputs) {
@@ -209,9 +210,11 @@ int cmd_flag(int argc, char **argv)
 				break;
 			}
 			const sprout_json *in = sprout_json_get(v, "input");
-			if (!in || (in->type != SPROUT_JSON_STRING && in->type != SPROUT_JSON_OBJECT) ||
+			if (!in ||
+			    (in->type != SPROUT_JSON_STRING && in->type != SPROUT_JSON_OBJECT) ||
 			    !text_of(sprout_json_get(v, "expected")) ||
-			    (!text_of(sprout_json_get(v, "predicted")) && !text_of(sprout_json_get(v, "output")))) {
+			    (!text_of(sprout_json_get(v, "predicted")) &&
+			     !text_of(sprout_json_get(v, "output")))) {
 				cli_error("%s:%lu: a prediction needs \"input\", \"expected\" and "
 					  "\"predicted\" (text)",
 					  c.inputs[k], sprout_reader_line(r));
@@ -279,7 +282,8 @@ int cmd_flag(int argc, char **argv)
 		if (in->type == SPROUT_JSON_OBJECT) {
 			obj = sprout_json_copy(a, in);
 			if (sprout_format_detect(obj, &fmts[k], NULL, 0, &err)) {
-				cli_error("%s: prediction %zu: %s", c.inputs[0], sel[k].i + 1, err.msg);
+				cli_error("%s: prediction %zu: %s", c.inputs[0], sel[k].i + 1,
+					  err.msg);
 				rc = EXIT_DATA;
 				break;
 			}
@@ -287,12 +291,14 @@ int cmd_flag(int argc, char **argv)
 			/* a label is a short answer; anything longer is a response */
 			int label = !strchr(exp, ' ') || strlen(exp) <= 40;
 			obj = sprout_json_new(a, SPROUT_JSON_OBJECT);
-			sprout_json_set(a, obj, label ? "text" : "instruction", sprout_json_copy(a, in));
+			sprout_json_set(a, obj, label ? "text" : "instruction",
+					sprout_json_copy(a, in));
 			sprout_json_set(a, obj, label ? "label" : "output",
 					sprout_json_string(a, exp, strlen(exp)));
 			fmts[k] = label ? classification : alpaca;
 		}
-		recs[k] = (sprout_record){obj, &fmts[k], a, c.inputs[0], (unsigned long)sel[k].i + 1};
+		recs[k] =
+		    (sprout_record){obj, &fmts[k], a, c.inputs[0], (unsigned long)sel[k].i + 1};
 		if (sprout_meta_ensure(&recs[k], &err)) {
 			cli_error("%s", err.msg);
 			rc = EXIT_DATA;
@@ -302,11 +308,14 @@ int cmd_flag(int argc, char **argv)
 		sprout_json *params = sprout_json_new(a, SPROUT_JSON_OBJECT);
 		const char *why = sel[k].wrong ? "wrong" : "unsure";
 		static const char *const bys[] = {"margin", "entropy", "confidence"};
-		if (!params || sprout_json_set(a, params, "reason", sprout_json_string(a, why, strlen(why))) ||
+		if (!params ||
+		    sprout_json_set(a, params, "reason", sprout_json_string(a, why, strlen(why))) ||
 		    sprout_json_set(a, params, "predicted",
 				    sprout_json_string(a, answers[k], strlen(answers[k]))) ||
-		    (sel[k].u >= 0 && (sprout_json_set(a, params, "by", sprout_json_string(a, bys[f.by], strlen(bys[f.by]))) ||
-				       sprout_json_set(a, params, "unsure", sprout_json_real(a, sel[k].u)))) ||
+		    (sel[k].u >= 0 &&
+		     (sprout_json_set(a, params, "by",
+				      sprout_json_string(a, bys[f.by], strlen(bys[f.by]))) ||
+		      sprout_json_set(a, params, "unsure", sprout_json_real(a, sel[k].u)))) ||
 		    sprout_json_set(a, m, "method", sprout_json_string(a, "flag", 4)) ||
 		    sprout_json_set(a, m, "params", params)) {
 			rc = EXIT_INTERNAL;
@@ -343,8 +352,8 @@ int cmd_flag(int argc, char **argv)
 			cli_error_at(&err);
 			rc = cli_exit_for(err.code ? err.code : SPROUT_ERR_IO);
 		} else {
-			cli_note(&c, "queued %zu for review in %s (%zu already there)", added.queued,
-				 f.project, added.present);
+			cli_note(&c, "queued %zu for review in %s (%zu already there)",
+				 added.queued, f.project, added.present);
 		}
 		sprout_review_close(rv);
 	}

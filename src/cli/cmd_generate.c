@@ -44,77 +44,77 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{"method", 'm', "NAME", OPT_METHOD,
-	 "paraphrase, expand, refine, pairs, respond, brief, bullets, refuse, evolve, translate or "
-	 "magpie (see docs/generate.md)"},
-	{"model", 0, "NAME", OPT_MODEL,
-	 "the model; repeat it to spread the requests over several models", CLI_OPT_REPEAT},
-	CLI_LLM_SERVER_OPTIONS,
-	{"temperature", 0, "T[,T...]", OPT_TEMPERATURE,
-	 "sampling temperature; several values are a sweep the requests are spread over "
-	 "(default per method: 0.9 paraphrase, expand, evolve; 0.7 pairs, respond, refuse; 0.3 "
-	 "refine, brief, bullets, translate)"},
-	{"top-p", 0, "P[,P...]", OPT_TOP_P, "nucleus sampling; several values are a sweep"},
-	{"variants", 'n', "K", OPT_N, "items asked per request: paraphrase, expand, pairs (default 3)"},
-	{"slot", 0, "SLOT", OPT_SLOT,
-	 "what paraphrase, expand, refine, evolve and translate rewrite (default prompt)"},
-	{"constraints", 0, "LIST", OPT_CONSTRAINTS,
-	 "paraphrase: casual, typos, slang, incomplete, non-native, formal; one request per "
-	 "constraint (default casual)"},
-	{"operations", 0, "LIST", OPT_OPERATIONS,
-	 "evolve: constraints, deepen, concretize, reasoning (in depth), breadth (a new, rarer "
-	 "instruction in the same domain); one request per operation (default constraints,deepen)"},
-	{"words", 0, "N", OPT_WORDS, "brief: at most N words (default 50)"},
-	{"language", 0, "NAME", OPT_LANGUAGE, "translate: the pivot language (default French)"},
-	{"scope", 0, "TEXT", OPT_SCOPE,
-	 "refuse: what the assistant is for (default: a general-purpose assistant)"},
-	{"count", 0, "N", OPT_COUNT, "pairs, magpie: new tasks to make (default 50)"},
-	{"round", 0, "N", OPT_ROUND, "pairs, magpie: requests per round (default 8)"},
-	{"examples", 0, "H[,M]", OPT_EXAMPLES,
-	 "pairs: seed tasks and earlier new tasks shown in each prompt (default 6,2)"},
-	{"novelty-threshold", 0, "R", OPT_NOVELTY,
-	 "pairs: a new instruction with ROUGE-L above R with any earlier one is dropped (default 0.7)"},
-	{"prompts", 0, "DIR", OPT_PROMPTS,
-	 "prompt templates: DIR/METHOD.txt replaces the built-in one (see prompts/README.md)",
-	 CLI_OPT_INDIR},
-	{"chat-template", 0, "NAME", OPT_CHAT_TEMPLATE,
-	 "magpie: the model's chat format: llama3 (default), chatml (Qwen), gemma, phi3, mistral"},
-	{"response", 0, "MODE", OPT_RESPONSE,
-	 "a rewritten prompt or input and the record's response: regenerate (a second request "
-	 "answers the new instruction; default for evolve and refine), keep (default for "
-	 "paraphrase, expand, translate) or stale (emptied, for respond to fill)"},
-	CLI_LLM_CLIENT_OPTIONS,
-	{"prices", 0, "FILE", OPT_PRICES,
-	 "model prices (YAML or JSON: model: {input, output, cached-input, batch-discount}, USD "
-	 "per million tokens) over the built-in table",
-	 CLI_OPT_INFILE},
-	{"max-cost", 0, "USD", OPT_MAX_COST,
-	 "stop sending before the cost would cross USD (by the estimate of the next request); "
-	 "what is not sent goes to the rejects file (check budget)"},
-	{"ledger", 0, "FILE", OPT_LEDGER,
-	 "write what the run cost (JSON: requests, tokens and USD per model, cache hits apart)",
-	 CLI_OPT_OUTPATH},
-	{"dry-run", 0, NULL, OPT_DRY_RUN,
-	 "print how many requests the run would send and the tokens it would spend; send none"},
-	{"seed", 0, "N", OPT_SEED, "random seed for pairs' examples and the retry jitter (default 0)"},
-	{"keep-original", 0, NULL, OPT_KEEP,
-	 "write each input record before what was made from it (pairs: all of them first)"},
-	{"batch", 0, NULL, OPT_BATCH,
-	 "send the requests through the provider's batch API (OpenAI Batch, Anthropic Message "
-	 "Batches): half the price, answered within 24 hours; the batch ids are kept in the cache, "
-	 "so the same command run again collects them (see docs/generate.md)"},
-	{"batch-wait", 0, "SECONDS", OPT_BATCH_WAIT,
-	 "with --batch: wait at most this long for the batches (default: until they end); past "
-	 "it, or at once with 0, exit 5 (pending): run the same command again later"},
-	{"batch-poll", 0, "SECONDS", OPT_BATCH_POLL,
-	 "with --batch: the longest pause between two polls of a batch (default 60)"},
-	{"batch-max-requests", 0, "N", OPT_BATCH_REQUESTS,
-	 "with --batch: requests per batch (default: the provider's limit, 50000 OpenAI, 100000 "
-	 "Anthropic)"},
-	{"batch-max-bytes", 0, "N", OPT_BATCH_BYTES,
-	 "with --batch: bytes per batch (default: the provider's limit, 200 MB OpenAI, 256 MB "
-	 "Anthropic)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"method", 'm', "NAME", OPT_METHOD,
+     "paraphrase, expand, refine, pairs, respond, brief, bullets, refuse, evolve, translate or "
+     "magpie (see docs/generate.md)"},
+    {"model", 0, "NAME", OPT_MODEL,
+     "the model; repeat it to spread the requests over several models", CLI_OPT_REPEAT},
+    CLI_LLM_SERVER_OPTIONS,
+    {"temperature", 0, "T[,T...]", OPT_TEMPERATURE,
+     "sampling temperature; several values are a sweep the requests are spread over "
+     "(default per method: 0.9 paraphrase, expand, evolve; 0.7 pairs, respond, refuse; 0.3 "
+     "refine, brief, bullets, translate)"},
+    {"top-p", 0, "P[,P...]", OPT_TOP_P, "nucleus sampling; several values are a sweep"},
+    {"variants", 'n', "K", OPT_N, "items asked per request: paraphrase, expand, pairs (default 3)"},
+    {"slot", 0, "SLOT", OPT_SLOT,
+     "what paraphrase, expand, refine, evolve and translate rewrite (default prompt)"},
+    {"constraints", 0, "LIST", OPT_CONSTRAINTS,
+     "paraphrase: casual, typos, slang, incomplete, non-native, formal; one request per "
+     "constraint (default casual)"},
+    {"operations", 0, "LIST", OPT_OPERATIONS,
+     "evolve: constraints, deepen, concretize, reasoning (in depth), breadth (a new, rarer "
+     "instruction in the same domain); one request per operation (default constraints,deepen)"},
+    {"words", 0, "N", OPT_WORDS, "brief: at most N words (default 50)"},
+    {"language", 0, "NAME", OPT_LANGUAGE, "translate: the pivot language (default French)"},
+    {"scope", 0, "TEXT", OPT_SCOPE,
+     "refuse: what the assistant is for (default: a general-purpose assistant)"},
+    {"count", 0, "N", OPT_COUNT, "pairs, magpie: new tasks to make (default 50)"},
+    {"round", 0, "N", OPT_ROUND, "pairs, magpie: requests per round (default 8)"},
+    {"examples", 0, "H[,M]", OPT_EXAMPLES,
+     "pairs: seed tasks and earlier new tasks shown in each prompt (default 6,2)"},
+    {"novelty-threshold", 0, "R", OPT_NOVELTY,
+     "pairs: a new instruction with ROUGE-L above R with any earlier one is dropped (default 0.7)"},
+    {"prompts", 0, "DIR", OPT_PROMPTS,
+     "prompt templates: DIR/METHOD.txt replaces the built-in one (see prompts/README.md)",
+     CLI_OPT_INDIR},
+    {"chat-template", 0, "NAME", OPT_CHAT_TEMPLATE,
+     "magpie: the model's chat format: llama3 (default), chatml (Qwen), gemma, phi3, mistral"},
+    {"response", 0, "MODE", OPT_RESPONSE,
+     "a rewritten prompt or input and the record's response: regenerate (a second request "
+     "answers the new instruction; default for evolve and refine), keep (default for "
+     "paraphrase, expand, translate) or stale (emptied, for respond to fill)"},
+    CLI_LLM_CLIENT_OPTIONS,
+    {"prices", 0, "FILE", OPT_PRICES,
+     "model prices (YAML or JSON: model: {input, output, cached-input, batch-discount}, USD "
+     "per million tokens) over the built-in table",
+     CLI_OPT_INFILE},
+    {"max-cost", 0, "USD", OPT_MAX_COST,
+     "stop sending before the cost would cross USD (by the estimate of the next request); "
+     "what is not sent goes to the rejects file (check budget)"},
+    {"ledger", 0, "FILE", OPT_LEDGER,
+     "write what the run cost (JSON: requests, tokens and USD per model, cache hits apart)",
+     CLI_OPT_OUTPATH},
+    {"dry-run", 0, NULL, OPT_DRY_RUN,
+     "print how many requests the run would send and the tokens it would spend; send none"},
+    {"seed", 0, "N", OPT_SEED, "random seed for pairs' examples and the retry jitter (default 0)"},
+    {"keep-original", 0, NULL, OPT_KEEP,
+     "write each input record before what was made from it (pairs: all of them first)"},
+    {"batch", 0, NULL, OPT_BATCH,
+     "send the requests through the provider's batch API (OpenAI Batch, Anthropic Message "
+     "Batches): half the price, answered within 24 hours; the batch ids are kept in the cache, "
+     "so the same command run again collects them (see docs/generate.md)"},
+    {"batch-wait", 0, "SECONDS", OPT_BATCH_WAIT,
+     "with --batch: wait at most this long for the batches (default: until they end); past "
+     "it, or at once with 0, exit 5 (pending): run the same command again later"},
+    {"batch-poll", 0, "SECONDS", OPT_BATCH_POLL,
+     "with --batch: the longest pause between two polls of a batch (default 60)"},
+    {"batch-max-requests", 0, "N", OPT_BATCH_REQUESTS,
+     "with --batch: requests per batch (default: the provider's limit, 50000 OpenAI, 100000 "
+     "Anthropic)"},
+    {"batch-max-bytes", 0, "N", OPT_BATCH_BYTES,
+     "with --batch: bytes per batch (default: the provider's limit, 200 MB OpenAI, 256 MB "
+     "Anthropic)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 #define MAX_LIST 32
@@ -219,11 +219,13 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_EXAMPLES: {
 		unsigned h, m = o->machine_examples;
 		char rest;
-		if ((sscanf(arg, "%u,%u%c", &h, &m, &rest) != 2 && sscanf(arg, "%u%c", &h, &rest) != 1) ||
+		if ((sscanf(arg, "%u,%u%c", &h, &m, &rest) != 2 &&
+		     sscanf(arg, "%u%c", &h, &rest) != 1) ||
 		    h < 1 || h > 50 || m > 50) {
-			cli_error("--examples: expected H or H,M (seed tasks, earlier new tasks), got "
-				  "'%s'",
-				  arg);
+			cli_error(
+			    "--examples: expected H or H,M (seed tasks, earlier new tasks), got "
+			    "'%s'",
+			    arg);
 			return EXIT_USAGE;
 		}
 		o->human_examples = h;
@@ -268,13 +270,15 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	case OPT_BATCH_REQUESTS:
 		g->batch_opts = 1;
-		if ((rc = cli_whole_in("batch-max-requests", arg, 1, SPROUT_BATCH_ANTHROPIC_REQUESTS, &u)) >= 0)
+		if ((rc = cli_whole_in("batch-max-requests", arg, 1,
+				       SPROUT_BATCH_ANTHROPIC_REQUESTS, &u)) >= 0)
 			return rc;
 		g->bo.max_requests = (unsigned long)u;
 		return -1;
 	case OPT_BATCH_BYTES:
 		g->batch_opts = 1;
-		if ((rc = cli_whole_in("batch-max-bytes", arg, 1, SPROUT_BATCH_ANTHROPIC_BYTES, &u)) >= 0)
+		if ((rc = cli_whole_in("batch-max-bytes", arg, 1, SPROUT_BATCH_ANTHROPIC_BYTES,
+				       &u)) >= 0)
 			return rc;
 		g->bo.max_bytes = (unsigned long)u;
 		return -1;
@@ -402,14 +406,14 @@ static void held_free(struct held *h)
 struct sink {
 	struct cli_reader *rd;
 	struct cli_dataset *ds; /* the inputs in memory (pairs, magpie), or */
-	struct held *held;      /* those still held (per-record methods) */
+	struct held *held;	/* those still held (per-record methods) */
 	sprout_writer *out;
 	int keep, strip, tty, quiet;
 	unsigned long written, rejected, made; /* made: new records, not kept inputs */
 	struct {
 		char check[16];
 		unsigned long n;
-	} why[8]; /* rejects by check, for the message when nothing was made */
+	} why[8];		 /* rejects by check, for the message when nothing was made */
 	char first_failure[512]; /* the reason of the first request that failed */
 	sprout_arena *scratch;
 	struct timespec last, start;
@@ -498,12 +502,13 @@ static void on_progress(void *ctx, const sprout_llm_counts *c)
 		return;
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	double gap = (double)(t.tv_sec - s->last.tv_sec) + (double)(t.tv_nsec - s->last.tv_nsec) / 1e9;
+	double gap =
+	    (double)(t.tv_sec - s->last.tv_sec) + (double)(t.tv_nsec - s->last.tv_nsec) / 1e9;
 	if (gap < (s->tty ? 0.2 : 10))
 		return;
 	s->last = t;
-	double secs = (double)(t.tv_sec - s->start.tv_sec) +
-		      (double)(t.tv_nsec - s->start.tv_nsec) / 1e9;
+	double secs =
+	    (double)(t.tv_sec - s->start.tv_sec) + (double)(t.tv_nsec - s->start.tv_nsec) / 1e9;
 	double tps = secs > 0 ? (double)(c->prompt_tokens + c->completion_tokens) / secs : 0;
 	unsigned long done = c->answered + c->cached;
 	if (s->tty) {
@@ -553,10 +558,11 @@ static void make_configs(struct gen_cli *g, const char *key)
 		g->ep[m] = cli_llm_endpoint(&g->llm, g->models[m], key);
 		for (size_t t = 0; t < nt; t++)
 			for (size_t p = 0; p < np; p++)
-				g->cfg[k++] = (sprout_gen_config){&g->ep[m],
-								  g->ntemps ? g->temps[t]
-									    : sprout_gen_default_temperature(g->o.method),
-								  g->ntops ? g->tops[p] : -1};
+				g->cfg[k++] = (sprout_gen_config){
+				    &g->ep[m],
+				    g->ntemps ? g->temps[t]
+					      : sprout_gen_default_temperature(g->o.method),
+				    g->ntops ? g->tops[p] : -1};
 	}
 	g->o.configs = g->cfg;
 	g->o.nconfigs = k;
@@ -569,8 +575,8 @@ static void print_cost(const struct gen_cli *g, const sprout_gen_plan *p,
 {
 	if (!p->requests)
 		return;
-	double sent = p->cached < p->requests ? (double)(p->requests - p->cached) / (double)p->requests
-					      : 0;
+	double sent =
+	    p->cached < p->requests ? (double)(p->requests - p->cached) / (double)p->requests : 0;
 	double usd = 0;
 	const char *unknown = NULL;
 	for (size_t m = 0; m < g->nmodels; m++) {
@@ -605,9 +611,9 @@ static void print_plan(const struct gen_cli *g, const sprout_gen_plan *p, size_t
 	       g->nmodels, g->nmodels == 1 ? "" : "s");
 	printf("requests: %lu%s, %lu of them answered in the cache%s\n", p->requests,
 	       g->o.method == SPROUT_GEN_PAIRS || g->o.method == SPROUT_GEN_MAGPIE
-		       ? " at least (more when tasks are not new; pairs: one more for each "
-			 "classification task)"
-		       : "",
+		   ? " at least (more when tasks are not new; pairs: one more for each "
+		     "classification task)"
+		   : "",
 	       p->cached, g->o.method == SPROUT_GEN_PAIRS ? " (first round)" : "");
 	printf("tokens, estimated: %llu prompt + %llu answer = %llu\n", p->prompt_tokens,
 	       p->answer_tokens, p->prompt_tokens + p->answer_tokens);
@@ -625,15 +631,16 @@ int cmd_generate(int argc, char **argv)
 	g.o.constraints = g.constraints;
 	g.o.operations = g.ops;
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "generate --method NAME --url URL --model NAME [options] [FILE...]",
-			   "Ask a model server for new examples made from the records: paraphrases\n"
-			   "under constraints, rephrased, refined or evolved instructions, new\n"
-			   "instruction-response pairs in the style of the seeds, responses,\n"
-			   "shorter or bulleted responses, refusals, back-translations. Many\n"
-			   "requests are in flight; failures are retried; every answer is cached,\n"
-			   "so the same command after a crash sends only what was not answered.\n"
-			   "Unusable answers and failed requests go to the rejects file.",
-			   options, CLI_READS | CLI_WRITES, &c, on_option, &g);
+	int rc = cli_parse(
+	    argc, argv, "generate --method NAME --url URL --model NAME [options] [FILE...]",
+	    "Ask a model server for new examples made from the records: paraphrases\n"
+	    "under constraints, rephrased, refined or evolved instructions, new\n"
+	    "instruction-response pairs in the style of the seeds, responses,\n"
+	    "shorter or bulleted responses, refusals, back-translations. Many\n"
+	    "requests are in flight; failures are retried; every answer is cached,\n"
+	    "so the same command after a crash sends only what was not answered.\n"
+	    "Unusable answers and failed requests go to the rejects file.",
+	    options, CLI_READS | CLI_WRITES, &c, on_option, &g);
 	if (rc >= 0)
 		return rc;
 	const char *key;
@@ -643,14 +650,17 @@ int cmd_generate(int argc, char **argv)
 	g.o.answer_tokens = g.llm.answer_tokens;
 	g.o.no_schema = g.llm.no_schema;
 	if (!g.method_given || !g.llm.url || !g.nmodels) {
-		cli_error("generate needs --method, --url (or $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL "
-			  "with --api anthropic) and --model (see 'sprout generate --help')");
+		cli_error(
+		    "generate needs --method, --url (or $OPENAI_BASE_URL, $ANTHROPIC_BASE_URL "
+		    "with --api anthropic) and --model (see 'sprout generate --help')");
 		return EXIT_USAGE;
 	}
 	if (g.o.nconstraints && g.o.method != SPROUT_GEN_PARAPHRASE)
 		cli_note(&c, "--constraints is for paraphrase: left unused");
 	if (g.batch_opts && !g.batch)
-		cli_note(&c, "--batch-wait, --batch-poll and --batch-max-* go with --batch: left unused");
+		cli_note(
+		    &c,
+		    "--batch-wait, --batch-poll and --batch-max-* go with --batch: left unused");
 	if (g.batch && g.llm.no_cache) {
 		cli_error("--batch needs the cache (it keeps the batch ids): leave out --no-cache");
 		return EXIT_USAGE;
@@ -664,7 +674,8 @@ int cmd_generate(int argc, char **argv)
 	struct held held = {&rd};
 	/* the per-record methods read their inputs as requests go out; pairs
 	 * and magpie draw from all their seeds, and a dry run counts them all */
-	int load_all = g.dry_run || g.o.method == SPROUT_GEN_PAIRS || g.o.method == SPROUT_GEN_MAGPIE;
+	int load_all =
+	    g.dry_run || g.o.method == SPROUT_GEN_PAIRS || g.o.method == SPROUT_GEN_MAGPIE;
 	sprout_llm *llm = NULL;
 	struct sink s = {0};
 	size_t inputs = 0;
@@ -686,9 +697,10 @@ int cmd_generate(int argc, char **argv)
 	g.llm.lo.prices = prices;
 	for (size_t m = 0; g.llm.lo.max_cost >= 0 && m < g.nmodels; m++)
 		if (!sprout_prices_find(prices, g.models[m])) {
-			cli_error("--max-cost: no price is known for model '%s' (give it in a --prices "
-				  "file: '%s: {input: USD, output: USD}' per million tokens)",
-				  g.models[m], g.models[m]);
+			cli_error(
+			    "--max-cost: no price is known for model '%s' (give it in a --prices "
+			    "file: '%s: {input: USD, output: USD}' per million tokens)",
+			    g.models[m], g.models[m]);
 			rc = EXIT_USAGE;
 			goto done;
 		}
@@ -729,7 +741,8 @@ int cmd_generate(int argc, char **argv)
 	sprout_gen_callbacks cb = {on_begin, on_emit, on_reject, on_progress, &s};
 	/* pairs makes records of its own: the seeds, when kept, come first */
 	for (size_t i = 0;
-	     g.keep && (g.o.method == SPROUT_GEN_PAIRS || g.o.method == SPROUT_GEN_MAGPIE) && i < ds.n;
+	     g.keep && (g.o.method == SPROUT_GEN_PAIRS || g.o.method == SPROUT_GEN_MAGPIE) &&
+	     i < ds.n;
 	     i++)
 		if (on_begin(&s, i)) {
 			rc = EXIT_IO;
@@ -766,10 +779,11 @@ int cmd_generate(int argc, char **argv)
 		s.out = NULL;
 		char how[160];
 		if (g.batch)
-			snprintf(how, sizeof how,
-				 "%lu requests sent in batches (%lu again), %lu answered from batches, "
-				 "%lu",
-				 n.sent, n.retried, n.answered, n.cached);
+			snprintf(
+			    how, sizeof how,
+			    "%lu requests sent in batches (%lu again), %lu answered from batches, "
+			    "%lu",
+			    n.sent, n.retried, n.answered, n.cached);
 		else
 			snprintf(how, sizeof how, "%lu requests sent (%lu retries), %lu", n.sent,
 				 n.retried, n.cached);
@@ -793,15 +807,16 @@ done:
 	sprout_llm_free(llm);
 	sprout_prices_free(prices);
 	/* the rejects say why requests failed: kept even when all of them did */
-	int rc2 = rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !g.dry_run)
-		       : EXIT_OK;
+	int rc2 =
+	    rd.c ? cli_reader_close(&rd, (rc == EXIT_OK || keep_rejects) && !g.dry_run) : EXIT_OK;
 	if (!rc && !rc2 && !g.dry_run && inputs && !s.made) {
 		/* the output and the rejects are written, but nothing new came out */
 		char counts[256] = "";
 		size_t used = 0;
 		for (size_t k = 0; k < sizeof s.why / sizeof *s.why && s.why[k].n; k++)
-			used += (size_t)snprintf(counts + used, used < sizeof counts ? sizeof counts - used : 0,
-						 "%s%s %lu", k ? ", " : "", s.why[k].check, s.why[k].n);
+			used += (size_t)snprintf(
+			    counts + used, used < sizeof counts ? sizeof counts - used : 0,
+			    "%s%s %lu", k ? ", " : "", s.why[k].check, s.why[k].n);
 		cli_error("%s made nothing from %zu records (rejected: %s); see %s",
 			  sprout_gen_name(g.o.method), inputs, counts[0] ? counts : "none",
 			  rd.rejects_path);

@@ -15,10 +15,10 @@
 static const struct {
 	const char *file, *column, *what;
 } files[] = {
-	{"flags.jsonl", "flagged", "records flagged for review (sprout flag -o)"},
-	{"corrections.jsonl", "corrected", "new gold seeds: _sprout.source correction (review export)"},
-	{"generated.jsonl", "generated", "synthetic records made this round (augment or generate)"},
-	{"kept.jsonl", "kept", "records kept for training (after filter, mix)"},
+    {"flags.jsonl", "flagged", "records flagged for review (sprout flag -o)"},
+    {"corrections.jsonl", "corrected", "new gold seeds: _sprout.source correction (review export)"},
+    {"generated.jsonl", "generated", "synthetic records made this round (augment or generate)"},
+    {"kept.jsonl", "kept", "records kept for training (after filter, mix)"},
 };
 #define NFILES (sizeof files / sizeof files[0])
 
@@ -27,16 +27,16 @@ enum { OPT_JSON = OPT_COMMAND_BASE, OPT_ROUND, OPT_HELD_OUT, OPT_NEAR };
 #define MAX_HELD_OUT 16
 
 static const struct cli_option options[] = {
-	{"json", 0, NULL, OPT_JSON, "status: the numbers as JSON"},
-	{"round", 0, "N", OPT_ROUND, "metric: the round (default the last)"},
-	{"held-out", 0, "FILE", OPT_HELD_OUT,
-	 "add: a validation or test set; records with its ids, its texts or near "
-	 "duplicates of them are refused (repeatable)",
-	 CLI_OPT_INFILE | CLI_OPT_REPEAT},
-	{"near-threshold", 0, "J", OPT_NEAR,
-	 "add: Jaccard of 5-character shingles from which a text is a near duplicate of a "
-	 "held-out one (default 0.85, as split's leak check)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"json", 0, NULL, OPT_JSON, "status: the numbers as JSON"},
+    {"round", 0, "N", OPT_ROUND, "metric: the round (default the last)"},
+    {"held-out", 0, "FILE", OPT_HELD_OUT,
+     "add: a validation or test set; records with its ids, its texts or near "
+     "duplicates of them are refused (repeatable)",
+     CLI_OPT_INFILE | CLI_OPT_REPEAT},
+    {"near-threshold", 0, "J", OPT_NEAR,
+     "add: Jaccard of 5-character shingles from which a text is a near duplicate of a "
+     "held-out one (default 0.85, as split's leak check)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 struct loop_cli {
@@ -61,7 +61,8 @@ static int on_option(int id, const char *arg, void *ctx)
 	if (id == OPT_NEAR) {
 		l->near = strtod(arg, &end);
 		if (end == arg || *end || !(l->near > 0 && l->near <= 1)) {
-			cli_error("--near-threshold: '%s' is not a number above 0 and at most 1", arg);
+			cli_error("--near-threshold: '%s' is not a number above 0 and at most 1",
+				  arg);
 			return EXIT_USAGE;
 		}
 	}
@@ -184,8 +185,9 @@ static int status(const char *dir, int json)
 	size_t n;
 	long *r = rounds(dir, &n);
 	if (!r) {
-		cli_error("%s: no loop folder here (make the first round with 'sprout loop next %s')",
-			  dir, dir);
+		cli_error(
+		    "%s: no loop folder here (make the first round with 'sprout loop next %s')",
+		    dir, dir);
 		return EXIT_IO;
 	}
 	if (!json)
@@ -223,7 +225,9 @@ static int status(const char *dir, int json)
 			}
 			if (m >= 0)
 				printf("   %.4f (%s)%s", m, source,
-				       prev >= 0 ? (plateau ? "  no better: a plateau?" : "  better") : "");
+				       prev >= 0
+					   ? (plateau ? "  no better: a plateau?" : "  better")
+					   : "");
 			printf("\n");
 		}
 		if (m >= 0)
@@ -265,8 +269,9 @@ static const char *norm_text(const sprout_record *r, sprout_arena *a)
 	sprout_text t;
 	sprout_record_get(r, SPROUT_SLOT_PROMPT, &t);
 	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
-	const char *d = sprout_normalize(t.s, t.len, &b) ? NULL
-			: sprout_arena_strndup(a, b.data ? b.data : "", b.len);
+	const char *d = sprout_normalize(t.s, t.len, &b)
+			    ? NULL
+			    : sprout_arena_strndup(a, b.data ? b.data : "", b.len);
 	sprout_buf_release(&b);
 	return d;
 }
@@ -320,7 +325,8 @@ static int held_read(struct cli_common *c, const struct loop_cli *l, struct held
 			size_t which;
 			double j;
 			sprout_record_get(&rec, SPROUT_SLOT_PROMPT, &t);
-			if ((id && !e->id) || !e->norm || sprout_neardup_check(h->near, t.s, t.len, 2, &which, &j) < 0)
+			if ((id && !e->id) || !e->norm ||
+			    sprout_neardup_check(h->near, t.s, t.len, 2, &which, &j) < 0)
 				break;
 		}
 		rc = cli_reader_close(&rd, got == 0);
@@ -336,8 +342,8 @@ static int held_read(struct cli_common *c, const struct loop_cli *l, struct held
 
 /* Why r may not go into training, or NULL: into why (naming the held-out
  * file and line) and check. */
-static const char *held_out_why(const struct held_set *h, const sprout_record *r,
-				sprout_arena *a, char *why, size_t n)
+static const char *held_out_why(const struct held_set *h, const sprout_record *r, sprout_arena *a,
+				char *why, size_t n)
 {
 	static const char *const links[] = {"id", "parent", "root"};
 	sprout_json *m = sprout_meta_get(r);
@@ -345,16 +351,18 @@ static const char *held_out_why(const struct held_set *h, const sprout_record *r
 		sprout_json *v = sprout_json_get(m, links[k]);
 		for (size_t i = 0; v && v->type == SPROUT_JSON_STRING && i < h->n; i++)
 			if (h->v[i].id && sprout_json_is(v, h->v[i].id)) {
-				snprintf(why, n, "its %s %s is the id of the held-out record %s:%lu",
-					 k ? links[k] : "_sprout.id", h->v[i].id, h->v[i].file, h->v[i].line);
+				snprintf(why, n,
+					 "its %s %s is the id of the held-out record %s:%lu",
+					 k ? links[k] : "_sprout.id", h->v[i].id, h->v[i].file,
+					 h->v[i].line);
 				return "held_out_id";
 			}
 	}
 	const char *norm = norm_text(r, a);
 	for (size_t i = 0; norm && i < h->n; i++)
 		if (!strcmp(norm, h->v[i].norm)) {
-			snprintf(why, n, "the same text as the held-out record %s:%lu", h->v[i].file,
-				 h->v[i].line);
+			snprintf(why, n, "the same text as the held-out record %s:%lu",
+				 h->v[i].file, h->v[i].line);
 			return "held_out_text";
 		}
 	sprout_text t;
@@ -362,8 +370,10 @@ static const char *held_out_why(const struct held_set *h, const sprout_record *r
 	size_t which;
 	double j;
 	if (sprout_neardup_check(h->near, t.s, t.len, 0, &which, &j) == 1) {
-		snprintf(why, n, "a near duplicate (Jaccard %.2f of 5-character shingles) of the "
-			 "held-out record %s:%lu", j, h->v[which].file, h->v[which].line);
+		snprintf(why, n,
+			 "a near duplicate (Jaccard %.2f of 5-character shingles) of the "
+			 "held-out record %s:%lu",
+			 j, h->v[which].file, h->v[which].line);
 		return "held_out_near_duplicate";
 	}
 	return NULL;
@@ -403,7 +413,8 @@ static int add(struct cli_common *c, const struct loop_cli *l)
 			return EXIT_USAGE;
 		}
 	if (!l->nheld_out)
-		cli_note(c, "no --held-out set: nothing is checked against validation or test data");
+		cli_note(c,
+			 "no --held-out set: nothing is checked against validation or test data");
 	struct held_set h = {0};
 	int rc = held_load(c, l, &h);
 	sprout_error err = SPROUT_ERROR_INIT;
@@ -507,23 +518,24 @@ int cmd_loop(int argc, char **argv)
 	struct loop_cli l = {0};
 	l.near = 0.85;
 	struct cli_common c;
-	int rc = cli_parse(argc, argv,
-			   "loop status DIR | next DIR | metric DIR VALUE | add TRAIN FILE... [options]",
-			   "The rounds of the feedback loop, one folder each (DIR/round-N):\n"
-			   "  next DIR          make the next round's folder and print its path\n"
-			   "  metric DIR VALUE  record the round's metric (accuracy, a score)\n"
-			   "  status DIR        per round: flagged, corrected, generated and kept\n"
-			   "                    records, and the metric (recorded, or probe.json's)\n"
-			   "  add TRAIN FILE... append the records of FILEs (corrections) to TRAIN,\n"
-			   "                    atomically, but those of the --held-out sets: the\n"
-			   "                    same id (or parent, root), the same text or a near\n"
-			   "                    duplicate go to the rejects file with the held-out\n"
-			   "                    file and line (default TRAIN's name .rejects.jsonl)\n"
-			   "A round folder holds flags.jsonl, corrections.jsonl, generated.jsonl,\n"
-			   "kept.jsonl, probe.json and metric as the round makes them (docs/loop.md).\n"
-			   "The validation and test sets stay out of the loop: flag a pool of other\n"
-			   "data (probe --pool), and add with --held-out VALID --held-out TEST.",
-			   options, CLI_READS | CLI_NO_OUTPUT, &c, on_option, &l);
+	int rc =
+	    cli_parse(argc, argv,
+		      "loop status DIR | next DIR | metric DIR VALUE | add TRAIN FILE... [options]",
+		      "The rounds of the feedback loop, one folder each (DIR/round-N):\n"
+		      "  next DIR          make the next round's folder and print its path\n"
+		      "  metric DIR VALUE  record the round's metric (accuracy, a score)\n"
+		      "  status DIR        per round: flagged, corrected, generated and kept\n"
+		      "                    records, and the metric (recorded, or probe.json's)\n"
+		      "  add TRAIN FILE... append the records of FILEs (corrections) to TRAIN,\n"
+		      "                    atomically, but those of the --held-out sets: the\n"
+		      "                    same id (or parent, root), the same text or a near\n"
+		      "                    duplicate go to the rejects file with the held-out\n"
+		      "                    file and line (default TRAIN's name .rejects.jsonl)\n"
+		      "A round folder holds flags.jsonl, corrections.jsonl, generated.jsonl,\n"
+		      "kept.jsonl, probe.json and metric as the round makes them (docs/loop.md).\n"
+		      "The validation and test sets stay out of the loop: flag a pool of other\n"
+		      "data (probe --pool), and add with --held-out VALID --held-out TEST.",
+		      options, CLI_READS | CLI_NO_OUTPUT, &c, on_option, &l);
 	if (rc >= 0)
 		return rc;
 	const char *what = c.ninputs ? c.inputs[0] : "";
@@ -533,7 +545,8 @@ int cmd_loop(int argc, char **argv)
 		size_t n;
 		long *r = rounds(c.inputs[1], &n);
 		if (!r && mkdir(c.inputs[1], 0777) != 0 && errno != EEXIST) {
-			cli_error("%s: cannot make the loop folder: %s", c.inputs[1], strerror(errno));
+			cli_error("%s: cannot make the loop folder: %s", c.inputs[1],
+				  strerror(errno));
 			return EXIT_IO;
 		}
 		char p[4096];
@@ -558,7 +571,8 @@ int cmd_loop(int argc, char **argv)
 		long round = l.round ? l.round : n ? r[n - 1] : 0;
 		free(r);
 		if (!round) {
-			cli_error("%s: no round yet (sprout loop next %s)", c.inputs[1], c.inputs[1]);
+			cli_error("%s: no round yet (sprout loop next %s)", c.inputs[1],
+				  c.inputs[1]);
 			return EXIT_USAGE;
 		}
 		char p[4096];
@@ -572,7 +586,8 @@ int cmd_loop(int argc, char **argv)
 	}
 	if (!strcmp(what, "add") && c.ninputs >= 3)
 		return add(&c, &l);
-	cli_error("expected 'status DIR', 'next DIR', 'metric DIR VALUE' or 'add TRAIN FILE...' (see "
-		  "'sprout loop --help')");
+	cli_error(
+	    "expected 'status DIR', 'next DIR', 'metric DIR VALUE' or 'add TRAIN FILE...' (see "
+	    "'sprout loop --help')");
 	return EXIT_USAGE;
 }

@@ -17,16 +17,16 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{"ratio", 0, "S:R", OPT_RATIO,
-	 "at most S synthetic records for every R real ones, e.g. 10:1 (default: no limit)"},
-	{"max-share", 0, "F", OPT_SHARE,
-	 "largest share of synthetic records in the output, e.g. 0.7 (default: no limit)"},
-	{"per-seed", 0, "K", OPT_PER_SEED, "at most K variants of each seed (default: no limit)"},
-	{"balance", 0, NULL, OPT_BALANCE,
-	 "give synthetic records to the labels with the fewest records first"},
-	{"seed", 0, "N", OPT_SEED, "random seed for the choices and the shuffle (default 0)"},
-	{"no-shuffle", 0, NULL, OPT_NO_SHUFFLE, "keep the input order"},
-	{NULL, 0, NULL, 0, NULL},
+    {"ratio", 0, "S:R", OPT_RATIO,
+     "at most S synthetic records for every R real ones, e.g. 10:1 (default: no limit)"},
+    {"max-share", 0, "F", OPT_SHARE,
+     "largest share of synthetic records in the output, e.g. 0.7 (default: no limit)"},
+    {"per-seed", 0, "K", OPT_PER_SEED, "at most K variants of each seed (default: no limit)"},
+    {"balance", 0, NULL, OPT_BALANCE,
+     "give synthetic records to the labels with the fewest records first"},
+    {"seed", 0, "N", OPT_SEED, "random seed for the choices and the shuffle (default 0)"},
+    {"no-shuffle", 0, NULL, OPT_NO_SHUFFLE, "keep the input order"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 static int on_option(int id, const char *arg, void *ctx)
@@ -81,13 +81,14 @@ int cmd_mix(int argc, char **argv)
 	sprout_mix_options o;
 	sprout_mix_options_init(&o);
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "mix [options] [FILE...]",
-			   "Blend real records (seeds) and synthetic ones (their variants) to a\n"
-			   "target: a synthetic:real ratio, a largest synthetic share, a cap of\n"
-			   "variants per seed, and labels balanced with their own variants. Every\n"
-			   "real record is kept; dropped synthetic ones go to the rejects file with\n"
-			   "the limit that dropped them. The output is shuffled with --seed.",
-			   options, CLI_READS | CLI_WRITES, &c, on_option, &o);
+	int rc =
+	    cli_parse(argc, argv, "mix [options] [FILE...]",
+		      "Blend real records (seeds) and synthetic ones (their variants) to a\n"
+		      "target: a synthetic:real ratio, a largest synthetic share, a cap of\n"
+		      "variants per seed, and labels balanced with their own variants. Every\n"
+		      "real record is kept; dropped synthetic ones go to the rejects file with\n"
+		      "the limit that dropped them. The output is shuffled with --seed.",
+		      options, CLI_READS | CLI_WRITES, &c, on_option, &o);
 	if (rc >= 0)
 		return rc;
 	/* pass 1: a brief of each record; the records wait in a spool */
@@ -141,14 +142,16 @@ int cmd_mix(int argc, char **argv)
 		}
 	}
 	static const char *const why[] = {
-		"more variants of its seed than --per-seed allows",
-		"more synthetic records than --ratio allows",
-		"more synthetic records than --max-share allows",
+	    "more variants of its seed than --per-seed allows",
+	    "more synthetic records than --ratio allows",
+	    "more synthetic records than --max-share allows",
 	};
 	for (size_t i = 0; i < n; i++) {
 		if (!plan.dropped[i])
 			continue;
-		int k = strcmp(plan.dropped[i], "cap") == 0 ? 0 : strcmp(plan.dropped[i], "ratio") == 0 ? 1 : 2;
+		int k = strcmp(plan.dropped[i], "cap") == 0	? 0
+			: strcmp(plan.dropped[i], "ratio") == 0 ? 1
+								: 2;
 		sprout_record r;
 		sprout_arena_reset(rec_mem);
 		if (sprout_spool_get(sp, i, rec_mem, &r, &err)) {
@@ -163,11 +166,13 @@ int cmd_mix(int argc, char **argv)
 	out = NULL;
 	if (!rc) {
 		size_t total = plan.real + plan.kept_synthetic;
-		cli_note(&c, "%zu real + %zu synthetic of %zu = %zu records (%.1f%% synthetic); dropped: "
-			     "cap %zu, ratio %zu, share %zu; rejects in %s",
-			 plan.real, plan.kept_synthetic, plan.synthetic, total,
-			 total ? 100.0 * (double)plan.kept_synthetic / (double)total : 0.0, plan.by_reason[0],
-			 plan.by_reason[1], plan.by_reason[2], rd.rejects_path);
+		cli_note(
+		    &c,
+		    "%zu real + %zu synthetic of %zu = %zu records (%.1f%% synthetic); dropped: "
+		    "cap %zu, ratio %zu, share %zu; rejects in %s",
+		    plan.real, plan.kept_synthetic, plan.synthetic, total,
+		    total ? 100.0 * (double)plan.kept_synthetic / (double)total : 0.0,
+		    plan.by_reason[0], plan.by_reason[1], plan.by_reason[2], rd.rejects_path);
 	}
 done:
 	if (rc < 0)

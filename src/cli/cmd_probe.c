@@ -33,33 +33,33 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{"train", 0, "FILE", OPT_TRAIN, "the real training records (text and label)", CLI_OPT_INFILE},
-	{"valid", 0, "FILE", OPT_VALID, "real validation records: the epochs are picked on them",
-	 CLI_OPT_INFILE},
-	{"test", 0, "FILE", OPT_TEST, "real test records: the accuracy reported", CLI_OPT_INFILE},
-	{"augmented", 0, "FILE", OPT_AUGMENTED,
-	 "synthetic records added to the training set for the second model (records with "
-	 "_sprout.method seed are left out, they are the real ones again)",
-	 CLI_OPT_INFILE | CLI_OPT_REPEAT},
-	{"epochs", 0, "LIST", OPT_EPOCHS, "epochs tried, best on valid kept (default 5,10,25,50)"},
-	{"dim", 0, "N", OPT_DIM, "fastText vector size (default 50)"},
-	{"lr", 0, "R", OPT_LR, "fastText learning rate (default 0.5)"},
-	{"ngrams", 0, "N", OPT_NGRAMS, "word n-grams (default 2)"},
-	{"worst", 0, "N", OPT_WORST, "classes listed with their confusions (default 5)"},
-	{"json", 0, NULL, OPT_JSON, "the numbers as JSON"},
-	{"pool", 0, "FILE", OPT_POOL,
-	 "records to flag for review (production-like data, never the validation or test "
-	 "set); the label, when they have one, is the expected answer",
-	 CLI_OPT_INFILE},
-	{"mispredictions", 0, "FILE", OPT_MISPRED,
-	 "write the real model's predictions on the --pool records (expected, predicted, "
-	 "confidence, top 3 probabilities) as JSONL for 'sprout flag'",
-	 CLI_OPT_OUTPATH},
-	{"threads", 0, "N", OPT_THREADS,
-	 "fastText training threads (default 1: the same data gives the same model; more "
-	 "are faster on large data but not reproducible)"},
-	{"fasttext", 0, "PROGRAM", OPT_FASTTEXT, "the fastText program (default fasttext)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"train", 0, "FILE", OPT_TRAIN, "the real training records (text and label)", CLI_OPT_INFILE},
+    {"valid", 0, "FILE", OPT_VALID, "real validation records: the epochs are picked on them",
+     CLI_OPT_INFILE},
+    {"test", 0, "FILE", OPT_TEST, "real test records: the accuracy reported", CLI_OPT_INFILE},
+    {"augmented", 0, "FILE", OPT_AUGMENTED,
+     "synthetic records added to the training set for the second model (records with "
+     "_sprout.method seed are left out, they are the real ones again)",
+     CLI_OPT_INFILE | CLI_OPT_REPEAT},
+    {"epochs", 0, "LIST", OPT_EPOCHS, "epochs tried, best on valid kept (default 5,10,25,50)"},
+    {"dim", 0, "N", OPT_DIM, "fastText vector size (default 50)"},
+    {"lr", 0, "R", OPT_LR, "fastText learning rate (default 0.5)"},
+    {"ngrams", 0, "N", OPT_NGRAMS, "word n-grams (default 2)"},
+    {"worst", 0, "N", OPT_WORST, "classes listed with their confusions (default 5)"},
+    {"json", 0, NULL, OPT_JSON, "the numbers as JSON"},
+    {"pool", 0, "FILE", OPT_POOL,
+     "records to flag for review (production-like data, never the validation or test "
+     "set); the label, when they have one, is the expected answer",
+     CLI_OPT_INFILE},
+    {"mispredictions", 0, "FILE", OPT_MISPRED,
+     "write the real model's predictions on the --pool records (expected, predicted, "
+     "confidence, top 3 probabilities) as JSONL for 'sprout flag'",
+     CLI_OPT_OUTPATH},
+    {"threads", 0, "N", OPT_THREADS,
+     "fastText training threads (default 1: the same data gives the same model; more "
+     "are faster on large data but not reproducible)"},
+    {"fasttext", 0, "PROGRAM", OPT_FASTTEXT, "the fastText program (default fasttext)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 #define MAX_EPOCHS 16
@@ -115,10 +115,14 @@ static int on_option(int id, const char *arg, void *ctx)
 		unsigned long max = id == OPT_THREADS ? 256 : 1000;
 		unsigned long v = strtoul(arg, &end, 10);
 		if (errno || end == arg || *end || v < 1 || v > max) {
-			cli_error("--%s: '%s' is not a whole number from 1 to %lu", names[k], arg, max);
+			cli_error("--%s: '%s' is not a whole number from 1 to %lu", names[k], arg,
+				  max);
 			return EXIT_USAGE;
 		}
-		*(k == 0 ? &p->dim : k == 1 ? &p->ngrams : k == 2 ? &p->worst : &p->threads) = (unsigned)v;
+		*(k == 0   ? &p->dim
+		  : k == 1 ? &p->ngrams
+		  : k == 2 ? &p->worst
+			   : &p->threads) = (unsigned)v;
 		return -1;
 	}
 	case OPT_LR:
@@ -140,7 +144,7 @@ static int on_option(int id, const char *arg, void *ctx)
 
 struct set {
 	char **text, **label; /* as written for fastText: one line, lowercase */
-	char **orig;          /* the pool's texts as written (NULL for the others) */
+	char **orig;	      /* the pool's texts as written (NULL for the others) */
 	size_t n, cap;
 };
 
@@ -166,17 +170,21 @@ static char *clean(const char *s, size_t n, int label)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		d[i] = c == '\n' || c == '\r' || c == '\t' || (label && c == ' ') ? (label ? '_' : ' ')
-		       : !label && c >= 'A' && c <= 'Z'			   ? (char)(c | 32)
-									   : (char)c;
+		d[i] = c == '\n' || c == '\r' || c == '\t' || (label && c == ' ')
+			   ? (label ? '_' : ' ')
+		       : !label && c >= 'A' && c <= 'Z' ? (char)(c | 32)
+							: (char)c;
 	}
 	d[n] = '\0';
 	return d;
 }
 
 /* How load reads a file. */
-enum { LOAD_ALL, LOAD_SKIP_SEEDS /* augmented: the real ones are left out */,
-       LOAD_POOL /* the label may be missing (""); the texts as written kept */ };
+enum {
+	LOAD_ALL,
+	LOAD_SKIP_SEEDS /* augmented: the real ones are left out */,
+	LOAD_POOL /* the label may be missing (""); the texts as written kept */
+};
 
 /* Records with a text and a label from path. */
 static int load(struct cli_common *c, const char *path, int how, struct set *s)
@@ -205,7 +213,8 @@ static int load(struct cli_common *c, const char *path, int how, struct set *s)
 		int has_label = sprout_record_get(&rec, SPROUT_SLOT_LABEL, &l) && l.len;
 		if (!has_label)
 			l = (sprout_text){"", 0};
-		if (!sprout_record_get(&rec, SPROUT_SLOT_PROMPT, &t) || (!has_label && how != LOAD_POOL)) {
+		if (!sprout_record_get(&rec, SPROUT_SLOT_PROMPT, &t) ||
+		    (!has_label && how != LOAD_POOL)) {
 			cli_reader_close(&rd, 0);
 			cli_error("%s:%lu: a record without a text and a label (probe is for "
 				  "classification data)",
@@ -219,8 +228,10 @@ static int load(struct cli_common *c, const char *path, int how, struct set *s)
 		}
 		if (s->n == s->cap) {
 			s->cap = s->cap ? s->cap * 2 : 1024;
-			char **a = realloc(s->text, s->cap * sizeof *a), **b = a ? realloc(s->label, s->cap * sizeof *b) : NULL;
-			char **o = b && how == LOAD_POOL ? realloc(s->orig, s->cap * sizeof *o) : NULL;
+			char **a = realloc(s->text, s->cap * sizeof *a),
+			     **b = a ? realloc(s->label, s->cap * sizeof *b) : NULL;
+			char **o =
+			    b && how == LOAD_POOL ? realloc(s->orig, s->cap * sizeof *o) : NULL;
 			if (a)
 				s->text = a;
 			if (b)
@@ -441,9 +452,29 @@ static int train(struct probe *p, const char *input, const char *model, unsigned
 	/* one thread by default: the same data gives the same model (threads
 	 * update the weights in whatever order they run) */
 	snprintf(th, sizeof th, "%u", p->threads);
-	char *argv[] = {(char *)p->fasttext, "supervised", "-input", (char *)input, "-output",
-			(char *)model, "-epoch", e, "-dim", d, "-lr", lr, "-wordNgrams", ng,
-			"-bucket", b, "-minCount", "1", "-thread", th, "-verbose", "0", NULL};
+	char *argv[] = {(char *)p->fasttext,
+			"supervised",
+			"-input",
+			(char *)input,
+			"-output",
+			(char *)model,
+			"-epoch",
+			e,
+			"-dim",
+			d,
+			"-lr",
+			lr,
+			"-wordNgrams",
+			ng,
+			"-bucket",
+			b,
+			"-minCount",
+			"1",
+			"-thread",
+			th,
+			"-verbose",
+			"0",
+			NULL};
 	return run(argv, NULL);
 }
 
@@ -525,8 +556,9 @@ static int fit(struct probe *p, const char *name, const char *input, unsigned lo
 			free(vp);
 			if (got_signal)
 				return EXIT_IO;
-			cli_error("fastText failed (is the Debian package fasttext installed? --fasttext "
-				  "names the program)");
+			cli_error(
+			    "fastText failed (is the Debian package fasttext installed? --fasttext "
+			    "names the program)");
 			return EXIT_IO;
 		}
 		double acc = accuracy(valid, vp);
@@ -559,7 +591,8 @@ struct cls {
 static int by_accuracy(const void *a, const void *b)
 {
 	const struct cls *x = a, *y = b;
-	double ax = x->n ? (double)x->ok / (double)x->n : 1, ay = y->n ? (double)y->ok / (double)y->n : 1;
+	double ax = x->n ? (double)x->ok / (double)x->n : 1,
+	       ay = y->n ? (double)y->ok / (double)y->n : 1;
 	return ax < ay ? -1 : ax > ay ? 1 : strcmp(x->label, y->label);
 }
 
@@ -579,11 +612,13 @@ static struct cls *per_class(const struct set *test, const struct pred *pr, size
 	}
 	for (size_t k = 0; c && k < n; k++) { /* the most frequent confusion */
 		for (size_t i = 0; i < test->n; i++) {
-			if (strcmp(test->label[i], c[k].label) || !strcmp(pr[i].label[0], c[k].label))
+			if (strcmp(test->label[i], c[k].label) ||
+			    !strcmp(pr[i].label[0], c[k].label))
 				continue;
 			size_t cnt = 0;
 			for (size_t j = 0; j < test->n; j++)
-				cnt += !strcmp(test->label[j], c[k].label) && !strcmp(pr[j].label[0], pr[i].label[0]);
+				cnt += !strcmp(test->label[j], c[k].label) &&
+				       !strcmp(pr[j].label[0], pr[i].label[0]);
 			if (cnt > c[k].confused_n) {
 				c[k].confused_n = cnt;
 				c[k].confused = pr[i].label[0];
@@ -615,9 +650,10 @@ static int write_mispredictions(const char *path, const struct set *pool, const 
 		      sprout_json_write_string(&b, pr[i].label[0], strlen(pr[i].label[0])) ||
 		      sprout_buf_addf(&b, ",\"confidence\":%.4f,\"probs\":{", pr[i].prob[0]);
 		for (int k = 0; !bad && k < 3 && pr[i].label[k][0]; k++)
-			bad = (k && sprout_buf_addc(&b, ',')) ||
-			      sprout_json_write_string(&b, pr[i].label[k], strlen(pr[i].label[k])) ||
-			      sprout_buf_addf(&b, ":%.4f", pr[i].prob[k]);
+			bad =
+			    (k && sprout_buf_addc(&b, ',')) ||
+			    sprout_json_write_string(&b, pr[i].label[k], strlen(pr[i].label[k])) ||
+			    sprout_buf_addf(&b, ":%.4f", pr[i].prob[k]);
 		bad = bad || sprout_buf_addc(&b, '}') || sprout_buf_addc(&b, '}') ||
 		      sprout_writer_put_json(w, b.data, b.len, &err);
 	}
@@ -645,17 +681,18 @@ int cmd_probe(int argc, char **argv)
 	p.nepochs = 4;
 	struct cli_common c;
 	p.threads = 1;
-	int rc = cli_parse(argc, argv, "probe --train FILE --valid FILE --test FILE [--augmented FILE] [options]",
-			   "A quick A/B check for classification data (text + label) before an\n"
-			   "expensive fine-tune: train fastText on the real training records, and on\n"
-			   "real + augmented ones, pick the epochs on the real validation set, and\n"
-			   "report test accuracy for each, per class, and the worst classes'\n"
-			   "confusions. With --pool and --mispredictions, the real model's\n"
-			   "predictions on other records, for 'sprout flag' (the validation and test\n"
-			   "sets stay out of the loop). Needs the fastText program (Debian package\n"
-			   "fasttext); its files go to a folder in $TMPDIR (default /tmp), removed\n"
-			   "at the end, on errors and on SIGINT or SIGTERM.",
-			   options, CLI_READS | CLI_NO_OUTPUT, &c, on_option, &p);
+	int rc = cli_parse(
+	    argc, argv, "probe --train FILE --valid FILE --test FILE [--augmented FILE] [options]",
+	    "A quick A/B check for classification data (text + label) before an\n"
+	    "expensive fine-tune: train fastText on the real training records, and on\n"
+	    "real + augmented ones, pick the epochs on the real validation set, and\n"
+	    "report test accuracy for each, per class, and the worst classes'\n"
+	    "confusions. With --pool and --mispredictions, the real model's\n"
+	    "predictions on other records, for 'sprout flag' (the validation and test\n"
+	    "sets stay out of the loop). Needs the fastText program (Debian package\n"
+	    "fasttext); its files go to a folder in $TMPDIR (default /tmp), removed\n"
+	    "at the end, on errors and on SIGINT or SIGTERM.",
+	    options, CLI_READS | CLI_NO_OUTPUT, &c, on_option, &p);
 	if (rc >= 0)
 		return rc;
 	if (!p.train || !p.valid || !p.test) {
@@ -663,9 +700,10 @@ int cmd_probe(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (p.mispred && !p.pool) {
-		cli_error("--mispredictions needs --pool FILE: the records flagged from it are "
-			  "corrected and added to training, and the validation set, which picks the "
-			  "epochs, must stay out of training (see docs/loop.md)");
+		cli_error(
+		    "--mispredictions needs --pool FILE: the records flagged from it are "
+		    "corrected and added to training, and the validation set, which picks the "
+		    "epochs, must stay out of training (see docs/loop.md)");
 		return EXIT_USAGE;
 	}
 	if (p.pool && !p.mispred) {
@@ -675,7 +713,8 @@ int cmd_probe(int argc, char **argv)
 	struct set tr = {0}, va = {0}, te = {0}, au = {0}, po = {0};
 	struct result real = {0}, mixed = {0};
 	c.quiet = 1;
-	if ((rc = load(&c, p.train, LOAD_ALL, &tr)) >= 0 || (rc = load(&c, p.valid, LOAD_ALL, &va)) >= 0 ||
+	if ((rc = load(&c, p.train, LOAD_ALL, &tr)) >= 0 ||
+	    (rc = load(&c, p.valid, LOAD_ALL, &va)) >= 0 ||
 	    (rc = load(&c, p.test, LOAD_ALL, &te)) >= 0 ||
 	    (p.pool && (rc = load(&c, p.pool, LOAD_POOL, &po)) >= 0))
 		goto done;
@@ -693,14 +732,16 @@ int cmd_probe(int argc, char **argv)
 		rc = EXIT_IO;
 		goto done;
 	}
-	char f_real[4096 + 16], f_mix[4096 + 16], f_valid[4096 + 16], f_test[4096 + 16], f_pool[4096 + 16];
+	char f_real[4096 + 16], f_mix[4096 + 16], f_valid[4096 + 16], f_test[4096 + 16],
+	    f_pool[4096 + 16];
 	snprintf(f_real, sizeof f_real, "%s/real.txt", p.dir);
 	snprintf(f_mix, sizeof f_mix, "%s/mixed.txt", p.dir);
 	snprintf(f_valid, sizeof f_valid, "%s/valid.txt", p.dir);
 	snprintf(f_test, sizeof f_test, "%s/test.txt", p.dir);
 	snprintf(f_pool, sizeof f_pool, "%s/pool.txt", p.dir);
-	if (write_set(f_real, &tr, NULL) || write_set(f_mix, &tr, &au) || write_set(f_valid, &va, NULL) ||
-	    write_set(f_test, &te, NULL) || (p.pool && write_set(f_pool, &po, NULL))) {
+	if (write_set(f_real, &tr, NULL) || write_set(f_mix, &tr, &au) ||
+	    write_set(f_valid, &va, NULL) || write_set(f_test, &te, NULL) ||
+	    (p.pool && write_set(f_pool, &po, NULL))) {
 		cli_error("cannot write in %s", p.dir);
 		rc = EXIT_IO;
 		goto done;
@@ -722,18 +763,21 @@ int cmd_probe(int argc, char **argv)
 	const struct result *best = au.n ? &mixed : &real;
 	struct cls *cl = per_class(&te, best->tpred, &ncls);
 	if (p.json) {
-		printf("{\"classes\":%zu,\"train\":%zu,\"augmented\":%zu,\"valid\":%zu,\"test\":%zu,"
-		       "\"real\":{\"epochs\":%u,\"valid\":%.4f,\"test\":%.4f}",
-		       ncls, tr.n, au.n, va.n, te.n, real.epochs, real.valid, real.test);
+		printf(
+		    "{\"classes\":%zu,\"train\":%zu,\"augmented\":%zu,\"valid\":%zu,\"test\":%zu,"
+		    "\"real\":{\"epochs\":%u,\"valid\":%.4f,\"test\":%.4f}",
+		    ncls, tr.n, au.n, va.n, te.n, real.epochs, real.valid, real.test);
 		if (au.n)
 			printf(",\"augmented_model\":{\"epochs\":%u,\"valid\":%.4f,\"test\":%.4f},"
 			       "\"gain\":%.4f",
 			       mixed.epochs, mixed.valid, mixed.test, mixed.test - real.test);
 		printf(",\"worst\":[");
 		for (size_t k = 0; cl && k < ncls && k < p.worst; k++)
-			printf("%s{\"label\":\"%s\",\"accuracy\":%.4f,\"n\":%zu,\"confused_with\":%s%s%s}",
-			       k ? "," : "", cl[k].label, (double)cl[k].ok / (double)cl[k].n, cl[k].n,
-			       cl[k].confused ? "\"" : "", cl[k].confused ? cl[k].confused : "null",
+			printf("%s{\"label\":\"%s\",\"accuracy\":%.4f,\"n\":%zu,\"confused_with\":%"
+			       "s%s%s}",
+			       k ? "," : "", cl[k].label, (double)cl[k].ok / (double)cl[k].n,
+			       cl[k].n, cl[k].confused ? "\"" : "",
+			       cl[k].confused ? cl[k].confused : "null",
 			       cl[k].confused ? "\"" : "");
 		printf("]}\n");
 	} else {
@@ -744,8 +788,9 @@ int cmd_probe(int argc, char **argv)
 		printf("%-16s %6s %10s %10s\n", "model", "epochs", "valid acc", "test acc");
 		printf("%-16s %6u %10.4f %10.4f\n", "real", real.epochs, real.valid, real.test);
 		if (au.n)
-			printf("%-16s %6u %10.4f %10.4f   (%+.1f points on test)\n", "real+augmented",
-			       mixed.epochs, mixed.valid, mixed.test, 100 * (mixed.test - real.test));
+			printf("%-16s %6u %10.4f %10.4f   (%+.1f points on test)\n",
+			       "real+augmented", mixed.epochs, mixed.valid, mixed.test,
+			       100 * (mixed.test - real.test));
 		printf("\nworst classes on test (%s model):\n", au.n ? "real+augmented" : "real");
 		for (size_t k = 0; cl && k < ncls && k < p.worst; k++)
 			printf("  %-32s %5.1f%% of %zu   mostly taken for %s\n", cl[k].label,

@@ -33,9 +33,9 @@ enum {
 };
 
 static const struct cli_option project_option[] = {
-	{"project", 'p', "FILE", OPT_PROJECT,
-	 "the review project, an SQLite file (default " DEFAULT_PROJECT ")", CLI_OPT_OUTPATH},
-	{NULL, 0, NULL, 0, NULL},
+    {"project", 'p', "FILE", OPT_PROJECT,
+     "the review project, an SQLite file (default " DEFAULT_PROJECT ")", CLI_OPT_OUTPATH},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 struct review_cli {
@@ -112,7 +112,8 @@ static int on_option(int id, const char *arg, void *ctx)
 static sprout_review *open_project(struct review_cli *r, int create)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_review *rv = sprout_review_open(r->project ? r->project : DEFAULT_PROJECT, create, &err);
+	sprout_review *rv =
+	    sprout_review_open(r->project ? r->project : DEFAULT_PROJECT, create, &err);
 	if (!rv)
 		cli_error_at(&err);
 	return rv;
@@ -121,23 +122,23 @@ static sprout_review *open_project(struct review_cli *r, int create)
 /* ---- add -------------------------------------------------------------------------- */
 
 static const struct cli_option add_options[] = {
-	{"project", 'p', "FILE", OPT_PROJECT,
-	 "the review project, an SQLite file (default " DEFAULT_PROJECT ", made if missing)",
-	 CLI_OPT_OUTPATH},
-	{"sample", 0, "HOW", OPT_SAMPLE,
-	 "random (default), stratified (the same share of each method and label), lowest (the "
-	 "lowest --score first) or all"},
-	{"fraction", 0, "F", OPT_FRACTION, "the share of the records to queue (default 0.1)"},
-	{"seed", 0, "N", OPT_SEED, "random seed for the sample (default 0)"},
-	{"score", 0, "NAME", OPT_SCORE,
-	 "the _sprout.scores entry for --sample lowest (default similarity)"},
-	{"include-seeds", 0, NULL, OPT_SEEDS,
-	 "queue records without a parent too (by default only generated ones)"},
-	{"overlap", 0, "K", OPT_OVERLAP, "reviewers each item goes to (default 1)"},
-	{"name", 0, "TEXT", OPT_NAME, "the project's name on the page (default: the file name)"},
-	{"guidelines", 0, "FILE", OPT_GUIDELINES,
-	 "the reviewers' guidelines, a Markdown file, shown in a panel on the page"},
-	{NULL, 0, NULL, 0, NULL},
+    {"project", 'p', "FILE", OPT_PROJECT,
+     "the review project, an SQLite file (default " DEFAULT_PROJECT ", made if missing)",
+     CLI_OPT_OUTPATH},
+    {"sample", 0, "HOW", OPT_SAMPLE,
+     "random (default), stratified (the same share of each method and label), lowest (the "
+     "lowest --score first) or all"},
+    {"fraction", 0, "F", OPT_FRACTION, "the share of the records to queue (default 0.1)"},
+    {"seed", 0, "N", OPT_SEED, "random seed for the sample (default 0)"},
+    {"score", 0, "NAME", OPT_SCORE,
+     "the _sprout.scores entry for --sample lowest (default similarity)"},
+    {"include-seeds", 0, NULL, OPT_SEEDS,
+     "queue records without a parent too (by default only generated ones)"},
+    {"overlap", 0, "K", OPT_OVERLAP, "reviewers each item goes to (default 1)"},
+    {"name", 0, "TEXT", OPT_NAME, "the project's name on the page (default: the file name)"},
+    {"guidelines", 0, "FILE", OPT_GUIDELINES,
+     "the reviewers' guidelines, a Markdown file, shown in a panel on the page"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 /* The whole of a small file, NUL-terminated, or NULL with errno. */
@@ -232,33 +233,35 @@ done:
 /* ---- reviewer --------------------------------------------------------------------- */
 
 static const struct cli_option reviewer_options[] = {
-	{"project", 'p', "FILE", OPT_PROJECT,
-	 "the review project (default " DEFAULT_PROJECT ")", CLI_OPT_OUTPATH},
-	{"url", 0, "URL", OPT_URL,
-	 "where the app is served, for the links (default http://127.0.0.1:8700)"},
-	{"adjudicator", 0, NULL, OPT_ADJUDICATOR,
-	 "with add: the reviewer may also set the final decision where reviewers disagree"},
-	{NULL, 0, NULL, 0, NULL},
+    {"project", 'p', "FILE", OPT_PROJECT, "the review project (default " DEFAULT_PROJECT ")",
+     CLI_OPT_OUTPATH},
+    {"url", 0, "URL", OPT_URL,
+     "where the app is served, for the links (default http://127.0.0.1:8700)"},
+    {"adjudicator", 0, NULL, OPT_ADJUDICATOR,
+     "with add: the reviewer may also set the final decision where reviewers disagree"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 static int review_reviewer(int argc, char **argv)
 {
 	struct review_cli r = {0};
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "review reviewer add NAME | remove NAME | list [options]",
-			   "Give a reviewer a personal link (add prints it, this once: the project\n"
-			   "keeps only its hash; adding the same name again makes a new link and\n"
-			   "the old one stops working), take it away (remove; their decisions\n"
-			   "stay), or list the reviewers and whether they have a link.",
-			   reviewer_options, CLI_NO_OUTPUT, &c, on_option, &r);
+	int rc =
+	    cli_parse(argc, argv, "review reviewer add NAME | remove NAME | list [options]",
+		      "Give a reviewer a personal link (add prints it, this once: the project\n"
+		      "keeps only its hash; adding the same name again makes a new link and\n"
+		      "the old one stops working), take it away (remove; their decisions\n"
+		      "stay), or list the reviewers and whether they have a link.",
+		      reviewer_options, CLI_NO_OUTPUT, &c, on_option, &r);
 	if (rc >= 0)
 		return rc;
 	const char *what = c.ninputs ? c.inputs[0] : "";
 	int list = !strcmp(what, "list");
 	if (!(list && c.ninputs == 1) &&
 	    !((!strcmp(what, "add") || !strcmp(what, "remove")) && c.ninputs == 2)) {
-		cli_error("expected 'add NAME', 'remove NAME' or 'list' (see 'sprout review reviewer "
-			  "--help')");
+		cli_error(
+		    "expected 'add NAME', 'remove NAME' or 'list' (see 'sprout review reviewer "
+		    "--help')");
 		return EXIT_USAGE;
 	}
 	sprout_review *rv = open_project(&r, 0);
@@ -281,16 +284,19 @@ static int review_reviewer(int argc, char **argv)
 			if (a && !sprout_json_parse(a, b.data, b.len, &v, NULL))
 				for (size_t i = 0; i < v->len; i++) {
 					sprout_json *nm = sprout_json_get(v->u.items[i], "name");
-					sprout_json *n = sprout_json_get(v->u.items[i], "decisions");
+					sprout_json *n =
+					    sprout_json_get(v->u.items[i], "decisions");
 					sprout_json *role = sprout_json_get(v->u.items[i], "role");
 					printf("%s\t%.0f decision%s\t%s%s%s\n", nm->u.s,
-					       sprout_json_number(n), sprout_json_number(n) == 1 ? "" : "s",
+					       sprout_json_number(n),
+					       sprout_json_number(n) == 1 ? "" : "s",
 					       sprout_json_get(v->u.items[i], "link")->type ==
-							       SPROUT_JSON_TRUE
-						       ? "has a link"
-						       : "(no link)",
+						       SPROUT_JSON_TRUE
+						   ? "has a link"
+						   : "(no link)",
 					       role && role->type == SPROUT_JSON_STRING ? "\t" : "",
-					       role && role->type == SPROUT_JSON_STRING ? role->u.s : "");
+					       role && role->type == SPROUT_JSON_STRING ? role->u.s
+											: "");
 				}
 			sprout_arena_free(a);
 		}
@@ -321,13 +327,13 @@ static int review_reviewer(int argc, char **argv)
 /* ---- serve ------------------------------------------------------------------------ */
 
 static const struct cli_option serve_options[] = {
-	{"project", 'p', "FILE", OPT_PROJECT,
-	 "the review project (default " DEFAULT_PROJECT ")", CLI_OPT_OUTPATH},
-	{"host", 0, "ADDR", OPT_HOST,
-	 "the address to listen on (default 127.0.0.1: this machine only)"},
-	{"port", 0, "N", OPT_PORT, "the port (default 8700; 0: a free one)"},
-	{"port-file", 0, "FILE", OPT_PORT_FILE, "write the port there once listening"},
-	{NULL, 0, NULL, 0, NULL},
+    {"project", 'p', "FILE", OPT_PROJECT, "the review project (default " DEFAULT_PROJECT ")",
+     CLI_OPT_OUTPATH},
+    {"host", 0, "ADDR", OPT_HOST,
+     "the address to listen on (default 127.0.0.1: this machine only)"},
+    {"port", 0, "N", OPT_PORT, "the port (default 8700; 0: a free one)"},
+    {"port-file", 0, "FILE", OPT_PORT_FILE, "write the port there once listening"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 static volatile sig_atomic_t stop_serving;
@@ -377,8 +383,9 @@ static int review_serve(int argc, char **argv)
 			return EXIT_IO;
 		}
 	}
-	cli_note(&c, "serving the review app at http://%s:%u/ (a new link: sprout review "
-		     "reviewer add NAME); Ctrl-C stops",
+	cli_note(&c,
+		 "serving the review app at http://%s:%u/ (a new link: sprout review "
+		 "reviewer add NAME); Ctrl-C stops",
 		 host, port);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -396,10 +403,10 @@ static int review_serve(int argc, char **argv)
 /* ---- stats ------------------------------------------------------------------------ */
 
 static const struct cli_option stats_options[] = {
-	{"project", 'p', "FILE", OPT_PROJECT,
-	 "the review project (default " DEFAULT_PROJECT ")", CLI_OPT_OUTPATH},
-	{"json", 0, NULL, OPT_JSON, "the numbers as JSON"},
-	{NULL, 0, NULL, 0, NULL},
+    {"project", 'p', "FILE", OPT_PROJECT, "the review project (default " DEFAULT_PROJECT ")",
+     CLI_OPT_OUTPATH},
+    {"json", 0, NULL, OPT_JSON, "the numbers as JSON"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 /* "0.123", or "-" for a number that is not defined (null). */
@@ -428,15 +435,16 @@ static void print_judges(const sprout_json *js)
 			snprintf(th, sizeof th, "%.0f", sprout_json_number(t));
 		const sprout_json *bk = NULL, *ba = NULL;
 		if (b && b->type == SPROUT_JSON_OBJECT) {
-			snprintf(bt, sizeof bt, "%.0f", sprout_json_number(sprout_json_get(b, "threshold")));
+			snprintf(bt, sizeof bt, "%.0f",
+				 sprout_json_number(sprout_json_get(b, "threshold")));
 			bk = sprout_json_get(b, "kappa");
 			ba = sprout_json_get(b, "accuracy");
 		}
 		printf("%-16s %6.0f %10s %6s %9s %15s %6s %9s\n", sprout_json_get(x, "rubric")->u.s,
 		       sprout_json_number(sprout_json_get(x, "items")), th,
 		       num3(sprout_json_get(x, "kappa"), k1, sizeof k1),
-		       num3(sprout_json_get(x, "accuracy"), a1, sizeof a1), bt, num3(bk, k2, sizeof k2),
-		       num3(ba, a2, sizeof a2));
+		       num3(sprout_json_get(x, "accuracy"), a1, sizeof a1), bt,
+		       num3(bk, k2, sizeof k2), num3(ba, a2, sizeof a2));
 	}
 }
 
@@ -466,7 +474,8 @@ static int review_stats(int argc, char **argv)
 		printf("%.*s\n", (int)b.len, b.data);
 	} else if (a && !sprout_json_parse(a, b.data, b.len, &v, NULL)) {
 		printf("project %s: %.0f items, %.0f reviewed by %.0f reviewer%s each\n",
-		       sprout_json_get(v, "project")->u.s, sprout_json_number(sprout_json_get(v, "items")),
+		       sprout_json_get(v, "project")->u.s,
+		       sprout_json_number(sprout_json_get(v, "items")),
 		       sprout_json_number(sprout_json_get(v, "complete")),
 		       sprout_json_number(sprout_json_get(v, "overlap")),
 		       sprout_json_number(sprout_json_get(v, "overlap")) == 1 ? "" : "s");
@@ -479,13 +488,17 @@ static int review_stats(int argc, char **argv)
 			       sprout_json_number(sprout_json_get(x, "accepted")),
 			       sprout_json_number(sprout_json_get(x, "rejected")),
 			       sprout_json_number(sprout_json_get(x, "edited")),
-			       sprout_json_get(x, "removed")->type == SPROUT_JSON_TRUE ? "  (removed)" : "");
+			       sprout_json_get(x, "removed")->type == SPROUT_JSON_TRUE
+				   ? "  (removed)"
+				   : "");
 		}
 		sprout_json *ms = sprout_json_get(v, "methods");
-		printf("\nmethod                    decisions  accepted  rejected  edited  acceptance\n");
+		printf("\nmethod                    decisions  accepted  rejected  edited  "
+		       "acceptance\n");
 		for (size_t i = 0; i < ms->len; i++) {
 			sprout_json *x = ms->u.items[i];
-			printf("%-25s %9.0f %9.0f %9.0f %7.0f  %9.1f%%\n", sprout_json_get(x, "method")->u.s,
+			printf("%-25s %9.0f %9.0f %9.0f %7.0f  %9.1f%%\n",
+			       sprout_json_get(x, "method")->u.s,
 			       sprout_json_number(sprout_json_get(x, "decisions")),
 			       sprout_json_number(sprout_json_get(x, "accepted")),
 			       sprout_json_number(sprout_json_get(x, "rejected")),
@@ -495,19 +508,23 @@ static int review_stats(int argc, char **argv)
 		sprout_json *ag = sprout_json_get(v, "agreement");
 		if (ag->type == SPROUT_JSON_OBJECT)
 			printf("\nagreement: %s kappa %.3f (observed %.3f) over %.0f items\n",
-			       sprout_json_is(sprout_json_get(ag, "kind"), "cohen") ? "Cohen's" : "Fleiss'",
+			       sprout_json_is(sprout_json_get(ag, "kind"), "cohen") ? "Cohen's"
+										    : "Fleiss'",
 			       sprout_json_number(sprout_json_get(ag, "kappa")),
 			       sprout_json_number(sprout_json_get(ag, "observed")),
 			       sprout_json_number(sprout_json_get(ag, "items")));
 		else
-			printf("\nagreement: not measured (it needs items decided by two reviewers)\n");
+			printf("\nagreement: not measured (it needs items decided by two "
+			       "reviewers)\n");
 		sprout_json *ka = sprout_json_get(v, "krippendorff");
 		if (ka && ka->type == SPROUT_JSON_OBJECT) {
 			sprout_json *al = sprout_json_get(ka, "alpha");
 			if (al->type == SPROUT_JSON_NUMBER)
-				printf("Krippendorff's alpha (nominal) %.3f", sprout_json_number(al));
+				printf("Krippendorff's alpha (nominal) %.3f",
+				       sprout_json_number(al));
 			else
-				printf("Krippendorff's alpha: not defined (every decision the same)");
+				printf(
+				    "Krippendorff's alpha: not defined (every decision the same)");
 			printf(" over %.0f items, %.0f decisions\n",
 			       sprout_json_number(sprout_json_get(ka, "items")),
 			       sprout_json_number(sprout_json_get(ka, "ratings")));
@@ -523,19 +540,18 @@ static int review_stats(int argc, char **argv)
 /* ---- export ------------------------------------------------------------------------- */
 
 static const struct cli_option export_options[] = {
-	{"project", 'p', "FILE", OPT_PROJECT,
-	 "the review project (default " DEFAULT_PROJECT ")", CLI_OPT_OUTPATH},
-	{"undecided", 0, "FILE", OPT_UNDECIDED,
-	 "the items not decided yet, and why (default: OUTPUT with .undecided.jsonl)",
-	 CLI_OPT_OUTPATH},
-	{"label-studio", 0, "FILE", OPT_LABEL_STUDIO,
-	 "instead: write the items as Label Studio import tasks (JSON), the record as a "
-	 "prediction",
-	 CLI_OPT_OUTPATH},
-	{"rejects", 0, "FILE", OPT_REJECTS,
-	 "the rejected records with their reasons (default: OUTPUT with .rejects.jsonl)",
-	 CLI_OPT_OUTPATH},
-	{NULL, 0, NULL, 0, NULL},
+    {"project", 'p', "FILE", OPT_PROJECT, "the review project (default " DEFAULT_PROJECT ")",
+     CLI_OPT_OUTPATH},
+    {"undecided", 0, "FILE", OPT_UNDECIDED,
+     "the items not decided yet, and why (default: OUTPUT with .undecided.jsonl)", CLI_OPT_OUTPATH},
+    {"label-studio", 0, "FILE", OPT_LABEL_STUDIO,
+     "instead: write the items as Label Studio import tasks (JSON), the record as a "
+     "prediction",
+     CLI_OPT_OUTPATH},
+    {"rejects", 0, "FILE", OPT_REJECTS,
+     "the rejected records with their reasons (default: OUTPUT with .rejects.jsonl)",
+     CLI_OPT_OUTPATH},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 struct exporter {
@@ -573,12 +589,13 @@ static int review_export(int argc, char **argv)
 {
 	struct review_cli r = {0};
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "review export [options] -o FILE",
-			   "Write the accepted and corrected records (corrections are new gold\n"
-			   "seeds: _sprout.source \"correction\", gold true), the rejected ones with\n"
-			   "their reasons to the rejects file, and the undecided ones (not reviewed\n"
-			   "by enough reviewers, or reviewers disagree) to their own file.",
-			   export_options, CLI_WRITES, &c, on_option, &r);
+	int rc =
+	    cli_parse(argc, argv, "review export [options] -o FILE",
+		      "Write the accepted and corrected records (corrections are new gold\n"
+		      "seeds: _sprout.source \"correction\", gold true), the rejected ones with\n"
+		      "their reasons to the rejects file, and the undecided ones (not reviewed\n"
+		      "by enough reviewers, or reviewers disagree) to their own file.",
+		      export_options, CLI_WRITES, &c, on_option, &r);
 	if (rc >= 0)
 		return rc;
 	sprout_review *rv = open_project(&r, 0);
@@ -646,8 +663,9 @@ static int review_export(int argc, char **argv)
 		sprout_writer_abort(e.rej);
 		sprout_writer_abort(e.und);
 	} else {
-		cli_note(&c, "%lu accepted and %lu corrected (new gold seeds) in %s; %lu rejected in "
-			     "%s; %lu undecided in %s",
+		cli_note(&c,
+			 "%lu accepted and %lu corrected (new gold seeds) in %s; %lu rejected in "
+			 "%s; %lu undecided in %s",
 			 e.n[SPROUT_OUTCOME_ACCEPTED], e.n[SPROUT_OUTCOME_CORRECTED], c.output,
 			 e.n[SPROUT_OUTCOME_REJECTED], rej, e.n[SPROUT_OUTCOME_UNDECIDED], und);
 	}
@@ -662,11 +680,12 @@ static int review_import(int argc, char **argv)
 {
 	struct review_cli r = {0};
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "review import-label-studio [options] FILE",
-			   "Read a Label Studio JSON export of tasks written by 'review export\n"
-			   "--label-studio' and save its annotations as decisions (the annotator's\n"
-			   "e-mail as the reviewer).",
-			   project_option, CLI_NO_OUTPUT, &c, on_option, &r);
+	int rc =
+	    cli_parse(argc, argv, "review import-label-studio [options] FILE",
+		      "Read a Label Studio JSON export of tasks written by 'review export\n"
+		      "--label-studio' and save its annotations as decisions (the annotator's\n"
+		      "e-mail as the reviewer).",
+		      project_option, CLI_NO_OUTPUT, &c, on_option, &r);
 	if (rc >= 0)
 		return rc;
 	if (c.ninputs != 1) {
@@ -704,12 +723,14 @@ static int review_import(int argc, char **argv)
 		       n.decisions == 1 ? "" : "s", n.annotators, n.annotators == 1 ? "" : "s",
 		       c.inputs[0]);
 		if (n.replaced)
-			printf("; %zu of them replaced the annotator's earlier decision on the item",
-			       n.replaced);
+			printf(
+			    "; %zu of them replaced the annotator's earlier decision on the item",
+			    n.replaced);
 		if (n.skipped)
-			printf("; %zu of %zu annotations skipped (cancelled, without a decision, or "
-			       "not on an item of this project)",
-			       n.skipped, n.annotations);
+			printf(
+			    "; %zu of %zu annotations skipped (cancelled, without a decision, or "
+			    "not on an item of this project)",
+			    n.skipped, n.annotations);
 		printf("\n");
 		rc = EXIT_OK;
 	}
@@ -727,12 +748,12 @@ int cmd_review(int argc, char **argv)
 		int (*run)(int, char **);
 		const char *what;
 	} subs[] = {
-		{"add", review_add, "queue a sample of records for review"},
-		{"reviewer", review_reviewer, "give reviewers their links, or take them away"},
-		{"serve", review_serve, "serve the review app (127.0.0.1 by default)"},
-		{"stats", review_stats, "progress, acceptance per method, agreement"},
-		{"export", review_export, "accepted and corrected records, rejects, undecided"},
-		{"import-label-studio", review_import, "decisions from a Label Studio export"},
+	    {"add", review_add, "queue a sample of records for review"},
+	    {"reviewer", review_reviewer, "give reviewers their links, or take them away"},
+	    {"serve", review_serve, "serve the review app (127.0.0.1 by default)"},
+	    {"stats", review_stats, "progress, acceptance per method, agreement"},
+	    {"export", review_export, "accepted and corrected records, rejects, undecided"},
+	    {"import-label-studio", review_import, "decisions from a Label Studio export"},
 	};
 	if (argc >= 2)
 		for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
@@ -750,6 +771,7 @@ int cmd_review(int argc, char **argv)
 		   "correct records in a browser.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
 		fprintf(f, "  %-20s %s\n", subs[i].name, subs[i].what);
-	fprintf(f, "\n'sprout review COMMAND --help' tells more; docs/review.md the whole story.\n");
+	fprintf(f,
+		"\n'sprout review COMMAND --help' tells more; docs/review.md the whole story.\n");
 	return help ? EXIT_OK : EXIT_USAGE;
 }

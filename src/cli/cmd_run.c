@@ -66,21 +66,21 @@ static const struct {
 	const char *name;
 	enum kind kind;
 } stage_kinds[] = {
-    {"augment", K_RECORDS}, {"convert", K_RECORDS}, {"filter", K_RECORDS},
-    {"generate", K_RECORDS}, {"mix", K_RECORDS},     {"split", K_SPLIT},
-    {"export", K_EXPORT},   {"report", K_REPORT},
+    {"augment", K_RECORDS}, {"convert", K_RECORDS}, {"filter", K_RECORDS}, {"generate", K_RECORDS},
+    {"mix", K_RECORDS},	    {"split", K_SPLIT},	    {"export", K_EXPORT},  {"report", K_REPORT},
 };
 #define NKINDS (sizeof stage_kinds / sizeof stage_kinds[0])
 
 /* Options sprout run sets itself; a recipe may not. */
-static const char *const run_sets[] = {"output", "out-dir",  "rejects", "quiet",
-				       "help",	 "manifest", "json",	"ledger", NULL};
+static const char *const run_sets[] = {"output",   "out-dir", "rejects", "quiet", "help",
+				       "manifest", "json",    "ledger",	 NULL};
 
 static const char *const top_keys[] = {"name", "description", "seed",	"inputs", "format",
 				       "out",  "llm",	      "stages", NULL};
 
-static const char *const llm_keys[] = {"enabled", "url", "model",    "embed-model", "batch",
-				       "batch-wait", "rpm", "tpm", "max-cost", "prices", NULL};
+static const char *const llm_keys[] = {"enabled",  "url",	 "model", "embed-model",
+				       "batch",	   "batch-wait", "rpm",	  "tpm",
+				       "max-cost", "prices",	 NULL};
 /* llm keys every generate stage gets as its option of the same name,
  * unless it gives its own: numbers (in llm_pace) and the price file */
 static const char *const llm_pace_keys[] = {"rpm", "tpm", "max-cost"};
@@ -105,7 +105,7 @@ struct stage {
 	double seconds;
 	char **argv;
 	size_t argc;
-	char **outputs; /* paths */
+	char **outputs;	    /* paths */
 	const char *ledger; /* what its model requests cost (JSON), or NULL */
 	unsigned long long *out_records;
 	char (*out_hash)[SPROUT_HASH_HEX];
@@ -136,14 +136,14 @@ struct run {
 	size_t ninputs;
 	const char *out;
 	const sprout_json *out_node;
-	int llm;      /* the llm section is on */
-	int llm_flag; /* --llm 1, --offline -1 */
+	int llm;			   /* the llm section is on */
+	int llm_flag;			   /* --llm 1, --offline -1 */
 	const char *url_flag, *model_flag; /* --url, --model */
 	const char *llm_url, *llm_model, *llm_embed_model;
-	int llm_batch;              /* llm batch: true: generate stages send batches */
-	const char *llm_batch_wait; /* their --batch-wait */
-	const char *llm_pace[NPACE];  /* rpm, tpm, max-cost as the recipe wrote them */
-	const char *llm_prices;       /* relative to the working directory */
+	int llm_batch;		     /* llm batch: true: generate stages send batches */
+	const char *llm_batch_wait;  /* their --batch-wait */
+	const char *llm_pace[NPACE]; /* rpm, tpm, max-cost as the recipe wrote them */
+	const char *llm_prices;	     /* relative to the working directory */
 	const sprout_json *llm_prices_node;
 	struct stage *stages;
 	size_t nstages;
@@ -401,9 +401,9 @@ static int confine(struct run *r, const sprout_json *v, const char *what, const 
 	if (r->allow_outside)
 		return -1;
 	const char *abs = resolve(r, path);
-	int ok = abs && (inside(abs, r->recipe_root) ||
-			 (kind != P_WRITE && inside(abs, r->cwd_root)) ||
-			 (kind != P_OUT && inside(abs, r->run_root)));
+	int ok =
+	    abs && (inside(abs, r->recipe_root) || (kind != P_WRITE && inside(abs, r->cwd_root)) ||
+		    (kind != P_OUT && inside(abs, r->run_root)));
 	if (ok)
 		return -1;
 	return rerr(r, v, EXIT_USAGE,
@@ -584,7 +584,8 @@ static int load_llm(struct run *r, const sprout_json *v)
 			double d = x->type == SPROUT_JSON_NUMBER ? strtod(x->u.s, &end) : -1;
 			if (!(d >= 0) || (pace < 2 && (d < 1 || d != (double)(long long)d)))
 				return rerr(r, x, EXIT_USAGE, "llm %s is %s, not %s", k,
-					    pace < 2 ? "a whole number from 1" : "a number of USD from 0",
+					    pace < 2 ? "a whole number from 1"
+						     : "a number of USD from 0",
 					    x->type == SPROUT_JSON_NUMBER ? x->u.s : type_name(x));
 			r->llm_pace[pace] = x->u.s;
 			continue;
@@ -942,13 +943,16 @@ static int load_stages(struct run *r, const sprout_json *list)
 		if (!strcmp(st->name, "generate")) {
 			size_t at = st->when && !strcmp(st->node->u.members[0].key, "when") ? 1 : 0;
 			if (!given(st, "method"))
-				return rerr_key(r, st->node, at, EXIT_USAGE,
-						"stage generate needs a method (method: paraphrase, "
-						"pairs, ...)");
-			if ((!given(st, "url") && !r->llm_url) || (!given(st, "model") && !r->llm_model))
-				return rerr_key(r, st->node, at, EXIT_USAGE,
-						"stage generate needs a url and a model: in the stage "
-						"or in the llm section");
+				return rerr_key(
+				    r, st->node, at, EXIT_USAGE,
+				    "stage generate needs a method (method: paraphrase, "
+				    "pairs, ...)");
+			if ((!given(st, "url") && !r->llm_url) ||
+			    (!given(st, "model") && !r->llm_model))
+				return rerr_key(
+				    r, st->node, at, EXIT_USAGE,
+				    "stage generate needs a url and a model: in the stage "
+				    "or in the llm section");
 		}
 	}
 	/* the order must hold with the llm section on and off */
@@ -975,10 +979,12 @@ static int load_stages(struct run *r, const sprout_json *list)
 		if (!judges(st) || (st->when && st->when != (on ? 1 : -1)))
 			continue;
 		size_t at = st->when && !strcmp(st->node->u.members[0].key, "when") ? 1 : 0;
-		if (on && ((!given(st, "url") && !r->llm_url) || (!given(st, "model") && !r->llm_model)))
-			return rerr_key(r, st->node, at, EXIT_USAGE,
-					"stage filter's judge needs a url and a model: in the stage or "
-					"in the llm section");
+		if (on &&
+		    ((!given(st, "url") && !r->llm_url) || (!given(st, "model") && !r->llm_model)))
+			return rerr_key(
+			    r, st->node, at, EXIT_USAGE,
+			    "stage filter's judge needs a url and a model: in the stage or "
+			    "in the llm section");
 		if (!on && !r->quiet && !r->dry_run) {
 			unsigned long line, col;
 			sprout_yaml_key_where(r->marks, st->node, at, &line, &col);
@@ -1354,7 +1360,8 @@ static void build_argv(struct run *r, struct stage *st, char *const *cur, size_t
 		if (!given(st, "model") && r->llm_model)
 			push(r, &st->argv, &st->argc, &cap, fmt(r, "--model=%s", r->llm_model));
 		if (!given(st, "cache") && !given(st, "no-cache"))
-			push(r, &st->argv, &st->argc, &cap, fmt(r, "--cache=%s/sprout.sqlite", r->out));
+			push(r, &st->argv, &st->argc, &cap,
+			     fmt(r, "--cache=%s/sprout.sqlite", r->out));
 		/* the llm section's batches (a stage's own batch: false wins) */
 		if (r->llm_batch && !given(st, "batch"))
 			push(r, &st->argv, &st->argc, &cap, "--batch");
@@ -1665,15 +1672,17 @@ static int write_manifest(struct run *r, const char *status, size_t upto)
 			const char *url = stage_text(st, "url", r->llm_url);
 			sprout_json_set(a, g, "url",
 					url ? jstr(a, url) : sprout_json_new(a, SPROUT_JSON_NULL));
-			const sprout_json *models = st->opts ? sprout_json_get(st->opts, "model") : NULL;
+			const sprout_json *models =
+			    st->opts ? sprout_json_get(st->opts, "model") : NULL;
 			sprout_json_set(a, g, "model",
-					models ? sprout_json_copy(a, models)
-					       : r->llm_model ? jstr(a, r->llm_model)
-							      : sprout_json_new(a, SPROUT_JSON_NULL));
-			static const char *const sampling[] = {"method", "temperature", "top-p", "judge",
-							       "judge-min"};
+					models	       ? sprout_json_copy(a, models)
+					: r->llm_model ? jstr(a, r->llm_model)
+						       : sprout_json_new(a, SPROUT_JSON_NULL));
+			static const char *const sampling[] = {"method", "temperature", "top-p",
+							       "judge", "judge-min"};
 			for (size_t k = 0; k < 5; k++) {
-				const sprout_json *v = st->opts ? sprout_json_get(st->opts, sampling[k]) : NULL;
+				const sprout_json *v =
+				    st->opts ? sprout_json_get(st->opts, sampling[k]) : NULL;
 				if (v)
 					sprout_json_set(a, g, sampling[k], sprout_json_copy(a, v));
 			}
@@ -2158,9 +2167,10 @@ static int dry_run(struct run *r)
 				ready = ready && access(cur[k], R_OK) == 0;
 			if (!ready || stage_plan(r, st, &requests, &tokens, &usd)) {
 				double n = in_hi * list_len(st, "judge", 1);
-				printf("               model: up to %.0f judge requests (one for each "
-				       "record and rubric that applies to it)\n",
-				       n);
+				printf(
+				    "               model: up to %.0f judge requests (one for each "
+				    "record and rubric that applies to it)\n",
+				    n);
 				requests += n;
 			}
 		}
@@ -2171,7 +2181,8 @@ static int dry_run(struct run *r)
 			if (!ready || stage_plan(r, st, &requests, &tokens, &usd)) {
 				/* before the stages it reads from have run: one request or more
 				 * for each record */
-				printf("               model: one request or more for each of up to %.0f "
+				printf("               model: one request or more for each of up "
+				       "to %.0f "
 				       "records\n",
 				       in_hi);
 				requests += in_hi;
@@ -2220,8 +2231,7 @@ static int dry_run(struct run *r)
 		if (usd > 0)
 			printf(", about $%.4f", usd);
 		printf("\n");
-	}
-	else
+	} else
 		printf("model requests: none (no stage of this recipe calls a model server)\n");
 	sprout_state_close(r->state);
 	r->state = NULL;

@@ -1,8 +1,8 @@
 /* sprout split: train / validation / test with no leakage. */
 #include <errno.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "sprout/mix.h"
@@ -18,18 +18,18 @@ enum {
 };
 
 static const struct cli_option options[] = {
-	{"valid", 0, "F", OPT_VALID, "share of the real records for validation (default 0.1)"},
-	{"test", 0, "F", OPT_TEST, "share of the real records for test (default 0.1)"},
-	{"seed", 0, "N", OPT_SEED, "random seed (default 0)"},
-	{"no-stratify", 0, NULL, OPT_NO_STRATIFY, "do not keep the label proportions in each split"},
-	{"out-dir", 'd', "DIR", OPT_OUT_DIR,
-	 "write DIR/train.jsonl, DIR/valid.jsonl, DIR/test.jsonl (default: the current folder)"},
-	{"on-leak", 0, "MODE", OPT_ON_LEAK,
-	 "a held-out record near-identical to a training one: fail (default: nothing is "
-	 "written) or warn"},
-	{"leak-jaccard", 0, "J", OPT_LEAK_JACCARD,
-	 "Jaccard of 5-character shingles from which two prompts leak (default 0.85)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"valid", 0, "F", OPT_VALID, "share of the real records for validation (default 0.1)"},
+    {"test", 0, "F", OPT_TEST, "share of the real records for test (default 0.1)"},
+    {"seed", 0, "N", OPT_SEED, "random seed (default 0)"},
+    {"no-stratify", 0, NULL, OPT_NO_STRATIFY, "do not keep the label proportions in each split"},
+    {"out-dir", 'd', "DIR", OPT_OUT_DIR,
+     "write DIR/train.jsonl, DIR/valid.jsonl, DIR/test.jsonl (default: the current folder)"},
+    {"on-leak", 0, "MODE", OPT_ON_LEAK,
+     "a held-out record near-identical to a training one: fail (default: nothing is "
+     "written) or warn"},
+    {"leak-jaccard", 0, "J", OPT_LEAK_JACCARD,
+     "Jaccard of 5-character shingles from which two prompts leak (default 0.85)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 struct split_cli {
@@ -98,17 +98,19 @@ int cmd_split(int argc, char **argv)
 	sprout_split_options_init(&s.o);
 	s.dir = ".";
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "split [options] [FILE...]",
-			   "Split records into train, validation and test. Validation and test hold\n"
-			   "real records only, stratified by label; a synthetic record goes where its\n"
-			   "seed went, and is dropped (into the rejects file) when its seed is held\n"
-			   "out. Then every held-out prompt is compared with the training prompts: a\n"
-			   "near-identical pair is a leak, and the split fails loudly.",
-			   options, CLI_READS, &c, on_option, &s);
+	int rc =
+	    cli_parse(argc, argv, "split [options] [FILE...]",
+		      "Split records into train, validation and test. Validation and test hold\n"
+		      "real records only, stratified by label; a synthetic record goes where its\n"
+		      "seed went, and is dropped (into the rejects file) when its seed is held\n"
+		      "out. Then every held-out prompt is compared with the training prompts: a\n"
+		      "near-identical pair is a leak, and the split fails loudly.",
+		      options, CLI_READS, &c, on_option, &s);
 	if (rc >= 0)
 		return rc;
 	if (s.o.valid + s.o.test >= 1) {
-		cli_error("--valid and --test leave nothing to train on (%.2f + %.2f)", s.o.valid, s.o.test);
+		cli_error("--valid and --test leave nothing to train on (%.2f + %.2f)", s.o.valid,
+			  s.o.test);
 		return EXIT_USAGE;
 	}
 	if (s.dir && mkdir(s.dir, 0777) != 0 && errno != EEXIST) {
@@ -164,7 +166,8 @@ int cmd_split(int argc, char **argv)
 			goto fail;
 		int side = plan.side[i];
 		if (side == SPROUT_SPLIT_DROPPED) {
-			if ((rc = cli_reject_record(&rd, rec_mem, "split", NULL, plan.why[i], &r)) >= 0)
+			if ((rc = cli_reject_record(&rd, rec_mem, "split", NULL, plan.why[i],
+						    &r)) >= 0)
 				goto done;
 			continue;
 		}
@@ -187,15 +190,17 @@ int cmd_split(int argc, char **argv)
 			goto fail;
 		sprout_record_get(&h, SPROUT_SLOT_PROMPT, &ht);
 		sprout_record_get(&tr, SPROUT_SLOT_PROMPT, &tt);
-		cli_error("leak: %s record %s:%lu \"%.60s\" is near-identical (Jaccard %.2f) to train "
-			  "record %s:%lu \"%.60s\"",
-			  side_names[plan.side[l->held_out]], h.file ? h.file : "-", h.line, ht.s,
-			  l->jaccard, tr.file ? tr.file : "-", tr.line, tt.s);
+		cli_error(
+		    "leak: %s record %s:%lu \"%.60s\" is near-identical (Jaccard %.2f) to train "
+		    "record %s:%lu \"%.60s\"",
+		    side_names[plan.side[l->held_out]], h.file ? h.file : "-", h.line, ht.s,
+		    l->jaccard, tr.file ? tr.file : "-", tr.line, tt.s);
 	}
 	if (plan.nleaks && !s.warn) {
-		cli_error("%zu held-out record%s into train; nothing written (--on-leak warn writes "
-			  "anyway)",
-			  plan.nleaks, plan.nleaks == 1 ? " leaks" : "s leak");
+		cli_error(
+		    "%zu held-out record%s into train; nothing written (--on-leak warn writes "
+		    "anyway)",
+		    plan.nleaks, plan.nleaks == 1 ? " leaks" : "s leak");
 		rc = EXIT_DATA;
 		goto done;
 	}
@@ -206,10 +211,12 @@ int cmd_split(int argc, char **argv)
 			rc = x;
 	}
 	if (!rc || rc < 0)
-		cli_note(&c, "train %zu, valid %zu, test %zu, dropped %zu (synthetic records of held-out "
-			     "seeds)%s; files in %s",
-			 plan.count[0], plan.count[1], plan.count[2], plan.count[3],
-			 plan.nleaks ? ", with leaks" : "", s.dir);
+		cli_note(
+		    &c,
+		    "train %zu, valid %zu, test %zu, dropped %zu (synthetic records of held-out "
+		    "seeds)%s; files in %s",
+		    plan.count[0], plan.count[1], plan.count[2], plan.count[3],
+		    plan.nleaks ? ", with leaks" : "", s.dir);
 	goto done;
 fail:
 	cli_error_at(&err);

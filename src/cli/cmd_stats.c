@@ -6,8 +6,8 @@
 enum { OPT_JSON = OPT_COMMAND_BASE };
 
 static const struct cli_option options[] = {
-	{"json", 0, NULL, OPT_JSON, "print one JSON object instead of the table"},
-	{NULL, 0, NULL, 0, NULL},
+    {"json", 0, NULL, OPT_JSON, "print one JSON object instead of the table"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 struct stats_opts {
@@ -48,11 +48,12 @@ int cmd_stats(int argc, char **argv)
 	struct stats_opts o;
 	memset(&o, 0, sizeof o);
 	struct cli_common c;
-	int rc = cli_parse(argc, argv, "stats [options] [FILE...]",
-			   "Count the records in the FILEs (or stdin) and describe them: detected\n"
-			   "format, per-slot length distributions in characters and words, labels,\n"
-			   "exact duplicates and empty slots.",
-			   options, CLI_READS, &c, on_option, &o);
+	int rc =
+	    cli_parse(argc, argv, "stats [options] [FILE...]",
+		      "Count the records in the FILEs (or stdin) and describe them: detected\n"
+		      "format, per-slot length distributions in characters and words, labels,\n"
+		      "exact duplicates and empty slots.",
+		      options, CLI_READS, &c, on_option, &o);
 	if (rc >= 0)
 		return rc;
 	c.quiet = 1; /* the report names the formats itself */

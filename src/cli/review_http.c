@@ -15,7 +15,7 @@
 #include "mhd_dyn.h"
 
 #define MAX_BODY ((size_t)1 << 20)
-#define COOKIE "sprout_review"
+#define COOKIE	 "sprout_review"
 
 /* Bounds against clients that open connections and send little or nothing
  * (slowloris; docs/review.md, "Limits"). Idle connections cost nothing
@@ -25,11 +25,11 @@
  * only when the server listens beyond loopback: on 127.0.0.1 every local
  * client, attacker and reviewer alike, has the same address, and a
  * per-address bound would hand the attacker every slot. */
-#define POOL 4
+#define POOL		4
 #define MAX_CONNECTIONS 4096
-#define FD_RESERVE 64 /* descriptors kept for SQLite and the rest */
-#define TIMEOUT 5
-#define PER_CLIENT 32
+#define FD_RESERVE	64 /* descriptors kept for SQLite and the rest */
+#define TIMEOUT		5
+#define PER_CLIENT	32
 
 struct review_server {
 	struct MHD_Daemon *d;
@@ -46,10 +46,10 @@ static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'sel
 			  "form-action 'none'";
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-			    const char *data, size_t len, const char *cookie, const char *location)
+			     const char *data, size_t len, const char *cookie, const char *location)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
@@ -71,7 +71,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, const sprout_buf *b)
 {
 	return reply(c, status, "application/json; charset=utf-8", b->data ? b->data : "", b->len,
-		    NULL, NULL);
+		     NULL, NULL);
 }
 
 static enum MHD_Result json_error(struct MHD_Connection *c, unsigned status, const char *msg)
@@ -240,7 +240,8 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 		if (decision == 2) {
 			if (!sprout_review_is_adjudicator(rv, who)) {
 				sprout_buf_release(&b);
-				return json_error(c, 403, "only an adjudicator sets final decisions");
+				return json_error(c, 403,
+						  "only an adjudicator sets final decisions");
 			}
 			rc = sprout_review_adjudicate_json(rv, who, id, body, rq->body.len, &err);
 			if (!rc && sprout_buf_adds(&b, "{\"ok\":true}"))
@@ -253,8 +254,9 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 				return json_error(c, 409, err.msg);
 			}
 			if (!rc)
-				rc = sprout_buf_adds(&b, "{\"ok\":true,\"counts\":") ? SPROUT_ERR_NOMEM
-										: SPROUT_OK;
+				rc = sprout_buf_adds(&b, "{\"ok\":true,\"counts\":")
+					 ? SPROUT_ERR_NOMEM
+					 : SPROUT_OK;
 			if (!rc)
 				rc = sprout_review_counts_json(rv, who, &b, &err);
 			if (!rc && sprout_buf_addc(&b, '}'))
@@ -361,15 +363,16 @@ struct review_server *review_server_start(sprout_review *rv, const char *host, u
 	}
 	s->rv = rv;
 	int loopback = (ntohl(a.sin_addr.s_addr) >> 24) == 127;
-	s->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, NULL, NULL, handle, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL,
-				MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, loopback ? 0u : (unsigned)PER_CLIENT,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT,
-				MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, NULL, NULL, handle, s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)POOL, MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, loopback ? 0u : (unsigned)PER_CLIENT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED, done,
+	    NULL, MHD_OPTION_END);
 	if (!s->d) {
-		snprintf(why, whylen, "cannot listen on %s:%u (in use, or not allowed)", host, port);
+		snprintf(why, whylen, "cannot listen on %s:%u (in use, or not allowed)", host,
+			 port);
 		free(s);
 		return NULL;
 	}

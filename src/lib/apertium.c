@@ -16,7 +16,7 @@
 #include "augment_internal.h"
 
 #define MODES_DIR "/usr/share/apertium/modes"
-#define STALL_MS 60000 /* no progress for this long: the pipeline is stuck */
+#define STALL_MS  60000 /* no progress for this long: the pipeline is stuck */
 
 extern char **environ;
 
@@ -69,9 +69,10 @@ static int mode_script(const char *pair, sprout_buf *out, sprout_error *err)
 	}
 	char *argv[] = {"apertium-wblank-mode", "-z", path, NULL};
 	if (capture(argv, out)) {
-		sprout_error_set(err, SPROUT_ERR_IO,
-				 "backtranslate cannot run apertium-wblank-mode; install the Debian "
-				 "package apertium");
+		sprout_error_set(
+		    err, SPROUT_ERR_IO,
+		    "backtranslate cannot run apertium-wblank-mode; install the Debian "
+		    "package apertium");
 		return -1;
 	}
 	while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == ' '))
@@ -254,8 +255,9 @@ sprout_code apertium_roundtrip(struct apertium *ap, const char *const *texts, co
 			char tmp[65536];
 			ssize_t k = read(ap->out, tmp, sizeof tmp);
 			if (k <= 0) {
-				rc = sprout_error_set(err, SPROUT_ERR_IO,
-						      "Apertium stopped before answering all texts");
+				rc =
+				    sprout_error_set(err, SPROUT_ERR_IO,
+						     "Apertium stopped before answering all texts");
 				break;
 			}
 			if (sprout_buf_add(&ap->rbuf, tmp, (size_t)k)) {
@@ -263,12 +265,14 @@ sprout_code apertium_roundtrip(struct apertium *ap, const char *const *texts, co
 				break;
 			}
 			/* every NUL ends one answer */
-			for (size_t i = ap->rbuf.len - (size_t)k; i < ap->rbuf.len && got < n; i++) {
+			for (size_t i = ap->rbuf.len - (size_t)k; i < ap->rbuf.len && got < n;
+			     i++) {
 				if (ap->rbuf.data[i] != '\0')
 					continue;
 				out[got] = unescape(a, ap->rbuf.data + seg_start, i - seg_start);
 				if (!out[got]) {
-					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+							      "out of memory");
 					break;
 				}
 				got++;

@@ -18,23 +18,23 @@ static const struct {
 	double rate;
 	int deterministic; /* gives the same text on every attempt */
 } methods[SPROUT_AUG__COUNT] = {
-	[SPROUT_AUG_SYNONYM] = {"synonym", aug_synonym, 0.1, 0},
-	[SPROUT_AUG_INSERT] = {"insert", aug_insert, 0.1, 0},
-	[SPROUT_AUG_SWAP] = {"swap", aug_swap, 0.1, 0},
-	[SPROUT_AUG_DELETE] = {"delete", aug_delete, 0.1, 0},
-	[SPROUT_AUG_TYPO] = {"typo", aug_typo, 0.1, 0},
-	[SPROUT_AUG_CASUAL] = {"casual", aug_casual, 0.5, 0},
-	[SPROUT_AUG_FORMAL] = {"formal", aug_formal, 1.0, 1},
-	[SPROUT_AUG_FORMAT] = {"format", aug_format, 1.0, 0},
-	[SPROUT_AUG_BACKTRANSLATE] = {"backtranslate", NULL, 1.0, 1},
-	[SPROUT_AUG_QUESTION] = {"question", aug_question, 1.0, 0},
-	[SPROUT_AUG_POLITE] = {"polite", aug_polite, 1.0, 0},
+    [SPROUT_AUG_SYNONYM] = {"synonym", aug_synonym, 0.1, 0},
+    [SPROUT_AUG_INSERT] = {"insert", aug_insert, 0.1, 0},
+    [SPROUT_AUG_SWAP] = {"swap", aug_swap, 0.1, 0},
+    [SPROUT_AUG_DELETE] = {"delete", aug_delete, 0.1, 0},
+    [SPROUT_AUG_TYPO] = {"typo", aug_typo, 0.1, 0},
+    [SPROUT_AUG_CASUAL] = {"casual", aug_casual, 0.5, 0},
+    [SPROUT_AUG_FORMAL] = {"formal", aug_formal, 1.0, 1},
+    [SPROUT_AUG_FORMAT] = {"format", aug_format, 1.0, 0},
+    [SPROUT_AUG_BACKTRANSLATE] = {"backtranslate", NULL, 1.0, 1},
+    [SPROUT_AUG_QUESTION] = {"question", aug_question, 1.0, 0},
+    [SPROUT_AUG_POLITE] = {"polite", aug_polite, 1.0, 0},
 };
 
-#define ATTEMPTS 6
+#define ATTEMPTS	 6
 #define ATTEMPTS_CHECKED 10 /* with the check, some tries are turned down */
-#define TURNED_DOWN_MAX 3   /* but no more than this many by the check */
-#define BELOW_MEMO 64       /* candidates turned down remembered per record */
+#define TURNED_DOWN_MAX	 3  /* but no more than this many by the check */
+#define BELOW_MEMO	 64 /* candidates turned down remembered per record */
 /* from here on a candidate may be a copy: the same words (only case or
  * punctuation differ); it is one when the filter's duplicate check would
  * drop it (the same text once lowercased, punctuation dropped) */
@@ -68,8 +68,8 @@ void sprout_augment_options_init(sprout_augment_options *o)
 {
 	memset(o, 0, sizeof *o);
 	static const sprout_aug_method defaults[] = {
-		SPROUT_AUG_SYNONYM, SPROUT_AUG_DELETE, SPROUT_AUG_TYPO,	    SPROUT_AUG_CASUAL,
-		SPROUT_AUG_FORMAL,  SPROUT_AUG_FORMAT, SPROUT_AUG_QUESTION, SPROUT_AUG_POLITE,
+	    SPROUT_AUG_SYNONYM, SPROUT_AUG_DELETE, SPROUT_AUG_TYPO,	SPROUT_AUG_CASUAL,
+	    SPROUT_AUG_FORMAL,	SPROUT_AUG_FORMAT, SPROUT_AUG_QUESTION, SPROUT_AUG_POLITE,
 	};
 	for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++)
 		o->weight[defaults[i]] = 1;
@@ -85,8 +85,8 @@ static sprout_json *params_for(const sprout_augmenter *g, sprout_aug_method m, s
 static const char *json_text(sprout_arena *a, const sprout_json *v)
 {
 	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 20);
-	const char *out = v && !sprout_json_write(&b, v) ? sprout_arena_strndup(a, b.data, b.len)
-							  : NULL;
+	const char *out =
+	    v && !sprout_json_write(&b, v) ? sprout_arena_strndup(a, b.data, b.len) : NULL;
 	sprout_buf_release(&b);
 	return out;
 }
@@ -122,8 +122,8 @@ sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_e
 		snprintf(method, sizeof method, "augment.%s", methods[i].name);
 		if (!(g->params[i] = params_for(g, (sprout_aug_method)i, g->mem)) ||
 		    !(g->params_json[i] = json_text(g->mem, g->params[i])) ||
-		    !(g->method_json[i] = json_text(g->mem, sprout_json_string(g->mem, method,
-									      strlen(method)))))
+		    !(g->method_json[i] =
+			  json_text(g->mem, sprout_json_string(g->mem, method, strlen(method)))))
 			break;
 	}
 	if (made < SPROUT_AUG__COUNT) {
@@ -143,7 +143,7 @@ sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_e
 		if (!g->wn) {
 			char msg[SPROUT_ERROR_MSG_MAX];
 			snprintf(msg, sizeof msg, "%s: %.400s",
-				 uses(o, SPROUT_AUG_SYNONYM) ? "synonym"
+				 uses(o, SPROUT_AUG_SYNONYM)  ? "synonym"
 				 : uses(o, SPROUT_AUG_INSERT) ? "insert"
 							      : "the meaning check",
 				 err ? err->msg : "");
@@ -158,7 +158,8 @@ sprout_augmenter *sprout_augmenter_new(const sprout_augment_options *o, sprout_e
 	}
 	if (o->check && !(g->lm = sprout_lm_open(NULL, err))) {
 		char msg[SPROUT_ERROR_MSG_MAX];
-		snprintf(msg, sizeof msg, "the meaning check: %.450s (or --no-check)", err ? err->msg : "");
+		snprintf(msg, sizeof msg, "the meaning check: %.450s (or --no-check)",
+			 err ? err->msg : "");
 		if (err)
 			memcpy(err->msg, msg, sizeof msg);
 		sprout_augmenter_free(g);
@@ -208,15 +209,14 @@ struct sprout_aug_worker {
 	const sprout_augmenter *g;
 	struct aug_cache *cache;
 	sprout_meaning *meaning; /* the check's scorer, or NULL */
-	sprout_buf norm[2];      /* texts normalised for the copy test */
+	sprout_buf norm[2];	 /* texts normalised for the copy test */
 	struct tmpl line, hash;
-	sprout_buf scratch;                  /* a variant's hash stream */
+	sprout_buf scratch;		     /* a variant's hash stream */
 	sprout_buf text[SPROUT_SLOT__COUNT]; /* a variant's new texts */
 };
 
 /* a and b the same after the duplicate check's normalisation */
-static int same_normalized(sprout_aug_worker *w, const char *a, size_t na, const char *b,
-			   size_t nb)
+static int same_normalized(sprout_aug_worker *w, const char *a, size_t na, const char *b, size_t nb)
 {
 	sprout_buf *x = &w->norm[0], *y = &w->norm[1];
 	sprout_buf_clear(x);
@@ -308,8 +308,8 @@ static void marker(size_t k, char out[8])
 }
 
 sprout_code sprout_augment_backtranslate(sprout_augmenter *g, const char *const *texts,
-					 const size_t *lens, size_t n, sprout_arena *a,
-					 char **out, sprout_error *err)
+					 const size_t *lens, size_t n, sprout_arena *a, char **out,
+					 sprout_error *err)
 {
 	if (!g->ap)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "backtranslate is not enabled");
@@ -344,7 +344,8 @@ sprout_code sprout_augment_backtranslate(sprout_augmenter *g, const char *const 
 		if (!masked[i])
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
-	sprout_code rc = apertium_roundtrip(g->ap, (const char *const *)masked, mlens, n, a, out, err);
+	sprout_code rc =
+	    apertium_roundtrip(g->ap, (const char *const *)masked, mlens, n, a, out, err);
 	if (rc)
 		return rc;
 	/* put the protected spans back; a lost or doubled one drops the text */
@@ -503,8 +504,8 @@ static const sprout_json *find_string(const sprout_json *v, const char *s)
 	if (v->type != SPROUT_JSON_ARRAY && v->type != SPROUT_JSON_OBJECT)
 		return NULL;
 	for (size_t i = 0; i < v->len; i++) {
-		const sprout_json *c = v->type == SPROUT_JSON_OBJECT ? v->u.members[i].value
-								     : v->u.items[i];
+		const sprout_json *c =
+		    v->type == SPROUT_JSON_OBJECT ? v->u.members[i].value : v->u.items[i];
 		const sprout_json *hit = find_string(c, s);
 		if (hit)
 			return hit;
@@ -579,7 +580,8 @@ static int make_templates(sprout_aug_worker *w, const sprout_record *parent, con
 		}
 	}
 	sprout_buf_clear(&w->line.bytes);
-	return sprout_json_write_holes(&w->line.bytes, probe.obj, holes, nh, at, seen) == SPROUT_OK &&
+	return sprout_json_write_holes(&w->line.bytes, probe.obj, holes, nh, at, seen) ==
+		   SPROUT_OK &&
 	       tmpl_take(&w->line, what, nh, at, seen, nh);
 }
 
@@ -605,9 +607,8 @@ static sprout_code fill_hash(const struct tmpl *t, const struct texts *x, sprout
 }
 
 /* The JSON line of a variant, from the template, appended to b. */
-static sprout_code fill_line(const struct tmpl *t, const sprout_augmenter *g,
-			     sprout_aug_method m, const struct texts *x, const uint64_t h[2],
-			     sprout_buf *b)
+static sprout_code fill_line(const struct tmpl *t, const sprout_augmenter *g, sprout_aug_method m,
+			     const struct texts *x, const uint64_t h[2], sprout_buf *b)
 {
 	size_t from = 0;
 	sprout_code rc = SPROUT_OK;
@@ -656,8 +657,8 @@ static sprout_code build_child(const sprout_record *parent, const int *present,
 /* Where variants go: records (recs), or JSON lines (o). */
 static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *parent,
 				 const sprout_aug_prepared *prepared, sprout_arena *a,
-				 sprout_record *recs, sprout_aug_json *o, size_t max,
-				 size_t *made, sprout_error *err)
+				 sprout_record *recs, sprout_aug_json *o, size_t max, size_t *made,
+				 sprout_error *err)
 {
 	const sprout_augmenter *g = w->g;
 	*made = 0;
@@ -678,7 +679,7 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 	/* the content hashes of the variants made: a variant is made only when
 	 * a slot's text differs from the parent's, so it is never a copy of
 	 * the parent, and only the variants need comparing */
-	uint64_t (*hashes)[2] = sprout_arena_alloc(a, (nv + 1) * sizeof *hashes);
+	uint64_t(*hashes)[2] = sprout_arena_alloc(a, (nv + 1) * sizeof *hashes);
 	if (!hashes)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	size_t nh = 0;
@@ -687,7 +688,8 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 	struct texts orig;
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		sprout_text t;
-		present[s] = g->o.slots[s] && sprout_record_get(parent, (sprout_slot)s, &t) && t.len;
+		present[s] =
+		    g->o.slots[s] && sprout_record_get(parent, (sprout_slot)s, &t) && t.len;
 		orig.s[s] = present[s] ? t.s : NULL;
 		orig.len[s] = present[s] ? t.len : 0;
 		present_slots += present[s];
@@ -698,8 +700,8 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 	/* with one slot augmented, the texts of the variants made: a new text
 	 * equal to one of them is a copy, known without hashing (most tries
 	 * that fail are such copies) */
-	const char **made_s = present_slots == 1 ? sprout_arena_alloc(a, (nv + 1) * sizeof *made_s)
-						  : NULL;
+	const char **made_s =
+	    present_slots == 1 ? sprout_arena_alloc(a, (nv + 1) * sizeof *made_s) : NULL;
 	size_t *made_len = made_s ? sprout_arena_alloc(a, (nv + 1) * sizeof *made_len) : NULL;
 	sprout_code rc = SPROUT_OK;
 	/* one context per slot, so each slot's text is tokenized once */
@@ -741,7 +743,8 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 				sprout_rng_init(&pick, g->o.seed, id, tag);
 				double x = sprout_rng_double(&pick) * left;
 				for (int c = 0; c < SPROUT_AUG__COUNT; c++) {
-					if (exhausted[c] || g->o.weight[c] <= 0 || made_by[c] >= share)
+					if (exhausted[c] || g->o.weight[c] <= 0 ||
+					    made_by[c] >= share)
 						continue;
 					m = (sprout_aug_method)c;
 					if (x < g->o.weight[c])
@@ -752,7 +755,9 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 		}
 		if (exhausted[m])
 			continue;
-		int attempts = methods[m].deterministic ? 1 : g->o.check ? ATTEMPTS_CHECKED : ATTEMPTS;
+		int attempts = methods[m].deterministic ? 1
+			       : g->o.check		? ATTEMPTS_CHECKED
+							: ATTEMPTS;
 		int made_one = 0, nothing = 0, turned_down = 0;
 		size_t klen = keyed ? il + 1 + attempt_tag(key + il + 1, methods[m].name, v, 0) : 0;
 		for (int at = 0; at < attempts && !rc; at++) {
@@ -779,20 +784,23 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 					sprout_buf *b = &w->text[s];
 					sprout_buf_clear(b);
 					if (ctx[s].stable != orig.s[s]) {
-						ctx[s] = (struct aug_ctx){g, w->cache, orig.s[s], orig.len[s],
-									  0, {NULL, 0}, NULL, 0, NULL};
+						ctx[s] = (struct aug_ctx){
+						    g,	       w->cache, orig.s[s], orig.len[s], 0,
+						    {NULL, 0}, NULL,	 0,	    NULL};
 					}
 					int got = methods[m].fn(&ctx[s], orig.s[s], orig.len[s],
 								g->o.rate[m], &rng, a, b);
 					never += got == AUG_NEVER;
 					if (got == -1)
-						rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+						rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+								      "out of memory");
 					if (got > 0) {
 						next = b->data ? b->data : "";
 						nlen = b->len;
 					}
 				}
-				if (!next || (nlen == orig.len[s] && memcmp(next, orig.s[s], nlen) == 0))
+				if (!next ||
+				    (nlen == orig.len[s] && memcmp(next, orig.s[s], nlen) == 0))
 					continue;
 				x.s[s] = next;
 				x.len[s] = nlen;
@@ -810,7 +818,8 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			}
 			if (made_len) {
 				size_t n = x.len[the_slot], j = 0;
-				while (j < nh && !(made_len[j] == n && memcmp(made_s[j], x.s[the_slot], n) == 0))
+				while (j < nh && !(made_len[j] == n &&
+						   memcmp(made_s[j], x.s[the_slot], n) == 0))
 					j++;
 				if (j < nh)
 					continue;
@@ -823,17 +832,20 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 				uint64_t ch = 0;
 				for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
 					if (present[s] && x.s[s] != orig.s[s])
-						ch ^= XXH3_64bits_withSeed(x.s[s], x.len[s], (uint64_t)s);
+						ch ^= XXH3_64bits_withSeed(x.s[s], x.len[s],
+									   (uint64_t)s);
 				for (size_t q = 0; q < nbelow && ok; q++)
 					ok = below_h[q] != ch;
 				for (int s = 0; s < SPROUT_SLOT__COUNT && ok; s++) {
 					if (!present[s] || x.s[s] == orig.s[s])
 						continue;
-					double sc = sprout_meaning_score(w->meaning, orig.s[s], orig.len[s],
-									 x.s[s], x.len[s], NULL);
+					double sc =
+					    sprout_meaning_score(w->meaning, orig.s[s], orig.len[s],
+								 x.s[s], x.len[s], NULL);
 					ok = sc >= g->o.min_score &&
-					     (sc < NEAR_COPY || !same_normalized(w, orig.s[s], orig.len[s],
-										  x.s[s], x.len[s]));
+					     (sc < NEAR_COPY ||
+					      !same_normalized(w, orig.s[s], orig.len[s], x.s[s],
+							       x.len[s]));
 				}
 				if (!ok) {
 					if (nbelow < BELOW_MEMO)
@@ -853,7 +865,8 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			sprout_record child;
 			if (splice) {
 				if (fill_hash(&w->hash, &x, &w->scratch)) {
-					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+							      "out of memory");
 					break;
 				}
 				XXH128_hash_t hh = XXH3_128bits(w->scratch.data, w->scratch.len);
@@ -872,21 +885,24 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 				continue;
 			if (splice) {
 				if (fill_line(&w->line, g, m, &x, h, o->out)) {
-					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+							      "out of memory");
 					break;
 				}
 				o->spliced++;
 			} else {
 				char method[64];
 				snprintf(method, sizeof method, "augment.%s", methods[m].name);
-				if (sprout_meta_derive_hashed(&child, parent, method, g->params[m], h, err)) {
+				if (sprout_meta_derive_hashed(&child, parent, method, g->params[m],
+							      h, err)) {
 					rc = err ? err->code : SPROUT_ERR_NOMEM;
 					break;
 				}
 				if (o && o->strip_meta)
 					sprout_meta_strip(&child);
 				if (o && sprout_json_write(o->out, child.obj)) {
-					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+							      "out of memory");
 					break;
 				}
 				if (recs)
@@ -900,8 +916,10 @@ static sprout_code make_variants(sprout_aug_worker *w, const sprout_record *pare
 			hashes[nh][1] = h[1];
 			if (made_len) {
 				made_len[nh] = x.len[the_slot];
-				if (!(made_s[nh] = sprout_arena_strndup(a, x.s[the_slot], made_len[nh]))) {
-					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+				if (!(made_s[nh] =
+					  sprout_arena_strndup(a, x.s[the_slot], made_len[nh]))) {
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+							      "out of memory");
 					break;
 				}
 			}

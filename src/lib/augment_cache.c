@@ -135,7 +135,7 @@ static size_t make_key(char *buf, size_t cap, char type, const char *a, const ch
 }
 
 const struct aug_word *aug_cache_word(struct aug_cache *c, const sprout_wordnet *wn,
-				     const char *word)
+				      const char *word)
 {
 	char key[SPROUT_WORD_MAX + 8];
 	size_t kl = make_key(key, sizeof key, 'w', word, NULL);
@@ -222,8 +222,7 @@ const struct aug_synonyms *aug_cache_synonyms(struct aug_cache *c, const sprout_
 		/* one word for one word: "standard pressure" is no way to say
 		 * "atm", nor "bill of fare" "card" */
 		if (spaces > (strchr(lemma, '_') || strchr(lemma, ' ') ? 1 : 0) || upper ||
-		    strchr(syn[j], '.') ||
-		    aug_is_stopword(syn[j], strlen(syn[j])))
+		    strchr(syn[j], '.') || aug_is_stopword(syn[j], strlen(syn[j])))
 			continue;
 		const char *w = sprout_arena_strndup(c->mem, syn[j], strlen(syn[j]));
 		if (w)

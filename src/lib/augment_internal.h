@@ -18,7 +18,7 @@ struct sprout_augmenter {
 	struct apertium *ap;
 	double total_weight;
 	size_t max_variants;
-	sprout_arena *mem;                      /* what lives as long as g */
+	sprout_arena *mem;			/* what lives as long as g */
 	sprout_json *params[SPROUT_AUG__COUNT]; /* provenance params, shared */
 	/* the same written as JSON, with "augment.<method>", for splicing */
 	const char *params_json[SPROUT_AUG__COUNT], *method_json[SPROUT_AUG__COUNT];
@@ -60,7 +60,7 @@ struct aug_word {
 	int starts, ends;
 };
 const struct aug_word *aug_cache_word(struct aug_cache *c, const sprout_wordnet *wn,
-				     const char *word);
+				      const char *word);
 /* 1 when "x y" is (an inflection of) a collocation of WordNet; xw and yw
  * are the words' entries (NULL: 0). */
 int aug_cache_collocation(struct aug_cache *c, const sprout_wordnet *wn, const char *x,
@@ -94,22 +94,22 @@ sprout_code aug_tokenize(struct aug_ctx *c, const char *s, size_t n, sprout_aren
 typedef int (*aug_fn)(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
 		      sprout_arena *a, sprout_buf *out);
 
-int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate,
-		sprout_rng *rng, sprout_arena *a, sprout_buf *out);
+int aug_synonym(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
+		sprout_arena *a, sprout_buf *out);
 int aug_insert(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out);
+	       sprout_arena *a, sprout_buf *out);
 int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out);
+	     sprout_arena *a, sprout_buf *out);
 int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out);
+	       sprout_arena *a, sprout_buf *out);
 int aug_typo(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out);
+	     sprout_arena *a, sprout_buf *out);
 int aug_casual(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out);
+	       sprout_arena *a, sprout_buf *out);
 int aug_formal(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out);
+	       sprout_arena *a, sprout_buf *out);
 int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out);
+	       sprout_arena *a, sprout_buf *out);
 int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
 		 sprout_arena *a, sprout_buf *out);
 int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,

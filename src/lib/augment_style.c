@@ -8,9 +8,9 @@
 
 /* QWERTY neighbours of each lowercase letter */
 static const char *const neighbours[26] = {
-	"qwsz", "vghn", "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko", "huikmn",
-	"jiolm", "kop", "njk", "bhjm", "iklp", "ol", "wa", "edft", "awedxz", "rfgy", "yhji",
-	"cfgb", "qase", "zsdc", "tghu", "asx",
+    "qwsz",   "vghn",  "xdfv", "serfcx", "wsdr", "drtgvc", "ftyhbv", "gyujnb", "ujko",
+    "huikmn", "jiolm", "kop",  "njk",	 "bhjm", "iklp",   "ol",     "wa",     "edft",
+    "awedxz", "rfgy",  "yhji", "cfgb",	 "qase", "zsdc",   "tghu",   "asx",
 };
 
 static int ascii_word(const char *s, size_t n)
@@ -33,7 +33,8 @@ static sprout_code one_typo(const char *w, size_t n, int sentence_start, sprout_
 	const char *apos = memchr(w, '\'', n);
 	for (int tries = 0; tries < 8; tries++) {
 		unsigned op = (unsigned)sprout_rng_below(rng, 6);
-		size_t i = 1 + (size_t)sprout_rng_below(rng, n - 1); /* first letters are rarely hit */
+		size_t i =
+		    1 + (size_t)sprout_rng_below(rng, n - 1); /* first letters are rarely hit */
 		switch (op) {
 		case 0: { /* a neighbouring key */
 			char c = w[i];
@@ -44,48 +45,50 @@ static sprout_code one_typo(const char *w, size_t n, int sentence_start, sprout_
 			if (c >= 'A' && c <= 'Z')
 				r = (char)(r - 32);
 			return sprout_buf_add(b, w, i) || sprout_buf_addc(b, r) ||
-					       sprout_buf_add(b, w + i + 1, n - i - 1)
-				       ? SPROUT_ERR_NOMEM
-				       : SPROUT_OK;
+				       sprout_buf_add(b, w + i + 1, n - i - 1)
+				   ? SPROUT_ERR_NOMEM
+				   : SPROUT_OK;
 		}
 		case 1: /* two letters swapped */
 			if (i + 1 >= n || !letter(w[i]) || !letter(w[i + 1]) || w[i] == w[i + 1])
 				continue;
 			return sprout_buf_add(b, w, i) || sprout_buf_addc(b, w[i + 1]) ||
-					       sprout_buf_addc(b, w[i]) ||
-					       sprout_buf_add(b, w + i + 2, n - i - 2)
-				       ? SPROUT_ERR_NOMEM
-				       : SPROUT_OK;
+				       sprout_buf_addc(b, w[i]) ||
+				       sprout_buf_add(b, w + i + 2, n - i - 2)
+				   ? SPROUT_ERR_NOMEM
+				   : SPROUT_OK;
 		case 2: /* a letter dropped */
 			if (!letter(w[i]) || n < 4)
 				continue;
 			return sprout_buf_add(b, w, i) || sprout_buf_add(b, w + i + 1, n - i - 1)
-				       ? SPROUT_ERR_NOMEM
-				       : SPROUT_OK;
+				   ? SPROUT_ERR_NOMEM
+				   : SPROUT_OK;
 		case 3: /* a letter doubled */
 			if (!letter(w[i]))
 				continue;
 			return sprout_buf_add(b, w, i + 1) || sprout_buf_add(b, w + i, n - i)
-				       ? SPROUT_ERR_NOMEM
-				       : SPROUT_OK;
+				   ? SPROUT_ERR_NOMEM
+				   : SPROUT_OK;
 		case 4: /* the apostrophe forgotten */
 			if (!apos)
 				continue;
 			return sprout_buf_add(b, w, (size_t)(apos - w)) ||
-					       sprout_buf_add(b, apos + 1, n - (size_t)(apos - w) - 1)
-				       ? SPROUT_ERR_NOMEM
-				       : SPROUT_OK;
+				       sprout_buf_add(b, apos + 1, n - (size_t)(apos - w) - 1)
+				   ? SPROUT_ERR_NOMEM
+				   : SPROUT_OK;
 		case 5: /* a casing slip: "the" at a start, or "THe" */
-			if (sentence_start && w[0] >= 'A' && w[0] <= 'Z' && w[1] >= 'a' && w[1] <= 'z') {
+			if (sentence_start && w[0] >= 'A' && w[0] <= 'Z' && w[1] >= 'a' &&
+			    w[1] <= 'z') {
 				if (sprout_rng_below(rng, 2))
 					return sprout_buf_addc(b, (char)(w[0] + 32)) ||
-							       sprout_buf_add(b, w + 1, n - 1)
-						       ? SPROUT_ERR_NOMEM
-						       : SPROUT_OK;
-				return sprout_buf_addc(b, w[0]) || sprout_buf_addc(b, (char)(w[1] - 32)) ||
-						       sprout_buf_add(b, w + 2, n - 2)
-					       ? SPROUT_ERR_NOMEM
-					       : SPROUT_OK;
+						       sprout_buf_add(b, w + 1, n - 1)
+						   ? SPROUT_ERR_NOMEM
+						   : SPROUT_OK;
+				return sprout_buf_addc(b, w[0]) ||
+					       sprout_buf_addc(b, (char)(w[1] - 32)) ||
+					       sprout_buf_add(b, w + 2, n - 2)
+					   ? SPROUT_ERR_NOMEM
+					   : SPROUT_OK;
 			}
 			continue;
 		}
@@ -94,7 +97,7 @@ static sprout_code one_typo(const char *w, size_t n, int sentence_start, sprout_
 }
 
 int aug_typo(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out)
+	     sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	if (aug_tokenize(c, s, n, a, &t))
@@ -120,7 +123,8 @@ int aug_typo(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 		const sprout_token *k = &t.v[i];
 		if (hit[i]) {
 			size_t before = out->len;
-			sprout_code rc = one_typo(s + k->off, k->len, aug_sentence_start(s, &t, i), rng, out);
+			sprout_code rc =
+			    one_typo(s + k->off, k->len, aug_sentence_start(s, &t, i), rng, out);
 			if (rc == SPROUT_OK) {
 				changed = 1;
 				continue;
@@ -140,7 +144,6 @@ int aug_typo(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 struct phrase {
 	const char *from, *to;
 };
-
 
 /* Lowercase word at token i with ’ read as ', into w; 0 if too long. */
 static int word_at(const char *s, const sprout_token *k, char *w, size_t cap)
@@ -186,9 +189,9 @@ static size_t match(const char *s, const sprout_tokens *t, size_t i, const char 
 }
 
 enum case_mode {
-	AS_WRITTEN,   /* chat words: "u", "pls" */
-	SOURCE_CASE,  /* contractions: "Do not" -> "Don't", "I am" -> "I'm" */
-	CAPITALIZED   /* expansions: as written, capitalised where the source was */
+	AS_WRITTEN,  /* chat words: "u", "pls" */
+	SOURCE_CASE, /* contractions: "Do not" -> "Don't", "I am" -> "I'm" */
+	CAPITALIZED  /* expansions: as written, capitalised where the source was */
 };
 
 /* The lowercase word of the first word token from i on (skipping spaces),
@@ -222,14 +225,13 @@ static int in_list(const char *w, const char *const *list)
 /* May the words from token i to end be contracted? English contracts an
  * auxiliary, not a verb in a stressed place: "i've lost", not "do i've",
  * "i've to" or "what time it's"; "it's right now" reads wrong too. */
-static int may_contract(const char *s, const sprout_tokens *t, size_t i, size_t end,
-			const char *to)
+static int may_contract(const char *s, const sprout_tokens *t, size_t i, size_t end, const char *to)
 {
-	static const char *const auxiliaries[] = {
-		"do", "does", "did", "will", "would", "can", "could", "should", "shall", "must",
-		"may", "might", "to", "not", NULL};
-	static const char *const stressed_next[] = {"right", "now", "today", "here", "there",
-						   "then", "yet", "too", "again", NULL};
+	static const char *const auxiliaries[] = {"do",	 "does",  "did",    "will",  "would",
+						  "can", "could", "should", "shall", "must",
+						  "may", "might", "to",	    "not",   NULL};
+	static const char *const stressed_next[] = {"right", "now", "today", "here",  "there",
+						    "then",  "yet", "too",   "again", NULL};
 	char next[32], prev[32];
 	next_word(s, t, end, next, sizeof next);
 	prev_word(s, t, i, prev, sizeof prev);
@@ -244,10 +246,11 @@ static int may_contract(const char *s, const sprout_tokens *t, size_t i, size_t 
 	if (tl > 3 && strcmp(to + tl - 3, "'ve") == 0) {
 		/* "have" contracts as an auxiliary only: before a past participle */
 		static const char *const participles[] = {
-			"been", "got", "gotten", "lost", "done", "made", "seen", "sent", "paid",
-			"had", "forgotten", "given", "taken", "found", "heard", "left", "bought",
-			"spent", "put", "read", "set", "come", "gone", "written", "known", "won",
-			"just", "already", "never", "always", "recently", "still", "ever", NULL};
+		    "been",  "got",    "gotten",   "lost",	"done",	 "made",  "seen",
+		    "sent",  "paid",   "had",	   "forgotten", "given", "taken", "found",
+		    "heard", "left",   "bought",   "spent",	"put",	 "read",  "set",
+		    "come",  "gone",   "written",  "known",	"won",	 "just",  "already",
+		    "never", "always", "recently", "still",	"ever",	 NULL};
 		size_t nl = strlen(next);
 		return in_list(next, participles) || (nl > 3 && strcmp(next + nl - 2, "ed") == 0);
 	}
@@ -302,50 +305,122 @@ static int replace_phrases(const char *s, const sprout_tokens *t, const struct p
 
 /* longest first, so "can not" wins over "can" */
 static const struct phrase contractions[] = {
-	{"do not", "don't"},       {"does not", "doesn't"},   {"did not", "didn't"},
-	{"is not", "isn't"},       {"are not", "aren't"},     {"was not", "wasn't"},
-	{"were not", "weren't"},   {"have not", "haven't"},   {"has not", "hasn't"},
-	{"had not", "hadn't"},     {"will not", "won't"},     {"would not", "wouldn't"},
-	{"should not", "shouldn't"}, {"could not", "couldn't"}, {"can not", "can't"},
-	{"cannot", "can't"},       {"i am", "i'm"},	      {"you are", "you're"},
-	{"we are", "we're"},       {"they are", "they're"},   {"it is", "it's"},
-	{"that is", "that's"},     {"there is", "there's"},   {"what is", "what's"},
-	{"i have", "i've"},	   {"i will", "i'll"},	      {"i would", "i'd"},
-	{"let us", "let's"},       {"you will", "you'll"},    {"we will", "we'll"},
-	{NULL, NULL},
+    {"do not", "don't"},
+    {"does not", "doesn't"},
+    {"did not", "didn't"},
+    {"is not", "isn't"},
+    {"are not", "aren't"},
+    {"was not", "wasn't"},
+    {"were not", "weren't"},
+    {"have not", "haven't"},
+    {"has not", "hasn't"},
+    {"had not", "hadn't"},
+    {"will not", "won't"},
+    {"would not", "wouldn't"},
+    {"should not", "shouldn't"},
+    {"could not", "couldn't"},
+    {"can not", "can't"},
+    {"cannot", "can't"},
+    {"i am", "i'm"},
+    {"you are", "you're"},
+    {"we are", "we're"},
+    {"they are", "they're"},
+    {"it is", "it's"},
+    {"that is", "that's"},
+    {"there is", "there's"},
+    {"what is", "what's"},
+    {"i have", "i've"},
+    {"i will", "i'll"},
+    {"i would", "i'd"},
+    {"let us", "let's"},
+    {"you will", "you'll"},
+    {"we will", "we'll"},
+    {NULL, NULL},
 };
 
 static const struct phrase chat[] = {
-	{"as soon as possible", "asap"}, {"by the way", "btw"}, {"i don't know", "idk"},
-	{"to be honest", "tbh"},	 {"thank you", "ty"},	{"right now", "rn"},
-	{"please", "pls"},		 {"you", "u"},		{"your", "ur"},
-	{"thanks", "thx"},		 {"because", "bc"},	{"okay", "ok"},
-	{"people", "ppl"},		 {"tomorrow", "tmrw"},	{"message", "msg"},
-	{"want to", "wanna"},		 {"going to", "gonna"}, {NULL, NULL},
+    {"as soon as possible", "asap"},
+    {"by the way", "btw"},
+    {"i don't know", "idk"},
+    {"to be honest", "tbh"},
+    {"thank you", "ty"},
+    {"right now", "rn"},
+    {"please", "pls"},
+    {"you", "u"},
+    {"your", "ur"},
+    {"thanks", "thx"},
+    {"because", "bc"},
+    {"okay", "ok"},
+    {"people", "ppl"},
+    {"tomorrow", "tmrw"},
+    {"message", "msg"},
+    {"want to", "wanna"},
+    {"going to", "gonna"},
+    {NULL, NULL},
 };
 
 static const struct phrase expansions[] = {
-	{"i don't know", "I do not know"}, {"don't", "do not"}, {"doesn't", "does not"},
-	{"didn't", "did not"},	{"isn't", "is not"},	{"aren't", "are not"},
-	{"wasn't", "was not"},	{"weren't", "were not"}, {"haven't", "have not"},
-	{"hasn't", "has not"},	{"hadn't", "had not"},	{"won't", "will not"},
-	{"wouldn't", "would not"}, {"shouldn't", "should not"}, {"couldn't", "could not"},
-	{"can't", "cannot"},	{"i'm", "I am"},	{"you're", "you are"},
-	{"we're", "we are"},	{"they're", "they are"}, {"it's", "it is"},
-	{"that's", "that is"},	{"there's", "there is"}, {"what's", "what is"},
-	{"i've", "I have"},	{"i'll", "I will"},	{"i'd", "I would"},
-	{"let's", "let us"},	{"you'll", "you will"}, {"we'll", "we will"},
-	{"pls", "please"},	{"plz", "please"},	{"u", "you"},
-	{"ur", "your"},		{"thx", "thanks"},	{"thnx", "thanks"},
-	{"ty", "thank you"},	{"bc", "because"},	{"cuz", "because"},
-	{"ppl", "people"},	{"msg", "message"},	{"asap", "as soon as possible"},
-	{"btw", "by the way"},	{"idk", "I do not know"}, {"tbh", "to be honest"},
-	{"rn", "right now"},	{"tmrw", "tomorrow"},	{"wanna", "want to"},
-	{"gonna", "going to"},	{"gotta", "have to"},	{"im", "I am"},
-	{"dont", "do not"},	{"cant", "cannot"},	{"didnt", "did not"},
-	{"doesnt", "does not"}, {"isnt", "is not"},	{"ive", "I have"},
-	{"thats", "that is"},	{"whats", "what is"},	{"i", "I"},
-	{NULL, NULL},
+    {"i don't know", "I do not know"},
+    {"don't", "do not"},
+    {"doesn't", "does not"},
+    {"didn't", "did not"},
+    {"isn't", "is not"},
+    {"aren't", "are not"},
+    {"wasn't", "was not"},
+    {"weren't", "were not"},
+    {"haven't", "have not"},
+    {"hasn't", "has not"},
+    {"hadn't", "had not"},
+    {"won't", "will not"},
+    {"wouldn't", "would not"},
+    {"shouldn't", "should not"},
+    {"couldn't", "could not"},
+    {"can't", "cannot"},
+    {"i'm", "I am"},
+    {"you're", "you are"},
+    {"we're", "we are"},
+    {"they're", "they are"},
+    {"it's", "it is"},
+    {"that's", "that is"},
+    {"there's", "there is"},
+    {"what's", "what is"},
+    {"i've", "I have"},
+    {"i'll", "I will"},
+    {"i'd", "I would"},
+    {"let's", "let us"},
+    {"you'll", "you will"},
+    {"we'll", "we will"},
+    {"pls", "please"},
+    {"plz", "please"},
+    {"u", "you"},
+    {"ur", "your"},
+    {"thx", "thanks"},
+    {"thnx", "thanks"},
+    {"ty", "thank you"},
+    {"bc", "because"},
+    {"cuz", "because"},
+    {"ppl", "people"},
+    {"msg", "message"},
+    {"asap", "as soon as possible"},
+    {"btw", "by the way"},
+    {"idk", "I do not know"},
+    {"tbh", "to be honest"},
+    {"rn", "right now"},
+    {"tmrw", "tomorrow"},
+    {"wanna", "want to"},
+    {"gonna", "going to"},
+    {"gotta", "have to"},
+    {"im", "I am"},
+    {"dont", "do not"},
+    {"cant", "cannot"},
+    {"didnt", "did not"},
+    {"doesnt", "does not"},
+    {"isnt", "is not"},
+    {"ive", "I have"},
+    {"thats", "that is"},
+    {"whats", "what is"},
+    {"i", "I"},
+    {NULL, NULL},
 };
 
 /* The first and last tokens that are not space, or -1. */
@@ -366,7 +441,7 @@ static long last_solid(const sprout_tokens *t)
 }
 
 int aug_casual(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out)
+	       sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	if (aug_tokenize(c, s, n, a, &t))
@@ -394,7 +469,7 @@ int aug_casual(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	int lower_start = f >= 0 && t3.v[f].kind == SPROUT_TOK_WORD &&
 			  sprout_case_of(s3 + t3.v[f].off, t3.v[f].len) == SPROUT_CASE_TITLE &&
 			  !(t3.v[f].len == 1 || (t3.v[f].len > 1 && s3[t3.v[f].off] == 'I' &&
-						  s3[t3.v[f].off + 1] == '\'')) &&
+						 s3[t3.v[f].off + 1] == '\'')) &&
 			  sprout_rng_double(rng) < rate;
 	int drop_dot = l > 0 && t3.v[l].kind == SPROUT_TOK_PUNCT && s3[t3.v[l].off] == '.' &&
 		       t3.v[l - 1].kind != SPROUT_TOK_PUNCT && sprout_rng_double(rng) < rate;
@@ -420,9 +495,9 @@ oom:
 }
 
 static const char *const question_words[] = {
-	"what", "why", "how", "where", "when", "who", "whom", "whose", "which", "is", "are",
-	"am", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
-	"shall", "may", "might", "have", "has", NULL,
+    "what",  "why",    "how",	"where", "when",  "who",  "whom", "whose", "which", "is",
+    "are",   "am",     "was",	"were",	 "do",	  "does", "did",  "can",   "could", "will",
+    "would", "should", "shall", "may",	 "might", "have", "has",  NULL,
 };
 
 static int is_question_word(const char *s, const sprout_token *k)
@@ -437,7 +512,7 @@ static int is_question_word(const char *s, const sprout_token *k)
 }
 
 int aug_formal(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out)
+	       sprout_arena *a, sprout_buf *out)
 {
 	sprout_tokens t;
 	if (aug_tokenize(c, s, n, a, &t))
@@ -472,7 +547,8 @@ int aug_formal(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	/* a sentence ends with its mark */
 	if (l >= 0 && (t2.v[l].kind == SPROUT_TOK_WORD || t2.v[l].kind == SPROUT_TOK_PROTECTED) &&
 	    !memchr(s2, '\n', step.len)) {
-		int question = f >= 0 && t2.v[f].kind == SPROUT_TOK_WORD && is_question_word(s2, &t2.v[f]);
+		int question =
+		    f >= 0 && t2.v[f].kind == SPROUT_TOK_WORD && is_question_word(s2, &t2.v[f]);
 		size_t trail = step.len - (t2.v[l].off + t2.v[l].len);
 		out->len -= trail;
 		if (sprout_buf_addc(out, question ? '?' : '.') ||
@@ -490,19 +566,24 @@ oom:
 /* ---- instruction phrasing ---------------------------------------------- */
 
 static const char *const wrappers[] = {
-	"can you please ", "could you please ", "would you please ", "will you please ",
-	"can you ", "could you ", "would you ", "will you ", "please ", "i need you to ",
-	"i want you to ", "i'd like you to ", "kindly ", NULL,
+    "can you please ",	 "could you please ",
+    "would you please ", "will you please ",
+    "can you ",		 "could you ",
+    "would you ",	 "will you ",
+    "please ",		 "i need you to ",
+    "i want you to ",	 "i'd like you to ",
+    "kindly ",		 NULL,
 };
 
 /* Verbs instructions start with, beyond what WordNet says */
 static const char *const instruction_verbs[] = {
-	"add", "analyze", "answer", "book", "calculate", "cancel", "change", "check", "choose",
-	"classify", "compare", "compose", "convert", "correct", "create", "describe", "design",
-	"determine", "draft", "edit", "explain", "extract", "find", "fix", "generate", "give",
-	"help", "identify", "list", "make", "name", "order", "outline", "plan", "predict",
-	"provide", "recommend", "remove", "reset", "rewrite", "select", "send", "show", "solve",
-	"sort", "suggest", "summarize", "tell", "transfer", "translate", "update", "write", NULL,
+    "add",	"analyze",   "answer",	"book",	    "calculate", "cancel",  "change",	 "check",
+    "choose",	"classify",  "compare", "compose",  "convert",	 "correct", "create",	 "describe",
+    "design",	"determine", "draft",	"edit",	    "explain",	 "extract", "find",	 "fix",
+    "generate", "give",	     "help",	"identify", "list",	 "make",    "name",	 "order",
+    "outline",	"plan",	     "predict", "provide",  "recommend", "remove",  "reset",	 "rewrite",
+    "select",	"send",	     "show",	"solve",    "sort",	 "suggest", "summarize", "tell",
+    "transfer", "translate", "update",	"write",    NULL,
 };
 
 static int imperative_verb(const struct sprout_augmenter *g, const char *w)
@@ -519,7 +600,7 @@ static int imperative_verb(const struct sprout_augmenter *g, const char *w)
 }
 
 int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng *rng,
-		sprout_arena *a, sprout_buf *out)
+	       sprout_arena *a, sprout_buf *out)
 {
 	(void)rate;
 	/* leading space stays where it is */
@@ -588,8 +669,10 @@ int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	sprout_code rc = sprout_buf_add(out, s, lead);
 	if (question) {
 		static const char *const intros[] = {
-			"Quick question: ", "I have a question. ", "Can you help me with this? ",
-			"Question: ",
+		    "Quick question: ",
+		    "I have a question. ",
+		    "Can you help me with this? ",
+		    "Question: ",
 		};
 		const char *intro = intros[sprout_rng_below(rng, 4)];
 		sprout_case fc = sprout_case_of(core + t.v[0].off, t.v[0].len);
@@ -603,24 +686,25 @@ int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	}
 	/* the imperative, lowercase; forms that differ from the current one */
 	enum { PLEASE, CAN, COULD, NEED, COLON, DIRECT, NFORMS };
-	int current = !wl ? (mark == ':' ? COLON : DIRECT)
+	int current = !wl		     ? (mark == ':' ? COLON : DIRECT)
 		      : was_question_wrapper ? CAN
-		      : head[0] == 'p' ? PLEASE
-				       : NEED;
+		      : head[0] == 'p'	     ? PLEASE
+					     : NEED;
 	int forms[NFORMS], nf = 0;
 	for (int f = 0; f < NFORMS; f++)
 		if (f != current && !(f == COULD && current == CAN))
 			forms[nf++] = f;
 	int form = forms[sprout_rng_below(rng, (uint64_t)nf)];
-	static const char *const prefixes[NFORMS] = {"Please ", "Can you ", "Could you please ",
-						     "I need you to ", "", ""};
+	static const char *const prefixes[NFORMS] = {
+	    "Please ", "Can you ", "Could you please ", "I need you to ", "", ""};
 	static const char ends_with[NFORMS] = {'.', '?', '?', '.', ':', '.'};
 	sprout_case fc = sprout_case_of(core + t.v[0].off, t.v[0].len);
 	if (!rc)
 		rc = sprout_buf_adds(out, prefixes[form]);
 	if (!rc)
 		rc = sprout_case_apply(out, core, t.v[0].len,
-				       prefixes[form][0]   ? (fc == SPROUT_CASE_TITLE ? SPROUT_CASE_LOWER : fc)
+				       prefixes[form][0]
+					   ? (fc == SPROUT_CASE_TITLE ? SPROUT_CASE_LOWER : fc)
 				       : fc == SPROUT_CASE_LOWER ? SPROUT_CASE_TITLE
 								 : fc);
 	if (!rc)
@@ -638,8 +722,8 @@ int aug_format(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
  * it ends (the index of its final mark, or n) and the mark ('\0' none). */
 struct sentence {
 	sprout_tokens t; /* tokens of s up to the end */
-	size_t start;    /* byte offset of the first word */
-	size_t end;      /* byte offset of the final mark, or n */
+	size_t start;	 /* byte offset of the first word */
+	size_t end;	 /* byte offset of the final mark, or n */
 	char mark;
 };
 
@@ -694,9 +778,10 @@ static int rewrite(const char *s, size_t n, const struct sentence *z, const char
 	size_t hl = strlen(head);
 	if (!rc && hl)
 		rc = sprout_case_apply(out, head, 1,
-				       fc == SPROUT_CASE_TITLE || (fc == SPROUT_CASE_UPPER && body[0] != 'I')
-					       ? SPROUT_CASE_TITLE
-					       : SPROUT_CASE_MIXED);
+				       fc == SPROUT_CASE_TITLE ||
+					       (fc == SPROUT_CASE_UPPER && body[0] != 'I')
+					   ? SPROUT_CASE_TITLE
+					   : SPROUT_CASE_MIXED);
 	if (!rc && hl > 1)
 		rc = sprout_buf_add(out, head + 1, hl - 1);
 	size_t from = k < z->t.n ? z->t.v[k].off : z->end - z->start;
@@ -717,8 +802,8 @@ static int rewrite(const char *s, size_t n, const struct sentence *z, const char
  * ("i want to know" is not "how do i know"). */
 static int wish_verb_ok(const char *s, const struct sentence *z, size_t k)
 {
-	static const char *const no[] = {"know", "ask", "be", "talk", "speak", "see", "say",
-					 "tell", "hear", "thank", "let", "have", "go", NULL};
+	static const char *const no[] = {"know", "ask",	 "be",	  "talk", "speak", "see", "say",
+					 "tell", "hear", "thank", "let",  "have",  "go",  NULL};
 	if (k >= z->t.n || z->t.v[k].kind != SPROUT_TOK_WORD)
 		return 0;
 	char w[32];
@@ -739,9 +824,9 @@ int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout
 	if (got <= 0)
 		return got < 0 ? -1 : AUG_NEVER;
 	/* a wish stated: ask how */
-	static const char *const wishes[] = {"i want to",	"i need to", "i'd like to",
-					     "i would like to", "i wanna",   "i would love to",
-					     NULL};
+	static const char *const wishes[] = {
+	    "i want to", "i need to",	    "i'd like to", "i would like to",
+	    "i wanna",	 "i would love to", NULL};
 	for (const char *const *p = wishes; *p; p++) {
 		size_t k = starts_with(s, &z, *p);
 		if (!k || z.mark == '?')
@@ -755,14 +840,14 @@ int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout
 	static const struct {
 		const char *from, *to[2];
 	} asks[] = {
-		{"how do i", {"how can i ", "what do i do to "}},
-		{"how can i", {"how do i ", "what should i do to "}},
-		{"where do i", {"where can i ", "where can i "}},
-		{"where can i", {"where do i ", "where do i "}},
-		{"can i", {"is it possible to ", "am i able to "}},
-		{"is it possible to", {"can i ", "can i "}},
-		{"what do i need to", {"what do i have to ", "what should i "}},
-		{NULL, {NULL, NULL}},
+	    {"how do i", {"how can i ", "what do i do to "}},
+	    {"how can i", {"how do i ", "what should i do to "}},
+	    {"where do i", {"where can i ", "where can i "}},
+	    {"where can i", {"where do i ", "where do i "}},
+	    {"can i", {"is it possible to ", "am i able to "}},
+	    {"is it possible to", {"can i ", "can i "}},
+	    {"what do i need to", {"what do i have to ", "what should i "}},
+	    {NULL, {NULL, NULL}},
 	};
 	for (size_t i = 0; asks[i].from; i++) {
 		size_t k = starts_with(s, &z, asks[i].from);
@@ -778,8 +863,8 @@ int aug_question(struct aug_ctx *c, const char *s, size_t n, double rate, sprout
 /* 1 when the text already greets, thanks or says please. */
 static int already_polite(const char *s, const sprout_tokens *t)
 {
-	static const char *const words[] = {"please", "pls", "plz", "thanks", "thank", "thx",
-					    "hi", "hello", "hey", "kindly", NULL};
+	static const char *const words[] = {"please", "pls",   "plz", "thanks", "thank", "thx",
+					    "hi",     "hello", "hey", "kindly", NULL};
 	for (size_t i = 0; i < t->n; i++) {
 		char w[16];
 		if (t->v[i].kind != SPROUT_TOK_WORD || !word_at(s, &t->v[i], w, sizeof w))
@@ -812,7 +897,8 @@ int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 			continue;
 		if (k >= z.t.n || sprout_rng_below(rng, 2))
 			break; /* half the time a frame instead */
-		static const char *const heads[] = {"could you tell me how to ", "can you tell me how to "};
+		static const char *const heads[] = {"could you tell me how to ",
+						    "can you tell me how to "};
 		return rewrite(s, n, &z, heads[sprout_rng_below(rng, 2)], k, '?', out);
 	}
 	long l = last_solid(&all);
@@ -828,17 +914,17 @@ int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		sprout_case fc = sprout_case_of(w0, f->len);
 		int lower_text = fc == SPROUT_CASE_LOWER;
 		rc = sprout_buf_add(out, s, z.start);
-		rc = rc ? rc
-			: lower_text ? sprout_case_apply(out, g, strlen(g), SPROUT_CASE_LOWER)
-				     : sprout_buf_adds(out, g);
+		rc = rc		  ? rc
+		     : lower_text ? sprout_case_apply(out, g, strlen(g), SPROUT_CASE_LOWER)
+				  : sprout_buf_adds(out, g);
 		/* the text's first word loses a capital that only marked the start
 		 * ("Hi, how", not "Hi, How"); "I" and names keep theirs */
 		char w[32];
 		int common = word_at(s + z.start, f, w, sizeof w) && fc == SPROUT_CASE_TITLE &&
 			     f->len > 1 && aug_is_stopword(w, strlen(w)) && w[0] != 'i';
-		rc = rc ? rc
-			: common ? sprout_case_apply(out, w0, f->len, SPROUT_CASE_LOWER)
-				 : sprout_buf_add(out, w0, f->len);
+		rc = rc	      ? rc
+		     : common ? sprout_case_apply(out, w0, f->len, SPROUT_CASE_LOWER)
+			      : sprout_buf_add(out, w0, f->len);
 		rc = rc ? rc : sprout_buf_add(out, w0 + f->len, n - (size_t)(w0 + f->len - s));
 		return rc ? -1 : 1;
 	}
@@ -847,9 +933,9 @@ int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	int request = word_at(s + z.start, &z.t.v[0], w0, sizeof w0) &&
 		      ((starts_with(s, &z, "can you") || starts_with(s, &z, "could you") ||
 			starts_with(s, &z, "would you") || starts_with(s, &z, "will you"))
-			       ? z.mark == '?'
-			       : z.mark != '?' && imperative_verb(c->g, w0) &&
-					 !is_question_word(s + z.start, &z.t.v[0]));
+			   ? z.mark == '?'
+			   : z.mark != '?' && imperative_verb(c->g, w0) &&
+				 !is_question_word(s + z.start, &z.t.v[0]));
 	if (frame == 1 && request && (last == '?' || last == '.' || last == '\0' || last == '!') &&
 	    l >= 0 && (z.end == n || z.end == all.v[l].off)) {
 		/* "..., please?" at the end of a one-sentence request */
@@ -868,8 +954,8 @@ int aug_polite(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		end--;
 	rc = sprout_buf_add(out, s, end);
 	if (!rc && !(last == '?' || last == '.' || last == '!'))
-		rc = sprout_buf_addc(out, is_question_word(s + z.start, &z.t.v[0]) && z.end == n ? '?'
-											   : '.');
+		rc = sprout_buf_addc(
+		    out, is_question_word(s + z.start, &z.t.v[0]) && z.end == n ? '?' : '.');
 	rc = rc ? rc : sprout_buf_adds(out, thanks[sprout_rng_below(rng, 3)]);
 	rc = rc ? rc : sprout_buf_add(out, s + end, n - end);
 	return rc ? -1 : 1;

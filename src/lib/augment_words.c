@@ -11,20 +11,25 @@
 /* Function words: pronouns, determiners, auxiliaries, prepositions,
  * conjunctions, a few adverbs. Kept sorted, for the reader. */
 static const char *const stopwords[] = {
-	"a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any",
-	"are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
-	"both", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "down",
-	"during", "each", "either", "else", "ever", "every", "few", "for", "from", "further",
-	"had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself",
-	"his", "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "itself", "just",
-	"let", "let's", "may", "me", "might", "mine", "more", "most", "must", "my", "myself",
-	"neither", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or",
-	"other", "our", "ours", "ourselves", "out", "over", "own", "please", "same", "shall",
-	"she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
-	"themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
-	"under", "until", "up", "us", "very", "was", "we", "were", "what", "when", "where",
-	"whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "would",
-	"yes", "yet", "you", "your", "yours", "yourself", "yourselves",
+    "a",      "about",	 "above",    "after",	   "again",	"against", "all",	 "am",
+    "an",     "and",	 "any",	     "are",	   "as",	"at",	   "be",	 "because",
+    "been",   "before",	 "being",    "below",	   "between",	"both",	   "but",	 "by",
+    "can",    "could",	 "did",	     "do",	   "does",	"doing",   "don't",	 "down",
+    "during", "each",	 "either",   "else",	   "ever",	"every",   "few",	 "for",
+    "from",   "further", "had",	     "has",	   "have",	"having",  "he",	 "her",
+    "here",   "hers",	 "herself",  "him",	   "himself",	"his",	   "how",	 "i",
+    "i'm",    "if",	 "in",	     "into",	   "is",	"it",	   "it's",	 "its",
+    "itself", "just",	 "let",	     "let's",	   "may",	"me",	   "might",	 "mine",
+    "more",   "most",	 "must",     "my",	   "myself",	"neither", "no",	 "nor",
+    "not",    "now",	 "of",	     "off",	   "on",	"once",	   "one",	 "only",
+    "or",     "other",	 "our",	     "ours",	   "ourselves", "out",	   "over",	 "own",
+    "please", "same",	 "shall",    "she",	   "should",	"so",	   "some",	 "such",
+    "than",   "that",	 "the",	     "their",	   "theirs",	"them",	   "themselves", "then",
+    "there",  "these",	 "they",     "this",	   "those",	"through", "to",	 "too",
+    "under",  "until",	 "up",	     "us",	   "very",	"was",	   "we",	 "were",
+    "what",   "when",	 "where",    "whether",	   "which",	"while",   "who",	 "whom",
+    "whose",  "why",	 "will",     "with",	   "would",	"yes",	   "yet",	 "you",
+    "your",   "yours",	 "yourself", "yourselves",
 };
 
 size_t aug_stopword_count(void)
@@ -174,14 +179,14 @@ struct aug_tok {
 	unsigned coll_prev : 2, coll_next : 2; /* in a collocation with the word
 						* before, after: 0 not asked, 1 no,
 						* 2 yes */
-	const char *lower;           /* the token in lowercase (have_word) */
-	const struct aug_word *word; /* its WordNet readings (have_word) */
+	const char *lower;		       /* the token in lowercase (have_word) */
+	const struct aug_word *word;	       /* its WordNet readings (have_word) */
 	sprout_case cs;
 	sprout_pos pos;
 	sprout_form form;
 	const struct aug_synonyms *syn;
 	struct form *inflected; /* per synonym: inflected and cased like the token */
-	struct form *base;      /* per synonym: base form, lowercase */
+	struct form *base;	/* per synonym: base form, lowercase */
 	struct form recased[2]; /* the token capitalised, lowercased */
 };
 
@@ -336,13 +341,13 @@ static int tok_pair(struct aug_ctx *c, const sprout_tokens *t, struct aug_tok *t
 /* Words whose next word is likely a verb ("to", "can") or a noun ("the",
  * "my"); sorted for bsearch. */
 static const char *const verb_before[] = {
-	"can", "can't", "cannot", "could", "did", "didn't", "do", "does", "doesn't", "don't",
-	"i", "let's", "may", "might", "must", "please", "shall", "should", "they", "to", "we",
-	"will", "won't", "would", "you",
+    "can",   "can't", "cannot", "could", "did",	  "didn't", "do",     "does",  "doesn't",
+    "don't", "i",     "let's",	"may",	 "might", "must",   "please", "shall", "should",
+    "they",  "to",    "we",	"will",	 "won't", "would",  "you",
 };
 static const char *const noun_before[] = {
-	"a", "an", "any", "each", "every", "for", "her", "his", "its", "my", "new", "no", "of",
-	"our", "some", "that", "the", "their", "these", "this", "those", "with", "your",
+    "a",  "an",	 "any",	 "each", "every", "for",   "her",   "his",  "its",   "my",   "new",  "no",
+    "of", "our", "some", "that", "the",	  "their", "these", "this", "those", "with", "your",
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -382,7 +387,8 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 		nw = tok_word(c, a, s, t, ti, nj, &next);
 	/* part of a phrase WordNet knows ("show up", "credit card"): a synonym
 	 * of one half would break it */
-	if ((pj != NO_WORD && tok_pair(c, t, ti, pj, i)) || (nj != NO_WORD && tok_pair(c, t, ti, i, nj)))
+	if ((pj != NO_WORD && tok_pair(c, t, ti, pj, i)) ||
+	    (nj != NO_WORD && tok_pair(c, t, ti, i, nj)))
 		return 0;
 	const struct aug_readings *rd = ww ? &ww->rd : NULL;
 	if (!rd || !rd->n)
@@ -395,7 +401,7 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 		 * describes it */
 		int next_noun = 0, adj = 0;
 		const struct aug_readings *nr =
-			nw && !aug_is_stopword(next, strlen(next)) ? &nw->rd : NULL;
+		    nw && !aug_is_stopword(next, strlen(next)) ? &nw->rd : NULL;
 		for (size_t j = 0; nr && j < nr->n; j++)
 			next_noun |= nr->r[j].pos == SPROUT_POS_NOUN;
 		for (size_t j = 0; j < rd->n; j++)
@@ -408,7 +414,8 @@ static int read_word(struct aug_ctx *c, sprout_arena *a, const char *s, const sp
 	size_t best = 0;
 	unsigned best_score = 0;
 	for (size_t j = 0; j < rd->n; j++) {
-		unsigned score = rd->r[j].tagged * 4 + 1 + ((int)rd->r[j].pos == want ? 1000000 : 0);
+		unsigned score =
+		    rd->r[j].tagged * 4 + 1 + ((int)rd->r[j].pos == want ? 1000000 : 0);
 		if (score > best_score) {
 			best_score = score;
 			best = j;
@@ -465,8 +472,8 @@ static sprout_code synonym_form(struct aug_ctx *c, sprout_arena *a, const char *
 }
 
 /* Whether the word at token i has WordNet synonyms, found once per record. */
-static int tok_synonyms(struct aug_ctx *c, sprout_arena *a, const char *s,
-			const sprout_tokens *t, struct aug_tok *ti, size_t i)
+static int tok_synonyms(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
+			struct aug_tok *ti, size_t i)
 {
 	struct aug_tok *wi = &ti[i];
 	if (wi->state == 0) {
@@ -474,9 +481,9 @@ static int tok_synonyms(struct aug_ctx *c, sprout_arena *a, const char *s,
 		struct reading r;
 		/* no adverbs ("beforehand" -> "advance") and no words that stand
 		 * for someone or something ("someone" -> "person") */
-		static const char *const keep[] = {"someone", "somebody", "anyone", "anybody",
-						   "everyone", "everybody", "something", "anything",
-						   "everything", "nothing", "nobody", NULL};
+		static const char *const keep[] = {
+		    "someone",	 "somebody", "anyone",	   "anybody", "everyone", "everybody",
+		    "something", "anything", "everything", "nothing", "nobody",	  NULL};
 		char w[16];
 		int kept = 0;
 		if (t->v[i].len < sizeof w) {
@@ -520,7 +527,8 @@ static int rare_word(sprout_lm *lm, const char *word, size_t wn, const char *syn
  * rng NULL, whether there is one (the same answer on every try), no draw
  * made. */
 static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const sprout_tokens *t,
-			struct aug_tok *ti, size_t i, sprout_rng *rng, int inflect, struct form *out)
+			struct aug_tok *ti, size_t i, sprout_rng *rng, int inflect,
+			struct form *out)
 {
 	struct aug_tok *wi = &ti[i];
 	if (!tok_synonyms(c, a, s, t, ti, i))
@@ -532,8 +540,8 @@ static int pick_synonym(struct aug_ctx *c, sprout_arena *a, const char *s, const
 	for (size_t j = 0; j < n; j++) {
 		if (synonym_form(c, a, s, t, wi, i, (start + j) % n, inflect, out))
 			return -1;
-		if (out->s != REFUSED && !rare_word(c->g->lm, s + t->v[i].off, t->v[i].len, out->s,
-						    out->len))
+		if (out->s != REFUSED &&
+		    !rare_word(c->g->lm, s + t->v[i].off, t->v[i].len, out->s, out->len))
 			return 1;
 	}
 	out->s = REFUSED;
@@ -700,7 +708,8 @@ int aug_swap(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_rng
 			continue;
 		}
 		const sprout_token *k = &t.v[perm[i]];
-		if (perm[i] != i && (k->len != t.v[i].len || memcmp(s + k->off, s + t.v[i].off, k->len)))
+		if (perm[i] != i &&
+		    (k->len != t.v[i].len || memcmp(s + k->off, s + t.v[i].off, k->len)))
 			changed = 1;
 		if (put_moved(out, a, s, &t, ti, perm[i], i))
 			return -1;
@@ -728,9 +737,9 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 	 * greetings and please (EDA's deletion of any content word drops the
 	 * detail that carries the meaning: "savings", "pending", "never") */
 	static const char *const droppable[] = {
-		"please", "just", "really", "actually", "basically", "kindly", "simply", "literally",
-		"honestly", "totally", "definitely", "very", "quite", "also", "maybe", "perhaps",
-		"hi", "hello", "hey", "exactly", NULL};
+	    "please",	 "just",     "really",	"actually",   "basically", "kindly",  "simply",
+	    "literally", "honestly", "totally", "definitely", "very",	   "quite",   "also",
+	    "maybe",	 "perhaps",  "hi",	"hello",      "hey",	   "exactly", NULL};
 	size_t *cand = sprout_arena_alloc(a, (t.n + 1) * sizeof *cand), nc = 0;
 	if (!cand)
 		return -1;
@@ -740,8 +749,9 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		if (k->kind != SPROUT_TOK_WORD || k->len >= sizeof w)
 			continue;
 		for (size_t j = 0; j < k->len; j++)
-			w[j] = (s[k->off + j] >= 'A' && s[k->off + j] <= 'Z') ? (char)(s[k->off + j] + 32)
-									     : s[k->off + j];
+			w[j] = (s[k->off + j] >= 'A' && s[k->off + j] <= 'Z')
+				   ? (char)(s[k->off + j] + 32)
+				   : s[k->off + j];
 		w[k->len] = '\0';
 		for (const char *const *d = droppable; *d; d++)
 			if (strcmp(*d, w) == 0)
@@ -783,7 +793,8 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 			int next_space = i + 1 < t.n && t.v[i + 1].kind == SPROUT_TOK_SPACE;
 			int next_close = i + 1 < t.n && t.v[i + 1].kind == SPROUT_TOK_PUNCT &&
 					 strchr(".,;:!?)]}", s[t.v[i + 1].off]);
-			if (out->len && out->data[out->len - 1] == ' ' && (next_space || next_close))
+			if (out->len && out->data[out->len - 1] == ' ' &&
+			    (next_space || next_close))
 				out->len--;
 			else if (next_space)
 				skip_space = 1;
@@ -797,8 +808,9 @@ int aug_delete(struct aug_ctx *c, const char *s, size_t n, double rate, sprout_r
 		sprout_code rc;
 		if (capitalize && k->kind == SPROUT_TOK_WORD) {
 			sprout_case wc = tok_case(s, &t, ti, i);
-			rc = wc == SPROUT_CASE_LOWER ? put_recased(out, a, s, &t, ti, i, SPROUT_CASE_TITLE)
-						     : sprout_case_apply(out, s + k->off, k->len, wc);
+			rc = wc == SPROUT_CASE_LOWER
+				 ? put_recased(out, a, s, &t, ti, i, SPROUT_CASE_TITLE)
+				 : sprout_case_apply(out, s + k->off, k->len, wc);
 			capitalize = 0;
 		} else {
 			rc = sprout_buf_add(out, s + k->off, k->len);

@@ -13,7 +13,7 @@
 #include "sprout/hash.h"
 
 #define MAX_OBJECT ((size_t)16 << 20) /* a batch or file object, an error body */
-#define MAX_LINE ((size_t)64 << 20)   /* one line of results */
+#define MAX_LINE   ((size_t)64 << 20) /* one line of results */
 
 void sprout_batch_options_init(sprout_batch_options *o)
 {
@@ -27,8 +27,8 @@ void sprout_batch_options_init(sprout_batch_options *o)
 static int id_chars(const char *s)
 {
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-' || *s == '_'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
 			return 0;
 	return 1;
 }
@@ -58,30 +58,35 @@ sprout_code sprout_batch_status_parse(sprout_llm_api api, const char *body, size
 	sprout_error perr = SPROUT_ERROR_INIT;
 	sprout_code rc = SPROUT_OK;
 	if (sprout_json_parse(a, body, len, &v, &perr) || v->type != SPROUT_JSON_OBJECT) {
-		rc = sprout_error_set(err, perr.code == SPROUT_ERR_NOMEM ? SPROUT_ERR_NOMEM : SPROUT_ERR_JSON,
-				      "the batch API answered something else than a JSON object (%s)",
-				      perr.msg[0] ? perr.msg : "another JSON value");
+		rc = sprout_error_set(
+		    err, perr.code == SPROUT_ERR_NOMEM ? SPROUT_ERR_NOMEM : SPROUT_ERR_JSON,
+		    "the batch API answered something else than a JSON object (%s)",
+		    perr.msg[0] ? perr.msg : "another JSON value");
 		goto done;
 	}
 	const char *bad = NULL;
 	if (text_field(v, "id", st->id, sizeof st->id) || !id_chars(st->id))
 		bad = "id";
-	else if (text_field(v, api == SPROUT_LLM_ANTHROPIC ? "processing_status" : "status", st->state,
-			    sizeof st->state))
+	else if (text_field(v, api == SPROUT_LLM_ANTHROPIC ? "processing_status" : "status",
+			    st->state, sizeof st->state))
 		bad = api == SPROUT_LLM_ANTHROPIC ? "processing_status" : "status";
-	else if (api == SPROUT_LLM_ANTHROPIC && text_field(v, "results_url", st->output, sizeof st->output))
+	else if (api == SPROUT_LLM_ANTHROPIC &&
+		 text_field(v, "results_url", st->output, sizeof st->output))
 		bad = "results_url";
 	else if (api == SPROUT_LLM_OPENAI &&
-		 (text_field(v, "output_file_id", st->output, sizeof st->output) || !id_chars(st->output)))
+		 (text_field(v, "output_file_id", st->output, sizeof st->output) ||
+		  !id_chars(st->output)))
 		bad = "output_file_id";
 	else if (api == SPROUT_LLM_OPENAI &&
-		 (text_field(v, "error_file_id", st->errors, sizeof st->errors) || !id_chars(st->errors)))
+		 (text_field(v, "error_file_id", st->errors, sizeof st->errors) ||
+		  !id_chars(st->errors)))
 		bad = "error_file_id";
 	if (bad) {
-		rc = sprout_error_set(err, SPROUT_ERR_RECORD,
-				      "the batch API answered a bad \"%s\" (expected text of letters, "
-				      "digits, '-' and '_')",
-				      bad);
+		rc = sprout_error_set(
+		    err, SPROUT_ERR_RECORD,
+		    "the batch API answered a bad \"%s\" (expected text of letters, "
+		    "digits, '-' and '_')",
+		    bad);
 		goto done;
 	}
 	if (api == SPROUT_LLM_ANTHROPIC) {
@@ -91,10 +96,11 @@ sprout_code sprout_batch_status_parse(sprout_llm_api api, const char *body, size
 		for (size_t i = 0; i < sizeof ends / sizeof *ends; i++)
 			st->ended |= !strcmp(st->state, ends[i]);
 		const sprout_json *e = sprout_json_get(v, "errors");
-		const sprout_json *d = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "data") : NULL;
+		const sprout_json *d =
+		    e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "data") : NULL;
 		const sprout_json *m = d && d->type == SPROUT_JSON_ARRAY && d->len
-					       ? sprout_json_get(d->u.items[0], "message")
-					       : NULL;
+					   ? sprout_json_get(d->u.items[0], "message")
+					   : NULL;
 		if (m && m->type == SPROUT_JSON_STRING)
 			snprintf(st->message, sizeof st->message, "%s", m->u.s);
 	}
@@ -105,7 +111,8 @@ done:
 
 static const char *string_of(const sprout_json *obj, const char *key)
 {
-	const sprout_json *v = obj && obj->type == SPROUT_JSON_OBJECT ? sprout_json_get(obj, key) : NULL;
+	const sprout_json *v =
+	    obj && obj->type == SPROUT_JSON_OBJECT ? sprout_json_get(obj, key) : NULL;
 	return v && v->type == SPROUT_JSON_STRING ? v->u.s : "";
 }
 
@@ -116,10 +123,10 @@ static long anthropic_status(const char *type)
 		const char *type;
 		long status;
 	} map[] = {{"invalid_request_error", 400}, {"authentication_error", 401},
-		   {"billing_error", 402},         {"permission_error", 403},
-		   {"not_found_error", 404},       {"request_too_large", 413},
-		   {"rate_limit_error", 429},      {"api_error", 500},
-		   {"timeout_error", 504},         {"overloaded_error", 529}};
+		   {"billing_error", 402},	   {"permission_error", 403},
+		   {"not_found_error", 404},	   {"request_too_large", 413},
+		   {"rate_limit_error", 429},	   {"api_error", 500},
+		   {"timeout_error", 504},	   {"overloaded_error", 529}};
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
 		if (!strcmp(type, map[i].type))
 			return map[i].status;
@@ -134,11 +141,14 @@ sprout_code sprout_batch_result_parse(sprout_arena *a, sprout_llm_api api, const
 	sprout_json *v = NULL;
 	sprout_error perr = SPROUT_ERROR_INIT;
 	if (sprout_json_parse(a, line, len, &v, &perr))
-		return sprout_error_set(err, perr.code == SPROUT_ERR_NOMEM ? SPROUT_ERR_NOMEM : SPROUT_ERR_JSON,
-					"a batch result is not JSON: %s", perr.msg);
-	const sprout_json *id = v->type == SPROUT_JSON_OBJECT ? sprout_json_get(v, "custom_id") : NULL;
+		return sprout_error_set(
+		    err, perr.code == SPROUT_ERR_NOMEM ? SPROUT_ERR_NOMEM : SPROUT_ERR_JSON,
+		    "a batch result is not JSON: %s", perr.msg);
+	const sprout_json *id =
+	    v->type == SPROUT_JSON_OBJECT ? sprout_json_get(v, "custom_id") : NULL;
 	if (!id || id->type != SPROUT_JSON_STRING)
-		return sprout_error_set(err, SPROUT_ERR_RECORD, "a batch result has no \"custom_id\"");
+		return sprout_error_set(err, SPROUT_ERR_RECORD,
+					"a batch result has no \"custom_id\"");
 	r->custom_id = id->u.s;
 	if (api == SPROUT_LLM_ANTHROPIC) {
 		const sprout_json *res = sprout_json_get(v, "result");
@@ -146,24 +156,27 @@ sprout_code sprout_batch_result_parse(sprout_arena *a, sprout_llm_api api, const
 		if (!strcmp(type, "succeeded")) {
 			const sprout_json *m = sprout_json_get(res, "message");
 			if (!m || m->type != SPROUT_JSON_OBJECT)
-				return sprout_error_set(err, SPROUT_ERR_RECORD,
-							"a succeeded batch result has no \"message\"");
+				return sprout_error_set(
+				    err, SPROUT_ERR_RECORD,
+				    "a succeeded batch result has no \"message\"");
 			r->outcome = SPROUT_BATCH_ANSWERED;
 			r->status = 200;
 			r->body = m;
 		} else if (!strcmp(type, "errored")) {
 			/* {"type":"error","error":{"type":..,"message":..}} */
 			const sprout_json *e = sprout_json_get(res, "error");
-			const sprout_json *inner = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "error")
-										      : NULL;
-			const sprout_json *why = inner && inner->type == SPROUT_JSON_OBJECT ? inner : e;
+			const sprout_json *inner =
+			    e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "error") : NULL;
+			const sprout_json *why =
+			    inner && inner->type == SPROUT_JSON_OBJECT ? inner : e;
 			r->outcome = SPROUT_BATCH_ERRORED;
 			r->status = anthropic_status(string_of(why, "type"));
 			r->message = string_of(why, "message");
 		} else if (!strcmp(type, "expired") || !strcmp(type, "canceled")) {
 			r->outcome = SPROUT_BATCH_EXPIRED;
-			r->message = !strcmp(type, "expired") ? "the batch expired before the request ran"
-							      : "the batch was cancelled before the request ran";
+			r->message = !strcmp(type, "expired")
+					 ? "the batch expired before the request ran"
+					 : "the batch was cancelled before the request ran";
 		} else {
 			return sprout_error_set(err, SPROUT_ERR_RECORD,
 						"a batch result of unknown type \"%.40s\"", type);
@@ -172,8 +185,8 @@ sprout_code sprout_batch_result_parse(sprout_arena *a, sprout_llm_api api, const
 	}
 	const sprout_json *e = sprout_json_get(v, "error");
 	const sprout_json *resp = sprout_json_get(v, "response");
-	const sprout_json *code = resp && resp->type == SPROUT_JSON_OBJECT ? sprout_json_get(resp, "status_code")
-									   : NULL;
+	const sprout_json *code =
+	    resp && resp->type == SPROUT_JSON_OBJECT ? sprout_json_get(resp, "status_code") : NULL;
 	if (code && code->type == SPROUT_JSON_NUMBER) {
 		double s = sprout_json_number(code);
 		r->status = s >= 100 && s < 1000 ? (long)s : 0;
@@ -181,8 +194,8 @@ sprout_code sprout_batch_result_parse(sprout_arena *a, sprout_llm_api api, const
 	if (e && e->type == SPROUT_JSON_OBJECT) {
 		const char *c = string_of(e, "code");
 		r->outcome = !strcmp(c, "batch_expired") || !strcmp(c, "batch_cancelled")
-				     ? SPROUT_BATCH_EXPIRED
-				     : SPROUT_BATCH_ERRORED;
+				 ? SPROUT_BATCH_EXPIRED
+				 : SPROUT_BATCH_ERRORED;
 		r->message = string_of(e, "message");
 		if (!*r->message)
 			r->message = c;
@@ -198,8 +211,8 @@ sprout_code sprout_batch_result_parse(sprout_arena *a, sprout_llm_api api, const
 		return SPROUT_OK;
 	}
 	r->outcome = SPROUT_BATCH_ERRORED;
-	const sprout_json *be = body && body->type == SPROUT_JSON_OBJECT ? sprout_json_get(body, "error")
-									  : NULL;
+	const sprout_json *be =
+	    body && body->type == SPROUT_JSON_OBJECT ? sprout_json_get(body, "error") : NULL;
 	r->message = be && be->type == SPROUT_JSON_STRING ? be->u.s : string_of(be, "message");
 	r->param = string_of(be, "param");
 	if (!*r->message)
@@ -256,7 +269,7 @@ struct sprout_batcher {
 	size_t nb, bcap;
 	sprout_dict keys; /* of the requests waiting in batches */
 	sprout_arena *keymem;
-	struct att *att;  /* by key number */
+	struct att *att; /* by key number */
 	size_t attcap;
 	unsigned long waiting, sent;
 	sprout_arena *scratch;
@@ -305,32 +318,34 @@ sprout_batcher *sprout__batcher_new(sqlite3 *db, const char *path, const sprout_
 	b->backoff = backoff;
 	b->start = now();
 	sprout_dict_init(&b->keys, b->keymem);
-	if (sqlite3_exec(db,
-			 "CREATE TABLE IF NOT EXISTS llm_batches(id TEXT PRIMARY KEY, api TEXT NOT NULL, "
-			 "url TEXT NOT NULL, state TEXT NOT NULL, requests INTEGER NOT NULL, "
-			 "created INTEGER NOT NULL, ended INTEGER);"
-			 "CREATE TABLE IF NOT EXISTS llm_batch_items(key TEXT PRIMARY KEY, batch TEXT "
-			 "NOT NULL, model TEXT NOT NULL, completion INTEGER NOT NULL);"
-			 "CREATE INDEX IF NOT EXISTS llm_batch_items_batch ON llm_batch_items(batch);",
-			 NULL, NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(
+		db,
+		"CREATE TABLE IF NOT EXISTS llm_batches(id TEXT PRIMARY KEY, api TEXT NOT NULL, "
+		"url TEXT NOT NULL, state TEXT NOT NULL, requests INTEGER NOT NULL, "
+		"created INTEGER NOT NULL, ended INTEGER);"
+		"CREATE TABLE IF NOT EXISTS llm_batch_items(key TEXT PRIMARY KEY, batch TEXT "
+		"NOT NULL, model TEXT NOT NULL, completion INTEGER NOT NULL);"
+		"CREATE INDEX IF NOT EXISTS llm_batch_items_batch ON llm_batch_items(batch);",
+		NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT batch FROM llm_batch_items WHERE key = ?", -1, &b->find,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT OR REPLACE INTO llm_batches(id, api, url, state, requests, "
 			       "created) VALUES(?, ?, ?, ?, ?, strftime('%s','now'))",
 			       -1, &b->add_batch, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT OR REPLACE INTO llm_batch_items(key, batch, model, completion) "
-			       "VALUES(?, ?, ?, ?)",
-			       -1, &b->add_item, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT model, completion FROM llm_batch_items WHERE key = ? AND batch = ?",
-			       -1, &b->item, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+		db,
+		"INSERT OR REPLACE INTO llm_batch_items(key, batch, model, completion) "
+		"VALUES(?, ?, ?, ?)",
+		-1, &b->add_item, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+		db, "SELECT model, completion FROM llm_batch_items WHERE key = ? AND batch = ?", -1,
+		&b->item, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "DELETE FROM llm_batch_items WHERE batch = ?", -1, &b->forget,
 			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "UPDATE llm_batches SET state = ?, ended = strftime('%s','now') WHERE id = ?",
-			       -1, &b->set_state, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(
+		db, "UPDATE llm_batches SET state = ?, ended = strftime('%s','now') WHERE id = ?",
+		-1, &b->set_state, NULL) != SQLITE_OK) {
 		db_fail(b, err, "cannot keep batches in the answer cache");
 		sprout__batcher_free(b, NULL);
 		return NULL;
@@ -532,7 +547,7 @@ struct sink {
 	int (*line)(void *ctx, const char *s, size_t n);
 	void *ctx;
 	sprout_buf part; /* an unfinished line */
-	int failed;      /* the handler said stop */
+	int failed;	 /* the handler said stop */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
@@ -567,9 +582,11 @@ static void error_text(sprout_batcher *b, const sprout_buf *body, char *out, siz
 	sprout_json *v = NULL;
 	const char *t = body->data ? body->data : "";
 	sprout_arena_reset(b->scratch);
-	if (!sprout_json_parse(b->scratch, t, body->len, &v, NULL) && v->type == SPROUT_JSON_OBJECT) {
+	if (!sprout_json_parse(b->scratch, t, body->len, &v, NULL) &&
+	    v->type == SPROUT_JSON_OBJECT) {
 		const sprout_json *e = sprout_json_get(v, "error");
-		const char *m = e && e->type == SPROUT_JSON_STRING ? e->u.s : string_of(e, "message");
+		const char *m =
+		    e && e->type == SPROUT_JSON_STRING ? e->u.s : string_of(e, "message");
 		if (*m) {
 			snprintf(out, n, "%.300s", m);
 			return;
@@ -584,9 +601,9 @@ static void error_text(sprout_batcher *b, const sprout_buf *body, char *out, siz
 /* One call to the batch API, with retries after time outs, resets, 429
  * and 5xx. Returns 0 with *status 200 or another status the server gave
  * (why says what), or -1 when sprout failed (err set). */
-static int http(sprout_batcher *b, const sprout_llm_endpoint *ep, const char *url,
-		const char *body, size_t len, const char *file, size_t flen, struct sink *s,
-		long *status, char *why, size_t whylen, sprout_error *err)
+static int http(sprout_batcher *b, const sprout_llm_endpoint *ep, const char *url, const char *body,
+		size_t len, const char *file, size_t flen, struct sink *s, long *status, char *why,
+		size_t whylen, sprout_error *err)
 {
 	char shown[2048];
 	sprout_url_redact(url, shown, sizeof shown);
@@ -654,7 +671,8 @@ static int http(sprout_batcher *b, const sprout_llm_endpoint *ep, const char *ur
 		if (cc == CURLE_OK && *status == 200)
 			break;
 		if (cc != CURLE_OK) {
-			snprintf(why, whylen, "%.400s: %s", shown, msg[0] ? msg : curl_easy_strerror(cc));
+			snprintf(why, whylen, "%.400s: %s", shown,
+				 msg[0] ? msg : curl_easy_strerror(cc));
 			*status = 0;
 		} else {
 			char m[400];
@@ -725,8 +743,17 @@ static int unsent(const struct group *g, size_t from, size_t to, const char *why
 		  void *ud, sprout_error *err)
 {
 	for (size_t i = from; i < to; i++) {
-		batch_done d = {g->p[i].job, g->p[i].key, g->ep->model, g->ep->api, g->completion,
-				SPROUT_BATCH_ERRORED, 0, NULL, 0, why, ""};
+		batch_done d = {g->p[i].job,
+				g->p[i].key,
+				g->ep->model,
+				g->ep->api,
+				g->completion,
+				SPROUT_BATCH_ERRORED,
+				0,
+				NULL,
+				0,
+				why,
+				""};
 		if (fn(ud, &d, err))
 			return -1;
 	}
@@ -761,13 +788,15 @@ static int send_chunk(sprout_batcher *b, const struct group *g, size_t from, siz
 	}
 	if (!anthropic) {
 		sprout_url_endpoint(g->ep->url, "files", url, sizeof url);
-		if (http(b, g->ep, url, NULL, 0, data.data, data.len, &s, &status, why, sizeof why, err)) {
+		if (http(b, g->ep, url, NULL, 0, data.data, data.len, &s, &status, why, sizeof why,
+			 err)) {
 			rc = -1;
 			goto done;
 		}
 		if (status != 200)
 			goto refused;
-		if (sprout_batch_status_parse(g->ep->api, resp.data, resp.len, &st, err) || !st.id[0]) {
+		if (sprout_batch_status_parse(g->ep->api, resp.data, resp.len, &st, err) ||
+		    !st.id[0]) {
 			snprintf(why, sizeof why, "the upload answered no file id (%.300s)",
 				 err && err->msg[0] ? err->msg : "\"id\" missing");
 			goto refused;
@@ -782,7 +811,8 @@ static int send_chunk(sprout_batcher *b, const struct group *g, size_t from, siz
 			goto done;
 		}
 	}
-	sprout_url_endpoint(g->ep->url, anthropic ? "messages/batches" : "batches", url, sizeof url);
+	sprout_url_endpoint(g->ep->url, anthropic ? "messages/batches" : "batches", url,
+			    sizeof url);
 	if (http(b, g->ep, url, data.data, data.len, NULL, 0, &s, &status, why, sizeof why, err)) {
 		rc = -1;
 		goto done;
@@ -820,11 +850,11 @@ static int send_all(sprout_batcher *b, batch_done_fn fn, void *ud, sprout_error 
 		struct group *g = &b->g[gi];
 		int anthropic = g->ep->api == SPROUT_LLM_ANTHROPIC;
 		unsigned long maxr = b->o.max_requests ? b->o.max_requests
-				     : anthropic ? SPROUT_BATCH_ANTHROPIC_REQUESTS
-						 : SPROUT_BATCH_OPENAI_REQUESTS;
+				     : anthropic       ? SPROUT_BATCH_ANTHROPIC_REQUESTS
+						       : SPROUT_BATCH_OPENAI_REQUESTS;
 		unsigned long maxb = b->o.max_bytes ? b->o.max_bytes
-				     : anthropic ? SPROUT_BATCH_ANTHROPIC_BYTES
-						 : SPROUT_BATCH_OPENAI_BYTES;
+				     : anthropic    ? SPROUT_BATCH_ANTHROPIC_BYTES
+						    : SPROUT_BATCH_OPENAI_BYTES;
 		size_t overhead = anthropic ? 16 : 0; /* {"requests":[ ]} */
 		size_t from = 0;
 		int rc = 0;
@@ -832,10 +862,11 @@ static int send_all(sprout_batcher *b, batch_done_fn fn, void *ud, sprout_error 
 			size_t to = from, bytes = overhead;
 			if (g->p[from].len + 1 + overhead > maxb) {
 				char why[256];
-				snprintf(why, sizeof why,
-					 "not sent: the request takes %zu bytes, more than a batch may "
-					 "(%lu)",
-					 g->p[from].len + 1, maxb);
+				snprintf(
+				    why, sizeof why,
+				    "not sent: the request takes %zu bytes, more than a batch may "
+				    "(%lu)",
+				    g->p[from].len + 1, maxb);
 				rc = unsent(g, from, from + 1, why, fn, ud, err);
 				from++;
 				continue;
@@ -876,8 +907,9 @@ static int on_result(void *ctx, const char *s, size_t n)
 		r->broken++; /* its request, if one waits, is sent again */
 		return 0;
 	}
-	batch_done d = {NULL, res.custom_id, t->ep->model, t->ep->api, t->completion, res.outcome,
-			res.status, NULL, 0, res.message, res.param};
+	batch_done d = {NULL,	     res.custom_id, t->ep->model, t->ep->api, t->completion,
+			res.outcome, res.status,    NULL,	  0,	      res.message,
+			res.param};
 	struct att *a = att_find(b, res.custom_id);
 	sprout_buf body = SPROUT_BUF_INIT(MAX_LINE);
 	char model[512] = "";
@@ -896,7 +928,8 @@ static int on_result(void *ctx, const char *s, size_t n)
 		sqlite3_bind_text(b->item, 2, t->id, -1, SQLITE_STATIC);
 		int found = sqlite3_step(b->item) == SQLITE_ROW;
 		if (found) {
-			snprintf(model, sizeof model, "%s", (const char *)sqlite3_column_text(b->item, 0));
+			snprintf(model, sizeof model, "%s",
+				 (const char *)sqlite3_column_text(b->item, 0));
 			d.completion = sqlite3_column_int(b->item, 1);
 		}
 		sqlite3_reset(b->item);
@@ -921,13 +954,16 @@ static int read_results(sprout_batcher *b, struct reading *r, const char *url, s
 {
 	struct bat *t = &b->b[r->bat];
 	sprout_buf resp = SPROUT_BUF_INIT(MAX_OBJECT);
-	struct sink s = {.body = &resp, .line = on_result, .ctx = r, .part = SPROUT_BUF_INIT(MAX_LINE)};
+	struct sink s = {
+	    .body = &resp, .line = on_result, .ctx = r, .part = SPROUT_BUF_INIT(MAX_LINE)};
 	char why[1024];
 	long status;
 	int rc = http(b, t->ep, url, NULL, 0, NULL, 0, &s, &status, why, sizeof why, err);
 	if (!rc && status != 200)
 		rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot read the results of batch %s: %s",
-				      t->id, why) ? -1 : 0;
+				      t->id, why)
+			 ? -1
+			 : 0;
 	sprout_buf_release(&resp);
 	sprout_buf_release(&s.part);
 	return rc;
@@ -976,15 +1012,24 @@ static int collect(sprout_batcher *b, size_t k, const sprout_batch_status *st, b
 		snprintf(why, sizeof why, "batch %s failed: %s", t->id,
 			 st->message[0] ? st->message : "no reason given");
 	else
-		snprintf(why, sizeof why, "batch %s ended (%s) without a result for the request", t->id,
-			 st->state);
+		snprintf(why, sizeof why, "batch %s ended (%s) without a result for the request",
+			 t->id, st->state);
 	for (size_t i = 0; !rc && t->waiting && i < sprout_dict_count(&b->keys); i++) {
 		struct att *a = &b->att[i];
 		if (!a->job || a->bat != k)
 			continue;
-		batch_done d = {a->job, sprout_dict_key(&b->keys, i, NULL), t->ep->model, t->ep->api, t->completion,
-				strcmp(st->state, "failed") ? SPROUT_BATCH_EXPIRED : SPROUT_BATCH_ERRORED,
-				0, NULL, 0, why, ""};
+		batch_done d = {a->job,
+				sprout_dict_key(&b->keys, i, NULL),
+				t->ep->model,
+				t->ep->api,
+				t->completion,
+				strcmp(st->state, "failed") ? SPROUT_BATCH_EXPIRED
+							    : SPROUT_BATCH_ERRORED,
+				0,
+				NULL,
+				0,
+				why,
+				""};
 		a->job = NULL;
 		t->waiting--;
 		b->waiting--;
@@ -996,7 +1041,8 @@ static int collect(sprout_batcher *b, size_t k, const sprout_batch_status *st, b
 		sqlite3_reset(b->set_state);
 		sqlite3_bind_text(b->set_state, 1, st->state, -1, SQLITE_STATIC);
 		sqlite3_bind_text(b->set_state, 2, t->id, -1, SQLITE_STATIC);
-		if (sqlite3_step(b->forget) != SQLITE_DONE || sqlite3_step(b->set_state) != SQLITE_DONE ||
+		if (sqlite3_step(b->forget) != SQLITE_DONE ||
+		    sqlite3_step(b->set_state) != SQLITE_DONE ||
 		    sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			rc = db_fail(b, err, "cannot write the answer cache") ? -1 : 0;
 		sqlite3_reset(b->forget);
@@ -1036,9 +1082,10 @@ static int poll_one(sprout_batcher *b, size_t k, batch_done_fn fn, void *ud, spr
 		if (status == 200)
 			snprintf(why, sizeof why, "%.300s", err ? err->msg : "a bad batch object");
 		if (++t->poll_failures > b->retries + 1)
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot poll batch %s: %s", t->id, why)
-				     ? -1
-				     : 0;
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot poll batch %s: %s", t->id,
+					      why)
+				 ? -1
+				 : 0;
 		else if (err)
 			sprout_error_clear(err);
 	}

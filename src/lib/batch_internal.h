@@ -54,8 +54,7 @@ typedef int (*batch_done_fn)(void *ud, const batch_done *d, sprout_error *err);
  * messages); timeout, retries and backoff as the client's. NULL with err
  * when the tables cannot be made. */
 sprout_batcher *sprout__batcher_new(sqlite3 *db, const char *path, const sprout_batch_options *o,
-				    double timeout, int retries, double backoff,
-				    sprout_error *err);
+				    double timeout, int retries, double backoff, sprout_error *err);
 /* Accepts NULL; free_job frees each job still waiting. */
 void sprout__batcher_free(sprout_batcher *b, void (*free_job)(void *job));
 

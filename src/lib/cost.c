@@ -21,26 +21,26 @@ static const struct {
 	const char *model;
 	double input, cached, output, batch;
 } builtin[] = {
-	{"gpt-5", 1.25, 0.125, 10.00, 0.5},
-	{"gpt-5-mini", 0.25, 0.025, 2.00, 0.5},
-	{"gpt-5-nano", 0.05, 0.005, 0.40, 0.5},
-	{"gpt-4.1", 2.00, 0.50, 8.00, 0.5},
-	{"gpt-4.1-mini", 0.40, 0.10, 1.60, 0.5},
-	{"gpt-4.1-nano", 0.10, 0.025, 0.40, 0.5},
-	{"gpt-4o", 2.50, 1.25, 10.00, 0.5},
-	{"gpt-4o-mini", 0.15, 0.075, 0.60, 0.5},
-	{"o3", 2.00, 0.50, 8.00, 0.5},
-	{"o3-mini", 1.10, 0.55, 4.40, 0.5},
-	{"o4-mini", 1.10, 0.275, 4.40, 0.5},
-	{"claude-opus-4-1", 15.00, 1.50, 75.00, 0.5},
-	{"claude-opus-4", 15.00, 1.50, 75.00, 0.5},
-	{"claude-sonnet-4-5", 3.00, 0.30, 15.00, 0.5},
-	{"claude-sonnet-4", 3.00, 0.30, 15.00, 0.5},
-	{"claude-3-7-sonnet", 3.00, 0.30, 15.00, 0.5},
-	{"claude-3-5-sonnet", 3.00, 0.30, 15.00, 0.5},
-	{"claude-haiku-4-5", 1.00, 0.10, 5.00, 0.5},
-	{"claude-3-5-haiku", 0.80, 0.08, 4.00, 0.5},
-	{"claude-3-haiku", 0.25, 0.03, 1.25, 0.5},
+    {"gpt-5", 1.25, 0.125, 10.00, 0.5},
+    {"gpt-5-mini", 0.25, 0.025, 2.00, 0.5},
+    {"gpt-5-nano", 0.05, 0.005, 0.40, 0.5},
+    {"gpt-4.1", 2.00, 0.50, 8.00, 0.5},
+    {"gpt-4.1-mini", 0.40, 0.10, 1.60, 0.5},
+    {"gpt-4.1-nano", 0.10, 0.025, 0.40, 0.5},
+    {"gpt-4o", 2.50, 1.25, 10.00, 0.5},
+    {"gpt-4o-mini", 0.15, 0.075, 0.60, 0.5},
+    {"o3", 2.00, 0.50, 8.00, 0.5},
+    {"o3-mini", 1.10, 0.55, 4.40, 0.5},
+    {"o4-mini", 1.10, 0.275, 4.40, 0.5},
+    {"claude-opus-4-1", 15.00, 1.50, 75.00, 0.5},
+    {"claude-opus-4", 15.00, 1.50, 75.00, 0.5},
+    {"claude-sonnet-4-5", 3.00, 0.30, 15.00, 0.5},
+    {"claude-sonnet-4", 3.00, 0.30, 15.00, 0.5},
+    {"claude-3-7-sonnet", 3.00, 0.30, 15.00, 0.5},
+    {"claude-3-5-sonnet", 3.00, 0.30, 15.00, 0.5},
+    {"claude-haiku-4-5", 1.00, 0.10, 5.00, 0.5},
+    {"claude-3-5-haiku", 0.80, 0.08, 4.00, 0.5},
+    {"claude-3-haiku", 0.25, 0.03, 1.25, 0.5},
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
@@ -77,7 +77,7 @@ sprout_prices *sprout_prices_new(void)
 		return NULL;
 	}
 	for (size_t i = 0; i < NBUILTIN; i++) {
-		sprout_price e = {builtin[i].model, builtin[i].input, builtin[i].output,
+		sprout_price e = {builtin[i].model,  builtin[i].input, builtin[i].output,
 				  builtin[i].cached, builtin[i].batch, 1};
 		if (add(p, &e)) {
 			sprout_prices_free(p);
@@ -212,9 +212,9 @@ sprout_code sprout_prices_read(sprout_prices *p, const char *text, size_t len, c
 		goto done;
 	}
 	if (!root || root->type != SPROUT_JSON_OBJECT) {
-		rc = bad(err, marks, root,
-			 name, "a price file is a mapping from model names to {input, output, "
-			       "cached-input, batch-discount} (USD per million tokens)");
+		rc = bad(err, marks, root, name,
+			 "a price file is a mapping from model names to {input, output, "
+			 "cached-input, batch-discount} (USD per million tokens)");
 		goto done;
 	}
 	got = calloc(root->len + 1, sizeof *got);
@@ -246,10 +246,11 @@ sprout_code sprout_prices_read(sprout_prices *p, const char *text, size_t len, c
 			if (w == 4) {
 				unsigned long line = 0, col = 0;
 				sprout_yaml_key_where(marks, e, k, &line, &col);
-				sprout_error_set(err, SPROUT_ERR_FORMAT,
-						 "model '%.200s': unknown key '%.100s' (expected input, "
-						 "output, cached-input or batch-discount)",
-						 m->key, e->u.members[k].key);
+				sprout_error_set(
+				    err, SPROUT_ERR_FORMAT,
+				    "model '%.200s': unknown key '%.100s' (expected input, "
+				    "output, cached-input or batch-discount)",
+				    m->key, e->u.members[k].key);
 				sprout_error_locate(err, name, line, col);
 				rc = SPROUT_ERR_FORMAT;
 				goto done;
@@ -261,13 +262,16 @@ sprout_code sprout_prices_read(sprout_prices *p, const char *text, size_t len, c
 			const sprout_json *v = sprout_json_get(e, keys[w]);
 			double hi = w == 3 ? 1 : 1e6;
 			if (!v && w < 2) {
-				snprintf(msg, sizeof msg, "model '%.200s': '%s' is required (USD per million tokens)",
-					 m->key, keys[w]);
+				snprintf(
+				    msg, sizeof msg,
+				    "model '%.200s': '%s' is required (USD per million tokens)",
+				    m->key, keys[w]);
 				rc = bad(err, marks, e, name, msg);
 				goto done;
 			}
 			if (v && number(v, 0, hi, dst[w])) {
-				snprintf(msg, sizeof msg, "model '%.200s': '%s' must be a number from 0 to %g",
+				snprintf(msg, sizeof msg,
+					 "model '%.200s': '%s' must be a number from 0 to %g",
 					 m->key, keys[w], hi);
 				rc = bad(err, marks, v, name, msg);
 				goto done;
@@ -296,7 +300,8 @@ sprout_code sprout_prices_load(sprout_prices *p, const char *path, sprout_error 
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		sprout_error_set(err, SPROUT_ERR_IO, "cannot open the price file: %s", strerror(errno));
+		sprout_error_set(err, SPROUT_ERR_IO, "cannot open the price file: %s",
+				 strerror(errno));
 		sprout_error_locate(err, path, 0, 0);
 		return SPROUT_ERR_IO;
 	}

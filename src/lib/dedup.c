@@ -12,7 +12,8 @@
 
 static int alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
 }
 
 sprout_code sprout_normalize(const char *s, size_t n, sprout_buf *out)
@@ -45,7 +46,8 @@ static void sort_u64(uint64_t *v, size_t n)
 {
 	while (n > 24) {
 		uint64_t a = v[0], b = v[n / 2], c = v[n - 1];
-		uint64_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		uint64_t pivot =
+		    a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
 		size_t i = 0, j = n - 1;
 		for (;;) {
 			while (v[i] < pivot)
@@ -146,7 +148,7 @@ double sprout_jaccard(const char *a, size_t na, const char *b, size_t nb)
 
 #define PERMS 24
 #define BANDS 6
-#define ROWS (PERMS / BANDS)
+#define ROWS  (PERMS / BANDS)
 
 /* A sketch of a shingle set: how many of its hashes fall in each of BINS
  * bins (by their top bits), saturating at 255. Two sets share at most
@@ -333,7 +335,8 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 	sketch_of(sh, k, &sk);
 	uint64_t keys[BANDS];
 	for (int band = 0; band < BANDS; band++) {
-		keys[band] = XXH3_64bits_withSeed(sig + band * ROWS, ROWS * sizeof *sig, (uint64_t)band);
+		keys[band] =
+		    XXH3_64bits_withSeed(sig + band * ROWS, ROWS * sizeof *sig, (uint64_t)band);
 		if (!keys[band])
 			keys[band] = 1;
 	}
@@ -346,7 +349,8 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 	}
 	int dup = 0;
 	for (int band = 0; band < BANDS && !dup && look; band++) {
-		for (size_t i = (size_t)keys[band] & (d->cap - 1); d->slots[i].key; i = (i + 1) & (d->cap - 1)) {
+		for (size_t i = (size_t)keys[band] & (d->cap - 1); d->slots[i].key;
+		     i = (i + 1) & (d->cap - 1)) {
 			if (d->slots[i].key != keys[band])
 				continue;
 			uint32_t id = d->slots[i].id;
@@ -448,7 +452,7 @@ struct tokdict {
 		uint64_t h;
 		uint32_t id;
 		uint32_t freq;
-	} *v;
+	} * v;
 	size_t cap, n;
 	uint64_t *rank; /* per id: the order key, fixed when first needed */
 	size_t rcap;
@@ -568,9 +572,9 @@ static size_t lcs(const uint32_t *a, size_t m, const uint32_t *b, size_t n)
 	}
 	for (size_t i = 1; i <= m; i++) {
 		for (size_t j = 1; j <= n; j++)
-			cur[j] = a[i - 1] == b[j - 1] ? prev[j - 1] + 1
-			       : prev[j] > cur[j - 1] ? prev[j]
-						      : cur[j - 1];
+			cur[j] = a[i - 1] == b[j - 1]	? prev[j - 1] + 1
+				 : prev[j] > cur[j - 1] ? prev[j]
+							: cur[j - 1];
 		size_t *t = prev;
 		prev = cur;
 		cur = t;
@@ -771,8 +775,7 @@ static size_t lcs_masks(const struct masks *mk, size_t m, const uint32_t *b, siz
 	return (size_t)__builtin_popcountll(~v & mask);
 }
 
-int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best,
-			 size_t *which)
+int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *best, size_t *which)
 {
 	uint32_t *ids;
 	size_t m;
@@ -795,8 +798,8 @@ int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *bes
 	/* the first pool text above the threshold decides: stop there */
 	for (size_t i = 0; i < pl && *best <= tau; i++) {
 		uint64_t key = e[i].key;
-		for (size_t k = (size_t)XXH3_64bits(&key, sizeof key) & (p->pcap - 1); p->post[k].key;
-		     k = (k + 1) & (p->pcap - 1)) {
+		for (size_t k = (size_t)XXH3_64bits(&key, sizeof key) & (p->pcap - 1);
+		     p->post[k].key; k = (k + 1) & (p->pcap - 1)) {
 			if (p->post[k].key != key)
 				continue;
 			uint32_t id = p->post[k].entry;
@@ -809,7 +812,8 @@ int sprout_novelty_check(sprout_novelty *p, const char *s, size_t n, double *bes
 			if (rouge_f(lo, m, len) <= tau)
 				continue;
 			p->verified++;
-			size_t l = fast ? lcs_masks(&mk, m, p->seq[id], len) : lcs(ids, m, p->seq[id], len);
+			size_t l = fast ? lcs_masks(&mk, m, p->seq[id], len)
+					: lcs(ids, m, p->seq[id], len);
 			double r = rouge_f(l, m, len);
 			if (r > *best) {
 				*best = r;

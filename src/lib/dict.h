@@ -22,13 +22,13 @@
 #include "sprout/arena.h"
 
 typedef struct sprout_dict {
-	sprout_arena *mem;  /* where new keys are copied; NULL: borrowed */
-	const char **key;   /* by number */
+	sprout_arena *mem; /* where new keys are copied; NULL: borrowed */
+	const char **key;  /* by number */
 	size_t *len;
-	uint64_t *hash;     /* XXH3 64 of each key */
-	void **val;         /* the caller's pointer for each key, NULL when added */
+	uint64_t *hash; /* XXH3 64 of each key */
+	void **val;	/* the caller's pointer for each key, NULL when added */
 	size_t n, ncap;
-	uint32_t *slot;     /* number + 1; 0 is empty */
+	uint32_t *slot; /* number + 1; 0 is empty */
 	size_t scap;
 } sprout_dict;
 

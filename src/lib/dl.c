@@ -10,8 +10,8 @@ sprout_code sprout_dl_load(const char *soname, const char *package, const sprout
 	if (!h) {
 		const char *why = dlerror();
 		return sprout_error_set(err, SPROUT_ERR_IO,
-					"cannot load %s (%s); install the Debian package %s", soname,
-					why ? why : "not found", package);
+					"cannot load %s (%s); install the Debian package %s",
+					soname, why ? why : "not found", package);
 	}
 	for (size_t i = 0; i < n; i++) {
 		void *f = dlsym(h, syms[i].name);

@@ -96,13 +96,15 @@ sprout_embed *sprout_embed_new(const sprout_embed_options *o, sprout_error *err)
 	if (o->cache) {
 		char *msg = NULL;
 		if (sqlite3_open(o->cache, &e->db) != SQLITE_OK ||
-		    sqlite3_exec(e->db,
-				 "PRAGMA journal_mode=WAL;"
-				 "CREATE TABLE IF NOT EXISTS embeddings(model TEXT NOT NULL, key TEXT NOT "
-				 "NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY(model, key));",
-				 NULL, NULL, &msg) != SQLITE_OK) {
-			sprout_error_set(err, SPROUT_ERR_IO, "cannot open the embedding cache %s: %s",
-					 o->cache, msg ? msg : sqlite3_errmsg(e->db));
+		    sqlite3_exec(
+			e->db,
+			"PRAGMA journal_mode=WAL;"
+			"CREATE TABLE IF NOT EXISTS embeddings(model TEXT NOT NULL, key TEXT NOT "
+			"NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY(model, key));",
+			NULL, NULL, &msg) != SQLITE_OK) {
+			sprout_error_set(err, SPROUT_ERR_IO,
+					 "cannot open the embedding cache %s: %s", o->cache,
+					 msg ? msg : sqlite3_errmsg(e->db));
 			sqlite3_free(msg);
 			sprout_embed_free(e);
 			return NULL;
@@ -174,8 +176,8 @@ static int from_cache(sprout_embed *e, uint64_t h0, uint64_t h1)
 	if (!e->db)
 		return 0;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(e->db, "SELECT dim, vec FROM embeddings WHERE model = ? AND key = ?", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(e->db, "SELECT dim, vec FROM embeddings WHERE model = ? AND key = ?",
+			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	char key[33];
 	key_hex(h0, h1, key);
@@ -204,11 +206,13 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 {
 	sprout_buf body = SPROUT_BUF_INIT(MAX_BODY), resp = SPROUT_BUF_INIT(MAX_BODY);
 	sprout_code rc = SPROUT_OK;
-	if (sprout_buf_adds(&body, "{\"model\":") || sprout_json_write_string(&body, e->model, strlen(e->model)) ||
+	if (sprout_buf_adds(&body, "{\"model\":") ||
+	    sprout_json_write_string(&body, e->model, strlen(e->model)) ||
 	    sprout_buf_adds(&body, ",\"input\":["))
 		rc = SPROUT_ERR_NOMEM;
 	for (size_t i = 0; i < k && !rc; i++)
-		if ((i && sprout_buf_addc(&body, ',')) || sprout_json_write_string(&body, texts[i], lens[i]))
+		if ((i && sprout_buf_addc(&body, ',')) ||
+		    sprout_json_write_string(&body, texts[i], lens[i]))
 			rc = SPROUT_ERR_NOMEM;
 	if (!rc && sprout_buf_adds(&body, "]}"))
 		rc = SPROUT_ERR_NOMEM;
@@ -261,13 +265,15 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 			continue;
 		}
 		if (status == 429 || status >= 500) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: HTTP %ld: %.200s", shown,
-					      status, resp.data ? resp.data : "");
+			rc = sprout_error_set(err, SPROUT_ERR_IO,
+					      "embeddings at %s: HTTP %ld: %.200s", shown, status,
+					      resp.data ? resp.data : "");
 			continue;
 		}
 		if (status != 200) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: HTTP %ld: %.200s", shown,
-					      status, resp.data ? resp.data : "");
+			rc = sprout_error_set(err, SPROUT_ERR_IO,
+					      "embeddings at %s: HTTP %ld: %.200s", shown, status,
+					      resp.data ? resp.data : "");
 			break; /* a client error will not go away */
 		}
 		/* {"data":[{"index":i,"embedding":[...]}, ...]} */
@@ -275,25 +281,30 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 		sprout_error perr = SPROUT_ERROR_INIT;
 		rc = SPROUT_OK;
 		if (sprout_json_parse(a, resp.data ? resp.data : "", resp.len, &j, &perr)) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings at %s: the answer is not JSON: %s",
-					      shown, perr.msg);
+			rc = sprout_error_set(err, SPROUT_ERR_IO,
+					      "embeddings at %s: the answer is not JSON: %s", shown,
+					      perr.msg);
 			continue;
 		}
 		sprout_json *data = sprout_json_get(j, "data");
 		if (!data || data->type != SPROUT_JSON_ARRAY || data->len != k) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO,
-					      "embeddings at %s: expected %zu vectors in \"data\", got %zu", shown,
-					      k, data && data->type == SPROUT_JSON_ARRAY ? data->len : 0);
+			rc = sprout_error_set(
+			    err, SPROUT_ERR_IO,
+			    "embeddings at %s: expected %zu vectors in \"data\", got %zu", shown, k,
+			    data && data->type == SPROUT_JSON_ARRAY ? data->len : 0);
 			continue;
 		}
 		for (size_t i = 0; i < k && !rc; i++) {
 			sprout_json *item = data->u.items[i];
 			sprout_json *idx = sprout_json_get(item, "index");
 			sprout_json *emb = sprout_json_get(item, "embedding");
-			size_t at = idx && idx->type == SPROUT_JSON_NUMBER ? (size_t)sprout_json_number(idx) : i;
+			size_t at = idx && idx->type == SPROUT_JSON_NUMBER
+					? (size_t)sprout_json_number(idx)
+					: i;
 			if (at >= k || !emb || emb->type != SPROUT_JSON_ARRAY || !emb->len) {
 				rc = sprout_error_set(err, SPROUT_ERR_IO,
-						      "embeddings at %s: item %zu has no embedding", shown, i);
+						      "embeddings at %s: item %zu has no embedding",
+						      shown, i);
 				break;
 			}
 			float *v = sprout_arena_alloc(a, emb->len * sizeof *v);
@@ -362,7 +373,8 @@ sprout_code sprout_embed_prepare(sprout_embed *e, const char *const *texts, cons
 			break;
 		for (size_t i = 0; i < m; i++) {
 			if (!vecs[i]) {
-				rc = sprout_error_set(err, SPROUT_ERR_IO, "embeddings: no vector for text %zu", i);
+				rc = sprout_error_set(err, SPROUT_ERR_IO,
+						      "embeddings: no vector for text %zu", i);
 				break;
 			}
 			uint64_t h0, h1;
@@ -372,16 +384,18 @@ sprout_code sprout_embed_prepare(sprout_embed *e, const char *const *texts, cons
 				break;
 			}
 			sqlite3_stmt *st;
-			if (e->db && sqlite3_prepare_v2(e->db,
-							"INSERT OR REPLACE INTO embeddings(model, key, dim, "
-							"vec) VALUES(?, ?, ?, ?)",
-							-1, &st, NULL) == SQLITE_OK) {
+			if (e->db &&
+			    sqlite3_prepare_v2(e->db,
+					       "INSERT OR REPLACE INTO embeddings(model, key, dim, "
+					       "vec) VALUES(?, ?, ?, ?)",
+					       -1, &st, NULL) == SQLITE_OK) {
 				char key[33];
 				key_hex(h0, h1, key);
 				sqlite3_bind_text(st, 1, e->model, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 				sqlite3_bind_int64(st, 3, (sqlite3_int64)dims[i]);
-				sqlite3_bind_blob(st, 4, vecs[i], (int)(dims[i] * sizeof(float)), SQLITE_STATIC);
+				sqlite3_bind_blob(st, 4, vecs[i], (int)(dims[i] * sizeof(float)),
+						  SQLITE_STATIC);
 				sqlite3_step(st);
 				sqlite3_finalize(st);
 			}

@@ -5,21 +5,21 @@
 #include <string.h>
 
 static const char *const code_names[SPROUT_CODE__COUNT] = {
-	[SPROUT_OK] = "ok",
-	[SPROUT_END] = "end",
-	[SPROUT_ERR_NOMEM] = "nomem",
-	[SPROUT_ERR_IO] = "io",
-	[SPROUT_ERR_JSON] = "json",
-	[SPROUT_ERR_UTF8] = "utf8",
-	[SPROUT_ERR_TOO_LONG] = "too-long",
-	[SPROUT_ERR_EMPTY] = "empty",
-	[SPROUT_ERR_CONTAINER] = "container",
-	[SPROUT_ERR_RECORD] = "record",
-	[SPROUT_ERR_FORMAT] = "format",
-	[SPROUT_ERR_SLOT] = "slot",
-	[SPROUT_ERR_CONVERT] = "convert",
-	[SPROUT_ERR_USAGE] = "usage",
-	[SPROUT_PENDING] = "pending",
+    [SPROUT_OK] = "ok",
+    [SPROUT_END] = "end",
+    [SPROUT_ERR_NOMEM] = "nomem",
+    [SPROUT_ERR_IO] = "io",
+    [SPROUT_ERR_JSON] = "json",
+    [SPROUT_ERR_UTF8] = "utf8",
+    [SPROUT_ERR_TOO_LONG] = "too-long",
+    [SPROUT_ERR_EMPTY] = "empty",
+    [SPROUT_ERR_CONTAINER] = "container",
+    [SPROUT_ERR_RECORD] = "record",
+    [SPROUT_ERR_FORMAT] = "format",
+    [SPROUT_ERR_SLOT] = "slot",
+    [SPROUT_ERR_CONVERT] = "convert",
+    [SPROUT_ERR_USAGE] = "usage",
+    [SPROUT_PENDING] = "pending",
 };
 
 const char *sprout_code_name(sprout_code code)

@@ -1,6 +1,6 @@
 /* The filter checks. See sprout/filter.h. */
-#include "sprout/text.h"
 #include "sprout/filter.h"
+#include "sprout/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,9 +27,9 @@
 extern char **environ;
 
 static const char *const check_names[SPROUT_CHECK__COUNT] = {
-	"pii",	  "words",	"require",	"forbid",	  "parent",  "json",	    "label",
-	"length_ratio", "new_words", "similarity", "validator", "duplicate", "near_duplicate",
-	"novelty",
+    "pii",	 "words",     "require",	"forbid",    "parent",
+    "json",	 "label",     "length_ratio",	"new_words", "similarity",
+    "validator", "duplicate", "near_duplicate", "novelty",
 };
 
 const char *sprout_check_name(sprout_check c)
@@ -105,8 +105,8 @@ static pcre2_code *compile(const char *pattern, sprout_error *err, const char *w
 {
 	int code;
 	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code,
-				       &off, NULL);
+	pcre2_code *re =
+	    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
 	if (!re) {
 		PCRE2_UCHAR msg[200];
 		pcre2_get_error_message(code, msg, sizeof msg);
@@ -152,7 +152,8 @@ sprout_filter *sprout_filter_new(const sprout_filter_options *o, sprout_error *e
 		}
 	}
 	if (o->similarity && o->engine == SPROUT_SIM_EMBED) {
-		sprout_embed_options eo = {o->embed_url, o->embed_model, NULL, o->embed_cache, 0, 0, 0};
+		sprout_embed_options eo = {
+		    o->embed_url, o->embed_model, NULL, o->embed_cache, 0, 0, 0};
 		if (!(f->embed = sprout_embed_new(&eo, err)))
 			goto fail;
 	} else if (o->similarity && !(f->sim = sprout_sim_new(o->engine, f->wn, err))) {
@@ -206,7 +207,8 @@ static const char *content(sprout_filter *f, const sprout_record *r, size_t *len
 		sprout_text t;
 		if (!f->o.slots[s] || !sprout_record_get(r, (sprout_slot)s, &t))
 			continue;
-		if ((any && sprout_buf_addc(&f->scratch, '\n')) || sprout_buf_add(&f->scratch, t.s, t.len))
+		if ((any && sprout_buf_addc(&f->scratch, '\n')) ||
+		    sprout_buf_add(&f->scratch, t.s, t.len))
 			return NULL;
 		any = 1;
 	}
@@ -556,12 +558,16 @@ static long new_words(const char *a, size_t na, const char *b, size_t nb)
 	long count = 0;
 	size_t i = 0;
 	while (i < nb) {
-		while (i < nb && !(((unsigned char)b[i] | 0x20) >= 'a' && ((unsigned char)b[i] | 0x20) <= 'z') &&
-		       !(b[i] >= '0' && b[i] <= '9') && (unsigned char)b[i] < 0x80)
+		while (
+		    i < nb &&
+		    !(((unsigned char)b[i] | 0x20) >= 'a' && ((unsigned char)b[i] | 0x20) <= 'z') &&
+		    !(b[i] >= '0' && b[i] <= '9') && (unsigned char)b[i] < 0x80)
 			i++;
 		size_t start = i;
-		while (i < nb && ((((unsigned char)b[i] | 0x20) >= 'a' && ((unsigned char)b[i] | 0x20) <= 'z') ||
-				  (b[i] >= '0' && b[i] <= '9') || (unsigned char)b[i] >= 0x80 || b[i] == '\''))
+		while (
+		    i < nb &&
+		    ((((unsigned char)b[i] | 0x20) >= 'a' && ((unsigned char)b[i] | 0x20) <= 'z') ||
+		     (b[i] >= '0' && b[i] <= '9') || (unsigned char)b[i] >= 0x80 || b[i] == '\''))
 			i++;
 		size_t len = i - start;
 		if (!len)
@@ -569,15 +575,17 @@ static long new_words(const char *a, size_t na, const char *b, size_t nb)
 		/* look for the word in a, case-insensitively, on word boundaries */
 		int found = 0;
 		for (size_t j = 0; j + len <= na && !found; j++) {
-			if (j > 0 && ((((unsigned char)a[j - 1] | 0x20) >= 'a' && ((unsigned char)a[j - 1] | 0x20) <= 'z') ||
+			if (j > 0 && ((((unsigned char)a[j - 1] | 0x20) >= 'a' &&
+				       ((unsigned char)a[j - 1] | 0x20) <= 'z') ||
 				      (a[j - 1] >= '0' && a[j - 1] <= '9')))
 				continue;
 			size_t k = 0;
 			while (k < len && (a[j + k] | 0x20) == (b[start + k] | 0x20))
 				k++;
-			if (k == len && (j + len == na || !((((unsigned char)a[j + len] | 0x20) >= 'a' &&
-							     ((unsigned char)a[j + len] | 0x20) <= 'z') ||
-							    (a[j + len] >= '0' && a[j + len] <= '9'))))
+			if (k == len &&
+			    (j + len == na || !((((unsigned char)a[j + len] | 0x20) >= 'a' &&
+						 ((unsigned char)a[j + len] | 0x20) <= 'z') ||
+						(a[j + len] >= '0' && a[j + len] <= '9'))))
 				found = 1;
 		}
 		count += !found;
@@ -604,7 +612,8 @@ static sprout_code run_validator(sprout_filter *f, const sprout_record *r, const
 	int fd = mkstemp(path);
 	if (fd < 0) {
 		sprout_buf_release(&json);
-		return sprout_error_set(err, SPROUT_ERR_IO, "validator: cannot make a temporary file: %s",
+		return sprout_error_set(err, SPROUT_ERR_IO,
+					"validator: cannot make a temporary file: %s",
 					strerror(errno));
 	}
 	unlink(path);
@@ -653,7 +662,8 @@ static sprout_code run_validator(sprout_filter *f, const sprout_record *r, const
 	free(env);
 	free(var);
 	if (rc)
-		return sprout_error_set(err, SPROUT_ERR_IO, "validator: cannot run sh: %s", strerror(rc));
+		return sprout_error_set(err, SPROUT_ERR_IO, "validator: cannot run sh: %s",
+					strerror(rc));
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	int status;
@@ -662,7 +672,8 @@ static sprout_code run_validator(sprout_filter *f, const sprout_record *r, const
 		if (got == pid)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		double elapsed = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		double elapsed = (double)(now.tv_sec - start.tv_sec) +
+				 (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 		if (elapsed > f->o.validator_timeout) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
@@ -672,7 +683,8 @@ static sprout_code run_validator(sprout_filter *f, const sprout_record *r, const
 		struct timespec nap = {0, 2000000};
 		nanosleep(&nap, NULL);
 	}
-	*code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	*code = WIFEXITED(status) ? WEXITSTATUS(status)
+				  : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	return SPROUT_OK;
 }
 
@@ -681,14 +693,14 @@ static sprout_code score(sprout_record *r, const char *name, double v, sprout_er
 	return sprout_meta_set_score(r, name, v, err);
 }
 
-#define REJECT(chk, sc, ...)                                                             \
-	do {                                                                             \
-		v->keep = 0;                                                             \
-		v->check = (chk);                                                        \
-		v->score = (sc);                                                         \
-		v->has_score = 1;                                                        \
-		snprintf(v->reason, sizeof v->reason, __VA_ARGS__);                      \
-		return SPROUT_OK;                                                        \
+#define REJECT(chk, sc, ...)                                                                       \
+	do {                                                                                       \
+		v->keep = 0;                                                                       \
+		v->check = (chk);                                                                  \
+		v->score = (sc);                                                                   \
+		v->has_score = 1;                                                                  \
+		snprintf(v->reason, sizeof v->reason, __VA_ARGS__);                                \
+		return SPROUT_OK;                                                                  \
 	} while (0)
 
 static sprout_code check_pii(sprout_filter *f, sprout_record *r, sprout_verdict *v,
@@ -713,7 +725,8 @@ static sprout_code check_pii(sprout_filter *f, sprout_record *r, sprout_verdict 
 		if (f->o.pii == SPROUT_PII_REDACT) {
 			sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
 			if (sprout_pii_redact(t.s, t.len, spans, n < 64 ? n : 64, &b) ||
-			    sprout_record_set(r, (sprout_slot)s, b.data ? b.data : "", b.len, err)) {
+			    sprout_record_set(r, (sprout_slot)s, b.data ? b.data : "", b.len,
+					      err)) {
 				sprout_buf_release(&b);
 				return nomem(err);
 			}
@@ -753,25 +766,27 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			if (score(r, "words", (double)words, err))
 				return nomem(err);
 			if (o->min_words >= 0 && (long)words < o->min_words)
-				REJECT(SPROUT_CHECK_WORDS, (double)words, "%s has %zu words, fewer than %ld",
-				       sn, words, o->min_words);
+				REJECT(SPROUT_CHECK_WORDS, (double)words,
+				       "%s has %zu words, fewer than %ld", sn, words, o->min_words);
 			if (o->max_words >= 0 && (long)words > o->max_words)
-				REJECT(SPROUT_CHECK_WORDS, (double)words, "%s has %zu words, more than %ld",
-				       sn, words, o->max_words);
+				REJECT(SPROUT_CHECK_WORDS, (double)words,
+				       "%s has %zu words, more than %ld", sn, words, o->max_words);
 		}
 		for (size_t i = 0; i < o->nrequire; i++)
 			if (!matches(f, f->require[i], t.s, t.len))
-				REJECT(SPROUT_CHECK_REQUIRE, 0, "%s does not match the required pattern '%s'",
-				       sn, o->require[i]);
+				REJECT(SPROUT_CHECK_REQUIRE, 0,
+				       "%s does not match the required pattern '%s'", sn,
+				       o->require[i]);
 		for (size_t i = 0; i < o->nforbid; i++)
 			if (matches(f, f->forbid[i], t.s, t.len))
-				REJECT(SPROUT_CHECK_FORBID, 1, "%s matches the forbidden pattern '%s'", sn,
-				       o->forbid[i]);
+				REJECT(SPROUT_CHECK_FORBID, 1,
+				       "%s matches the forbidden pattern '%s'", sn, o->forbid[i]);
 		if (named && !p && against_parent)
-			REJECT(SPROUT_CHECK_PARENT, 0,
-			       "parent '%.*s' is neither in the input nor in --parents: the variant "
-			       "cannot be checked against it",
-			       (int)(named->len > 80 ? 80 : named->len), named->u.s);
+			REJECT(
+			    SPROUT_CHECK_PARENT, 0,
+			    "parent '%.*s' is neither in the input nor in --parents: the variant "
+			    "cannot be checked against it",
+			    (int)(named->len > 80 ? 80 : named->len), named->u.s);
 		if (!pt || !pt->present[s])
 			continue;
 		/* against the parent */
@@ -779,10 +794,12 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 		if (o->ratio_lo > 0 || o->ratio_hi > 0) {
 			if (score(r, "length_ratio", ratio, err))
 				return nomem(err);
-			if ((o->ratio_lo > 0 && ratio < o->ratio_lo) || (o->ratio_hi > 0 && ratio > o->ratio_hi))
-				REJECT(SPROUT_CHECK_LENGTH, ratio,
-				       "%s is %.2f times as long as the parent's, outside %.2f-%.2f", sn, ratio,
-				       o->ratio_lo, o->ratio_hi);
+			if ((o->ratio_lo > 0 && ratio < o->ratio_lo) ||
+			    (o->ratio_hi > 0 && ratio > o->ratio_hi))
+				REJECT(
+				    SPROUT_CHECK_LENGTH, ratio,
+				    "%s is %.2f times as long as the parent's, outside %.2f-%.2f",
+				    sn, ratio, o->ratio_lo, o->ratio_hi);
 		}
 		if (o->new_words_min >= 0 || o->new_words_max >= 0) {
 			long nw = new_words(pt->text[s], pt->len[s], t.s, t.len);
@@ -800,14 +817,16 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 		if (f->sim || f->embed) {
 			double sim;
 			if (f->embed) {
-				sim = sprout_embed_similarity(f->embed, pt->text[s], pt->len[s], t.s, t.len);
+				sim = sprout_embed_similarity(f->embed, pt->text[s], pt->len[s],
+							      t.s, t.len);
 				if (sim < 0) { /* a text changed since (redacted): embed it now */
 					const char *two[2] = {pt->text[s], t.s};
 					size_t lens[2] = {pt->len[s], t.len};
-					if ((rc = sprout_embed_prepare(f->embed, two, lens, 2, err)))
+					if ((rc =
+						 sprout_embed_prepare(f->embed, two, lens, 2, err)))
 						return rc;
-					sim = sprout_embed_similarity(f->embed, pt->text[s], pt->len[s], t.s,
-								      t.len);
+					sim = sprout_embed_similarity(f->embed, pt->text[s],
+								      pt->len[s], t.s, t.len);
 				}
 			} else {
 				sim = sprout_sim_score(f->sim, pt->text[s], pt->len[s], t.s, t.len);
@@ -815,19 +834,22 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			if (score(r, "similarity", sim, err))
 				return nomem(err);
 			if (sim < o->band_lo && o->engine == SPROUT_SIM_MEANING)
-				REJECT(SPROUT_CHECK_SIMILARITY, sim,
-				       "%s meaning score %.3f against the parent is below %.2f: the "
-				       "meaning may have changed or the text reads badly",
-				       sn, sim, o->band_lo);
+				REJECT(
+				    SPROUT_CHECK_SIMILARITY, sim,
+				    "%s meaning score %.3f against the parent is below %.2f: the "
+				    "meaning may have changed or the text reads badly",
+				    sn, sim, o->band_lo);
 			if (sim < o->band_lo)
 				REJECT(SPROUT_CHECK_SIMILARITY, sim,
-				       "%s similarity %.3f to the parent is below %.2f: the meaning may "
+				       "%s similarity %.3f to the parent is below %.2f: the "
+				       "meaning may "
 				       "have changed",
 				       sn, sim, o->band_lo);
 			if (sim > o->band_hi)
-				REJECT(SPROUT_CHECK_SIMILARITY, sim,
-				       "%s similarity %.3f to the parent is above %.2f: a near copy", sn,
-				       sim, o->band_hi);
+				REJECT(
+				    SPROUT_CHECK_SIMILARITY, sim,
+				    "%s similarity %.3f to the parent is above %.2f: a near copy",
+				    sn, sim, o->band_hi);
 		}
 	}
 	if (o->json_slot >= 0) {
@@ -838,13 +860,14 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 		sprout_arena *a = sprout_arena_new(0);
 		sprout_json *j;
 		sprout_error jerr = SPROUT_ERROR_INIT;
-		sprout_code jrc = a ? sprout_json_parse(a, t.s, t.len, &j, &jerr) : SPROUT_ERR_NOMEM;
+		sprout_code jrc =
+		    a ? sprout_json_parse(a, t.s, t.len, &j, &jerr) : SPROUT_ERR_NOMEM;
 		sprout_arena_free(a);
 		if (jrc == SPROUT_ERR_NOMEM)
 			return nomem(err);
 		if (jrc)
-			REJECT(SPROUT_CHECK_JSON, 0, "%s is not valid JSON: %lu:%lu: %.180s", sn, jerr.line,
-			       jerr.column, jerr.msg);
+			REJECT(SPROUT_CHECK_JSON, 0, "%s is not valid JSON: %lu:%lu: %.180s", sn,
+			       jerr.line, jerr.column, jerr.msg);
 	}
 	if (o->label && pt && pt->present[SPROUT_SLOT_LABEL]) {
 		sprout_text t;
@@ -881,8 +904,9 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 		if (seen < 0)
 			return nomem(err);
 		if (seen)
-			REJECT(SPROUT_CHECK_DUPLICATE, 1, "an exact duplicate (after normalisation) of an "
-							  "earlier record");
+			REJECT(SPROUT_CHECK_DUPLICATE, 1,
+			       "an exact duplicate (after normalisation) of an "
+			       "earlier record");
 	}
 	size_t which;
 	double jac = 0;
@@ -891,10 +915,11 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 		if (dup < 0)
 			return nomem(err);
 		if (dup)
-			REJECT(SPROUT_CHECK_NEAR_DUP, jac,
-			       "a near duplicate (Jaccard %.3f of 5-character shingles) of an earlier "
-			       "record",
-			       jac);
+			REJECT(
+			    SPROUT_CHECK_NEAR_DUP, jac,
+			    "a near duplicate (Jaccard %.3f of 5-character shingles) of an earlier "
+			    "record",
+			    jac);
 	}
 	if (f->pool) {
 		double best;

@@ -5,11 +5,9 @@
 #include "sprout/record.h"
 
 static const char *const slot_names[SPROUT_SLOT__COUNT] = {
-	[SPROUT_SLOT_PROMPT] = "prompt",
-	[SPROUT_SLOT_INPUT] = "input",
-	[SPROUT_SLOT_RESPONSE] = "response",
-	[SPROUT_SLOT_LABEL] = "label",
-	[SPROUT_SLOT_SYSTEM] = "system",
+    [SPROUT_SLOT_PROMPT] = "prompt",	 [SPROUT_SLOT_INPUT] = "input",
+    [SPROUT_SLOT_RESPONSE] = "response", [SPROUT_SLOT_LABEL] = "label",
+    [SPROUT_SLOT_SYSTEM] = "system",
 };
 
 const char *sprout_slot_name(sprout_slot slot)
@@ -35,19 +33,19 @@ static const struct {
 	const char *name;
 	sprout_format_kind kind;
 } format_names[] = {
-	{"auto", SPROUT_FORMAT_AUTO},
-	{"alpaca", SPROUT_FORMAT_ALPACA},
-	{"sharegpt", SPROUT_FORMAT_SHAREGPT},
-	{"openai", SPROUT_FORMAT_OPENAI},
-	{"chat", SPROUT_FORMAT_OPENAI},
-	{"messages", SPROUT_FORMAT_OPENAI},
-	{"classification", SPROUT_FORMAT_CLASSIFICATION},
-	{"text-label", SPROUT_FORMAT_CLASSIFICATION},
-	{"self-instruct", SPROUT_FORMAT_SELF_INSTRUCT},
+    {"auto", SPROUT_FORMAT_AUTO},
+    {"alpaca", SPROUT_FORMAT_ALPACA},
+    {"sharegpt", SPROUT_FORMAT_SHAREGPT},
+    {"openai", SPROUT_FORMAT_OPENAI},
+    {"chat", SPROUT_FORMAT_OPENAI},
+    {"messages", SPROUT_FORMAT_OPENAI},
+    {"classification", SPROUT_FORMAT_CLASSIFICATION},
+    {"text-label", SPROUT_FORMAT_CLASSIFICATION},
+    {"self-instruct", SPROUT_FORMAT_SELF_INSTRUCT},
 };
 
-#define FORMAT_CHOICES                                                                   \
-	"alpaca, sharegpt, openai, classification, self-instruct, or a field map like "  \
+#define FORMAT_CHOICES                                                                             \
+	"alpaca, sharegpt, openai, classification, self-instruct, or a field map like "            \
 	"prompt=question,response=answer"
 
 static sprout_code parse_map(const char *spec, sprout_format *out, sprout_error *err)
@@ -119,8 +117,8 @@ sprout_code sprout_format_parse(const char *spec, sprout_format *out, sprout_err
 			return SPROUT_OK;
 		}
 	}
-	return sprout_error_set(err, SPROUT_ERR_FORMAT, "unknown format '%s' (expected " FORMAT_CHOICES ")",
-				spec);
+	return sprout_error_set(err, SPROUT_ERR_FORMAT,
+				"unknown format '%s' (expected " FORMAT_CHOICES ")", spec);
 }
 
 const char *sprout_format_name(const sprout_format *f)
@@ -176,8 +174,8 @@ sprout_code sprout_format_detect(const sprout_json *obj, sprout_format *out, cha
 		ev = "keys instruction, instances";
 	} else if (sprout_json_get(obj, "instruction")) {
 		out->kind = SPROUT_FORMAT_ALPACA;
-		ev = sprout_json_get(obj, "output") ? "keys instruction, output"
-						    : "key instruction";
+		ev =
+		    sprout_json_get(obj, "output") ? "keys instruction, output" : "key instruction";
 	} else if (sprout_json_get(obj, "text") && sprout_json_get(obj, "label")) {
 		out->kind = SPROUT_FORMAT_CLASSIFICATION;
 		ev = "keys text, label";
@@ -205,11 +203,12 @@ sprout_code sprout_format_detect(const sprout_json *obj, sprout_format *out, cha
 		}
 		off += (size_t)k;
 	}
-	return sprout_error_set(err, SPROUT_ERR_FORMAT,
-				"cannot detect the format: the record has keys {%s}, none of "
-				"instruction (alpaca), conversations (sharegpt), messages "
-				"(openai), text (classification, or plain text); give --format or a "
-				"field map "
-				"like --map prompt=question,response=answer",
-				keys);
+	return sprout_error_set(
+	    err, SPROUT_ERR_FORMAT,
+	    "cannot detect the format: the record has keys {%s}, none of "
+	    "instruction (alpaca), conversations (sharegpt), messages "
+	    "(openai), text (classification, or plain text); give --format or a "
+	    "field map "
+	    "like --map prompt=question,response=answer",
+	    keys);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "augment_internal.h"
 #include "sprout/arena.h"
 #include "sprout/batch.h"
 #include "sprout/buf.h"
@@ -15,16 +16,16 @@
 #include "sprout/rng.h"
 #include "sprout/template.h"
 #include "sprout/text.h"
-#include "augment_internal.h"
 
 #define NO_INPUT ((size_t)-1)
-#define WINDOW 1024 /* requests queued ahead of the answers */
-#define AHEAD 4096  /* inputs held between being read and coming out (a power of 2;
-		     * with batches, every input: the ring grows) */
+#define WINDOW	 1024 /* requests queued ahead of the answers */
+#define AHEAD                                                                                      \
+	4096 /* inputs held between being read and coming out (a power of 2;                       \
+	      * with batches, every input: the ring grows) */
 
 static const char *const method_names[SPROUT_GEN__COUNT] = {
-	"paraphrase", "expand", "refine", "pairs", "respond",
-	"brief",      "bullets", "refuse", "evolve", "translate", "magpie",
+    "paraphrase", "expand", "refine", "pairs",	   "respond", "brief",
+    "bullets",	  "refuse", "evolve", "translate", "magpie",
 };
 
 /* Magpie (Xu et al., 2024): a model's chat template up to where the user's
@@ -34,12 +35,13 @@ static const struct chat_template {
 	const char *name, *pre;
 	const char *stop[2];
 } chat_templates[] = {
-	{"llama3", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n",
-	 {"<|eot_id|>", "<|start_header_id|>"}},
-	{"chatml", "<|im_start|>user\n", {"<|im_end|>", "<|im_start|>"}},
-	{"gemma", "<start_of_turn>user\n", {"<end_of_turn>", "<start_of_turn>"}},
-	{"phi3", "<|user|>\n", {"<|end|>", "<|assistant|>"}},
-	{"mistral", "[INST] ", {"[/INST]", "</s>"}},
+    {"llama3",
+     "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n",
+     {"<|eot_id|>", "<|start_header_id|>"}},
+    {"chatml", "<|im_start|>user\n", {"<|im_end|>", "<|im_start|>"}},
+    {"gemma", "<start_of_turn>user\n", {"<end_of_turn>", "<start_of_turn>"}},
+    {"phi3", "<|user|>\n", {"<|end|>", "<|assistant|>"}},
+    {"mistral", "[INST] ", {"[/INST]", "</s>"}},
 };
 
 static const struct chat_template *chat_template_of(const char *name)
@@ -53,26 +55,26 @@ static const struct chat_template *chat_template_of(const char *name)
 static const struct {
 	const char *name, *text;
 } constraints[] = {
-	{"casual", "casual and relaxed, like a quick chat message to a friend"},
-	{"typos", "with a few realistic typing mistakes (missed or swapped letters, no capitals), "
-		  "as typed in a hurry on a phone"},
-	{"slang", "in everyday informal slang and abbreviations"},
-	{"incomplete", "as an incomplete, fragmentary sentence, the way people type half a thought "
-		       "into a search or chat box"},
-	{"non-native", "as written by a non-native English speaker: simple words, small grammar "
-		       "slips, a slightly unusual word order"},
-	{"formal", "formal and polite, as in a written letter to a company"},
+    {"casual", "casual and relaxed, like a quick chat message to a friend"},
+    {"typos", "with a few realistic typing mistakes (missed or swapped letters, no capitals), "
+	      "as typed in a hurry on a phone"},
+    {"slang", "in everyday informal slang and abbreviations"},
+    {"incomplete", "as an incomplete, fragmentary sentence, the way people type half a thought "
+		   "into a search or chat box"},
+    {"non-native", "as written by a non-native English speaker: simple words, small grammar "
+		   "slips, a slightly unusual word order"},
+    {"formal", "formal and polite, as in a written letter to a company"},
 };
 
 static const struct {
 	const char *name, *text;
 } operations[] = {
-	{"constraints", "add one more constraint or requirement to it"},
-	{"deepen", "make the question it asks deeper and broader"},
-	{"concretize", "replace general concepts with more specific ones"},
-	{"reasoning", "make it explicitly require several steps of reasoning"},
-	/* in breadth: its own template, breadth.txt */
-	{"breadth", "a new, rarer instruction in the same domain"},
+    {"constraints", "add one more constraint or requirement to it"},
+    {"deepen", "make the question it asks deeper and broader"},
+    {"concretize", "replace general concepts with more specific ones"},
+    {"reasoning", "make it explicitly require several steps of reasoning"},
+    /* in breadth: its own template, breadth.txt */
+    {"breadth", "a new, rarer instruction in the same domain"},
 };
 
 sprout_code sprout_gen_parse(const char *name, sprout_gen_method *out, sprout_error *err)
@@ -102,7 +104,8 @@ sprout_code sprout_gen_response_parse(const char *s, sprout_gen_response *out, s
 			return SPROUT_OK;
 		}
 	return sprout_error_set(err, SPROUT_ERR_USAGE,
-				"unknown response mode '%s' (expected keep, regenerate or stale)", s);
+				"unknown response mode '%s' (expected keep, regenerate or stale)",
+				s);
 }
 
 double sprout_gen_default_temperature(sprout_gen_method m)
@@ -192,11 +195,12 @@ static unsigned items_per_request(const sprout_generate_options *o)
 static int build_schema_of(sprout_buf *b, const char *const *f, size_t nf, int classification,
 			   unsigned k)
 {
-	int bad = sprout_buf_addf(b,
-				  "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
-				  "\"minItems\":%u,\"maxItems\":%u,\"items\":{\"type\":\"object\","
-				  "\"properties\":{",
-				  k, k) != SPROUT_OK;
+	int bad =
+	    sprout_buf_addf(b,
+			    "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+			    "\"minItems\":%u,\"maxItems\":%u,\"items\":{\"type\":\"object\","
+			    "\"properties\":{",
+			    k, k) != SPROUT_OK;
 	for (size_t i = 0; i < nf; i++)
 		bad = bad || sprout_buf_addf(b, "%s\"%s\":{\"type\":\"string\"}", i ? "," : "",
 					     f[i]) != SPROUT_OK;
@@ -224,25 +228,25 @@ static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)
 
 /* One request and what it is for. */
 struct task {
-	size_t rec;      /* input index, NO_INPUT for pairs */
-	unsigned sub;    /* constraint / operation index; pairs: request in its round */
-	unsigned step;   /* translate: 0 there, 1 back; 2 the response of a variant;
-			  * 3 pairs: a classification task's instances, output first */
-	size_t cfg;      /* which generator config */
+	size_t rec;    /* input index, NO_INPUT for pairs */
+	unsigned sub;  /* constraint / operation index; pairs: request in its round */
+	unsigned step; /* translate: 0 there, 1 back; 2 the response of a variant;
+			* 3 pairs: a classification task's instances, output first */
+	size_t cfg;    /* which generator config */
 	char *system, *prompt;
 	unsigned attempt;
-	char *answer;    /* pairs: kept until the round is read */
-	char *child;     /* step 2: the variant (a JSON line) whose response is asked */
-	unsigned vi;     /* step 2: which variant of the request's answer */
-	char *error;     /* pairs: a request that failed */
+	char *answer; /* pairs: kept until the round is read */
+	char *child;  /* step 2: the variant (a JSON line) whose response is asked */
+	unsigned vi;  /* step 2: which variant of the request's answer */
+	char *error;  /* pairs: a request that failed */
 	size_t anslen;
-	int failed;      /* 1: the request failed, 2: it was not sent for the budget */
+	int failed; /* 1: the request failed, 2: it was not sent for the budget */
 };
 
 /* What one request of an input made. */
 struct part {
-	sprout_buf out; /* JSON lines */
-	sprout_buf rej; /* check \0 reason \0 answer \0 triples */
+	sprout_buf out;	   /* JSON lines */
+	sprout_buf rej;	   /* check \0 reason \0 answer \0 triples */
 	sprout_buf *later; /* with a regenerated response: variant i's line, once answered */
 	unsigned nlater;
 };
@@ -266,11 +270,11 @@ struct run {
 	sprout_arena *mem; /* templates, schema */
 	char *schema;
 	sprout_gen_response response; /* resolved: KEEP, REGENERATE or STALE */
-	sprout_template rtmpl;        /* REGENERATE: the respond template */
-	sprout_template btmpl;        /* evolve in breadth: its template */
-	char *rschema;                /* and its schema */
-	sprout_template otmpl;        /* pairs: a classification task's instances */
-	char *oschema;                /* and their schema */
+	sprout_template rtmpl;	      /* REGENERATE: the respond template */
+	sprout_template btmpl;	      /* evolve in breadth: its template */
+	char *rschema;		      /* and its schema */
+	sprout_template otmpl;	      /* pairs: a classification task's instances */
+	char *oschema;		      /* and their schema */
 	unsigned k;
 	unsigned long seq; /* requests submitted, for spreading over configs */
 	/* per-record methods: the inputs between being read and coming out,
@@ -279,7 +283,7 @@ struct run {
 	const sprout_record **ring;
 	struct slot_out *outs;
 	size_t cap;
-	size_t started;  /* inputs read and started */
+	size_t started;	 /* inputs read and started */
 	size_t next_out; /* the next input to come out */
 	sprout_error *err;
 	sprout_code fail; /* set inside callbacks */
@@ -351,9 +355,10 @@ static const sprout_template *template_of(const struct run *r, const struct task
 static sprout_code render(struct run *r, struct task *t, const char *const *names,
 			  const char *const *values, size_t nv)
 {
-	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
-	sprout_code rc = sprout_template_apply(template_of(r, t), names, values, nv, &sys, &user,
-					       r->err);
+	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20),
+		   user = SPROUT_BUF_INIT((size_t)64 << 20);
+	sprout_code rc =
+	    sprout_template_apply(template_of(r, t), names, values, nv, &sys, &user, r->err);
 	if (!rc && ((sys.len && !(t->system = dupn(sys.data, sys.len))) ||
 		    !(t->prompt = dupn(user.data ? user.data : "", user.len))))
 		rc = nomem(r);
@@ -372,7 +377,9 @@ static sprout_code submit(struct run *r, struct task *t)
 				 r->o->answer_tokens,
 				 t->system,
 				 t->prompt,
-				 t->step == 2 ? r->rschema : t->step == 3 ? r->oschema : r->schema,
+				 t->step == 2	? r->rschema
+				 : t->step == 3 ? r->oschema
+						: r->schema,
 				 t->attempt,
 				 t};
 
@@ -411,7 +418,7 @@ static size_t template_vars(const struct run *r, const sprout_record *rec, unsig
 	size_t len, nv = 0;
 	snprintf(k, 16, "%u", r->k);
 	snprintf(words, 16, "%u", o->words);
-#define VAR(n, v) (names[nv] = (n), values[nv++] = (v))
+#define VAR(n, v)  (names[nv] = (n), values[nv++] = (v))
 #define TEXT(slot) (rec ? slot_text(rec, (slot), &len) : NULL)
 	switch (o->method) {
 	case SPROUT_GEN_PARAPHRASE:
@@ -573,14 +580,14 @@ static int content_words(sprout_arena *a, const char *s, size_t n, sprout_buf *b
 /* Why an evolved instruction failed, or NULL: it copies words of the
  * request that evolved it ("#Rewritten Prompt#"), or, in depth, it adds no
  * content word the original lacks (no information gain). */
-static const char *evolution_failed(const struct run *r, unsigned sub, const char *text,
-				    size_t len, const char *orig, size_t olen, char *why,
-				    size_t n)
+static const char *evolution_failed(const struct run *r, unsigned sub, const char *text, size_t len,
+				    const char *orig, size_t olen, char *why, size_t n)
 {
 	static const char *const copied[] = {
-		"given prompt",	    "rewritten prompt",	     "#rewritten",	    "created prompt",
-		"given instruction", "rewritten instruction", "original instruction",
-		"new instruction:", "<instruction>",	     "more demanding version",
+	    "given prompt",	      "rewritten prompt",  "#rewritten",
+	    "created prompt",	      "given instruction", "rewritten instruction",
+	    "original instruction",   "new instruction:",  "<instruction>",
+	    "more demanding version",
 	};
 	sprout_buf low = SPROUT_BUF_INIT((size_t)64 << 20);
 	const char *verdict = NULL;
@@ -590,7 +597,8 @@ static const char *evolution_failed(const struct run *r, unsigned sub, const cha
 	}
 	for (size_t i = 0; i < sizeof copied / sizeof *copied && !verdict; i++)
 		if (strstr(low.data, copied[i])) {
-			snprintf(why, n, "it copies the words of the request that evolved it (\"%s\")",
+			snprintf(why, n,
+				 "it copies the words of the request that evolved it (\"%s\")",
 				 copied[i]);
 			verdict = why;
 		}
@@ -673,9 +681,11 @@ static sprout_code make_variant(struct run *r, const struct task *t, sprout_slot
 	if (!rc) {
 		sprout_json *params = params_json(r, a, t);
 		if (params && response &&
-		    sprout_json_set(a, params, "response", sprout_json_string(a, response, strlen(response))))
+		    sprout_json_set(a, params, "response",
+				    sprout_json_string(a, response, strlen(response))))
 			params = NULL;
-		rc = params ? sprout_meta_derive(&child, parent, method, params, &e) : SPROUT_ERR_NOMEM;
+		rc = params ? sprout_meta_derive(&child, parent, method, params, &e)
+			    : SPROUT_ERR_NOMEM;
 	}
 	if (!rc) {
 		sprout_json *g = generator_json(a, &r->o->configs[t->cfg]);
@@ -786,13 +796,14 @@ static int usable_example(const sprout_record *rec)
 }
 
 /* Why a record cannot be used by the method, or NULL (why[] may hold it). */
-static const char *unsuitable(const sprout_generate_options *o, const sprout_record *rec,
-			      char *why, size_t n)
+static const char *unsuitable(const sprout_generate_options *o, const sprout_record *rec, char *why,
+			      size_t n)
 {
 	size_t len;
 	int whole = o->method == SPROUT_GEN_RESPOND || o->method == SPROUT_GEN_REFUSE ||
 		    o->method == SPROUT_GEN_BRIEF || o->method == SPROUT_GEN_BULLETS;
-	static const sprout_slot all[] = {SPROUT_SLOT_PROMPT, SPROUT_SLOT_INPUT, SPROUT_SLOT_RESPONSE};
+	static const sprout_slot all[] = {SPROUT_SLOT_PROMPT, SPROUT_SLOT_INPUT,
+					  SPROUT_SLOT_RESPONSE};
 	for (size_t i = 0; i < (whole ? 3 : 1); i++) {
 		sprout_slot s = whole ? all[i] : o->slot;
 		if (has_nul(rec, s)) {
@@ -862,8 +873,8 @@ static sprout_code start_record(struct run *r, size_t i)
 /* The request for the response of variant vi (child: its JSON line) made
  * by task t: the respond template over the variant's own instruction and
  * input. The record stays pending until it is answered. */
-static sprout_code ask_response(struct run *r, const struct task *t, unsigned vi,
-				const char *child, size_t len)
+static sprout_code ask_response(struct run *r, const struct task *t, unsigned vi, const char *child,
+				size_t len)
 {
 	sprout_arena *a = sprout_arena_new(0);
 	struct task *q = calloc(1, sizeof *q);
@@ -884,7 +895,8 @@ static sprout_code ask_response(struct run *r, const struct task *t, unsigned vi
 		snprintf(words, sizeof words, "%u", r->o->words);
 		size_t l;
 		const char *values[] = {slot_text(&rec, SPROUT_SLOT_PROMPT, &l),
-					slot_text(&rec, SPROUT_SLOT_INPUT, &l), "", words, r->o->scope};
+					slot_text(&rec, SPROUT_SLOT_INPUT, &l), "", words,
+					r->o->scope};
 		rc = q->child ? render(r, q, respond_vars, values, 5) : SPROUT_ERR_NOMEM;
 	}
 	if (!rc)
@@ -918,7 +930,8 @@ static void response_answer(struct run *r, struct task *t, const sprout_llm_answ
 	sprout_arena *a = NULL;
 	char why[SPROUT_ERROR_MSG_MAX], reason[SPROUT_ERROR_MSG_MAX + 96];
 	if (an->code) {
-		snprintf(reason, sizeof reason, "the response to the new instruction: %s", an->error);
+		snprintf(reason, sizeof reason, "the response to the new instruction: %s",
+			 an->error);
 		if (add_rej(s, failed_check(failure(an)), reason, NULL, 0))
 			nomem(r);
 		goto done;
@@ -938,7 +951,8 @@ static void response_answer(struct run *r, struct task *t, const sprout_llm_answ
 	}
 	sprout_json *v = n ? sprout_json_get(items[0], "response") : NULL;
 	if (!v || !v->len) {
-		snprintf(reason, sizeof reason, "no usable response to the new instruction (asked twice): %s",
+		snprintf(reason, sizeof reason,
+			 "no usable response to the new instruction (asked twice): %s",
 			 n ? "the response is empty" : why);
 		if (add_rej(s, "answer", reason, an->text, an->len))
 			nomem(r);
@@ -1103,9 +1117,11 @@ static sprout_code flush(struct run *r)
 				const char *p = b->data, *end = p ? p + b->len : p;
 				while (p && p < end) {
 					const char *nl = memchr(p, '\n', (size_t)(end - p));
-					if (r->cb->emit && r->cb->emit(r->cb->ctx, i, p, (size_t)(nl - p)))
+					if (r->cb->emit &&
+					    r->cb->emit(r->cb->ctx, i, p, (size_t)(nl - p)))
 						return r->fail = sprout_error_set(
-							   r->err, SPROUT_ERR_IO, "cannot write the output");
+							   r->err, SPROUT_ERR_IO,
+							   "cannot write the output");
 					p = nl + 1;
 				}
 			}
@@ -1116,8 +1132,9 @@ static sprout_code flush(struct run *r)
 				const char *answer = reason + strlen(reason) + 1;
 				if (r->cb->reject && r->cb->reject(r->cb->ctx, i, check, reason,
 								   *answer ? answer : NULL))
-					return r->fail = sprout_error_set(r->err, SPROUT_ERR_IO,
-									  "cannot write the rejects");
+					return r->fail =
+						   sprout_error_set(r->err, SPROUT_ERR_IO,
+								    "cannot write the rejects");
 				p = answer + strlen(answer) + 1;
 			}
 		}
@@ -1145,8 +1162,8 @@ static int add_example(sprout_buf *b, unsigned no, const char *ins, size_t il, c
 		       size_t inl, const char *out, size_t ol)
 {
 	return sprout_buf_addf(b, "Task %u\nInstruction: %.*s\nInput: %.*s\nOutput: %.*s\n\n", no,
-			       (int)il, ins, (int)inl, inl ? in : "(none)", (int)ol, out) !=
-	       SPROUT_OK;
+			       (int)il, ins, (int)inl, inl ? in : "(none)", (int)ol,
+			       out) != SPROUT_OK;
 }
 
 static sprout_code pairs_task(struct run *r, struct pool *p, unsigned round, unsigned b,
@@ -1160,7 +1177,8 @@ static sprout_code pairs_task(struct run *r, struct pool *p, unsigned round, uns
 	size_t nh = o->human_examples < p->nhuman ? o->human_examples : p->nhuman;
 	size_t nm = o->machine_examples < p->nmachine ? o->machine_examples : p->nmachine;
 	/* pick without replacement: a partial shuffle of index copies */
-	size_t *hs = malloc((p->nhuman + 1) * sizeof *hs), *ms = malloc((p->nmachine + 1) * sizeof *ms);
+	size_t *hs = malloc((p->nhuman + 1) * sizeof *hs),
+	       *ms = malloc((p->nmachine + 1) * sizeof *ms);
 	if (!hs || !ms) {
 		free(hs), free(ms);
 		return nomem(r);
@@ -1192,8 +1210,10 @@ static sprout_code pairs_task(struct run *r, struct pool *p, unsigned round, uns
 	for (size_t i = 0; i < nm && !bad; i++) {
 		const sprout_json *m = p->machine[ms[i]];
 		const sprout_json *ins = sprout_json_get(m, "instruction"),
-				  *in = sprout_json_get(m, "input"), *ot = sprout_json_get(m, "output");
-		bad = add_example(&ex, no++, ins->u.s, ins->len, in->u.s, in->len, ot->u.s, ot->len);
+				  *in = sprout_json_get(m, "input"),
+				  *ot = sprout_json_get(m, "output");
+		bad =
+		    add_example(&ex, no++, ins->u.s, ins->len, in->u.s, in->len, ot->u.s, ot->len);
 	}
 	free(hs);
 	free(ms);
@@ -1234,9 +1254,10 @@ static void pairs_answer(struct run *r, struct task *t, const sprout_llm_answer 
 		sprout_json **items;
 		char why[SPROUT_ERROR_MSG_MAX];
 		size_t n = !a ? 0
-			 : t->step == 3
-			     ? read_fields(a, instance_fields, 2, an->text, an->len, &items, why, sizeof why)
-			     : read_items(r, a, an->text, an->len, &items, why, sizeof why);
+			   : t->step == 3
+			       ? read_fields(a, instance_fields, 2, an->text, an->len, &items, why,
+					     sizeof why)
+			       : read_items(r, a, an->text, an->len, &items, why, sizeof why);
 		sprout_arena_free(a);
 		if (!n) {
 			t->attempt = 1;
@@ -1274,7 +1295,8 @@ static sprout_code emit_pair(struct run *r, const struct task *t, const sprout_j
 	static const char *const keys[] = {"instruction", "input", "output"};
 	int bad = !obj;
 	for (int i = 0; i < 3 && !bad; i++)
-		bad = sprout_json_set(a, obj, keys[i], sprout_json_copy(a, sprout_json_get(item, keys[i])));
+		bad = sprout_json_set(a, obj, keys[i],
+				      sprout_json_copy(a, sprout_json_get(item, keys[i])));
 	static const sprout_format alpaca = {SPROUT_FORMAT_ALPACA, {{0}}};
 	sprout_record rec = {obj, &alpaca, a, NULL, 0};
 	sprout_error e = SPROUT_ERROR_INIT;
@@ -1289,21 +1311,23 @@ static sprout_code emit_pair(struct run *r, const struct task *t, const sprout_j
 		const char *m = magpie ? "generate.magpie" : "generate.pairs";
 		const char *ct = magpie ? chat_template_of(r->o->chat_template)->name : NULL;
 		sprout_json *params = sprout_json_new(a, SPROUT_JSON_OBJECT);
-		rc = !params || sprout_json_set(a, meta, "method", sprout_json_string(a, m, strlen(m))) ||
-				     (magpie ? sprout_json_set(a, params, "chat_template",
-							       sprout_json_string(a, ct, strlen(ct)))
-					     : sprout_json_set(a, params, "examples",
-							       sprout_json_integer(
-								   a, (long long)r->o->human_examples +
-									  r->o->machine_examples))) ||
-				     (instances &&
-				      sprout_json_set(a, params, "instances",
-						      sprout_json_string(a, instances, strlen(instances)))) ||
-				     sprout_json_set(a, meta, "params", params) ||
-				     sprout_json_set(a, meta, "generator",
-						     generator_json(a, &r->o->configs[t->cfg]))
-			     ? SPROUT_ERR_NOMEM
-			     : SPROUT_OK;
+		rc = !params ||
+			     sprout_json_set(a, meta, "method",
+					     sprout_json_string(a, m, strlen(m))) ||
+			     (magpie ? sprout_json_set(a, params, "chat_template",
+						       sprout_json_string(a, ct, strlen(ct)))
+				     : sprout_json_set(
+					   a, params, "examples",
+					   sprout_json_integer(a, (long long)r->o->human_examples +
+								      r->o->machine_examples))) ||
+			     (instances && sprout_json_set(a, params, "instances",
+							   sprout_json_string(
+							       a, instances, strlen(instances)))) ||
+			     sprout_json_set(a, meta, "params", params) ||
+			     sprout_json_set(a, meta, "generator",
+					     generator_json(a, &r->o->configs[t->cfg]))
+			 ? SPROUT_ERR_NOMEM
+			 : SPROUT_OK;
 	}
 	sprout_buf b = SPROUT_BUF_INIT((size_t)64 << 20);
 	if (!rc)
@@ -1312,7 +1336,8 @@ static sprout_code emit_pair(struct run *r, const struct task *t, const sprout_j
 		rc = r->fail = sprout_error_set(r->err, SPROUT_ERR_IO, "cannot write the output");
 	else if (rc && rc != SPROUT_ERR_IO) {
 		char reason[SPROUT_ERROR_MSG_MAX + 40];
-		snprintf(reason, sizeof reason, "cannot be written in the seeds' format: %s", e.msg);
+		snprintf(reason, sizeof reason, "cannot be written in the seeds' format: %s",
+			 e.msg);
 		rc = emit_reject(r, "format", reason, NULL) ? r->fail : SPROUT_OK;
 	} else {
 		(*made)++;
@@ -1359,13 +1384,14 @@ static sprout_code drive(struct run *r, int until_empty, long *pending)
 static int unfit_task(const char *s, size_t n, char *why, size_t whylen)
 {
 	static const char *const words[] = {
-		"image", "images", "graph", "graphs", "picture", "pictures", "file",	  "files",
-		"map",	 "maps",   "draw",  "plot",   "go to",	 "video",    "audio", "music",
-		"flowchart", "diagram",
+	    "image", "images", "graph", "graphs", "picture",   "pictures",
+	    "file",  "files",  "map",	"maps",	  "draw",      "plot",
+	    "go to", "video",  "audio", "music",  "flowchart", "diagram",
 	};
 	size_t nw = sprout_count_words(s, n);
 	if (nw < 3 || nw > 150) {
-		snprintf(why, whylen, "the instruction has %zu word%s (Self-Instruct keeps 3 to 150)", nw,
+		snprintf(why, whylen,
+			 "the instruction has %zu word%s (Self-Instruct keeps 3 to 150)", nw,
 			 nw == 1 ? "" : "s");
 		return 1;
 	}
@@ -1374,13 +1400,14 @@ static int unfit_task(const char *s, size_t n, char *why, size_t whylen)
 		i++;
 	unsigned char c = i < n ? (unsigned char)s[i] : 0;
 	if (!((c | 32) >= 'a' && (c | 32) <= 'z') && c < 0x80) {
-		snprintf(why, whylen, "the instruction starts with '%c', not a letter", c ? c : ' ');
+		snprintf(why, whylen, "the instruction starts with '%c', not a letter",
+			 c ? c : ' ');
 		return 1;
 	}
 	sprout_buf low = SPROUT_BUF_INIT((size_t)64 << 20);
 	int hit = 0;
-	if (!sprout_buf_addc(&low, ' ') && !sprout_lower(&low, s, n) && !sprout_buf_addc(&low, ' ') &&
-	    !sprout_buf_addc(&low, '\0')) {
+	if (!sprout_buf_addc(&low, ' ') && !sprout_lower(&low, s, n) &&
+	    !sprout_buf_addc(&low, ' ') && !sprout_buf_addc(&low, '\0')) {
 		for (char *p = low.data; *p; p++) /* words are between spaces */
 			if (!((*p | 32) >= 'a' && (*p | 32) <= 'z') && !((unsigned char)*p & 0x80))
 				*p = ' ';
@@ -1389,7 +1416,8 @@ static int unfit_task(const char *s, size_t n, char *why, size_t whylen)
 			snprintf(w, sizeof w, " %s ", words[k]);
 			if (strstr(low.data, w)) {
 				snprintf(why, whylen,
-					 "the instruction needs more than text (\"%s\"): a language model "
+					 "the instruction needs more than text (\"%s\"): a "
+					 "language model "
 					 "cannot do it",
 					 words[k]);
 				hit = 1;
@@ -1473,8 +1501,8 @@ static sprout_code run_magpie(struct run *r)
 			struct task *t = r->round[b];
 			ans[b] = NULL;
 			if (t->failed) {
-				if (emit_reject(r, failed_check(t->failed), t->error ? t->error : "failed",
-						NULL))
+				if (emit_reject(r, failed_check(t->failed),
+						t->error ? t->error : "failed", NULL))
 					rc = r->fail;
 				continue;
 			}
@@ -1490,7 +1518,8 @@ static sprout_code run_magpie(struct run *r)
 				check = "self-instruct";
 			} else if (!sprout_novelty_check(nov, q, len, &best, &which)) {
 				snprintf(why, sizeof why,
-					 "not new: ROUGE-L %.2f with an earlier query or seed (threshold %.2f)",
+					 "not new: ROUGE-L %.2f with an earlier query or seed "
+					 "(threshold %.2f)",
 					 best, o->novelty);
 				check = "novelty";
 			} else if (sprout_novelty_add(nov, q, len)) {
@@ -1528,17 +1557,20 @@ static sprout_code run_magpie(struct run *r)
 			char *text = a->failed ? NULL : trimmed(a->answer, &len);
 			if (!text || !len || made >= o->count) {
 				if (!text || !len)
-					rc = emit_reject(r, a->failed ? failed_check(a->failed) : "answer",
-							 a->failed ? (a->error ? a->error : "failed")
-								   : "an empty answer to the query",
-							 a->child)
+					rc = emit_reject(
+						 r, a->failed ? failed_check(a->failed) : "answer",
+						 a->failed ? (a->error ? a->error : "failed")
+							   : "an empty answer to the query",
+						 a->child)
 						 ? r->fail
 						 : SPROUT_OK;
 				continue;
 			}
 			sprout_arena *m = sprout_arena_new(0);
 			sprout_json *item = m ? sprout_json_new(m, SPROUT_JSON_OBJECT) : NULL;
-			if (!item || sprout_json_set(m, item, "instruction", sprout_json_string(m, a->child, strlen(a->child))) ||
+			if (!item ||
+			    sprout_json_set(m, item, "instruction",
+					    sprout_json_string(m, a->child, strlen(a->child))) ||
 			    sprout_json_set(m, item, "input", sprout_json_string(m, "", 0)) ||
 			    sprout_json_set(m, item, "output", sprout_json_string(m, text, len)))
 				rc = nomem(r);
@@ -1624,15 +1656,16 @@ static sprout_code instances(struct run *r, struct task **v, size_t n, unsigned 
 		struct task *q = v[k];
 		char why[SPROUT_ERROR_MSG_MAX], reason[SPROUT_ERROR_MSG_MAX + 320];
 		if (q->failed) {
-			snprintf(reason, sizeof reason, "the instances of a classification task: %s",
+			snprintf(reason, sizeof reason,
+				 "the instances of a classification task: %s",
 				 q->error ? q->error : "failed");
 			rc = emit_reject(r, "request", reason, q->child) ? r->fail : SPROUT_OK;
 			continue;
 		}
 		sprout_arena *a = sprout_arena_new(0);
 		sprout_json **items = NULL;
-		size_t ni = a ? read_fields(a, instance_fields, 2, q->answer, q->anslen, &items, why,
-					    sizeof why)
+		size_t ni = a ? read_fields(a, instance_fields, 2, q->answer, q->anslen, &items,
+					    why, sizeof why)
 			      : 0;
 		if (!a) {
 			rc = nomem(r);
@@ -1651,12 +1684,15 @@ static sprout_code instances(struct run *r, struct task **v, size_t n, unsigned 
 			sprout_json *item = sprout_json_new(a, SPROUT_JSON_OBJECT);
 			if (!label->len) {
 				snprintf(reason, sizeof reason,
-					 "an instance of the classification task \"%.200s\" without a label",
+					 "an instance of the classification task \"%.200s\" "
+					 "without a label",
 					 q->child);
-				rc = emit_reject(r, "answer", reason, q->answer) ? r->fail : SPROUT_OK;
+				rc = emit_reject(r, "answer", reason, q->answer) ? r->fail
+										 : SPROUT_OK;
 			} else if (!item ||
-				   sprout_json_set(a, item, "instruction",
-						   sprout_json_string(a, q->child, strlen(q->child))) ||
+				   sprout_json_set(
+				       a, item, "instruction",
+				       sprout_json_string(a, q->child, strlen(q->child))) ||
 				   sprout_json_set(a, item, "input", sprout_json_copy(a, in)) ||
 				   sprout_json_set(a, item, "output", sprout_json_copy(a, label))) {
 				rc = nomem(r);
@@ -1693,7 +1729,7 @@ static sprout_code run_pairs(struct run *r)
 		rc = sprout_error_set(r->err, SPROUT_ERR_USAGE,
 				      "pairs needs seed tasks with an instruction");
 	unsigned long made = 0;
-	unsigned dry = 0; /* rounds in a row that added nothing */
+	unsigned dry = 0;	  /* rounds in a row that added nothing */
 	struct task **cls = NULL; /* the round's classification tasks */
 	size_t ncls = 0, capcls = 0;
 	for (unsigned round = 0; !rc && made < o->count && dry < 3; round++) {
@@ -1710,23 +1746,24 @@ static sprout_code run_pairs(struct run *r)
 		for (unsigned b = 0; !rc && b < o->batch; b++) {
 			struct task *t = r->round[b];
 			if (t->failed) {
-				if (emit_reject(r, failed_check(t->failed), t->error ? t->error : "failed",
-						NULL))
+				if (emit_reject(r, failed_check(t->failed),
+						t->error ? t->error : "failed", NULL))
 					rc = r->fail;
 				continue;
 			}
 			sprout_arena *a = sprout_arena_new(0);
 			sprout_json **items;
 			char why[SPROUT_ERROR_MSG_MAX];
-			size_t n = a ? read_items(r, a, t->answer, t->anslen, &items, why, sizeof why)
-				     : 0;
+			size_t n =
+			    a ? read_items(r, a, t->answer, t->anslen, &items, why, sizeof why) : 0;
 			if (!a) {
 				rc = nomem(r);
 				break;
 			}
 			if (!n) {
 				char reason[SPROUT_ERROR_MSG_MAX + 40];
-				snprintf(reason, sizeof reason, "unusable answer (asked twice): %s", why);
+				snprintf(reason, sizeof reason, "unusable answer (asked twice): %s",
+					 why);
 				if (emit_reject(r, "answer", reason, t->answer))
 					rc = r->fail;
 			}
@@ -1737,12 +1774,14 @@ static sprout_code run_pairs(struct run *r)
 				double best = 0;
 				size_t which = 0;
 				sprout_buf js = SPROUT_BUF_INIT(1 << 24);
-				int bad = sprout_json_write(&js, items[i]) || sprout_buf_addc(&js, '\0');
+				int bad =
+				    sprout_json_write(&js, items[i]) || sprout_buf_addc(&js, '\0');
 				if (bad) {
 					rc = nomem(r);
 				} else if (!ins->len || !out->len) {
-					if (emit_reject(r, "answer", "a task without an instruction or an "
-								     "output",
+					if (emit_reject(r, "answer",
+							"a task without an instruction or an "
+							"output",
 							js.data))
 						rc = r->fail;
 				} else if (unfit_task(ins->u.s, ins->len, reason, sizeof reason)) {
@@ -1750,10 +1789,11 @@ static sprout_code run_pairs(struct run *r)
 						rc = r->fail;
 				} else if (!sprout_novelty_check(p.nov, ins->u.s, ins->len, &best,
 								 &which)) {
-					snprintf(reason, sizeof reason,
-						 "not new: ROUGE-L %.2f with an earlier instruction "
-						 "(threshold %.2f)",
-						 best, o->novelty);
+					snprintf(
+					    reason, sizeof reason,
+					    "not new: ROUGE-L %.2f with an earlier instruction "
+					    "(threshold %.2f)",
+					    best, o->novelty);
 					if (emit_reject(r, "novelty", reason, js.data))
 						rc = r->fail;
 				} else if (sprout_novelty_add(p.nov, ins->u.s, ins->len)) {
@@ -1761,7 +1801,8 @@ static sprout_code run_pairs(struct run *r)
 				} else {
 					if (p.nmachine == p.cap) {
 						size_t cap = p.cap ? p.cap * 2 : 64;
-						sprout_json **v = realloc(p.machine, cap * sizeof *v);
+						sprout_json **v =
+						    realloc(p.machine, cap * sizeof *v);
 						if (!v) {
 							sprout_buf_release(&js);
 							rc = nomem(r);
@@ -1772,9 +1813,11 @@ static sprout_code run_pairs(struct run *r)
 					}
 					p.machine[p.nmachine++] = sprout_json_copy(p.mem, items[i]);
 					if (is_classification(items[i]))
-						rc = output_first(r, t, items[i], &cls, &ncls, &capcls);
+						rc = output_first(r, t, items[i], &cls, &ncls,
+								  &capcls);
 					else
-						rc = emit_pair(r, t, items[i], "input-first", &made);
+						rc =
+						    emit_pair(r, t, items[i], "input-first", &made);
 				}
 				sprout_buf_release(&js);
 			}
@@ -1809,7 +1852,8 @@ static sprout_code check_template(const sprout_template *t, const char *const *n
 				  sprout_error *err)
 {
 	const char *values[8] = {0};
-	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20), user = SPROUT_BUF_INIT((size_t)64 << 20);
+	sprout_buf sys = SPROUT_BUF_INIT((size_t)64 << 20),
+		   user = SPROUT_BUF_INIT((size_t)64 << 20);
 	sprout_code rc = sprout_template_apply(t, names, values, n < 8 ? n : 8, &sys, &user, err);
 	sprout_buf_release(&sys);
 	sprout_buf_release(&user);
@@ -1827,45 +1871,51 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 	r->err = err;
 	r->k = items_per_request(o);
 	if (!o->nconfigs)
-		return sprout_error_set(err, SPROUT_ERR_USAGE, "no model to ask (give a URL and a model)");
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"no model to ask (give a URL and a model)");
 	if (o->method == SPROUT_GEN_PARAPHRASE)
 		for (size_t i = 0; i < o->nconstraints; i++)
 			if (!sprout_gen_constraint(o->constraints[i]))
-				return sprout_error_set(err, SPROUT_ERR_USAGE,
-							"unknown constraint '%s' (expected casual, "
-							"typos, slang, incomplete, non-native or formal)",
-							o->constraints[i]);
+				return sprout_error_set(
+				    err, SPROUT_ERR_USAGE,
+				    "unknown constraint '%s' (expected casual, "
+				    "typos, slang, incomplete, non-native or formal)",
+				    o->constraints[i]);
 	if (o->method == SPROUT_GEN_EVOLVE)
 		for (size_t i = 0; i < o->noperations; i++)
 			if (!sprout_gen_operation(o->operations[i]))
-				return sprout_error_set(err, SPROUT_ERR_USAGE,
-							"unknown operation '%s' (expected constraints, "
-							"deepen, concretize, reasoning or breadth)",
-							o->operations[i]);
+				return sprout_error_set(
+				    err, SPROUT_ERR_USAGE,
+				    "unknown operation '%s' (expected constraints, "
+				    "deepen, concretize, reasoning or breadth)",
+				    o->operations[i]);
 	if (o->method == SPROUT_GEN_PAIRS && (!o->batch || !o->count))
-		return sprout_error_set(err, SPROUT_ERR_USAGE, "pairs needs a count and a batch above 0");
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"pairs needs a count and a batch above 0");
 	if (!(r->mem = sprout_arena_new(0)))
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	if (o->method == SPROUT_GEN_MAGPIE) {
 		/* no prompt of sprout's own: the model's chat template */
 		if (!chat_template_of(o->chat_template))
-			return sprout_error_set(err, SPROUT_ERR_USAGE,
-						"unknown chat template '%s' (expected llama3, chatml, "
-						"gemma, phi3 or mistral)",
-						o->chat_template);
+			return sprout_error_set(
+			    err, SPROUT_ERR_USAGE,
+			    "unknown chat template '%s' (expected llama3, chatml, "
+			    "gemma, phi3 or mistral)",
+			    o->chat_template);
 		if (!o->batch || !o->count)
 			return sprout_error_set(err, SPROUT_ERR_USAGE,
 						"magpie needs a count and a batch above 0");
 		for (size_t i = 0; i < o->nconfigs; i++)
 			if (o->configs[i].ep->api != SPROUT_LLM_OPENAI)
-				return sprout_error_set(err, SPROUT_ERR_USAGE,
-							"magpie needs an OpenAI-compatible server with "
-							"/v1/completions (llama.cpp, vLLM, Ollama)");
+				return sprout_error_set(
+				    err, SPROUT_ERR_USAGE,
+				    "magpie needs an OpenAI-compatible server with "
+				    "/v1/completions (llama.cpp, vLLM, Ollama)");
 		r->response = SPROUT_GEN_RESPONSE_KEEP;
 		return SPROUT_OK;
 	}
-	sprout_code rc = sprout_template_load(r->mem, sprout_gen_name(o->method), o->prompts_dir,
-					      &r->tmpl, err);
+	sprout_code rc =
+	    sprout_template_load(r->mem, sprout_gen_name(o->method), o->prompts_dir, &r->tmpl, err);
 	if (rc)
 		return rc;
 	/* a template with an unknown or broken placeholder fails here, once,
@@ -1882,8 +1932,9 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 		    (rc = check_template(&r->otmpl, onames, 2, err)))
 			return rc;
 		sprout_buf b = SPROUT_BUF_INIT(1 << 16);
-		if (!o->no_schema && (build_schema_of(&b, instance_fields, 2, 0, r->k) ||
-				      !(r->oschema = sprout_arena_strndup(r->mem, b.data, b.len - 1)))) {
+		if (!o->no_schema &&
+		    (build_schema_of(&b, instance_fields, 2, 0, r->k) ||
+		     !(r->oschema = sprout_arena_strndup(r->mem, b.data, b.len - 1)))) {
 			sprout_buf_release(&b);
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		}
@@ -1891,7 +1942,8 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 	}
 	for (size_t i = 0; o->method == SPROUT_GEN_EVOLVE && i < o->noperations; i++)
 		if (!strcmp(o->operations[i], "breadth")) {
-			if ((rc = sprout_template_load(r->mem, "breadth", o->prompts_dir, &r->btmpl, err)) ||
+			if ((rc = sprout_template_load(r->mem, "breadth", o->prompts_dir, &r->btmpl,
+						       err)) ||
 			    (rc = check_template(&r->btmpl, names, nv, err)))
 				return rc;
 			break;
@@ -1906,8 +1958,8 @@ static sprout_code setup(struct run *r, const sprout_generate_options *o, sprout
 		r->response = SPROUT_GEN_RESPONSE_KEEP;
 	else if (r->response == SPROUT_GEN_RESPONSE_AUTO)
 		r->response = o->method == SPROUT_GEN_EVOLVE || o->method == SPROUT_GEN_REFINE
-				      ? SPROUT_GEN_RESPONSE_REGENERATE
-				      : SPROUT_GEN_RESPONSE_KEEP;
+				  ? SPROUT_GEN_RESPONSE_REGENERATE
+				  : SPROUT_GEN_RESPONSE_KEEP;
 	if (r->response == SPROUT_GEN_RESPONSE_REGENERATE) {
 		if ((rc = sprout_template_load(r->mem, "respond", o->prompts_dir, &r->rtmpl, err)))
 			return rc;
@@ -2115,12 +2167,13 @@ sprout_code sprout_generate_plan(const sprout_generate_options *opts, sprout_llm
 			if ((rc = pairs_task(&r, &p, 0, b, &t)))
 				break;
 			const sprout_gen_config *c = &o.configs[t->cfg];
-			sprout_llm_request rq = {c->ep,     c->temperature, c->top_p, o.answer_tokens,
-						 t->system, t->prompt,      r.schema, 0,
-						 NULL};
+			sprout_llm_request rq = {
+			    c->ep,     c->temperature, c->top_p, o.answer_tokens,
+			    t->system, t->prompt,      r.schema, 0,
+			    NULL};
 			plan->cached += (unsigned long)sprout_llm_cached(llm, &rq);
-			plan->prompt_tokens += (strlen(t->prompt) + (t->system ? strlen(t->system) : 0)) /
-					       4 * rounds;
+			plan->prompt_tokens +=
+			    (strlen(t->prompt) + (t->system ? strlen(t->system) : 0)) / 4 * rounds;
 			free_task(t);
 		}
 		free(p.human);
@@ -2136,33 +2189,37 @@ sprout_code sprout_generate_plan(const sprout_generate_options *opts, sprout_llm
 				if ((rc = record_task(&r, i, sub, 0, NULL, &t)))
 					break;
 				const sprout_gen_config *c = &o.configs[t->cfg];
-				sprout_llm_request rq = {c->ep,     c->temperature, c->top_p,
-							 o.answer_tokens, t->system, t->prompt,
-							 r.schema,  0,		    NULL};
+				sprout_llm_request rq = {
+				    c->ep,     c->temperature, c->top_p, o.answer_tokens,
+				    t->system, t->prompt,      r.schema, 0,
+				    NULL};
 				unsigned long steps = o.method == SPROUT_GEN_TRANSLATE ? 2 : 1;
 				plan->requests += steps;
 				plan->cached += (unsigned long)sprout_llm_cached(llm, &rq);
-				size_t plen = strlen(t->prompt) + (t->system ? strlen(t->system) : 0);
+				size_t plen =
+				    strlen(t->prompt) + (t->system ? strlen(t->system) : 0);
 				size_t len;
 				slot_text(&records[i],
-					  o.method >= SPROUT_GEN_RESPOND && o.method <= SPROUT_GEN_REFUSE
-						  ? SPROUT_SLOT_RESPONSE
-						  : o.slot,
+					  o.method >= SPROUT_GEN_RESPOND &&
+						  o.method <= SPROUT_GEN_REFUSE
+					      ? SPROUT_SLOT_RESPONSE
+					      : o.slot,
 					  &len);
 				if (!len)
 					slot_text(&records[i], SPROUT_SLOT_PROMPT, &len);
 				/* an answer is about k inputs long, in JSON; a new response
 				 * some hundred tokens */
-				unsigned long long ans = o.method == SPROUT_GEN_RESPOND ||
-								 o.method == SPROUT_GEN_REFUSE
-							 ? 150
-							 : (unsigned long long)(len / 4 + 8) * r.k;
+				unsigned long long ans =
+				    o.method == SPROUT_GEN_RESPOND || o.method == SPROUT_GEN_REFUSE
+					? 150
+					: (unsigned long long)(len / 4 + 8) * r.k;
 				plan->prompt_tokens += (plen / 4) * steps;
 				plan->answer_tokens += ans * steps;
 				if (regenerates(&r, &records[i])) {
 					/* a response for each variant: its question is new, so
 					 * the cache cannot be asked before */
-					size_t rl = strlen(r.rtmpl.system) + strlen(r.rtmpl.user) + len;
+					size_t rl =
+					    strlen(r.rtmpl.system) + strlen(r.rtmpl.user) + len;
 					plan->requests += r.k;
 					plan->prompt_tokens += (unsigned long long)(rl / 4) * r.k;
 					plan->answer_tokens += 150ull * r.k;

@@ -192,33 +192,37 @@ static sprout_code parse_string(struct parser *p, const char **out, size_t *outl
 						    "invalid \\u escape, expected four hex digits");
 				int u = read_hex4(s + i + 2);
 				if (u >= 0xD800 && u <= 0xDBFF) {
-					int lo = (i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u')
-							 ? read_hex4(s + i + 8)
-							 : -1;
+					int lo =
+					    (i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u')
+						? read_hex4(s + i + 8)
+						: -1;
 					if (lo < 0xDC00 || lo > 0xDFFF)
-						return fail(p, SPROUT_ERR_JSON, i,
-							    "invalid \\u escape: high surrogate \\u%04X "
-							    "without a low surrogate",
-							    (unsigned)u);
+						return fail(
+						    p, SPROUT_ERR_JSON, i,
+						    "invalid \\u escape: high surrogate \\u%04X "
+						    "without a low surrogate",
+						    (unsigned)u);
 					i += 12;
 				} else if (u >= 0xDC00 && u <= 0xDFFF) {
-					return fail(p, SPROUT_ERR_JSON, i,
-						    "invalid \\u escape: lone low surrogate \\u%04X",
-						    (unsigned)u);
+					return fail(
+					    p, SPROUT_ERR_JSON, i,
+					    "invalid \\u escape: lone low surrogate \\u%04X",
+					    (unsigned)u);
 				} else {
 					i += 6;
 				}
 				continue;
 			}
-			if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' &&
-			    e != 'n' && e != 'r' && e != 't') {
+			if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' &&
+			    e != 'r' && e != 't') {
 				if (e >= 0x20 && e < 0x7f)
 					return fail(p, SPROUT_ERR_JSON, i,
 						    "invalid escape '\\%c' in string", e);
 				char what[48];
 				describe(p, i + 1, what, sizeof what);
 				return fail(p, SPROUT_ERR_JSON, i,
-					    "invalid escape: a backslash before %s in string", what);
+					    "invalid escape: a backslash before %s in string",
+					    what);
 			}
 			i += 2;
 			continue;
@@ -356,8 +360,8 @@ static sprout_code push_member(struct parser *p, const char *k, size_t kl, size_
 		size_t c = p->cmembers;
 		if (grow_stack(p, (void **)&p->members, &p->cmembers, p->members_inline,
 			       sizeof *p->members) ||
-		    (offs && grow_stack(p, (void **)&p->koffs, &c, p->koffs_inline,
-					sizeof *p->koffs)))
+		    (offs &&
+		     grow_stack(p, (void **)&p->koffs, &c, p->koffs_inline, sizeof *p->koffs)))
 			return SPROUT_ERR_NOMEM;
 	}
 	p->members[p->nmembers].key = k;
@@ -378,8 +382,8 @@ static sprout_code push_member(struct parser *p, const char *k, size_t kl, size_
 
 static int same_key(const sprout_json_member *x, const sprout_json_member *y)
 {
-	return x->klen == y->klen && (!x->klen || (x->key[0] == y->key[0] &&
-						   memcmp(x->key, y->key, x->klen) == 0));
+	return x->klen == y->klen &&
+	       (!x->klen || (x->key[0] == y->key[0] && memcmp(x->key, y->key, x->klen) == 0));
 }
 
 static size_t key_hash(const sprout_json_member *m)
@@ -620,8 +624,8 @@ static sprout_code parse_value(struct parser *p, sprout_json **out)
 	}
 }
 
-sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len,
-			      sprout_json **out, sprout_error *err)
+sprout_code sprout_json_parse(sprout_arena *a, const char *text, size_t len, sprout_json **out,
+			      sprout_error *err)
 {
 	return sprout_json_parse_dups(a, text, len, SPROUT_JSON_DUPS_KEEP, out, err);
 }
@@ -665,9 +669,10 @@ sprout_code sprout_json_parse_dups(sprout_arena *a, const char *text, size_t len
 		if (p.pos < p.n) {
 			char what[48];
 			describe(&p, p.pos, what, sizeof what);
-			rc = p.s[p.pos] >= 0x80 ? unexpected(&p, "end of the value")
-						: fail(&p, SPROUT_ERR_JSON, p.pos,
-						       "unexpected %s after the end of the value", what);
+			rc = p.s[p.pos] >= 0x80
+				 ? unexpected(&p, "end of the value")
+				 : fail(&p, SPROUT_ERR_JSON, p.pos,
+					"unexpected %s after the end of the value", what);
 		}
 	}
 	if (p.items != p.items_inline)
@@ -810,8 +815,7 @@ sprout_json *sprout_json_copy(sprout_arena *a, const sprout_json *v)
 		}
 		c->len = c->cap = v->len;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return c;
 }
@@ -879,8 +883,7 @@ sprout_code sprout_json_insert(sprout_arena *a, sprout_json *obj, size_t idx, co
 	return SPROUT_OK;
 }
 
-sprout_code sprout_json_set(sprout_arena *a, sprout_json *obj, const char *key,
-			    sprout_json *value)
+sprout_code sprout_json_set(sprout_arena *a, sprout_json *obj, const char *key, sprout_json *value)
 {
 	long i = sprout_json_index(obj, key);
 	if (i >= 0) {
@@ -940,8 +943,7 @@ int sprout_json_equal(const sprout_json *x, const sprout_json *y)
 		return 0;
 	switch (x->type) {
 	case SPROUT_JSON_STRING:
-	case SPROUT_JSON_NUMBER:
-		return memcmp(x->u.s, y->u.s, x->len) == 0;
+	case SPROUT_JSON_NUMBER: return memcmp(x->u.s, y->u.s, x->len) == 0;
 	case SPROUT_JSON_ARRAY:
 		for (size_t i = 0; i < x->len; i++)
 			if (!sprout_json_equal(x->u.items[i], y->u.items[i]))
@@ -955,8 +957,7 @@ int sprout_json_equal(const sprout_json *x, const sprout_json *y)
 				return 0;
 		}
 		return 1;
-	default:
-		return 1;
+	default: return 1;
 	}
 }
 
@@ -964,12 +965,9 @@ int sprout_json_equal(const sprout_json *x, const sprout_json *y)
 
 /* 1 for bytes that need an escape inside a JSON string */
 static const unsigned char needs_escape[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
 };
 
 /* Whether any of the 8 bytes at p needs an escape: a control byte, '"' or
@@ -980,7 +978,7 @@ static int word_needs_escape(const unsigned char *p)
 	uint64_t w;
 	memcpy(&w, p, 8);
 	uint64_t ctl = w & (ones * 0xE0), quote = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-#define ZERO_BYTE(x) (~((((x) & low7) + low7) | (x) | low7))
+#define ZERO_BYTE(x) (~((((x)&low7) + low7) | (x) | low7))
 	return (ZERO_BYTE(ctl) | ZERO_BYTE(quote) | ZERO_BYTE(bs)) != 0;
 #undef ZERO_BYTE
 }

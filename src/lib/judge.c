@@ -13,7 +13,7 @@
 #include "sprout/template.h"
 
 static const char *const rubric_names[SPROUT_RUBRIC__COUNT] = {"meaning", "response", "fluency",
-								 "scope"};
+							       "scope"};
 
 const char *sprout_rubric_name(sprout_rubric r)
 {
@@ -27,9 +27,9 @@ sprout_code sprout_rubric_parse(const char *name, sprout_rubric *out, sprout_err
 			*out = (sprout_rubric)r;
 			return SPROUT_OK;
 		}
-	return sprout_error_set(err, SPROUT_ERR_USAGE,
-				"unknown rubric '%s' (expected meaning, response, fluency or scope)",
-				name);
+	return sprout_error_set(
+	    err, SPROUT_ERR_USAGE,
+	    "unknown rubric '%s' (expected meaning, response, fluency or scope)", name);
 }
 
 int sprout_rubric_default_min(sprout_rubric r)
@@ -70,13 +70,12 @@ sprout_code sprout_judge_read(const char *text, size_t len, int *score, sprout_b
 	} else if (!s) {
 		rc = sprout_error_set(err, SPROUT_ERR_JSON, "the answer has no \"score\"");
 	} else if (!(v >= 1 && v <= 5 && v == floor(v))) {
-		rc = sprout_error_set(err, SPROUT_ERR_JSON,
-				      "the score %.*s is not a whole number from 1 to 5",
-				      (int)(s->type == SPROUT_JSON_NUMBER || s->type == SPROUT_JSON_STRING
-						    ? (s->len > 40 ? 40 : s->len)
-						    : 0),
-				      s->type == SPROUT_JSON_NUMBER || s->type == SPROUT_JSON_STRING ? s->u.s
-												   : "");
+		rc = sprout_error_set(
+		    err, SPROUT_ERR_JSON, "the score %.*s is not a whole number from 1 to 5",
+		    (int)(s->type == SPROUT_JSON_NUMBER || s->type == SPROUT_JSON_STRING
+			      ? (s->len > 40 ? 40 : s->len)
+			      : 0),
+		    s->type == SPROUT_JSON_NUMBER || s->type == SPROUT_JSON_STRING ? s->u.s : "");
 	} else if (!why || why->type != SPROUT_JSON_STRING) {
 		rc = sprout_error_set(err, SPROUT_ERR_JSON, "the answer has no \"reason\" string");
 	} else if (sprout_buf_add(reason, why->u.s, why->len) || sprout_buf_addc(reason, '\0')) {
@@ -91,13 +90,13 @@ sprout_code sprout_judge_read(const char *text, size_t len, int *score, sprout_b
 
 /* ---- the judge ---------------------------------------------------------------- */
 
-#define SCHEMA                                                                              \
-	"{\"type\":\"object\",\"properties\":{\"reason\":{\"type\":\"string\"},"          \
-	"\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5}},"                    \
+#define SCHEMA                                                                                     \
+	"{\"type\":\"object\",\"properties\":{\"reason\":{\"type\":\"string\"},"                   \
+	"\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5}},"                           \
 	"\"required\":[\"reason\",\"score\"],\"additionalProperties\":false}"
 
 /* the variables every judge template may use */
-static const char *const var_names[] = {"instruction", "input",   "response", "text",
+static const char *const var_names[] = {"instruction", "input",	  "response", "text",
 					"original",    "variant", "scope"};
 #define NVARS (sizeof var_names / sizeof *var_names)
 
@@ -172,8 +171,9 @@ void sprout_judge_free(sprout_judge *j)
 sprout_judge *sprout_judge_new(const sprout_judge_options *o, sprout_llm *llm, sprout_error *err)
 {
 	if (!o->nrubrics || o->nrubrics > SPROUT_RUBRIC__COUNT) {
-		sprout_error_set(err, SPROUT_ERR_USAGE, "the judge needs one rubric or more "
-						       "(meaning, response, fluency, scope)");
+		sprout_error_set(err, SPROUT_ERR_USAGE,
+				 "the judge needs one rubric or more "
+				 "(meaning, response, fluency, scope)");
 		return NULL;
 	}
 	sprout_judge *j = calloc(1, sizeof *j);
@@ -200,9 +200,10 @@ sprout_judge *sprout_judge_new(const sprout_judge_options *o, sprout_llm *llm, s
 		if (!j->o.min[r])
 			j->o.min[r] = sprout_rubric_default_min((sprout_rubric)r);
 		if (j->o.min[r] < 1 || j->o.min[r] > 5) {
-			sprout_error_set(err, SPROUT_ERR_USAGE,
-					 "the threshold of rubric %s is %d: it is a score from 1 to 5",
-					 rubric_names[r], j->o.min[r]);
+			sprout_error_set(
+			    err, SPROUT_ERR_USAGE,
+			    "the threshold of rubric %s is %d: it is a score from 1 to 5",
+			    rubric_names[r], j->o.min[r]);
 			goto fail;
 		}
 		if (!seen[r])
@@ -214,8 +215,8 @@ sprout_judge *sprout_judge_new(const sprout_judge_options *o, sprout_llm *llm, s
 		/* a template with an unknown or broken placeholder fails here */
 		const char *values[NVARS] = {0};
 		sprout_buf sys = SPROUT_BUF_INIT(1 << 20), user = SPROUT_BUF_INIT(1 << 20);
-		sprout_code rc = sprout_template_apply(&j->tmpl[r], var_names, values, NVARS, &sys,
-						       &user, err);
+		sprout_code rc =
+		    sprout_template_apply(&j->tmpl[r], var_names, values, NVARS, &sys, &user, err);
 		sprout_buf_release(&sys);
 		sprout_buf_release(&user);
 		if (rc)
@@ -282,7 +283,8 @@ static int build(sprout_judge *j, const sprout_record *r, sprout_judge_parent pa
 	const char *ins = slot_text(r, SPROUT_SLOT_PROMPT, &ilen);
 	const char *in = slot_text(r, SPROUT_SLOT_INPUT, &inlen);
 	const char *resp = slot_text(r, SPROUT_SLOT_RESPONSE, &rlen);
-	sprout_buf text = SPROUT_BUF_INIT((size_t)64 << 20), orig = SPROUT_BUF_INIT((size_t)64 << 20),
+	sprout_buf text = SPROUT_BUF_INIT((size_t)64 << 20),
+		   orig = SPROUT_BUF_INIT((size_t)64 << 20),
 		   var = SPROUT_BUF_INIT((size_t)64 << 20);
 	int applies = 0, bad = 0;
 	const char *scope = j->o.scope ? j->o.scope : meta_string(r, "params", "scope");
@@ -303,23 +305,29 @@ static int build(sprout_judge *j, const sprout_record *r, sprout_judge_parent pa
 	}
 	default: break;
 	}
-	const char *values[NVARS] = {ins, in, resp, text.data ? text.data : "",
-				     orig.data ? orig.data : "", var.data ? var.data : "",
+	const char *values[NVARS] = {ins,
+				     in,
+				     resp,
+				     text.data ? text.data : "",
+				     orig.data ? orig.data : "",
+				     var.data ? var.data : "",
 				     scope ? scope : "a general-purpose assistant"};
 	const size_t lens[NVARS] = {ilen, inlen, rlen, text.len, orig.len, var.len, 0};
 	int rc = bad ? -1 : applies;
 	for (size_t i = 0; rc == 1 && i < NVARS - 1; i++)
 		if (memchr(values[i], '\0', lens[i])) {
-			snprintf(why, nwhy,
-				 "the %s holds a NUL character (\\u0000), which would cut the text sent "
-				 "to the judge",
-				 var_names[i]);
+			snprintf(
+			    why, nwhy,
+			    "the %s holds a NUL character (\\u0000), which would cut the text sent "
+			    "to the judge",
+			    var_names[i]);
 			rc = 2;
 		}
 	if (rc == 1) {
 		sprout_buf sys = SPROUT_BUF_INIT((size_t)256 << 20),
 			   user = SPROUT_BUF_INIT((size_t)256 << 20);
-		if (sprout_template_apply(&j->tmpl[ru], var_names, values, NVARS, &sys, &user, err) ||
+		if (sprout_template_apply(&j->tmpl[ru], var_names, values, NVARS, &sys, &user,
+					  err) ||
 		    (sys.len && !(q->system = strndup(sys.data, sys.len))) ||
 		    !(q->prompt = strndup(user.data ? user.data : "", user.len)))
 			rc = -1;
@@ -433,11 +441,13 @@ static void on_answer(void *ud, const sprout_llm_request *rq, const sprout_llm_a
 			e->reason[ru] = strndup(reason.data ? reason.data : "", reason.len);
 			sprout_buf_release(&reason);
 			if (!e->reason[ru])
-				j->fail = sprout_error_set(j->err, SPROUT_ERR_NOMEM, "out of memory");
+				j->fail =
+				    sprout_error_set(j->err, SPROUT_ERR_NOMEM, "out of memory");
 			goto done;
 		}
 		sprout_buf_release(&reason);
-		snprintf(why, sizeof why, "no usable answer from the judge (asked twice): %s", rerr.msg);
+		snprintf(why, sizeof why, "no usable answer from the judge (asked twice): %s",
+			 rerr.msg);
 		if (!(e->answer[ru] = strndup(an->text, an->len)))
 			j->fail = sprout_error_set(j->err, SPROUT_ERR_NOMEM, "out of memory");
 	}
@@ -469,8 +479,9 @@ static void judgement(const sprout_judge *j, const struct entry *e, sprout_judge
 		jm->keep = 0;
 		jm->rubric = r;
 		if (s->score)
-			snprintf(jm->reason, sizeof jm->reason, "the judge scored %s %d, below %d: %s",
-				 rubric_names[r], s->score, j->o.min[r], s->reason ? s->reason : "");
+			snprintf(jm->reason, sizeof jm->reason,
+				 "the judge scored %s %d, below %d: %s", rubric_names[r], s->score,
+				 j->o.min[r], s->reason ? s->reason : "");
 		else
 			snprintf(jm->reason, sizeof jm->reason, "%s: %s", rubric_names[r],
 				 s->reason ? s->reason : "no score");

@@ -3,8 +3,8 @@
 #include "sprout/llm.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,38 +21,38 @@
 #include "sprout/ratelimit.h"
 #include "sprout/rng.h"
 
-#define MAX_BODY ((size_t)64 << 20)
-#define ANTHROPIC_VERSION "2023-06-01"
+#define MAX_BODY	     ((size_t)64 << 20)
+#define ANTHROPIC_VERSION    "2023-06-01"
 #define ANTHROPIC_MAX_TOKENS 1024
 
 struct job {
 	sprout_llm_request rq; /* its strings point into this job */
 	char key[SPROUT_HASH_HEX];
 	char family[SPROUT_HASH_HEX]; /* the key without max_tokens */
-	unsigned sample; /* the same request's n-th time in this run */
+	unsigned sample;	      /* the same request's n-th time in this run */
 	char url[2048];
 	char shown[2048]; /* url without credentials: for messages and the cache key */
 	unsigned tries;
-	int without_schema;  /* asked again without the schema after a 400 about it */
-	int merge_system;    /* asked again with the system text in the user turn */
-	double not_before;   /* monotonic seconds, while waiting to retry */
-	double retry_after;  /* from the last answer, < 0 when none */
+	int without_schema; /* asked again without the schema after a 400 about it */
+	int merge_system;   /* asked again with the system text in the user turn */
+	double not_before;  /* monotonic seconds, while waiting to retry */
+	double retry_after; /* from the last answer, < 0 when none */
 	long status;
-	char *error;         /* the last failure */
+	char *error; /* the last failure */
 	CURL *easy;
 	struct curl_slist *hdr;
 	sprout_buf body, resp;
 	char curl_msg[CURL_ERROR_SIZE];
 	size_t slot; /* index in fly[] while in flight */
 	/* the pace: the last attempt */
-	double sent_at;      /* monotonic seconds */
-	double wire;         /* when its bytes went out (known once it was answered) */
-	size_t bytes;        /* system, prompt and schema: the input tokens' estimate */
+	double sent_at; /* monotonic seconds */
+	double wire;	/* when its bytes went out (known once it was answered) */
+	size_t bytes;	/* system, prompt and schema: the input tokens' estimate */
 	double est_in, est_out, est_cost;
-	double est_tokens;   /* what the server's tokens limit counts: OpenAI's counts
-			      * max_tokens when the request arrives */
-	int throttled;       /* counted once among the requests that waited */
-	int reused;          /* answered by a compatible cached answer */
+	double est_tokens;    /* what the server's tokens limit counts: OpenAI's counts
+			       * max_tokens when the request arrives */
+	int throttled;	      /* counted once among the requests that waited */
+	int reused;	      /* answered by a compatible cached answer */
 	sprout_rl_headers rl; /* the answer's rate-limit headers */
 	sprout_llm_unsent unsent;
 	/* an answer from the cache */
@@ -69,19 +69,19 @@ struct list {
 
 struct endpoint_state {
 	const sprout_llm_endpoint *ep;
-	int no_schema; /* a request the server refused for its schema was then
-			* answered without it: do not send the schema again */
+	int no_schema;	  /* a request the server refused for its schema was then
+			   * answered without it: do not send the schema again */
 	int merge_system; /* the same for the system role: the model's chat
 			   * template has none (Gemma), so the system text goes
 			   * at the start of the user turn */
 	/* the pace */
 	sprout_bucket heard[SPROUT_RL__COUNT]; /* from the server's headers */
-	sprout_bucket rpm, tpm;                /* set by hand */
+	sprout_bucket rpm, tpm;		       /* set by hand */
 	sprout_aimd aimd;
-	double cool_until;       /* after a 429, nothing is sent before (monotonic) */
+	double cool_until; /* after a 429, nothing is sent before (monotonic) */
 	unsigned long in_flight;
-	double heard_wire; /* the latest request (by when it went out) whose answer was heard */
-	unsigned long pass;      /* the start_ready pass that found it blocked */
+	double heard_wire;  /* the latest request (by when it went out) whose answer was heard */
+	unsigned long pass; /* the start_ready pass that found it blocked */
 	unsigned long long out_sum; /* answer tokens seen, for the estimates */
 	unsigned long out_n;
 	/* the ledger */
@@ -97,10 +97,10 @@ struct sprout_llm {
 	CURLM *multi;
 	struct list ready, waiting, done;
 	struct list fresh; /* answered this step, in the open cache transaction */
-	int in_txn;        /* a transaction of the cache is open */
+	int in_txn;	   /* a transaction of the cache is open */
 	unsigned long in_flight;
 	struct job **fly; /* the jobs in flight, concurrency slots */
-	CURL **spare; /* finished easy handles, to reuse */
+	CURL **spare;	  /* finished easy handles, to reuse */
 	size_t nspare, spare_cap;
 	sqlite3 *db;
 	sqlite3_stmt *get, *put;
@@ -116,14 +116,14 @@ struct sprout_llm {
 	size_t nseen, seen_cap;
 	sprout_llm_counts c;
 	sprout_batcher *batcher; /* batch mode: the jobs wait in it */
-	struct list bfail;       /* batch mode: failed in a step, told after it */
+	struct list bfail;	 /* batch mode: failed in a step, told after it */
 	/* the pace */
 	unsigned long pass;
-	double wake;          /* seconds until a request held back may go, -1: none */
-	double spent;         /* USD, every endpoint */
+	double wake;	      /* seconds until a request held back may go, -1: none */
+	double spent;	      /* USD, every endpoint */
 	double inflight_cost; /* estimates of the requests in flight */
 	int over_budget;      /* a request would have crossed max_cost: no more are sent */
-	double per_byte; /* the most input tokens per byte an answer counted, 0: none yet */
+	double per_byte;      /* the most input tokens per byte an answer counted, 0: none yet */
 	sqlite3_stmt *family; /* an answer compatible with a request (reuse_cache) */
 };
 
@@ -272,7 +272,8 @@ static int has_word_n(const char *s, size_t n, const char *word)
 /* Whether the query parameter name[0..len) names a secret. */
 static int secret_param(const char *name, size_t len)
 {
-	static const char *const parts[] = {"key", "token", "secret", "sig", "pass", "auth", "cred"};
+	static const char *const parts[] = {"key",  "token", "secret", "sig",
+					    "pass", "auth",  "cred"};
 	if (len == 4 && !strncasecmp(name, "code", 4))
 		return 1;
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
@@ -286,13 +287,13 @@ void sprout_url_redact(const char *url, char *out, size_t n)
 	if (!n)
 		return;
 	size_t o = 0;
-#define PUT(p, len)                                                   \
-	do {                                                          \
-		size_t l_ = (len);                                    \
-		if (l_ > n - 1 - o)                                   \
-			l_ = n - 1 - o;                               \
-		memcpy(out + o, (p), l_);                             \
-		o += l_;                                              \
+#define PUT(p, len)                                                                                \
+	do {                                                                                       \
+		size_t l_ = (len);                                                                 \
+		if (l_ > n - 1 - o)                                                                \
+			l_ = n - 1 - o;                                                            \
+		memcpy(out + o, (p), l_);                                                          \
+		o += l_;                                                                           \
 	} while (0)
 	/* scheme://user:password@host: the authority ends at the first / ? # */
 	const char *s = url, *auth = strstr(url, "://");
@@ -335,8 +336,8 @@ void sprout_url_redact(const char *url, char *out, size_t n)
 static void endpoint_url(const sprout_llm_request *rq, char *out, size_t n)
 {
 	const char *path = rq->ep->api == SPROUT_LLM_ANTHROPIC ? "messages"
-			   : rq->completion			? "completions"
-								: "chat/completions";
+			   : rq->completion		       ? "completions"
+							       : "chat/completions";
 	sprout_url_endpoint(rq->ep->url, path, out, n);
 }
 
@@ -346,7 +347,8 @@ static const char *api_key(const sprout_llm_endpoint *ep)
 	if (!k)
 		k = getenv("SPROUT_API_KEY");
 	if (!k)
-		k = getenv(ep->api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
+		k = getenv(ep->api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_API_KEY"
+							   : "OPENAI_API_KEY");
 	return k && *k ? k : NULL;
 }
 
@@ -403,8 +405,8 @@ static void cache_key(const sprout_llm_request *rq, const char *url, unsigned sa
 	number_text(p, sizeof p, rq->top_p);
 	snprintf(m, sizeof m, family ? "any" : "%ld", rq->max_tokens);
 	snprintf(a, sizeof a, "%u", rq->attempt);
-	const char *parts[] = {"sprout llm 1", sprout_llm_api_name(rq->ep->api), url, rq->ep->model,
-			       t, p, m, a};
+	const char *parts[] = {
+	    "sprout llm 1", sprout_llm_api_name(rq->ep->api), url, rq->ep->model, t, p, m, a};
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
 		sprout_hasher_add_str(h, parts[i]);
 	/* NULL and "" differ: a marker byte says which */
@@ -436,12 +438,13 @@ static int cache_open(sprout_llm *l, sprout_error *err)
 	if (sqlite3_open(l->o.cache, &l->db) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(l->db, 10000);
-	if (sqlite3_exec(l->db,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			 "CREATE TABLE IF NOT EXISTS llm_answers(key TEXT PRIMARY KEY, model TEXT NOT "
-			 "NULL, answer BLOB NOT NULL, prompt_tokens INTEGER NOT NULL, "
-			 "completion_tokens INTEGER NOT NULL);",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(
+		l->db,
+		"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		"CREATE TABLE IF NOT EXISTS llm_answers(key TEXT PRIMARY KEY, model TEXT NOT "
+		"NULL, answer BLOB NOT NULL, prompt_tokens INTEGER NOT NULL, "
+		"completion_tokens INTEGER NOT NULL);",
+		NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	/* the family of each answer (its key without max_tokens), for
 	 * reuse_cache; a cache from before has none: its answers are found by
@@ -451,8 +454,8 @@ static int cache_open(sprout_llm *l, sprout_error *err)
 	    SQLITE_OK) {
 		sqlite3_finalize(probe);
 		probe = NULL;
-		if (sqlite3_exec(l->db, "ALTER TABLE llm_answers ADD COLUMN family TEXT", NULL, NULL,
-				 NULL) != SQLITE_OK)
+		if (sqlite3_exec(l->db, "ALTER TABLE llm_answers ADD COLUMN family TEXT", NULL,
+				 NULL, NULL) != SQLITE_OK)
 			goto fail;
 	}
 	sqlite3_finalize(probe);
@@ -466,10 +469,11 @@ static int cache_open(sprout_llm *l, sprout_error *err)
 			       "SELECT answer, prompt_tokens, completion_tokens FROM llm_answers "
 			       "WHERE key = ?",
 			       -1, &l->get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db,
-			       "INSERT OR REPLACE INTO llm_answers(key, model, answer, prompt_tokens, "
-			       "completion_tokens, family) VALUES(?, ?, ?, ?, ?, ?)",
-			       -1, &l->put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+		l->db,
+		"INSERT OR REPLACE INTO llm_answers(key, model, answer, prompt_tokens, "
+		"completion_tokens, family) VALUES(?, ?, ?, ?, ?, ?)",
+		-1, &l->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db,
 			       "SELECT answer, prompt_tokens, completion_tokens FROM llm_answers "
 			       "WHERE family = ?1 AND (?2 = 0 OR (completion_tokens > 0 AND "
@@ -616,9 +620,9 @@ sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err)
 				 "batches need the answer cache: it keeps the batch ids");
 		return NULL;
 	}
-	if (l->o.batch && !(l->batcher = sprout__batcher_new(l->db, l->o.cache, l->o.batch,
-							     l->o.timeout, l->o.retries,
-							     l->o.backoff, err))) {
+	if (l->o.batch &&
+	    !(l->batcher = sprout__batcher_new(l->db, l->o.cache, l->o.batch, l->o.timeout,
+					       l->o.retries, l->o.backoff, err))) {
 		sprout_llm_free(l);
 		return NULL;
 	}
@@ -689,9 +693,9 @@ void sprout_llm_free(sprout_llm *l)
  * run (then counted once more); -1 when out of memory. */
 static long times_seen(sprout_llm *l, const char *key)
 {
-	uint64_t k = strtoull((char[17]){key[0], key[1], key[2],  key[3],  key[4],  key[5],
-					 key[6], key[7], key[8],  key[9],  key[10], key[11],
-					 key[12], key[13], key[14], key[15], 0},
+	uint64_t k = strtoull((char[17]){key[0], key[1], key[2], key[3], key[4], key[5], key[6],
+					 key[7], key[8], key[9], key[10], key[11], key[12], key[13],
+					 key[14], key[15], 0},
 			      NULL, 16);
 	k = k ? k : 1;
 	if ((l->nseen + 1) * 2 > l->seen_cap) {
@@ -735,14 +739,16 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 	if (!rq->prompt)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "a request needs a prompt");
 	if (rq->completion && rq->ep->api != SPROUT_LLM_OPENAI)
-		return sprout_error_set(err, SPROUT_ERR_USAGE,
-					"a raw completion goes to an OpenAI-compatible /v1/completions");
+		return sprout_error_set(
+		    err, SPROUT_ERR_USAGE,
+		    "a raw completion goes to an OpenAI-compatible /v1/completions");
 	/* every request of a run usually carries the same schema: check it once */
 	if (rq->schema && (!l->schema_ok || strcmp(l->schema_ok, rq->schema))) {
 		sprout_json *s;
 		sprout_error perr = SPROUT_ERROR_INIT;
-		int bad = sprout_json_parse(l->scratch, rq->schema, strlen(rq->schema), &s, &perr) ||
-			  s->type != SPROUT_JSON_OBJECT;
+		int bad =
+		    sprout_json_parse(l->scratch, rq->schema, strlen(rq->schema), &s, &perr) ||
+		    s->type != SPROUT_JSON_OBJECT;
 		sprout_arena_reset(l->scratch);
 		if (bad)
 			return sprout_error_set(err, SPROUT_ERR_USAGE,
@@ -853,7 +859,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		} else {
 			time_t at = curl_getdate(s, NULL); /* an HTTP date */
 			if (at >= 0)
-				j->retry_after = difftime(at, time(NULL)) > 0 ? difftime(at, time(NULL)) : 0;
+				j->retry_after =
+				    difftime(at, time(NULL)) > 0 ? difftime(at, time(NULL)) : 0;
 		}
 	}
 	return len;
@@ -951,8 +958,9 @@ static int build_body(struct job *j, int with_schema, int merge_system)
 			      add(b, "}],\"tool_choice\":{\"type\":\"tool\",\"name\":\"answer\"}");
 		else
 			bad = bad ||
-			      add(b, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
-				     "\"name\":\"answer\",\"strict\":true,\"schema\":") ||
+			      add(b,
+				  ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
+				  "\"name\":\"answer\",\"strict\":true,\"schema\":") ||
 			      add(b, rq->schema) || add(b, "}}");
 	}
 	return bad || add(b, "}");
@@ -984,8 +992,8 @@ static void estimate(const sprout_llm *l, const struct endpoint_state *es, struc
 	double out = es->out_n ? (double)es->out_sum / (double)es->out_n : cap ? (double)cap : 256;
 	j->est_out = cap && out > (double)cap ? (double)cap : ceil(out);
 	j->est_tokens = j->est_in + (j->rq.ep->api == SPROUT_LLM_OPENAI && j->rq.max_tokens > 0
-					     ? (double)j->rq.max_tokens
-					     : j->est_out);
+					 ? (double)j->rq.max_tokens
+					 : j->est_out);
 	sprout_usage u = {(unsigned long long)j->est_in, 0, (unsigned long long)j->est_out};
 	j->est_cost = es->price ? sprout_price_cost(es->price, &u, 0) : 0;
 }
@@ -1044,15 +1052,16 @@ static void hear(sprout_llm *l, struct endpoint_state *es, const struct job *j, 
 				pending += job_cost(f, k);
 		}
 		sprout_bucket_heard(&es->heard[k], h->limit[k], h->remaining[k],
-				    h->has_reset & bit ? h->reset[k] : -1, h->resolution[k], pending,
-				    fresh, t);
+				    h->has_reset & bit ? h->reset[k] : -1, h->resolution[k],
+				    pending, fresh, t);
 	}
 }
 
 /* What a server counted for j: into the ledger, the estimates and the
  * budgets set by hand (the buckets from headers hear the server itself). */
 static void count_usage(sprout_llm *l, struct endpoint_state *es, const struct job *j,
-			unsigned long pt, unsigned long cached, unsigned long ct, int batch, double t)
+			unsigned long pt, unsigned long cached, unsigned long ct, int batch,
+			double t)
 {
 	if (!pt && !ct)
 		return;
@@ -1083,7 +1092,7 @@ static void count_usage(sprout_llm *l, struct endpoint_state *es, const struct j
 struct curl_slist *sprout__llm_headers(const sprout_llm_endpoint *ep, int json)
 {
 	struct curl_slist *h = curl_slist_append(NULL, json ? "Content-Type: application/json"
-							   : "Accept: application/json");
+							    : "Accept: application/json");
 	const char *key = api_key(ep);
 	char line[4096];
 	if (h && ep->api == SPROUT_LLM_ANTHROPIC) {
@@ -1178,9 +1187,10 @@ static void server_message(sprout_llm *l, const struct job *j, char *out, size_t
 	if (!sprout_json_parse(l->scratch, body, j->resp.len, &v, NULL) &&
 	    v->type == SPROUT_JSON_OBJECT) {
 		sprout_json *e = sprout_json_get(v, "error");
-		sprout_json *m = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "message")
-								   : e;
-		sprout_json *p = e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "param") : NULL;
+		sprout_json *m =
+		    e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "message") : e;
+		sprout_json *p =
+		    e && e->type == SPROUT_JSON_OBJECT ? sprout_json_get(e, "param") : NULL;
 		if (p && p->type == SPROUT_JSON_STRING)
 			snprintf(param, pn, "%s", p->u.s);
 		if (m && m->type == SPROUT_JSON_STRING) {
@@ -1208,7 +1218,7 @@ static int has_word(const char *s, const char *word)
 static int about_schema(const char *param, const char *msg)
 {
 	static const char *const words[] = {"response_format", "json_schema", "schema", "tool",
-					    "grammar",         "structured",  "guided"};
+					    "grammar",	       "structured",  "guided"};
 	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
 		if (has_word(param, words[i]) || has_word(msg, words[i]))
 			return 1;
@@ -1220,7 +1230,8 @@ static int about_schema(const char *param, const char *msg)
  * must alternate user/assistant". Checked before the schema. */
 static int about_system_role(const char *msg)
 {
-	return (has_word(msg, "system") && (has_word(msg, "role") || has_word(msg, "not supported"))) ||
+	return (has_word(msg, "system") &&
+		(has_word(msg, "role") || has_word(msg, "not supported"))) ||
 	       has_word(msg, "roles must alternate");
 }
 
@@ -1238,13 +1249,15 @@ static int cut_short(struct job *j, const sprout_json *why, const char *name, co
 		     const char *filter)
 {
 	if (sprout_json_is(why, length)) {
-		set_error(j, "%s: the answer was cut at the token limit (%s \"%s\"): raise "
-			     "--answer-tokens",
+		set_error(j,
+			  "%s: the answer was cut at the token limit (%s \"%s\"): raise "
+			  "--answer-tokens",
 			  j->shown, name, length);
 		return 1;
 	}
 	if (sprout_json_is(why, filter)) {
-		set_error(j, "%s: the model stopped the answer (%s \"%s\")", j->shown, name, filter);
+		set_error(j, "%s: the model stopped the answer (%s \"%s\")", j->shown, name,
+			  filter);
 		return 1;
 	}
 	return 0;
@@ -1289,7 +1302,8 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 		}
 		for (size_t i = 0; i < content->len; i++) {
 			sprout_json *t = sprout_json_get(content->u.items[i], "text");
-			if (t && t->type == SPROUT_JSON_STRING && sprout_buf_add(text, t->u.s, t->len))
+			if (t && t->type == SPROUT_JSON_STRING &&
+			    sprout_buf_add(text, t->u.s, t->len))
 				return -1;
 		}
 		return 0;
@@ -1301,8 +1315,8 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	sprout_json *choices = sprout_json_get(v, "choices");
 	if (j->rq.completion) {
 		sprout_json *c0 = choices && choices->type == SPROUT_JSON_ARRAY && choices->len
-					  ? choices->u.items[0]
-					  : NULL;
+				      ? choices->u.items[0]
+				      : NULL;
 		sprout_json *t = c0 ? sprout_json_get(c0, "text") : NULL;
 		if (!t || t->type != SPROUT_JSON_STRING) {
 			set_error(j, "%s: the answer has no choices[0].text", j->shown);
@@ -1314,8 +1328,8 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 		return sprout_buf_add(text, t->u.s, t->len) ? -1 : 0;
 	}
 	sprout_json *msg = choices && choices->type == SPROUT_JSON_ARRAY && choices->len
-				   ? sprout_json_get(choices->u.items[0], "message")
-				   : NULL;
+			       ? sprout_json_get(choices->u.items[0], "message")
+			       : NULL;
 	if (msg && cut_short(j, sprout_json_get(choices->u.items[0], "finish_reason"),
 			     "finish_reason", "length", "content_filter"))
 		return -2;
@@ -1371,7 +1385,8 @@ static int ask_otherwise(sprout_llm *l, struct job *j, const char *msg, const ch
 		j->merge_system = 1;
 		return 1;
 	}
-	if (j->rq.schema && !j->without_schema && es && !es->no_schema && about_schema(param, msg)) {
+	if (j->rq.schema && !j->without_schema && es && !es->no_schema &&
+	    about_schema(param, msg)) {
 		/* structured output refused: ask again without it; once
 		 * that is answered, it is left out for the endpoint */
 		j->without_schema = 1;
@@ -1429,8 +1444,9 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 	l->in_flight--;
 	es->in_flight--;
 	l->inflight_cost -= j->est_cost;
-	int congested = cc == CURLE_OPERATION_TIMEDOUT ||
-			(cc == CURLE_OK && (j->status == 429 || j->status == 503 || j->status == 529));
+	int congested =
+	    cc == CURLE_OPERATION_TIMEDOUT ||
+	    (cc == CURLE_OK && (j->status == 429 || j->status == 503 || j->status == 529));
 	if (congested && !l->o.fixed && sprout_aimd_congested(&es->aimd, j->sent_at, t))
 		l->c.cuts++;
 	if (cc == CURLE_OK && j->status == 429 && !l->o.fixed) {
@@ -1442,14 +1458,16 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 	}
 	int retry = 0;
 	if (cc != CURLE_OK) {
-		set_error(j, "%s: %s", j->shown, j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(cc));
+		set_error(j, "%s: %s", j->shown,
+			  j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(cc));
 		retry = 1;
 	} else if (j->status == 200) {
 		sprout_buf text = SPROUT_BUF_INIT(MAX_BODY);
 		unsigned long pt = 0, cached = 0, ct = 0;
 		int got = read_answer(l, j, &text, &pt, &cached, &ct);
 		if (got != -1)
-			count_usage(l, es, j, pt, cached, ct, 0, t); /* a cut answer was paid for too */
+			count_usage(l, es, j, pt, cached, ct, 0,
+				    t); /* a cut answer was paid for too */
 		if (!got) {
 			if (!l->o.fixed)
 				sprout_aimd_success(&es->aimd);
@@ -1479,7 +1497,8 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		set_error(j, "%s: HTTP %ld: %s", j->shown, j->status, msg);
 		if (j->status == 400 && ask_otherwise(l, j, msg, param)) {
 			j->not_before = 0;
-			push_front(&l->ready, j); /* first: the sooner it is known, the fewer refused */
+			push_front(&l->ready,
+				   j); /* first: the sooner it is known, the fewer refused */
 			return 0;
 		}
 		retry = transient_status(j->status);
@@ -1558,19 +1577,21 @@ static int capped(sprout_llm *l, struct job *j, sprout_llm_done done, void *ud)
 }
 
 /* The reason j may not be sent for max_cost, or NULL. */
-static const char *over_budget(sprout_llm *l, const struct endpoint_state *es,
-			       const struct job *j, char *buf, size_t n)
+static const char *over_budget(sprout_llm *l, const struct endpoint_state *es, const struct job *j,
+			       char *buf, size_t n)
 {
 	if (l->o.max_cost < 0)
 		return NULL;
 	if (!es->price)
-		snprintf(buf, n, "not sent: no price is known for model '%.200s' (--max-cost needs one)",
+		snprintf(buf, n,
+			 "not sent: no price is known for model '%.200s' (--max-cost needs one)",
 			 j->rq.ep->model);
 	else if (l->over_budget || l->spent + l->inflight_cost + j->est_cost > l->o.max_cost)
-		snprintf(buf, n,
-			 "not sent: the budget of $%.4f (--max-cost) would be crossed ($%.4f spent, "
-			 "$%.4f in flight, about $%.4f for this request)",
-			 l->o.max_cost, l->spent, l->inflight_cost, j->est_cost);
+		snprintf(
+		    buf, n,
+		    "not sent: the budget of $%.4f (--max-cost) would be crossed ($%.4f spent, "
+		    "$%.4f in flight, about $%.4f for this request)",
+		    l->o.max_cost, l->spent, l->inflight_cost, j->est_cost);
 	else
 		return NULL;
 	return buf;
@@ -1602,7 +1623,7 @@ static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_err
 	while (j && l->in_flight < l->o.concurrency && blocked < l->neps) {
 		struct job *next = j->next;
 		struct endpoint_state *es = state_of(l, j->rq.ep); /* there since submit */
-		if (es->pass == l->pass) { /* its endpoint waits */
+		if (es->pass == l->pass) {			   /* its endpoint waits */
 			prev = j;
 			j = next;
 			continue;
@@ -1661,14 +1682,16 @@ static void deliver_list(sprout_llm *l, struct list *list, sprout_llm_done done,
 		} else {
 			if (list == &l->done) {
 				/* from the cache: in the ledger apart, at no cost */
-				struct endpoint_state *es = state_of(l, j->rq.ep); /* there since submit */
+				struct endpoint_state *es =
+				    state_of(l, j->rq.ep); /* there since submit */
 				es->cache_hits++;
 				es->cache_usage.input += j->pt;
 				es->cache_usage.output += j->ct;
 				l->c.cached++;
 				l->c.reused += (unsigned long)j->reused;
 			}
-			deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, list == &l->done, done, ud);
+			deliver(j, SPROUT_OK, j->text, j->len, j->pt, j->ct, list == &l->done, done,
+				ud);
 		}
 		free_job(j);
 	}
@@ -1705,9 +1728,11 @@ static int on_batch_done(void *ud, const batch_done *d, sprout_error *err)
 		unsigned long pt = 0, cached = 0, ct = 0;
 		sprout_buf_clear(&j->resp);
 		sprout_arena_reset(l->scratch);
-		got = sprout_buf_add(&j->resp, d->body, d->len) ? -1
-								 : read_answer(l, j, &text, &pt, &cached, &ct);
-		if (got != -1 && j != &orphan) /* at the batch price; an earlier run's is not known here */
+		got = sprout_buf_add(&j->resp, d->body, d->len)
+			  ? -1
+			  : read_answer(l, j, &text, &pt, &cached, &ct);
+		if (got != -1 &&
+		    j != &orphan) /* at the batch price; an earlier run's is not known here */
 			count_usage(l, state_of(l, j->rq.ep), j, pt, cached, ct, 1, now());
 		if (!got && cache_put(l, j, text.data ? text.data : "", text.len, pt, ct)) {
 			cache_failed(l, err);
@@ -1771,7 +1796,8 @@ static long batch_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *u
 			continue;
 		}
 		l->inflight_cost += j->est_cost;
-		batch_request br = {j->rq.ep, j->rq.completion, j->key, j->body.data, j->body.len, j};
+		batch_request br = {j->rq.ep,	  j->rq.completion, j->key,
+				    j->body.data, j->body.len,	    j};
 		int found = 0;
 		if (sprout__batcher_add(l->batcher, &br, &found, err)) {
 			free_job(j);
@@ -1820,8 +1846,7 @@ static int reap(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err
 	return 0;
 }
 
-long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
-		     sprout_error *err)
+long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud, sprout_error *err)
 {
 	if (l->batcher)
 		return batch_step(l, wait_ms, done, ud, err);

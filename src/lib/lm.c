@@ -28,15 +28,21 @@ static struct {
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static sprout_error load_failure = SPROUT_ERROR_INIT;
 
-#define SYM(field, name) {name, (void **)&sb.field}
+#define SYM(field, name)                                                                           \
+	{                                                                                          \
+		name, (void **)&sb.field                                                           \
+	}
 
 static void load(void)
 {
 	const sprout_dl_sym syms[] = {
-		SYM(logmath_init, "logmath_init"), SYM(logmath_free, "logmath_free"),
-		SYM(read, "ngram_model_read"),	   SYM(free, "ngram_model_free"),
-		SYM(wid, "ngram_wid"),		   SYM(ng_score, "ngram_ng_score"),
-		SYM(set_logfp, "err_set_logfp"),
+	    SYM(logmath_init, "logmath_init"),
+	    SYM(logmath_free, "logmath_free"),
+	    SYM(read, "ngram_model_read"),
+	    SYM(free, "ngram_model_free"),
+	    SYM(wid, "ngram_wid"),
+	    SYM(ng_score, "ngram_ng_score"),
+	    SYM(set_logfp, "err_set_logfp"),
 	};
 	if (sprout_dl_load("libsphinxbase.so.3", "libsphinxbase3", syms, sizeof syms / sizeof *syms,
 			   &load_failure))
@@ -52,9 +58,9 @@ struct sprout_lm {
 	logmath_t *lmath;
 	ngram_model_t *model;
 	pthread_spinlock_t lock; /* held for one lookup: a few hundred ns */
-	unsigned long serial;    /* this model among those opened, from 1 */
-	double to_log10; /* one unit of the model's scores in log10 */
-	int32 start, end; /* <s>, </s> */
+	unsigned long serial;	 /* this model among those opened, from 1 */
+	double to_log10;	 /* one unit of the model's scores in log10 */
+	int32 start, end;	 /* <s>, </s> */
 	struct sprout_lm *next;
 };
 
@@ -222,7 +228,8 @@ double sprout_lm_sentence(sprout_lm *lm, const int32_t *ids, size_t n, float *pe
 			s = SPROUT_LM_UNKNOWN;
 			nhist = 0; /* the words after an unknown one start afresh */
 		} else {
-			s = lookup(lm, w, nhist > 0 ? hist[0] : -1, nhist > 1 ? hist[1] : -1, nhist);
+			s = lookup(lm, w, nhist > 0 ? hist[0] : -1, nhist > 1 ? hist[1] : -1,
+				   nhist);
 			hist[1] = hist[0];
 			hist[0] = w;
 			nhist = nhist < 2 ? nhist + 1 : 2;

@@ -12,17 +12,17 @@
 
 #define MAX_TOKENS 256 /* words of one text looked at */
 #define MAX_SENSES 8   /* senses of a (lemma, part of speech) looked at */
-#define MAX_READ 4     /* (lemma, part of speech) readings of a word */
-#define INFO_MAX 7.0   /* weight of a word the model does not know */
-#define MAX_HYP 12     /* hypernyms of a reading kept */
+#define MAX_READ   4   /* (lemma, part of speech) readings of a word */
+#define INFO_MAX   7.0 /* weight of a word the model does not know */
+#define MAX_HYP	   12  /* hypernyms of a reading kept */
 #define HYP_SENSES 3   /* senses of a reading whose hypernyms count */
 
 static const char *const feature_names[SPROUT_MF__COUNT] = {
-	"same",	    "lm_delta",	  "lm_word",	 "lm_worst",   "typos",	   "kept",
-	"dropped",  "added",	  "dropped_fn",	 "added_fn",   "moved",	   "inflected",
-	"synonyms", "sense_old",  "sense_new",	 "rarer",      "negation", "numbers",
-	"words",    "sim",	  "lm_kept",	 "lm_replaced", "lm_moved", "lm_new",
-	"lm_kept_drop", "added_sent", "dropped_sent", "fn_replaced", "moved_fn",
+    "same",	    "lm_delta",	  "lm_word",	  "lm_worst",	 "typos",    "kept",
+    "dropped",	    "added",	  "dropped_fn",	  "added_fn",	 "moved",    "inflected",
+    "synonyms",	    "sense_old",  "sense_new",	  "rarer",	 "negation", "numbers",
+    "words",	    "sim",	  "lm_kept",	  "lm_replaced", "lm_moved", "lm_new",
+    "lm_kept_drop", "added_sent", "dropped_sent", "fn_replaced", "moved_fn",
 };
 
 const char *sprout_meaning_feature_name(sprout_meaning_feature f)
@@ -72,26 +72,25 @@ struct sprout_meaning {
 	const sprout_wordnet *wn;
 	sprout_lm *lm;
 	sprout_arena *mem;
-	sprout_dict words; /* the words seen, each with its struct mword in val */
-	int32_t ten; /* the model's id of "ten", standing for any number */
+	sprout_dict words;    /* the words seen, each with its struct mword in val */
+	int32_t ten;	      /* the model's id of "ten", standing for any number */
 	struct text *tp, *tv; /* the two texts being compared */
 	double *cost;	      /* the alignment's tables */
 	float *sa, *sb;
 	unsigned char *how;
 	struct mword *bag[2 * MAX_TOKENS]; /* the words sim compares */
-	struct pair_memo *pairs;           /* PAIR_MEMO of them */
-	char *parent;                      /* the parent tp holds, analysed */
+	struct pair_memo *pairs;	   /* PAIR_MEMO of them */
+	char *parent;			   /* the parent tp holds, analysed */
 	size_t parent_len, parent_cap;
 	double parent_lp, parent_worst;
 };
-
 
 /* ---- words --------------------------------------------------------------- */
 
 static int is_negation(const char *w, size_t n)
 {
-	static const char *const neg[] = {"not", "no", "never", "nothing", "none", "nobody",
-					  "nowhere", "neither", "nor", "without"};
+	static const char *const neg[] = {"not",    "no",      "never",	  "nothing", "none",
+					  "nobody", "nowhere", "neither", "nor",     "without"};
 	for (size_t i = 0; i < sizeof neg / sizeof *neg; i++)
 		if (strlen(neg[i]) == n && memcmp(neg[i], w, n) == 0)
 			return 1;
@@ -140,8 +139,8 @@ static void analyse(sprout_meaning *m, struct mword *x)
 			struct reading *d = &r[nr];
 			memcpy(d->lemma, lemmas[j], sizeof d->lemma);
 			d->pos = (sprout_pos)pos;
-			d->nsense = sprout_wordnet_synsets(m->wn, lemmas[j], (sprout_pos)pos, MAX_SENSES,
-							   d->synset, MAX_SENSES);
+			d->nsense = sprout_wordnet_synsets(m->wn, lemmas[j], (sprout_pos)pos,
+							   MAX_SENSES, d->synset, MAX_SENSES);
 			size_t nc = sprout_wordnet_sense_counts(m->wn, lemmas[j], (sprout_pos)pos,
 								d->count, MAX_SENSES);
 			for (size_t k = nc; k < MAX_SENSES; k++)
@@ -150,9 +149,10 @@ static void analyse(sprout_meaning *m, struct mword *x)
 			for (size_t k = 0; k < d->nsense; k++)
 				d->total += d->count[k];
 			d->nhyp = 0;
-			for (size_t k = 0; k < d->nsense && k < HYP_SENSES && d->nhyp < MAX_HYP; k++)
-				d->nhyp += sprout_wordnet_hypernyms(m->wn, d->synset[k], d->hyp + d->nhyp,
-								    MAX_HYP - d->nhyp);
+			for (size_t k = 0; k < d->nsense && k < HYP_SENSES && d->nhyp < MAX_HYP;
+			     k++)
+				d->nhyp += sprout_wordnet_hypernyms(
+				    m->wn, d->synset[k], d->hyp + d->nhyp, MAX_HYP - d->nhyp);
 			if (d->nsense)
 				nr++;
 		}
@@ -241,19 +241,55 @@ static enum rel relate_uncached(sprout_meaning *m, struct mword *a, struct mword
 static const struct {
 	const char *chat, *full;
 } chat_words[] = {
-	{"u", "you"},	       {"ur", "your"},		   {"r", "are"},	     {"pls", "please"},
-	{"plz", "please"},     {"plse", "please"},	   {"thx", "thanks"},	     {"thnx", "thanks"},
-	{"thanx", "thanks"},   {"ty", "thank you"},	   {"wanna", "want to"},     {"gonna", "going to"},
-	{"gotta", "got to"},   {"idk", "i don't know"},	   {"rn", "right now"},	     {"im", "i'm"},
-	{"dont", "don't"},     {"cant", "can't"},	   {"whats", "what's"},	     {"ive", "i've"},
-	{"youre", "you're"},   {"doesnt", "doesn't"},	   {"didnt", "didn't"},	     {"isnt", "isn't"},
-	{"b4", "before"},      {"tmrw", "tomorrow"},	   {"tmr", "tomorrow"},	     {"msg", "message"},
-	{"acct", "account"},   {"bc", "because"},	   {"cuz", "because"},	     {"coz", "because"},
-	{"abt", "about"},      {"btw", "by the way"},	   {"k", "okay"},	     {"kk", "okay"},
-	{"ok", "okay"},	       {"hv", "have"},		   {"wat", "what"},	     {"wht", "what"},
-	{"ppl", "people"},     {"ya", "you"},		   {"lemme", "let me"},	     {"gimme", "give me"},
-	{"dunno", "don't know"}, {"thru", "through"},	   {"tho", "though"},	     {"pic", "picture"},
-	{"asap", "as soon as possible"},
+    {"u", "you"},
+    {"ur", "your"},
+    {"r", "are"},
+    {"pls", "please"},
+    {"plz", "please"},
+    {"plse", "please"},
+    {"thx", "thanks"},
+    {"thnx", "thanks"},
+    {"thanx", "thanks"},
+    {"ty", "thank you"},
+    {"wanna", "want to"},
+    {"gonna", "going to"},
+    {"gotta", "got to"},
+    {"idk", "i don't know"},
+    {"rn", "right now"},
+    {"im", "i'm"},
+    {"dont", "don't"},
+    {"cant", "can't"},
+    {"whats", "what's"},
+    {"ive", "i've"},
+    {"youre", "you're"},
+    {"doesnt", "doesn't"},
+    {"didnt", "didn't"},
+    {"isnt", "isn't"},
+    {"b4", "before"},
+    {"tmrw", "tomorrow"},
+    {"tmr", "tomorrow"},
+    {"msg", "message"},
+    {"acct", "account"},
+    {"bc", "because"},
+    {"cuz", "because"},
+    {"coz", "because"},
+    {"abt", "about"},
+    {"btw", "by the way"},
+    {"k", "okay"},
+    {"kk", "okay"},
+    {"ok", "okay"},
+    {"hv", "have"},
+    {"wat", "what"},
+    {"wht", "what"},
+    {"ppl", "people"},
+    {"ya", "you"},
+    {"lemme", "let me"},
+    {"gimme", "give me"},
+    {"dunno", "don't know"},
+    {"thru", "through"},
+    {"tho", "though"},
+    {"pic", "picture"},
+    {"asap", "as soon as possible"},
 };
 
 /* A text's words: for the language model (contractions as written), and
@@ -262,7 +298,7 @@ static const struct {
 struct text {
 	struct mword *lm[MAX_TOKENS];
 	unsigned char starts[MAX_TOKENS]; /* 1: the word begins a sentence */
-	float lp[MAX_TOKENS];             /* its log10 probability (with </s> after
+	float lp[MAX_TOKENS];		  /* its log10 probability (with </s> after
 					   * the last word of a sentence) */
 	size_t nlm;
 	struct mword *al[MAX_TOKENS];
@@ -275,8 +311,8 @@ struct text {
 sprout_meaning *sprout_meaning_new(const sprout_wordnet *wn, sprout_lm *lm)
 {
 	sprout_meaning *m = calloc(1, sizeof *m);
-	if (!m || !(m->mem = sprout_arena_new(0)) ||
-	    !(m->tp = malloc(2 * sizeof(struct text))) || !(m->cost = malloc(CELLS * sizeof *m->cost)) ||
+	if (!m || !(m->mem = sprout_arena_new(0)) || !(m->tp = malloc(2 * sizeof(struct text))) ||
+	    !(m->cost = malloc(CELLS * sizeof *m->cost)) ||
 	    !(m->sa = malloc(CELLS * sizeof *m->sa)) || !(m->sb = malloc(CELLS * sizeof *m->sb)) ||
 	    !(m->how = malloc(CELLS)) || !(m->pairs = calloc(PAIR_MEMO, sizeof *m->pairs))) {
 		sprout_meaning_free(m);
@@ -333,9 +369,9 @@ static int add_lm(sprout_meaning *m, struct text *t, const char *w, size_t n, in
 
 static int is_interjection(const struct mword *x)
 {
-	static const char *const words[] = {"hi",  "hello", "hey",  "there", "thanks", "ok",
-					    "okay", "yes",  "no",   "well",  "oh",	   "so",
-					    "please", "sorry", "thank", "you", NULL};
+	static const char *const words[] = {"hi",     "hello", "hey",	"there", "thanks", "ok",
+					    "okay",   "yes",   "no",	"well",	 "oh",	   "so",
+					    "please", "sorry", "thank", "you",	 NULL};
 	for (const char *const *p = words; *p; p++)
 		if (strlen(*p) == x->len && memcmp(*p, x->w, x->len) == 0)
 			return 1;
@@ -353,8 +389,9 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 		size_t b = 0;
 		while (i < n) {
 			unsigned char c = (unsigned char)s[i];
-			int apos = c == '\'' || (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-						 (unsigned char)s[i + 2] == 0x99);
+			int apos = c == '\'' ||
+				   (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+				    (unsigned char)s[i + 2] == 0x99);
 			if (apos && b > 0 && i + (c == '\'' ? 1 : 3) < n) {
 				unsigned char d = (unsigned char)s[i + (c == '\'' ? 1 : 3)];
 				if (((d | 0x20) >= 'a' && (d | 0x20) <= 'z')) {
@@ -379,7 +416,8 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 			    is_interjection(t->lm[t->nlm - 1]))
 				start = 1;
 			if (c == ',' && t->nlm > 1 && t->starts[t->nlm - 2] &&
-			    is_interjection(t->lm[t->nlm - 2]) && is_interjection(t->lm[t->nlm - 1]))
+			    is_interjection(t->lm[t->nlm - 2]) &&
+			    is_interjection(t->lm[t->nlm - 1]))
 				start = 1;
 			/* a full stop inside a number or an abbreviation ("e.g") does not end
 			 * a sentence: the next character must be a space or the end */
@@ -392,7 +430,8 @@ static int words(sprout_meaning *m, const char *s, size_t n, struct text *t)
 			continue;
 		}
 		const char *full = NULL;
-		for (size_t k = 0; b <= 6 && k < sizeof chat_words / sizeof *chat_words && !full; k++)
+		for (size_t k = 0; b <= 6 && k < sizeof chat_words / sizeof *chat_words && !full;
+		     k++)
 			if (chat_words[k].chat[0] == buf[0] && strlen(chat_words[k].chat) == b &&
 			    memcmp(chat_words[k].chat, buf, b) == 0)
 				full = chat_words[k].full;
@@ -435,8 +474,8 @@ static int add_al(sprout_meaning *m, struct text *t, const char *w, size_t n, si
 /* The alignment words: contractions expanded ("don't" -> "do not"). */
 static int expand(sprout_meaning *m, struct text *t)
 {
-	static const char *const is_words[] = {"it",   "that", "what", "there", "here", "he",
-					       "she",  "who",  "where", "how",	 "when", "why"};
+	static const char *const is_words[] = {"it",  "that", "what",  "there", "here", "he",
+					       "she", "who",  "where", "how",	"when", "why"};
 	t->nal = 0;
 	for (size_t i = 0; i < t->nlm; i++) {
 		struct mword *x = t->lm[i];
@@ -473,7 +512,8 @@ static int expand(sprout_meaning *m, struct text *t)
 			if (keep == 3 && memcmp(w, "let", 3) == 0)
 				second = "us";
 			for (size_t k = 0; k < sizeof is_words / sizeof *is_words; k++)
-				if (strlen(is_words[k]) == keep && memcmp(is_words[k], w, keep) == 0)
+				if (strlen(is_words[k]) == keep &&
+				    memcmp(is_words[k], w, keep) == 0)
 					second = "is";
 		}
 		if (add_al(m, t, w, keep, i) || (second && add_al(m, t, second, strlen(second), i)))
@@ -611,7 +651,7 @@ static double worst(const struct text *t)
 
 /* ---- alignment ------------------------------------------------------------ */
 
-#define DEL_CONTENT 1.0
+#define DEL_CONTENT  1.0
 #define DEL_FUNCTION 0.4
 #define COST_INFLECT 0.3
 #define COST_SYNONYM 0.5
@@ -623,7 +663,7 @@ static double gap(const struct mword *x)
 
 enum op { OP_NONE, OP_KEEP, OP_INFLECT, OP_SYNONYM, OP_MOVED };
 
-#define MATCH_SYNONYM 0.9
+#define MATCH_SYNONYM  0.9
 #define MATCH_HYPERNYM 0.6 /* chosen on STS-B train (0.3: 0.740, 0.6: 0.744) */
 
 static int shares(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny)
@@ -656,7 +696,8 @@ static double word_match(sprout_meaning *m, struct mword *x, struct mword *y)
 				continue;
 			size_t na = a->nsense < HYP_SENSES ? a->nsense : HYP_SENSES;
 			size_t nb = b->nsense < HYP_SENSES ? b->nsense : HYP_SENSES;
-			if (shares(a->synset, na, b->hyp, b->nhyp) || shares(a->hyp, a->nhyp, b->synset, nb))
+			if (shares(a->synset, na, b->hyp, b->nhyp) ||
+			    shares(a->hyp, a->nhyp, b->synset, nb))
 				return MATCH_HYPERNYM;
 		}
 	return 0;
@@ -735,7 +776,9 @@ static void align(sprout_meaning *m, struct text *p, struct text *v, double *out
 			} else if (!x->stop && !y->stop) {
 				double s1 = 0, s2 = 0;
 				enum rel r = relate(m, x, y, &s1, &s2);
-				double rc = r == REL_INFLECT ? COST_INFLECT : r == REL_SYNONYM ? COST_SYNONYM : 99;
+				double rc = r == REL_INFLECT   ? COST_INFLECT
+					    : r == REL_SYNONYM ? COST_SYNONYM
+							       : 99;
 				if (cost[(i - 1) * W + j - 1] + rc < c) {
 					c = cost[(i - 1) * W + j - 1] + rc;
 					h = r == REL_INFLECT ? 4 : 5;
@@ -768,7 +811,8 @@ static void align(sprout_meaning *m, struct text *p, struct text *v, double *out
 		if (op == OP_SYNONYM) {
 			const struct mword *x = pa[i], *y = va[j];
 			out[SPROUT_MF_SYNONYMS] += 1;
-			double so = 1 - m->sa[(i + 1) * W + j + 1], sn = 1 - m->sb[(i + 1) * W + j + 1];
+			double so = 1 - m->sa[(i + 1) * W + j + 1],
+			       sn = 1 - m->sb[(i + 1) * W + j + 1];
 			double rarer = y->info - x->info;
 			if (so > out[SPROUT_MF_SENSE_OLD])
 				out[SPROUT_MF_SENSE_OLD] = so;
@@ -827,8 +871,10 @@ static void lm_groups(const struct text *p, const struct text *v, const unsigned
 	}
 	for (size_t j = 0; j < v->nal; j++) {
 		unsigned char op = v->op[j];
-		unsigned char k = op == OP_MOVED ? 3 : op == OP_SYNONYM || op == OP_INFLECT ? 2
-					: op == OP_KEEP ? 1 : 0;
+		unsigned char k = op == OP_MOVED			 ? 3
+				  : op == OP_SYNONYM || op == OP_INFLECT ? 2
+				  : op == OP_KEEP			 ? 1
+									 : 0;
 		size_t r = root(up, np + v->from[j]);
 		if (k > kind[r])
 			kind[r] = k;
@@ -856,8 +902,9 @@ static void lm_groups(const struct text *p, const struct text *v, const unsigned
 	for (size_t x = 0; x < np + nv; x++) {
 		if (!grouped[x] || root(up, x) != x)
 			continue;
-		int f = kind[x] == 3 ? SPROUT_MF_LM_MOVED : kind[x] == 2 ? SPROUT_MF_LM_REPLACED
-									 : SPROUT_MF_LM_KEPT;
+		int f = kind[x] == 3   ? SPROUT_MF_LM_MOVED
+			: kind[x] == 2 ? SPROUT_MF_LM_REPLACED
+				       : SPROUT_MF_LM_KEPT;
 		out[f] += sum[x];
 		if (f == SPROUT_MF_LM_KEPT && sum[x] < -1)
 			out[SPROUT_MF_LM_KEPT_DROP] += sum[x] + 1;
@@ -1048,48 +1095,54 @@ void sprout_meaning_features(sprout_meaning *m, const char *a, size_t alen, cons
 /* The model's inputs, made from the features as bench/meaning_fit.py
  * makes them (the two must agree: bench/meaning.sh checks that they do). */
 enum {
-	MQ_BIAS, MQ_SAME, MQ_LM_DELTA, MQ_LM_WORD, MQ_LM_WORST, MQ_TYPOS, MQ_KEPT, MQ_DROPPED,
-	MQ_ADDED, MQ_DROPPED_FN, MQ_ADDED_FN, MQ_MOVED, MQ_INFLECTED, MQ_SYNONYMS, MQ_SENSE_OLD,
-	MQ_SENSE_NEW, MQ_RARER, MQ_NEGATION, MQ_NUMBERS, MQ_LOG_WORDS, MQ_LM_KEPT, MQ_LM_REPLACED,
-	MQ_LM_MOVED, MQ_LM_NEW, MQ_LM_KEPT_DROP, MQ_ADDED_SENT, MQ_DROPPED_SENT, MQ_FN_REPLACED,
-	MQ_MOVED_FN, MQ__COUNT
+	MQ_BIAS,
+	MQ_SAME,
+	MQ_LM_DELTA,
+	MQ_LM_WORD,
+	MQ_LM_WORST,
+	MQ_TYPOS,
+	MQ_KEPT,
+	MQ_DROPPED,
+	MQ_ADDED,
+	MQ_DROPPED_FN,
+	MQ_ADDED_FN,
+	MQ_MOVED,
+	MQ_INFLECTED,
+	MQ_SYNONYMS,
+	MQ_SENSE_OLD,
+	MQ_SENSE_NEW,
+	MQ_RARER,
+	MQ_NEGATION,
+	MQ_NUMBERS,
+	MQ_LOG_WORDS,
+	MQ_LM_KEPT,
+	MQ_LM_REPLACED,
+	MQ_LM_MOVED,
+	MQ_LM_NEW,
+	MQ_LM_KEPT_DROP,
+	MQ_ADDED_SENT,
+	MQ_DROPPED_SENT,
+	MQ_FN_REPLACED,
+	MQ_MOVED_FN,
+	MQ__COUNT
 };
 
 static const double q_weights[MQ__COUNT] = {
-	[MQ_BIAS] = 1.2170,
-	[MQ_SAME] = 2.0779,
-	[MQ_LM_DELTA] = 0.0965,
-	[MQ_LM_WORD] = -0.1700,
-	[MQ_LM_WORST] = 0.4354,
-	[MQ_TYPOS] = 1.3754,
-	[MQ_KEPT] = 0.8650,
-	[MQ_DROPPED] = -0.5140,
-	[MQ_ADDED] = -0.7626,
-	[MQ_DROPPED_FN] = -0.1620,
-	[MQ_ADDED_FN] = -0.4163,
-	[MQ_MOVED] = -2.2698,
-	[MQ_INFLECTED] = -0.6789,
-	[MQ_SYNONYMS] = 0.0006,
-	[MQ_SENSE_OLD] = -1.6637,
-	[MQ_SENSE_NEW] = -1.0134,
-	[MQ_RARER] = -0.2776,
-	[MQ_NEGATION] = -0.3777,
-	[MQ_NUMBERS] = -0.1264,
-	[MQ_LOG_WORDS] = -0.1578,
-	[MQ_LM_KEPT] = 0.4547,
-	[MQ_LM_REPLACED] = 0.0754,
-	[MQ_LM_MOVED] = 0.3036,
-	[MQ_LM_NEW] = 1.2129,
-	[MQ_LM_KEPT_DROP] = 0.1523,
-	[MQ_ADDED_SENT] = 1.1044,
-	[MQ_DROPPED_SENT] = -0.7356,
-	[MQ_FN_REPLACED] = 0.0000,
-	[MQ_MOVED_FN] = -1.5584,
+    [MQ_BIAS] = 1.2170,		[MQ_SAME] = 2.0779,	  [MQ_LM_DELTA] = 0.0965,
+    [MQ_LM_WORD] = -0.1700,	[MQ_LM_WORST] = 0.4354,	  [MQ_TYPOS] = 1.3754,
+    [MQ_KEPT] = 0.8650,		[MQ_DROPPED] = -0.5140,	  [MQ_ADDED] = -0.7626,
+    [MQ_DROPPED_FN] = -0.1620,	[MQ_ADDED_FN] = -0.4163,  [MQ_MOVED] = -2.2698,
+    [MQ_INFLECTED] = -0.6789,	[MQ_SYNONYMS] = 0.0006,	  [MQ_SENSE_OLD] = -1.6637,
+    [MQ_SENSE_NEW] = -1.0134,	[MQ_RARER] = -0.2776,	  [MQ_NEGATION] = -0.3777,
+    [MQ_NUMBERS] = -0.1264,	[MQ_LOG_WORDS] = -0.1578, [MQ_LM_KEPT] = 0.4547,
+    [MQ_LM_REPLACED] = 0.0754,	[MQ_LM_MOVED] = 0.3036,	  [MQ_LM_NEW] = 1.2129,
+    [MQ_LM_KEPT_DROP] = 0.1523, [MQ_ADDED_SENT] = 1.1044, [MQ_DROPPED_SENT] = -0.7356,
+    [MQ_FN_REPLACED] = 0.0000,	[MQ_MOVED_FN] = -1.5584,
 };
 
 /* score = sim - SHAPE_D * sim^SHAPE_P * (1 - q), chosen with the weights */
-#define SHAPE_D 0.25
-#define SHAPE_P 6
+#define SHAPE_D	  0.25
+#define SHAPE_P	  6
 #define THRESHOLD 0.89
 
 static double lo(double x, double a)
@@ -1105,35 +1158,35 @@ static double hi(double x, double b)
 double sprout_meaning_quality(const double *f)
 {
 	double x[MQ__COUNT] = {
-		[MQ_BIAS] = 1.0,
-		[MQ_SAME] = f[SPROUT_MF_SAME],
-		[MQ_LM_DELTA] = lo(f[SPROUT_MF_LM_DELTA], -15),
-		[MQ_LM_WORD] = f[SPROUT_MF_LM_WORD],
-		[MQ_LM_WORST] = f[SPROUT_MF_LM_WORST],
-		[MQ_TYPOS] = hi(f[SPROUT_MF_TYPOS], 3),
-		[MQ_KEPT] = f[SPROUT_MF_KEPT],
-		[MQ_DROPPED] = hi(f[SPROUT_MF_DROPPED], 15),
-		[MQ_ADDED] = hi(f[SPROUT_MF_ADDED], 15),
-		[MQ_DROPPED_FN] = hi(f[SPROUT_MF_DROPPED_FN], 4),
-		[MQ_ADDED_FN] = hi(f[SPROUT_MF_ADDED_FN], 6),
-		[MQ_MOVED] = hi(f[SPROUT_MF_MOVED], 4),
-		[MQ_INFLECTED] = f[SPROUT_MF_INFLECTED],
-		[MQ_SYNONYMS] = f[SPROUT_MF_SYNONYMS],
-		[MQ_SENSE_OLD] = f[SPROUT_MF_SENSE_OLD],
-		[MQ_SENSE_NEW] = f[SPROUT_MF_SENSE_NEW],
-		[MQ_RARER] = lo(hi(f[SPROUT_MF_RARER], 4), -3),
-		[MQ_NEGATION] = f[SPROUT_MF_NEGATION],
-		[MQ_NUMBERS] = f[SPROUT_MF_NUMBERS],
-		[MQ_LOG_WORDS] = log(1 + f[SPROUT_MF_WORDS]),
-		[MQ_LM_KEPT] = lo(f[SPROUT_MF_LM_KEPT], -10),
-		[MQ_LM_REPLACED] = lo(f[SPROUT_MF_LM_REPLACED], -10),
-		[MQ_LM_MOVED] = lo(f[SPROUT_MF_LM_MOVED], -10),
-		[MQ_LM_NEW] = lo(hi(f[SPROUT_MF_LM_NEW], 5), -10),
-		[MQ_LM_KEPT_DROP] = lo(f[SPROUT_MF_LM_KEPT_DROP], -10),
-		[MQ_ADDED_SENT] = hi(f[SPROUT_MF_ADDED_SENT], 8),
-		[MQ_DROPPED_SENT] = hi(f[SPROUT_MF_DROPPED_SENT], 8),
-		[MQ_FN_REPLACED] = hi(f[SPROUT_MF_FN_REPLACED], 3),
-		[MQ_MOVED_FN] = hi(f[SPROUT_MF_MOVED_FN], 4),
+	    [MQ_BIAS] = 1.0,
+	    [MQ_SAME] = f[SPROUT_MF_SAME],
+	    [MQ_LM_DELTA] = lo(f[SPROUT_MF_LM_DELTA], -15),
+	    [MQ_LM_WORD] = f[SPROUT_MF_LM_WORD],
+	    [MQ_LM_WORST] = f[SPROUT_MF_LM_WORST],
+	    [MQ_TYPOS] = hi(f[SPROUT_MF_TYPOS], 3),
+	    [MQ_KEPT] = f[SPROUT_MF_KEPT],
+	    [MQ_DROPPED] = hi(f[SPROUT_MF_DROPPED], 15),
+	    [MQ_ADDED] = hi(f[SPROUT_MF_ADDED], 15),
+	    [MQ_DROPPED_FN] = hi(f[SPROUT_MF_DROPPED_FN], 4),
+	    [MQ_ADDED_FN] = hi(f[SPROUT_MF_ADDED_FN], 6),
+	    [MQ_MOVED] = hi(f[SPROUT_MF_MOVED], 4),
+	    [MQ_INFLECTED] = f[SPROUT_MF_INFLECTED],
+	    [MQ_SYNONYMS] = f[SPROUT_MF_SYNONYMS],
+	    [MQ_SENSE_OLD] = f[SPROUT_MF_SENSE_OLD],
+	    [MQ_SENSE_NEW] = f[SPROUT_MF_SENSE_NEW],
+	    [MQ_RARER] = lo(hi(f[SPROUT_MF_RARER], 4), -3),
+	    [MQ_NEGATION] = f[SPROUT_MF_NEGATION],
+	    [MQ_NUMBERS] = f[SPROUT_MF_NUMBERS],
+	    [MQ_LOG_WORDS] = log(1 + f[SPROUT_MF_WORDS]),
+	    [MQ_LM_KEPT] = lo(f[SPROUT_MF_LM_KEPT], -10),
+	    [MQ_LM_REPLACED] = lo(f[SPROUT_MF_LM_REPLACED], -10),
+	    [MQ_LM_MOVED] = lo(f[SPROUT_MF_LM_MOVED], -10),
+	    [MQ_LM_NEW] = lo(hi(f[SPROUT_MF_LM_NEW], 5), -10),
+	    [MQ_LM_KEPT_DROP] = lo(f[SPROUT_MF_LM_KEPT_DROP], -10),
+	    [MQ_ADDED_SENT] = hi(f[SPROUT_MF_ADDED_SENT], 8),
+	    [MQ_DROPPED_SENT] = hi(f[SPROUT_MF_DROPPED_SENT], 8),
+	    [MQ_FN_REPLACED] = hi(f[SPROUT_MF_FN_REPLACED], 3),
+	    [MQ_MOVED_FN] = hi(f[SPROUT_MF_MOVED_FN], 4),
 	};
 	double z = 0;
 	for (int i = 0; i < MQ__COUNT; i++)

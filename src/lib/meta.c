@@ -44,8 +44,7 @@ static void move_last(sprout_json *obj, const char *key)
 	if (i < 0 || (size_t)i + 1 == obj->len)
 		return;
 	sprout_json_member m = obj->u.members[i];
-	memmove(obj->u.members + i, obj->u.members + i + 1,
-		(obj->len - (size_t)i - 1) * sizeof m);
+	memmove(obj->u.members + i, obj->u.members + i + 1, (obj->len - (size_t)i - 1) * sizeof m);
 	obj->u.members[obj->len - 1] = m;
 }
 
@@ -69,11 +68,13 @@ sprout_code sprout_meta_ensure(sprout_record *r, sprout_error *err)
 					"reserved key '%s' is not an object", SPROUT_META_KEY);
 	size_t copies = 0;
 	for (size_t i = 0; i < r->obj->len; i++)
-		copies += r->obj->u.members[i].klen == strlen(SPROUT_META_KEY) &&
-			  memcmp(r->obj->u.members[i].key, SPROUT_META_KEY, strlen(SPROUT_META_KEY)) == 0;
+		copies +=
+		    r->obj->u.members[i].klen == strlen(SPROUT_META_KEY) &&
+		    memcmp(r->obj->u.members[i].key, SPROUT_META_KEY, strlen(SPROUT_META_KEY)) == 0;
 	if (copies > 1)
 		return sprout_error_set(err, SPROUT_ERR_RECORD,
-					"reserved key '%s' appears %zu times", SPROUT_META_KEY, copies);
+					"reserved key '%s' appears %zu times", SPROUT_META_KEY,
+					copies);
 	sprout_json *id = sprout_json_get(m, "id");
 	if (id && id->type != SPROUT_JSON_STRING)
 		return sprout_error_set(err, SPROUT_ERR_RECORD, "'%s.id' is not a string",

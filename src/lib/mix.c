@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dict.h"
 #include "sprout/dedup.h"
 #include "sprout/meta.h"
 #include "sprout/rng.h"
-#include "dict.h"
 
 int sprout_record_is_real(const sprout_record *r)
 {
@@ -160,8 +160,8 @@ sprout_code sprout_briefs_add(sprout_briefs *b, const sprout_record *r, sprout_e
 	long long root = sprout_dict_put(&b->roots, rs, strlen(rs), NULL);
 	if (label < 0 || root < 0)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-	b->v[b->n++] = (sprout_brief){(uint32_t)label, (uint32_t)root,
-				      (uint32_t)sprout_record_is_real(r)};
+	b->v[b->n++] =
+	    (sprout_brief){(uint32_t)label, (uint32_t)root, (uint32_t)sprout_record_is_real(r)};
 	return SPROUT_OK;
 }
 
@@ -294,14 +294,14 @@ static sprout_code balance(const sprout_briefs *b, struct groups *roots, const s
 		rank[byk[k].i] = k;
 	free(byk);
 	struct label_heap h = {heapv, 0, total, rank};
-#define ENQUEUE(l, s)                             \
-	do {                                      \
-		after[s] = NONE;                  \
-		if (tail[l] == NONE)              \
-			head[l] = (s);            \
-		else                              \
-			after[tail[l]] = (s);     \
-		tail[l] = (s);                    \
+#define ENQUEUE(l, s)                                                                              \
+	do {                                                                                       \
+		after[s] = NONE;                                                                   \
+		if (tail[l] == NONE)                                                               \
+			head[l] = (s);                                                             \
+		else                                                                               \
+			after[tail[l]] = (s);                                                      \
+		tail[l] = (s);                                                                     \
 	} while (0)
 	for (size_t k = 0; k < ns; k++) {
 		struct group *g = &roots->g[order[k]];
@@ -342,8 +342,8 @@ out:
 	return rc;
 }
 
-sprout_code sprout_mix_briefs(const sprout_briefs *b, const sprout_mix_options *o,
-			      sprout_arena *a, sprout_mix_plan *plan, sprout_error *err)
+sprout_code sprout_mix_briefs(const sprout_briefs *b, const sprout_mix_options *o, sprout_arena *a,
+			      sprout_mix_plan *plan, sprout_error *err)
 {
 #define NOGROUP ((size_t)-1)
 	size_t n = b->n;
@@ -412,7 +412,8 @@ sprout_code sprout_mix_briefs(const sprout_briefs *b, const sprout_mix_options *
 			budget = most;
 	}
 	if (o->max_share > 0 && o->max_share < 1) {
-		size_t most = (size_t)floor(o->max_share / (1 - o->max_share) * (double)plan->real + 1e-9);
+		size_t most =
+		    (size_t)floor(o->max_share / (1 - o->max_share) * (double)plan->real + 1e-9);
 		if (most < budget) {
 			budget = most;
 			share_binds = 1;
@@ -593,9 +594,9 @@ sprout_code sprout_split_briefs(const sprout_briefs *b, const sprout_split_optio
 		sprout_rng_init(&rng, o->seed, lg->key, "split");
 		sprout_rng_shuffle(&rng, lg->v, lg->n, sizeof *lg->v);
 		for (size_t k = 0; k < lg->n; k++)
-			plan->side[lg->v[k]] = k < ntest[g]	       ? SPROUT_SPLIT_TEST
-					      : k < ntest[g] + nvalid[g] ? SPROUT_SPLIT_VALID
-									 : SPROUT_SPLIT_TRAIN;
+			plan->side[lg->v[k]] = k < ntest[g]		  ? SPROUT_SPLIT_TEST
+					       : k < ntest[g] + nvalid[g] ? SPROUT_SPLIT_VALID
+									  : SPROUT_SPLIT_TRAIN;
 	}
 	/* synthetic records follow their seed (the first real record with
 	 * their root as its id); held-out seeds lose them */
@@ -609,8 +610,9 @@ sprout_code sprout_split_briefs(const sprout_briefs *b, const sprout_split_optio
 		int side = f != NOGROUP ? plan->side[f] : SPROUT_SPLIT_TRAIN;
 		if (side != SPROUT_SPLIT_TRAIN) {
 			plan->side[i] = SPROUT_SPLIT_DROPPED;
-			plan->why[i] = side == SPROUT_SPLIT_TEST ? "its seed is in the test split"
-								 : "its seed is in the validation split";
+			plan->why[i] = side == SPROUT_SPLIT_TEST
+					   ? "its seed is in the test split"
+					   : "its seed is in the validation split";
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -637,7 +639,7 @@ struct sprout_leakcheck {
 		size_t i;
 		const char *s;
 		size_t len;
-	} *held;
+	} * held;
 	size_t nheld, hcap;
 };
 
@@ -746,8 +748,9 @@ sprout_code sprout_split(const sprout_record *recs, size_t n, const sprout_split
 		if (plan->side[i] == SPROUT_SPLIT_DROPPED ||
 		    !sprout_record_get(&recs[i], SPROUT_SLOT_PROMPT, &t))
 			continue;
-		rc = plan->side[i] == SPROUT_SPLIT_TRAIN ? sprout_leakcheck_train(lc, i, t.s, t.len, err)
-							 : sprout_leakcheck_held(lc, i, t.s, t.len, err);
+		rc = plan->side[i] == SPROUT_SPLIT_TRAIN
+			 ? sprout_leakcheck_train(lc, i, t.s, t.len, err)
+			 : sprout_leakcheck_held(lc, i, t.s, t.len, err);
 	}
 	if (!rc)
 		rc = sprout_leakcheck_finish(lc, a, &plan->leaks, &plan->nleaks, err);

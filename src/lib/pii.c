@@ -96,8 +96,10 @@ static size_t digit_run(const char *s, size_t n, size_t i, char *d, size_t *nd, 
 			d[k++] = s[j++];
 			continue;
 		}
-		if ((s[j] == ' ' || s[j] == '-' || s[j] == '.' || s[j] == ')' || s[j] == '(') && j + 1 < n &&
-		    (digit(s[j + 1]) || (s[j] == ')' && s[j + 1] == ' ' && j + 2 < n && digit(s[j + 2])))) {
+		if ((s[j] == ' ' || s[j] == '-' || s[j] == '.' || s[j] == ')' || s[j] == '(') &&
+		    j + 1 < n &&
+		    (digit(s[j + 1]) ||
+		     (s[j] == ')' && s[j + 1] == ' ' && j + 2 < n && digit(s[j + 2])))) {
 			j += s[j] == ')' && s[j + 1] == ' ' ? 2 : 1;
 			continue;
 		}
@@ -232,7 +234,8 @@ static size_t ipv6_at(const char *s, size_t n, size_t i)
 		groups++;
 	while (j > i && s[j - 1] == ':' && !(j >= 2 && s[j - 2] == ':'))
 		j--, colons--;
-	if (colons < 3 || dbl > 1 || (groups < 8 && !dbl) || groups > 8 || alnum(j < n ? s[j] : ' '))
+	if (colons < 3 || dbl > 1 || (groups < 8 && !dbl) || groups > 8 ||
+	    alnum(j < n ? s[j] : ' '))
 		return 0;
 	return j - i;
 }
@@ -267,7 +270,8 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 				i += skip - 1;
 				continue;
 			}
-			if (!digit(s[i]) && s[i] != '+' && s[i] != '(' && !hexdig(s[i]) && s[i] != ':')
+			if (!digit(s[i]) && s[i] != '+' && s[i] != '(' && !hexdig(s[i]) &&
+			    s[i] != ':')
 				continue;
 			if ((len = ssn_at(s, n, i))) {
 				count = add(out, count, max, SPROUT_PII_SSN, i, len);
@@ -315,7 +319,8 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 			break;
 		if ((len = email_at(s, n, next_at, &start))) {
 			/* drop spans the e-mail's local part overlapped */
-			while (count && count <= max && out[count - 1].off + out[count - 1].len > start)
+			while (count && count <= max &&
+			       out[count - 1].off + out[count - 1].len > start)
 				count--;
 			count = add(out, count, max, SPROUT_PII_EMAIL, start, len);
 			i = start + len;
@@ -326,8 +331,8 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 	return count;
 }
 
-sprout_code sprout_pii_redact(const char *s, size_t n, const sprout_pii_span *spans,
-			      size_t nspans, sprout_buf *out)
+sprout_code sprout_pii_redact(const char *s, size_t n, const sprout_pii_span *spans, size_t nspans,
+			      sprout_buf *out)
 {
 	size_t pos = 0;
 	for (size_t i = 0; i < nspans; i++) {

@@ -175,14 +175,13 @@ int sprout_rl_time(const char *s, double *epoch, double *resolution)
 	while (*s == ' ')
 		s++;
 	/* YYYY-MM-DDTHH:MM:SS */
-	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' &&
-							       s[10] != ' ') ||
-	    s[13] != ':' || s[16] != ':')
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
 		return -1;
 	int Y = digits(s, 4), M = digits(s + 5, 2), D = digits(s + 8, 2), h = digits(s + 11, 2),
 	    mi = digits(s + 14, 2), se = digits(s + 17, 2);
-	if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    se < 0 || se > 60)
+	if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || se < 0 || se > 60)
 		return -1;
 	const char *p = s + 19;
 	double frac = 0, res = 1;
@@ -260,11 +259,13 @@ int sprout_rl_header(sprout_rl_headers *h, const char *line, size_t len, double 
 		for (int f = 0; f < 3 && kind < 0; f++) {
 			/* OpenAI has requests and tokens only */
 			if (k < SPROUT_RL_INPUT_TOKENS) {
-				snprintf(want, sizeof want, "x-ratelimit-%s-%s", fields[f], kinds[k]);
+				snprintf(want, sizeof want, "x-ratelimit-%s-%s", fields[f],
+					 kinds[k]);
 				if (!strcmp(name, want))
 					kind = k, field = f;
 			}
-			snprintf(want, sizeof want, "anthropic-ratelimit-%s-%s", kinds[k], fields[f]);
+			snprintf(want, sizeof want, "anthropic-ratelimit-%s-%s", kinds[k],
+				 fields[f]);
 			if (kind < 0 && !strcmp(name, want))
 				kind = k, field = f, anthropic = 1;
 		}

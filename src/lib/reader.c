@@ -10,8 +10,8 @@
 
 #include "sprout/io.h"
 
-#define CHUNK ((size_t)256 * 1024)
-#define ZCHUNK ((size_t)64 * 1024) /* compressed bytes read at a time */
+#define CHUNK	((size_t)256 * 1024)
+#define ZCHUNK	((size_t)64 * 1024) /* compressed bytes read at a time */
 #define SNIPPET 4096
 
 enum astate { A_ELEM_OR_END, A_ELEM, A_IN_ELEM, A_AFTER_ELEM, A_AFTER_END };
@@ -19,13 +19,13 @@ enum astate { A_ELEM_OR_END, A_ELEM, A_IN_ELEM, A_AFTER_ELEM, A_AFTER_END };
 /* A file or stdin, plain or gzip: read(2) and inflate, so that what
  * follows the last gzip member is seen (zlib's gzread drops it silently). */
 struct input {
-	int fd;                   /* -1: no file (reading from memory) */
-	int kind;                 /* 0 undecided, 1 plain, 2 gzip */
-	z_stream z;               /* gzip: initialised when kind is 2 */
-	int done;                 /* gzip: no more data */
-	unsigned char *zbuf;      /* bytes read, not yet used: zbuf[zpos..zpos+zlen) */
+	int fd;		     /* -1: no file (reading from memory) */
+	int kind;	     /* 0 undecided, 1 plain, 2 gzip */
+	z_stream z;	     /* gzip: initialised when kind is 2 */
+	int done;	     /* gzip: no more data */
+	unsigned char *zbuf; /* bytes read, not yet used: zbuf[zpos..zpos+zlen) */
 	size_t zpos, zlen;
-	unsigned long long nread; /* bytes read from the file */
+	unsigned long long nread;    /* bytes read from the file */
 	unsigned long long trailing; /* bytes after the last gzip member */
 };
 
@@ -36,16 +36,16 @@ struct sprout_reader {
 	size_t memlen, mempos;
 	char *buf;
 	size_t cap, start, end; /* unconsumed data is buf[start..end) */
-	size_t scan;            /* JSONL: buf[start..scan) has no newline */
+	size_t scan;		/* JSONL: buf[start..scan) has no newline */
 	int eof;
 	size_t max;
 	sprout_container want, container;
 	sprout_json_dups dups;
 	int ext_jsonl;
 	int fatal;
-		unsigned long line;      /* line of buf[start] */
-	size_t abs;              /* stream offset of buf[start] */
-	size_t line_abs;         /* stream offset where line `line` begins */
+	unsigned long line; /* line of buf[start] */
+	size_t abs;	    /* stream offset of buf[start] */
+	size_t line_abs;    /* stream offset where line `line` begins */
 	unsigned long rec_line, rec_col;
 	const char *raw;
 	size_t rawlen;
@@ -70,7 +70,8 @@ sprout_code sprout_container_parse(const char *s, sprout_container *out, sprout_
 		*out = SPROUT_CONTAINER_ARRAY;
 	else
 		return sprout_error_set(err, SPROUT_ERR_USAGE,
-					"unknown container '%s' (expected auto, jsonl or array)", s);
+					"unknown container '%s' (expected auto, jsonl or array)",
+					s);
 	return SPROUT_OK;
 }
 
@@ -229,8 +230,7 @@ static void consume(sprout_reader *r, size_t n)
 	r->abs += n;
 }
 
-static long input_error(sprout_reader *r, sprout_error *err, const char *what,
-			const char *detail)
+static long input_error(sprout_reader *r, sprout_error *err, const char *what, const char *detail)
 {
 	sprout_error_set(err, SPROUT_ERR_IO, "%s%s%s", what, detail ? ": " : "",
 			 detail ? detail : "");
@@ -325,9 +325,8 @@ static long read_input(sprout_reader *r, char *dst, size_t want, sprout_error *e
 			if (input_want(r, 1, err))
 				return -1;
 			if (!in->zlen)
-				return input_error(r, err,
-						   "truncated gzip data: the file ends mid-stream",
-						   NULL);
+				return input_error(
+				    r, err, "truncated gzip data: the file ends mid-stream", NULL);
 		}
 		in->z.next_in = in->zbuf + in->zpos;
 		in->z.avail_in = (uInt)in->zlen;
@@ -511,8 +510,8 @@ static sprout_code too_long(sprout_reader *r, sprout_error *err, const char *wha
 	r->raw = r->snippet;
 	r->raw_truncated = 1;
 	sprout_error_set(err, SPROUT_ERR_TOO_LONG,
-			 "%s longer than the limit of %zu bytes (raise it with --max-record)",
-			 what, r->max);
+			 "%s longer than the limit of %zu bytes (raise it with --max-record)", what,
+			 r->max);
 	sprout_error_locate(err, r->name, r->rec_line, 0);
 	return SPROUT_ERR_TOO_LONG;
 }
@@ -523,8 +522,8 @@ static sprout_code end_of_input(sprout_reader *r, sprout_error *err)
 		r->fatal = 1;
 		sprout_error_set(err, SPROUT_ERR_EMPTY, "%s",
 				 r->container == SPROUT_CONTAINER_ARRAY
-					 ? "no records: the JSON array is empty"
-					 : "no records: the input has only blank lines");
+				     ? "no records: the JSON array is empty"
+				     : "no records: the input has only blank lines");
 		sprout_error_locate(err, r->name, 0, 0);
 		return SPROUT_ERR_EMPTY;
 	}
@@ -554,7 +553,8 @@ static sprout_code next_jsonl(sprout_reader *r, sprout_arena *a, sprout_json **o
 				if (nl || got == 0)
 					break;
 			}
-			size_t rest = nl ? (size_t)(nl - (r->buf + r->start)) + 1 : r->end - r->start;
+			size_t rest =
+			    nl ? (size_t)(nl - (r->buf + r->start)) + 1 : r->end - r->start;
 			r->start += rest;
 			r->abs += rest;
 			r->scan = r->start;
@@ -622,8 +622,8 @@ static sprout_code array_error(sprout_reader *r, sprout_error *err, size_t at, c
 			line++;
 			line_abs = r->abs + (i - r->start) + 1;
 		}
-	sprout_error_set(err, SPROUT_ERR_JSON, "unexpected %s in the JSON array, expected %s",
-			 what, msg);
+	sprout_error_set(err, SPROUT_ERR_JSON, "unexpected %s in the JSON array, expected %s", what,
+			 msg);
 	sprout_error_locate(err, r->name, line, pos - line_abs + 1);
 	return final(r, err, SPROUT_ERR_JSON);
 }

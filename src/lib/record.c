@@ -11,12 +11,12 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
-#include "sprout/record.h"
 #include "splice.h"
+#include "sprout/record.h"
 
-#define META_KEY "_sprout"
+#define META_KEY     "_sprout"
 #define MERGED_INPUT "merged_input"
-#define INPUT_SEP "\n\n"
+#define INPUT_SEP    "\n\n"
 
 enum role { ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT, ROLE_OTHER };
 
@@ -34,8 +34,8 @@ struct turn {
 struct exchange {
 	struct turn *turns;
 	size_t n;
-	sprout_json *input;          /* flat input, NULL when none */
-	sprout_json *label;          /* NULL when none */
+	sprout_json *input;	     /* flat input, NULL when none */
+	sprout_json *label;	     /* NULL when none */
 	const sprout_json *instance; /* self-instruct instance (extra members) */
 	const char *owned[MAX_OWNED];
 	size_t nowned;
@@ -79,9 +79,9 @@ static enum role parse_role(const char *s, size_t n)
 		const char *name;
 		enum role role;
 	} roles[] = {
-		{"user", ROLE_USER},      {"human", ROLE_USER},	    {"assistant", ROLE_ASSISTANT},
-		{"gpt", ROLE_ASSISTANT},  {"bot", ROLE_ASSISTANT},   {"model", ROLE_ASSISTANT},
-		{"chatgpt", ROLE_ASSISTANT}, {"system", ROLE_SYSTEM},
+	    {"user", ROLE_USER},	 {"human", ROLE_USER},	  {"assistant", ROLE_ASSISTANT},
+	    {"gpt", ROLE_ASSISTANT},	 {"bot", ROLE_ASSISTANT}, {"model", ROLE_ASSISTANT},
+	    {"chatgpt", ROLE_ASSISTANT}, {"system", ROLE_SYSTEM},
 	};
 	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
 		if (strlen(roles[i].name) == n && memcmp(roles[i].name, s, n) == 0)
@@ -111,15 +111,12 @@ static const char *flat_key(const sprout_format *f, sprout_slot slot)
 	}
 	switch (f->kind) {
 	case SPROUT_FORMAT_ALPACA:
-		return slot == SPROUT_SLOT_PROMPT ? "instruction"
+		return slot == SPROUT_SLOT_PROMPT  ? "instruction"
 		       : slot == SPROUT_SLOT_INPUT ? "input"
 						   : "output";
-	case SPROUT_FORMAT_SELF_INSTRUCT:
-		return slot == SPROUT_SLOT_PROMPT ? "instruction" : NULL;
-	case SPROUT_FORMAT_CLASSIFICATION:
-		return slot == SPROUT_SLOT_PROMPT ? "text" : NULL;
-	default:
-		return NULL;
+	case SPROUT_FORMAT_SELF_INSTRUCT: return slot == SPROUT_SLOT_PROMPT ? "instruction" : NULL;
+	case SPROUT_FORMAT_CLASSIFICATION: return slot == SPROUT_SLOT_PROMPT ? "text" : NULL;
+	default: return NULL;
 	}
 }
 
@@ -140,8 +137,7 @@ static void own(struct exchange *ex, const char *key)
 		ex->owned[ex->nowned++] = key;
 }
 
-static sprout_code read_conversation(const sprout_record *r, struct exchange *ex,
-				     sprout_error *err)
+static sprout_code read_conversation(const sprout_record *r, struct exchange *ex, sprout_error *err)
 {
 	sprout_format_kind k = r->fmt->kind;
 	const char *tk = turns_key(k), *rk = role_key(k), *ck = content_key(k);
@@ -152,8 +148,9 @@ static sprout_code read_conversation(const sprout_record *r, struct exchange *ex
 					"record has no prompt: %s expects an array '%s'",
 					sprout_format_name(r->fmt), tk);
 	sprout_json *sys = sprout_json_get(r->obj, "system");
-	int top_system = is_string(sys) && !(arr->len && arr->u.items[0]->type == SPROUT_JSON_OBJECT &&
-					     sprout_json_is(sprout_json_get(arr->u.items[0], rk), "system"));
+	int top_system =
+	    is_string(sys) && !(arr->len && arr->u.items[0]->type == SPROUT_JSON_OBJECT &&
+				sprout_json_is(sprout_json_get(arr->u.items[0], rk), "system"));
 	ex->turns = sprout_arena_alloc(r->arena, (arr->len + 1) * sizeof *ex->turns);
 	if (!ex->turns)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
@@ -170,18 +167,13 @@ static sprout_code read_conversation(const sprout_record *r, struct exchange *ex
 		const sprout_json *role = sprout_json_get(t, rk);
 		sprout_json *content = sprout_json_get(t, ck);
 		if (!is_string(role))
-			return sprout_error_set(err, SPROUT_ERR_SLOT,
-						"%s[%zu] has no string '%s'", tk, i, rk);
+			return sprout_error_set(err, SPROUT_ERR_SLOT, "%s[%zu] has no string '%s'",
+						tk, i, rk);
 		if (!content)
-			return sprout_error_set(err, SPROUT_ERR_SLOT, "%s[%zu] has no '%s'", tk,
-						i, ck);
-		ex->turns[ex->n++] = (struct turn){parse_role(role->u.s, role->len),
-						   role->u.s,
-						   role->len,
-						   content,
-						   t,
-						   rk,
-						   ck};
+			return sprout_error_set(err, SPROUT_ERR_SLOT, "%s[%zu] has no '%s'", tk, i,
+						ck);
+		ex->turns[ex->n++] = (struct turn){
+		    parse_role(role->u.s, role->len), role->u.s, role->len, content, t, rk, ck};
 	}
 	ex->label = sprout_json_get(r->obj, "label");
 	if (ex->label)
@@ -232,7 +224,7 @@ static sprout_code read_exchange(const sprout_record *r, struct exchange *ex, sp
 	/* an empty output means "no response yet", not an empty turn */
 	if (response && !(is_string(response) && response->len == 0))
 		ex->turns[ex->n++] =
-			(struct turn){ROLE_ASSISTANT, "assistant", 9, response, NULL, NULL, NULL};
+		    (struct turn){ROLE_ASSISTANT, "assistant", 9, response, NULL, NULL, NULL};
 	ex->label = sprout_json_get(r->obj, flat_key(f, SPROUT_SLOT_LABEL));
 	if (ex->label)
 		own(ex, flat_key(f, SPROUT_SLOT_LABEL));
@@ -312,7 +304,8 @@ int sprout_record_get(const sprout_record *r, sprout_slot slot, sprout_text *out
 		out->len = v->len;
 		return 1;
 	}
-	if (slot == SPROUT_SLOT_LABEL && (v->type == SPROUT_JSON_TRUE || v->type == SPROUT_JSON_FALSE)) {
+	if (slot == SPROUT_SLOT_LABEL &&
+	    (v->type == SPROUT_JSON_TRUE || v->type == SPROUT_JSON_FALSE)) {
 		out->s = v->type == SPROUT_JSON_TRUE ? "true" : "false";
 		out->len = strlen(out->s);
 		return 1;
@@ -380,17 +373,20 @@ static sprout_code set_conversation(sprout_record *r, sprout_slot slot, sprout_j
 	} else if (slot == SPROUT_SLOT_PROMPT) {
 		if (prompt >= 0)
 			rc = sprout_json_set(r->arena, arr->u.items[prompt], content_key(k), v);
-		else if (!(t = new_turn(r->arena, k, k == SPROUT_FORMAT_SHAREGPT ? "human" : "user", v)))
+		else if (!(t = new_turn(r->arena, k, k == SPROUT_FORMAT_SHAREGPT ? "human" : "user",
+					v)))
 			rc = SPROUT_ERR_NOMEM;
 		else
 			rc = insert_turn(r->arena, arr, after_system, t);
 	} else {
 		if (prompt < 0)
-			return sprout_error_set(err, SPROUT_ERR_SLOT,
-						"cannot set a response: the record has no user turn");
+			return sprout_error_set(
+			    err, SPROUT_ERR_SLOT,
+			    "cannot set a response: the record has no user turn");
 		if (i < arr->len)
 			rc = sprout_json_set(r->arena, arr->u.items[i], content_key(k), v);
-		else if (!(t = new_turn(r->arena, k, k == SPROUT_FORMAT_SHAREGPT ? "gpt" : "assistant", v)))
+		else if (!(t = new_turn(r->arena, k,
+					k == SPROUT_FORMAT_SHAREGPT ? "gpt" : "assistant", v)))
 			rc = SPROUT_ERR_NOMEM;
 		else
 			rc = insert_turn(r->arena, arr, (size_t)prompt + 1, t);
@@ -422,7 +418,8 @@ sprout_code sprout_record_set(sprout_record *r, sprout_slot slot, const char *s,
 			    sprout_json_set(r->arena, r->obj, "instances", arr))
 				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		}
-		if (sprout_json_set(r->arena, inst, slot == SPROUT_SLOT_INPUT ? "input" : "output", v))
+		if (sprout_json_set(r->arena, inst, slot == SPROUT_SLOT_INPUT ? "input" : "output",
+				    v))
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return SPROUT_OK;
 	}
@@ -460,20 +457,21 @@ sprout_code sprout_record_check(const sprout_record *r, sprout_error *err)
 						"%s[%zu].%s is not a string (sprout reads text "
 						"content only)",
 						turns_key(f->kind), i, t->content_key);
-		const char *key = t->role == ROLE_USER	     ? pk
-				  : t->role == ROLE_SYSTEM   ? flat_key(f, SPROUT_SLOT_SYSTEM)
-				  : f->kind == SPROUT_FORMAT_SELF_INSTRUCT ? "instances[0].output"
-							     : flat_key(f, SPROUT_SLOT_RESPONSE);
+		const char *key = t->role == ROLE_USER	   ? pk
+				  : t->role == ROLE_SYSTEM ? flat_key(f, SPROUT_SLOT_SYSTEM)
+				  : f->kind == SPROUT_FORMAT_SELF_INSTRUCT
+				      ? "instances[0].output"
+				      : flat_key(f, SPROUT_SLOT_RESPONSE);
 		return sprout_error_set(err, SPROUT_ERR_SLOT, "'%s' is not a string", key);
 	}
 	if (ex.input && !is_string(ex.input))
 		return sprout_error_set(err, SPROUT_ERR_SLOT, "'%s' is not a string",
 					f->kind == SPROUT_FORMAT_SELF_INSTRUCT
-						? "instances[0].input"
-						: flat_key(f, SPROUT_SLOT_INPUT));
+					    ? "instances[0].input"
+					    : flat_key(f, SPROUT_SLOT_INPUT));
 	const char *lk = flat_key(f, SPROUT_SLOT_LABEL);
-	if (ex.label && (ex.label->type == SPROUT_JSON_OBJECT || ex.label->type == SPROUT_JSON_ARRAY ||
-			 ex.label->type == SPROUT_JSON_NULL))
+	if (ex.label && (ex.label->type == SPROUT_JSON_OBJECT ||
+			 ex.label->type == SPROUT_JSON_ARRAY || ex.label->type == SPROUT_JSON_NULL))
 		return sprout_error_set(err, SPROUT_ERR_SLOT,
 					"'%s' is not a string, number or boolean", lk);
 	if (f->kind == SPROUT_FORMAT_CLASSIFICATION && !ex.label)
@@ -603,7 +601,8 @@ static sprout_code build_target(sprout_record *r, struct exchange *ex, const spr
 {
 	sprout_arena *a = r->arena;
 	const char *target = sprout_format_name(to);
-	const int has_input = !is_conversation(to->kind) && to->kind != SPROUT_FORMAT_CLASSIFICATION &&
+	const int has_input = !is_conversation(to->kind) &&
+			      to->kind != SPROUT_FORMAT_CLASSIFICATION &&
 			      (to->kind != SPROUT_FORMAT_MAP || to->keys[SPROUT_SLOT_INPUT][0]);
 	sprout_json *input = ex->input;
 	*merged = 0;
@@ -635,7 +634,8 @@ static sprout_code build_target(sprout_record *r, struct exchange *ex, const spr
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		for (size_t i = 0; i < ex->n; i++) {
 			const struct turn *t = &ex->turns[i];
-			sprout_json *turn = new_turn(a, to->kind, role_name(to->kind, t), t->content);
+			sprout_json *turn =
+			    new_turn(a, to->kind, role_name(to->kind, t), t->content);
 			if (!turn || copy_extras(a, turn, t) || sprout_json_push(a, arr, turn))
 				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		}
@@ -752,14 +752,16 @@ sprout_code sprout_record_convert(sprout_record *r, const sprout_format *to, spr
 			int shadowed = 0;
 			for (size_t j = 0; j < o.n; j++)
 				shadowed |= key_is(m, o.m[j].key);
-			if (!shadowed && sprout_json_insert(a, obj, obj->len, m->key, m->klen, m->value))
+			if (!shadowed &&
+			    sprout_json_insert(a, obj, obj->len, m->key, m->klen, m->value))
 				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 			continue;
 		}
 		if (placed || (m && key_is(m, META_KEY)))
 			continue;
 		for (size_t j = 0; j < o.n; j++)
-			if (sprout_json_insert(a, obj, obj->len, o.m[j].key, o.m[j].klen, o.m[j].value))
+			if (sprout_json_insert(a, obj, obj->len, o.m[j].key, o.m[j].klen,
+					       o.m[j].value))
 				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		placed = 1;
 	}
@@ -779,9 +781,9 @@ sprout_code sprout_record_convert(sprout_record *r, const sprout_format *to, spr
 			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
 	if (meta) {
-		const int has_input = !is_conversation(to->kind) &&
-				      to->kind != SPROUT_FORMAT_CLASSIFICATION &&
-				      (to->kind != SPROUT_FORMAT_MAP || to->keys[SPROUT_SLOT_INPUT][0]);
+		const int has_input =
+		    !is_conversation(to->kind) && to->kind != SPROUT_FORMAT_CLASSIFICATION &&
+		    (to->kind != SPROUT_FORMAT_MAP || to->keys[SPROUT_SLOT_INPUT][0]);
 		if (merged) {
 			if (sprout_json_set(a, meta, MERGED_INPUT, ex.input))
 				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
@@ -806,7 +808,7 @@ sprout_code sprout_record_clone(const sprout_record *r, sprout_arena *a, sprout_
 	sprout_json *obj = sprout_json_new(a, SPROUT_JSON_OBJECT);
 	if (!obj)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-	const char *deep = is_conversation(r->fmt->kind) ? turns_key(r->fmt->kind)
+	const char *deep = is_conversation(r->fmt->kind)		 ? turns_key(r->fmt->kind)
 			   : r->fmt->kind == SPROUT_FORMAT_SELF_INSTRUCT ? "instances"
 									 : NULL;
 	if (r->obj->len) {

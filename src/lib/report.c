@@ -1,7 +1,7 @@
 /* The dataset report: accumulate counts record by record, then summarize and
  * render as JSON or as one HTML page with inline SVG charts. */
-#include "series.h"
 #include "sprout/report.h"
+#include "series.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dict.h"
 #include "sprout/arena.h"
 #include "sprout/pii.h"
 #include "sprout/sprout.h"
 #include "sprout/text.h"
 #include "sprout/utf8.h"
-#include "dict.h"
 
 #define SIM_BINS       10
 #define TOP_TERMS      15
@@ -42,7 +42,7 @@ struct entry {
 #define EXAMPLES 3
 struct example {
 	const char *text, *parent, *reason; /* in the arena; parent: its id */
-	double score;                       /* NAN: none */
+	double score;			    /* NAN: none */
 	uint64_t h;
 };
 struct evidence {
@@ -135,7 +135,6 @@ static const struct entry **table_sorted(const struct table *t,
 
 /* ---- the accumulator --------------------------------------------------- */
 
-
 /* One compared slot; index 0 real, 1 synthetic. */
 struct slot_acc {
 	struct series len[2];
@@ -153,7 +152,7 @@ struct stage {
 struct cost_row {
 	const char *stage, *model;
 	unsigned long long n[5]; /* requests, input, cached input, output tokens, cache hits */
-	double usd;              /* < 0: no price */
+	double usd;		 /* < 0: no price */
 };
 
 struct input {
@@ -430,14 +429,14 @@ static sprout_code add_evidence(sprout_report *r, struct entry *e, int side, dou
 		ev->nex[side]++;
 	}
 	struct example *x = &ev->ex[side][at];
-	const sprout_json *par = meta && meta->type == SPROUT_JSON_OBJECT ? sprout_json_get(meta, "parent")
-									  : NULL;
+	const sprout_json *par =
+	    meta && meta->type == SPROUT_JSON_OBJECT ? sprout_json_get(meta, "parent") : NULL;
 	x->h = h;
 	x->score = score;
 	x->text = sprout_arena_strndup(r->a, txt->s, txt->len > 300 ? 300 : txt->len);
 	x->parent = par && par->type == SPROUT_JSON_STRING
-			    ? sprout_arena_strndup(r->a, par->u.s, par->len)
-			    : NULL;
+			? sprout_arena_strndup(r->a, par->u.s, par->len)
+			: NULL;
 	x->reason = reason ? sprout_arena_strndup(r->a, reason, rlen) : NULL;
 	return x->text ? SPROUT_OK : SPROUT_ERR_NOMEM;
 }
@@ -470,9 +469,10 @@ sprout_code sprout_report_add(sprout_report *r, const sprout_record *rec, sprout
 		return nomem(err);
 	e->c[0]++;
 	sprout_text prompt;
-	if (!real && add_evidence(r, e, 0, similarity_of(meta),
-				  meta, sprout_record_get(rec, SPROUT_SLOT_PROMPT, &prompt) ? &prompt : NULL,
-				  NULL, 0))
+	if (!real &&
+	    add_evidence(r, e, 0, similarity_of(meta), meta,
+			 sprout_record_get(rec, SPROUT_SLOT_PROMPT, &prompt) ? &prompt : NULL, NULL,
+			 0))
 		return nomem(err);
 	if (real && meta && meta->type == SPROUT_JSON_OBJECT) {
 		/* a seed: its prompt shows next to its variants' examples */
@@ -483,8 +483,8 @@ sprout_code sprout_report_add(sprout_report *r, const sprout_record *rec, sprout
 			struct entry *se = table_get(&r->seeds, r->a, id->u.s, id->len);
 			if (!se)
 				return nomem(err);
-			if (!se->val && !(se->val = sprout_arena_strndup(r->a, pt.s,
-									  pt.len > 300 ? 300 : pt.len)))
+			if (!se->val && !(se->val = sprout_arena_strndup(
+					      r->a, pt.s, pt.len > 300 ? 300 : pt.len)))
 				return nomem(err);
 		}
 	}
@@ -631,10 +631,13 @@ static sprout_code read_costs(sprout_report *r, const sprout_json *stages, sprou
 				return nomem(err);
 			for (int q = 0; q < 5; q++) {
 				long long v = 0;
-				c->n[q] = stage_count(m, keys[q], &v) || v < 0 ? 0 : (unsigned long long)v;
+				c->n[q] = stage_count(m, keys[q], &v) || v < 0
+					      ? 0
+					      : (unsigned long long)v;
 			}
 			const sprout_json *usd = sprout_json_get(m, "cost_usd");
-			c->usd = usd && usd->type == SPROUT_JSON_NUMBER ? sprout_json_number(usd) : -1;
+			c->usd =
+			    usd && usd->type == SPROUT_JSON_NUMBER ? sprout_json_number(usd) : -1;
 		}
 	}
 	return SPROUT_OK;
@@ -1912,13 +1915,15 @@ static void html_evidence(struct out *o, const sprout_report *r, const struct vi
 		put(o, "<h3>");
 		esc(o, e->s, e->len);
 		putf(o, "</h3>\n<p>%lu kept, %lu rejected.", e->c[0], e->c[1]);
-		static const char *const side_name[2] = {"kept", "rejected by the similarity check"};
+		static const char *const side_name[2] = {"kept",
+							 "rejected by the similarity check"};
 		for (int side = 0; side < 2; side++) {
 			unsigned long n = ev->scored[side];
 			if (!n)
 				continue;
 			putf(o, " Scores of the %s (%lu): %.2f / %.2f / %.2f.", side_name[side], n,
-			     bin_quantile(ev->bins[side], n, 0.25), bin_quantile(ev->bins[side], n, 0.5),
+			     bin_quantile(ev->bins[side], n, 0.25),
+			     bin_quantile(ev->bins[side], n, 0.5),
 			     bin_quantile(ev->bins[side], n, 0.75));
 		}
 		put(o, "</p>\n");

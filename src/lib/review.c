@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dict.h"
 #include "sprout/arena.h"
 #include "sprout/json.h"
 #include "sprout/meta.h"
 #include "sprout/rng.h"
-#include "dict.h"
 
 struct sprout_review {
 	sqlite3 *db;
@@ -32,56 +32,56 @@ struct sprout_review {
 };
 
 static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, record_id TEXT UNIQUE NOT NULL,"
-	" record TEXT NOT NULL, format TEXT NOT NULL, parent TEXT, method TEXT NOT NULL,"
-	" label TEXT, score REAL, file TEXT, line INTEGER, model_answer TEXT, added TEXT NOT NULL,"
-	" decided INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX IF NOT EXISTS items_open ON items(decided, id);"
-	"CREATE TABLE IF NOT EXISTS claims(item INTEGER NOT NULL, reviewer INTEGER NOT NULL,"
-	" until INTEGER NOT NULL, PRIMARY KEY(item, reviewer));"
-	"CREATE INDEX IF NOT EXISTS claims_item ON claims(item);"
-	"CREATE TABLE IF NOT EXISTS reviewers(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
-	" token TEXT UNIQUE, created TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS decisions(item INTEGER NOT NULL, reviewer INTEGER NOT NULL,"
-	" decision TEXT NOT NULL, reason TEXT, comment TEXT, edited TEXT, at TEXT NOT NULL,"
-	" PRIMARY KEY(item, reviewer));"
-	"CREATE TABLE IF NOT EXISTS history(id INTEGER PRIMARY KEY, item INTEGER NOT NULL,"
-	" reviewer INTEGER NOT NULL, decision TEXT NOT NULL, reason TEXT, comment TEXT,"
-	" edited TEXT, at TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS adjudications(item INTEGER PRIMARY KEY, reviewer INTEGER NOT NULL,"
-	" decision TEXT NOT NULL, reason TEXT, edited TEXT, at TEXT NOT NULL);"
-	/* what a save and /api/next ask, answered from indexes: a reviewer's
-	 * own decisions and claims, the next item of a method or label */
-	"CREATE INDEX IF NOT EXISTS decisions_by ON decisions(reviewer, item, decision);"
-	"CREATE INDEX IF NOT EXISTS claims_by ON claims(reviewer, until);"
-	"CREATE INDEX IF NOT EXISTS items_method ON items(method, decided, id);"
-	"CREATE INDEX IF NOT EXISTS items_label ON items(label, decided, id);"
-	/* how many items have each number of decisions, kept by triggers */
-	"CREATE TABLE IF NOT EXISTS item_levels(decided INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
-	"CREATE TRIGGER IF NOT EXISTS items_level_add AFTER INSERT ON items BEGIN"
-	" INSERT INTO item_levels VALUES(new.decided, 1)"
-	" ON CONFLICT(decided) DO UPDATE SET n = n + 1; END;"
-	"CREATE TRIGGER IF NOT EXISTS items_level_drop AFTER DELETE ON items BEGIN"
-	" UPDATE item_levels SET n = n - 1 WHERE decided = old.decided; END;"
-	"CREATE TRIGGER IF NOT EXISTS items_level_move AFTER UPDATE OF decided ON items"
-	" WHEN old.decided IS NOT new.decided BEGIN"
-	" UPDATE item_levels SET n = n - 1 WHERE decided = old.decided;"
-	" INSERT INTO item_levels VALUES(new.decided, 1)"
-	" ON CONFLICT(decided) DO UPDATE SET n = n + 1; END;";
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, record_id TEXT UNIQUE NOT NULL,"
+    " record TEXT NOT NULL, format TEXT NOT NULL, parent TEXT, method TEXT NOT NULL,"
+    " label TEXT, score REAL, file TEXT, line INTEGER, model_answer TEXT, added TEXT NOT NULL,"
+    " decided INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS items_open ON items(decided, id);"
+    "CREATE TABLE IF NOT EXISTS claims(item INTEGER NOT NULL, reviewer INTEGER NOT NULL,"
+    " until INTEGER NOT NULL, PRIMARY KEY(item, reviewer));"
+    "CREATE INDEX IF NOT EXISTS claims_item ON claims(item);"
+    "CREATE TABLE IF NOT EXISTS reviewers(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " token TEXT UNIQUE, created TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS decisions(item INTEGER NOT NULL, reviewer INTEGER NOT NULL,"
+    " decision TEXT NOT NULL, reason TEXT, comment TEXT, edited TEXT, at TEXT NOT NULL,"
+    " PRIMARY KEY(item, reviewer));"
+    "CREATE TABLE IF NOT EXISTS history(id INTEGER PRIMARY KEY, item INTEGER NOT NULL,"
+    " reviewer INTEGER NOT NULL, decision TEXT NOT NULL, reason TEXT, comment TEXT,"
+    " edited TEXT, at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS adjudications(item INTEGER PRIMARY KEY, reviewer INTEGER NOT NULL,"
+    " decision TEXT NOT NULL, reason TEXT, edited TEXT, at TEXT NOT NULL);"
+    /* what a save and /api/next ask, answered from indexes: a reviewer's
+     * own decisions and claims, the next item of a method or label */
+    "CREATE INDEX IF NOT EXISTS decisions_by ON decisions(reviewer, item, decision);"
+    "CREATE INDEX IF NOT EXISTS claims_by ON claims(reviewer, until);"
+    "CREATE INDEX IF NOT EXISTS items_method ON items(method, decided, id);"
+    "CREATE INDEX IF NOT EXISTS items_label ON items(label, decided, id);"
+    /* how many items have each number of decisions, kept by triggers */
+    "CREATE TABLE IF NOT EXISTS item_levels(decided INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+    "CREATE TRIGGER IF NOT EXISTS items_level_add AFTER INSERT ON items BEGIN"
+    " INSERT INTO item_levels VALUES(new.decided, 1)"
+    " ON CONFLICT(decided) DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS items_level_drop AFTER DELETE ON items BEGIN"
+    " UPDATE item_levels SET n = n - 1 WHERE decided = old.decided; END;"
+    "CREATE TRIGGER IF NOT EXISTS items_level_move AFTER UPDATE OF decided ON items"
+    " WHEN old.decided IS NOT new.decided BEGIN"
+    " UPDATE item_levels SET n = n - 1 WHERE decided = old.decided;"
+    " INSERT INTO item_levels VALUES(new.decided, 1)"
+    " ON CONFLICT(decided) DO UPDATE SET n = n + 1; END;";
 
 /* item_levels counted once for a project made before it (in one
  * transaction, so a writer beside cannot make it wrong). */
 static const char levels_once[] =
-	"BEGIN IMMEDIATE;"
-	"DELETE FROM item_levels;"
-	"INSERT INTO item_levels SELECT decided, count(*) FROM items GROUP BY decided;"
-	"COMMIT;";
+    "BEGIN IMMEDIATE;"
+    "DELETE FROM item_levels;"
+    "INSERT INTO item_levels SELECT decided, count(*) FROM items GROUP BY decided;"
+    "COMMIT;";
 
 /* Columns added after the first projects: added when missing. */
 static const char *const later_columns[][2] = {
-	{"reviewers", "role TEXT"}, /* NULL, or "adjudicator" */
+    {"reviewers", "role TEXT"}, /* NULL, or "adjudicator" */
 };
 
 /* ---- small things ------------------------------------------------------------ */
@@ -126,7 +126,7 @@ static void sha256_hex(const char *what, char out[SPROUT_TOKEN_LEN + 1])
 
 /* A token as the project stores it: "sha256:" and the hash's hex digits. */
 #define STORED_PREFIX "sha256:"
-#define STORED_LEN (sizeof STORED_PREFIX - 1 + SPROUT_TOKEN_LEN)
+#define STORED_LEN    (sizeof STORED_PREFIX - 1 + SPROUT_TOKEN_LEN)
 
 static void stored_token(const char *token, char out[STORED_LEN + 1])
 {
@@ -161,8 +161,9 @@ static int add_null(sprout_buf *b)
 /* Column i as a JSON string, or null. */
 static int add_col(sprout_buf *b, sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? add_null(b)
-							 : add_str(b, (const char *)sqlite3_column_text(st, i));
+	return sqlite3_column_type(st, i) == SQLITE_NULL
+		   ? add_null(b)
+		   : add_str(b, (const char *)sqlite3_column_text(st, i));
 }
 
 static int meta_get(sprout_review *rv, const char *key, char *out, size_t n)
@@ -235,9 +236,10 @@ static int hash_old_tokens(sprout_review *rv)
 {
 	if (sqlite3_exec(rv->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_stmt *st = prep(rv, "SELECT (SELECT count(*) FROM reviewers WHERE token IS NOT NULL "
-				    "AND token NOT LIKE '" STORED_PREFIX "%') + (SELECT count(*) FROM "
-				    "meta WHERE key = 'secret')");
+	sqlite3_stmt *st =
+	    prep(rv, "SELECT (SELECT count(*) FROM reviewers WHERE token IS NOT NULL "
+		     "AND token NOT LIKE '" STORED_PREFIX "%') + (SELECT count(*) FROM "
+		     "meta WHERE key = 'secret')");
 	int old = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (old <= 0)
@@ -265,9 +267,9 @@ static int hash_old_tokens(sprout_review *rv)
 		return -1;
 	}
 	return sqlite3_wal_checkpoint_v2(rv->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
-			       SQLITE_OK
-		       ? 0
-		       : -1;
+		       SQLITE_OK
+		   ? 0
+		   : -1;
 }
 
 sprout_review *sprout_review_open(const char *path, int create, sprout_error *err)
@@ -311,8 +313,8 @@ sprout_review *sprout_review_open(const char *path, int create, sprout_error *er
 		sqlite3_stmt *st = prep(rv, sql);
 		sqlite3_finalize(st);
 		if (!st) {
-			snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s", later_columns[i][0],
-				 later_columns[i][1]);
+			snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s",
+				 later_columns[i][0], later_columns[i][1]);
 			bad = sqlite3_exec(rv->db, sql, NULL, NULL, NULL) != SQLITE_OK;
 		}
 	}
@@ -377,8 +379,9 @@ sprout_code sprout_review_set_guidelines(sprout_review *rv, const char *text, si
 	if (len > GUIDELINES_MAX)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "the guidelines are over 1 MiB");
 	if (memchr(text, '\0', len))
-		return sprout_error_set(err, SPROUT_ERR_USAGE,
-					"the guidelines hold a NUL character: they are Markdown text");
+		return sprout_error_set(
+		    err, SPROUT_ERR_USAGE,
+		    "the guidelines hold a NUL character: they are Markdown text");
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
@@ -406,8 +409,7 @@ sprout_code sprout_review_guidelines_json(sprout_review *rv, sprout_buf *out, sp
 
 /* ---- adding ------------------------------------------------------------------- */
 
-sprout_code sprout_review_sample_parse(const char *s, sprout_review_sample *out,
-				       sprout_error *err)
+sprout_code sprout_review_sample_parse(const char *s, sprout_review_sample *out, sprout_error *err)
 {
 	static const char *const names[] = {"random", "stratified", "lowest", "all"};
 	for (int i = 0; i < 4; i++)
@@ -415,9 +417,9 @@ sprout_code sprout_review_sample_parse(const char *s, sprout_review_sample *out,
 			*out = (sprout_review_sample)i;
 			return SPROUT_OK;
 		}
-	return sprout_error_set(err, SPROUT_ERR_USAGE,
-				"unknown sampling '%s' (expected random, stratified, lowest or all)",
-				s);
+	return sprout_error_set(
+	    err, SPROUT_ERR_USAGE,
+	    "unknown sampling '%s' (expected random, stratified, lowest or all)", s);
 }
 
 void sprout_review_add_options_init(sprout_review_add_options *o)
@@ -515,7 +517,8 @@ static void choose(struct cand *c, size_t n, const sprout_review_add_options *o,
 	if (o->sample == SPROUT_SAMPLE_STRATIFIED) {
 		/* largest remainders: each stratum its share of want */
 		qsort(c, n, sizeof *c, by_stratum);
-		size_t *start = malloc((n + 1) * sizeof *start), *take = malloc((n + 1) * sizeof *take);
+		size_t *start = malloc((n + 1) * sizeof *start),
+		       *take = malloc((n + 1) * sizeof *take);
 		double *rem = malloc((n + 1) * sizeof *rem);
 		size_t ng = 0, given = 0;
 		for (size_t i = 0; start && take && rem && i < n; i++) {
@@ -613,9 +616,10 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 
 	pthread_mutex_lock(&rv->lock);
 	sprout_code rc = SPROUT_OK;
-	sqlite3_stmt *ins = prep(rv, "INSERT OR IGNORE INTO items(record_id, record, format, parent, "
-				     "method, label, score, file, line, model_answer, added) "
-				     "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *ins =
+	    prep(rv, "INSERT OR IGNORE INTO items(record_id, record, format, parent, "
+		     "method, label, score, file, line, model_answer, added) "
+		     "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
 	sprout_buf js = SPROUT_BUF_INIT((size_t)1 << 30), ps = SPROUT_BUF_INIT((size_t)1 << 30);
 	char now[32];
 	now_utc(now);
@@ -638,7 +642,8 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, id ? id : "", -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, js.data, (int)js.len, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, !strncmp(fmt, "map ", 4) ? fmt + 4 : fmt, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 3, !strncmp(fmt, "map ", 4) ? fmt + 4 : fmt, -1,
+				  SQLITE_TRANSIENT);
 		if (p)
 			sqlite3_bind_text(ins, 4, ps.data, (int)ps.len, SQLITE_STATIC);
 		else
@@ -689,10 +694,11 @@ sprout_code sprout_review_reviewer_add(sprout_review *rv, const char *name,
 {
 	size_t n = strlen(name);
 	if (!n || n > 64)
-		return sprout_error_set(err, SPROUT_ERR_USAGE, "a reviewer's name is 1 to 64 characters");
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"a reviewer's name is 1 to 64 characters");
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 32 || name[i] == '<' || name[i] == '>' || name[i] == '&' ||
-		    name[i] == '"')
+		if ((unsigned char)name[i] < 32 || name[i] == '<' || name[i] == '>' ||
+		    name[i] == '&' || name[i] == '"')
 			return sprout_error_set(err, SPROUT_ERR_USAGE,
 						"a reviewer's name has no control characters, "
 						"quotes or <>&");
@@ -728,15 +734,15 @@ sprout_code sprout_review_reviewer_remove(sprout_review *rv, const char *name, s
 		changed = sqlite3_changes(rv->db);
 	}
 	sqlite3_finalize(st);
-	sprout_code rc = !ok ? db_fail(rv, err, "cannot remove the reviewer")
-		       : changed ? SPROUT_OK
-				 : sprout_error_set(err, SPROUT_END, "no reviewer '%s'", name);
+	sprout_code rc = !ok	   ? db_fail(rv, err, "cannot remove the reviewer")
+			 : changed ? SPROUT_OK
+				   : sprout_error_set(err, SPROUT_END, "no reviewer '%s'", name);
 	pthread_mutex_unlock(&rv->lock);
 	return rc;
 }
 
-sprout_code sprout_review_reviewer_set_role(sprout_review *rv, const char *name,
-					    const char *role, sprout_error *err)
+sprout_code sprout_review_reviewer_set_role(sprout_review *rv, const char *name, const char *role,
+					    sprout_error *err)
 {
 	if (role && strcmp(role, "adjudicator"))
 		return sprout_error_set(err, SPROUT_ERR_USAGE,
@@ -752,16 +758,17 @@ sprout_code sprout_review_reviewer_set_role(sprout_review *rv, const char *name,
 		changed = sqlite3_changes(rv->db);
 	}
 	sqlite3_finalize(st);
-	sprout_code rc = !ok ? db_fail(rv, err, "cannot save the role")
-		       : changed ? SPROUT_OK
-				 : sprout_error_set(err, SPROUT_END, "no reviewer '%s'", name);
+	sprout_code rc = !ok	   ? db_fail(rv, err, "cannot save the role")
+			 : changed ? SPROUT_OK
+				   : sprout_error_set(err, SPROUT_END, "no reviewer '%s'", name);
 	pthread_mutex_unlock(&rv->lock);
 	return rc;
 }
 
 static int is_adjudicator(sprout_review *rv, long reviewer)
 {
-	sqlite3_stmt *st = prep(rv, "SELECT 1 FROM reviewers WHERE id = ? AND role = 'adjudicator'");
+	sqlite3_stmt *st =
+	    prep(rv, "SELECT 1 FROM reviewers WHERE id = ? AND role = 'adjudicator'");
 	int yes = 0;
 	if (st) {
 		sqlite3_bind_int64(st, 1, reviewer);
@@ -782,8 +789,9 @@ int sprout_review_is_adjudicator(sprout_review *rv, long reviewer)
 sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *st = prep(rv, "SELECT name, token IS NOT NULL, (SELECT count(*) FROM decisions "
-				    "d WHERE d.reviewer = r.id), role FROM reviewers r ORDER BY name");
+	sqlite3_stmt *st =
+	    prep(rv, "SELECT name, token IS NOT NULL, (SELECT count(*) FROM decisions "
+		     "d WHERE d.reviewer = r.id), role FROM reviewers r ORDER BY name");
 	int bad = !st || sprout_buf_addc(out, '[');
 	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
 		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"name\":") ||
@@ -841,11 +849,14 @@ void sprout_review_csrf(const char *token, char out[SPROUT_TOKEN_LEN + 1])
  * claim: /api/next claims the item it hands out for CLAIM_SECONDS, so two
  * reviewers are not given the same last place). */
 #define OPEN_FOR(a)                                                                                \
-	"(" a ".decided + (SELECT count(*) FROM claims c WHERE c.item = " a ".id AND c.reviewer != " \
-	"?1 AND c.until > ?9) < ?2 OR EXISTS(SELECT 1 FROM decisions y WHERE y.item = " a ".id AND " \
-	"y.reviewer = ?1) OR EXISTS(SELECT 1 FROM claims z WHERE z.item = " a ".id AND z.reviewer = " \
+	"(" a ".decided + (SELECT count(*) FROM claims c WHERE c.item = " a                        \
+	".id AND c.reviewer != "                                                                   \
+	"?1 AND c.until > ?9) < ?2 OR EXISTS(SELECT 1 FROM decisions y WHERE y.item = " a          \
+	".id AND "                                                                                 \
+	"y.reviewer = ?1) OR EXISTS(SELECT 1 FROM claims z WHERE z.item = " a                      \
+	".id AND z.reviewer = "                                                                    \
 	"?1 AND z.until > ?9))"
-#define OPEN OPEN_FOR("i")
+#define OPEN	      OPEN_FOR("i")
 #define CLAIM_SECONDS 900
 
 /* The reviewer, the overlap and the time, as OPEN wants them. */
@@ -856,8 +867,9 @@ static void bind_open(sqlite3_stmt *st, long reviewer, unsigned overlap)
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
 }
 
-#define STATUS "CASE mine.decision WHEN 'accept' THEN 'accepted' WHEN 'reject' THEN 'rejected' " \
-	       "WHEN 'edit' THEN 'edited' ELSE 'todo' END"
+#define STATUS                                                                                     \
+	"CASE mine.decision WHEN 'accept' THEN 'accepted' WHEN 'reject' THEN 'rejected' "          \
+	"WHEN 'edit' THEN 'edited' ELSE 'todo' END"
 
 /* How many items are open to reviewer ?1 (OPEN) with an id up to ?5, and
  * how many of them the reviewer decided, without a look at every item:
@@ -871,7 +883,21 @@ static void bind_open(sqlite3_stmt *st, long reviewer, unsigned overlap)
  *            reviewer's claims and the items decided by some but fewer than
  *            the overlap (items_open).
  * The levels below the overlap are ?6, a list "0,1,..". */
-#define OPEN_COUNTS                                                                                	"SELECT m.n, m.a, m.r, m.e,"                                                               	" (SELECT count(*) FROM claims z WHERE z.reviewer = ?1 AND z.until > ?9 AND z.item <= ?5"  	"  AND NOT EXISTS(SELECT 1 FROM decisions y WHERE y.item = z.item AND y.reviewer = ?1)),"   	" %s - (SELECT count(*) FROM (SELECT i.decided AS d, count(*) AS k FROM claims c"         	"  JOIN items i ON i.id = c.item WHERE c.until > ?9 AND c.item <= ?5 GROUP BY c.item)"      	"  WHERE d < ?2 AND d + k >= ?2),"                                                         	" (SELECT count(*) FROM items i WHERE i.id <= ?5 AND i.id IN (SELECT item FROM claims"     	"  WHERE reviewer = ?1 AND until > ?9 UNION SELECT j.id FROM items j WHERE j.decided"       	"  BETWEEN 1 AND ?2 - 1 AND EXISTS(SELECT 1 FROM decisions y WHERE y.item = j.id AND"       	"  y.reviewer = ?1)) AND i.decided + (SELECT count(*) FROM claims c WHERE c.item = i.id"    	"  AND c.until > ?9) < ?2)"                                                                	" FROM (SELECT count(*) AS n, sum(decision = 'accept') AS a, sum(decision = 'reject') AS r," 	"  sum(decision = 'edit') AS e FROM decisions WHERE reviewer = ?1 AND item <= ?5) m"
+#define OPEN_COUNTS                                                                                \
+	"SELECT m.n, m.a, m.r, m.e,"                                                               \
+	" (SELECT count(*) FROM claims z WHERE z.reviewer = ?1 AND z.until > ?9 AND z.item <= ?5"  \
+	"  AND NOT EXISTS(SELECT 1 FROM decisions y WHERE y.item = z.item AND y.reviewer = ?1)),"  \
+	" %s - (SELECT count(*) FROM (SELECT i.decided AS d, count(*) AS k FROM claims c"          \
+	"  JOIN items i ON i.id = c.item WHERE c.until > ?9 AND c.item <= ?5 GROUP BY c.item)"     \
+	"  WHERE d < ?2 AND d + k >= ?2),"                                                         \
+	" (SELECT count(*) FROM items i WHERE i.id <= ?5 AND i.id IN (SELECT item FROM claims"     \
+	"  WHERE reviewer = ?1 AND until > ?9 UNION SELECT j.id FROM items j WHERE j.decided"      \
+	"  BETWEEN 1 AND ?2 - 1 AND EXISTS(SELECT 1 FROM decisions y WHERE y.item = j.id AND"      \
+	"  y.reviewer = ?1)) AND i.decided + (SELECT count(*) FROM claims c WHERE c.item = i.id"   \
+	"  AND c.until > ?9) < ?2)"                                                                \
+	" FROM (SELECT count(*) AS n, sum(decision = 'accept') AS a, sum(decision = 'reject') AS " \
+	"r,"                                                                                       \
+	"  sum(decision = 'edit') AS e FROM decisions WHERE reviewer = ?1 AND item <= ?5) m"
 
 struct open_counts {
 	long long open, done, accepted, rejected, edited;
@@ -887,11 +913,11 @@ static int open_counts(sprout_review *rv, long reviewer, long long upto, struct 
 		/* the items up to an id at each level: a range of items_open each */
 		size_t len = 0;
 		for (unsigned d = 0; d < rv->overlap && len < sizeof levels - 8; d++)
-			len += (size_t)snprintf(levels + len, sizeof levels - len, "%s%u", d ? "," : "",
-						d);
+			len += (size_t)snprintf(levels + len, sizeof levels - len, "%s%u",
+						d ? "," : "", d);
 		char lb[600];
-		snprintf(lb, sizeof lb, "(SELECT count(*) FROM items WHERE decided IN (%s) AND id <= ?5)",
-			 levels);
+		snprintf(lb, sizeof lb,
+			 "(SELECT count(*) FROM items WHERE decided IN (%s) AND id <= ?5)", levels);
 		snprintf(sql, sizeof sql, OPEN_COUNTS, lb);
 	}
 	sqlite3_stmt *st = prep(rv, sql);
@@ -920,7 +946,8 @@ static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_buf *out
 	return sprout_buf_addf(out,
 			       "{\"total\":%lld,\"done\":%lld,\"left\":%lld,\"accepted\":%lld,"
 			       "\"rejected\":%lld,\"edited\":%lld}",
-			       oc.open, oc.done, oc.open - oc.done, oc.accepted, oc.rejected, oc.edited);
+			       oc.open, oc.done, oc.open - oc.done, oc.accepted, oc.rejected,
+			       oc.edited);
 }
 
 sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *token,
@@ -937,12 +964,13 @@ sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *
 	if (!rc) {
 		char csrf[SPROUT_TOKEN_LEN + 1];
 		sprout_review_csrf(token, csrf);
-		int bad = sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(st, 0)) ||
-			  sprout_buf_addf(out, ",\"csrf\":\"%s\",\"project\":", csrf) ||
-			  add_str(out, rv->name) ||
-			  sprout_buf_adds(out, ",\"role\":") || add_col(out, st, 1) ||
-			  sprout_buf_addf(out, ",\"guidelines\":%s,\"overlap\":%u,\"counts\":",
-					  sqlite3_column_int(st, 2) ? "true" : "false", rv->overlap);
+		int bad =
+		    sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(st, 0)) ||
+		    sprout_buf_addf(out, ",\"csrf\":\"%s\",\"project\":", csrf) ||
+		    add_str(out, rv->name) || sprout_buf_adds(out, ",\"role\":") ||
+		    add_col(out, st, 1) ||
+		    sprout_buf_addf(out, ",\"guidelines\":%s,\"overlap\":%u,\"counts\":",
+				    sqlite3_column_int(st, 2) ? "true" : "false", rv->overlap);
 		rc = bad ? SPROUT_ERR_NOMEM : counts_json(rv, reviewer, out);
 		if (!rc && sprout_buf_adds(out, ",\"slots\":[\"prompt\",\"input\",\"response\","
 						"\"label\"]}"))
@@ -971,8 +999,8 @@ sprout_code sprout_review_facets_json(sprout_review *rv, sprout_buf *out, sprout
 	pthread_mutex_lock(&rv->lock);
 	int bad = sprout_buf_adds(out, "{");
 	static const char *const q[2][2] = {
-		{"methods", "SELECT DISTINCT method FROM items ORDER BY method"},
-		{"labels", "SELECT DISTINCT label FROM items WHERE label IS NOT NULL ORDER BY label"}};
+	    {"methods", "SELECT DISTINCT method FROM items ORDER BY method"},
+	    {"labels", "SELECT DISTINCT label FROM items WHERE label IS NOT NULL ORDER BY label"}};
 	for (int k = 0; k < 2 && !bad; k++) {
 		sqlite3_stmt *st = prep(rv, q[k][1]);
 		bad = !st || sprout_buf_addf(out, "%s\"%s\":[", k ? "," : "", q[k][0]);
@@ -989,10 +1017,9 @@ sprout_code sprout_review_facets_json(sprout_review *rv, sprout_buf *out, sprout
 /* WHERE clauses for a filter; binds from ?3 on. */
 static void filter_sql(const sprout_review_filter *f, char *sql, size_t n)
 {
-	snprintf(sql, n, "%s%s%s",
-		 f && f->method && *f->method ? " AND i.method = ?3" : "",
+	snprintf(sql, n, "%s%s%s", f && f->method && *f->method ? " AND i.method = ?3" : "",
 		 f && f->label && *f->label ? " AND i.label = ?4" : "",
-		 !f || !f->status || !*f->status ? ""
+		 !f || !f->status || !*f->status  ? ""
 		 : !strcmp(f->status, "todo")	  ? " AND mine.decision IS NULL"
 		 : !strcmp(f->status, "done")	  ? " AND mine.decision IS NOT NULL"
 		 : !strcmp(f->status, "accepted") ? " AND mine.decision = 'accept'"
@@ -1051,9 +1078,8 @@ static int preview(sprout_buf *out, const char *record, const char *format)
 	return bad;
 }
 
-sprout_code sprout_review_list_json(sprout_review *rv, long reviewer,
-				    const sprout_review_filter *f, size_t offset, size_t limit,
-				    sprout_buf *out, sprout_error *err)
+sprout_code sprout_review_list_json(sprout_review *rv, long reviewer, const sprout_review_filter *f,
+				    size_t offset, size_t limit, sprout_buf *out, sprout_error *err)
 {
 	if (!limit || limit > 200)
 		limit = 200;
@@ -1074,20 +1100,21 @@ sprout_code sprout_review_list_json(sprout_review *rv, long reviewer,
 	for (int first = 1; !rc && !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
 		total = sqlite3_column_int64(st, 6);
 		bad = (!first && sprout_buf_addc(out, ',')) ||
-		      sprout_buf_addf(out, "{\"id\":%lld,\"method\":", (long long)sqlite3_column_int64(st, 0)) ||
+		      sprout_buf_addf(out, "{\"id\":%lld,\"method\":",
+				      (long long)sqlite3_column_int64(st, 0)) ||
 		      add_str(out, col(st, 1)) || sprout_buf_adds(out, ",\"label\":") ||
-		      add_col(out, st, 2) ||
-		      sprout_buf_adds(out, ",\"status\":") || add_str(out, col(st, 3)) ||
-		      sprout_buf_adds(out, ",\"preview\":") || preview(out, col(st, 4), col(st, 5)) ||
-		      sprout_buf_addc(out, '}');
+		      add_col(out, st, 2) || sprout_buf_adds(out, ",\"status\":") ||
+		      add_str(out, col(st, 3)) || sprout_buf_adds(out, ",\"preview\":") ||
+		      preview(out, col(st, 4), col(st, 5)) || sprout_buf_addc(out, '}');
 	}
 	if (!rc && !bad && !total) {
 		/* the total when the page is past the end */
 		sqlite3_finalize(st);
-		snprintf(sql, sizeof sql,
-			 "SELECT count(*) FROM items i LEFT JOIN decisions mine ON mine.item = i.id "
-			 "AND mine.reviewer = ?1 WHERE " OPEN "%s",
-			 where);
+		snprintf(
+		    sql, sizeof sql,
+		    "SELECT count(*) FROM items i LEFT JOIN decisions mine ON mine.item = i.id "
+		    "AND mine.reviewer = ?1 WHERE " OPEN "%s",
+		    where);
 		st = prep(rv, sql);
 		if (st) {
 			bind_filter(st, reviewer, rv->overlap, f);
@@ -1118,7 +1145,8 @@ static int slots_json(sprout_buf *out, const char *record, const char *format)
 				continue;
 			const char *name = sprout_slot_name((sprout_slot)s);
 			bad = (!first && sprout_buf_addc(out, ',')) || add_str(out, name) ||
-			      sprout_buf_addc(out, ':') || sprout_json_write_string(out, t.s, t.len);
+			      sprout_buf_addc(out, ':') ||
+			      sprout_json_write_string(out, t.s, t.len);
 			first = 0;
 		}
 		bad = bad || sprout_buf_addc(out, '}');
@@ -1131,7 +1159,8 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 {
 	char sql[1024];
 	snprintf(sql, sizeof sql,
-		 "SELECT i.id, i.method, i.label, i.score, " STATUS ", i.record, i.format, i.parent, "
+		 "SELECT i.id, i.method, i.label, i.score, " STATUS
+		 ", i.record, i.format, i.parent, "
 		 "i.model_answer, mine.decision, mine.reason, mine.comment, mine.at, mine.edited "
 		 "FROM items i LEFT JOIN decisions mine ON mine.item = i.id AND mine.reviewer = ?1 "
 		 "WHERE i.id = ?3 AND " OPEN);
@@ -1154,11 +1183,10 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 	int bad = sprout_buf_addf(out, "{\"id\":%lld,\"position\":%lld,\"method\":",
 				  (long long)sqlite3_column_int64(st, 0), oc.open) ||
 		  add_str(out, col(st, 1)) || sprout_buf_adds(out, ",\"label\":") ||
-		  add_col(out, st, 2) ||
-		  sprout_buf_adds(out, ",\"score\":") ||
+		  add_col(out, st, 2) || sprout_buf_adds(out, ",\"score\":") ||
 		  (sqlite3_column_type(st, 3) == SQLITE_NULL
-			   ? sprout_buf_adds(out, "null")
-			   : sprout_buf_addf(out, "%.4g", sqlite3_column_double(st, 3))) ||
+		       ? sprout_buf_adds(out, "null")
+		       : sprout_buf_addf(out, "%.4g", sqlite3_column_double(st, 3))) ||
 		  sprout_buf_adds(out, ",\"status\":") || add_str(out, col(st, 4)) ||
 		  sprout_buf_adds(out, ",\"record\":") || slots_json(out, col(st, 5), format) ||
 		  sprout_buf_adds(out, ",\"parent\":") ||
@@ -1176,7 +1204,7 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 		sprout_json *p = m ? sprout_json_get(m, "parent") : NULL;
 		generated = p && p->type == SPROUT_JSON_STRING;
 		bad = s && s->type == SPROUT_JSON_OBJECT ? sprout_json_write(out, s) != SPROUT_OK
-							   : sprout_buf_adds(out, "{}");
+							 : sprout_buf_adds(out, "{}");
 	} else if (!bad) {
 		bad = sprout_buf_adds(out, "{}");
 	}
@@ -1194,12 +1222,11 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 		      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(st, 12)) ||
 		      sprout_buf_adds(out, ",\"record\":") ||
 		      (sqlite3_column_type(st, 13) == SQLITE_NULL
-			       ? add_null(out)
-			       : slots_json(out, col(st, 13), format)) ||
+			   ? add_null(out)
+			   : slots_json(out, col(st, 13), format)) ||
 		      sprout_buf_addc(out, '}');
 	}
-	bad = bad || sprout_buf_adds(out, ",\"model_answer\":") ||
-	      add_col(out, st, 8) ||
+	bad = bad || sprout_buf_adds(out, ",\"model_answer\":") || add_col(out, st, 8) ||
 	      sprout_buf_addc(out, '}');
 	sqlite3_finalize(st);
 	return bad ? SPROUT_ERR_NOMEM : SPROUT_OK;
@@ -1217,16 +1244,15 @@ static sprout_code locked_result(sprout_review *rv, sprout_code rc, sprout_error
 	return rc;
 }
 
-sprout_code sprout_review_item_json(sprout_review *rv, long reviewer, long item,
-				    sprout_buf *out, sprout_error *err)
+sprout_code sprout_review_item_json(sprout_review *rv, long reviewer, long item, sprout_buf *out,
+				    sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
 	return locked_result(rv, item_json(rv, reviewer, item, out), err);
 }
 
-sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
-				    const sprout_review_filter *f, sprout_buf *out,
-				    sprout_error *err)
+sprout_code sprout_review_next_json(sprout_review *rv, long reviewer, const sprout_review_filter *f,
+				    sprout_buf *out, sprout_error *err)
 {
 	sprout_review_filter g = {f ? f->method : NULL, f ? f->label : NULL, "todo"};
 	char where[256], sql[1024];
@@ -1259,7 +1285,8 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 	}
 	sqlite3_stmt *st;
 	if (id) { /* hand it out: claimed for a while */
-		st = prep(rv, "INSERT OR REPLACE INTO claims(item, reviewer, until) VALUES(?, ?, ?)");
+		st = prep(rv,
+			  "INSERT OR REPLACE INTO claims(item, reviewer, until) VALUES(?, ?, ?)");
 		if (!st)
 			return locked_result(rv, SPROUT_ERR_IO, err);
 		sqlite3_bind_int64(st, 1, id);
@@ -1271,8 +1298,9 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer,
 			return locked_result(rv, SPROUT_ERR_IO, err);
 	}
 	sprout_code rc = id ? item_json(rv, reviewer, id, out)
-			    : sprout_buf_adds(out, "{\"done\":true,\"counts\":") ? SPROUT_ERR_NOMEM
-										: counts_json(rv, reviewer, out);
+			 : sprout_buf_adds(out, "{\"done\":true,\"counts\":")
+			     ? SPROUT_ERR_NOMEM
+			     : counts_json(rv, reviewer, out);
 	if (!id && !rc && sprout_buf_addc(out, '}'))
 		rc = SPROUT_ERR_NOMEM;
 	return locked_result(rv, rc, err);
@@ -1307,10 +1335,11 @@ static sprout_code corrected(sprout_arena *a, const char *record, const char *fo
 		const sprout_json_member *m = &slots->u.members[i];
 		sprout_slot s;
 		if (sprout_slot_parse(m->key, &s, NULL) || s == SPROUT_SLOT_SYSTEM)
-			return sprout_error_set(err, SPROUT_ERR_USAGE, "unknown slot '%s' in record",
-						m->key);
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"unknown slot '%s' in record", m->key);
 		if (m->value->type != SPROUT_JSON_STRING)
-			return sprout_error_set(err, SPROUT_ERR_USAGE, "record.%s is not text", m->key);
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "record.%s is not text",
+						m->key);
 		sprout_text old;
 		sprout_record_get(&child, s, &old);
 		if (old.len == m->value->len && !memcmp(old.s, m->value->u.s, old.len))
@@ -1341,7 +1370,8 @@ static sprout_code corrected(sprout_arena *a, const char *record, const char *fo
 	sprout_json *m = sprout_meta_get(&child);
 	sprout_json *rev = sprout_json_new(a, SPROUT_JSON_ARRAY);
 	sprout_json *d = sprout_json_new(a, SPROUT_JSON_OBJECT);
-	if (!rev || !d || sprout_json_set(a, d, "reviewer", sprout_json_string(a, reviewer, strlen(reviewer))) ||
+	if (!rev || !d ||
+	    sprout_json_set(a, d, "reviewer", sprout_json_string(a, reviewer, strlen(reviewer))) ||
 	    sprout_json_set(a, d, "decision", sprout_json_string(a, "edit", 4)) ||
 	    sprout_json_set(a, d, "at", sprout_json_string(a, at, strlen(at))) ||
 	    sprout_json_push(a, rev, d) || sprout_json_set(a, m, "review", rev) ||
@@ -1359,10 +1389,11 @@ static sprout_code decide(sprout_review *rv, long reviewer, long item, const cha
 			  const char *reason, const char *comment, const sprout_json *slots,
 			  const char *at, int any, int *replaced, sprout_error *err)
 {
-	sqlite3_stmt *st = prep(rv, any ? "SELECT i.record, i.format, r.name FROM items i, reviewers r "
-					  "WHERE i.id = ?3 AND r.id = ?1 AND ?2 = ?2"
-					: "SELECT i.record, i.format, r.name FROM items i, reviewers r "
-					  "WHERE i.id = ?3 AND r.id = ?1 AND " OPEN);
+	sqlite3_stmt *st =
+	    prep(rv, any ? "SELECT i.record, i.format, r.name FROM items i, reviewers r "
+			   "WHERE i.id = ?3 AND r.id = ?1 AND ?2 = ?2"
+			 : "SELECT i.record, i.format, r.name FROM items i, reviewers r "
+			   "WHERE i.id = ?3 AND r.id = ?1 AND " OPEN);
 	if (!st)
 		return db_fail(rv, err, "cannot read the review project");
 	bind_open(st, reviewer, rv->overlap);
@@ -1381,14 +1412,14 @@ static sprout_code decide(sprout_review *rv, long reviewer, long item, const cha
 	}
 	sqlite3_finalize(st);
 	static const char *const sqls[4] = {
-		/* a first decision of this reviewer counts once more */
-		"UPDATE items SET decided = decided + 1 WHERE id = ?1 AND NOT EXISTS(SELECT 1 FROM "
-		"decisions WHERE item = ?1 AND reviewer = ?2)",
-		"INSERT OR REPLACE INTO decisions(item, reviewer, decision, reason, comment, edited, "
-		"at) VALUES(?,?,?,?,?,?,?)",
-		"INSERT INTO history(item, reviewer, decision, reason, comment, edited, at) "
-		"VALUES(?,?,?,?,?,?,?)",
-		"DELETE FROM claims WHERE item = ?1 AND reviewer = ?2"};
+	    /* a first decision of this reviewer counts once more */
+	    "UPDATE items SET decided = decided + 1 WHERE id = ?1 AND NOT EXISTS(SELECT 1 FROM "
+	    "decisions WHERE item = ?1 AND reviewer = ?2)",
+	    "INSERT OR REPLACE INTO decisions(item, reviewer, decision, reason, comment, edited, "
+	    "at) VALUES(?,?,?,?,?,?,?)",
+	    "INSERT INTO history(item, reviewer, decision, reason, comment, edited, at) "
+	    "VALUES(?,?,?,?,?,?,?)",
+	    "DELETE FROM claims WHERE item = ?1 AND reviewer = ?2"};
 	if (!rc && sqlite3_exec(rv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_fail(rv, err, "cannot save the decision");
 	/* the statements take the parameters they name (binding the others is a
@@ -1473,7 +1504,8 @@ static sprout_code parse_decision(sprout_arena *a, const char *body, size_t len,
 	if (bad)
 		return SPROUT_ERR_USAGE;
 	if (!x || (strcmp(x, "accept") && strcmp(x, "reject") && strcmp(x, "edit")))
-		return sprout_error_set(err, SPROUT_ERR_USAGE, "\"decision\" is accept, reject or edit");
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"\"decision\" is accept, reject or edit");
 	if (!strcmp(x, "reject") && (!d->reason || !*d->reason))
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "a rejection needs a reason");
 	if (!strcmp(x, "edit") && (!d->slots || d->slots->type != SPROUT_JSON_OBJECT))
@@ -1485,7 +1517,8 @@ static sprout_code parse_decision(sprout_arena *a, const char *body, size_t len,
 /* The reviewer's decision on the item now, into out ("" for none). */
 static int current_decision(sprout_review *rv, long reviewer, long item, char *out, size_t n)
 {
-	sqlite3_stmt *st = prep(rv, "SELECT decision FROM decisions WHERE item = ? AND reviewer = ?");
+	sqlite3_stmt *st =
+	    prep(rv, "SELECT decision FROM decisions WHERE item = ? AND reviewer = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, item);
@@ -1495,9 +1528,8 @@ static int current_decision(sprout_review *rv, long reviewer, long item, char *o
 	return 0;
 }
 
-sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item,
-				      const char *body, size_t len, int *conflict,
-				      sprout_error *err)
+sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long item, const char *body,
+				      size_t len, int *conflict, sprout_error *err)
 {
 	if (conflict)
 		*conflict = 0;
@@ -1523,16 +1555,18 @@ sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long ite
 			if (conflict)
 				*conflict = 1;
 			if (*now)
-				rc = sprout_error_set(err, SPROUT_ERR_USAGE,
-						      "you decided '%s' on this item since: confirm "
-						      "to replace it",
-						      now);
+				rc =
+				    sprout_error_set(err, SPROUT_ERR_USAGE,
+						     "you decided '%s' on this item since: confirm "
+						     "to replace it",
+						     now);
 			else
-				rc = sprout_error_set(err, SPROUT_ERR_USAGE,
-						      "this item has no decision of yours any more");
+				rc =
+				    sprout_error_set(err, SPROUT_ERR_USAGE,
+						     "this item has no decision of yours any more");
 		} else {
-			rc = decide(rv, reviewer, item, d.decision, d.reason, d.comment, d.slots, at,
-				    0, NULL, err);
+			rc = decide(rv, reviewer, item, d.decision, d.reason, d.comment, d.slots,
+				    at, 0, NULL, err);
 		}
 		pthread_mutex_unlock(&rv->lock);
 	}
@@ -1544,20 +1578,22 @@ sprout_code sprout_review_decide_json(sprout_review *rv, long reviewer, long ite
 
 /* Items with two or more decisions that are not all the same. */
 #define DISPUTED(i)                                                                                \
-	"((SELECT count(*) FROM decisions x WHERE x.item = " i ".id) >= 2 AND (SELECT count(DISTINCT " \
+	"((SELECT count(*) FROM decisions x WHERE x.item = " i                                     \
+	".id) >= 2 AND (SELECT count(DISTINCT "                                                    \
 	"x.decision) FROM decisions x WHERE x.item = " i ".id) > 1)"
 
-sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
-					     sprout_error *err)
+sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *it = prep(rv, "SELECT i.id, i.method, i.label, i.record, i.format, i.parent, "
-				    "a.decision, a.reason, a.edited, a.at, r.name FROM items i LEFT JOIN "
-				    "adjudications a ON a.item = i.id LEFT JOIN reviewers r ON r.id = "
-				    "a.reviewer WHERE a.item IS NOT NULL OR " DISPUTED("i") " ORDER BY i.id");
-	sqlite3_stmt *ds = prep(rv, "SELECT r.name, d.decision, d.reason, d.comment, d.at, d.edited "
-				    "FROM decisions d JOIN reviewers r ON r.id = d.reviewer WHERE "
-				    "d.item = ? ORDER BY r.name");
+	sqlite3_stmt *it =
+	    prep(rv, "SELECT i.id, i.method, i.label, i.record, i.format, i.parent, "
+		     "a.decision, a.reason, a.edited, a.at, r.name FROM items i LEFT JOIN "
+		     "adjudications a ON a.item = i.id LEFT JOIN reviewers r ON r.id = "
+		     "a.reviewer WHERE a.item IS NOT NULL OR " DISPUTED("i") " ORDER BY i.id");
+	sqlite3_stmt *ds =
+	    prep(rv, "SELECT r.name, d.decision, d.reason, d.comment, d.at, d.edited "
+		     "FROM decisions d JOIN reviewers r ON r.id = d.reviewer WHERE "
+		     "d.item = ? ORDER BY r.name");
 	int bad = !it || !ds || sprout_buf_adds(out, "{\"items\":[");
 	for (int first = 1; !bad && sqlite3_step(it) == SQLITE_ROW; first = 0) {
 		const char *format = col(it, 4);
@@ -1567,8 +1603,9 @@ sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
 		      add_str(out, col(it, 1)) || sprout_buf_adds(out, ",\"label\":") ||
 		      add_col(out, it, 2) || sprout_buf_adds(out, ",\"record\":") ||
 		      slots_json(out, col(it, 3), format) || sprout_buf_adds(out, ",\"parent\":") ||
-		      (sqlite3_column_type(it, 5) == SQLITE_NULL ? add_null(out)
-								 : slots_json(out, col(it, 5), format)) ||
+		      (sqlite3_column_type(it, 5) == SQLITE_NULL
+			   ? add_null(out)
+			   : slots_json(out, col(it, 5), format)) ||
 		      sprout_buf_adds(out, ",\"decisions\":[");
 		sqlite3_reset(ds);
 		sqlite3_bind_int64(ds, 1, sqlite3_column_int64(it, 0));
@@ -1581,8 +1618,8 @@ sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
 			      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(ds, 4)) ||
 			      sprout_buf_adds(out, ",\"record\":") ||
 			      (sqlite3_column_type(ds, 5) == SQLITE_NULL
-				       ? add_null(out)
-				       : slots_json(out, col(ds, 5), format)) ||
+				   ? add_null(out)
+				   : slots_json(out, col(ds, 5), format)) ||
 			      sprout_buf_addc(out, '}');
 		bad = bad || sprout_buf_adds(out, "],\"final\":");
 		if (!bad && sqlite3_column_type(it, 6) == SQLITE_NULL)
@@ -1594,8 +1631,8 @@ sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
 			      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(it, 9)) ||
 			      sprout_buf_adds(out, ",\"record\":") ||
 			      (sqlite3_column_type(it, 8) == SQLITE_NULL
-				       ? add_null(out)
-				       : slots_json(out, col(it, 8), format)) ||
+				   ? add_null(out)
+				   : slots_json(out, col(it, 8), format)) ||
 			      sprout_buf_addc(out, '}');
 		bad = bad || sprout_buf_addc(out, '}');
 	}
@@ -1633,7 +1670,8 @@ sprout_code sprout_review_adjudicate_json(sprout_review *rv, long reviewer, long
 		if (sqlite3_step(st) != SQLITE_ROW)
 			rc = sprout_error_set(err, SPROUT_END, "no such item");
 		else if (!strcmp(d.decision, "edit"))
-			rc = corrected(a, col(st, 0), col(st, 1), d.slots, col(st, 2), at, &ed, err);
+			rc =
+			    corrected(a, col(st, 0), col(st, 1), d.slots, col(st, 2), at, &ed, err);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -1667,8 +1705,7 @@ static int category(const char *d)
 	return !strcmp(d, "accept") ? 0 : !strcmp(d, "reject") ? 1 : 2;
 }
 
-double sprout_review_alpha_nominal(const unsigned *counts, size_t units, size_t k,
-				   size_t *pairable)
+double sprout_review_alpha_nominal(const unsigned *counts, size_t units, size_t k, size_t *pairable)
 {
 	/* the coincidence matrix o[c][d]: each ordered pair of ratings of a
 	 * unit, weighted 1 / (m_u - 1); alpha = 1 - (n - 1) D_o / D_e with
@@ -1745,10 +1782,11 @@ static sprout_code alpha_json(sprout_review *rv, sprout_buf *out)
 	if (!n)
 		return sprout_buf_adds(out, "null");
 	return sprout_buf_addf(out, "{\"alpha\":") ||
-			       (isnan(a) ? sprout_buf_adds(out, "null") : sprout_buf_addf(out, "%.4f", a)) ||
-			       sprout_buf_addf(out, ",\"items\":%zu,\"ratings\":%zu}", n, values)
-		       ? SPROUT_ERR_NOMEM
-		       : SPROUT_OK;
+		       (isnan(a) ? sprout_buf_adds(out, "null")
+				 : sprout_buf_addf(out, "%.4f", a)) ||
+		       sprout_buf_addf(out, ",\"items\":%zu,\"ratings\":%zu}", n, values)
+		   ? SPROUT_ERR_NOMEM
+		   : SPROUT_OK;
 }
 
 static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
@@ -1808,10 +1846,11 @@ static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
 		Pe += p * p;
 	}
 	double k = Pe < 1 ? (Pbar - Pe) / (1 - Pe) : 1;
-	return sprout_buf_addf(out,
-			       "{\"kind\":\"fleiss\",\"kappa\":%.4f,\"observed\":%.4f,\"items\":%.0f,"
-			       "\"raters\":%ld,\"ratings_per_item\":%u}",
-			       k, Pbar, N, raters, m);
+	return sprout_buf_addf(
+	    out,
+	    "{\"kind\":\"fleiss\",\"kappa\":%.4f,\"observed\":%.4f,\"items\":%.0f,"
+	    "\"raters\":%ld,\"ratings_per_item\":%u}",
+	    k, Pbar, N, raters, m);
 }
 
 double sprout_review_judge_kappa(const int *score, const int *keep, size_t n, int threshold,
@@ -1894,10 +1933,11 @@ static int add_real(sprout_buf *out, double x)
  * "judge:RUBRIC" score of the item's record is compared with that. */
 static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
 {
-	sqlite3_stmt *st = prep(rv, "SELECT i.record, a.decision, sum(d.decision = 'accept'), "
-				    "sum(d.decision != 'accept') FROM items i JOIN decisions d ON "
-				    "d.item = i.id LEFT JOIN adjudications a ON a.item = i.id GROUP BY "
-				    "i.id ORDER BY i.id");
+	sqlite3_stmt *st =
+	    prep(rv, "SELECT i.record, a.decision, sum(d.decision = 'accept'), "
+		     "sum(d.decision != 'accept') FROM items i JOIN decisions d ON "
+		     "d.item = i.id LEFT JOIN adjudications a ON a.item = i.id GROUP BY "
+		     "i.id ORDER BY i.id");
 	if (!st)
 		return SPROUT_ERR_IO;
 	struct judged *v = NULL;
@@ -1920,16 +1960,21 @@ static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
 		if (sprout_json_parse(a, rec, strlen(rec), &obj, NULL))
 			continue;
 		sprout_json *m = sprout_json_get(obj, "_sprout");
-		sprout_json *sc = m && m->type == SPROUT_JSON_OBJECT ? sprout_json_get(m, "scores") : NULL;
-		for (size_t k = 0; sc && sc->type == SPROUT_JSON_OBJECT && k < sc->len && !bad; k++) {
+		sprout_json *sc =
+		    m && m->type == SPROUT_JSON_OBJECT ? sprout_json_get(m, "scores") : NULL;
+		for (size_t k = 0; sc && sc->type == SPROUT_JSON_OBJECT && k < sc->len && !bad;
+		     k++) {
 			const sprout_json_member *mm = &sc->u.members[k];
 			const sprout_json *x = mm->value;
 			if (mm->klen <= 6 || mm->klen > 6 + 60 || memcmp(mm->key, "judge:", 6) ||
 			    x->type != SPROUT_JSON_OBJECT)
 				continue;
-			const sprout_json *s = sprout_json_get(x, "score"), *mn = sprout_json_get(x, "min");
-			double sv = s && s->type == SPROUT_JSON_NUMBER ? sprout_json_number(s) : NAN;
-			double mv = mn && mn->type == SPROUT_JSON_NUMBER ? sprout_json_number(mn) : NAN;
+			const sprout_json *s = sprout_json_get(x, "score"),
+					  *mn = sprout_json_get(x, "min");
+			double sv =
+			    s && s->type == SPROUT_JSON_NUMBER ? sprout_json_number(s) : NAN;
+			double mv =
+			    mn && mn->type == SPROUT_JSON_NUMBER ? sprout_json_number(mn) : NAN;
 			if (!(sv >= 1 && sv <= 5 && sv == floor(sv)))
 				continue;
 			bad = judged_add(&v, &nv, mm->key + 6, mm->klen - 6, (int)sv, keep,
@@ -1968,11 +2013,14 @@ static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
 		}
 		bad = (k && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"rubric\":") ||
 		      add_str(out, j->name) ||
-		      sprout_buf_addf(out, ",\"items\":%zu,\"reviewers_keep\":%zu,\"threshold\":", j->n,
+		      sprout_buf_addf(out,
+				      ",\"items\":%zu,\"reviewers_keep\":%zu,\"threshold\":", j->n,
 				      people);
-		bad = bad || (used ? sprout_buf_addf(out, "%d", used) : sprout_buf_adds(out, "null"));
+		bad =
+		    bad || (used ? sprout_buf_addf(out, "%d", used) : sprout_buf_adds(out, "null"));
 		bad = bad || sprout_buf_adds(out, ",\"kappa\":") ||
-		      add_real(out, used ? kap[used] : NAN) || sprout_buf_adds(out, ",\"accuracy\":") ||
+		      add_real(out, used ? kap[used] : NAN) ||
+		      sprout_buf_adds(out, ",\"accuracy\":") ||
 		      add_real(out, used ? acc[used] : NAN) || sprout_buf_adds(out, ",\"best\":");
 		if (!bad && best)
 			bad = sprout_buf_addf(out, "{\"threshold\":%d,\"kappa\":", best) ||
@@ -1986,7 +2034,8 @@ static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
 			for (size_t i = 0; i < j->n; i++)
 				kept += j->score[i] >= t;
 			bad = (t > 1 && sprout_buf_addc(out, ',')) ||
-			      sprout_buf_addf(out, "{\"threshold\":%d,\"judge_keeps\":%zu,\"kappa\":", t,
+			      sprout_buf_addf(out,
+					      "{\"threshold\":%d,\"judge_keeps\":%zu,\"kappa\":", t,
 					      kept) ||
 			      add_real(out, kap[t]) || sprout_buf_adds(out, ",\"accuracy\":") ||
 			      add_real(out, acc[t]) || sprout_buf_addc(out, '}');
@@ -2010,8 +2059,8 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 	int bad = !st;
 	if (!bad) {
 		sqlite3_bind_int(st, 1, (int)rv->overlap);
-		bad = sqlite3_step(st) != SQLITE_ROW ||
-		      sprout_buf_adds(out, "{\"project\":") || add_str(out, rv->name) ||
+		bad = sqlite3_step(st) != SQLITE_ROW || sprout_buf_adds(out, "{\"project\":") ||
+		      add_str(out, rv->name) ||
 		      sprout_buf_addf(out, ",\"items\":%lld,\"overlap\":%u,\"complete\":%lld,",
 				      (long long)sqlite3_column_int64(st, 0), rv->overlap,
 				      (long long)sqlite3_column_int64(st, 1));
@@ -2037,16 +2086,17 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 				      sqlite3_column_int(st, 5) ? "true" : "false");
 	sqlite3_finalize(st);
 	/* per method */
-	st = bad ? NULL
-		 : prep(rv, "SELECT i.method, count(d.item), sum(d.decision = 'accept'), "
-			    "sum(d.decision = 'reject'), sum(d.decision = 'edit') FROM items i JOIN "
-			    "decisions d ON d.item = i.id GROUP BY i.method ORDER BY i.method");
+	st =
+	    bad ? NULL
+		: prep(rv, "SELECT i.method, count(d.item), sum(d.decision = 'accept'), "
+			   "sum(d.decision = 'reject'), sum(d.decision = 'edit') FROM items i JOIN "
+			   "decisions d ON d.item = i.id GROUP BY i.method ORDER BY i.method");
 	bad = bad || !st || sprout_buf_adds(out, "],\"methods\":[");
 	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
 		long long n = sqlite3_column_int64(st, 1), acc = sqlite3_column_int64(st, 2),
 			  edit = sqlite3_column_int64(st, 4);
-		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"method\":") ||
-		      add_str(out, col(st, 0)) ||
+		bad = (!first && sprout_buf_addc(out, ',')) ||
+		      sprout_buf_adds(out, "{\"method\":") || add_str(out, col(st, 0)) ||
 		      sprout_buf_addf(out,
 				      ",\"decisions\":%lld,\"accepted\":%lld,\"rejected\":%lld,"
 				      "\"edited\":%lld,\"acceptance\":%.4f}",
@@ -2100,8 +2150,7 @@ static int reviewed_record(sprout_arena *a, const char *record, sqlite3_stmt *ds
 /* The record in rec with its final decision's provenance in
  * _sprout.adjudication: who set it, what, why and when, and the reviews it
  * settled. */
-static int with_adjudication(sprout_arena *a, sprout_buf *rec, sqlite3_stmt *adj,
-			     sqlite3_stmt *ds)
+static int with_adjudication(sprout_arena *a, sprout_buf *rec, sqlite3_stmt *adj, sqlite3_stmt *ds)
 {
 	sprout_json *obj, *m, *x = sprout_json_new(a, SPROUT_JSON_OBJECT),
 			      *revs = sprout_json_new(a, SPROUT_JSON_ARRAY);
@@ -2111,7 +2160,8 @@ static int with_adjudication(sprout_arena *a, sprout_buf *rec, sqlite3_stmt *adj
 	static const char *const keys[] = {"by", "decision", "reason", "at"};
 	for (int k = 0; k < 4; k++) {
 		const char *v = col(adj, k);
-		if ((k != 2 || *v) && sprout_json_set(a, x, keys[k], sprout_json_string(a, v, strlen(v))))
+		if ((k != 2 || *v) &&
+		    sprout_json_set(a, x, keys[k], sprout_json_string(a, v, strlen(v))))
 			return -1;
 	}
 	sqlite3_reset(ds);
@@ -2120,7 +2170,8 @@ static int with_adjudication(sprout_arena *a, sprout_buf *rec, sqlite3_stmt *adj
 		static const char *const dk[] = {"reviewer", "decision", "reason"};
 		for (int k = 0; d && k < 3; k++) {
 			const char *v = col(ds, k);
-			if ((k != 2 || *v) && sprout_json_set(a, d, dk[k], sprout_json_string(a, v, strlen(v))))
+			if ((k != 2 || *v) &&
+			    sprout_json_set(a, d, dk[k], sprout_json_string(a, v, strlen(v))))
 				return -1;
 		}
 		if (!d || sprout_json_push(a, revs, d))
@@ -2141,15 +2192,17 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 				 sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sqlite3_stmt *it = prep(rv, "SELECT id, record, model_answer IS NOT NULL FROM items ORDER BY id");
-	sqlite3_stmt *ds = prep(rv, "SELECT r.name, d.decision, d.reason, d.at, d.edited FROM "
-				    "decisions d JOIN reviewers r ON r.id = d.reviewer WHERE d.item = ? "
-				    "ORDER BY d.at, r.name");
+	sqlite3_stmt *it =
+	    prep(rv, "SELECT id, record, model_answer IS NOT NULL FROM items ORDER BY id");
+	sqlite3_stmt *ds =
+	    prep(rv, "SELECT r.name, d.decision, d.reason, d.at, d.edited FROM "
+		     "decisions d JOIN reviewers r ON r.id = d.reviewer WHERE d.item = ? "
+		     "ORDER BY d.at, r.name");
 	sqlite3_stmt *adj = prep(rv, "SELECT r.name, a.decision, a.reason, a.at, a.edited FROM "
 				     "adjudications a JOIN reviewers r ON r.id = a.reviewer WHERE "
 				     "a.item = ?");
-	sprout_code rc = it && ds && adj ? SPROUT_OK
-					 : db_fail(rv, err, "cannot read the review project");
+	sprout_code rc =
+	    it && ds && adj ? SPROUT_OK : db_fail(rv, err, "cannot read the review project");
 	sprout_buf rec = SPROUT_BUF_INIT((size_t)64 << 20), why = SPROUT_BUF_INIT(1 << 20);
 	sprout_arena *a = sprout_arena_new(0);
 	if (!a)
@@ -2172,13 +2225,15 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 				rej++;
 				char **grown = realloc(whys, (nwhys + 1) * sizeof *whys);
 				sprout_buf one = SPROUT_BUF_INIT(1 << 20);
-				if (grown && !sprout_buf_addf(&one, "%s: %s", col(ds, 0), col(ds, 2))) {
+				if (grown &&
+				    !sprout_buf_addf(&one, "%s: %s", col(ds, 0), col(ds, 2))) {
 					whys = grown;
 					whys[nwhys++] = one.data;
 				} else {
 					whys = grown ? grown : whys;
 					sprout_buf_release(&one);
-					rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+					rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+							      "out of memory");
 				}
 			} else {
 				acc++;
@@ -2206,8 +2261,8 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 					rv->overlap);
 		} else if (acc == rej) {
 			oc = SPROUT_OUTCOME_UNDECIDED;
-			sprout_buf_addf(&reason, "reviewers disagree: %u accept, %u reject (%s)", acc,
-					rej, why.data ? why.data : "");
+			sprout_buf_addf(&reason, "reviewers disagree: %u accept, %u reject (%s)",
+					acc, rej, why.data ? why.data : "");
 		} else if (rej > acc) {
 			oc = SPROUT_OUTCOME_REJECTED;
 			sprout_buf_addf(&reason, "%s", why.data ? why.data : "");
@@ -2228,8 +2283,8 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 			sprout_buf_clear(&reason);
 			if (oc == SPROUT_OUTCOME_REJECTED)
 				sprout_buf_addf(&reason, "adjudicated by %s: %s%s%s%s", col(adj, 0),
-						col(adj, 2), why.len ? " (" : "", why.data ? why.data : "",
-						why.len ? ")" : "");
+						col(adj, 2), why.len ? " (" : "",
+						why.data ? why.data : "", why.len ? ")" : "");
 		}
 		int bad;
 		if (oc == SPROUT_OUTCOME_CORRECTED)
@@ -2246,7 +2301,8 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 			; /* out of memory above */
 		else if (bad)
 			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-		else if (each(ctx, oc, rec.data ? rec.data : "", rec.len, reason.data ? reason.data : ""))
+		else if (each(ctx, oc, rec.data ? rec.data : "", rec.len,
+			      reason.data ? reason.data : ""))
 			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot write the export");
 		sprout_buf_release(&reason);
 	}
@@ -2262,8 +2318,7 @@ sprout_code sprout_review_export(sprout_review *rv, sprout_review_each each, voi
 
 /* ---- Label Studio -------------------------------------------------------------------- */
 
-sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
-					     sprout_error *err)
+sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
 	sqlite3_stmt *st = prep(rv, "SELECT id, record, format, parent, method, label FROM items "
@@ -2277,19 +2332,21 @@ sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
 		const char *parent = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : col(st, 3);
 		prompt_of(a, parent, col(st, 2), &orig);
 		long long id = sqlite3_column_int64(st, 0);
-		bad = (!first && sprout_buf_addc(out, ',')) ||
-		      sprout_buf_addf(out, "\n{\"id\":%lld,\"data\":{\"sprout_item\":%lld,\"text\":",
-				      id, id) ||
-		      sprout_json_write_string(out, gen.s, gen.len) ||
-		      sprout_buf_adds(out, ",\"original\":") ||
-		      sprout_json_write_string(out, orig.s, orig.len) ||
-		      sprout_buf_adds(out, ",\"method\":") || add_str(out, col(st, 4)) ||
-		      sprout_buf_adds(out, ",\"label\":") || add_str(out, col(st, 5)) ||
-		      sprout_buf_adds(out, "},\"predictions\":[{\"model_version\":") ||
-		      add_str(out, col(st, 4)) ||
-		      sprout_buf_adds(out, ",\"result\":[{\"from_name\":\"correction\",\"to_name\":"
-					   "\"text\",\"type\":\"textarea\",\"value\":{\"text\":[") ||
-		      sprout_json_write_string(out, gen.s, gen.len) || sprout_buf_adds(out, "]}}]}]}");
+		bad =
+		    (!first && sprout_buf_addc(out, ',')) ||
+		    sprout_buf_addf(
+			out, "\n{\"id\":%lld,\"data\":{\"sprout_item\":%lld,\"text\":", id, id) ||
+		    sprout_json_write_string(out, gen.s, gen.len) ||
+		    sprout_buf_adds(out, ",\"original\":") ||
+		    sprout_json_write_string(out, orig.s, orig.len) ||
+		    sprout_buf_adds(out, ",\"method\":") || add_str(out, col(st, 4)) ||
+		    sprout_buf_adds(out, ",\"label\":") || add_str(out, col(st, 5)) ||
+		    sprout_buf_adds(out, "},\"predictions\":[{\"model_version\":") ||
+		    add_str(out, col(st, 4)) ||
+		    sprout_buf_adds(out, ",\"result\":[{\"from_name\":\"correction\",\"to_name\":"
+					 "\"text\",\"type\":\"textarea\",\"value\":{\"text\":[") ||
+		    sprout_json_write_string(out, gen.s, gen.len) ||
+		    sprout_buf_adds(out, "]}}]}]}");
 	}
 	bad = bad || sprout_buf_adds(out, "\n]\n");
 	sqlite3_finalize(st);
@@ -2324,14 +2381,15 @@ static const sprout_json *ls_value(const sprout_json *results, const char *from)
  * e-mail holds a NUL. */
 static const char *ls_annotator(const sprout_json *by, char *buf, size_t n)
 {
-	const sprout_json *email = by && by->type == SPROUT_JSON_OBJECT ? sprout_json_get(by, "email")
-									 : NULL;
+	const sprout_json *email =
+	    by && by->type == SPROUT_JSON_OBJECT ? sprout_json_get(by, "email") : NULL;
 	if (email && email->type == SPROUT_JSON_STRING && email->len) {
 		if (has_nul(email))
 			return NULL;
 		return email->u.s;
 	}
-	const sprout_json *id = by && by->type == SPROUT_JSON_OBJECT ? sprout_json_get(by, "id") : by;
+	const sprout_json *id =
+	    by && by->type == SPROUT_JSON_OBJECT ? sprout_json_get(by, "id") : by;
 	if (id && id->type == SPROUT_JSON_NUMBER) {
 		snprintf(buf, n, "label-studio-user-%.0f", sprout_json_number(id));
 		return buf;
@@ -2377,9 +2435,10 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	if (sprout_json_parse(a, json, len, &tasks, err) || tasks->type != SPROUT_JSON_ARRAY) {
 		sprout_arena_free(a);
-		return err->code ? err->code
-				 : sprout_error_set(err, SPROUT_ERR_RECORD,
-						    "a Label Studio export is a JSON array of tasks");
+		return err->code
+			   ? err->code
+			   : sprout_error_set(err, SPROUT_ERR_RECORD,
+					      "a Label Studio export is a JSON array of tasks");
 	}
 	sprout_code rc = SPROUT_OK;
 	long *seen = NULL; /* the annotators' reviewer ids, to count them */
@@ -2431,8 +2490,11 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 			sprout_error e = SPROUT_ERROR_INIT;
 			int replaced = 0;
 			sprout_code d = rid ? decide(rv, rid, (long)sprout_json_number(item),
-						     reject ? "reject" : edit ? "edit" : "accept",
-						     reject ? (reason ? reason->u.s : "rejected in Label Studio")
+						     reject ? "reject"
+						     : edit ? "edit"
+							    : "accept",
+						     reject ? (reason ? reason->u.s
+								      : "rejected in Label Studio")
 							    : NULL,
 						     NULL, slots, at, 1, &replaced, &e)
 					    : SPROUT_ERR_IO;
@@ -2446,7 +2508,8 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 				if (j == nseen) {
 					long *more = realloc(seen, (nseen + 1) * sizeof *seen);
 					if (!more) {
-						rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+						rc = sprout_error_set(err, SPROUT_ERR_NOMEM,
+								      "out of memory");
 						break;
 					}
 					seen = more;

@@ -15,15 +15,15 @@
 #include "sprout/meaning.h"
 
 #define MAX_WORDS 512 /* words of one text looked at */
-#define SENSES 5      /* senses of a word whose synsets count */
-#define MAX_SYN 16
-#define MAX_HYP 32
+#define SENSES	  5   /* senses of a word whose synsets count */
+#define MAX_SYN	  16
+#define MAX_HYP	  32
 
 /* Calibration fitted on STS-B train, IDF from the train sentences:
  * FIT_FEATURES=2 bench/sts.sh --fit. Only the alignment feature is used: the
  * others, fitted with it, lowered Spearman on train and dev alike. */
 static const double default_weights[SPROUT_SIM_FEATURES + 1] = {
-	0.0646, 0.0, 0.0, 0.8749, 0.0, 0.0, 0.0, 0.0,
+    0.0646, 0.0, 0.0, 0.8749, 0.0, 0.0, 0.0, 0.0,
 };
 
 struct word {
@@ -47,7 +47,7 @@ struct sprout_sim {
 	sprout_dict words; /* the words seen, each with its struct word in val */
 	unsigned long docs;
 	double w[SPROUT_SIM_FEATURES + 1];
-	sprout_lm *lm;		 /* meaning */
+	sprout_lm *lm; /* meaning */
 	sprout_meaning *meaning;
 };
 
@@ -138,8 +138,8 @@ static size_t split(sprout_sim *s, const char *t, size_t n, struct word **out, s
 	char buf[SPROUT_WORD_MAX];
 	while (i < n && k < max) {
 		unsigned char c = (unsigned char)t[i];
-		int wordch = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			     c >= 0x80;
+		int wordch = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c >= 0x80;
 		if (!wordch) {
 			i++;
 			continue;
@@ -149,7 +149,8 @@ static size_t split(sprout_sim *s, const char *t, size_t n, struct word **out, s
 			c = (unsigned char)t[i];
 			int in = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 				 (c >= '0' && c <= '9') || c >= 0x80 ||
-				 (c == '\'' && b && i + 1 < n && ((t[i + 1] | 0x20) >= 'a' && (t[i + 1] | 0x20) <= 'z'));
+				 (c == '\'' && b && i + 1 < n &&
+				  ((t[i + 1] | 0x20) >= 'a' && (t[i + 1] | 0x20) <= 'z'));
 			if (!in)
 				break;
 			if (b + 1 < sizeof buf)
@@ -196,7 +197,8 @@ static void analyse(sprout_sim *s, struct word *x)
 			if (tagged + 1 > best || x->lemma == x->w) {
 				if (tagged + 1 > best) {
 					best = tagged + 1;
-					const char *l = sprout_arena_strndup(s->mem, lemmas[j], strlen(lemmas[j]));
+					const char *l = sprout_arena_strndup(s->mem, lemmas[j],
+									     strlen(lemmas[j]));
 					if (l)
 						x->lemma = l;
 				}
@@ -206,8 +208,8 @@ static void analyse(sprout_sim *s, struct word *x)
 		}
 	}
 	for (size_t j = 0; j < x->nsyn && x->nhyp < MAX_HYP; j++)
-		x->nhyp += sprout_wordnet_hypernyms(s->wn, x->syn[j], x->hyp + x->nhyp,
-						    MAX_HYP - x->nhyp);
+		x->nhyp +=
+		    sprout_wordnet_hypernyms(s->wn, x->syn[j], x->hyp + x->nhyp, MAX_HYP - x->nhyp);
 }
 
 sprout_code sprout_sim_observe(sprout_sim *s, const char *text, size_t len)
@@ -288,7 +290,7 @@ static int share(const uint64_t *x, size_t nx, const uint64_t *y, size_t ny)
 
 /* How much a shared sense, or a sense one level up (hypernym), counts as a
  * match; chosen on STS-B train (bench/sts.sh), confirmed on dev. */
-#define MATCH_SYNONYM 0.9
+#define MATCH_SYNONYM  0.9
 #define MATCH_HYPERNYM 0.3
 
 /* How well word a is matched by some word of b. */
@@ -302,7 +304,8 @@ static double match(const struct word *a, struct word **b, size_t nb)
 			m = 1;
 		else if (share(a->syn, a->nsyn, y->syn, y->nsyn))
 			m = MATCH_SYNONYM;
-		else if (share(a->syn, a->nsyn, y->hyp, y->nhyp) || share(a->hyp, a->nhyp, y->syn, y->nsyn))
+		else if (share(a->syn, a->nsyn, y->hyp, y->nhyp) ||
+			 share(a->hyp, a->nhyp, y->syn, y->nsyn))
 			m = MATCH_HYPERNYM;
 		if (m > best)
 			best = m;
@@ -341,11 +344,13 @@ static double trigrams(const char *a, size_t na, const char *b, size_t nb)
 	}
 	size_t ka = 0, kb = 0;
 	for (size_t i = 0; i + 3 <= na; i++) {
-		char t[3] = {(char)((a[i] | 0x20)), (char)((a[i + 1] | 0x20)), (char)((a[i + 2] | 0x20))};
+		char t[3] = {(char)((a[i] | 0x20)), (char)((a[i + 1] | 0x20)),
+			     (char)((a[i + 2] | 0x20))};
 		ga[ka++] = (uint32_t)XXH3_64bits(t, 3);
 	}
 	for (size_t i = 0; i + 3 <= nb; i++) {
-		char t[3] = {(char)((b[i] | 0x20)), (char)((b[i + 1] | 0x20)), (char)((b[i + 2] | 0x20))};
+		char t[3] = {(char)((b[i] | 0x20)), (char)((b[i + 1] | 0x20)),
+			     (char)((b[i + 2] | 0x20))};
 		gb[kb++] = (uint32_t)XXH3_64bits(t, 3);
 	}
 	qsort(ga, ka, sizeof *ga, cmp_u32);

@@ -10,16 +10,16 @@
 struct sprout_source {
 	char **paths;
 	size_t npaths, next_path;
-	unsigned long long *sizes; /* stored size of each input; 0 unknown */
+	unsigned long long *sizes;   /* stored size of each input; 0 unknown */
 	unsigned long long finished; /* bytes of the inputs read to the end */
 	sprout_reader *rd;
 	sprout_source_options opts;
-	sprout_format fmt;   /* the current input's format */
+	sprout_format fmt; /* the current input's format */
 	int fmt_known;
 	int detected_pending;
 	char why[160];
 	sprout_arena *arena;
-	sprout_record task;  /* a self-instruct task being split */
+	sprout_record task; /* a self-instruct task being split */
 	size_t ninst, inst;
 	int failed;
 	sprout_error warn; /* of the input read last, until asked for */

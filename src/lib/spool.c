@@ -14,8 +14,8 @@
 #include "sprout/json.h"
 
 #define BLOCK ((size_t)1 << 20) /* writes and read-ahead */
-#define SMALL ((size_t)4096)    /* a read out of order */
-#define NONE UINT32_MAX
+#define SMALL ((size_t)4096)	/* a read out of order */
+#define NONE  UINT32_MAX
 
 /* before each record's JSON */
 struct head {
@@ -25,10 +25,10 @@ struct head {
 
 struct sprout_spool {
 	int fd;
-	uint64_t end; /* bytes in the file, written or buffered */
-	sprout_buf out; /* written, not yet in the file */
+	uint64_t end;	 /* bytes in the file, written or buffered */
+	sprout_buf out;	 /* written, not yet in the file */
 	uint64_t out_at; /* file offset of out.data[0] */
-	char *in; /* read ahead: file bytes [in_at, in_at + in_len) */
+	char *in;	 /* read ahead: file bytes [in_at, in_at + in_len) */
 	size_t in_len, in_cap;
 	uint64_t in_at;
 	uint64_t *off; /* each record's head */
@@ -82,8 +82,8 @@ sprout_spool *sprout_spool_new(const char *dir, sprout_error *err)
 		free(path);
 	}
 	if (s->fd < 0) {
-		sprout_error_set(err, SPROUT_ERR_IO, "cannot make a temporary file in '%s': %s", dir,
-				 strerror(errno));
+		sprout_error_set(err, SPROUT_ERR_IO, "cannot make a temporary file in '%s': %s",
+				 dir, strerror(errno));
 		free(s);
 		return NULL;
 	}
@@ -117,8 +117,8 @@ static sprout_code flush_out(sprout_spool *s, sprout_error *err)
 {
 	size_t done = 0;
 	while (done < s->out.len) {
-		ssize_t k = pwrite(s->fd, s->out.data + done, s->out.len - done,
-				   (off_t)(s->out_at + done));
+		ssize_t k =
+		    pwrite(s->fd, s->out.data + done, s->out.len - done, (off_t)(s->out_at + done));
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
@@ -197,8 +197,9 @@ sprout_code sprout_spool_put(sprout_spool *s, const sprout_record *r, sprout_err
 	sprout_code rc = sprout_json_write(&s->out, r->obj);
 	if (rc) {
 		s->out.len = at;
-		return rc == SPROUT_ERR_TOO_LONG ? sprout_error_set(err, rc, "record too large to spool")
-						 : nomem(err);
+		return rc == SPROUT_ERR_TOO_LONG
+			   ? sprout_error_set(err, rc, "record too large to spool")
+			   : nomem(err);
 	}
 	size_t len = s->out.len - at - sizeof h;
 	if (len > UINT32_MAX - 1) {
@@ -260,7 +261,8 @@ static sprout_code head_of(sprout_spool *s, size_t i, struct head *h, const char
 			   sprout_error *err)
 {
 	if (i >= s->n)
-		return sprout_error_set(err, SPROUT_ERR_USAGE, "spool: no record %zu of %zu", i, s->n);
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "spool: no record %zu of %zu", i,
+					s->n);
 	sprout_code rc = load(s, s->off[i], sizeof *h, err);
 	if (rc)
 		return rc;

@@ -1,16 +1,15 @@
 /* Dataset statistics. */
+#include "sprout/stats.h"
 #include "series.h"
 #include "sprout/text.h"
-#include "sprout/stats.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sprout/utf8.h"
 #include "dict.h"
-
+#include "sprout/utf8.h"
 
 struct slot_stats {
 	unsigned long present, empty, missing;
@@ -38,9 +37,9 @@ struct sprout_stats {
 	unsigned long records, bad;
 	unsigned long bad_by_code[SPROUT_CODE__COUNT];
 	struct slot_stats slots[SPROUT_SLOT__COUNT];
-	sprout_dict label_ids;  /* label -> its number in labels */
-	sprout_arena *mem;      /* the labels' text */
-	struct label *labels;   /* by number, first seen first */
+	sprout_dict label_ids; /* label -> its number in labels */
+	sprout_arena *mem;     /* the labels' text */
+	struct label *labels;  /* by number, first seen first */
 	size_t nlabels, clabels;
 	struct seen *seen;
 	size_t nseen, cseen;
@@ -234,7 +233,8 @@ static int summarize(const struct series *s, struct dist *d)
 
 static int cmp_label(const void *a, const void *b)
 {
-	const struct label *x = *(const struct label *const *)a, *y = *(const struct label *const *)b;
+	const struct label *x = *(const struct label *const *)a,
+			   *y = *(const struct label *const *)b;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	size_t n = x->len < y->len ? x->len : y->len;
@@ -255,10 +255,10 @@ static const struct label **sorted_labels(const sprout_stats *st)
 	return v;
 }
 
-#define TRY(x)                                                                           \
-	do {                                                                             \
-		if ((x) != SPROUT_OK)                                                    \
-			goto fail;                                                       \
+#define TRY(x)                                                                                     \
+	do {                                                                                       \
+		if ((x) != SPROUT_OK)                                                              \
+			goto fail;                                                                 \
 	} while (0)
 
 sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
@@ -270,9 +270,10 @@ sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
 		TRY(sprout_buf_addf(o, "%s %s: %s (%s)\n", i ? "            " : "format      ",
 				    st->inputs[i].file, st->inputs[i].format, st->inputs[i].why));
 	if (st->dup_records)
-		TRY(sprout_buf_addf(o, "duplicates   %lu record%s repeat%s an earlier one exactly (%lu distinct)\n",
-				    st->dup_records, st->dup_records == 1 ? "" : "s",
-				    st->dup_records == 1 ? "s" : "", st->dup_groups));
+		TRY(sprout_buf_addf(
+		    o, "duplicates   %lu record%s repeat%s an earlier one exactly (%lu distinct)\n",
+		    st->dup_records, st->dup_records == 1 ? "" : "s",
+		    st->dup_records == 1 ? "s" : "", st->dup_groups));
 	else
 		TRY(sprout_buf_adds(o, "duplicates   none\n"));
 	TRY(sprout_buf_adds(o, "empty slots  "));
@@ -281,8 +282,8 @@ sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
 		const struct slot_stats *ss = &st->slots[i];
 		if (!ss->empty)
 			continue;
-		TRY(sprout_buf_addf(o, "%s%s %lu", any ? ", " : "", sprout_slot_name((sprout_slot)i),
-				    ss->empty));
+		TRY(sprout_buf_addf(o, "%s%s %lu", any ? ", " : "",
+				    sprout_slot_name((sprout_slot)i), ss->empty));
 		any = 1;
 	}
 	TRY(sprout_buf_adds(o, any ? "\n" : "none\n"));
@@ -291,8 +292,9 @@ sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
 	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
 		const struct slot_stats *ss = &st->slots[i];
 		if (ss->present)
-			TRY(sprout_buf_addf(o, "%-16s %8lu %8lu %8lu\n", sprout_slot_name((sprout_slot)i),
-					    ss->present, ss->empty, ss->missing));
+			TRY(sprout_buf_addf(o, "%-16s %8lu %8lu %8lu\n",
+					    sprout_slot_name((sprout_slot)i), ss->present,
+					    ss->empty, ss->missing));
 	}
 	TRY(sprout_buf_addf(o, "\n%-16s %8s %8s %8s %8s %8s\n", "length", "min", "median", "mean",
 			    "p90", "max"));
@@ -307,8 +309,8 @@ sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
 			char name[32];
 			snprintf(name, sizeof name, "%s %s", sprout_slot_name((sprout_slot)i),
 				 k ? "words" : "chars");
-			TRY(sprout_buf_addf(o, "%-16s %8u %8u %8.1f %8u %8u\n", name, d.min, d.median,
-					    d.mean, d.p90, d.max));
+			TRY(sprout_buf_addf(o, "%-16s %8u %8u %8.1f %8u %8u\n", name, d.min,
+					    d.median, d.mean, d.p90, d.max));
 		}
 	}
 	if (st->nlabels) {
@@ -323,8 +325,8 @@ sprout_code sprout_stats_text(const sprout_stats *st, sprout_buf *o)
 		const size_t shown = 30;
 		unsigned long total = st->slots[SPROUT_SLOT_LABEL].present;
 		for (size_t i = 0; i < st->nlabels && i < shown; i++)
-			TRY(sprout_buf_addf(o, "  %-*s %6lu  %5.1f%%\n", (int)width, labels[i]->name,
-					    labels[i]->count,
+			TRY(sprout_buf_addf(o, "  %-*s %6lu  %5.1f%%\n", (int)width,
+					    labels[i]->name, labels[i]->count,
 					    100.0 * (double)labels[i]->count / (double)total));
 		if (st->nlabels > shown)
 			TRY(sprout_buf_addf(o, "  ... and %zu more (all in --json)\n",
@@ -351,14 +353,14 @@ static sprout_code add_dist(sprout_buf *o, const char *name, const struct series
 sprout_code sprout_stats_json(const sprout_stats *st, sprout_buf *o)
 {
 	const struct label **labels = NULL;
-	TRY(sprout_buf_addf(o, "{\"records\":%lu,\"bad_records\":%lu,\"bad_by_error\":{", st->records,
-			    st->bad));
+	TRY(sprout_buf_addf(o, "{\"records\":%lu,\"bad_records\":%lu,\"bad_by_error\":{",
+			    st->records, st->bad));
 	int first = 1;
 	for (int c = 0; c < SPROUT_CODE__COUNT; c++) {
 		if (!st->bad_by_code[c])
 			continue;
-		TRY(sprout_buf_addf(o, "%s\"%s\":%lu", first ? "" : ",", sprout_code_name((sprout_code)c),
-				    st->bad_by_code[c]));
+		TRY(sprout_buf_addf(o, "%s\"%s\":%lu", first ? "" : ",",
+				    sprout_code_name((sprout_code)c), st->bad_by_code[c]));
 		first = 0;
 	}
 	TRY(sprout_buf_adds(o, "},\"inputs\":["));
@@ -366,7 +368,8 @@ sprout_code sprout_stats_json(const sprout_stats *st, sprout_buf *o)
 		TRY(sprout_buf_adds(o, i ? ",{\"file\":" : "{\"file\":"));
 		TRY(sprout_json_write_string(o, st->inputs[i].file, strlen(st->inputs[i].file)));
 		TRY(sprout_buf_adds(o, ",\"format\":"));
-		TRY(sprout_json_write_string(o, st->inputs[i].format, strlen(st->inputs[i].format)));
+		TRY(sprout_json_write_string(o, st->inputs[i].format,
+					     strlen(st->inputs[i].format)));
 		TRY(sprout_buf_adds(o, ",\"detected_from\":"));
 		TRY(sprout_json_write_string(o, st->inputs[i].why, strlen(st->inputs[i].why)));
 		TRY(sprout_buf_adds(o, "}"));

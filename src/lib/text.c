@@ -125,7 +125,10 @@ static size_t placeholder(const struct tz *t, size_t i)
 	}
 	if (starts(t, i, "${") || starts(t, i, "%(") || s[i] == '{' || s[i] == '<' || s[i] == '[') {
 		size_t j = i + (s[i] == '$' || s[i] == '%' ? 2 : 1);
-		char close = s[i] == '{' || s[i] == '$' ? '}' : s[i] == '<' ? '>' : s[i] == '[' ? ']' : ')';
+		char close = s[i] == '{' || s[i] == '$' ? '}'
+			     : s[i] == '<'		? '>'
+			     : s[i] == '['		? ']'
+							: ')';
 		int upper_only = s[i] == '[';
 		size_t start = j;
 		while (j < n && ident_char(s[j], upper_only))
@@ -177,7 +180,10 @@ static size_t url(const struct tz *t, size_t i)
 static size_t quoted(const struct tz *t, size_t i, uint32_t prev)
 {
 	static const char *const pairs[][2] = {
-		{"\"", "\""}, {"\xe2\x80\x9c", "\xe2\x80\x9d"}, {"\xe2\x80\x98", "\xe2\x80\x99"}, {"'", "'"},
+	    {"\"", "\""},
+	    {"\xe2\x80\x9c", "\xe2\x80\x9d"},
+	    {"\xe2\x80\x98", "\xe2\x80\x99"},
+	    {"'", "'"},
 	};
 	char c = t->s[i];
 	if (c != '"' && c != '\'' && c != '\xe2') /* most tokens */
@@ -398,7 +404,8 @@ sprout_code sprout_case_apply(sprout_buf *b, const char *s, size_t n, sprout_cas
 		if (ch < 0x80) { /* ASCII: no Unicode tables */
 			int letter = (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
 			if (letter) {
-				int up = c == SPROUT_CASE_UPPER || (c == SPROUT_CASE_TITLE && first);
+				int up =
+				    c == SPROUT_CASE_UPPER || (c == SPROUT_CASE_TITLE && first);
 				ch = up ? (unsigned char)(ch & ~0x20) : (unsigned char)(ch | 0x20);
 				first = 0;
 			}

@@ -3,8 +3,8 @@
 #include "wordnet_internal.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +32,8 @@ static int map_file(const char *dir, const char *kind, const char *pos, struct m
 	struct stat st;
 	if (fstat(fd, &st) != 0 || st.st_size == 0) {
 		close(fd);
-		sprout_error_set(err, SPROUT_ERR_IO, "WordNet file %s is empty or unreadable", path);
+		sprout_error_set(err, SPROUT_ERR_IO, "WordNet file %s is empty or unreadable",
+				 path);
 		return -1;
 	}
 	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -148,16 +149,19 @@ static int index_lines(struct map *m, struct wordset_build *ws, struct wordset_b
 				__builtin_prefetch(&slots[h[n]], 1);
 				lw[n] = fw[n] = 0;
 				if (us && ws) {
-					lw[n] = XXH3_64bits(last_us + 1, (size_t)(q - last_us - 1)) | 1;
+					lw[n] =
+					    XXH3_64bits(last_us + 1, (size_t)(q - last_us - 1)) | 1;
 					__builtin_prefetch(&ws->v[(size_t)lw[n] & ws->mask], 1);
 				}
 				if (us && first) {
 					fw[n] = XXH3_64bits(p, (size_t)(us - p)) | 1;
-					__builtin_prefetch(&first->v[(size_t)fw[n] & first->mask], 1);
+					__builtin_prefetch(&first->v[(size_t)fw[n] & first->mask],
+							   1);
 				}
 				n++;
 			}
-			const char *nl = q < end && *q == '\n' ? q : memchr(q, '\n', (size_t)(end - q));
+			const char *nl =
+			    q < end && *q == '\n' ? q : memchr(q, '\n', (size_t)(end - q));
 			p = nl ? nl + 1 : end;
 		}
 		for (int i = 0; i < n; i++) {
@@ -203,7 +207,8 @@ static int load_irregular(sprout_wordnet *wn, int pos)
 			const char *b = sp + 1, *be = memchr(b, ' ', (size_t)(nl - b));
 			if (!be)
 				be = nl;
-			wn->irr[pos][k++] = (struct irregular){b, p, (size_t)(be - b), (size_t)(sp - p)};
+			wn->irr[pos][k++] =
+			    (struct irregular){b, p, (size_t)(be - b), (size_t)(sp - p)};
 		}
 		p = nl + 1;
 	}
@@ -306,7 +311,8 @@ static const char *find_line(const struct map *m, const char *key, size_t klen)
 	uint64_t kh = XXH3_64bits(key, klen);
 	size_t h = (size_t)kh & m->mask;
 	unsigned bits = m->bits;
-	uint32_t tag = slot_tag(kh, bits), low = bits >= 32 ? UINT32_MAX : ((uint32_t)1 << bits) - 1;
+	uint32_t tag = slot_tag(kh, bits),
+		 low = bits >= 32 ? UINT32_MAX : ((uint32_t)1 << bits) - 1;
 	/* bounded, as the slots may come from a damaged index file */
 	uint32_t v;
 	for (size_t k = 0; k <= m->mask && (v = m->slots[h]); k++, h = (h + 1) & m->mask) {
@@ -316,8 +322,7 @@ static const char *find_line(const struct map *m, const char *key, size_t klen)
 		if (off - 1 >= m->n || m->n - (off - 1) <= klen)
 			continue;
 		const char *line = m->p + off - 1;
-		if (memcmp(line, key, klen) == 0 &&
-		    (line[klen] == ' ' || line[klen] == '\n'))
+		if (memcmp(line, key, klen) == 0 && (line[klen] == ' ' || line[klen] == '\n'))
 			return line;
 	}
 	return NULL;
@@ -417,8 +422,11 @@ size_t sprout_wordnet_sense_counts(const sprout_wordnet *wn, const char *lemma, 
 		const char *nl = memchr(m->p + i, '\n', m->n - i);
 		if (!sp || !nl || sp > nl)
 			break;
-		int p = type == '1' ? SPROUT_POS_NOUN : type == '2' ? SPROUT_POS_VERB
-			: type == '3' || type == '5' ? SPROUT_POS_ADJ : type == '4' ? SPROUT_POS_ADV : -1;
+		int p = type == '1'		     ? SPROUT_POS_NOUN
+			: type == '2'		     ? SPROUT_POS_VERB
+			: type == '3' || type == '5' ? SPROUT_POS_ADJ
+			: type == '4'		     ? SPROUT_POS_ADV
+						     : -1;
 		char *q;
 		unsigned long sense = strtoul(sp + 1, &q, 10);
 		unsigned long tag = strtoul(q, &q, 10);
@@ -452,15 +460,15 @@ struct rule {
 };
 
 static const struct rule noun_rules[] = {
-	{"s", ""}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"ches", "ch"}, {"shes", "sh"},
-	{"men", "man"}, {"ies", "y"}, {NULL, NULL},
+    {"s", ""},	    {"ses", "s"},   {"xes", "x"}, {"zes", "z"}, {"ches", "ch"},
+    {"shes", "sh"}, {"men", "man"}, {"ies", "y"}, {NULL, NULL},
 };
 static const struct rule verb_rules[] = {
-	{"s", ""}, {"ies", "y"}, {"es", "e"}, {"es", ""}, {"ed", "e"}, {"ed", ""},
-	{"ing", "e"}, {"ing", ""}, {NULL, NULL},
+    {"s", ""},	{"ies", "y"}, {"es", "e"}, {"es", ""},	 {"ed", "e"},
+    {"ed", ""}, {"ing", "e"}, {"ing", ""}, {NULL, NULL},
 };
 static const struct rule adj_rules[] = {
-	{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}, {NULL, NULL},
+    {"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}, {NULL, NULL},
 };
 
 size_t sprout_wordnet_lemmas(const sprout_wordnet *wn, const char *word, sprout_pos pos,
@@ -485,7 +493,7 @@ size_t sprout_wordnet_lemmas(const sprout_wordnet *wn, const char *word, sprout_
 	}
 	if (known(wn, key, kl, pos))
 		count = add_unique(out, count, max, key, kl);
-	const struct rule *rules = pos == SPROUT_POS_NOUN ? noun_rules
+	const struct rule *rules = pos == SPROUT_POS_NOUN   ? noun_rules
 				   : pos == SPROUT_POS_VERB ? verb_rules
 				   : pos == SPROUT_POS_ADJ  ? adj_rules
 							    : NULL;
@@ -548,11 +556,11 @@ static size_t synset_words(const struct map *m, const struct map *index, unsigne
 	if (!end)
 		end = m->p + m->n;
 	char *q;
-	strtoul(p, &q, 10);       /* synset offset */
-	strtoul(q, &q, 10);       /* lex file number */
+	strtoul(p, &q, 10); /* synset offset */
+	strtoul(q, &q, 10); /* lex file number */
 	while (*q == ' ')
 		q++;
-	while (*q && *q != ' ')   /* ss_type */
+	while (*q && *q != ' ') /* ss_type */
 		q++;
 	unsigned long words = strtoul(q, &q, 16);
 	for (unsigned long i = 0; i < words && q < end; i++) {
@@ -711,12 +719,14 @@ size_t sprout_wordnet_hypernyms(const sprout_wordnet *wn, uint64_t synset, uint6
 		while (q < end && *q != ' ')
 			q++;
 		strtoul(q, &q, 16); /* source/target */
-		int hyper = (sl == 1 && sym[0] == '@') || (sl == 2 && sym[0] == '@' && sym[1] == 'i');
+		int hyper =
+		    (sl == 1 && sym[0] == '@') || (sl == 2 && sym[0] == '@' && sym[1] == 'i');
 		if (!hyper || n >= max)
 			continue;
-		unsigned tp = pc == 'n' ? SPROUT_POS_NOUN : pc == 'v' ? SPROUT_POS_VERB
-			      : pc == 'r'			    ? SPROUT_POS_ADV
-								    : SPROUT_POS_ADJ;
+		unsigned tp = pc == 'n'	  ? SPROUT_POS_NOUN
+			      : pc == 'v' ? SPROUT_POS_VERB
+			      : pc == 'r' ? SPROUT_POS_ADV
+					  : SPROUT_POS_ADJ;
 		out[n++] = ((uint64_t)tp << 32) | off;
 	}
 	return n;
@@ -745,8 +755,7 @@ sprout_form sprout_form_of(const char *word, const char *lemma, sprout_pos pos)
 		if (ends(w, wl, "s") && !ends(w, wl, "ss"))
 			return SPROUT_FORM_THIRD;
 		return SPROUT_FORM_PAST;
-	case SPROUT_POS_ADJ:
-		return ends(w, wl, "est") ? SPROUT_FORM_MOST : SPROUT_FORM_MORE;
+	case SPROUT_POS_ADJ: return ends(w, wl, "est") ? SPROUT_FORM_MOST : SPROUT_FORM_MORE;
 	default: return SPROUT_FORM_BASE;
 	}
 }
@@ -770,9 +779,8 @@ static int double_final(const char *w, size_t n)
 
 /* Irregular form of base (from the exception list), or NULL. For verbs,
  * want_suffix picks among several ("ate"/"eaten": past wants no -en). */
-static const struct irregular *irregular(const sprout_wordnet *wn, sprout_pos pos,
-					 const char *base, size_t bl, const char *want_suffix,
-					 int *several)
+static const struct irregular *irregular(const sprout_wordnet *wn, sprout_pos pos, const char *base,
+					 size_t bl, const char *want_suffix, int *several)
 {
 	struct irregular key = {base, NULL, bl, 0};
 	const struct irregular *v = wn->irr[pos];
@@ -840,8 +848,9 @@ sprout_code sprout_inflect(const sprout_wordnet *wn, const char *lemma, sprout_p
 		if (form == SPROUT_FORM_PLURAL &&
 		    (irr = irregular(wn, SPROUT_POS_NOUN, w, n, NULL, &several))) {
 			build(out, sizeof out, irr->form, irr->flen, "");
-		} else if (ends(w, n, "s") || ends(w, n, "x") || ends(w, n, "z") || ends(w, n, "ch") ||
-			   ends(w, n, "sh") || (form == SPROUT_FORM_THIRD && ends(w, n, "o"))) {
+		} else if (ends(w, n, "s") || ends(w, n, "x") || ends(w, n, "z") ||
+			   ends(w, n, "ch") || ends(w, n, "sh") ||
+			   (form == SPROUT_FORM_THIRD && ends(w, n, "o"))) {
 			build(out, sizeof out, w, n, "es");
 		} else if (n > 1 && w[n - 1] == 'y' && !vowel(w[n - 2])) {
 			build(out, sizeof out, w, n - 1, "ies");
@@ -875,8 +884,7 @@ sprout_code sprout_inflect(const sprout_wordnet *wn, const char *lemma, sprout_p
 			build(out, sizeof out, w, n, "ing");
 		break;
 	case SPROUT_FORM_MORE:
-	case SPROUT_FORM_MOST:
-		return SPROUT_ERR_USAGE; /* "more X" or "X-er" depends on the word */
+	case SPROUT_FORM_MOST: return SPROUT_ERR_USAGE; /* "more X" or "X-er" depends on the word */
 	}
 	sprout_code rc = sprout_buf_add(b, lemma, (size_t)(head - lemma));
 	if (!rc)

@@ -17,15 +17,15 @@
 
 #include "wordnet_internal.h"
 
-#define MAGIC "SPRWNIX2" /* 2: slots with tags */
-#define MAPS (2 * SPROUT_POS__COUNT) /* the indexes, then the exception lists */
-#define MAX_BITS 28                  /* no table of WordNet is near 2^28 slots */
+#define MAGIC	 "SPRWNIX2"		 /* 2: slots with tags */
+#define MAPS	 (2 * SPROUT_POS__COUNT) /* the indexes, then the exception lists */
+#define MAX_BITS 28			 /* no table of WordNet is near 2^28 slots */
 
 struct head {
 	char magic[8];
 	uint32_t order; /* 0x01020304 as written: the byte order matches */
 	uint32_t maps;
-	uint64_t size;  /* of the whole file */
+	uint64_t size; /* of the whole file */
 	uint64_t id[MAPS][4];
 	uint64_t mask[MAPS];
 	uint64_t words_mask[2]; /* last words, first words */
@@ -88,7 +88,8 @@ int wn_cache_load(sprout_wordnet *wn, const char *path)
 		 h->size == len && bits_ok(h->words_mask[0]) && bits_ok(h->words_mask[1]);
 	uint64_t want = sizeof *h;
 	for (int k = 0; ok && k < MAPS; k++) {
-		ok = memcmp(h->id[k], map_at(wn, k)->id, sizeof h->id[k]) == 0 && bits_ok(h->mask[k]);
+		ok = memcmp(h->id[k], map_at(wn, k)->id, sizeof h->id[k]) == 0 &&
+		     bits_ok(h->mask[k]);
 		want += (h->mask[k] + 1) * sizeof(uint32_t);
 	}
 	for (int i = 0; ok && i < SPROUT_POS__COUNT; i++) {
@@ -124,8 +125,8 @@ int wn_cache_load(sprout_wordnet *wn, const char *path)
 		for (size_t j = 0; ok && j < h->nirr[i]; j++) {
 			ok = (uint64_t)r[j].base + r[j].blen <= m->n &&
 			     (uint64_t)r[j].form + r[j].flen <= m->n;
-			irr[i][j] = (struct irregular){m->p + r[j].base, m->p + r[j].form, r[j].blen,
-						       r[j].flen};
+			irr[i][j] = (struct irregular){m->p + r[j].base, m->p + r[j].form,
+						       r[j].blen, r[j].flen};
 		}
 	}
 	if (!ok) {
@@ -183,8 +184,8 @@ void wn_cache_save(const sprout_wordnet *wn, const char *path)
 	h.maps = MAPS;
 	h.size = sizeof h;
 	for (int k = 0; k < MAPS; k++) {
-		const struct map *m = k < SPROUT_POS__COUNT ? &wn->index[k]
-							    : &wn->exc[k - SPROUT_POS__COUNT];
+		const struct map *m =
+		    k < SPROUT_POS__COUNT ? &wn->index[k] : &wn->exc[k - SPROUT_POS__COUNT];
 		if (!m->slots)
 			return;
 		memcpy(h.id[k], m->id, sizeof h.id[k]);
@@ -215,8 +216,8 @@ void wn_cache_save(const sprout_wordnet *wn, const char *path)
 		  put(f, wn->last_words.v, (h.words_mask[0] + 1) * sizeof(uint64_t)) ||
 		  put(f, wn->first_words.v, (h.words_mask[1] + 1) * sizeof(uint64_t));
 	for (int k = 0; !bad && k < MAPS; k++) {
-		const struct map *m = k < SPROUT_POS__COUNT ? &wn->index[k]
-							    : &wn->exc[k - SPROUT_POS__COUNT];
+		const struct map *m =
+		    k < SPROUT_POS__COUNT ? &wn->index[k] : &wn->exc[k - SPROUT_POS__COUNT];
 		bad = put(f, m->slots, (m->mask + 1) * sizeof(uint32_t));
 	}
 	for (int i = 0; !bad && i < SPROUT_POS__COUNT; i++) {

@@ -18,7 +18,7 @@ struct map {
 				* probes for another key are told apart without
 				* reading the file; mask + 1 of them */
 	size_t mask;
-	unsigned bits; /* wn_off_bits(n) */
+	unsigned bits;	/* wn_off_bits(n) */
 	uint64_t id[4]; /* size, modification time (ns), inode, device: the
 			 * file the index was built from */
 };
@@ -39,7 +39,7 @@ struct wordset {
 
 struct sprout_wordnet {
 	struct map index[SPROUT_POS__COUNT], data[SPROUT_POS__COUNT], exc[SPROUT_POS__COUNT];
-	struct map counts; /* cntlist.rev (sorted, searched by bisection), or p NULL */
+	struct map counts;	    /* cntlist.rev (sorted, searched by bisection), or p NULL */
 	struct wordset last_words;  /* last words of collocations: "up" of "show_up" */
 	struct wordset first_words; /* first words: "show" of "show_up", also of the
 				     * collocations of the exception lists */

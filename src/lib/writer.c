@@ -29,8 +29,8 @@ struct sprout_writer {
 	sprout_buf buf;
 	unsigned long count;
 	int failed;
-	int raw;                /* sprout_writer_write was used */
-	sprout_hasher *hasher;  /* of the bytes written to the file; NULL for stdout */
+	int raw;	       /* sprout_writer_write was used */
+	sprout_hasher *hasher; /* of the bytes written to the file; NULL for stdout */
 	unsigned long long bytes;
 };
 
@@ -80,7 +80,8 @@ static void remove_stale_temps(const char *path, size_t dirlen, const char *base
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
-		if (n[0] != '.' || strlen(n) != 1 + blen + TEMP_TAIL || strncmp(n + 1, base, blen) ||
+		if (n[0] != '.' || strlen(n) != 1 + blen + TEMP_TAIL ||
+		    strncmp(n + 1, base, blen) ||
 		    strncmp(n + 1 + blen, TEMP_MARK, sizeof TEMP_MARK - 1))
 			continue;
 		char temp[4096 + 256];
@@ -119,8 +120,7 @@ static int create_temp(sprout_writer *w, size_t n)
 	return -1;
 }
 
-sprout_writer *sprout_writer_open(const char *path, sprout_container container,
-				  sprout_error *err)
+sprout_writer *sprout_writer_open(const char *path, sprout_container container, sprout_error *err)
 {
 	sprout_writer *w = calloc(1, sizeof *w);
 	if (!w) {
@@ -128,8 +128,8 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container,
 		return NULL;
 	}
 	sprout_buf_init(&w->buf, (size_t)1 << 40);
-	w->container = container == SPROUT_CONTAINER_ARRAY ? SPROUT_CONTAINER_ARRAY
-							   : SPROUT_CONTAINER_JSONL;
+	w->container =
+	    container == SPROUT_CONTAINER_ARRAY ? SPROUT_CONTAINER_ARRAY : SPROUT_CONTAINER_JSONL;
 	if (!path || strcmp(path, "-") == 0) {
 		w->fd = 1;
 		return w;
@@ -206,8 +206,8 @@ sprout_code sprout_writer_put(sprout_writer *w, const sprout_json *record, sprou
 		return nomem(err);
 	if ((rc = sprout_json_write(&w->buf, record)))
 		return rc == SPROUT_ERR_TOO_LONG
-			       ? sprout_error_set(err, rc, "record too large to write")
-			       : nomem(err);
+			   ? sprout_error_set(err, rc, "record too large to write")
+			   : nomem(err);
 	if (w->container == SPROUT_CONTAINER_JSONL && sprout_buf_addc(&w->buf, '\n'))
 		return nomem(err);
 	w->count++;
@@ -227,8 +227,7 @@ sprout_code sprout_writer_put_json(sprout_writer *w, const char *json, size_t le
 	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
 }
 
-sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len,
-				sprout_error *err)
+sprout_code sprout_writer_write(sprout_writer *w, const void *data, size_t len, sprout_error *err)
 {
 	w->raw = 1;
 	if (sprout_buf_add(&w->buf, data, len))
@@ -256,8 +255,7 @@ sprout_code sprout_writer_commit(sprout_writer *w, sprout_error *err)
 	return sprout_writer_commit_measured(w, NULL, err);
 }
 
-sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
-					  sprout_error *err)
+sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out, sprout_error *err)
 {
 	sprout_code rc = SPROUT_OK;
 	if (w->container == SPROUT_CONTAINER_ARRAY &&
@@ -276,7 +274,8 @@ sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
 	}
 	if (w->temp) {
 		if (!rc && fsync(w->fd) != 0) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot sync: %s", strerror(errno));
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot sync: %s",
+					      strerror(errno));
 			sprout_error_locate(err, w->path, 0, 0);
 		}
 		/* renamed while still locked, so no sweeper takes it meanwhile */
@@ -288,7 +287,8 @@ sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
 		if (rc)
 			unlink(w->temp);
 		if (close(w->fd) != 0 && !rc) {
-			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot close: %s", strerror(errno));
+			rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot close: %s",
+					      strerror(errno));
 			sprout_error_locate(err, w->path, 0, 0);
 		}
 	}
@@ -320,7 +320,7 @@ int sprout_same_file(const char *a, const char *b)
 static sprout_code add_base64(sprout_buf *b, const unsigned char *p, size_t n)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	if (sprout_buf_addc(b, '"'))
 		return SPROUT_ERR_NOMEM;
 	for (size_t i = 0; i < n; i += 3) {

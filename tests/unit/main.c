@@ -8,8 +8,8 @@
 #include "test.h"
 
 extern const struct test json_tests[], arena_tests[], reader_tests[], format_tests[],
-	record_tests[], meta_tests[], rng_tests[], stats_tests[], writer_tests[], text_tests[],
-	wordnet_tests[], augment_tests[], similarity_tests[], pii_tests[], dedup_tests[];
+    record_tests[], meta_tests[], rng_tests[], stats_tests[], writer_tests[], text_tests[],
+    wordnet_tests[], augment_tests[], similarity_tests[], pii_tests[], dedup_tests[];
 extern const struct test yaml_tests[], state_tests[];
 extern const struct test report_tests[], meaning_tests[], review_tests[];
 extern const struct test template_tests[], extract_tests[], dl_tests[], buf_tests[], url_tests[];
@@ -17,14 +17,12 @@ extern const struct test spool_tests[], dict_tests[], batch_tests[], judge_tests
 extern const struct test ratelimit_tests[], cost_tests[];
 
 static const struct test *const suites[] = {
-	arena_tests, json_tests, reader_tests, format_tests, record_tests,
-	meta_tests,  rng_tests,  stats_tests,  writer_tests, text_tests,
-	wordnet_tests, augment_tests, similarity_tests, meaning_tests, pii_tests, dedup_tests,
-	yaml_tests, state_tests,
-	report_tests, review_tests,
-	template_tests, extract_tests, dl_tests, buf_tests, url_tests,
-	spool_tests, dict_tests, batch_tests, judge_tests,
-	ratelimit_tests, cost_tests,
+    arena_tests,      json_tests,    reader_tests,   format_tests,  record_tests,  meta_tests,
+    rng_tests,	      stats_tests,   writer_tests,   text_tests,    wordnet_tests, augment_tests,
+    similarity_tests, meaning_tests, pii_tests,	     dedup_tests,   yaml_tests,	   state_tests,
+    report_tests,     review_tests,  template_tests, extract_tests, dl_tests,	   buf_tests,
+    url_tests,	      spool_tests,   dict_tests,     batch_tests,   judge_tests,   ratelimit_tests,
+    cost_tests,
 };
 
 void test_fail(const char *file, int line, const char *fmt, ...)
@@ -63,7 +61,8 @@ int main(int argc, char **argv)
 			} else {
 				failed++;
 				if (WIFSIGNALED(status))
-					printf("FAIL unit %s (signal %d)\n", t->name, WTERMSIG(status));
+					printf("FAIL unit %s (signal %d)\n", t->name,
+					       WTERMSIG(status));
 				else
 					printf("FAIL unit %s\n", t->name);
 			}

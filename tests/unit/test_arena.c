@@ -52,8 +52,8 @@ static void buffer_refuses_to_grow_past_its_max(void)
 }
 
 SUITE(arena_tests) = {
-	T(alloc_is_aligned_and_reused_after_reset),
-	T(big_allocation_gets_its_own_block),
-	T(buffer_refuses_to_grow_past_its_max),
-	{NULL, NULL},
+    T(alloc_is_aligned_and_reused_after_reset),
+    T(big_allocation_gets_its_own_block),
+    T(buffer_refuses_to_grow_past_its_max),
+    {NULL, NULL},
 };

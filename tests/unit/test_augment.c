@@ -9,11 +9,11 @@
 #include "sprout/text.h"
 
 static const char *const tricky[] = {
-	"Send {{name}} the file report_v2.pdf from https://example.com/x today, it costs $5.",
-	"Please rewrite `print(x)` so it prints \"hello world\" and uses %s for the name.",
-	"Explain why 700-1000 calories at 3:30 is a lot for ${USER} on 1/2 rations.",
-	"Translate 'bonjour' into English and reply to @support with #refund in [TICKET].",
-	"I can't find my card, where is it? Contact me at jane.doe@example.org please.",
+    "Send {{name}} the file report_v2.pdf from https://example.com/x today, it costs $5.",
+    "Please rewrite `print(x)` so it prints \"hello world\" and uses %s for the name.",
+    "Explain why 700-1000 calories at 3:30 is a lot for ${USER} on 1/2 rations.",
+    "Translate 'bonjour' into English and reply to @support with #refund in [TICKET].",
+    "I can't find my card, where is it? Contact me at jane.doe@example.org please.",
 };
 
 /* The prompts of an examples file, via the library's own reader. */
@@ -63,8 +63,8 @@ static void check_protected(const char *in, const char *out, const char *method)
 		for (const char *p = out; (p = strstr(p, span)); p++)
 			got++;
 		if (got < want)
-			test_fail(__FILE__, __LINE__, "%s lost %s:\n  in  %s\n  out %s", method, span,
-				  in, out);
+			test_fail(__FILE__, __LINE__, "%s lost %s:\n  in  %s\n  out %s", method,
+				  span, in, out);
 		free(span);
 	}
 	sprout_arena_free(a);
@@ -98,7 +98,8 @@ static void run_all(sprout_augmenter *g, char **texts, size_t n, sprout_aug_meth
 		for (uint64_t seed = 0; seed < 3; seed++) {
 			sprout_arena_reset(a);
 			sprout_buf out = SPROUT_BUF_INIT(1 << 20);
-			int got = sprout_augment_text(g, m, 0, texts[i], strlen(texts[i]), seed, a, &out);
+			int got =
+			    sprout_augment_text(g, m, 0, texts[i], strlen(texts[i]), seed, a, &out);
 			CHECK(got >= 0);
 			if (got) {
 				(*changed)++;
@@ -109,13 +110,17 @@ static void run_all(sprout_augmenter *g, char **texts, size_t n, sprout_aug_meth
 				const char *pin = puncts(texts[i]);
 				int greeting_comma = m == SPROUT_AUG_DELETE && pin[0] == ',' &&
 						     strcmp(pin + 1, puncts(out.data)) == 0;
-				if (m <= SPROUT_AUG_DELETE && !greeting_comma && strcmp(pin, puncts(out.data)))
-					test_fail(__FILE__, __LINE__, "%s changed punctuation:\n  in  %s\n  out %s",
+				if (m <= SPROUT_AUG_DELETE && !greeting_comma &&
+				    strcmp(pin, puncts(out.data)))
+					test_fail(__FILE__, __LINE__,
+						  "%s changed punctuation:\n  in  %s\n  out %s",
 						  sprout_aug_name(m), texts[i], out.data);
 				/* synonyms and insertions keep the case of the first letter */
 				if ((m == SPROUT_AUG_SYNONYM || m == SPROUT_AUG_INSERT) &&
 				    sprout_case_of(texts[i], 1) != sprout_case_of(out.data, 1))
-					test_fail(__FILE__, __LINE__, "%s changed the first letter's case:\n  in  %s\n  out %s",
+					test_fail(__FILE__, __LINE__,
+						  "%s changed the first letter's case:\n  in  %s\n "
+						  " out %s",
 						  sprout_aug_name(m), texts[i], out.data);
 			}
 			sprout_buf_release(&out);
@@ -180,9 +185,10 @@ static void register_and_phrasing(void)
 				     "I'm") != NULL;
 	CHECK(contracted);
 	/* phrasings are grammatical for the sentence at hand */
-	const char *forms[] = {"Please write a poem about cats.", "Can you write a poem about cats?",
-			       "Could you please write a poem about cats?",
-			       "I need you to write a poem about cats.", "Write a poem about cats:"};
+	const char *forms[] = {
+	    "Please write a poem about cats.", "Can you write a poem about cats?",
+	    "Could you please write a poem about cats?", "I need you to write a poem about cats.",
+	    "Write a poem about cats:"};
 	for (uint64_t s = 0; s < 20; s++) {
 		const char *v = aug(g, SPROUT_AUG_FORMAT, "Write a poem about cats.", s);
 		int ok = 0;
@@ -193,7 +199,8 @@ static void register_and_phrasing(void)
 	}
 	CHECK_STR(aug(g, SPROUT_AUG_FORMAT, "Can you write a poem about cats?", 1) + 0,
 		  aug(g, SPROUT_AUG_FORMAT, "Can you write a poem about cats?", 1));
-	CHECK(strncmp(aug(g, SPROUT_AUG_FORMAT, "Can you write a poem about cats?", 3), "Can you", 7));
+	CHECK(strncmp(aug(g, SPROUT_AUG_FORMAT, "Can you write a poem about cats?", 3), "Can you",
+		      7));
 	for (uint64_t s = 0; s < 20; s++) {
 		const char *q = aug(g, SPROUT_AUG_FORMAT, "how do I reset my PIN?", s);
 		CHECK(strstr(q, "Please") == NULL);
@@ -210,9 +217,11 @@ static void swap_leaves_unmoved_words_as_written(void)
 	sprout_augmenter *g = augmenter();
 	int capital_moved = 0;
 	for (uint64_t seed = 0; seed < 40; seed++) {
-		const char *lower = aug(g, SPROUT_AUG_SWAP, "i have a new card and need to activate it", seed);
+		const char *lower =
+		    aug(g, SPROUT_AUG_SWAP, "i have a new card and need to activate it", seed);
 		CHECK(strncmp(lower, "i have ", 7) == 0 || strcmp(lower, "(unchanged)") == 0);
-		const char *title = aug(g, SPROUT_AUG_SWAP, "Cancel the payment and refund my money today", seed);
+		const char *title =
+		    aug(g, SPROUT_AUG_SWAP, "Cancel the payment and refund my money today", seed);
 		if (strncmp(title, "Cancel ", 7) != 0 && strcmp(title, "(unchanged)") != 0) {
 			/* the first word moved: the new first word is capitalised, the
 			 * old one lowercase where it went */
@@ -228,7 +237,8 @@ static void swap_leaves_unmoved_words_as_written(void)
 static void same_seed_same_text(void)
 {
 	sprout_augmenter *g = augmenter();
-	const char *s = "I've been waiting for a refund to show up and I don't see it on my statement yet.";
+	const char *s =
+	    "I've been waiting for a refund to show up and I don't see it on my statement yet.";
 	for (int m = 0; m <= SPROUT_AUG_FORMAT; m++) {
 		char first[1024];
 		snprintf(first, sizeof first, "%s", aug(g, (sprout_aug_method)m, s, 42));
@@ -237,7 +247,8 @@ static void same_seed_same_text(void)
 	/* and the seed matters */
 	int differs = 0;
 	for (uint64_t seed = 1; seed < 10; seed++)
-		differs |= strcmp(aug(g, SPROUT_AUG_TYPO, s, 0), aug(g, SPROUT_AUG_TYPO, s, seed)) != 0;
+		differs |=
+		    strcmp(aug(g, SPROUT_AUG_TYPO, s, 0), aug(g, SPROUT_AUG_TYPO, s, seed)) != 0;
 	CHECK(differs);
 	sprout_augmenter_free(g);
 }
@@ -246,8 +257,10 @@ static void variants_carry_label_response_and_provenance(void)
 {
 	sprout_augmenter *g = augmenter();
 	sprout_arena *a = sprout_arena_new(0);
-	sprout_record p = make_record(a, "{\"instruction\":\"Cancel my lost credit card today and quickly send a replacement to my home address.\","
-					 "\"output\":\"Done.\",\"label\":\"card\",\"extra\":[1]}",
+	sprout_record p = make_record(a,
+				      "{\"instruction\":\"Cancel my lost credit card today and "
+				      "quickly send a replacement to my home address.\","
+				      "\"output\":\"Done.\",\"label\":\"card\",\"extra\":[1]}",
 				      "alpaca");
 	sprout_error err = SPROUT_ERROR_INIT;
 	CHECK_INT(sprout_meta_ensure(&p, &err), SPROUT_OK);
@@ -260,9 +273,12 @@ static void variants_carry_label_response_and_provenance(void)
 	sprout_record_hash(&p, hp);
 	for (size_t i = 0; i < made; i++) {
 		sprout_text t;
-		CHECK(sprout_record_get(&out[i], SPROUT_SLOT_LABEL, &t) && strcmp(t.s, "card") == 0);
-		CHECK(sprout_record_get(&out[i], SPROUT_SLOT_RESPONSE, &t) && strcmp(t.s, "Done.") == 0);
-		CHECK(sprout_json_equal(sprout_json_get(out[i].obj, "extra"), sprout_json_get(p.obj, "extra")));
+		CHECK(sprout_record_get(&out[i], SPROUT_SLOT_LABEL, &t) &&
+		      strcmp(t.s, "card") == 0);
+		CHECK(sprout_record_get(&out[i], SPROUT_SLOT_RESPONSE, &t) &&
+		      strcmp(t.s, "Done.") == 0);
+		CHECK(sprout_json_equal(sprout_json_get(out[i].obj, "extra"),
+					sprout_json_get(p.obj, "extra")));
 		sprout_json *m = sprout_meta_get(&out[i]);
 		CHECK_STR(sprout_json_get(m, "parent")->u.s, sprout_meta_id(&p));
 		CHECK_STR(sprout_json_get(m, "root")->u.s, sprout_meta_id(&p));
@@ -309,8 +325,8 @@ static void spent_method_gives_its_turns_to_the_others(void)
 		CHECK(g != NULL);
 		sprout_aug_worker *w = sprout_aug_worker_new(g);
 		sprout_record p = make_record(
-			a, "{\"text\":\"Please just cancel my order today.\",\"label\":\"cancel\"}",
-			"classification");
+		    a, "{\"text\":\"Please just cancel my order today.\",\"label\":\"cancel\"}",
+		    "classification");
 		CHECK_INT(sprout_meta_ensure(&p, &err), SPROUT_OK);
 		sprout_record out[8];
 		size_t made;
@@ -343,10 +359,10 @@ static void backtranslation_keeps_spans(void)
 	if (!g)
 		test_fail(__FILE__, __LINE__, "%s", err.msg);
 	const char *texts[] = {
-		"I want to cancel my card because it was stolen.",
-		"Send {{name}} the report from https://example.com/x before Friday.",
-		"Where is my refund?",
-		"ok",
+	    "I want to cancel my card because it was stolen.",
+	    "Send {{name}} the report from https://example.com/x before Friday.",
+	    "Where is my refund?",
+	    "ok",
 	};
 	size_t lens[4];
 	for (int i = 0; i < 4; i++)
@@ -392,11 +408,11 @@ static void missing_parts_name_their_package(void)
 	o.weight[SPROUT_AUG_BACKTRANSLATE] = 1;
 	o.pair = "eng-xxx";
 	CHECK(sprout_augmenter_new(&o, &err) == NULL);
-	CHECK_STR(err.msg, "backtranslate needs the Apertium pair eng-xxx (/usr/share/apertium/modes/"
-			   "eng-xxx.mode not found); install the Debian packages apertium and "
-			   "apertium-eng-xxx");
+	CHECK_STR(err.msg,
+		  "backtranslate needs the Apertium pair eng-xxx (/usr/share/apertium/modes/"
+		  "eng-xxx.mode not found); install the Debian packages apertium and "
+		  "apertium-eng-xxx");
 }
-
 
 /* The spliced JSON lines are byte for byte the built records, written. */
 static void spliced_lines_are_the_built_records(void)
@@ -404,31 +420,34 @@ static void spliced_lines_are_the_built_records(void)
 	static const struct {
 		const char *json, *fmt;
 	} recs[] = {
-		{"{\"instruction\":\"Write a \\\"short\\\" poem about the quiet sea\\nand\\tthe warm sun, "
-		 "please.\",\"input\":\"Use caf\\u00e9 and the \\u2028 separator for {{name}}\","
-		 "\"output\":\"The sea is blue and wide and calm.\",\"extra\":{\"k\":[1,2.50,null]}}",
-		 "alpaca"},
-		{"{\"conversations\":[{\"from\":\"system\",\"value\":\"You are a helpful banking "
-		 "assistant.\"},{\"from\":\"human\",\"value\":\"How do I reset my online banking "
-		 "password quickly?\"},{\"from\":\"gpt\",\"value\":\"Open the settings page and choose "
-		 "reset.\"}],\"id\":7}",
-		 "sharegpt"},
-		{"{\"messages\":[{\"role\":\"user\",\"content\":\"Can you explain why my transfer was "
-		 "declined today?\",\"name\":\"x\"},{\"role\":\"assistant\",\"content\":\"It was over "
-		 "the daily limit for transfers.\"}],\"weight\":1e3}",
-		 "openai"},
-		{"{\"text\":\"I need to cancel the payment I made yesterday evening\",\"label\":3,"
-		 "\"_sprout\":{\"v\":1,\"id\":\"abcd\",\"root\":\"ffff\",\"method\":\"seed\",\"round\":2,"
-		 "\"scores\":{\"x\":0.5}}}",
-		 "classification"},
-		{"{\"text\":\"first text with several content words here today\",\"label\":\"a\","
-		 "\"text\":\"second\"}",
-		 "classification"},
+	    {"{\"instruction\":\"Write a \\\"short\\\" poem about the quiet sea\\nand\\tthe warm "
+	     "sun, "
+	     "please.\",\"input\":\"Use caf\\u00e9 and the \\u2028 separator for {{name}}\","
+	     "\"output\":\"The sea is blue and wide and calm.\",\"extra\":{\"k\":[1,2.50,null]}}",
+	     "alpaca"},
+	    {"{\"conversations\":[{\"from\":\"system\",\"value\":\"You are a helpful banking "
+	     "assistant.\"},{\"from\":\"human\",\"value\":\"How do I reset my online banking "
+	     "password quickly?\"},{\"from\":\"gpt\",\"value\":\"Open the settings page and choose "
+	     "reset.\"}],\"id\":7}",
+	     "sharegpt"},
+	    {"{\"messages\":[{\"role\":\"user\",\"content\":\"Can you explain why my transfer was "
+	     "declined today?\",\"name\":\"x\"},{\"role\":\"assistant\",\"content\":\"It was over "
+	     "the daily limit for transfers.\"}],\"weight\":1e3}",
+	     "openai"},
+	    {"{\"text\":\"I need to cancel the payment I made yesterday evening\",\"label\":3,"
+	     "\"_sprout\":{\"v\":1,\"id\":\"abcd\",\"root\":\"ffff\",\"method\":\"seed\",\"round\":"
+	     "2,"
+	     "\"scores\":{\"x\":0.5}}}",
+	     "classification"},
+	    {"{\"text\":\"first text with several content words here today\",\"label\":\"a\","
+	     "\"text\":\"second\"}",
+	     "classification"},
 	};
 	sprout_augment_options o;
 	sprout_augment_options_init(&o);
 	o.n = 8;
-	o.slots[SPROUT_SLOT_RESPONSE] = o.slots[SPROUT_SLOT_INPUT] = o.slots[SPROUT_SLOT_SYSTEM] = 1;
+	o.slots[SPROUT_SLOT_RESPONSE] = o.slots[SPROUT_SLOT_INPUT] = o.slots[SPROUT_SLOT_SYSTEM] =
+	    1;
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_augmenter *g = sprout_augmenter_new(&o, &err);
 	if (!g)
@@ -443,8 +462,10 @@ static void spliced_lines_are_the_built_records(void)
 			CHECK_INT(sprout_meta_ensure(&p, &err), SPROUT_OK);
 			sprout_record out[8];
 			size_t made, made_json;
-			CHECK_INT(sprout_augment_record(w, &p, NULL, a, out, 8, &made, &err), SPROUT_OK);
-			sprout_buf want = SPROUT_BUF_INIT((size_t)1 << 24), got = SPROUT_BUF_INIT((size_t)1 << 24);
+			CHECK_INT(sprout_augment_record(w, &p, NULL, a, out, 8, &made, &err),
+				  SPROUT_OK);
+			sprout_buf want = SPROUT_BUF_INIT((size_t)1 << 24),
+				   got = SPROUT_BUF_INIT((size_t)1 << 24);
 			if (keep) {
 				sprout_record c;
 				CHECK_INT(sprout_record_clone(&p, a, &c, &err), SPROUT_OK);
@@ -462,8 +483,9 @@ static void spliced_lines_are_the_built_records(void)
 			sprout_buf lines_buf = SPROUT_BUF_INIT((size_t)1 << 24);
 			size_t ends[10];
 			sprout_aug_json j = {&lines_buf, ends, 0, {0}, {0}, keep, strip, 0};
-			CHECK_INT(sprout_augment_record_json(w, &p, NULL, a, 8, &j, &made_json, &err),
-				  SPROUT_OK);
+			CHECK_INT(
+			    sprout_augment_record_json(w, &p, NULL, a, 8, &j, &made_json, &err),
+			    SPROUT_OK);
 			CHECK_INT(made_json, made);
 			CHECK_INT(j.lines, made + (size_t)keep);
 			unsigned counted = 0;
@@ -472,7 +494,9 @@ static void spliced_lines_are_the_built_records(void)
 			CHECK_INT(counted, made);
 			size_t from = 0;
 			for (size_t l = 0; l < j.lines; l++) {
-				CHECK_INT(sprout_buf_add(&got, lines_buf.data + from, ends[l] - from), SPROUT_OK);
+				CHECK_INT(
+				    sprout_buf_add(&got, lines_buf.data + from, ends[l] - from),
+				    SPROUT_OK);
 				CHECK_INT(sprout_buf_addc(&got, '\n'), SPROUT_OK);
 				from = ends[l];
 			}
@@ -495,17 +519,17 @@ static void spliced_lines_are_the_built_records(void)
 static void stopwords_are_found_and_only_they(void);
 
 SUITE(augment_tests) = {
-	T(every_method_keeps_protected_spans_case_and_punctuation),
-	T(register_and_phrasing),
-	T(same_seed_same_text),
-	T(swap_leaves_unmoved_words_as_written),
-	T(variants_carry_label_response_and_provenance),
-	T(spent_method_gives_its_turns_to_the_others),
-	T(backtranslation_keeps_spans),
-	T(spliced_lines_are_the_built_records),
-	T(missing_parts_name_their_package),
-	T(stopwords_are_found_and_only_they),
-	{NULL, NULL},
+    T(every_method_keeps_protected_spans_case_and_punctuation),
+    T(register_and_phrasing),
+    T(same_seed_same_text),
+    T(swap_leaves_unmoved_words_as_written),
+    T(variants_carry_label_response_and_provenance),
+    T(spent_method_gives_its_turns_to_the_others),
+    T(backtranslation_keeps_spans),
+    T(spliced_lines_are_the_built_records),
+    T(missing_parts_name_their_package),
+    T(stopwords_are_found_and_only_they),
+    {NULL, NULL},
 };
 
 /* internal, from src/lib/augment_internal.h */

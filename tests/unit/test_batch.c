@@ -3,8 +3,7 @@
 #include "sprout/batch.h"
 #include "test.h"
 
-static void status(sprout_llm_api api, const char *body, sprout_code want,
-		   sprout_batch_status *st)
+static void status(sprout_llm_api api, const char *body, sprout_code want, sprout_batch_status *st)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_code rc = sprout_batch_status_parse(api, body, strlen(body), st, &err);
@@ -45,13 +44,14 @@ static void batch_objects_say_when_they_end(void)
 	       SPROUT_OK, &st);
 	CHECK_INT(st.ended, 1);
 	CHECK_STR(st.output, "https://api.anthropic.com/v1/messages/batches/msgbatch_1/results");
-	status(SPROUT_LLM_ANTHROPIC, "{\"id\":\"m\",\"processing_status\":\"canceling\"}", SPROUT_OK,
-	       &st);
+	status(SPROUT_LLM_ANTHROPIC, "{\"id\":\"m\",\"processing_status\":\"canceling\"}",
+	       SPROUT_OK, &st);
 	CHECK_INT(st.ended, 0);
 	/* an id that would change the URL it goes into, a wrong type, not JSON */
-	status(SPROUT_LLM_OPENAI, "{\"id\":\"../files\",\"status\":\"completed\"}", SPROUT_ERR_RECORD,
+	status(SPROUT_LLM_OPENAI, "{\"id\":\"../files\",\"status\":\"completed\"}",
+	       SPROUT_ERR_RECORD, &st);
+	status(SPROUT_LLM_OPENAI, "{\"id\":\"b\",\"output_file_id\":\"a?b\"}", SPROUT_ERR_RECORD,
 	       &st);
-	status(SPROUT_LLM_OPENAI, "{\"id\":\"b\",\"output_file_id\":\"a?b\"}", SPROUT_ERR_RECORD, &st);
 	status(SPROUT_LLM_OPENAI, "{\"id\":\"b\",\"status\":3}", SPROUT_ERR_RECORD, &st);
 	status(SPROUT_LLM_ANTHROPIC, "[1]", SPROUT_ERR_JSON, &st);
 	status(SPROUT_LLM_ANTHROPIC, "{\"id\":", SPROUT_ERR_JSON, &st);
@@ -69,11 +69,11 @@ static sprout_batch_result result(sprout_arena *a, sprout_llm_api api, const cha
 static void result_lines_map_to_outcomes(void)
 {
 	sprout_arena *a = sprout_arena_new(0);
-	sprout_batch_result r = result(
-	    a, SPROUT_LLM_OPENAI,
-	    "{\"id\":\"batch_req_1\",\"custom_id\":\"k1\",\"response\":{\"status_code\":200,"
-	    "\"request_id\":\"r\",\"body\":{\"choices\":[]}},\"error\":null}",
-	    SPROUT_OK);
+	sprout_batch_result r =
+	    result(a, SPROUT_LLM_OPENAI,
+		   "{\"id\":\"batch_req_1\",\"custom_id\":\"k1\",\"response\":{\"status_code\":200,"
+		   "\"request_id\":\"r\",\"body\":{\"choices\":[]}},\"error\":null}",
+		   SPROUT_OK);
 	CHECK_STR(r.custom_id, "k1");
 	CHECK_INT(r.outcome, SPROUT_BATCH_ANSWERED);
 	CHECK_INT(r.status, 200);
@@ -93,7 +93,8 @@ static void result_lines_map_to_outcomes(void)
 	CHECK_INT(r.outcome, SPROUT_BATCH_EXPIRED);
 	CHECK_STR(r.message, "too late");
 	r = result(a, SPROUT_LLM_ANTHROPIC,
-		   "{\"custom_id\":\"k4\",\"result\":{\"type\":\"succeeded\",\"message\":{\"content\":[]}}}",
+		   "{\"custom_id\":\"k4\",\"result\":{\"type\":\"succeeded\",\"message\":{"
+		   "\"content\":[]}}}",
 		   SPROUT_OK);
 	CHECK_INT(r.outcome, SPROUT_BATCH_ANSWERED);
 	r = result(a, SPROUT_LLM_ANTHROPIC,
@@ -103,8 +104,8 @@ static void result_lines_map_to_outcomes(void)
 	CHECK_INT(r.outcome, SPROUT_BATCH_ERRORED);
 	CHECK_INT(r.status, 529);
 	CHECK_STR(r.message, "busy");
-	r = result(a, SPROUT_LLM_ANTHROPIC, "{\"custom_id\":\"k6\",\"result\":{\"type\":\"canceled\"}}",
-		   SPROUT_OK);
+	r = result(a, SPROUT_LLM_ANTHROPIC,
+		   "{\"custom_id\":\"k6\",\"result\":{\"type\":\"canceled\"}}", SPROUT_OK);
 	CHECK_INT(r.outcome, SPROUT_BATCH_EXPIRED);
 	result(a, SPROUT_LLM_ANTHROPIC, "{\"custom_id\":\"k7\",\"result\":{\"type\":\"odd\"}}",
 	       SPROUT_ERR_RECORD);
@@ -118,7 +119,7 @@ static void result_lines_map_to_outcomes(void)
 }
 
 SUITE(batch_tests) = {
-	T(batch_objects_say_when_they_end),
-	T(result_lines_map_to_outcomes),
-	{NULL, NULL},
+    T(batch_objects_say_when_they_end),
+    T(result_lines_map_to_outcomes),
+    {NULL, NULL},
 };

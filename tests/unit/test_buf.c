@@ -33,6 +33,6 @@ static void appends_keep_every_byte(void)
 }
 
 SUITE(buf_tests) = {
-	T(appends_keep_every_byte),
-	{NULL, NULL},
+    T(appends_keep_every_byte),
+    {NULL, NULL},
 };

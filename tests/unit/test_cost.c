@@ -19,7 +19,8 @@ static void models_are_found_by_name_and_date(void)
 	CHECK(mini && mini->builtin && !strcmp(mini->model, "gpt-4o-mini"));
 	CHECK(sprout_prices_find(p, "gpt-4o-mini-2024-07-18") == mini);
 	CHECK(!strcmp(sprout_prices_find(p, "gpt-4o-2024-08-06")->model, "gpt-4o"));
-	CHECK(!strcmp(sprout_prices_find(p, "claude-3-5-haiku-20241022")->model, "claude-3-5-haiku"));
+	CHECK(
+	    !strcmp(sprout_prices_find(p, "claude-3-5-haiku-20241022")->model, "claude-3-5-haiku"));
 	CHECK(!strcmp(sprout_prices_find(p, "claude-3-5-haiku-latest")->model, "claude-3-5-haiku"));
 	CHECK(!strcmp(sprout_prices_find(p, "claude-sonnet-4-5-20250929")->model,
 		      "claude-sonnet-4-5"));
@@ -63,7 +64,7 @@ static void a_file_overrides_and_extends(void)
 	const sprout_price *m = sprout_prices_find(p, "gpt-4o-mini-2024-07-18");
 	CHECK(m && !m->builtin);
 	CHECK(near(m->input, 1) && near(m->output, 2));
-	CHECK(near(m->cached_input, 1)); /* as input when not given */
+	CHECK(near(m->cached_input, 1));   /* as input when not given */
 	CHECK(near(m->batch_discount, 0)); /* the entry is replaced whole */
 	m = sprout_prices_find(p, "my-model");
 	CHECK(m && near(m->cached_input, 0.05) && near(m->batch_discount, 0.25));
@@ -84,7 +85,8 @@ static void bad(const char *text, const char *want)
 	char msg[800];
 	sprout_error_format(&err, msg, sizeof msg);
 	if (rc != SPROUT_ERR_FORMAT || strcmp(msg, want))
-		test_fail(__FILE__, __LINE__, "for %s\n  got  %s (%d)\n  want %s", text, msg, rc, want);
+		test_fail(__FILE__, __LINE__, "for %s\n  got  %s (%d)\n  want %s", text, msg, rc,
+			  want);
 	CHECK_INT(sprout_prices_count(p), before); /* nothing added */
 	sprout_prices_free(p);
 }
@@ -101,14 +103,16 @@ static void bad_files_say_where(void)
 	bad("m:\n  input: 1\n  outptu: 2\n",
 	    "p.yaml:3:3: model 'm': unknown key 'outptu' (expected input, output, cached-input or "
 	    "batch-discount)");
-	bad("m: {input: 1}\n", "p.yaml:1:4: model 'm': 'output' is required (USD per million tokens)");
+	bad("m: {input: 1}\n",
+	    "p.yaml:1:4: model 'm': 'output' is required (USD per million tokens)");
 	bad("m: {input: -1, output: 1}\n",
 	    "p.yaml:1:12: model 'm': 'input' must be a number from 0 to 1e+06");
 	bad("m: {input: '1', output: 1}\n",
 	    "p.yaml:1:12: model 'm': 'input' must be a number from 0 to 1e+06");
 	bad("m: {input: 1, output: 1, batch-discount: 2}\n",
 	    "p.yaml:1:42: model 'm': 'batch-discount' must be a number from 0 to 1");
-	bad("m: {input: 1, output: [1\n", "p.yaml:2:1: did not find expected ',' or ']' while parsing a flow sequence");
+	bad("m: {input: 1, output: [1\n",
+	    "p.yaml:2:1: did not find expected ',' or ']' while parsing a flow sequence");
 }
 
 static void a_file_that_cannot_be_read(void)
@@ -130,10 +134,7 @@ static void a_file_that_cannot_be_read(void)
 }
 
 SUITE(cost_tests) = {
-	T(models_are_found_by_name_and_date),
-	T(usage_costs),
-	T(a_file_overrides_and_extends),
-	T(bad_files_say_where),
-	T(a_file_that_cannot_be_read),
-	{NULL, NULL},
+    T(models_are_found_by_name_and_date), T(usage_costs),
+    T(a_file_overrides_and_extends),	  T(bad_files_say_where),
+    T(a_file_that_cannot_be_read),	  {NULL, NULL},
 };

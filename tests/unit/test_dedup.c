@@ -27,9 +27,10 @@ static void rouge_l_by_hand(void)
 static char **make_texts(size_t n, uint64_t seed)
 {
 	static const char *const words[] = {
-		"give", "me", "a", "list", "of", "the", "best", "ways", "to", "write", "poem",
-		"about", "cats", "dogs", "in", "short", "story", "explain", "why", "sky", "is",
-		"blue", "how", "do", "i", "learn", "language", "quickly", "summarize", "this",
+	    "give",  "me",	"a",	    "list",    "of",	    "the",  "best", "ways",
+	    "to",    "write",	"poem",	    "about",   "cats",	    "dogs", "in",   "short",
+	    "story", "explain", "why",	    "sky",     "is",	    "blue", "how",  "do",
+	    "i",     "learn",	"language", "quickly", "summarize", "this",
 	};
 	sprout_rng r;
 	sprout_rng_init(&r, seed, "texts", "dedup");
@@ -62,12 +63,14 @@ static void novelty_decides_as_all_pairs_do(void)
 			int isnew = sprout_novelty_check(p, t[i], strlen(t[i]), &best, &which);
 			double ref = 0;
 			for (size_t j = 0; j < np; j++) {
-				double x = sprout_rouge_l(t[i], strlen(t[i]), pool[j], strlen(pool[j]));
+				double x =
+				    sprout_rouge_l(t[i], strlen(t[i]), pool[j], strlen(pool[j]));
 				if (x > ref)
 					ref = x;
 			}
 			if (isnew != (ref <= 0.7))
-				test_fail(__FILE__, __LINE__, "seed %llu text %zu: index says %d, all pairs %f",
+				test_fail(__FILE__, __LINE__,
+					  "seed %llu text %zu: index says %d, all pairs %f",
 					  (unsigned long long)seed, i, isnew, ref);
 			/* scores come from the pairs the index compared: never above the
 			 * true best, and above the threshold exactly when it is */
@@ -114,7 +117,8 @@ static void near_duplicates_are_verified(void)
 		CHECK(dup >= 0);
 		if (dup) {
 			CHECK(which < nadded);
-			double real = sprout_jaccard(t[i], strlen(t[i]), added[which], strlen(added[which]));
+			double real =
+			    sprout_jaccard(t[i], strlen(t[i]), added[which], strlen(added[which]));
 			CHECK(real >= 0.8 && real == j);
 		} else {
 			added[nadded++] = t[i];
@@ -186,13 +190,14 @@ static void neardup_sketch_decides_as_verifying_all(void)
 	char **t = malloc(n * sizeof *t);
 	for (size_t i = 0; i < n; i++) {
 		size_t which = sprout_rng_below(&r, 40) ? sprout_rng_below(&r, NSHORT)
-							 : NSHORT + sprout_rng_below(&r, NLONG);
+							: NSHORT + sprout_rng_below(&r, NLONG);
 		sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 20);
 		sprout_buf_addf(&b, "%s %s %s", edge[sprout_rng_below(&r, 6)], base[which],
-				  edge[sprout_rng_below(&r, 6)]);
+				edge[sprout_rng_below(&r, 6)]);
 		size_t edits = sprout_rng_below(&r, 4) * (which < NSHORT ? 1 : 50);
 		for (; edits; edits--)
-			b.data[sprout_rng_below(&r, b.len)] = (char)('a' + sprout_rng_below(&r, 26));
+			b.data[sprout_rng_below(&r, b.len)] =
+			    (char)('a' + sprout_rng_below(&r, 26));
 		t[i] = strdup(b.data);
 		sprout_buf_release(&b);
 	}
@@ -221,7 +226,7 @@ static void neardup_sketch_decides_as_verifying_all(void)
 	CHECK(cx == cy && fx == fy && fx == dups);
 	CHECK(vy == cy);    /* exhaustive: every candidate verified */
 	CHECK(vx < cx / 2); /* the sketches turned most down */
-	CHECK(vx > fx);     /* and let some through that failed */
+	CHECK(vx > fx);	    /* and let some through that failed */
 	sprout_neardup_free(x);
 	sprout_neardup_free(y);
 	for (size_t i = 0; i < n; i++)
@@ -235,11 +240,11 @@ static void neardup_sketch_decides_as_verifying_all(void)
 }
 
 SUITE(dedup_tests) = {
-	T(neardup_sketch_decides_as_verifying_all),
-	T(neardup_add_is_check_and_add),
-	T(normalisation),
-	T(rouge_l_by_hand),
-	T(novelty_decides_as_all_pairs_do),
-	T(near_duplicates_are_verified),
-	{NULL, NULL},
+    T(neardup_sketch_decides_as_verifying_all),
+    T(neardup_add_is_check_and_add),
+    T(normalisation),
+    T(rouge_l_by_hand),
+    T(novelty_decides_as_all_pairs_do),
+    T(near_duplicates_are_verified),
+    {NULL, NULL},
 };

@@ -56,7 +56,7 @@ static void dict_borrows_keys_without_an_arena(void)
 }
 
 SUITE(dict_tests) = {
-	T(dict_numbers_keys_in_first_seen_order),
-	T(dict_borrows_keys_without_an_arena),
-	{NULL, NULL},
+    T(dict_numbers_keys_in_first_seen_order),
+    T(dict_borrows_keys_without_an_arena),
+    {NULL, NULL},
 };

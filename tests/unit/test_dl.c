@@ -20,7 +20,8 @@ static void loads_functions_and_names_the_package(void)
 	CHECK(strstr(err.msg, "); install the Debian package libsprout-missing9") != NULL);
 
 	void (*none)(void) = NULL;
-	const sprout_dl_sym bad[] = {{"cos", (void **)&cosine}, {"sprout_no_such_fn", (void **)&none}};
+	const sprout_dl_sym bad[] = {{"cos", (void **)&cosine},
+				     {"sprout_no_such_fn", (void **)&none}};
 	err = (sprout_error)SPROUT_ERROR_INIT;
 	CHECK_INT(sprout_dl_load("libm.so.6", "libc6", bad, 2, &err), SPROUT_ERR_IO);
 	CHECK_STR(err.msg, "libm.so.6 has no function sprout_no_such_fn; install a newer libc6");
@@ -28,6 +29,6 @@ static void loads_functions_and_names_the_package(void)
 }
 
 SUITE(dl_tests) = {
-	T(loads_functions_and_names_the_package),
-	{NULL, NULL},
+    T(loads_functions_and_names_the_package),
+    {NULL, NULL},
 };

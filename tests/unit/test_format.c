@@ -29,7 +29,8 @@ static void field_maps(void)
 	sprout_format_describe(&f, desc, sizeof desc);
 	CHECK_STR(desc, "map prompt=question,response=answer,label=intent");
 	CHECK_INT(sprout_format_parse("response=answer", &f, &err), SPROUT_ERR_FORMAT);
-	CHECK_STR(err.msg, "bad field map 'response=answer': it must map the prompt slot (prompt=KEY)");
+	CHECK_STR(err.msg,
+		  "bad field map 'response=answer': it must map the prompt slot (prompt=KEY)");
 	CHECK_INT(sprout_format_parse("prompt=q,prompt=r", &f, &err), SPROUT_ERR_FORMAT);
 	CHECK_STR(err.msg, "bad field map 'prompt=q,prompt=r': slot prompt given twice");
 	CHECK_INT(sprout_format_parse("prompt=q,response=q", &f, &err), SPROUT_ERR_FORMAT);
@@ -77,17 +78,14 @@ static void undetectable_names_the_keys(void)
 	CHECK_INT(sprout_format_detect(parse_ok(a, "{\"question\":\"q\",\"answer\":\"a\"}"), &f,
 				       NULL, 0, &err),
 		  SPROUT_ERR_FORMAT);
-	CHECK_STR(err.msg, "cannot detect the format: the record has keys {question, answer}, none "
-			   "of instruction (alpaca), conversations (sharegpt), messages (openai), "
-			   "text (classification, or plain text); give --format or a field map like "
-			   "--map prompt=question,response=answer");
+	CHECK_STR(err.msg,
+		  "cannot detect the format: the record has keys {question, answer}, none "
+		  "of instruction (alpaca), conversations (sharegpt), messages (openai), "
+		  "text (classification, or plain text); give --format or a field map like "
+		  "--map prompt=question,response=answer");
 	sprout_arena_free(a);
 }
 
 SUITE(format_tests) = {
-	T(names_and_aliases),
-	T(field_maps),
-	T(detection),
-	T(undetectable_names_the_keys),
-	{NULL, NULL},
+    T(names_and_aliases), T(field_maps), T(detection), T(undetectable_names_the_keys), {NULL, NULL},
 };

@@ -37,16 +37,15 @@ static void strings_decode_escapes_and_write_minimal_escapes(void)
 	CHECK_STR(dump(parse_ok(A, "\"中文 ü\"")), "\"中文 ü\"");
 }
 
-static void expect_error(const char *text, sprout_code code, unsigned long line,
-			 unsigned long col, const char *msg)
+static void expect_error(const char *text, sprout_code code, unsigned long line, unsigned long col,
+			 const char *msg)
 {
 	sprout_json *v;
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_code rc = sprout_json_parse(A, text, strlen(text), &v, &err);
 	if (rc != code || err.line != line || err.column != col || strcmp(err.msg, msg) != 0)
-		test_fail(__FILE__, __LINE__,
-			  "for %s\n  got  %s %lu:%lu %s\n  want %s %lu:%lu %s", text,
-			  sprout_code_name(rc), err.line, err.column, err.msg,
+		test_fail(__FILE__, __LINE__, "for %s\n  got  %s %lu:%lu %s\n  want %s %lu:%lu %s",
+			  text, sprout_code_name(rc), err.line, err.column, err.msg,
 			  sprout_code_name(code), line, col, msg);
 }
 
@@ -168,7 +167,8 @@ static void object_edits(void)
 	sprout_json *copy = sprout_json_copy(A, o);
 	CHECK(sprout_json_equal(copy, o));
 	CHECK(copy != o && copy->u.members != o->u.members);
-	CHECK(!sprout_json_equal(parse_ok(A, "{\"a\":1,\"b\":2}"), parse_ok(A, "{\"b\":2,\"a\":1}")));
+	CHECK(
+	    !sprout_json_equal(parse_ok(A, "{\"a\":1,\"b\":2}"), parse_ok(A, "{\"b\":2,\"a\":1}")));
 	CHECK(!sprout_json_equal(parse_ok(A, "1.0"), parse_ok(A, "1")));
 	CHECK(sprout_json_is(sprout_json_get(o, "b"), "x"));
 }
@@ -205,7 +205,8 @@ static void pretty_output_indents_and_reads_back(void)
  * to be read eight bytes at a time, and bytes that do not (UTF-8, DEL). */
 static void escapes_are_found_anywhere_in_a_string(void)
 {
-	static const unsigned char special[] = {'"', '\\', '\n', '\t', 0x01, 0x1f, 0x7f, 0xc3, 0x20, 0x21, 0x5b, 0x5d};
+	static const unsigned char special[] = {'"',  '\\', '\n', '\t', 0x01, 0x1f,
+						0x7f, 0xc3, 0x20, 0x21, 0x5b, 0x5d};
 	for (size_t len = 1; len <= 19; len++) {
 		for (size_t at = 0; at < len; at++) {
 			for (size_t k = 0; k < sizeof special; k++) {
@@ -228,7 +229,8 @@ static void escapes_are_found_anywhere_in_a_string(void)
 						want[n++] = '\\';
 						want[n++] = 't';
 					} else if (c < 0x20) {
-						n += (size_t)snprintf(want + n, sizeof want - n, "\\u%04x", c);
+						n += (size_t)snprintf(want + n, sizeof want - n,
+								      "\\u%04x", c);
 					} else {
 						want[n++] = (char)c;
 					}
@@ -279,7 +281,8 @@ static void duplicate_keys_are_an_error_at_the_second_key(void)
 		  SPROUT_OK);
 	CHECK_INT(v->len, 4);
 	/* an empty key twice is a duplicate too */
-	CHECK_INT(parse_dups("[{\"\":1,\"\":2}]", SPROUT_JSON_DUPS_ERROR, &v, &err), SPROUT_ERR_JSON);
+	CHECK_INT(parse_dups("[{\"\":1,\"\":2}]", SPROUT_JSON_DUPS_ERROR, &v, &err),
+		  SPROUT_ERR_JSON);
 	/* sprout_json_parse keeps them */
 	CHECK_STR(dump(parse_ok(A, "{\"a\":1,\"a\":2}")), "{\"a\":1,\"a\":2}");
 }
@@ -289,9 +292,10 @@ static void duplicate_keys_last_keeps_the_last_value_in_the_first_place(void)
 	setup();
 	sprout_json *v;
 	sprout_error err = SPROUT_ERROR_INIT;
-	CHECK_INT(parse_dups("{\"a\":1,\"b\":2,\"a\":3,\"c\":{\"x\":[1],\"x\":[2],\"x\":[3]},\"a\":4}",
-			     SPROUT_JSON_DUPS_LAST, &v, &err),
-		  SPROUT_OK);
+	CHECK_INT(
+	    parse_dups("{\"a\":1,\"b\":2,\"a\":3,\"c\":{\"x\":[1],\"x\":[2],\"x\":[3]},\"a\":4}",
+		       SPROUT_JSON_DUPS_LAST, &v, &err),
+	    SPROUT_OK);
 	CHECK_STR(dump(v), "{\"a\":4,\"b\":2,\"c\":{\"x\":[3]}}");
 }
 
@@ -331,19 +335,19 @@ static void duplicate_keys_in_big_objects(void)
 }
 
 SUITE(json_tests) = {
-	T(escapes_are_found_anywhere_in_a_string),
-	T(pretty_output_indents_and_reads_back),
-	T(round_trip_keeps_order_numbers_and_duplicates),
-	T(strings_decode_escapes_and_write_minimal_escapes),
-	T(syntax_errors_name_line_column_and_reason),
-	T(string_and_number_errors),
-	T(invalid_utf8_is_its_own_error),
-	T(nesting_is_bounded),
-	T(large_containers_parse),
-	T(real_numbers_print_shortest_exact),
-	T(object_edits),
-	T(duplicate_keys_are_an_error_at_the_second_key),
-	T(duplicate_keys_last_keeps_the_last_value_in_the_first_place),
-	T(duplicate_keys_in_big_objects),
-	{NULL, NULL},
+    T(escapes_are_found_anywhere_in_a_string),
+    T(pretty_output_indents_and_reads_back),
+    T(round_trip_keeps_order_numbers_and_duplicates),
+    T(strings_decode_escapes_and_write_minimal_escapes),
+    T(syntax_errors_name_line_column_and_reason),
+    T(string_and_number_errors),
+    T(invalid_utf8_is_its_own_error),
+    T(nesting_is_bounded),
+    T(large_containers_parse),
+    T(real_numbers_print_shortest_exact),
+    T(object_edits),
+    T(duplicate_keys_are_an_error_at_the_second_key),
+    T(duplicate_keys_last_keeps_the_last_value_in_the_first_place),
+    T(duplicate_keys_in_big_objects),
+    {NULL, NULL},
 };

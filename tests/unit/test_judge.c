@@ -13,7 +13,8 @@ static void reads_scores_models_write(void)
 	    {"{\"reason\": \"same meaning\", \"score\": 5}", "same meaning", 5},
 	    {"{\"score\": 1, \"reason\": \"\"}", "", 1},
 	    /* prose and a fence around it, thinking first */
-	    {"<think>hmm {\"score\": 2}</think>Verdict:\n```json\n{\"reason\": \"ok\", \"score\": 4}\n```",
+	    {"<think>hmm {\"score\": 2}</think>Verdict:\n```json\n{\"reason\": \"ok\", \"score\": "
+	     "4}\n```",
 	     "ok", 4},
 	    /* the generate prompts' shape, a bare array, a quoted digit, 3.0 */
 	    {"{\"items\": [{\"reason\": \"r\", \"score\": 3}]}", "r", 3},
@@ -26,7 +27,8 @@ static void reads_scores_models_write(void)
 		sprout_buf reason = SPROUT_BUF_INIT(1 << 20);
 		sprout_error err = SPROUT_ERROR_INIT;
 		int score = 0;
-		if (sprout_judge_read(cases[i].answer, strlen(cases[i].answer), &score, &reason, &err))
+		if (sprout_judge_read(cases[i].answer, strlen(cases[i].answer), &score, &reason,
+				      &err))
 			test_fail(__FILE__, __LINE__, "case %zu: %s", i, err.msg);
 		CHECK_INT(score, cases[i].score);
 		CHECK_STR(reason.data, cases[i].reason);
@@ -42,12 +44,16 @@ static void refuses_what_is_not_a_score(void)
 	} cases[] = {
 	    {"I would give it a 4.", "no JSON object in the answer"},
 	    {"{\"reason\": \"fine\"}", "the answer has no \"score\""},
-	    {"{\"reason\": \"fine\", \"score\": 0}", "the score 0 is not a whole number from 1 to 5"},
-	    {"{\"reason\": \"fine\", \"score\": 6}", "the score 6 is not a whole number from 1 to 5"},
-	    {"{\"reason\": \"fine\", \"score\": 4.5}", "the score 4.5 is not a whole number from 1 to 5"},
+	    {"{\"reason\": \"fine\", \"score\": 0}",
+	     "the score 0 is not a whole number from 1 to 5"},
+	    {"{\"reason\": \"fine\", \"score\": 6}",
+	     "the score 6 is not a whole number from 1 to 5"},
+	    {"{\"reason\": \"fine\", \"score\": 4.5}",
+	     "the score 4.5 is not a whole number from 1 to 5"},
 	    {"{\"reason\": \"fine\", \"score\": \"high\"}",
 	     "the score high is not a whole number from 1 to 5"},
-	    {"{\"reason\": \"fine\", \"score\": null}", "the score  is not a whole number from 1 to 5"},
+	    {"{\"reason\": \"fine\", \"score\": null}",
+	     "the score  is not a whole number from 1 to 5"},
 	    {"{\"score\": 4}", "the answer has no \"reason\" string"},
 	    {"{\"score\": 4, \"reason\": [\"a\"]}", "the answer has no \"reason\" string"},
 	    {"[]", "the answer is not a JSON object"},
@@ -56,8 +62,8 @@ static void refuses_what_is_not_a_score(void)
 		sprout_buf reason = SPROUT_BUF_INIT(1 << 20);
 		sprout_error err = SPROUT_ERROR_INIT;
 		int score = 0;
-		sprout_code rc =
-		    sprout_judge_read(cases[i].answer, strlen(cases[i].answer), &score, &reason, &err);
+		sprout_code rc = sprout_judge_read(cases[i].answer, strlen(cases[i].answer), &score,
+						   &reason, &err);
 		if (rc != SPROUT_ERR_JSON)
 			test_fail(__FILE__, __LINE__, "case %zu: code %d", i, (int)rc);
 		CHECK_INT(score, 0);
@@ -80,7 +86,8 @@ static void rubrics_by_name(void)
 	}
 	sprout_rubric r;
 	CHECK_INT(sprout_rubric_parse("Meaning", &r, &err), SPROUT_ERR_USAGE);
-	CHECK_STR(err.msg, "unknown rubric 'Meaning' (expected meaning, response, fluency or scope)");
+	CHECK_STR(err.msg,
+		  "unknown rubric 'Meaning' (expected meaning, response, fluency or scope)");
 }
 
 static void judge_checks_its_options(void)

@@ -114,9 +114,11 @@ static void meaning_scale_and_examples(void)
 	/* a swap that scrambles the request, a wrong-sense synonym, a lost word
 	 * that carried the meaning, a stray insertion, a bad contraction */
 	CHECK(mscore(m, p, "i have a new top. how do i card it up?") < t);
-	CHECK(mscore(m, "is there enough money in my account", "is there enough money in my chronicle") < t);
+	CHECK(mscore(m, "is there enough money in my account",
+		     "is there enough money in my chronicle") < t);
 	CHECK(mscore(m, "my savings account is blocked", "my account is blocked") < t);
-	CHECK(mscore(m, "what is the balance of my account", "what is the balance of atomic my account") < t);
+	CHECK(mscore(m, "what is the balance of my account",
+		     "what is the balance of atomic my account") < t);
 	CHECK(mscore(m, "how many vacation days do i have to spend",
 		     "how many vacation days do i've to spend") < t);
 	/* every score on the scale, whatever the input */
@@ -157,10 +159,6 @@ static void meaning_engine_through_sim(void)
 }
 
 SUITE(meaning_tests) = {
-	T(lm_knows_word_order),
-	T(lm_missing_names_the_package),
-	T(wordnet_counts_senses),
-	T(meaning_scale_and_examples),
-	T(meaning_engine_through_sim),
-	{NULL, NULL},
+    T(lm_knows_word_order),	   T(lm_missing_names_the_package), T(wordnet_counts_senses),
+    T(meaning_scale_and_examples), T(meaning_engine_through_sim),   {NULL, NULL},
 };

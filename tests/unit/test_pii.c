@@ -17,7 +17,8 @@ static const char *found(const char *s)
 
 static void finds_each_kind(void)
 {
-	CHECK_STR(found("write to jane.doe+bank@mail.example.co.uk."), "email[jane.doe+bank@mail.example.co.uk]");
+	CHECK_STR(found("write to jane.doe+bank@mail.example.co.uk."),
+		  "email[jane.doe+bank@mail.example.co.uk]");
 	CHECK_STR(found("call 555-123-4567, +44 20 7946 0958 or (555) 123-4567"),
 		  "phone[555-123-4567] phone[+44 20 7946 0958] phone[(555) 123-4567]");
 	CHECK_STR(found("card 4111 1111 1111 1111 or 5500-0000-0000-0004"),
@@ -54,8 +55,8 @@ static void redaction(void)
 }
 
 SUITE(pii_tests) = {
-	T(finds_each_kind),
-	T(checks_keep_false_alarms_out),
-	T(redaction),
-	{NULL, NULL},
+    T(finds_each_kind),
+    T(checks_keep_false_alarms_out),
+    T(redaction),
+    {NULL, NULL},
 };

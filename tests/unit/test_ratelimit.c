@@ -4,11 +4,11 @@
 #include "sprout/ratelimit.h"
 #include "test.h"
 
-#define CHECK_NEAR(got, want)                                                              \
-	do {                                                                               \
-		double g_ = (got), w_ = (want);                                            \
-		if (!(fabs(g_ - w_) <= 1e-6 * (fabs(w_) > 1 ? fabs(w_) : 1)))            \
-			test_fail(__FILE__, __LINE__, "%s: got %.9g, want %.9g", #got, g_, w_); \
+#define CHECK_NEAR(got, want)                                                                      \
+	do {                                                                                       \
+		double g_ = (got), w_ = (want);                                                    \
+		if (!(fabs(g_ - w_) <= 1e-6 * (fabs(w_) > 1 ? fabs(w_) : 1)))                      \
+			test_fail(__FILE__, __LINE__, "%s: got %.9g, want %.9g", #got, g_, w_);    \
 	} while (0)
 
 static void bucket_by_hand_refills_per_minute(void)
@@ -19,7 +19,7 @@ static void bucket_by_hand_refills_per_minute(void)
 		CHECK_NEAR(sprout_bucket_wait(&b, 1, 100), 0);
 		sprout_bucket_take(&b, 1, 100);
 	}
-	CHECK_NEAR(sprout_bucket_wait(&b, 1, 100), 1);   /* empty: the next in a second */
+	CHECK_NEAR(sprout_bucket_wait(&b, 1, 100), 1); /* empty: the next in a second */
 	CHECK_NEAR(sprout_bucket_wait(&b, 1, 100.5), 0.5);
 	CHECK_NEAR(sprout_bucket_wait(&b, 1, 101), 0);
 	CHECK_NEAR(sprout_bucket_wait(&b, 3, 101), 2);
@@ -103,8 +103,8 @@ static void bucket_never_outruns_the_server(void)
 				int fresh = pending_seq[i] > heard;
 				if (fresh)
 					heard = pending_seq[i];
-				sprout_bucket_heard(&b, cap, pending_rem[i], pending_reset[i], 0.001, after,
-						    fresh, t);
+				sprout_bucket_heard(&b, cap, pending_rem[i], pending_reset[i],
+						    0.001, after, fresh, t);
 				pending_at[i] = pending_at[np - 1];
 				pending_seq[i] = pending_seq[np - 1];
 				pending_rem[i] = pending_rem[np - 1];
@@ -164,7 +164,8 @@ static void durations_as_openai_writes_them(void)
 	CHECK_INT(sprout_rl_duration(" 2.5 ", &s, &r), 0); /* plain seconds */
 	CHECK_NEAR(s, 2.5);
 	CHECK_NEAR(r, 0.1);
-	const char *bad[] = {"", "s", "1x", "1m30", "-1s", "1.s", ".s", "1 s", "nan", "1e3s", "1m 2s"};
+	const char *bad[] = {"",   "s",	  "1x",	 "1m30", "-1s",	 "1.s",
+			     ".s", "1 s", "nan", "1e3s", "1m 2s"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK_INT(sprout_rl_duration(bad[i], &s, &r), -1);
 }
@@ -200,8 +201,8 @@ static void header_lines(void)
 {
 	sprout_rl_headers h = {0};
 	const char *lines[] = {
-	    "x-ratelimit-limit-requests: 60\r\n",   "X-RateLimit-Remaining-Requests: 59\r\n",
-	    "x-ratelimit-reset-requests: 1s\r\n",   "x-ratelimit-limit-tokens: 150000\r\n",
+	    "x-ratelimit-limit-requests: 60\r\n",	"X-RateLimit-Remaining-Requests: 59\r\n",
+	    "x-ratelimit-reset-requests: 1s\r\n",	"x-ratelimit-limit-tokens: 150000\r\n",
 	    "x-ratelimit-remaining-tokens: 149984\r\n", "x-ratelimit-reset-tokens: 6m0s\r\n",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
@@ -284,12 +285,12 @@ static void aimd_grows_and_halves(void)
 }
 
 SUITE(ratelimit_tests) = {
-	T(bucket_by_hand_refills_per_minute),
-	T(bucket_follows_the_server),
-	T(bucket_never_outruns_the_server),
-	T(durations_as_openai_writes_them),
-	T(times_as_anthropic_writes_them),
-	T(header_lines),
-	T(aimd_grows_and_halves),
-	{NULL, NULL},
+    T(bucket_by_hand_refills_per_minute),
+    T(bucket_follows_the_server),
+    T(bucket_never_outruns_the_server),
+    T(durations_as_openai_writes_them),
+    T(times_as_anthropic_writes_them),
+    T(header_lines),
+    T(aimd_grows_and_halves),
+    {NULL, NULL},
 };

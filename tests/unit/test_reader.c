@@ -13,8 +13,7 @@ struct got {
 
 static sprout_arena *A;
 
-static sprout_reader *mem_reader(const char *name, const char *data, size_t max,
-				 sprout_container c)
+static sprout_reader *mem_reader(const char *name, const char *data, size_t max, sprout_container c)
 {
 	sprout_reader_options o = SPROUT_READER_OPTIONS_INIT;
 	if (max)
@@ -90,8 +89,10 @@ static void bad_line_is_located_and_reading_goes_on(void)
 
 static void json_array_records_and_locations(void)
 {
-	sprout_reader *r = mem_reader("x.json", "\xEF\xBB\xBF [ {\"a\":\"]\\\"[\"},\n  {\"b\":[1,{}]} ,\n {\"c\": tru}, 5, {}\n]\n",
-				      0, SPROUT_CONTAINER_AUTO);
+	sprout_reader *r = mem_reader(
+	    "x.json",
+	    "\xEF\xBB\xBF [ {\"a\":\"]\\\"[\"},\n  {\"b\":[1,{}]} ,\n {\"c\": tru}, 5, {}\n]\n", 0,
+	    SPROUT_CONTAINER_AUTO);
 	struct got g = next(r);
 	CHECK_STR(g.json, "{\"a\":\"]\\\"[\"}");
 	CHECK_INT(sprout_reader_container(r), SPROUT_CONTAINER_ARRAY);
@@ -485,20 +486,20 @@ static void source_progress_counts_stored_bytes(void)
 }
 
 SUITE(reader_tests) = {
-	T(jsonl_lines_blank_lines_and_crlf),
-	T(bad_line_is_located_and_reading_goes_on),
-	T(json_array_records_and_locations),
-	T(broken_arrays_stop_reading),
-	T(container_mismatches),
-	T(empty_inputs),
-	T(over_long_lines_are_skipped_with_a_snippet),
-	T(over_long_line_across_many_chunks),
-	T(over_long_array_element),
-	T(over_long_element_at_end_of_input),
-	T(invalid_utf8_line),
-	T(gzip_input_and_truncated_gzip),
-	T(gzip_members_and_trailing_bytes),
-	T(missing_file_is_an_io_error),
-	T(source_progress_counts_stored_bytes),
-	{NULL, NULL},
+    T(jsonl_lines_blank_lines_and_crlf),
+    T(bad_line_is_located_and_reading_goes_on),
+    T(json_array_records_and_locations),
+    T(broken_arrays_stop_reading),
+    T(container_mismatches),
+    T(empty_inputs),
+    T(over_long_lines_are_skipped_with_a_snippet),
+    T(over_long_line_across_many_chunks),
+    T(over_long_array_element),
+    T(over_long_element_at_end_of_input),
+    T(invalid_utf8_line),
+    T(gzip_input_and_truncated_gzip),
+    T(gzip_members_and_trailing_bytes),
+    T(missing_file_is_an_io_error),
+    T(source_progress_counts_stored_bytes),
+    {NULL, NULL},
 };

@@ -19,26 +19,30 @@ static void slots_in_every_format(void)
 {
 	A = sprout_arena_new(0);
 	sprout_record r = make_record(
-		A, "{\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\",\"system\":\"S\"}", "auto");
+	    A, "{\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\",\"system\":\"S\"}", "auto");
 	CHECK_STR(slot(&r, SPROUT_SLOT_PROMPT), "I");
 	CHECK_STR(slot(&r, SPROUT_SLOT_INPUT), "X");
 	CHECK_STR(slot(&r, SPROUT_SLOT_RESPONSE), "O");
 	CHECK_STR(slot(&r, SPROUT_SLOT_SYSTEM), "S");
 	CHECK_STR(slot(&r, SPROUT_SLOT_LABEL), "(absent)");
 
-	r = make_record(A, "{\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":\"gpt\","
-			   "\"value\":\"early\"},{\"from\":\"human\",\"value\":\"U\"},{\"from\":\"gpt\","
-			   "\"value\":\"G\"},{\"from\":\"human\",\"value\":\"U2\"}],\"label\":3}",
-			"auto");
+	r = make_record(
+	    A,
+	    "{\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":\"gpt\","
+	    "\"value\":\"early\"},{\"from\":\"human\",\"value\":\"U\"},{\"from\":\"gpt\","
+	    "\"value\":\"G\"},{\"from\":\"human\",\"value\":\"U2\"}],\"label\":3}",
+	    "auto");
 	CHECK_STR(slot(&r, SPROUT_SLOT_PROMPT), "U");
 	CHECK_STR(slot(&r, SPROUT_SLOT_RESPONSE), "G");
 	CHECK_STR(slot(&r, SPROUT_SLOT_SYSTEM), "S");
 	CHECK_STR(slot(&r, SPROUT_SLOT_INPUT), "(absent)");
 	CHECK_STR(slot(&r, SPROUT_SLOT_LABEL), "3");
 
-	r = make_record(A, "{\"messages\":[{\"role\":\"user\",\"content\":\"U\"},{\"role\":\"assistant\","
-			   "\"content\":\"A\"}],\"system\":\"top\"}",
-			"auto");
+	r = make_record(
+	    A,
+	    "{\"messages\":[{\"role\":\"user\",\"content\":\"U\"},{\"role\":\"assistant\","
+	    "\"content\":\"A\"}],\"system\":\"top\"}",
+	    "auto");
 	CHECK_STR(slot(&r, SPROUT_SLOT_PROMPT), "U");
 	CHECK_STR(slot(&r, SPROUT_SLOT_RESPONSE), "A");
 	CHECK_STR(slot(&r, SPROUT_SLOT_SYSTEM), "top");
@@ -48,12 +52,14 @@ static void slots_in_every_format(void)
 	CHECK_STR(slot(&r, SPROUT_SLOT_LABEL), "true");
 	CHECK_STR(slot(&r, SPROUT_SLOT_RESPONSE), "(absent)");
 
-	r = make_record(A, "{\"instruction\":\"I\",\"instances\":[{\"input\":\"X\",\"output\":\"O\"}]}",
-			"auto");
+	r = make_record(
+	    A, "{\"instruction\":\"I\",\"instances\":[{\"input\":\"X\",\"output\":\"O\"}]}",
+	    "auto");
 	CHECK_STR(slot(&r, SPROUT_SLOT_INPUT), "X");
 	CHECK_STR(slot(&r, SPROUT_SLOT_RESPONSE), "O");
 
-	r = make_record(A, "{\"q\":\"Q\",\"a\":\"Ans\",\"intent\":\"i\"}", "prompt=q,response=a,label=intent");
+	r = make_record(A, "{\"q\":\"Q\",\"a\":\"Ans\",\"intent\":\"i\"}",
+			"prompt=q,response=a,label=intent");
 	CHECK_STR(slot(&r, SPROUT_SLOT_PROMPT), "Q");
 	CHECK_STR(slot(&r, SPROUT_SLOT_RESPONSE), "Ans");
 	CHECK_STR(slot(&r, SPROUT_SLOT_LABEL), "i");
@@ -69,14 +75,17 @@ static void set_slots_in_place_and_by_creating_them(void)
 	CHECK_INT(sprout_record_set(&r, SPROUT_SLOT_RESPONSE, "R", 1, &err), SPROUT_OK);
 	CHECK_STR(dump(r.obj), "{\"id\":1,\"instruction\":\"New\",\"output\":\"R\"}");
 
-	r = make_record(A, "{\"conversations\":[{\"from\":\"human\",\"value\":\"U\"},{\"from\":\"human\","
-			   "\"value\":\"U2\"}]}",
-			"sharegpt");
+	r = make_record(
+	    A,
+	    "{\"conversations\":[{\"from\":\"human\",\"value\":\"U\"},{\"from\":\"human\","
+	    "\"value\":\"U2\"}]}",
+	    "sharegpt");
 	CHECK_INT(sprout_record_set(&r, SPROUT_SLOT_RESPONSE, "G", 1, &err), SPROUT_OK);
 	CHECK_INT(sprout_record_set(&r, SPROUT_SLOT_SYSTEM, "S", 1, &err), SPROUT_OK);
-	CHECK_STR(dump(r.obj), "{\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":"
-			       "\"human\",\"value\":\"U\"},{\"from\":\"gpt\",\"value\":\"G\"},{\"from\":"
-			       "\"human\",\"value\":\"U2\"}]}");
+	CHECK_STR(dump(r.obj),
+		  "{\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":"
+		  "\"human\",\"value\":\"U\"},{\"from\":\"gpt\",\"value\":\"G\"},{\"from\":"
+		  "\"human\",\"value\":\"U2\"}]}");
 	CHECK_INT(sprout_record_set(&r, SPROUT_SLOT_RESPONSE, "G2", 2, &err), SPROUT_OK);
 	CHECK_STR(slot(&r, SPROUT_SLOT_RESPONSE), "G2");
 	CHECK_INT(sprout_record_set(&r, SPROUT_SLOT_INPUT, "x", 1, &err), SPROUT_ERR_SLOT);
@@ -133,8 +142,8 @@ static void checks_name_what_is_missing(void)
 	check_msg("{\"messages\":[{\"role\":\"user\"}]}", "openai", "messages[0] has no 'content'");
 	check_msg("{\"messages\":[\"hi\"]}", "openai",
 		  "messages[0] is not an object with 'role' and 'content'");
-	check_msg("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\"}]}]}", "openai",
-		  "messages[0].content is not a string (sprout reads text content only)");
+	check_msg("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\"}]}]}",
+		  "openai", "messages[0].content is not a string (sprout reads text content only)");
 	check_msg("{\"text\":\"t\"}", "classification",
 		  "record has no label: classification expects 'label'");
 	check_msg("{\"text\":\"t\",\"label\":{}}", "classification",
@@ -144,8 +153,8 @@ static void checks_name_what_is_missing(void)
 	sprout_arena_free(A);
 }
 
-static const char *convert(const char *json, const char *from, const char *to,
-			   sprout_code want_rc, const char *want_msg)
+static const char *convert(const char *json, const char *from, const char *to, sprout_code want_rc,
+			   const char *want_msg)
 {
 	sprout_record r = make_record(A, json, from);
 	static sprout_format target;
@@ -162,24 +171,28 @@ static const char *convert(const char *json, const char *from, const char *to,
 static void conversions_keep_unknown_fields_in_place(void)
 {
 	A = sprout_arena_new(0);
-	const char *alpaca =
-		"{\"id\":7,\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\",\"extra\":{\"k\":[1.50]}}";
+	const char *alpaca = "{\"id\":7,\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\","
+			     "\"extra\":{\"k\":[1.50]}}";
 	const char *share = convert(alpaca, "alpaca", "sharegpt", SPROUT_OK, NULL);
-	CHECK_STR(share, "{\"id\":7,\"conversations\":[{\"from\":\"human\",\"value\":\"I\\n\\nX\"},{"
-			 "\"from\":\"gpt\",\"value\":\"O\"}],\"extra\":{\"k\":[1.50]},\"_sprout\":{"
-			 "\"merged_input\":\"X\"}}");
+	CHECK_STR(share,
+		  "{\"id\":7,\"conversations\":[{\"from\":\"human\",\"value\":\"I\\n\\nX\"},{"
+		  "\"from\":\"gpt\",\"value\":\"O\"}],\"extra\":{\"k\":[1.50]},\"_sprout\":{"
+		  "\"merged_input\":\"X\"}}");
 	const char *oa = convert(share, "sharegpt", "openai", SPROUT_OK, NULL);
-	CHECK_STR(oa, "{\"id\":7,\"messages\":[{\"role\":\"user\",\"content\":\"I\\n\\nX\"},{\"role\":"
-		      "\"assistant\",\"content\":\"O\"}],\"extra\":{\"k\":[1.50]},\"_sprout\":{"
-		      "\"merged_input\":\"X\"}}");
+	CHECK_STR(oa,
+		  "{\"id\":7,\"messages\":[{\"role\":\"user\",\"content\":\"I\\n\\nX\"},{\"role\":"
+		  "\"assistant\",\"content\":\"O\"}],\"extra\":{\"k\":[1.50]},\"_sprout\":{"
+		  "\"merged_input\":\"X\"}}");
 	/* back to alpaca: the remembered input is split off again */
 	CHECK_STR(convert(oa, "openai", "alpaca", SPROUT_OK, NULL),
-		  "{\"id\":7,\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\",\"extra\":{\"k\":[1.50]}}");
+		  "{\"id\":7,\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\",\"extra\":{"
+		  "\"k\":[1.50]}}");
 	/* an edited prompt no longer ends with the input: nothing is split */
-	CHECK_STR(convert("{\"messages\":[{\"role\":\"user\",\"content\":\"changed\"}],\"_sprout\":{"
-			  "\"merged_input\":\"X\"}}",
-			  "openai", "alpaca", SPROUT_OK, NULL),
-		  "{\"instruction\":\"changed\",\"input\":\"\",\"output\":\"\"}");
+	CHECK_STR(
+	    convert("{\"messages\":[{\"role\":\"user\",\"content\":\"changed\"}],\"_sprout\":{"
+		    "\"merged_input\":\"X\"}}",
+		    "openai", "alpaca", SPROUT_OK, NULL),
+	    "{\"instruction\":\"changed\",\"input\":\"\",\"output\":\"\"}");
 }
 
 /* keys are compared with their length: "input\0x" is not "input" (found by
@@ -191,28 +204,32 @@ static void keys_with_nul_bytes_are_their_own_keys(void)
 			  "alpaca", "openai", SPROUT_OK, NULL),
 		  "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\","
 		  "\"content\":\"b\"}],\"input\\u0000x\":\"keep\"}");
-	CHECK_STR(convert("{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"role\\u0000x\":1}]}",
-			  "openai", "sharegpt", SPROUT_OK, NULL),
-		  "{\"conversations\":[{\"from\":\"human\",\"value\":\"a\",\"role\\u0000x\":1}]}");
+	CHECK_STR(
+	    convert("{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"role\\u0000x\":1}]}",
+		    "openai", "sharegpt", SPROUT_OK, NULL),
+	    "{\"conversations\":[{\"from\":\"human\",\"value\":\"a\",\"role\\u0000x\":1}]}");
 }
 
 static void conversions_between_chat_formats_keep_turn_fields(void)
 {
 	A = sprout_arena_new(0);
-	const char *oa = "{\"messages\":[{\"role\":\"system\",\"content\":\"S\"},{\"role\":\"user\","
-			 "\"content\":\"U\",\"name\":\"bob\"},{\"role\":\"assistant\",\"content\":\"A\","
-			 "\"weight\":0},{\"role\":\"tool\",\"content\":\"T\"}],\"label\":\"x\"}";
+	const char *oa =
+	    "{\"messages\":[{\"role\":\"system\",\"content\":\"S\"},{\"role\":\"user\","
+	    "\"content\":\"U\",\"name\":\"bob\"},{\"role\":\"assistant\",\"content\":\"A\","
+	    "\"weight\":0},{\"role\":\"tool\",\"content\":\"T\"}],\"label\":\"x\"}";
 	const char *sg = convert(oa, "openai", "sharegpt", SPROUT_OK, NULL);
-	CHECK_STR(sg, "{\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":\"human\","
-		      "\"value\":\"U\",\"name\":\"bob\"},{\"from\":\"gpt\",\"value\":\"A\",\"weight\":0},"
-		      "{\"from\":\"tool\",\"value\":\"T\"}],\"label\":\"x\"}");
+	CHECK_STR(
+	    sg, "{\"conversations\":[{\"from\":\"system\",\"value\":\"S\"},{\"from\":\"human\","
+		"\"value\":\"U\",\"name\":\"bob\"},{\"from\":\"gpt\",\"value\":\"A\",\"weight\":0},"
+		"{\"from\":\"tool\",\"value\":\"T\"}],\"label\":\"x\"}");
 	CHECK_STR(convert(sg, "sharegpt", "openai", SPROUT_OK, NULL), oa);
 	convert(oa, "openai", "alpaca", SPROUT_ERR_CONVERT,
 		"turn 2 has a field 'name' that alpaca has no place for (use sharegpt or openai)");
-	convert("{\"messages\":[{\"role\":\"user\",\"content\":\"U\"},{\"role\":\"tool\",\"content\":"
-		"\"T\"}]}",
-		"openai", "alpaca", SPROUT_ERR_CONVERT,
-		"turn 2 has role 'tool' that alpaca has no place for (use sharegpt or openai)");
+	convert(
+	    "{\"messages\":[{\"role\":\"user\",\"content\":\"U\"},{\"role\":\"tool\",\"content\":"
+	    "\"T\"}]}",
+	    "openai", "alpaca", SPROUT_ERR_CONVERT,
+	    "turn 2 has role 'tool' that alpaca has no place for (use sharegpt or openai)");
 	convert("{\"messages\":[{\"role\":\"user\",\"content\":\"U\"},{\"role\":\"assistant\","
 		"\"content\":\"A\"},{\"role\":\"user\",\"content\":\"U2\"}]}",
 		"openai", "alpaca", SPROUT_ERR_CONVERT,
@@ -233,11 +250,12 @@ static void classification_conversions(void)
 	A = sprout_arena_new(0);
 	const char *cl = "{\"text\":\"cancel my card\",\"label\":\"cancel\",\"src\":\"b77\"}";
 	const char *al = convert(cl, "classification", "alpaca", SPROUT_OK, NULL);
-	CHECK_STR(al, "{\"instruction\":\"cancel my card\",\"input\":\"\",\"output\":\"\",\"label\":"
-		      "\"cancel\",\"src\":\"b77\"}");
+	CHECK_STR(al,
+		  "{\"instruction\":\"cancel my card\",\"input\":\"\",\"output\":\"\",\"label\":"
+		  "\"cancel\",\"src\":\"b77\"}");
 	CHECK_STR(convert(al, "alpaca", "classification", SPROUT_OK, NULL), cl);
-	convert("{\"instruction\":\"I\",\"output\":\"O\",\"label\":\"l\"}", "alpaca", "classification",
-		SPROUT_ERR_CONVERT,
+	convert("{\"instruction\":\"I\",\"output\":\"O\",\"label\":\"l\"}", "alpaca",
+		"classification", SPROUT_ERR_CONVERT,
 		"classification has no place for a response; this record has one (use alpaca, "
 		"sharegpt or openai)");
 	convert("{\"instruction\":\"I\"}", "alpaca", "classification", SPROUT_ERR_CONVERT,
@@ -247,12 +265,15 @@ static void classification_conversions(void)
 static void map_and_self_instruct_conversions(void)
 {
 	A = sprout_arena_new(0);
-	const char *m = convert("{\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\",\"question\":\"old\"}",
-				"alpaca", "prompt=question,response=answer", SPROUT_OK, NULL);
-	CHECK_STR(m, "{\"question\":\"I\\n\\nX\",\"answer\":\"O\",\"_sprout\":{\"merged_input\":\"X\"}}");
+	const char *m =
+	    convert("{\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\",\"question\":\"old\"}",
+		    "alpaca", "prompt=question,response=answer", SPROUT_OK, NULL);
+	CHECK_STR(
+	    m, "{\"question\":\"I\\n\\nX\",\"answer\":\"O\",\"_sprout\":{\"merged_input\":\"X\"}}");
 	CHECK_STR(convert(m, "prompt=question,response=answer", "alpaca", SPROUT_OK, NULL),
 		  "{\"instruction\":\"I\",\"input\":\"X\",\"output\":\"O\"}");
-	convert("{\"instruction\":\"I\",\"output\":\"O\"}", "alpaca", "prompt=q", SPROUT_ERR_CONVERT,
+	convert("{\"instruction\":\"I\",\"output\":\"O\"}", "alpaca", "prompt=q",
+		SPROUT_ERR_CONVERT,
 		"the field map has no response key; this record has a response");
 	const char *si = "{\"id\":\"t1\",\"instruction\":\"I\",\"instances\":[{\"input\":\"X\","
 			 "\"output\":\"O\",\"note\":1}],\"is_classification\":false}";
@@ -264,16 +285,19 @@ static void map_and_self_instruct_conversions(void)
 static void self_instruct_tasks_explode_per_instance(void)
 {
 	A = sprout_arena_new(0);
-	sprout_record r = make_record(A, "{\"id\":\"t\",\"instruction\":\"I\",\"instances\":[{\"input\":"
-					 "\"a\",\"output\":\"1\"},{\"input\":\"b\",\"output\":\"2\"}],"
-					 "\"z\":0}",
-				      "auto");
+	sprout_record r =
+	    make_record(A,
+			"{\"id\":\"t\",\"instruction\":\"I\",\"instances\":[{\"input\":"
+			"\"a\",\"output\":\"1\"},{\"input\":\"b\",\"output\":\"2\"}],"
+			"\"z\":0}",
+			"auto");
 	CHECK_INT(sprout_record_explode_count(&r), 2);
 	sprout_record one;
 	sprout_error err = SPROUT_ERROR_INIT;
 	CHECK_INT(sprout_record_explode(&r, 1, &one, &err), SPROUT_OK);
-	CHECK_STR(dump(one.obj), "{\"id\":\"t\",\"instruction\":\"I\",\"instances\":[{\"input\":\"b\","
-				 "\"output\":\"2\"}],\"z\":0}");
+	CHECK_STR(dump(one.obj),
+		  "{\"id\":\"t\",\"instruction\":\"I\",\"instances\":[{\"input\":\"b\","
+		  "\"output\":\"2\"}],\"z\":0}");
 	CHECK_STR(slot(&one, SPROUT_SLOT_INPUT), "b");
 	/* the task itself is untouched */
 	CHECK_STR(slot(&r, SPROUT_SLOT_INPUT), "a");
@@ -284,14 +308,18 @@ static void content_hash_ignores_unknown_fields_and_format(void)
 {
 	A = sprout_arena_new(0);
 	uint64_t h1[2], h2[2], h3[2], h4[2];
-	sprout_record a = make_record(A, "{\"instruction\":\"I\",\"input\":\"\",\"output\":\"O\",\"id\":1}",
-				      "alpaca");
-	sprout_record b = make_record(A, "{\"x\":[],\"output\":\"O\",\"instruction\":\"I\",\"_sprout\":{"
-					 "\"id\":\"zz\"}}",
-				      "alpaca");
-	sprout_record c = make_record(A, "{\"messages\":[{\"role\":\"user\",\"content\":\"I\"},{\"role\":"
-					 "\"assistant\",\"content\":\"O\"}]}",
-				      "openai");
+	sprout_record a = make_record(
+	    A, "{\"instruction\":\"I\",\"input\":\"\",\"output\":\"O\",\"id\":1}", "alpaca");
+	sprout_record b =
+	    make_record(A,
+			"{\"x\":[],\"output\":\"O\",\"instruction\":\"I\",\"_sprout\":{"
+			"\"id\":\"zz\"}}",
+			"alpaca");
+	sprout_record c =
+	    make_record(A,
+			"{\"messages\":[{\"role\":\"user\",\"content\":\"I\"},{\"role\":"
+			"\"assistant\",\"content\":\"O\"}]}",
+			"openai");
 	sprout_record d = make_record(A, "{\"instruction\":\"I\",\"output\":\"O.\"}", "alpaca");
 	sprout_record_hash(&a, h1);
 	sprout_record_hash(&b, h2);
@@ -303,15 +331,15 @@ static void content_hash_ignores_unknown_fields_and_format(void)
 }
 
 SUITE(record_tests) = {
-	T(slots_in_every_format),
-	T(set_slots_in_place_and_by_creating_them),
-	T(checks_name_what_is_missing),
-	T(conversions_keep_unknown_fields_in_place),
-	T(conversions_between_chat_formats_keep_turn_fields),
-	T(keys_with_nul_bytes_are_their_own_keys),
-	T(classification_conversions),
-	T(map_and_self_instruct_conversions),
-	T(self_instruct_tasks_explode_per_instance),
-	T(content_hash_ignores_unknown_fields_and_format),
-	{NULL, NULL},
+    T(slots_in_every_format),
+    T(set_slots_in_place_and_by_creating_them),
+    T(checks_name_what_is_missing),
+    T(conversions_keep_unknown_fields_in_place),
+    T(conversions_between_chat_formats_keep_turn_fields),
+    T(keys_with_nul_bytes_are_their_own_keys),
+    T(classification_conversions),
+    T(map_and_self_instruct_conversions),
+    T(self_instruct_tasks_explode_per_instance),
+    T(content_hash_ignores_unknown_fields_and_format),
+    {NULL, NULL},
 };

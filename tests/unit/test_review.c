@@ -32,6 +32,6 @@ static void krippendorff_alpha_by_hand(void)
 }
 
 SUITE(review_tests) = {
-	T(krippendorff_alpha_by_hand),
-	{NULL, NULL},
+    T(krippendorff_alpha_by_hand),
+    {NULL, NULL},
 };

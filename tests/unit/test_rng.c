@@ -105,10 +105,10 @@ static void kept_key_gives_the_same_stream(void)
 }
 
 SUITE(rng_tests) = {
-	T(kept_key_gives_the_same_stream),
-	T(same_inputs_same_stream_in_any_order),
-	T(seed_id_and_method_each_change_the_stream),
-	T(below_is_in_range_and_roughly_uniform),
-	T(shuffle_is_a_permutation),
-	{NULL, NULL},
+    T(kept_key_gives_the_same_stream),
+    T(same_inputs_same_stream_in_any_order),
+    T(seed_id_and_method_each_change_the_stream),
+    T(below_is_in_range_and_roughly_uniform),
+    T(shuffle_is_a_permutation),
+    {NULL, NULL},
 };

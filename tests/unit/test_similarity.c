@@ -15,9 +15,9 @@ static void wordnet_engine_sees_synonyms_and_forms(void)
 	CHECK(wn != NULL);
 	sprout_sim *w = sprout_sim_new(SPROUT_SIM_WORDNET, wn, &err);
 	sprout_sim *l = sprout_sim_new(SPROUT_SIM_LEXICAL, NULL, &err);
-	const char *docs[] = {"end my subscription", "terminate my subscription",
-			      "what is the weather like today", "how do I reset my PIN",
-			      "the cat sat on the mat", "my card was stolen"};
+	const char *docs[] = {
+	    "end my subscription",   "terminate my subscription", "what is the weather like today",
+	    "how do I reset my PIN", "the cat sat on the mat",	  "my card was stolen"};
 	for (size_t i = 0; i < 6; i++) {
 		sprout_sim_observe(w, docs[i], strlen(docs[i]));
 		sprout_sim_observe(l, docs[i], strlen(docs[i]));
@@ -63,7 +63,7 @@ static void idf_weighs_rare_words_up(void)
 }
 
 SUITE(similarity_tests) = {
-	T(wordnet_engine_sees_synonyms_and_forms),
-	T(idf_weighs_rare_words_up),
-	{NULL, NULL},
+    T(wordnet_engine_sees_synonyms_and_forms),
+    T(idf_weighs_rare_words_up),
+    {NULL, NULL},
 };

@@ -31,7 +31,9 @@ static void spool_gives_back_what_it_took(void)
 	char text[200], want[200];
 	enum { N = 20000 };
 	for (int i = 0; i < N; i++) {
-		snprintf(text, sizeof text, "{\"text\":\"record %d \\u00e9\\n\",\"label\":\"l%d\",\"n\":1.50}", i, i % 7);
+		snprintf(text, sizeof text,
+			 "{\"text\":\"record %d \\u00e9\\n\",\"label\":\"l%d\",\"n\":1.50}", i,
+			 i % 7);
 		sprout_record r = make_record(a, text, "classification");
 		r.file = i < N / 2 ? "one.jsonl" : "two.jsonl";
 		r.line = (unsigned long)i + 1;
@@ -42,11 +44,14 @@ static void spool_gives_back_what_it_took(void)
 	CHECK_INT(sprout_spool_count(s), N);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int k = 0; k < N; k++) {
-			int i = pass ? (int)(((long)k * 7919) % N) : k; /* in order, then shuffled */
+			int i =
+			    pass ? (int)(((long)k * 7919) % N) : k; /* in order, then shuffled */
 			sprout_record r;
 			sprout_arena_reset(b);
 			CHECK_INT(sprout_spool_get(s, (size_t)i, b, &r, &err), SPROUT_OK);
-			snprintf(want, sizeof want, "{\"text\":\"record %d é\\n\",\"label\":\"l%d\",\"n\":1.50}", i, i % 7);
+			snprintf(want, sizeof want,
+				 "{\"text\":\"record %d é\\n\",\"label\":\"l%d\",\"n\":1.50}", i,
+				 i % 7);
 			CHECK_STR(dump(r.obj), want);
 			CHECK_STR(r.file, i < N / 2 ? "one.jsonl" : "two.jsonl");
 			CHECK_INT(r.line, i + 1);
@@ -83,10 +88,12 @@ static void briefs_name_labels_and_seeds(void)
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_briefs *b = sprout_briefs_new();
 	const char *recs[] = {
-		"{\"text\":\"a\",\"label\":\"x\",\"_sprout\":{\"id\":\"s1\",\"method\":\"seed\"}}",
-		"{\"text\":\"b\",\"label\":\"y\",\"_sprout\":{\"id\":\"v1\",\"parent\":\"s1\",\"root\":\"s1\",\"method\":\"augment.typo\"}}",
-		"{\"text\":\"c\",\"_sprout\":{\"id\":\"v2\",\"parent\":\"v1\",\"method\":\"augment.typo\"}}",
-		"{\"text\":\"d\",\"label\":\"x\",\"_sprout\":{\"id\":\"s2\"}}",
+	    "{\"text\":\"a\",\"label\":\"x\",\"_sprout\":{\"id\":\"s1\",\"method\":\"seed\"}}",
+	    "{\"text\":\"b\",\"label\":\"y\",\"_sprout\":{\"id\":\"v1\",\"parent\":\"s1\",\"root\":"
+	    "\"s1\",\"method\":\"augment.typo\"}}",
+	    "{\"text\":\"c\",\"_sprout\":{\"id\":\"v2\",\"parent\":\"v1\",\"method\":\"augment."
+	    "typo\"}}",
+	    "{\"text\":\"d\",\"label\":\"x\",\"_sprout\":{\"id\":\"s2\"}}",
 	};
 	for (size_t i = 0; i < 4; i++) {
 		sprout_record r = make_record(a, recs[i], "classification");
@@ -119,7 +126,9 @@ static void leakcheck_matches_split(void)
 	sprout_record recs[N];
 	for (int i = 0; i < N; i++) {
 		char text[160];
-		snprintf(text, sizeof text, "{\"text\":\"how do i change the pin of card number %d today\",\"label\":\"l%d\"}",
+		snprintf(text, sizeof text,
+			 "{\"text\":\"how do i change the pin of card number %d "
+			 "today\",\"label\":\"l%d\"}",
 			 i % 40, i % 3);
 		recs[i] = make_record(a, text, "classification");
 		CHECK_INT(sprout_meta_ensure(&recs[i], &err), SPROUT_OK);
@@ -141,9 +150,11 @@ static void leakcheck_matches_split(void)
 		sprout_text t;
 		sprout_record_get(&recs[i], SPROUT_SLOT_PROMPT, &t);
 		if (p.side[i] == SPROUT_SPLIT_TRAIN)
-			CHECK_INT(sprout_leakcheck_train(lc, (size_t)i, t.s, t.len, &err), SPROUT_OK);
+			CHECK_INT(sprout_leakcheck_train(lc, (size_t)i, t.s, t.len, &err),
+				  SPROUT_OK);
 		else if (p.side[i] != SPROUT_SPLIT_DROPPED)
-			CHECK_INT(sprout_leakcheck_held(lc, (size_t)i, t.s, t.len, &err), SPROUT_OK);
+			CHECK_INT(sprout_leakcheck_held(lc, (size_t)i, t.s, t.len, &err),
+				  SPROUT_OK);
 	}
 	CHECK_INT(sprout_leakcheck_finish(lc, a, &p.leaks, &p.nleaks, &err), SPROUT_OK);
 	CHECK_INT(p.nleaks, whole.nleaks);
@@ -158,9 +169,9 @@ static void leakcheck_matches_split(void)
 }
 
 SUITE(spool_tests) = {
-	T(spool_gives_back_what_it_took),
-	T(spool_in_a_missing_folder_fails),
-	T(briefs_name_labels_and_seeds),
-	T(leakcheck_matches_split),
-	{NULL, NULL},
+    T(spool_gives_back_what_it_took),
+    T(spool_in_a_missing_folder_fails),
+    T(briefs_name_labels_and_seeds),
+    T(leakcheck_matches_split),
+    {NULL, NULL},
 };

@@ -209,7 +209,8 @@ static void builtins_use_exactly_their_methods_placeholders(void)
 		/* the answer shape the prompt asks for is the one read back */
 		const char *shape = methods[m].shape ? methods[m].shape : "{\"items\": [{\"";
 		if (!strstr(user.data, shape))
-			test_fail(__FILE__, __LINE__, "%s does not show %s", methods[m].name, shape);
+			test_fail(__FILE__, __LINE__, "%s does not show %s", methods[m].name,
+				  shape);
 		for (size_t f = 0; f < 4 && methods[m].fields[f]; f++) {
 			char q[32];
 			snprintf(q, sizeof q, "\"%s\": \"", methods[m].fields[f]);
@@ -253,7 +254,8 @@ static void load_refuses_unknown_names(void)
 		char want[320];
 		snprintf(want, sizeof want,
 			 "unknown template '%s' (expected breadth, brief, bullets, evolve, expand, "
-			 "judge-fluency, judge-meaning, judge-response, judge-scope, output-first, pairs, "
+			 "judge-fluency, judge-meaning, judge-response, judge-scope, output-first, "
+			 "pairs, "
 			 "paraphrase, refine, refuse, respond, translate)",
 			 bad[i]);
 		CHECK_STR(err.msg, want);

@@ -26,14 +26,17 @@ static void protected_spans(void)
 {
 	CHECK_STR(show("Hi {{name}}, see https://x.com/a?b=1."),
 		  "W[Hi] S[ ] ?[{{name}}] P[,] S[ ] W[see] S[ ] ?[https://x.com/a?b=1] P[.]");
-	CHECK_STR(show("Run `ls -la` or $HOME and %s; ${VAR} <name> [NAME] {id} %(user)s"),
-		  "W[Run] S[ ] ?[`ls -la`] S[ ] W[or] S[ ] ?[$HOME] S[ ] W[and] S[ ] ?[%s] P[;] S[ ] "
-		  "?[${VAR}] S[ ] ?[<name>] S[ ] ?[[NAME]] S[ ] ?[{id}] S[ ] ?[%(user)s]");
-	CHECK_STR(show("It's 700-1000 kcal, 1/2 cup ($5, 10%) at 3:30"),
-		  "W[It's] S[ ] ?[700-1000] S[ ] W[kcal] P[,] S[ ] ?[1/2] S[ ] W[cup] S[ ] P[(] ?[$5] "
-		  "P[,] S[ ] ?[10%] P[)] S[ ] W[at] S[ ] ?[3:30]");
-	CHECK_STR(show("He said \"stop now\" and 'go', don't"),
-		  "W[He] S[ ] W[said] S[ ] ?[\"stop now\"] S[ ] W[and] S[ ] ?['go'] P[,] S[ ] W[don't]");
+	CHECK_STR(
+	    show("Run `ls -la` or $HOME and %s; ${VAR} <name> [NAME] {id} %(user)s"),
+	    "W[Run] S[ ] ?[`ls -la`] S[ ] W[or] S[ ] ?[$HOME] S[ ] W[and] S[ ] ?[%s] P[;] S[ ] "
+	    "?[${VAR}] S[ ] ?[<name>] S[ ] ?[[NAME]] S[ ] ?[{id}] S[ ] ?[%(user)s]");
+	CHECK_STR(
+	    show("It's 700-1000 kcal, 1/2 cup ($5, 10%) at 3:30"),
+	    "W[It's] S[ ] ?[700-1000] S[ ] W[kcal] P[,] S[ ] ?[1/2] S[ ] W[cup] S[ ] P[(] ?[$5] "
+	    "P[,] S[ ] ?[10%] P[)] S[ ] W[at] S[ ] ?[3:30]");
+	CHECK_STR(
+	    show("He said \"stop now\" and 'go', don't"),
+	    "W[He] S[ ] W[said] S[ ] ?[\"stop now\"] S[ ] W[and] S[ ] ?['go'] P[,] S[ ] W[don't]");
 	CHECK_STR(show("x86_64 file.txt #tag @bob mail@ex.com well-known café"),
 		  "?[x86_64] S[ ] ?[file.txt] S[ ] ?[#tag] S[ ] ?[@bob] S[ ] ?[mail@ex.com] S[ ] "
 		  "W[well-known] S[ ] W[café]");
@@ -62,7 +65,7 @@ static void case_shapes(void)
 }
 
 SUITE(text_tests) = {
-	T(protected_spans),
-	T(case_shapes),
-	{NULL, NULL},
+    T(protected_spans),
+    T(case_shapes),
+    {NULL, NULL},
 };

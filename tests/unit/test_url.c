@@ -52,7 +52,7 @@ static void credentials_are_hidden(void)
 }
 
 SUITE(url_tests) = {
-	T(endpoint_goes_before_the_query),
-	T(credentials_are_hidden),
-	{NULL, NULL},
+    T(endpoint_goes_before_the_query),
+    T(credentials_are_hidden),
+    {NULL, NULL},
 };

@@ -79,7 +79,8 @@ static void inflection(void)
 	CHECK_STR(inflect(wn, "box", SPROUT_POS_NOUN, SPROUT_FORM_PLURAL), "boxes");
 	CHECK_STR(inflect(wn, "query", SPROUT_POS_NOUN, SPROUT_FORM_PLURAL), "queries");
 	CHECK_STR(inflect(wn, "mouse", SPROUT_POS_NOUN, SPROUT_FORM_PLURAL), "mice");
-	CHECK_STR(inflect(wn, "identity card", SPROUT_POS_NOUN, SPROUT_FORM_PLURAL), "identity cards");
+	CHECK_STR(inflect(wn, "identity card", SPROUT_POS_NOUN, SPROUT_FORM_PLURAL),
+		  "identity cards");
 	CHECK_STR(inflect(wn, "call off", SPROUT_POS_VERB, SPROUT_FORM_PAST), "called off");
 	CHECK_STR(inflect(wn, "stop", SPROUT_POS_VERB, SPROUT_FORM_ING), "stopping");
 	CHECK_STR(inflect(wn, "make", SPROUT_POS_VERB, SPROUT_FORM_ING), "making");
@@ -107,9 +108,9 @@ static void missing_database_names_the_package(void)
 static void answers(sprout_wordnet *wn, sprout_buf *b)
 {
 	static const char *const words[] = {
-		"cards", "went", "mice", "cancelled", "show up", "credit card", "refund",
-		"balance", "transferring", "happier", "quickly", "qzxv", "identity card",
-		"up", "show", "pin", "atm", "better", "geese", "ran",
+	    "cards",   "went",	       "mice",	  "cancelled", "show up", "credit card",   "refund",
+	    "balance", "transferring", "happier", "quickly",   "qzxv",	  "identity card", "up",
+	    "show",    "pin",	       "atm",	  "better",    "geese",	  "ran",
 	};
 	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
 		char l[8][SPROUT_WORD_MAX], syn[16][SPROUT_WORD_MAX];
@@ -120,10 +121,11 @@ static void answers(sprout_wordnet *wn, sprout_buf *b)
 				unsigned senses, tagged;
 				sprout_wordnet_info(wn, l[j], (sprout_pos)pos, &senses, &tagged);
 				char line[256];
-				int k = snprintf(line, sizeof line, " %d:%s/%u/%u", pos, l[j], senses,
-						 tagged);
+				int k = snprintf(line, sizeof line, " %d:%s/%u/%u", pos, l[j],
+						 senses, tagged);
 				sprout_buf_add(b, line, (size_t)k);
-				size_t ns = sprout_wordnet_synonyms(wn, l[j], (sprout_pos)pos, 2, syn, 16);
+				size_t ns =
+				    sprout_wordnet_synonyms(wn, l[j], (sprout_pos)pos, 2, syn, 16);
 				for (size_t s = 0; s < ns; s++) {
 					sprout_buf_addc(b, s ? ',' : ' ');
 					sprout_buf_add(b, syn[s], strlen(syn[s]));
@@ -251,11 +253,11 @@ static void damaged_index_file_is_not_used(void)
 }
 
 SUITE(wordnet_tests) = {
-	T(lemmas_follow_morphy),
-	T(synonyms_come_from_the_first_senses),
-	T(inflection),
-	T(missing_database_names_the_package),
-	T(index_file_gives_the_same_answers),
-	T(damaged_index_file_is_not_used),
-	{NULL, NULL},
+    T(lemmas_follow_morphy),
+    T(synonyms_come_from_the_first_senses),
+    T(inflection),
+    T(missing_database_names_the_package),
+    T(index_file_gives_the_same_answers),
+    T(damaged_index_file_is_not_used),
+    {NULL, NULL},
 };

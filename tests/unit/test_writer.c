@@ -75,7 +75,8 @@ static void abort_keeps_the_old_file(void)
 static void unwritable_directory_is_an_io_error(void)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_writer *w = sprout_writer_open("/nonexistent/dir/out.jsonl", SPROUT_CONTAINER_JSONL, &err);
+	sprout_writer *w =
+	    sprout_writer_open("/nonexistent/dir/out.jsonl", SPROUT_CONTAINER_JSONL, &err);
 	CHECK(w == NULL);
 	CHECK_INT(err.code, SPROUT_ERR_IO);
 	char buf[256];
@@ -101,13 +102,14 @@ static void rejects_keep_the_raw_text(void)
 	CHECK_INT(sprout_reject_put(w, "convert", &why, NULL, 0, 0, parse_ok(a, "{\"x\":1}"), &err),
 		  SPROUT_OK);
 	CHECK_INT(sprout_writer_commit(w, &err), SPROUT_OK);
-	CHECK_STR(slurp(path, NULL),
-		  "{\"stage\":\"read\",\"error\":\"json\",\"reason\":\"unexpected ','\",\"file\":"
-		  "\"in.jsonl\",\"line\":3,\"column\":7,\"raw\":\"{\\\"a\\\":,\\t}\"}\n"
-		  "{\"stage\":\"read\",\"error\":\"utf8\",\"reason\":\"invalid UTF-8 byte 0xFF\","
-		  "\"raw_base64\":\"Yf8=\",\"raw_truncated\":true}\n"
-		  "{\"stage\":\"convert\",\"error\":\"convert\",\"reason\":\"no place\",\"record\":{"
-		  "\"x\":1}}\n");
+	CHECK_STR(
+	    slurp(path, NULL),
+	    "{\"stage\":\"read\",\"error\":\"json\",\"reason\":\"unexpected ','\",\"file\":"
+	    "\"in.jsonl\",\"line\":3,\"column\":7,\"raw\":\"{\\\"a\\\":,\\t}\"}\n"
+	    "{\"stage\":\"read\",\"error\":\"utf8\",\"reason\":\"invalid UTF-8 byte 0xFF\","
+	    "\"raw_base64\":\"Yf8=\",\"raw_truncated\":true}\n"
+	    "{\"stage\":\"convert\",\"error\":\"convert\",\"reason\":\"no place\",\"record\":{"
+	    "\"x\":1}}\n");
 	CHECK(sprout_same_file(path, path));
 	CHECK(!sprout_same_file(path, dir));
 	CHECK(!sprout_same_file(path, "/nonexistent"));
@@ -210,12 +212,13 @@ static void reject_lines_have_one_shape(void)
 	CHECK_INT(sprout_reject_write(w, &bare, &err), SPROUT_OK);
 	CHECK_INT(sprout_writer_count(w), 3);
 	CHECK_INT(sprout_writer_commit(w, &err), SPROUT_OK);
-	CHECK_STR(slurp(path, NULL),
-		  "{\"stage\":\"filter\",\"check\":\"judge:response\",\"score\":2.0,\"reason\":"
-		  "\"wrong \\\"answer\\\"\",\"file\":\"in.jsonl\",\"line\":4,\"record\":{\"x\":[1,2]},"
-		  "\"parent\":\"p1\"}\n"
-		  "{\"stage\":\"review\",\"reason\":\"off topic\"}\n"
-		  "{\"stage\":\"review\",\"score\":0.125,\"reason\":\"off topic\"}\n");
+	CHECK_STR(
+	    slurp(path, NULL),
+	    "{\"stage\":\"filter\",\"check\":\"judge:response\",\"score\":2.0,\"reason\":"
+	    "\"wrong \\\"answer\\\"\",\"file\":\"in.jsonl\",\"line\":4,\"record\":{\"x\":[1,2]},"
+	    "\"parent\":\"p1\"}\n"
+	    "{\"stage\":\"review\",\"reason\":\"off topic\"}\n"
+	    "{\"stage\":\"review\",\"score\":0.125,\"reason\":\"off topic\"}\n");
 	unlink(path);
 	rmdir(dir);
 	sprout_arena_free(a);
@@ -231,11 +234,15 @@ static void commit_measures_what_it_wrote(void)
 	for (int container = 0; container < 2; container++) {
 		snprintf(path, sizeof path, "%s/out%d.json", dir, container);
 		sprout_writer *w = sprout_writer_open(
-			path, container ? SPROUT_CONTAINER_ARRAY : SPROUT_CONTAINER_JSONL, &err);
+		    path, container ? SPROUT_CONTAINER_ARRAY : SPROUT_CONTAINER_JSONL, &err);
 		CHECK(w != NULL);
 		/* enough to flush several times on the way */
 		for (int i = 0; i < 30000; i++)
-			CHECK_INT(sprout_writer_put(w, parse_ok(a, "{\"text\":\"some words to make the file long\"}"), &err), SPROUT_OK);
+			CHECK_INT(
+			    sprout_writer_put(
+				w, parse_ok(a, "{\"text\":\"some words to make the file long\"}"),
+				&err),
+			    SPROUT_OK);
 		sprout_error why = SPROUT_ERROR_INIT;
 		sprout_error_set(&why, SPROUT_ERR_JSON, "bad");
 		CHECK_INT(sprout_reject_put(w, "test", &why, "{", 1, 0, NULL, &err), SPROUT_OK);
@@ -260,12 +267,8 @@ static void commit_measures_what_it_wrote(void)
 }
 
 SUITE(writer_tests) = {
-	T(commit_measures_what_it_wrote),
-	T(reject_lines_have_one_shape),
-	T(commit_renames_into_place),
-	T(open_removes_stale_temporary_files_only),
-	T(abort_keeps_the_old_file),
-	T(unwritable_directory_is_an_io_error),
-	T(rejects_keep_the_raw_text),
-	{NULL, NULL},
+    T(commit_measures_what_it_wrote), T(reject_lines_have_one_shape),
+    T(commit_renames_into_place),     T(open_removes_stale_temporary_files_only),
+    T(abort_keeps_the_old_file),      T(unwritable_directory_is_an_io_error),
+    T(rejects_keep_the_raw_text),     {NULL, NULL},
 };
