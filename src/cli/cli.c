@@ -849,18 +849,17 @@ void cli_dataset_release(struct cli_dataset *ds)
 	memset(ds, 0, sizeof *ds);
 }
 
-int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *stage,
-			   const char *check, const char *reason, const sprout_record *r,
-			   const char *key, const char *value)
+int cli_reject_record_with(struct cli_reader *rd, const char *stage, const char *check,
+			   const char *reason, const sprout_record *r, const char *key,
+			   const char *value)
 {
-	return cli_reject_scored(rd, a, stage, check, NAN, reason, r, key, value);
+	return cli_reject_scored(rd, stage, check, NAN, reason, r, key, value);
 }
 
-int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
-		      double score, const char *reason, const sprout_record *r, const char *key,
+int cli_reject_scored(struct cli_reader *rd, const char *stage, const char *check, double score,
+		      const char *reason, const sprout_record *r, const char *key,
 		      const char *value)
 {
-	(void)a;
 	if (!rd->rejects)
 		return -1;
 	sprout_reject j = SPROUT_REJECT_INIT;
@@ -881,8 +880,8 @@ int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage,
 	return -1;
 }
 
-int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
+int cli_reject_record(struct cli_reader *rd, const char *stage, const char *check,
 		      const char *reason, const sprout_record *r)
 {
-	return cli_reject_record_with(rd, a, stage, check, reason, r, NULL, NULL);
+	return cli_reject_record_with(rd, stage, check, reason, r, NULL, NULL);
 }

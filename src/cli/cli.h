@@ -235,16 +235,16 @@ int cli_spool(struct cli_reader *rd, sprout_spool **out,
 
 /* Write a reject line {"stage","check"?,"reason","file","line","record"}
  * for a record a command dropped. Returns -1, or an exit code. */
-int cli_reject_record(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
+int cli_reject_record(struct cli_reader *rd, const char *stage, const char *check,
 		      const char *reason, const sprout_record *r);
 /* The same with one more string member (key may be NULL); r->obj may be
  * NULL for a reject about no input record. */
-int cli_reject_record_with(struct cli_reader *rd, sprout_arena *a, const char *stage,
-			   const char *check, const char *reason, const sprout_record *r,
-			   const char *key, const char *value);
+int cli_reject_record_with(struct cli_reader *rd, const char *stage, const char *check,
+			   const char *reason, const sprout_record *r, const char *key,
+			   const char *value);
 /* The same with a score after the check (NAN: none). */
-int cli_reject_scored(struct cli_reader *rd, sprout_arena *a, const char *stage, const char *check,
-		      double score, const char *reason, const sprout_record *r, const char *key,
+int cli_reject_scored(struct cli_reader *rd, const char *stage, const char *check, double score,
+		      const char *reason, const sprout_record *r, const char *key,
 		      const char *value);
 
 /* ---- model servers (generate, filter --judge) ----------------------------- */

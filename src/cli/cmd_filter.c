@@ -480,7 +480,7 @@ static int on_judged(void *ctx, const sprout_judgement *jm)
 	g->failed[jm->rubric]++;
 	if (!s->score && !s->answer && !g->first_failure[0] && s->reason)
 		snprintf(g->first_failure, sizeof g->first_failure, "%s", s->reason);
-	g->rc = cli_reject_scored(g->rd, g->mem, "filter", check, s->score ? (double)s->score : NAN,
+	g->rc = cli_reject_scored(g->rd, "filter", check, s->score ? (double)s->score : NAN,
 				  jm->reason, &r, s->answer ? "answer" : NULL, s->answer);
 	return g->rc >= 0;
 }
@@ -675,7 +675,7 @@ int cmd_filter(int argc, char **argv)
 		failed[v.check]++;
 		if (fc.dry_run)
 			continue;
-		if ((rc = cli_reject_scored(&rd, mem, "filter", sprout_check_name(v.check),
+		if ((rc = cli_reject_scored(&rd, "filter", sprout_check_name(v.check),
 					    v.has_score ? v.score : NAN, v.reason, r, NULL,
 					    NULL)) >= 0)
 			goto done;

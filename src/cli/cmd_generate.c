@@ -491,8 +491,8 @@ static int on_reject(void *ctx, size_t idx, const char *check, const char *reaso
 	}
 	if (!s->first_failure[0] && !strcmp(check, "request"))
 		snprintf(s->first_failure, sizeof s->first_failure, "%s", reason);
-	return cli_reject_record_with(s->rd, s->scratch, "generate", check, reason, r,
-				      answer ? "answer" : NULL, answer) >= 0;
+	return cli_reject_record_with(s->rd, "generate", check, reason, r, answer ? "answer" : NULL,
+				      answer) >= 0;
 }
 
 static void on_progress(void *ctx, const sprout_llm_counts *c)

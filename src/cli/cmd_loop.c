@@ -480,7 +480,7 @@ static int add(struct cli_common *c, const struct loop_cli *l)
 		const char *check = held_out_why(&h, &rec, a, why, sizeof why);
 		if (check) {
 			refused++;
-			if ((rc = cli_reject_record(&rd, a, "loop", check, why, &rec)) >= 0)
+			if ((rc = cli_reject_record(&rd, "loop", check, why, &rec)) >= 0)
 				break;
 		} else if (sprout_writer_put(w, rec.obj, &err)) {
 			cli_error_at(&err);

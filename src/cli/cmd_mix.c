@@ -159,7 +159,7 @@ int cmd_mix(int argc, char **argv)
 			rc = cli_exit_for(err.code);
 			goto done;
 		}
-		if ((rc = cli_reject_record(&rd, rec_mem, "mix", plan.dropped[i], why[k], &r)) >= 0)
+		if ((rc = cli_reject_record(&rd, "mix", plan.dropped[i], why[k], &r)) >= 0)
 			goto done;
 	}
 	rc = cli_output_commit(out);

@@ -166,8 +166,7 @@ int cmd_split(int argc, char **argv)
 			goto fail;
 		int side = plan.side[i];
 		if (side == SPROUT_SPLIT_DROPPED) {
-			if ((rc = cli_reject_record(&rd, rec_mem, "split", NULL, plan.why[i],
-						    &r)) >= 0)
+			if ((rc = cli_reject_record(&rd, "split", NULL, plan.why[i], &r)) >= 0)
 				goto done;
 			continue;
 		}
