@@ -41,6 +41,7 @@
 #include "sprout/report.h"
 #include "sprout/review.h"
 #include "sprout/similarity.h"
+#include "sprout/stage.h"
 #include "sprout/stats.h"
 #include "sprout/template.h"
 #include "sprout/wordnet.h"

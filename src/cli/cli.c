@@ -156,22 +156,11 @@ static size_t count_options(const struct cli_option *o)
 }
 
 /* 0 and *out when all of arg is a whole number from lo to hi, else -1. */
-static int parse_whole(const char *arg, unsigned long long lo, unsigned long long hi,
-		       unsigned long long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cli_whole(const char *opt, const char *arg, unsigned long long max, unsigned long long *out)
 {
-	if (parse_whole(arg, 0, max, out)) {
-		cli_error("%s: '%s' is not a whole number", opt, arg);
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (sprout_option_whole(opt, arg, max, out, &err)) {
+		cli_error("%s", err.msg);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -180,8 +169,11 @@ int cli_whole(const char *opt, const char *arg, unsigned long long max, unsigned
 int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsigned long long hi,
 		 unsigned long long *out)
 {
-	if (parse_whole(arg, lo, hi, out)) {
-		cli_error("--%s: '%s' is not a whole number from %llu to %llu", opt, arg, lo, hi);
+	char name[80];
+	snprintf(name, sizeof name, "--%s", opt);
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (sprout_option_whole_in(name, arg, lo, hi, out, &err)) {
+		cli_error("%s", err.msg);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -269,6 +261,22 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 }
 
 struct cli_probe *cli_probe;
+
+static void option_groups(const struct cli_option *own, int flags,
+			  const struct cli_option *groups[4])
+{
+	groups[0] = own;
+	groups[1] = (flags & CLI_READS) ? read_options : NULL;
+	groups[2] = (flags & CLI_WRITES) ? write_options : NULL;
+	groups[3] = (flags & CLI_NO_OUTPUT) ? base_no_output : base_options;
+}
+
+void cli_probe_fill(struct cli_probe *p, const struct cli_option *own, int flags, const char *usage)
+{
+	option_groups(own, flags, p->groups);
+	p->flags = flags;
+	p->usage = usage;
+}
 void (*cli_progress_hook)(const struct cli_reader *rd);
 
 int cli_parse(int argc, char **argv, const char *usage, const char *about,
@@ -283,14 +291,10 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 	c->src.reader = ro;
 	c->out_container = -1;
 
-	const struct cli_option *groups[4] = {own, (flags & CLI_READS) ? read_options : NULL,
-					      (flags & CLI_WRITES) ? write_options : NULL,
-					      (flags & CLI_NO_OUTPUT) ? base_no_output
-								      : base_options};
+	const struct cli_option *groups[4];
+	option_groups(own, flags, groups);
 	if (cli_probe && !cli_probe->check) {
-		memcpy(cli_probe->groups, groups, sizeof groups);
-		cli_probe->flags = flags;
-		cli_probe->usage = usage;
+		cli_probe_fill(cli_probe, own, flags, usage);
 		return EXIT_OK;
 	}
 	size_t total = 0;

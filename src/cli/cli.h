@@ -117,6 +117,20 @@ struct cli_probe {
 	int check; /* set: parse argv for real (errors printed), then return EXIT_OK */
 };
 extern struct cli_probe *cli_probe;
+/* Fill p as cli_parse would for a command with these options. */
+void cli_probe_fill(struct cli_probe *p, const struct cli_option *own, int flags,
+		    const char *usage);
+/* Fill p for the command that is the library stage named name, without
+ * running it: 0, or -1 when name is not one of the library's stages. */
+int cli_stage_probe(const char *name, struct cli_probe *p);
+
+/* A command that is the library stage of that name (sprout/stage.h):
+ * options parsed from the stage's table (with the shared ones the
+ * command takes), records read, pushed and written, the stage's summary as the
+ * closing note. Returns the exit code. */
+int cli_stage_main(const char *name, int argc, char **argv);
+/* The stage's options as a command's option table (ids of their own). */
+const struct cli_option *cli_stage_options(const sprout_stage_def *d);
 
 /* Called by cli_reader_next for every record read, when set (sprout run
  * draws its progress from it). */

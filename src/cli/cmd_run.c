@@ -885,11 +885,13 @@ static int load_stage(struct run *r, const sprout_json *item, struct stage *st, 
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		if (!strcmp(c->name, st->name))
 			st->cmd = c;
-	/* ask the command for its options */
-	char *argv[] = {(char *)st->name, NULL};
-	cli_probe = &st->probe;
-	st->cmd->run(1, argv);
-	cli_probe = NULL;
+	/* its options: a library stage's from its table, else the command's */
+	if (cli_stage_probe(st->name, &st->probe)) {
+		char *argv[] = {(char *)st->name, NULL};
+		cli_probe = &st->probe;
+		st->cmd->run(1, argv);
+		cli_probe = NULL;
+	}
 	st->node = item;
 	st->opts = item->u.members[at].value;
 	snprintf(st->label, sizeof st->label, "%02zu-%s", index + 1, st->name);

@@ -1,0 +1,195 @@
+/* sprout/stage.h - a stage of the pipeline, as the library runs it.
+ *
+ * A stage is declared as data: its name, what it is for, and its options
+ * (name, type, default, help). The command line's getopt table and --help,
+ * sprout run's recipe checker and the manifest read the same table.
+ *
+ * A stage runs in four steps:
+ *
+ *   sprout_stage *s = sprout_stage_new(sprout_stage_find("mix"), &err);
+ *   sprout_stage_set(s, "ratio", "3:1", &err);    options, by name, as text
+ *   sprout_stage_open(s, &sink, &err);            checks them together
+ *   sprout_stage_push(s, &record, &err);          for each record
+ *   sprout_stage_close(s, &err);                  what is left comes out
+ *   sprout_stage_free(s);
+ *
+ * Records come out through a sink: kept ones to one of the stage's outputs,
+ * rejected ones as a sprout_reject (stage, check, score, reason, where the
+ * record was read, the record). A streaming stage hands records on while
+ * they are pushed; a stage that needs the whole set first (SPROUT_STAGE_WHOLE:
+ * mix, which plans its choices from every record's label and seed) keeps
+ * them in a spool on disk and hands them on at close.
+ *
+ * A pipeline chains stages in this process: what one keeps is pushed into
+ * the next; every stage's rejects go to the pipeline's sink.
+ *
+ * The stages the library has: mix (more move here from the command line,
+ * see docs/internals/library.md).
+ */
+#ifndef SPROUT_STAGE_H
+#define SPROUT_STAGE_H
+
+#include <stddef.h>
+
+#include "sprout/error.h"
+#include "sprout/io.h"
+#include "sprout/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- options as data ------------------------------------------------------ */
+
+typedef enum sprout_opt_type {
+	SPROUT_OPT_SWITCH, /* takes no value: given or not */
+	SPROUT_OPT_TEXT,   /* a word or a spec, checked by the stage */
+	SPROUT_OPT_WHOLE,  /* a whole number */
+	SPROUT_OPT_NUMBER, /* a decimal number */
+	SPROUT_OPT_INFILE, /* a file the stage reads */
+	SPROUT_OPT_INDIR,  /* a folder the stage reads */
+	SPROUT_OPT_OUTPATH /* a file or folder the stage writes */
+} sprout_opt_type;
+
+/* sprout_option_def.flags */
+#define SPROUT_OPT_REPEAT 1u /* may be given more than once (a YAML list in a recipe) */
+
+typedef struct sprout_option_def {
+	const char *name; /* as --name on the command line and name: in a recipe */
+	int shortopt;	  /* a letter for the command line, or 0 */
+	const char *arg;  /* the value's name in --help; NULL for a switch */
+	sprout_opt_type type;
+	unsigned flags;	  /* SPROUT_OPT_* */
+	const char *def;  /* the default as text; NULL: none (no limit, off) */
+	const char *help; /* one sentence for --help */
+} sprout_option_def;
+
+/* Name of an option type: "switch", "text", "whole", "number", "infile",
+ * "indir", "outpath". */
+const char *sprout_opt_type_name(sprout_opt_type t);
+
+/* A whole number from 0 to max, the whole of arg, into *out; else
+ * SPROUT_ERR_USAGE with "OPT: 'ARG' is not a whole number". */
+sprout_code sprout_option_whole(const char *opt, const char *arg, unsigned long long max,
+				unsigned long long *out, sprout_error *err);
+/* The same from lo to hi: "OPT: 'ARG' is not a whole number from LO to HI". */
+sprout_code sprout_option_whole_in(const char *opt, const char *arg, unsigned long long lo,
+				   unsigned long long hi, unsigned long long *out,
+				   sprout_error *err);
+
+/* ---- stage definitions ---------------------------------------------------- */
+
+/* sprout_stage_flags */
+#define SPROUT_STAGE_WHOLE 1u /* needs every record before the first comes out */
+
+typedef struct sprout_stage_def sprout_stage_def;
+
+/* The stage named name, or NULL. */
+const sprout_stage_def *sprout_stage_find(const char *name);
+/* The i-th stage the library has (0, 1, ...), NULL past the last. */
+const sprout_stage_def *sprout_stage_def_at(size_t i);
+
+const char *sprout_stage_name(const sprout_stage_def *d);
+/* The command line's usage line after "sprout ", e.g. "mix [options] [FILE...]". */
+const char *sprout_stage_usage(const sprout_stage_def *d);
+/* What the stage does, a paragraph (lines end with \n but the last). */
+const char *sprout_stage_about(const sprout_stage_def *d);
+/* Its options, ending with one whose name is NULL. */
+const sprout_option_def *sprout_stage_options(const sprout_stage_def *d);
+/* The option named name, or NULL. */
+const sprout_option_def *sprout_stage_option(const sprout_stage_def *d, const char *name);
+unsigned sprout_stage_flags(const sprout_stage_def *d);
+/* Its outputs' names ("out"; a split would have train, valid, test),
+ * ending with NULL. */
+const char *const *sprout_stage_outputs(const sprout_stage_def *d);
+
+/* ---- where records go ----------------------------------------------------- */
+
+typedef struct sprout_sink {
+	/* A kept record for output k (an index into sprout_stage_outputs).
+	 * json (len bytes, not NUL-terminated) is its compact JSON when the
+	 * stage has it at hand, else NULL; rec is NULL when the stage has only
+	 * the text and wants_records is 0. Both are valid during the call only;
+	 * the sink may change *rec. */
+	sprout_code (*keep)(void *ctx, size_t output, sprout_record *rec, const char *json,
+			    size_t len, sprout_error *err);
+	/* A rejected record (r->record, r->file and r->line say which). */
+	sprout_code (*reject)(void *ctx, const sprout_reject *r, sprout_error *err);
+	void *ctx;
+	int wants_records; /* set: rec is never NULL in keep */
+} sprout_sink;
+
+/* ---- a stage at work ------------------------------------------------------ */
+
+typedef struct sprout_stage sprout_stage;
+
+/* A stage of kind d with its options at their defaults. NULL with
+ * SPROUT_ERR_NOMEM, or SPROUT_ERR_USAGE for d NULL. */
+sprout_stage *sprout_stage_new(const sprout_stage_def *d, sprout_error *err);
+
+/* Set an option from its text: value NULL for a switch (given means on).
+ * SPROUT_ERR_USAGE with a message for a person ("--ratio: expected
+ * SYNTHETIC:REAL, like 10:1, got 'x'") for an unknown option, a value the
+ * option does not take or a switch given a value. */
+sprout_code sprout_stage_set(sprout_stage *s, const char *name, const char *value,
+			     sprout_error *err);
+/* The same for option i of sprout_stage_options (no lookup by name). */
+sprout_code sprout_stage_set_at(sprout_stage *s, size_t i, const char *value, sprout_error *err);
+
+/* Check the options together and start: records may be pushed after. The
+ * sink is copied. SPROUT_ERR_USAGE when options contradict each other. */
+sprout_code sprout_stage_open(sprout_stage *s, const sprout_sink *sink, sprout_error *err);
+
+/* One record, with its provenance (sprout_meta_ensure). It may come out
+ * through the sink now (a streaming stage) or at close (SPROUT_STAGE_WHOLE).
+ * An error stops the stage; what the sink returned is passed on. */
+sprout_code sprout_stage_push(sprout_stage *s, const sprout_record *r, sprout_error *err);
+
+/* No more records: what the stage held comes out through the sink. */
+sprout_code sprout_stage_close(sprout_stage *s, sprout_error *err);
+
+/* After close: what the stage did, for a person, in one line without a
+ * final newline (e.g. "3 real + 6 synthetic of 9 = 9 records (66.7%
+ * synthetic); dropped: cap 0, ratio 0, share 0"); "" before. */
+const char *sprout_stage_summary(const sprout_stage *s);
+
+/* Records pushed, kept (over all outputs) and rejected so far. */
+void sprout_stage_counts(const sprout_stage *s, unsigned long long *in, unsigned long long *kept,
+			 unsigned long long *rejected);
+
+void sprout_stage_free(sprout_stage *s); /* accepts NULL */
+
+/* ---- stages chained in this process --------------------------------------- */
+
+typedef struct sprout_pipeline sprout_pipeline;
+
+sprout_pipeline *sprout_pipeline_new(void); /* NULL on OOM */
+
+/* Append stage s (not yet opened); the pipeline owns it from now on, also
+ * when this fails. */
+sprout_code sprout_pipeline_add(sprout_pipeline *p, sprout_stage *s, sprout_error *err);
+
+/* Open every stage: stage i keeps into stage i + 1, the last into out;
+ * every stage's rejects go to out's reject. out->keep gets records of the
+ * last stage's outputs. */
+sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, sprout_error *err);
+
+/* One record into the first stage. A record without provenance gets it
+ * (sprout_meta_ensure); one that cannot have it is rejected with stage
+ * "read" and the error's code name. */
+sprout_code sprout_pipeline_push(sprout_pipeline *p, sprout_record *r, sprout_error *err);
+
+/* Close the stages in order: each one's held records flow into the next
+ * before that one is closed. */
+sprout_code sprout_pipeline_close(sprout_pipeline *p, sprout_error *err);
+
+/* The stages, in order (i < count), for their summaries and counts. */
+size_t sprout_pipeline_count(const sprout_pipeline *p);
+const sprout_stage *sprout_pipeline_stage(const sprout_pipeline *p, size_t i);
+
+void sprout_pipeline_free(sprout_pipeline *p); /* accepts NULL; frees its stages */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

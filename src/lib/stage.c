@@ -1,0 +1,365 @@
+/* Stages declared as data, run through one interface, and chained in this
+ * process (sprout/stage.h). The stage kinds live in stage_*.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sprout/meta.h"
+#include "stage_internal.h"
+
+static const sprout_stage_def *const all[] = {&sprout_stage_mix};
+#define NSTAGES (sizeof all / sizeof all[0])
+
+const char *sprout_opt_type_name(sprout_opt_type t)
+{
+	static const char *const names[] = {"switch", "text",  "whole",	 "number",
+					    "infile", "indir", "outpath"};
+	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+static int parse_whole(const char *arg, unsigned long long lo, unsigned long long hi,
+		       unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+sprout_code sprout_option_whole(const char *opt, const char *arg, unsigned long long max,
+				unsigned long long *out, sprout_error *err)
+{
+	if (parse_whole(arg, 0, max, out))
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "%s: '%s' is not a whole number",
+					opt, arg);
+	return SPROUT_OK;
+}
+
+sprout_code sprout_option_whole_in(const char *opt, const char *arg, unsigned long long lo,
+				   unsigned long long hi, unsigned long long *out,
+				   sprout_error *err)
+{
+	if (parse_whole(arg, lo, hi, out))
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"%s: '%s' is not a whole number from %llu to %llu", opt,
+					arg, lo, hi);
+	return SPROUT_OK;
+}
+
+const sprout_stage_def *sprout_stage_find(const char *name)
+{
+	for (size_t i = 0; name && i < NSTAGES; i++)
+		if (!strcmp(all[i]->name, name))
+			return all[i];
+	return NULL;
+}
+
+const sprout_stage_def *sprout_stage_def_at(size_t i)
+{
+	return i < NSTAGES ? all[i] : NULL;
+}
+
+const char *sprout_stage_name(const sprout_stage_def *d)
+{
+	return d->name;
+}
+
+const char *sprout_stage_usage(const sprout_stage_def *d)
+{
+	return d->usage;
+}
+
+const char *sprout_stage_about(const sprout_stage_def *d)
+{
+	return d->about;
+}
+
+const sprout_option_def *sprout_stage_options(const sprout_stage_def *d)
+{
+	return d->options;
+}
+
+static long option_index(const sprout_stage_def *d, const char *name)
+{
+	for (long i = 0; d->options[i].name; i++)
+		if (!strcmp(d->options[i].name, name))
+			return i;
+	return -1;
+}
+
+const sprout_option_def *sprout_stage_option(const sprout_stage_def *d, const char *name)
+{
+	long i = option_index(d, name);
+	return i < 0 ? NULL : &d->options[i];
+}
+
+unsigned sprout_stage_flags(const sprout_stage_def *d)
+{
+	return d->flags;
+}
+
+const char *const *sprout_stage_outputs(const sprout_stage_def *d)
+{
+	return d->outputs;
+}
+
+/* ---- a stage at work ------------------------------------------------------ */
+
+sprout_stage *sprout_stage_new(const sprout_stage_def *d, sprout_error *err)
+{
+	if (!d) {
+		sprout_error_set(err, SPROUT_ERR_USAGE, "no such stage");
+		return NULL;
+	}
+	sprout_stage *s = calloc(1, d->size);
+	if (!s) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->def = d;
+	if (d->init)
+		d->init(s);
+	return s;
+}
+
+sprout_code sprout_stage_set_at(sprout_stage *s, size_t i, const char *value, sprout_error *err)
+{
+	const sprout_option_def *o = &s->def->options[i];
+	if (s->opened)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "--%s: the stage is open already",
+					o->name);
+	if (o->type == SPROUT_OPT_SWITCH && value)
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"--%s is a switch: it takes no value", o->name);
+	if (o->type != SPROUT_OPT_SWITCH && !value)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "--%s needs a value (%s)", o->name,
+					o->arg);
+	return s->def->set(s, i, value, err);
+}
+
+sprout_code sprout_stage_set(sprout_stage *s, const char *name, const char *value,
+			     sprout_error *err)
+{
+	long i = option_index(s->def, name);
+	if (i < 0)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "unknown option '%s' for stage %s",
+					name, s->def->name);
+	return sprout_stage_set_at(s, (size_t)i, value, err);
+}
+
+sprout_code sprout_stage_open(sprout_stage *s, const sprout_sink *sink, sprout_error *err)
+{
+	if (s->opened)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "stage %s is open already",
+					s->def->name);
+	if (!sink || !sink->keep)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "stage %s: no sink for its records",
+					s->def->name);
+	s->sink = *sink;
+	sprout_code rc = s->def->open ? s->def->open(s, err) : SPROUT_OK;
+	if (!rc)
+		s->opened = 1;
+	return rc;
+}
+
+sprout_code sprout_stage_push(sprout_stage *s, const sprout_record *r, sprout_error *err)
+{
+	if (!s->opened || s->closed)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "stage %s is not open",
+					s->def->name);
+	s->in++;
+	return s->def->push(s, r, err);
+}
+
+sprout_code sprout_stage_close(sprout_stage *s, sprout_error *err)
+{
+	if (!s->opened || s->closed)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "stage %s is not open",
+					s->def->name);
+	s->closed = 1;
+	return s->def->close ? s->def->close(s, err) : SPROUT_OK;
+}
+
+const char *sprout_stage_summary(const sprout_stage *s)
+{
+	return s->summary;
+}
+
+void sprout_stage_counts(const sprout_stage *s, unsigned long long *in, unsigned long long *kept,
+			 unsigned long long *rejected)
+{
+	if (in)
+		*in = s->in;
+	if (kept)
+		*kept = s->kept;
+	if (rejected)
+		*rejected = s->rejected;
+}
+
+void sprout_stage_free(sprout_stage *s)
+{
+	if (!s)
+		return;
+	if (s->def->free)
+		s->def->free(s);
+	free(s);
+}
+
+sprout_code sprout_stage_emit(sprout_stage *s, size_t output, sprout_record *rec, const char *json,
+			      size_t len, sprout_error *err)
+{
+	s->kept++;
+	return s->sink.keep(s->sink.ctx, output, rec, json, len, err);
+}
+
+sprout_code sprout_stage_drop(sprout_stage *s, const sprout_reject *r, sprout_error *err)
+{
+	s->rejected++;
+	return s->sink.reject ? s->sink.reject(s->sink.ctx, r, err) : SPROUT_OK;
+}
+
+/* ---- stages chained in this process --------------------------------------- */
+
+struct link {
+	sprout_pipeline *p;
+	size_t next; /* the stage that gets what this one keeps */
+};
+
+struct sprout_pipeline {
+	sprout_stage **stages;
+	struct link *links;
+	size_t n, cap;
+	sprout_sink out;
+	int opened;
+};
+
+sprout_pipeline *sprout_pipeline_new(void)
+{
+	return calloc(1, sizeof(sprout_pipeline));
+}
+
+sprout_code sprout_pipeline_add(sprout_pipeline *p, sprout_stage *s, sprout_error *err)
+{
+	if (p->opened) {
+		sprout_stage_free(s);
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "the pipeline is open already");
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 4;
+		sprout_stage **v = realloc(p->stages, cap * sizeof *v);
+		if (!v) {
+			sprout_stage_free(s);
+			return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		}
+		p->stages = v;
+		p->cap = cap;
+	}
+	p->stages[p->n++] = s;
+	return SPROUT_OK;
+}
+
+static sprout_code pass_on(void *ctx, size_t output, sprout_record *rec, const char *json,
+			   size_t len, sprout_error *err)
+{
+	(void)output;
+	(void)json;
+	(void)len;
+	struct link *l = ctx;
+	return sprout_stage_push(l->p->stages[l->next], rec, err);
+}
+
+static sprout_code pass_reject(void *ctx, const sprout_reject *r, sprout_error *err)
+{
+	struct link *l = ctx;
+	return l->p->out.reject ? l->p->out.reject(l->p->out.ctx, r, err) : SPROUT_OK;
+}
+
+sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, sprout_error *err)
+{
+	if (p->opened || !p->n)
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					p->n ? "the pipeline is open already"
+					     : "the pipeline has no stages");
+	if (!out || !out->keep)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "the pipeline has no sink");
+	if (!(p->links = calloc(p->n, sizeof *p->links)))
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	p->out = *out;
+	for (size_t i = 0; i < p->n; i++) {
+		sprout_stage *s = p->stages[i];
+		sprout_sink sink = *out;
+		if (i + 1 < p->n) {
+			if (s->def->outputs[0] && s->def->outputs[1])
+				return sprout_error_set(err, SPROUT_ERR_USAGE,
+							"stage %s has several outputs: it can only "
+							"be the last of a pipeline",
+							s->def->name);
+			p->links[i].p = p;
+			p->links[i].next = i + 1;
+			sink.keep = pass_on;
+			sink.reject = pass_reject;
+			sink.ctx = &p->links[i];
+			sink.wants_records = 1;
+		}
+		sprout_code rc = sprout_stage_open(s, &sink, err);
+		if (rc)
+			return rc;
+	}
+	p->opened = 1;
+	return SPROUT_OK;
+}
+
+sprout_code sprout_pipeline_push(sprout_pipeline *p, sprout_record *r, sprout_error *err)
+{
+	if (!p->opened)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "the pipeline is not open");
+	sprout_error why = SPROUT_ERROR_INIT;
+	if (sprout_meta_ensure(r, &why)) {
+		sprout_reject j = SPROUT_REJECT_INIT;
+		j.stage = "read";
+		j.error = sprout_code_name(why.code);
+		j.reason = why.msg;
+		j.file = r->file;
+		j.line = r->line;
+		j.record = r->obj;
+		return p->out.reject ? p->out.reject(p->out.ctx, &j, err) : SPROUT_OK;
+	}
+	return sprout_stage_push(p->stages[0], r, err);
+}
+
+sprout_code sprout_pipeline_close(sprout_pipeline *p, sprout_error *err)
+{
+	if (!p->opened)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "the pipeline is not open");
+	for (size_t i = 0; i < p->n; i++) {
+		sprout_code rc = sprout_stage_close(p->stages[i], err);
+		if (rc)
+			return rc;
+	}
+	p->opened = 0;
+	return SPROUT_OK;
+}
+
+size_t sprout_pipeline_count(const sprout_pipeline *p)
+{
+	return p->n;
+}
+
+const sprout_stage *sprout_pipeline_stage(const sprout_pipeline *p, size_t i)
+{
+	return i < p->n ? p->stages[i] : NULL;
+}
+
+void sprout_pipeline_free(sprout_pipeline *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		sprout_stage_free(p->stages[i]);
+	free(p->stages);
+	free(p->links);
+	free(p);
+}

@@ -1,0 +1,39 @@
+/* What a stage kind provides to src/lib/stage.c (see sprout/stage.h). */
+#ifndef SPROUT_STAGE_INTERNAL_H
+#define SPROUT_STAGE_INTERNAL_H
+
+#include "sprout/stage.h"
+
+struct sprout_stage_def {
+	const char *name, *usage, *about;
+	const sprout_option_def *options;
+	unsigned flags;
+	const char *const *outputs;
+	size_t size; /* of the stage's own state, which starts with struct sprout_stage */
+	/* options at their defaults (the state is zeroed before) */
+	void (*init)(sprout_stage *s);
+	/* option i of options from its text (NULL for a switch) */
+	sprout_code (*set)(sprout_stage *s, size_t i, const char *value, sprout_error *err);
+	/* options together; then ready for records */
+	sprout_code (*open)(sprout_stage *s, sprout_error *err);
+	sprout_code (*push)(sprout_stage *s, const sprout_record *r, sprout_error *err);
+	sprout_code (*close)(sprout_stage *s, sprout_error *err);
+	void (*free)(sprout_stage *s); /* its own resources; NULL: none */
+};
+
+struct sprout_stage {
+	const sprout_stage_def *def;
+	sprout_sink sink;
+	int opened, closed;
+	unsigned long long in, kept, rejected;
+	char summary[512];
+};
+
+/* Hand a record on / reject it through the stage's sink, counting. */
+sprout_code sprout_stage_emit(sprout_stage *s, size_t output, sprout_record *rec, const char *json,
+			      size_t len, sprout_error *err);
+sprout_code sprout_stage_drop(sprout_stage *s, const sprout_reject *r, sprout_error *err);
+
+extern const sprout_stage_def sprout_stage_mix;
+
+#endif
