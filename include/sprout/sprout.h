@@ -27,6 +27,7 @@
 #include "sprout/dedup.h"
 #include "sprout/error.h"
 #include "sprout/filter.h"
+#include "sprout/flag.h"
 #include "sprout/generate.h"
 #include "sprout/io.h"
 #include "sprout/json.h"
