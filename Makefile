@@ -50,7 +50,16 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 .PHONY: all test asan bench fuzz deps clean format format-check install uninstall
 all: $(BUILD)/sprout $(SHLIB) $(BUILD)/libsprout-public.a
 
-$(BUILD)/%.o: %.c
+# Objects depend on the flags they were built with: a change of compiler or
+# flags (say -fPIC, or OPT) rebuilds them instead of linking stale ones.
+FLAGS_STAMP := $(BUILD)/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -69,7 +78,7 @@ $(GEN_SRC): $(PROMPTS) prompts scripts/embed-prompts.sh scripts/c-literal.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-prompts.sh $(PROMPTS) > $@.tmp && mv $@.tmp $@
 
-$(GEN_SRC:.c=.o): $(GEN_SRC)
+$(GEN_SRC:.c=.o): $(GEN_SRC) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # The review app's page, script and style, compiled into the sprout binary.
@@ -77,7 +86,7 @@ $(WEB_SRC): $(WEB) $(wildcard web) scripts/embed-web.sh scripts/c-literal.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-web.sh $(WEB) > $@.tmp && mv $@.tmp $@
 
-$(WEB_SRC:.c=.o): $(WEB_SRC)
+$(WEB_SRC:.c=.o): $(WEB_SRC) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -Isrc/cli -c $< -o $@
 
 $(BUILD)/libsprout.a: $(LIB_OBJ)
