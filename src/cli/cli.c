@@ -504,6 +504,16 @@ int cli_written(const char *path, sprout_written *out)
 	return 0;
 }
 
+void cli_written_forget(void)
+{
+	while (noted) {
+		struct noted *n = noted;
+		noted = n->next;
+		free(n->path);
+		free(n);
+	}
+}
+
 /* Commit w (unregistering its temporary file) and note what it wrote. */
 static sprout_code commit_noted(sprout_writer *w, sprout_error *err)
 {

@@ -364,6 +364,8 @@ int cli_output_commit(sprout_writer *w);
  * through cli_output_commit or cli_reader_close: its hash, size and record
  * count as measured while it was written. */
 int cli_written(const char *path, sprout_written *out);
+/* Forget every file noted (at the end of the command). */
+void cli_written_forget(void);
 void cli_output_abort(sprout_writer *w);
 
 /* Install handlers that remove registered temporary files on SIGINT,

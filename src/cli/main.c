@@ -75,7 +75,9 @@ int main(int argc, char **argv)
 	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, name) == 0) {
 			cli_signals_init();
-			return finish(c->run(argc - 1, argv + 1));
+			int rc = c->run(argc - 1, argv + 1);
+			cli_written_forget();
+			return finish(rc);
 		}
 	}
 	fprintf(stderr, "sprout: unknown command '%s' (see 'sprout --help')\n", name);
