@@ -130,6 +130,121 @@ sprout_code sprout_json_write_string(sprout_buf *b, const char *s, size_t len);
  * as x, always with a '.' or an exponent; null when not finite). */
 sprout_code sprout_json_write_real(sprout_buf *b, double x);
 
+/* ---- streaming emitter --------------------------------------------------
+ *
+ * sprout_jw writes JSON into a sprout_buf as it is described, with no tree:
+ * commas and colons come by themselves, strings are escaped as
+ * sprout_json_write_string does (bytes that are not UTF-8 pass through, as
+ * in records), reals as sprout_json_write_real. Several values at the top
+ * level are written one after the other with nothing between (a JSONL
+ * writer adds its own newlines with sprout_buf_addc on jw.b).
+ *
+ * The first failure is kept and makes every later call do nothing: b full
+ * (SPROUT_ERR_TOO_LONG), out of memory, or a misuse (SPROUT_ERR_USAGE: a
+ * value where a key is due, a key outside an object, an end with nothing
+ * open, nesting deeper than SPROUT_JW_MAX_DEPTH). So a caller writes a whole
+ * value and checks once, with sprout_jw_finish. On failure b holds a part of
+ * the value; a caller that must not leave one truncates b to its old len.
+ *
+ *   sprout_jw w;
+ *   sprout_jw_init(&w, &buf);
+ *   sprout_jw_object(&w);
+ *   sprout_jw_kstring(&w, "name", name);
+ *   sprout_jw_karray(&w, "scores");
+ *   for (i = 0; i < n; i++)
+ *           sprout_jw_real(&w, score[i]);
+ *   sprout_jw_end(&w);
+ *   sprout_jw_end(&w);
+ *   rc = sprout_jw_finish(&w);
+ */
+#define SPROUT_JW_MAX_DEPTH 64
+
+typedef struct sprout_jw {
+	sprout_buf *b;	/* where the text goes; callers may read it */
+	sprout_code rc; /* the first failure */
+	unsigned depth;
+	int after_key;		 /* a key was written, its value is due */
+	unsigned long long obj;	 /* bit d: level d+1 is an object */
+	unsigned long long some; /* bit d: level d+1 has a member or item */
+} sprout_jw;
+
+/* Start writing at the end of b. */
+void sprout_jw_init(sprout_jw *w, sprout_buf *b);
+/* SPROUT_OK when everything was written and every object and array ended;
+ * else the first failure (SPROUT_ERR_USAGE when something is left open). */
+sprout_code sprout_jw_finish(const sprout_jw *w);
+
+/* Open an object or an array; sprout_jw_end closes the innermost one. */
+void sprout_jw_object(sprout_jw *w);
+void sprout_jw_array(sprout_jw *w);
+void sprout_jw_end(sprout_jw *w);
+
+/* A member's key (NUL-terminated, or len bytes); its value comes next. */
+void sprout_jw_key(sprout_jw *w, const char *key);
+void sprout_jw_keyn(sprout_jw *w, const char *key, size_t len);
+
+/* Values. sprout_jw_string writes null for a NULL s. */
+void sprout_jw_string(sprout_jw *w, const char *s);
+void sprout_jw_stringn(sprout_jw *w, const char *s, size_t len);
+void sprout_jw_int(sprout_jw *w, long long v);
+void sprout_jw_uint(sprout_jw *w, unsigned long long v);
+/* The shortest text that reads back as x (sprout_json_write_real). */
+void sprout_jw_real(sprout_jw *w, double x);
+/* x as printf's "%.*f" with decimals digits, or "%.*g" with digits
+ * significant digits (so that a format stays what readers know);
+ * null when x is not finite. */
+void sprout_jw_fixed(sprout_jw *w, double x, int decimals);
+void sprout_jw_sig(sprout_jw *w, double x, int digits);
+void sprout_jw_bool(sprout_jw *w, int v);
+void sprout_jw_null(sprout_jw *w);
+/* A value tree, as sprout_json_write writes it. */
+void sprout_jw_value(sprout_jw *w, const sprout_json *v);
+/* len bytes the caller vouches are one JSON value (a request body kept as
+ * text, a value stored as JSON), copied as they are. */
+void sprout_jw_raw(sprout_jw *w, const char *json, size_t len);
+
+/* A key and its value in one call. */
+static inline void sprout_jw_kstring(sprout_jw *w, const char *key, const char *s)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_string(w, s);
+}
+static inline void sprout_jw_kint(sprout_jw *w, const char *key, long long v)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_int(w, v);
+}
+static inline void sprout_jw_kuint(sprout_jw *w, const char *key, unsigned long long v)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_uint(w, v);
+}
+static inline void sprout_jw_kreal(sprout_jw *w, const char *key, double x)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_real(w, x);
+}
+static inline void sprout_jw_kfixed(sprout_jw *w, const char *key, double x, int decimals)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_fixed(w, x, decimals);
+}
+static inline void sprout_jw_kbool(sprout_jw *w, const char *key, int v)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_bool(w, v);
+}
+static inline void sprout_jw_kobject(sprout_jw *w, const char *key)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_object(w);
+}
+static inline void sprout_jw_karray(sprout_jw *w, const char *key)
+{
+	sprout_jw_key(w, key);
+	sprout_jw_array(w);
+}
+
 /* Structural equality: same types, same member order, numbers equal by text. */
 int sprout_json_equal(const sprout_json *x, const sprout_json *y);
 

@@ -1117,3 +1117,197 @@ sprout_code sprout_json_write_pretty(sprout_buf *b, const sprout_json *v)
 	sprout_code rc = write_value(b, v, 1, 0, NULL);
 	return rc ? rc : sprout_buf_addc(b, '\n');
 }
+
+/* ---- streaming emitter --------------------------------------------------- */
+
+void sprout_jw_init(sprout_jw *w, sprout_buf *b)
+{
+	*w = (sprout_jw){.b = b};
+}
+
+sprout_code sprout_jw_finish(const sprout_jw *w)
+{
+	if (w->rc)
+		return w->rc;
+	return w->depth || w->after_key ? SPROUT_ERR_USAGE : SPROUT_OK;
+}
+
+static unsigned long long top_bit(const sprout_jw *w)
+{
+	return 1ull << (w->depth - 1);
+}
+
+/* Before a value: the comma, or the key it answers. 0 when it may go on. */
+static int jw_pre(sprout_jw *w)
+{
+	if (w->rc)
+		return -1;
+	if (!w->depth)
+		return 0;
+	unsigned long long bit = top_bit(w);
+	if (w->obj & bit) {
+		if (!w->after_key) {
+			w->rc = SPROUT_ERR_USAGE; /* a value where a key is due */
+			return -1;
+		}
+		w->after_key = 0;
+		return 0;
+	}
+	if ((w->some & bit) && (w->rc = sprout_buf_addc(w->b, ',')))
+		return -1;
+	w->some |= bit;
+	return 0;
+}
+
+static void jw_add(sprout_jw *w, const char *s, size_t n)
+{
+	if (!jw_pre(w))
+		w->rc = sprout_buf_add(w->b, s, n);
+}
+
+static void jw_open(sprout_jw *w, int obj)
+{
+	if (jw_pre(w))
+		return;
+	if (w->depth == SPROUT_JW_MAX_DEPTH) {
+		w->rc = SPROUT_ERR_USAGE;
+		return;
+	}
+	if ((w->rc = sprout_buf_addc(w->b, obj ? '{' : '[')))
+		return;
+	w->depth++;
+	unsigned long long bit = top_bit(w);
+	w->some &= ~bit;
+	w->obj = obj ? w->obj | bit : w->obj & ~bit;
+}
+
+void sprout_jw_object(sprout_jw *w)
+{
+	jw_open(w, 1);
+}
+
+void sprout_jw_array(sprout_jw *w)
+{
+	jw_open(w, 0);
+}
+
+void sprout_jw_end(sprout_jw *w)
+{
+	if (w->rc)
+		return;
+	if (!w->depth || w->after_key) {
+		w->rc = SPROUT_ERR_USAGE;
+		return;
+	}
+	int obj = (w->obj & top_bit(w)) != 0;
+	w->depth--;
+	w->rc = sprout_buf_addc(w->b, obj ? '}' : ']');
+}
+
+void sprout_jw_keyn(sprout_jw *w, const char *key, size_t len)
+{
+	if (w->rc)
+		return;
+	unsigned long long bit = w->depth ? top_bit(w) : 0;
+	if (!(w->obj & bit) || w->after_key) {
+		w->rc = SPROUT_ERR_USAGE;
+		return;
+	}
+	if ((w->some & bit) && (w->rc = sprout_buf_addc(w->b, ',')))
+		return;
+	w->some |= bit;
+	if ((w->rc = sprout_json_write_string(w->b, key, len)) ||
+	    (w->rc = sprout_buf_addc(w->b, ':')))
+		return;
+	w->after_key = 1;
+}
+
+void sprout_jw_key(sprout_jw *w, const char *key)
+{
+	sprout_jw_keyn(w, key, strlen(key));
+}
+
+void sprout_jw_stringn(sprout_jw *w, const char *s, size_t len)
+{
+	if (!jw_pre(w))
+		w->rc = sprout_json_write_string(w->b, s, len);
+}
+
+void sprout_jw_string(sprout_jw *w, const char *s)
+{
+	if (!s)
+		sprout_jw_null(w);
+	else
+		sprout_jw_stringn(w, s, strlen(s));
+}
+
+void sprout_jw_int(sprout_jw *w, long long v)
+{
+	char t[24];
+	int n = snprintf(t, sizeof t, "%lld", v);
+	jw_add(w, t, (size_t)n);
+}
+
+void sprout_jw_uint(sprout_jw *w, unsigned long long v)
+{
+	char t[24];
+	int n = snprintf(t, sizeof t, "%llu", v);
+	jw_add(w, t, (size_t)n);
+}
+
+void sprout_jw_real(sprout_jw *w, double x)
+{
+	if (!jw_pre(w))
+		w->rc = sprout_json_write_real(w->b, x);
+}
+
+/* x by "%.*f" (fixed) or "%.*g"; null when not finite. */
+static void jw_printf(sprout_jw *w, double x, int prec, int fixed)
+{
+	if (!isfinite(x)) {
+		sprout_jw_null(w);
+		return;
+	}
+	if (prec < 0 || prec > 40) {
+		if (!w->rc)
+			w->rc = SPROUT_ERR_USAGE;
+		return;
+	}
+	char t[400]; /* "%.40f" of DBL_MAX is 350 bytes */
+	int n = snprintf(t, sizeof t, fixed ? "%.*f" : "%.*g", prec, x);
+	jw_add(w, t, (size_t)n);
+}
+
+void sprout_jw_fixed(sprout_jw *w, double x, int decimals)
+{
+	jw_printf(w, x, decimals, 1);
+}
+
+void sprout_jw_sig(sprout_jw *w, double x, int digits)
+{
+	jw_printf(w, x, digits, 0);
+}
+
+void sprout_jw_bool(sprout_jw *w, int v)
+{
+	if (v)
+		jw_add(w, "true", 4);
+	else
+		jw_add(w, "false", 5);
+}
+
+void sprout_jw_null(sprout_jw *w)
+{
+	jw_add(w, "null", 4);
+}
+
+void sprout_jw_value(sprout_jw *w, const sprout_json *v)
+{
+	if (!jw_pre(w))
+		w->rc = sprout_json_write(w->b, v);
+}
+
+void sprout_jw_raw(sprout_jw *w, const char *json, size_t len)
+{
+	jw_add(w, json, len);
+}

@@ -125,6 +125,11 @@ Options:
                     read "<redacted len N>" (N the length of the whole
                     value). A body that is not JSON logs as "body": null
                     plus "raw": its text.
+  --bodies FILE     append every POST's body exactly as it came, for cases
+                    that check the bytes sprout sends: "POST PATH LEN\n",
+                    the body, "\n" (a multipart body: "POST PATH multipart\n",
+                    then "PART NAME LEN\n", the part's bytes and "\n" for
+                    each part, since the boundary is random)
   --require-key KEY /v1/messages then wants "x-api-key: KEY" and
                     /v1/chat/completions "Authorization: Bearer KEY"; a
                     missing or different key is 401. Embeddings never ask.
@@ -701,6 +706,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         raw = self.read_body()
         path = self.path.split("?", 1)[0]
+        self.server.write_body(path, raw, multipart(self.headers.get("Content-Type", ""), raw))
         self.limited = False
         if path in BATCH_PATHS:
             return self.batch_post(raw, path)
@@ -1113,6 +1119,7 @@ def main():
     ap.add_argument("--fail-code", type=int, default=500)
     ap.add_argument("--slow", type=int, default=0)
     ap.add_argument("--log")
+    ap.add_argument("--bodies")
     ap.add_argument("--require-key")
     ap.add_argument("--script")
     ap.add_argument("--batch-max-requests", type=int, default=0)
@@ -1149,6 +1156,22 @@ def main():
                     log.append(open(a.log, "a", encoding="utf-8"))
                 log[0].write(line)
                 log[0].flush()
+
+    bodies = []
+
+    def write_body(path, raw, parts):
+        if not a.bodies:
+            return
+        with srv.log_lock:
+            if not bodies:
+                bodies.append(open(a.bodies, "ab"))
+            f = bodies[0]
+            f.write(b"POST %s %s\n" % (path.encode(), b"multipart" if parts is not None else b"%d" % len(raw)))
+            for name, data in (parts.items() if parts is not None else [(None, raw)]):
+                if name is not None:
+                    f.write(b"PART %s %d\n" % (name.encode(), len(data)))
+                f.write(data + b"\n")
+            f.flush()
 
     def pick_rule(path, seq, text, structured, system):
         with srv.lock:
@@ -1194,6 +1217,7 @@ def main():
     srv.log_lock = threading.Lock()
     srv.write_log, srv.pick_rule, srv.pick_batch_rule = write_log, pick_rule, pick_batch_rule
     srv.write_times, srv.cached_words = write_times, cached_words
+    srv.write_body = write_body
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(a.port_file + ".tmp", a.port_file)

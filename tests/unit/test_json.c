@@ -334,6 +334,195 @@ static void duplicate_keys_in_big_objects(void)
 	CHECK_INT(sprout_json_dups_parse("first", &d, &err), SPROUT_ERR_USAGE);
 }
 
+static void emitter_places_commas_and_colons_and_nests(void)
+{
+	setup();
+	sprout_buf b = SPROUT_BUF_INIT(1 << 16);
+	sprout_buf_adds(&b, "x="); /* appends, keeps what is there */
+	sprout_jw w;
+	sprout_jw_init(&w, &b);
+	sprout_jw_object(&w);
+	sprout_jw_kstring(&w, "s", "a");
+	sprout_jw_karray(&w, "a");
+	sprout_jw_int(&w, -3);
+	sprout_jw_object(&w);
+	sprout_jw_end(&w);
+	sprout_jw_array(&w);
+	sprout_jw_end(&w);
+	sprout_jw_array(&w);
+	sprout_jw_null(&w);
+	sprout_jw_bool(&w, 1);
+	sprout_jw_end(&w);
+	sprout_jw_end(&w);
+	sprout_jw_kobject(&w, "o");
+	sprout_jw_kbool(&w, "f", 0);
+	sprout_jw_kuint(&w, "u", 18446744073709551615ull);
+	sprout_jw_key(&w, "n");
+	sprout_jw_string(&w, NULL);
+	sprout_jw_end(&w);
+	sprout_jw_keyn(&w, "k\0z", 3);
+	sprout_jw_value(&w, parse_ok(A, "{\"t\":[1.0,\"\\u0001\"]}"));
+	sprout_jw_key(&w, "r");
+	sprout_jw_raw(&w, "[7]", 3);
+	sprout_jw_end(&w);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_OK);
+	CHECK_STR(b.data, "x={\"s\":\"a\",\"a\":[-3,{},[],[null,true]],\"o\":{\"f\":false,"
+			  "\"u\":18446744073709551615,\"n\":null},\"k\\u0000z\":{\"t\":[1.0,"
+			  "\"\\u0001\"]},\"r\":[7]}");
+	/* top-level values follow each other; the whole reads back */
+	sprout_buf_clear(&b);
+	sprout_jw_init(&w, &b);
+	sprout_jw_array(&w);
+	sprout_jw_end(&w);
+	sprout_jw_string(&w, "");
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_OK);
+	CHECK_STR(b.data, "[]\"\"");
+	/* as deep as allowed, then no deeper */
+	sprout_buf_clear(&b);
+	sprout_jw_init(&w, &b);
+	for (int i = 0; i < SPROUT_JW_MAX_DEPTH; i++)
+		sprout_jw_array(&w);
+	CHECK_INT(w.rc, SPROUT_OK);
+	for (int i = 0; i < SPROUT_JW_MAX_DEPTH; i++)
+		sprout_jw_end(&w);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_OK);
+	sprout_json *v = parse_ok(A, b.data);
+	for (int i = 1; i < SPROUT_JW_MAX_DEPTH; i++)
+		v = v->u.items[0];
+	CHECK_INT(v->len, 0);
+	sprout_jw_init(&w, &b);
+	for (int i = 0; i <= SPROUT_JW_MAX_DEPTH; i++)
+		sprout_jw_object(&w), sprout_jw_key(&w, "k");
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_ERR_USAGE);
+	sprout_buf_release(&b);
+}
+
+static void emitter_escapes_strings_as_the_record_writer_does(void)
+{
+	setup();
+	/* every byte from 0 to 255 and some invalid UTF-8: the same bytes as
+	 * sprout_json_write_string (control characters as \n or \u00XX, DEL
+	 * and non-ASCII as they are, bytes that are not UTF-8 passed through) */
+	char all[300];
+	for (int i = 0; i < 256; i++)
+		all[i] = (char)i;
+	memcpy(all + 256, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc3\x28\xff\xed\xa0\x80", 15);
+	size_t n = 256 + 15;
+	sprout_buf want = SPROUT_BUF_INIT(1 << 16), got = SPROUT_BUF_INIT(1 << 16);
+	CHECK_INT(sprout_json_write_string(&want, all, n), SPROUT_OK);
+	sprout_jw w;
+	sprout_jw_init(&w, &got);
+	sprout_jw_array(&w);
+	sprout_jw_stringn(&w, all, n);
+	sprout_jw_end(&w);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_OK);
+	CHECK_MEM(got.data + 1, got.len - 2, want.data);
+	CHECK(strstr(got.data, "\"\\u0000\\u0001") == got.data + 1);
+	CHECK(strstr(got.data, "\\b\\t\\n\\u000b\\f\\r\\u000e") != NULL);
+	CHECK(strstr(got.data, "\\u001f !\\\"#") != NULL);
+	CHECK(strstr(got.data, "[\\\\]") != NULL);
+	CHECK(strstr(got.data, "\x7f\x80") != NULL);
+	CHECK(strstr(got.data, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc3(\xff") != NULL);
+	/* keys are escaped the same way */
+	sprout_buf_clear(&got);
+	sprout_jw_init(&w, &got);
+	sprout_jw_object(&w);
+	sprout_jw_kstring(&w, "a\"b\n\xc3\xa9", "\t");
+	sprout_jw_end(&w);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_OK);
+	CHECK_STR(got.data, "{\"a\\\"b\\n\xc3\xa9\":\"\\t\"}");
+	sprout_buf_release(&want);
+	sprout_buf_release(&got);
+}
+
+static void emitter_numbers(void)
+{
+	setup();
+	sprout_buf b = SPROUT_BUF_INIT(1 << 16);
+	sprout_jw w;
+	sprout_jw_init(&w, &b);
+	sprout_jw_array(&w);
+	sprout_jw_int(&w, 0);
+	sprout_jw_int(&w, -9223372036854775807ll - 1);
+	sprout_jw_real(&w, 0.1);
+	sprout_jw_real(&w, 5);
+	sprout_jw_real(&w, 1e300 * 1e10);
+	sprout_jw_fixed(&w, 2.0 / 3, 4);
+	sprout_jw_fixed(&w, 1e6, 0);
+	sprout_jw_fixed(&w, -0.0, 3);
+	sprout_jw_fixed(&w, NAN, 4);
+	sprout_jw_sig(&w, 0.123456, 4);
+	sprout_jw_sig(&w, 5, 10);
+	sprout_jw_sig(&w, 1e21, 15);
+	sprout_jw_sig(&w, -HUGE_VAL, 15);
+	sprout_jw_fixed(&w, 1.7976931348623157e308, 40); /* the longest text */
+	sprout_jw_end(&w);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_OK);
+	char *end = strstr(b.data, ",179769313486231570");
+	CHECK(end != NULL);
+	*end = '\0';
+	CHECK_STR(b.data, "[0,-9223372036854775808,0.1,5.0,null,0.6667,1000000,-0.000,null,0.1235,"
+			  "5,1e+21,null");
+	*end = ',';
+	/* what is written reads back as numbers */
+	sprout_json *v = parse_ok(A, b.data);
+	CHECK_INT(v->len, 14);
+	CHECK(sprout_json_number(v->u.items[13]) == 1.7976931348623157e308);
+	sprout_jw_init(&w, &b);
+	sprout_jw_sig(&w, 1, 41);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_ERR_USAGE);
+	sprout_buf_release(&b);
+}
+
+static void emitter_misuse_and_full_buffers_stick(void)
+{
+	setup();
+	sprout_buf b = SPROUT_BUF_INIT(1 << 10);
+	sprout_jw w;
+	/* a value where a key is due */
+	sprout_jw_init(&w, &b);
+	sprout_jw_object(&w);
+	sprout_jw_int(&w, 1);
+	CHECK_INT(w.rc, SPROUT_ERR_USAGE);
+	sprout_jw_end(&w); /* nothing more is written */
+	CHECK_STR(b.data, "{");
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_ERR_USAGE);
+	/* a key in an array, a key at the top, two keys, an end with nothing
+	 * open, an end after a key */
+	for (int k = 0; k < 5; k++) {
+		sprout_buf_clear(&b);
+		sprout_jw_init(&w, &b);
+		if (k == 0)
+			sprout_jw_array(&w);
+		if (k == 2 || k == 4)
+			sprout_jw_object(&w);
+		if (k != 3)
+			sprout_jw_key(&w, "a");
+		if (k == 2)
+			sprout_jw_key(&w, "b");
+		if (k >= 3)
+			sprout_jw_end(&w);
+		CHECK_INT(w.rc, SPROUT_ERR_USAGE);
+	}
+	/* left open */
+	sprout_buf_clear(&b);
+	sprout_jw_init(&w, &b);
+	sprout_jw_array(&w);
+	CHECK_INT(w.rc, SPROUT_OK);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_ERR_USAGE);
+	/* the buffer's cap */
+	sprout_buf small = SPROUT_BUF_INIT(8);
+	sprout_jw_init(&w, &small);
+	sprout_jw_array(&w);
+	sprout_jw_string(&w, "0123456789");
+	sprout_jw_int(&w, 1);
+	sprout_jw_end(&w);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_ERR_TOO_LONG);
+	CHECK(small.len <= 8);
+	sprout_buf_release(&small);
+	sprout_buf_release(&b);
+}
+
 SUITE(json_tests) = {
     T(escapes_are_found_anywhere_in_a_string),
     T(pretty_output_indents_and_reads_back),
@@ -349,5 +538,9 @@ SUITE(json_tests) = {
     T(duplicate_keys_are_an_error_at_the_second_key),
     T(duplicate_keys_last_keeps_the_last_value_in_the_first_place),
     T(duplicate_keys_in_big_objects),
+    T(emitter_places_commas_and_colons_and_nests),
+    T(emitter_escapes_strings_as_the_record_writer_does),
+    T(emitter_numbers),
+    T(emitter_misuse_and_full_buffers_stick),
     {NULL, NULL},
 };
