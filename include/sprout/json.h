@@ -174,6 +174,10 @@ void sprout_jw_init(sprout_jw *w, sprout_buf *b);
  * else the first failure (SPROUT_ERR_USAGE when something is left open). */
 sprout_code sprout_jw_finish(const sprout_jw *w);
 
+/* Keep a failure the caller met while writing (SPROUT_OK is ignored; an
+ * earlier failure stays), so that sprout_jw_finish reports it too. */
+void sprout_jw_fail(sprout_jw *w, sprout_code rc);
+
 /* Open an object or an array; sprout_jw_end closes the innermost one. */
 void sprout_jw_object(sprout_jw *w);
 void sprout_jw_array(sprout_jw *w);

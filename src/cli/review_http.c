@@ -77,12 +77,29 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, cons
 static enum MHD_Result json_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
 	sprout_buf b = SPROUT_BUF_INIT(1 << 16);
-	sprout_buf_adds(&b, "{\"error\":");
-	sprout_json_write_string(&b, msg, strlen(msg));
-	sprout_buf_addc(&b, '}');
+	sprout_jw w;
+	sprout_jw_init(&w, &b);
+	sprout_jw_object(&w);
+	sprout_jw_kstring(&w, "error", msg);
+	sprout_jw_end(&w);
 	enum MHD_Result r = send_json(c, status, &b);
 	sprout_buf_release(&b);
 	return r;
+}
+
+/* {"ok":true}, with "counts" when given (JSON text). */
+static sprout_code ok_json(sprout_buf *b, const sprout_buf *counts)
+{
+	sprout_jw w;
+	sprout_jw_init(&w, b);
+	sprout_jw_object(&w);
+	sprout_jw_kbool(&w, "ok", 1);
+	if (counts) {
+		sprout_jw_key(&w, "counts");
+		sprout_jw_raw(&w, counts->data, counts->len);
+	}
+	sprout_jw_end(&w);
+	return sprout_jw_finish(&w);
 }
 
 /* An error as JSON for /api/, a short page otherwise. */
@@ -244,8 +261,8 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 						  "only an adjudicator sets final decisions");
 			}
 			rc = sprout_review_adjudicate_json(rv, who, id, body, rq->body.len, &err);
-			if (!rc && sprout_buf_adds(&b, "{\"ok\":true}"))
-				rc = SPROUT_ERR_NOMEM;
+			if (!rc)
+				rc = ok_json(&b, NULL);
 		} else if (post) {
 			rc = sprout_review_decide_json(rv, who, id, body, rq->body.len, &conflict,
 						       &err);
@@ -253,14 +270,12 @@ static enum MHD_Result route(struct review_server *s, struct MHD_Connection *c, 
 				sprout_buf_release(&b);
 				return json_error(c, 409, err.msg);
 			}
+			sprout_buf counts = SPROUT_BUF_INIT(1 << 16);
 			if (!rc)
-				rc = sprout_buf_adds(&b, "{\"ok\":true,\"counts\":")
-					 ? SPROUT_ERR_NOMEM
-					 : SPROUT_OK;
+				rc = sprout_review_counts_json(rv, who, &counts, &err);
 			if (!rc)
-				rc = sprout_review_counts_json(rv, who, &b, &err);
-			if (!rc && sprout_buf_addc(&b, '}'))
-				rc = SPROUT_ERR_NOMEM;
+				rc = ok_json(&b, &counts);
+			sprout_buf_release(&counts);
 		} else {
 			rc = sprout_review_item_json(rv, who, id, &b, &err);
 		}

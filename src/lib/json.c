@@ -1132,6 +1132,12 @@ sprout_code sprout_jw_finish(const sprout_jw *w)
 	return w->depth || w->after_key ? SPROUT_ERR_USAGE : SPROUT_OK;
 }
 
+void sprout_jw_fail(sprout_jw *w, sprout_code rc)
+{
+	if (!w->rc)
+		w->rc = rc;
+}
+
 static unsigned long long top_bit(const sprout_jw *w)
 {
 	return 1ull << (w->depth - 1);
@@ -1269,8 +1275,7 @@ static void jw_printf(sprout_jw *w, double x, int prec, int fixed)
 		return;
 	}
 	if (prec < 0 || prec > 40) {
-		if (!w->rc)
-			w->rc = SPROUT_ERR_USAGE;
+		sprout_jw_fail(w, SPROUT_ERR_USAGE);
 		return;
 	}
 	char t[400]; /* "%.40f" of DBL_MAX is 350 bytes */

@@ -952,26 +952,6 @@ static void escs(struct out *o, const char *s)
 	esc(o, s, strlen(s));
 }
 
-static void jstr(struct out *o, const char *s, size_t n)
-{
-	if (!o->rc)
-		o->rc = sprout_json_write_string(o->b, s, n);
-}
-
-static void jstrs(struct out *o, const char *s)
-{
-	jstr(o, s, strlen(s));
-}
-
-/* A statistic in JSON: 4 decimals, null when not finite. */
-static void jnum(struct out *o, double x)
-{
-	if (isfinite(x))
-		putf(o, "%.4f", x);
-	else
-		put(o, "null");
-}
-
 static sprout_code finish(struct out *o, sprout_error *err)
 {
 	if (!o->rc)
@@ -1064,88 +1044,115 @@ static sprout_code view_make(sprout_report *r, struct view *v, sprout_error *err
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static void json_side(struct out *o, const sprout_report_side *s)
+/* A statistic in JSON: 4 decimals, null when not finite. */
+static void jnum(sprout_jw *w, double x)
 {
-	putf(o, "{\"texts\":%lu,\"words\":{\"min\":%lu,\"median\":%lu,\"mean\":", s->texts,
-	     s->words_min, s->words_median);
-	jnum(o, s->words_mean);
-	putf(o,
-	     ",\"max\":%lu},\"tokens\":%lu,\"vocabulary\":%lu,\"bigrams\":%lu,"
-	     "\"distinct_bigrams\":%lu,\"distinct_1\":",
-	     s->words_max, s->tokens, s->vocabulary, s->bigrams, s->distinct_bigrams);
-	jnum(o, s->distinct_1);
-	put(o, ",\"distinct_2\":");
-	jnum(o, s->distinct_2);
-	put(o, "}");
+	sprout_jw_fixed(w, x, 4);
 }
 
-static void json_counts(struct out *o, const unsigned long *v, size_t n)
+static void json_side(sprout_jw *w, const char *key, const sprout_report_side *s)
 {
-	put(o, "[");
+	sprout_jw_kobject(w, key);
+	sprout_jw_kuint(w, "texts", s->texts);
+	sprout_jw_kobject(w, "words");
+	sprout_jw_kuint(w, "min", s->words_min);
+	sprout_jw_kuint(w, "median", s->words_median);
+	sprout_jw_key(w, "mean");
+	jnum(w, s->words_mean);
+	sprout_jw_kuint(w, "max", s->words_max);
+	sprout_jw_end(w);
+	sprout_jw_kuint(w, "tokens", s->tokens);
+	sprout_jw_kuint(w, "vocabulary", s->vocabulary);
+	sprout_jw_kuint(w, "bigrams", s->bigrams);
+	sprout_jw_kuint(w, "distinct_bigrams", s->distinct_bigrams);
+	sprout_jw_key(w, "distinct_1");
+	jnum(w, s->distinct_1);
+	sprout_jw_key(w, "distinct_2");
+	jnum(w, s->distinct_2);
+	sprout_jw_end(w);
+}
+
+static void json_counts(sprout_jw *w, const char *key, const unsigned long *v, size_t n)
+{
+	sprout_jw_karray(w, key);
 	for (size_t i = 0; i < n; i++)
-		putf(o, "%s%lu", i ? "," : "", v[i]);
-	put(o, "]");
+		sprout_jw_uint(w, v[i]);
+	sprout_jw_end(w);
 }
 
-static void json_terms(struct out *o, const sprout_report_term *t, size_t n)
+static void json_terms(sprout_jw *w, const char *key, const sprout_report_term *t, size_t n)
 {
-	put(o, "[");
+	sprout_jw_karray(w, key);
 	for (size_t i = 0; i < n; i++) {
-		put(o, i ? ",{\"text\":" : "{\"text\":");
-		jstrs(o, t[i].text);
-		putf(o, ",\"synthetic\":%lu,\"real\":%lu,\"log_odds\":", t[i].synthetic, t[i].real);
-		jnum(o, t[i].log_odds);
-		put(o, "}");
+		sprout_jw_object(w);
+		sprout_jw_kstring(w, "text", t[i].text);
+		sprout_jw_kuint(w, "synthetic", t[i].synthetic);
+		sprout_jw_kuint(w, "real", t[i].real);
+		sprout_jw_key(w, "log_odds");
+		jnum(w, t[i].log_odds);
+		sprout_jw_end(w);
 	}
-	put(o, "]");
+	sprout_jw_end(w);
 }
 
-static void json_drift(struct out *o, const sprout_report *r, const sprout_report_summary *s)
+static void json_drift(sprout_jw *w, const sprout_report *r, const sprout_report_summary *s)
 {
-	put(o, "\"drift\":{\"alarm\":");
-	put(o, s->drift ? "true" : "false");
-	put(o, ",\"ks_threshold\":");
-	jnum(o, r->o.drift_ks);
-	put(o, ",\"vocab_threshold\":");
-	jnum(o, r->o.drift_vocab);
-	put(o, ",\"checks\":[");
-	int first = 1;
+	sprout_jw_kobject(w, "drift");
+	sprout_jw_kbool(w, "alarm", s->drift);
+	sprout_jw_key(w, "ks_threshold");
+	jnum(w, r->o.drift_ks);
+	sprout_jw_key(w, "vocab_threshold");
+	jnum(w, r->o.drift_vocab);
+	sprout_jw_karray(w, "checks");
 	for (int i = 0; i < SPROUT_REPORT_NSLOTS; i++) {
 		const sprout_report_slot *so = &s->slots[i];
 		if (!so->compared)
 			continue;
 		for (int k = 0; k < 2; k++) {
-			putf(o,
-			     "%s{\"slot\":\"%s\",\"measure\":\"%s\",\"value\":", first ? "" : ",",
-			     sprout_slot_name(so->slot), k ? "vocab_shift" : "length_ks");
-			jnum(o, k ? so->vocab_shift : so->ks);
-			put(o, ",\"threshold\":");
-			jnum(o, k ? r->o.drift_vocab : r->o.drift_ks);
-			putf(o, ",\"drift\":%s}",
-			     (k ? so->vocab_drift : so->ks_drift) ? "true" : "false");
-			first = 0;
+			sprout_jw_object(w);
+			sprout_jw_kstring(w, "slot", sprout_slot_name(so->slot));
+			sprout_jw_kstring(w, "measure", k ? "vocab_shift" : "length_ks");
+			sprout_jw_key(w, "value");
+			jnum(w, k ? so->vocab_shift : so->ks);
+			sprout_jw_key(w, "threshold");
+			jnum(w, k ? r->o.drift_vocab : r->o.drift_ks);
+			sprout_jw_kbool(w, "drift", k ? so->vocab_drift : so->ks_drift);
+			sprout_jw_end(w);
 		}
 	}
-	put(o, "]}");
+	sprout_jw_end(w);
+	sprout_jw_end(w);
 }
 
-static void json_table(struct out *o, const struct entry **v, size_t n, int k)
+static void json_table(sprout_jw *w, const char *key, const struct entry **v, size_t n, int k)
 {
-	put(o, "{");
-	int first = 1;
+	sprout_jw_kobject(w, key);
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i]->c[k])
 			continue;
-		if (!first)
-			put(o, ",");
-		jstr(o, v[i]->s, v[i]->len);
-		putf(o, ":%lu", v[i]->c[k]);
-		first = 0;
+		sprout_jw_keyn(w, v[i]->s, v[i]->len);
+		sprout_jw_uint(w, v[i]->c[k]);
 	}
-	put(o, "}");
+	sprout_jw_end(w);
 }
 
-static void json_evidence(struct out *o, const sprout_report *r, const struct view *v);
+/* key: [{name: the entry, counts[0]: its first count, counts[1]: its second}] */
+static void json_entries(sprout_jw *w, const char *key, const char *name, const struct entry **v,
+			 size_t n, const char *const counts[2])
+{
+	sprout_jw_karray(w, key);
+	for (size_t i = 0; i < n; i++) {
+		sprout_jw_object(w);
+		sprout_jw_key(w, name);
+		sprout_jw_stringn(w, v[i]->s, v[i]->len);
+		sprout_jw_kuint(w, counts[0], v[i]->c[0]);
+		sprout_jw_kuint(w, counts[1], v[i]->c[1]);
+		sprout_jw_end(w);
+	}
+	sprout_jw_end(w);
+}
+
+static void json_evidence(sprout_jw *w, const sprout_report *r, const struct view *v);
 static void put_count(struct out *o, unsigned long long v);
 
 /* The total of the cost rows: 1 when every row that sent requests has a
@@ -1163,33 +1170,30 @@ static int costs_total(const sprout_report *r, double *usd)
 	return known;
 }
 
-/* ,"cost":[{stage, model, counts, cost_usd}],"cost_usd":TOTAL when the
+/* "cost":[{stage, model, counts, cost_usd}],"cost_usd":TOTAL when the
  * manifest's stages have ledgers. */
-static void json_costs(struct out *o, const sprout_report *r)
+static void json_costs(sprout_jw *w, const sprout_report *r)
 {
 	static const char *const keys[5] = {"requests", "input_tokens", "cached_input_tokens",
 					    "output_tokens", "cache_hits"};
 	if (!r->ncosts)
 		return;
-	put(o, ",\"cost\":[");
+	sprout_jw_karray(w, "cost");
 	for (size_t i = 0; i < r->ncosts; i++) {
 		const struct cost_row *c = &r->costs[i];
-		put(o, i ? ",{\"stage\":" : "{\"stage\":");
-		jstrs(o, c->stage);
-		put(o, ",\"model\":");
-		jstrs(o, c->model);
+		sprout_jw_object(w);
+		sprout_jw_kstring(w, "stage", c->stage);
+		sprout_jw_kstring(w, "model", c->model);
 		for (int k = 0; k < 5; k++)
-			putf(o, ",\"%s\":%llu", keys[k], c->n[k]);
-		if (c->usd >= 0)
-			putf(o, ",\"cost_usd\":%.10g}", c->usd);
-		else
-			put(o, ",\"cost_usd\":null}");
+			sprout_jw_kuint(w, keys[k], c->n[k]);
+		sprout_jw_key(w, "cost_usd");
+		sprout_jw_sig(w, c->usd >= 0 ? c->usd : NAN, 10);
+		sprout_jw_end(w);
 	}
+	sprout_jw_end(w);
 	double usd;
-	if (costs_total(r, &usd))
-		putf(o, "],\"cost_usd\":%.10g", usd);
-	else
-		put(o, "],\"cost_usd\":null");
+	sprout_jw_key(w, "cost_usd");
+	sprout_jw_sig(w, costs_total(r, &usd) ? usd : NAN, 10);
 }
 
 /* What the model requests cost, stage by stage and model by model. */
@@ -1233,133 +1237,121 @@ sprout_code sprout_report_json(sprout_report *r, sprout_buf *b, sprout_error *er
 	sprout_code rc = view_make(r, &v, err);
 	if (rc)
 		return rc;
-	struct out o = {b, SPROUT_OK};
+	sprout_jw jw, *w = &jw;
+	sprout_jw_init(w, b);
 	const sprout_report_summary *s = &v.sum;
-	put(&o, "{\"title\":");
-	jstrs(&o, r->o.title ? r->o.title : "sprout report");
-	put(&o, ",\"generated_at\":");
-	if (r->o.generated_at)
-		jstrs(&o, r->o.generated_at);
-	else
-		put(&o, "null");
-	putf(&o, ",\"records\":%lu,\"real\":%lu,\"synthetic\":%lu,\"rejected\":%lu,", s->records,
-	     s->real, s->synthetic, s->rejected);
-	json_drift(&o, r, s);
-	put(&o, ",\"inputs\":[");
+	sprout_jw_object(w);
+	sprout_jw_kstring(w, "title", r->o.title ? r->o.title : "sprout report");
+	sprout_jw_kstring(w, "generated_at", r->o.generated_at);
+	sprout_jw_kuint(w, "records", s->records);
+	sprout_jw_kuint(w, "real", s->real);
+	sprout_jw_kuint(w, "synthetic", s->synthetic);
+	sprout_jw_kuint(w, "rejected", s->rejected);
+	json_drift(w, r, s);
+	sprout_jw_karray(w, "inputs");
 	for (size_t i = 0; i < r->ninputs; i++) {
-		put(&o, i ? ",{\"file\":" : "{\"file\":");
-		jstrs(&o, r->inputs[i].file);
-		put(&o, ",\"format\":");
-		jstrs(&o, r->inputs[i].format);
-		put(&o, "}");
+		sprout_jw_object(w);
+		sprout_jw_kstring(w, "file", r->inputs[i].file);
+		sprout_jw_kstring(w, "format", r->inputs[i].format);
+		sprout_jw_end(w);
 	}
-	put(&o, "],\"rejects_files\":[");
-	for (size_t i = 0; i < r->nrejfiles; i++) {
-		if (i)
-			put(&o, ",");
-		jstrs(&o, r->rejfiles[i]);
-	}
-	put(&o, "],\"manifest\":");
+	sprout_jw_end(w);
+	sprout_jw_karray(w, "rejects_files");
+	for (size_t i = 0; i < r->nrejfiles; i++)
+		sprout_jw_string(w, r->rejfiles[i]);
+	sprout_jw_end(w);
+	sprout_jw_key(w, "manifest");
 	if (!r->manifest) {
-		put(&o, "null");
+		sprout_jw_null(w);
 	} else {
-		put(&o, "{\"path\":");
-		jstrs(&o, r->manifest);
-		put(&o, ",\"stages\":");
+		sprout_jw_object(w);
+		sprout_jw_kstring(w, "path", r->manifest);
+		sprout_jw_key(w, "stages");
 		if (!r->has_stages) {
-			put(&o, "null");
+			sprout_jw_null(w);
 		} else {
-			put(&o, "[");
+			sprout_jw_array(w);
 			for (size_t i = 0; i < r->nstages; i++) {
 				const struct stage *st = &r->stages[i];
-				put(&o, i ? ",{\"name\":" : "{\"name\":");
-				jstr(&o, st->name, st->len);
+				sprout_jw_object(w);
+				sprout_jw_key(w, "name");
+				sprout_jw_stringn(w, st->name, st->len);
 				static const char *const keys[3] = {"in", "out", "rejected"};
 				for (int k = 0; k < 3; k++) {
+					sprout_jw_key(w, keys[k]);
 					if (st->n[k] >= 0)
-						putf(&o, ",\"%s\":%lld", keys[k], st->n[k]);
+						sprout_jw_int(w, st->n[k]);
 					else
-						putf(&o, ",\"%s\":null", keys[k]);
+						sprout_jw_null(w);
 				}
-				put(&o, "}");
+				sprout_jw_end(w);
 			}
-			put(&o, "]");
+			sprout_jw_end(w);
 		}
-		json_costs(&o, r);
-		put(&o, "}");
+		json_costs(w, r);
+		sprout_jw_end(w);
 	}
-	put(&o, ",\"methods\":[");
-	for (size_t i = 0; i < r->methods.n; i++) {
-		put(&o, i ? ",{\"method\":" : "{\"method\":");
-		jstr(&o, v.methods[i]->s, v.methods[i]->len);
-		putf(&o, ",\"records\":%lu,\"rejected\":%lu}", v.methods[i]->c[0],
-		     v.methods[i]->c[1]);
-	}
-	put(&o, "]");
-	json_evidence(&o, r, &v);
-	put(&o, ",\"rejections\":{\"by_check\":");
-	json_table(&o, v.checks, r->checks.n, 0);
-	put(&o, ",\"by_method\":");
-	json_table(&o, v.rej_methods, r->methods.n, 1);
-	putf(&o, "},\"similarity\":{\"scored\":%lu,\"mean\":", r->sim_n);
-	if (r->sim_n)
-		jnum(&o, r->sim_sum / (double)r->sim_n);
-	else
-		put(&o, "null");
-	put(&o, ",\"bins\":");
-	json_counts(&o, r->sim_bins, SIM_BINS);
-	put(&o, "},\"slots\":{");
-	int first = 1;
+	static const char *const method_counts[2] = {"records", "rejected"};
+	json_entries(w, "methods", "method", v.methods, r->methods.n, method_counts);
+	json_evidence(w, r, &v);
+	sprout_jw_kobject(w, "rejections");
+	json_table(w, "by_check", v.checks, r->checks.n, 0);
+	json_table(w, "by_method", v.rej_methods, r->methods.n, 1);
+	sprout_jw_end(w);
+	sprout_jw_kobject(w, "similarity");
+	sprout_jw_kuint(w, "scored", r->sim_n);
+	sprout_jw_key(w, "mean");
+	jnum(w, r->sim_n ? r->sim_sum / (double)r->sim_n : NAN);
+	json_counts(w, "bins", r->sim_bins, SIM_BINS);
+	sprout_jw_end(w);
+	sprout_jw_kobject(w, "slots");
 	for (int i = 0; i < SPROUT_REPORT_NSLOTS; i++) {
 		const sprout_report_slot *so = &s->slots[i];
 		const struct slot_acc *sa = &r->slots[i];
 		if (!so->present)
 			continue;
-		putf(&o, "%s\"%s\":{\"real\":", first ? "" : ",", sprout_slot_name(so->slot));
-		first = 0;
-		json_side(&o, &so->real);
-		put(&o, ",\"synthetic\":");
-		json_side(&o, &so->synthetic);
+		sprout_jw_kobject(w, sprout_slot_name(so->slot));
+		json_side(w, "real", &so->real);
+		json_side(w, "synthetic", &so->synthetic);
 		unsigned long width;
 		size_t nb;
 		unsigned long h[MAX_LEN_BINS + 1];
 		len_bins(sa, &width, &nb);
-		putf(&o, ",\"length_histogram\":{\"bin_width\":%lu,\"real\":", width);
+		sprout_jw_kobject(w, "length_histogram");
+		sprout_jw_kuint(w, "bin_width", width);
 		len_hist(&sa->len[0], width, nb, h);
-		json_counts(&o, h, nb);
-		put(&o, ",\"synthetic\":");
+		json_counts(w, "real", h, nb);
 		len_hist(&sa->len[1], width, nb, h);
-		json_counts(&o, h, nb);
-		put(&o, "},\"ks\":");
-		if (so->compared)
-			jnum(&o, so->ks);
-		else
-			put(&o, "null");
-		put(&o, ",\"vocab_shift\":");
-		if (so->compared)
-			jnum(&o, so->vocab_shift);
-		else
-			put(&o, "null");
-		put(&o, ",\"over_represented\":{\"words\":");
-		json_terms(&o, v.terms[i][0], v.nterms[i][0]);
-		put(&o, ",\"phrases\":");
-		json_terms(&o, v.terms[i][1], v.nterms[i][1]);
-		put(&o, "}}");
+		json_counts(w, "synthetic", h, nb);
+		sprout_jw_end(w);
+		sprout_jw_key(w, "ks");
+		jnum(w, so->compared ? so->ks : NAN);
+		sprout_jw_key(w, "vocab_shift");
+		jnum(w, so->compared ? so->vocab_shift : NAN);
+		sprout_jw_kobject(w, "over_represented");
+		json_terms(w, "words", v.terms[i][0], v.nterms[i][0]);
+		json_terms(w, "phrases", v.terms[i][1], v.nterms[i][1]);
+		sprout_jw_end(w);
+		sprout_jw_end(w);
 	}
-	putf(&o, "},\"labels\":{\"distinct\":%zu,\"counts\":[", r->labels.n);
-	for (size_t i = 0; i < r->labels.n; i++) {
-		put(&o, i ? ",{\"label\":" : "{\"label\":");
-		jstr(&o, v.labels[i]->s, v.labels[i]->len);
-		putf(&o, ",\"real\":%lu,\"all\":%lu}", v.labels[i]->c[0], v.labels[i]->c[1]);
-	}
-	putf(&o, "]},\"pii\":{\"records\":%lu,\"by_kind\":{", r->pii_records);
+	sprout_jw_end(w);
+	sprout_jw_kobject(w, "labels");
+	sprout_jw_kuint(w, "distinct", r->labels.n);
+	static const char *const label_counts[2] = {"real", "all"};
+	json_entries(w, "counts", "label", v.labels, r->labels.n, label_counts);
+	sprout_jw_end(w);
+	sprout_jw_kobject(w, "pii");
+	sprout_jw_kuint(w, "records", r->pii_records);
+	sprout_jw_kobject(w, "by_kind");
 	for (int k = 0; k < SPROUT_PII__COUNT; k++)
-		putf(&o, "%s\"%s\":%lu", k ? "," : "", sprout_pii_name((sprout_pii_kind)k),
-		     r->pii[k]);
-	put(&o, "}},\"review\":");
-	json_table(&o, v.review, r->review.n, 0);
-	put(&o, "}\n");
+		sprout_jw_kuint(w, sprout_pii_name((sprout_pii_kind)k), r->pii[k]);
+	sprout_jw_end(w);
+	sprout_jw_end(w);
+	json_table(w, "review", v.review, r->review.n, 0);
+	sprout_jw_end(w);
 	view_free(&v);
+	struct out o = {b, sprout_jw_finish(w)};
+	put(&o, "\n");
 	return finish(&o, err);
 }
 
@@ -1940,48 +1932,41 @@ static void html_evidence(struct out *o, const sprout_report *r, const struct vi
 	put(o, "</section>\n");
 }
 
-static void json_evidence(struct out *o, const sprout_report *r, const struct view *v)
+static void json_evidence(sprout_jw *w, const sprout_report *r, const struct view *v)
 {
-	put(o, ",\"evidence\":[");
-	int first = 1;
+	sprout_jw_karray(w, "evidence");
 	for (size_t i = 0; i < r->methods.n; i++) {
 		const struct entry *e = v->methods[i];
 		const struct evidence *ev = e->ev;
 		if (!ev)
 			continue;
-		put(o, first ? "{\"method\":" : ",{\"method\":");
-		first = 0;
-		jstr(o, e->s, e->len);
+		sprout_jw_object(w);
+		sprout_jw_key(w, "method");
+		sprout_jw_stringn(w, e->s, e->len);
 		for (int side = 0; side < 2; side++) {
-			put(o, side ? ",\"rejected\":{\"scored\":" : ",\"kept\":{\"scored\":");
-			putf(o, "%lu,\"bins\":", ev->scored[side]);
-			json_counts(o, ev->bins[side], SIM_BINS);
-			put(o, ",\"examples\":[");
+			sprout_jw_kobject(w, side ? "rejected" : "kept");
+			sprout_jw_kuint(w, "scored", ev->scored[side]);
+			json_counts(w, "bins", ev->bins[side], SIM_BINS);
+			sprout_jw_karray(w, "examples");
 			for (size_t k = 0; k < ev->nex[side]; k++) {
 				const struct example *x = &ev->ex[side][k];
-				put(o, k ? ",{\"text\":" : "{\"text\":");
-				jstrs(o, x->text);
+				sprout_jw_object(w);
+				sprout_jw_kstring(w, "text", x->text);
 				const char *seed = seed_text(r, x->parent);
-				if (seed) {
-					put(o, ",\"seed\":");
-					jstrs(o, seed);
-				}
-				put(o, ",\"score\":");
-				if (isnan(x->score))
-					put(o, "null");
-				else
-					jnum(o, x->score);
-				if (x->reason) {
-					put(o, ",\"reason\":");
-					jstrs(o, x->reason);
-				}
-				put(o, "}");
+				if (seed)
+					sprout_jw_kstring(w, "seed", seed);
+				sprout_jw_key(w, "score");
+				jnum(w, x->score);
+				if (x->reason)
+					sprout_jw_kstring(w, "reason", x->reason);
+				sprout_jw_end(w);
 			}
-			put(o, "]}");
+			sprout_jw_end(w);
+			sprout_jw_end(w);
 		}
-		put(o, "}");
+		sprout_jw_end(w);
 	}
-	put(o, "]");
+	sprout_jw_end(w);
 }
 
 static void html_checks(struct out *o, const sprout_report *r, const struct view *v)

@@ -148,22 +148,30 @@ static const char *col(sqlite3_stmt *st, int i)
 	return s ? s : "";
 }
 
-static int add_str(sprout_buf *b, const char *s)
-{
-	return sprout_json_write_string(b, s, strlen(s)) != SPROUT_OK;
-}
-
-static int add_null(sprout_buf *b)
-{
-	return sprout_buf_adds(b, "null") != SPROUT_OK;
-}
-
 /* Column i as a JSON string, or null. */
-static int add_col(sprout_buf *b, sqlite3_stmt *st, int i)
+static void jw_col(sprout_jw *w, sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL
-		   ? add_null(b)
-		   : add_str(b, (const char *)sqlite3_column_text(st, i));
+	sprout_jw_string(w, sqlite3_column_type(st, i) == SQLITE_NULL
+				? NULL
+				: (const char *)sqlite3_column_text(st, i));
+}
+
+/* Column i as a JSON string ("" for NULL). */
+static void jw_text(sprout_jw *w, sqlite3_stmt *st, int i)
+{
+	sprout_jw_string(w, col(st, i));
+}
+
+/* An item's object opened with its id, method and label: the columns 0, 1
+ * and 2 of st. */
+static void item_head(sprout_jw *w, sqlite3_stmt *st)
+{
+	sprout_jw_object(w);
+	sprout_jw_kint(w, "id", sqlite3_column_int64(st, 0));
+	sprout_jw_key(w, "method");
+	jw_text(w, st, 1);
+	sprout_jw_key(w, "label");
+	jw_col(w, st, 2);
 }
 
 static int meta_get(sprout_review *rv, const char *key, char *out, size_t n)
@@ -398,10 +406,16 @@ sprout_code sprout_review_guidelines_json(sprout_review *rv, sprout_buf *out, sp
 {
 	pthread_mutex_lock(&rv->lock);
 	sqlite3_stmt *st = prep(rv, "SELECT value FROM meta WHERE key = 'guidelines'");
-	int bad = !st || sprout_buf_adds(out, "{\"markdown\":");
-	if (!bad)
-		bad = sqlite3_step(st) == SQLITE_ROW ? add_str(out, col(st, 0)) : add_null(out);
-	bad = bad || sprout_buf_addc(out, '}');
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_jw_object(&w);
+	sprout_jw_key(&w, "markdown");
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		jw_text(&w, st, 0);
+	else
+		sprout_jw_null(&w);
+	sprout_jw_end(&w);
+	int bad = !st || sprout_jw_finish(&w);
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&rv->lock);
 	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the guidelines") : SPROUT_OK;
@@ -792,15 +806,21 @@ sprout_code sprout_review_reviewers_json(sprout_review *rv, sprout_buf *out, spr
 	sqlite3_stmt *st =
 	    prep(rv, "SELECT name, token IS NOT NULL, (SELECT count(*) FROM decisions "
 		     "d WHERE d.reviewer = r.id), role FROM reviewers r ORDER BY name");
-	int bad = !st || sprout_buf_addc(out, '[');
-	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
-		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"name\":") ||
-		      add_str(out, col(st, 0)) ||
-		      sprout_buf_addf(out, ",\"link\":%s,\"decisions\":%lld,\"role\":",
-				      sqlite3_column_int(st, 1) ? "true" : "false",
-				      (long long)sqlite3_column_int64(st, 2)) ||
-		      add_col(out, st, 3) || sprout_buf_addc(out, '}');
-	bad = bad || sprout_buf_addc(out, ']');
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_jw_array(&w);
+	while (st && !w.rc && sqlite3_step(st) == SQLITE_ROW) {
+		sprout_jw_object(&w);
+		sprout_jw_key(&w, "name");
+		jw_text(&w, st, 0);
+		sprout_jw_kbool(&w, "link", sqlite3_column_int(st, 1));
+		sprout_jw_kint(&w, "decisions", sqlite3_column_int64(st, 2));
+		sprout_jw_key(&w, "role");
+		jw_col(&w, st, 3);
+		sprout_jw_end(&w);
+	}
+	sprout_jw_end(&w);
+	int bad = !st || sprout_jw_finish(&w);
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&rv->lock);
 	return bad ? sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory") : SPROUT_OK;
@@ -938,16 +958,20 @@ static int open_counts(sprout_review *rv, long reviewer, long long upto, struct 
 	return ok ? 0 : -1;
 }
 
-static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_buf *out)
+static sprout_code counts_json(sprout_review *rv, long reviewer, sprout_jw *w)
 {
 	struct open_counts oc;
 	if (open_counts(rv, reviewer, LLONG_MAX, &oc))
 		return SPROUT_ERR_IO;
-	return sprout_buf_addf(out,
-			       "{\"total\":%lld,\"done\":%lld,\"left\":%lld,\"accepted\":%lld,"
-			       "\"rejected\":%lld,\"edited\":%lld}",
-			       oc.open, oc.done, oc.open - oc.done, oc.accepted, oc.rejected,
-			       oc.edited);
+	sprout_jw_object(w);
+	sprout_jw_kint(w, "total", oc.open);
+	sprout_jw_kint(w, "done", oc.done);
+	sprout_jw_kint(w, "left", oc.open - oc.done);
+	sprout_jw_kint(w, "accepted", oc.accepted);
+	sprout_jw_kint(w, "rejected", oc.rejected);
+	sprout_jw_kint(w, "edited", oc.edited);
+	sprout_jw_end(w);
+	return w->rc;
 }
 
 sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *token,
@@ -964,16 +988,26 @@ sprout_code sprout_review_me_json(sprout_review *rv, long reviewer, const char *
 	if (!rc) {
 		char csrf[SPROUT_TOKEN_LEN + 1];
 		sprout_review_csrf(token, csrf);
-		int bad =
-		    sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(st, 0)) ||
-		    sprout_buf_addf(out, ",\"csrf\":\"%s\",\"project\":", csrf) ||
-		    add_str(out, rv->name) || sprout_buf_adds(out, ",\"role\":") ||
-		    add_col(out, st, 1) ||
-		    sprout_buf_addf(out, ",\"guidelines\":%s,\"overlap\":%u,\"counts\":",
-				    sqlite3_column_int(st, 2) ? "true" : "false", rv->overlap);
-		rc = bad ? SPROUT_ERR_NOMEM : counts_json(rv, reviewer, out);
-		if (!rc && sprout_buf_adds(out, ",\"slots\":[\"prompt\",\"input\",\"response\","
-						"\"label\"]}"))
+		sprout_jw w;
+		sprout_jw_init(&w, out);
+		sprout_jw_object(&w);
+		sprout_jw_key(&w, "reviewer");
+		jw_text(&w, st, 0);
+		sprout_jw_kstring(&w, "csrf", csrf);
+		sprout_jw_kstring(&w, "project", rv->name);
+		sprout_jw_key(&w, "role");
+		jw_col(&w, st, 1);
+		sprout_jw_kbool(&w, "guidelines", sqlite3_column_int(st, 2));
+		sprout_jw_kuint(&w, "overlap", rv->overlap);
+		sprout_jw_key(&w, "counts");
+		rc = w.rc ? SPROUT_ERR_NOMEM : counts_json(rv, reviewer, &w);
+		sprout_jw_karray(&w, "slots");
+		static const char *const slots[] = {"prompt", "input", "response", "label"};
+		for (int k = 0; k < 4; k++)
+			sprout_jw_string(&w, slots[k]);
+		sprout_jw_end(&w);
+		sprout_jw_end(&w);
+		if (!rc && sprout_jw_finish(&w))
 			rc = SPROUT_ERR_NOMEM;
 	}
 	sqlite3_finalize(st);
@@ -989,7 +1023,9 @@ sprout_code sprout_review_counts_json(sprout_review *rv, long reviewer, sprout_b
 				      sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	sprout_code rc = counts_json(rv, reviewer, out);
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_code rc = counts_json(rv, reviewer, &w);
 	pthread_mutex_unlock(&rv->lock);
 	return rc ? sprout_error_set(err, rc, "cannot read the review project") : SPROUT_OK;
 }
@@ -997,19 +1033,24 @@ sprout_code sprout_review_counts_json(sprout_review *rv, long reviewer, sprout_b
 sprout_code sprout_review_facets_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
 {
 	pthread_mutex_lock(&rv->lock);
-	int bad = sprout_buf_adds(out, "{");
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_jw_object(&w);
 	static const char *const q[2][2] = {
 	    {"methods", "SELECT DISTINCT method FROM items ORDER BY method"},
 	    {"labels", "SELECT DISTINCT label FROM items WHERE label IS NOT NULL ORDER BY label"}};
-	for (int k = 0; k < 2 && !bad; k++) {
+	for (int k = 0; k < 2 && !w.rc; k++) {
 		sqlite3_stmt *st = prep(rv, q[k][1]);
-		bad = !st || sprout_buf_addf(out, "%s\"%s\":[", k ? "," : "", q[k][0]);
-		for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
-			bad = (!first && sprout_buf_addc(out, ',')) || add_str(out, col(st, 0));
-		bad = bad || sprout_buf_addc(out, ']');
+		if (!st)
+			sprout_jw_fail(&w, SPROUT_ERR_IO);
+		sprout_jw_karray(&w, q[k][0]);
+		while (!w.rc && sqlite3_step(st) == SQLITE_ROW)
+			jw_text(&w, st, 0);
+		sprout_jw_end(&w);
 		sqlite3_finalize(st);
 	}
-	bad = bad || sprout_buf_addc(out, '}');
+	sprout_jw_end(&w);
+	int bad = sprout_jw_finish(&w) != SPROUT_OK;
 	pthread_mutex_unlock(&rv->lock);
 	return bad ? sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory") : SPROUT_OK;
 }
@@ -1064,7 +1105,7 @@ static int prompt_of(sprout_arena *a, const char *record, const char *format, sp
 }
 
 /* The first 120 characters (whole UTF-8 sequences) of a record's prompt. */
-static int preview(sprout_buf *out, const char *record, const char *format)
+static void preview(sprout_jw *w, const char *record, const char *format)
 {
 	sprout_arena *a = sprout_arena_new(0);
 	sprout_text t = {"", 0};
@@ -1073,9 +1114,8 @@ static int preview(sprout_buf *out, const char *record, const char *format)
 	size_t n = t.len > 120 ? 120 : t.len;
 	while (n < t.len && ((unsigned char)t.s[n] & 0xC0) == 0x80)
 		n--;
-	int bad = sprout_json_write_string(out, t.s, n) != SPROUT_OK;
+	sprout_jw_stringn(w, t.s, n);
 	sprout_arena_free(a);
-	return bad;
 }
 
 sprout_code sprout_review_list_json(sprout_review *rv, long reviewer, const sprout_review_filter *f,
@@ -1094,20 +1134,22 @@ sprout_code sprout_review_list_json(sprout_review *rv, long reviewer, const spro
 	sqlite3_stmt *st = prep(rv, sql);
 	sprout_code rc = st ? SPROUT_OK : db_fail(rv, err, "cannot read the review project");
 	long long total = 0;
-	int bad = !rc && sprout_buf_adds(out, "{\"items\":[");
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_jw_object(&w);
+	sprout_jw_karray(&w, "items");
 	if (!rc)
 		bind_filter(st, reviewer, rv->overlap, f);
-	for (int first = 1; !rc && !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
+	while (!rc && !w.rc && sqlite3_step(st) == SQLITE_ROW) {
 		total = sqlite3_column_int64(st, 6);
-		bad = (!first && sprout_buf_addc(out, ',')) ||
-		      sprout_buf_addf(out, "{\"id\":%lld,\"method\":",
-				      (long long)sqlite3_column_int64(st, 0)) ||
-		      add_str(out, col(st, 1)) || sprout_buf_adds(out, ",\"label\":") ||
-		      add_col(out, st, 2) || sprout_buf_adds(out, ",\"status\":") ||
-		      add_str(out, col(st, 3)) || sprout_buf_adds(out, ",\"preview\":") ||
-		      preview(out, col(st, 4), col(st, 5)) || sprout_buf_addc(out, '}');
+		item_head(&w, st);
+		sprout_jw_key(&w, "status");
+		jw_text(&w, st, 3);
+		sprout_jw_key(&w, "preview");
+		preview(&w, col(st, 4), col(st, 5));
+		sprout_jw_end(&w);
 	}
-	if (!rc && !bad && !total) {
+	if (!rc && !w.rc && !total) {
 		/* the total when the page is past the end */
 		sqlite3_finalize(st);
 		snprintf(
@@ -1122,7 +1164,10 @@ sprout_code sprout_review_list_json(sprout_review *rv, long reviewer, const spro
 				total = sqlite3_column_int64(st, 0);
 		}
 	}
-	bad = bad || sprout_buf_addf(out, "],\"total\":%lld}", total);
+	sprout_jw_end(&w);
+	sprout_jw_kint(&w, "total", total);
+	sprout_jw_end(&w);
+	int bad = sprout_jw_finish(&w) != SPROUT_OK;
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&rv->lock);
 	if (!rc && bad)
@@ -1130,29 +1175,29 @@ sprout_code sprout_review_list_json(sprout_review *rv, long reviewer, const spro
 	return rc;
 }
 
-/* {"prompt":..,"input":..} of a stored record. */
-static int slots_json(sprout_buf *out, const char *record, const char *format)
+/* {"prompt":..,"input":..} of a stored record; null when there is none. */
+static void slots_json(sprout_jw *w, sqlite3_stmt *st, int i, const char *format)
 {
+	if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+		sprout_jw_null(w);
+		return;
+	}
 	sprout_arena *a = sprout_arena_new(0);
 	sprout_record r;
-	int bad = !a || stored_record(a, record, format, &r);
-	if (!bad) {
-		bad = sprout_buf_addc(out, '{');
-		int first = 1;
-		for (int s = 0; !bad && s < SPROUT_SLOT_SYSTEM; s++) {
+	if (!a || stored_record(a, col(st, i), format, &r)) {
+		sprout_jw_fail(w, SPROUT_ERR_NOMEM);
+	} else {
+		sprout_jw_object(w);
+		for (int s = 0; s < SPROUT_SLOT_SYSTEM; s++) {
 			sprout_text t;
 			if (!sprout_record_get(&r, (sprout_slot)s, &t))
 				continue;
-			const char *name = sprout_slot_name((sprout_slot)s);
-			bad = (!first && sprout_buf_addc(out, ',')) || add_str(out, name) ||
-			      sprout_buf_addc(out, ':') ||
-			      sprout_json_write_string(out, t.s, t.len);
-			first = 0;
+			sprout_jw_key(w, sprout_slot_name((sprout_slot)s));
+			sprout_jw_stringn(w, t.s, t.len);
 		}
-		bad = bad || sprout_buf_addc(out, '}');
+		sprout_jw_end(w);
 	}
 	sprout_arena_free(a);
-	return bad;
 }
 
 static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout_buf *out)
@@ -1180,56 +1225,65 @@ static sprout_code item_json(sprout_review *rv, long reviewer, long item, sprout
 		return SPROUT_ERR_IO;
 	}
 	const char *format = col(st, 6);
-	int bad = sprout_buf_addf(out, "{\"id\":%lld,\"position\":%lld,\"method\":",
-				  (long long)sqlite3_column_int64(st, 0), oc.open) ||
-		  add_str(out, col(st, 1)) || sprout_buf_adds(out, ",\"label\":") ||
-		  add_col(out, st, 2) || sprout_buf_adds(out, ",\"score\":") ||
-		  (sqlite3_column_type(st, 3) == SQLITE_NULL
-		       ? sprout_buf_adds(out, "null")
-		       : sprout_buf_addf(out, "%.4g", sqlite3_column_double(st, 3))) ||
-		  sprout_buf_adds(out, ",\"status\":") || add_str(out, col(st, 4)) ||
-		  sprout_buf_adds(out, ",\"record\":") || slots_json(out, col(st, 5), format) ||
-		  sprout_buf_adds(out, ",\"parent\":") ||
-		  (sqlite3_column_type(st, 7) == SQLITE_NULL ? add_null(out)
-							     : slots_json(out, col(st, 7), format));
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_jw_object(&w);
+	sprout_jw_kint(&w, "id", sqlite3_column_int64(st, 0));
+	sprout_jw_kint(&w, "position", oc.open);
+	sprout_jw_key(&w, "method");
+	jw_text(&w, st, 1);
+	sprout_jw_key(&w, "label");
+	jw_col(&w, st, 2);
+	sprout_jw_key(&w, "score");
+	sprout_jw_sig(
+	    &w, sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3), 4);
+	sprout_jw_key(&w, "status");
+	jw_text(&w, st, 4);
+	sprout_jw_key(&w, "record");
+	slots_json(&w, st, 5, format);
+	sprout_jw_key(&w, "parent");
+	slots_json(&w, st, 7, format);
 	/* the scores filter recorded */
 	sprout_arena *a = sprout_arena_new(0);
 	sprout_json *obj = NULL;
 	const char *rec = col(st, 5);
-	bad = bad || sprout_buf_adds(out, ",\"scores\":");
+	sprout_jw_key(&w, "scores");
 	int generated = 0;
-	if (!bad && a && !sprout_json_parse(a, rec, strlen(rec), &obj, NULL)) {
+	if (!w.rc && a && !sprout_json_parse(a, rec, strlen(rec), &obj, NULL)) {
 		sprout_json *m = sprout_json_get(obj, "_sprout");
 		sprout_json *s = m ? sprout_json_get(m, "scores") : NULL;
 		sprout_json *p = m ? sprout_json_get(m, "parent") : NULL;
 		generated = p && p->type == SPROUT_JSON_STRING;
-		bad = s && s->type == SPROUT_JSON_OBJECT ? sprout_json_write(out, s) != SPROUT_OK
-							 : sprout_buf_adds(out, "{}");
-	} else if (!bad) {
-		bad = sprout_buf_adds(out, "{}");
+		if (s && s->type == SPROUT_JSON_OBJECT)
+			sprout_jw_value(&w, s);
+		else
+			sprout_jw_raw(&w, "{}", 2);
+	} else {
+		sprout_jw_raw(&w, "{}", 2);
 	}
 	/* made from another record (a parent), or a real one (a seed, a record
 	 * flagged from a model's predictions) */
-	bad = bad || sprout_buf_addf(out, ",\"generated\":%s", generated ? "true" : "false");
+	sprout_jw_kbool(&w, "generated", generated);
 	sprout_arena_free(a);
-	bad = bad || sprout_buf_adds(out, ",\"decision\":");
-	if (!bad && sqlite3_column_type(st, 9) == SQLITE_NULL) {
-		bad = sprout_buf_adds(out, "null");
-	} else if (!bad) {
-		bad = sprout_buf_adds(out, "{\"decision\":") || add_str(out, col(st, 9)) ||
-		      sprout_buf_adds(out, ",\"reason\":") || add_str(out, col(st, 10)) ||
-		      sprout_buf_adds(out, ",\"comment\":") || add_str(out, col(st, 11)) ||
-		      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(st, 12)) ||
-		      sprout_buf_adds(out, ",\"record\":") ||
-		      (sqlite3_column_type(st, 13) == SQLITE_NULL
-			   ? add_null(out)
-			   : slots_json(out, col(st, 13), format)) ||
-		      sprout_buf_addc(out, '}');
+	sprout_jw_key(&w, "decision");
+	if (sqlite3_column_type(st, 9) == SQLITE_NULL) {
+		sprout_jw_null(&w);
+	} else {
+		sprout_jw_object(&w);
+		static const char *const keys[4] = {"decision", "reason", "comment", "at"};
+		for (int k = 0; k < 4; k++) {
+			sprout_jw_key(&w, keys[k]);
+			jw_text(&w, st, 9 + k);
+		}
+		sprout_jw_key(&w, "record");
+		slots_json(&w, st, 13, format);
+		sprout_jw_end(&w);
 	}
-	bad = bad || sprout_buf_adds(out, ",\"model_answer\":") || add_col(out, st, 8) ||
-	      sprout_buf_addc(out, '}');
+	sprout_jw_key(&w, "model_answer");
+	jw_col(&w, st, 8);
+	sprout_jw_end(&w);
 	sqlite3_finalize(st);
-	return bad ? SPROUT_ERR_NOMEM : SPROUT_OK;
+	return sprout_jw_finish(&w) ? SPROUT_ERR_NOMEM : SPROUT_OK;
 }
 
 static sprout_code locked_result(sprout_review *rv, sprout_code rc, sprout_error *err)
@@ -1297,11 +1351,16 @@ sprout_code sprout_review_next_json(sprout_review *rv, long reviewer, const spro
 		if (!ok)
 			return locked_result(rv, SPROUT_ERR_IO, err);
 	}
-	sprout_code rc = id ? item_json(rv, reviewer, id, out)
-			 : sprout_buf_adds(out, "{\"done\":true,\"counts\":")
-			     ? SPROUT_ERR_NOMEM
-			     : counts_json(rv, reviewer, out);
-	if (!id && !rc && sprout_buf_addc(out, '}'))
+	if (id)
+		return locked_result(rv, item_json(rv, reviewer, id, out), err);
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_jw_object(&w);
+	sprout_jw_kbool(&w, "done", 1);
+	sprout_jw_key(&w, "counts");
+	sprout_code rc = counts_json(rv, reviewer, &w);
+	sprout_jw_end(&w);
+	if (!rc && sprout_jw_finish(&w))
 		rc = SPROUT_ERR_NOMEM;
 	return locked_result(rv, rc, err);
 }
@@ -1594,49 +1653,58 @@ sprout_code sprout_review_disagreements_json(sprout_review *rv, sprout_buf *out,
 	    prep(rv, "SELECT r.name, d.decision, d.reason, d.comment, d.at, d.edited "
 		     "FROM decisions d JOIN reviewers r ON r.id = d.reviewer WHERE "
 		     "d.item = ? ORDER BY r.name");
-	int bad = !it || !ds || sprout_buf_adds(out, "{\"items\":[");
-	for (int first = 1; !bad && sqlite3_step(it) == SQLITE_ROW; first = 0) {
+	sprout_jw w;
+	sprout_jw_init(&w, out);
+	sprout_jw_object(&w);
+	sprout_jw_karray(&w, "items");
+	if (!it || !ds)
+		sprout_jw_fail(&w, SPROUT_ERR_IO);
+	while (!w.rc && sqlite3_step(it) == SQLITE_ROW) {
 		const char *format = col(it, 4);
-		bad = (!first && sprout_buf_addc(out, ',')) ||
-		      sprout_buf_addf(out, "{\"id\":%lld,\"method\":",
-				      (long long)sqlite3_column_int64(it, 0)) ||
-		      add_str(out, col(it, 1)) || sprout_buf_adds(out, ",\"label\":") ||
-		      add_col(out, it, 2) || sprout_buf_adds(out, ",\"record\":") ||
-		      slots_json(out, col(it, 3), format) || sprout_buf_adds(out, ",\"parent\":") ||
-		      (sqlite3_column_type(it, 5) == SQLITE_NULL
-			   ? add_null(out)
-			   : slots_json(out, col(it, 5), format)) ||
-		      sprout_buf_adds(out, ",\"decisions\":[");
+		item_head(&w, it);
+		sprout_jw_key(&w, "record");
+		slots_json(&w, it, 3, format);
+		sprout_jw_key(&w, "parent");
+		slots_json(&w, it, 5, format);
+		sprout_jw_karray(&w, "decisions");
 		sqlite3_reset(ds);
 		sqlite3_bind_int64(ds, 1, sqlite3_column_int64(it, 0));
-		for (int f2 = 1; !bad && sqlite3_step(ds) == SQLITE_ROW; f2 = 0)
-			bad = (!f2 && sprout_buf_addc(out, ',')) ||
-			      sprout_buf_adds(out, "{\"reviewer\":") || add_str(out, col(ds, 0)) ||
-			      sprout_buf_adds(out, ",\"decision\":") || add_str(out, col(ds, 1)) ||
-			      sprout_buf_adds(out, ",\"reason\":") || add_str(out, col(ds, 2)) ||
-			      sprout_buf_adds(out, ",\"comment\":") || add_str(out, col(ds, 3)) ||
-			      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(ds, 4)) ||
-			      sprout_buf_adds(out, ",\"record\":") ||
-			      (sqlite3_column_type(ds, 5) == SQLITE_NULL
-				   ? add_null(out)
-				   : slots_json(out, col(ds, 5), format)) ||
-			      sprout_buf_addc(out, '}');
-		bad = bad || sprout_buf_adds(out, "],\"final\":");
-		if (!bad && sqlite3_column_type(it, 6) == SQLITE_NULL)
-			bad = add_null(out);
-		else if (!bad)
-			bad = sprout_buf_adds(out, "{\"decision\":") || add_str(out, col(it, 6)) ||
-			      sprout_buf_adds(out, ",\"reason\":") || add_str(out, col(it, 7)) ||
-			      sprout_buf_adds(out, ",\"by\":") || add_str(out, col(it, 10)) ||
-			      sprout_buf_adds(out, ",\"at\":") || add_str(out, col(it, 9)) ||
-			      sprout_buf_adds(out, ",\"record\":") ||
-			      (sqlite3_column_type(it, 8) == SQLITE_NULL
-				   ? add_null(out)
-				   : slots_json(out, col(it, 8), format)) ||
-			      sprout_buf_addc(out, '}');
-		bad = bad || sprout_buf_addc(out, '}');
+		while (!w.rc && sqlite3_step(ds) == SQLITE_ROW) {
+			static const char *const keys[5] = {"reviewer", "decision", "reason",
+							    "comment", "at"};
+			sprout_jw_object(&w);
+			for (int k = 0; k < 5; k++) {
+				sprout_jw_key(&w, keys[k]);
+				jw_text(&w, ds, k);
+			}
+			sprout_jw_key(&w, "record");
+			slots_json(&w, ds, 5, format);
+			sprout_jw_end(&w);
+		}
+		sprout_jw_end(&w);
+		sprout_jw_key(&w, "final");
+		if (sqlite3_column_type(it, 6) == SQLITE_NULL) {
+			sprout_jw_null(&w);
+		} else {
+			/* decision, reason, by, at */
+			static const struct {
+				const char *key;
+				int col;
+			} fin[4] = {{"decision", 6}, {"reason", 7}, {"by", 10}, {"at", 9}};
+			sprout_jw_object(&w);
+			for (int k = 0; k < 4; k++) {
+				sprout_jw_key(&w, fin[k].key);
+				jw_text(&w, it, fin[k].col);
+			}
+			sprout_jw_key(&w, "record");
+			slots_json(&w, it, 8, format);
+			sprout_jw_end(&w);
+		}
+		sprout_jw_end(&w);
 	}
-	bad = bad || sprout_buf_adds(out, "]}");
+	sprout_jw_end(&w);
+	sprout_jw_end(&w);
+	int bad = sprout_jw_finish(&w) != SPROUT_OK;
 	sqlite3_finalize(it);
 	sqlite3_finalize(ds);
 	pthread_mutex_unlock(&rv->lock);
@@ -1750,7 +1818,7 @@ double sprout_review_alpha_nominal(const unsigned *counts, size_t units, size_t 
 }
 
 /* Krippendorff's alpha over the items two or more decided, as JSON. */
-static sprout_code alpha_json(sprout_review *rv, sprout_buf *out)
+static sprout_code alpha_json(sprout_review *rv, sprout_jw *w)
 {
 	sqlite3_stmt *st = prep(rv, "SELECT sum(decision = 'accept'), sum(decision = 'reject'), "
 				    "sum(decision = 'edit') FROM decisions GROUP BY item "
@@ -1779,23 +1847,43 @@ static sprout_code alpha_json(sprout_review *rv, sprout_buf *out)
 	free(c);
 	if (bad)
 		return SPROUT_ERR_NOMEM;
-	if (!n)
-		return sprout_buf_adds(out, "null");
-	return sprout_buf_addf(out, "{\"alpha\":") ||
-		       (isnan(a) ? sprout_buf_adds(out, "null")
-				 : sprout_buf_addf(out, "%.4f", a)) ||
-		       sprout_buf_addf(out, ",\"items\":%zu,\"ratings\":%zu}", n, values)
-		   ? SPROUT_ERR_NOMEM
-		   : SPROUT_OK;
+	if (!n) {
+		sprout_jw_null(w);
+		return w->rc;
+	}
+	sprout_jw_object(w);
+	sprout_jw_kfixed(w, "alpha", a, 4);
+	sprout_jw_kuint(w, "items", n);
+	sprout_jw_kuint(w, "ratings", values);
+	sprout_jw_end(w);
+	return w->rc;
 }
 
-static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
+/* Cohen's or Fleiss' kappa as an object. */
+static sprout_code kappa_json(sprout_jw *w, const char *kind, double kappa, double observed,
+			      double items, long raters, unsigned per_item)
+{
+	sprout_jw_object(w);
+	sprout_jw_kstring(w, "kind", kind);
+	sprout_jw_kfixed(w, "kappa", kappa, 4);
+	sprout_jw_kfixed(w, "observed", observed, 4);
+	sprout_jw_kfixed(w, "items", items, 0);
+	sprout_jw_kint(w, "raters", raters);
+	if (per_item)
+		sprout_jw_kuint(w, "ratings_per_item", per_item);
+	sprout_jw_end(w);
+	return w->rc;
+}
+
+static sprout_code agreement_json(sprout_review *rv, sprout_jw *w)
 {
 	sqlite3_stmt *st = prep(rv, "SELECT count(DISTINCT reviewer) FROM decisions");
 	long raters = st && sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
-	if (raters < 2)
-		return sprout_buf_adds(out, "null");
+	if (raters < 2) {
+		sprout_jw_null(w);
+		return w->rc;
+	}
 	if (raters == 2) {
 		st = prep(rv, "SELECT a.decision, b.decision FROM decisions a JOIN decisions b ON "
 			      "a.item = b.item AND a.reviewer < b.reviewer");
@@ -1808,16 +1896,15 @@ static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
 			pb[y]++;
 		}
 		sqlite3_finalize(st);
-		if (!n)
-			return sprout_buf_adds(out, "null");
+		if (!n) {
+			sprout_jw_null(w);
+			return w->rc;
+		}
 		double po = agree / n, pe = 0;
 		for (int c = 0; c < 3; c++)
 			pe += (pa[c] / n) * (pb[c] / n);
 		double k = pe < 1 ? (po - pe) / (1 - pe) : 1;
-		return sprout_buf_addf(out,
-				       "{\"kind\":\"cohen\",\"kappa\":%.4f,\"observed\":%.4f,"
-				       "\"items\":%.0f,\"raters\":2}",
-				       k, po, n);
+		return kappa_json(w, "cohen", k, po, n, 2, 0);
 	}
 	/* Fleiss: items rated exactly m = overlap (at least 2) times */
 	unsigned m = rv->overlap >= 2 ? rv->overlap : 2;
@@ -1838,19 +1925,17 @@ static sprout_code agreement_json(sprout_review *rv, sprout_buf *out)
 		N++;
 	}
 	sqlite3_finalize(st);
-	if (!N)
-		return sprout_buf_adds(out, "null");
+	if (!N) {
+		sprout_jw_null(w);
+		return w->rc;
+	}
 	double Pbar = sumP / N, Pe = 0;
 	for (int c = 0; c < 3; c++) {
 		double p = pj[c] / (N * m);
 		Pe += p * p;
 	}
 	double k = Pe < 1 ? (Pbar - Pe) / (1 - Pe) : 1;
-	return sprout_buf_addf(
-	    out,
-	    "{\"kind\":\"fleiss\",\"kappa\":%.4f,\"observed\":%.4f,\"items\":%.0f,"
-	    "\"raters\":%ld,\"ratings_per_item\":%u}",
-	    k, Pbar, N, raters, m);
+	return kappa_json(w, "fleiss", k, Pbar, N, raters, m);
 }
 
 double sprout_review_judge_kappa(const int *score, const int *keep, size_t n, int threshold,
@@ -1920,10 +2005,11 @@ static int by_judge_name(const void *a, const void *b)
 	return strcmp(((const struct judged *)a)->name, ((const struct judged *)b)->name);
 }
 
-static int add_real(sprout_buf *out, double x)
+/* A kappa and an accuracy, four decimals (null when not a number). */
+static void kappa_accuracy(sprout_jw *w, double kappa, double accuracy)
 {
-	return isnan(x) ? sprout_buf_adds(out, "null") != SPROUT_OK
-			: sprout_buf_addf(out, "%.4f", x) != SPROUT_OK;
+	sprout_jw_kfixed(w, "kappa", kappa, 4);
+	sprout_jw_kfixed(w, "accuracy", accuracy, 4);
 }
 
 /* The judges against the reviewers: for each item with a decision, the
@@ -1931,7 +2017,7 @@ static int add_real(sprout_buf *out, double x)
  * outnumber rejections and edits (a tie counts for neither: the item is
  * left out); an edit says the record was not good as it stood. Each
  * "judge:RUBRIC" score of the item's record is compared with that. */
-static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
+static sprout_code judges_json(sprout_review *rv, sprout_jw *w)
 {
 	sqlite3_stmt *st =
 	    prep(rv, "SELECT i.record, a.decision, sum(d.decision = 'accept'), "
@@ -1985,7 +2071,7 @@ static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
 	sprout_arena_free(a);
 	if (nv)
 		qsort(v, nv, sizeof *v, by_judge_name);
-	bad = bad || sprout_buf_addc(out, '[');
+	sprout_jw_array(w);
 	for (size_t k = 0; k < nv && !bad; k++) {
 		struct judged *j = &v[k];
 		/* the threshold the filter held them to: the most common, the
@@ -2011,36 +2097,39 @@ static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
 			    (fabs(kap[t] - kap[best]) <= 1e-12 && acc[t] > acc[best] + 1e-12))
 				best = t;
 		}
-		bad = (k && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"rubric\":") ||
-		      add_str(out, j->name) ||
-		      sprout_buf_addf(out,
-				      ",\"items\":%zu,\"reviewers_keep\":%zu,\"threshold\":", j->n,
-				      people);
-		bad =
-		    bad || (used ? sprout_buf_addf(out, "%d", used) : sprout_buf_adds(out, "null"));
-		bad = bad || sprout_buf_adds(out, ",\"kappa\":") ||
-		      add_real(out, used ? kap[used] : NAN) ||
-		      sprout_buf_adds(out, ",\"accuracy\":") ||
-		      add_real(out, used ? acc[used] : NAN) || sprout_buf_adds(out, ",\"best\":");
-		if (!bad && best)
-			bad = sprout_buf_addf(out, "{\"threshold\":%d,\"kappa\":", best) ||
-			      add_real(out, kap[best]) || sprout_buf_adds(out, ",\"accuracy\":") ||
-			      add_real(out, acc[best]) || sprout_buf_addc(out, '}');
-		else if (!bad)
-			bad = sprout_buf_adds(out, "null");
-		bad = bad || sprout_buf_adds(out, ",\"thresholds\":[");
-		for (int t = 1; t <= 5 && !bad; t++) {
+		sprout_jw_object(w);
+		sprout_jw_kstring(w, "rubric", j->name);
+		sprout_jw_kuint(w, "items", j->n);
+		sprout_jw_kuint(w, "reviewers_keep", people);
+		sprout_jw_key(w, "threshold");
+		if (used)
+			sprout_jw_int(w, used);
+		else
+			sprout_jw_null(w);
+		kappa_accuracy(w, used ? kap[used] : NAN, used ? acc[used] : NAN);
+		sprout_jw_key(w, "best");
+		if (best) {
+			sprout_jw_object(w);
+			sprout_jw_kint(w, "threshold", best);
+			kappa_accuracy(w, kap[best], acc[best]);
+			sprout_jw_end(w);
+		} else {
+			sprout_jw_null(w);
+		}
+		sprout_jw_karray(w, "thresholds");
+		for (int t = 1; t <= 5; t++) {
 			size_t kept = 0;
 			for (size_t i = 0; i < j->n; i++)
 				kept += j->score[i] >= t;
-			bad = (t > 1 && sprout_buf_addc(out, ',')) ||
-			      sprout_buf_addf(out,
-					      "{\"threshold\":%d,\"judge_keeps\":%zu,\"kappa\":", t,
-					      kept) ||
-			      add_real(out, kap[t]) || sprout_buf_adds(out, ",\"accuracy\":") ||
-			      add_real(out, acc[t]) || sprout_buf_addc(out, '}');
+			sprout_jw_object(w);
+			sprout_jw_kint(w, "threshold", t);
+			sprout_jw_kuint(w, "judge_keeps", kept);
+			kappa_accuracy(w, kap[t], acc[t]);
+			sprout_jw_end(w);
 		}
-		bad = bad || sprout_buf_adds(out, "]}");
+		sprout_jw_end(w);
+		sprout_jw_end(w);
+		bad = w->rc != SPROUT_OK;
 	}
 	for (size_t k = 0; k < nv; k++) {
 		free(v[k].score);
@@ -2048,7 +2137,8 @@ static sprout_code judges_json(sprout_review *rv, sprout_buf *out)
 		free(v[k].min);
 	}
 	free(v);
-	return bad || sprout_buf_addc(out, ']') ? SPROUT_ERR_NOMEM : SPROUT_OK;
+	sprout_jw_end(w);
+	return bad || w->rc ? SPROUT_ERR_NOMEM : SPROUT_OK;
 }
 
 sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_error *err)
@@ -2056,14 +2146,17 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 	pthread_mutex_lock(&rv->lock);
 	sqlite3_stmt *st = prep(rv, "SELECT count(*), (SELECT count(*) FROM (SELECT item FROM "
 				    "decisions GROUP BY item HAVING count(*) >= ?1)) FROM items");
+	sprout_jw w;
+	sprout_jw_init(&w, out);
 	int bad = !st;
 	if (!bad) {
 		sqlite3_bind_int(st, 1, (int)rv->overlap);
-		bad = sqlite3_step(st) != SQLITE_ROW || sprout_buf_adds(out, "{\"project\":") ||
-		      add_str(out, rv->name) ||
-		      sprout_buf_addf(out, ",\"items\":%lld,\"overlap\":%u,\"complete\":%lld,",
-				      (long long)sqlite3_column_int64(st, 0), rv->overlap,
-				      (long long)sqlite3_column_int64(st, 1));
+		bad = sqlite3_step(st) != SQLITE_ROW;
+		sprout_jw_object(&w);
+		sprout_jw_kstring(&w, "project", rv->name);
+		sprout_jw_kint(&w, "items", sqlite3_column_int64(st, 0));
+		sprout_jw_kuint(&w, "overlap", rv->overlap);
+		sprout_jw_kint(&w, "complete", sqlite3_column_int64(st, 1));
 	}
 	sqlite3_finalize(st);
 	/* per reviewer */
@@ -2072,18 +2165,19 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 			    "sum(d.decision = 'reject'), sum(d.decision = 'edit'), r.token IS NULL "
 			    "FROM reviewers r LEFT JOIN decisions d ON d.reviewer = r.id "
 			    "GROUP BY r.id ORDER BY r.name");
-	bad = bad || !st || sprout_buf_adds(out, "\"reviewers\":[");
-	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0)
-		bad = (!first && sprout_buf_addc(out, ',')) || sprout_buf_adds(out, "{\"name\":") ||
-		      add_str(out, col(st, 0)) ||
-		      sprout_buf_addf(out,
-				      ",\"decisions\":%lld,\"accepted\":%lld,\"rejected\":%lld,"
-				      "\"edited\":%lld,\"removed\":%s}",
-				      (long long)sqlite3_column_int64(st, 1),
-				      (long long)sqlite3_column_int64(st, 2),
-				      (long long)sqlite3_column_int64(st, 3),
-				      (long long)sqlite3_column_int64(st, 4),
-				      sqlite3_column_int(st, 5) ? "true" : "false");
+	static const char *const counts[4] = {"decisions", "accepted", "rejected", "edited"};
+	bad = bad || !st;
+	sprout_jw_karray(&w, "reviewers");
+	while (!bad && !w.rc && sqlite3_step(st) == SQLITE_ROW) {
+		sprout_jw_object(&w);
+		sprout_jw_key(&w, "name");
+		jw_text(&w, st, 0);
+		for (int k = 0; k < 4; k++)
+			sprout_jw_kint(&w, counts[k], sqlite3_column_int64(st, 1 + k));
+		sprout_jw_kbool(&w, "removed", sqlite3_column_int(st, 5));
+		sprout_jw_end(&w);
+	}
+	sprout_jw_end(&w);
 	sqlite3_finalize(st);
 	/* per method */
 	st =
@@ -2091,23 +2185,28 @@ sprout_code sprout_review_stats_json(sprout_review *rv, sprout_buf *out, sprout_
 		: prep(rv, "SELECT i.method, count(d.item), sum(d.decision = 'accept'), "
 			   "sum(d.decision = 'reject'), sum(d.decision = 'edit') FROM items i JOIN "
 			   "decisions d ON d.item = i.id GROUP BY i.method ORDER BY i.method");
-	bad = bad || !st || sprout_buf_adds(out, "],\"methods\":[");
-	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
-		long long n = sqlite3_column_int64(st, 1), acc = sqlite3_column_int64(st, 2),
-			  edit = sqlite3_column_int64(st, 4);
-		bad = (!first && sprout_buf_addc(out, ',')) ||
-		      sprout_buf_adds(out, "{\"method\":") || add_str(out, col(st, 0)) ||
-		      sprout_buf_addf(out,
-				      ",\"decisions\":%lld,\"accepted\":%lld,\"rejected\":%lld,"
-				      "\"edited\":%lld,\"acceptance\":%.4f}",
-				      n, acc, (long long)sqlite3_column_int64(st, 3), edit,
-				      n ? (double)acc / (double)n : 0.0);
+	bad = bad || !st;
+	sprout_jw_karray(&w, "methods");
+	while (!bad && !w.rc && sqlite3_step(st) == SQLITE_ROW) {
+		long long n = sqlite3_column_int64(st, 1), acc = sqlite3_column_int64(st, 2);
+		sprout_jw_object(&w);
+		sprout_jw_key(&w, "method");
+		jw_text(&w, st, 0);
+		for (int k = 0; k < 4; k++)
+			sprout_jw_kint(&w, counts[k], sqlite3_column_int64(st, 1 + k));
+		sprout_jw_kfixed(&w, "acceptance", n ? (double)acc / (double)n : 0.0, 4);
+		sprout_jw_end(&w);
 	}
+	sprout_jw_end(&w);
 	sqlite3_finalize(st);
-	bad = bad || sprout_buf_adds(out, "],\"agreement\":") || agreement_json(rv, out) ||
-	      sprout_buf_adds(out, ",\"krippendorff\":") || alpha_json(rv, out) ||
-	      sprout_buf_adds(out, ",\"judges\":") || judges_json(rv, out) ||
-	      sprout_buf_adds(out, "}");
+	sprout_jw_key(&w, "agreement");
+	bad = bad || agreement_json(rv, &w);
+	sprout_jw_key(&w, "krippendorff");
+	bad = bad || alpha_json(rv, &w);
+	sprout_jw_key(&w, "judges");
+	bad = bad || judges_json(rv, &w);
+	sprout_jw_end(&w);
+	bad = bad || sprout_jw_finish(&w);
 	pthread_mutex_unlock(&rv->lock);
 	return bad ? sprout_error_set(err, SPROUT_ERR_IO, "cannot read the review project")
 		   : SPROUT_OK;
@@ -2324,6 +2423,7 @@ sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
 	sqlite3_stmt *st = prep(rv, "SELECT id, record, format, parent, method, label FROM items "
 				    "ORDER BY id");
 	sprout_arena *a = sprout_arena_new(0);
+	/* an array of tasks, one a line */
 	int bad = !st || !a || sprout_buf_addc(out, '[');
 	for (int first = 1; !bad && sqlite3_step(st) == SQLITE_ROW; first = 0) {
 		sprout_arena_reset(a);
@@ -2332,21 +2432,39 @@ sprout_code sprout_review_label_studio_tasks(sprout_review *rv, sprout_buf *out,
 		const char *parent = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : col(st, 3);
 		prompt_of(a, parent, col(st, 2), &orig);
 		long long id = sqlite3_column_int64(st, 0);
-		bad =
-		    (!first && sprout_buf_addc(out, ',')) ||
-		    sprout_buf_addf(
-			out, "\n{\"id\":%lld,\"data\":{\"sprout_item\":%lld,\"text\":", id, id) ||
-		    sprout_json_write_string(out, gen.s, gen.len) ||
-		    sprout_buf_adds(out, ",\"original\":") ||
-		    sprout_json_write_string(out, orig.s, orig.len) ||
-		    sprout_buf_adds(out, ",\"method\":") || add_str(out, col(st, 4)) ||
-		    sprout_buf_adds(out, ",\"label\":") || add_str(out, col(st, 5)) ||
-		    sprout_buf_adds(out, "},\"predictions\":[{\"model_version\":") ||
-		    add_str(out, col(st, 4)) ||
-		    sprout_buf_adds(out, ",\"result\":[{\"from_name\":\"correction\",\"to_name\":"
-					 "\"text\",\"type\":\"textarea\",\"value\":{\"text\":[") ||
-		    sprout_json_write_string(out, gen.s, gen.len) ||
-		    sprout_buf_adds(out, "]}}]}]}");
+		bad = sprout_buf_adds(out, first ? "\n" : ",\n") != SPROUT_OK;
+		sprout_jw w;
+		sprout_jw_init(&w, out);
+		sprout_jw_object(&w);
+		sprout_jw_kint(&w, "id", id);
+		sprout_jw_kobject(&w, "data");
+		sprout_jw_kint(&w, "sprout_item", id);
+		sprout_jw_key(&w, "text");
+		sprout_jw_stringn(&w, gen.s, gen.len);
+		sprout_jw_key(&w, "original");
+		sprout_jw_stringn(&w, orig.s, orig.len);
+		sprout_jw_key(&w, "method");
+		jw_text(&w, st, 4);
+		sprout_jw_key(&w, "label");
+		jw_text(&w, st, 5);
+		sprout_jw_end(&w);
+		sprout_jw_karray(&w, "predictions");
+		sprout_jw_object(&w);
+		sprout_jw_key(&w, "model_version");
+		jw_text(&w, st, 4);
+		sprout_jw_karray(&w, "result");
+		sprout_jw_object(&w);
+		sprout_jw_kstring(&w, "from_name", "correction");
+		sprout_jw_kstring(&w, "to_name", "text");
+		sprout_jw_kstring(&w, "type", "textarea");
+		sprout_jw_kobject(&w, "value");
+		sprout_jw_karray(&w, "text");
+		sprout_jw_stringn(&w, gen.s, gen.len);
+		/* text, value, the result, result, the prediction, predictions */
+		for (int k = 0; k < 6; k++)
+			sprout_jw_end(&w);
+		sprout_jw_end(&w);
+		bad = bad || sprout_jw_finish(&w);
 	}
 	bad = bad || sprout_buf_adds(out, "\n]\n");
 	sqlite3_finalize(st);

@@ -339,73 +339,75 @@ fail:
 	return SPROUT_ERR_NOMEM;
 }
 
-static sprout_code add_dist(sprout_buf *o, const char *name, const struct series *s)
+static void add_dist(sprout_jw *w, const char *name, const struct series *s)
 {
 	struct dist d;
-	if (summarize(s, &d))
-		return SPROUT_ERR_NOMEM;
-	return sprout_buf_addf(o,
-			       "\"%s\":{\"min\":%u,\"p10\":%u,\"p25\":%u,\"median\":%u,"
-			       "\"p75\":%u,\"p90\":%u,\"max\":%u,\"mean\":%.3f}",
-			       name, d.min, d.p10, d.p25, d.median, d.p75, d.p90, d.max, d.mean);
+	if (summarize(s, &d)) {
+		sprout_jw_fail(w, SPROUT_ERR_NOMEM);
+		return;
+	}
+	sprout_jw_kobject(w, name);
+	sprout_jw_kuint(w, "min", d.min);
+	sprout_jw_kuint(w, "p10", d.p10);
+	sprout_jw_kuint(w, "p25", d.p25);
+	sprout_jw_kuint(w, "median", d.median);
+	sprout_jw_kuint(w, "p75", d.p75);
+	sprout_jw_kuint(w, "p90", d.p90);
+	sprout_jw_kuint(w, "max", d.max);
+	sprout_jw_kfixed(w, "mean", d.mean, 3);
+	sprout_jw_end(w);
 }
 
 sprout_code sprout_stats_json(const sprout_stats *st, sprout_buf *o)
 {
-	const struct label **labels = NULL;
-	TRY(sprout_buf_addf(o, "{\"records\":%lu,\"bad_records\":%lu,\"bad_by_error\":{",
-			    st->records, st->bad));
-	int first = 1;
-	for (int c = 0; c < SPROUT_CODE__COUNT; c++) {
-		if (!st->bad_by_code[c])
-			continue;
-		TRY(sprout_buf_addf(o, "%s\"%s\":%lu", first ? "" : ",",
-				    sprout_code_name((sprout_code)c), st->bad_by_code[c]));
-		first = 0;
-	}
-	TRY(sprout_buf_adds(o, "},\"inputs\":["));
+	sprout_jw w;
+	sprout_jw_init(&w, o);
+	sprout_jw_object(&w);
+	sprout_jw_kuint(&w, "records", st->records);
+	sprout_jw_kuint(&w, "bad_records", st->bad);
+	sprout_jw_kobject(&w, "bad_by_error");
+	for (int c = 0; c < SPROUT_CODE__COUNT; c++)
+		if (st->bad_by_code[c])
+			sprout_jw_kuint(&w, sprout_code_name((sprout_code)c), st->bad_by_code[c]);
+	sprout_jw_end(&w);
+	sprout_jw_karray(&w, "inputs");
 	for (size_t i = 0; i < st->ninputs; i++) {
-		TRY(sprout_buf_adds(o, i ? ",{\"file\":" : "{\"file\":"));
-		TRY(sprout_json_write_string(o, st->inputs[i].file, strlen(st->inputs[i].file)));
-		TRY(sprout_buf_adds(o, ",\"format\":"));
-		TRY(sprout_json_write_string(o, st->inputs[i].format,
-					     strlen(st->inputs[i].format)));
-		TRY(sprout_buf_adds(o, ",\"detected_from\":"));
-		TRY(sprout_json_write_string(o, st->inputs[i].why, strlen(st->inputs[i].why)));
-		TRY(sprout_buf_adds(o, "}"));
+		sprout_jw_object(&w);
+		sprout_jw_kstring(&w, "file", st->inputs[i].file);
+		sprout_jw_kstring(&w, "format", st->inputs[i].format);
+		sprout_jw_kstring(&w, "detected_from", st->inputs[i].why);
+		sprout_jw_end(&w);
 	}
-	TRY(sprout_buf_addf(o, "],\"duplicates\":{\"records\":%lu,\"groups\":%lu},\"slots\":{",
-			    st->dup_records, st->dup_groups));
-	first = 1;
+	sprout_jw_end(&w);
+	sprout_jw_kobject(&w, "duplicates");
+	sprout_jw_kuint(&w, "records", st->dup_records);
+	sprout_jw_kuint(&w, "groups", st->dup_groups);
+	sprout_jw_end(&w);
+	sprout_jw_kobject(&w, "slots");
 	for (int i = 0; i < SPROUT_SLOT__COUNT; i++) {
 		const struct slot_stats *ss = &st->slots[i];
 		if (!ss->present)
 			continue;
-		TRY(sprout_buf_addf(o, "%s\"%s\":{\"present\":%lu,\"empty\":%lu,\"missing\":%lu,",
-				    first ? "" : ",", sprout_slot_name((sprout_slot)i), ss->present,
-				    ss->empty, ss->missing));
-		TRY(add_dist(o, "chars", &ss->chars));
-		TRY(sprout_buf_addc(o, ','));
-		TRY(add_dist(o, "words", &ss->words));
-		TRY(sprout_buf_addc(o, '}'));
-		first = 0;
+		sprout_jw_kobject(&w, sprout_slot_name((sprout_slot)i));
+		sprout_jw_kuint(&w, "present", ss->present);
+		sprout_jw_kuint(&w, "empty", ss->empty);
+		sprout_jw_kuint(&w, "missing", ss->missing);
+		add_dist(&w, "chars", &ss->chars);
+		add_dist(&w, "words", &ss->words);
+		sprout_jw_end(&w);
 	}
-	TRY(sprout_buf_adds(o, "},\"labels\":{"));
-	if (st->nlabels) {
-		labels = sorted_labels(st);
-		if (!labels)
-			goto fail;
-		for (size_t i = 0; i < st->nlabels; i++) {
-			if (i)
-				TRY(sprout_buf_addc(o, ','));
-			TRY(sprout_json_write_string(o, labels[i]->name, labels[i]->len));
-			TRY(sprout_buf_addf(o, ":%lu", labels[i]->count));
-		}
+	sprout_jw_end(&w);
+	sprout_jw_kobject(&w, "labels");
+	const struct label **labels = st->nlabels ? sorted_labels(st) : NULL;
+	if (st->nlabels && !labels)
+		return SPROUT_ERR_NOMEM;
+	for (size_t i = 0; i < st->nlabels; i++) {
+		sprout_jw_keyn(&w, labels[i]->name, labels[i]->len);
+		sprout_jw_uint(&w, labels[i]->count);
 	}
-	TRY(sprout_buf_adds(o, "}}\n"));
 	free(labels);
-	return SPROUT_OK;
-fail:
-	free(labels);
-	return SPROUT_ERR_NOMEM;
+	sprout_jw_end(&w);
+	sprout_jw_end(&w);
+	sprout_code rc = sprout_jw_finish(&w);
+	return rc ? rc : sprout_buf_addc(o, '\n');
 }

@@ -317,13 +317,14 @@ int sprout_same_file(const char *a, const char *b)
 
 /* ---- rejects ----------------------------------------------------------- */
 
-static sprout_code add_base64(sprout_buf *b, const unsigned char *p, size_t n)
+/* p[0..n) in base64, as a JSON string. */
+static void jw_base64(sprout_jw *w, const unsigned char *p, size_t n)
 {
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	if (sprout_buf_addc(b, '"'))
-		return SPROUT_ERR_NOMEM;
-	for (size_t i = 0; i < n; i += 3) {
+	sprout_buf s = SPROUT_BUF_INIT((n + 2) / 3 * 4);
+	int bad = 0;
+	for (size_t i = 0; i < n && !bad; i += 3) {
 		unsigned v = (unsigned)p[i] << 16;
 		if (i + 1 < n)
 			v |= (unsigned)p[i + 1] << 8;
@@ -331,61 +332,56 @@ static sprout_code add_base64(sprout_buf *b, const unsigned char *p, size_t n)
 			v |= p[i + 2];
 		char q[4] = {tab[(v >> 18) & 63], tab[(v >> 12) & 63],
 			     i + 1 < n ? tab[(v >> 6) & 63] : '=', i + 2 < n ? tab[v & 63] : '='};
-		if (sprout_buf_add(b, q, 4))
-			return SPROUT_ERR_NOMEM;
+		bad = sprout_buf_add(&s, q, 4) != SPROUT_OK;
 	}
-	return sprout_buf_addc(b, '"');
-}
-
-static sprout_code add_member(sprout_buf *b, const char *key, const char *s)
-{
-	if (!s)
-		return SPROUT_OK;
-	if (sprout_buf_addc(b, ',') || sprout_json_write_string(b, key, strlen(key)) ||
-	    sprout_buf_addc(b, ':'))
-		return SPROUT_ERR_NOMEM;
-	return sprout_json_write_string(b, s, strlen(s));
+	if (bad)
+		sprout_jw_fail(w, SPROUT_ERR_NOMEM);
+	else
+		sprout_jw_stringn(w, s.data ? s.data : "", s.len);
+	sprout_buf_release(&s);
 }
 
 sprout_code sprout_reject_write(sprout_writer *w, const sprout_reject *r, sprout_error *err)
 {
-	sprout_buf *b = &w->buf;
-	size_t start = b->len;
-	int bad = 0;
-	bad |= sprout_buf_adds(b, "{\"stage\":") != SPROUT_OK;
-	bad |= sprout_json_write_string(b, r->stage, strlen(r->stage)) != SPROUT_OK;
-	bad |= add_member(b, "error", r->error) != SPROUT_OK;
-	bad |= add_member(b, "check", r->check) != SPROUT_OK;
-	if (!isnan(r->score)) {
-		bad |= sprout_buf_adds(b, ",\"score\":") != SPROUT_OK;
-		bad |= sprout_json_write_real(b, r->score) != SPROUT_OK;
-	}
-	bad |= add_member(b, "reason", r->reason) != SPROUT_OK;
-	bad |= add_member(b, "file", r->file) != SPROUT_OK;
+	size_t start = w->buf.len;
+	sprout_jw j;
+	sprout_jw_init(&j, &w->buf);
+	sprout_jw_object(&j);
+	sprout_jw_kstring(&j, "stage", r->stage);
+	if (r->error)
+		sprout_jw_kstring(&j, "error", r->error);
+	if (r->check)
+		sprout_jw_kstring(&j, "check", r->check);
+	if (!isnan(r->score))
+		sprout_jw_kreal(&j, "score", r->score);
+	if (r->reason)
+		sprout_jw_kstring(&j, "reason", r->reason);
+	if (r->file)
+		sprout_jw_kstring(&j, "file", r->file);
 	if (r->line)
-		bad |= sprout_buf_addf(b, ",\"line\":%lu", r->line) != SPROUT_OK;
+		sprout_jw_kuint(&j, "line", r->line);
 	if (r->column)
-		bad |= sprout_buf_addf(b, ",\"column\":%lu", r->column) != SPROUT_OK;
+		sprout_jw_kuint(&j, "column", r->column);
 	if (r->raw) {
 		if (sprout_utf8_valid(r->raw, r->rawlen) == r->rawlen) {
-			bad |= sprout_buf_adds(b, ",\"raw\":") != SPROUT_OK;
-			bad |= sprout_json_write_string(b, r->raw, r->rawlen) != SPROUT_OK;
+			sprout_jw_key(&j, "raw");
+			sprout_jw_stringn(&j, r->raw, r->rawlen);
 		} else {
-			bad |= sprout_buf_adds(b, ",\"raw_base64\":") != SPROUT_OK;
-			bad |= add_base64(b, (const unsigned char *)r->raw, r->rawlen) != SPROUT_OK;
+			sprout_jw_key(&j, "raw_base64");
+			jw_base64(&j, (const unsigned char *)r->raw, r->rawlen);
 		}
 		if (r->truncated)
-			bad |= sprout_buf_adds(b, ",\"raw_truncated\":true") != SPROUT_OK;
+			sprout_jw_kbool(&j, "raw_truncated", 1);
 	}
 	if (r->record) {
-		bad |= sprout_buf_adds(b, ",\"record\":") != SPROUT_OK;
-		bad |= sprout_json_write(b, r->record) != SPROUT_OK;
+		sprout_jw_key(&j, "record");
+		sprout_jw_value(&j, r->record);
 	}
 	if (r->key)
-		bad |= add_member(b, r->key, r->value ? r->value : "") != SPROUT_OK;
-	bad |= sprout_buf_adds(b, "}\n") != SPROUT_OK;
-	if (bad) {
-		b->len = start; /* no half line */
+		sprout_jw_kstring(&j, r->key, r->value ? r->value : "");
+	sprout_jw_end(&j);
+	if (sprout_jw_finish(&j) || sprout_buf_addc(&w->buf, '\n')) {
+		w->buf.len = start; /* no half line */
 		return nomem(err);
 	}
 	w->count++;

@@ -504,6 +504,18 @@ static void emitter_misuse_and_full_buffers_stick(void)
 			sprout_jw_end(&w);
 		CHECK_INT(w.rc, SPROUT_ERR_USAGE);
 	}
+	/* a failure the caller met */
+	sprout_buf_clear(&b);
+	sprout_jw_init(&w, &b);
+	sprout_jw_array(&w);
+	sprout_jw_fail(&w, SPROUT_OK);
+	CHECK_INT(w.rc, SPROUT_OK);
+	sprout_jw_fail(&w, SPROUT_ERR_IO);
+	sprout_jw_fail(&w, SPROUT_ERR_NOMEM);
+	sprout_jw_int(&w, 1);
+	sprout_jw_end(&w);
+	CHECK_INT(sprout_jw_finish(&w), SPROUT_ERR_IO);
+	CHECK_STR(b.data, "[");
 	/* left open */
 	sprout_buf_clear(&b);
 	sprout_jw_init(&w, &b);
