@@ -190,10 +190,13 @@ static int status(const char *dir, int json)
 		    dir, dir);
 		return EXIT_IO;
 	}
+	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 20);
+	sprout_jw jw;
+	sprout_jw_init(&jw, &b);
 	if (!json)
 		printf("round  flagged  corrected  generated     kept   metric\n");
-	else
-		printf("{\"rounds\":[");
+	sprout_jw_object(&jw);
+	sprout_jw_karray(&jw, "rounds");
 	double prev = -1;
 	int plateau = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -207,13 +210,16 @@ static int status(const char *dir, int json)
 		double m = metric_of(dir, r[i], source, sizeof source);
 		plateau = m >= 0 && prev >= 0 && m - prev < 0.005;
 		if (json) {
-			printf("%s{\"round\":%ld", i ? "," : "", r[i]);
+			sprout_jw_object(&jw);
+			sprout_jw_kint(&jw, "round", r[i]);
 			for (size_t k = 0; k < NFILES; k++)
 				if (c[k] >= 0)
-					printf(",\"%s\":%ld", files[k].column, c[k]);
-			if (m >= 0)
-				printf(",\"metric\":%.4f,\"metric_from\":\"%s\"", m, source);
-			printf("}");
+					sprout_jw_kint(&jw, files[k].column, c[k]);
+			if (m >= 0) {
+				sprout_jw_kfixed(&jw, "metric", m, 4);
+				sprout_jw_kstring(&jw, "metric_from", source);
+			}
+			sprout_jw_end(&jw);
 		} else {
 			printf("%5ld", r[i]);
 			for (size_t k = 0; k < NFILES; k++) {
@@ -233,9 +239,18 @@ static int status(const char *dir, int json)
 		if (m >= 0)
 			prev = m;
 	}
-	if (json)
-		printf("],\"plateau\":%s}\n", plateau ? "true" : "false");
+	sprout_jw_end(&jw);
+	sprout_jw_kbool(&jw, "plateau", plateau);
+	sprout_jw_end(&jw);
+	int bad = sprout_jw_finish(&jw) || sprout_buf_addc(&b, '\n');
+	if (json && !bad)
+		fwrite(b.data, 1, b.len, stdout);
+	sprout_buf_release(&b);
 	free(r);
+	if (json && bad) {
+		cli_error("out of memory");
+		return EXIT_INTERNAL;
+	}
 	return EXIT_OK;
 }
 

@@ -642,20 +642,19 @@ static int write_mispredictions(const char *path, const struct set *pool, const 
 	for (size_t i = 0; !bad && i < pool->n; i++) {
 		const char *exp = pool->label[i][0] ? pool->label[i] : pr[i].label[0];
 		sprout_buf_clear(&b);
-		bad = sprout_buf_adds(&b, "{\"input\":") ||
-		      sprout_json_write_string(&b, pool->orig[i], strlen(pool->orig[i])) ||
-		      sprout_buf_adds(&b, ",\"expected\":") ||
-		      sprout_json_write_string(&b, exp, strlen(exp)) ||
-		      sprout_buf_adds(&b, ",\"predicted\":") ||
-		      sprout_json_write_string(&b, pr[i].label[0], strlen(pr[i].label[0])) ||
-		      sprout_buf_addf(&b, ",\"confidence\":%.4f,\"probs\":{", pr[i].prob[0]);
-		for (int k = 0; !bad && k < 3 && pr[i].label[k][0]; k++)
-			bad =
-			    (k && sprout_buf_addc(&b, ',')) ||
-			    sprout_json_write_string(&b, pr[i].label[k], strlen(pr[i].label[k])) ||
-			    sprout_buf_addf(&b, ":%.4f", pr[i].prob[k]);
-		bad = bad || sprout_buf_addc(&b, '}') || sprout_buf_addc(&b, '}') ||
-		      sprout_writer_put_json(w, b.data, b.len, &err);
+		sprout_jw j;
+		sprout_jw_init(&j, &b);
+		sprout_jw_object(&j);
+		sprout_jw_kstring(&j, "input", pool->orig[i]);
+		sprout_jw_kstring(&j, "expected", exp);
+		sprout_jw_kstring(&j, "predicted", pr[i].label[0]);
+		sprout_jw_kfixed(&j, "confidence", pr[i].prob[0], 4);
+		sprout_jw_kobject(&j, "probs");
+		for (int k = 0; k < 3 && pr[i].label[k][0]; k++)
+			sprout_jw_kfixed(&j, pr[i].label[k], pr[i].prob[k], 4);
+		sprout_jw_end(&j);
+		sprout_jw_end(&j);
+		bad = sprout_jw_finish(&j) || sprout_writer_put_json(w, b.data, b.len, &err);
 	}
 	if (!bad)
 		bad = sprout_writer_commit(w, &err) != SPROUT_OK;
@@ -665,6 +664,16 @@ static int write_mispredictions(const char *path, const struct set *pool, const 
 	if (bad)
 		cli_error("%s: cannot write the predictions", path);
 	return bad;
+}
+
+/* key: {"epochs", "valid", "test"} of a model. */
+static void model_json(sprout_jw *w, const char *key, const struct result *m)
+{
+	sprout_jw_kobject(w, key);
+	sprout_jw_kuint(w, "epochs", m->epochs);
+	sprout_jw_kfixed(w, "valid", m->valid, 4);
+	sprout_jw_kfixed(w, "test", m->test, 4);
+	sprout_jw_end(w);
 }
 
 int cmd_probe(int argc, char **argv)
@@ -763,23 +772,41 @@ int cmd_probe(int argc, char **argv)
 	const struct result *best = au.n ? &mixed : &real;
 	struct cls *cl = per_class(&te, best->tpred, &ncls);
 	if (p.json) {
-		printf(
-		    "{\"classes\":%zu,\"train\":%zu,\"augmented\":%zu,\"valid\":%zu,\"test\":%zu,"
-		    "\"real\":{\"epochs\":%u,\"valid\":%.4f,\"test\":%.4f}",
-		    ncls, tr.n, au.n, va.n, te.n, real.epochs, real.valid, real.test);
-		if (au.n)
-			printf(",\"augmented_model\":{\"epochs\":%u,\"valid\":%.4f,\"test\":%.4f},"
-			       "\"gain\":%.4f",
-			       mixed.epochs, mixed.valid, mixed.test, mixed.test - real.test);
-		printf(",\"worst\":[");
-		for (size_t k = 0; cl && k < ncls && k < p.worst; k++)
-			printf("%s{\"label\":\"%s\",\"accuracy\":%.4f,\"n\":%zu,\"confused_with\":%"
-			       "s%s%s}",
-			       k ? "," : "", cl[k].label, (double)cl[k].ok / (double)cl[k].n,
-			       cl[k].n, cl[k].confused ? "\"" : "",
-			       cl[k].confused ? cl[k].confused : "null",
-			       cl[k].confused ? "\"" : "");
-		printf("]}\n");
+		sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
+		sprout_jw w;
+		sprout_jw_init(&w, &b);
+		sprout_jw_object(&w);
+		sprout_jw_kuint(&w, "classes", ncls);
+		sprout_jw_kuint(&w, "train", tr.n);
+		sprout_jw_kuint(&w, "augmented", au.n);
+		sprout_jw_kuint(&w, "valid", va.n);
+		sprout_jw_kuint(&w, "test", te.n);
+		model_json(&w, "real", &real);
+		if (au.n) {
+			model_json(&w, "augmented_model", &mixed);
+			sprout_jw_kfixed(&w, "gain", mixed.test - real.test, 4);
+		}
+		sprout_jw_karray(&w, "worst");
+		for (size_t k = 0; cl && k < ncls && k < p.worst; k++) {
+			sprout_jw_object(&w);
+			sprout_jw_kstring(&w, "label", cl[k].label);
+			sprout_jw_kfixed(&w, "accuracy", (double)cl[k].ok / (double)cl[k].n, 4);
+			sprout_jw_kuint(&w, "n", cl[k].n);
+			sprout_jw_kstring(&w, "confused_with", cl[k].confused);
+			sprout_jw_end(&w);
+		}
+		sprout_jw_end(&w);
+		sprout_jw_end(&w);
+		int bad = sprout_jw_finish(&w) || sprout_buf_addc(&b, '\n');
+		if (!bad)
+			fwrite(b.data, 1, b.len, stdout);
+		sprout_buf_release(&b);
+		if (bad) {
+			cli_error("out of memory");
+			free(cl);
+			rc = EXIT_INTERNAL;
+			goto done;
+		}
 	} else {
 		printf("probe: %zu classes; train %zu real", ncls, tr.n);
 		if (au.n)

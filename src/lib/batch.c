@@ -460,9 +460,10 @@ static long bat_of(sprout_batcher *b, const char *id, const sprout_llm_endpoint 
 
 /* ---- taking requests ------------------------------------------------------------ */
 
-static int add_str(sprout_buf *s, const char *t)
+/* The endpoint a batch's requests go to (OpenAI). */
+static const char *batch_endpoint(int completion)
 {
-	return sprout_json_write_string(s, t, strlen(t)) != SPROUT_OK;
+	return completion ? "/v1/completions" : "/v1/chat/completions";
 }
 
 sprout_code sprout__batcher_add(sprout_batcher *b, const batch_request *rq, int *found,
@@ -517,15 +518,20 @@ sprout_code sprout__batcher_add(sprout_batcher *b, const batch_request *rq, int 
 		g->cap = cap;
 	}
 	sprout_buf line = SPROUT_BUF_INIT(rq->len + 4096);
-	int bad = sprout_buf_adds(&line, "{\"custom_id\":") || add_str(&line, rq->key);
-	if (rq->ep->api == SPROUT_LLM_ANTHROPIC)
-		bad = bad || sprout_buf_adds(&line, ",\"params\":");
-	else
-		bad = bad || sprout_buf_adds(&line, ",\"method\":\"POST\",\"url\":") ||
-		      add_str(&line, rq->completion ? "/v1/completions" : "/v1/chat/completions") ||
-		      sprout_buf_adds(&line, ",\"body\":");
-	bad = bad || sprout_buf_add(&line, rq->body, rq->len) || sprout_buf_adds(&line, "}");
-	if (bad) {
+	sprout_jw w;
+	sprout_jw_init(&w, &line);
+	sprout_jw_object(&w);
+	sprout_jw_kstring(&w, "custom_id", rq->key);
+	if (rq->ep->api == SPROUT_LLM_ANTHROPIC) {
+		sprout_jw_key(&w, "params");
+	} else {
+		sprout_jw_kstring(&w, "method", "POST");
+		sprout_jw_kstring(&w, "url", batch_endpoint(rq->completion));
+		sprout_jw_key(&w, "body");
+	}
+	sprout_jw_raw(&w, rq->body, rq->len);
+	sprout_jw_end(&w);
+	if (sprout_jw_finish(&w)) {
 		sprout_buf_release(&line);
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
@@ -775,13 +781,23 @@ static int send_chunk(sprout_batcher *b, const struct group *g, size_t from, siz
 	sprout_batch_status st;
 	long status = 0;
 	int rc = 0;
-	int bad = anthropic && sprout_buf_adds(&data, "{\"requests\":[");
-	for (size_t i = from; i < to && !bad; i++)
-		bad = (anthropic && i > from && sprout_buf_addc(&data, ',')) ||
-		      sprout_buf_add(&data, g->p[i].line, g->p[i].len) ||
-		      (!anthropic && sprout_buf_addc(&data, '\n'));
-	bad = bad || (anthropic && sprout_buf_adds(&data, "]}"));
-	if (bad) {
+	/* Anthropic: {"requests": [line, ..]}; OpenAI: a JSONL file */
+	sprout_jw w;
+	sprout_jw_init(&w, &data);
+	if (anthropic) {
+		sprout_jw_object(&w);
+		sprout_jw_karray(&w, "requests");
+	}
+	for (size_t i = from; i < to && !w.rc; i++) {
+		sprout_jw_raw(&w, g->p[i].line, g->p[i].len);
+		if (!anthropic && !w.rc)
+			sprout_jw_fail(&w, sprout_buf_addc(&data, '\n'));
+	}
+	if (anthropic) {
+		sprout_jw_end(&w);
+		sprout_jw_end(&w);
+	}
+	if (sprout_jw_finish(&w)) {
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		rc = -1;
 		goto done;
@@ -802,10 +818,13 @@ static int send_chunk(sprout_batcher *b, const struct group *g, size_t from, siz
 			goto refused;
 		}
 		sprout_buf_clear(&data);
-		if (sprout_buf_adds(&data, "{\"input_file_id\":") || add_str(&data, st.id) ||
-		    sprout_buf_adds(&data, ",\"endpoint\":") ||
-		    add_str(&data, g->completion ? "/v1/completions" : "/v1/chat/completions") ||
-		    sprout_buf_adds(&data, ",\"completion_window\":\"24h\"}")) {
+		sprout_jw_init(&w, &data);
+		sprout_jw_object(&w);
+		sprout_jw_kstring(&w, "input_file_id", st.id);
+		sprout_jw_kstring(&w, "endpoint", batch_endpoint(g->completion));
+		sprout_jw_kstring(&w, "completion_window", "24h");
+		sprout_jw_end(&w);
+		if (sprout_jw_finish(&w)) {
 			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 			rc = -1;
 			goto done;

@@ -205,17 +205,16 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 			   sprout_arena *a, float **vecs, size_t *dims, sprout_error *err)
 {
 	sprout_buf body = SPROUT_BUF_INIT(MAX_BODY), resp = SPROUT_BUF_INIT(MAX_BODY);
-	sprout_code rc = SPROUT_OK;
-	if (sprout_buf_adds(&body, "{\"model\":") ||
-	    sprout_json_write_string(&body, e->model, strlen(e->model)) ||
-	    sprout_buf_adds(&body, ",\"input\":["))
-		rc = SPROUT_ERR_NOMEM;
-	for (size_t i = 0; i < k && !rc; i++)
-		if ((i && sprout_buf_addc(&body, ',')) ||
-		    sprout_json_write_string(&body, texts[i], lens[i]))
-			rc = SPROUT_ERR_NOMEM;
-	if (!rc && sprout_buf_adds(&body, "]}"))
-		rc = SPROUT_ERR_NOMEM;
+	sprout_jw w;
+	sprout_jw_init(&w, &body);
+	sprout_jw_object(&w);
+	sprout_jw_kstring(&w, "model", e->model);
+	sprout_jw_karray(&w, "input");
+	for (size_t i = 0; i < k; i++)
+		sprout_jw_stringn(&w, texts[i], lens[i]);
+	sprout_jw_end(&w);
+	sprout_jw_end(&w);
+	sprout_code rc = sprout_jw_finish(&w) ? SPROUT_ERR_NOMEM : SPROUT_OK;
 	if (rc) {
 		sprout_buf_release(&body);
 		return sprout_error_set(err, rc, "out of memory");

@@ -195,26 +195,49 @@ static unsigned items_per_request(const sprout_generate_options *o)
 static int build_schema_of(sprout_buf *b, const char *const *f, size_t nf, int classification,
 			   unsigned k)
 {
-	int bad =
-	    sprout_buf_addf(b,
-			    "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
-			    "\"minItems\":%u,\"maxItems\":%u,\"items\":{\"type\":\"object\","
-			    "\"properties\":{",
-			    k, k) != SPROUT_OK;
+	sprout_jw w;
+	sprout_jw_init(&w, b);
+	sprout_jw_object(&w);
+	sprout_jw_kstring(&w, "type", "object");
+	sprout_jw_kobject(&w, "properties");
+	sprout_jw_kobject(&w, "items");
+	sprout_jw_kstring(&w, "type", "array");
+	sprout_jw_kuint(&w, "minItems", k);
+	sprout_jw_kuint(&w, "maxItems", k);
+	sprout_jw_kobject(&w, "items");
+	sprout_jw_kstring(&w, "type", "object");
+	sprout_jw_kobject(&w, "properties");
+	for (size_t i = 0; i < nf; i++) {
+		sprout_jw_kobject(&w, f[i]);
+		sprout_jw_kstring(&w, "type", "string");
+		sprout_jw_end(&w);
+	}
+	if (classification) {
+		sprout_jw_kobject(&w, "classification");
+		sprout_jw_kstring(&w, "type", "string");
+		sprout_jw_karray(&w, "enum");
+		sprout_jw_string(&w, "yes");
+		sprout_jw_string(&w, "no");
+		sprout_jw_end(&w);
+		sprout_jw_end(&w);
+	}
+	sprout_jw_end(&w);
+	sprout_jw_karray(&w, "required");
 	for (size_t i = 0; i < nf; i++)
-		bad = bad || sprout_buf_addf(b, "%s\"%s\":{\"type\":\"string\"}", i ? "," : "",
-					     f[i]) != SPROUT_OK;
+		sprout_jw_string(&w, f[i]);
 	if (classification)
-		bad = bad || sprout_buf_adds(b, ",\"classification\":{\"type\":\"string\","
-						"\"enum\":[\"yes\",\"no\"]}") != SPROUT_OK;
-	bad = bad || sprout_buf_adds(b, "},\"required\":[") != SPROUT_OK;
-	for (size_t i = 0; i < nf; i++)
-		bad = bad || sprout_buf_addf(b, "%s\"%s\"", i ? "," : "", f[i]) != SPROUT_OK;
-	if (classification)
-		bad = bad || sprout_buf_adds(b, ",\"classification\"") != SPROUT_OK;
-	bad = bad || sprout_buf_adds(b, "],\"additionalProperties\":false}}},\"required\":"
-					"[\"items\"],\"additionalProperties\":false}") != SPROUT_OK;
-	return bad || sprout_buf_addc(b, '\0') != SPROUT_OK;
+		sprout_jw_string(&w, "classification");
+	sprout_jw_end(&w);
+	sprout_jw_kbool(&w, "additionalProperties", 0);
+	sprout_jw_end(&w); /* the item */
+	sprout_jw_end(&w); /* items */
+	sprout_jw_end(&w); /* properties */
+	sprout_jw_karray(&w, "required");
+	sprout_jw_string(&w, "items");
+	sprout_jw_end(&w);
+	sprout_jw_kbool(&w, "additionalProperties", 0);
+	sprout_jw_end(&w);
+	return sprout_jw_finish(&w) || sprout_buf_addc(b, '\0') != SPROUT_OK;
 }
 
 static int build_schema(sprout_buf *b, sprout_gen_method m, unsigned k)

@@ -866,21 +866,33 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-static int add(sprout_buf *b, const char *s)
+/* A sampling parameter as the user gave it (15 significant digits). */
+static void kreal15(sprout_jw *w, const char *key, double x)
 {
-	return sprout_buf_adds(b, s) != SPROUT_OK;
+	sprout_jw_key(w, key);
+	sprout_jw_sig(w, x, 15);
 }
 
-static int add_str(sprout_buf *b, const char *s)
+/* {"role": role, "content": text}, with a blank line and more after text
+ * when more is given. */
+static void message(sprout_jw *w, const char *role, const char *text, const char *more)
 {
-	return sprout_json_write_string(b, s, strlen(s)) != SPROUT_OK;
-}
-
-static int add_number(sprout_buf *b, const char *name, double v)
-{
-	char t[64];
-	snprintf(t, sizeof t, ",\"%s\":%.15g", name, v);
-	return add(b, t);
+	sprout_jw_object(w);
+	sprout_jw_kstring(w, "role", role);
+	sprout_jw_key(w, "content");
+	if (!more) {
+		sprout_jw_string(w, text);
+	} else {
+		size_t nt = strlen(text), nm = strlen(more);
+		sprout_buf both = SPROUT_BUF_INIT(nt + 2 + nm);
+		if (sprout_buf_add(&both, text, nt) || sprout_buf_add(&both, "\n\n", 2) ||
+		    sprout_buf_add(&both, more, nm))
+			sprout_jw_fail(w, SPROUT_ERR_NOMEM);
+		else
+			sprout_jw_stringn(w, both.data, both.len);
+		sprout_buf_release(&both);
+	}
+	sprout_jw_end(w);
 }
 
 /* The request body, for the endpoint's API. */
@@ -889,81 +901,74 @@ static int build_body(struct job *j, int with_schema, int merge_system)
 	const sprout_llm_request *rq = &j->rq;
 	sprout_buf *b = &j->body;
 	sprout_buf_clear(b);
-	int bad = add(b, "{\"model\":") || add_str(b, rq->ep->model);
+	sprout_jw w;
+	sprout_jw_init(&w, b);
+	sprout_jw_object(&w);
+	sprout_jw_kstring(&w, "model", rq->ep->model);
 	if (rq->completion) {
-		bad = bad || add(b, ",\"prompt\":") || add_str(b, rq->prompt);
-		if (rq->max_tokens > 0) {
-			char m[48];
-			snprintf(m, sizeof m, ",\"max_tokens\":%ld", rq->max_tokens);
-			bad = bad || add(b, m);
-		}
+		sprout_jw_kstring(&w, "prompt", rq->prompt);
+		if (rq->max_tokens > 0)
+			sprout_jw_kint(&w, "max_tokens", rq->max_tokens);
 		if (rq->nstop) {
-			bad = bad || add(b, ",\"stop\":[");
+			sprout_jw_karray(&w, "stop");
 			for (size_t i = 0; i < rq->nstop; i++)
-				bad = bad || (i && add(b, ",")) || add_str(b, rq->stop[i]);
-			bad = bad || add(b, "]");
+				sprout_jw_string(&w, rq->stop[i]);
+			sprout_jw_end(&w);
 		}
 	} else if (rq->ep->api == SPROUT_LLM_ANTHROPIC) {
-		char m[48];
-		snprintf(m, sizeof m, ",\"max_tokens\":%ld",
-			 rq->max_tokens > 0 ? rq->max_tokens : ANTHROPIC_MAX_TOKENS);
-		bad = bad || add(b, m);
+		sprout_jw_kint(&w, "max_tokens",
+			       rq->max_tokens > 0 ? rq->max_tokens : ANTHROPIC_MAX_TOKENS);
 		if (rq->system)
-			bad = bad || add(b, ",\"system\":") || add_str(b, rq->system);
-		bad = bad || add(b, ",\"messages\":[{\"role\":\"user\",\"content\":") ||
-		      add_str(b, rq->prompt) || add(b, "}]");
+			sprout_jw_kstring(&w, "system", rq->system);
+		sprout_jw_karray(&w, "messages");
+		message(&w, "user", rq->prompt, NULL);
+		sprout_jw_end(&w);
 	} else {
-		bad = bad || add(b, ",\"messages\":[");
+		sprout_jw_karray(&w, "messages");
 		if (rq->system && !merge_system)
-			bad = bad || add(b, "{\"role\":\"system\",\"content\":") ||
-			      add_str(b, rq->system) || add(b, "},");
-		bad = bad || add(b, "{\"role\":\"user\",\"content\":");
-		if (rq->system && merge_system) {
-			/* the system text, a blank line, the user's */
-			size_t ns = strlen(rq->system), np = strlen(rq->prompt);
-			char *both = malloc(ns + 2 + np + 1);
-			bad = bad || !both;
-			if (both) {
-				memcpy(both, rq->system, ns);
-				memcpy(both + ns, "\n\n", 2);
-				memcpy(both + ns + 2, rq->prompt, np + 1);
-				bad = bad || add_str(b, both);
-				free(both);
-			}
-		} else {
-			bad = bad || add_str(b, rq->prompt);
-		}
-		bad = bad || add(b, "}]");
-		if (rq->max_tokens > 0) {
-			char m[48];
-			snprintf(m, sizeof m, ",\"max_tokens\":%ld", rq->max_tokens);
-			bad = bad || add(b, m);
-		}
+			message(&w, "system", rq->system, NULL);
+		/* without a system role: the system text, a blank line, the user's */
+		message(&w, "user", rq->system && merge_system ? rq->system : rq->prompt,
+			rq->system && merge_system ? rq->prompt : NULL);
+		sprout_jw_end(&w);
+		if (rq->max_tokens > 0)
+			sprout_jw_kint(&w, "max_tokens", rq->max_tokens);
 	}
 	if (rq->temperature >= 0)
-		bad = bad || add_number(b, "temperature", rq->temperature);
+		kreal15(&w, "temperature", rq->temperature);
 	if (rq->top_p >= 0)
-		bad = bad || add_number(b, "top_p", rq->top_p);
-	if (rq->has_seed) {
-		char m[48];
-		snprintf(m, sizeof m, ",\"seed\":%lu", rq->seed);
-		bad = bad || add(b, m);
-	}
+		kreal15(&w, "top_p", rq->top_p);
+	if (rq->has_seed)
+		sprout_jw_kuint(&w, "seed", rq->seed);
 	if (rq->schema && with_schema && !rq->completion) {
-		if (rq->ep->api == SPROUT_LLM_ANTHROPIC)
-			bad = bad ||
-			      add(b, ",\"tools\":[{\"name\":\"answer\",\"description\":\"Give the "
-				     "answer in this shape.\",\"input_schema\":") ||
-			      add(b, rq->schema) ||
-			      add(b, "}],\"tool_choice\":{\"type\":\"tool\",\"name\":\"answer\"}");
-		else
-			bad = bad ||
-			      add(b,
-				  ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
-				  "\"name\":\"answer\",\"strict\":true,\"schema\":") ||
-			      add(b, rq->schema) || add(b, "}}");
+		size_t n = strlen(rq->schema);
+		if (rq->ep->api == SPROUT_LLM_ANTHROPIC) {
+			sprout_jw_karray(&w, "tools");
+			sprout_jw_object(&w);
+			sprout_jw_kstring(&w, "name", "answer");
+			sprout_jw_kstring(&w, "description", "Give the answer in this shape.");
+			sprout_jw_key(&w, "input_schema");
+			sprout_jw_raw(&w, rq->schema, n);
+			sprout_jw_end(&w);
+			sprout_jw_end(&w);
+			sprout_jw_kobject(&w, "tool_choice");
+			sprout_jw_kstring(&w, "type", "tool");
+			sprout_jw_kstring(&w, "name", "answer");
+			sprout_jw_end(&w);
+		} else {
+			sprout_jw_kobject(&w, "response_format");
+			sprout_jw_kstring(&w, "type", "json_schema");
+			sprout_jw_kobject(&w, "json_schema");
+			sprout_jw_kstring(&w, "name", "answer");
+			sprout_jw_kbool(&w, "strict", 1);
+			sprout_jw_key(&w, "schema");
+			sprout_jw_raw(&w, rq->schema, n);
+			sprout_jw_end(&w);
+			sprout_jw_end(&w);
+		}
 	}
-	return bad || add(b, "}");
+	sprout_jw_end(&w);
+	return sprout_jw_finish(&w) != SPROUT_OK;
 }
 
 /* ---- the pace ------------------------------------------------------------------- */
