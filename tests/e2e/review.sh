@@ -206,7 +206,7 @@ mkdir -p "$shots"
 rm -f "$shots"/*.png
 start=$(date +%s)
 browser_out=$(LAB_URL=$U3 ERIN=$U3/r/$E JUDY=$U3/r/$J GUS=$U3/r/$G \
-	timeout 65 node "$here/review.mjs" "$U" "$U/r/$A" "$U/r/$B" "$shots" "$U2" "$U2/r/$C" 2>&1)
+	timeout 170 node "$here/review.mjs" "$U" "$U/r/$A" "$U/r/$B" "$shots" "$U2" "$U2/r/$C" 2>&1)
 browser_rc=$?
 seconds=$(($(date +%s) - start))
 tally "$browser_out"
