@@ -11,7 +11,8 @@
 #   expect.exit    expected exit code (absent: 0)
 #   check          optional script run afterwards in the same directory; it
 #                  must exit 0 (for files the command wrote)
-#   timeout        optional: seconds the case may take (default 60), for the
+#   timeout        optional: seconds the case may take (default 180: a guard
+#                  against hangs, loose enough for a loaded machine), for the
 #                  few that train a model or hold a server under load
 # UPDATE=1 tests/cli/run.sh SPROUT rewrites the expectations from the actual
 # results: review the diff before committing.
@@ -38,7 +39,7 @@ for dir in "$here"/cases/*/; do
 		[ -e "$f" ] || continue
 		case $(basename "$f") in cmd | expect.* | check | timeout) ;; *) cp -r "$f" "$work/" ;; esac
 	done
-	limit=60
+	limit=180
 	[ -f "$dir/timeout" ] && limit=$(cat "$dir/timeout")
 	(cd "$work" && PATH="$bindir:$PATH" timeout "$limit" bash "$dir/cmd" >"$res/stdout" 2>"$res/stderr")
 	code=$?
