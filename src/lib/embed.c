@@ -297,9 +297,9 @@ static sprout_code request(sprout_embed *e, const char *const *texts, const size
 			sprout_json *item = data->u.items[i];
 			sprout_json *idx = sprout_json_get(item, "index");
 			sprout_json *emb = sprout_json_get(item, "embedding");
-			size_t at = idx && idx->type == SPROUT_JSON_NUMBER
-					? (size_t)sprout_json_number(idx)
-					: i;
+			double x = idx && idx->type == SPROUT_JSON_NUMBER ? sprout_json_number(idx)
+									  : (double)i;
+			size_t at = x >= 0 && x < (double)k ? (size_t)x : k; /* k: out of range */
 			if (at >= k || !emb || emb->type != SPROUT_JSON_ARRAY || !emb->len) {
 				rc = sprout_error_set(err, SPROUT_ERR_IO,
 						      "embeddings at %s: item %zu has no embedding",

@@ -712,26 +712,33 @@ static sprout_code check_pii(sprout_filter *f, sprout_record *r, sprout_verdict 
 		sprout_text t;
 		if (s == SPROUT_SLOT_LABEL || !sprout_record_get(r, (sprout_slot)s, &t))
 			continue;
-		sprout_pii_span spans[64];
+		sprout_pii_span stack[64], *spans = stack;
 		size_t n = sprout_pii_find(t.s, t.len, spans, 64);
 		if (!n)
 			continue;
+		if (n > 64) { /* more than fit: every one, so that every one is redacted */
+			if (!(spans = malloc(n * sizeof *spans)))
+				return nomem(err);
+			n = sprout_pii_find(t.s, t.len, spans, n);
+		}
 		total += n;
-		for (size_t i = 0; i < n && i < 64; i++)
+		for (size_t i = 0; i < n; i++)
 			if (!strstr(kinds, sprout_pii_name(spans[i].kind)) && strlen(kinds) < 100) {
 				strcat(kinds, kinds[0] ? ", " : "");
 				strcat(kinds, sprout_pii_name(spans[i].kind));
 			}
+		sprout_code rc = SPROUT_OK;
 		if (f->o.pii == SPROUT_PII_REDACT) {
 			sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 30);
-			if (sprout_pii_redact(t.s, t.len, spans, n < 64 ? n : 64, &b) ||
-			    sprout_record_set(r, (sprout_slot)s, b.data ? b.data : "", b.len,
-					      err)) {
-				sprout_buf_release(&b);
-				return nomem(err);
-			}
+			if (sprout_pii_redact(t.s, t.len, spans, n, &b) ||
+			    sprout_record_set(r, (sprout_slot)s, b.data ? b.data : "", b.len, err))
+				rc = SPROUT_ERR_NOMEM;
 			sprout_buf_release(&b);
 		}
+		if (spans != stack)
+			free(spans);
+		if (rc)
+			return nomem(err);
 	}
 	if (score(r, "pii", (double)total, err))
 		return nomem(err);

@@ -96,13 +96,25 @@ static sprout_code parse_map(const char *spec, sprout_format *out, sprout_error 
 					"bad field map '%s': it must map the prompt slot "
 					"(prompt=KEY)",
 					spec);
+	/* label and system read their default keys when not mapped: a key
+	 * of another slot named so would be read as them too */
+	const char *key[SPROUT_SLOT__COUNT];
+	for (int i = 0; i < SPROUT_SLOT__COUNT; i++)
+		key[i] = out->keys[i][0]	   ? out->keys[i]
+			 : i == SPROUT_SLOT_LABEL  ? "label"
+			 : i == SPROUT_SLOT_SYSTEM ? "system"
+						   : "";
 	for (int i = 0; i < SPROUT_SLOT__COUNT; i++)
 		for (int j = i + 1; j < SPROUT_SLOT__COUNT; j++)
-			if (out->keys[i][0] && strcmp(out->keys[i], out->keys[j]) == 0)
-				return sprout_error_set(err, SPROUT_ERR_FORMAT,
-							"bad field map '%s': key '%s' is mapped "
-							"to two slots",
-							spec, out->keys[i]);
+			if (key[i][0] && strcmp(key[i], key[j]) == 0)
+				return sprout_error_set(
+				    err, SPROUT_ERR_FORMAT,
+				    "bad field map '%s': key '%s' is mapped to two slots%s", spec,
+				    key[i],
+				    out->keys[i][0] && out->keys[j][0]
+					? ""
+					: " (label and system read keys label and system unless "
+					  "mapped to others)");
 	return SPROUT_OK;
 }
 

@@ -1244,7 +1244,8 @@ static unsigned long count_of(const sprout_json *obj, const char *key)
 {
 	const sprout_json *v = obj ? sprout_json_get(obj, key) : NULL;
 	double d = v && v->type == SPROUT_JSON_NUMBER ? sprout_json_number(v) : 0;
-	return d > 0 ? (unsigned long)d : 0;
+	/* nonsense (negative, or more than a double counts exactly) is none */
+	return d > 0 && d <= 9007199254740992.0 ? (unsigned long)d : 0;
 }
 
 /* Whether the model stopped before the end of its answer: reason (the

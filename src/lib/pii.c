@@ -240,29 +240,46 @@ static size_t ipv6_at(const char *s, size_t n, size_t i)
 	return j - i;
 }
 
+/* Count a span, written when there is room; not when it ends after cut
+ * (inside an e-mail's local part). */
 static size_t add(sprout_pii_span *out, size_t count, size_t max, sprout_pii_kind k, size_t off,
-		  size_t len)
+		  size_t len, size_t cut, size_t *email_end)
 {
+	if (off + len > cut)
+		return count;
 	if (count < max)
 		out[count] = (sprout_pii_span){k, off, len};
+	*email_end = 0;
 	return count + 1;
 }
 
 size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max)
 {
 	size_t count = 0, i = 0;
+	size_t email_end = 0; /* the end of the last span when it is an e-mail, else 0 */
 	while (i < n) {
-		size_t len, start;
+		size_t len, start = 0;
 		/* e-mail: look at each '@' (the local part lies before it) */
 		const char *at = memchr(s + i, '@', n - i);
 		size_t next_at = at ? (size_t)(at - s) : n;
+		size_t email = at ? email_at(s, n, next_at, &start) : 0;
+		/* a span the e-mail's local part overlaps is not kept (decided
+		 * before it is counted, so that the count does not depend on
+		 * max); only the last e-mail can reach into the local part from
+		 * before i, as the local part stops at its '@' */
+		size_t cut = email ? start : n;
+		if (email && email_end > start) {
+			count--;
+			email_end = 0;
+		}
 		/* scan positions up to the next '@' for the other kinds */
 		for (; i < next_at; i++) {
 			if (!boundary_before(s, i))
 				continue;
 			size_t skip;
 			if ((len = iban_at(s, n, i, &skip))) {
-				count = add(out, count, max, SPROUT_PII_IBAN, i, len);
+				count =
+				    add(out, count, max, SPROUT_PII_IBAN, i, len, cut, &email_end);
 				i += len - 1;
 				continue;
 			}
@@ -274,17 +291,20 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 			    s[i] != ':')
 				continue;
 			if ((len = ssn_at(s, n, i))) {
-				count = add(out, count, max, SPROUT_PII_SSN, i, len);
+				count =
+				    add(out, count, max, SPROUT_PII_SSN, i, len, cut, &email_end);
 				i += len - 1;
 				continue;
 			}
 			if ((len = ipv4_at(s, n, i))) {
-				count = add(out, count, max, SPROUT_PII_IP, i, len);
+				count =
+				    add(out, count, max, SPROUT_PII_IP, i, len, cut, &email_end);
 				i += len - 1;
 				continue;
 			}
 			if ((len = ipv6_at(s, n, i))) {
-				count = add(out, count, max, SPROUT_PII_IP, i, len);
+				count =
+				    add(out, count, max, SPROUT_PII_IP, i, len, cut, &email_end);
 				i += len - 1;
 				continue;
 			}
@@ -299,7 +319,8 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 			}
 			/* 13-19 digits passing Luhn: a card number */
 			if (nd >= 13 && nd <= 19 && luhn(d, nd)) {
-				count = add(out, count, max, SPROUT_PII_CARD, i, len);
+				count =
+				    add(out, count, max, SPROUT_PII_CARD, i, len, cut, &email_end);
 				i += len - 1;
 				continue;
 			}
@@ -308,7 +329,8 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 			 * digits is more often an id or an amount */
 			int separated = len > nd;
 			if (nd >= 10 && nd <= 15 && separated) {
-				count = add(out, count, max, SPROUT_PII_PHONE, i, len);
+				count =
+				    add(out, count, max, SPROUT_PII_PHONE, i, len, cut, &email_end);
 				i += len - 1;
 				continue;
 			}
@@ -317,13 +339,10 @@ size_t sprout_pii_find(const char *s, size_t n, sprout_pii_span *out, size_t max
 		}
 		if (!at)
 			break;
-		if ((len = email_at(s, n, next_at, &start))) {
-			/* drop spans the e-mail's local part overlapped */
-			while (count && count <= max &&
-			       out[count - 1].off + out[count - 1].len > start)
-				count--;
-			count = add(out, count, max, SPROUT_PII_EMAIL, start, len);
-			i = start + len;
+		if (email) {
+			count = add(out, count, max, SPROUT_PII_EMAIL, start, email, n, &email_end);
+			email_end = start + email;
+			i = start + email;
 		} else {
 			i = next_at + 1;
 		}

@@ -2569,7 +2569,8 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 		const sprout_json *anns = sprout_json_get(t, "annotations");
 		size_t nann = anns && anns->type == SPROUT_JSON_ARRAY ? anns->len : 0;
 		out->annotations += nann;
-		if (!item || item->type != SPROUT_JSON_NUMBER) {
+		double id = item && item->type == SPROUT_JSON_NUMBER ? sprout_json_number(item) : 0;
+		if (!(id >= 1 && id <= 9007199254740992.0 && id == floor(id))) {
 			out->skipped += nann; /* not one of ours */
 			continue;
 		}
@@ -2607,7 +2608,7 @@ sprout_code sprout_review_label_studio_import(sprout_review *rv, const char *jso
 				sprout_json_set(a, slots, "prompt", (sprout_json *)fix);
 			sprout_error e = SPROUT_ERROR_INIT;
 			int replaced = 0;
-			sprout_code d = rid ? decide(rv, rid, (long)sprout_json_number(item),
+			sprout_code d = rid ? decide(rv, rid, (long)id,
 						     reject ? "reject"
 						     : edit ? "edit"
 							    : "accept",

@@ -134,7 +134,9 @@ static sprout_json *scalar(struct p *p, const yaml_event_t *e)
 			if (i == x)
 				d = 0;
 		}
-		if (d && i == n && !(s[0] == '0' && n > 1 && s[1] >= '0' && s[1] <= '9'))
+		size_t z = s[0] == '-' ? 1 : 0; /* no leading zero, signed or not */
+		if (d && i == n &&
+		    !(s[z] == '0' && z + 1 < n && s[z + 1] >= '0' && s[z + 1] <= '9'))
 			return sprout_json_number_raw(p->a, s, n);
 	}
 	return sprout_json_string(p->a, s, n);

@@ -112,6 +112,8 @@ Options:
                     known endpoint, embeddings and chat alike, with
                     --fail-code (default 500) and a JSON error object
   --slow MS         wait MS milliseconds before every answer
+  --embed-index J   every embedding's "index" is the JSON value J instead
+                    of its position (a server that numbers them wrong)
   --log FILE        append one line per request, flushed before answering:
                     embeddings: "PATH N\\n", N the number of inputs (only
                     for bodies that are JSON); chat/messages: one JSON
@@ -190,6 +192,8 @@ no action answers normally (and still stops the search).
                           stop_reason (Anthropic) TEXT, e.g. "length"
   "content": TEXT         answer 200 as usual but with CONTENT = TEXT (for
                           Anthropic a text block, tools or not)
+  "usage": OBJECT         answer 200 as usual but with these members over
+                          the answer's usage (any JSON values)
   "malformed_body": true  200 with a body that is not JSON: '{"choices": ['
                           (OpenAI) or '{"content": [' (Anthropic)
   "truncate": true        200 announcing the whole body's Content-Length but
@@ -256,6 +260,7 @@ RULE_KEYS = {
     "close": bool,
     "content": str,
     "finish": str,
+    "usage": dict,
     "malformed_body": bool,
     "truncate": bool,
     "slow_stream_ms": (int, float),
@@ -333,7 +338,7 @@ def load_rules(name):
                 if k in obj and obj[k] < 0:
                     raise ValueError("%s: '%s' is negative" % (where, k))
             terminal = [k for k in ("status", "reset", "close", "malformed_body") if obj.get(k)]
-            normal = [k for k in ("content", "truncate", "slow_stream_ms") if k in obj and obj[k] is not False]
+            normal = [k for k in ("content", "usage", "truncate", "slow_stream_ms") if k in obj and obj[k] is not False]
             delivery = [k for k in ("truncate", "slow_stream_ms") if k in obj and obj[k] is not False]
             if len(terminal) > 1 or (terminal and normal) or len(delivery) > 1:
                 raise ValueError("%s: actions %s do not go together" % (where, ", ".join(terminal + normal)))
@@ -531,6 +536,7 @@ def chat_answer(req, temperature, seq, act, anthropic):
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": act.get("finish", "stop")}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out},
         }
+    answer["usage"].update(act.get("usage", {}))
     return answer
 
 
@@ -750,7 +756,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(srv.slow / 1000.0)
         if count <= srv.fail:
             return self.reply(srv.fail_code, {"error": {"message": "injected failure"}})
-        data = [{"object": "embedding", "index": i, "embedding": embed(t)} for i, t in enumerate(inputs)]
+        data = [{"object": "embedding", "index": i if srv.embed_index is None else srv.embed_index,
+                 "embedding": embed(t)} for i, t in enumerate(inputs)]
         return self.reply(200, {"object": "list", "data": data, "model": req.get("model", "")})
 
     # -- batches
@@ -1118,6 +1125,7 @@ def main():
     ap.add_argument("--fail", type=int, default=0)
     ap.add_argument("--fail-code", type=int, default=500)
     ap.add_argument("--slow", type=int, default=0)
+    ap.add_argument("--embed-index", type=json.loads)
     ap.add_argument("--log")
     ap.add_argument("--bodies")
     ap.add_argument("--require-key")
@@ -1144,6 +1152,7 @@ def main():
     sizes = (a.rpm, a.tpm, a.itpm, a.otpm)
     srv.limits = Limits(a.window, sizes) if any(sizes) else None
     srv.fail, srv.fail_code, srv.slow, srv.key = a.fail, a.fail_code, a.slow, a.require_key
+    srv.embed_index = a.embed_index
     srv.lock = threading.Lock()
     srv.files, srv.batches, srv.nfiles, srv.nbatches = {}, {}, 0, 0
     srv.batch_max = a.batch_max_requests

@@ -38,6 +38,19 @@ static void field_maps(void)
 	CHECK_INT(sprout_format_parse("prompt=q,answer=a", &f, &err), SPROUT_ERR_FORMAT);
 	CHECK_STR(err.msg, "bad field map 'prompt=q,answer=a': unknown slot 'answer' (expected "
 			   "prompt, input, response, label or system)");
+	/* unmapped, label and system read keys label and system: another
+	 * slot's key of that name would be read twice (the prompt as the
+	 * system message too) */
+	CHECK_INT(sprout_format_parse("prompt=system,response=answer", &f, &err),
+		  SPROUT_ERR_FORMAT);
+	CHECK_STR(err.msg,
+		  "bad field map 'prompt=system,response=answer': key 'system' is mapped "
+		  "to two slots (label and system read keys label and system unless mapped "
+		  "to others)");
+	CHECK_INT(sprout_format_parse("prompt=q,response=label", &f, &err), SPROUT_ERR_FORMAT);
+	CHECK_INT(sprout_format_parse("prompt=system,system=sys", &f, &err), SPROUT_OK);
+	CHECK_INT(sprout_format_parse("prompt=label,label=intent", &f, &err), SPROUT_OK);
+	CHECK_INT(sprout_format_parse("prompt=q,label=label,system=system", &f, &err), SPROUT_OK);
 	CHECK_INT(sprout_format_parse("prompt=,x=", &f, &err), SPROUT_ERR_FORMAT);
 	CHECK(strstr(err.msg, "expected SLOT=KEY pairs") != NULL);
 }

@@ -54,9 +54,27 @@ static void redaction(void)
 	sprout_buf_release(&b);
 }
 
+/* The count is the same whatever max is: a span that an e-mail's local
+ * part overlaps is not counted even when there was no room to write it
+ * (it used to be, when it was past max). */
+static void count_does_not_depend_on_max(void)
+{
+	static const char *const texts[] = {"a 555-123-4567@x.io b", "a@b.io+x@c.com",
+					    "078-05-1120+078-05-1120@ex.org 10.0.0.1"};
+	static const size_t want[] = {1, 1, 2};
+	for (size_t t = 0; t < 3; t++) {
+		const char *s = texts[t];
+		sprout_pii_span sp[8];
+		CHECK_INT(sprout_pii_find(s, strlen(s), sp, 8), want[t]);
+		CHECK_INT(sp[0].kind, SPROUT_PII_EMAIL);
+		for (size_t max = 0; max < want[t]; max++)
+			CHECK_INT(sprout_pii_find(s, strlen(s), sp, max), want[t]);
+	}
+	CHECK_STR(found("a@b.io+x@c.com"), "email[b.io+x@c.com]");
+}
+
 SUITE(pii_tests) = {
-    T(finds_each_kind),
-    T(checks_keep_false_alarms_out),
-    T(redaction),
+    T(finds_each_kind), T(checks_keep_false_alarms_out),
+    T(redaction),	T(count_does_not_depend_on_max),
     {NULL, NULL},
 };

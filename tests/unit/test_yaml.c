@@ -22,6 +22,8 @@ static void scalars_get_json_types(void)
 			      "n: 3\n"
 			      "x: -1.5e3\n"
 			      "zip: 0123\n"
+			      "neg: -0123\n"
+			      "zero: -0\n"
 			      "quoted: \"42\"\n"
 			      "on: yes\n"
 			      "off: false\n"
@@ -32,7 +34,8 @@ static void scalars_get_json_types(void)
 			      &m, &err);
 	CHECK(r);
 	CHECK_STR(dump(r),
-		  "{\"name\":\"support\",\"n\":3,\"x\":-1.5e3,\"zip\":\"0123\","
+		  "{\"name\":\"support\",\"n\":3,\"x\":-1.5e3,\"zip\":\"0123\",\"neg\":\"-0123\","
+		  "\"zero\":-0,"
 		  "\"quoted\":\"42\",\"on\":true,\"off\":false,\"none\":null,\"empty\":null,"
 		  "\"list\":[\"a\",2,\"true\"],\"text\":\"two\\nlines\\n\"}");
 	sprout_yaml_free(m);
