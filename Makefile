@@ -3,7 +3,13 @@
 #   make test       build and run every unit and CLI test
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make bench      benchmarks in bench/ (not part of the tests)
-#   make fuzz       fuzz the readers, model answers, the meaning engine, user templates, batch API answers, rate-limit headers and price files, FUZZ_SECONDS each (clang, libFuzzer)
+#   make fuzz       each fuzz target (fuzz/fuzz_*.c: readers, records, gzip,
+#                   recipes, PII, field maps, model answers' envelopes and
+#                   contents, the review API's bodies, WordNet files, the
+#                   meaning engine, templates, batch files, rate-limit
+#                   headers, price files) for FUZZ_SECONDS (default 60);
+#                   FUZZ_TARGETS="pii map" for some (clang, libFuzzer)
+#   make fuzz-replay every seed in fuzz/corpus-*/ once through its target
 #   make deps       install the Debian packages (scripts/install-deps.sh)
 #   make format     apply .clang-format; make format-check fails on a file it would change
 #   make install    the binary, libsprout (shared and static), the public
@@ -47,7 +53,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(WEB_SRC:.c=.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan bench fuzz deps clean format format-check install uninstall
+.PHONY: all test asan bench fuzz fuzz-replay deps clean format format-check install uninstall
 all: $(BUILD)/sprout $(SHLIB) $(BUILD)/libsprout-public.a
 
 # Objects depend on the flags they were built with: a change of compiler or
@@ -150,24 +156,56 @@ bench: $(BUILD)/sprout
 	@bench/filter.sh $(BUILD)
 	@bench/llm.sh $(BUILD)
 
-# $(call fuzz_one,NAME,MAX_LEN,SUFFIX): build fuzz/fuzz_NAME.c and run it on
-# build-fuzz/corpusSUFFIX (kept) and fuzz/corpusSUFFIX (the seeds)
-define fuzz_one
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
-	  $(SPHINX_CFLAGS) fuzz/fuzz_$(1).c $(LIB_SRC) $(GEN_SRC) $(LDLIBS) -o build-fuzz/fuzz_$(1)
-	@mkdir -p build-fuzz/corpus$(3)
-	build-fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=$(2) \
-	  -artifact_prefix=build-fuzz/$(1)- build-fuzz/corpus$(3) fuzz/corpus$(3)
-endef
+# The fuzz targets: fuzz/fuzz_NAME.c, seeds in fuzz/corpus-NAME, inputs up
+# to FUZZ_LEN_NAME bytes. The library is compiled once for all of them
+# (build-fuzz/libsprout.a: clang, coverage for libFuzzer, ASan and UBSan).
+FUZZ_TARGETS := jsonl array record gzip recipe pii map envelope review wordnet answer meaning template batch ratelimit
+FUZZ_LEN_jsonl := 4096
+FUZZ_LEN_array := 4096
+FUZZ_LEN_record := 4096
+FUZZ_LEN_gzip := 4096
+FUZZ_LEN_recipe := 4096
+FUZZ_LEN_pii := 2048
+FUZZ_LEN_map := 1024
+FUZZ_LEN_envelope := 4096
+FUZZ_LEN_review := 4096
+FUZZ_LEN_wordnet := 16384
+FUZZ_LEN_answer := 4096
+FUZZ_LEN_meaning := 2048
+FUZZ_LEN_template := 1024
+FUZZ_LEN_batch := 4096
+FUZZ_LEN_ratelimit := 1024
+FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude $(SPHINX_CFLAGS)
+FUZZ_LIB_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(LIB_SRC) $(GEN_SRC))
+FUZZ_BIN := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 
-fuzz: $(GEN_SRC)
-	@mkdir -p build-fuzz
-	$(call fuzz_one,reader,4096,)
-	$(call fuzz_one,answer,4096,-answer)
-	$(call fuzz_one,meaning,2048,-meaning)
-	$(call fuzz_one,template,1024,-template)
-	$(call fuzz_one,batch,4096,-batch)
-	$(call fuzz_one,ratelimit,1024,-ratelimit)
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build-fuzz/libsprout.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@ && $(AR) rcs $@ $^ && echo "AR $@"
+
+build-fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.c fuzz/fuzz.h build-fuzz/libsprout.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< fuzz/fuzz.c build-fuzz/libsprout.a \
+	  $(LDLIBS) -o $@
+
+# each target for FUZZ_SECONDS on build-fuzz/corpus-NAME (new inputs, kept)
+# and fuzz/corpus-NAME (the seeds, only read); a failure stops at once
+fuzz: $(FUZZ_BIN)
+	@set -e; $(foreach t,$(FUZZ_TARGETS),mkdir -p build-fuzz/corpus-$(t); \
+	  echo "fuzz: $(t) for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz_$(t) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_LEN_$(t)) \
+	    -artifact_prefix=build-fuzz/$(t)- build-fuzz/corpus-$(t) fuzz/corpus-$(t);)
+
+# every seed of every target run once (CI: a few seconds a target)
+fuzz-replay: $(FUZZ_BIN)
+	@set -e; $(foreach t,$(FUZZ_TARGETS),build-fuzz/fuzz_$(t) -runs=0 \
+	    -artifact_prefix=build-fuzz/$(t)- fuzz/corpus-$(t) >build-fuzz/replay-$(t).log 2>&1 \
+	  || { cat build-fuzz/replay-$(t).log; echo "fuzz-replay: $(t) failed"; exit 1; }; \
+	  echo "fuzz-replay: $(t): $$(ls fuzz/corpus-$(t) | wc -l) seeds";)
+
+-include $(FUZZ_LIB_OBJ:.o=.d)
 
 deps:
 	bash scripts/install-deps.sh
