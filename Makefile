@@ -2,6 +2,9 @@
 #   make            build build/sprout and build/libsprout.a
 #   make test       build and run every unit and CLI test
 #   make asan       the same tests under AddressSanitizer + UBSan
+#   make asan-quick what CI runs of them: the unit tests, chosen CLI cases
+#                   and every fuzz seed once (tests/asan-quick.sh), under
+#                   ASan + UBSan
 #   make bench      benchmarks in bench/ (not part of the tests)
 #   make fuzz       each fuzz target (fuzz/fuzz_*.c: readers, records, gzip,
 #                   recipes, PII, field maps, model answers' envelopes and
@@ -53,7 +56,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(WEB_SRC:.c=.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan bench fuzz fuzz-replay deps clean format format-check install uninstall
+.PHONY: all test asan asan-quick bench fuzz fuzz-replay deps clean format format-check install uninstall
 all: $(BUILD)/sprout $(SHLIB) $(BUILD)/libsprout-public.a
 
 # Objects depend on the flags they were built with: a change of compiler or
@@ -146,9 +149,26 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsprout.a
 test: all $(BUILD)/unit
 	@SPROUT_SAN="$(SAN)" tests/run.sh $(BUILD)
 
+# (GCC's -fsanitize=undefined leaves out float-cast-overflow: a double cast
+# to an integer it does not fit, asked for by name)
+ASAN_FLAGS := BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+	$(MAKE) $(ASAN_FLAGS) test
+
+# CI's sanitizer step: the unit tests, the CLI cases chosen in
+# tests/asan-quick.sh and every fuzz seed once (the targets linked with
+# fuzz/replay.c and this build, not libFuzzer), all under ASan+UBSan
+asan-quick:
+	$(MAKE) $(ASAN_FLAGS) build-asan/sprout build-asan/unit \
+	  $(FUZZ_TARGETS:%=build-asan/fuzz/fuzz_%)
+	@tests/asan-quick.sh build-asan
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.c fuzz/replay.c fuzz/fuzz.h $(BUILD)/libsprout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SPHINX_CFLAGS) $< fuzz/fuzz.c fuzz/replay.c \
+	  $(BUILD)/libsprout.a \
+	  $(LDFLAGS) $(LDLIBS) -o $@
 
 bench: $(BUILD)/sprout
 	@bench/run.sh $(BUILD)
