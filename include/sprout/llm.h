@@ -206,6 +206,47 @@ typedef struct sprout_llm_ledger {
  * endpoints were first used; valid until the next call into l. */
 int sprout_llm_ledger_get(const sprout_llm *l, size_t i, sprout_llm_ledger *out);
 
+/* ---- a client configured from options ----------------------------------- */
+
+#define SPROUT_LLM_MAX_HEADERS 32
+
+/* What the model server's options set (the command line's --url ...
+ * --max-tokens, a recipe stage's url: ...): the client's options, the
+ * server, its API, key and headers, the answer's length and schema.
+ * Values point into the text given to sprout_llm_config_set. */
+typedef struct sprout_llm_config {
+	sprout_llm_options lo; /* cache: sprout-cache.sqlite unless set */
+	const char *url, *key_env;
+	sprout_llm_api api;
+	const char *headers[SPROUT_LLM_MAX_HEADERS];
+	size_t nheaders;
+	long answer_tokens; /* 0: the server's */
+	int no_schema, no_cache;
+} sprout_llm_config;
+
+void sprout_llm_config_init(sprout_llm_config *l);
+
+/* The option named name ("url", "api", "api-key-env", "header",
+ * "answer-tokens", "no-schema", "concurrency", "fixed-concurrency", "rpm",
+ * "tpm", "retries", "timeout", "backoff", "cache", "no-cache",
+ * "reuse-cache", "max-requests", "max-tokens") from its text (NULL for a
+ * switch): SPROUT_OK, SPROUT_ERR_USAGE with a message naming the option,
+ * or SPROUT_END when name is not one of them. */
+sprout_code sprout_llm_config_set(sprout_llm_config *l, const char *name, const char *value,
+				  sprout_error *err);
+
+/* After the options: the URL from the environment when none was given
+ * ($OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL for anthropic), the key from
+ * --api-key-env's variable (*key, NULL for the default), no cache with
+ * no-cache or for a dry run that would make one. SPROUT_ERR_USAGE when the
+ * key's variable is not set. */
+sprout_code sprout_llm_config_ready(sprout_llm_config *l, int dry_run, const char **key,
+				    sprout_error *err);
+
+/* The endpoint for model (l and key must outlive it). */
+sprout_llm_endpoint sprout_llm_config_endpoint(const sprout_llm_config *l, const char *model,
+					       const char *key);
+
 #ifdef __cplusplus
 }
 #endif

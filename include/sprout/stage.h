@@ -23,8 +23,14 @@
  * A pipeline chains stages in this process: what one keeps is pushed into
  * the next; every stage's rejects go to the pipeline's sink.
  *
- * The stages the library has: mix (more move here from the command line,
- * see docs/internals/library.md).
+ * The stages the library has (more move here from the command line, see
+ * docs/internals/library.md):
+ *   mix     whole set: plans its choices from every record's label and seed
+ *   filter  whole set: parents (a variant's may come after it), the IDF
+ *           weights and the near-duplicate index are made from every
+ *           record; then the checks in input order and, with --judge, a
+ *           model's scores (sprout_llm_config's options); --dry-run keeps
+ *           and rejects nothing (sprout_stage_dry_run)
  */
 #ifndef SPROUT_STAGE_H
 #define SPROUT_STAGE_H
@@ -77,6 +83,12 @@ sprout_code sprout_option_whole_in(const char *opt, const char *arg, unsigned lo
 				   unsigned long long hi, unsigned long long *out,
 				   sprout_error *err);
 
+/* A comma list of at most max numbers from lo to hi into v[0..*n); else
+ * SPROUT_ERR_USAGE with "OPT: 'ARG' is not a list of numbers from LO to HI"
+ * (or "OPT: no value given"). */
+sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, double hi, double *v,
+				size_t max, size_t *n, sprout_error *err);
+
 /* ---- stage definitions ---------------------------------------------------- */
 
 /* sprout_stage_flags */
@@ -117,6 +129,10 @@ typedef struct sprout_sink {
 	sprout_code (*reject)(void *ctx, const sprout_reject *r, sprout_error *err);
 	void *ctx;
 	int wants_records; /* set: rec is never NULL in keep */
+	/* A note for a person while the stage runs (filter's judge: the
+	 * requests it sent), one line without a final newline; NULL: none is
+	 * told. The command line prints it unless --quiet. */
+	void (*note)(void *ctx, const char *line);
 } sprout_sink;
 
 /* ---- a stage at work ------------------------------------------------------ */
@@ -150,8 +166,24 @@ sprout_code sprout_stage_close(sprout_stage *s, sprout_error *err);
 
 /* After close: what the stage did, for a person, in one line without a
  * final newline (e.g. "3 real + 6 synthetic of 9 = 9 records (66.7%
- * synthetic); dropped: cap 0, ratio 0, share 0"); "" before. */
+ * synthetic); dropped: cap 0, ratio 0, share 0"); "" before. More lines,
+ * if any, are notes that follow it (filter: the embeddings' requests). */
 const char *sprout_stage_summary(const sprout_stage *s);
+
+/* How the stage reads files its options name (filter's --parents,
+ * --against, --novelty): the container, record size and duplicate keys;
+ * each file's format is detected. Default SPROUT_READER_OPTIONS_INIT. */
+void sprout_stage_set_reading(sprout_stage *s, const sprout_reader_options *o);
+
+/* After open: 1 when the options ask for a dry run (filter --dry-run):
+ * nothing is kept or rejected, and the summary says, in several lines,
+ * what a run would do. */
+int sprout_stage_dry_run(const sprout_stage *s);
+
+/* After close: 1 when every record pushed was kept or rejected, also when
+ * close then failed about the result (filter: no judge request answered;
+ * the rejects say why). */
+int sprout_stage_decided(const sprout_stage *s);
 
 /* Records pushed, kept (over all outputs) and rejected so far. */
 void sprout_stage_counts(const sprout_stage *s, unsigned long long *in, unsigned long long *kept,

@@ -322,30 +322,13 @@ int cli_reject_scored(struct cli_reader *rd, const char *stage, const char *chec
 		    "stop sending when the servers have counted N tokens (prompt + answer)"        \
 	}
 
-#define CLI_LLM_MAX_HEADERS 32
-
-/* What those options set. */
-struct cli_llm {
-	sprout_llm_options lo; /* cache: sprout-cache.sqlite unless set */
-	const char *url, *key_env;
-	sprout_llm_api api;
-	const char *headers[CLI_LLM_MAX_HEADERS];
-	size_t nheaders;
-	long answer_tokens; /* 0: the server's */
-	int no_schema, no_cache;
-};
-
-void cli_llm_init(struct cli_llm *l);
+void cli_llm_init(sprout_llm_config *l);
 /* One of the options above: -1 when parsed, an exit code after an error,
  * -2 when id is not one of them. */
-int cli_llm_option(struct cli_llm *l, int id, const char *arg);
-/* After parsing: the URL from the environment when none was given, the
- * key from --api-key-env (*key, NULL for the default), no cache with
- * --no-cache or for a dry run that would make one. -1, or EXIT_USAGE after
- * the message. */
-int cli_llm_ready(struct cli_llm *l, int dry_run, const char **key);
-/* The endpoint for model (l and key must outlive it). */
-sprout_llm_endpoint cli_llm_endpoint(const struct cli_llm *l, const char *model, const char *key);
+int cli_llm_option(sprout_llm_config *l, int id, const char *arg);
+/* After parsing, sprout_llm_config_ready: -1, or EXIT_USAGE after the
+ * message. */
+int cli_llm_ready(sprout_llm_config *l, int dry_run, const char **key);
 
 /* A comma list of at most max numbers from lo to hi into v[0..*n). */
 int cli_reals(const char *opt, const char *arg, double lo, double hi, double *v, size_t max,

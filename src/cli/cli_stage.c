@@ -1,6 +1,7 @@
 /* A command that is one of the library's stages (sprout/stage.h): its
  * options come from the stage's table, its records are read, pushed into
  * the stage and written where the sink says. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,12 +45,17 @@ const struct cli_option *cli_stage_options(const sprout_stage_def *d)
 	return tables[t];
 }
 
+/* commands[].flags beside the CLI_* ones: what the driver does after */
+#define CLI_FLAGS	      0xff
+#define STAGE_NONE_KEPT_FAILS 0x100 /* no record kept of some read: exit 1 (EXIT_DATA) */
+
 /* The shared options each stage's command takes. */
 static const struct {
 	const char *name;
 	int flags;
 } commands[] = {
     {"mix", CLI_READS | CLI_WRITES},
+    {"filter", CLI_READS | CLI_WRITES | STAGE_NONE_KEPT_FAILS},
 };
 
 static int command_flags(const char *name)
@@ -66,7 +72,7 @@ int cli_stage_probe(const char *name, struct cli_probe *p)
 	int flags = command_flags(name);
 	if (!def || flags < 0)
 		return -1;
-	cli_probe_fill(p, cli_stage_options(def), flags, sprout_stage_usage(def));
+	cli_probe_fill(p, cli_stage_options(def), flags & CLI_FLAGS, sprout_stage_usage(def));
 	return 0;
 }
 
@@ -107,28 +113,59 @@ static sprout_code reject(void *ctx, const sprout_reject *r, sprout_error *err)
 	return d->rd.rejects ? sprout_reject_write(d->rd.rejects, r, err) : SPROUT_OK;
 }
 
+static void note(void *ctx, const char *line)
+{
+	struct drive *d = ctx;
+	cli_note(&d->c, "%s", line);
+}
+
+/* The stage's summary after the run: the first line as the closing note
+ * (with where the rejects are), each further line a note of its own; a
+ * dry run's summary, what it would do, on stdout. */
+static void print_summary(struct drive *d, int dry)
+{
+	const char *s = sprout_stage_summary(d->s);
+	if (dry) {
+		printf("%s\n", s);
+		return;
+	}
+	size_t n = strcspn(s, "\n");
+	cli_note(&d->c, "%.*s; rejects in %s", (int)n, s, d->rd.rejects_path);
+	while (s[n]) {
+		s += n + 1;
+		n = strcspn(s, "\n");
+		cli_note(&d->c, "%.*s", (int)n, s);
+	}
+}
+
 int cli_stage_main(const char *name, int argc, char **argv)
 {
 	const sprout_stage_def *def = sprout_stage_find(name);
 	int flags = command_flags(name);
 	sprout_error err = SPROUT_ERROR_INIT;
 	struct drive d;
+	int dry = 0;
 	memset(&d, 0, sizeof d);
 	if (!(d.s = sprout_stage_new(def, &err))) {
 		cli_error("%s", err.msg);
 		return cli_exit_for(err.code);
 	}
 	int rc = cli_parse(argc, argv, sprout_stage_usage(def), sprout_stage_about(def),
-			   cli_stage_options(def), flags, &d.c, on_option, &d);
+			   cli_stage_options(def), flags & CLI_FLAGS, &d.c, on_option, &d);
 	if (rc >= 0)
 		goto done;
-	sprout_sink sink = {keep, reject, &d, d.c.strip_meta};
+	sprout_sink sink = {keep, reject, &d, d.c.strip_meta, note};
+	sprout_stage_set_reading(d.s, &d.c.src.reader);
 	if (sprout_stage_open(d.s, &sink, &err)) {
-		cli_error("%s", err.msg);
+		cli_error_at(&err);
 		rc = cli_exit_for(err.code);
 		goto done;
 	}
-	d.rd.want_rejects = 1;
+	/* a dry run writes nothing: no output, no rejects */
+	dry = sprout_stage_dry_run(d.s);
+	d.rd.want_rejects = !dry;
+	if (dry)
+		d.c.rejects = NULL;
 	if ((rc = cli_reader_open(&d.rd, &d.c)) >= 0)
 		goto done;
 	sprout_record rec;
@@ -150,23 +187,35 @@ int cli_stage_main(const char *name, int argc, char **argv)
 		rc = -got;
 	if (rc >= 0)
 		goto done;
-	if (!(d.out = cli_output_open(&d.c, SPROUT_CONTAINER_JSONL, &rc)))
+	if (!dry && !(d.out = cli_output_open(&d.c, SPROUT_CONTAINER_JSONL, &rc)))
 		goto done;
 	if (sprout_stage_close(d.s, &err)) {
 		cli_error_at(&err);
 		rc = cli_exit_for(err.code);
 		goto done;
 	}
-	rc = cli_output_commit(d.out);
+	rc = d.out ? cli_output_commit(d.out) : EXIT_OK;
 	d.out = NULL;
 	if (!rc)
-		cli_note(&d.c, "%s; rejects in %s", sprout_stage_summary(d.s), d.rd.rejects_path);
+		print_summary(&d, dry);
 done:
 	if (rc < 0)
 		rc = EXIT_OK;
 	if (d.out)
 		cli_output_abort(d.out);
-	int rc2 = d.rd.c ? cli_reader_close(&d.rd, rc == EXIT_OK) : EXIT_OK;
+	/* the rejects of a stage that decided every record are kept, also when
+	 * it failed about the result */
+	int decided = rc == EXIT_OK || (d.s && sprout_stage_decided(d.s));
+	int rc2 = d.rd.c ? cli_reader_close(&d.rd, decided && !dry) : EXIT_OK;
+	unsigned long long in = 0, kept = 0;
+	if (d.s)
+		sprout_stage_counts(d.s, &in, &kept, NULL);
+	if (!rc && !rc2 && !dry && (flags & STAGE_NONE_KEPT_FAILS) && in && !kept) {
+		/* the rejects are written: nothing is lost, but nothing came out */
+		cli_error("no record was kept: all %llu are in %s with the check each failed", in,
+			  d.rd.rejects_path);
+		rc = EXIT_DATA;
+	}
 	sprout_stage_free(d.s);
 	return rc ? rc : rc2;
 }

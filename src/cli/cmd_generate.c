@@ -121,7 +121,7 @@ static const struct cli_option options[] = {
 
 struct gen_cli {
 	sprout_generate_options o;
-	struct cli_llm llm;
+	sprout_llm_config llm;
 	sprout_batch_options bo;
 	int batch, batch_opts;
 	sprout_llm_endpoint ep[MAX_LIST];
@@ -555,7 +555,7 @@ static void make_configs(struct gen_cli *g, const char *key)
 {
 	size_t nt = g->ntemps ? g->ntemps : 1, np = g->ntops ? g->ntops : 1, k = 0;
 	for (size_t m = 0; m < g->nmodels; m++) {
-		g->ep[m] = cli_llm_endpoint(&g->llm, g->models[m], key);
+		g->ep[m] = sprout_llm_config_endpoint(&g->llm, g->models[m], key);
 		for (size_t t = 0; t < nt; t++)
 			for (size_t p = 0; p < np; p++)
 				g->cfg[k++] = (sprout_gen_config){

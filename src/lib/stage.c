@@ -1,13 +1,15 @@
 /* Stages declared as data, run through one interface, and chained in this
  * process (sprout/stage.h). The stage kinds live in stage_*.c. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sprout/meta.h"
 #include "stage_internal.h"
 
-static const sprout_stage_def *const all[] = {&sprout_stage_mix};
+static const sprout_stage_def *const all[] = {&sprout_stage_mix, &sprout_stage_filter};
 #define NSTAGES (sizeof all / sizeof all[0])
 
 const char *sprout_opt_type_name(sprout_opt_type t)
@@ -46,6 +48,27 @@ sprout_code sprout_option_whole_in(const char *opt, const char *arg, unsigned lo
 		return sprout_error_set(err, SPROUT_ERR_USAGE,
 					"%s: '%s' is not a whole number from %llu to %llu", opt,
 					arg, lo, hi);
+	return SPROUT_OK;
+}
+
+sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, double hi, double *v,
+				size_t max, size_t *n, sprout_error *err)
+{
+	char copy[1024], *save = NULL;
+	snprintf(copy, sizeof copy, "%s", arg);
+	*n = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		errno = 0;
+		double x = strtod(t, &end);
+		if (errno || end == t || *end || !(x >= lo && x <= hi) || *n == max)
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"%s: '%s' is not a list of numbers from %g to %g",
+						opt, arg, lo, hi);
+		v[(*n)++] = x;
+	}
+	if (!*n)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "%s: no value given", opt);
 	return SPROUT_OK;
 }
 
@@ -120,6 +143,7 @@ sprout_stage *sprout_stage_new(const sprout_stage_def *d, sprout_error *err)
 		return NULL;
 	}
 	s->def = d;
+	s->reading = (sprout_reader_options)SPROUT_READER_OPTIONS_INIT;
 	if (d->init)
 		d->init(s);
 	return s;
@@ -180,7 +204,37 @@ sprout_code sprout_stage_close(sprout_stage *s, sprout_error *err)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "stage %s is not open",
 					s->def->name);
 	s->closed = 1;
-	return s->def->close ? s->def->close(s, err) : SPROUT_OK;
+	sprout_code rc = s->def->close ? s->def->close(s, err) : SPROUT_OK;
+	if (!rc)
+		s->decided = 1;
+	return rc;
+}
+
+void sprout_stage_set_reading(sprout_stage *s, const sprout_reader_options *o)
+{
+	s->reading = *o;
+}
+
+int sprout_stage_dry_run(const sprout_stage *s)
+{
+	return s->dry_run;
+}
+
+int sprout_stage_decided(const sprout_stage *s)
+{
+	return s->decided;
+}
+
+void sprout_stage_note(sprout_stage *s, const char *fmt, ...)
+{
+	if (!s->sink.note)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	s->sink.note(s->sink.ctx, line);
 }
 
 const char *sprout_stage_summary(const sprout_stage *s)
@@ -277,6 +331,12 @@ static sprout_code pass_reject(void *ctx, const sprout_reject *r, sprout_error *
 	return l->p->out.reject ? l->p->out.reject(l->p->out.ctx, r, err) : SPROUT_OK;
 }
 
+static void pass_note(void *ctx, const char *line)
+{
+	struct link *l = ctx;
+	l->p->out.note(l->p->out.ctx, line);
+}
+
 sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, sprout_error *err)
 {
 	if (p->opened || !p->n)
@@ -303,6 +363,7 @@ sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, spr
 			sink.reject = pass_reject;
 			sink.ctx = &p->links[i];
 			sink.wants_records = 1;
+			sink.note = out->note ? pass_note : NULL;
 		}
 		sprout_code rc = sprout_stage_open(s, &sink, err);
 		if (rc)

@@ -26,8 +26,13 @@ struct sprout_stage {
 	sprout_sink sink;
 	int opened, closed;
 	unsigned long long in, kept, rejected;
-	char summary[512];
+	char summary[8192];	       /* room for paths (filter names its embeddings cache) */
+	sprout_reader_options reading; /* sprout_stage_set_reading */
+	int dry_run, decided;	       /* set by the stage: open / close */
 };
+
+/* A note for a person through the sink's note, when set (printf-like). */
+void sprout_stage_note(sprout_stage *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Hand a record on / reject it through the stage's sink, counting. */
 sprout_code sprout_stage_emit(sprout_stage *s, size_t output, sprout_record *rec, const char *json,
@@ -35,5 +40,6 @@ sprout_code sprout_stage_emit(sprout_stage *s, size_t output, sprout_record *rec
 sprout_code sprout_stage_drop(sprout_stage *s, const sprout_reject *r, sprout_error *err);
 
 extern const sprout_stage_def sprout_stage_mix;
+extern const sprout_stage_def sprout_stage_filter;
 
 #endif

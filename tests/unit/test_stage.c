@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "sprout/stage.h"
@@ -169,10 +170,213 @@ static void pipeline_refuses_what_cannot_run(void)
 	sprout_pipeline_free(p);
 }
 
+/* The filter stage through the same interface: its options as data,
+ * records in, the kept and rejected ones out. */
+
+/* A filter stage with options name=value (value NULL: a switch). */
+static sprout_stage *filter_with(const char *const *opts, size_t n)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_stage *s = sprout_stage_new(sprout_stage_find("filter"), &err);
+	CHECK(s != NULL);
+	for (size_t i = 0; s && i < n; i += 2) {
+		sprout_code rc = sprout_stage_set(s, opts[i], opts[i + 1], &err);
+		CHECK_INT(rc, SPROUT_OK);
+		if (rc)
+			fprintf(stderr, "  %s: %s\n", opts[i], err.msg);
+	}
+	return s;
+}
+
+static void push_lines(sprout_stage *s, const char *const *lines, size_t n, sprout_arena *a)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	for (size_t i = 0; i < n; i++) {
+		sprout_record r = make_record(a, lines[i], "alpaca");
+		r.file = "in.jsonl";
+		r.line = i + 1;
+		CHECK_INT(sprout_meta_ensure(&r, &err), SPROUT_OK);
+		CHECK_INT(sprout_stage_push(s, &r, &err), SPROUT_OK);
+	}
+}
+
+/* The table is the command line's: every option with its type. */
+static void filter_options_are_data(void)
+{
+	const sprout_stage_def *d = sprout_stage_find("filter");
+	CHECK(d != NULL);
+	CHECK(sprout_stage_flags(d) & SPROUT_STAGE_WHOLE);
+	const sprout_option_def *o = sprout_stage_option(d, "parents");
+	CHECK(o && o->type == SPROUT_OPT_INFILE && (o->flags & SPROUT_OPT_REPEAT));
+	o = sprout_stage_option(d, "cache"); /* the model server's options are there */
+	CHECK(o && o->type == SPROUT_OPT_OUTPATH);
+	CHECK_STR(o->def, "sprout-cache.sqlite");
+	o = sprout_stage_option(d, "dry-run");
+	CHECK(o && o->type == SPROUT_OPT_SWITCH);
+	CHECK(sprout_stage_option(d, "prompts")->type == SPROUT_OPT_INDIR);
+	size_t n = 0;
+	for (o = sprout_stage_options(d); o->name; o++)
+		n++;
+	CHECK_INT(n, 48);
+}
+
+/* Values are checked where they are set, with the command line's words. */
+static void filter_set_checks_values(void)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_stage *s = sprout_stage_new(sprout_stage_find("filter"), &err);
+	CHECK_INT(sprout_stage_set(s, "dedup", "fuzzy", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--dedup: unknown mode 'fuzzy' (expected near, exact or off)");
+	CHECK_INT(sprout_stage_set(s, "band", "0.9-0.5", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--band: expected LO-HI between 0 and 1, like 0.70-0.98, got '0.9-0.5'");
+	CHECK_INT(sprout_stage_set(s, "max-words", "2.5", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--max-words: '2.5' is not a whole number");
+	CHECK_INT(sprout_stage_set(s, "judge", "meaning,fluency,meaning", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--judge: rubric 'meaning' is given twice");
+	CHECK_INT(sprout_stage_set(s, "judge-min", "fluency=6", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--judge-min: '6' is not a whole number from 1 to 5");
+	CHECK_INT(sprout_stage_set(s, "timeout", "0", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--timeout: '0' is not a list of numbers from 0.001 to 86400");
+	CHECK_INT(sprout_stage_set(s, "header", "no colon", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--header: expected 'Name: value', got 'no colon'");
+	CHECK_INT(sprout_stage_set(s, "temperature", "0.5", &err), SPROUT_OK);
+	/* the judge needs a server and a model, checked together at open */
+	CHECK_INT(sprout_stage_set(s, "judge", "fluency", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "url", "http://127.0.0.1:9", &err), SPROUT_OK);
+	struct got g;
+	memset(&g, 0, sizeof g);
+	sprout_sink sink = {keep, reject, &g, 1};
+	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_ERR_USAGE);
+	CHECK(strstr(err.msg, "--judge needs --url") == err.msg);
+	sprout_stage_free(s);
+}
+
+/* Checks in input order: an exact duplicate and a too short text are
+ * rejected with their check and line; a variant is measured against its
+ * parent although the parent comes after it. */
+static void filter_keeps_and_rejects(void)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	static const char *const opts[] = {"similarity", "lexical", "min-words", "2",
+					   "dedup",	 "exact",   "band",	 "0.5-0.98"};
+	sprout_stage *s = filter_with(opts, sizeof opts / sizeof *opts);
+	struct got g;
+	memset(&g, 0, sizeof g);
+	sprout_sink sink = {keep, reject, &g, 1};
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_OK);
+	static const char *const lines[] = {
+	    /* a copy of its parent, which comes later: above the band */
+	    "{\"instruction\":\"how do I reset my password now\",\"output\":\"o\","
+	    "\"_sprout\":{\"id\":\"v1\",\"parent\":\"p1\",\"root\":\"p1\",\"method\":\"typo\"}}",
+	    "{\"instruction\":\"what time is the shop open\",\"output\":\"o\"}",
+	    "{\"instruction\":\"what time is the shop open\",\"output\":\"o\"}",
+	    "{\"instruction\":\"hello\",\"output\":\"o\"}",
+	    "{\"instruction\":\"how do I reset my password now\",\"output\":\"o\","
+	    "\"_sprout\":{\"id\":\"p1\",\"root\":\"p1\",\"method\":\"seed\"}}",
+	};
+	push_lines(s, lines, sizeof lines / sizeof *lines, a);
+	CHECK_INT(g.nkept, 0); /* it needs the whole set first */
+	CHECK_INT(sprout_stage_close(s, &err), SPROUT_OK);
+	CHECK_INT(g.nkept, 2);
+	CHECK_STR(g.kept[0], "what time is the shop open");
+	CHECK_STR(g.kept[1], "how do I reset my password now");
+	CHECK_INT(g.nrejects, 3);
+	CHECK_STR(g.rejects[0], "filter/similarity:1");
+	CHECK_STR(g.rejects[1], "filter/duplicate:3");
+	CHECK_STR(g.rejects[2], "filter/words:4");
+	CHECK_STR(sprout_stage_summary(s),
+		  "5 records in, 2 kept, 3 rejected (words 1, similarity 1, duplicate 1)");
+	CHECK(sprout_stage_decided(s));
+	CHECK(!sprout_stage_dry_run(s));
+	sprout_stage_free(s);
+	sprout_arena_free(a);
+}
+
+/* A dry run checks but keeps and rejects nothing; its summary says what a
+ * run would do, with the judge's requests planned (none sent). */
+static void filter_dry_run_plans(void)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	static const char *const opts[] = {
+	    "similarity", "off",   "min-words",	       "2",   "dry-run",
+	    NULL,	  "judge", "fluency,response", "url", "http://127.0.0.1:9",
+	    "model",	  "m",	   "no-cache",	       NULL,
+	};
+	sprout_stage *s = filter_with(opts, sizeof opts / sizeof *opts);
+	struct got g;
+	memset(&g, 0, sizeof g);
+	sprout_sink sink = {keep, reject, &g, 1};
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_OK);
+	CHECK(sprout_stage_dry_run(s));
+	static const char *const lines[] = {
+	    "{\"instruction\":\"what time is the shop open\",\"output\":\"nine\"}",
+	    "{\"instruction\":\"hi\",\"output\":\"o\"}",
+	    "{\"instruction\":\"where is the nearest station\",\"output\":\"left\"}",
+	};
+	push_lines(s, lines, sizeof lines / sizeof *lines, a);
+	CHECK_INT(sprout_stage_close(s, &err), SPROUT_OK);
+	CHECK_INT(g.nkept, 0);
+	CHECK_INT(g.nrejects, 0);
+	CHECK_STR(sprout_stage_summary(s),
+		  "filter: 3 records in, 2 pass the checks before the judge, 1 rejected by them\n"
+		  "judge: fluency (from 3), response (from 4)\n"
+		  "requests: 4, 0 of them answered in the cache");
+	sprout_stage_free(s);
+	sprout_arena_free(a);
+}
+
+/* Chained after mix in this process: mix caps the variants per seed, the
+ * filter drops the short ones; each stage's rejects come out named. */
+static void filter_in_a_pipeline(void)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_pipeline *p = sprout_pipeline_new();
+	sprout_stage *mix = sprout_stage_new(sprout_stage_find("mix"), &err);
+	CHECK_INT(sprout_stage_set(mix, "per-seed", "1", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(mix, "no-shuffle", NULL, &err), SPROUT_OK);
+	static const char *const opts[] = {"similarity", "off", "min-words", "3"};
+	sprout_stage *flt = filter_with(opts, sizeof opts / sizeof *opts);
+	CHECK_INT(sprout_pipeline_add(p, mix, &err), SPROUT_OK);
+	CHECK_INT(sprout_pipeline_add(p, flt, &err), SPROUT_OK);
+	struct got g;
+	memset(&g, 0, sizeof g);
+	sprout_sink sink = {keep, reject, &g, 1};
+	CHECK_INT(sprout_pipeline_open(p, &sink, &err), SPROUT_OK);
+	static const char *const lines[] = {
+	    "{\"instruction\":\"what time is the shop open\",\"output\":\"o\","
+	    "\"_sprout\":{\"id\":\"s1\",\"root\":\"s1\",\"method\":\"seed\"}}",
+	    "{\"instruction\":\"shop open when\",\"output\":\"o\","
+	    "\"_sprout\":{\"id\":\"v1\",\"parent\":\"s1\",\"root\":\"s1\",\"method\":\"typo\"}}",
+	    "{\"instruction\":\"when does the shop open\",\"output\":\"o\","
+	    "\"_sprout\":{\"id\":\"v2\",\"parent\":\"s1\",\"root\":\"s1\",\"method\":\"typo\"}}",
+	    "{\"instruction\":\"hi there\",\"output\":\"o\"}",
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+		sprout_record r = make_record(a, lines[i], "alpaca");
+		r.file = "in.jsonl";
+		r.line = i + 1;
+		CHECK_INT(sprout_pipeline_push(p, &r, &err), SPROUT_OK);
+	}
+	CHECK_INT(sprout_pipeline_close(p, &err), SPROUT_OK);
+	CHECK_INT(g.nkept, 2);
+	CHECK_STR(g.kept[0], "what time is the shop open");
+	/* mix keeps one of the two variants (a seeded choice) */
+	int v1 = !strcmp(g.kept[1], "shop open when");
+	CHECK(v1 || !strcmp(g.kept[1], "when does the shop open"));
+	CHECK_INT(g.nrejects, 2);
+	CHECK_STR(g.rejects[0], v1 ? "mix/cap:3" : "mix/cap:2");
+	CHECK_STR(g.rejects[1], "filter/words:4");
+	sprout_pipeline_free(p);
+	sprout_arena_free(a);
+}
+
 SUITE(stage_tests) = {
-    T(stage_options_are_data),
-    T(stage_set_checks_values),
-    T(pipeline_chains_stages),
-    T(pipeline_refuses_what_cannot_run),
-    {NULL, NULL},
+    T(stage_options_are_data),	 T(stage_set_checks_values),
+    T(pipeline_chains_stages),	 T(pipeline_refuses_what_cannot_run),
+    T(filter_options_are_data),	 T(filter_set_checks_values),
+    T(filter_keeps_and_rejects), T(filter_dry_run_plans),
+    T(filter_in_a_pipeline),	 {NULL, NULL},
 };
