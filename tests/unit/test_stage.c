@@ -86,6 +86,25 @@ static sprout_code reject(void *ctx, const sprout_reject *r, sprout_error *err)
 	return SPROUT_OK;
 }
 
+/* Records from lines (format fmt), read from in.jsonl line 1, 2, ...,
+ * pushed into pipeline p, or into stage s with provenance given first. */
+static void push_lines(sprout_pipeline *p, sprout_stage *s, const char *const *lines, size_t n,
+		       sprout_arena *a, const char *fmt)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	for (size_t i = 0; i < n; i++) {
+		sprout_record r = make_record(a, lines[i], fmt);
+		r.file = "in.jsonl";
+		r.line = i + 1;
+		if (p) {
+			CHECK_INT(sprout_pipeline_push(p, &r, &err), SPROUT_OK);
+			continue;
+		}
+		CHECK_INT(sprout_meta_ensure(&r, &err), SPROUT_OK);
+		CHECK_INT(sprout_stage_push(s, &r, &err), SPROUT_OK);
+	}
+}
+
 /* Two stages in this process: the first keeps one variant per seed, the
  * second at most one synthetic record for two real ones; what each drops
  * comes out as a reject with its stage, its check and its line. */
@@ -118,12 +137,7 @@ static void pipeline_chains_stages(void)
 	    "\"root\":\"pb\",\"method\":\"typo\"}}",
 	    "{\"text\":\"bad\",\"_sprout\":[1]}",
 	};
-	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
-		sprout_record r = make_record(a, lines[i], "classification");
-		r.file = "in.jsonl";
-		r.line = i + 1;
-		CHECK_INT(sprout_pipeline_push(p, &r, &err), SPROUT_OK);
-	}
+	push_lines(p, NULL, lines, sizeof lines / sizeof *lines, a, "classification");
 	CHECK_INT(g.nkept, 0); /* mix holds everything until close */
 	CHECK_INT(sprout_pipeline_close(p, &err), SPROUT_OK);
 	CHECK_INT(g.nkept, 3);
@@ -186,18 +200,6 @@ static sprout_stage *filter_with(const char *const *opts, size_t n)
 			fprintf(stderr, "  %s: %s\n", opts[i], err.msg);
 	}
 	return s;
-}
-
-static void push_lines(sprout_stage *s, const char *const *lines, size_t n, sprout_arena *a)
-{
-	sprout_error err = SPROUT_ERROR_INIT;
-	for (size_t i = 0; i < n; i++) {
-		sprout_record r = make_record(a, lines[i], "alpaca");
-		r.file = "in.jsonl";
-		r.line = i + 1;
-		CHECK_INT(sprout_meta_ensure(&r, &err), SPROUT_OK);
-		CHECK_INT(sprout_stage_push(s, &r, &err), SPROUT_OK);
-	}
 }
 
 /* The table is the command line's: every option with its type. */
@@ -275,7 +277,7 @@ static void filter_keeps_and_rejects(void)
 	    "{\"instruction\":\"how do I reset my password now\",\"output\":\"o\","
 	    "\"_sprout\":{\"id\":\"p1\",\"root\":\"p1\",\"method\":\"seed\"}}",
 	};
-	push_lines(s, lines, sizeof lines / sizeof *lines, a);
+	push_lines(NULL, s, lines, sizeof lines / sizeof *lines, a, "alpaca");
 	CHECK_INT(g.nkept, 0); /* it needs the whole set first */
 	CHECK_INT(sprout_stage_close(s, &err), SPROUT_OK);
 	CHECK_INT(g.nkept, 2);
@@ -315,7 +317,7 @@ static void filter_dry_run_plans(void)
 	    "{\"instruction\":\"hi\",\"output\":\"o\"}",
 	    "{\"instruction\":\"where is the nearest station\",\"output\":\"left\"}",
 	};
-	push_lines(s, lines, sizeof lines / sizeof *lines, a);
+	push_lines(NULL, s, lines, sizeof lines / sizeof *lines, a, "alpaca");
 	CHECK_INT(sprout_stage_close(s, &err), SPROUT_OK);
 	CHECK_INT(g.nkept, 0);
 	CHECK_INT(g.nrejects, 0);
@@ -354,12 +356,7 @@ static void filter_in_a_pipeline(void)
 	    "\"_sprout\":{\"id\":\"v2\",\"parent\":\"s1\",\"root\":\"s1\",\"method\":\"typo\"}}",
 	    "{\"instruction\":\"hi there\",\"output\":\"o\"}",
 	};
-	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
-		sprout_record r = make_record(a, lines[i], "alpaca");
-		r.file = "in.jsonl";
-		r.line = i + 1;
-		CHECK_INT(sprout_pipeline_push(p, &r, &err), SPROUT_OK);
-	}
+	push_lines(p, NULL, lines, sizeof lines / sizeof *lines, a, "alpaca");
 	CHECK_INT(sprout_pipeline_close(p, &err), SPROUT_OK);
 	CHECK_INT(g.nkept, 2);
 	CHECK_STR(g.kept[0], "what time is the shop open");
