@@ -9,8 +9,9 @@
 #
 # On the Banking77 copies it times each command on its own, one after the
 # other as in the example recipe (convert, augment 4 variants, filter with
-# the meaning engine, mix --ratio 3:1 --balance, split --valid 0.2 --test
-# 0.2, stats, report), then each example recipe with `sprout run` on its
+# the meaning engine, review add --sample all of the filter's output into a
+# new project, mix --ratio 3:1 --balance, split --valid 0.2 --test 0.2,
+# stats, report), then each example recipe with `sprout run` on its
 # copies. For every step it prints the records in, wall time, CPU time
 # (user + system), peak memory (/usr/bin/time) and the growth per 10x of
 # input: (time at 10x - start-up) / (time at 1x - start-up), ..., the
@@ -79,6 +80,10 @@ step() {
 	augment) "$SPROUT" augment -q -n 4 --keep-original --seed 11 \
 		--methods synonym,delete,typo,casual,question,polite "$in" -o "$out" ;;
 	filter) "$SPROUT" filter -q --similarity meaning --min-words 2 "$in" -o "$out" ;;
+	review)
+		rm -f "$out" "$out-wal" "$out-shm"
+		"$SPROUT" review add -q --sample all -p "$out" "$in"
+		;;
 	mix) "$SPROUT" mix -q --ratio 3:1 --balance --seed 11 "$in" -o "$out" ;;
 	split) "$SPROUT" split -q --valid 0.2 --test 0.2 --seed 11 --on-leak warn -d "$out" "$in" ;;
 	stats) "$SPROUT" stats -q --json "$in" >"$out" ;;
@@ -160,6 +165,7 @@ for k in "${SIZES[@]}"; do
 	measure convert "$k" "$d/seeds.jsonl" "$d/conv.jsonl"
 	measure augment "$k" "$d/seeds.jsonl" "$d/aug.jsonl"
 	measure filter "$k" "$d/aug.jsonl" "$d/filt.jsonl"
+	measure review "$k" "$d/filt.jsonl" "$d/review.sqlite"
 	measure mix "$k" "$d/filt.jsonl" "$d/mix.jsonl"
 	measure split "$k" "$d/mix.jsonl" "$d/split"
 	measure stats "$k" "$d/mix.jsonl" "$d/stats.json"
@@ -176,7 +182,7 @@ done
 echo
 echo "== by step: wall time, CPU time (user + system), peak memory, growth per 10x of"
 echo "   input net of start-up (CPU, then wall); a CPU growth above 12x is flagged"
-for name in convert augment filter mix split stats report "run banking77" "run support" \
+for name in convert augment filter review mix split stats report "run banking77" "run support" \
 	"run self-instruct"; do
 	printf '  start-up %-18s %.2f s %.2f s cpu\n' "$name" "${START[$name]}" "${START_CPU[$name]}"
 	printf '%s\n' "${rows[@]}" | grep "^$name " || true

@@ -60,11 +60,39 @@ typedef struct sprout_review_added {
 } sprout_review_added;
 
 /* Queue a sample of records[0..n) (each with provenance). Parents are
- * looked up by id among the same records. Re-adding a record (same
- * _sprout.id) never makes a second item. */
+ * looked up by id among the same records (the first record of an id).
+ * Re-adding a record (same _sprout.id) never makes a second item. The
+ * items are added in one transaction: all of them, or none on an error. */
 sprout_code sprout_review_add(sprout_review *rv, const sprout_record *records, size_t n,
 			      const sprout_review_add_options *o, sprout_review_added *out,
 			      sprout_error *err);
+
+/* The same for records read one at a time, too many to hold: the adder
+ * sees each record (with provenance) as it is read and keeps about 40
+ * bytes of it (a hash of its id; for a record that could be queued, its
+ * sampling key, method, label and a hash of its parent's id), while the
+ * caller parks the records where it can read them back by number, in the
+ * order seen (the CLI: a spool on disk). Finish chooses the sample and
+ * reads back the chosen records in increasing order through get and their
+ * parents through aside (any order: a reader that reads ahead keeps a
+ * window for each), queueing them as sprout_review_add does (the same
+ * items, in one transaction). A fetch fills *r with record i (its obj in
+ * a, which finish resets between records) or fails with err.
+ * o is copied; o->score and o->model_answers (indexed by the order seen)
+ * are borrowed until finish. NULL with SPROUT_ERR_NOMEM from new;
+ * SPROUT_ERR_NOMEM from see; finish fails as sprout_review_add does, or
+ * with a fetch's error (nothing is then queued). Free with
+ * sprout_review_adder_free (accepts NULL). */
+typedef struct sprout_review_adder sprout_review_adder;
+typedef sprout_code (*sprout_review_fetch)(void *ctx, size_t i, sprout_arena *a, sprout_record *r,
+					   sprout_error *err);
+sprout_review_adder *sprout_review_adder_new(const sprout_review_add_options *o, sprout_error *err);
+sprout_code sprout_review_adder_see(sprout_review_adder *ad, const sprout_record *r,
+				    sprout_error *err);
+sprout_code sprout_review_adder_finish(sprout_review_adder *ad, sprout_review *rv,
+				       sprout_review_fetch get, sprout_review_fetch aside,
+				       void *ctx, sprout_review_added *out, sprout_error *err);
+void sprout_review_adder_free(sprout_review_adder *ad);
 
 /* Reviewers given each item (default 1). */
 sprout_code sprout_review_set_overlap(sprout_review *rv, unsigned k, sprout_error *err);

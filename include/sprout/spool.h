@@ -53,9 +53,16 @@ sprout_code sprout_spool_json(sprout_spool *s, size_t i, const char **json, size
 sprout_code sprout_spool_get(sprout_spool *s, size_t i, sprout_arena *a, sprout_record *r,
 			     sprout_error *err);
 
+/* The same, read through a second window of the file: reads beside an
+ * in-order pass (a record's parent, say) leave that pass's read-ahead in
+ * place. r->obj stays valid as long as a does. */
+sprout_code sprout_spool_get_aside(sprout_spool *s, size_t i, sprout_arena *a, sprout_record *r,
+				   sprout_error *err);
+
 /* Reading in order is what the spool is fastest at: sprout_spool_json
  * and sprout_spool_get with i, i + 1, ... read ahead in large blocks;
- * any other order costs a read a record. */
+ * any other order costs a read a record. Each window (the in-order one,
+ * the aside one) reads ahead on its own. */
 
 #ifdef __cplusplus
 }

@@ -166,6 +166,23 @@ static char *slurp(const char *path, size_t max, size_t *len)
 	return data;
 }
 
+static sprout_code see(void *ctx, const sprout_record *rec, sprout_error *err)
+{
+	return sprout_review_adder_see(ctx, rec, err);
+}
+
+static sprout_code spool_get(void *ctx, size_t i, sprout_arena *a, sprout_record *r,
+			     sprout_error *err)
+{
+	return sprout_spool_get(ctx, i, a, r, err);
+}
+
+static sprout_code spool_aside(void *ctx, size_t i, sprout_arena *a, sprout_record *r,
+			       sprout_error *err)
+{
+	return sprout_spool_get_aside(ctx, i, a, r, err);
+}
+
 static int review_add(int argc, char **argv)
 {
 	struct review_cli r = {0};
@@ -178,11 +195,18 @@ static int review_add(int argc, char **argv)
 			   add_options, CLI_READS, &c, on_option, &r);
 	if (rc >= 0)
 		return rc;
+	/* the records wait in a spool while the adder keeps a brief of each */
 	struct cli_reader rd = {0};
-	struct cli_dataset ds = {0};
+	sprout_spool *sp = NULL;
 	sprout_review *rv = NULL;
 	sprout_error err = SPROUT_ERROR_INIT;
-	if ((rc = cli_reader_open(&rd, &c)) >= 0 || (rc = cli_load(&rd, &ds)) >= 0)
+	sprout_review_adder *ad = sprout_review_adder_new(&r.add, &err);
+	if (!ad) {
+		cli_error_at(&err);
+		rc = cli_exit_for(err.code);
+		goto done;
+	}
+	if ((rc = cli_reader_open(&rd, &c)) >= 0 || (rc = cli_spool(&rd, &sp, see, ad)) >= 0)
 		goto done;
 	if (!(rv = open_project(&r, 1))) {
 		rc = EXIT_IO;
@@ -213,7 +237,7 @@ static int review_add(int argc, char **argv)
 		goto done;
 	}
 	sprout_review_added a;
-	if (sprout_review_add(rv, ds.recs, ds.n, &r.add, &a, &err)) {
+	if (sprout_review_adder_finish(ad, rv, spool_get, spool_aside, sp, &a, &err)) {
 		cli_error_at(&err);
 		rc = cli_exit_for(err.code);
 		goto done;
@@ -225,7 +249,8 @@ done:
 	if (rc < 0)
 		rc = EXIT_OK;
 	int rc2 = rd.c ? cli_reader_close(&rd, rc == EXIT_OK) : EXIT_OK;
-	cli_dataset_release(&ds);
+	sprout_spool_free(sp);
+	sprout_review_adder_free(ad);
 	sprout_review_close(rv);
 	return rc ? rc : rc2;
 }

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "dict.h"
 #include "sprout/arena.h"
 #include "sprout/json.h"
@@ -461,10 +463,13 @@ static double record_score(const sprout_record *r, const char *name)
 	return v && v->type == SPROUT_JSON_NUMBER ? sprout_json_number(v) : NAN;
 }
 
+/* A record that could be queued: its place among the records added, its
+ * sampling key, its stratum and its parent. */
 struct cand {
 	size_t i;
-	double key; /* for sorting: score, or a random number */
-	const char *stratum_m, *stratum_l;
+	double key;	 /* for sorting: score, or a random number */
+	uint32_t m, l;	 /* method and label: numbers as added, then ranks by name */
+	uint64_t parent; /* id_hash of its _sprout.parent, 0 for none */
 };
 
 static int by_key(const void *a, const void *b)
@@ -479,13 +484,15 @@ static int by_key(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* By method, then label (ranks: the names' order), then key. */
 static int by_stratum(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
-	int c = strcmp(x->stratum_m, y->stratum_m);
-	if (!c)
-		c = strcmp(x->stratum_l, y->stratum_l);
-	return c ? c : by_key(a, b);
+	if (x->m != y->m)
+		return x->m < y->m ? -1 : 1;
+	if (x->l != y->l)
+		return x->l < y->l ? -1 : 1;
+	return by_key(a, b);
 }
 
 static int by_input(const void *a, const void *b)
@@ -536,8 +543,7 @@ static void choose(struct cand *c, size_t n, const sprout_review_add_options *o,
 		double *rem = malloc((n + 1) * sizeof *rem);
 		size_t ng = 0, given = 0;
 		for (size_t i = 0; start && take && rem && i < n; i++) {
-			if (i && !strcmp(c[i - 1].stratum_m, c[i].stratum_m) &&
-			    !strcmp(c[i - 1].stratum_l, c[i].stratum_l))
+			if (i && c[i - 1].m == c[i].m && c[i - 1].l == c[i].l)
 				continue;
 			start[ng++] = i;
 		}
@@ -575,56 +581,227 @@ static void choose(struct cand *c, size_t n, const sprout_review_add_options *o,
 	qsort(c, *k, sizeof *c, by_input);
 }
 
-/* The records by id (the first record of each id), for finding parents in
- * one pass: the ids are borrowed from the records, val holds the record. */
-static int id_index_build(sprout_dict *x, const sprout_record *recs, size_t n)
+/* An id as 64 bits (never 0, which stands for none). */
+static uint64_t id_hash(const char *id)
 {
-	sprout_dict_init(x, NULL);
-	for (size_t i = 0; i < n; i++) {
-		const char *id = sprout_meta_id(&recs[i]);
-		int added;
-		long long k = id ? sprout_dict_put(x, id, strlen(id), &added) : -2;
-		if (k == -1)
-			return -1;
-		if (k >= 0 && added) /* a later record of the same id is not the one found */
-			x->val[k] = (void *)&recs[i];
+	uint64_t h = XXH3_64bits(id, strlen(id));
+	return h ? h : 1;
+}
+
+struct sprout_review_adder {
+	sprout_review_add_options o;
+	uint64_t *ids; /* each record's id_hash (0: no id), for finding parents */
+	size_t n, icap;
+	struct cand *c;
+	size_t nc, ccap;
+	sprout_arena *mem;
+	sprout_dict methods, labels; /* the candidates' strata, numbered */
+};
+
+sprout_review_adder *sprout_review_adder_new(const sprout_review_add_options *o, sprout_error *err)
+{
+	sprout_review_adder *ad = calloc(1, sizeof *ad);
+	if (ad && !(ad->mem = sprout_arena_new(0))) {
+		free(ad);
+		ad = NULL;
 	}
+	if (!ad) {
+		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	ad->o = *o;
+	sprout_dict_init(&ad->methods, ad->mem);
+	sprout_dict_init(&ad->labels, ad->mem);
+	return ad;
+}
+
+void sprout_review_adder_free(sprout_review_adder *ad)
+{
+	if (!ad)
+		return;
+	sprout_dict_free(&ad->methods);
+	sprout_dict_free(&ad->labels);
+	sprout_arena_free(ad->mem);
+	free(ad->ids);
+	free(ad->c);
+	free(ad);
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 1024;
+	void *p = realloc(*v, c * size);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = c;
 	return 0;
 }
 
-static const sprout_record *id_find(const sprout_dict *x, const char *id)
+sprout_code sprout_review_adder_see(sprout_review_adder *ad, const sprout_record *r,
+				    sprout_error *err)
 {
-	long long k = sprout_dict_find(x, id, strlen(id));
-	return k < 0 ? NULL : x->val[k];
+	if (grow((void **)&ad->ids, &ad->icap, ad->n, sizeof *ad->ids) ||
+	    grow((void **)&ad->c, &ad->ccap, ad->nc, sizeof *ad->c))
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	const char *id = sprout_meta_id(r), *parent = meta_str(r, "parent");
+	size_t i = ad->n++;
+	ad->ids[i] = id ? id_hash(id) : 0;
+	if (!ad->o.include_seeds && !parent && !ad->o.model_answers)
+		return SPROUT_OK;
+	const char *m = meta_str(r, "method");
+	if (!m)
+		m = "seed";
+	sprout_text lab;
+	sprout_record_get(r, SPROUT_SLOT_LABEL, &lab);
+	const char *nul = lab.len ? memchr(lab.s, 0, lab.len) : NULL;
+	size_t llen = nul ? (size_t)(nul - lab.s) : lab.len; /* a name ends at a NUL */
+	long long mi = sprout_dict_put(&ad->methods, m, strlen(m), NULL),
+		  li = sprout_dict_put(&ad->labels, llen ? lab.s : "", llen, NULL);
+	if (mi < 0 || li < 0)
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	ad->c[ad->nc++] = (struct cand){
+	    i, ad->o.sample == SPROUT_SAMPLE_LOWEST ? record_score(r, ad->o.score) : 0,
+	    (uint32_t)mi, (uint32_t)li, parent ? id_hash(parent) : 0};
+	return SPROUT_OK;
 }
 
-sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size_t n,
-			      const sprout_review_add_options *o, sprout_review_added *out,
-			      sprout_error *err)
-{
-	memset(out, 0, sizeof *out);
-	struct cand *c = malloc((n + 1) * sizeof *c);
-	if (!c)
-		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
-	size_t nc = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!o->include_seeds && !meta_str(&recs[i], "parent") && !o->model_answers)
-			continue;
-		const char *m = meta_str(&recs[i], "method");
-		sprout_text lab;
-		sprout_record_get(&recs[i], SPROUT_SLOT_LABEL, &lab);
-		c[nc++] = (struct cand){i, record_score(&recs[i], o->score), m ? m : "seed",
-					lab.len ? lab.s : ""};
-	}
-	out->candidates = nc;
-	size_t k = 0;
-	choose(c, nc, o, &k);
+struct named {
+	const char *s;
+	size_t len;
+	uint32_t i;
+};
 
-	sprout_dict ids;
-	sprout_dict_init(&ids, NULL);
-	if (k && id_index_build(&ids, recs, n)) {
-		sprout_dict_free(&ids);
-		free(c);
+/* In the order strcmp gives the names. */
+static int by_name(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* rank[number] = the place of the name in strcmp order. */
+static uint32_t *ranks(const sprout_dict *d)
+{
+	size_t n = sprout_dict_count(d);
+	struct named *v = malloc((n + 1) * sizeof *v);
+	uint32_t *rank = malloc((n + 1) * sizeof *rank);
+	if (!v || !rank) {
+		free(v);
+		free(rank);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *name = sprout_dict_key(d, i, &len);
+		v[i] = (struct named){name, len, (uint32_t)i};
+	}
+	qsort(v, n, sizeof *v, by_name);
+	for (size_t i = 0; i < n; i++)
+		rank[v[i].i] = (uint32_t)i;
+	free(v);
+	return rank;
+}
+
+/* Where the records added are read back: record i in order (get), and any
+ * record beside that (aside: a parent). */
+struct fetch {
+	sprout_review_fetch get, aside;
+	void *ctx;
+};
+
+/* The parent named id (hash h) as JSON into ps: the first record of that
+ * id, found through the first record of that hash (at, or SIZE_MAX for
+ * none) and, should two ids share a hash, every other record of it.
+ * *found says whether there is one. */
+static sprout_code parent_json(const sprout_review_adder *ad, const struct fetch *f, size_t at,
+			       const char *id, uint64_t h, sprout_arena *a, sprout_buf *ps,
+			       int *found, sprout_error *err)
+{
+	*found = 0;
+	for (size_t i = at; i < ad->n; i++) {
+		if (ad->ids[i] != h)
+			continue;
+		sprout_record p;
+		sprout_arena_reset(a);
+		sprout_code rc = f->aside(f->ctx, i, a, &p, err);
+		if (rc)
+			return rc;
+		const char *pid = sprout_meta_id(&p);
+		if (pid && !strcmp(pid, id)) {
+			*found = 1;
+			sprout_buf_clear(ps);
+			return sprout_json_write(ps, p.obj)
+				   ? sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory")
+				   : SPROUT_OK;
+		}
+	}
+	return SPROUT_OK;
+}
+
+/* A pragma's whole-number value (0 when it cannot be read). */
+static long pragma_int(sprout_review *rv, const char *name)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA %s", name);
+	sqlite3_stmt *st = prep(rv, sql);
+	long v = st && sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void pragma_set(sprout_review *rv, const char *name, long v)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "PRAGMA %s = %ld", name, v);
+	sqlite3_exec(rv->db, sql, NULL, NULL, NULL);
+}
+
+/* Choose the sample of the candidates and queue it: one transaction. */
+static sprout_code add_chosen(sprout_review *rv, sprout_review_adder *ad, const struct fetch *f,
+			      sprout_review_added *out, sprout_error *err)
+{
+	const sprout_review_add_options *o = &ad->o;
+	memset(out, 0, sizeof *out);
+	out->candidates = ad->nc;
+	uint32_t *mrank = ranks(&ad->methods), *lrank = ranks(&ad->labels);
+	if (!mrank || !lrank) {
+		free(mrank);
+		free(lrank);
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+	}
+	for (size_t j = 0; j < ad->nc; j++) {
+		ad->c[j].m = mrank[ad->c[j].m];
+		ad->c[j].l = lrank[ad->c[j].l];
+	}
+	free(mrank);
+	free(lrank);
+	size_t k = 0;
+	choose(ad->c, ad->nc, o, &k);
+
+	/* the parents named by the chosen: the first record of each hash */
+	sprout_dict wanted;
+	sprout_dict_init(&wanted, ad->mem);
+	int bad = 0;
+	for (size_t j = 0; !bad && j < k; j++)
+		bad = ad->c[j].parent &&
+		      sprout_dict_put(&wanted, (const char *)&ad->c[j].parent, 8, NULL) < 0;
+	for (size_t i = 0; !bad && sprout_dict_count(&wanted) && i < ad->n; i++) {
+		long long w =
+		    ad->ids[i] ? sprout_dict_find(&wanted, (const char *)&ad->ids[i], 8) : -1;
+		if (w >= 0 && !wanted.val[w])
+			wanted.val[w] = (void *)(uintptr_t)(i + 1);
+	}
+	sprout_arena *rmem = sprout_arena_new(0), *pmem = sprout_arena_new(0);
+	sprout_buf js = SPROUT_BUF_INIT((size_t)1 << 30), ps = SPROUT_BUF_INIT((size_t)1 << 30);
+	char *last = NULL; /* the parent in ps (NULL: none yet) */
+	int has_last = 0;
+	if (bad || !rmem || !pmem) {
+		sprout_dict_free(&wanted);
+		sprout_arena_free(rmem);
+		sprout_arena_free(pmem);
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
 
@@ -634,35 +811,58 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	    prep(rv, "INSERT OR IGNORE INTO items(record_id, record, format, parent, "
 		     "method, label, score, file, line, model_answer, added) "
 		     "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-	sprout_buf js = SPROUT_BUF_INIT((size_t)1 << 30), ps = SPROUT_BUF_INIT((size_t)1 << 30);
 	char now[32];
 	now_utc(now);
+	/* While adding, SQLite's statement journal (each INSERT OR IGNORE
+	 * with its trigger has one) is kept in memory, not in a temporary
+	 * file written a dozen times an item, and the page cache holds 64 MiB,
+	 * not 2: the record_id index takes its inserts in random order
+	 * (1M items: 25 -> 15 s of CPU). Both are set back after. */
+	long cache = pragma_int(rv, "cache_size"), temp = pragma_int(rv, "temp_store");
+	sqlite3_exec(rv->db, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY", NULL, NULL,
+		     NULL);
 	if (!ins || sqlite3_exec(rv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_fail(rv, err, "cannot add to the review project");
 	for (size_t j = 0; !rc && j < k; j++) {
-		const sprout_record *r = &recs[c[j].i];
+		sprout_record rec, *r = &rec;
+		sprout_arena_reset(rmem);
+		if ((rc = f->get(f->ctx, ad->c[j].i, rmem, r, err)))
+			break;
 		const char *id = sprout_meta_id(r), *parent = meta_str(r, "parent");
-		const sprout_record *p = parent ? id_find(&ids, parent) : NULL;
+		if (parent && (!last || strcmp(last, parent))) {
+			long long w = sprout_dict_find(&wanted, (const char *)&ad->c[j].parent, 8);
+			uintptr_t at = w >= 0 ? (uintptr_t)wanted.val[w] : 0;
+			free(last);
+			if (!(last = strdup(parent))) {
+				rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+				break;
+			}
+			has_last = 0;
+			if (at && (rc = parent_json(ad, f, at - 1, parent, ad->c[j].parent, pmem,
+						    &ps, &has_last, err)))
+				break;
+		}
+		int has_parent = parent && has_last;
 		char fmt[512];
 		sprout_format_describe(r->fmt, fmt, sizeof fmt);
 		sprout_buf_clear(&js);
-		sprout_buf_clear(&ps);
-		if (sprout_json_write(&js, r->obj) || (p && sprout_json_write(&ps, p->obj))) {
+		if (sprout_json_write(&js, r->obj)) {
 			rc = sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 			break;
 		}
 		sprout_text lab;
 		sprout_record_get(r, SPROUT_SLOT_LABEL, &lab);
+		const char *m = meta_str(r, "method");
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, id ? id : "", -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, js.data, (int)js.len, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 3, !strncmp(fmt, "map ", 4) ? fmt + 4 : fmt, -1,
 				  SQLITE_TRANSIENT);
-		if (p)
+		if (has_parent)
 			sqlite3_bind_text(ins, 4, ps.data, (int)ps.len, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(ins, 4);
-		sqlite3_bind_text(ins, 5, c[j].stratum_m, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 5, m ? m : "seed", -1, SQLITE_STATIC);
 		if (lab.len)
 			sqlite3_bind_text(ins, 6, lab.s, (int)lab.len, SQLITE_STATIC);
 		else
@@ -674,8 +874,8 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 			sqlite3_bind_double(ins, 7, sc);
 		sqlite3_bind_text(ins, 8, r->file ? r->file : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 9, (sqlite3_int64)r->line);
-		if (o->model_answers && o->model_answers[c[j].i])
-			sqlite3_bind_text(ins, 10, o->model_answers[c[j].i], -1, SQLITE_STATIC);
+		if (o->model_answers && o->model_answers[ad->c[j].i])
+			sqlite3_bind_text(ins, 10, o->model_answers[ad->c[j].i], -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(ins, 10);
 		sqlite3_bind_text(ins, 11, now, -1, SQLITE_STATIC);
@@ -693,11 +893,49 @@ sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size
 	if (rc)
 		sqlite3_exec(rv->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(ins);
+	pragma_set(rv, "cache_size", cache);
+	pragma_set(rv, "temp_store", temp);
 	pthread_mutex_unlock(&rv->lock);
+	free(last);
 	sprout_buf_release(&js);
 	sprout_buf_release(&ps);
-	sprout_dict_free(&ids);
-	free(c);
+	sprout_dict_free(&wanted);
+	sprout_arena_free(rmem);
+	sprout_arena_free(pmem);
+	return rc;
+}
+
+sprout_code sprout_review_adder_finish(sprout_review_adder *ad, sprout_review *rv,
+				       sprout_review_fetch get, sprout_review_fetch aside,
+				       void *ctx, sprout_review_added *out, sprout_error *err)
+{
+	struct fetch f = {get, aside, ctx};
+	return add_chosen(rv, ad, &f, out, err);
+}
+
+static sprout_code array_get(void *ctx, size_t i, sprout_arena *a, sprout_record *r,
+			     sprout_error *err)
+{
+	(void)a, (void)err;
+	*r = ((const sprout_record *)ctx)[i];
+	return SPROUT_OK;
+}
+
+sprout_code sprout_review_add(sprout_review *rv, const sprout_record *recs, size_t n,
+			      const sprout_review_add_options *o, sprout_review_added *out,
+			      sprout_error *err)
+{
+	memset(out, 0, sizeof *out);
+	sprout_review_adder *ad = sprout_review_adder_new(o, err);
+	if (!ad)
+		return err->code;
+	sprout_code rc = SPROUT_OK;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = sprout_review_adder_see(ad, &recs[i], err);
+	struct fetch f = {array_get, array_get, (void *)recs};
+	if (!rc)
+		rc = add_chosen(rv, ad, &f, out, err);
+	sprout_review_adder_free(ad);
 	return rc;
 }
 

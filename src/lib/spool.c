@@ -23,15 +23,21 @@ struct head {
 	uint64_t line;
 };
 
+/* bytes read from the file: [at, at + len) */
+struct window {
+	char *in;
+	size_t len, cap;
+	uint64_t at;
+};
+
 struct sprout_spool {
 	int fd;
-	uint64_t end;	 /* bytes in the file, written or buffered */
-	sprout_buf out;	 /* written, not yet in the file */
-	uint64_t out_at; /* file offset of out.data[0] */
-	char *in;	 /* read ahead: file bytes [in_at, in_at + in_len) */
-	size_t in_len, in_cap;
-	uint64_t in_at;
-	uint64_t *off; /* each record's head */
+	uint64_t end;	     /* bytes in the file, written or buffered */
+	sprout_buf out;	     /* written, not yet in the file */
+	uint64_t out_at;     /* file offset of out.data[0] */
+	struct window w;     /* the reading pass */
+	struct window aside; /* reads beside it (sprout_spool_get_aside) */
+	uint64_t *off;	     /* each record's head */
 	size_t n, cap;
 	sprout_format **fmts; /* distinct formats in a row, each on its own */
 	size_t nfmts;
@@ -97,7 +103,8 @@ void sprout_spool_free(sprout_spool *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	sprout_buf_release(&s->out);
-	free(s->in);
+	free(s->w.in);
+	free(s->aside.in);
 	free(s->off);
 	for (size_t i = 0; i < s->nfmts; i++)
 		free(s->fmts[i]);
@@ -215,10 +222,10 @@ sprout_code sprout_spool_put(sprout_spool *s, const sprout_record *r, sprout_err
 	return SPROUT_OK;
 }
 
-/* Make file bytes [at, at + n) readable at s->in + (at - s->in_at). */
-static sprout_code load(sprout_spool *s, uint64_t at, size_t n, sprout_error *err)
+/* Make file bytes [at, at + n) readable at w->in + (at - w->at). */
+static sprout_code load(sprout_spool *s, struct window *w, uint64_t at, size_t n, sprout_error *err)
 {
-	if (at >= s->in_at && at + n <= s->in_at + s->in_len)
+	if (at >= w->at && at + n <= w->at + w->len)
 		return SPROUT_OK;
 	if (s->out.len) {
 		sprout_code rc = flush_out(s, err);
@@ -227,49 +234,49 @@ static sprout_code load(sprout_spool *s, uint64_t at, size_t n, sprout_error *er
 	}
 	/* read ahead when going forward; a jump back or far ahead (a shuffled
 	 * order) reads what it needs and a little more */
-	int forward = at >= s->in_at + s->in_len && at - (s->in_at + s->in_len) < BLOCK;
-	size_t ahead = forward || !s->in_len ? BLOCK : SMALL;
+	int forward = at >= w->at + w->len && at - (w->at + w->len) < BLOCK;
+	size_t ahead = forward || !w->len ? BLOCK : SMALL;
 	size_t want = n > ahead ? n : ahead;
-	if (want > s->in_cap) {
-		char *v = realloc(s->in, want);
+	if (want > w->cap) {
+		char *v = realloc(w->in, want);
 		if (!v)
 			return nomem(err);
-		s->in = v;
-		s->in_cap = want;
+		w->in = v;
+		w->cap = want;
 	}
 	if (at + want > s->end)
 		want = (size_t)(s->end - at);
 	size_t got = 0;
 	while (got < want) {
-		ssize_t k = pread(s->fd, s->in + got, want - got, (off_t)(at + got));
+		ssize_t k = pread(s->fd, w->in + got, want - got, (off_t)(at + got));
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
 			if (k == 0)
 				errno = EIO;
-			s->in_len = 0;
+			w->len = 0;
 			return io_error(err, "read");
 		}
 		got += (size_t)k;
 	}
-	s->in_at = at;
-	s->in_len = got;
+	w->at = at;
+	w->len = got;
 	return got >= n ? SPROUT_OK : (errno = EIO, io_error(err, "read"));
 }
 
-static sprout_code head_of(sprout_spool *s, size_t i, struct head *h, const char **json,
-			   sprout_error *err)
+static sprout_code head_of(sprout_spool *s, struct window *w, size_t i, struct head *h,
+			   const char **json, sprout_error *err)
 {
 	if (i >= s->n)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "spool: no record %zu of %zu", i,
 					s->n);
-	sprout_code rc = load(s, s->off[i], sizeof *h, err);
+	sprout_code rc = load(s, w, s->off[i], sizeof *h, err);
 	if (rc)
 		return rc;
-	memcpy(h, s->in + (s->off[i] - s->in_at), sizeof *h);
-	if ((rc = load(s, s->off[i], sizeof *h + h->len, err)))
+	memcpy(h, w->in + (s->off[i] - w->at), sizeof *h);
+	if ((rc = load(s, w, s->off[i], sizeof *h + h->len, err)))
 		return rc;
-	*json = s->in + (s->off[i] - s->in_at) + sizeof *h;
+	*json = w->in + (s->off[i] - w->at) + sizeof *h;
 	return SPROUT_OK;
 }
 
@@ -277,18 +284,18 @@ sprout_code sprout_spool_json(sprout_spool *s, size_t i, const char **json, size
 			      sprout_error *err)
 {
 	struct head h;
-	sprout_code rc = head_of(s, i, &h, json, err);
+	sprout_code rc = head_of(s, &s->w, i, &h, json, err);
 	*len = rc ? 0 : h.len;
 	return rc;
 }
 
-sprout_code sprout_spool_get(sprout_spool *s, size_t i, sprout_arena *a, sprout_record *r,
-			     sprout_error *err)
+static sprout_code get_in(sprout_spool *s, struct window *w, size_t i, sprout_arena *a,
+			  sprout_record *r, sprout_error *err)
 {
 	struct head h;
 	const char *json;
 	memset(r, 0, sizeof *r);
-	sprout_code rc = head_of(s, i, &h, &json, err);
+	sprout_code rc = head_of(s, w, i, &h, &json, err);
 	if (rc)
 		return rc;
 	if ((rc = sprout_json_parse(a, json, h.len, &r->obj, err)))
@@ -298,4 +305,16 @@ sprout_code sprout_spool_get(sprout_spool *s, size_t i, sprout_arena *a, sprout_
 	r->file = h.file == NONE ? NULL : s->files[h.file];
 	r->line = (unsigned long)h.line;
 	return SPROUT_OK;
+}
+
+sprout_code sprout_spool_get(sprout_spool *s, size_t i, sprout_arena *a, sprout_record *r,
+			     sprout_error *err)
+{
+	return get_in(s, &s->w, i, a, r, err);
+}
+
+sprout_code sprout_spool_get_aside(sprout_spool *s, size_t i, sprout_arena *a, sprout_record *r,
+				   sprout_error *err)
+{
+	return get_in(s, &s->aside, i, a, r, err);
 }

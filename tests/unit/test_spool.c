@@ -73,6 +73,48 @@ static void spool_gives_back_what_it_took(void)
 	sprout_arena_free(b);
 }
 
+/* Reads aside, interleaved with an in-order pass (each record's "parent",
+ * some way back, and records not yet written out), give the right records
+ * to both. */
+static void spool_reads_aside(void)
+{
+	sprout_arena *a = sprout_arena_new(0), *b = sprout_arena_new(0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_spool *s = sprout_spool_new(NULL, &err);
+	CHECK(s != NULL);
+	enum { N = 30000 };
+	char text[100];
+	for (int i = 0; i < N; i++) {
+		snprintf(text, sizeof text, "{\"text\":\"record %d\",\"label\":\"x\"}", i);
+		sprout_record r = make_record(a, text, "classification");
+		r.line = (unsigned long)i + 1;
+		CHECK_INT(sprout_spool_put(s, &r, &err), SPROUT_OK);
+		sprout_arena_reset(a);
+		if (i == 10) { /* still in the write buffer */
+			sprout_record q;
+			CHECK_INT(sprout_spool_get_aside(s, 10, b, &q, &err), SPROUT_OK);
+			CHECK_STR(dump(q.obj), text);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		sprout_record r, p;
+		sprout_arena_reset(b);
+		CHECK_INT(sprout_spool_get(s, (size_t)i, b, &r, &err), SPROUT_OK);
+		int j = (int)(((long)i * 7919) % N);
+		CHECK_INT(sprout_spool_get_aside(s, (size_t)j, b, &p, &err), SPROUT_OK);
+		snprintf(text, sizeof text, "{\"text\":\"record %d\",\"label\":\"x\"}", i);
+		CHECK_STR(dump(r.obj), text);
+		CHECK_INT(r.line, i + 1);
+		snprintf(text, sizeof text, "{\"text\":\"record %d\",\"label\":\"x\"}", j);
+		CHECK_STR(dump(p.obj), text);
+		CHECK_INT(p.line, j + 1);
+	}
+	CHECK_INT(sprout_spool_get_aside(s, N, b, &(sprout_record){0}, &err), SPROUT_ERR_USAGE);
+	sprout_spool_free(s);
+	sprout_arena_free(a);
+	sprout_arena_free(b);
+}
+
 static void spool_in_a_missing_folder_fails(void)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
@@ -169,9 +211,7 @@ static void leakcheck_matches_split(void)
 }
 
 SUITE(spool_tests) = {
-    T(spool_gives_back_what_it_took),
-    T(spool_in_a_missing_folder_fails),
-    T(briefs_name_labels_and_seeds),
-    T(leakcheck_matches_split),
-    {NULL, NULL},
+    T(spool_gives_back_what_it_took),	T(spool_reads_aside),
+    T(spool_in_a_missing_folder_fails), T(briefs_name_labels_and_seeds),
+    T(leakcheck_matches_split),		{NULL, NULL},
 };
