@@ -96,8 +96,9 @@ struct sprout_llm {
 	sprout_llm_options o;
 	CURLM *multi;
 	struct list ready, waiting, done;
-	struct list fresh; /* answered this step, in the open cache transaction */
+	struct list fresh; /* answered, in the open cache transaction until it commits */
 	int in_txn;	   /* a transaction of the cache is open */
+	double txn_since;  /* when it began (now()) */
 	unsigned long in_flight;
 	struct job **fly; /* the jobs in flight, concurrency slots */
 	CURL **spare;	  /* finished easy handles, to reuse */
@@ -1479,8 +1480,10 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 				sprout_aimd_success(&es->aimd);
 			/* into the step's transaction; handed over once it is committed */
 			int bad = 0;
-			if (l->db && !l->in_txn)
+			if (l->db && !l->in_txn) {
 				bad = cache_exec(l, "BEGIN", err);
+				l->txn_since = now();
+			}
 			l->in_txn = l->db && !bad;
 			if (!bad && cache_put(l, j, text.data ? text.data : "", text.len, pt, ct)) {
 				cache_failed(l, err);
@@ -1826,9 +1829,32 @@ static long batch_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *u
 	return left + (long)(l->ready.n + l->done.n);
 }
 
-/* Finished transfers: their answers, retries or failures. The answers of
- * one call are written to the cache in one transaction, and handed to done
- * only after it is committed: an answer the caller has seen is on disk. */
+/* Answers written to the cache wait in one transaction for at most this
+ * many answers or seconds, or until no request is in flight or waiting to
+ * go when a step begins; the cache lookups of the requests that go
+ * meanwhile are made in it too, without taking the file's locks each. */
+#define COMMIT_ANSWERS 256
+#define COMMIT_WAIT    0.02
+
+/* Commit the cache's transaction when it is due (or now, with force) and
+ * hand over the answers it holds. */
+static int settle(sprout_llm *l, int force, sprout_llm_done done, void *ud, sprout_error *err)
+{
+	if (l->in_txn &&
+	    (force || l->fresh.n >= COMMIT_ANSWERS || now() - l->txn_since >= COMMIT_WAIT)) {
+		if (cache_exec(l, "COMMIT", err))
+			return -1;
+		l->in_txn = 0;
+	}
+	if (!l->in_txn)
+		deliver_list(l, &l->fresh, done, ud);
+	return 0;
+}
+
+/* Finished transfers: their answers, retries or failures. The answers are
+ * written to the cache in a transaction that takes those of later calls
+ * too (COMMIT_ANSWERS, COMMIT_WAIT), and handed to done only after it is
+ * committed: an answer the caller has seen is on disk. */
 static int reap(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err, int *any)
 {
 	CURLMsg *m;
@@ -1843,20 +1869,18 @@ static int reap(sprout_llm *l, sprout_llm_done done, void *ud, sprout_error *err
 		if (finish(l, j, cc, done, ud, err))
 			return -1;
 	}
-	if (l->in_txn) {
-		if (cache_exec(l, "COMMIT", err))
-			return -1;
-		l->in_txn = 0;
-	}
-	deliver_list(l, &l->fresh, done, ud);
-	return 0;
+	return settle(l, 0, done, ud, err);
 }
 
 long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud, sprout_error *err)
 {
 	if (l->batcher)
 		return batch_step(l, wait_ms, done, ud, err);
-	int any = l->done.head != NULL;
+	/* nothing more will come before the caller hears these answers */
+	int had = l->fresh.head != NULL;
+	if (settle(l, !(l->in_flight || l->ready.n || l->waiting.n), done, ud, err))
+		return -1;
+	int any = l->done.head != NULL || (had && !l->fresh.head);
 	deliver_list(l, &l->done, done, ud);
 	double next = promote(l);
 	if (start_ready(l, done, ud, err))
@@ -1872,6 +1896,12 @@ long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
 			ms = (int)(next * 1000) + 1;
 		if (l->ready.n && l->wake >= 0 && l->wake * 1000 < ms)
 			ms = (int)(l->wake * 1000) + 1;
+		if (l->in_txn) { /* answers wait for their commit */
+			double left = l->txn_since + COMMIT_WAIT - now();
+			int cap = left > 0 ? (int)(left * 1000) + 1 : 0;
+			if (cap < ms)
+				ms = cap;
+		}
 		if (l->in_flight) {
 			curl_multi_poll(l->multi, NULL, 0, ms, NULL);
 		} else if (ms > 0) {
@@ -1886,7 +1916,7 @@ long sprout_llm_step(sprout_llm *l, int wait_ms, sprout_llm_done done, void *ud,
 		if (start_ready(l, done, ud, err))
 			return -1;
 	}
-	return (long)(l->ready.n + l->waiting.n + l->in_flight + l->done.n);
+	return (long)(l->ready.n + l->waiting.n + l->in_flight + l->done.n + l->fresh.n);
 }
 
 static void drop_job(void *drop, void *job)
