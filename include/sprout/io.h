@@ -227,6 +227,12 @@ typedef struct sprout_reject {
 /* Write one reject line to w. */
 sprout_code sprout_reject_write(sprout_writer *w, const sprout_reject *r, sprout_error *err);
 
+/* Fill r (SPROUT_REJECT_INIT first) for input that failed with why: the
+ * stage, the code's name as error, the message as reason, and where why
+ * says (file, line, column); the record (may be NULL) as it is. */
+void sprout_reject_error(sprout_reject *r, const char *stage, const sprout_error *why,
+			 const sprout_json *record);
+
 /* Write one reject line to w for input that failed with why:
  *   {"stage":..,"error":<code name>,"reason":..,"file":..,"line":..,
  *    "column":..,"raw":<original text>|"raw_base64":..,"record":{..}}

@@ -31,6 +31,9 @@
  *           record; then the checks in input order and, with --judge, a
  *           model's scores (sprout_llm_config's options); --dry-run keeps
  *           and rejects nothing (sprout_stage_dry_run)
+ *   split   whole set; several outputs: train, valid, test
+ *   convert streaming, records as read (SPROUT_STAGE_RAW)
+ *   export  streaming, records as read (SPROUT_STAGE_RAW)
  */
 #ifndef SPROUT_STAGE_H
 #define SPROUT_STAGE_H
@@ -59,6 +62,11 @@ typedef enum sprout_opt_type {
 
 /* sprout_option_def.flags */
 #define SPROUT_OPT_REPEAT 1u /* may be given more than once (a YAML list in a recipe) */
+/* Says where outputs are written, for the program that writes them (the
+ * stage writes no files): the option named like one of the stage's outputs
+ * names that output's file (export's meta), another one the folder of the
+ * others (split's and export's out-dir). The stage only notes it was set. */
+#define SPROUT_OPT_PLACE 2u
 
 typedef struct sprout_option_def {
 	const char *name; /* as --name on the command line and name: in a recipe */
@@ -93,6 +101,10 @@ sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, dou
 
 /* sprout_stage_flags */
 #define SPROUT_STAGE_WHOLE 1u /* needs every record before the first comes out */
+/* Takes records as they were read, without provenance given first: convert
+ * gives it itself (unless the sink strips it), export shapes records that
+ * have none. */
+#define SPROUT_STAGE_RAW 2u
 
 typedef struct sprout_stage_def sprout_stage_def;
 
@@ -111,8 +123,11 @@ const sprout_option_def *sprout_stage_options(const sprout_stage_def *d);
 /* The option named name, or NULL. */
 const sprout_option_def *sprout_stage_option(const sprout_stage_def *d, const char *name);
 unsigned sprout_stage_flags(const sprout_stage_def *d);
-/* Its outputs' names ("out"; a split would have train, valid, test),
- * ending with NULL. */
+/* Its outputs' names ("out"; split has train, valid, test), ending with
+ * NULL. An output that an option with SPROUT_OPT_PLACE names is a side
+ * output: each of its records is about the record just kept on output 0
+ * (export's meta: the provenance that the shaped record leaves out), and
+ * the program that writes them says where that one went. */
 const char *const *sprout_stage_outputs(const sprout_stage_def *d);
 
 /* ---- where records go ----------------------------------------------------- */
@@ -133,6 +148,12 @@ typedef struct sprout_sink {
 	 * requests it sent), one line without a final newline; NULL: none is
 	 * told. The command line prints it unless --quiet. */
 	void (*note)(void *ctx, const char *line);
+	/* A message for a person about the data, one line without a final
+	 * newline (split: "leak: valid record ..."); NULL: none is shown. The
+	 * command line prints it even with --quiet. */
+	void (*warn)(void *ctx, const char *msg);
+	int strips_meta; /* set: keep drops the records' provenance, so a stage
+			  * need not give it (convert) */
 } sprout_sink;
 
 /* ---- a stage at work ------------------------------------------------------ */
@@ -185,7 +206,17 @@ int sprout_stage_dry_run(const sprout_stage *s);
  * the rejects say why). */
 int sprout_stage_decided(const sprout_stage *s);
 
-/* Records pushed, kept (over all outputs) and rejected so far. */
+/* After open: the container its outputs want (export --to alpaca: one
+ * JSON array), SPROUT_CONTAINER_JSONL for most. */
+sprout_container sprout_stage_container(const sprout_stage *s);
+
+/* The name of the output made from an input whose file is called base
+ * (without folder and extension), when each input becomes an output of its
+ * own: base itself, or the stage's name for it (export --to trl: "valid"
+ * and "dev" become "validation", the name TRL loads). */
+const char *sprout_stage_output_name(const sprout_stage *s, const char *base);
+
+/* Records pushed, kept (over all outputs but side ones) and rejected so far. */
 void sprout_stage_counts(const sprout_stage *s, unsigned long long *in, unsigned long long *kept,
 			 unsigned long long *rejected);
 
@@ -207,8 +238,8 @@ sprout_code sprout_pipeline_add(sprout_pipeline *p, sprout_stage *s, sprout_erro
 sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, sprout_error *err);
 
 /* One record into the first stage. A record without provenance gets it
- * (sprout_meta_ensure); one that cannot have it is rejected with stage
- * "read" and the error's code name. */
+ * (sprout_meta_ensure) unless the first stage is SPROUT_STAGE_RAW; one that
+ * cannot have it is rejected with stage "read" and the error's code name. */
 sprout_code sprout_pipeline_push(sprout_pipeline *p, sprout_record *r, sprout_error *err);
 
 /* Close the stages in order: each one's held records flow into the next

@@ -725,6 +725,20 @@ int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_er
 	return count_bad(rd, why, stage, rec->obj, 0);
 }
 
+int cli_reader_dropped(struct cli_reader *rd, const sprout_reject *r)
+{
+	sprout_error why = SPROUT_ERROR_INIT;
+	why.code = SPROUT_ERR_RECORD;
+	for (int i = 0; i < SPROUT_CODE__COUNT; i++)
+		if (r->error && !strcmp(sprout_code_name((sprout_code)i), r->error))
+			why.code = (sprout_code)i;
+	snprintf(why.msg, sizeof why.msg, "%s", r->reason ? r->reason : "");
+	if (r->file)
+		sprout_error_locate(&why, r->file, r->line, r->column);
+	rd->good--;
+	return count_bad(rd, &why, r->stage, r->record, 0);
+}
+
 int cli_reader_close(struct cli_reader *rd, int ok)
 {
 	int rc = EXIT_OK;

@@ -127,7 +127,11 @@ int cli_stage_probe(const char *name, struct cli_probe *p);
 /* A command that is the library stage of that name (sprout/stage.h):
  * options parsed from the stage's table (with the shared ones the
  * command takes), records read, pushed and written, the stage's summary as the
- * closing note. Returns the exit code. */
+ * closing note. Where the outputs go: -o (stdout) for a stage with one
+ * output; with a folder (an option with SPROUT_OPT_PLACE that names no
+ * output), a file per output named after it (split), or for a stage with
+ * one output a file per input named after the input (export); a side
+ * output to the file its option names. Returns the exit code. */
 int cli_stage_main(const char *name, int argc, char **argv);
 /* The stage's options as a command's option table (ids of their own). */
 const struct cli_option *cli_stage_options(const sprout_stage_def *d);
@@ -216,6 +220,10 @@ int cli_feed(struct cli_reader *rd,
  * to go on, or an exit code. */
 int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_error *why,
 		      const char *stage);
+
+/* The same for a record that a library stage rejected as one it could not
+ * handle (r->error set: sprout_stage_drop_error). */
+int cli_reader_dropped(struct cli_reader *rd, const sprout_reject *r);
 
 /* Close inputs; commit the rejects file (ok != 0) or drop it. Prints the
  * summary of skipped records. Returns an exit code. */

@@ -9,7 +9,10 @@
 #include "sprout/meta.h"
 #include "stage_internal.h"
 
-static const sprout_stage_def *const all[] = {&sprout_stage_mix, &sprout_stage_filter};
+static const sprout_stage_def *const all[] = {
+    &sprout_stage_mix,	   &sprout_stage_filter, &sprout_stage_split,
+    &sprout_stage_convert, &sprout_stage_export,
+};
 #define NSTAGES (sizeof all / sizeof all[0])
 
 const char *sprout_opt_type_name(sprout_opt_type t)
@@ -144,6 +147,7 @@ sprout_stage *sprout_stage_new(const sprout_stage_def *d, sprout_error *err)
 	}
 	s->def = d;
 	s->reading = (sprout_reader_options)SPROUT_READER_OPTIONS_INIT;
+	s->container = SPROUT_CONTAINER_JSONL;
 	if (d->init)
 		d->init(s);
 	return s;
@@ -225,21 +229,45 @@ int sprout_stage_decided(const sprout_stage *s)
 	return s->decided;
 }
 
-void sprout_stage_note(sprout_stage *s, const char *fmt, ...)
+/* One line for a person through the sink's fn (note or warn), when set. */
+static void tell(void (*fn)(void *, const char *), void *ctx, const char *fmt, va_list ap)
 {
-	if (!s->sink.note)
+	if (!fn)
 		return;
 	char line[1024];
+	vsnprintf(line, sizeof line, fmt, ap);
+	fn(ctx, line);
+}
+
+void sprout_stage_note(sprout_stage *s, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	tell(s->sink.note, s->sink.ctx, fmt, ap);
 	va_end(ap);
-	s->sink.note(s->sink.ctx, line);
+}
+
+void sprout_stage_warn(sprout_stage *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tell(s->sink.warn, s->sink.ctx, fmt, ap);
+	va_end(ap);
 }
 
 const char *sprout_stage_summary(const sprout_stage *s)
 {
 	return s->summary;
+}
+
+sprout_container sprout_stage_container(const sprout_stage *s)
+{
+	return s->container;
+}
+
+const char *sprout_stage_output_name(const sprout_stage *s, const char *base)
+{
+	return s->def->output_name ? s->def->output_name(s, base) : base;
 }
 
 void sprout_stage_counts(const sprout_stage *s, unsigned long long *in, unsigned long long *kept,
@@ -273,6 +301,16 @@ sprout_code sprout_stage_drop(sprout_stage *s, const sprout_reject *r, sprout_er
 {
 	s->rejected++;
 	return s->sink.reject ? s->sink.reject(s->sink.ctx, r, err) : SPROUT_OK;
+}
+
+sprout_code sprout_stage_drop_error(sprout_stage *s, const char *stage, const sprout_record *r,
+				    sprout_error *why, sprout_error *err)
+{
+	if (!why->file[0] && r->file)
+		sprout_error_locate(why, r->file, r->line, 0);
+	sprout_reject j;
+	sprout_reject_error(&j, stage, why, r->obj);
+	return sprout_stage_drop(s, &j, err);
 }
 
 /* ---- stages chained in this process --------------------------------------- */
@@ -337,6 +375,12 @@ static void pass_note(void *ctx, const char *line)
 	l->p->out.note(l->p->out.ctx, line);
 }
 
+static void pass_warn(void *ctx, const char *msg)
+{
+	struct link *l = ctx;
+	l->p->out.warn(l->p->out.ctx, msg);
+}
+
 sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, sprout_error *err)
 {
 	if (p->opened || !p->n)
@@ -364,6 +408,8 @@ sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, spr
 			sink.ctx = &p->links[i];
 			sink.wants_records = 1;
 			sink.note = out->note ? pass_note : NULL;
+			sink.warn = out->warn ? pass_warn : NULL;
+			sink.strips_meta = 0;
 		}
 		sprout_code rc = sprout_stage_open(s, &sink, err);
 		if (rc)
@@ -378,7 +424,7 @@ sprout_code sprout_pipeline_push(sprout_pipeline *p, sprout_record *r, sprout_er
 	if (!p->opened)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "the pipeline is not open");
 	sprout_error why = SPROUT_ERROR_INIT;
-	if (sprout_meta_ensure(r, &why)) {
+	if (!(p->stages[0]->def->flags & SPROUT_STAGE_RAW) && sprout_meta_ensure(r, &why)) {
 		sprout_reject j = SPROUT_REJECT_INIT;
 		j.stage = "read";
 		j.error = sprout_code_name(why.code);

@@ -19,6 +19,8 @@ struct sprout_stage_def {
 	sprout_code (*push)(sprout_stage *s, const sprout_record *r, sprout_error *err);
 	sprout_code (*close)(sprout_stage *s, sprout_error *err);
 	void (*free)(sprout_stage *s); /* its own resources; NULL: none */
+	/* sprout_stage_output_name; NULL: base as it is */
+	const char *(*output_name)(const sprout_stage *s, const char *base);
 };
 
 struct sprout_stage {
@@ -29,6 +31,7 @@ struct sprout_stage {
 	char summary[8192];	       /* room for paths (filter names its embeddings cache) */
 	sprout_reader_options reading; /* sprout_stage_set_reading */
 	int dry_run, decided;	       /* set by the stage: open / close */
+	sprout_container container;    /* SPROUT_CONTAINER_JSONL unless open sets it */
 };
 
 /* A note for a person through the sink's note, when set (printf-like). */
@@ -38,8 +41,18 @@ void sprout_stage_note(sprout_stage *s, const char *fmt, ...) __attribute__((for
 sprout_code sprout_stage_emit(sprout_stage *s, size_t output, sprout_record *rec, const char *json,
 			      size_t len, sprout_error *err);
 sprout_code sprout_stage_drop(sprout_stage *s, const sprout_reject *r, sprout_error *err);
+/* Reject record r that the stage could not handle (why: a conversion
+ * error), as the reader rejects bad input: {"stage","error","reason",
+ * "file","line","record"}, located at r's file and line unless why is. */
+sprout_code sprout_stage_drop_error(sprout_stage *s, const char *stage, const sprout_record *r,
+				    sprout_error *why, sprout_error *err);
+/* A message for a person through the sink's warn (printf-like). */
+void sprout_stage_warn(sprout_stage *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 extern const sprout_stage_def sprout_stage_mix;
 extern const sprout_stage_def sprout_stage_filter;
+extern const sprout_stage_def sprout_stage_split;
+extern const sprout_stage_def sprout_stage_convert;
+extern const sprout_stage_def sprout_stage_export;
 
 #endif

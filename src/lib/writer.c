@@ -388,20 +388,27 @@ sprout_code sprout_reject_write(sprout_writer *w, const sprout_reject *r, sprout
 	return w->buf.len >= FLUSH_AT ? flush(w, err) : SPROUT_OK;
 }
 
+void sprout_reject_error(sprout_reject *r, const char *stage, const sprout_error *why,
+			 const sprout_json *record)
+{
+	*r = (sprout_reject)SPROUT_REJECT_INIT;
+	r->stage = stage;
+	r->error = sprout_code_name(why->code);
+	r->reason = why->msg;
+	r->file = why->file[0] ? why->file : NULL;
+	r->line = why->line;
+	r->column = why->column;
+	r->record = record;
+}
+
 sprout_code sprout_reject_put(sprout_writer *w, const char *stage, const sprout_error *why,
 			      const char *raw, size_t rawlen, int truncated,
 			      const sprout_json *record, sprout_error *err)
 {
-	sprout_reject r = SPROUT_REJECT_INIT;
-	r.stage = stage;
-	r.error = sprout_code_name(why->code);
-	r.reason = why->msg;
-	r.file = why->file[0] ? why->file : NULL;
-	r.line = why->line;
-	r.column = why->column;
+	sprout_reject r;
+	sprout_reject_error(&r, stage, why, record);
 	r.raw = raw;
 	r.rawlen = rawlen;
 	r.truncated = truncated;
-	r.record = record;
 	return sprout_reject_write(w, &r, err);
 }
