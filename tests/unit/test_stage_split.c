@@ -355,7 +355,55 @@ static void export_stage(void)
 	sprout_arena_free(a);
 }
 
+/* convert then export in one pipeline: records as read (the first stage
+ * takes them raw), provenance given by convert, left out of the shaped
+ * records and handed on the side output; a record export cannot shape is
+ * rejected by export, one convert cannot write by convert. */
+static void export_after_convert(void)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_pipeline *p = sprout_pipeline_new();
+	sprout_stage *conv = sprout_stage_new(sprout_stage_find("convert"), &err);
+	sprout_stage *exp = sprout_stage_new(sprout_stage_find("export"), &err);
+	CHECK_INT(sprout_stage_set(conv, "to", "alpaca", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(exp, "meta", "m.jsonl", &err), SPROUT_OK);
+	CHECK_INT(sprout_pipeline_add(p, conv, &err), SPROUT_OK);
+	CHECK_INT(sprout_pipeline_add(p, exp, &err), SPROUT_OK);
+	struct seen g;
+	sprout_sink sink = sink_for(&g, "export");
+	CHECK_INT(sprout_pipeline_open(p, &sink, &err), SPROUT_OK);
+	static const char *const lines[] = {
+	    "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":"
+	    "\"assistant\",\"content\":\"hello\"}]}",
+	    "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":"
+	    "\"assistant\",\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"},"
+	    "{\"role\":\"assistant\",\"content\":\"d\"}]}",
+	    "{\"messages\":[{\"role\":\"user\",\"content\":\"mute\"}],\"_sprout\":7}",
+	    "{\"messages\":[{\"role\":\"user\",\"content\":\"silent\"}]}",
+	};
+	for (size_t i = 0; i < 4; i++) {
+		sprout_record r = make_record(a, lines[i], "openai");
+		r.file = "chat.jsonl";
+		r.line = i + 1;
+		CHECK_INT(sprout_pipeline_push(p, &r, &err), SPROUT_OK);
+	}
+	CHECK_INT(sprout_pipeline_close(p, &err), SPROUT_OK);
+	CHECK_INT(g.nkept, 1);
+	CHECK_STR(g.kept[0], "out|hi");
+	CHECK_INT(g.saw_meta, 0);
+	CHECK_INT(g.nside, 1);
+	CHECK(!strncmp(g.side[0], "{\"_sprout\":{", 12));
+	CHECK(strstr(g.side[0], "\"method\":\"seed\"") != NULL);
+	CHECK_INT(g.nrejects, 3);
+	CHECK_STR(g.rejects[0], "convert/convert:2"); /* two exchanges in alpaca */
+	CHECK_STR(g.rejects[1], "convert/record:3");  /* not the pipeline's "read" */
+	CHECK_STR(g.rejects[2], "export/convert:4");  /* no answer */
+	sprout_pipeline_free(p);
+	sprout_arena_free(a);
+}
+
 SUITE(stages_tests) = {
-    T(split_stage_sides), T(split_stage_leaks), T(split_after_mix),
-    T(convert_stage),	  T(export_stage),	{NULL, NULL},
+    T(split_stage_sides), T(split_stage_leaks),	   T(split_after_mix), T(convert_stage),
+    T(export_stage),	  T(export_after_convert), {NULL, NULL},
 };
