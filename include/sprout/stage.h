@@ -34,6 +34,9 @@
  *   split   whole set; several outputs: train, valid, test
  *   convert streaming, records as read (SPROUT_STAGE_RAW)
  *   export  streaming, records as read (SPROUT_STAGE_RAW)
+ *   augment streaming: its variants come out chunk by chunk while records
+ *           are pushed, made by --jobs threads; the sink is only ever
+ *           called from the pushing thread
  */
 #ifndef SPROUT_STAGE_H
 #define SPROUT_STAGE_H
@@ -97,6 +100,10 @@ sprout_code sprout_option_whole_in(const char *opt, const char *arg, unsigned lo
 sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, double hi, double *v,
 				size_t max, size_t *n, sprout_error *err);
 
+/* A decimal number (strtod's), the whole of arg, into *out: 0, or -1 when
+ * arg is not one (the option's own message says what it wanted). */
+int sprout_option_number(const char *arg, double *out);
+
 /* ---- stage definitions ---------------------------------------------------- */
 
 /* sprout_stage_flags */
@@ -143,7 +150,7 @@ typedef struct sprout_sink {
 	/* A rejected record (r->record, r->file and r->line say which). */
 	sprout_code (*reject)(void *ctx, const sprout_reject *r, sprout_error *err);
 	void *ctx;
-	int wants_records; /* set: rec is never NULL in keep */
+	int wants_records; /* set: rec is never NULL in keep (but see strips_meta) */
 	/* A note for a person while the stage runs (filter's judge: the
 	 * requests it sent), one line without a final newline; NULL: none is
 	 * told. The command line prints it unless --quiet. */
@@ -152,8 +159,12 @@ typedef struct sprout_sink {
 	 * newline (split: "leak: valid record ..."); NULL: none is shown. The
 	 * command line prints it even with --quiet. */
 	void (*warn)(void *ctx, const char *msg);
-	int strips_meta; /* set: keep drops the records' provenance, so a stage
-			  * need not give it (convert) */
+	/* set: kept records go out without their provenance (_sprout): the
+	 * sink takes it out of rec, so a stage need not give it (convert); a
+	 * stage that has their text without it at hand may pass that text
+	 * alone (rec NULL) even when wants_records is set, and spare the sink
+	 * parsing it (augment does) */
+	int strips_meta;
 } sprout_sink;
 
 /* ---- a stage at work ------------------------------------------------------ */
@@ -182,13 +193,17 @@ sprout_code sprout_stage_open(sprout_stage *s, const sprout_sink *sink, sprout_e
  * An error stops the stage; what the sink returned is passed on. */
 sprout_code sprout_stage_push(sprout_stage *s, const sprout_record *r, sprout_error *err);
 
-/* No more records: what the stage held comes out through the sink. */
+/* No more records: what the stage held comes out through the sink.
+ * SPROUT_ERR_EMPTY says that every record came out and the summary is
+ * set, but the stage made nothing of its input (augment: not one variant
+ * of N records); other errors stop the stage. */
 sprout_code sprout_stage_close(sprout_stage *s, sprout_error *err);
 
 /* After close: what the stage did, for a person, in one line without a
  * final newline (e.g. "3 real + 6 synthetic of 9 = 9 records (66.7%
  * synthetic); dropped: cap 0, ratio 0, share 0"); "" before. More lines,
- * if any, are notes that follow it (filter: the embeddings' requests). */
+ * if any, are notes that follow it (filter: the embeddings' requests;
+ * augment: what the meaning check turned down). */
 const char *sprout_stage_summary(const sprout_stage *s);
 
 /* How the stage reads files its options name (filter's --parents,
@@ -243,7 +258,8 @@ sprout_code sprout_pipeline_open(sprout_pipeline *p, const sprout_sink *out, spr
 sprout_code sprout_pipeline_push(sprout_pipeline *p, sprout_record *r, sprout_error *err);
 
 /* Close the stages in order: each one's held records flow into the next
- * before that one is closed. */
+ * before that one is closed. A stage's SPROUT_ERR_EMPTY does not stop the
+ * others: it is returned once they are all closed. */
 sprout_code sprout_pipeline_close(sprout_pipeline *p, sprout_error *err);
 
 /* The stages, in order (i < count), for their summaries and counts. */

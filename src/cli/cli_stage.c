@@ -54,19 +54,25 @@ const struct cli_option *cli_stage_options(const sprout_stage_def *d)
 /* commands[].stage: no record kept of some read is exit 1 (EXIT_DATA); the
  * rejects are written, so nothing is lost, but nothing came out */
 #define CLI_STAGE_NONE_KEPT_FAILS 2u
+/* commands[].stage: the closing note says where the output went
+ * ("SUMMARY written to PATH"), not where the rejects are */
+#define CLI_STAGE_NOTE_OUTPUT 4u
 
-/* The shared options each stage's command takes (CLI_READS, CLI_WRITES)
- * and CLI_STAGE_* bits. */
+/* The shared options each stage's command takes (CLI_READS, CLI_WRITES),
+ * CLI_STAGE_* bits, and the stage named in the reject of a record that
+ * cannot have provenance (NULL: "read"). */
 static const struct {
 	const char *name;
 	int flags;
 	unsigned stage;
+	const char *read;
 } commands[] = {
     {"mix", CLI_READS | CLI_WRITES},
     {"filter", CLI_READS | CLI_WRITES, CLI_STAGE_NONE_KEPT_FAILS},
     {"split", CLI_READS},
     {"convert", CLI_READS | CLI_WRITES, CLI_STAGE_ERRORS_ONLY},
     {"export", CLI_READS, CLI_STAGE_ERRORS_ONLY},
+    {"augment", CLI_READS | CLI_WRITES, CLI_STAGE_ERRORS_ONLY | CLI_STAGE_NOTE_OUTPUT, "augment"},
 };
 
 static long command_index(const char *name)
@@ -95,6 +101,7 @@ struct drive {
 	const sprout_stage_def *def;
 	sprout_stage *s;
 	unsigned cmd;	     /* CLI_STAGE_* */
+	const char *read;    /* the stage named in provenance rejects */
 	size_t nout, nmain;  /* the stage's outputs; those that are not side outputs */
 	const char *dir_opt; /* the option naming the outputs' folder, or NULL */
 	const char *dir;     /* the outputs' folder, or NULL: -o */
@@ -255,7 +262,7 @@ static int feed(struct drive *d)
 	while (rc < 0 && (got = cli_reader_next(&d->rd, &rec)) > 0) {
 		sprout_error err = SPROUT_ERROR_INIT;
 		if (!raw && sprout_meta_ensure(&rec, &err)) {
-			int x = cli_reader_reject(&d->rd, &rec, &err, "read");
+			int x = cli_reader_reject(&d->rd, &rec, &err, d->read);
 			if (x)
 				rc = x;
 			continue;
@@ -332,6 +339,9 @@ static void closing_note(struct drive *d, unsigned long written)
 			 d->c.output ? d->c.output : "stdout");
 	else if (d->dir)
 		cli_note(&d->c, "%.*s; files in %s", (int)n, s, d->dir);
+	else if (d->cmd & CLI_STAGE_NOTE_OUTPUT)
+		cli_note(&d->c, "%.*s written to %s", (int)n, s,
+			 d->c.output ? d->c.output : "stdout");
 	else
 		cli_note(&d->c, "%.*s; rejects in %s", (int)n, s, d->rd.rejects_path);
 	while (s[n]) {
@@ -355,14 +365,18 @@ static int all_inputs(struct drive *d)
 	if ((rc = cli_reader_open(&d->rd, &d->c)) >= 0 || (!whole && (rc = open_outputs(d)) >= 0) ||
 	    (rc = feed(d)) >= 0 || (whole && (rc = open_outputs(d)) >= 0))
 		goto done;
+	/* SPROUT_ERR_EMPTY: the output is whole, but the stage made nothing */
 	sprout_error err = SPROUT_ERROR_INIT;
-	if (sprout_stage_close(d->s, &err)) {
+	sprout_code closed = sprout_stage_close(d->s, &err);
+	if (closed && closed != SPROUT_ERR_EMPTY) {
 		rc = failed(d, &err);
 		goto done;
 	}
 	unsigned long written = d->out[0] ? sprout_writer_count(d->out[0]) : 0;
 	if (!(rc = commit_outputs(d)))
 		closing_note(d, written);
+	if (!rc && closed)
+		rc = failed(d, &err);
 done:
 	if (rc < 0)
 		rc = EXIT_OK;
@@ -525,6 +539,7 @@ int cli_stage_main(const char *name, int argc, char **argv)
 		return d.s ? EXIT_INTERNAL : cli_exit_for(err.code);
 	}
 	d.cmd = commands[k].stage;
+	d.read = commands[k].read ? commands[k].read : "read";
 	learn_outputs(&d);
 	int rc = cli_parse(argc, argv, sprout_stage_usage(d.def), sprout_stage_about(d.def),
 			   cli_stage_options(d.def), commands[k].flags, &d.c, on_option, &d);

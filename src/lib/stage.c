@@ -11,7 +11,7 @@
 
 static const sprout_stage_def *const all[] = {
     &sprout_stage_mix,	   &sprout_stage_filter, &sprout_stage_split,
-    &sprout_stage_convert, &sprout_stage_export,
+    &sprout_stage_convert, &sprout_stage_export, &sprout_stage_augment,
 };
 #define NSTAGES (sizeof all / sizeof all[0])
 
@@ -54,6 +54,17 @@ sprout_code sprout_option_whole_in(const char *opt, const char *arg, unsigned lo
 	return SPROUT_OK;
 }
 
+int sprout_option_number(const char *arg, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (errno || end == arg || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, double hi, double *v,
 				size_t max, size_t *n, sprout_error *err)
 {
@@ -61,10 +72,8 @@ sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, dou
 	snprintf(copy, sizeof copy, "%s", arg);
 	*n = 0;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *end;
-		errno = 0;
-		double x = strtod(t, &end);
-		if (errno || end == t || *end || !(x >= lo && x <= hi) || *n == max)
+		double x;
+		if (sprout_option_number(t, &x) || !(x >= lo && x <= hi) || *n == max)
 			return sprout_error_set(err, SPROUT_ERR_USAGE,
 						"%s: '%s' is not a list of numbers from %g to %g",
 						opt, arg, lo, hi);
@@ -441,13 +450,21 @@ sprout_code sprout_pipeline_close(sprout_pipeline *p, sprout_error *err)
 {
 	if (!p->opened)
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "the pipeline is not open");
+	sprout_error empty = SPROUT_ERROR_INIT; /* the first stage that made nothing */
 	for (size_t i = 0; i < p->n; i++) {
 		sprout_code rc = sprout_stage_close(p->stages[i], err);
-		if (rc)
+		if (rc == SPROUT_ERR_EMPTY && !empty.code) {
+			if (err)
+				empty = *err;
+			empty.code = rc;
+		} else if (rc && rc != SPROUT_ERR_EMPTY) {
 			return rc;
+		}
 	}
 	p->opened = 0;
-	return SPROUT_OK;
+	if (empty.code && err)
+		*err = empty;
+	return empty.code;
 }
 
 size_t sprout_pipeline_count(const sprout_pipeline *p)

@@ -8,7 +8,6 @@
  * --judge, what the checks keep waits in a second spool for the model's
  * scores. --dry-run runs the checks, plans the judge's requests and keeps
  * and rejects nothing. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,17 +209,6 @@ static sprout_code rubrics(struct filt *f, const char *arg, int with_min, sprout
 	return SPROUT_OK;
 }
 
-static int number(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* "LO-HI" into two numbers */
 static int band(const char *s, double *lo, double *hi)
 {
@@ -229,7 +217,8 @@ static int band(const char *s, double *lo, double *hi)
 		return -1;
 	char a[64];
 	snprintf(a, sizeof a, "%.*s", (int)(dash - s), s);
-	return number(a, lo) || number(dash + 1, hi) || *lo > *hi ? -1 : 0;
+	return sprout_option_number(a, lo) || sprout_option_number(dash + 1, hi) || *lo > *hi ? -1
+											      : 0;
 }
 
 static sprout_code add_file(const char **v, size_t *n, const char *path, const char *opt,
@@ -320,7 +309,7 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 		o->ratio_hi = y;
 		return SPROUT_OK;
 	case O_NEW_WORDS:
-		if (number(arg, &x) == 0)
+		if (sprout_option_number(arg, &x) == 0)
 			y = -1;
 		else if (band(arg, &x, &y))
 			return USAGE("--new-words: expected MIN or MIN-MAX, got '%s'", arg);
@@ -329,7 +318,7 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 		return SPROUT_OK;
 	case O_MIN_WORDS:
 	case O_MAX_WORDS:
-		if (number(arg, &x) || x < 0 || x != (double)(long)x)
+		if (sprout_option_number(arg, &x) || x < 0 || x != (double)(long)x)
 			return USAGE("--%s: '%s' is not a whole number", options[i].name, arg);
 		*(i == O_MIN_WORDS ? &o->min_words : &o->max_words) = (long)x;
 		return SPROUT_OK;
@@ -356,7 +345,7 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 	case O_EMBED_CACHE: o->embed_cache = arg; return SPROUT_OK;
 	case O_VALIDATE: o->validator = arg; return SPROUT_OK;
 	case O_VALIDATE_TIMEOUT:
-		if (number(arg, &x) || x <= 0)
+		if (sprout_option_number(arg, &x) || x <= 0)
 			return USAGE("--validate-timeout: '%s' is not a positive number of seconds",
 				     arg);
 		o->validator_timeout = x;
@@ -371,7 +360,7 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 	}
 	case O_NEAR:
 	case O_NOVELTY_THRESHOLD:
-		if (number(arg, &x) || x <= 0 || x > 1)
+		if (sprout_option_number(arg, &x) || x <= 0 || x > 1)
 			return USAGE("--%s: '%s' is not in (0, 1]", options[i].name, arg);
 		*(i == O_NEAR ? &o->near_threshold : &o->novelty_threshold) = x;
 		return SPROUT_OK;

@@ -6,7 +6,6 @@
  * --on-leak warn) are the records handed on, each to its side's output,
  * and the synthetic records of held-out seeds rejected: a failed check
  * hands on nothing. */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +56,8 @@ static void init(sprout_stage *s)
 
 static sprout_code share(const char *opt, const char *arg, double *out, sprout_error *err)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(arg, &end);
-	if (errno || end == arg || *end || v < 0 || v >= 1)
+	double v;
+	if (sprout_option_number(arg, &v) || v < 0 || v >= 1)
 		return sprout_error_set(err, SPROUT_ERR_USAGE,
 					"%s: '%s' is not a share between 0 and 1", opt, arg);
 	*out = v;
