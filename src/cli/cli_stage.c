@@ -534,9 +534,10 @@ int cli_stage_main(const char *name, int argc, char **argv)
 	d.def = sprout_stage_find(name);
 	long k = command_index(name);
 	if (!(d.s = sprout_stage_new(d.def, &err)) || k < 0) {
-		cli_error("%s", d.s ? "no such command" : err.msg);
+		int made = d.s != NULL;
+		cli_error("%s", made ? "no such command" : err.msg);
 		sprout_stage_free(d.s);
-		return d.s ? EXIT_INTERNAL : cli_exit_for(err.code);
+		return made ? EXIT_INTERNAL : cli_exit_for(err.code);
 	}
 	d.cmd = commands[k].stage;
 	d.read = commands[k].read ? commands[k].read : "read";
