@@ -434,13 +434,10 @@ sprout_code sprout_pipeline_push(sprout_pipeline *p, sprout_record *r, sprout_er
 		return sprout_error_set(err, SPROUT_ERR_USAGE, "the pipeline is not open");
 	sprout_error why = SPROUT_ERROR_INIT;
 	if (!(p->stages[0]->def->flags & SPROUT_STAGE_RAW) && sprout_meta_ensure(r, &why)) {
-		sprout_reject j = SPROUT_REJECT_INIT;
-		j.stage = "read";
-		j.error = sprout_code_name(why.code);
-		j.reason = why.msg;
-		j.file = r->file;
-		j.line = r->line;
-		j.record = r->obj;
+		if (!why.file[0] && r->file)
+			sprout_error_locate(&why, r->file, r->line, 0);
+		sprout_reject j;
+		sprout_reject_error(&j, "read", &why, r->obj);
 		return p->out.reject ? p->out.reject(p->out.ctx, &j, err) : SPROUT_OK;
 	}
 	return sprout_stage_push(p->stages[0], r, err);
