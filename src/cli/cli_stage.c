@@ -14,7 +14,6 @@
 
 #define OPT_STAGE_BASE 2000 /* option i of a stage has id OPT_STAGE_BASE + i */
 #define MAX_STAGES     16
-#define MAX_OPTIONS    64
 
 static unsigned kind_of(const sprout_option_def *o)
 {
@@ -30,7 +29,9 @@ static unsigned kind_of(const sprout_option_def *o)
 
 const struct cli_option *cli_stage_options(const sprout_stage_def *d)
 {
-	static struct cli_option tables[MAX_STAGES][MAX_OPTIONS];
+	/* made once per stage and kept for the process: sprout run holds on
+	 * to them as a probe's option groups */
+	static struct cli_option *tables[MAX_STAGES];
 	static const sprout_stage_def *made[MAX_STAGES];
 	size_t t = 0;
 	while (t < MAX_STAGES && made[t] && made[t] != d)
@@ -39,10 +40,17 @@ const struct cli_option *cli_stage_options(const sprout_stage_def *d)
 		return NULL;
 	if (!made[t]) {
 		const sprout_option_def *o = sprout_stage_options(d);
-		for (size_t i = 0; o[i].name && i + 1 < MAX_OPTIONS; i++)
-			tables[t][i] = (struct cli_option){o[i].name, o[i].shortopt,
-							   o[i].arg,  OPT_STAGE_BASE + (int)i,
-							   o[i].help, (int)kind_of(&o[i])};
+		size_t n = 0;
+		while (o[n].name)
+			n++;
+		struct cli_option *tab = calloc(n + 1, sizeof *tab); /* ends with a NULL name */
+		if (!tab)
+			return NULL;
+		for (size_t i = 0; i < n; i++)
+			tab[i] = (struct cli_option){o[i].name, o[i].shortopt,
+						     o[i].arg,	OPT_STAGE_BASE + (int)i,
+						     o[i].help, (int)kind_of(&o[i])};
+		tables[t] = tab;
 		made[t] = d;
 	}
 	return tables[t];
