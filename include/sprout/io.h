@@ -186,6 +186,9 @@ typedef struct sprout_written {
  * file. For stdout, hash is "" and bytes 0. */
 sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out, sprout_error *err);
 
+/* v as indented JSON (sprout_json_write_pretty) into path, atomically. */
+sprout_code sprout_write_json_file(const char *path, const sprout_json *v, sprout_error *err);
+
 /* Drop the output: remove the temporary file and free. Accepts NULL. */
 void sprout_writer_abort(sprout_writer *w);
 

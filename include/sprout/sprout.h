@@ -41,6 +41,7 @@
 #include "sprout/record.h"
 #include "sprout/report.h"
 #include "sprout/review.h"
+#include "sprout/run.h"
 #include "sprout/similarity.h"
 #include "sprout/stage.h"
 #include "sprout/stats.h"

@@ -34,25 +34,15 @@ static void set_count(sprout_arena *a, sprout_json *o, const char *key, unsigned
 
 int cli_write_json(const char *path, const sprout_json *v, const char *what)
 {
-	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_code rc = sprout_json_write_pretty(&b, v);
-	sprout_writer *w = rc ? NULL : sprout_writer_open(path, SPROUT_CONTAINER_JSONL, &err);
-	if (!rc && !w)
-		rc = err.code;
-	if (!rc && (rc = sprout_writer_write(w, b.data, b.len, &err)) == SPROUT_OK)
-		rc = sprout_writer_commit(w, &err);
-	else if (w)
-		sprout_writer_abort(w);
-	sprout_buf_release(&b);
-	if (rc) {
-		if (err.code)
-			cli_error_at(&err);
-		else
-			cli_error("%s: cannot write the %s", path, what);
-		return cli_exit_for(rc);
-	}
-	return -1;
+	sprout_code rc = sprout_write_json_file(path, v, &err);
+	if (!rc)
+		return -1;
+	if (err.msg[0])
+		cli_error_at(&err);
+	else
+		cli_error("%s: cannot write the %s", path, what);
+	return cli_exit_for(rc);
 }
 
 int cli_ledger_write(const char *path, const sprout_llm *l)

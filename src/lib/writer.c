@@ -412,3 +412,23 @@ sprout_code sprout_reject_put(sprout_writer *w, const char *stage, const sprout_
 	r.truncated = truncated;
 	return sprout_reject_write(w, &r, err);
 }
+
+sprout_code sprout_write_json_file(const char *path, const sprout_json *v, sprout_error *err)
+{
+	sprout_error local = SPROUT_ERROR_INIT;
+	if (!err)
+		err = &local;
+	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
+	if (sprout_json_write_pretty(&b, v)) {
+		sprout_buf_release(&b);
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "%s: the JSON is over 64 MiB", path);
+	}
+	sprout_writer *w = sprout_writer_open(path, SPROUT_CONTAINER_JSONL, err);
+	sprout_code rc = w ? sprout_writer_write(w, b.data, b.len, err) : err->code;
+	if (w && !rc)
+		rc = sprout_writer_commit(w, err);
+	else if (w)
+		sprout_writer_abort(w);
+	sprout_buf_release(&b);
+	return rc;
+}
