@@ -179,12 +179,13 @@ bench: $(BUILD)/sprout
 # The fuzz targets: fuzz/fuzz_NAME.c, seeds in fuzz/corpus-NAME, inputs up
 # to FUZZ_LEN_NAME bytes. The library is compiled once for all of them
 # (build-fuzz/libsprout.a: clang, coverage for libFuzzer, ASan and UBSan).
-FUZZ_TARGETS := jsonl array record gzip recipe pii map envelope review wordnet answer meaning template batch ratelimit
+FUZZ_TARGETS := jsonl array record gzip recipe run pii map envelope review wordnet answer meaning template batch ratelimit
 FUZZ_LEN_jsonl := 4096
 FUZZ_LEN_array := 4096
 FUZZ_LEN_record := 4096
 FUZZ_LEN_gzip := 4096
 FUZZ_LEN_recipe := 4096
+FUZZ_LEN_run := 4096
 FUZZ_LEN_pii := 2048
 FUZZ_LEN_map := 1024
 FUZZ_LEN_envelope := 4096

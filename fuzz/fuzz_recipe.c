@@ -1,6 +1,5 @@
 /* fuzz_recipe - libFuzzer target for the YAML reader of recipes and price
- * files (sprout_yaml_parse). The recipe's checks (stages, options) live in
- * src/cli/cmd_run.c, not in the library, so they are not reached: the
+ * files (sprout_yaml_parse); fuzz_run goes on to the recipe's checks. The
  * seeds are real recipes, so that the reader is fuzzed with their shape.
  * Invariants: no crash, leak or UB; a failure is SPROUT_ERR_FORMAT (or
  * NOMEM) with a message and a line and column inside the text; a document
