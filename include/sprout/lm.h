@@ -8,7 +8,7 @@
  * gfortran) would otherwise cost every command's start-up. Words are
  * lowercase, without punctuation. Opening takes about 0.1 s (the model is
  * 27 MB); a process opens one model per path however often it is asked
- * (the opens are counted and the last close frees it).
+ * (the opens are counted and the last close frees it, unless held).
  *
  * Scoring is thread-safe: libsphinxbase keeps a cache in the model, so each
  * lookup takes a lock; each thread remembers the answers it got (a memo of
@@ -39,6 +39,12 @@ typedef struct sprout_lm sprout_lm;
  * libsphinxbase3 for the library) when it is missing or unreadable. */
 sprout_lm *sprout_lm_open(const char *path, sprout_error *err);
 void sprout_lm_close(sprout_lm *lm); /* accepts NULL */
+
+/* Between hold and release (they nest), a model whose last user closes it
+ * stays loaded, so that the next open (a later stage of the same run)
+ * does not read it again; release frees those no one uses. */
+void sprout_lm_hold(void);
+void sprout_lm_release(void);
 
 /* The id of a lowercase word (n bytes), or -1 when the model does not know
  * it. Thread-safe. */

@@ -130,12 +130,24 @@ sprout_lm *sprout_lm_open(const char *path, sprout_error *err)
 	return lm;
 }
 
+/* Free a model no one holds (taken out of opened by the caller). */
+static void free_model(sprout_lm *lm)
+{
+	sb.free(lm->model);
+	sb.logmath_free(lm->lmath);
+	pthread_spin_destroy(&lm->lock);
+	free(lm->path);
+	free(lm);
+}
+
+static unsigned holds; /* sprout_lm_hold less sprout_lm_release, under open_lock */
+
 void sprout_lm_close(sprout_lm *lm)
 {
 	if (!lm)
 		return;
 	pthread_mutex_lock(&open_lock);
-	if (--lm->refs) {
+	if (--lm->refs || holds) { /* still used, or kept for the next open */
 		pthread_mutex_unlock(&open_lock);
 		return;
 	}
@@ -146,11 +158,37 @@ void sprout_lm_close(sprout_lm *lm)
 		}
 	}
 	pthread_mutex_unlock(&open_lock);
-	sb.free(lm->model);
-	sb.logmath_free(lm->lmath);
-	pthread_spin_destroy(&lm->lock);
-	free(lm->path);
-	free(lm);
+	free_model(lm);
+}
+
+void sprout_lm_hold(void)
+{
+	pthread_mutex_lock(&open_lock);
+	holds++;
+	pthread_mutex_unlock(&open_lock);
+}
+
+void sprout_lm_release(void)
+{
+	sprout_lm *idle = NULL;
+	pthread_mutex_lock(&open_lock);
+	if (holds && !--holds)
+		for (sprout_lm **p = &opened; *p;) {
+			sprout_lm *m = *p;
+			if (m->refs) {
+				p = &m->next;
+				continue;
+			}
+			*p = m->next; /* no one holds it: freed below, outside the lock */
+			m->next = idle;
+			idle = m;
+		}
+	pthread_mutex_unlock(&open_lock);
+	while (idle) {
+		sprout_lm *next = idle->next;
+		free_model(idle);
+		idle = next;
+	}
 }
 
 int32_t sprout_lm_word(const sprout_lm *lm, const char *w, size_t n)

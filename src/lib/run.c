@@ -23,6 +23,7 @@
 #include "sprout/hash.h"
 #include "sprout/io.h"
 #include "sprout/llm.h"
+#include "sprout/lm.h"
 #include "sprout/record.h"
 #include "sprout/run.h"
 #include "sprout/sprout.h"
@@ -2312,7 +2313,12 @@ sprout_run *sprout_run_open(const char *path, const sprout_run_options *o, sprou
 
 sprout_code sprout_run_execute(sprout_run *r, sprout_error *err)
 {
-	return finish(r, execute(r), err);
+	/* stages that score English (augment's check, filter's meaning) read
+	 * the language model once for the run, not once each */
+	sprout_lm_hold();
+	int rc = execute(r);
+	sprout_lm_release();
+	return finish(r, rc, err);
 }
 
 sprout_code sprout_run_plan(sprout_run *r, sprout_error *err)

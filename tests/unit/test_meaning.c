@@ -68,6 +68,40 @@ static void lm_missing_names_the_package(void)
 	unlink(path);
 }
 
+/* Held, a closed model stays loaded: opened again after its file is gone;
+ * released, it is freed (and then cannot be opened). */
+static void lm_held_model_stays_loaded(void)
+{
+	const char *dir = temp_dir();
+	char path[256];
+	snprintf(path, sizeof path, "%s/lm.bin", dir);
+	CHECK(symlink(SPROUT_LM_PATH, path) == 0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_lm_hold();
+	sprout_lm *lm = sprout_lm_open(path, &err);
+	CHECK(lm != NULL);
+	sprout_lm_close(lm);
+	CHECK(unlink(path) == 0);
+	sprout_lm *again = sprout_lm_open(path, &err);
+	CHECK(again == lm); /* not read again: the file is gone */
+	sprout_lm_hold();   /* holds nest */
+	sprout_lm_close(again);
+	sprout_lm_release();
+	CHECK(sprout_lm_open(path, &err) == lm);
+	sprout_lm_close(lm);
+	sprout_lm_release();
+	CHECK(sprout_lm_open(path, &err) == NULL);
+	CHECK_INT(err.code, SPROUT_ERR_IO);
+	/* not held: the last close frees it */
+	CHECK(symlink(SPROUT_LM_PATH, path) == 0);
+	lm = sprout_lm_open(path, &err);
+	CHECK(lm != NULL);
+	sprout_lm_close(lm);
+	CHECK(unlink(path) == 0);
+	CHECK(sprout_lm_open(path, &err) == NULL);
+	rmdir(dir);
+}
+
 static void wordnet_counts_senses(void)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
@@ -159,6 +193,11 @@ static void meaning_engine_through_sim(void)
 }
 
 SUITE(meaning_tests) = {
-    T(lm_knows_word_order),	   T(lm_missing_names_the_package), T(wordnet_counts_senses),
-    T(meaning_scale_and_examples), T(meaning_engine_through_sim),   {NULL, NULL},
+    T(lm_knows_word_order),
+    T(lm_missing_names_the_package),
+    T(lm_held_model_stays_loaded),
+    T(wordnet_counts_senses),
+    T(meaning_scale_and_examples),
+    T(meaning_engine_through_sim),
+    {NULL, NULL},
 };
