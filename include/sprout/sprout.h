@@ -26,6 +26,7 @@
 #include "sprout/cost.h"
 #include "sprout/dedup.h"
 #include "sprout/error.h"
+#include "sprout/files.h"
 #include "sprout/filter.h"
 #include "sprout/flag.h"
 #include "sprout/generate.h"

@@ -23,6 +23,12 @@
  * A pipeline chains stages in this process: what one keeps is pushed into
  * the next; every stage's rejects go to the pipeline's sink.
  *
+ * To run a stage over files, with its outputs, side outputs and rejects
+ * file written atomically and measured as they are written, and a bad
+ * input record skipped or fatal as an on-error policy says, give it to
+ * sprout_stage_run_files (sprout/files.h) before opening it: that is what
+ * the command line's stage commands do.
+ *
  * The stages the library has (more move here from the command line, see
  * docs/internals/library.md):
  *   mix     whole set: plans its choices from every record's label and seed

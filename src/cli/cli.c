@@ -232,9 +232,9 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 	case OPT_JSONL: c->out_container = SPROUT_CONTAINER_JSONL; return -1;
 	case OPT_ON_ERROR:
 		if (strcmp(arg, "fail") == 0) {
-			c->on_error = ON_ERROR_FAIL;
+			c->on_error = SPROUT_ON_ERROR_FAIL;
 		} else if (strcmp(arg, "skip") == 0) {
-			c->on_error = ON_ERROR_SKIP;
+			c->on_error = SPROUT_ON_ERROR_SKIP;
 		} else {
 			cli_error("--on-error: unknown mode '%s' (expected fail or skip)", arg);
 			return EXIT_USAGE;
@@ -460,19 +460,9 @@ static void unregister_temp(const char *path)
 
 /* ---- outputs ----------------------------------------------------------- */
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 sprout_writer *cli_output_open(struct cli_common *c, sprout_container def, int *exit_code)
 {
-	sprout_container cont = def;
-	if (c->out_container >= 0)
-		cont = (sprout_container)c->out_container;
-	else if (c->output && ends_with(c->output, ".json"))
-		cont = SPROUT_CONTAINER_ARRAY;
+	sprout_container cont = sprout_output_container(c->output, c->out_container, def);
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_writer *w = sprout_writer_open(c->output, cont, &err);
 	if (!w) {
@@ -514,26 +504,32 @@ void cli_written_forget(void)
 	}
 }
 
+void cli_written_add(const char *path, const sprout_written *w)
+{
+	struct noted *n = path ? calloc(1, sizeof *n) : NULL;
+	if (n && !(n->path = strdup(path))) {
+		free(n);
+		n = NULL;
+	}
+	if (!n) /* a file not noted is read again by whoever asks */
+		return;
+	n->w = *w;
+	n->next = noted;
+	noted = n;
+}
+
 /* Commit w (unregistering its temporary file) and note what it wrote. */
 static sprout_code commit_noted(sprout_writer *w, sprout_error *err)
 {
 	const char *t = sprout_writer_temp_path(w), *p = sprout_writer_path(w);
-	char *temp = t ? strdup(t) : NULL;
-	struct noted *n = p ? calloc(1, sizeof *n) : NULL;
-	if (n && !(n->path = strdup(p))) {
-		free(n);
-		n = NULL;
-	}
-	sprout_code rc = sprout_writer_commit_measured(w, n ? &n->w : NULL, err);
+	char *temp = t ? strdup(t) : NULL, *path = p ? strdup(p) : NULL;
+	sprout_written m;
+	sprout_code rc = sprout_writer_commit_measured(w, &m, err);
 	unregister_temp(temp);
 	free(temp);
-	if (n && rc == SPROUT_OK) {
-		n->next = noted;
-		noted = n;
-	} else if (n) {
-		free(n->path);
-		free(n);
-	}
+	if (rc == SPROUT_OK)
+		cli_written_add(path, &m);
+	free(path);
 	return rc;
 }
 
@@ -556,149 +552,95 @@ void cli_output_abort(sprout_writer *w)
 	sprout_writer_abort(w);
 }
 
-/* ---- the record loop --------------------------------------------------- */
+/* ---- the record loop: the library's intake, printing ----------------- */
 
-static void default_rejects(struct cli_reader *rd)
+static void reader_note(void *ctx, const char *line)
 {
-	const char *out = rd->c->output;
-	if (!out || strcmp(out, "-") == 0) {
-		/* named after the command: in a pipe (convert | filter | mix)
-		 * every command writes to stdout, and one shared name would keep
-		 * only the last command's rejects */
-		snprintf(rd->rejects_default, sizeof rd->rejects_default, "sprout.%s.rejects.jsonl",
-			 rd->c->command[0] ? rd->c->command : "out");
-		return;
-	}
-	size_t n = strlen(out);
-	static const char *const exts[] = {".jsonl", ".json", ".ndjson", ".txt"};
-	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
-		if (ends_with(out, exts[i])) {
-			n -= strlen(exts[i]);
-			break;
-		}
-	}
-	snprintf(rd->rejects_default, sizeof rd->rejects_default, "%.*s.rejects.jsonl", (int)n,
-		 out);
+	const struct cli_reader *rd = ctx;
+	cli_note(rd->c, "%s", line);
+}
+
+void cli_hook_warn(void *ctx, const char *line)
+{
+	(void)ctx;
+	cli_error("%s", line);
+}
+
+void cli_hook_error(void *ctx, const sprout_error *err)
+{
+	(void)ctx;
+	cli_error_at(err);
+}
+
+void cli_hook_temp(void *ctx, const char *path, int live)
+{
+	(void)ctx;
+	if (live)
+		register_temp(path);
+	else
+		unregister_temp(path);
+}
+
+static void reader_progress(void *ctx, const sprout_source *src)
+{
+	(void)src;
+	if (cli_progress_hook)
+		cli_progress_hook(ctx);
+}
+
+static void reader_input(void *ctx, const char *file, const sprout_format *f, const char *why)
+{
+	const struct cli_reader *rd = ctx;
+	if (rd->on_input)
+		rd->on_input(rd->ctx, file, f, why);
+}
+
+static void reader_bad(void *ctx, sprout_code why)
+{
+	const struct cli_reader *rd = ctx;
+	if (rd->on_bad)
+		rd->on_bad(rd->ctx, why);
 }
 
 int cli_reader_open(struct cli_reader *rd, struct cli_common *c)
 {
 	rd->c = c;
+	rd->in = NULL;
 	rd->src = NULL;
 	rd->rejects = NULL;
-	rd->good = rd->bad = 0;
-	memset(rd->bad_by_code, 0, sizeof rd->bad_by_code);
 	rd->rejects_path = NULL;
-	if (c->on_error == ON_ERROR_SKIP || c->rejects || rd->want_rejects) {
-		default_rejects(rd);
+	if (c->on_error == SPROUT_ON_ERROR_SKIP || c->rejects || rd->want_rejects) {
+		sprout_rejects_name(c->output, c->command, rd->rejects_default,
+				    sizeof rd->rejects_default);
 		rd->rejects_path = c->rejects ? c->rejects : rd->rejects_default;
 	}
-	for (size_t i = 0; i < c->ninputs; i++) {
-		if (c->output && sprout_same_file(c->inputs[i], c->output)) {
-			cli_error("refusing to write the output over the input '%s'", c->inputs[i]);
-			return EXIT_USAGE;
-		}
-		if (rd->rejects_path && sprout_same_file(c->inputs[i], rd->rejects_path)) {
-			cli_error("refusing to write rejects over the input '%s'", c->inputs[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if (rd->rejects_path && c->output && strcmp(rd->rejects_path, c->output) == 0) {
-		cli_error("the rejects file and the output are both '%s'", c->output);
-		return EXIT_USAGE;
-	}
+	sprout_intake_options o = {.src = c->src,
+				   .on_error = c->on_error,
+				   .rejects = rd->rejects_path,
+				   .output = c->output,
+				   .hooks = {.ctx = rd,
+					     .note = reader_note,
+					     .warn = cli_hook_warn,
+					     .error = cli_hook_error,
+					     .progress = cli_progress_hook ? reader_progress : NULL,
+					     .temp = cli_hook_temp,
+					     .input = reader_input,
+					     .bad = reader_bad}};
 	sprout_error err = SPROUT_ERROR_INIT;
-	rd->src = sprout_source_open(c->inputs, c->ninputs, &c->src, &err);
-	if (!rd->src) {
-		cli_error_at(&err);
+	if (!(rd->in = sprout_intake_open(c->inputs, c->ninputs, &o, &err)))
 		return cli_exit_for(err.code);
-	}
-	if (rd->rejects_path && rd->shared_rejects) {
-		rd->rejects = rd->shared_rejects;
-	} else if (rd->rejects_path) {
-		rd->rejects = sprout_writer_open(rd->rejects_path, SPROUT_CONTAINER_JSONL, &err);
-		if (!rd->rejects) {
-			cli_error_at(&err);
-			sprout_source_close(rd->src);
-			rd->src = NULL;
-			return cli_exit_for(err.code);
-		}
-		register_temp(sprout_writer_temp_path(rd->rejects));
-	}
+	rd->src = sprout_intake_source(rd->in);
+	rd->rejects = sprout_intake_rejects(rd->in);
 	return -1;
-}
-
-static int write_reject(struct cli_reader *rd, const sprout_error *why, const char *stage,
-			const sprout_json *record, int with_raw)
-{
-	if (!rd->rejects)
-		return 0;
-	const char *raw = NULL;
-	size_t rawlen = 0;
-	int truncated = 0;
-	if (with_raw)
-		sprout_source_raw(rd->src, &raw, &rawlen, &truncated);
-	sprout_error err = SPROUT_ERROR_INIT;
-	if (sprout_reject_put(rd->rejects, stage, why, raw, rawlen, truncated, record, &err)) {
-		cli_error_at(&err);
-		return cli_exit_for(err.code);
-	}
-	return 0;
-}
-
-static int count_bad(struct cli_reader *rd, const sprout_error *why, const char *stage,
-		     const sprout_json *record, int with_raw)
-{
-	rd->bad++;
-	if ((unsigned)why->code < SPROUT_CODE__COUNT)
-		rd->bad_by_code[why->code]++;
-	if (rd->on_bad)
-		rd->on_bad(rd->ctx, why->code);
-	int rc = write_reject(rd, why, stage, record, with_raw);
-	if (rc)
-		return rc;
-	if (rd->c->on_error == ON_ERROR_FAIL) {
-		cli_error_at(why);
-		return cli_exit_for(why->code);
-	}
-	return 0;
 }
 
 int cli_reader_next(struct cli_reader *rd, sprout_record *rec)
 {
-	for (;;) {
-		sprout_error err = SPROUT_ERROR_INIT;
-		sprout_code rc = sprout_source_next(rd->src, rec, &err);
-		if (cli_progress_hook && rc != SPROUT_END)
-			cli_progress_hook(rd);
-		sprout_error warn = SPROUT_ERROR_INIT;
-		if (sprout_source_warning(rd->src, &warn))
-			cli_warning_at(&warn);
-		const char *file, *why;
-		const sprout_format *fmt;
-		while (sprout_source_detected(rd->src, &file, &fmt, &why)) {
-			char desc[SPROUT_MAP_KEY_MAX * SPROUT_SLOT__COUNT];
-			sprout_format_describe(fmt, desc, sizeof desc);
-			if (strcmp(why, "given") != 0)
-				cli_note(rd->c, "%s: format %s (detected from %s)", file, desc,
-					 why);
-			if (rd->on_input)
-				rd->on_input(rd->ctx, file, fmt, why);
-		}
-		if (rc == SPROUT_OK) {
-			rd->good++;
-			return 1;
-		}
-		if (rc == SPROUT_END)
-			return 0;
-		if (sprout_source_failed(rd->src)) {
-			cli_error_at(&err);
-			return -cli_exit_for(rc);
-		}
-		int x = count_bad(rd, &err, "read", NULL, 1);
-		if (x)
-			return -x;
-	}
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_code rc = sprout_intake_next(rd->in, rec, &err);
+	if (rc == SPROUT_OK)
+		return 1;
+	return rc == SPROUT_END ? 0 : -cli_exit_for(rc);
 }
 
 int cli_feed(struct cli_reader *rd,
@@ -719,58 +661,21 @@ int cli_feed(struct cli_reader *rd,
 int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_error *why,
 		      const char *stage)
 {
-	if (!why->file[0] && rec->file)
-		sprout_error_locate(why, rec->file, rec->line, 0);
-	rd->good--;
-	return count_bad(rd, why, stage, rec->obj, 0);
-}
-
-int cli_reader_dropped(struct cli_reader *rd, const sprout_reject *r)
-{
-	sprout_error why = SPROUT_ERROR_INIT;
-	why.code = SPROUT_ERR_RECORD;
-	for (int i = 0; i < SPROUT_CODE__COUNT; i++)
-		if (r->error && !strcmp(sprout_code_name((sprout_code)i), r->error))
-			why.code = (sprout_code)i;
-	snprintf(why.msg, sizeof why.msg, "%s", r->reason ? r->reason : "");
-	if (r->file)
-		sprout_error_locate(&why, r->file, r->line, r->column);
-	rd->good--;
-	return count_bad(rd, &why, r->stage, r->record, 0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	return cli_exit_for(sprout_intake_reject(rd->in, rec, why, stage, &err));
 }
 
 int cli_reader_close(struct cli_reader *rd, int ok)
 {
-	int rc = EXIT_OK;
-	sprout_source_close(rd->src);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_written w;
+	sprout_code rc = sprout_intake_close(rd->in, ok, NULL, &w, &err);
+	if (!rc && w.hash[0])
+		cli_written_add(rd->rejects_path, &w);
+	rd->in = NULL;
 	rd->src = NULL;
-	if (rd->rejects && ok && rd->keep_rejects) {
-		/* left open: the caller commits it */
-	} else if (rd->rejects) {
-		if (ok) {
-			sprout_error err = SPROUT_ERROR_INIT;
-			if (commit_noted(rd->rejects, &err)) {
-				cli_error_at(&err);
-				rc = cli_exit_for(err.code);
-			}
-		} else {
-			cli_output_abort(rd->rejects);
-		}
-		rd->rejects = NULL;
-	}
-	if (ok && rd->bad) {
-		char detail[256];
-		size_t off = 0;
-		detail[0] = '\0';
-		for (int i = 0; i < SPROUT_CODE__COUNT && off < sizeof detail; i++)
-			if (rd->bad_by_code[i])
-				off += (size_t)snprintf(
-				    detail + off, sizeof detail - off, "%s%s %lu", off ? ", " : "",
-				    sprout_code_name((sprout_code)i), rd->bad_by_code[i]);
-		cli_note(rd->c, "skipped %lu bad record%s (%s); see %s", rd->bad,
-			 rd->bad == 1 ? "" : "s", detail, rd->rejects_path);
-	}
-	return rc;
+	rd->rejects = NULL;
+	return cli_exit_for(rc);
 }
 
 /* ---- whole datasets ---------------------------------------------------- */

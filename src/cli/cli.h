@@ -74,14 +74,12 @@ enum {
 	OPT_COMMAND_BASE = 1100 /* commands number their own options from here */
 };
 
-enum on_error { ON_ERROR_FAIL, ON_ERROR_SKIP };
-
 /* What the shared options set. */
 struct cli_common {
 	const char *output; /* -o, NULL for stdout */
 	sprout_source_options src;
 	int out_container; /* -1 decide from -o, else a sprout_container */
-	enum on_error on_error;
+	sprout_on_error on_error;
 	const char *rejects; /* --rejects */
 	int strip_meta;
 	int quiet;
@@ -126,8 +124,8 @@ int cli_stage_probe(const char *name, struct cli_probe *p);
 
 /* A command that is the library stage of that name (sprout/stage.h):
  * options parsed from the stage's table (with the shared ones the
- * command takes), records read, pushed and written, the stage's summary as the
- * closing note. Where the outputs go: -o (stdout) for a stage with one
+ * command takes), run over the files by sprout_stage_run_files
+ * (sprout/files.h), the stage's summary as the closing note. Where the outputs go: -o (stdout) for a stage with one
  * output; with a folder (an option with SPROUT_OPT_PLACE that names no
  * output), a file per output named after it (split), or for a stage with
  * one output a file per input named after the input (export); a side
@@ -156,6 +154,13 @@ void cli_warning_at(const sprout_error *w);
 void cli_note(const struct cli_common *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Library hooks (sprout_hooks) that print: warn as cli_error, error as
+ * cli_error_at; temp registers a temporary file for removal on a signal
+ * (live) or forgets it. ctx is unused. */
+void cli_hook_warn(void *ctx, const char *line);
+void cli_hook_error(void *ctx, const sprout_error *err);
+void cli_hook_temp(void *ctx, const char *path, int live);
+
 /* Exit code that fits a library error code. */
 int cli_exit_for(sprout_code code);
 
@@ -181,19 +186,15 @@ int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsign
 
 /* ---- the record loop every reading command uses ---------------------- */
 
+/* The library's intake (sprout/files.h) with its notes and errors printed. */
 struct cli_reader {
 	int want_rejects; /* set before opening: a rejects file in any mode */
-	int keep_rejects; /* set before opening: close leaves the rejects writer open in
-			   * rejects, for the caller to hand to the next reader or commit */
-	sprout_writer *shared_rejects; /* set before opening: append to this writer
-					* (from an earlier reader) instead of opening one */
 	struct cli_common *c;
-	sprout_source *src;
-	sprout_writer *rejects;
+	sprout_intake *in;
+	const sprout_source *src; /* the intake's inputs (sprout run's progress) */
+	sprout_writer *rejects;	  /* the intake's rejects file, NULL: none */
 	const char *rejects_path;
 	char rejects_default[4096];
-	unsigned long good, bad;
-	unsigned long bad_by_code[SPROUT_CODE__COUNT];
 	void (*on_input)(void *ctx, const char *file, const sprout_format *f, const char *why);
 	void (*on_bad)(void *ctx, sprout_code why);
 	void *ctx;
@@ -220,10 +221,6 @@ int cli_feed(struct cli_reader *rd,
  * to go on, or an exit code. */
 int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_error *why,
 		      const char *stage);
-
-/* The same for a record that a library stage rejected as one it could not
- * handle (r->error set: sprout_stage_drop_error). */
-int cli_reader_dropped(struct cli_reader *rd, const sprout_reject *r);
 
 /* Close inputs; commit the rejects file (ok != 0) or drop it. Prints the
  * summary of skipped records. Returns an exit code. */
@@ -355,6 +352,9 @@ int cli_output_commit(sprout_writer *w);
  * through cli_output_commit or cli_reader_close: its hash, size and record
  * count as measured while it was written. */
 int cli_written(const char *path, sprout_written *out);
+/* Note path as committed by this process, w measured while it was
+ * written (a file the library wrote). */
+void cli_written_add(const char *path, const sprout_written *w);
 /* Forget every file noted (at the end of the command). */
 void cli_written_forget(void);
 void cli_output_abort(sprout_writer *w);

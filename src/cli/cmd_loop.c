@@ -300,9 +300,9 @@ static int held_load(struct cli_common *c, const struct loop_cli *l, struct held
 		return EXIT_INTERNAL;
 	/* a held-out set is read whole: a bad record in it stops, no rejects */
 	const char *rejects = c->rejects;
-	enum on_error on_error = c->on_error;
+	sprout_on_error on_error = c->on_error;
 	c->rejects = NULL;
-	c->on_error = ON_ERROR_FAIL;
+	c->on_error = SPROUT_ON_ERROR_FAIL;
 	int rc = held_read(c, l, h);
 	c->rejects = rejects;
 	c->on_error = on_error;
