@@ -17,8 +17,10 @@
 
 #include "sprout/buf.h"
 #include "sprout/error.h"
+#include "sprout/io.h"
 #include "sprout/json.h"
 #include "sprout/record.h"
+#include "sprout/stage.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -151,6 +153,74 @@ sprout_code sprout_report_html(sprout_report *r, sprout_buf *out, sprout_error *
 
 /* Append s[0..n) with & < > " ' escaped for HTML text and attributes. */
 sprout_code sprout_html_escape(sprout_buf *out, const char *s, size_t n);
+
+/* ---- the whole of sprout report ---------------------------------------- */
+
+/* Report is a stage by its options: sprout_stage_find("report") has the
+ * table that `sprout report --help` and recipes read, and sprout_stage_new
+ * and sprout_stage_set take them by name with the command's messages:
+ *   rejects FILE (repeatable), manifest FILE, json, drift-ks D,
+ *   drift-vocab X, fail-on-drift, title TEXT, generated-at TEXT, and how
+ *   DATA is read: format, map, container, max-record, duplicate-keys.
+ * It writes a page, not records (SPROUT_STAGE_WRITES): it is never opened;
+ * sprout_report_run does the whole. The values set are not copied: they
+ * must live until sprout_report_run returns. */
+
+/* How sprout_report_run tells its caller what happens; any may be NULL. */
+typedef struct sprout_report_tell {
+	void *ctx;
+	/* a note for a person, one line: a drift alarm (the command prints it
+	 * unless --quiet) */
+	void (*note)(void *ctx, const char *line);
+	/* a message about the data, one line, to show even when quiet: an
+	 * input's warning ("FILE: warning: ..."), a drift alarm with
+	 * fail-on-drift */
+	void (*warn)(void *ctx, const char *line);
+	/* after each attempt to read a record of DATA, with the inputs being
+	 * read (sprout_source_progress says how far) */
+	void (*progress)(void *ctx, sprout_source *src);
+} sprout_report_tell;
+
+/* A file sprout_report_run wrote. */
+typedef struct sprout_report_file {
+	char *path;	  /* as given, or the JSON twin's made from it */
+	sprout_written w; /* hash (XXH3-128 hex) and bytes, measured while written */
+} sprout_report_file;
+
+typedef struct sprout_report_result {
+	sprout_report_summary summary; /* records, real, synthetic, rejected, drift */
+	/* fail-on-drift was set and the alarm fired: the files are written
+	 * and the alarm told through warn; the command exits 1 */
+	int drift_fails;
+	sprout_report_file files[2]; /* the page, then its JSON; only the JSON with
+				      * json set; none when written to stdout */
+	size_t nfiles;
+} sprout_report_result;
+
+/* Run report stage s (its options set; not opened) on DATA inputs[0..n)
+ * (n == 0: stdin): read every record (a bad one stops the run: there is
+ * no skipping here), the rejects files and the manifest (which the page
+ * links to by its path relative to the page's folder), then write the
+ * page to output and its JSON twin next to it (FILE.html or .htm ->
+ * FILE.json, any other name + .json), each atomically; with json set, only
+ * the JSON, to output. output NULL or "-": the page (or with json the
+ * JSON) to stdout. Refuses (SPROUT_ERR_USAGE) to write over DATA, a
+ * rejects file or the manifest. tell may be NULL.
+ *
+ * SPROUT_OK with *res filled (release it with sprout_report_result_release);
+ * else the error of the input that failed, with its file and line where
+ * there is one (SPROUT_ERR_IO: cannot open or write; the reader's codes
+ * for bad records and rejects lines; SPROUT_ERR_RECORD: a bad manifest;
+ * SPROUT_ERR_NOMEM), and *res empty. Both files are written before
+ * either is committed, so a failure leaves neither, except a commit of the
+ * JSON that fails after the page's. The library never prints: what it has
+ * to say comes through tell. */
+sprout_code sprout_report_run(sprout_stage *s, const char *const *inputs, size_t n,
+			      const char *output, const sprout_report_tell *tell,
+			      sprout_report_result *res, sprout_error *err);
+
+/* Free what res holds (its paths) and empty it. Accepts an empty one. */
+void sprout_report_result_release(sprout_report_result *res);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,9 @@
  *   augment streaming: its variants come out chunk by chunk while records
  *           are pushed, made by --jobs threads; the sink is only ever
  *           called from the pushing thread
+ *   report  SPROUT_STAGE_WRITES: options as data (new / set), run by
+ *           sprout_report_run (sprout/report.h), which reads its inputs and
+ *           writes the page and its JSON itself
  */
 #ifndef SPROUT_STAGE_H
 #define SPROUT_STAGE_H
@@ -110,6 +113,15 @@ sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, dou
  * arg is not one (the option's own message says what it wanted). */
 int sprout_option_number(const char *arg, double *out);
 
+/* One of the options that say how records are read, named without dashes:
+ * "format" or "map" (a field map: SLOT=KEY,...) into o->format,
+ * "container", "max-record" (BYTES with a K, M or G suffix) and
+ * "duplicate-keys" into o->reader. SPROUT_ERR_USAGE with the command
+ * line's message ("--container: ...") for a value it does not take or
+ * another name. */
+sprout_code sprout_option_reading(const char *name, const char *arg, sprout_source_options *o,
+				  sprout_error *err);
+
 /* ---- stage definitions ---------------------------------------------------- */
 
 /* sprout_stage_flags */
@@ -118,6 +130,9 @@ int sprout_option_number(const char *arg, double *out);
  * gives it itself (unless the sink strips it), export shapes records that
  * have none. */
 #define SPROUT_STAGE_RAW 2u
+/* Writes files of its own instead of handing on records (report: a page):
+ * it is never opened or pushed; its own call runs it whole. */
+#define SPROUT_STAGE_WRITES 4u
 
 typedef struct sprout_stage_def sprout_stage_def;
 

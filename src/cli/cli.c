@@ -179,28 +179,13 @@ int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsign
 	return -1;
 }
 
-static int parse_size(const char *s, size_t *out)
+/* The name of the reading option with that id (read_options), or NULL. */
+static const char *reading_name(int id)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -1;
-	unsigned long long mult = 1;
-	if (*end == 'K' || *end == 'k')
-		mult = 1ull << 10;
-	else if (*end == 'M' || *end == 'm')
-		mult = 1ull << 20;
-	else if (*end == 'G' || *end == 'g')
-		mult = 1ull << 30;
-	else if (*end)
-		return -1;
-	if (mult > 1 && end[1])
-		return -1;
-	if (v == 0 || v > (1ull << 40) / mult)
-		return -1;
-	*out = (size_t)(v * mult);
-	return 0;
+	for (const struct cli_option *o = read_options; o->name; o++)
+		if (o->id == id)
+			return o->name;
+	return NULL;
 }
 
 static int common_option(int id, const char *arg, struct cli_common *c)
@@ -211,20 +196,11 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 	case OPT_QUIET: c->quiet = 1; return -1;
 	case OPT_FORMAT:
 	case OPT_MAP:
-		if (id == OPT_MAP && !strchr(arg, '=')) {
-			cli_error("--map '%s': expected SLOT=KEY pairs, like prompt=question,"
-				  "response=answer",
-				  arg);
-			return EXIT_USAGE;
-		}
-		if (sprout_format_parse(arg, &c->src.format, &err)) {
-			cli_error("%s: %s", id == OPT_MAP ? "--map" : "--format", err.msg);
-			return EXIT_USAGE;
-		}
-		return -1;
 	case OPT_CONTAINER:
-		if (sprout_container_parse(arg, &c->src.reader.container, &err)) {
-			cli_error("--container: %s", err.msg);
+	case OPT_MAX_RECORD:
+	case OPT_DUPLICATE_KEYS:
+		if (sprout_option_reading(reading_name(id), arg, &c->src, &err)) {
+			cli_error("%s", err.msg);
 			return EXIT_USAGE;
 		}
 		return -1;
@@ -241,21 +217,7 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 		}
 		return -1;
 	case OPT_REJECTS: c->rejects = arg; return -1;
-	case OPT_MAX_RECORD:
-		if (parse_size(arg, &c->src.reader.max_record)) {
-			cli_error("--max-record: '%s' is not a size (a positive number with an "
-				  "optional K, M or G suffix)",
-				  arg);
-			return EXIT_USAGE;
-		}
-		return -1;
 	case OPT_STRIP_META: c->strip_meta = 1; return -1;
-	case OPT_DUPLICATE_KEYS:
-		if (sprout_json_dups_parse(arg, &c->src.reader.duplicate_keys, &err)) {
-			cli_error("--duplicate-keys: %s", err.msg);
-			return EXIT_USAGE;
-		}
-		return -1;
 	default: return -2; /* not a common option */
 	}
 }

@@ -9,10 +9,14 @@
 #include "sprout/meta.h"
 #include "stage_internal.h"
 
+/* a stage added goes on a line of its own, so that merges stay easy */
+/* clang-format off */
 static const sprout_stage_def *const all[] = {
     &sprout_stage_mix,	   &sprout_stage_filter, &sprout_stage_split,
     &sprout_stage_convert, &sprout_stage_export, &sprout_stage_augment,
+    &sprout_stage_report,
 };
+/* clang-format on */
 #define NSTAGES (sizeof all / sizeof all[0])
 
 const char *sprout_opt_type_name(sprout_opt_type t)
@@ -63,6 +67,65 @@ int sprout_option_number(const char *arg, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* A size: a positive number with an optional K, M or G suffix, at most
+ * 1 TiB. 0, or -1 when arg is not one. */
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned long long mult = 1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ull << 30;
+	else if (*end)
+		return -1;
+	if (mult > 1 && end[1])
+		return -1;
+	if (v == 0 || v > (1ull << 40) / mult)
+		return -1;
+	*out = (size_t)(v * mult);
+	return 0;
+}
+
+sprout_code sprout_option_reading(const char *name, const char *arg, sprout_source_options *o,
+				  sprout_error *err)
+{
+	sprout_error why = SPROUT_ERROR_INIT;
+	int map = !strcmp(name, "map");
+	if (map && !strchr(arg, '='))
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"--map '%s': expected SLOT=KEY pairs, like prompt=question,"
+					"response=answer",
+					arg);
+	if (map || !strcmp(name, "format")) {
+		if (sprout_format_parse(arg, &o->format, &why))
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "--%s: %s", name, why.msg);
+	} else if (!strcmp(name, "container")) {
+		if (sprout_container_parse(arg, &o->reader.container, &why))
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "--container: %s", why.msg);
+	} else if (!strcmp(name, "max-record")) {
+		if (parse_size(arg, &o->reader.max_record))
+			return sprout_error_set(err, SPROUT_ERR_USAGE,
+						"--max-record: '%s' is not a size (a positive "
+						"number with an optional K, M or G suffix)",
+						arg);
+	} else if (!strcmp(name, "duplicate-keys")) {
+		if (sprout_json_dups_parse(arg, &o->reader.duplicate_keys, &why))
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "--duplicate-keys: %s",
+						why.msg);
+	} else {
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "--%s is not a reading option",
+					name);
+	}
+	return SPROUT_OK;
 }
 
 sprout_code sprout_option_reals(const char *opt, const char *arg, double lo, double hi, double *v,

@@ -55,5 +55,6 @@ extern const sprout_stage_def sprout_stage_split;
 extern const sprout_stage_def sprout_stage_convert;
 extern const sprout_stage_def sprout_stage_export;
 extern const sprout_stage_def sprout_stage_augment;
+extern const sprout_stage_def sprout_stage_report;
 
 #endif

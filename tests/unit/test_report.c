@@ -1,5 +1,9 @@
 #include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "sprout/hash.h"
 #include "sprout/report.h"
 #include "test.h"
 #include "util.h"
@@ -329,6 +333,235 @@ static void rejects_manifest_labels_pii_review_json(void)
 	sprout_arena_free(a);
 }
 
+/* ---- the whole of sprout report (sprout_report_run) ---------------------- */
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	CHECK(f != NULL);
+	fputs(text, f);
+	CHECK(fclose(f) == 0);
+}
+
+/* What sprout_report_run told, and how often it read. */
+struct told {
+	char lines[8][256];
+	int nnotes, nwarns, nprogress;
+};
+
+static void told_note(void *ctx, const char *line)
+{
+	struct told *t = ctx;
+	if (t->nnotes + t->nwarns < 8)
+		snprintf(t->lines[t->nnotes + t->nwarns], sizeof t->lines[0], "note %s", line);
+	t->nnotes++;
+}
+
+static void told_warn(void *ctx, const char *line)
+{
+	struct told *t = ctx;
+	if (t->nnotes + t->nwarns < 8)
+		snprintf(t->lines[t->nnotes + t->nwarns], sizeof t->lines[0], "warn %s", line);
+	t->nwarns++;
+}
+
+static void told_progress(void *ctx, sprout_source *src)
+{
+	struct told *t = ctx;
+	CHECK(src != NULL);
+	t->nprogress++;
+}
+
+/* A seed and two variants, one rejected variant, and a run manifest in a
+ * folder beside the page. */
+static void report_inputs(const char *dir, char data[][256])
+{
+	snprintf(data[0], 256, "%s/data.jsonl", dir);
+	snprintf(data[1], 256, "%s/filter.rejects.jsonl", dir);
+	snprintf(data[2], 256, "%s/empty.rejects.jsonl", dir);
+	snprintf(data[3], 256, "%s/run", dir);
+	CHECK(mkdir(data[3], 0777) == 0);
+	snprintf(data[3], 256, "%s/run/manifest.json", dir);
+	put_file(data[0], "{\"text\":\"how do I reset my card pin\",\"_sprout\":{\"id\":\"a\"}}\n"
+			  "{\"text\":\"how can I reset my card pin\",\"_sprout\":{\"id\":\"b\","
+			  "\"parent\":\"a\",\"method\":\"augment.synonym\"}}\n"
+			  "{\"text\":\"how do I reset my bank card pin\",\"_sprout\":{\"id\":\"c\","
+			  "\"parent\":\"a\",\"method\":\"augment.insert\"}}\n");
+	put_file(data[1], "{\"stage\":\"filter\",\"check\":\"similarity\",\"score\":0.2,"
+			  "\"record\":{\"text\":\"pin\",\"_sprout\":{\"parent\":\"a\","
+			  "\"method\":\"augment.swap\"}}}\n");
+	put_file(data[2], "");
+	put_file(data[3], "{\"stages\":[{\"name\":\"filter\",\"in\":4,\"out\":3,\"rejected\":1}]}");
+}
+
+static sprout_stage *report_stage(void)
+{
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_stage *s = sprout_stage_new(sprout_stage_find("report"), &err);
+	CHECK(s != NULL);
+	return s;
+}
+
+static void run_writes_page_and_json_measured(void)
+{
+	const char *dir = temp_dir();
+	char in[4][256], html[256], json[256];
+	report_inputs(dir, in);
+	snprintf(html, sizeof html, "%s/page.html", dir);
+	snprintf(json, sizeof json, "%s/page.json", dir);
+	sprout_stage *s = report_stage();
+	sprout_error err = SPROUT_ERROR_INIT;
+	/* as sprout run would give them: the recipe's, then its own */
+	CHECK_INT(sprout_stage_set(s, "title", "Cards", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "rejects", in[1], &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "rejects", in[2], &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "manifest", in[3], &err), SPROUT_OK);
+	struct told t;
+	memset(&t, 0, sizeof t);
+	sprout_report_tell tell = {&t, told_note, told_warn, told_progress};
+	sprout_report_result res;
+	const char *inputs[] = {in[0]};
+	CHECK_INT(sprout_report_run(s, inputs, 1, html, &tell, &res, &err), SPROUT_OK);
+	CHECK_INT(t.nprogress, 3);
+	CHECK_INT(res.summary.records, 3);
+	CHECK_INT(res.summary.real, 1);
+	CHECK_INT(res.summary.synthetic, 2);
+	CHECK_INT(res.summary.rejected, 1);
+	CHECK_INT(res.drift_fails, 0);
+	/* the page, then its JSON twin, each hashed while written */
+	CHECK_INT(res.nfiles, 2);
+	CHECK_STR(res.files[0].path, html);
+	CHECK_STR(res.files[1].path, json);
+	for (size_t k = 0; k < 2; k++) {
+		char hex[SPROUT_HASH_HEX];
+		unsigned long long bytes = 0;
+		CHECK_INT(sprout_hash_file(res.files[k].path, hex, &bytes, &err), SPROUT_OK);
+		CHECK_STR(res.files[k].w.hash, hex);
+		CHECK_INT(res.files[k].w.bytes, bytes);
+		CHECK(bytes > 100);
+	}
+	size_t n;
+	const char *page = slurp(json, &n);
+	CHECK(page != NULL);
+	CHECK(strstr(page, "\"title\":\"Cards\"") != NULL);
+	CHECK(strstr(page, "\"records\":3,\"real\":1,\"synthetic\":2,\"rejected\":1,") != NULL);
+	CHECK(strstr(page, "\"by_check\":{\"similarity\":1}") != NULL);
+	char files[700];
+	snprintf(files, sizeof files, "\"rejects_files\":[\"%s\",\"%s\"]", in[1], in[2]);
+	CHECK(strstr(page, files) != NULL);
+	CHECK(strstr(page, "{\"name\":\"filter\",\"in\":4,\"out\":3,\"rejected\":1}") != NULL);
+	/* the page links to the manifest relative to its own folder */
+	page = slurp(html, &n);
+	CHECK(page != NULL);
+	CHECK(strstr(page, "<a href=\"run/manifest.json\">") != NULL);
+	sprout_report_result_release(&res);
+	CHECK_INT(res.nfiles, 0);
+
+	/* json alone, to the file given; a drift alarm that fails the run is
+	 * told through warn, after the file is written */
+	sprout_stage_free(s);
+	s = report_stage();
+	CHECK_INT(sprout_stage_set(s, "json", NULL, &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "drift-vocab", "0", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "drift-ks", "1", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "fail-on-drift", NULL, &err), SPROUT_OK);
+	snprintf(json, sizeof json, "%s/numbers.out", dir);
+	memset(&t, 0, sizeof t);
+	CHECK_INT(sprout_report_run(s, inputs, 1, json, &tell, &res, &err), SPROUT_OK);
+	CHECK_INT(res.nfiles, 1);
+	CHECK_STR(res.files[0].path, json);
+	CHECK(slurp(json, &n) != NULL && strstr(slurp(json, &n), "\"records\":3") != NULL);
+	CHECK_INT(res.drift_fails, 1);
+	CHECK_INT(t.nnotes, 0);
+	CHECK_INT(t.nwarns, 1);
+	CHECK(strncmp(t.lines[0], "warn drift alarm: prompt vocabulary shift ", 42) == 0);
+	sprout_report_result_release(&res);
+	sprout_stage_free(s);
+	/* without fail-on-drift the same alarm is a note */
+	s = report_stage();
+	CHECK_INT(sprout_stage_set(s, "drift-vocab", "0", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "drift-ks", "1", &err), SPROUT_OK);
+	memset(&t, 0, sizeof t);
+	CHECK_INT(sprout_report_run(s, inputs, 1, html, &tell, &res, &err), SPROUT_OK);
+	CHECK_INT(res.drift_fails, 0);
+	CHECK_INT(t.nnotes, 1);
+	CHECK_INT(t.nwarns, 0);
+	sprout_report_result_release(&res);
+	sprout_stage_free(s);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
+static void run_options_and_refusals_as_the_command_line(void)
+{
+	sprout_stage *s = report_stage();
+	sprout_error err = SPROUT_ERROR_INIT;
+	/* the messages of the command line (tests/cli/cases/report-errors) */
+	static const char *const wrong[][3] = {
+	    {"drift-ks", "2", "--drift-ks: expected a number between 0 and 1, got '2'"},
+	    {"drift-vocab", "abc", "--drift-vocab: expected a number between 0 and 1, got 'abc'"},
+	    {"max-record", "0",
+	     "--max-record: '0' is not a size (a positive number with an optional K, M or G "
+	     "suffix)"},
+	    {"map", "prompt",
+	     "--map 'prompt': expected SLOT=KEY pairs, like prompt=question,response=answer"},
+	    {"on-error", "skip", "unknown option 'on-error' for stage report"},
+	};
+	for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+		CHECK_INT(sprout_stage_set(s, wrong[i][0], wrong[i][1], &err), SPROUT_ERR_USAGE);
+		CHECK_STR(err.msg, wrong[i][2]);
+	}
+	CHECK_INT(sprout_stage_set(s, "json", "yes", &err), SPROUT_ERR_USAGE);
+	/* a page, not records: it is not opened */
+	const sprout_stage_def *d = sprout_stage_find("report");
+	CHECK(sprout_stage_flags(d) & SPROUT_STAGE_WRITES);
+	CHECK(sprout_stage_outputs(d)[0] == NULL);
+	CHECK_STR(sprout_stage_option(d, "format")->arg, "FORMAT");
+	CHECK_INT(sprout_stage_option(d, "format")->shortopt, 'f');
+	CHECK(sprout_stage_option(d, "rejects")->flags & SPROUT_OPT_REPEAT);
+	sprout_sink sink = {.keep = NULL};
+	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_ERR_USAGE);
+
+	const char *dir = temp_dir();
+	char in[4][256], bad[300], html[300];
+	report_inputs(dir, in);
+	const char *inputs[] = {in[0]};
+	sprout_report_result res;
+	/* never over what it reads */
+	CHECK_INT(sprout_stage_set(s, "manifest", in[3], &err), SPROUT_OK);
+	CHECK_INT(sprout_report_run(s, inputs, 1, in[0], NULL, &res, &err), SPROUT_ERR_USAGE);
+	char want[400];
+	snprintf(want, sizeof want, "refusing to write the report over the input '%s'", in[0]);
+	CHECK_STR(err.msg, want);
+	CHECK_INT(sprout_report_run(s, inputs, 1, in[3], NULL, &res, &err), SPROUT_ERR_USAGE);
+	CHECK(strstr(err.msg, "over the manifest") != NULL);
+	sprout_stage_free(s);
+	/* a bad manifest: located, and nothing written */
+	snprintf(bad, sizeof bad, "%s/bad.json", dir);
+	put_file(bad, "{\"stages\":[{\"name\":\"x\",\"out\":-1}]}");
+	snprintf(html, sizeof html, "%s/page.html", dir);
+	s = report_stage();
+	CHECK_INT(sprout_stage_set(s, "manifest", bad, &err), SPROUT_OK);
+	CHECK_INT(sprout_report_run(s, inputs, 1, html, NULL, &res, &err), SPROUT_ERR_RECORD);
+	CHECK_STR(err.file, bad);
+	CHECK_STR(err.msg, "manifest stage 1: \"out\" must be a non-negative whole number");
+	CHECK_INT(res.nfiles, 0);
+	CHECK(access(html, F_OK) != 0);
+	sprout_stage_free(s);
+	/* a bad record of DATA stops it, with its line */
+	put_file(in[0], "{\"text\":\"fine\"}\n{\"text\":3}\n");
+	s = report_stage();
+	CHECK_INT(sprout_report_run(s, inputs, 1, html, NULL, &res, &err), SPROUT_ERR_SLOT);
+	CHECK_STR(err.file, in[0]);
+	CHECK_INT(err.line, 2);
+	CHECK(access(html, F_OK) != 0);
+	sprout_stage_free(s);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 SUITE(report_tests) = {
     T(ks_statistic_hand_computed),
     T(distinct_n_vocabulary_and_shift_hand_computed),
@@ -336,5 +569,7 @@ SUITE(report_tests) = {
     T(log_odds_value_and_ordering),
     T(html_escapes_record_text),
     T(rejects_manifest_labels_pii_review_json),
+    T(run_writes_page_and_json_measured),
+    T(run_options_and_refusals_as_the_command_line),
     {NULL, NULL},
 };
