@@ -30,6 +30,10 @@ extern "C" {
  * to the rejects file and let the run go on (SKIP). */
 typedef enum sprout_on_error { SPROUT_ON_ERROR_FAIL, SPROUT_ON_ERROR_SKIP } sprout_on_error;
 
+/* "fail" or "skip" into *out; else SPROUT_ERR_USAGE ("--on-error: unknown
+ * mode 'X' (expected fail or skip)"). */
+sprout_code sprout_on_error_parse(const char *arg, sprout_on_error *out, sprout_error *err);
+
 /* The caller's callbacks, each NULL when not wanted; ctx is passed to each.
  * Strings are valid during the call only. */
 typedef struct sprout_hooks {
@@ -129,6 +133,24 @@ sprout_code sprout_intake_close(sprout_intake *in, int ok, sprout_writer **keep,
 
 /* ---- a stage over files ----------------------------------------------- */
 
+typedef struct sprout_stage_files sprout_stage_files;
+
+/* The options that say how records are read (format, map, container,
+ * on-error, rejects, max-record, duplicate-keys: every stage that reads
+ * records but report, which has its own) and written (array, jsonl,
+ * strip-meta: stages whose output is records in sprout's shape,
+ * SPROUT_STAGE_RECORDS_OUT), each ending with a NULL name. The command
+ * line's --help and sprout run's recipe checker read them. */
+const sprout_option_def *sprout_reading_options(void);
+const sprout_option_def *sprout_writing_options(void);
+
+/* Set one of them that stage d takes (named without dashes; value NULL for a switch) in f:
+ * SPROUT_ERR_USAGE with the command line's message for a value it does not
+ * take, or "--NAME: unknown option" for one stage d does not take. value
+ * is not copied. */
+sprout_code sprout_files_set(sprout_stage_files *f, const sprout_stage_def *d, const char *name,
+			     const char *value, sprout_error *err);
+
 #define SPROUT_FILES_MAX_OUTPUTS 8
 
 /* sprout_stage_files.flags */
@@ -147,7 +169,7 @@ typedef struct sprout_files_step {
 	const char *dir;       /* the folder of the outputs, NULL: none */
 } sprout_files_step;
 
-typedef struct sprout_stage_files {
+struct sprout_stage_files {
 	const char *const *inputs; /* ninputs files; none: stdin */
 	size_t ninputs;
 	sprout_source_options src; /* also how the stage reads its own files */
@@ -175,7 +197,7 @@ typedef struct sprout_stage_files {
 	unsigned flags;		/* SPROUT_FILES_* */
 	sprout_hooks hooks;	/* notes, warnings (the stage's too), errors, progress */
 	void (*step)(void *ctx, const sprout_files_step *st); /* hooks.ctx; NULL: none */
-} sprout_stage_files;
+};
 
 /* A file written and committed, measured while written. */
 typedef struct sprout_file_written {

@@ -18,7 +18,9 @@
  * files. A recipe with a stage neither has is refused when it is opened.
  *
  * The library prints nothing: lines for a person come through o.note
- * (stderr's), the plan and the closing summary through o.print (stdout's).
+ * (stderr's; what a stage the library runs says about the data or its
+ * failure comes there too, "sprout: " first, also when quiet), the plan
+ * and the closing summary through o.print (stdout's).
  */
 #ifndef SPROUT_RUN_H
 #define SPROUT_RUN_H
@@ -78,6 +80,12 @@ typedef struct sprout_run_options {
 	/* What a command wrote to path, measured while it was written: 1 and
 	 * *w filled, or 0 (the run reads the file). NULL: always 0. */
 	int (*written)(void *ctx, const char *path, sprout_written *w);
+	/* For the stages the library runs itself: each record read (src: how
+	 * far reading has got, sprout_source_progress), and each temporary
+	 * file made (live 1) or gone (live 0), for a program that removes the
+	 * live ones when it is killed. NULL: not told. */
+	void (*progress)(void *ctx, const sprout_source *src);
+	void (*temp)(void *ctx, const char *path, int live);
 	void *ctx;
 } sprout_run_options;
 

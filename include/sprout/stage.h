@@ -133,6 +133,15 @@ sprout_code sprout_option_reading(const char *name, const char *arg, sprout_sour
 /* Writes files of its own instead of handing on records (report: a page):
  * it is never opened or pushed; its own call runs it whole. */
 #define SPROUT_STAGE_WRITES 4u
+/* Its output is records in sprout's shape: the writing options (array,
+ * jsonl, strip-meta: sprout_files_options) apply. */
+#define SPROUT_STAGE_RECORDS_OUT 8u
+/* Rejects only records it cannot handle (it has no checks): a rejects file
+ * only when asked for (sprout/files.h) */
+#define SPROUT_STAGE_ERRORS_ONLY 16u
+/* Keeping no record of some read is a failure (filter): nothing is lost,
+ * the rejects say why, but nothing came out */
+#define SPROUT_STAGE_NONE_KEPT_FAILS 32u
 
 typedef struct sprout_stage_def sprout_stage_def;
 
@@ -151,6 +160,9 @@ const sprout_option_def *sprout_stage_options(const sprout_stage_def *d);
 /* The option named name, or NULL. */
 const sprout_option_def *sprout_stage_option(const sprout_stage_def *d, const char *name);
 unsigned sprout_stage_flags(const sprout_stage_def *d);
+/* The stage named in the reject of a record that cannot have provenance:
+ * "read", or the stage's own name when it says so (augment). */
+const char *sprout_stage_read_name(const sprout_stage_def *d);
 /* Its outputs' names ("out"; split has train, valid, test), ending with
  * NULL. An output that an option with SPROUT_OPT_PLACE names is a side
  * output: each of its records is about the record just kept on output 0

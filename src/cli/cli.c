@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -71,35 +72,45 @@ int cli_exit_for(sprout_code code)
 
 /* ---- options ----------------------------------------------------------- */
 
-static const struct cli_option read_options[] = {
-    {"format", 'f', "FORMAT", OPT_FORMAT,
-     "input format: auto (default), alpaca, sharegpt, openai, classification, "
-     "self-instruct, or a field map"},
-    {"map", 0, "SLOT=KEY,...", OPT_MAP,
-     "input field map, e.g. prompt=question,response=answer (slots: prompt, input, "
-     "response, label, system)"},
-    {"container", 0, "TYPE", OPT_CONTAINER,
-     "input container: auto (default: '[' first means a JSON array), jsonl or array"},
-    {"on-error", 0, "MODE", OPT_ON_ERROR,
-     "bad input records: fail (default) stops; skip writes them to the rejects file "
-     "and goes on"},
-    {"rejects", 0, "FILE", OPT_REJECTS,
-     "rejects file (default: OUTPUT with .rejects.jsonl, or sprout.COMMAND.rejects.jsonl "
-     "when writing to stdout)"},
-    {"max-record", 0, "BYTES", OPT_MAX_RECORD,
-     "longest input line or record, with K, M or G suffix (default 16M)"},
-    {"duplicate-keys", 0, "MODE", OPT_DUPLICATE_KEYS,
-     "a record with a key twice in an object: error (default) makes it a bad record; "
-     "last keeps the last value, as jq does"},
-    {NULL, 0, NULL, 0, NULL},
+/* The shared options of reading and writing records, as the library
+ * declares them (sprout/files.h), with this file's ids. */
+static const struct {
+	const char *name;
+	int id;
+} shared_ids[] = {
+    {"format", OPT_FORMAT},
+    {"map", OPT_MAP},
+    {"container", OPT_CONTAINER},
+    {"on-error", OPT_ON_ERROR},
+    {"rejects", OPT_REJECTS},
+    {"max-record", OPT_MAX_RECORD},
+    {"duplicate-keys", OPT_DUPLICATE_KEYS},
+    {"array", OPT_ARRAY},
+    {"jsonl", OPT_JSONL},
+    {"strip-meta", OPT_STRIP_META},
 };
+#define NSHARED (sizeof shared_ids / sizeof shared_ids[0])
 
-static const struct cli_option write_options[] = {
-    {"array", 0, NULL, OPT_ARRAY, "write one JSON array (default when OUTPUT ends in .json)"},
-    {"jsonl", 0, NULL, OPT_JSONL, "write JSONL, one record a line (default otherwise)"},
-    {"strip-meta", 0, NULL, OPT_STRIP_META, "leave out the _sprout provenance key"},
-    {NULL, 0, NULL, 0, NULL},
-};
+static struct cli_option read_options[NSHARED + 1], write_options[NSHARED + 1];
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+
+static void from_library(struct cli_option *to, const sprout_option_def *o)
+{
+	for (size_t n = 0; o->name && n < NSHARED; o++) {
+		size_t k = 0;
+		while (k < NSHARED && strcmp(shared_ids[k].name, o->name))
+			k++;
+		if (k < NSHARED) /* ends with a NULL name: the arrays are zeroed */
+			to[n++] = (struct cli_option){o->name,		o->shortopt, o->arg,
+						      shared_ids[k].id, o->help,     0};
+	}
+}
+
+static void make_shared(void)
+{
+	from_library(read_options, sprout_reading_options());
+	from_library(write_options, sprout_writing_options());
+}
 
 static const struct cli_option base_options[] = {
     {"output", 'o', "FILE", OPT_OUTPUT,
@@ -182,6 +193,7 @@ int cli_whole_in(const char *opt, const char *arg, unsigned long long lo, unsign
 /* The name of the reading option with that id (read_options), or NULL. */
 static const char *reading_name(int id)
 {
+	pthread_once(&shared_once, make_shared);
 	for (const struct cli_option *o = read_options; o->name; o++)
 		if (o->id == id)
 			return o->name;
@@ -207,12 +219,8 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 	case OPT_ARRAY: c->out_container = SPROUT_CONTAINER_ARRAY; return -1;
 	case OPT_JSONL: c->out_container = SPROUT_CONTAINER_JSONL; return -1;
 	case OPT_ON_ERROR:
-		if (strcmp(arg, "fail") == 0) {
-			c->on_error = SPROUT_ON_ERROR_FAIL;
-		} else if (strcmp(arg, "skip") == 0) {
-			c->on_error = SPROUT_ON_ERROR_SKIP;
-		} else {
-			cli_error("--on-error: unknown mode '%s' (expected fail or skip)", arg);
+		if (sprout_on_error_parse(arg, &c->on_error, &err)) {
+			cli_error("%s", err.msg);
 			return EXIT_USAGE;
 		}
 		return -1;
@@ -227,6 +235,7 @@ struct cli_probe *cli_probe;
 static void option_groups(const struct cli_option *own, int flags,
 			  const struct cli_option *groups[4])
 {
+	pthread_once(&shared_once, make_shared);
 	groups[0] = own;
 	groups[1] = (flags & CLI_READS) ? read_options : NULL;
 	groups[2] = (flags & CLI_WRITES) ? write_options : NULL;

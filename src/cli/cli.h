@@ -125,11 +125,10 @@ int cli_stage_probe(const char *name, struct cli_probe *p);
 /* A command that is the library stage of that name (sprout/stage.h):
  * options parsed from the stage's table (with the shared ones the
  * command takes), run over the files by sprout_stage_run_files
- * (sprout/files.h), the stage's summary as the closing note. Where the outputs go: -o (stdout) for a stage with one
- * output; with a folder (an option with SPROUT_OPT_PLACE that names no
- * output), a file per output named after it (split), or for a stage with
- * one output a file per input named after the input (export); a side
- * output to the file its option names. Returns the exit code. */
+ * (sprout/files.h), the stage's summary as the closing note. Where the outputs go: -o (stdout) for
+ * a stage with one output; with a folder (an option with SPROUT_OPT_PLACE that names no output), a
+ * file per output named after it (split), or for a stage with one output a file per input named
+ * after the input (export); a side output to the file its option names. Returns the exit code. */
 int cli_stage_main(const char *name, int argc, char **argv);
 /* The stage's options as a command's option table (ids of their own). */
 const struct cli_option *cli_stage_options(const sprout_stage_def *d);

@@ -54,48 +54,26 @@ const struct cli_option *cli_stage_options(const sprout_stage_def *d)
 	return tables[t];
 }
 
-/* commands[].stage: the stage rejects only the records it cannot handle,
- * so there is a rejects file only when --on-error skip or --rejects asks */
-#define CLI_STAGE_ERRORS_ONLY 1u
-/* commands[].stage: no record kept of some read is exit 1 (EXIT_DATA); the
- * rejects are written, so nothing is lost, but nothing came out */
-#define CLI_STAGE_NONE_KEPT_FAILS 2u
-/* commands[].stage: the closing note says where the output went
- * ("SUMMARY written to PATH"), not where the rejects are */
-#define CLI_STAGE_NOTE_OUTPUT 4u
-
-/* The shared options each stage's command takes (CLI_READS, CLI_WRITES),
- * CLI_STAGE_* bits, and the stage named in the reject of a record that
- * cannot have provenance (NULL: "read"). */
-static const struct {
-	const char *name;
-	int flags;
-	unsigned stage;
-	const char *read;
-} commands[] = {
-    {"mix", CLI_READS | CLI_WRITES},
-    {"filter", CLI_READS | CLI_WRITES, CLI_STAGE_NONE_KEPT_FAILS},
-    {"split", CLI_READS},
-    {"convert", CLI_READS | CLI_WRITES, CLI_STAGE_ERRORS_ONLY},
-    {"export", CLI_READS, CLI_STAGE_ERRORS_ONLY},
-    {"augment", CLI_READS | CLI_WRITES, CLI_STAGE_ERRORS_ONLY | CLI_STAGE_NOTE_OUTPUT, "augment"},
-};
-
-static long command_index(const char *name)
+/* The stage's command: the closing note says where the output went
+ * ("SUMMARY written to PATH"), not where the rejects are (augment). */
+static int note_output(const sprout_stage_def *d)
 {
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(commands[i].name, name))
-			return (long)i;
-	return -1;
+	return !strcmp(sprout_stage_name(d), "augment");
+}
+
+/* The shared options its command takes: the reading ones, and the writing
+ * ones when its output is records in sprout's shape. */
+static int groups(const sprout_stage_def *d)
+{
+	return CLI_READS | ((sprout_stage_flags(d) & SPROUT_STAGE_RECORDS_OUT) ? CLI_WRITES : 0);
 }
 
 int cli_stage_probe(const char *name, struct cli_probe *p)
 {
 	const sprout_stage_def *def = sprout_stage_find(name);
-	long k = command_index(name);
-	if (!def || k < 0)
+	if (!def || (sprout_stage_flags(def) & SPROUT_STAGE_WRITES))
 		return -1;
-	cli_probe_fill(p, cli_stage_options(def), commands[k].flags, sprout_stage_usage(def));
+	cli_probe_fill(p, cli_stage_options(def), groups(def), sprout_stage_usage(def));
 	return 0;
 }
 
@@ -103,7 +81,6 @@ struct drive {
 	struct cli_common c;
 	const sprout_stage_def *def;
 	sprout_stage *s;
-	unsigned cmd;				    /* CLI_STAGE_* */
 	const char *dir;			    /* the outputs' folder as given, or NULL */
 	const char *side[SPROUT_FILES_MAX_OUTPUTS]; /* the file of side output k */
 	struct cli_reader view;			    /* what cli_progress_hook is shown */
@@ -166,7 +143,7 @@ static void closing_note(void *ctx, const sprout_files_step *st)
 			 st->written == 1 ? "" : "s", out);
 	else if (st->dir)
 		cli_note(&d->c, "%.*s; files in %s", (int)n, s, st->dir);
-	else if (d->cmd & CLI_STAGE_NOTE_OUTPUT)
+	else if (note_output(d->def))
 		cli_note(&d->c, "%.*s written to %s", (int)n, s, out);
 	else
 		cli_note(&d->c, "%.*s; rejects in %s", (int)n, s,
@@ -180,8 +157,9 @@ static void closing_note(void *ctx, const sprout_files_step *st)
 
 /* Run the stage over the files the command line names (sprout/files.h),
  * its notes and errors printed as they come. */
-static int run(struct drive *d, const char *read)
+static int run(struct drive *d)
 {
+	unsigned flags = sprout_stage_flags(d->def);
 	sprout_stage_files f = {
 	    .inputs = d->c.inputs,
 	    .ninputs = d->c.ninputs,
@@ -193,8 +171,8 @@ static int run(struct drive *d, const char *read)
 	    .dir = d->dir,
 	    .rejects = d->c.rejects,
 	    .name = d->c.command,
-	    .read_stage = read,
-	    .flags = (d->cmd & CLI_STAGE_ERRORS_ONLY) ? 0 : SPROUT_FILES_REJECTS_ALWAYS,
+	    .read_stage = sprout_stage_read_name(d->def),
+	    .flags = (flags & SPROUT_STAGE_ERRORS_ONLY) ? 0 : SPROUT_FILES_REJECTS_ALWAYS,
 	    .hooks = {.ctx = d,
 		      .note = note,
 		      .warn = cli_hook_warn,
@@ -209,8 +187,8 @@ static int run(struct drive *d, const char *read)
 	for (size_t i = 0; i < res.nfiles; i++)
 		cli_written_add(res.files[i].path, &res.files[i].w);
 	int x = cli_exit_for(rc);
-	if (!rc && !sprout_stage_dry_run(d->s) && (d->cmd & CLI_STAGE_NONE_KEPT_FAILS) && res.in &&
-	    !res.kept) {
+	if (!rc && !sprout_stage_dry_run(d->s) && (flags & SPROUT_STAGE_NONE_KEPT_FAILS) &&
+	    res.in && !res.kept) {
 		cli_error("no record was kept: all %llu are in %s with the check each failed",
 			  res.in, res.rejects);
 		x = EXIT_DATA;
@@ -225,19 +203,15 @@ int cli_stage_main(const char *name, int argc, char **argv)
 	struct drive d;
 	memset(&d, 0, sizeof d);
 	d.def = sprout_stage_find(name);
-	long k = command_index(name);
-	if (!(d.s = sprout_stage_new(d.def, &err)) || k < 0) {
-		int made = d.s != NULL;
-		cli_error("%s", made ? "no such command" : err.msg);
-		sprout_stage_free(d.s);
-		return made ? EXIT_INTERNAL : cli_exit_for(err.code);
+	if (!(d.s = sprout_stage_new(d.def, &err))) {
+		cli_error("%s", err.msg);
+		return cli_exit_for(err.code);
 	}
-	d.cmd = commands[k].stage;
 	d.view.c = &d.c;
 	int rc = cli_parse(argc, argv, sprout_stage_usage(d.def), sprout_stage_about(d.def),
-			   cli_stage_options(d.def), commands[k].flags, &d.c, on_option, &d);
+			   cli_stage_options(d.def), groups(d.def), &d.c, on_option, &d);
 	if (rc < 0)
-		rc = run(&d, commands[k].read);
+		rc = run(&d);
 	sprout_stage_free(d.s);
 	return rc;
 }

@@ -48,7 +48,8 @@ static const struct cli_option options[] = {
 
 static int dry; /* --dry-run */
 
-/* The commands a recipe's stages run. */
+/* The commands a recipe's stages may run; the library runs those that are
+ * its stages itself, the program gives the others (generate). */
 static const char *const stage_commands[] = {"augment", "convert", "filter", "generate",
 					     "mix",	"split",   "export", "report"};
 #define NCOMMANDS (sizeof stage_commands / sizeof stage_commands[0])
@@ -163,6 +164,16 @@ static void on_print(void *ctx, const char *text)
 {
 	(void)ctx;
 	fputs(text, stdout);
+}
+
+/* A record read by a stage the library runs itself: the same bar. */
+static void on_progress(void *ctx, const sprout_source *src)
+{
+	static struct cli_reader view;
+	(void)ctx;
+	view.src = src;
+	if (cli_progress_hook)
+		cli_progress_hook(&view);
 }
 
 static int on_written(void *ctx, const char *path, sprout_written *w)
@@ -310,7 +321,7 @@ int cmd_run(int argc, char **argv)
 	size_t n = 0;
 	for (const struct cli_command *k = cli_commands; k->name; k++)
 		for (size_t i = 0; i < NCOMMANDS; i++) {
-			if (strcmp(k->name, stage_commands[i]))
+			if (strcmp(k->name, stage_commands[i]) || sprout_stage_find(k->name))
 				continue;
 			if (!(defs[n] = options_of(k))) {
 				rc = EXIT_INTERNAL;
@@ -326,6 +337,8 @@ int cmd_run(int argc, char **argv)
 	o.print = on_print;
 	o.stage = on_stage;
 	o.written = on_written;
+	o.progress = on_progress;
+	o.temp = cli_hook_temp;
 	progress_init(c.quiet);
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_run *r = sprout_run_open(c.inputs[0], &o, &err);

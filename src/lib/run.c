@@ -30,6 +30,8 @@
 #include "sprout/state.h"
 #include "sprout/yaml.h"
 
+#include "run_internal.h"
+
 enum { RS_OK = 0, RS_DATA = 1, RS_USAGE = 2, RS_IO = 3, RS_INTERNAL = 4, RS_PENDING = 5 };
 
 /* What a stage makes: records for the next stage, the split files, or
@@ -94,8 +96,27 @@ struct input {
 	unsigned long long bytes, records;
 };
 
+#define MAX_BUILTINS 16
+
+/* A command of the library's own (run_builtin.c) for one of its stages. */
+struct builtin {
+	sprout_run_command cmd;
+	struct sprout_run *r;
+	const sprout_stage_def *def;
+};
+
+/* A file a stage wrote, as measured while written. */
+struct measured {
+	const char *path;
+	sprout_written w;
+	struct measured *next;
+};
+
 struct sprout_run {
 	sprout_run_options o;
+	struct builtin builtins[MAX_BUILTINS];
+	size_t nbuiltins;
+	struct measured *measured;
 	sprout_error err; /* the first failure: what the caller is told */
 	int nomem;	  /* an allocation failed: the run stops at the next check */
 	const char *path; /* the recipe */
@@ -267,7 +288,7 @@ static sprout_code code_for(int status)
 	}
 }
 
-static int status_for(sprout_code code)
+int run_status_for(sprout_code code)
 {
 	switch (code) {
 	case SPROUT_OK:
@@ -781,11 +802,46 @@ static int load_top(struct sprout_run *r, const sprout_json **stages)
 	return -1;
 }
 
-/* The library's own command for a stage, or NULL. */
-static const sprout_run_command *run_builtin(const char *name)
+/* The library's own command for a stage: run over its files. */
+static int builtin_check(void *ctx, const char *where, int argc, char **argv, sprout_error *err)
 {
-	(void)name; /* none yet: the program gives every command */
-	return NULL;
+	const struct builtin *b = ctx;
+	(void)where; /* the run puts it in front of err */
+	return run_builtin_check(b->def, argc, argv, err);
+}
+
+static int builtin_run(void *ctx, int argc, char **argv, sprout_error *err)
+{
+	const struct builtin *b = ctx;
+	return run_builtin_run(b->r, b->def, argc, argv, err);
+}
+
+static int builtin_plan(void *ctx, int argc, char **argv, sprout_buf *out)
+{
+	const struct builtin *b = ctx;
+	return run_builtin_plan(b->r, b->def, argc, argv, out);
+}
+
+/* The library's own command for the stage of that name, or NULL. */
+static const sprout_run_command *run_builtin(struct sprout_run *r, const char *name)
+{
+	const sprout_stage_def *d = sprout_stage_find(name);
+	const sprout_option_def *options = d ? run_builtin_options(d) : NULL;
+	if (!options)
+		return NULL;
+	for (size_t i = 0; i < r->nbuiltins; i++)
+		if (r->builtins[i].def == d)
+			return &r->builtins[i].cmd;
+	if (r->nbuiltins == MAX_BUILTINS)
+		return NULL;
+	struct builtin *b = &r->builtins[r->nbuiltins++];
+	b->r = r;
+	b->def = d;
+	int dry = sprout_stage_option(d, "dry-run") != NULL;
+	b->cmd =
+	    (sprout_run_command){sprout_stage_name(d),	    options, builtin_check, builtin_run,
+				 dry ? builtin_plan : NULL, b};
+	return &b->cmd;
 }
 
 static const sprout_option_def *find_option(const struct stage *st, const char *name)
@@ -944,7 +1000,7 @@ static int load_stage(struct sprout_run *r, const sprout_json *item, struct stag
 		if (!strcmp(c->name, st->name))
 			st->cmd = c;
 	if (!st->cmd)
-		st->cmd = run_builtin(st->name);
+		st->cmd = run_builtin(r, st->name);
 	st->at = at;
 	st->node = item;
 	st->opts = item->u.members[at].value;
@@ -1080,7 +1136,36 @@ static int load_stages(struct sprout_run *r, const sprout_json *list)
 /* What a command wrote to path, measured while it wrote it: 1, else 0. */
 static int written(struct sprout_run *r, const char *path, sprout_written *w)
 {
+	for (const struct measured *m = r->measured; m; m = m->next)
+		if (!strcmp(m->path, path)) {
+			*w = m->w;
+			return 1;
+		}
 	return r->o.written && r->o.written(r->o.ctx, path, w);
+}
+
+void run_written(struct sprout_run *r, const char *path, const sprout_written *w)
+{
+	struct measured *m = sprout_arena_alloc(r->a, sizeof *m);
+	char *p = sprout_arena_strndup(r->a, path, strlen(path));
+	if (!m || !p)
+		return; /* the file is read again to learn it */
+	*m = (struct measured){p, *w, r->measured};
+	r->measured = m;
+}
+
+void run_tell(struct sprout_run *r, const char *line)
+{
+	if (!r->o.note)
+		return;
+	char text[SPROUT_ERROR_MSG_MAX + SPROUT_ERROR_FILE_MAX + 64];
+	snprintf(text, sizeof text, "sprout: %s", line);
+	r->o.note(r->o.ctx, text);
+}
+
+const sprout_run_options *run_options(const struct sprout_run *r)
+{
+	return &r->o;
 }
 
 /* Records (JSON objects) in a file; what the next stage will read. */
@@ -1126,7 +1211,7 @@ static int hash_file(struct sprout_run *r, const char *path, char hex[SPROUT_HAS
 	}
 	sprout_error err = SPROUT_ERROR_INIT;
 	if (sprout_hash_file(path, hex, bytes, &err)) {
-		return fail_at(r, &err, status_for(err.code));
+		return fail_at(r, &err, run_status_for(err.code));
 	}
 	return -1;
 }
@@ -1249,7 +1334,7 @@ static int save_stage(struct sprout_run *r, struct stage *st, const char *key)
 	sprout_buf_release(&b);
 	sprout_arena_free(a);
 	if (rc) {
-		return fail_at(r, &err, status_for(rc));
+		return fail_at(r, &err, run_status_for(rc));
 	}
 	return -1;
 }
@@ -1573,8 +1658,8 @@ static int write_json(struct sprout_run *r, const char *path, const sprout_json 
 	if (!rc)
 		return -1;
 	if (err.msg[0])
-		return fail_at(r, &err, status_for(rc));
-	return fail(r, status_for(rc), "%s: cannot write the %s", path, what);
+		return fail_at(r, &err, run_status_for(rc));
+	return fail(r, run_status_for(rc), "%s: cannot write the %s", path, what);
 }
 
 static int write_manifest(struct sprout_run *r, const char *status, size_t upto)

@@ -199,6 +199,11 @@ unsigned sprout_stage_flags(const sprout_stage_def *d)
 	return d->flags;
 }
 
+const char *sprout_stage_read_name(const sprout_stage_def *d)
+{
+	return d->read_name ? d->read_name : "read";
+}
+
 const char *const *sprout_stage_outputs(const sprout_stage_def *d)
 {
 	return d->outputs;

@@ -687,7 +687,8 @@ const sprout_stage_def sprout_stage_augment = {
 	     "responses are carried over. Output is in the input's format, each\n"
 	     "variant with provenance naming its method and parent.",
     .options = options,
-    .flags = 0,
+    .flags = SPROUT_STAGE_RECORDS_OUT | SPROUT_STAGE_ERRORS_ONLY,
+    .read_name = "augment",
     .outputs = outputs,
     .size = sizeof(struct aug),
     .init = init,

@@ -73,7 +73,7 @@ const sprout_stage_def sprout_stage_convert = {
 	     "write them in another format. Unknown fields are kept as they are; every\n"
 	     "record gets its _sprout provenance (see docs/provenance.md).",
     .options = options,
-    .flags = SPROUT_STAGE_RAW,
+    .flags = SPROUT_STAGE_RAW | SPROUT_STAGE_RECORDS_OUT | SPROUT_STAGE_ERRORS_ONLY,
     .outputs = outputs,
     .size = sizeof(struct convert),
     .set = set,

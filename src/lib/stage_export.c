@@ -160,7 +160,7 @@ const sprout_stage_def sprout_stage_export = {
 	     "train.jsonl, valid.jsonl, test.jsonl from sprout split) becomes a file\n"
 	     "of its own there.",
     .options = options,
-    .flags = SPROUT_STAGE_RAW,
+    .flags = SPROUT_STAGE_RAW | SPROUT_STAGE_ERRORS_ONLY,
     .outputs = outputs,
     .size = sizeof(struct export),
     .set = set,

@@ -618,3 +618,96 @@ void sprout_files_result_release(sprout_files_result *res)
 	res->files = NULL;
 	res->nfiles = 0;
 }
+
+/* ---- the shared options --------------------------------------------------- */
+
+static const sprout_option_def read_options[] = {
+    {"format", 'f', "FORMAT", SPROUT_OPT_TEXT, 0, "auto",
+     "input format: auto (default), alpaca, sharegpt, openai, classification, "
+     "self-instruct, or a field map"},
+    {"map", 0, "SLOT=KEY,...", SPROUT_OPT_TEXT, 0, NULL,
+     "input field map, e.g. prompt=question,response=answer (slots: prompt, input, "
+     "response, label, system)"},
+    {"container", 0, "TYPE", SPROUT_OPT_TEXT, 0, "auto",
+     "input container: auto (default: '[' first means a JSON array), jsonl or array"},
+    {"on-error", 0, "MODE", SPROUT_OPT_TEXT, 0, "fail",
+     "bad input records: fail (default) stops; skip writes them to the rejects file "
+     "and goes on"},
+    {"rejects", 0, "FILE", SPROUT_OPT_OUTPATH, 0, NULL,
+     "rejects file (default: OUTPUT with .rejects.jsonl, or sprout.COMMAND.rejects.jsonl "
+     "when writing to stdout)"},
+    {"max-record", 0, "BYTES", SPROUT_OPT_TEXT, 0, "16M",
+     "longest input line or record, with K, M or G suffix (default 16M)"},
+    {"duplicate-keys", 0, "MODE", SPROUT_OPT_TEXT, 0, "error",
+     "a record with a key twice in an object: error (default) makes it a bad record; "
+     "last keeps the last value, as jq does"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+/* for stages whose output is records in sprout's shape */
+static const sprout_option_def write_options[] = {
+    {"array", 0, NULL, SPROUT_OPT_SWITCH, 0, NULL,
+     "write one JSON array (default when OUTPUT ends in .json)"},
+    {"jsonl", 0, NULL, SPROUT_OPT_SWITCH, 0, NULL,
+     "write JSONL, one record a line (default otherwise)"},
+    {"strip-meta", 0, NULL, SPROUT_OPT_SWITCH, 0, NULL, "leave out the _sprout provenance key"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+sprout_code sprout_on_error_parse(const char *arg, sprout_on_error *out, sprout_error *err)
+{
+	if (strcmp(arg, "fail") && strcmp(arg, "skip"))
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"--on-error: unknown mode '%s' (expected fail or skip)",
+					arg);
+	*out = strcmp(arg, "fail") ? SPROUT_ON_ERROR_SKIP : SPROUT_ON_ERROR_FAIL;
+	return SPROUT_OK;
+}
+
+const sprout_option_def *sprout_reading_options(void)
+{
+	return read_options;
+}
+
+const sprout_option_def *sprout_writing_options(void)
+{
+	return write_options;
+}
+
+/* The shared option of that name that stage d takes, or NULL. */
+static const sprout_option_def *shared_option(const sprout_stage_def *d, const char *name)
+{
+	unsigned flags = sprout_stage_flags(d);
+	if (flags & SPROUT_STAGE_WRITES)
+		return NULL;
+	for (const sprout_option_def *o = read_options; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	for (const sprout_option_def *o = write_options; o->name; o++)
+		if ((flags & SPROUT_STAGE_RECORDS_OUT) && !strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+sprout_code sprout_files_set(sprout_stage_files *f, const sprout_stage_def *d, const char *name,
+			     const char *value, sprout_error *err)
+{
+	const sprout_option_def *o = shared_option(d, name);
+	if (!o)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "--%s: unknown option", name);
+	if (!o->arg != !value)
+		return sprout_error_set(err, SPROUT_ERR_USAGE, "--%s: %s", name,
+					value ? "takes no value" : "needs a value");
+	if (!strcmp(name, "on-error")) {
+		return sprout_on_error_parse(value, &f->on_error, err);
+	} else if (!strcmp(name, "rejects")) {
+		f->rejects = value;
+	} else if (!strcmp(name, "array") || !strcmp(name, "jsonl")) {
+		f->container = name[0] == 'a' ? SPROUT_CONTAINER_ARRAY : SPROUT_CONTAINER_JSONL;
+	} else if (!strcmp(name, "strip-meta")) {
+		f->strip_meta = 1;
+	} else {
+		return sprout_option_reading(name, value, &f->src, err);
+	}
+	return SPROUT_OK;
+}

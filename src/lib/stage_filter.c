@@ -711,7 +711,7 @@ const sprout_stage_def sprout_stage_filter = {
 	     "score and the reason. Reads the whole input first (parents are found by\n"
 	     "their _sprout.id in it).",
     .options = options,
-    .flags = SPROUT_STAGE_WHOLE,
+    .flags = SPROUT_STAGE_WHOLE | SPROUT_STAGE_RECORDS_OUT | SPROUT_STAGE_NONE_KEPT_FAILS,
     .outputs = outputs,
     .size = sizeof(struct filt),
     .init = init,

@@ -9,7 +9,8 @@ struct sprout_stage_def {
 	const sprout_option_def *options;
 	unsigned flags;
 	const char *const *outputs;
-	size_t size; /* of the stage's own state, which starts with struct sprout_stage */
+	const char *read_name; /* sprout_stage_read_name; NULL: "read" */
+	size_t size;	       /* of the stage's own state, which starts with struct sprout_stage */
 	/* options at their defaults (the state is zeroed before) */
 	void (*init)(sprout_stage *s);
 	/* option i of options from its text (NULL for a switch) */

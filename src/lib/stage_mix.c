@@ -184,7 +184,7 @@ const sprout_stage_def sprout_stage_mix = {
 	     "real record is kept; dropped synthetic ones go to the rejects file with\n"
 	     "the limit that dropped them. The output is shuffled with --seed.",
     .options = options,
-    .flags = SPROUT_STAGE_WHOLE,
+    .flags = SPROUT_STAGE_WHOLE | SPROUT_STAGE_RECORDS_OUT,
     .outputs = outputs,
     .size = sizeof(struct mix),
     .init = init,

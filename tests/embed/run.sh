@@ -3,8 +3,9 @@
 # temporary prefix, examples/embed/grow.c built with pkg-config against the
 # shared and then the static library, run on the support seeds. Checks that
 # both give what `sprout augment` gives for the same options, that a bad
-# seed goes to the rejects file, and that the libraries export the public
-# API only. Ends with "N passed, N failed".
+# seed goes to the rejects file, that examples/embed/recipe.c runs the
+# support recipe through the library as sprout run does (and resumes), and
+# that the libraries export the public API only. Ends with "N passed, N failed".
 #   tests/embed/run.sh BUILD_DIR   ($SPROUT_SAN: the sanitizer flags the
 #                                   build used, so the program uses them too)
 set -u
@@ -66,6 +67,46 @@ for kind in shared static; do
 		bad "$kind: rejects file"; sed 's/^/    /' "$tmp/rejects.jsonl"
 	fi
 done
+
+# a recipe run through the library (examples/embed/recipe.c, shared
+# library): the same files as sprout run makes of the support example, and
+# a second run resumes every stage
+mkdir -p "$tmp/lib" "$tmp/cli"
+cp "$root/examples/support/recipe.yaml" "$root/examples/support/seeds.jsonl" "$tmp/lib/"
+cp "$root/examples/support/recipe.yaml" "$root/examples/support/seeds.jsonl" "$tmp/cli/"
+# shellcheck disable=SC2086
+if ! cc -std=c11 -Wall -Wextra -Werror $san "$root/examples/embed/recipe.c" \
+	$(pkg-config --cflags --libs sprout) -o "$tmp/recipe" 2>"$tmp/cc.log"; then
+	bad "recipe: the example does not build"; sed 's/^/    /' "$tmp/cc.log" | head -20
+elif ! (cd "$tmp/lib" && LD_LIBRARY_PATH=$prefix/lib "$tmp/recipe" recipe.yaml out \
+	>"$tmp/recipe.out" 2>"$tmp/recipe.err"); then
+	bad "recipe: the run failed"; sed 's/^/    /' "$tmp/recipe.err" | tail -5
+else
+	(cd "$tmp/cli" && "$root/$build/sprout" run -q -d out recipe.yaml >/dev/null 2>&1)
+	same=1
+	for f in $(cd "$tmp/cli/out" && find . -type f ! -name 'sprout.sqlite*' ! -name manifest.json \
+		! -name '.lock' | sort); do
+		cmp -s "$tmp/cli/out/$f" "$tmp/lib/out/$f" || { same=0; echo "    differs: $f"; }
+	done
+	strip='"seconds"|"started"|"finished"|"updated"|06-report.html|06-report.json|xxh128'
+	if ! diff <(grep -Ev "$strip" "$tmp/cli/out/manifest.json") \
+		<(grep -Ev "$strip" "$tmp/lib/out/manifest.json") >"$tmp/manifest.diff"; then
+		same=0; sed 's/^/    /' "$tmp/manifest.diff" | head -10
+	fi
+	n=$(find "$tmp/lib/out" -type f -name '*.jsonl' | wc -l)
+	if [ $same -eq 1 ] && [ "$n" -ge 8 ] && grep -q '"status": "complete"' "$tmp/lib/out/manifest.json"; then
+		ok "recipe: built with pkg-config, runs the support recipe: the same $n record files as sprout run"
+	else
+		bad "recipe: the run folder differs from sprout run's"
+	fi
+	(cd "$tmp/lib" && LD_LIBRARY_PATH=$prefix/lib "$tmp/recipe" recipe.yaml out \
+		>/dev/null 2>"$tmp/again.err")
+	if [ "$(grep -c '(done before)' "$tmp/again.err")" -eq 6 ]; then
+		ok "recipe: run again, every stage resumes"
+	else
+		bad "recipe: run again"; sed 's/^/    /' "$tmp/again.err"
+	fi
+fi
 
 # the shared library exports the public API and nothing else
 nm -D --defined-only "$prefix/lib/libsprout.so" | awk '{print $3}' | sort > "$tmp/dyn.txt"
