@@ -207,8 +207,80 @@ static void a_recipe_is_checked_against_the_command_options(void)
 	CHECK_INT(err.line, 3);
 }
 
+static void say(void *ctx, const char *text)
+{
+	struct calls *c = ctx;
+	size_t n = strlen(c->notes);
+	snprintf(c->notes + n, sizeof c->notes - n, "%s", text);
+}
+
+/* No command given: the library runs its own stages over the files, and
+ * plans filter's through its dry run. */
+static void the_library_runs_its_own_stages(void)
+{
+	const char *dir = temp_dir();
+	char recipe[256], seeds[256], out[256], path[512];
+	struct calls calls;
+	sprout_run_command cmds[2];
+	sprout_run_options o;
+	setup(dir, recipe, seeds, &calls, cmds, &o);
+	o.commands = NULL;
+	snprintf(out, sizeof out, "%s/out", dir);
+	o.out_dir = out;
+	write_file(seeds,
+		   "{\"instruction\":\"how do i reset my pin\",\"output\":\"In the app.\"}\n"
+		   "{\"instruction\":\"how do i reset my pin\",\"output\":\"In the app.\"}\n"
+		   "{\"instruction\":\"where is my new card\",\"output\":\"On its way.\"}\n");
+	/* the plan: a judging filter's own dry run (its inputs are there) says
+	 * what it would keep and ask; no request is sent for it */
+	write_file(recipe, "inputs: seeds.jsonl\nllm: {enabled: true, url: \"http://127.0.0.1:9\", "
+			   "model: m}\nstages:\n  - filter: {dedup: exact, judge: response}\n");
+	sprout_error err = SPROUT_ERROR_INIT;
+	o.print = say;
+	sprout_run *r = sprout_run_open(recipe, &o, &err);
+	CHECK(r);
+	CHECK_INT(sprout_run_plan(r, &err), SPROUT_OK);
+	sprout_run_free(r);
+	CHECK(strstr(calls.notes, "               filter: 3 records in, 2 pass the checks before "
+				  "the judge, 1 rejected by them\n"));
+	CHECK(strstr(calls.notes, "               requests: 2, 0 of them answered in the cache\n"));
+	CHECK(strstr(calls.notes, "model requests: up to 2,"));
+	snprintf(path, sizeof path, "%s/manifest.json", out);
+	CHECK(access(path, F_OK) != 0); /* a plan writes nothing */
+
+	write_file(recipe, "inputs: seeds.jsonl\nstages:\n  - filter: {dedup: exact}\n"
+			   "  - export: {to: openai}\n");
+	calls.notes[0] = '\0';
+	o.print = NULL;
+	r = sprout_run_open(recipe, &o, &err);
+	CHECK(r);
+	CHECK_INT(sprout_run_execute(r, &err), SPROUT_OK);
+	sprout_run_free(r);
+	CHECK(strstr(calls.notes, "01-filter    3 -> 2 records, 1 rejected"));
+	CHECK(strstr(calls.notes, "02-export    2 -> 2 records, 0 rejected"));
+	snprintf(path, sizeof path, "%s/01-filter.rejects.jsonl", out);
+	const char *rej = slurp(path, NULL);
+	CHECK(rej && strstr(rej, "\"check\":\"duplicate\""));
+	snprintf(path, sizeof path, "%s/02-export.jsonl", out);
+	const char *exported = slurp(path, NULL);
+	CHECK(exported && strstr(exported, "{\"messages\":[{\"role\":\"user\",\"content\":\"where "
+					   "is my new card\"}"));
+
+	/* a filter that keeps nothing stops the run, and says why */
+	write_file(recipe, "inputs: seeds.jsonl\nstages:\n  - filter: {min-words: 50}\n"
+			   "  - export: {to: openai}\n");
+	calls.notes[0] = '\0';
+	r = sprout_run_open(recipe, &o, &err);
+	CHECK(r);
+	CHECK_INT(sprout_run_execute(r, &err), SPROUT_ERR_RECORD);
+	sprout_run_free(r);
+	CHECK(strstr(calls.notes, "sprout: no record was kept: all 3 are in "));
+	CHECK(strstr(err.msg, "stage 01-filter failed (exit 1)"));
+}
+
 SUITE(run_tests) = {
     T(a_program_runs_a_recipe_with_its_own_command),
     T(a_recipe_is_checked_against_the_command_options),
+    T(the_library_runs_its_own_stages),
     {NULL, NULL},
 };
