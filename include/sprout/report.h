@@ -179,6 +179,9 @@ typedef struct sprout_report_tell {
 	/* after each attempt to read a record of DATA, with the inputs being
 	 * read (sprout_source_progress says how far) */
 	void (*progress)(void *ctx, sprout_source *src);
+	/* a temporary file was made (live 1) or is gone (live 0: renamed or
+	 * removed): a program removes the live ones when it is killed */
+	void (*temp)(void *ctx, const char *path, int live);
 } sprout_report_tell;
 
 /* A file sprout_report_run wrote. */

@@ -69,7 +69,8 @@ int cmd_report(int argc, char **argv)
 		sprout_stage_free(r.s);
 		return rc;
 	}
-	sprout_report_tell tell = {.ctx = &r.c, .note = note, .warn = warn, .progress = progress};
+	sprout_report_tell tell = {
+	    .ctx = &r.c, .note = note, .warn = warn, .progress = progress, .temp = cli_hook_temp};
 	sprout_report_result res;
 	if (sprout_report_run(r.s, r.c.inputs, r.c.ninputs, r.c.output, &tell, &res, &err)) {
 		cli_error_at(&err);

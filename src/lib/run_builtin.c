@@ -243,8 +243,10 @@ int run_builtin_run(sprout_run *r, const sprout_stage_def *d, int argc, char **a
 	int status = 0;
 	if (sprout_stage_flags(d) & SPROUT_STAGE_WRITES) {
 		const sprout_run_options *o = run_options(r);
-		sprout_report_tell tell = {
-		    .ctx = r, .warn = warn, .progress = o->progress ? report_progress : NULL};
+		sprout_report_tell tell = {.ctx = r,
+					   .warn = warn,
+					   .progress = o->progress ? report_progress : NULL,
+					   .temp = o->temp ? temp : NULL};
 		sprout_report_result res;
 		rc = sprout_report_run(l.s, l.inputs, l.f.ninputs, l.f.output, &tell, &res, err);
 		if (rc)

@@ -420,8 +420,10 @@ static sprout_writer *write_text(const char *path, const sprout_buf *text, sprou
  * file is written before any is committed; those committed go in res. */
 static sprout_code write_outputs(const char *html_path, const char *json_path,
 				 const sprout_buf *html, const sprout_buf *json, int as_json,
-				 sprout_report_result *res, sprout_error *err)
+				 const sprout_report_tell *t, sprout_report_result *res,
+				 sprout_error *err)
 {
+	char temp[2][4096] = {"", ""}; /* told made, then gone */
 	const char *path[2] = {NULL, NULL};
 	const sprout_buf *text[2] = {as_json ? json : html, NULL};
 	sprout_writer *w[2] = {NULL, NULL};
@@ -436,11 +438,18 @@ static sprout_code write_outputs(const char *html_path, const char *json_path,
 	}
 	n += !n; /* stdout */
 	sprout_code rc = SPROUT_OK;
-	for (size_t k = 0; !rc && k < n; k++)
-		if (!(w[k] = write_text(path[k], text[k], err)))
+	for (size_t k = 0; !rc && k < n; k++) {
+		if (!(w[k] = write_text(path[k], text[k], err))) {
 			rc = err->code;
+		} else if (t && t->temp && sprout_writer_temp_path(w[k])) {
+			snprintf(temp[k], sizeof temp[k], "%s", sprout_writer_temp_path(w[k]));
+			t->temp(t->ctx, temp[k], 1);
+		}
+	}
 	for (size_t k = 0; k < n; k++) {
 		sprout_written m;
+		if (temp[k][0]) /* renamed or removed below: not to be removed on a signal */
+			t->temp(t->ctx, temp[k], 0);
 		if (rc) {
 			sprout_writer_abort(w[k]);
 		} else if (!(rc = sprout_writer_commit_measured(w[k], &m, err)) && path[k]) {
@@ -509,7 +518,7 @@ sprout_code sprout_report_run(sprout_stage *s, const char *const *inputs, size_t
 	    !(rc = sprout_report_json(rep, &json, err)) && page)
 		rc = sprout_report_html(rep, &html, err);
 	if (!rc)
-		rc = write_outputs(html_path, json_path, &html, &json, r->json, res, err);
+		rc = write_outputs(html_path, json_path, &html, &json, r->json, tell, res, err);
 	if (!rc) {
 		res->drift_fails = r->fail_on_drift && res->summary.drift;
 		drift_lines(tell, &res->summary, &r->ro, r->fail_on_drift);
