@@ -43,7 +43,7 @@ SHLIB      := $(BUILD)/libsprout.so.$(VERSION)
 PUBLIC_H := $(addprefix include/sprout/,sprout.h error.h arena.h buf.h json.h record.h io.h \
             meta.h stats.h augment.h wordnet.h similarity.h lm.h meaning.h filter.h dedup.h \
             pii.h template.h cost.h llm.h batch.h generate.h judge.h mix.h report.h review.h \
-            stage.h run.h flag.h files.h)
+            stage.h run.h flag.h files.h probe.h loop.h)
 
 LIB_SRC  := $(wildcard src/lib/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)

@@ -1,26 +1,11 @@
 /* sprout loop: the rounds of the feedback loop (probe, flag, review,
  * corrections, augment or generate, train again), one folder each, and
  * what each round did, so a plateau shows. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "sprout/dedup.h"
-
-/* The files a round folder may hold, and what is counted in them. */
-static const struct {
-	const char *file, *column, *what;
-} files[] = {
-    {"flags.jsonl", "flagged", "records flagged for review (sprout flag -o)"},
-    {"corrections.jsonl", "corrected", "new gold seeds: _sprout.source correction (review export)"},
-    {"generated.jsonl", "generated", "synthetic records made this round (augment or generate)"},
-    {"kept.jsonl", "kept", "records kept for training (after filter, mix)"},
-};
-#define NFILES (sizeof files / sizeof files[0])
 
 enum { OPT_JSON = OPT_COMMAND_BASE, OPT_ROUND, OPT_HELD_OUT, OPT_NEAR };
 
@@ -78,117 +63,14 @@ static int on_option(int id, const char *arg, void *ctx)
 	return -1;
 }
 
-/* Round numbers in dir (round-N folders), sorted; the count in *n. */
-static long *rounds(const char *dir, size_t *n)
-{
-	*n = 0;
-	DIR *d = opendir(dir);
-	if (!d)
-		return NULL;
-	long *v = malloc(1024 * sizeof *v);
-	struct dirent *e;
-	while (v && (e = readdir(d)) && *n < 1024) {
-		char *end;
-		if (strncmp(e->d_name, "round-", 6))
-			continue;
-		long r = strtol(e->d_name + 6, &end, 10);
-		if (end != e->d_name + 6 && !*end && r > 0)
-			v[(*n)++] = r;
-	}
-	closedir(d);
-	for (size_t i = 1; v && i < *n; i++) /* insertion sort: few rounds */
-		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			long t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return v;
-}
-
-/* Records in a file: -1 when there is none; corrections count only those
- * with _sprout.source "correction", generated only those not seeds. */
-static long count(const char *path, int k)
-{
-	sprout_error err = SPROUT_ERROR_INIT;
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return -1;
-	sprout_reader *r = sprout_reader_open(path, NULL, &err);
-	sprout_arena *a = sprout_arena_new(0);
-	long n = 0;
-	sprout_json *v;
-	sprout_code rc;
-	while (r && a && (rc = sprout_reader_next(r, a, &v, &err)) != SPROUT_END) {
-		if (rc == SPROUT_OK) {
-			sprout_json *m = sprout_json_get(v, "_sprout");
-			sprout_json *src = m ? sprout_json_get(m, "source") : NULL;
-			sprout_json *meth = m ? sprout_json_get(m, "method") : NULL;
-			if (k == 1)
-				n += src && sprout_json_is(src, "correction");
-			else if (k == 2)
-				n += !(meth && sprout_json_is(meth, "seed"));
-			else
-				n++;
-		}
-		sprout_arena_reset(a);
-		if (sprout_reader_failed(r))
-			break;
-	}
-	sprout_reader_close(r);
-	sprout_arena_free(a);
-	return n;
-}
-
-/* The round's metric: the file metric, else probe.json (the model with the
- * augmented records when there is one). NAN-free: -1 when none. */
-static double metric_of(const char *dir, long round, char *source, size_t n)
-{
-	char p[4096];
-	snprintf(p, sizeof p, "%s/round-%ld/metric", dir, round);
-	FILE *f = fopen(p, "r");
-	double v = -1;
-	if (f) {
-		if (fscanf(f, "%lf", &v) == 1)
-			snprintf(source, n, "recorded");
-		else
-			v = -1;
-		fclose(f);
-		if (v >= 0)
-			return v;
-	}
-	snprintf(p, sizeof p, "%s/round-%ld/probe.json", dir, round);
-	f = fopen(p, "r");
-	if (!f)
-		return -1;
-	char buf[65536];
-	size_t len = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[len] = '\0';
-	sprout_arena *a = sprout_arena_new(0);
-	sprout_json *j;
-	if (a && !sprout_json_parse(a, buf, len, &j, NULL)) {
-		sprout_json *m = sprout_json_get(j, "augmented_model");
-		if (!m)
-			m = sprout_json_get(j, "real");
-		sprout_json *t = m ? sprout_json_get(m, "test") : NULL;
-		if (t && t->type == SPROUT_JSON_NUMBER) {
-			v = sprout_json_number(t);
-			snprintf(source, n, "probe");
-		}
-	}
-	sprout_arena_free(a);
-	return v;
-}
-
 static int status(const char *dir, int json)
 {
-	size_t n;
-	long *r = rounds(dir, &n);
-	if (!r) {
-		cli_error(
-		    "%s: no loop folder here (make the first round with 'sprout loop next %s')",
-		    dir, dir);
-		return EXIT_IO;
+	sprout_loop_status st;
+	sprout_error err = SPROUT_ERROR_INIT;
+	if (sprout_loop_status_read(dir, &st, &err)) {
+		sprout_loop_status_release(&st);
+		cli_error_at(&err);
+		return cli_exit_for(err.code);
 	}
 	sprout_buf b = SPROUT_BUF_INIT((size_t)1 << 20);
 	sprout_jw jw;
@@ -197,56 +79,44 @@ static int status(const char *dir, int json)
 		printf("round  flagged  corrected  generated     kept   metric\n");
 	sprout_jw_object(&jw);
 	sprout_jw_karray(&jw, "rounds");
-	double prev = -1;
-	int plateau = 0;
-	for (size_t i = 0; i < n; i++) {
-		long c[NFILES];
-		for (size_t k = 0; k < NFILES; k++) {
-			char p[4096];
-			snprintf(p, sizeof p, "%s/round-%ld/%s", dir, r[i], files[k].file);
-			c[k] = count(p, (int)k);
-		}
-		char source[32] = "";
-		double m = metric_of(dir, r[i], source, sizeof source);
-		plateau = m >= 0 && prev >= 0 && m - prev < 0.005;
+	for (size_t i = 0; i < st.n; i++) {
+		const sprout_loop_round *r = &st.rounds[i];
 		if (json) {
 			sprout_jw_object(&jw);
-			sprout_jw_kint(&jw, "round", r[i]);
-			for (size_t k = 0; k < NFILES; k++)
-				if (c[k] >= 0)
-					sprout_jw_kint(&jw, files[k].column, c[k]);
-			if (m >= 0) {
-				sprout_jw_kfixed(&jw, "metric", m, 4);
-				sprout_jw_kstring(&jw, "metric_from", source);
+			sprout_jw_kint(&jw, "round", r->round);
+			for (int k = 0; k < SPROUT_LOOP__NFILES; k++)
+				if (r->count[k] >= 0)
+					sprout_jw_kint(&jw, sprout_loop_column((sprout_loop_file)k),
+						       r->count[k]);
+			if (r->metric >= 0) {
+				sprout_jw_kfixed(&jw, "metric", r->metric, 4);
+				sprout_jw_kstring(&jw, "metric_from", r->metric_from);
 			}
 			sprout_jw_end(&jw);
-		} else {
-			printf("%5ld", r[i]);
-			for (size_t k = 0; k < NFILES; k++) {
-				int w = k == 0 ? 9 : k == 3 ? 9 : 11;
-				if (c[k] >= 0)
-					printf("%*ld", w, c[k]);
-				else
-					printf("%*s", w, "-");
-			}
-			if (m >= 0)
-				printf("   %.4f (%s)%s", m, source,
-				       prev >= 0
-					   ? (plateau ? "  no better: a plateau?" : "  better")
-					   : "");
-			printf("\n");
+			continue;
 		}
-		if (m >= 0)
-			prev = m;
+		printf("%5ld", r->round);
+		for (int k = 0; k < SPROUT_LOOP__NFILES; k++) {
+			int w = k == 0 ? 9 : k == 3 ? 9 : 11;
+			if (r->count[k] >= 0)
+				printf("%*ld", w, r->count[k]);
+			else
+				printf("%*s", w, "-");
+		}
+		if (r->metric >= 0)
+			printf("   %.4f (%s)%s", r->metric, r->metric_from,
+			       r->compared ? (r->plateau ? "  no better: a plateau?" : "  better")
+					   : "");
+		printf("\n");
 	}
 	sprout_jw_end(&jw);
-	sprout_jw_kbool(&jw, "plateau", plateau);
+	sprout_jw_kbool(&jw, "plateau", st.plateau);
 	sprout_jw_end(&jw);
 	int bad = sprout_jw_finish(&jw) || sprout_buf_addc(&b, '\n');
 	if (json && !bad)
 		fwrite(b.data, 1, b.len, stdout);
 	sprout_buf_release(&b);
-	free(r);
+	sprout_loop_status_release(&st);
 	if (json && bad) {
 		cli_error("out of memory");
 		return EXIT_INTERNAL;
@@ -256,142 +126,41 @@ static int status(const char *dir, int json)
 
 /* ---- loop add: new records into training, none of the held-out ones ---- */
 
-/* A held-out record: where it is, its written id (or NULL), its
- * normalised text. */
-struct held {
-	const char *file;
-	unsigned long line;
-	const char *id, *norm;
-};
-
-struct held_set {
-	struct held *v;
-	size_t n, cap;
-	sprout_neardup *near; /* texts in the order of v */
-	sprout_arena *mem;    /* ids and texts */
-};
-
-static void held_release(struct held_set *h)
+/* Read every held-out file into h (whole: a bad record in it stops, no
+ * rejects). Returns -1, or an exit code. */
+static int held_load(struct cli_common *c, const struct loop_cli *l, sprout_held_out *h)
 {
-	free(h->v);
-	sprout_neardup_free(h->near);
-	sprout_arena_free(h->mem);
-}
-
-/* The text compared: the prompt slot, normalised, in a. NULL on OOM. */
-static const char *norm_text(const sprout_record *r, sprout_arena *a)
-{
-	sprout_text t;
-	sprout_record_get(r, SPROUT_SLOT_PROMPT, &t);
-	sprout_buf b = SPROUT_BUF_INIT(1 << 26);
-	const char *d = sprout_normalize(t.s, t.len, &b)
-			    ? NULL
-			    : sprout_arena_strndup(a, b.data ? b.data : "", b.len);
-	sprout_buf_release(&b);
-	return d;
-}
-
-static int held_read(struct cli_common *c, const struct loop_cli *l, struct held_set *h);
-
-/* Read every held-out file into h. Returns -1, or an exit code. */
-static int held_load(struct cli_common *c, const struct loop_cli *l, struct held_set *h)
-{
-	if (!(h->near = sprout_neardup_new(l->near)) || !(h->mem = sprout_arena_new(0)))
-		return EXIT_INTERNAL;
-	/* a held-out set is read whole: a bad record in it stops, no rejects */
 	const char *rejects = c->rejects;
 	sprout_on_error on_error = c->on_error;
 	c->rejects = NULL;
 	c->on_error = SPROUT_ON_ERROR_FAIL;
-	int rc = held_read(c, l, h);
-	c->rejects = rejects;
-	c->on_error = on_error;
-	return rc;
-}
-
-static int held_read(struct cli_common *c, const struct loop_cli *l, struct held_set *h)
-{
-	for (size_t f = 0; f < l->nheld_out; f++) {
+	int rc = -1;
+	for (size_t f = 0; rc < 0 && f < l->nheld_out; f++) {
 		const char *inputs[1] = {l->held_out[f]};
 		c->inputs = inputs;
 		c->ninputs = 1;
 		struct cli_reader rd = {0};
-		int rc = cli_reader_open(&rd, c);
-		if (rc >= 0)
-			return rc;
+		if ((rc = cli_reader_open(&rd, c)) >= 0)
+			break;
+		sprout_error err = SPROUT_ERROR_INIT;
 		sprout_record rec;
 		int got;
-		while ((got = cli_reader_next(&rd, &rec)) > 0) {
-			if (h->n == h->cap) {
-				h->cap = h->cap ? 2 * h->cap : 1024;
-				struct held *v = realloc(h->v, h->cap * sizeof *v);
-				if (!v)
-					break;
-				h->v = v;
-			}
-			const char *id = sprout_meta_id(&rec);
-			struct held *e = &h->v[h->n];
-			e->file = l->held_out[f];
-			e->line = rec.line;
-			e->id = id ? sprout_arena_strndup(h->mem, id, strlen(id)) : NULL;
-			e->norm = norm_text(&rec, h->mem);
-			h->n++;
-			sprout_text t;
-			size_t which;
-			double j;
-			sprout_record_get(&rec, SPROUT_SLOT_PROMPT, &t);
-			if ((id && !e->id) || !e->norm ||
-			    sprout_neardup_check(h->near, t.s, t.len, 2, &which, &j) < 0)
-				break;
-		}
+		while ((got = cli_reader_next(&rd, &rec)) > 0 &&
+		       !sprout_held_out_add(h, &rec, &err))
+			;
 		rc = cli_reader_close(&rd, got == 0);
 		if (got > 0) {
-			cli_error("out of memory");
-			return EXIT_INTERNAL;
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+		} else if (got < 0 || rc) {
+			rc = got < 0 ? -got : rc;
+		} else {
+			rc = -1;
 		}
-		if (got < 0 || rc)
-			return got < 0 ? -got : rc;
 	}
-	return -1;
-}
-
-/* Why r may not go into training, or NULL: into why (naming the held-out
- * file and line) and check. */
-static const char *held_out_why(const struct held_set *h, const sprout_record *r, sprout_arena *a,
-				char *why, size_t n)
-{
-	static const char *const links[] = {"id", "parent", "root"};
-	sprout_json *m = sprout_meta_get(r);
-	for (size_t k = 0; m && k < 3; k++) {
-		sprout_json *v = sprout_json_get(m, links[k]);
-		for (size_t i = 0; v && v->type == SPROUT_JSON_STRING && i < h->n; i++)
-			if (h->v[i].id && sprout_json_is(v, h->v[i].id)) {
-				snprintf(why, n,
-					 "its %s %s is the id of the held-out record %s:%lu",
-					 k ? links[k] : "_sprout.id", h->v[i].id, h->v[i].file,
-					 h->v[i].line);
-				return "held_out_id";
-			}
-	}
-	const char *norm = norm_text(r, a);
-	for (size_t i = 0; norm && i < h->n; i++)
-		if (!strcmp(norm, h->v[i].norm)) {
-			snprintf(why, n, "the same text as the held-out record %s:%lu",
-				 h->v[i].file, h->v[i].line);
-			return "held_out_text";
-		}
-	sprout_text t;
-	sprout_record_get(r, SPROUT_SLOT_PROMPT, &t);
-	size_t which;
-	double j;
-	if (sprout_neardup_check(h->near, t.s, t.len, 0, &which, &j) == 1) {
-		snprintf(why, n,
-			 "a near duplicate (Jaccard %.2f of 5-character shingles) of the "
-			 "held-out record %s:%lu",
-			 j, h->v[which].file, h->v[which].line);
-		return "held_out_near_duplicate";
-	}
-	return NULL;
+	c->rejects = rejects;
+	c->on_error = on_error;
+	return rc;
 }
 
 /* sprout loop add TRAIN FILE...: the records of FILEs appended to TRAIN
@@ -430,50 +199,20 @@ static int add(struct cli_common *c, const struct loop_cli *l)
 	if (!l->nheld_out)
 		cli_note(c,
 			 "no --held-out set: nothing is checked against validation or test data");
-	struct held_set h = {0};
-	int rc = held_load(c, l, &h);
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_writer *w = NULL;
-	FILE *in = NULL;
-	char *line = NULL;
-	size_t cap = 0;
+	sprout_held_out *h = sprout_held_out_new(l->near, &err);
+	sprout_loop_adder *a = NULL;
 	char rejects[4096];
 	struct cli_reader rd = {0};
-	sprout_arena *a = sprout_arena_new(0);
-	unsigned long added = 0, refused = 0, kept = 0;
+	int rc = h ? held_load(c, l, h) : cli_exit_for(err.code);
+	if (!h)
+		cli_error_at(&err);
 	if (rc >= 0)
 		goto done;
-	if (!a) {
-		rc = EXIT_INTERNAL;
-		goto done;
-	}
 	/* the training file's lines as they are, then the new records */
-	if (!(in = fopen(train, "r")) && errno != ENOENT) {
-		cli_error("%s: %s", train, strerror(errno));
-		rc = EXIT_IO;
-		goto done;
-	}
-	if (!(w = sprout_writer_open(train, SPROUT_CONTAINER_JSONL, &err))) {
+	if (!(a = sprout_loop_add_open(train, h, &err))) {
 		cli_error_at(&err);
 		rc = cli_exit_for(err.code);
-		goto done;
-	}
-	ssize_t len;
-	while (in && (len = getline(&line, &cap, in)) >= 0) {
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		if (!len)
-			continue;
-		if (sprout_writer_put_json(w, line, (size_t)len, &err)) {
-			cli_error_at(&err);
-			rc = cli_exit_for(err.code);
-			goto done;
-		}
-		kept++;
-	}
-	if (in && ferror(in)) {
-		cli_error("%s: cannot read: %s", train, strerror(errno));
-		rc = EXIT_IO;
 		goto done;
 	}
 	if (!c->rejects) {
@@ -492,39 +231,33 @@ static int add(struct cli_common *c, const struct loop_cli *l)
 	int got;
 	while ((got = cli_reader_next(&rd, &rec)) > 0) {
 		char why[8192];
-		const char *check = held_out_why(&h, &rec, a, why, sizeof why);
-		if (check) {
-			refused++;
-			if ((rc = cli_reject_record(&rd, "loop", check, why, &rec)) >= 0)
-				break;
-		} else if (sprout_writer_put(w, rec.obj, &err)) {
+		const char *check;
+		if (sprout_loop_add_put(a, &rec, &check, why, sizeof why, &err)) {
 			cli_error_at(&err);
 			rc = cli_exit_for(err.code);
 			break;
-		} else {
-			added++;
 		}
-		sprout_arena_reset(a);
+		if (check && (rc = cli_reject_record(&rd, "loop", check, why, &rec)) >= 0)
+			break;
 	}
 	int closed = cli_reader_close(&rd, got == 0 && rc < 0);
 	rc = got < 0 ? -got : rc >= 0 ? rc : closed ? closed : -1;
-	if (rc < 0 && sprout_writer_commit(w, &err)) {
-		w = NULL;
-		cli_error_at(&err);
-		rc = cli_exit_for(err.code);
-	} else if (rc < 0) {
-		w = NULL;
-		cli_note(c, "%s: %lu records and %lu added; %lu refused (held out) into %s", train,
-			 kept, added, refused, c->rejects);
+	if (rc < 0) {
+		unsigned long kept, added, refused;
+		sprout_loop_add_counts(a, &kept, &added, &refused);
+		sprout_loop_adder *done = a;
+		a = NULL;
+		if (sprout_loop_add_commit(done, &err)) {
+			cli_error_at(&err);
+			rc = cli_exit_for(err.code);
+		} else {
+			cli_note(c, "%s: %lu records and %lu added; %lu refused (held out) into %s",
+				 train, kept, added, refused, c->rejects);
+		}
 	}
 done:
-	if (w)
-		sprout_writer_abort(w);
-	if (in)
-		fclose(in);
-	free(line);
-	sprout_arena_free(a);
-	held_release(&h);
+	sprout_loop_add_abort(a);
+	sprout_held_out_free(h);
 	return rc < 0 ? EXIT_OK : rc;
 }
 
@@ -556,46 +289,20 @@ int cmd_loop(int argc, char **argv)
 	const char *what = c.ninputs ? c.inputs[0] : "";
 	if (!strcmp(what, "status") && c.ninputs == 2)
 		return status(c.inputs[1], l.json);
+	sprout_error err = SPROUT_ERROR_INIT;
 	if (!strcmp(what, "next") && c.ninputs == 2) {
-		size_t n;
-		long *r = rounds(c.inputs[1], &n);
-		if (!r && mkdir(c.inputs[1], 0777) != 0 && errno != EEXIST) {
-			cli_error("%s: cannot make the loop folder: %s", c.inputs[1],
-				  strerror(errno));
-			return EXIT_IO;
-		}
 		char p[4096];
-		snprintf(p, sizeof p, "%s/round-%ld", c.inputs[1], n ? r[n - 1] + 1 : 1);
-		free(r);
-		if (mkdir(p, 0777) != 0) {
-			cli_error("%s: %s", p, strerror(errno));
-			return EXIT_IO;
+		if (sprout_loop_next(c.inputs[1], p, sizeof p, &err)) {
+			cli_error_at(&err);
+			return cli_exit_for(err.code);
 		}
 		printf("%s\n", p);
 		return EXIT_OK;
 	}
 	if (!strcmp(what, "metric") && c.ninputs == 3) {
-		char *end;
-		(void)strtod(c.inputs[2], &end);
-		if (end == c.inputs[2] || *end) {
-			cli_error("metric: '%s' is not a number", c.inputs[2]);
-			return EXIT_USAGE;
-		}
-		size_t n;
-		long *r = rounds(c.inputs[1], &n);
-		long round = l.round ? l.round : n ? r[n - 1] : 0;
-		free(r);
-		if (!round) {
-			cli_error("%s: no round yet (sprout loop next %s)", c.inputs[1],
-				  c.inputs[1]);
-			return EXIT_USAGE;
-		}
-		char p[4096];
-		snprintf(p, sizeof p, "%s/round-%ld/metric", c.inputs[1], round);
-		FILE *f = fopen(p, "w");
-		if (!f || fprintf(f, "%s\n", c.inputs[2]) < 0 || fclose(f)) {
-			cli_error("%s: cannot write: %s", p, strerror(errno));
-			return EXIT_IO;
+		if (sprout_loop_metric_write(c.inputs[1], l.round, c.inputs[2], &err)) {
+			cli_error_at(&err);
+			return cli_exit_for(err.code);
 		}
 		return EXIT_OK;
 	}

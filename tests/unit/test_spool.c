@@ -7,17 +7,6 @@
 #include "test.h"
 #include "util.h"
 
-static int count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return n;
-}
-
 /* Records come back as they went in, in order and out of order, and the
  * file never has a name in the folder. */
 static void spool_gives_back_what_it_took(void)

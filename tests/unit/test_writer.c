@@ -8,17 +8,6 @@
 #include "test.h"
 #include "util.h"
 
-static int count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."));
-	closedir(d);
-	return n;
-}
-
 static void commit_renames_into_place(void)
 {
 	const char *dir = temp_dir();

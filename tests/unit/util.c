@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,4 +73,25 @@ const char *slurp(const char *path, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return data;
+}
+
+int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		test_fail(__FILE__, __LINE__, "cannot read %s", dir);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+void remove_tree(const char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		test_fail(__FILE__, __LINE__, "cannot remove %s", dir);
 }

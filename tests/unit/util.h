@@ -2,9 +2,9 @@
 #ifndef SPROUT_TEST_UTIL_H
 #define SPROUT_TEST_UTIL_H
 
-#include "sprout/sprout.h"
 #include "sprout/rng.h"
 #include "sprout/spool.h"
+#include "sprout/sprout.h"
 #include "sprout/utf8.h"
 
 /* Parse text (must succeed) in a. */
@@ -16,6 +16,10 @@ sprout_record make_record(sprout_arena *a, const char *text, const char *fmt_spe
 /* A fresh temporary directory (removed by the test process's exit is not
  * guaranteed; tests clean what they create). */
 const char *temp_dir(void);
+/* Entries in dir, but . and .. (the test fails when dir cannot be read). */
+int count_files(const char *dir);
+/* Remove dir and everything in it. */
+void remove_tree(const char *dir);
 /* Whole file into a static buffer; NULL if it cannot be read. */
 const char *slurp(const char *path, size_t *len);
 
