@@ -124,6 +124,7 @@ static void probe_runs_fasttext_on_a_tiny_set(void)
  * prints. */
 static void probe_checks_its_arguments(void)
 {
+	FILE *f;
 	sprout_probe_options o;
 	sprout_probe_options_init(&o);
 	CHECK_INT(o.nepochs, 4);
@@ -169,9 +170,26 @@ static void probe_checks_its_arguments(void)
 	CHECK_INT(sprout_probe_count(p, SPROUT_PROBE_POOL), 0);
 	sprout_probe_free(p);
 
-	/* a fastText that cannot be run */
-	char dir[256];
+	/* from files: a pool's record may have no label, another set's may not */
+	char dir[256], pool[512], mis[512];
 	snprintf(dir, sizeof dir, "%s", temp_dir());
+	snprintf(pool, sizeof pool, "%s/pool.jsonl", dir);
+	snprintf(mis, sizeof mis, "%s/mis.jsonl", dir);
+	f = fopen(pool, "w");
+	CHECK(f != NULL);
+	fputs("{\"text\":\"a b\"}\n{\"text\":\"c\",\"label\":\"x\"}\n", f);
+	CHECK(fclose(f) == 0);
+	o.mispredictions = mis;
+	p = sprout_probe_new(&o, &err);
+	CHECK_INT(sprout_probe_add_file(p, SPROUT_PROBE_POOL, pool, NULL, &err), SPROUT_OK);
+	CHECK_INT(sprout_probe_count(p, SPROUT_PROBE_POOL), 2);
+	CHECK_INT(sprout_probe_add_file(p, SPROUT_PROBE_VALID, pool, NULL, &err), SPROUT_ERR_SLOT);
+	CHECK_INT(err.line, 1);
+	CHECK_STR(err.file, pool);
+	sprout_probe_free(p);
+	o.mispredictions = NULL;
+
+	/* a fastText that cannot be run */
 	o.fasttext = "/nonexistent/fasttext";
 	o.tmpdir = dir;
 	p = sprout_probe_new(&o, &err);
@@ -180,7 +198,7 @@ static void probe_checks_its_arguments(void)
 	CHECK_INT(sprout_probe_run(p, &res, &err), SPROUT_ERR_IO);
 	CHECK_STR(err.msg, "fastText failed (is the Debian package fasttext installed? --fasttext "
 			   "names the program)");
-	CHECK_INT(count_files(dir), 0);
+	CHECK_INT(count_files(dir), 1); /* the pool file; the temporary folder is gone */
 	sprout_probe_result_release(&res);
 	sprout_probe_free(p);
 	sprout_arena_free(a);
@@ -239,6 +257,7 @@ static void probe_stops_its_fasttext(void)
 	CHECK(sprout_probe_stopped(p));
 	CHECK_STR(err.msg, "probe: stopped");
 	CHECK_INT(count_files(tmp), 0);
+	sprout_probe_result_release(&r);
 	long pid = atol(slurp(s.started, NULL));
 	CHECK(pid > 0 && kill((pid_t)pid, 0) != 0); /* gone (reaped by the probe) */
 	CHECK_INT(sprout_probe_run(p, &r, &err), SPROUT_ERR_IO);
