@@ -143,6 +143,21 @@ static int write_json(struct sprout_run *r, const char *path, const sprout_json 
 	return run_fail(r, run_status_for(rc), "%s: cannot write the %s", path, what);
 }
 
+/* Every option of the stage's table with its value: the recipe's, else the
+ * table's default (options with neither are left out). */
+static sprout_json *settings(sprout_arena *a, const struct stage *st)
+{
+	sprout_json *o = sprout_json_new(a, SPROUT_JSON_OBJECT);
+	for (const sprout_option_def *d = st->cmd ? st->cmd->options : NULL; d && d->name; d++) {
+		const sprout_json *v = st->opts ? sprout_json_get(st->opts, d->name) : NULL;
+		if (v)
+			sprout_json_set(a, o, d->name, sprout_json_copy(a, v));
+		else if (d->def)
+			sprout_json_set(a, o, d->name, jstr(a, d->def));
+	}
+	return o;
+}
+
 int run_write_manifest(struct sprout_run *r, const char *status, size_t upto)
 {
 	sprout_arena *a = sprout_arena_new(0);
@@ -203,6 +218,7 @@ int run_write_manifest(struct sprout_run *r, const char *status, size_t upto)
 		sprout_json_set(a, s, "options",
 				st->opts ? sprout_json_copy(a, st->opts)
 					 : sprout_json_new(a, SPROUT_JSON_OBJECT));
+		sprout_json_set(a, s, "settings", settings(a, st));
 		sprout_json *argv = sprout_json_new(a, SPROUT_JSON_ARRAY);
 		sprout_json_push(a, argv, jstr(a, "sprout"));
 		for (size_t k = 0; k < st->argc; k++)

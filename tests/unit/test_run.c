@@ -257,6 +257,13 @@ static void the_library_runs_its_own_stages(void)
 	CHECK_INT(sprout_run_execute(r, &err), SPROUT_OK);
 	sprout_run_free(r);
 	CHECK(strstr(calls.notes, "01-filter    3 -> 2 records, 1 rejected"));
+	/* the manifest's settings: the recipe's values, the table's defaults */
+	snprintf(path, sizeof path, "%s/manifest.json", out);
+	const char *m = slurp(path, NULL);
+	CHECK(m && strstr(m, "\"settings\": {"));
+	CHECK(strstr(m, "\"dedup\": \"exact\""));
+	CHECK(strstr(m, "\"near-threshold\": \"0.85\""));
+	CHECK(strstr(m, "\"to\": \"openai\""));
 	CHECK(strstr(calls.notes, "02-export    2 -> 2 records, 0 rejected"));
 	snprintf(path, sizeof path, "%s/01-filter.rejects.jsonl", out);
 	const char *rej = slurp(path, NULL);
