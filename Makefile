@@ -45,7 +45,7 @@ PUBLIC_H := $(addprefix include/sprout/,sprout.h error.h arena.h buf.h json.h re
             pii.h template.h cost.h llm.h batch.h generate.h judge.h mix.h report.h review.h \
             stage.h run.h flag.h files.h probe.h loop.h)
 
-LIB_SRC  := $(wildcard src/lib/*.c)
+LIB_SRC  := $(wildcard src/lib/*/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 PROMPTS  := $(sort $(wildcard prompts/*.txt))
@@ -75,11 +75,11 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 # The library's objects serve the static and the shared library alike:
 # position independent, and calls inside it are not interposable (so the
 # compiler still inlines across functions as it would without -fPIC).
-$(LIB_OBJ): CFLAGS += -fPIC -fno-semantic-interposition
+$(LIB_OBJ): CFLAGS += -fPIC -fno-semantic-interposition -Isrc/lib
 
 # libsphinxbase's headers (the library itself is loaded with dlopen)
 SPHINX_CFLAGS := $(shell pkg-config --cflags-only-I sphinxbase 2>/dev/null | tr ' ' '\n' | grep -v '/sphinxbase$$' | tr '\n' ' ')
-$(BUILD)/src/lib/lm.o: CFLAGS += $(SPHINX_CFLAGS)
+$(BUILD)/src/lib/services/lm.o: CFLAGS += $(SPHINX_CFLAGS)
 
 # The built-in prompt templates, compiled in byte for byte. The folder is a
 # prerequisite too, so adding or removing a prompt also regenerates.
@@ -196,7 +196,7 @@ FUZZ_LEN_meaning := 2048
 FUZZ_LEN_template := 1024
 FUZZ_LEN_batch := 4096
 FUZZ_LEN_ratelimit := 1024
-FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude $(SPHINX_CFLAGS)
+FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -Isrc/lib $(SPHINX_CFLAGS)
 FUZZ_LIB_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(LIB_SRC) $(GEN_SRC))
 FUZZ_BIN := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 
@@ -231,7 +231,7 @@ fuzz-replay: $(FUZZ_BIN)
 deps:
 	bash scripts/install-deps.sh
 
-FORMATTED := $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(wildcard include/sprout/*.h src/lib/*.h src/cli/*.h)
+FORMATTED := $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(wildcard include/sprout/*.h src/lib/*/*.h src/cli/*.h)
 format:
 	clang-format -i $(FORMATTED)
 

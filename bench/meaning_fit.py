@@ -9,7 +9,7 @@ its text): 30% are held out and never used to fit or to choose anything;
 the model is fitted on the other 70% (the development part), its settings
 chosen there by 5-fold cross-validation grouped by original. The figures
 for the held-out part are those of the shipped model. --c prints the model
-as the C table that src/lib/similarity.c holds.
+as the C table that src/lib/checks/similarity.c holds.
 
 The model: q = a logistic regression over the features (the chance that a
 variant is good: fluent, same meaning, right label), with the signs of
@@ -65,7 +65,7 @@ def solve(A, b):
     return [M[i][n] / M[i][i] for i in range(n)]
 
 # The features the model reads, as the C code computes them from the
-# engine's raw features (src/lib/similarity.c, meaning_input).
+# engine's raw features (src/lib/checks/similarity.c, meaning_input).
 NAMES = ['bias', 'same', 'lm_delta', 'lm_word', 'lm_worst', 'typos', 'kept', 'dropped', 'added',
          'dropped_fn', 'added_fn', 'moved', 'inflected', 'synonyms', 'sense_old', 'sense_new',
          'rarer', 'negation', 'numbers', 'log_words', 'lm_kept', 'lm_replaced', 'lm_moved', 'lm_new',

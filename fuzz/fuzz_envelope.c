@@ -2,7 +2,7 @@
  * response envelopes of the OpenAI chat and completions APIs (also what
  * vLLM, llama.cpp, Ollama and LM Studio send) and of Anthropic's Messages
  * API, the error bodies, and the response header lines read besides the
- * rate limits (Retry-After). These readers are static in src/lib/llm.c,
+ * rate limits (Retry-After). These readers are static in src/lib/services/llm.c,
  * so the file is compiled into this target (the library's llm.o is then
  * not linked). What the message holds is fuzz_answer's, the rate-limit
  * headers are fuzz_ratelimit's, the batch files fuzz_batch's.
@@ -15,7 +15,7 @@
  * any size among them); an answer read is NUL-terminated and a failure
  * has a message; the server's message and param fit their buffers,
  * NUL-terminated; a Retry-After read is seconds, not negative, not NaN. */
-#include "../src/lib/llm.c"
+#include "../src/lib/services/llm.c"
 
 #include "fuzz.h"
 

@@ -1,5 +1,5 @@
 /* fuzz_wordnet - libFuzzer target for the WordNet database reader
- * (src/lib/wordnet.c, and the index file of src/lib/wordnet_cache.c):
+ * (src/lib/services/wordnet.c, and the index file of src/lib/services/wordnet_cache.c):
  * the input is a fake dictionary folder, "@@NAME" lines starting each
  * file (index.noun, data.verb, adj.exc, cntlist.rev, ...; a file not
  * given holds one blank license line), written to a temporary folder.

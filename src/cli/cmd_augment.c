@@ -1,5 +1,5 @@
 /* sprout augment: more examples that say the same thing in other words.
- * The stage is the library's (src/lib/stage_augment.c). */
+ * The stage is the library's (src/lib/stages/stage_augment.c). */
 #include "cli.h"
 
 int cmd_augment(int argc, char **argv)

@@ -1,5 +1,5 @@
 /* sprout convert: rewrite records in another format, keeping everything.
- * The stage is the library's (src/lib/stage_convert.c). */
+ * The stage is the library's (src/lib/stages/stage_convert.c). */
 #include "cli.h"
 
 int cmd_convert(int argc, char **argv)

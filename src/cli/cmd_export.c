@@ -1,5 +1,5 @@
 /* sprout export: the files trainers read. The stage, which shapes the
- * records, is the library's (src/lib/stage_export.c). */
+ * records, is the library's (src/lib/stages/stage_export.c). */
 #include "cli.h"
 
 int cmd_export(int argc, char **argv)

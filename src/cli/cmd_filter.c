@@ -1,6 +1,6 @@
 /* sprout filter: keep the records worth training on; every rejected one
  * goes to the rejects file with the check it failed and its score. The
- * stage is the library's (src/lib/stage_filter.c). */
+ * stage is the library's (src/lib/stages/stage_filter.c). */
 #include "cli.h"
 
 int cmd_filter(int argc, char **argv)

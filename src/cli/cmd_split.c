@@ -1,5 +1,5 @@
 /* sprout split: train / validation / test with no leakage. The stage is
- * the library's (src/lib/stage_split.c). */
+ * the library's (src/lib/stages/stage_split.c). */
 #include "cli.h"
 
 int cmd_split(int argc, char **argv)

@@ -532,7 +532,7 @@ SUITE(augment_tests) = {
     {NULL, NULL},
 };
 
-/* internal, from src/lib/augment_internal.h */
+/* internal, from src/lib/makers/augment_internal.h */
 size_t aug_stopword_count(void);
 const char *aug_stopword(size_t i);
 int aug_is_stopword(const char *s, size_t n);

@@ -1,6 +1,6 @@
 #include <stdio.h>
 
-#include "../../src/lib/dict.h"
+#include "../../src/lib/core/dict.h"
 #include "test.h"
 #include "util.h"
 
