@@ -166,7 +166,7 @@ asan-quick:
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.c fuzz/replay.c fuzz/fuzz.h $(BUILD)/libsprout.a
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SPHINX_CFLAGS) $< fuzz/fuzz.c fuzz/replay.c \
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Isrc/lib $(SPHINX_CFLAGS) $< fuzz/fuzz.c fuzz/replay.c \
 	  $(BUILD)/libsprout.a \
 	  $(LDFLAGS) $(LDLIBS) -o $@
 
