@@ -206,6 +206,18 @@ typedef struct sprout_llm_ledger {
  * endpoints were first used; valid until the next call into l. */
 int sprout_llm_ledger_get(const sprout_llm *l, size_t i, sprout_llm_ledger *out);
 
+/* The total USD of l's ledger in *usd (rounded to 1e-10): 1 when every
+ * model that was sent a request has a price, else 0 (*usd then counts the
+ * priced ones only). */
+int sprout_llm_ledger_cost(const sprout_llm *l, double *usd);
+
+/* Write l's ledger to path, a JSON file written whole (atomically): per
+ * model the requests, tokens and USD, cache hits apart, and the totals
+ * (cost_usd null when a model has no price), what sprout run keeps in its
+ * manifest. SPROUT_ERR_IO (naming the file) when it cannot be written,
+ * SPROUT_ERR_NOMEM. */
+sprout_code sprout_llm_ledger_write(const sprout_llm *l, const char *path, sprout_error *err);
+
 /* ---- a client configured from options ----------------------------------- */
 
 #define SPROUT_LLM_MAX_HEADERS 32

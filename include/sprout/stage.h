@@ -43,6 +43,11 @@
  *   augment streaming: its variants come out chunk by chunk while records
  *           are pushed, made by --jobs threads; the sink is only ever
  *           called from the pushing thread
+ *   generate whole set (spooled): a model server's new records
+ *           (sprout_llm_config's options); the summary names the rejects
+ *           file (SPROUT_STAGE_SAYS_WHERE); --ledger written at close;
+ *           SPROUT_PENDING while requests wait in a batch; --dry-run's
+ *           summary is the plan
  *   report  SPROUT_STAGE_WRITES: options as data (new / set), run by
  *           sprout_report_run (sprout/report.h), which reads its inputs and
  *           writes the page and its JSON itself
@@ -142,6 +147,9 @@ sprout_code sprout_option_reading(const char *name, const char *arg, sprout_sour
 /* Keeping no record of some read is a failure (filter): nothing is lost,
  * the rejects say why, but nothing came out */
 #define SPROUT_STAGE_NONE_KEPT_FAILS 32u
+/* Its summary's first line is the whole closing note, the rejects file
+ * named in it (generate): a program shows it as it is, adding no file */
+#define SPROUT_STAGE_SAYS_WHERE 64u
 
 typedef struct sprout_stage_def sprout_stage_def;
 
@@ -236,7 +244,10 @@ sprout_code sprout_stage_close(sprout_stage *s, sprout_error *err);
  * final newline (e.g. "3 real + 6 synthetic of 9 = 9 records (66.7%
  * synthetic); dropped: cap 0, ratio 0, share 0"); "" before. More lines,
  * if any, are notes that follow it (filter: the embeddings' requests;
- * augment: what the meaning check turned down). */
+ * augment: what the meaning check turned down). Also after a close that
+ * failed about the result once every record was decided
+ * (sprout_stage_decided), when the stage says so: its further lines are
+ * still notes (generate: no request answered, what the run cost). */
 const char *sprout_stage_summary(const sprout_stage *s);
 
 /* How the stage reads files its options name (filter's --parents,

@@ -14,13 +14,9 @@
 
 /* ---- messages ---------------------------------------------------------- */
 
-const char *cli_context;
-
 static void vmsg(const char *fmt, va_list ap)
 {
 	fputs("sprout: ", stderr);
-	if (cli_context)
-		fputs(cli_context, stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -230,8 +226,6 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 	}
 }
 
-struct cli_probe *cli_probe;
-
 static void option_groups(const struct cli_option *own, int flags,
 			  const struct cli_option *groups[4])
 {
@@ -242,12 +236,6 @@ static void option_groups(const struct cli_option *own, int flags,
 	groups[3] = (flags & CLI_NO_OUTPUT) ? base_no_output : base_options;
 }
 
-void cli_probe_fill(struct cli_probe *p, const struct cli_option *own, int flags, const char *usage)
-{
-	option_groups(own, flags, p->groups);
-	p->flags = flags;
-	p->usage = usage;
-}
 void (*cli_progress_hook)(const struct cli_reader *rd);
 
 int cli_parse(int argc, char **argv, const char *usage, const char *about,
@@ -264,10 +252,6 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 
 	const struct cli_option *groups[4];
 	option_groups(own, flags, groups);
-	if (cli_probe && !cli_probe->check) {
-		cli_probe_fill(cli_probe, own, flags, usage);
-		return EXIT_OK;
-	}
 	size_t total = 0;
 	for (int g = 0; g < 4; g++)
 		total += count_options(groups[g]);
@@ -349,8 +333,6 @@ int cli_parse(int argc, char **argv, const char *usage, const char *about,
 	free(lo);
 	if (rc >= 0)
 		return rc;
-	if (cli_probe && cli_probe->check)
-		return EXIT_OK;
 	c->inputs = (const char **)(argv + optind);
 	c->ninputs = (size_t)(argc - optind);
 	return -1;

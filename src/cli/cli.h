@@ -106,22 +106,6 @@ struct cli_reader;
 /* Every command, ending with a NULL name (main.c). */
 extern const struct cli_command cli_commands[];
 
-/* How sprout run learns a command's options: while cli_probe points
- * somewhere, cli_parse fills it in and returns EXIT_OK without parsing. */
-struct cli_probe {
-	const struct cli_option *groups[4]; /* own, read, write, base; NULL when absent */
-	int flags;			    /* CLI_READS, CLI_WRITES */
-	const char *usage;
-	int check; /* set: parse argv for real (errors printed), then return EXIT_OK */
-};
-extern struct cli_probe *cli_probe;
-/* Fill p as cli_parse would for a command with these options. */
-void cli_probe_fill(struct cli_probe *p, const struct cli_option *own, int flags,
-		    const char *usage);
-/* Fill p for the command that is the library stage named name, without
- * running it: 0, or -1 when name is not one of the library's stages. */
-int cli_stage_probe(const char *name, struct cli_probe *p);
-
 /* A command that is the library stage of that name (sprout/stage.h):
  * options parsed from the stage's table (with the shared ones the
  * command takes), run over the files by sprout_stage_run_files
@@ -136,10 +120,6 @@ const struct cli_option *cli_stage_options(const sprout_stage_def *d);
 /* Called by cli_reader_next for every record read, when set (sprout run
  * draws its progress from it). */
 extern void (*cli_progress_hook)(const struct cli_reader *rd);
-
-/* When set, printed after "sprout: " before every message (sprout run
- * names the recipe line or the stage a message is about). */
-extern const char *cli_context;
 
 /* Print "sprout: " + message to stderr (never with --quiet suppressed:
  * errors always show). */
@@ -376,22 +356,5 @@ int cmd_probe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_run(int argc, char **argv);
-
-/* ---- what model requests cost (ledger.c) ---------------------------------- */
-
-struct sprout_llm;
-
-/* The total USD of l's ledger in *usd: 1 when every model that was sent a
- * request has a price, else 0 (*usd then counts the priced ones). */
-int cli_ledger_cost(const struct sprout_llm *l, double *usd);
-
-/* Write v to path as pretty JSON, atomically (what names it in errors).
- * -1, or an exit code after printing the error. */
-int cli_write_json(const char *path, const sprout_json *v, const char *what);
-
-/* Write l's ledger to path (JSON, atomically): per model the requests,
- * tokens and USD, the answers from the cache apart. -1, or an exit code
- * after printing the error. */
-int cli_ledger_write(const char *path, const struct sprout_llm *l);
 
 #endif

@@ -27,8 +27,7 @@ static unsigned kind_of(const sprout_option_def *o)
 
 const struct cli_option *cli_stage_options(const sprout_stage_def *d)
 {
-	/* made once per stage and kept for the process: sprout run holds on
-	 * to them as a probe's option groups */
+	/* made once per stage and kept for the process */
 	static struct cli_option *tables[MAX_STAGES];
 	static const sprout_stage_def *made[MAX_STAGES];
 	size_t t = 0;
@@ -68,15 +67,6 @@ static int groups(const sprout_stage_def *d)
 	return CLI_READS | ((sprout_stage_flags(d) & SPROUT_STAGE_RECORDS_OUT) ? CLI_WRITES : 0);
 }
 
-int cli_stage_probe(const char *name, struct cli_probe *p)
-{
-	const sprout_stage_def *def = sprout_stage_find(name);
-	if (!def || (sprout_stage_flags(def) & SPROUT_STAGE_WRITES))
-		return -1;
-	cli_probe_fill(p, cli_stage_options(def), groups(def), sprout_stage_usage(def));
-	return 0;
-}
-
 struct drive {
 	struct cli_common c;
 	const sprout_stage_def *def;
@@ -84,6 +74,7 @@ struct drive {
 	const char *dir;			    /* the outputs' folder as given, or NULL */
 	const char *side[SPROUT_FILES_MAX_OUTPUTS]; /* the file of side output k */
 	struct cli_reader view;			    /* what cli_progress_hook is shown */
+	int noted;				    /* the closing note was printed */
 };
 
 static int on_option(int id, const char *arg, void *ctx)
@@ -125,6 +116,18 @@ static void progress(void *ctx, const sprout_source *src)
 		cli_progress_hook(&d->view);
 }
 
+/* The summary's lines after its first (from s, at the first's end), each
+ * a note of its own. */
+static void further_notes(struct drive *d, const char *s)
+{
+	size_t n = 0;
+	while (s[n]) {
+		s += n + 1;
+		n = strcspn(s, "\n");
+		cli_note(&d->c, "%.*s", (int)n, s);
+	}
+}
+
 /* After the outputs were committed: what the stage did and where it went,
  * the summary's first line as the closing note, each further line a note
  * of its own; a dry run's summary, what it would do, on stdout. */
@@ -132,6 +135,7 @@ static void closing_note(void *ctx, const sprout_files_step *st)
 {
 	struct drive *d = ctx;
 	const char *s = sprout_stage_summary(d->s);
+	d->noted = 1;
 	if (sprout_stage_dry_run(d->s)) {
 		printf("%s\n", s);
 		return;
@@ -141,6 +145,8 @@ static void closing_note(void *ctx, const sprout_files_step *st)
 	if (!s[0])
 		cli_note(&d->c, "wrote %lu record%s to %s", st->written,
 			 st->written == 1 ? "" : "s", out);
+	else if (sprout_stage_flags(d->def) & SPROUT_STAGE_SAYS_WHERE)
+		cli_note(&d->c, "%.*s", (int)n, s);
 	else if (st->dir)
 		cli_note(&d->c, "%.*s; files in %s", (int)n, s, st->dir);
 	else if (note_output(d->def))
@@ -148,11 +154,7 @@ static void closing_note(void *ctx, const sprout_files_step *st)
 	else
 		cli_note(&d->c, "%.*s; rejects in %s", (int)n, s,
 			 st->rejects ? st->rejects : "(null)");
-	while (s[n]) {
-		s += n + 1;
-		n = strcspn(s, "\n");
-		cli_note(&d->c, "%.*s", (int)n, s);
-	}
+	further_notes(d, s + n);
 }
 
 /* Run the stage over the files the command line names (sprout/files.h),
@@ -187,6 +189,12 @@ static int run(struct drive *d)
 	for (size_t i = 0; i < res.nfiles; i++)
 		cli_written_add(res.files[i].path, &res.files[i].w);
 	int x = cli_exit_for(rc);
+	/* a stage that decided every record but failed about the result
+	 * before its outputs were committed (generate: no request answered):
+	 * its notes after the error */
+	if (rc && !d->noted && sprout_stage_decided(d->s))
+		further_notes(d, sprout_stage_summary(d->s) +
+				     strcspn(sprout_stage_summary(d->s), "\n"));
 	if (!rc && !sprout_stage_dry_run(d->s) && (flags & SPROUT_STAGE_NONE_KEPT_FAILS) &&
 	    res.in && !res.kept) {
 		cli_error("no record was kept: all %llu are in %s with the check each failed",

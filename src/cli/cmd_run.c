@@ -1,6 +1,6 @@
-/* sprout run: the library runs the recipe (sprout/run.h); this command
- * gives it the program's commands for its stages, shows the progress and
- * prints what the library tells. */
+/* sprout run: the library runs the recipe (sprout/run.h), every stage
+ * its own; this command shows the progress and prints what the library
+ * tells. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,12 +47,6 @@ static const struct cli_option options[] = {
 };
 
 static int dry; /* --dry-run */
-
-/* The commands a recipe's stages may run; the library runs those that are
- * its stages itself, the program gives the others (generate). */
-static const char *const stage_commands[] = {"augment", "convert", "filter", "generate",
-					     "mix",	"split",   "export", "report"};
-#define NCOMMANDS (sizeof stage_commands / sizeof stage_commands[0])
 
 /* ---- progress ------------------------------------------------------------ */
 
@@ -176,108 +170,6 @@ static void on_progress(void *ctx, const sprout_source *src)
 		cli_progress_hook(&view);
 }
 
-static int on_written(void *ctx, const char *path, sprout_written *w)
-{
-	(void)ctx;
-	return cli_written(path, w);
-}
-
-static int command_run(void *ctx, int argc, char **argv, sprout_error *err)
-{
-	(void)err; /* the command tells a person itself */
-	const struct cli_command *c = ctx;
-	return c->run(argc, argv);
-}
-
-/* The command parses argv for real and tells a person what is wrong, with
- * where in the recipe in front. */
-static int command_check(void *ctx, const char *where, int argc, char **argv, sprout_error *err)
-{
-	(void)err; /* the command tells a person itself */
-	const struct cli_command *c = ctx;
-	struct cli_probe p;
-	memset(&p, 0, sizeof p);
-	p.check = 1;
-	cli_probe = &p;
-	cli_context = where;
-	int rc = c->run(argc, argv);
-	cli_probe = NULL;
-	cli_context = NULL;
-	return rc;
-}
-
-/* The command's own --dry-run, what it prints on stdout caught into out. */
-static int command_plan(void *ctx, int argc, char **argv, sprout_buf *out)
-{
-	const struct cli_command *c = ctx;
-	char **args = calloc((size_t)argc + 2, sizeof *args);
-	FILE *t = tmpfile();
-	if (!args || !t) {
-		free(args);
-		if (t)
-			fclose(t);
-		return EXIT_INTERNAL;
-	}
-	args[0] = argv[0];
-	args[1] = "--dry-run";
-	memcpy(args + 2, argv + 1, (size_t)argc * sizeof *args); /* with the NULL */
-	fflush(stdout);
-	int saved = dup(1);
-	dup2(fileno(t), 1);
-	int rc = c->run(argc + 1, args);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	rewind(t);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, t)) > 0)
-		if (sprout_buf_add(out, chunk, n)) {
-			rc = EXIT_INTERNAL;
-			break;
-		}
-	fclose(t);
-	free(args);
-	return rc;
-}
-
-/* A command's options as the library reads them: its own, then the shared
- * groups it takes. NULL on OOM. */
-static sprout_option_def *options_of(const struct cli_command *c)
-{
-	struct cli_probe p;
-	memset(&p, 0, sizeof p);
-	if (cli_stage_probe(c->name, &p)) { /* not a library stage: ask the command */
-		char *argv[] = {(char *)c->name, NULL};
-		cli_probe = &p;
-		c->run(1, argv);
-		cli_probe = NULL;
-	}
-	size_t n = 0;
-	for (int g = 0; g < 4; g++)
-		for (const struct cli_option *o = p.groups[g]; o && o->name; o++)
-			n++;
-	sprout_option_def *defs = calloc(n + 1, sizeof *defs); /* ends with a NULL name */
-	if (!defs)
-		return NULL;
-	n = 0;
-	for (int g = 0; g < 4; g++)
-		for (const struct cli_option *o = p.groups[g]; o && o->name; o++) {
-			sprout_option_def *d = &defs[n++];
-			d->name = o->name;
-			d->shortopt = o->shortopt;
-			d->arg = o->arg;
-			d->help = o->help;
-			d->type = (o->kind & CLI_OPT_INFILE)	? SPROUT_OPT_INFILE
-				  : (o->kind & CLI_OPT_INDIR)	? SPROUT_OPT_INDIR
-				  : (o->kind & CLI_OPT_OUTPATH) ? SPROUT_OPT_OUTPATH
-				  : o->arg			? SPROUT_OPT_TEXT
-								: SPROUT_OPT_SWITCH;
-			d->flags = (o->kind & CLI_OPT_REPEAT) ? SPROUT_OPT_REPEAT : 0;
-		}
-	return defs;
-}
-
 /* ---- the command -------------------------------------------------------- */
 
 static int on_option(int id, const char *arg, void *ctx)
@@ -314,29 +206,10 @@ int cmd_run(int argc, char **argv)
 		cli_error("expected one recipe file (see 'sprout run --help')");
 		return EXIT_USAGE;
 	}
-	sprout_run_command cmds[NCOMMANDS + 1];
-	sprout_option_def *defs[NCOMMANDS];
-	memset(cmds, 0, sizeof cmds);
-	memset(defs, 0, sizeof defs);
-	size_t n = 0;
-	for (const struct cli_command *k = cli_commands; k->name; k++)
-		for (size_t i = 0; i < NCOMMANDS; i++) {
-			if (strcmp(k->name, stage_commands[i]) || sprout_stage_find(k->name))
-				continue;
-			if (!(defs[n] = options_of(k))) {
-				rc = EXIT_INTERNAL;
-				goto done;
-			}
-			cmds[n] = (sprout_run_command){k->name,	    defs[n],	  command_check,
-						       command_run, command_plan, (void *)k};
-			n++;
-		}
 	o.quiet = c.quiet;
-	o.commands = cmds;
 	o.note = on_note;
 	o.print = on_print;
 	o.stage = on_stage;
-	o.written = on_written;
 	o.progress = on_progress;
 	o.temp = cli_hook_temp;
 	progress_init(c.quiet);
@@ -349,9 +222,6 @@ int cmd_run(int argc, char **argv)
 		cli_error_at(&err);
 	rc = cli_exit_for(code);
 	sprout_run_free(r);
-done:
 	cli_progress_hook = NULL;
-	for (size_t i = 0; i < n; i++)
-		free(defs[i]);
 	return rc;
 }

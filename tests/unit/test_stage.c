@@ -188,10 +188,11 @@ static void pipeline_refuses_what_cannot_run(void)
  * records in, the kept and rejected ones out. */
 
 /* A filter stage with options name=value (value NULL: a switch). */
-static sprout_stage *filter_with(const char *const *opts, size_t n)
+/* Stage name with opts (name, value pairs) set. */
+static sprout_stage *stage_with(const char *name, const char *const *opts, size_t n)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_stage *s = sprout_stage_new(sprout_stage_find("filter"), &err);
+	sprout_stage *s = sprout_stage_new(sprout_stage_find(name), &err);
 	CHECK(s != NULL);
 	for (size_t i = 0; s && i < n; i += 2) {
 		sprout_code rc = sprout_stage_set(s, opts[i], opts[i + 1], &err);
@@ -200,6 +201,11 @@ static sprout_stage *filter_with(const char *const *opts, size_t n)
 			fprintf(stderr, "  %s: %s\n", opts[i], err.msg);
 	}
 	return s;
+}
+
+static sprout_stage *filter_with(const char *const *opts, size_t n)
+{
+	return stage_with("filter", opts, n);
 }
 
 /* The table is the command line's: every option with its type. */
@@ -370,10 +376,133 @@ static void filter_in_a_pipeline(void)
 	sprout_arena_free(a);
 }
 
+/* ---- generate ------------------------------------------------------------- */
+
+/* generate's table is its command line's, in --help's order: the model
+ * server's options after --model, the client's after --response. */
+static void generate_options_are_data(void)
+{
+	const sprout_stage_def *d = sprout_stage_find("generate");
+	CHECK(d != NULL);
+	CHECK_INT(sprout_stage_flags(d), SPROUT_STAGE_WHOLE | SPROUT_STAGE_RECORDS_OUT |
+					      SPROUT_STAGE_SAYS_WHERE);
+	const sprout_option_def *o = sprout_stage_options(d);
+	size_t n = 0;
+	while (o[n].name)
+		n++;
+	CHECK_INT(n, 47);
+	CHECK_STR(o[0].name, "method");
+	CHECK_INT(o[0].shortopt, 'm');
+	CHECK_STR(o[1].name, "model");
+	CHECK(o[1].flags & SPROUT_OPT_REPEAT);
+	CHECK_STR(o[2].name, "url");
+	CHECK_STR(o[8].name, "temperature");
+	CHECK_STR(o[23].name, "response");
+	CHECK_STR(o[24].name, "concurrency");
+	CHECK_STR(o[36].name, "prices");
+	CHECK_STR(o[n - 1].name, "batch-max-bytes");
+	CHECK_INT(sprout_stage_option(d, "variants")->shortopt, 'n');
+	CHECK_INT(sprout_stage_option(d, "prices")->type, SPROUT_OPT_INFILE);
+	CHECK_INT(sprout_stage_option(d, "ledger")->type, SPROUT_OPT_OUTPATH);
+	CHECK_INT(sprout_stage_option(d, "prompts")->type, SPROUT_OPT_INDIR);
+	CHECK_INT(sprout_stage_option(d, "dry-run")->type, SPROUT_OPT_SWITCH);
+	CHECK_INT(sprout_stage_option(d, "cache")->type, SPROUT_OPT_OUTPATH);
+}
+
+/* Values are checked when set, with the command line's messages; what
+ * goes together when opened. */
+static void generate_set_checks_values(void)
+{
+	unsetenv("OPENAI_BASE_URL");
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_stage *s = sprout_stage_new(sprout_stage_find("generate"), &err);
+	CHECK(s != NULL);
+	CHECK_INT(sprout_stage_set(s, "variants", "0", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--variants: '0' is not a whole number from 1 to 50");
+	CHECK_INT(sprout_stage_set(s, "method", "poetry", &err), SPROUT_ERR_USAGE);
+	CHECK(!strncmp(err.msg, "--method: ", 10));
+	CHECK_INT(sprout_stage_set(s, "constraints", "casual,loud", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--constraints: unknown name 'loud' (expected casual, typos, slang, "
+			   "incomplete, non-native or formal)");
+	CHECK_INT(sprout_stage_set(s, "temperature", "0.5,3", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--temperature: '0.5,3' is not a list of numbers from 0 to 2");
+	CHECK_INT(sprout_stage_set(s, "slot", "label", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--slot: a label is not rewritten");
+	CHECK_INT(sprout_stage_set(s, "examples", "0,2", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--examples: expected H or H,M (seed tasks, earlier new tasks), got "
+			   "'0,2'");
+	CHECK_INT(sprout_stage_set(s, "concurrency", "0", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--concurrency: '0' is not a whole number from 1 to 1024");
+	CHECK_INT(sprout_stage_set(s, "method", "refine", &err), SPROUT_OK);
+	CHECK_INT(sprout_stage_set(s, "model", "m", &err), SPROUT_OK);
+	struct got g;
+	memset(&g, 0, sizeof g);
+	sprout_sink sink = {keep, reject, &g, 1};
+	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_ERR_USAGE);
+	CHECK(!strncmp(err.msg, "generate needs --method, --url", 30));
+	sprout_stage_free(s);
+	/* a cost limit needs a price for every model */
+	static const char *const opts[] = {"method", "refine", "model",	   "m",
+					   "url",    "http://127.0.0.1:9", "max-cost", "1"};
+	s = stage_with("generate", opts, sizeof opts / sizeof *opts);
+	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_ERR_USAGE);
+	CHECK(!strncmp(err.msg, "--max-cost: no price is known for model 'm'", 43));
+	sprout_stage_free(s);
+}
+
+/* --dry-run sends nothing and keeps nothing: the summary is the plan the
+ * command prints, the lines sprout run reads (requests, tokens, cost). */
+static void generate_dry_run_plans(void)
+{
+	sprout_arena *a = sprout_arena_new(0);
+	static const char *const opts[] = {
+	    "method",	"paraphrase",	   "constraints", "casual,typos", "url",
+	    "http://127.0.0.1:9", "model", "m",	  "model", "gpt-4o-mini",
+	    "dry-run",	NULL,		   "no-cache",	  NULL,
+	};
+	sprout_stage *s = stage_with("generate", opts, sizeof opts / sizeof *opts);
+	struct got g;
+	memset(&g, 0, sizeof g);
+	sprout_sink sink = {keep, reject, &g, 1};
+	sprout_error err = SPROUT_ERROR_INIT;
+	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_OK);
+	CHECK(sprout_stage_dry_run(s));
+	static const char *const lines[] = {
+	    "{\"instruction\":\"what time is the shop open\",\"output\":\"nine\"}",
+	    "{\"instruction\":\"where is the nearest station\",\"output\":\"left\"}",
+	    "{\"instruction\":\"how do I reset my password\",\"output\":\"click\"}",
+	};
+	push_lines(NULL, s, lines, sizeof lines / sizeof *lines, a, "alpaca");
+	CHECK_INT(sprout_stage_close(s, &err), SPROUT_OK);
+	CHECK_INT(g.nkept, 0);
+	CHECK_INT(g.nrejects, 0);
+	const char *sum = sprout_stage_summary(s);
+	/* 3 records x 2 constraints, over 2 models */
+	const char *head = "generate paraphrase: 3 input records, 2 generator settings (2 models)\n"
+			   "requests: 6, 0 of them answered in the cache\n"
+			   "tokens, estimated: ";
+	CHECK(!strncmp(sum, head, strlen(head)));
+	unsigned long long prompt, answer, total;
+	CHECK_INT(sscanf(sum + strlen(head), "%llu prompt + %llu answer = %llu", &prompt, &answer,
+			 &total),
+		  3);
+	CHECK(prompt > 0 && answer > 0);
+	CHECK_INT(total, prompt + answer);
+	CHECK(strstr(sum, "\nprice of gpt-4o-mini: $0.15 input, $0.075 cached input, $0.6 output "
+			  "per million tokens (built in: check your provider)\n"));
+	/* m has no price: the cost is not known */
+	const char *last = strrchr(sum, '\n');
+	CHECK_STR(last, "\ncost: unknown, no price for model 'm' (give one with --prices FILE)");
+	sprout_stage_free(s);
+	sprout_arena_free(a);
+}
+
 SUITE(stage_tests) = {
     T(stage_options_are_data),	 T(stage_set_checks_values),
     T(pipeline_chains_stages),	 T(pipeline_refuses_what_cannot_run),
     T(filter_options_are_data),	 T(filter_set_checks_values),
     T(filter_keeps_and_rejects), T(filter_dry_run_plans),
-    T(filter_in_a_pipeline),	 {NULL, NULL},
+    T(filter_in_a_pipeline),	 T(generate_options_are_data),
+    T(generate_set_checks_values), T(generate_dry_run_plans),
+    {NULL, NULL},
 };

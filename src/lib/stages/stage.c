@@ -14,7 +14,7 @@
 static const sprout_stage_def *const all[] = {
     &sprout_stage_mix,	   &sprout_stage_filter, &sprout_stage_split,
     &sprout_stage_convert, &sprout_stage_export, &sprout_stage_augment,
-    &sprout_stage_report,
+    &sprout_stage_report,  &sprout_stage_generate,
 };
 /* clang-format on */
 #define NSTAGES (sizeof all / sizeof all[0])

@@ -265,6 +265,7 @@ static sprout_code open_intake(struct run *r, const char *rejects, sprout_writer
 				   .output = r->output,
 				   .hooks = *r->h};
 	r->rejects_path = rejects;
+	r->s->rejects_path = rejects; /* for the stage's own messages */
 	sprout_error err = SPROUT_ERROR_INIT;
 	if (!(r->in = sprout_intake_open(r->inputs, r->ninputs, &o, &err)))
 		return told(r, &err);

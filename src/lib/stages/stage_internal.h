@@ -33,6 +33,9 @@ struct sprout_stage {
 	sprout_reader_options reading; /* sprout_stage_set_reading */
 	int dry_run, decided;	       /* set by the stage: open / close */
 	sprout_container container;    /* SPROUT_CONTAINER_JSONL unless open sets it */
+	/* where its rejects go, for its messages (generate's closing note):
+	 * set by sprout_stage_run_files once open, NULL: unknown or none */
+	const char *rejects_path;
 };
 
 /* A note for a person through the sink's note, when set (printf-like). */
@@ -57,5 +60,6 @@ extern const sprout_stage_def sprout_stage_convert;
 extern const sprout_stage_def sprout_stage_export;
 extern const sprout_stage_def sprout_stage_augment;
 extern const sprout_stage_def sprout_stage_report;
+extern const sprout_stage_def sprout_stage_generate;
 
 #endif

@@ -1,9 +1,9 @@
-/* What the model requests of a command cost: the ledger file (--ledger)
- * that sprout run puts into its manifest; JSON files written whole. */
+/* What the model requests of a client cost (sprout/llm.h): the ledger file
+ * (generate --ledger) that sprout run puts into its manifest, written whole. */
 #include <math.h>
 #include <string.h>
 
-#include "cli.h"
+#include "sprout/io.h"
 #include "sprout/llm.h"
 
 /* USD without the noise of adding doubles (1e-10 is far below a token). */
@@ -12,7 +12,7 @@ static double usd_rounded(double usd)
 	return round(usd * 1e10) / 1e10;
 }
 
-int cli_ledger_cost(const sprout_llm *l, double *usd)
+int sprout_llm_ledger_cost(const sprout_llm *l, double *usd)
 {
 	sprout_llm_ledger e;
 	int known = 1;
@@ -32,24 +32,11 @@ static void set_count(sprout_arena *a, sprout_json *o, const char *key, unsigned
 	sprout_json_set(a, o, key, sprout_json_integer(a, (long long)n));
 }
 
-int cli_write_json(const char *path, const sprout_json *v, const char *what)
-{
-	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_code rc = sprout_write_json_file(path, v, &err);
-	if (!rc)
-		return -1;
-	if (err.msg[0])
-		cli_error_at(&err);
-	else
-		cli_error("%s: cannot write the %s", path, what);
-	return cli_exit_for(rc);
-}
-
-int cli_ledger_write(const char *path, const sprout_llm *l)
+sprout_code sprout_llm_ledger_write(const sprout_llm *l, const char *path, sprout_error *err)
 {
 	sprout_arena *a = sprout_arena_new(0);
 	if (!a)
-		return EXIT_INTERNAL;
+		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	sprout_json *root = sprout_json_new(a, SPROUT_JSON_OBJECT);
 	sprout_json *models = sprout_json_new(a, SPROUT_JSON_ARRAY);
 	sprout_llm_ledger e;
@@ -77,7 +64,7 @@ int cli_ledger_write(const char *path, const sprout_llm *l)
 		hits += e.cache_hits;
 	}
 	double usd;
-	int known = cli_ledger_cost(l, &usd);
+	int known = sprout_llm_ledger_cost(l, &usd);
 	set_count(a, root, "requests", requests);
 	set_count(a, root, "input_tokens", in);
 	set_count(a, root, "cached_input_tokens", cached);
@@ -86,7 +73,9 @@ int cli_ledger_write(const char *path, const sprout_llm *l)
 			known ? sprout_json_real(a, usd) : sprout_json_new(a, SPROUT_JSON_NULL));
 	set_count(a, root, "cache_hits", hits);
 	sprout_json_set(a, root, "models", models);
-	int rc = cli_write_json(path, root, "ledger");
+	sprout_code rc = sprout_write_json_file(path, root, err);
+	if (rc && !err->msg[0])
+		sprout_error_set(err, rc, "%s: cannot write the ledger", path);
 	sprout_arena_free(a);
 	return rc;
 }
