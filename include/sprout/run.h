@@ -12,10 +12,10 @@
  *   sprout_run_execute(r, &err);                               or _plan
  *   sprout_run_free(r);
  *
- * Who runs a stage's command line: a command the program gives in
- * o.commands (the sprout program gives every one of its commands), else
- * the library's own: the stages of sprout/stage.h that it can run over
- * files. A recipe with a stage neither has is refused when it is opened.
+ * Who runs a stage's command line: the library, which has every stage a
+ * recipe can have (sprout/stage.h), over files; or a command the program
+ * gives in o.commands for a stage it wants to run its own way. A recipe
+ * with a stage neither has is refused when it is opened.
  *
  * The library prints nothing: lines for a person come through o.note
  * (stderr's; what a stage the library runs says about the data or its
