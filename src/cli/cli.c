@@ -427,62 +427,14 @@ sprout_writer *cli_output_open(struct cli_common *c, sprout_container def, int *
 	return w;
 }
 
-/* Files this process committed, with their hash and count as measured while
- * they were written: sprout run takes them from here instead of reading
- * each file again (cli_written). Most recent first. */
-struct noted {
-	char *path;
-	sprout_written w;
-	struct noted *next;
-};
-static struct noted *noted;
-
-int cli_written(const char *path, sprout_written *out)
-{
-	for (const struct noted *n = noted; n; n = n->next)
-		if (strcmp(n->path, path) == 0) {
-			*out = n->w;
-			return 1;
-		}
-	return 0;
-}
-
-void cli_written_forget(void)
-{
-	while (noted) {
-		struct noted *n = noted;
-		noted = n->next;
-		free(n->path);
-		free(n);
-	}
-}
-
-void cli_written_add(const char *path, const sprout_written *w)
-{
-	struct noted *n = path ? calloc(1, sizeof *n) : NULL;
-	if (n && !(n->path = strdup(path))) {
-		free(n);
-		n = NULL;
-	}
-	if (!n) /* a file not noted is read again by whoever asks */
-		return;
-	n->w = *w;
-	n->next = noted;
-	noted = n;
-}
-
-/* Commit w (unregistering its temporary file) and note what it wrote. */
+/* Commit w, unregistering its temporary file. */
 static sprout_code commit_noted(sprout_writer *w, sprout_error *err)
 {
-	const char *t = sprout_writer_temp_path(w), *p = sprout_writer_path(w);
-	char *temp = t ? strdup(t) : NULL, *path = p ? strdup(p) : NULL;
-	sprout_written m;
-	sprout_code rc = sprout_writer_commit_measured(w, &m, err);
+	const char *t = sprout_writer_temp_path(w);
+	char *temp = t ? strdup(t) : NULL;
+	sprout_code rc = sprout_writer_commit(w, err);
 	unregister_temp(temp);
 	free(temp);
-	if (rc == SPROUT_OK)
-		cli_written_add(path, &m);
-	free(path);
 	return rc;
 }
 
@@ -621,10 +573,7 @@ int cli_reader_reject(struct cli_reader *rd, const sprout_record *rec, sprout_er
 int cli_reader_close(struct cli_reader *rd, int ok)
 {
 	sprout_error err = SPROUT_ERROR_INIT;
-	sprout_written w;
-	sprout_code rc = sprout_intake_close(rd->in, ok, NULL, &w, &err);
-	if (!rc && w.hash[0])
-		cli_written_add(rd->rejects_path, &w);
+	sprout_code rc = sprout_intake_close(rd->in, ok, NULL, NULL, &err);
 	rd->in = NULL;
 	rd->src = NULL;
 	rd->rejects = NULL;

@@ -327,15 +327,6 @@ sprout_writer *cli_output_open(struct cli_common *c, sprout_container def, int *
 /* Commit an output and unregister its temporary file. Returns an exit code. */
 int cli_output_commit(sprout_writer *w);
 
-/* 1 and *out when this process committed path (an output or a rejects file)
- * through cli_output_commit or cli_reader_close: its hash, size and record
- * count as measured while it was written. */
-int cli_written(const char *path, sprout_written *out);
-/* Note path as committed by this process, w measured while it was
- * written (a file the library wrote). */
-void cli_written_add(const char *path, const sprout_written *w);
-/* Forget every file noted (at the end of the command). */
-void cli_written_forget(void);
 void cli_output_abort(sprout_writer *w);
 
 /* Install handlers that remove registered temporary files on SIGINT,

@@ -186,8 +186,6 @@ static int run(struct drive *d)
 	sprout_files_result res;
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_code rc = sprout_stage_run_files(d->s, &f, &res, &err);
-	for (size_t i = 0; i < res.nfiles; i++)
-		cli_written_add(res.files[i].path, &res.files[i].w);
 	int x = cli_exit_for(rc);
 	/* a stage that decided every record but failed about the result
 	 * before its outputs were committed (generate: no request answered):

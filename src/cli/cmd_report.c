@@ -76,8 +76,6 @@ int cmd_report(int argc, char **argv)
 		cli_error_at(&err);
 		rc = cli_exit_for(err.code);
 	} else {
-		for (size_t k = 0; k < res.nfiles; k++)
-			cli_written_add(res.files[k].path, &res.files[k].w);
 		rc = res.drift_fails ? EXIT_DATA : EXIT_OK;
 	}
 	sprout_report_result_release(&res);

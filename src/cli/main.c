@@ -76,7 +76,6 @@ int main(int argc, char **argv)
 		if (strcmp(c->name, name) == 0) {
 			cli_signals_init();
 			int rc = c->run(argc - 1, argv + 1);
-			cli_written_forget();
 			return finish(rc);
 		}
 	}

@@ -81,8 +81,7 @@ static const sprout_option_def options[] = {
 		      "evolve: constraints, deepen, concretize, reasoning (in depth), breadth (a "
 		      "new, rarer instruction in the same domain); one request per operation "
 		      "(default constraints,deepen)"},
-    [O_WORDS] = {"words", 0, "N", SPROUT_OPT_WHOLE, 0, "50",
-		 "brief: at most N words (default 50)"},
+    [O_WORDS] = {"words", 0, "N", SPROUT_OPT_WHOLE, 0, "50", "brief: at most N words (default 50)"},
     [O_LANGUAGE] = {"language", 0, "NAME", SPROUT_OPT_TEXT, 0, "French",
 		    "translate: the pivot language (default French)"},
     [O_SCOPE] = {"scope", 0, "TEXT", SPROUT_OPT_TEXT, 0, NULL,
@@ -180,9 +179,9 @@ struct gen {
 	sprout_prices *prices;
 	sprout_llm *client;
 	sprout_spool *sp;
-	sprout_arena *all;     /* every input, for pairs, magpie and a dry run */
-	sprout_record *recs;   /* of them */
-	size_t n;	       /* inputs read back */
+	sprout_arena *all;	    /* every input, for pairs, magpie and a dry run */
+	sprout_record *recs;	    /* of them */
+	size_t n;		    /* inputs read back */
 	struct held_block **blocks; /* blocks[0] holds input first */
 	size_t nblocks, cap, first;
 	sprout_arena *scratch;
@@ -286,7 +285,8 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 	case O_SLOT: {
 		sprout_error why = SPROUT_ERROR_INIT;
 		if (sprout_slot_parse(arg, &o->slot, &why) || o->slot == SPROUT_SLOT_LABEL)
-			return USAGE("--slot: %s", why.msg[0] ? why.msg : "a label is not rewritten");
+			return USAGE("--slot: %s",
+				     why.msg[0] ? why.msg : "a label is not rewritten");
 		return SPROUT_OK;
 	}
 	case O_CONSTRAINTS:
@@ -320,9 +320,10 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 		if ((sscanf(arg, "%u,%u%c", &h, &m, &rest) != 2 &&
 		     sscanf(arg, "%u%c", &h, &rest) != 1) ||
 		    h < 1 || h > 50 || m > 50)
-			return USAGE("--examples: expected H or H,M (seed tasks, earlier new tasks), "
-				     "got '%s'",
-				     arg);
+			return USAGE(
+			    "--examples: expected H or H,M (seed tasks, earlier new tasks), "
+			    "got '%s'",
+			    arg);
 		o->human_examples = h;
 		o->machine_examples = m;
 		return SPROUT_OK;
@@ -707,9 +708,9 @@ static sprout_code made_nothing(struct gen *g, size_t inputs, sprout_error *err)
 	char counts[256] = "";
 	size_t used = 0;
 	for (size_t k = 0; k < sizeof g->why / sizeof *g->why && g->why[k].n; k++)
-		used += (size_t)snprintf(counts + used,
-					 used < sizeof counts ? sizeof counts - used : 0,
-					 "%s%s %lu", k ? ", " : "", g->why[k].check, g->why[k].n);
+		used +=
+		    (size_t)snprintf(counts + used, used < sizeof counts ? sizeof counts - used : 0,
+				     "%s%s %lu", k ? ", " : "", g->why[k].check, g->why[k].n);
 	return sprout_error_set(err, SPROUT_ERR_EMPTY,
 				"%s made nothing from %zu records (rejected: %s); see %s",
 				sprout_gen_name(g->o.method), inputs, counts[0] ? counts : "none",
