@@ -384,8 +384,8 @@ static void generate_options_are_data(void)
 {
 	const sprout_stage_def *d = sprout_stage_find("generate");
 	CHECK(d != NULL);
-	CHECK_INT(sprout_stage_flags(d), SPROUT_STAGE_WHOLE | SPROUT_STAGE_RECORDS_OUT |
-					      SPROUT_STAGE_SAYS_WHERE);
+	CHECK_INT(sprout_stage_flags(d),
+		  SPROUT_STAGE_WHOLE | SPROUT_STAGE_RECORDS_OUT | SPROUT_STAGE_SAYS_WHERE);
 	const sprout_option_def *o = sprout_stage_options(d);
 	size_t n = 0;
 	while (o[n].name)
@@ -442,8 +442,8 @@ static void generate_set_checks_values(void)
 	CHECK(!strncmp(err.msg, "generate needs --method, --url", 30));
 	sprout_stage_free(s);
 	/* a cost limit needs a price for every model */
-	static const char *const opts[] = {"method", "refine", "model",	   "m",
-					   "url",    "http://127.0.0.1:9", "max-cost", "1"};
+	static const char *const opts[] = {
+	    "method", "refine", "model", "m", "url", "http://127.0.0.1:9", "max-cost", "1"};
 	s = stage_with("generate", opts, sizeof opts / sizeof *opts);
 	CHECK_INT(sprout_stage_open(s, &sink, &err), SPROUT_ERR_USAGE);
 	CHECK(!strncmp(err.msg, "--max-cost: no price is known for model 'm'", 43));
@@ -456,9 +456,11 @@ static void generate_dry_run_plans(void)
 {
 	sprout_arena *a = sprout_arena_new(0);
 	static const char *const opts[] = {
-	    "method",	"paraphrase",	   "constraints", "casual,typos", "url",
-	    "http://127.0.0.1:9", "model", "m",	  "model", "gpt-4o-mini",
-	    "dry-run",	NULL,		   "no-cache",	  NULL,
+	    "method",	    "paraphrase", "constraints",
+	    "casual,typos", "url",	  "http://127.0.0.1:9",
+	    "model",	    "m",	  "model",
+	    "gpt-4o-mini",  "dry-run",	  NULL,
+	    "no-cache",	    NULL,
 	};
 	sprout_stage *s = stage_with("generate", opts, sizeof opts / sizeof *opts);
 	struct got g;
@@ -498,11 +500,17 @@ static void generate_dry_run_plans(void)
 }
 
 SUITE(stage_tests) = {
-    T(stage_options_are_data),	 T(stage_set_checks_values),
-    T(pipeline_chains_stages),	 T(pipeline_refuses_what_cannot_run),
-    T(filter_options_are_data),	 T(filter_set_checks_values),
-    T(filter_keeps_and_rejects), T(filter_dry_run_plans),
-    T(filter_in_a_pipeline),	 T(generate_options_are_data),
-    T(generate_set_checks_values), T(generate_dry_run_plans),
+    T(stage_options_are_data),
+    T(stage_set_checks_values),
+    T(pipeline_chains_stages),
+    T(pipeline_refuses_what_cannot_run),
+    T(filter_options_are_data),
+    T(filter_set_checks_values),
+    T(filter_keeps_and_rejects),
+    T(filter_dry_run_plans),
+    T(filter_in_a_pipeline),
+    T(generate_options_are_data),
+    T(generate_set_checks_values),
+    T(generate_dry_run_plans),
     {NULL, NULL},
 };
