@@ -144,6 +144,12 @@ typedef struct sprout_stage_files sprout_stage_files;
 const sprout_option_def *sprout_reading_options(void);
 const sprout_option_def *sprout_writing_options(void);
 
+/* Where option o of stage d says outputs go (o has SPROUT_OPT_PLACE), into
+ * f: the file of the side output it names (export's meta), else the folder
+ * of the others (out-dir). Other options: nothing. value is not copied. */
+void sprout_files_place(sprout_stage_files *f, const sprout_stage_def *d,
+			const sprout_option_def *o, const char *value);
+
 /* Set one of them that stage d takes (named without dashes; value NULL for a switch) in f:
  * SPROUT_ERR_USAGE with the command line's message for a value it does not
  * take, or "--NAME: unknown option" for one stage d does not take. value

@@ -71,10 +71,9 @@ struct drive {
 	struct cli_common c;
 	const sprout_stage_def *def;
 	sprout_stage *s;
-	const char *dir;			    /* the outputs' folder as given, or NULL */
-	const char *side[SPROUT_FILES_MAX_OUTPUTS]; /* the file of side output k */
-	struct cli_reader view;			    /* what cli_progress_hook is shown */
-	int noted;				    /* the closing note was printed */
+	sprout_stage_files where; /* its dir and side: where the options say outputs go */
+	struct cli_reader view;	  /* what cli_progress_hook is shown */
+	int noted;		  /* the closing note was printed */
 };
 
 static int on_option(int id, const char *arg, void *ctx)
@@ -85,16 +84,7 @@ static int on_option(int id, const char *arg, void *ctx)
 		return -1;
 	size_t i = (size_t)(id - OPT_STAGE_BASE);
 	const sprout_option_def *o = &sprout_stage_options(d->def)[i];
-	if (o->flags & SPROUT_OPT_PLACE) { /* a side output's file, or the folder */
-		const char *const *outs = sprout_stage_outputs(d->def);
-		size_t k = 0;
-		while (outs[k] && strcmp(outs[k], o->name))
-			k++;
-		if (outs[k] && k < SPROUT_FILES_MAX_OUTPUTS)
-			d->side[k] = arg;
-		else
-			d->dir = arg;
-	}
+	sprout_files_place(&d->where, d->def, o, arg);
 	if (sprout_stage_set_at(d->s, i, arg, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_USAGE;
@@ -170,7 +160,7 @@ static int run(struct drive *d)
 	    .strip_meta = d->c.strip_meta,
 	    .output = d->c.output,
 	    .container = d->c.out_container,
-	    .dir = d->dir,
+	    .dir = d->where.dir,
 	    .rejects = d->c.rejects,
 	    .name = d->c.command,
 	    .read_stage = sprout_stage_read_name(d->def),
@@ -182,7 +172,7 @@ static int run(struct drive *d)
 		      .progress = cli_progress_hook ? progress : NULL,
 		      .temp = cli_hook_temp},
 	    .step = closing_note};
-	memcpy(f.side, d->side, sizeof f.side);
+	memcpy(f.side, d->where.side, sizeof f.side);
 	sprout_files_result res;
 	sprout_error err = SPROUT_ERROR_INIT;
 	sprout_code rc = sprout_stage_run_files(d->s, &f, &res, &err);

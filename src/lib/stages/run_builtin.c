@@ -16,7 +16,6 @@
 #include "stages/stage_internal.h"
 
 #define MAX_STAGES 16
-#define MAX_INPUTS 256
 
 /* What every command line takes besides: set by sprout run itself (a
  * recipe that names them is told so). */
@@ -78,7 +77,6 @@ const sprout_option_def *run_builtin_options(const sprout_stage_def *d)
 struct line {
 	sprout_stage *s;
 	sprout_stage_files f;
-	const char *inputs[MAX_INPUTS];
 };
 
 static const sprout_option_def *by_short(const sprout_option_def *o, int c)
@@ -94,16 +92,7 @@ static const sprout_option_def *by_short(const sprout_option_def *o, int c)
 static sprout_code set_own(struct line *l, const sprout_option_def *o, const char *value,
 			   sprout_error *err)
 {
-	if (o->flags & SPROUT_OPT_PLACE) { /* a side output's file, or the folder */
-		const char *const *outs = sprout_stage_outputs(l->s->def);
-		size_t k = 0;
-		while (outs[k] && strcmp(outs[k], o->name))
-			k++;
-		if (outs[k] && k < SPROUT_FILES_MAX_OUTPUTS)
-			l->f.side[k] = value;
-		else
-			l->f.dir = value;
-	}
+	sprout_files_place(&l->f, l->s->def, o, value);
 	return sprout_stage_set(l->s, o->name, value, err);
 }
 
@@ -155,15 +144,8 @@ static sprout_code read_line(const sprout_stage_def *d, int argc, char **argv, s
 		if (rc)
 			return rc;
 	}
-	size_t n = 0;
-	for (; i < argc; i++) {
-		if (n == MAX_INPUTS)
-			return sprout_error_set(err, SPROUT_ERR_USAGE, "more than %d inputs",
-						MAX_INPUTS);
-		l->inputs[n++] = argv[i];
-	}
-	l->f.inputs = l->inputs;
-	l->f.ninputs = n;
+	l->f.inputs = (const char *const *)argv + i; /* the rest are the inputs */
+	l->f.ninputs = (size_t)(argc - i);
 	l->f.read_stage = sprout_stage_read_name(d);
 	if (!(sprout_stage_flags(d) & SPROUT_STAGE_ERRORS_ONLY))
 		l->f.flags |= SPROUT_FILES_REJECTS_ALWAYS;
@@ -248,7 +230,7 @@ int run_builtin_run(sprout_run *r, const sprout_stage_def *d, int argc, char **a
 					   .progress = o->progress ? report_progress : NULL,
 					   .temp = o->temp ? temp : NULL};
 		sprout_report_result res;
-		rc = sprout_report_run(l.s, l.inputs, l.f.ninputs, l.f.output, &tell, &res, err);
+		rc = sprout_report_run(l.s, l.f.inputs, l.f.ninputs, l.f.output, &tell, &res, err);
 		if (rc)
 			error(r, err); /* told, as the stages over files tell theirs */
 		for (size_t i = 0; !rc && i < res.nfiles; i++)

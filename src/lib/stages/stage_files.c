@@ -655,6 +655,21 @@ static const sprout_option_def write_options[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
+void sprout_files_place(sprout_stage_files *f, const sprout_stage_def *d,
+			const sprout_option_def *o, const char *value)
+{
+	if (!(o->flags & SPROUT_OPT_PLACE))
+		return;
+	const char *const *outs = sprout_stage_outputs(d);
+	size_t k = 0;
+	while (outs[k] && strcmp(outs[k], o->name))
+		k++;
+	if (outs[k] && k < SPROUT_FILES_MAX_OUTPUTS)
+		f->side[k] = value;
+	else
+		f->dir = value;
+}
+
 sprout_code sprout_on_error_parse(const char *arg, sprout_on_error *out, sprout_error *err)
 {
 	if (strcmp(arg, "fail") && strcmp(arg, "skip"))
