@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 		return fail(&err);
 	sprout_aug_worker *w = sprout_aug_worker_new(g);
 
-	sprout_source_options so = {SPROUT_READER_OPTIONS_INIT, {SPROUT_FORMAT_AUTO}};
+	sprout_source_options so = {.reader = SPROUT_READER_OPTIONS_INIT, .format = {SPROUT_FORMAT_AUTO}};
 	const char *in[] = {argv[1]};
 	sprout_source *src = sprout_source_open(in, 1, &so, &err);
 	if (!src)

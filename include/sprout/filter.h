@@ -52,6 +52,18 @@ typedef enum sprout_pii_mode {
 
 #define SPROUT_FILTER_MAX_PATTERNS 16
 
+/* Which of the checks run. A record's own checks (PII to the validator)
+ * need only the record and its parent, so they can run apart, a shard at
+ * a time; the checks across records (exact and near duplicates against
+ * the earlier kept records and --against, novelty) need every record in
+ * order. Running EACH over each part of the records and then ACROSS over
+ * what they keep, in the same order, decides as ALL does. */
+typedef enum sprout_filter_part {
+	SPROUT_FILTER_ALL,
+	SPROUT_FILTER_EACH,
+	SPROUT_FILTER_ACROSS
+} sprout_filter_part;
+
 typedef struct sprout_filter_options {
 	int slots[SPROUT_SLOT__COUNT];	   /* slots checked (default: prompt) */
 	int similarity;			   /* 1: check similarity to the parent */
@@ -83,6 +95,7 @@ typedef struct sprout_filter_options {
 				  * rejected ("parent") even with no other check
 				  * against the parent on (the judge's meaning
 				  * rubric reads the parent) */
+	sprout_filter_part part; /* which checks run (default all) */
 } sprout_filter_options;
 
 /* Defaults: prompt slot, meaning similarity in 0.89-0.98, length ratio

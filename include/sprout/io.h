@@ -104,7 +104,20 @@ typedef struct sprout_source sprout_source;
 typedef struct sprout_source_options {
 	sprout_reader_options reader;
 	sprout_format format; /* AUTO: detect per input from its first record */
+	/* range 1: only the items (records, good or bad) from..to-1 of the
+	 * inputs together, counted from 0; to 0: to the end. Records next to
+	 * each other with the same _sprout.root stay together: a range does
+	 * not start inside such a run (it starts after it) and does not end
+	 * inside one (it takes the rest of it), so ranges that tile the
+	 * inputs give every record to exactly one of them (sprout run
+	 * --shard). sprout_option_range reads "FROM-TO" or "FROM-". */
+	int range;
+	unsigned long long from, to;
 } sprout_source_options;
+
+/* "FROM-TO" (FROM < TO) or "FROM-" into o's range; SPROUT_ERR_USAGE
+ * otherwise ("--records: ..."). */
+sprout_code sprout_option_range(const char *arg, sprout_source_options *o, sprout_error *err);
 
 /* Open inputs paths[0..n) in order; n == 0 reads stdin. Inputs are opened
  * one at a time as reading reaches them. */

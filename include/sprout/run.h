@@ -69,6 +69,14 @@ typedef struct sprout_run_options {
 	const char *url, *model; /* in place of the llm section's */
 	int allow_outside;	 /* files outside the recipe's folder, the working one, the run's */
 	int quiet;		 /* no notes (errors still come back) */
+	/* A sharded run (docs/scale.md), shards > 0: without merge, shard
+	 * `shard` (0 to shards-1): the stages at the head of the recipe that
+	 * work record by record, over its share of the inputs, into
+	 * RUN/shard-I-of-N, which gets done.json when it is finished; with
+	 * merge, the rest of the recipe over the records of every shard, into
+	 * RUN, once every shard is done. */
+	unsigned shard, shards;
+	int merge;
 	/* Commands that run stages, ending with a NULL name, or NULL. */
 	const sprout_run_command *commands;
 	/* A line for a person (no final newline); NULL: none told. */

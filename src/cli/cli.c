@@ -81,6 +81,7 @@ static const struct {
     {"rejects", OPT_REJECTS},
     {"max-record", OPT_MAX_RECORD},
     {"duplicate-keys", OPT_DUPLICATE_KEYS},
+    {"records", OPT_RECORDS},
     {"array", OPT_ARRAY},
     {"jsonl", OPT_JSONL},
     {"strip-meta", OPT_STRIP_META},
@@ -207,6 +208,7 @@ static int common_option(int id, const char *arg, struct cli_common *c)
 	case OPT_CONTAINER:
 	case OPT_MAX_RECORD:
 	case OPT_DUPLICATE_KEYS:
+	case OPT_RECORDS:
 		if (sprout_option_reading(reading_name(id), arg, &c->src, &err)) {
 			cli_error("%s", err.msg);
 			return EXIT_USAGE;

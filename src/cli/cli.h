@@ -52,6 +52,7 @@ enum {
 	OPT_MAX_RECORD,
 	OPT_STRIP_META,
 	OPT_DUPLICATE_KEYS,
+	OPT_RECORDS,
 	/* the model server's client (CLI_LLM_OPTIONS) */
 	OPT_LLM_URL = 1050,
 	OPT_LLM_API,
@@ -347,5 +348,6 @@ int cmd_probe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

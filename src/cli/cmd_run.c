@@ -19,7 +19,9 @@ enum {
 	OPT_OFFLINE,
 	OPT_ALLOW_OUTSIDE,
 	OPT_URL,
-	OPT_MODEL
+	OPT_MODEL,
+	OPT_SHARD,
+	OPT_SHARDS
 };
 
 static const struct cli_option options[] = {
@@ -46,7 +48,25 @@ static const struct cli_option options[] = {
     {NULL, 0, NULL, 0, NULL},
 };
 
-static int dry; /* --dry-run */
+/* sprout run's, with --shard */
+static const struct cli_option run_options[] = {
+    {"shard", 0, "I/N", OPT_SHARD,
+     "run shard I of N (I from 0): the stages that work record by record over the shard's "
+     "share of the inputs, into RUN/shard-I-of-N; 'auto' takes I from $SLURM_ARRAY_TASK_ID "
+     "or $JOB_COMPLETION_INDEX and N from $SLURM_ARRAY_TASK_COUNT or $SPROUT_SHARDS "
+     "(docs/scale.md)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+/* sprout merge's */
+static const struct cli_option merge_options[] = {
+    {"shards", 0, "N", OPT_SHARDS, "how many shards the run was cut into (required)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static int dry;		       /* --dry-run */
+static const char *shard_arg;  /* --shard */
+static const char *shards_arg; /* --shards */
 
 /* ---- progress ------------------------------------------------------------ */
 
@@ -184,26 +204,149 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_ALLOW_OUTSIDE: o->allow_outside = 1; return -1;
 	case OPT_URL: o->url = arg; return -1;
 	case OPT_MODEL: o->model = arg; return -1;
+	case OPT_SHARD: shard_arg = arg; return -1;
+	case OPT_SHARDS: shards_arg = arg; return -1;
 	}
 	return -1;
 }
 
+/* A count or an index, whole and in range, from text: 1, else 0. */
+static int whole(const char *s, unsigned long lo, unsigned long hi, unsigned *out)
+{
+	char *end;
+	if (!s || !*s || *s < '0' || *s > '9')
+		return 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		return 0;
+	*out = (unsigned)v;
+	return 1;
+}
+
+#define MAX_SHARDS 1000000
+
+/* --shard I/N (or auto) into o: -1, or an exit status (told). */
+static int parse_shard(const char *arg, sprout_run_options *o)
+{
+	char i_text[32] = "", n_text[32] = "";
+	const char *slash = strchr(arg, '/');
+	if (!strcmp(arg, "auto")) {
+		snprintf(i_text, sizeof i_text, "auto");
+		snprintf(n_text, sizeof n_text, "auto");
+	} else if (slash && (size_t)(slash - arg) < sizeof i_text &&
+		   strlen(slash + 1) < sizeof n_text) {
+		snprintf(i_text, sizeof i_text, "%.*s", (int)(slash - arg), arg);
+		snprintf(n_text, sizeof n_text, "%s", slash + 1);
+	} else {
+		cli_error("--shard: '%s' is not I/N (like 0/4) or auto", arg);
+		return EXIT_USAGE;
+	}
+	const char *n_from = "--shard", *i_from = "--shard";
+	const char *n_val = n_text, *i_val = i_text;
+	if (!strcmp(n_text, "auto")) {
+		n_val = getenv(n_from = "SLURM_ARRAY_TASK_COUNT");
+		if (!n_val)
+			n_val = getenv(n_from = "SPROUT_SHARDS");
+		if (!n_val) {
+			cli_error("--shard %s: neither $SLURM_ARRAY_TASK_COUNT nor $SPROUT_SHARDS "
+				  "says how many shards there are",
+				  arg);
+			return EXIT_USAGE;
+		}
+	}
+	if (!whole(n_val, 1, MAX_SHARDS, &o->shards)) {
+		cli_error("%s: '%s' is not a number of shards from 1 to %d", n_from, n_val,
+			  MAX_SHARDS);
+		return EXIT_USAGE;
+	}
+	unsigned base = 0;
+	if (!strcmp(i_text, "auto")) {
+		i_val = getenv(i_from = "SLURM_ARRAY_TASK_ID");
+		const char *min = getenv("SLURM_ARRAY_TASK_MIN");
+		if (i_val && min && !whole(min, 0, MAX_SHARDS, &base)) {
+			cli_error("SLURM_ARRAY_TASK_MIN: '%s' is not an index", min);
+			return EXIT_USAGE;
+		}
+		if (!i_val)
+			i_val = getenv(i_from = "JOB_COMPLETION_INDEX");
+		if (!i_val) {
+			cli_error(
+			    "--shard %s: neither $SLURM_ARRAY_TASK_ID nor $JOB_COMPLETION_INDEX "
+			    "says which shard this is",
+			    arg);
+			return EXIT_USAGE;
+		}
+	}
+	if (!whole(i_val, base, (unsigned long)base + o->shards - 1, &o->shard)) {
+		cli_error("%s: '%s' is not a shard index from %u to %u", i_from, i_val, base,
+			  base + o->shards - 1);
+		return EXIT_USAGE;
+	}
+	o->shard -= base;
+	return -1;
+}
+
+static int run_or_merge(int argc, char **argv, int merge);
+
 int cmd_run(int argc, char **argv)
+{
+	return run_or_merge(argc, argv, 0);
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	return run_or_merge(argc, argv, 1);
+}
+
+static int run_or_merge(int argc, char **argv, int merge)
 {
 	sprout_run_options o = SPROUT_RUN_OPTIONS_INIT;
 	struct cli_common c;
 	dry = 0;
-	int rc = cli_parse(argc, argv, "run [options] RECIPE",
-			   "Run the stages a recipe (YAML) names, in order, into one run folder:\n"
-			   "each stage's output, its rejects, a manifest.json of how the data was\n"
-			   "made, and the report when the recipe asks for one. A run stopped by a\n"
-			   "crash or Ctrl-C goes on from the first unfinished stage when started\n"
-			   "again. See docs/run.md for the recipe keys.",
-			   options, CLI_NO_OUTPUT, &c, on_option, &o);
+	shard_arg = shards_arg = NULL;
+	struct cli_option all[sizeof options / sizeof *options + 2];
+	size_t n = 0;
+	for (const struct cli_option *p = merge ? merge_options : run_options; p->name; p++)
+		all[n++] = *p;
+	for (const struct cli_option *p = options; p->name; p++)
+		all[n++] = *p;
+	all[n] = options[sizeof options / sizeof *options - 1];
+	int rc = cli_parse(
+	    argc, argv, merge ? "merge [options] --shards N RECIPE" : "run [options] RECIPE",
+	    merge ? "Finish a run made in shards (sprout run --shard I/N): once every shard\n"
+		    "is done, run the rest of the recipe over the records of all of them, in\n"
+		    "the order a run without shards has (duplicates across shards, mix,\n"
+		    "split, export, report), into the run folder, with one manifest.json\n"
+		    "naming every shard. See docs/scale.md."
+		  : "Run the stages a recipe (YAML) names, in order, into one run folder:\n"
+		    "each stage's output, its rejects, a manifest.json of how the data was\n"
+		    "made, and the report when the recipe asks for one. A run stopped by a\n"
+		    "crash or Ctrl-C goes on from the first unfinished stage when started\n"
+		    "again. See docs/run.md for the recipe keys, docs/scale.md for shards.",
+	    all, CLI_NO_OUTPUT, &c, on_option, &o);
 	if (rc >= 0)
 		return rc;
 	if (c.ninputs != 1) {
-		cli_error("expected one recipe file (see 'sprout run --help')");
+		cli_error("expected one recipe file (see 'sprout %s --help')",
+			  merge ? "merge" : "run");
+		return EXIT_USAGE;
+	}
+	if (shard_arg && (rc = parse_shard(shard_arg, &o)) >= 0)
+		return rc;
+	if (merge) {
+		if (!shards_arg) {
+			cli_error("merge needs --shards N: how many shards the run was cut into");
+			return EXIT_USAGE;
+		}
+		if (!whole(shards_arg, 1, MAX_SHARDS, &o.shards)) {
+			cli_error("--shards: '%s' is not a number of shards from 1 to %d",
+				  shards_arg, MAX_SHARDS);
+			return EXIT_USAGE;
+		}
+		o.merge = 1;
+	}
+	if (dry && o.shards) {
+		cli_error("--dry-run plans the whole run; leave out --shard%s", merge ? "s" : "");
 		return EXIT_USAGE;
 	}
 	o.quiet = c.quiet;

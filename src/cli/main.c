@@ -16,6 +16,7 @@ const struct cli_command cli_commands[] = {
      "ask a model server for new examples: paraphrases, pairs, responses, ..."},
     {"loop", cmd_loop,
      "the rounds of the feedback loop: flagged, corrected, generated, kept, metric"},
+    {"merge", cmd_merge, "finish a run made in shards: the rest of the recipe over all of them"},
     {"mix", cmd_mix, "blend real and synthetic records to a ratio, share and cap"},
     {"probe", cmd_probe, "fastText A/B check: real vs real + augmented, test accuracy per class"},
     {"report", cmd_report, "one HTML page (and JSON) on a dataset: methods, rejections, drift"},

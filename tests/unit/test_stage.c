@@ -225,7 +225,7 @@ static void filter_options_are_data(void)
 	size_t n = 0;
 	for (o = sprout_stage_options(d); o->name; o++)
 		n++;
-	CHECK_INT(n, 48);
+	CHECK_INT(n, 49);
 }
 
 /* Values are checked where they are set, with the command line's words. */

@@ -748,11 +748,16 @@ static sprout_code check_pii(sprout_filter *f, sprout_record *r, sprout_verdict 
 	return SPROUT_OK;
 }
 
+static sprout_code check_across(sprout_filter *f, sprout_record *r, sprout_verdict *v,
+				sprout_error *err);
+
 sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verdict *v,
 				 sprout_error *err)
 {
 	memset(v, 0, sizeof *v);
 	v->keep = 1;
+	if (f->o.part == SPROUT_FILTER_ACROSS)
+		return check_across(f, r, v, err);
 	sprout_code rc = check_pii(f, r, v, err);
 	if (rc || !v->keep)
 		return rc;
@@ -884,11 +889,11 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			REJECT(SPROUT_CHECK_LABEL, 0, "label '%.*s' differs from the parent's '%s'",
 			       (int)(has ? t.len : 0), has ? t.s : "", pt->text[SPROUT_SLOT_LABEL]);
 	}
-	size_t cn;
-	const char *c = content(f, r, &cn);
-	if (!c)
-		return nomem(err);
 	if (o->validator) {
+		size_t cn;
+		const char *c = content(f, r, &cn);
+		if (!c)
+			return nomem(err);
 		int code = 0;
 		if ((rc = run_validator(f, r, c, &code, err)))
 			return rc;
@@ -899,10 +904,19 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 			       o->validator_timeout);
 		if (code)
 			REJECT(SPROUT_CHECK_VALIDATOR, code, "validator exited with code %d", code);
-		c = content(f, r, &cn);
-		if (!c)
-			return nomem(err);
 	}
+	return o->part == SPROUT_FILTER_EACH ? SPROUT_OK : check_across(f, r, v, err);
+}
+
+/* The checks across records: duplicates of earlier kept ones, novelty. */
+static sprout_code check_across(sprout_filter *f, sprout_record *r, sprout_verdict *v,
+				sprout_error *err)
+{
+	const sprout_filter_options *o = &f->o;
+	size_t cn;
+	const char *c = content(f, r, &cn);
+	if (!c)
+		return nomem(err);
 	uint64_t h[2];
 	if (o->dedup) {
 		if (content_hash(f, c, cn, h))

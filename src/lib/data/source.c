@@ -1,11 +1,14 @@
 /* Records from a list of inputs: reading, format detection, checks,
  * self-instruct tasks split into one record per instance. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "sprout/io.h"
+#include "sprout/meta.h"
 
 struct sprout_source {
 	char **paths;
@@ -22,6 +25,13 @@ struct sprout_source {
 	sprout_record task; /* a self-instruct task being split */
 	size_t ninst, inst;
 	int failed;
+	/* the range: the position of the next item, the root of the last one
+	 * (its length, 0: none), where the range stands (0 before it, 1 in it,
+	 * 2 after it) */
+	unsigned long long pos;
+	char root[64];
+	size_t rootlen;
+	int in_range;
 	sprout_error warn; /* of the input read last, until asked for */
 	int warn_pending;
 };
@@ -152,7 +162,7 @@ static sprout_code next_instance(sprout_source *s, sprout_record *rec, sprout_er
 	return rc ? record_error(s, rc, err) : SPROUT_OK;
 }
 
-sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_error *err)
+static sprout_code source_item(sprout_source *s, sprout_record *rec, sprout_error *err)
 {
 	if (s->failed)
 		return SPROUT_END;
@@ -209,4 +219,65 @@ sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_erro
 		*rec = r;
 		return SPROUT_OK;
 	}
+}
+
+/* The root of a good record (rc SPROUT_OK), as far as it fits root[64]:
+ * its length, 0 for none. */
+static size_t root_of(const sprout_record *rec, sprout_code rc, char root[64])
+{
+	if (rc != SPROUT_OK)
+		return 0;
+	const sprout_json *m = sprout_meta_get(rec);
+	const sprout_json *v = m ? sprout_json_get(m, "root") : NULL;
+	if (!v || v->type != SPROUT_JSON_STRING || !v->len || v->len >= 64)
+		return 0;
+	memcpy(root, v->u.s, v->len);
+	return v->len;
+}
+
+sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_error *err)
+{
+	if (!s->opts.range)
+		return source_item(s, rec, err);
+	for (;;) {
+		if (s->in_range == 2)
+			return SPROUT_END;
+		sprout_code rc = source_item(s, rec, err);
+		if (rc == SPROUT_END || (rc != SPROUT_OK && s->failed))
+			return rc;
+		unsigned long long at = s->pos++;
+		char root[64];
+		size_t n = root_of(rec, rc, root);
+		/* the same root as the item before: part of its run */
+		int same = n && n == s->rootlen && !memcmp(root, s->root, n);
+		memcpy(s->root, root, n);
+		s->rootlen = n;
+		if (s->in_range == 0 && at >= s->opts.from && !same)
+			s->in_range = 1;
+		else if (s->in_range == 1 && s->opts.to && at >= s->opts.to && !same)
+			s->in_range = 2;
+		if (s->in_range == 1)
+			return rc;
+	}
+}
+
+sprout_code sprout_option_range(const char *arg, sprout_source_options *o, sprout_error *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long long from = strtoull(arg, &end, 10), to = 0;
+	int ok = isdigit((unsigned char)arg[0]) && *end == '-' && !errno;
+	if (ok && end[1]) {
+		const char *t = end + 1;
+		to = strtoull(t, &end, 10);
+		ok = isdigit((unsigned char)t[0]) && !*end && !errno && to > from;
+	}
+	if (!ok)
+		return sprout_error_set(
+		    err, SPROUT_ERR_USAGE,
+		    "--records: '%s' is not a range FROM-TO (FROM < TO) or FROM-", arg);
+	o->range = 1;
+	o->from = from;
+	o->to = to;
+	return SPROUT_OK;
 }

@@ -397,6 +397,8 @@ void run_build_argv(struct sprout_run *r, struct stage *st, char *const *cur, si
 			run_push(r, &st->infiles, &st->ninfiles, &st->infcap, r->parents[k]);
 		}
 	}
+	if (r->shard_mode)
+		run_shard_args(r, st, &st->argv, &st->argc, &cap);
 	run_push(r, &st->argv, &st->argc, &cap, "-q");
 	st->rejects = NULL;
 	if (st->kind != K_REPORT && run_find_option(st, "rejects")) {
@@ -513,7 +515,7 @@ static int open_run_folder(struct sprout_run *r)
 	return -1;
 }
 
-static void stage_line(struct sprout_run *r, const struct stage *st)
+void run_stage_line(struct sprout_run *r, const struct stage *st)
 {
 	if (st->kind == K_REPORT)
 		run_note(r, "  %-12s %llu records described%s  %.1f s", st->label, st->in,
@@ -568,36 +570,17 @@ static int run_stage(struct sprout_run *r, struct stage *st, const char *single,
 	return -1;
 }
 
-int run_execute(struct sprout_run *r)
+/* Run stages [from, to) after what fl says the stages before made. */
+int run_stages(struct sprout_run *r, struct flow *fl, size_t from, size_t to)
 {
 	int rc;
-	for (size_t i = 0; i < r->nskipped; i++)
-		run_note(r, "%s", r->skipped[i]);
-	if ((rc = open_run_folder(r)) >= 0)
-		return rc;
-	char **cur = sprout_arena_alloc(r->a, (r->ninputs + 3) * sizeof *cur);
-	char **rejects = sprout_arena_alloc(r->a, (r->nstages + 1) * sizeof *rejects);
-	if (!cur || !rejects)
-		return RS_INTERNAL;
-	size_t ncur = r->ninputs, nrejects = 0;
-	unsigned long long cur_records = 0;
-	r->nparents = 0;
-	for (size_t i = 0; i < r->ninputs; i++) {
-		cur[i] = (char *)r->inputs[i].path;
-		cur_records += r->inputs[i].records;
-	}
-	const char *cur_format = r->format;
-	int after_split = 0;
-	if ((rc = run_write_manifest(r, "running", 0)) >= 0)
-		return rc;
-	run_note(r, "sprout: run %s into %s (%zu stages)", r->name, r->out, r->nstages);
-	for (size_t i = 0; i < r->nstages; i++) {
+	for (size_t i = from; i < to; i++) {
 		struct stage *st = &r->stages[i];
 		const char *single, *dir;
-		run_build_argv(r, st, cur, ncur, cur_format, after_split, rejects, nrejects,
-			       &single, &dir);
+		run_build_argv(r, st, fl->cur, fl->ncur, fl->cur_format, fl->after_split,
+			       fl->rejects, fl->nrejects, &single, &dir);
 		char key[SPROUT_HASH_HEX];
-		if ((rc = run_stage_key(r, st, cur, ncur, key)) >= 0)
+		if ((rc = run_stage_key(r, st, fl->cur, fl->ncur, key)) >= 0)
 			return rc;
 		if (!r->restart && run_finished_before(r, st, key)) {
 			st->resumed = 1;
@@ -606,31 +589,85 @@ int run_execute(struct sprout_run *r)
 				run_write_manifest(r, "failed", i);
 				return rc;
 			}
-			st->in = cur_records;
+			st->in = fl->cur_records;
+			/* the merge's filter: its rejects with the shards' */
+			if (r->shard_mode == 2 && i + 1 == r->nprefix &&
+			    (rc = run_merge_filter_rejects(r, st)) >= 0)
+				return rc;
 			if ((rc = measure_outputs(r, st)) >= 0 ||
 			    (rc = save_stage(r, st, key)) >= 0)
 				return rc;
 		}
 		st->done = 1;
-		stage_line(r, st);
-		if (st->rejects)
-			rejects[nrejects++] = (char *)st->rejects;
-		if (st->kind == K_RECORDS || st->kind == K_SPLIT) {
-			cur = st->outputs;
-			ncur = st->noutputs;
-			cur_records = st->out;
-			if (!strcmp(st->name, "convert")) {
-				const sprout_json *to =
-				    st->opts ? sprout_json_get(st->opts, "to") : NULL;
-				if (to)
-					run_option_text(r, to, "to", &cur_format);
-			}
-		}
-		if (st->kind == K_SPLIT)
-			after_split = 1;
+		run_stage_line(r, st);
+		run_flow_past(r, fl, st);
 		if ((rc = run_write_manifest(r, "running", i + 1)) >= 0)
 			return rc;
 	}
+	return -1;
+}
+
+/* What stage st, done, gives the stages after it. */
+void run_flow_past(struct sprout_run *r, struct flow *fl, struct stage *st)
+{
+	if (st->rejects)
+		fl->rejects[fl->nrejects++] = (char *)st->rejects;
+	if (st->kind == K_RECORDS || st->kind == K_SPLIT) {
+		fl->cur = st->outputs;
+		fl->ncur = st->noutputs;
+		fl->cur_records = st->out;
+		if (!strcmp(st->name, "convert")) {
+			const sprout_json *to = st->opts ? sprout_json_get(st->opts, "to") : NULL;
+			if (to)
+				run_option_text(r, to, "to", &fl->cur_format);
+		}
+	}
+	if (st->kind == K_SPLIT)
+		fl->after_split = 1;
+}
+
+int run_execute(struct sprout_run *r)
+{
+	int rc;
+	for (size_t i = 0; i < r->nskipped; i++)
+		run_note(r, "%s", r->skipped[i]);
+	if (r->shard_mode && (rc = run_shard_setup(r)) >= 0)
+		return rc;
+	if (r->shard_mode == 1 && run_shard_done_before(r))
+		return RS_OK;
+	if ((rc = open_run_folder(r)) >= 0)
+		return rc;
+	struct flow fl = {0};
+	fl.cur = sprout_arena_alloc(r->a, (r->ninputs + 3) * sizeof *fl.cur);
+	fl.rejects = sprout_arena_alloc(r->a, (r->nstages + 1) * sizeof *fl.rejects);
+	if (!fl.cur || !fl.rejects)
+		return RS_INTERNAL;
+	fl.ncur = r->ninputs;
+	r->nparents = 0;
+	for (size_t i = 0; i < r->ninputs; i++) {
+		fl.cur[i] = (char *)r->inputs[i].path;
+		fl.cur_records += r->inputs[i].records;
+	}
+	fl.cur_format = r->format;
+	if ((rc = run_write_manifest(r, "running", 0)) >= 0)
+		return rc;
+	size_t from = 0, to = r->nstages;
+	if (r->shard_mode == 1) {
+		run_note(r,
+			 "sprout: run %s, shard %u of %u (input records %s), into %s (%zu stages)",
+			 r->name, r->o.shard, r->o.shards, r->shard_range ? r->shard_range : "none",
+			 r->out, r->shard_range ? r->nprefix : 0);
+		to = r->shard_range ? r->nprefix : 0;
+		fl.cur_records = r->shard_records;
+	} else {
+		run_note(r, "sprout: run %s into %s (%zu stages)", r->name, r->out, r->nstages);
+	}
+	if (r->shard_mode == 2 && (rc = run_merge_shards(r, &fl, &from)) >= 0)
+		return rc;
+	if ((rc = run_stages(r, &fl, from, to)) >= 0)
+		return rc;
+	if (r->shard_mode == 1)
+		return run_shard_finish(r);
 	if ((rc = run_write_manifest(r, "complete", r->nstages)) >= 0)
 		return rc;
 	/* where things are */
@@ -717,8 +754,9 @@ sprout_run *sprout_run_open(const char *path, const sprout_run_options *o, sprou
 			r->llm_url = o->url;
 		if (o->model)
 			r->llm_model = o->model;
-		if ((rc = run_confine_top(r)) < 0)
-			rc = run_load_stages(r, stages);
+		if ((rc = run_confine_top(r)) < 0 && (rc = run_load_stages(r, stages)) < 0 &&
+		    o->shards)
+			rc = run_shard_plan(r);
 	}
 	for (size_t i = 0; rc < 0 && i < r->ninputs; i++) {
 		struct input *in = &r->inputs[i];

@@ -39,7 +39,7 @@ struct stage {
 	int when;	/* 0 always, 1 only with the llm section on, -1 only off */
 	size_t at;	/* the member of node that names it */
 	/* result */
-	int done, resumed;
+	int done, resumed, sharded;
 	unsigned long long in, out, rejected;
 	double seconds;
 	char **argv;
@@ -121,6 +121,19 @@ struct sprout_run {
 	const char *recipe_root, *cwd_root, *run_root;
 	sprout_state *state;
 	int lock_fd;
+	/* a sharded run (docs/scale.md): 1 a shard, 2 the merge; the first
+	 * nprefix stages run in the shards, the last of them a filter whose
+	 * checks across records run in the merge when split_filter; a shard's
+	 * input records (--records) and the folder above the shards */
+	int shard_mode;
+	size_t nprefix;
+	int split_filter;
+	const char *shard_range, *top;
+	const char *manifest_name; /* NULL: manifest.json */
+	char **filter_rejects;	   /* the shards' rejects of the split filter */
+	size_t nfilter_rejects;
+	unsigned long long filter_in;
+	unsigned long long shard_records; /* of the inputs, as the range counts */
 	char started[32];
 	struct timespec t0;
 };
@@ -143,6 +156,12 @@ int run_judges(const struct stage *st);
 int run_judge_arg(const char *arg);
 const sprout_option_def *run_find_option(const struct stage *st, const char *name);
 int run_write_manifest(struct sprout_run *r, const char *status, size_t upto);
+sprout_json *run_read_json(sprout_arena *a, const char *path);
+void run_stage_line(struct sprout_run *r, const struct stage *st);
+/* What the manifest m says of shards: a shard's index, the merge's shards;
+ * stages (the manifest's list) marks the stages done in shards. */
+void run_manifest_shards(struct sprout_run *r, sprout_arena *a, sprout_json *m,
+			 sprout_json *stages);
 const char *run_stage_text(const struct stage *st, const char *name, const char *def);
 void run_utc_now(char out[32]);
 void run_build_argv(struct sprout_run *r, struct stage *st, char *const *cur, size_t ncur,
@@ -159,6 +178,40 @@ int run_load_top(struct sprout_run *r, const sprout_json **stages);
 int run_confine_top(struct sprout_run *r);
 int run_load_stages(struct sprout_run *r, const sprout_json *list);
 int run_execute(struct sprout_run *r);
+
+/* What the stages done so far give the next one: its inputs and their
+ * record count and format, the rejects files so far, after a split. */
+struct flow {
+	char **cur;
+	size_t ncur;
+	unsigned long long cur_records;
+	char **rejects;
+	size_t nrejects;
+	const char *cur_format;
+	int after_split;
+};
+int run_stages(struct sprout_run *r, struct flow *fl, size_t from, size_t to);
+void run_flow_past(struct sprout_run *r, struct flow *fl, struct stage *st);
+
+/* ---- sharded runs (run_shard.c) ---- */
+
+/* Which stages run in the shards (r->nprefix, r->split_filter), the
+ * shard's folder and input records: -1, or an exit status with why. */
+int run_shard_plan(struct sprout_run *r);
+int run_shard_setup(struct sprout_run *r);
+/* A shard finished before with this recipe and inputs: 1 (told). */
+int run_shard_done_before(struct sprout_run *r);
+/* The shard's done marker: RS_OK, or an exit status. */
+int run_shard_finish(struct sprout_run *r);
+/* The merge: every shard done, the stages of the shards taken from their
+ * markers, the records of the last one joined; *from the first stage the
+ * merge runs. */
+int run_merge_shards(struct sprout_run *r, struct flow *fl, size_t *from);
+/* The merge's filter wrote its rejects: the shards' go in front. */
+int run_merge_filter_rejects(struct sprout_run *r, struct stage *st);
+/* The arguments a stage gets in a shard or the merge, pushed to argv. */
+void run_shard_args(struct sprout_run *r, struct stage *st, char ***argv, size_t *argc,
+		    size_t *cap);
 int run_dry_run(struct sprout_run *r);
 
 /* The exit status a sprout_code stands for (the sprout program's). */

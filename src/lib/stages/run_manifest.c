@@ -78,8 +78,8 @@ void run_utc_now(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The ledger a stage wrote (a JSON object), or NULL when there is none. */
-static sprout_json *read_ledger(sprout_arena *a, const char *path)
+/* A JSON object in a file (a stage's ledger), or NULL when there is none. */
+sprout_json *run_read_json(sprout_arena *a, const char *path)
 {
 	FILE *f = path ? fopen(path, "rb") : NULL;
 	if (!f)
@@ -248,7 +248,7 @@ int run_write_manifest(struct sprout_run *r, const char *status, size_t upto)
 		sprout_json_set(a, s, "rejects",
 				st->rejects ? jstr(a, in_run(r, st->rejects))
 					    : sprout_json_new(a, SPROUT_JSON_NULL));
-		ledgers[i] = read_ledger(a, st->ledger);
+		ledgers[i] = run_read_json(a, st->ledger);
 		if (ledgers[i])
 			sprout_json_set(a, s, "ledger", ledgers[i]);
 		if (st->rejects)
@@ -312,7 +312,9 @@ int run_write_manifest(struct sprout_run *r, const char *status, size_t upto)
 			report ? jstr(a, report) : sprout_json_new(a, SPROUT_JSON_NULL));
 	sprout_json_set(a, m, "outputs", res);
 
-	const char *path = run_fmt(r, "%s/manifest.json", r->out);
+	run_manifest_shards(r, a, m, sts);
+	const char *path =
+	    run_fmt(r, "%s/%s", r->out, r->manifest_name ? r->manifest_name : "manifest.json");
 	int rc = redact_urls(a, m) ? RS_INTERNAL : write_json(r, path, m, "manifest");
 	sprout_arena_free(a);
 	return rc;

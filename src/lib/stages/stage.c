@@ -117,6 +117,8 @@ sprout_code sprout_option_reading(const char *name, const char *arg, sprout_sour
 						"--max-record: '%s' is not a size (a positive "
 						"number with an optional K, M or G suffix)",
 						arg);
+	} else if (!strcmp(name, "records")) {
+		return sprout_option_range(arg, o, err);
 	} else if (!strcmp(name, "duplicate-keys")) {
 		if (sprout_json_dups_parse(arg, &o->reader.duplicate_keys, &why))
 			return sprout_error_set(err, SPROUT_ERR_USAGE, "--duplicate-keys: %s",

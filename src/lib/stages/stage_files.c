@@ -642,6 +642,10 @@ static const sprout_option_def read_options[] = {
     {"duplicate-keys", 0, "MODE", SPROUT_OPT_TEXT, 0, "error",
      "a record with a key twice in an object: error (default) makes it a bad record; "
      "last keeps the last value, as jq does"},
+    {"records", 0, "FROM-TO", SPROUT_OPT_TEXT, 0, NULL,
+     "read only the input records FROM to TO-1 (or FROM- to the end), counted from 0 over "
+     "all inputs, bad ones too; records of one root next to each other stay together "
+     "(a shard of sprout run --shard)"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 

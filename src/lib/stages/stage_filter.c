@@ -44,6 +44,7 @@ enum {
 	O_NOVELTY_THRESHOLD,
 	O_PII,
 	O_PARENTS,
+	O_PART,
 	O_JUDGE,
 	O_JUDGE_MIN,
 	O_SCOPE,
@@ -110,6 +111,10 @@ static const sprout_option_def options[] = {
 	       "keep"},
     [O_PARENTS] = {"parents", 0, "FILE", SPROUT_OPT_INFILE, REPEAT, NULL,
 		   "where parent records are, when not in the input (repeatable)"},
+    [O_PART] = {"part", 0, "PART", SPROUT_OPT_TEXT, 0, "all",
+		"which checks run: all (default); each, a record's own (up to the validator: "
+		"for a shard of a sharded run); across, duplicates and novelty over what each "
+		"kept, in the same order (the merge)"},
     [O_JUDGE] = {"judge", 0, "RUBRIC[,RUBRIC...]", SPROUT_OPT_TEXT, 0, NULL,
 		 "ask a model to score each record the other checks keep, 1 to 5: meaning (a "
 		 "variant against its parent), response (correct and helpful), fluency, scope (a "
@@ -378,6 +383,14 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 	}
 	case O_PROMPTS: f->jo.prompts_dir = arg; return SPROUT_OK;
 	case O_DRY_RUN: s->dry_run = 1; return SPROUT_OK;
+	case O_PART: {
+		static const char *const parts[] = {"all", "each", "across", NULL};
+		if ((k = choice(arg, parts)) < 0)
+			return USAGE("--part: unknown part '%s' (expected all, each or across)",
+				     arg);
+		o->part = (sprout_filter_part)k;
+		return SPROUT_OK;
+	}
 	case O_PII: {
 		static const char *const modes[] = {"reject", "redact", "keep", NULL};
 		static const sprout_pii_mode pii[] = {SPROUT_PII_REJECT, SPROUT_PII_REDACT,
