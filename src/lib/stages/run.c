@@ -310,6 +310,19 @@ int run_finished_before(struct sprout_run *r, struct stage *st, const char *key)
 	return 1;
 }
 
+void run_keep_parents(struct sprout_run *r, const struct stage *st, char *const *cur, size_t ncur)
+{
+	if (strcmp(st->name, "augment") && strcmp(st->name, "generate"))
+		return;
+	for (size_t i = 0; i < ncur; i++) {
+		int have = 0;
+		for (size_t k = 0; k < r->nparents && !have; k++)
+			have = !strcmp(r->parents[k], cur[i]);
+		if (!have)
+			run_push(r, &r->parents, &r->nparents, &r->parents_cap, cur[i]);
+	}
+}
+
 /* The command line of stage i, given what the stages before it made. */
 void run_build_argv(struct sprout_run *r, struct stage *st, char *const *cur, size_t ncur,
 		    const char *cur_format, int after_split, char **rejects_files, size_t nrejects,
@@ -373,15 +386,7 @@ void run_build_argv(struct sprout_run *r, struct stage *st, char *const *cur, si
 		st->ledger = run_fmt(r, "%s/%s.ledger.json", r->out, st->label);
 		run_push(r, &st->argv, &st->argc, &cap, run_fmt(r, "--ledger=%s", st->ledger));
 	}
-	if (!strcmp(st->name, "augment") || !strcmp(st->name, "generate")) {
-		for (size_t i = 0; i < ncur; i++) {
-			int have = 0;
-			for (size_t k = 0; k < r->nparents && !have; k++)
-				have = !strcmp(r->parents[k], cur[i]);
-			if (!have)
-				run_push(r, &r->parents, &r->nparents, &r->parents_cap, cur[i]);
-		}
-	}
+	run_keep_parents(r, st, cur, ncur);
 	if (!strcmp(st->name, "filter") && !run_given(st, "parents")) {
 		/* variants of a stage without keep-original have their parents in
 		 * that stage's inputs, not in this one's: without them the filter

@@ -192,6 +192,9 @@ struct flow {
 };
 int run_stages(struct sprout_run *r, struct flow *fl, size_t from, size_t to);
 void run_flow_past(struct sprout_run *r, struct flow *fl, struct stage *st);
+/* An augment or generate stage reads cur[0..ncur): where the variants'
+ * parents are, for the filters after it (r->parents). */
+void run_keep_parents(struct sprout_run *r, const struct stage *st, char *const *cur, size_t ncur);
 
 /* ---- sharded runs (run_shard.c) ---- */
 

@@ -312,6 +312,7 @@ static int take_stage(struct sprout_run *r, sprout_json *const *m, size_t i, str
 	if (!st->out_records || !st->out_hash)
 		return RS_INTERNAL;
 	const char *rejects = NULL;
+	run_keep_parents(r, st, fl->cur, fl->ncur); /* as a run without shards */
 	for (unsigned k = 0; k < n; k++) {
 		if (!m[k])
 			continue;
