@@ -106,11 +106,10 @@ typedef struct sprout_source_options {
 	sprout_format format; /* AUTO: detect per input from its first record */
 	/* range 1: only the items (records, good or bad) from..to-1 of the
 	 * inputs together, counted from 0; to 0: to the end. Records next to
-	 * each other with the same _sprout.root stay together: a range does
-	 * not start inside such a run (it starts after it) and does not end
-	 * inside one (it takes the rest of it), so ranges that tile the
-	 * inputs give every record to exactly one of them (sprout run
-	 * --shard). sprout_option_range reads "FROM-TO" or "FROM-". */
+	 * each other with the same _sprout.root stay together: each goes
+	 * with the first of its run, so ranges that tile the inputs give every
+	 * record to exactly one of them (sprout run --shard).
+	 * sprout_option_range reads "FROM-TO" or "FROM-". */
 	int range;
 	unsigned long long from, to;
 } sprout_source_options;

@@ -26,9 +26,9 @@ struct sprout_source {
 	size_t ninst, inst;
 	int failed;
 	/* the range: the position of the next item, the root of the last one
-	 * (its length, 0: none), where the range stands (0 before it, 1 in it,
-	 * 2 after it) */
-	unsigned long long pos;
+	 * (its length, 0: none), the position of the first item of its run,
+	 * 2 once past the range */
+	unsigned long long pos, run_start;
 	char root[64];
 	size_t rootlen;
 	int in_range;
@@ -248,15 +248,16 @@ sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_erro
 		unsigned long long at = s->pos++;
 		char root[64];
 		size_t n = root_of(rec, rc, root);
-		/* the same root as the item before: part of its run */
-		int same = n && n == s->rootlen && !memcmp(root, s->root, n);
+		/* an item goes with the first of its run of one root */
+		if (!(n && n == s->rootlen && !memcmp(root, s->root, n)))
+			s->run_start = at;
 		memcpy(s->root, root, n);
 		s->rootlen = n;
-		if (s->in_range == 0 && at >= s->opts.from && !same)
-			s->in_range = 1;
-		else if (s->in_range == 1 && s->opts.to && at >= s->opts.to && !same)
-			s->in_range = 2;
-		if (s->in_range == 1)
+		if (s->opts.to && s->run_start >= s->opts.to) {
+			s->in_range = 2; /* the rest is after the range */
+			return SPROUT_END;
+		}
+		if (s->run_start >= s->opts.from)
 			return rc;
 	}
 }
