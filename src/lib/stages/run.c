@@ -387,7 +387,9 @@ void run_build_argv(struct sprout_run *r, struct stage *st, char *const *cur, si
 		run_push(r, &st->argv, &st->argc, &cap, run_fmt(r, "--ledger=%s", st->ledger));
 	}
 	run_keep_parents(r, st, cur, ncur);
-	if (!strcmp(st->name, "filter") && !run_given(st, "parents")) {
+	/* (the merge's checks across records compare no record with its parent) */
+	int across = r->shard_mode == 2 && r->split_filter && st == &r->stages[r->nprefix - 1];
+	if (!strcmp(st->name, "filter") && !run_given(st, "parents") && !across) {
 		/* variants of a stage without keep-original have their parents in
 		 * that stage's inputs, not in this one's: without them the filter
 		 * could not check the variants against their parents */
