@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sprout/hash.h"
@@ -27,6 +28,35 @@ static void commit_renames_into_place(void)
 	CHECK_INT(sprout_writer_commit(w, &err), SPROUT_OK);
 	CHECK_STR(slurp(path, NULL), "{\"a\":1}\n{\"b\":[]}\n");
 	CHECK_INT(count_files(dir), 1);
+	unlink(path);
+	rmdir(dir);
+	sprout_arena_free(a);
+}
+
+/* A target that is no regular file (here /dev/null, through a link in a
+ * temporary folder so that a writer that renamed would replace only the
+ * link) is written directly: no temporary file, nothing renamed over it. */
+static void device_target_is_written_directly(void)
+{
+	const char *dir = temp_dir();
+	char path[128];
+	snprintf(path, sizeof path, "%s/sink", dir);
+	CHECK(symlink("/dev/null", path) == 0);
+	sprout_arena *a = sprout_arena_new(0);
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_writer *w = sprout_writer_open(path, SPROUT_CONTAINER_JSONL, &err);
+	CHECK(w != NULL);
+	CHECK(sprout_writer_temp_path(w) == NULL);
+	CHECK_INT(sprout_writer_put(w, parse_ok(a, "{\"a\":1}"), &err), SPROUT_OK);
+	CHECK_INT(sprout_writer_commit(w, &err), SPROUT_OK);
+	struct stat st;
+	CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(stat(path, &st) == 0 && S_ISCHR(st.st_mode));
+	CHECK_INT(count_files(dir), 1);
+	w = sprout_writer_open(path, SPROUT_CONTAINER_ARRAY, &err);
+	CHECK(w != NULL);
+	sprout_writer_abort(w);
+	CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
 	unlink(path);
 	rmdir(dir);
 	sprout_arena_free(a);
@@ -256,8 +286,13 @@ static void commit_measures_what_it_wrote(void)
 }
 
 SUITE(writer_tests) = {
-    T(commit_measures_what_it_wrote), T(reject_lines_have_one_shape),
-    T(commit_renames_into_place),     T(open_removes_stale_temporary_files_only),
-    T(abort_keeps_the_old_file),      T(unwritable_directory_is_an_io_error),
-    T(rejects_keep_the_raw_text),     {NULL, NULL},
+    T(commit_measures_what_it_wrote),
+    T(reject_lines_have_one_shape),
+    T(commit_renames_into_place),
+    T(open_removes_stale_temporary_files_only),
+    T(abort_keeps_the_old_file),
+    T(unwritable_directory_is_an_io_error),
+    T(rejects_keep_the_raw_text),
+    T(device_target_is_written_directly),
+    {NULL, NULL},
 };

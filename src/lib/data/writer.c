@@ -3,7 +3,9 @@
  * A temporary file "<dir>/.<name>.sprout-XXXXXX" is locked (flock) by its
  * writer from creation to rename, so a temporary file nobody holds a lock
  * on was left by a writer that died (kill -9): the next writer of the same
- * target removes it. */
+ * target removes it. A target that exists and is no regular file (a
+ * device such as /dev/null, a FIFO) is written directly: renaming over
+ * it would replace it, and as root replace /dev/null itself. */
 #define _GNU_SOURCE /* mkostemp */
 #include <dirent.h>
 #include <errno.h>
@@ -24,7 +26,8 @@
 struct sprout_writer {
 	int fd;
 	char *path; /* target, NULL for stdout */
-	char *temp; /* temporary file, NULL for stdout */
+	char *temp; /* temporary file, NULL for stdout or a direct target */
+	int direct; /* fd is the target itself, opened by us (a device, a FIFO) */
 	sprout_container container;
 	sprout_buf buf;
 	unsigned long count;
@@ -136,6 +139,19 @@ sprout_writer *sprout_writer_open(const char *path, sprout_container container, 
 	}
 	w->path = strdup(path);
 	w->hasher = sprout_hasher_new();
+	struct stat st;
+	if (w->path && w->hasher && stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		w->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (w->fd < 0) {
+			sprout_error_set(err, SPROUT_ERR_IO, "cannot open: %s", strerror(errno));
+			sprout_error_locate(err, path, 0, 0);
+			free_writer(w);
+			return NULL;
+		}
+		w->direct = 1;
+		return w;
+	}
 	/* the temporary file lives in the target's directory so the rename
 	 * is atomic: "<dir>/.<name>.sprout-XXXXXX" */
 	const char *slash = strrchr(path, '/');
@@ -291,6 +307,9 @@ sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
 					      strerror(errno));
 			sprout_error_locate(err, w->path, 0, 0);
 		}
+	} else if (w->direct && close(w->fd) != 0 && !rc) {
+		rc = sprout_error_set(err, SPROUT_ERR_IO, "cannot close: %s", strerror(errno));
+		sprout_error_locate(err, w->path, 0, 0);
 	}
 	free_writer(w);
 	return rc;
@@ -303,7 +322,8 @@ void sprout_writer_abort(sprout_writer *w)
 	if (w->temp) {
 		unlink(w->temp);
 		close(w->fd);
-	}
+	} else if (w->direct)
+		close(w->fd);
 	free_writer(w);
 }
 
