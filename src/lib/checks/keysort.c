@@ -469,7 +469,8 @@ static void sift_down(struct xsort *x, size_t i)
 static sprout_code xsort_finish(struct xsort *x, sprout_error *err)
 {
 	if (!x->nruns) {
-		qsort(x->v, x->n, sizeof *x->v, cmp_item);
+		if (x->n)
+			qsort(x->v, x->n, sizeof *x->v, cmp_item);
 		x->at = 0;
 		return SPROUT_OK;
 	}
