@@ -265,7 +265,8 @@ static int join(struct sprout_run *r, char *const *parts, size_t n, const char *
 	sprout_writer *w = sprout_writer_open(dest, SPROUT_CONTAINER_JSONL, &err);
 	if (!w)
 		return run_fail_at(r, &err, RS_IO);
-	const char *temp = sprout_writer_temp_path(w);
+	/* a copy: the writer's own goes with it at commit, before it is untold */
+	const char *temp = run_fmt(r, "%s", sprout_writer_temp_path(w));
 	if (r->o.temp)
 		r->o.temp(r->o.ctx, temp, 1);
 	char *buf = malloc(1 << 16);
