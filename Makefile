@@ -179,7 +179,7 @@ bench: $(BUILD)/sprout
 # The fuzz targets: fuzz/fuzz_NAME.c, seeds in fuzz/corpus-NAME, inputs up
 # to FUZZ_LEN_NAME bytes. The library is compiled once for all of them
 # (build-fuzz/libsprout.a: clang, coverage for libFuzzer, ASan and UBSan).
-FUZZ_TARGETS := jsonl array record gzip recipe run pii map envelope review wordnet answer meaning template batch ratelimit
+FUZZ_TARGETS := jsonl array record gzip recipe run pii map envelope review wordnet answer meaning template batch ratelimit keys
 FUZZ_LEN_jsonl := 4096
 FUZZ_LEN_array := 4096
 FUZZ_LEN_record := 4096
@@ -196,6 +196,7 @@ FUZZ_LEN_meaning := 2048
 FUZZ_LEN_template := 1024
 FUZZ_LEN_batch := 4096
 FUZZ_LEN_ratelimit := 1024
+FUZZ_LEN_keys := 4096
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -Isrc/lib $(SPHINX_CFLAGS)
 FUZZ_LIB_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(LIB_SRC) $(GEN_SRC))
 FUZZ_BIN := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)

@@ -45,6 +45,16 @@ void sprout_neardup_free(sprout_neardup *d); /* accepts NULL */
 int sprout_neardup_check(sprout_neardup *d, const char *s, size_t n, int add, size_t *which,
 			 double *jaccard);
 
+/* Bands of the LSH index: a text is filed under one key a band. */
+#define SPROUT_NEARDUP_BANDS 6
+
+/* The keys under which the index files text s and looks up its candidates
+ * (what sprout_neardup_check and sprout_neardup_add compute): two texts
+ * are candidates of each other when a key of one equals a key of the
+ * other, whatever their bands. Never 0. SPROUT_ERR_NOMEM. */
+sprout_code sprout_neardup_keys(sprout_neardup *d, const char *s, size_t n,
+				uint64_t keys[SPROUT_NEARDUP_BANDS]);
+
 /* Add text without looking for its near duplicates (what
  * sprout_neardup_check with add 2 adds, for less work). 0, or -1 on OOM. */
 int sprout_neardup_add(sprout_neardup *d, const char *s, size_t n);

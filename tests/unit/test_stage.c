@@ -222,10 +222,13 @@ static void filter_options_are_data(void)
 	o = sprout_stage_option(d, "dry-run");
 	CHECK(o && o->type == SPROUT_OPT_SWITCH);
 	CHECK(sprout_stage_option(d, "prompts")->type == SPROUT_OPT_INDIR);
+	o = sprout_stage_option(d, "keys"); /* a shard's keys files, in order */
+	CHECK(o && o->type == SPROUT_OPT_INFILE && (o->flags & SPROUT_OPT_REPEAT));
+	CHECK(sprout_stage_option(d, "keys-out")->type == SPROUT_OPT_OUTPATH);
 	size_t n = 0;
 	for (o = sprout_stage_options(d); o->name; o++)
 		n++;
-	CHECK_INT(n, 49);
+	CHECK_INT(n, 52);
 }
 
 /* Values are checked where they are set, with the command line's words. */

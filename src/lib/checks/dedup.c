@@ -147,7 +147,7 @@ double sprout_jaccard(const char *a, size_t na, const char *b, size_t nb)
 /* ---- near duplicates: MinHash + LSH ------------------------------------ */
 
 #define PERMS 24
-#define BANDS 6
+#define BANDS SPROUT_NEARDUP_BANDS
 #define ROWS  (PERMS / BANDS)
 
 /* A sketch of a shingle set: how many of its hashes fall in each of BINS
@@ -281,6 +281,35 @@ static void signature(const sprout_neardup *d, const uint64_t *sh, size_t k, uin
 		}
 }
 
+/* The keys under which the index files a text of shingles sh[0..k): one
+ * per band, never 0. */
+static void band_keys(const sprout_neardup *d, const uint64_t *sh, size_t k,
+		      uint64_t keys[BANDS])
+{
+	uint32_t sig[PERMS];
+	signature(d, sh, k, sig);
+	for (int band = 0; band < BANDS; band++) {
+		keys[band] =
+		    XXH3_64bits_withSeed(sig + band * ROWS, ROWS * sizeof *sig, (uint64_t)band);
+		if (!keys[band])
+			keys[band] = 1;
+	}
+}
+
+sprout_code sprout_neardup_keys(sprout_neardup *d, const char *s, size_t n,
+				uint64_t keys[SPROUT_NEARDUP_BANDS])
+{
+	if (normalized(s, n, &d->norm) == (size_t)-1)
+		return SPROUT_ERR_NOMEM;
+	uint64_t *sh;
+	size_t k = shingles(d->norm.data ? d->norm.data : "", d->norm.len, &sh);
+	if (!sh)
+		return SPROUT_ERR_NOMEM;
+	band_keys(d, sh, k, keys);
+	free(sh);
+	return SPROUT_OK;
+}
+
 static int grow_buckets(sprout_neardup *d)
 {
 	size_t cap = d->cap * 2;
@@ -329,17 +358,10 @@ static int neardup(sprout_neardup *d, const char *s, size_t n, int look, int add
 	size_t k = shingles(t, tl, &sh);
 	if (!sh)
 		return -1;
-	uint32_t sig[PERMS];
-	signature(d, sh, k, sig);
 	struct sketch sk;
 	sketch_of(sh, k, &sk);
 	uint64_t keys[BANDS];
-	for (int band = 0; band < BANDS; band++) {
-		keys[band] =
-		    XXH3_64bits_withSeed(sig + band * ROWS, ROWS * sizeof *sig, (uint64_t)band);
-		if (!keys[band])
-			keys[band] = 1;
-	}
+	band_keys(d, sh, k, keys);
 	/* candidates: entries sharing a band; each verified once (stamped with
 	 * the number of this check) */
 	if (look && ++d->check == 0) {

@@ -18,6 +18,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "checks/keysort.h"
 #include "sprout/dedup.h"
 #include "sprout/embed.h"
 #include "sprout/meaning.h"
@@ -93,7 +94,8 @@ struct sprout_filter {
 	size_t ecap, en;
 	sprout_neardup *near;
 	sprout_novelty *pool;
-	sprout_buf scratch;
+	sprout_buf scratch, checked; /* content(); the checked record's, kept aside */
+	size_t nexisting;	     /* records of an existing dataset (--against) */
 };
 
 static sprout_code nomem(sprout_error *err)
@@ -129,6 +131,7 @@ sprout_filter *sprout_filter_new(const sprout_filter_options *o, sprout_error *e
 	if (f->o.band_hi < 0)
 		f->o.band_hi = 0.98;
 	sprout_buf_init(&f->scratch, (size_t)1 << 30);
+	sprout_buf_init(&f->checked, (size_t)1 << 30);
 	f->mem = sprout_arena_new(0);
 	f->pcap = 1024;
 	f->parents = calloc(f->pcap, sizeof *f->parents);
@@ -195,6 +198,7 @@ void sprout_filter_free(sprout_filter *f)
 	free(f->exact);
 	sprout_arena_free(f->mem);
 	sprout_buf_release(&f->scratch);
+	sprout_buf_release(&f->checked);
 	free(f);
 }
 
@@ -311,6 +315,12 @@ static sprout_code know(sprout_filter *f, const sprout_record *r, struct parent 
 			sprout_error *err)
 {
 	*added = NULL;
+	if (f->o.part == SPROUT_FILTER_ACROSS) { /* no parent, no IDF: novelty's counts */
+		size_t n;
+		const char *c = f->pool ? content(f, r, &n) : "";
+		return !c || (f->pool && sprout_novelty_count(f->pool, c, n)) ? nomem(err)
+									       : SPROUT_OK;
+	}
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		sprout_text t;
 		if (f->o.slots[s] && f->sim && sprout_record_get(r, (sprout_slot)s, &t) &&
@@ -536,6 +546,7 @@ sprout_code sprout_filter_existing(sprout_filter *f, const sprout_record *r, spr
 	uint64_t h[2];
 	if (!c || content_hash(f, c, n, h) || exact_seen(f, h, 1) < 0)
 		return nomem(err);
+	f->nexisting++;
 	size_t which;
 	double j;
 	if (f->near && sprout_neardup_check(f->near, c, n, 1, &which, &j) < 0)
@@ -908,6 +919,46 @@ sprout_code sprout_filter_record(sprout_filter *f, sprout_record *r, sprout_verd
 	return o->part == SPROUT_FILTER_EACH ? SPROUT_OK : check_across(f, r, v, err);
 }
 
+/* The verdict on a duplicate (check SPROUT_CHECK_DUPLICATE, score 1, or
+ * SPROUT_CHECK_NEAR_DUP, score its Jaccard). */
+static void reject_dup(sprout_verdict *v, sprout_check check, double score)
+{
+	v->keep = 0;
+	v->check = check;
+	v->score = score;
+	v->has_score = 1;
+	if (check == SPROUT_CHECK_DUPLICATE)
+		snprintf(v->reason, sizeof v->reason,
+			 "an exact duplicate (after normalisation) of an earlier record");
+	else
+		snprintf(v->reason, sizeof v->reason,
+			 "a near duplicate (Jaccard %.3f of 5-character shingles) of an earlier "
+			 "record",
+			 score);
+}
+
+/* Is text c (n bytes, exact key h) a duplicate of what the exact set and
+ * the near-duplicate index hold? When so, the verdict says it. */
+static sprout_code indexed_dup(sprout_filter *f, const char *c, size_t n, const uint64_t h[2],
+			       sprout_verdict *v, sprout_error *err)
+{
+	int seen = f->o.dedup ? exact_seen(f, h, 0) : 0;
+	if (seen < 0)
+		return nomem(err);
+	if (seen) {
+		reject_dup(v, SPROUT_CHECK_DUPLICATE, 1);
+		return SPROUT_OK;
+	}
+	size_t which;
+	double jac = 0;
+	int dup = f->near ? sprout_neardup_check(f->near, c, n, 0, &which, &jac) : 0;
+	if (dup < 0)
+		return nomem(err);
+	if (dup)
+		reject_dup(v, SPROUT_CHECK_NEAR_DUP, jac);
+	return SPROUT_OK;
+}
+
 /* The checks across records: duplicates of earlier kept ones, novelty. */
 static sprout_code check_across(sprout_filter *f, sprout_record *r, sprout_verdict *v,
 				sprout_error *err)
@@ -918,30 +969,12 @@ static sprout_code check_across(sprout_filter *f, sprout_record *r, sprout_verdi
 	if (!c)
 		return nomem(err);
 	uint64_t h[2];
-	if (o->dedup) {
-		if (content_hash(f, c, cn, h))
-			return nomem(err);
-		int seen = exact_seen(f, h, 0);
-		if (seen < 0)
-			return nomem(err);
-		if (seen)
-			REJECT(SPROUT_CHECK_DUPLICATE, 1,
-			       "an exact duplicate (after normalisation) of an "
-			       "earlier record");
-	}
+	if (o->dedup && content_hash(f, c, cn, h))
+		return nomem(err);
+	sprout_code rc = indexed_dup(f, c, cn, h, v, err);
+	if (rc || !v->keep)
+		return rc;
 	size_t which;
-	double jac = 0;
-	if (f->near) {
-		int dup = sprout_neardup_check(f->near, c, cn, 0, &which, &jac);
-		if (dup < 0)
-			return nomem(err);
-		if (dup)
-			REJECT(
-			    SPROUT_CHECK_NEAR_DUP, jac,
-			    "a near duplicate (Jaccard %.3f of 5-character shingles) of an earlier "
-			    "record",
-			    jac);
-	}
 	if (f->pool) {
 		double best;
 		int isnew = sprout_novelty_check(f->pool, c, cn, &best, &which);
@@ -962,4 +995,112 @@ static sprout_code check_across(sprout_filter *f, sprout_record *r, sprout_verdi
 	if (f->pool && sprout_novelty_add(f->pool, c, cn))
 		return nomem(err);
 	return SPROUT_OK;
+}
+
+/* ---- the checks across records by sorted keys ------------------------------- */
+
+sprout_code sprout_filter_keys(sprout_filter *f, const sprout_record *r, uint64_t exact[2],
+			       uint64_t band[SPROUT_NEARDUP_BANDS], sprout_error *err)
+{
+	size_t n;
+	const char *c = content(f, r, &n);
+	if (!c || content_hash(f, c, n, exact) ||
+	    (f->near && sprout_neardup_keys(f->near, c, n, band)))
+		return nomem(err);
+	return SPROUT_OK;
+}
+
+unsigned sprout_filter_key_bands(const sprout_filter *f)
+{
+	return f->near ? SPROUT_NEARDUP_BANDS : 0;
+}
+
+unsigned sprout_filter_key_slots(const sprout_filter *f)
+{
+	unsigned m = 0;
+	for (int s = 0; s < SPROUT_SLOT__COUNT; s++)
+		m |= (unsigned)(f->o.slots[s] != 0) << s;
+	return m;
+}
+
+/* The verdict on record j, a leader (no earlier record has its text). */
+static sprout_code leader_verdict(sprout_filter *f, const char *c, size_t n, const uint64_t h[2],
+				  sprout_keysort *s, uint64_t j, sprout_keysort_cand *cand,
+				  int got, sprout_filter_get_fn get, void *ctx, sprout_verdict *v,
+				  sprout_error *err)
+{
+	/* the existing dataset's, in memory: exact, then near */
+	sprout_code rc = f->nexisting ? indexed_dup(f, c, n, h, v, err) : SPROUT_OK;
+	if (rc || !v->keep)
+		return rc;
+	double jac;
+	/* the earlier kept records sharing a band key, each verified once */
+	uint64_t seen_i[64];
+	size_t nseen = 0;
+	for (; got == 1; got = sprout_keysort_next(s, j, cand, err)) {
+		if (!sprout_keysort_kept(s, cand->i))
+			continue;
+		int again = 0;
+		for (size_t k = 0; k < nseen && !again; k++)
+			again = seen_i[k] == cand->i;
+		if (again)
+			continue;
+		if (nseen < sizeof seen_i / sizeof *seen_i)
+			seen_i[nseen++] = cand->i;
+		sprout_record other;
+		if ((rc = get(ctx, cand->i, &other, err)))
+			return rc;
+		size_t on;
+		const char *oc = content(f, &other, &on);
+		if (!oc)
+			return nomem(err);
+		jac = sprout_jaccard(c, n, oc, on);
+		if (jac >= f->o.near_threshold) {
+			reject_dup(v, SPROUT_CHECK_NEAR_DUP, jac);
+			return SPROUT_OK;
+		}
+	}
+	return got < 0 ? err->code : SPROUT_OK;
+}
+
+sprout_code sprout_filter_across_sorted(sprout_filter *f, sprout_record *r, const uint64_t exact[2],
+					sprout_keysort *s, uint64_t j, sprout_filter_get_fn get,
+					void *ctx, sprout_verdict *v, sprout_error *err)
+{
+	memset(v, 0, sizeof *v);
+	v->keep = 1;
+	size_t n;
+	const char *c = content(f, r, &n);
+	uint64_t h[2];
+	if (!c || content_hash(f, c, n, h))
+		return nomem(err);
+	if (h[0] != exact[0] || h[1] != exact[1])
+		return sprout_error_set(err, SPROUT_ERR_RECORD,
+					"record %llu of the input is not the one its keys were "
+					"made from: the keys files are of other records",
+					(unsigned long long)j + 1);
+	/* content() is used again for the candidates: this one aside */
+	sprout_buf_clear(&f->checked);
+	if (sprout_buf_add(&f->checked, c, n))
+		return nomem(err);
+	c = f->checked.data ? f->checked.data : "";
+	sprout_keysort_cand cand;
+	int got = sprout_keysort_next(s, j, &cand, err);
+	sprout_code rc = SPROUT_OK;
+	if (got < 0)
+		return err->code;
+	if (got && cand.band == SPROUT_KEYSORT_EXACT) {
+		/* a follower: its leader's fate (the same text, the same checks) */
+		int check;
+		double score;
+		if (sprout_keysort_verdict(s, cand.i, &check, &score))
+			reject_dup(v, (sprout_check)check, score);
+		else
+			reject_dup(v, SPROUT_CHECK_DUPLICATE, 1);
+	} else if (f->o.dedup) {
+		rc = leader_verdict(f, c, n, h, s, j, &cand, got, get, ctx, v, err);
+	}
+	if (rc)
+		return rc;
+	return sprout_keysort_decide(s, j, v->keep, (int)v->check, v->score, err);
 }

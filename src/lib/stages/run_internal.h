@@ -132,6 +132,8 @@ struct sprout_run {
 	const char *manifest_name; /* NULL: manifest.json */
 	char **filter_rejects;	   /* the shards' rejects of the split filter */
 	size_t nfilter_rejects;
+	char **filter_keys; /* its keys files (--keys-out in the shards), NULL: none */
+	size_t nfilter_keys;
 	unsigned long long filter_in;
 	unsigned long long shard_records; /* of the inputs, as the range counts */
 	char started[32];

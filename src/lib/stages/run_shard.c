@@ -119,13 +119,32 @@ int run_shard_setup(struct sprout_run *r)
 	return -1;
 }
 
+/* Does the split filter st find duplicates by sorted keys (not with
+ * novelty, whose pool is in memory; not without duplicate checks)? */
+static int by_keys(const struct stage *st)
+{
+	return !run_given(st, "novelty") && strcmp(run_stage_text(st, "dedup", "near"), "off");
+}
+
+/* Where the split filter st of this shard writes its keys. */
+static const char *keys_file(struct sprout_run *r, const struct stage *st)
+{
+	return run_fmt(r, "%s/%s.keys", r->out, st->label);
+}
+
 void run_shard_args(struct sprout_run *r, struct stage *st, char ***argv, size_t *argc, size_t *cap)
 {
 	size_t i = (size_t)(st - r->stages);
 	if (r->shard_mode == 1 && i == 0 && r->shard_range && run_find_option(st, "records"))
 		run_push(r, argv, argc, cap, run_fmt(r, "--records=%s", r->shard_range));
-	if (r->split_filter && i + 1 == r->nprefix)
+	if (r->split_filter && i + 1 == r->nprefix) {
 		run_push(r, argv, argc, cap, r->shard_mode == 1 ? "--part=each" : "--part=across");
+		/* duplicates across shards by sorting the keys each shard wrote */
+		if (r->shard_mode == 1 && by_keys(st))
+			run_push(r, argv, argc, cap, run_fmt(r, "--keys-out=%s", keys_file(r, st)));
+		for (size_t k = 0; r->shard_mode == 2 && k < r->nfilter_keys; k++)
+			run_push(r, argv, argc, cap, run_fmt(r, "--keys=%s", r->filter_keys[k]));
+	}
 	/* the rate budget is the provider's: each shard gets its share */
 	if (r->shard_mode == 1 && r->o.shards > 1 && run_find_option(st, "budget-share") &&
 	    !run_given(st, "budget-share"))
@@ -246,7 +265,8 @@ static int join(struct sprout_run *r, char *const *parts, size_t n, const char *
 	sprout_writer *w = sprout_writer_open(dest, SPROUT_CONTAINER_JSONL, &err);
 	if (!w)
 		return run_fail_at(r, &err, RS_IO);
-	const char *temp = sprout_writer_temp_path(w);
+	/* a copy: the writer's own goes with it at commit, before it is untold */
+	const char *temp = run_fmt(r, "%s", sprout_writer_temp_path(w));
 	if (r->o.temp)
 		r->o.temp(r->o.ctx, temp, 1);
 	char *buf = malloc(1 << 16);
@@ -285,6 +305,32 @@ static int join(struct sprout_run *r, char *const *parts, size_t n, const char *
 static unsigned long long count(const sprout_json *o, const char *key)
 {
 	return (unsigned long long)sprout_json_number(sprout_json_get(o, key));
+}
+
+/* The keys files of the split filter st, of the shards with records: all
+ * of them, or none (shards made before keys were written: the merge's
+ * filter finds duplicates in memory). -1, or an exit status. */
+static int take_keys(struct sprout_run *r, sprout_json *const *m, const struct stage *st)
+{
+	size_t cap = 0;
+	r->filter_keys = NULL;
+	r->nfilter_keys = 0;
+	if (!by_keys(st))
+		return -1;
+	for (unsigned k = 0; k < r->o.shards; k++) {
+		if (!m[k])
+			continue;
+		const char *path = run_fmt(r, "%s/%s.keys", shard_folder(r, k), st->label);
+		if (access(path, R_OK) != 0) {
+			run_note(r, "sprout: %s: no keys file (a shard made by an older sprout): the "
+				    "merge finds duplicates in memory",
+				 path);
+			r->nfilter_keys = 0;
+			return -1;
+		}
+		run_push(r, &r->filter_keys, &r->nfilter_keys, &cap, (char *)path);
+	}
+	return -1;
 }
 
 /* Stage i of the shards, from their markers m[0..n) (NULL: an empty
@@ -364,6 +410,8 @@ static int take_stage(struct sprout_run *r, sprout_json *const *m, size_t i, str
 	if (last && r->split_filter) { /* its checks across records are still to run */
 		r->filter_rejects = rej;
 		r->nfilter_rejects = nrej;
+		if ((rc = take_keys(r, m, st)) >= 0)
+			return rc;
 		r->filter_in = st->in;
 		const char *joined = run_fmt(r, "%s/%s.each.jsonl", r->top, st->label);
 		if ((rc = join(r, st->outputs, st->noutputs, joined, (long long)st->out)) >= 0)

@@ -45,6 +45,9 @@ enum {
 	O_PII,
 	O_PARENTS,
 	O_PART,
+	O_KEYS,
+	O_KEYS_OUT,
+	O_KEYS_MEMORY,
 	O_JUDGE,
 	O_JUDGE_MIN,
 	O_SCOPE,
@@ -115,6 +118,16 @@ static const sprout_option_def options[] = {
 		"which checks run: all (default); each, a record's own (up to the validator: "
 		"for a shard of a sharded run); across, duplicates and novelty over what each "
 		"kept, in the same order (the merge)"},
+    [O_KEYS] = {"keys", 0, "FILE", SPROUT_OPT_INFILE, REPEAT, NULL,
+		"--part across: the keys files the parts' filters wrote (--keys-out), in the "
+		"order of the input's parts: duplicates are found by sorting them, not in memory "
+		"(not with --novelty; repeatable)"},
+    [O_KEYS_OUT] = {"keys-out", 0, "FILE", SPROUT_OPT_OUTPATH, 0, NULL,
+		    "--part each: write the duplicate checks' keys of the records kept, for "
+		    "--part across --keys"},
+    [O_KEYS_MEMORY] = {"keys-memory", 0, "MIB", SPROUT_OPT_WHOLE, 0, "64",
+		       "--keys: memory for sorting the keys, in MiB (default 64; more is "
+		       "sorted in runs on disk)"},
     [O_JUDGE] = {"judge", 0, "RUBRIC[,RUBRIC...]", SPROUT_OPT_TEXT, 0, NULL,
 		 "ask a model to score each record the other checks keep, 1 to 5: meaning (a "
 		 "variant against its parent), response (correct and helpful), fluency, scope (a "
@@ -144,11 +157,19 @@ static const char *const outputs[] = {"out", NULL};
 #define MAX_FILES    16
 #define JUDGE_WINDOW 1024 /* records pushed ahead of the judgements */
 
+#include "checks/keysort.h"
+
 struct filt {
 	sprout_stage base;
 	sprout_filter_options o;
 	const char *against[MAX_FILES], *pool[MAX_FILES], *parents[MAX_FILES];
 	size_t nagainst, npool, nparents;
+	const char **keys; /* --keys, in order */
+	size_t nkeys, kcap;
+	const char *keys_out;
+	unsigned long long keys_mib;
+	sprout_keys_writer *kw; /* --keys-out */
+	sprout_keysort *ks;	/* --keys */
 	sprout_arena *values; /* copies of the options' text */
 	/* the judge */
 	sprout_llm_config llm;
@@ -176,6 +197,7 @@ static void init(sprout_stage *s)
 	struct filt *f = (struct filt *)s;
 	sprout_filter_options_init(&f->o);
 	f->o.embed_cache = "sprout-embeddings.sqlite";
+	f->keys_mib = 64;
 	sprout_judge_options_init(&f->jo);
 	f->jo.rubrics = f->rubrics;
 	sprout_llm_config_init(&f->llm);
@@ -372,6 +394,20 @@ static sprout_code set(sprout_stage *s, size_t i, const char *value, sprout_erro
 	case O_AGAINST: return add_file(f->against, &f->nagainst, arg, "--against", err);
 	case O_PARENTS: return add_file(f->parents, &f->nparents, arg, "--parents", err);
 	case O_NOVELTY: o->novelty = 1; return add_file(f->pool, &f->npool, arg, "--novelty", err);
+	case O_KEYS:
+		if (f->nkeys == f->kcap) {
+			size_t cap = f->kcap ? f->kcap * 2 : 16;
+			const char **v = realloc(f->keys, cap * sizeof *v);
+			if (!v)
+				return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
+			f->keys = v;
+			f->kcap = cap;
+		}
+		f->keys[f->nkeys++] = arg;
+		return SPROUT_OK;
+	case O_KEYS_OUT: f->keys_out = arg; return SPROUT_OK;
+	case O_KEYS_MEMORY:
+		return sprout_option_whole_in("--keys-memory", arg, 1, 1u << 20, &f->keys_mib, err);
 	case O_JUDGE: return rubrics(f, arg, 0, err);
 	case O_JUDGE_MIN: return rubrics(f, arg, 1, err);
 	case O_SCOPE: f->jo.scope = arg; return SPROUT_OK;
@@ -426,6 +462,15 @@ static sprout_code open_filter(sprout_stage *s, sprout_error *err)
 		for (size_t i = 0; i < f->jo.nrubrics; i++)
 			f->o.need_parent |= f->rubrics[i] == SPROUT_RUBRIC_MEANING;
 	}
+	if (f->nkeys && f->o.part != SPROUT_FILTER_ACROSS)
+		return USAGE("--keys: only with --part across (the merge of parts)");
+	if (f->nkeys && f->o.novelty)
+		return USAGE("--keys: not with --novelty, whose check needs every kept text in "
+			     "memory");
+	if (f->nkeys && !f->o.dedup)
+		return USAGE("--keys: the duplicate checks are off (--dedup off)");
+	if (f->keys_out && f->o.part != SPROUT_FILTER_EACH)
+		return USAGE("--keys-out: only with --part each (a part's filter)");
 	sprout_error why = SPROUT_ERROR_INIT;
 	if (!(f->flt = sprout_filter_new(&f->o, &why)))
 		/* its message without a place, as the command line printed it */
@@ -436,6 +481,10 @@ static sprout_code open_filter(sprout_stage *s, sprout_error *err)
 			   !(f->judge = sprout_judge_new(&f->jo, f->client, err))))
 		return err->code;
 	f->texts = f->o.similarity && f->o.engine == SPROUT_SIM_EMBED;
+	if (f->keys_out && !s->dry_run &&
+	    !(f->kw = sprout_keys_create(f->keys_out, sprout_filter_key_bands(f->flt),
+					 sprout_filter_key_slots(f->flt), err)))
+		return err->code;
 	return (f->sp = sprout_spool_new(NULL, err)) ? SPROUT_OK : err->code;
 }
 
@@ -494,6 +543,19 @@ static sprout_code side_files(struct filt *f, const char *const *paths, size_t n
 	return rc == SPROUT_END ? SPROUT_OK : rc;
 }
 
+/* Hand on a record the checks kept, its keys written first (--keys-out). */
+static sprout_code keep(struct filt *f, sprout_record *r, sprout_error *err)
+{
+	if (f->kw) {
+		uint64_t exact[2], band[SPROUT_NEARDUP_BANDS];
+		sprout_code rc;
+		if ((rc = sprout_filter_keys(f->flt, r, exact, band, err)) ||
+		    (rc = sprout_keys_put(f->kw, exact, band, err)))
+			return rc;
+	}
+	return sprout_stage_emit(&f->base, 0, r, NULL, 0, err);
+}
+
 /* ---- the judge ------------------------------------------------------------ */
 
 static int on_judged(void *ctx, const sprout_judgement *jm)
@@ -507,7 +569,7 @@ static int on_judged(void *ctx, const sprout_judgement *jm)
 	    (f->jrc = sprout_judge_mark(jm, &r, err)))
 		return 1;
 	if (jm->keep)
-		return (f->jrc = sprout_stage_emit(s, 0, &r, NULL, 0, err)) != SPROUT_OK;
+		return (f->jrc = keep(f, &r, err)) != SPROUT_OK;
 	const sprout_judge_score *sc = &jm->s[jm->rubric];
 	char check[32];
 	snprintf(check, sizeof check, "judge:%s", sprout_rubric_name(jm->rubric));
@@ -574,6 +636,79 @@ static sprout_code judge_all(struct filt *f, sprout_error *err)
 }
 
 /* ---- at close ------------------------------------------------------------- */
+
+/* ---- duplicates by sorted keys (--keys) ------------------------------------ */
+
+/* The records of the keys files one after another. */
+struct keyseq {
+	struct filt *f;
+	size_t file;
+	sprout_keys_reader *r;
+};
+
+static sprout_code keyseq_next(struct keyseq *q, uint64_t exact[2],
+			       uint64_t band[SPROUT_NEARDUP_BANDS], sprout_error *err)
+{
+	struct filt *f = q->f;
+	for (;;) {
+		if (!q->r) {
+			if (q->file == f->nkeys)
+				return SPROUT_END;
+			const char *path = f->keys[q->file];
+			if (!(q->r = sprout_keys_open(path, err)))
+				return err->code;
+			const char *what = NULL;
+			if (sprout_keys_bands(q->r) != sprout_filter_key_bands(f->flt))
+				what = "duplicate checks (--dedup)";
+			else if (sprout_keys_slots(q->r) != sprout_filter_key_slots(f->flt))
+				what = "checked slots (--fields)";
+			if (what) {
+				sprout_error_set(err, SPROUT_ERR_USAGE,
+						 "--keys: made by a filter with other %s than this "
+						 "one's",
+						 what);
+				sprout_error_locate(err, path, 0, 0);
+				return err->code;
+			}
+		}
+		sprout_code rc = sprout_keys_next(q->r, exact, band, err);
+		if (rc != SPROUT_END)
+			return rc;
+		sprout_keys_close(q->r);
+		q->r = NULL;
+		q->file++;
+	}
+}
+
+/* Every record's keys, sorted into candidate pairs (n records pushed). */
+static sprout_code sort_keys(struct filt *f, size_t n, sprout_error *err)
+{
+	if (!(f->ks = sprout_keysort_new(sprout_filter_key_bands(f->flt),
+					 (size_t)f->keys_mib << 20, NULL, err)))
+		return err->code;
+	struct keyseq q = {f, 0, NULL};
+	uint64_t exact[2], band[SPROUT_NEARDUP_BANDS], count = 0;
+	sprout_code rc;
+	while ((rc = keyseq_next(&q, exact, band, err)) == SPROUT_OK &&
+	       (rc = sprout_keysort_add(f->ks, exact, band, err)) == SPROUT_OK)
+		count++;
+	sprout_keys_close(q.r);
+	if (rc != SPROUT_END)
+		return rc;
+	if (count != n)
+		return sprout_error_set(err, SPROUT_ERR_USAGE,
+					"--keys: the keys files hold %llu records, the input %zu: "
+					"they were made from other records",
+					(unsigned long long)count, n);
+	return sprout_keysort_plan(f->ks, err);
+}
+
+static sprout_code get_aside(void *ctx, uint64_t i, sprout_record *r, sprout_error *err)
+{
+	struct filt *f = ctx;
+	sprout_arena_reset(f->jmem);
+	return sprout_spool_get_aside(f->sp, (size_t)i, f->jmem, r, err);
+}
 
 /* What a dry run would do, as the summary's lines. */
 static void dry_summary(struct filt *f, size_t n, unsigned long kept, unsigned long requests,
@@ -645,15 +780,25 @@ static sprout_code close_filter(sprout_stage *s, sprout_error *err)
 		return err->code;
 	size_t n = sprout_spool_count(f->sp);
 	unsigned long passed = 0, requests = 0, cached = 0;
+	struct keyseq q = {f, 0, NULL}; /* with --keys: the keys again, to check them */
+	if (f->nkeys && (rc = sort_keys(f, n, err)))
+		return rc;
+	rc = SPROUT_OK;
 	for (size_t i = 0; i < n; i++) {
 		sprout_record r;
 		sprout_verdict v;
 		sprout_arena_reset(f->mem);
 		if ((rc = sprout_spool_get(f->sp, i, f->mem, &r, err)))
-			return rc;
-		if ((rc = sprout_filter_record(f->flt, &r, &v, err))) {
-			sprout_error_locate(err, r.file, r.line, 0);
-			return rc;
+			break;
+		uint64_t exact[2], band[SPROUT_NEARDUP_BANDS];
+		if (f->ks && (rc = keyseq_next(&q, exact, band, err)))
+			break;
+		if ((rc = f->ks ? sprout_filter_across_sorted(f->flt, &r, exact, f->ks, i,
+							      get_aside, f, &v, err)
+				: sprout_filter_record(f->flt, &r, &v, err))) {
+			if (!err->file[0])
+				sprout_error_locate(err, r.file, r.line, 0);
+			break;
 		}
 		if (!v.keep) {
 			f->failed[v.check]++;
@@ -668,7 +813,7 @@ static sprout_code close_filter(sprout_stage *s, sprout_error *err)
 			j.line = r.line;
 			j.record = r.obj;
 			if ((rc = sprout_stage_drop(s, &j, err)))
-				return rc;
+				break;
 			continue;
 		}
 		passed++;
@@ -679,13 +824,23 @@ static sprout_code close_filter(sprout_stage *s, sprout_error *err)
 				 f->judge, &r,
 				 sprout_filter_parent_texts(f->flt, &r, parent) ? parent : NULL,
 				 &requests, &cached, err)))
-				return rc;
+				break;
 		} else if (f->judging) {
 			if ((rc = sprout_spool_put(f->judged, &r, err)))
-				return rc;
-		} else if ((rc = sprout_stage_emit(s, 0, &r, NULL, 0, err))) {
-			return rc;
+				break;
+		} else if ((rc = keep(f, &r, err))) {
+			break;
 		}
+	}
+	sprout_keys_close(q.r);
+	if (rc)
+		return rc;
+	if (f->ks) {
+		uint64_t records, pairs, runs;
+		sprout_keysort_counts(f->ks, &records, &pairs, &runs);
+		sprout_stage_note(s, "keys: %llu records sorted, %llu candidate pairs, %s",
+				  (unsigned long long)records, (unsigned long long)pairs,
+				  runs ? "in runs on disk" : "in memory");
 	}
 	if (s->dry_run) {
 		dry_summary(f, n, passed, requests, cached);
@@ -694,6 +849,12 @@ static sprout_code close_filter(sprout_stage *s, sprout_error *err)
 	/* 3: the judge */
 	if (f->judging && (rc = judge_all(f, err)))
 		return rc;
+	if (f->kw) {
+		rc = sprout_keys_commit(f->kw, err);
+		f->kw = NULL;
+		if (rc)
+			return rc;
+	}
 	summary(f, n);
 	return SPROUT_OK;
 }
@@ -709,6 +870,9 @@ static void free_filter(sprout_stage *s)
 	sprout_arena_free(f->jmem);
 	sprout_arena_free(f->values);
 	sprout_filter_free(f->flt);
+	sprout_keys_abort(f->kw);
+	sprout_keysort_free(f->ks);
+	free(f->keys);
 }
 
 const sprout_stage_def sprout_stage_filter = {
