@@ -77,6 +77,11 @@ typedef struct sprout_run_options {
 	 * RUN, once every shard is done. */
 	unsigned shard, shards;
 	int merge;
+	/* The merge: 0 finds the duplicates across shards with the filter's
+	 * index in memory (as a run without shards); else by sorting the keys
+	 * the shards wrote, on disk, within this many MiB (for sets too big
+	 * for the index; slower: docs/internals/keys.md). */
+	unsigned dedup_memory;
 	/* Commands that run stages, ending with a NULL name, or NULL. */
 	const sprout_run_command *commands;
 	/* A line for a person (no final newline); NULL: none told. */

@@ -21,7 +21,8 @@ enum {
 	OPT_URL,
 	OPT_MODEL,
 	OPT_SHARD,
-	OPT_SHARDS
+	OPT_SHARDS,
+	OPT_DEDUP_MEMORY
 };
 
 static const struct cli_option options[] = {
@@ -61,12 +62,17 @@ static const struct cli_option run_options[] = {
 /* sprout merge's */
 static const struct cli_option merge_options[] = {
     {"shards", 0, "N", OPT_SHARDS, "how many shards the run was cut into (required)"},
+    {"dedup-memory", 0, "MIB", OPT_DEDUP_MEMORY,
+     "find the duplicates across shards by sorting on disk the keys the shards wrote, "
+     "within MIB of memory, instead of with an index of every kept text in memory (for sets "
+     "too big for it; several times slower)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 static int dry;		       /* --dry-run */
 static const char *shard_arg;  /* --shard */
 static const char *shards_arg; /* --shards */
+static const char *dedup_arg;  /* --dedup-memory */
 
 /* ---- progress ------------------------------------------------------------ */
 
@@ -206,6 +212,7 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_MODEL: o->model = arg; return -1;
 	case OPT_SHARD: shard_arg = arg; return -1;
 	case OPT_SHARDS: shards_arg = arg; return -1;
+	case OPT_DEDUP_MEMORY: dedup_arg = arg; return -1;
 	}
 	return -1;
 }
@@ -303,7 +310,7 @@ static int run_or_merge(int argc, char **argv, int merge)
 	sprout_run_options o = SPROUT_RUN_OPTIONS_INIT;
 	struct cli_common c;
 	dry = 0;
-	shard_arg = shards_arg = NULL;
+	shard_arg = shards_arg = dedup_arg = NULL;
 	struct cli_option all[sizeof options / sizeof *options + 2];
 	size_t n = 0;
 	for (const struct cli_option *p = merge ? merge_options : run_options; p->name; p++)
@@ -344,6 +351,11 @@ static int run_or_merge(int argc, char **argv, int merge)
 			return EXIT_USAGE;
 		}
 		o.merge = 1;
+		if (dedup_arg && !whole(dedup_arg, 1, 1u << 20, &o.dedup_memory)) {
+			cli_error("--dedup-memory: '%s' is not a number of MiB from 1 to %u",
+				  dedup_arg, 1u << 20);
+			return EXIT_USAGE;
+		}
 	}
 	if (dry && o.shards) {
 		cli_error("--dry-run plans the whole run; leave out --shard%s", merge ? "s" : "");

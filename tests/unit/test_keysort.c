@@ -53,7 +53,8 @@ static void decide_sorted(char **t, size_t n, double threshold, size_t mem, int 
 				if (!sprout_keysort_verdict(s, c.i, &check, &score))
 					check = 0;
 			} else if (sprout_keysort_kept(s, c.i)) {
-				double jac = sprout_jaccard(t[j], strlen(t[j]), t[c.i], strlen(t[c.i]));
+				double jac =
+				    sprout_jaccard(t[j], strlen(t[j]), t[c.i], strlen(t[c.i]));
 				if (jac >= threshold) {
 					dup = 1;
 					check = 1;
@@ -145,10 +146,10 @@ static void chain_keeps_what_a_rejected_record_would_reject(void)
  * holds: the sorted keys keep exactly what the index keeps. */
 static void sorted_keys_decide_as_the_index(void)
 {
-	static const char *const words[] = {"card",  "refund", "transfer", "money", "account",
-					    "my",    "the",    "why",	   "is",    "not",
-					    "there", "how",    "do",	   "i",	    "top",
-					    "up",    "pending", "fee",	   "cash",  "atm"};
+	static const char *const words[] = {"card",  "refund",	"transfer", "money", "account",
+					    "my",    "the",	"why",	    "is",    "not",
+					    "there", "how",	"do",	    "i",     "top",
+					    "up",    "pending", "fee",	    "cash",  "atm"};
 	sprout_rng r;
 	sprout_rng_init(&r, 9, "families", "keysort");
 	size_t nbase = 300, n = 6000;
@@ -182,7 +183,7 @@ static void sorted_keys_decide_as_the_index(void)
 		exact += !kept[i] && !why[i];
 		near += !kept[i] && why[i];
 	}
-	CHECK(runs > 2);			/* sorted on disk */
+	CHECK(runs > 2);			     /* sorted on disk */
 	CHECK(nkept > n / 10 && nkept < n - n / 10); /* every kind of decision */
 	CHECK(exact > 100 && near > 100);
 	for (size_t i = 0; i < n; i++)

@@ -283,8 +283,7 @@ static void signature(const sprout_neardup *d, const uint64_t *sh, size_t k, uin
 
 /* The keys under which the index files a text of shingles sh[0..k): one
  * per band, never 0. */
-static void band_keys(const sprout_neardup *d, const uint64_t *sh, size_t k,
-		      uint64_t keys[BANDS])
+static void band_keys(const sprout_neardup *d, const uint64_t *sh, size_t k, uint64_t keys[BANDS])
 {
 	uint32_t sig[PERMS];
 	signature(d, sh, k, sig);

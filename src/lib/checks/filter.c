@@ -319,7 +319,7 @@ static sprout_code know(sprout_filter *f, const sprout_record *r, struct parent 
 		size_t n;
 		const char *c = f->pool ? content(f, r, &n) : "";
 		return !c || (f->pool && sprout_novelty_count(f->pool, c, n)) ? nomem(err)
-									       : SPROUT_OK;
+									      : SPROUT_OK;
 	}
 	for (int s = 0; s < SPROUT_SLOT__COUNT; s++) {
 		sprout_text t;
@@ -1025,8 +1025,8 @@ unsigned sprout_filter_key_slots(const sprout_filter *f)
 
 /* The verdict on record j, a leader (no earlier record has its text). */
 static sprout_code leader_verdict(sprout_filter *f, const char *c, size_t n, const uint64_t h[2],
-				  sprout_keysort *s, uint64_t j, sprout_keysort_cand *cand,
-				  int got, sprout_filter_get_fn get, void *ctx, sprout_verdict *v,
+				  sprout_keysort *s, uint64_t j, sprout_keysort_cand *cand, int got,
+				  sprout_filter_get_fn get, void *ctx, sprout_verdict *v,
 				  sprout_error *err)
 {
 	/* the existing dataset's, in memory: exact, then near */

@@ -25,8 +25,8 @@ static sprout_code nomem(sprout_error *err)
  * records; trail: count, XXH64 of head and records (8 bytes each). All
  * numbers little-endian. */
 static const char magic[8] = {'S', 'P', 'R', 'O', 'U', 'T', 'K', 'Y'};
-#define HEAD    24
-#define TRAIL   16
+#define HEAD	24
+#define TRAIL	16
 #define VERSION 1
 
 static void put32(unsigned char *p, uint32_t v)
@@ -301,9 +301,9 @@ static int cmp_item(const void *x, const void *y)
 }
 
 struct run {
-	uint64_t start, n;  /* items in the file */
-	uint64_t done;	    /* read so far */
-	struct item *buf;   /* the window */
+	uint64_t start, n; /* items in the file */
+	uint64_t done;	   /* read so far */
+	struct item *buf;  /* the window */
 	size_t have, pos;
 };
 
@@ -399,8 +399,7 @@ static sprout_code spill(struct xsort *x, sprout_error *err)
 	return rc;
 }
 
-static sprout_code xsort_add(struct xsort *x, uint64_t a, uint64_t b, uint64_t c,
-			     sprout_error *err)
+static sprout_code xsort_add(struct xsort *x, uint64_t a, uint64_t b, uint64_t c, sprout_error *err)
 {
 	if (x->n == x->cap) {
 		if (x->cap == x->max) {
@@ -432,8 +431,7 @@ static sprout_code refill(struct xsort *x, struct run *r, sprout_error *err)
 		return nomem(err);
 	uint64_t left = r->n - r->done;
 	size_t want = left < window ? (size_t)left : window;
-	if (read_at(x->fd, r->buf, want * sizeof *r->buf,
-		    (r->start + r->done) * sizeof *r->buf))
+	if (read_at(x->fd, r->buf, want * sizeof *r->buf, (r->start + r->done) * sizeof *r->buf))
 		return sprout_error_set(err, SPROUT_ERR_IO, "cannot read a temporary file: %s",
 					strerror(errno));
 	r->done += want;
@@ -546,8 +544,7 @@ struct sprout_keysort {
 
 #define BANDBUF (1 << 16)
 
-sprout_keysort *sprout_keysort_new(unsigned bands, size_t mem, const char *dir,
-				   sprout_error *err)
+sprout_keysort *sprout_keysort_new(unsigned bands, size_t mem, const char *dir, sprout_error *err)
 {
 	if (!dir || !*dir)
 		dir = getenv("TMPDIR");

@@ -77,8 +77,7 @@ typedef struct sprout_keysort sprout_keysort;
 /* bands: 0 (exact keys only) or SPROUT_NEARDUP_BANDS; mem: bytes for the
  * runs (at least 64 KiB are used); dir: for the runs (NULL: $TMPDIR, else
  * /tmp). NULL with err. */
-sprout_keysort *sprout_keysort_new(unsigned bands, size_t mem, const char *dir,
-				   sprout_error *err);
+sprout_keysort *sprout_keysort_new(unsigned bands, size_t mem, const char *dir, sprout_error *err);
 void sprout_keysort_free(sprout_keysort *s); /* accepts NULL */
 
 /* The next record's keys (band ignored when bands is 0). */

@@ -144,6 +144,9 @@ void run_shard_args(struct sprout_run *r, struct stage *st, char ***argv, size_t
 			run_push(r, argv, argc, cap, run_fmt(r, "--keys-out=%s", keys_file(r, st)));
 		for (size_t k = 0; r->shard_mode == 2 && k < r->nfilter_keys; k++)
 			run_push(r, argv, argc, cap, run_fmt(r, "--keys=%s", r->filter_keys[k]));
+		if (r->shard_mode == 2 && r->nfilter_keys)
+			run_push(r, argv, argc, cap,
+				 run_fmt(r, "--keys-memory=%u", r->o.dedup_memory));
 	}
 	/* the rate budget is the provider's: each shard gets its share */
 	if (r->shard_mode == 1 && r->o.shards > 1 && run_find_option(st, "budget-share") &&
@@ -315,15 +318,16 @@ static int take_keys(struct sprout_run *r, sprout_json *const *m, const struct s
 	size_t cap = 0;
 	r->filter_keys = NULL;
 	r->nfilter_keys = 0;
-	if (!by_keys(st))
+	if (!by_keys(st) || !r->o.dedup_memory) /* the index in memory */
 		return -1;
 	for (unsigned k = 0; k < r->o.shards; k++) {
 		if (!m[k])
 			continue;
 		const char *path = run_fmt(r, "%s/%s.keys", shard_folder(r, k), st->label);
 		if (access(path, R_OK) != 0) {
-			run_note(r, "sprout: %s: no keys file (a shard made by an older sprout): the "
-				    "merge finds duplicates in memory",
+			run_note(r,
+				 "sprout: %s: no keys file (a shard made by an older sprout): the "
+				 "merge finds duplicates in memory",
 				 path);
 			r->nfilter_keys = 0;
 			return -1;

@@ -170,7 +170,7 @@ struct filt {
 	unsigned long long keys_mib;
 	sprout_keys_writer *kw; /* --keys-out */
 	sprout_keysort *ks;	/* --keys */
-	sprout_arena *values; /* copies of the options' text */
+	sprout_arena *values;	/* copies of the options' text */
 	/* the judge */
 	sprout_llm_config llm;
 	sprout_llm_endpoint ep;
@@ -683,8 +683,8 @@ static sprout_code keyseq_next(struct keyseq *q, uint64_t exact[2],
 /* Every record's keys, sorted into candidate pairs (n records pushed). */
 static sprout_code sort_keys(struct filt *f, size_t n, sprout_error *err)
 {
-	if (!(f->ks = sprout_keysort_new(sprout_filter_key_bands(f->flt),
-					 (size_t)f->keys_mib << 20, NULL, err)))
+	if (!(f->ks = sprout_keysort_new(sprout_filter_key_bands(f->flt), (size_t)f->keys_mib << 20,
+					 NULL, err)))
 		return err->code;
 	struct keyseq q = {f, 0, NULL};
 	uint64_t exact[2], band[SPROUT_NEARDUP_BANDS], count = 0;
