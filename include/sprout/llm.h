@@ -11,6 +11,23 @@
  * prompt, so a run killed at any moment and started again sends nothing
  * that was already answered. The API key is never logged or stored.
  *
+ * Several servers: an endpoint may name several URLs, replicas that
+ * answer the same requests (sprout_llm_endpoint.urls). Each takes up to
+ * concurrency requests in flight; each request goes to the least busy
+ * healthy one. A server that fails (connection refused or reset, a time
+ * out, a 5xx, a 429) is set aside for a pause (2 s, doubled at each
+ * failure in a row, at most backoff_max; see sprout_server in
+ * sprout/ratelimit.h) and its request is sent again at once to another
+ * healthy server, which spends none of the request's retries (at most
+ * retries such moves). After the pause the server gets one trial request
+ * and rejoins when it is answered. When no server is healthy, a request
+ * spends its retries as with one server, and the requests waiting for a
+ * server spend one each time a server fails again, so every request ends,
+ * answered or failed with the last error (naming the server). The answers
+ * are cached under the first URL: which server answered does not matter.
+ * With one URL nothing is ever set aside (a failed request waits its
+ * backoff).
+ *
  * Pace: requests to an endpoint wait on token buckets (requests, tokens,
  * input and output tokens; see sprout/ratelimit.h) fed by the server's
  * rate-limit headers and by the budgets set by hand (rpm, tpm), and on a
@@ -65,6 +82,10 @@ typedef struct sprout_llm_endpoint {
 	const char *api_key;
 	const char *const *headers; /* extra "Name: value" lines */
 	size_t nheaders;
+	/* nurls > 1: the servers of the endpoint, urls[0] the one its answers
+	 * are cached under (url is then urls[0]); must outlive the client */
+	const char *const *urls;
+	size_t nurls;
 } sprout_llm_endpoint;
 
 typedef struct sprout_llm_request {
@@ -120,7 +141,7 @@ typedef void (*sprout_llm_done)(void *ud, const sprout_llm_request *rq,
 				const sprout_llm_answer *an);
 
 typedef struct sprout_llm_options {
-	size_t concurrency; /* requests in flight (default 16) */
+	size_t concurrency; /* requests in flight per server (default 16) */
 	int retries;	    /* after the first attempt (default 5) */
 	double timeout;	    /* seconds per attempt (default 300) */
 	double backoff;	    /* first wait, seconds (default 1); doubled each retry, jittered */
@@ -133,7 +154,8 @@ typedef struct sprout_llm_options {
 	 * APIs (sprout/batch.h), which needs the cache */
 	const struct sprout_batch_options *batch;
 	double rpm, tpm; /* > 0: at most so many requests, tokens (input and output) a
-			  * minute to each endpoint, besides what its headers say */
+			  * minute to each endpoint (over all its servers), besides what
+			  * the servers' headers say */
 	int fixed;	 /* keep concurrency in flight: no adaptive concurrency, no limits
 			  * from headers, no shared cool-down (rpm, tpm and each request's
 			  * Retry-After still hold) */
@@ -147,6 +169,10 @@ typedef struct sprout_llm_options {
 	 * when it is not longer than this request's max_tokens (see
 	 * docs/generate.md) */
 	int reuse_cache;
+	/* NULL, or told a line for a person (no final newline) when a server
+	 * is set aside and when it rejoins; called from sprout_llm_step */
+	void (*note)(void *ctx, const char *line);
+	void *note_ctx;
 } sprout_llm_options;
 
 void sprout_llm_options_init(sprout_llm_options *o);
@@ -188,6 +214,8 @@ typedef struct sprout_llm_counts {
 	unsigned long cuts;	 /* times an endpoint's concurrency was halved */
 	unsigned long peak;	 /* the most requests in flight at once */
 	unsigned long budget;	 /* requests not sent for max_cost */
+	unsigned long moved;	 /* attempts sent again to another server, no retry spent */
+	unsigned long set_aside; /* times a server was set aside (failed trials not counted) */
 } sprout_llm_counts;
 
 void sprout_llm_counts_get(const sprout_llm *l, sprout_llm_counts *c);
@@ -200,11 +228,26 @@ typedef struct sprout_llm_ledger {
 	double cost;		       /* USD; < 0 when the model has no price */
 	unsigned long cache_hits;      /* answered by the cache: cost nothing */
 	sprout_usage cache_usage;      /* what they had counted when first asked */
+	size_t nservers;	       /* its servers (sprout_llm_server_get) */
 } sprout_llm_ledger;
 
 /* The ledger of endpoint i (0.. while it returns 1), in the order the
  * endpoints were first used; valid until the next call into l. */
 int sprout_llm_ledger_get(const sprout_llm *l, size_t i, sprout_llm_ledger *out);
+
+/* What server k of endpoint i (in the ledger's order) was sent. */
+typedef struct sprout_llm_server_stats {
+	const char *url;	/* without credentials */
+	unsigned long sent;	/* HTTP attempts */
+	unsigned long answered; /* of them, answered (a response that is not a failure) */
+	unsigned long failed;	/* of them, failed for the server's fault */
+	unsigned long asides;	/* times set aside */
+	int aside;		/* set aside now */
+} sprout_llm_server_stats;
+
+/* Server k of endpoint i: 1, or 0 past the last; valid until the next
+ * call into l. */
+int sprout_llm_server_get(const sprout_llm *l, size_t i, size_t k, sprout_llm_server_stats *out);
 
 /* The total USD of l's ledger in *usd (rounded to 1e-10): 1 when every
  * model that was sent a request has a price, else 0 (*usd then counts the
@@ -221,14 +264,18 @@ sprout_code sprout_llm_ledger_write(const sprout_llm *l, const char *path, sprou
 /* ---- a client configured from options ----------------------------------- */
 
 #define SPROUT_LLM_MAX_HEADERS 32
+#define SPROUT_LLM_MAX_URLS    64
 
 /* What the model server's options set (the command line's --url ...
  * --max-tokens, a recipe stage's url: ...): the client's options, the
  * server, its API, key and headers, the answer's length and schema.
  * Values point into the text given to sprout_llm_config_set. */
 typedef struct sprout_llm_config {
-	sprout_llm_options lo; /* cache: sprout-cache.sqlite unless set */
-	const char *url, *key_env;
+	sprout_llm_options lo;	   /* cache: sprout-cache.sqlite unless set */
+	const char *url, *key_env; /* url: the first of urls */
+	const char *urls[SPROUT_LLM_MAX_URLS];
+	size_t nurls;
+	unsigned budget_share; /* rpm, tpm and max_cost are divided by it (1) */
 	sprout_llm_api api;
 	const char *headers[SPROUT_LLM_MAX_HEADERS];
 	size_t nheaders;
@@ -240,15 +287,16 @@ void sprout_llm_config_init(sprout_llm_config *l);
 
 /* The option named name ("url", "api", "api-key-env", "header",
  * "answer-tokens", "no-schema", "concurrency", "fixed-concurrency", "rpm",
- * "tpm", "retries", "timeout", "backoff", "cache", "no-cache",
- * "reuse-cache", "max-requests", "max-tokens") from its text (NULL for a
- * switch): SPROUT_OK, SPROUT_ERR_USAGE with a message naming the option,
- * or SPROUT_END when name is not one of them. */
+ * "tpm", "budget-share", "retries", "timeout", "backoff", "cache",
+ * "no-cache", "reuse-cache", "max-requests", "max-tokens") from its text
+ * (NULL for a switch; "url" and "header" add one more each time): SPROUT_OK, SPROUT_ERR_USAGE with
+ * a message naming the option, or SPROUT_END when name is not one of them. */
 sprout_code sprout_llm_config_set(sprout_llm_config *l, const char *name, const char *value,
 				  sprout_error *err);
 
 /* After the options: the URL from the environment when none was given
- * ($OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL for anthropic), the key from
+ * ($OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL for anthropic), rpm, tpm and
+ * max_cost (when set) divided by budget-share, the key from
  * --api-key-env's variable (*key, NULL for the default), no cache with
  * no-cache or for a dry run that would make one. SPROUT_ERR_USAGE when the
  * key's variable is not set. */

@@ -6,7 +6,9 @@
  * (OpenAI's x-ratelimit-*, Anthropic's anthropic-ratelimit-*); the
  * parsers of those headers; and the adaptive concurrency (additive
  * increase, multiplicative decrease) that sprout_llm applies per
- * endpoint. Pure arithmetic on the caller's clock (seconds): nothing here
+ * server; and the state of each of several servers that answer the same
+ * requests: how busy it is, whether it is set aside after a failure, and
+ * which one a request goes to. Pure arithmetic on the caller's clock (seconds): nothing here
  * sleeps, reads a clock or allocates. */
 #ifndef SPROUT_RATELIMIT_H
 #define SPROUT_RATELIMIT_H
@@ -123,6 +125,59 @@ void sprout_aimd_success(sprout_aimd *a);
 int sprout_aimd_congested(sprout_aimd *a, double sent_at, double now);
 /* How many may be in flight now. */
 size_t sprout_aimd_allowed(const sprout_aimd *a);
+
+/* ---- several servers ------------------------------------------------------------ */
+
+/* One of several servers that answer the same requests (replicas of a
+ * model, each its own URL). A server that fails (a connection refused or
+ * reset, a time out, a 5xx, a 429) is set aside for a pause: first, doubled
+ * at each failure in a row, at most max (and at least what its Retry-After
+ * asked). When the pause is over it gets one trial request; it rejoins
+ * when that one is answered, and a failed trial sets it aside again for
+ * twice as long. Requests that were in flight when it was set aside end
+ * as they end: their failures are the same failure, their answers do not
+ * bring it back. */
+typedef struct sprout_server {
+	unsigned long in_flight;
+	unsigned long sent;   /* requests started */
+	unsigned long asides; /* times it was set aside (not counting failed trials) */
+	double aside_since;   /* when it was set aside last; requests sent before
+			       * then are the old ones */
+	double aside_until;   /* while set aside: no request before this */
+	double pause;	      /* the current pause, 0 while it is healthy */
+	int aside;	      /* set aside (until its trial is answered) */
+	int trial;	      /* its trial request is in flight */
+} sprout_server;
+
+void sprout_server_init(sprout_server *s);
+
+/* Whether s is healthy (not set aside). */
+int sprout_server_healthy(const sprout_server *s);
+
+/* Seconds until s may take a request at now as far as being set aside
+ * goes: 0 (healthy, or its pause is over and its trial may go), the rest
+ * of its pause, or -1 while its trial is in flight. Concurrency and rate
+ * limits are the caller's. */
+double sprout_server_wait(const sprout_server *s, double now);
+
+/* A request goes to s at now: its trial when s is set aside. */
+void sprout_server_sent(sprout_server *s, double now);
+
+/* A request to s sent at sent_at failed at now for the server's fault.
+ * 1 when s was set aside by it (a healthy server, or a failed trial: the
+ * pause doubled, at most max), for at least at_least seconds; 0 when it
+ * changed nothing (a request sent before s was set aside). */
+int sprout_server_failed(sprout_server *s, double sent_at, double now, double first, double max,
+			 double at_least);
+
+/* A request to s sent at sent_at got an answer (a response that is not
+ * the server's failure). 1 when s rejoined (its trial was answered). */
+int sprout_server_answered(sprout_server *s, double sent_at);
+
+/* The server a request goes to: of v[0..n) those whose wait[i] is 0, the
+ * one with the fewest requests in flight, then the fewest sent, then the
+ * first. -1 when no wait is 0. */
+long sprout_server_pick(const sprout_server *v, const double *wait, size_t n);
 
 #ifdef __cplusplus
 }

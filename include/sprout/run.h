@@ -67,6 +67,10 @@ typedef struct sprout_run_options {
 	int restart;		 /* run every stage again */
 	int llm;		 /* 1: the llm section on, -1: off, 0: as the recipe says */
 	const char *url, *model; /* in place of the llm section's */
+	/* nurls > 0: several servers in place of the llm section's url (url
+	 * unused); each is given to the stages as a --url of its own */
+	const char *const *urls;
+	size_t nurls;
 	int allow_outside;	 /* files outside the recipe's folder, the working one, the run's */
 	int quiet;		 /* no notes (errors still come back) */
 	/* A sharded run (docs/scale.md), shards > 0: without merge, shard

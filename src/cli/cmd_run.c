@@ -38,7 +38,8 @@ static const struct cli_option options[] = {
     {"offline", 0, NULL, OPT_OFFLINE, "switch the llm section off, whatever the recipe says"},
     {"url", 0, "URL", OPT_URL,
      "the model server for the llm section, in place of the recipe's llm url (a stage's own "
-     "url still wins)"},
+     "url still wins); repeat it for several servers, in place of the recipe's list",
+     CLI_OPT_REPEAT},
     {"model", 0, "NAME", OPT_MODEL,
      "the model for the llm section, in place of the recipe's llm model (a stage's own "
      "model still wins)"},
@@ -198,9 +199,16 @@ static void on_progress(void *ctx, const sprout_source *src)
 
 /* ---- the command -------------------------------------------------------- */
 
+#define MAX_URLS 64
+static const char *urls[MAX_URLS]; /* --url, each */
+
 static int on_option(int id, const char *arg, void *ctx)
 {
 	sprout_run_options *o = ctx;
+	if (id == OPT_URL && o->nurls == MAX_URLS) {
+		cli_error("--url: at most %d servers", MAX_URLS);
+		return EXIT_USAGE;
+	}
 	switch (id) {
 	case OPT_DRY_RUN: dry = 1; return -1;
 	case OPT_RESTART: o->restart = 1; return -1;
@@ -208,7 +216,10 @@ static int on_option(int id, const char *arg, void *ctx)
 	case OPT_LLM: o->llm = 1; return -1;
 	case OPT_OFFLINE: o->llm = -1; return -1;
 	case OPT_ALLOW_OUTSIDE: o->allow_outside = 1; return -1;
-	case OPT_URL: o->url = arg; return -1;
+	case OPT_URL:
+		urls[o->nurls++] = arg;
+		o->urls = urls;
+		return -1;
 	case OPT_MODEL: o->model = arg; return -1;
 	case OPT_SHARD: shard_arg = arg; return -1;
 	case OPT_SHARDS: shards_arg = arg; return -1;

@@ -172,6 +172,8 @@ Conditions, all optional, all must hold:
                     "messages", or Anthropic's "system") when B is true
   "nth": N          the request's sequence number among chat/messages
                     requests is N (counted from 1, every request counts)
+  "after": N        the request's sequence number is above N (with "times":
+                    0, a server that fails from its (N+1)-th request on)
   "times": N        the rule applies to N requests, then is used up
                     (default 1; 0: never used up)
 Actions; "delay_ms" goes with any other, and at most one of the rest, except
@@ -249,6 +251,7 @@ RULE_KEYS = {
     "match": str,
     "path": str,
     "nth": int,
+    "after": int,
     "structured": bool,
     "system": bool,
     "times": int,
@@ -302,6 +305,8 @@ class Rule:
             return False
         if "nth" in o and o["nth"] != seq:
             return False
+        if "after" in o and seq <= o["after"]:
+            return False
         if self.regex is not None and not self.regex.search(text):
             return False
         return True
@@ -334,7 +339,7 @@ def load_rules(name):
                 raise ValueError("%s: a batch rule takes only %s" % (where, ", ".join(BATCH_KEYS)))
             if "batch" not in obj and any(k in obj for k in BATCH_KEYS[1:4]):
                 raise ValueError("%s: 'polls', 'expire' and 'fail_batch' go with 'batch'" % where)
-            for k in ("times", "nth", "delay_ms", "slow_stream_ms", "batch", "polls", "expire"):
+            for k in ("times", "nth", "after", "delay_ms", "slow_stream_ms", "batch", "polls", "expire"):
                 if k in obj and obj[k] < 0:
                     raise ValueError("%s: '%s' is negative" % (where, k))
             terminal = [k for k in ("status", "reset", "close", "malformed_body") if obj.get(k)]

@@ -1,4 +1,5 @@
-/* Token buckets, the rate-limit header parsers and adaptive concurrency. */
+/* Token buckets, the rate-limit header parsers, adaptive concurrency and
+ * the state of several servers. */
 #include <math.h>
 
 #include "sprout/ratelimit.h"
@@ -284,6 +285,94 @@ static void aimd_grows_and_halves(void)
 	CHECK_NEAR(a.peak, 16);
 }
 
+static void servers_set_aside_and_back(void)
+{
+	sprout_server s;
+	sprout_server_init(&s);
+	CHECK(sprout_server_healthy(&s));
+	CHECK_NEAR(sprout_server_wait(&s, 0), 0);
+	/* three in flight; the first to fail sets it aside for 2 s */
+	for (int i = 0; i < 3; i++)
+		sprout_server_sent(&s, 10);
+	CHECK_INT(s.in_flight, 3);
+	CHECK_INT(sprout_server_failed(&s, 10, 11, 2, 60, 0), 1);
+	CHECK(!sprout_server_healthy(&s));
+	CHECK_INT(s.asides, 1);
+	CHECK_NEAR(sprout_server_wait(&s, 11), 2);
+	CHECK_NEAR(sprout_server_wait(&s, 12.5), 0.5);
+	/* the others sent before: the same failure, and an answer to one of
+	 * them does not bring it back */
+	CHECK_INT(sprout_server_failed(&s, 10, 11.5, 2, 60, 0), 0);
+	CHECK_INT(sprout_server_answered(&s, 10), 0);
+	CHECK(!sprout_server_healthy(&s));
+	CHECK_INT(s.in_flight, 0);
+	CHECK_NEAR(sprout_server_wait(&s, 12.5), 0.5); /* the pause is not longer */
+	/* the pause over: one trial, no second while it is in flight */
+	CHECK_NEAR(sprout_server_wait(&s, 13), 0);
+	sprout_server_sent(&s, 13);
+	CHECK_INT(s.trial, 1);
+	CHECK_NEAR(sprout_server_wait(&s, 14), -1);
+	/* the trial fails: twice as long */
+	CHECK_INT(sprout_server_failed(&s, 13, 14, 2, 60, 0), 1);
+	CHECK_NEAR(sprout_server_wait(&s, 14), 4);
+	CHECK_INT(s.asides, 1); /* still the same time set aside */
+	/* doubled at each failed trial, at most 60 */
+	double t = 18;
+	for (int i = 0; i < 6; i++) {
+		sprout_server_sent(&s, t);
+		CHECK_INT(sprout_server_failed(&s, t, t + 1, 2, 60, 0), 1);
+		t = s.aside_until;
+	}
+	CHECK_NEAR(s.pause, 60);
+	/* a trial answered: back, healthy, the next failure pauses 2 s again */
+	sprout_server_sent(&s, t);
+	CHECK_INT(sprout_server_answered(&s, t), 1);
+	CHECK(sprout_server_healthy(&s));
+	CHECK_NEAR(sprout_server_wait(&s, t), 0);
+	sprout_server_sent(&s, t + 1);
+	CHECK_INT(sprout_server_answered(&s, t + 1), 0); /* healthy: nothing changes */
+	sprout_server_sent(&s, t + 2);
+	CHECK_INT(sprout_server_failed(&s, t + 2, t + 3, 2, 60, 0), 1);
+	CHECK_NEAR(sprout_server_wait(&s, t + 3), 2);
+	CHECK_INT(s.asides, 2);
+	/* a Retry-After longer than the pause holds it aside longer */
+	sprout_server_init(&s);
+	sprout_server_sent(&s, 0);
+	CHECK_INT(sprout_server_failed(&s, 0, 1, 2, 60, 7), 1);
+	CHECK_NEAR(sprout_server_wait(&s, 1), 7);
+	CHECK_INT(s.sent, 1);
+}
+
+static void servers_least_busy_first(void)
+{
+	sprout_server v[3];
+	double w[3] = {0, 0, 0};
+	for (int i = 0; i < 3; i++)
+		sprout_server_init(&v[i]);
+	/* spread evenly: the fewest in flight, then the fewest sent */
+	int got[3] = {0, 0, 0};
+	for (int i = 0; i < 9; i++) {
+		long k = sprout_server_pick(v, w, 3);
+		CHECK(k >= 0 && k < 3);
+		got[k]++;
+		sprout_server_sent(&v[k], i);
+	}
+	CHECK_INT(got[0], 3);
+	CHECK_INT(got[1], 3);
+	CHECK_INT(got[2], 3);
+	/* the answers free server 1: it goes there */
+	CHECK_INT(sprout_server_answered(&v[1], 0), 0);
+	CHECK_INT(sprout_server_pick(v, w, 3), 1);
+	/* one that must wait (set aside, full, rate limited) is never chosen */
+	w[1] = 1.5;
+	CHECK_INT(sprout_server_pick(v, w, 3), 0);
+	w[0] = -1;
+	CHECK_INT(sprout_server_pick(v, w, 3), 2);
+	w[2] = 0.1;
+	CHECK_INT(sprout_server_pick(v, w, 3), -1);
+	CHECK_INT(sprout_server_pick(v, w, 0), -1);
+}
+
 SUITE(ratelimit_tests) = {
     T(bucket_by_hand_refills_per_minute),
     T(bucket_follows_the_server),
@@ -292,5 +381,7 @@ SUITE(ratelimit_tests) = {
     T(times_as_anthropic_writes_them),
     T(header_lines),
     T(aimd_grows_and_halves),
+    T(servers_set_aside_and_back),
+    T(servers_least_busy_first),
     {NULL, NULL},
 };

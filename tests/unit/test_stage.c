@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sprout/llm.h"
 #include "sprout/stage.h"
 #include "test.h"
 #include "util.h"
@@ -228,7 +229,7 @@ static void filter_options_are_data(void)
 	size_t n = 0;
 	for (o = sprout_stage_options(d); o->name; o++)
 		n++;
-	CHECK_INT(n, 52);
+	CHECK_INT(n, 53); /* with the model server's options, budget-share among them */
 }
 
 /* Values are checked where they are set, with the command line's words. */
@@ -393,16 +394,19 @@ static void generate_options_are_data(void)
 	size_t n = 0;
 	while (o[n].name)
 		n++;
-	CHECK_INT(n, 47);
+	CHECK_INT(n, 48);
 	CHECK_STR(o[0].name, "method");
 	CHECK_INT(o[0].shortopt, 'm');
 	CHECK_STR(o[1].name, "model");
 	CHECK(o[1].flags & SPROUT_OPT_REPEAT);
 	CHECK_STR(o[2].name, "url");
+	CHECK(o[2].flags & SPROUT_OPT_REPEAT); /* several servers */
 	CHECK_STR(o[8].name, "temperature");
 	CHECK_STR(o[23].name, "response");
 	CHECK_STR(o[24].name, "concurrency");
-	CHECK_STR(o[36].name, "prices");
+	CHECK_STR(o[28].name, "budget-share");
+	CHECK_STR(o[28].def, "1");
+	CHECK_STR(o[37].name, "prices");
 	CHECK_STR(o[n - 1].name, "batch-max-bytes");
 	CHECK_INT(sprout_stage_option(d, "variants")->shortopt, 'n');
 	CHECK_INT(sprout_stage_option(d, "prices")->type, SPROUT_OPT_INFILE);
@@ -502,18 +506,52 @@ static void generate_dry_run_plans(void)
 	sprout_arena_free(a);
 }
 
+/* The model server's options: several URLs, each one more server; the
+ * budgets divided by budget-share once they are all read, in any order. */
+static void llm_config_servers_and_share(void)
+{
+	unsetenv("OPENAI_BASE_URL");
+	sprout_error err = SPROUT_ERROR_INIT;
+	sprout_llm_config c;
+	sprout_llm_config_init(&c);
+	CHECK_INT(sprout_llm_config_set(&c, "budget-share", "3", &err), SPROUT_OK);
+	CHECK_INT(sprout_llm_config_set(&c, "url", "http://a:1", &err), SPROUT_OK);
+	CHECK_INT(sprout_llm_config_set(&c, "url", "http://b:2", &err), SPROUT_OK);
+	CHECK_INT(sprout_llm_config_set(&c, "rpm", "120", &err), SPROUT_OK);
+	CHECK_INT(sprout_llm_config_set(&c, "tpm", "90000", &err), SPROUT_OK);
+	c.lo.max_cost = 1.5;
+	CHECK_INT(sprout_llm_config_set(&c, "url", "", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--url: no URL given");
+	CHECK_INT(sprout_llm_config_set(&c, "budget-share", "0", &err), SPROUT_ERR_USAGE);
+	CHECK_STR(err.msg, "--budget-share: '0' is not a whole number from 1 to 1000000");
+	const char *key;
+	CHECK_INT(sprout_llm_config_ready(&c, 0, &key, &err), SPROUT_OK);
+	CHECK(fabs(c.lo.rpm - 40) < 1e-9);
+	CHECK(fabs(c.lo.tpm - 30000) < 1e-9);
+	CHECK(fabs(c.lo.max_cost - 0.5) < 1e-9);
+	CHECK_INT(sprout_llm_config_ready(&c, 0, &key, &err), SPROUT_OK); /* divided once */
+	CHECK(fabs(c.lo.rpm - 40) < 1e-9);
+	sprout_llm_endpoint ep = sprout_llm_config_endpoint(&c, "m", key);
+	CHECK_STR(ep.url, "http://a:1");
+	CHECK_INT(ep.nurls, 2);
+	CHECK_STR(ep.urls[1], "http://b:2");
+	/* one URL: the endpoint as before, no budget without rpm */
+	sprout_llm_config_init(&c);
+	CHECK_INT(sprout_llm_config_set(&c, "url", "http://a:1", &err), SPROUT_OK);
+	CHECK_INT(sprout_llm_config_set(&c, "budget-share", "4", &err), SPROUT_OK);
+	CHECK_INT(sprout_llm_config_ready(&c, 0, &key, &err), SPROUT_OK);
+	CHECK(c.lo.rpm == 0 && c.lo.max_cost < 0);
+	ep = sprout_llm_config_endpoint(&c, "m", key);
+	CHECK(ep.urls == NULL);
+	CHECK_STR(ep.url, "http://a:1");
+}
+
 SUITE(stage_tests) = {
-    T(stage_options_are_data),
-    T(stage_set_checks_values),
-    T(pipeline_chains_stages),
-    T(pipeline_refuses_what_cannot_run),
-    T(filter_options_are_data),
-    T(filter_set_checks_values),
-    T(filter_keeps_and_rejects),
-    T(filter_dry_run_plans),
-    T(filter_in_a_pipeline),
-    T(generate_options_are_data),
-    T(generate_set_checks_values),
-    T(generate_dry_run_plans),
-    {NULL, NULL},
+    T(stage_options_are_data),	   T(stage_set_checks_values),
+    T(pipeline_chains_stages),	   T(pipeline_refuses_what_cannot_run),
+    T(filter_options_are_data),	   T(filter_set_checks_values),
+    T(filter_keeps_and_rejects),   T(filter_dry_run_plans),
+    T(filter_in_a_pipeline),	   T(generate_options_are_data),
+    T(generate_set_checks_values), T(llm_config_servers_and_share),
+    T(generate_dry_run_plans),	   {NULL, NULL},
 };

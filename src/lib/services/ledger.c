@@ -56,6 +56,22 @@ sprout_code sprout_llm_ledger_write(const sprout_llm *l, const char *path, sprou
 		set_count(a, m, "cache_hits", e.cache_hits);
 		set_count(a, m, "cache_input_tokens", e.cache_usage.input);
 		set_count(a, m, "cache_output_tokens", e.cache_usage.output);
+		if (e.nservers > 1) {
+			/* several servers: what each was sent */
+			sprout_json *svs = sprout_json_new(a, SPROUT_JSON_ARRAY);
+			sprout_llm_server_stats v;
+			for (size_t k = 0; sprout_llm_server_get(l, i, k, &v); k++) {
+				sprout_json *o = sprout_json_new(a, SPROUT_JSON_OBJECT);
+				sprout_json_set(a, o, "url",
+						sprout_json_string(a, v.url, strlen(v.url)));
+				set_count(a, o, "sent", v.sent);
+				set_count(a, o, "answered", v.answered);
+				set_count(a, o, "failed", v.failed);
+				set_count(a, o, "set_aside", v.asides);
+				sprout_json_push(a, svs, o);
+			}
+			sprout_json_set(a, m, "servers", svs);
+		}
 		sprout_json_push(a, models, m);
 		requests += e.requests;
 		in += e.usage.input;

@@ -30,9 +30,13 @@ struct job {
 	char key[SPROUT_HASH_HEX];
 	char family[SPROUT_HASH_HEX]; /* the key without max_tokens */
 	unsigned sample;	      /* the same request's n-th time in this run */
-	char url[2048];
-	char shown[2048]; /* url without credentials: for messages and the cache key */
+	char url[2048];		      /* of the attempt: its server's */
+	char shown[2048]; /* of the endpoint's first server, without credentials: the cache key */
+	char where[2048]; /* url without credentials: for messages */
+	size_t server;	  /* the attempt's, in its endpoint's servers */
 	unsigned tries;
+	unsigned moved;	    /* attempts sent again to another server: no retry spent */
+	unsigned charged;   /* retries spent waiting while every server was set aside */
 	int without_schema; /* asked again without the schema after a 400 about it */
 	int merge_system;   /* asked again with the system text in the user turn */
 	double not_before;  /* monotonic seconds, while waiting to retry */
@@ -67,21 +71,34 @@ struct list {
 	unsigned long n;
 };
 
+/* One server of an endpoint: its own concurrency, rate-limit headers and
+ * cool-down, and whether it is set aside (sprout/ratelimit.h). */
+struct server {
+	const char *url;
+	char shown[512]; /* url without credentials */
+	sprout_server s;
+	sprout_bucket heard[SPROUT_RL__COUNT]; /* from its headers */
+	sprout_aimd aimd;
+	double cool_until; /* after a 429, nothing is sent before (monotonic) */
+	double heard_wire; /* the latest request (by when it went out) whose answer was heard */
+	unsigned long answered, failed;
+};
+
+/* A set-aside server's first pause, seconds (doubled up to backoff_max). */
+#define SERVER_PAUSE 2.0
+
 struct endpoint_state {
 	const sprout_llm_endpoint *ep;
+	struct server *servers; /* one, or ep->urls */
+	size_t nservers;
 	int no_schema;	  /* a request the server refused for its schema was then
 			   * answered without it: do not send the schema again */
 	int merge_system; /* the same for the system role: the model's chat
 			   * template has none (Gemma), so the system text goes
 			   * at the start of the user turn */
 	/* the pace */
-	sprout_bucket heard[SPROUT_RL__COUNT]; /* from the server's headers */
-	sprout_bucket rpm, tpm;		       /* set by hand */
-	sprout_aimd aimd;
-	double cool_until; /* after a 429, nothing is sent before (monotonic) */
-	unsigned long in_flight;
-	double heard_wire;  /* the latest request (by when it went out) whose answer was heard */
-	unsigned long pass; /* the start_ready pass that found it blocked */
+	sprout_bucket rpm, tpm;	    /* set by hand, for all its servers */
+	unsigned long pass;	    /* the start_ready pass that found it blocked */
 	unsigned long long out_sum; /* answer tokens seen, for the estimates */
 	unsigned long out_n;
 	/* the ledger */
@@ -100,7 +117,8 @@ struct sprout_llm {
 	int in_txn;	   /* a transaction of the cache is open */
 	double txn_since;  /* when it began (now()) */
 	unsigned long in_flight;
-	struct job **fly; /* the jobs in flight, concurrency slots */
+	struct job **fly; /* the jobs in flight, cap slots */
+	size_t cap;	  /* concurrency times the most servers of an endpoint */
 	CURL **spare;	  /* finished easy handles, to reuse */
 	size_t nspare, spare_cap;
 	sqlite3 *db;
@@ -333,13 +351,13 @@ void sprout_url_redact(const char *url, char *out, size_t n)
 	out[o] = '\0';
 }
 
-/* The full URL of the chat endpoint. */
-static void endpoint_url(const sprout_llm_request *rq, char *out, size_t n)
+/* The full URL of the chat endpoint on the server at base. */
+static void endpoint_url(const sprout_llm_request *rq, const char *base, char *out, size_t n)
 {
 	const char *path = rq->ep->api == SPROUT_LLM_ANTHROPIC ? "messages"
 			   : rq->completion		       ? "completions"
 							       : "chat/completions";
-	sprout_url_endpoint(rq->ep->url, path, out, n);
+	sprout_url_endpoint(base, path, out, n);
 }
 
 static const char *api_key(const sprout_llm_endpoint *ep)
@@ -351,6 +369,21 @@ static const char *api_key(const sprout_llm_endpoint *ep)
 		k = getenv(ep->api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_API_KEY"
 							   : "OPENAI_API_KEY");
 	return k && *k ? k : NULL;
+}
+
+/* Room for n requests in flight at once: 0, or -1 when out of memory. */
+static int grow_slots(sprout_llm *l, size_t n)
+{
+	if (n <= l->cap)
+		return 0;
+	struct job **v = realloc(l->fly, n * sizeof *v);
+	if (!v)
+		return -1;
+	memset(v + l->cap, 0, (n - l->cap) * sizeof *v);
+	l->fly = v;
+	l->cap = n;
+	curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)n);
+	return 0;
 }
 
 static struct endpoint_state *state_of(sprout_llm *l, const sprout_llm_endpoint *ep)
@@ -366,12 +399,25 @@ static struct endpoint_state *state_of(sprout_llm *l, const sprout_llm_endpoint 
 		l->eps = v;
 		l->eps_cap = cap;
 	}
+	size_t n = ep->nurls > 1 && ep->urls ? ep->nurls : 1;
+	struct server *sv = calloc(n, sizeof *sv);
+	if (!sv || grow_slots(l, n * l->o.concurrency)) {
+		free(sv);
+		return NULL;
+	}
 	struct endpoint_state *es = &l->eps[l->neps++];
 	memset(es, 0, sizeof *es);
 	es->ep = ep;
-	sprout_aimd_init(&es->aimd, (double)l->o.concurrency);
-	if (l->o.fixed)
-		es->aimd.window = (double)l->o.concurrency;
+	es->servers = sv;
+	es->nservers = n;
+	for (size_t k = 0; k < n; k++) {
+		sv[k].url = n > 1 ? ep->urls[k] : ep->url;
+		sprout_url_redact(sv[k].url ? sv[k].url : "", sv[k].shown, sizeof sv[k].shown);
+		sprout_server_init(&sv[k].s);
+		sprout_aimd_init(&sv[k].aimd, (double)l->o.concurrency);
+		if (l->o.fixed)
+			sv[k].aimd.window = (double)l->o.concurrency;
+	}
 	sprout_bucket_per_minute(&es->rpm, l->o.rpm, now());
 	sprout_bucket_per_minute(&es->tpm, l->o.tpm, now());
 	es->price = sprout_prices_find(l->o.prices, ep->model);
@@ -603,14 +649,13 @@ sprout_llm *sprout_llm_new(const sprout_llm_options *o, sprout_error *err)
 	sprout_rng_init(&l->rng, l->o.seed, "llm", "jitter");
 	l->multi = curl_multi_init();
 	l->scratch = sprout_arena_new(0);
-	l->fly = calloc(l->o.concurrency, sizeof *l->fly);
-	if (!l->multi || !l->scratch || !l->fly) {
+	if (!l->multi || !l->scratch || grow_slots(l, l->o.concurrency)) {
 		sprout_llm_free(l);
 		sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	/* per host and port: each server its own */
 	curl_multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->o.concurrency);
-	curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)l->o.concurrency);
 	if (l->o.cache && cache_open(l, err)) {
 		sprout_llm_free(l);
 		return NULL;
@@ -661,7 +706,7 @@ void sprout_llm_free(sprout_llm *l)
 	free_list(&l->fresh); /* their transaction is rolled back when the cache closes */
 	free_list(&l->bfail);
 	sprout__batcher_free(l->batcher, free_job_ptr);
-	for (size_t i = 0; l->fly && i < l->o.concurrency; i++) {
+	for (size_t i = 0; l->fly && i < l->cap; i++) {
 		struct job *j = l->fly[i];
 		if (!j)
 			continue;
@@ -681,6 +726,8 @@ void sprout_llm_free(sprout_llm *l)
 	sqlite3_finalize(l->family);
 	sqlite3_close(l->db);
 	sprout_arena_free(l->scratch);
+	for (size_t i = 0; i < l->neps; i++)
+		free(l->eps[i].servers);
 	free(l->eps);
 	free(l->schema_ok);
 	free(l->seen);
@@ -772,8 +819,9 @@ sprout_code sprout_llm_submit(sprout_llm *l, const sprout_llm_request *rq, sprou
 		free_job(j);
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
 	}
-	endpoint_url(rq, j->url, sizeof j->url);
+	endpoint_url(rq, rq->ep->url, j->url, sizeof j->url);
 	sprout_url_redact(j->url, j->shown, sizeof j->shown);
+	memcpy(j->where, j->shown, sizeof j->where);
 	cache_key(rq, j->shown, 0, 0, j->key);
 	/* the same request again in this run is another sample, not the
 	 * cached answer of the first: two equal inputs give two answers */
@@ -803,7 +851,7 @@ int sprout_llm_cached(sprout_llm *l, const sprout_llm_request *rq)
 {
 	struct job j;
 	memset(&j, 0, sizeof j);
-	endpoint_url(rq, j.url, sizeof j.url);
+	endpoint_url(rq, rq->ep->url, j.url, sizeof j.url);
 	sprout_url_redact(j.url, j.shown, sizeof j.shown);
 	cache_key(rq, j.shown, 0, 0, j.key);
 	cache_key(rq, j.shown, 0, 1, j.family);
@@ -1004,22 +1052,52 @@ static void estimate(const sprout_llm *l, const struct endpoint_state *es, struc
 	j->est_cost = es->price ? sprout_price_cost(es->price, &u, 0) : 0;
 }
 
-/* Seconds until j may be sent to its endpoint: 0 now, -1 when the endpoint
- * has as many in flight as its concurrency allows (an answer frees one). */
-static double held_back(const sprout_llm *l, struct endpoint_state *es, const struct job *j,
-			double t)
+/* Seconds until j may be sent to server sv: 0 now, -1 when it has as
+ * many in flight as its concurrency allows (an answer frees one) or its
+ * trial is in flight. */
+static double server_held_back(const sprout_llm *l, struct server *sv, const struct job *j,
+			       double t)
 {
-	if (t < es->cool_until)
-		return es->cool_until - t;
-	if (!l->o.fixed && es->in_flight >= sprout_aimd_allowed(&es->aimd))
+	double w = sprout_server_wait(&sv->s, t);
+	if (w != 0)
+		return w;
+	if (t < sv->cool_until)
+		return sv->cool_until - t;
+	size_t allowed = l->o.fixed ? l->o.concurrency : sprout_aimd_allowed(&sv->aimd);
+	if (sv->s.in_flight >= allowed)
 		return -1;
-	double w = sprout_bucket_wait(&es->rpm, 1, t);
-	double x = sprout_bucket_wait(&es->tpm, j->est_tokens, t);
-	w = x > w ? x : w;
 	for (int k = 0; k < SPROUT_RL__COUNT; k++) {
-		x = sprout_bucket_wait(&es->heard[k], job_cost(j, k), t);
+		double x = sprout_bucket_wait(&sv->heard[k], job_cost(j, k), t);
 		w = x > w ? x : w;
 	}
+	return w;
+}
+
+#define MAX_SERVERS 64 /* SPROUT_LLM_MAX_URLS; more are never asked */
+
+/* Seconds until j may be sent to its endpoint: 0 now, with the server in
+ * *pick (sprout_server_pick), or -1 when every server is full (an answer
+ * frees one). The budgets set by hand hold for all servers together. */
+static double held_back(const sprout_llm *l, struct endpoint_state *es, const struct job *j,
+			double t, size_t *pick)
+{
+	double waits[MAX_SERVERS], w = -1;
+	sprout_server ss[MAX_SERVERS];
+	size_t n = es->nservers < MAX_SERVERS ? es->nservers : MAX_SERVERS;
+	for (size_t k = 0; k < n; k++) {
+		waits[k] = server_held_back(l, &es->servers[k], j, t);
+		ss[k] = es->servers[k].s;
+		if (waits[k] >= 0 && (w < 0 || waits[k] < w))
+			w = waits[k];
+	}
+	if (w < 0)
+		return -1;
+	double x = sprout_bucket_wait(&es->rpm, 1, t);
+	w = x > w ? x : w;
+	x = sprout_bucket_wait(&es->tpm, j->est_tokens, t);
+	w = x > w ? x : w;
+	if (w == 0)
+		*pick = (size_t)sprout_server_pick(ss, waits, n);
 	return w;
 }
 
@@ -1039,25 +1117,26 @@ static double wire_time(const struct job *f)
  * reach the server after it) count as taken: the server had not seen
  * them. An answer to a request that went out before the latest one heard
  * is stale: it only lowers. */
-static void hear(sprout_llm *l, struct endpoint_state *es, const struct job *j, double t)
+static void hear(sprout_llm *l, struct server *sv, const struct job *j, double t)
 {
 	const sprout_rl_headers *h = &j->rl;
 	if (l->o.fixed || !(h->has_limit & h->has_remaining))
 		return;
-	int fresh = j->wire > es->heard_wire;
+	int fresh = j->wire > sv->heard_wire;
 	if (fresh)
-		es->heard_wire = j->wire;
+		sv->heard_wire = j->wire;
 	for (int k = 0; k < SPROUT_RL__COUNT; k++) {
 		unsigned bit = 1u << k;
 		if (!(h->has_limit & h->has_remaining & bit))
 			continue;
 		double pending = 0;
-		for (size_t i = 0; i < l->o.concurrency; i++) {
+		for (size_t i = 0; i < l->cap; i++) {
 			const struct job *f = l->fly[i];
-			if (f && f != j && f->rq.ep == j->rq.ep && wire_time(f) > j->wire)
+			if (f && f != j && f->rq.ep == j->rq.ep && f->server == j->server &&
+			    wire_time(f) > j->wire)
 				pending += job_cost(f, k);
 		}
-		sprout_bucket_heard(&es->heard[k], h->limit[k], h->remaining[k],
+		sprout_bucket_heard(&sv->heard[k], h->limit[k], h->remaining[k],
 				    h->has_reset & bit ? h->reset[k] : -1, h->resolution[k],
 				    pending, fresh, t);
 	}
@@ -1126,10 +1205,17 @@ static int make_body(struct job *j, const struct endpoint_state *es)
 	return build_body(j, with_schema, es->merge_system || j->merge_system);
 }
 
-static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
+static int start(sprout_llm *l, struct job *j, struct endpoint_state *es, size_t server)
 {
+	struct server *sv = &es->servers[server];
 	if (make_body(j, es))
 		return -1;
+	if (es->nservers > 1) {
+		/* the attempt's server: its URL, its name in messages */
+		j->server = server;
+		endpoint_url(&j->rq, sv->url, j->url, sizeof j->url);
+		sprout_url_redact(j->url, j->where, sizeof j->where);
+	}
 	sprout_buf_clear(&j->resp);
 	j->retry_after = -1;
 	j->status = 0;
@@ -1172,12 +1258,12 @@ static int start(sprout_llm *l, struct job *j, struct endpoint_state *es)
 	/* the pace: counted against the endpoint until the answer comes */
 	double t = now();
 	j->sent_at = t;
-	es->in_flight++;
+	sprout_server_sent(&sv->s, t);
 	l->inflight_cost += j->est_cost;
 	sprout_bucket_take(&es->rpm, 1, t);
 	sprout_bucket_take(&es->tpm, j->est_tokens, t);
 	for (int k = 0; k < SPROUT_RL__COUNT; k++)
-		sprout_bucket_take(&es->heard[k], job_cost(j, k), t);
+		sprout_bucket_take(&sv->heard[k], job_cost(j, k), t);
 	return 0;
 }
 
@@ -1259,11 +1345,11 @@ static int cut_short(struct job *j, const sprout_json *why, const char *name, co
 		set_error(j,
 			  "%s: the answer was cut at the token limit (%s \"%s\"): raise "
 			  "--answer-tokens",
-			  j->shown, name, length);
+			  j->where, name, length);
 		return 1;
 	}
 	if (sprout_json_is(why, filter)) {
-		set_error(j, "%s: the model stopped the answer (%s \"%s\")", j->shown, name,
+		set_error(j, "%s: the model stopped the answer (%s \"%s\")", j->where, name,
 			  filter);
 		return 1;
 	}
@@ -1281,7 +1367,7 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 	if (sprout_json_parse(l->scratch, j->resp.data ? j->resp.data : "", j->resp.len, &v,
 			      &perr) ||
 	    v->type != SPROUT_JSON_OBJECT) {
-		set_error(j, "%s: the answer is not a JSON object (%s)", j->shown,
+		set_error(j, "%s: the answer is not a JSON object (%s)", j->where,
 			  perr.msg[0] ? perr.msg : "another JSON value");
 		return -1;
 	}
@@ -1297,7 +1383,7 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 			return -2;
 		sprout_json *content = sprout_json_get(v, "content");
 		if (!content || content->type != SPROUT_JSON_ARRAY) {
-			set_error(j, "%s: the answer has no \"content\" list", j->shown);
+			set_error(j, "%s: the answer has no \"content\" list", j->where);
 			return -1;
 		}
 		/* a forced tool's input is the structured answer; else the text */
@@ -1326,7 +1412,7 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 				      : NULL;
 		sprout_json *t = c0 ? sprout_json_get(c0, "text") : NULL;
 		if (!t || t->type != SPROUT_JSON_STRING) {
-			set_error(j, "%s: the answer has no choices[0].text", j->shown);
+			set_error(j, "%s: the answer has no choices[0].text", j->where);
 			return -1;
 		}
 		if (cut_short(j, sprout_json_get(c0, "finish_reason"), "finish_reason", "length",
@@ -1342,7 +1428,7 @@ static int read_answer(sprout_llm *l, struct job *j, sprout_buf *text, unsigned 
 		return -2;
 	sprout_json *content = msg ? sprout_json_get(msg, "content") : NULL;
 	if (!content || content->type != SPROUT_JSON_STRING) {
-		set_error(j, "%s: the answer has no choices[0].message.content", j->shown);
+		set_error(j, "%s: the answer has no choices[0].message.content", j->where);
 		return -1;
 	}
 	return sprout_buf_add(text, content->u.s, content->len) ? -1 : 0;
@@ -1432,6 +1518,81 @@ static void deliver(const struct job *j, sprout_code code, const char *text, siz
 		done(ud, &j->rq, &an);
 }
 
+/* An attempt to sv answered (not for the server's fault). */
+static void server_answered(sprout_llm *l, struct server *sv, const struct job *j)
+{
+	sv->answered++;
+	char line[600];
+	if (sprout_server_answered(&sv->s, j->sent_at) && l->o.note) {
+		snprintf(line, sizeof line, "%s answers again: it is back among the servers",
+			 sv->shown);
+		l->o.note(l->o.note_ctx, line);
+	}
+}
+
+/* Whether a server of es other than sv is healthy. */
+static int healthy_other(const struct endpoint_state *es, const struct server *sv)
+{
+	for (size_t k = 0; k < es->nservers; k++)
+		if (&es->servers[k] != sv && sprout_server_healthy(&es->servers[k].s))
+			return 1;
+	return 0;
+}
+
+/* No server of es is healthy after j's failure: each request to es that
+ * waits for a server spends a retry, and fails (told, freed) when it has
+ * none left, with j's error. */
+static void charge_waiting(sprout_llm *l, const struct endpoint_state *es, const struct job *j,
+			   sprout_llm_done done, void *ud)
+{
+	struct list keep = {0};
+	struct job *w;
+	while ((w = pop_front(&l->ready))) {
+		if (w->rq.ep != es->ep ||
+		    w->tries - w->moved + ++w->charged <= (unsigned)l->o.retries) {
+			push_back(&keep, w);
+			continue;
+		}
+		set_error(
+		    w, "every server was set aside %u times while it waited; the last failure: %s",
+		    w->charged, j->error ? j->error : "");
+		l->c.failed++;
+		deliver(w, SPROUT_ERR_IO, NULL, 0, 0, 0, 0, done, ud);
+		free_job(w);
+	}
+	l->ready = keep;
+}
+
+/* An attempt to sv failed for the server's fault (j->error says how). In
+ * an endpoint with several servers sv is set aside (sprout_server_failed;
+ * the note says so), and when none is left healthy the requests waiting
+ * for one spend a retry. 1 when another server is healthy. */
+static int server_failed(sprout_llm *l, struct endpoint_state *es, struct server *sv,
+			 const struct job *j, double t, sprout_llm_done done, void *ud)
+{
+	sv->failed++;
+	if (es->nservers < 2) {
+		sv->s.in_flight--;
+		return 0;
+	}
+	int was = sprout_server_healthy(&sv->s);
+	double at_least = j->retry_after < 0		      ? 0
+			  : j->retry_after < l->o.backoff_max ? j->retry_after
+							      : l->o.backoff_max;
+	if (sprout_server_failed(&sv->s, j->sent_at, t, SERVER_PAUSE, l->o.backoff_max, at_least)) {
+		l->c.set_aside += (unsigned long)was;
+		char line[1600];
+		snprintf(line, sizeof line, "%s %s for %.0f s: %s", sv->shown,
+			 was ? "set aside" : "failed its trial: set aside again",
+			 sv->s.aside_until - t, j->error ? j->error : "failed");
+		if (l->o.note)
+			l->o.note(l->o.note_ctx, line);
+		if (!healthy_other(es, NULL))
+			charge_waiting(l, es, j, done, ud);
+	}
+	return healthy_other(es, sv);
+}
+
 /* A transfer ended. 0, or -1 when sprout itself failed (err set). */
 static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done done, void *ud,
 		  sprout_error *err)
@@ -1445,27 +1606,32 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 	/* the pace: the headers first, while the requests sent after it are
 	 * still among those in flight */
 	struct endpoint_state *es = state_of(l, j->rq.ep); /* there since submit */
+	struct server *sv = &es->servers[j->server];
 	double t = now();
-	hear(l, es, j, t);
+	hear(l, sv, j, t);
 	l->fly[j->slot] = NULL;
 	l->in_flight--;
-	es->in_flight--;
 	l->inflight_cost -= j->est_cost;
 	int congested =
 	    cc == CURLE_OPERATION_TIMEDOUT ||
 	    (cc == CURLE_OK && (j->status == 429 || j->status == 503 || j->status == 529));
-	if (congested && !l->o.fixed && sprout_aimd_congested(&es->aimd, j->sent_at, t))
+	if (congested && !l->o.fixed && sprout_aimd_congested(&sv->aimd, j->sent_at, t))
 		l->c.cuts++;
 	if (cc == CURLE_OK && j->status == 429 && !l->o.fixed) {
-		/* a cool-down for every request to the endpoint, as long as the
-		 * server asked (else the backoff of this request) */
+		/* a cool-down for every request to the server, as long as it
+		 * asked (else the backoff of this request) */
 		double until = t + retry_wait(l, j);
-		if (until > es->cool_until)
-			es->cool_until = until;
+		if (until > sv->cool_until)
+			sv->cool_until = until;
 	}
+	/* the server's fault, or an answer (a 400 and a broken body are the
+	 * request's or the model's) */
+	int fault = cc != CURLE_OK || j->status == 429 || j->status >= 500;
+	if (!fault)
+		server_answered(l, sv, j);
 	int retry = 0;
 	if (cc != CURLE_OK) {
-		set_error(j, "%s: %s", j->shown,
+		set_error(j, "%s: %s", j->where,
 			  j->curl_msg[0] ? j->curl_msg : curl_easy_strerror(cc));
 		retry = 1;
 	} else if (j->status == 200) {
@@ -1477,7 +1643,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 				    t); /* a cut answer was paid for too */
 		if (!got) {
 			if (!l->o.fixed)
-				sprout_aimd_success(&es->aimd);
+				sprout_aimd_success(&sv->aimd);
 			/* into the step's transaction; handed over once it is committed */
 			int bad = 0;
 			if (l->db && !l->in_txn) {
@@ -1503,7 +1669,7 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		char msg[400];
 		char param[64];
 		server_message(l, j, msg, sizeof msg, param, sizeof param);
-		set_error(j, "%s: HTTP %ld: %s", j->shown, j->status, msg);
+		set_error(j, "%s: HTTP %ld: %s", j->where, j->status, msg);
 		if (j->status == 400 && ask_otherwise(l, j, msg, param)) {
 			j->not_before = 0;
 			push_front(&l->ready,
@@ -1512,7 +1678,16 @@ static int finish(sprout_llm *l, struct job *j, CURLcode cc, sprout_llm_done don
 		}
 		retry = transient_status(j->status);
 	}
-	if (retry && j->tries <= (unsigned)l->o.retries) {
+	if (fault && server_failed(l, es, sv, j, t, done, ud) && retry &&
+	    j->moved < (unsigned)l->o.retries) {
+		/* another server is healthy: there at once, no retry spent */
+		j->moved++;
+		l->c.moved++;
+		j->not_before = 0;
+		push_front(&l->ready, j);
+		return 0;
+	}
+	if (retry && j->tries - j->moved + j->charged <= (unsigned)l->o.retries) {
 		j->not_before = now() + retry_wait(l, j);
 		push_back(&l->waiting, j);
 		return 0;
@@ -1629,7 +1804,7 @@ static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_err
 	double t = now();
 	l->wake = -1;
 	l->pass++;
-	while (j && l->in_flight < l->o.concurrency && blocked < l->neps) {
+	while (j && l->in_flight < l->cap && blocked < l->neps) {
 		struct job *next = j->next;
 		struct endpoint_state *es = state_of(l, j->rq.ep); /* there since submit */
 		if (es->pass == l->pass) {			   /* its endpoint waits */
@@ -1641,7 +1816,8 @@ static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_err
 		char why[400];
 		const char *cap = over_cap(l, why, sizeof why);
 		const char *budget = cap ? NULL : over_budget(l, es, j, why, sizeof why);
-		double wait = cap || budget ? 0 : held_back(l, es, j, t);
+		size_t server = 0;
+		double wait = cap || budget ? 0 : held_back(l, es, j, t, &server);
 		if (wait != 0) {
 			es->pass = l->pass;
 			blocked++;
@@ -1669,7 +1845,7 @@ static int start_ready(sprout_llm *l, sprout_llm_done done, void *ud, sprout_err
 		} else if (budget) {
 			l->over_budget = 1;
 			refuse(l, j, SPROUT_LLM_BUDGET, why, done, ud);
-		} else if (start(l, j, es)) {
+		} else if (start(l, j, es, server)) {
 			free_job(j);
 			sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory starting a request");
 			return -1;
@@ -1723,6 +1899,7 @@ static int on_batch_done(void *ud, const batch_done *d, sprout_error *err)
 		orphan.rq.completion = d->completion;
 		snprintf(orphan.key, sizeof orphan.key, "%s", d->key);
 		snprintf(orphan.shown, sizeof orphan.shown, "batch");
+		snprintf(orphan.where, sizeof orphan.where, "batch");
 		sprout_buf_init(&orphan.resp, MAX_BODY);
 		j = &orphan;
 	}
@@ -1934,12 +2111,15 @@ void sprout_llm_abandon(sprout_llm *l, void (*drop)(void *ctx))
 	for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
 		while ((j = pop_front(lists[i])))
 			drop_job((void *)drop, j);
-	for (size_t i = 0; l->fly && i < l->o.concurrency; i++) {
+	for (size_t i = 0; l->fly && i < l->cap; i++) {
 		if (!(j = l->fly[i]))
 			continue;
 		drop_easy(l, j);
 		l->fly[i] = NULL;
 		l->in_flight--;
+		struct endpoint_state *es = state_of(l, j->rq.ep);
+		if (es && es->servers[j->server].s.in_flight)
+			es->servers[j->server].s.in_flight--;
 		drop_job((void *)drop, j);
 	}
 	if (l->batcher) {
@@ -1966,6 +2146,21 @@ int sprout_llm_ledger_get(const sprout_llm *l, size_t i, sprout_llm_ledger *out)
 	out->cost = es->price ? es->cost : -1;
 	out->cache_hits = es->cache_hits;
 	out->cache_usage = es->cache_usage;
+	out->nservers = es->nservers;
+	return 1;
+}
+
+int sprout_llm_server_get(const sprout_llm *l, size_t i, size_t k, sprout_llm_server_stats *out)
+{
+	if (i >= l->neps || k >= l->eps[i].nservers)
+		return 0;
+	const struct server *sv = &l->eps[i].servers[k];
+	out->url = sv->shown;
+	out->sent = sv->s.sent;
+	out->answered = sv->answered;
+	out->failed = sv->failed;
+	out->asides = sv->s.asides;
+	out->aside = !sprout_server_healthy(&sv->s);
 	return 1;
 }
 

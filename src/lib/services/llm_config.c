@@ -14,6 +14,7 @@ void sprout_llm_config_init(sprout_llm_config *l)
 	memset(l, 0, sizeof *l);
 	sprout_llm_options_init(&l->lo);
 	l->lo.cache = "sprout-cache.sqlite";
+	l->budget_share = 1;
 }
 
 /* A whole number from lo to hi for option --name. */
@@ -41,9 +42,15 @@ sprout_code sprout_llm_config_set(sprout_llm_config *l, const char *name, const 
 	unsigned long long u;
 	sprout_code rc;
 #define IS(s) (!strcmp(name, s))
-	if (IS("url"))
-		l->url = arg;
-	else if (IS("api")) {
+	if (IS("url")) {
+		if (!*arg)
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "--url: no URL given");
+		if (l->nurls == SPROUT_LLM_MAX_URLS)
+			return sprout_error_set(err, SPROUT_ERR_USAGE, "--url: at most %d servers",
+						SPROUT_LLM_MAX_URLS);
+		l->urls[l->nurls++] = arg;
+		l->url = l->urls[0];
+	} else if (IS("api")) {
 		sprout_error why = SPROUT_ERROR_INIT;
 		if (sprout_llm_api_parse(arg, &l->api, &why))
 			return sprout_error_set(err, SPROUT_ERR_USAGE, "--api: %s", why.msg);
@@ -90,6 +97,10 @@ sprout_code sprout_llm_config_set(sprout_llm_config *l, const char *name, const 
 		if ((rc = whole(name, arg, 1, 1000000000000ULL, &u, err)))
 			return rc;
 		*(IS("rpm") ? &l->lo.rpm : &l->lo.tpm) = (double)u;
+	} else if (IS("budget-share")) {
+		if ((rc = whole(name, arg, 1, 1000000, &u, err)))
+			return rc;
+		l->budget_share = (unsigned)u;
 	} else if (IS("reuse-cache"))
 		l->lo.reuse_cache = 1;
 	else
@@ -107,6 +118,17 @@ sprout_code sprout_llm_config_ready(sprout_llm_config *l, int dry_run, const cha
 		    l->api == SPROUT_LLM_ANTHROPIC ? "ANTHROPIC_BASE_URL" : "OPENAI_BASE_URL";
 		const char *u = getenv(env);
 		l->url = u && *u ? u : NULL;
+		if (l->url)
+			l->urls[l->nurls++] = l->url;
+	}
+	if (l->budget_share > 1) {
+		/* one share of the provider's limits: N shards together stay within them */
+		double n = (double)l->budget_share;
+		l->lo.rpm /= n;
+		l->lo.tpm /= n;
+		if (l->lo.max_cost > 0)
+			l->lo.max_cost /= n;
+		l->budget_share = 1; /* divided once */
 	}
 	*key = NULL;
 	if (l->key_env) {
@@ -123,5 +145,7 @@ sprout_code sprout_llm_config_ready(sprout_llm_config *l, int dry_run, const cha
 sprout_llm_endpoint sprout_llm_config_endpoint(const sprout_llm_config *l, const char *model,
 					       const char *key)
 {
-	return (sprout_llm_endpoint){l->api, l->url, model, key, l->headers, l->nheaders};
+	return (sprout_llm_endpoint){
+	    l->api,  l->url, model, key, l->headers, l->nheaders, l->nurls > 1 ? l->urls : NULL,
+	    l->nurls};
 }

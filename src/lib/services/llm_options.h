@@ -14,11 +14,12 @@
 	 0,                                                                                        \
 	 "URL",                                                                                    \
 	 SPROUT_OPT_TEXT,                                                                          \
-	 0,                                                                                        \
+	 SPROUT_OPT_REPEAT,                                                                        \
 	 NULL,                                                                                     \
 	 "the model server, e.g. http://127.0.0.1:8080 (llama.cpp), :8000 (vLLM), "                \
 	 ":11434 (Ollama) (default: $OPENAI_BASE_URL, or $ANTHROPIC_BASE_URL with --api "          \
-	 "anthropic)"},                                                                            \
+	 "anthropic); repeat it for several servers of the same model: each request goes to "      \
+	 "the least busy one, a failing one is set aside for a while"},                            \
 	    {"api",                                                                                \
 	     0,                                                                                    \
 	     "API",                                                                                \
@@ -53,7 +54,7 @@
 		    "never send the answer's JSON schema (response_format / a forced tool)"        \
 	}
 
-#define SPROUT_LLM_CLIENT_NOPTIONS 12
+#define SPROUT_LLM_CLIENT_NOPTIONS 13
 #define SPROUT_LLM_CLIENT_OPTION_DEFS                                                              \
 	{"concurrency",                                                                            \
 	 0,                                                                                        \
@@ -61,8 +62,8 @@
 	 SPROUT_OPT_WHOLE,                                                                         \
 	 0,                                                                                        \
 	 "16",                                                                                     \
-	 "most requests in flight (default 16); sprout starts with one and adapts: one more "      \
-	 "per answer, halved on a 429, 503, 529 or a time out"},                                   \
+	 "most requests in flight to each server (default 16); sprout starts with one and "        \
+	 "adapts: one more per answer, halved on a 429, 503, 529 or a time out"},                  \
 	    {"fixed-concurrency",                                                                  \
 	     0,                                                                                    \
 	     NULL,                                                                                 \
@@ -77,8 +78,8 @@
 	     SPROUT_OPT_WHOLE,                                                                     \
 	     0,                                                                                    \
 	     NULL,                                                                                 \
-	     "at most N requests a minute to each model (besides what the server's rate-limit "    \
-	     "headers say)"},                                                                      \
+	     "at most N requests a minute to each model, all its servers together (besides what "  \
+	     "the servers' rate-limit headers say)"},                                              \
 	    {"tpm",                                                                                \
 	     0,                                                                                    \
 	     "N",                                                                                  \
@@ -86,6 +87,14 @@
 	     0,                                                                                    \
 	     NULL,                                                                                 \
 	     "at most N tokens (prompt + answer) a minute to each model"},                         \
+	    {"budget-share",                                                                       \
+	     0,                                                                                    \
+	     "N",                                                                                  \
+	     SPROUT_OPT_WHOLE,                                                                     \
+	     0,                                                                                    \
+	     "1",                                                                                  \
+	     "divide --rpm, --tpm (and generate's --max-cost) by N, so that N processes "          \
+	     "(shards) given the same values stay within them together (default 1)"},              \
 	    {"retries",                                                                            \
 	     0,                                                                                    \
 	     "N",                                                                                  \

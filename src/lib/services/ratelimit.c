@@ -338,3 +338,84 @@ size_t sprout_aimd_allowed(const sprout_aimd *a)
 	size_t n = (size_t)a->window;
 	return n ? n : 1;
 }
+
+/* ---- several servers ------------------------------------------------------------- */
+
+void sprout_server_init(sprout_server *s)
+{
+	memset(s, 0, sizeof *s);
+	s->aside_since = -HUGE_VAL;
+}
+
+int sprout_server_healthy(const sprout_server *s)
+{
+	return !s->aside;
+}
+
+double sprout_server_wait(const sprout_server *s, double now)
+{
+	if (!s->aside)
+		return 0;
+	if (s->trial)
+		return -1;
+	return now < s->aside_until ? s->aside_until - now : 0;
+}
+
+void sprout_server_sent(sprout_server *s, double now)
+{
+	(void)now;
+	s->in_flight++;
+	s->sent++;
+	if (s->aside)
+		s->trial = 1;
+}
+
+/* A request sent at sent_at ended: 1 when it was sent after s was last
+ * set aside (its trial, or any while s is healthy). */
+static int server_ended(sprout_server *s, double sent_at)
+{
+	if (s->in_flight)
+		s->in_flight--;
+	return sent_at >= s->aside_since;
+}
+
+int sprout_server_failed(sprout_server *s, double sent_at, double now, double first, double max,
+			 double at_least)
+{
+	if (!server_ended(s, sent_at))
+		return 0; /* the failure that set it aside, seen again */
+	if (s->aside) {
+		s->pause = s->pause * 2 < max ? s->pause * 2 : max;
+	} else {
+		s->pause = first < max ? first : max;
+		s->asides++;
+	}
+	s->aside = 1;
+	s->trial = 0;
+	s->aside_since = now;
+	s->aside_until = now + (at_least > s->pause ? at_least : s->pause);
+	return 1;
+}
+
+int sprout_server_answered(sprout_server *s, double sent_at)
+{
+	if (!server_ended(s, sent_at) || !s->aside)
+		return 0;
+	s->aside = 0;
+	s->trial = 0;
+	s->pause = 0;
+	return 1;
+}
+
+long sprout_server_pick(const sprout_server *v, const double *wait, size_t n)
+{
+	long best = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (wait[i] != 0)
+			continue;
+		if (best < 0 || v[i].in_flight < v[best].in_flight ||
+		    (v[i].in_flight == v[best].in_flight && v[i].sent < v[best].sent))
+			best = (long)i;
+	}
+	return best;
+}

@@ -354,8 +354,9 @@ void run_build_argv(struct sprout_run *r, struct stage *st, char *const *cur, si
 	}
 	if (!strcmp(st->name, "generate") || (run_judges(st) && r->llm)) {
 		/* the llm section's server and model, and the run folder's cache */
-		if (!run_given(st, "url") && r->llm_url)
-			run_push(r, &st->argv, &st->argc, &cap, run_fmt(r, "--url=%s", r->llm_url));
+		for (size_t k = 0; !run_given(st, "url") && k < r->nllm_urls; k++)
+			run_push(r, &st->argv, &st->argc, &cap,
+				 run_fmt(r, "--url=%s", r->llm_urls[k]));
 		if (!run_given(st, "model") && r->llm_model)
 			run_push(r, &st->argv, &st->argc, &cap,
 				 run_fmt(r, "--model=%s", r->llm_model));
@@ -757,8 +758,14 @@ sprout_run *sprout_run_open(const char *path, const sprout_run_options *o, sprou
 			n--;
 		r->out = sprout_arena_strndup(r->a, r->out, n);
 		/* the caller's server and model before the stages' checks */
-		if (o->url)
-			r->llm_url = o->url;
+		if (o->nurls) {
+			r->llm_urls = o->urls;
+			r->nllm_urls = o->nurls;
+		} else if (o->url) {
+			r->llm_urls = &o->url;
+			r->nllm_urls = 1;
+		}
+		r->llm_url = r->nllm_urls ? r->llm_urls[0] : NULL;
 		if (o->model)
 			r->llm_model = o->model;
 		if ((rc = run_confine_top(r)) < 0 && (rc = run_load_stages(r, stages)) < 0 &&

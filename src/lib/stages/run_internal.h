@@ -97,10 +97,12 @@ struct sprout_run {
 	size_t ninputs;
 	const char *out;
 	const sprout_json *out_node;
-	int llm;			   /* the llm section is on */
-	int llm_flag;			   /* --llm 1, --offline -1 */
-	const char *url_flag, *model_flag; /* --url, --model */
-	const char *llm_url, *llm_model, *llm_embed_model;
+	int llm;					   /* the llm section is on */
+	int llm_flag;					   /* --llm 1, --offline -1 */
+	const char *url_flag, *model_flag;		   /* --url, --model */
+	const char *llm_url, *llm_model, *llm_embed_model; /* llm_url: the first of llm_urls */
+	const char *const *llm_urls; /* the llm section's servers (url: one or a list) */
+	size_t nllm_urls;
 	int llm_batch;		     /* llm batch: true: generate stages send batches */
 	const char *llm_batch_wait;  /* their --batch-wait */
 	const char *llm_pace[NPACE]; /* rpm, tpm, max-cost as the recipe wrote them */

@@ -63,6 +63,15 @@ const char *run_stage_text(const struct stage *st, const char *name, const char 
 	return v && v->type == SPROUT_JSON_STRING ? v->u.s : def;
 }
 
+/* The servers' URLs as a JSON list. */
+static sprout_json *url_list(sprout_arena *a, const char *const *urls, size_t n)
+{
+	sprout_json *v = sprout_json_new(a, SPROUT_JSON_ARRAY);
+	for (size_t i = 0; i < n; i++)
+		sprout_json_push(a, v, jstr(a, urls[i]));
+	return v;
+}
+
 /* A path inside the run folder, relative to it. */
 static const char *in_run(const struct sprout_run *r, const char *p)
 {
@@ -183,6 +192,8 @@ int run_write_manifest(struct sprout_run *r, const char *status, size_t upto)
 	for (int k = 0; k < 3; k++)
 		if (lv[k])
 			sprout_json_set(a, llm, lk[k], jstr(a, lv[k]));
+	if (r->nllm_urls > 1)
+		sprout_json_set(a, llm, "urls", url_list(a, r->llm_urls, r->nllm_urls));
 	sprout_json_set(a, m, "llm", llm);
 	sprout_json_set(a, m, "started", jstr(a, r->started));
 	char now[32];
@@ -264,9 +275,21 @@ int run_write_manifest(struct sprout_run *r, const char *status, size_t upto)
 			sprout_json_set(a, g, "stage", jstr(a, st->label));
 			sprout_json_set(a, g, "kind", jstr(a, run_judges(st) ? "judge" : "chat"));
 			sprout_json_set(a, g, "api", jstr(a, run_stage_text(st, "api", "openai")));
+			/* its servers: the stage's own url (one or a list), else the llm section's
+			 */
+			const sprout_json *own = st->opts ? sprout_json_get(st->opts, "url") : NULL;
 			const char *url = run_stage_text(st, "url", r->llm_url);
+			if (own && own->type == SPROUT_JSON_ARRAY)
+				url = own->len && own->u.items[0]->type == SPROUT_JSON_STRING
+					  ? own->u.items[0]->u.s
+					  : NULL;
 			sprout_json_set(a, g, "url",
 					url ? jstr(a, url) : sprout_json_new(a, SPROUT_JSON_NULL));
+			if (own && own->type == SPROUT_JSON_ARRAY && own->len > 1)
+				sprout_json_set(a, g, "urls", sprout_json_copy(a, own));
+			else if (!own && r->nllm_urls > 1)
+				sprout_json_set(a, g, "urls",
+						url_list(a, r->llm_urls, r->nllm_urls));
 			const sprout_json *models =
 			    st->opts ? sprout_json_get(st->opts, "model") : NULL;
 			sprout_json_set(a, g, "model",

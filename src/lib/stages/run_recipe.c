@@ -526,6 +526,31 @@ static int add_input(struct sprout_run *r, const sprout_json *v, size_t *cap)
 	return -1;
 }
 
+/* llm url: one server's URL, or a list of several servers' (each a
+ * --url of the stages). -1, or an exit status after the message. */
+static int load_llm_urls(struct sprout_run *r, const sprout_json *x)
+{
+	int list = x->type == SPROUT_JSON_ARRAY;
+	size_t n = list ? x->len : 1;
+	const char **v = sprout_arena_alloc(r->a, (n ? n : 1) * sizeof *v);
+	if (!v)
+		return RS_INTERNAL;
+	for (size_t i = 0; i < n; i++) {
+		const sprout_json *u = list ? x->u.items[i] : x;
+		if (u->type != SPROUT_JSON_STRING || !u->len)
+			return rerr(r, u, RS_USAGE,
+				    "llm url is a URL or a list of URLs (several servers), not %s",
+				    type_name(u));
+		v[i] = u->u.s;
+	}
+	if (!n)
+		return rerr(r, x, RS_USAGE, "llm url: the list of servers is empty");
+	r->llm_urls = v;
+	r->nllm_urls = n;
+	r->llm_url = v[0];
+	return -1;
+}
+
 /* llm: {enabled, url, model, embed-model, batch, batch-wait, rpm, tpm,
  * max-cost, prices}: the model server the stages marked 'when: llm' use,
  * whether they run, whether generate stages send batches, and their pace
@@ -587,8 +612,13 @@ static int load_llm(struct sprout_run *r, const sprout_json *v)
 			r->llm_batch_wait = x->u.s;
 			continue;
 		}
-		const char **slot = !strcmp(k, "url")		? &r->llm_url
-				    : !strcmp(k, "model")	? &r->llm_model
+		if (!strcmp(k, "url")) {
+			int rc = load_llm_urls(r, x);
+			if (rc >= 0)
+				return rc;
+			continue;
+		}
+		const char **slot = !strcmp(k, "model")		? &r->llm_model
 				    : !strcmp(k, "embed-model") ? &r->llm_embed_model
 								: NULL;
 		if (!slot)

@@ -455,6 +455,8 @@ static sprout_code open_filter(sprout_stage *s, sprout_error *err)
 			    "with --api anthropic) and --model (see 'sprout filter "
 			    "--help')");
 		f->ep = sprout_llm_config_endpoint(&f->llm, f->model, key);
+		f->llm.lo.note = f->base.sink.note; /* a server set aside or back */
+		f->llm.lo.note_ctx = f->base.sink.ctx;
 		f->jo.ep = &f->ep;
 		f->jo.answer_tokens = f->llm.answer_tokens;
 		f->jo.no_schema = f->llm.no_schema;

@@ -398,6 +398,13 @@ static void make_configs(struct gen *g, const char *key)
 	g->o.nconfigs = k;
 }
 
+/* A server set aside or back (sprout_llm_options.note). */
+static void server_note(void *ctx, const char *line)
+{
+	struct gen *g = ctx;
+	sprout_stage_note(&g->base, "generate: %s", line);
+}
+
 static sprout_code open_gen(sprout_stage *s, sprout_error *err)
 {
 	struct gen *g = (struct gen *)s;
@@ -418,8 +425,12 @@ static sprout_code open_gen(sprout_stage *s, sprout_error *err)
 	if (g->batch && g->llm.no_cache)
 		return USAGE("--batch needs the cache (it keeps the batch ids): leave out "
 			     "--no-cache");
+	if (g->batch && g->llm.nurls > 1)
+		return USAGE("--batch sends to one server's batch API: give one --url");
 	if (g->batch && !s->dry_run)
 		g->llm.lo.batch = &g->bo;
+	g->llm.lo.note = server_note;
+	g->llm.lo.note_ctx = g;
 	make_configs(g, key);
 	if (!(g->prices = sprout_prices_new()))
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "out of memory");
@@ -684,6 +695,20 @@ static void summary(struct gen *g, const sprout_llm_counts *n)
 	if (n->reused)
 		ADD("\n%s: %lu answers reused from the cache under another --answer-tokens", name,
 		    n->reused);
+	sprout_llm_ledger e;
+	for (size_t i = 0; sprout_llm_ledger_get(g->client, i, &e); i++) {
+		sprout_llm_server_stats v;
+		for (size_t k = 0; e.nservers > 1 && sprout_llm_server_get(g->client, i, k, &v);
+		     k++)
+			ADD("\n%s: server %s: %lu requests sent, %lu answered, %lu failed, set "
+			    "aside "
+			    "%lu times%s",
+			    name, v.url, v.sent, v.answered, v.failed, v.asides,
+			    v.aside ? " (still set aside)" : "");
+	}
+	if (n->moved)
+		ADD("\n%s: %lu requests sent again to another server after theirs failed", name,
+		    n->moved);
 }
 
 #undef ADD
