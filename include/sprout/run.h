@@ -71,8 +71,8 @@ typedef struct sprout_run_options {
 	 * unused); each is given to the stages as a --url of its own */
 	const char *const *urls;
 	size_t nurls;
-	int allow_outside;	 /* files outside the recipe's folder, the working one, the run's */
-	int quiet;		 /* no notes (errors still come back) */
+	int allow_outside; /* files outside the recipe's folder, the working one, the run's */
+	int quiet;	   /* no notes (errors still come back) */
 	/* A sharded run (docs/scale.md), shards > 0: without merge, shard
 	 * `shard` (0 to shards-1): the stages at the head of the recipe that
 	 * work record by record, over its share of the inputs, into
