@@ -1,6 +1,9 @@
 # sprout - build, test, sanitize, benchmark, fuzz.
 #   make            build build/sprout and build/libsprout.a
 #   make test       build and run every unit and CLI test
+#   make test-slurm a real Slurm cluster on this host (munged, slurmctld, two
+#                   slurmd; tests/slurm/run.sh, as root): sprout slurm and
+#                   the sharded run on it
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make asan-quick what CI runs of them: the unit tests, chosen CLI cases
 #                   and every fuzz seed once (tests/asan-quick.sh), under
@@ -43,7 +46,7 @@ SHLIB      := $(BUILD)/libsprout.so.$(VERSION)
 PUBLIC_H := $(addprefix include/sprout/,sprout.h error.h arena.h buf.h json.h record.h io.h \
             meta.h stats.h augment.h wordnet.h similarity.h lm.h meaning.h filter.h dedup.h \
             pii.h template.h cost.h llm.h batch.h generate.h judge.h mix.h report.h review.h \
-            stage.h run.h flag.h files.h probe.h loop.h)
+            stage.h run.h flag.h files.h probe.h loop.h slurm.h)
 
 LIB_SRC  := $(wildcard src/lib/*/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
@@ -56,7 +59,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(WEB_SRC:.c=.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-quick bench fuzz fuzz-replay deps clean format format-check install uninstall
+.PHONY: all test test-slurm asan asan-quick bench fuzz fuzz-replay deps clean format format-check install uninstall
 all: $(BUILD)/sprout $(SHLIB) $(BUILD)/libsprout-public.a
 
 # Objects depend on the flags they were built with: a change of compiler or
@@ -149,6 +152,9 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libsprout.a
 test: all $(BUILD)/unit
 	@SPROUT_SAN="$(SAN)" tests/run.sh $(BUILD)
 
+test-slurm: $(BUILD)/sprout
+	@tests/slurm/run.sh $(BUILD)
+
 # (GCC's -fsanitize=undefined leaves out float-cast-overflow: a double cast
 # to an integer it does not fit, asked for by name)
 ASAN_FLAGS := BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -179,7 +185,7 @@ bench: $(BUILD)/sprout
 # The fuzz targets: fuzz/fuzz_NAME.c, seeds in fuzz/corpus-NAME, inputs up
 # to FUZZ_LEN_NAME bytes. The library is compiled once for all of them
 # (build-fuzz/libsprout.a: clang, coverage for libFuzzer, ASan and UBSan).
-FUZZ_TARGETS := jsonl array record gzip recipe run pii map envelope review wordnet answer meaning template batch ratelimit keys
+FUZZ_TARGETS := jsonl array record gzip recipe run pii map envelope review wordnet answer meaning template batch ratelimit keys slurm
 FUZZ_LEN_jsonl := 4096
 FUZZ_LEN_array := 4096
 FUZZ_LEN_record := 4096
@@ -197,6 +203,7 @@ FUZZ_LEN_template := 1024
 FUZZ_LEN_batch := 4096
 FUZZ_LEN_ratelimit := 1024
 FUZZ_LEN_keys := 4096
+FUZZ_LEN_slurm := 2048
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -Isrc/lib $(SPHINX_CFLAGS)
 FUZZ_LIB_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(LIB_SRC) $(GEN_SRC))
 FUZZ_BIN := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)

@@ -2,12 +2,14 @@
 # Install the Debian packages sprout needs (Debian 12).
 #   scripts/install-deps.sh          build and test: compiler, libraries, jq,
 #                                    and for the browser test (tests/e2e)
-#                                    chromium, and nodejs and npm if missing
+#                                    chromium, and nodejs and npm if missing;
+#                                    for make test-slurm slurm-wlm and munge
+#                                    (a cluster on this host) and iproute2
 #   scripts/install-deps.sh --all    also clang (make fuzz) and time (make bench)
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
-packages=(build-essential pkg-config clang-format zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev libmicrohttpd-dev nettle-dev libsphinxbase-dev pocketsphinx-en-us python3 jq gzip wordnet-base apertium apertium-eng-spa fasttext chromium)
+packages=(build-essential pkg-config clang-format zlib1g-dev libxxhash-dev libutf8proc-dev libpcre2-dev libcurl4-openssl-dev libsqlite3-dev libyaml-dev libmicrohttpd-dev nettle-dev libsphinxbase-dev pocketsphinx-en-us python3 jq gzip wordnet-base apertium apertium-eng-spa fasttext chromium slurm-wlm munge iproute2)
 # Node.js only when there is none: a node from elsewhere (NodeSource, with
 # its own npm) conflicts with Debian's npm package.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

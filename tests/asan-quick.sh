@@ -12,9 +12,9 @@
 # cast out of range, PII past the 64th), and a few where input from outside
 # meets sprout's parsers: broken UTF-8, bad JSON lines, over-long lines,
 # duplicate keys, gzip members and trailing bytes, field maps, NUL bytes in
-# model answers, the review API's bodies. The fuzz seeds cover the rest of
-# the parsers; the slow cases (load, kill and resume, the examples, the
-# browser) are left to `make asan`.
+# model answers, the review API's bodies, what sbatch answers. The fuzz
+# seeds cover the rest of the parsers; the slow cases (load, kill and
+# resume, the examples, the browser) are left to `make asan`.
 set -u
 build=${1:-build-asan}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +22,7 @@ root=$(cd "$here/.." && pwd)
 export SPROUT_CACHE_DIR="$root/$build/cache"
 cases=(bad-utf8 bad-json-skip bad-line-too-long bad-duplicate-keys
 	convert-gzip-members-and-trailing-bytes convert-map filter-pii filter-embed-bad-index
-	generate-usage-nonsense generate-nul review-api review-label-studio)
+	generate-usage-nonsense generate-nul review-api review-label-studio slurm-errors)
 passed=0
 failed=0
 tally() {

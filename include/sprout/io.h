@@ -200,6 +200,13 @@ sprout_code sprout_writer_commit_measured(sprout_writer *w, sprout_written *out,
 
 /* v as indented JSON (sprout_json_write_pretty) into path, atomically. */
 sprout_code sprout_write_json_file(const char *path, const sprout_json *v, sprout_error *err);
+/* The folder path and those above it that are missing (mkdir -p): 0, or
+ * -1 with errno. */
+int sprout_make_dirs(const char *path);
+
+/* text[0..len) into path, atomically (a temporary file renamed over it). */
+sprout_code sprout_write_text_file(const char *path, const char *text, size_t len,
+				   sprout_error *err);
 
 /* Drop the output: remove the temporary file and free. Accepts NULL. */
 void sprout_writer_abort(sprout_writer *w);

@@ -46,6 +46,7 @@
 #include "sprout/review.h"
 #include "sprout/run.h"
 #include "sprout/similarity.h"
+#include "sprout/slurm.h"
 #include "sprout/stage.h"
 #include "sprout/stats.h"
 #include "sprout/template.h"

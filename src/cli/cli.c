@@ -722,3 +722,25 @@ int cli_reject_record(struct cli_reader *rd, const char *stage, const char *chec
 {
 	return cli_reject_record_with(rd, stage, check, reason, r, NULL, NULL);
 }
+
+int cli_subcommands(int argc, char **argv, const char *usage, const char *about,
+		    const struct cli_subcommand *subs, size_t n, int width, const char *more)
+{
+	if (argc >= 2)
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(argv[1], subs[i].name)) {
+				char name[64];
+				snprintf(name, sizeof name, "%s %s", argv[0], subs[i].name);
+				argv[1] = name;
+				return subs[i].run(argc - 1, argv + 1);
+			}
+	int help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+	FILE *f = help ? stdout : stderr;
+	if (argc >= 2 && !help)
+		fprintf(stderr, "sprout: unknown %s command '%s'\n", argv[0], argv[1]);
+	fprintf(f, "usage: sprout %s\n\n%s\n\ncommands:\n", usage, about);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-*s %s\n", width, subs[i].name, subs[i].summary);
+	fprintf(f, "\n%s\n", more);
+	return help ? EXIT_OK : EXIT_USAGE;
+}

@@ -104,6 +104,21 @@ struct cli_command {
 
 struct cli_reader;
 
+/* A command's subcommand: `sprout review serve`, `sprout slurm submit`. */
+struct cli_subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Run the subcommand argv[1] names with argv[0] "COMMAND NAME" (its
+ * --help and errors name it so); else the usage, "usage: sprout USAGE",
+ * about, the subcommands (names padded to width) and the closing line
+ * more: on stdout for --help (EXIT_OK), on stderr after "unknown COMMAND
+ * command 'X'" or with no subcommand (EXIT_USAGE). */
+int cli_subcommands(int argc, char **argv, const char *usage, const char *about,
+		    const struct cli_subcommand *subs, size_t n, int width, const char *more);
+
 /* Every command, ending with a NULL name (main.c). */
 extern const struct cli_command cli_commands[];
 
@@ -349,5 +364,6 @@ int cmd_report(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 
 #endif

@@ -768,11 +768,7 @@ static int review_import(int argc, char **argv)
 
 int cmd_review(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int, char **);
-		const char *what;
-	} subs[] = {
+	static const struct cli_subcommand subs[] = {
 	    {"add", review_add, "queue a sample of records for review"},
 	    {"reviewer", review_reviewer, "give reviewers their links, or take them away"},
 	    {"serve", review_serve, "serve the review app (127.0.0.1 by default)"},
@@ -780,23 +776,9 @@ int cmd_review(int argc, char **argv)
 	    {"export", review_export, "accepted and corrected records, rejects, undecided"},
 	    {"import-label-studio", review_import, "decisions from a Label Studio export"},
 	};
-	if (argc >= 2)
-		for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
-			if (!strcmp(argv[1], subs[i].name)) {
-				char name[64];
-				snprintf(name, sizeof name, "review %s", subs[i].name);
-				argv[1] = name;
-				return subs[i].run(argc - 1, argv + 1);
-			}
-	int help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
-	FILE *f = help ? stdout : stderr;
-	if (argc >= 2 && !help)
-		fprintf(stderr, "sprout: unknown review command '%s'\n", argv[1]);
-	fprintf(f, "usage: sprout review COMMAND [options]\n\nDomain experts accept, reject and "
-		   "correct records in a browser.\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
-		fprintf(f, "  %-20s %s\n", subs[i].name, subs[i].what);
-	fprintf(f,
-		"\n'sprout review COMMAND --help' tells more; docs/review.md the whole story.\n");
-	return help ? EXIT_OK : EXIT_USAGE;
+	return cli_subcommands(
+	    argc, argv, "review COMMAND [options]",
+	    "Domain experts accept, reject and correct records in a browser.", subs,
+	    sizeof subs / sizeof *subs, 20,
+	    "'sprout review COMMAND --help' tells more; docs/review.md the whole story.");
 }

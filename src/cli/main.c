@@ -22,6 +22,7 @@ const struct cli_command cli_commands[] = {
     {"report", cmd_report, "one HTML page (and JSON) on a dataset: methods, rejections, drift"},
     {"review", cmd_review, "domain experts accept, reject and correct records in a browser"},
     {"run", cmd_run, "run a recipe: stages in order, resumable, with a manifest"},
+    {"slurm", cmd_slurm, "run a recipe's shards as a Slurm job array, then merge them"},
     {"split", cmd_split, "train/validation/test with no leakage from synthetic records"},
     {"stats", cmd_stats, "describe a dataset: formats, lengths, labels, duplicates"},
     {NULL, NULL, NULL},

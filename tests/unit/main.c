@@ -17,7 +17,7 @@ extern const struct test spool_tests[], dict_tests[], batch_tests[], judge_tests
 extern const struct test stage_tests[], flag_tests[];
 extern const struct test stages_tests[], aug_stg_tests[];
 extern const struct test ratelimit_tests[], cost_tests[], run_tests[], files_tests[];
-extern const struct test loop_tests[], probe_tests[], keysort_tests[];
+extern const struct test loop_tests[], probe_tests[], keysort_tests[], slurm_tests[];
 
 static const struct test *const suites[] = {
     arena_tests,      json_tests,    reader_tests,   format_tests,  record_tests,  meta_tests,
@@ -26,7 +26,7 @@ static const struct test *const suites[] = {
     report_tests,     review_tests,  template_tests, extract_tests, dl_tests,	   buf_tests,
     url_tests,	      spool_tests,   dict_tests,     batch_tests,   judge_tests,   ratelimit_tests,
     cost_tests,	      stage_tests,   flag_tests,     stages_tests,  aug_stg_tests, run_tests,
-    files_tests,      loop_tests,    probe_tests,    keysort_tests,
+    files_tests,      loop_tests,    probe_tests,    keysort_tests, slurm_tests,
 };
 
 void test_fail(const char *file, int line, const char *fmt, ...)

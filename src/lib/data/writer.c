@@ -443,12 +443,40 @@ sprout_code sprout_write_json_file(const char *path, const sprout_json *v, sprou
 		sprout_buf_release(&b);
 		return sprout_error_set(err, SPROUT_ERR_NOMEM, "%s: the JSON is over 64 MiB", path);
 	}
+	sprout_code rc = sprout_write_text_file(path, b.data, b.len, err);
+	sprout_buf_release(&b);
+	return rc;
+}
+
+int sprout_make_dirs(const char *path)
+{
+	char p[4096];
+	if ((size_t)snprintf(p, sizeof p, "%s", path) >= sizeof p) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+sprout_code sprout_write_text_file(const char *path, const char *text, size_t len,
+				   sprout_error *err)
+{
+	sprout_error local = SPROUT_ERROR_INIT;
+	if (!err)
+		err = &local;
 	sprout_writer *w = sprout_writer_open(path, SPROUT_CONTAINER_JSONL, err);
-	sprout_code rc = w ? sprout_writer_write(w, b.data, b.len, err) : err->code;
+	sprout_code rc = w ? sprout_writer_write(w, text, len, err) : err->code;
 	if (w && !rc)
 		rc = sprout_writer_commit(w, err);
 	else if (w)
 		sprout_writer_abort(w);
-	sprout_buf_release(&b);
 	return rc;
 }
