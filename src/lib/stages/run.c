@@ -484,24 +484,9 @@ static void sweep(const char *dir, int depth)
 	closedir(d);
 }
 
-static int make_dirs(const char *path)
-{
-	char p[4096];
-	snprintf(p, sizeof p, "%s", path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int open_run_folder(struct sprout_run *r)
 {
-	if (make_dirs(r->out) != 0) {
+	if (sprout_make_dirs(r->out) != 0) {
 		return run_fail(r, RS_IO, "%s: cannot make the run folder: %s", r->out,
 				strerror(errno));
 	}
