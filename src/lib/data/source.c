@@ -27,11 +27,11 @@ struct sprout_source {
 	int failed;
 	/* the range: the position of the next item, the root of the last one
 	 * (its length, 0: none), the position of the first item of its run,
-	 * 2 once past the range */
+	 * 1 once past the range */
 	unsigned long long pos, run_start;
 	char root[64];
 	size_t rootlen;
-	int in_range;
+	int past;
 	sprout_error warn; /* of the input read last, until asked for */
 	int warn_pending;
 };
@@ -240,7 +240,7 @@ sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_erro
 	if (!s->opts.range)
 		return source_item(s, rec, err);
 	for (;;) {
-		if (s->in_range == 2)
+		if (s->past)
 			return SPROUT_END;
 		sprout_code rc = source_item(s, rec, err);
 		if (rc == SPROUT_END || (rc != SPROUT_OK && s->failed))
@@ -254,7 +254,7 @@ sprout_code sprout_source_next(sprout_source *s, sprout_record *rec, sprout_erro
 		memcpy(s->root, root, n);
 		s->rootlen = n;
 		if (s->opts.to && s->run_start >= s->opts.to) {
-			s->in_range = 2; /* the rest is after the range */
+			s->past = 1; /* the rest is after the range */
 			return SPROUT_END;
 		}
 		if (s->run_start >= s->opts.from)

@@ -389,7 +389,7 @@ void run_build_argv(struct sprout_run *r, struct stage *st, char *const *cur, si
 	}
 	run_keep_parents(r, st, cur, ncur);
 	/* (the merge's checks across records compare no record with its parent) */
-	int across = r->shard_mode == 2 && r->split_filter && st == &r->stages[r->nprefix - 1];
+	int across = r->shard_mode == 2 && run_split_filter(r, st);
 	if (!strcmp(st->name, "filter") && !run_given(st, "parents") && !across) {
 		/* variants of a stage without keep-original have their parents in
 		 * that stage's inputs, not in this one's: without them the filter
@@ -584,7 +584,7 @@ int run_stages(struct sprout_run *r, struct flow *fl, size_t from, size_t to)
 			}
 			st->in = fl->cur_records;
 			/* the merge's filter: its rejects with the shards' */
-			if (r->shard_mode == 2 && i + 1 == r->nprefix &&
+			if (r->shard_mode == 2 && run_split_filter(r, st) &&
 			    (rc = run_merge_filter_rejects(r, st)) >= 0)
 				return rc;
 			if ((rc = measure_outputs(r, st)) >= 0 ||

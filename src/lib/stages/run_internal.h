@@ -216,6 +216,9 @@ int run_shard_finish(struct sprout_run *r);
 int run_merge_shards(struct sprout_run *r, struct flow *fl, size_t *from);
 /* The merge's filter wrote its rejects: the shards' go in front. */
 int run_merge_filter_rejects(struct sprout_run *r, struct stage *st);
+/* Is st the filter whose own checks run in the shards (--part each) and
+ * whose checks across records run in the merge (--part across)? */
+int run_split_filter(const struct sprout_run *r, const struct stage *st);
 /* The arguments a stage gets in a shard or the merge, pushed to argv. */
 void run_shard_args(struct sprout_run *r, struct stage *st, char ***argv, size_t *argc,
 		    size_t *cap);

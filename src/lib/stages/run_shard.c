@@ -126,10 +126,15 @@ static int by_keys(const struct stage *st)
 	return !run_given(st, "novelty") && strcmp(run_stage_text(st, "dedup", "near"), "off");
 }
 
-/* Where the split filter st of this shard writes its keys. */
-static const char *keys_file(struct sprout_run *r, const struct stage *st)
+/* Where the split filter st of the shard in folder writes its keys. */
+static const char *keys_file(struct sprout_run *r, const char *folder, const struct stage *st)
 {
-	return run_fmt(r, "%s/%s.keys", r->out, st->label);
+	return run_fmt(r, "%s/%s.keys", folder, st->label);
+}
+
+int run_split_filter(const struct sprout_run *r, const struct stage *st)
+{
+	return r->split_filter && st == &r->stages[r->nprefix - 1];
 }
 
 void run_shard_args(struct sprout_run *r, struct stage *st, char ***argv, size_t *argc, size_t *cap)
@@ -137,11 +142,12 @@ void run_shard_args(struct sprout_run *r, struct stage *st, char ***argv, size_t
 	size_t i = (size_t)(st - r->stages);
 	if (r->shard_mode == 1 && i == 0 && r->shard_range && run_find_option(st, "records"))
 		run_push(r, argv, argc, cap, run_fmt(r, "--records=%s", r->shard_range));
-	if (r->split_filter && i + 1 == r->nprefix) {
+	if (run_split_filter(r, st)) {
 		run_push(r, argv, argc, cap, r->shard_mode == 1 ? "--part=each" : "--part=across");
 		/* duplicates across shards by sorting the keys each shard wrote */
 		if (r->shard_mode == 1 && by_keys(st))
-			run_push(r, argv, argc, cap, run_fmt(r, "--keys-out=%s", keys_file(r, st)));
+			run_push(r, argv, argc, cap,
+				 run_fmt(r, "--keys-out=%s", keys_file(r, r->out, st)));
 		for (size_t k = 0; r->shard_mode == 2 && k < r->nfilter_keys; k++)
 			run_push(r, argv, argc, cap, run_fmt(r, "--keys=%s", r->filter_keys[k]));
 		if (r->shard_mode == 2 && r->nfilter_keys)
@@ -323,7 +329,7 @@ static int take_keys(struct sprout_run *r, sprout_json *const *m, const struct s
 	for (unsigned k = 0; k < r->o.shards; k++) {
 		if (!m[k])
 			continue;
-		const char *path = run_fmt(r, "%s/%s.keys", shard_folder(r, k), st->label);
+		const char *path = keys_file(r, shard_folder(r, k), st);
 		if (access(path, R_OK) != 0) {
 			run_note(r,
 				 "sprout: %s: no keys file (a shard made by an older sprout): the "
@@ -411,7 +417,7 @@ static int take_stage(struct sprout_run *r, sprout_json *const *m, size_t i, str
 	st->done = 1;
 	st->rejects = rejects ? run_fmt(r, "%s/%s", r->top, rejects) : NULL;
 	int rc;
-	if (last && r->split_filter) { /* its checks across records are still to run */
+	if (run_split_filter(r, st)) { /* its checks across records are still to run */
 		r->filter_rejects = rej;
 		r->nfilter_rejects = nrej;
 		if ((rc = take_keys(r, m, st)) >= 0)
